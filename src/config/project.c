@@ -1,0 +1,448 @@
+/* project.c: see project.h. */
+#include "config/project.h"
+#include "config/yaml.h"
+#include "core/mem.h"
+#include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *kind_word(sl_kind k)
+{
+    return k == SL_KIND_SOURCE ? "source" : k == SL_KIND_TRANSFORM ? "transform" : "sink";
+}
+
+static const sl_option *plugin_options(sl_kind kind, const void *plugin, size_t *size)
+{
+    if (kind == SL_KIND_SOURCE) {
+        *size = ((const sl_source_plugin *)plugin)->opts_size;
+        return ((const sl_source_plugin *)plugin)->options;
+    }
+    if (kind == SL_KIND_TRANSFORM) {
+        *size = ((const sl_transform_plugin *)plugin)->opts_size;
+        return ((const sl_transform_plugin *)plugin)->options;
+    }
+    *size = ((const sl_sink_plugin *)plugin)->opts_size;
+    return ((const sl_sink_plugin *)plugin)->options;
+}
+
+static int valid_id(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
+              (*s >= 'A' && *s <= 'Z')))
+            return 0;
+    return 1;
+}
+
+int sl_instance_load(sl_instance *in, sl_kind kind, struct fy_node *map, const char *file,
+                     const char *pipeline, sl_diags *d)
+{
+    size_t before = d->n;
+    memset(in, 0, sizeof *in);
+    in->kind = kind;
+    in->pipeline = pipeline;
+    in->loc = sl_yaml_loc(map, file);
+    if (!map || !fy_node_is_mapping(map)) {
+        sl_diags_add(d, in->loc, "a %s must be a mapping with a 'type:' key", kind_word(kind));
+        return -1;
+    }
+    struct fy_node *tn = fy_node_mapping_lookup_by_string(map, "type", 4);
+    if (!tn) {
+        sl_diags_add(d, in->loc, "this %s has no 'type:' (one of: %s)", kind_word(kind), "see `sluice help`");
+        return -1;
+    }
+    char *type = sl_yaml_scalar(tn, file, 0, d);
+    if (!type)
+        return -1;
+    const void *plugin = kind == SL_KIND_SOURCE    ? (const void *)sl_registry_source(type)
+                         : kind == SL_KIND_TRANSFORM ? (const void *)sl_registry_transform(type)
+                                                   : (const void *)sl_registry_sink(type);
+    if (!plugin) {
+        const char *const *names = sl_registry_names(kind);
+        size_t n = 0;
+        while (names[n])
+            n++;
+        const char *sug = sl_suggest(type, names, n);
+        sl_buf all;
+        sl_buf_init(&all);
+        for (size_t i = 0; i < n; i++)
+            sl_buf_addf(&all, "%s%s", i ? ", " : "", names[i]);
+        if (sug)
+            sl_diags_add(d, sl_yaml_loc(tn, file), "unknown %s type '%s'; did you mean '%s'?",
+                         kind_word(kind), type, sug);
+        else
+            sl_diags_add(d, sl_yaml_loc(tn, file), "unknown %s type '%s' (known: %s)", kind_word(kind),
+                         type, all.data);
+        sl_buf_release(&all);
+        sl_free(type);
+        return -1;
+    }
+    sl_free(type);
+    in->plugin = plugin;
+    in->type = kind == SL_KIND_SOURCE      ? ((const sl_source_plugin *)plugin)->name
+               : kind == SL_KIND_TRANSFORM ? ((const sl_transform_plugin *)plugin)->name
+                                           : ((const sl_sink_plugin *)plugin)->name;
+    struct fy_node *nn = fy_node_mapping_lookup_by_string(map, "name", 4);
+    if (nn) {
+        in->id = sl_yaml_scalar(nn, file, 0, d);
+        if (in->id && !valid_id(in->id))
+            sl_diags_add(d, sl_yaml_loc(nn, file), "name '%s' may only hold letters, digits, '_' and '-'",
+                         in->id);
+    }
+    size_t size;
+    const sl_option *table = plugin_options(kind, plugin, &size);
+    in->opts = sl_calloc(1, size);
+    char what[96];
+    snprintf(what, sizeof what, "%s %s", in->type, kind_word(kind));
+    static const char *const skip[] = {"type", "name", NULL};
+    sl_options_load(table, in->opts, map, file, skip, what, d);
+    if (d->n == before) {
+        int (*check)(sl_instance *, sl_diags *) =
+            kind == SL_KIND_SOURCE      ? ((const sl_source_plugin *)plugin)->check
+            : kind == SL_KIND_TRANSFORM ? ((const sl_transform_plugin *)plugin)->check
+                                        : ((const sl_sink_plugin *)plugin)->check;
+        if (check)
+            check(in, d);
+    }
+    return d->n == before ? 0 : -1;
+}
+
+void sl_instance_release(sl_instance *in)
+{
+    if (in->opts && in->plugin) {
+        size_t size;
+        sl_options_release(plugin_options(in->kind, in->plugin, &size), in->opts);
+    }
+    sl_free(in->opts);
+    sl_free(in->id);
+    memset(in, 0, sizeof *in);
+}
+
+static const char *const pipeline_keys[] = {"source", "transforms", "sinks", "on_error",
+                                            "description", "batch_rows", "max_rejected", NULL};
+
+/* Give every instance of a list a unique id: its name, or its type (+ _N). */
+static void assign_ids(sl_instance *v, size_t n, sl_diags *d)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].id)
+            continue;
+        size_t same = 0, idx = 0;
+        for (size_t j = 0; j < n; j++)
+            if (v[j].type && v[i].type && strcmp(v[j].type, v[i].type) == 0) {
+                if (j < i)
+                    idx++;
+                same++;
+            }
+        v[i].id = same > 1 ? sl_printf("%s_%zu", v[i].type, idx + 1) : sl_strdup(v[i].type ? v[i].type : "?");
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (v[i].id && v[j].id && strcmp(v[i].id, v[j].id) == 0)
+                sl_diags_add(d, v[j].loc, "two components are named '%s'; names must be unique", v[j].id);
+}
+
+static int load_list(struct fy_node *seq, sl_kind kind, const char *file, const char *pipeline,
+                     sl_instance **out, size_t *nout, sl_diags *d)
+{
+    if (!seq)
+        return 0;
+    if (!fy_node_is_sequence(seq)) {
+        sl_diags_add(d, sl_yaml_loc(seq, file), "'%ss' must be a list", kind_word(kind));
+        return -1;
+    }
+    int n = fy_node_sequence_item_count(seq);
+    *out = sl_calloc((size_t)(n > 0 ? n : 1), sizeof **out);
+    void *it = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(seq, &it)) != NULL)
+        sl_instance_load(&(*out)[(*nout)++], kind, item, file, pipeline, d);
+    assign_ids(*out, *nout, d);
+    return 0;
+}
+
+static void pipeline_free(sl_pipeline *pl)
+{
+    if (!pl)
+        return;
+    sl_instance_release(&pl->source);
+    for (size_t i = 0; i < pl->ntransforms; i++)
+        sl_instance_release(&pl->transforms[i]);
+    for (size_t i = 0; i < pl->nsinks; i++)
+        sl_instance_release(&pl->sinks[i]);
+    sl_free(pl->transforms);
+    sl_free(pl->sinks);
+    sl_free(pl->name);
+    sl_free(pl->file);
+    sl_free(pl->description);
+    sl_free(pl);
+}
+
+static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char *name, sl_diags *d)
+{
+    struct fy_document *doc = sl_yaml_load(file, d);
+    if (!doc)
+        return NULL;
+    struct fy_node *root = fy_document_root(doc);
+    sl_loc top = sl_yaml_loc(root, file);
+    sl_pipeline *pl = sl_calloc(1, sizeof *pl);
+    pl->name = sl_strdup(name);
+    pl->file = sl_strdup(file);
+    pl->project = proj;
+    pl->batch_rows = 8192;
+    pl->max_rejected = -1;
+    if (!fy_node_is_mapping(root)) {
+        sl_diags_add(d, top, "a pipeline file must be a mapping with source: and sinks:");
+        fy_document_destroy(doc);
+        return pl;
+    }
+    void *it = NULL;
+    struct fy_node_pair *p;
+    struct fy_node *src = NULL, *tr = NULL, *sk = NULL;
+    while ((p = fy_node_mapping_iterate(root, &it)) != NULL) {
+        char *k = sl_yaml_key(p);
+        struct fy_node *v = fy_node_pair_value(p);
+        sl_loc kloc = sl_yaml_loc(fy_node_pair_key(p), file);
+        if (!k) {
+            sl_diags_add(d, kloc, "keys must be plain words");
+            continue;
+        }
+        if (strcmp(k, "source") == 0) {
+            src = v;
+        } else if (strcmp(k, "transforms") == 0) {
+            tr = v;
+        } else if (strcmp(k, "sinks") == 0) {
+            sk = v;
+        } else if (strcmp(k, "on_error") == 0) {
+            char *s = sl_yaml_scalar(v, file, 0, d);
+            if (s && strcmp(s, "fail") == 0)
+                pl->on_error_fail = 1;
+            else if (s && strcmp(s, "dlq") != 0)
+                sl_diags_add(d, sl_yaml_loc(v, file), "on_error must be 'dlq' or 'fail', not '%s'", s);
+            sl_free(s);
+        } else if (strcmp(k, "description") == 0) {
+            pl->description = sl_yaml_scalar(v, file, SL_YAML_MULTILINE, d);
+        } else if (strcmp(k, "batch_rows") == 0 || strcmp(k, "max_rejected") == 0) {
+            char *s = sl_yaml_scalar(v, file, 0, d);
+            char *end = NULL;
+            long long n = s ? strtoll(s, &end, 10) : 0;
+            int is_rows = k[0] == 'b';
+            if (s && (!*s || *end || (is_rows ? (n < 1 || n > 1000000) : n < 0)))
+                sl_diags_add(d, sl_yaml_loc(v, file), is_rows ? "batch_rows must be between 1 and 1000000"
+                                                              : "max_rejected must be a whole number >= 0");
+            else if (s)
+                *(is_rows ? &pl->batch_rows : &pl->max_rejected) = n;
+            sl_free(s);
+        } else {
+            size_t n = 0;
+            while (pipeline_keys[n])
+                n++;
+            const char *sug = sl_suggest(k, pipeline_keys, n);
+            if (sug)
+                sl_diags_add(d, kloc, "unknown pipeline key '%s'; did you mean '%s'?", k, sug);
+            else
+                sl_diags_add(d, kloc, "unknown pipeline key '%s' (expected source, transforms, sinks, on_error)", k);
+        }
+        sl_free(k);
+    }
+    if (!src)
+        sl_diags_add(d, top, "pipeline '%s' has no source:", name);
+    else if (sl_instance_load(&pl->source, SL_KIND_SOURCE, src, file, pl->name, d) == 0 && !pl->source.id)
+        pl->source.id = sl_strdup(pl->source.type);
+    if (!pl->source.id)
+        pl->source.id = sl_strdup("source");
+    load_list(tr, SL_KIND_TRANSFORM, file, pl->name, &pl->transforms, &pl->ntransforms, d);
+    if (!sk)
+        sl_diags_add(d, top, "pipeline '%s' has no sinks: (add at least one, e.g. {type: sqlite, table: %s})",
+                     name, name);
+    else
+        load_list(sk, SL_KIND_SINK, file, pl->name, &pl->sinks, &pl->nsinks, d);
+    if (sk && pl->nsinks == 0)
+        sl_diags_add(d, sl_yaml_loc(sk, file), "sinks: is empty");
+    fy_document_destroy(doc);
+    return pl;
+}
+
+static const char *const project_keys[] = {"name", "warehouse", "state", NULL};
+
+static char *project_file_opt(sl_project *p, struct fy_node *v, const char *file, sl_diags *d)
+{
+    /* warehouse: path.db  or  warehouse: {type: sqlite, path: path.db} */
+    if (v && fy_node_is_mapping(v)) {
+        struct fy_node *t = fy_node_mapping_lookup_by_string(v, "type", 4);
+        struct fy_node *pa = fy_node_mapping_lookup_by_string(v, "path", 4);
+        char *ts = t ? sl_yaml_scalar(t, file, 0, d) : sl_strdup("sqlite");
+        if (ts && strcmp(ts, "sqlite") != 0)
+            sl_diags_add(d, sl_yaml_loc(t, file), "type '%s' is not available yet (only sqlite)", ts);
+        sl_free(ts);
+        if (!pa) {
+            sl_diags_add(d, sl_yaml_loc(v, file), "missing 'path:'");
+            return NULL;
+        }
+        v = pa;
+    }
+    char *s = sl_yaml_scalar(v, file, 0, d);
+    if (!s)
+        return NULL;
+    char *abs = sl_project_path(p, s);
+    sl_free(s);
+    return abs;
+}
+
+static int cmp_pipeline(const void *a, const void *b)
+{
+    return strcmp((*(sl_pipeline *const *)a)->name, (*(sl_pipeline *const *)b)->name);
+}
+
+static char *remember_file(sl_project *p, const char *path)
+{
+    p->files = sl_realloc(p->files, (p->nfiles + 1) * sizeof *p->files);
+    return p->files[p->nfiles++] = sl_strdup(path);
+}
+
+int sl_project_load(const char *dir, sl_project **out, sl_diags *d)
+{
+    size_t before = d->n;
+    char abs[PATH_MAX];
+    *out = NULL;
+    if (!realpath(dir, abs)) {
+        sl_loc loc = {dir, 0, 0};
+        sl_diags_add(d, loc, "no such project folder");
+        return -1;
+    }
+    sl_project *p = sl_calloc(1, sizeof *p);
+    p->dir = sl_strdup(abs);
+    char *yml = sl_printf("%s/sluice.yml", abs);
+    if (access(yml, F_OK) != 0) {
+        sl_free(yml);
+        yml = sl_printf("%s/sluice.yaml", abs);
+    }
+    p->file = remember_file(p, yml);
+    sl_free(yml);
+    if (access(p->file, F_OK) != 0) {
+        sl_loc loc = {p->file, 0, 0};
+        sl_diags_add(d, loc, "not a sluice project: no sluice.yml here (create one with `sluice init`)");
+        sl_project_free(p);
+        return -1;
+    }
+    struct fy_document *doc = sl_yaml_load(p->file, d);
+    if (doc) {
+        struct fy_node *root = fy_document_root(doc);
+        if (!fy_node_is_mapping(root)) {
+            sl_diags_add(d, sl_yaml_loc(root, p->file), "sluice.yml must be a mapping (name:, warehouse:, state:)");
+        } else {
+            void *it = NULL;
+            struct fy_node_pair *pr;
+            while ((pr = fy_node_mapping_iterate(root, &it)) != NULL) {
+                char *k = sl_yaml_key(pr);
+                struct fy_node *v = fy_node_pair_value(pr);
+                if (k && strcmp(k, "name") == 0) {
+                    p->name = sl_yaml_scalar(v, p->file, 0, d);
+                } else if (k && strcmp(k, "warehouse") == 0) {
+                    p->warehouse = project_file_opt(p, v, p->file, d);
+                } else if (k && strcmp(k, "state") == 0) {
+                    p->state_path = project_file_opt(p, v, p->file, d);
+                } else {
+                    const char *sug = k ? sl_suggest(k, project_keys, 3) : NULL;
+                    sl_loc kl = sl_yaml_loc(fy_node_pair_key(pr), p->file);
+                    if (sug)
+                        sl_diags_add(d, kl, "unknown project key '%s'; did you mean '%s'?", k, sug);
+                    else
+                        sl_diags_add(d, kl, "unknown project key '%s' (expected name, warehouse, state)", k ? k : "?");
+                }
+                sl_free(k);
+            }
+        }
+        fy_document_destroy(doc);
+    }
+    if (!p->name) {
+        const char *slash = strrchr(abs, '/');
+        p->name = sl_strdup(slash ? slash + 1 : abs);
+    }
+    if (!p->warehouse)
+        p->warehouse = sl_printf("%s/warehouse.db", abs);
+    if (!p->state_path)
+        p->state_path = sl_printf("%s/.sluice/state.db", abs);
+
+    char *pdir = sl_printf("%s/pipelines", abs);
+    DIR *dh = opendir(pdir);
+    if (dh) {
+        struct dirent *e;
+        while ((e = readdir(dh)) != NULL) {
+            size_t n = strlen(e->d_name);
+            size_t ext = n > 4 && strcmp(e->d_name + n - 4, ".yml") == 0    ? 4
+                         : n > 5 && strcmp(e->d_name + n - 5, ".yaml") == 0 ? 5
+                                                                            : 0;
+            if (!ext || e->d_name[0] == '.')
+                continue;
+            char *name = sl_strndup(e->d_name, n - ext);
+            char *path = remember_file(p, "");
+            sl_free(path);
+            p->files[p->nfiles - 1] = sl_printf("%s/%s", pdir, e->d_name);
+            const char *file = p->files[p->nfiles - 1];
+            if (!valid_id(name)) {
+                sl_loc loc = {file, 1, 1};
+                sl_diags_add(d, loc, "pipeline file name '%s' may only hold letters, digits, '_' and '-'", name);
+            }
+            if (sl_project_find(p, name)) {
+                sl_loc loc = {file, 1, 1};
+                sl_diags_add(d, loc, "a pipeline called '%s' is defined twice", name);
+                sl_free(name);
+                continue;
+            }
+            sl_pipeline *pl = pipeline_load(p, file, name, d);
+            sl_free(name);
+            if (!pl)
+                continue;
+            p->pipelines = sl_realloc(p->pipelines, (p->npipelines + 1) * sizeof *p->pipelines);
+            p->pipelines[p->npipelines++] = pl;
+        }
+        closedir(dh);
+    }
+    sl_free(pdir);
+    if (p->npipelines)
+        qsort(p->pipelines, p->npipelines, sizeof *p->pipelines, cmp_pipeline);
+    if (d->n != before) {
+        sl_project_free(p);
+        return -1;
+    }
+    *out = p;
+    return 0;
+}
+
+void sl_project_free(sl_project *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->npipelines; i++)
+        pipeline_free(p->pipelines[i]);
+    sl_free(p->pipelines);
+    for (size_t i = 0; i < p->nfiles; i++)
+        sl_free(p->files[i]);
+    sl_free(p->files);
+    sl_free(p->dir);
+    sl_free(p->name);
+    sl_free(p->warehouse);
+    sl_free(p->state_path);
+    sl_free(p);
+}
+
+sl_pipeline *sl_project_find(const sl_project *p, const char *name)
+{
+    for (size_t i = 0; i < p->npipelines; i++)
+        if (strcmp(p->pipelines[i]->name, name) == 0)
+            return p->pipelines[i];
+    return NULL;
+}
+
+char *sl_project_path(const sl_project *p, const char *rel)
+{
+    if (rel[0] == '/')
+        return sl_strdup(rel);
+    return sl_printf("%s/%s", p->dir, rel);
+}

@@ -1,0 +1,58 @@
+/*
+ * project.h: a sluice project folder, loaded and validated.
+ *
+ *   sluice.yml          name, warehouse (default: warehouse.db, SQLite),
+ *                       state (default: .sluice/state.db)
+ *   pipelines/*.yml     one pipeline per file; its name is the file name
+ *
+ * sl_project_load() reads everything and validates it against the option
+ * tables, collecting every problem as a file:line:col diagnostic; nothing
+ * runs until the whole project is valid. The project owns all pipelines,
+ * instances and strings below it; sl_project_free() releases them.
+ */
+#ifndef SL_PROJECT_H
+#define SL_PROJECT_H
+#include "config/diag.h"
+#include "engine/component.h"
+
+typedef struct sl_pipeline {
+    char *name;
+    char *file;                /* path of its YAML file */
+    char *description;
+    sl_instance source;
+    sl_instance *transforms;
+    size_t ntransforms;
+    sl_instance *sinks;
+    size_t nsinks;
+    int on_error_fail;         /* on_error: fail */
+    int64_t batch_rows;        /* rows per batch (default 8192) */
+    int64_t max_rejected;      /* -1: no limit */
+    struct sl_project *project;
+} sl_pipeline;
+
+typedef struct sl_project {
+    char *dir;                 /* absolute */
+    char *file;                /* sluice.yml path */
+    char *name;
+    char *warehouse;           /* absolute path of the SQLite warehouse */
+    char *state_path;          /* absolute path of the SQLite state store */
+    sl_pipeline **pipelines;   /* sorted by name */
+    size_t npipelines;
+    char **files;              /* every loaded file name; diagnostics point here */
+    size_t nfiles;
+} sl_project;
+
+/* Load and validate the project in dir. On problems, returns -1 with d
+ * filled (the partially loaded project is freed). */
+int sl_project_load(const char *dir, sl_project **out, sl_diags *d);
+void sl_project_free(sl_project *p);
+sl_pipeline *sl_project_find(const sl_project *p, const char *name);
+/* Resolve a path relative to the project folder (caller frees). */
+char *sl_project_path(const sl_project *p, const char *rel);
+
+/* Build one instance from a YAML mapping with a `type:` key (exposed for tests). */
+int sl_instance_load(sl_instance *in, sl_kind kind, struct fy_node *map, const char *file,
+                     const char *pipeline, sl_diags *d);
+void sl_instance_release(sl_instance *in);
+
+#endif

@@ -1,0 +1,276 @@
+/* batch.c: see batch.h. */
+#include "core/batch.h"
+#include "core/mem.h"
+#include <stdio.h>
+#include <string.h>
+
+sl_batch *sl_batch_new(void)
+{
+    sl_batch *b = sl_calloc(1, sizeof *b);
+    sl_arena_init(&b->arena);
+    b->file_index = -1;
+    return b;
+}
+
+static void column_release(sl_column *c)
+{
+    sl_free(c->name);
+    sl_free(c->kind);
+    sl_free(c->valid);
+    sl_free(c->i64);
+    sl_free(c->f64);
+    sl_free(c->str);
+    memset(c, 0, sizeof *c);
+}
+
+static void rejects_clear(sl_batch *b)
+{
+    for (size_t i = 0; i < b->nrejects; i++) {
+        sl_free(b->rejects[i].stage);
+        sl_free(b->rejects[i].reason);
+        sl_free(b->rejects[i].raw);
+    }
+    b->nrejects = 0;
+}
+
+void sl_batch_free(sl_batch *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->colcap; i++)
+        column_release(&b->cols[i]);
+    sl_free(b->cols);
+    sl_free(b->offset);
+    sl_free(b->line);
+    rejects_clear(b);
+    sl_free(b->rejects);
+    sl_arena_release(&b->arena);
+    sl_free(b);
+}
+
+void sl_batch_clear(sl_batch *b)
+{
+    for (size_t i = 0; i < b->ncols; i++) {
+        sl_free(b->cols[i].name);
+        b->cols[i].name = NULL;
+    }
+    b->ncols = 0;
+    b->nrows = 0;
+    rejects_clear(b);
+    sl_arena_reset(&b->arena);
+    b->file_index = -1;
+    b->file = NULL;
+    b->end_offset = 0;
+    b->file_done = 0;
+    b->bytes = 0;
+    b->nread = b->nfiltered = 0;
+}
+
+void sl_column_ensure(sl_column *c, size_t rows)
+{
+    if (rows <= c->cap && c->valid &&
+        (sl_type_storage(c->type) != SL_STORE_I64 || c->i64) &&
+        (sl_type_storage(c->type) != SL_STORE_F64 || c->f64) &&
+        (sl_type_storage(c->type) != SL_STORE_STR || c->str) && (!c->raw || c->str))
+        return;
+    size_t cap = c->cap > rows ? c->cap : rows;
+    if (cap < 1024)
+        cap = 1024;
+    /* every array either exists at size c->cap or not at all; grow them together */
+    size_t old = c->valid ? c->cap : 0;
+    c->valid = sl_realloc(c->valid, cap);
+    memset(c->valid + old, 0, cap - old);
+    int st = c->raw ? SL_STORE_STR : sl_type_storage(c->type);
+    if (c->i64 || st == SL_STORE_I64)
+        c->i64 = sl_realloc(c->i64, cap * sizeof *c->i64);
+    if (c->f64 || st == SL_STORE_F64)
+        c->f64 = sl_realloc(c->f64, cap * sizeof *c->f64);
+    if (c->str || st == SL_STORE_STR)
+        c->str = sl_realloc(c->str, cap * sizeof *c->str);
+    if (c->kind)
+        c->kind = sl_realloc(c->kind, cap);
+    c->cap = cap;
+}
+
+void sl_column_set_type(sl_column *c, sl_type t, size_t rows)
+{
+    c->type = t;
+    c->raw = 0;
+    sl_column_ensure(c, rows);
+}
+
+size_t sl_batch_add_column(sl_batch *b, const char *name, size_t namelen, sl_type type, int raw)
+{
+    if (b->ncols == b->colcap) {
+        size_t old = b->colcap;
+        SL_GROW(b->cols, b->colcap, b->ncols + 1);
+        memset(b->cols + old, 0, (b->colcap - old) * sizeof *b->cols);
+    }
+    sl_column *c = &b->cols[b->ncols];
+    c->name = sl_strndup(name, namelen);
+    c->type = type;
+    c->raw = raw;
+    sl_column_ensure(c, b->rowcap > 0 ? b->rowcap : 1024);
+    memset(c->valid, 0, c->cap);
+    if (c->kind)
+        memset(c->kind, 0, c->cap);
+    return b->ncols++;
+}
+
+int sl_batch_find(const sl_batch *b, const char *name)
+{
+    for (size_t i = 0; i < b->ncols; i++)
+        if (strcmp(b->cols[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+size_t sl_batch_add_row(sl_batch *b, int64_t offset, int64_t line)
+{
+    if (b->nrows == b->rowcap) {
+        size_t cap = b->rowcap;
+        SL_GROW(b->offset, cap, b->nrows + 1);
+        b->line = sl_realloc(b->line, cap * sizeof *b->line);
+        b->rowcap = cap;
+        for (size_t i = 0; i < b->ncols; i++)
+            sl_column_ensure(&b->cols[i], cap);
+    }
+    size_t r = b->nrows++;
+    b->offset[r] = offset;
+    b->line[r] = line;
+    for (size_t i = 0; i < b->ncols; i++)
+        b->cols[i].valid[r] = 0;
+    return r;
+}
+
+void sl_batch_set_text(sl_batch *b, size_t col, size_t row, const char *p, size_t n)
+{
+    sl_column *c = &b->cols[col];
+    c->str[row].p = sl_arena_copy(&b->arena, p, n);
+    c->str[row].n = n;
+    c->valid[row] = 1;
+}
+
+void sl_batch_keep(sl_batch *b, const uint8_t *keep)
+{
+    size_t w = 0;
+    for (size_t r = 0; r < b->nrows; r++) {
+        if (!keep[r])
+            continue;
+        if (w != r) {
+            b->offset[w] = b->offset[r];
+            b->line[w] = b->line[r];
+            for (size_t i = 0; i < b->ncols; i++) {
+                sl_column *c = &b->cols[i];
+                c->valid[w] = c->valid[r];
+                if (c->i64) c->i64[w] = c->i64[r];
+                if (c->f64) c->f64[w] = c->f64[r];
+                if (c->str) c->str[w] = c->str[r];
+                if (c->kind) c->kind[w] = c->kind[r];
+            }
+        }
+        w++;
+    }
+    b->nrows = w;
+}
+
+void sl_batch_drop_column(sl_batch *b, size_t i)
+{
+    sl_column tmp = b->cols[i];
+    memmove(b->cols + i, b->cols + i + 1, (b->ncols - i - 1) * sizeof *b->cols);
+    b->ncols--;
+    sl_free(tmp.name);
+    tmp.name = NULL;
+    b->cols[b->ncols] = tmp; /* keep its arrays for reuse */
+}
+
+void sl_batch_rename_column(sl_batch *b, size_t i, const char *name)
+{
+    sl_free(b->cols[i].name);
+    b->cols[i].name = sl_strdup(name);
+}
+
+static sl_reject *reject_add(sl_batch *b, int64_t offset, int64_t line, const char *stage,
+                             const char *reason)
+{
+    SL_GROW(b->rejects, b->caprejects, b->nrejects + 1);
+    sl_reject *r = &b->rejects[b->nrejects++];
+    r->offset = offset;
+    r->line = line;
+    r->stage = sl_strdup(stage);
+    r->reason = sl_strdup(reason);
+    r->raw = NULL;
+    return r;
+}
+
+void sl_batch_reject_raw(sl_batch *b, int64_t offset, int64_t line, const char *stage,
+                         const char *reason, const char *raw, size_t rawlen)
+{
+    if (rawlen > 65536)
+        rawlen = 65536; /* the DLQ keeps the first 64 KiB of a monster record */
+    reject_add(b, offset, line, stage, reason)->raw = sl_strndup(raw, rawlen);
+}
+
+void sl_batch_reject_row(sl_batch *b, size_t row, const char *stage, const char *reason)
+{
+    sl_buf j;
+    sl_buf_init(&j);
+    sl_batch_row_json(b, row, &j);
+    reject_add(b, b->offset[row], b->line[row], stage, reason)->raw = sl_buf_detach(&j);
+}
+
+int sl_cell_text(const sl_column *c, size_t row, char *tmp, const char **p, size_t *n)
+{
+    if (!c->valid[row])
+        return 0;
+    if (c->raw) {
+        *p = c->str[row].p;
+        *n = c->str[row].n;
+        return 1;
+    }
+    switch (c->type) {
+    case SL_T_BOOL: *p = c->i64[row] ? "true" : "false"; *n = strlen(*p); break;
+    case SL_T_INT: *n = (size_t)sprintf(tmp, "%lld", (long long)c->i64[row]); *p = tmp; break;
+    case SL_T_FLOAT: *n = sl_format_float(tmp, c->f64[row]); *p = tmp; break;
+    case SL_T_DATE: *n = sl_format_date(tmp, c->i64[row]); *p = tmp; break;
+    case SL_T_TIMESTAMP: *n = sl_format_timestamp(tmp, c->i64[row]); *p = tmp; break;
+    default: *p = c->str[row].p; *n = c->str[row].n; break;
+    }
+    return 1;
+}
+
+void sl_cell_json(const sl_column *c, size_t row, sl_buf *out)
+{
+    char tmp[64];
+    const char *p;
+    size_t n;
+    if (!sl_cell_text(c, row, tmp, &p, &n)) {
+        sl_buf_add(out, "null", 4);
+        return;
+    }
+    int verbatim = c->raw ? (c->kind && c->kind[row] != SL_KIND_STRING)
+                          : (c->type == SL_T_BOOL || c->type == SL_T_INT || c->type == SL_T_FLOAT ||
+                             c->type == SL_T_DECIMAL || c->type == SL_T_JSON);
+    if (verbatim)
+        sl_buf_add(out, p, n);
+    else
+        sl_buf_add_json_str(out, p, n);
+}
+
+void sl_batch_row_json(const sl_batch *b, size_t row, sl_buf *out)
+{
+    sl_buf_addc(out, '{');
+    for (size_t i = 0; i < b->ncols; i++) {
+        if (i)
+            sl_buf_addc(out, ',');
+        sl_buf_add_json_str(out, b->cols[i].name, strlen(b->cols[i].name));
+        sl_buf_addc(out, ':');
+        sl_cell_json(&b->cols[i], row, out);
+    }
+    sl_buf_addc(out, '}');
+}
+
+int sl_batch_check_accounting(const sl_batch *b)
+{
+    return b->nread == (int64_t)b->nrows + b->nfiltered + (int64_t)b->nrejects ? 0 : -1;
+}

@@ -1,0 +1,116 @@
+/*
+ * batch.h: the columnar batch, the unit of work handed between stages.
+ *
+ * A batch is a schema (named, typed columns), one typed array plus one
+ * validity array per column, and an arena holding every string. It has one
+ * owner at a time: a stage receives it, changes it in place, and passes it
+ * on; nobody else touches it meanwhile. Batches are recycled through a pool
+ * (engine/pipeline.c), so sl_batch_clear() keeps the memory for reuse.
+ *
+ * A batch from a source starts "raw": every cell is text (CSV) or text plus
+ * a JSON kind (JSON sources). The typing stage (engine/typing.c) turns it
+ * into typed columns. Every row carries its source position (byte offset
+ * and line in `file`), which the DLQ records and sinks compare with their
+ * checkpoints. The batch also carries its share of the run's accounting:
+ * rows read, filtered and rejected (with the rejected rows themselves).
+ *
+ * Invariant: nread == nrows + nfiltered + nrejects (checked by
+ * sl_batch_check_accounting(), asserted by the engine in test builds).
+ */
+#ifndef SL_BATCH_H
+#define SL_BATCH_H
+#include "core/arena.h"
+#include "core/types.h"
+#include "core/util.h"
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sl_str {
+    const char *p;
+    size_t n;
+} sl_str;
+
+/* Kinds of a raw JSON cell; CSV cells have no kind array (all text). */
+enum { SL_KIND_STRING = 0, SL_KIND_NUMBER, SL_KIND_BOOL, SL_KIND_JSON };
+
+typedef struct sl_column {
+    char *name;      /* heap, owned by the column */
+    sl_type type;    /* SL_T_TEXT for raw cells */
+    int raw;         /* 1: cells are unconverted text from a source */
+    uint8_t *kind;   /* raw JSON cells only */
+    uint8_t *valid;  /* one byte per row: 1 = has a value, 0 = null */
+    int64_t *i64;    /* storage per sl_type_storage(type) */
+    double *f64;
+    sl_str *str;
+    size_t cap;      /* rows allocated in the arrays above */
+} sl_column;
+
+typedef struct sl_reject {
+    int64_t offset, line;  /* source position of the rejected record */
+    char *stage;           /* "source", "typing", "transform cast", "sink warehouse" */
+    char *reason;
+    char *raw;             /* the raw record, or the row as a JSON object */
+} sl_reject;
+
+typedef struct sl_batch {
+    size_t nrows, rowcap;
+    size_t ncols, colcap;
+    sl_column *cols;
+    sl_arena arena;
+
+    /* source position */
+    int file_index;        /* index in the run's file list; -1 when none */
+    const char *file;      /* path; owned by the source, valid for the run */
+    int64_t *offset, *line;
+    int64_t end_offset;    /* where reading resumes after this batch */
+    int file_done;         /* this batch ends its file */
+    int64_t bytes;         /* input bytes consumed for this batch */
+
+    /* accounting */
+    int64_t nread, nfiltered;
+    sl_reject *rejects;
+    size_t nrejects, caprejects;
+} sl_batch;
+
+sl_batch *sl_batch_new(void);
+void sl_batch_free(sl_batch *b);
+/* Empty the batch (rows, columns, rejects, position) but keep its memory. */
+void sl_batch_clear(sl_batch *b);
+
+/* Add a column (all null for existing rows); returns its index. name is copied. */
+size_t sl_batch_add_column(sl_batch *b, const char *name, size_t namelen, sl_type type, int raw);
+/* Index of the column called name, or -1. */
+int sl_batch_find(const sl_batch *b, const char *name);
+/* Make room for and append a row, all null; returns its index. */
+size_t sl_batch_add_row(sl_batch *b, int64_t offset, int64_t line);
+/* Ensure a column's arrays for its (possibly new) type can hold rowcap rows. */
+void sl_column_ensure(sl_column *c, size_t rows);
+void sl_column_set_type(sl_column *c, sl_type t, size_t rows);
+
+static inline int sl_cell_valid(const sl_column *c, size_t row) { return c->valid[row]; }
+/* Store text in a cell, copying it into the batch arena. */
+void sl_batch_set_text(sl_batch *b, size_t col, size_t row, const char *p, size_t n);
+
+/* Keep only rows whose keep[row] is non-zero, preserving order. */
+void sl_batch_keep(sl_batch *b, const uint8_t *keep);
+/* Remove column i. */
+void sl_batch_drop_column(sl_batch *b, size_t i);
+void sl_batch_rename_column(sl_batch *b, size_t i, const char *name);
+
+/* Record a rejected source record (raw text copied; not a row of the batch). */
+void sl_batch_reject_raw(sl_batch *b, int64_t offset, int64_t line, const char *stage,
+                         const char *reason, const char *raw, size_t rawlen);
+/* Record row `row` as rejected (its values as JSON); the caller removes it from
+ * the batch afterwards with sl_batch_keep(). */
+void sl_batch_reject_row(sl_batch *b, size_t row, const char *stage, const char *reason);
+
+/* Append the cell as text (JSON-ish formatting for dates, floats...); 0 if null. */
+int sl_cell_text(const sl_column *c, size_t row, char *tmp, const char **p, size_t *n);
+/* Append row as a JSON object to out. */
+void sl_batch_row_json(const sl_batch *b, size_t row, sl_buf *out);
+/* Append the cell as a JSON value to out (json columns are emitted verbatim). */
+void sl_cell_json(const sl_column *c, size_t row, sl_buf *out);
+
+int sl_batch_check_accounting(const sl_batch *b);
+
+#endif

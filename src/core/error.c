@@ -1,0 +1,55 @@
+/* error.c: see error.h. */
+#include "core/error.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int sl_error_set(sl_error *err, sl_code code, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    err->code = code;
+    return -1;
+}
+
+int sl_error_prefix(sl_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    char prefix[512], old[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    return -1;
+}
+
+void sl_error_clear(sl_error *err)
+{
+    if (err) {
+        err->code = SL_OK;
+        err->msg[0] = 0;
+    }
+}
+
+const char *sl_error_code_name(sl_code code)
+{
+    switch (code) {
+    case SL_OK: return "ok";
+    case SL_EUSAGE: return "usage";
+    case SL_ECONFIG: return "config_invalid";
+    case SL_EIO: return "io";
+    case SL_EDATA: return "bad_data";
+    case SL_ESQL: return "sql";
+    case SL_EBUSY: return "busy";
+    case SL_ECANCELLED: return "cancelled";
+    case SL_EINTERNAL: return "internal";
+    }
+    return "unknown";
+}

@@ -1,0 +1,19 @@
+/*
+ * failpoint.h: named failure points for tests.
+ *
+ * SLUICE_FAILPOINTS="name=action[@N],name2=action" arms them, where action is
+ * `crash` (SIGKILL ourselves, like a power cut) or `error` (the call site
+ * returns an error), and @N makes it fire on the Nth hit only (default 1st).
+ * Unarmed failpoints cost one branch on a global flag.
+ *
+ * The commit path has: sink.before_data, sink.after_data,
+ * sink.before_checkpoint, sink.after_commit (see engine/pipeline.c).
+ */
+#ifndef SL_FAILPOINT_H
+#define SL_FAILPOINT_H
+
+/* Returns 1 when the failpoint fires with action `error`; never returns
+ * when it fires with `crash`; returns 0 otherwise. */
+int sl_failpoint(const char *name);
+
+#endif

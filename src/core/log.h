@@ -1,0 +1,30 @@
+/*
+ * log.h: logging to stderr, human or JSON lines, with secret redaction.
+ *
+ * Every value that came from a secret (an ${ENV} interpolation into an
+ * option marked secret) is registered with sl_log_secret(); any log line,
+ * and any text passed through sl_log_redact(), has it replaced by "***".
+ * Logging is thread-safe: one line is written with one write(2).
+ */
+#ifndef SL_LOG_H
+#define SL_LOG_H
+#include <stddef.h>
+
+typedef enum sl_log_level { SL_LOG_ERROR, SL_LOG_WARN, SL_LOG_INFO, SL_LOG_DEBUG } sl_log_level;
+
+void sl_log_set_level(sl_log_level level);
+sl_log_level sl_log_get_level(void);
+void sl_log_set_json(int on);
+void sl_log(sl_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Register a secret value (copied). Empty and very short values are ignored. */
+void sl_log_secret(const char *value);
+/* Replace every registered secret in buf (NUL-terminated, in place). */
+void sl_log_redact(char *buf);
+
+#define sl_log_error(...) sl_log(SL_LOG_ERROR, __VA_ARGS__)
+#define sl_log_warn(...) sl_log(SL_LOG_WARN, __VA_ARGS__)
+#define sl_log_info(...) sl_log(SL_LOG_INFO, __VA_ARGS__)
+#define sl_log_debug(...) sl_log(SL_LOG_DEBUG, __VA_ARGS__)
+
+#endif

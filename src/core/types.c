@@ -1,0 +1,411 @@
+/* types.c: see types.h. Civil-date arithmetic follows the proleptic Gregorian
+ * calendar (days_from_civil is the well-known era/day-of-era derivation). */
+#include "core/types.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static const char *const type_names[] = {"null", "bool", "int", "float", "decimal",
+                                         "text", "date", "timestamp", "json"};
+
+const char *sl_type_name(sl_type t)
+{
+    return (unsigned)t < sizeof type_names / sizeof *type_names ? type_names[t] : "?";
+}
+
+int sl_type_parse(const char *name, sl_type *out)
+{
+    static const struct { const char *n; sl_type t; } names[] = {
+        {"bool", SL_T_BOOL}, {"boolean", SL_T_BOOL}, {"int", SL_T_INT}, {"integer", SL_T_INT},
+        {"bigint", SL_T_INT}, {"int64", SL_T_INT}, {"float", SL_T_FLOAT}, {"double", SL_T_FLOAT},
+        {"real", SL_T_FLOAT}, {"decimal", SL_T_DECIMAL}, {"numeric", SL_T_DECIMAL},
+        {"text", SL_T_TEXT}, {"string", SL_T_TEXT}, {"varchar", SL_T_TEXT}, {"date", SL_T_DATE},
+        {"timestamp", SL_T_TIMESTAMP}, {"datetime", SL_T_TIMESTAMP}, {"json", SL_T_JSON},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(name, names[i].n) == 0) {
+            *out = names[i].t;
+            return 0;
+        }
+    return -1;
+}
+
+int sl_type_storage(sl_type t)
+{
+    switch (t) {
+    case SL_T_BOOL: case SL_T_INT: case SL_T_DATE: case SL_T_TIMESTAMP: return SL_STORE_I64;
+    case SL_T_FLOAT: return SL_STORE_F64;
+    default: return SL_STORE_STR;
+    }
+}
+
+sl_type sl_type_widen(sl_type a, sl_type b)
+{
+    if (a == b || b == SL_T_NULL)
+        return a;
+    if (a == SL_T_NULL)
+        return b;
+    if ((a == SL_T_INT && b == SL_T_FLOAT) || (a == SL_T_FLOAT && b == SL_T_INT))
+        return SL_T_FLOAT;
+    if ((a == SL_T_INT && b == SL_T_DECIMAL) || (a == SL_T_DECIMAL && b == SL_T_INT))
+        return SL_T_DECIMAL;
+    if ((a == SL_T_DATE && b == SL_T_TIMESTAMP) || (a == SL_T_TIMESTAMP && b == SL_T_DATE))
+        return SL_T_TIMESTAMP;
+    return SL_T_TEXT;
+}
+
+static void trim(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+        (*n)--;
+}
+
+static int word_eq(const char *s, size_t n, const char *w)
+{
+    return strlen(w) == n && strncasecmp(s, w, n) == 0;
+}
+
+int sl_parse_bool(const char *s, size_t n, int64_t *out)
+{
+    trim(&s, &n);
+    static const char *const t[] = {"true", "t", "yes", "y", "1"};
+    static const char *const f[] = {"false", "f", "no", "n", "0"};
+    for (int i = 0; i < 5; i++) {
+        if (word_eq(s, n, t[i])) { *out = 1; return 0; }
+        if (word_eq(s, n, f[i])) { *out = 0; return 0; }
+    }
+    return -1;
+}
+
+int sl_parse_int(const char *s, size_t n, int64_t *out)
+{
+    trim(&s, &n);
+    if (!n)
+        return -1;
+    size_t i = 0;
+    int neg = 0;
+    if (s[0] == '-' || s[0] == '+') {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i == n || n - i > 19)
+        return -1;
+    uint64_t v = 0;
+    for (; i < n; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (d > 9)
+            return -1;
+        v = v * 10 + d;
+    }
+    if (neg ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX)
+        return -1;
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}
+
+/* [+-] digits [. digits] [e [+-] digits]; at least one digit before or after the dot. */
+static int number_syntax(const char *s, size_t n, int *has_frac_or_exp)
+{
+    size_t i = 0, digits = 0;
+    *has_frac_or_exp = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        i++;
+    while (i < n && s[i] >= '0' && s[i] <= '9') { i++; digits++; }
+    if (i < n && s[i] == '.') {
+        *has_frac_or_exp = 1;
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9') { i++; digits++; }
+    }
+    if (!digits)
+        return -1;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        *has_frac_or_exp = 2;
+        i++;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            i++;
+        size_t ed = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') { i++; ed++; }
+        if (!ed)
+            return -1;
+    }
+    return i == n ? 0 : -1;
+}
+
+int sl_parse_float(const char *s, size_t n, double *out)
+{
+    trim(&s, &n);
+    int frac;
+    if (n == 0 || n > 400 || number_syntax(s, n, &frac) < 0)
+        return -1;
+    char tmp[401];
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    double v = strtod(tmp, NULL);
+    if (!isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int sl_parse_decimal(const char *s, size_t n)
+{
+    trim(&s, &n);
+    int frac;
+    return n && number_syntax(s, n, &frac) == 0 && frac != 2 ? 0 : -1;
+}
+
+int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+void sl_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static int digits(const char *s, size_t n, size_t at, size_t count, int *out)
+{
+    if (at + count > n)
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < count; i++) {
+        unsigned dd = (unsigned)(s[at + i] - '0');
+        if (dd > 9)
+            return -1;
+        v = v * 10 + (int)dd;
+    }
+    *out = v;
+    return 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return dm[m - 1];
+}
+
+/* YYYY-MM-DD at s; 0 ok. */
+static int parse_ymd(const char *s, size_t n, int64_t *days)
+{
+    int y, m, d;
+    if (n < 10 || digits(s, n, 0, 4, &y) || s[4] != '-' || digits(s, n, 5, 2, &m) || s[7] != '-' ||
+        digits(s, n, 8, 2, &d))
+        return -1;
+    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+        return -1;
+    *days = sl_days_from_civil(y, (unsigned)m, (unsigned)d);
+    return 0;
+}
+
+int sl_parse_date(const char *s, size_t n, int64_t *days)
+{
+    trim(&s, &n);
+    return n == 10 ? parse_ymd(s, n, days) : -1;
+}
+
+int sl_parse_timestamp(const char *s, size_t n, int64_t *us)
+{
+    trim(&s, &n);
+    int64_t days;
+    if (parse_ymd(s, n, &days) < 0)
+        return -1;
+    int64_t secs = days * 86400, frac_us = 0;
+    size_t i = 10;
+    if (i < n) {
+        int hh, mm, ss = 0;
+        if ((s[i] != 'T' && s[i] != 't' && s[i] != ' ') || digits(s, n, i + 1, 2, &hh) ||
+            s[i + 3] != ':' || digits(s, n, i + 4, 2, &mm))
+            return -1;
+        i += 6;
+        if (i < n && s[i] == ':') {
+            if (digits(s, n, i + 1, 2, &ss))
+                return -1;
+            i += 3;
+            if (i < n && (s[i] == '.' || s[i] == ',')) {
+                i++;
+                size_t start = i;
+                int64_t scale = 100000;
+                while (i < n && s[i] >= '0' && s[i] <= '9') {
+                    frac_us += (s[i] - '0') * scale;
+                    scale /= 10;
+                    i++;
+                }
+                if (i == start)
+                    return -1;
+            }
+        }
+        if (hh > 23 || mm > 59 || ss > 60)
+            return -1;
+        secs += hh * 3600 + mm * 60 + ss;
+        if (i < n) {
+            if (s[i] == 'Z' || s[i] == 'z') {
+                i++;
+            } else if (s[i] == '+' || s[i] == '-') {
+                int oh, om = 0, sign = s[i] == '-' ? -1 : 1;
+                if (digits(s, n, i + 1, 2, &oh))
+                    return -1;
+                i += 3;
+                if (i < n && s[i] == ':')
+                    i++;
+                if (i < n) {
+                    if (digits(s, n, i, 2, &om))
+                        return -1;
+                    i += 2;
+                }
+                if (oh > 23 || om > 59)
+                    return -1;
+                secs -= sign * (oh * 3600 + om * 60);
+            }
+            if (i != n)
+                return -1;
+        }
+    }
+    *us = secs * 1000000 + frac_us;
+    return 0;
+}
+
+int sl_parse_time_format(const char *s, size_t n, const char *fmt, int is_date, int64_t *out)
+{
+    char tmp[256], f[128];
+    if (n >= sizeof tmp || strlen(fmt) >= sizeof f)
+        return -1;
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    /* %f (fractional seconds) is ours: split the format there. */
+    const char *pf = strstr(fmt, "%f");
+    size_t flen = pf ? (size_t)(pf - fmt) : strlen(fmt);
+    memcpy(f, fmt, flen);
+    f[flen] = 0;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_mday = 1;
+    const char *end = strptime(tmp, f, &tm);
+    if (!end)
+        return -1;
+    int64_t frac = 0;
+    if (pf) {
+        int64_t scale = 100000;
+        if (!(*end >= '0' && *end <= '9'))
+            return -1;
+        while (*end >= '0' && *end <= '9') {
+            frac += (*end - '0') * scale;
+            scale /= 10;
+            end++;
+        }
+        struct tm tm2 = tm;
+        end = strptime(end, pf + 2, &tm2);
+        if (!end)
+            return -1;
+        tm = tm2;
+    }
+    while (*end == ' ')
+        end++;
+    if (*end)
+        return -1;
+    long gmtoff = tm.tm_gmtoff;
+    int64_t days = sl_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+    if (is_date) {
+        *out = days;
+        return 0;
+    }
+    *out = (days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec - gmtoff) * 1000000 + frac;
+    return 0;
+}
+
+sl_type sl_type_infer_text(const char *s, size_t n)
+{
+    trim(&s, &n);
+    if (!n)
+        return SL_T_NULL;
+    int64_t i;
+    double d;
+    if (word_eq(s, n, "true") || word_eq(s, n, "false"))
+        return SL_T_BOOL;
+    if ((s[0] >= '0' && s[0] <= '9') || s[0] == '-' || s[0] == '+' || s[0] == '.') {
+        /* leading zeros ("007", zip codes) stay text: they are identifiers */
+        size_t k = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+        int lead_zero = n > k + 1 && s[k] == '0' && s[k + 1] >= '0' && s[k + 1] <= '9';
+        if (!lead_zero && sl_parse_int(s, n, &i) == 0)
+            return SL_T_INT;
+        if (!lead_zero && sl_parse_float(s, n, &d) == 0)
+            return SL_T_FLOAT;
+        if (n == 10 && sl_parse_date(s, n, &i) == 0)
+            return SL_T_DATE;
+        if (n > 10 && sl_parse_timestamp(s, n, &i) == 0)
+            return SL_T_TIMESTAMP;
+    }
+    return SL_T_TEXT;
+}
+
+size_t sl_format_date(char *out, int64_t days)
+{
+    int64_t y;
+    unsigned m, d;
+    sl_civil_from_days(days, &y, &m, &d);
+    return (size_t)sprintf(out, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+size_t sl_format_timestamp(char *out, int64_t us)
+{
+    int64_t secs = us / 1000000, frac = us % 1000000;
+    if (frac < 0) {
+        frac += 1000000;
+        secs--;
+    }
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    size_t n = sl_format_date(out, days);
+    n += (size_t)sprintf(out + n, "T%02d:%02d:%02d", (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+    if (frac) {
+        if (frac % 1000 == 0)
+            n += (size_t)sprintf(out + n, ".%03d", (int)(frac / 1000));
+        else
+            n += (size_t)sprintf(out + n, ".%06d", (int)frac);
+    }
+    out[n++] = 'Z';
+    out[n] = 0;
+    return n;
+}
+
+size_t sl_format_float(char *out, double v)
+{
+    /* shortest representation that round-trips */
+    for (int prec = 15; prec <= 17; prec++) {
+        int n = sprintf(out, "%.*g", prec, v);
+        if (strtod(out, NULL) == v) {
+            if (!strpbrk(out, ".eEn")) { /* keep floats visibly floats */
+                out[n++] = '.';
+                out[n++] = '0';
+                out[n] = 0;
+            }
+            return (size_t)n;
+        }
+    }
+    return (size_t)sprintf(out, "%.17g", v);
+}

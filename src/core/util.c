@@ -1,0 +1,232 @@
+/* util.c: see util.h. */
+#include "core/util.h"
+#include "core/mem.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void sl_buf_init(sl_buf *b)
+{
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void sl_buf_release(sl_buf *b)
+{
+    sl_free(b->data);
+    sl_buf_init(b);
+}
+
+void sl_buf_reset(sl_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = 0;
+}
+
+void sl_buf_reserve(sl_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 > b->cap) {
+        size_t n = b->cap ? b->cap * 2 : 256;
+        while (n < b->len + extra + 1)
+            n *= 2;
+        b->data = sl_realloc(b->data, n);
+        b->cap = n;
+    }
+}
+
+void sl_buf_add(sl_buf *b, const void *p, size_t n)
+{
+    sl_buf_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+void sl_buf_addc(sl_buf *b, char c)
+{
+    sl_buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = 0;
+}
+
+void sl_buf_adds(sl_buf *b, const char *s)
+{
+    sl_buf_add(b, s, strlen(s));
+}
+
+void sl_buf_addf(sl_buf *b, const char *fmt, ...)
+{
+    va_list ap, cp;
+    va_start(ap, fmt);
+    va_copy(cp, ap);
+    int n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    sl_buf_reserve(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+    va_end(ap);
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+void sl_buf_add_json_str(sl_buf *b, const char *s, size_t n)
+{
+    sl_buf_reserve(b, n + 2);
+    b->data[b->len++] = '"';
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        sl_buf_add(b, s + start, i - start);
+        start = i + 1;
+        char esc[7] = {'\\', 0};
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        default:
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hexdig[c >> 4];
+            esc[5] = hexdig[c & 15];
+            sl_buf_add(b, esc, 6);
+            continue;
+        }
+        sl_buf_add(b, esc, 2);
+    }
+    sl_buf_add(b, s + start, n - start);
+    sl_buf_addc(b, '"');
+}
+
+char *sl_buf_detach(sl_buf *b)
+{
+    char *p = b->data ? b->data : sl_strdup("");
+    sl_buf_init(b);
+    return p;
+}
+
+void sl_json_escape(char *out, size_t cap, const char *s)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_buf_add_json_str(&b, s, strlen(s));
+    size_t n = b.len - 2; /* without the quotes */
+    if (n > cap - 1)
+        n = cap - 1;
+    memcpy(out, b.data + 1, n);
+    out[n] = 0;
+    sl_buf_release(&b);
+}
+
+int64_t sl_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+double sl_mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void sl_time_format_now(char *out, size_t cap)
+{
+    int64_t us = sl_now_us();
+    time_t t = (time_t)(us / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us % 1000000 / 1000));
+}
+
+int sl_edit_distance(const char *a, const char *b, int cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return cap + 1;
+    int row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int prev = row[0], best = row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int sub = prev + (a[i - 1] != b[j - 1]);
+            int v = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+            row[j] = sub < v ? sub : v;
+            prev = cur;
+            if (row[j] < best)
+                best = row[j];
+        }
+        if (best > cap)
+            return cap + 1;
+    }
+    return row[lb] > cap ? cap + 1 : row[lb];
+}
+
+size_t sl_utf8_valid_prefix(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+        else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+        else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+        else return i;
+        if (i + len > n)
+            return i;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return i;
+        i += len;
+    }
+    return n;
+}
+
+int64_t sl_parse_duration(const char *s)
+{
+    int64_t total = 0;
+    if (!s || !*s)
+        return -1;
+    while (*s) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        int64_t v = 0;
+        while (*s >= '0' && *s <= '9') {
+            v = v * 10 + (*s - '0');
+            if (v > (int64_t)1 << 40)
+                return -1;
+            s++;
+        }
+        switch (*s) {
+        case 's': total += v; break;
+        case 'm': total += v * 60; break;
+        case 'h': total += v * 3600; break;
+        case 'd': total += v * 86400; break;
+        default: return -1;
+        }
+        s++;
+    }
+    return total;
+}

@@ -1,0 +1,47 @@
+/*
+ * util.h: small shared helpers: a growable byte buffer (sl_buf), clocks,
+ * JSON string escaping, edit distance for "did you mean" suggestions.
+ */
+#ifndef SL_UTIL_H
+#define SL_UTIL_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable byte buffer, always NUL-terminated after sl_buf_* calls.
+ * Caller-owned: sl_buf_init() / sl_buf_release(). */
+typedef struct sl_buf {
+    char *data;
+    size_t len, cap;
+} sl_buf;
+
+void sl_buf_init(sl_buf *b);
+void sl_buf_release(sl_buf *b);
+void sl_buf_reset(sl_buf *b);
+void sl_buf_reserve(sl_buf *b, size_t extra);
+void sl_buf_add(sl_buf *b, const void *p, size_t n);
+void sl_buf_addc(sl_buf *b, char c);
+void sl_buf_adds(sl_buf *b, const char *s);
+void sl_buf_addf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s as a JSON string literal, with quotes. */
+void sl_buf_add_json_str(sl_buf *b, const char *s, size_t n);
+/* Detach the data (caller frees with sl_free); b is left empty. */
+char *sl_buf_detach(sl_buf *b);
+
+/* Escape s for inclusion inside a JSON string (no quotes added), truncating to cap. */
+void sl_json_escape(char *out, size_t cap, const char *s);
+
+int64_t sl_now_us(void);        /* wall clock, microseconds since the epoch */
+double sl_mono_s(void);         /* monotonic clock, seconds */
+/* Format the current UTC time as 2026-01-02T03:04:05.678Z. */
+void sl_time_format_now(char *out, size_t cap);
+
+/* Levenshtein distance, capped: returns cap+1 when larger. */
+int sl_edit_distance(const char *a, const char *b, int cap);
+
+/* Validate UTF-8: returns the length of the valid prefix of s[0..n). */
+size_t sl_utf8_valid_prefix(const char *s, size_t n);
+
+/* Parse a human duration ("10m", "1h30m", "45s", "2d") into seconds; -1 if invalid. */
+int64_t sl_parse_duration(const char *s);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * component.h: what a source, a transform and a sink are.
+ *
+ * A component type ("plugin") is one static struct of callbacks plus one
+ * option table (config/options.h), defined at the end of one file in
+ * src/sources, src/transforms or src/sinks and listed in registry.c.
+ * Each YAML block of a pipeline is an *instance*: the plugin, its filled
+ * option struct, its private state and its id (used in logs and the DLQ).
+ *
+ * Versioning: `version` comes first and is SL_PLUGIN_VERSION; callbacks
+ * are only ever appended, and optional ones may be NULL.
+ *
+ * Errors: callbacks return 0 (or 1 for "got a batch") and -1 with err set.
+ * Bad *records* are not errors: they are rejected into the batch
+ * (sl_batch_reject_*) and end up in the dead-letter queue.
+ */
+#ifndef SL_COMPONENT_H
+#define SL_COMPONENT_H
+#include "config/diag.h"
+#include "config/options.h"
+#include "core/batch.h"
+#include "core/error.h"
+#include <stdint.h>
+
+#define SL_PLUGIN_VERSION 1
+
+typedef struct sl_run sl_run;           /* engine/run.h */
+typedef struct sl_instance sl_instance;
+
+/* Where reading of one input (a file) resumes. */
+typedef struct sl_resume {
+    int64_t offset, line; /* 0, 0 = from the start */
+} sl_resume;
+
+/* Given by the engine to a source at open: where to resume each input. */
+typedef int (*sl_resume_fn)(sl_run *run, const char *key, int64_t size, int64_t mtime,
+                            sl_resume *out);
+
+typedef struct sl_source_plugin {
+    int version;
+    const char *name, *summary;
+    const sl_option *options;
+    size_t opts_size;
+    /* Semantic checks beyond the option table; add diagnostics, return count. */
+    int (*check)(sl_instance *in, sl_diags *d);
+    int (*open)(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error *err);
+    /* Fill the cleared batch b: 1 = a batch, 0 = end of input, -1 = error. */
+    int (*next)(sl_instance *in, sl_batch *b, sl_error *err);
+    /* The run committed everything: remember what was loaded (incremental). */
+    int (*done)(sl_instance *in, sl_run *run, sl_error *err);
+    void (*close)(sl_instance *in);
+    /* Total input bytes if known (progress bars), else -1. Optional. */
+    int64_t (*total_bytes)(sl_instance *in);
+} sl_source_plugin;
+
+typedef struct sl_transform_plugin {
+    int version;
+    const char *name, *summary;
+    const sl_option *options;
+    size_t opts_size;
+    int (*check)(sl_instance *in, sl_diags *d);
+    int (*open)(sl_instance *in, sl_run *run, sl_error *err);
+    /* Change b in place: drop rows (count them in b->nfiltered), reject rows. */
+    int (*process)(sl_instance *in, sl_batch *b, sl_error *err);
+    /* Blocking transforms only (NULL otherwise): at end of input, emit held
+     * rows batch by batch: fill b and return 1, or 0 when done. */
+    int (*flush)(sl_instance *in, sl_batch *b, sl_error *err);
+    void (*close)(sl_instance *in);
+    /* 1 when the transform's output depends on rows before the resume point
+     * (dedupe): the engine then re-reads a resumed run from its start. */
+    int stateful;
+} sl_transform_plugin;
+
+typedef struct sl_sink_plugin {
+    int version;
+    const char *name, *summary;
+    const sl_option *options;
+    size_t opts_size;
+    int (*check)(sl_instance *in, sl_diags *d);
+    int (*open)(sl_instance *in, sl_run *run, sl_error *err);
+    /* The position this sink has committed for input `key` in this run's
+     * epoch (found = 0 when none). Rows before it are skipped for this sink. */
+    int (*position)(sl_instance *in, const char *key, sl_resume *pos, int *found, sl_error *err);
+    /* Write rows [from, b->nrows) inside the current transaction. A row the
+     * destination refuses: set rejected[row] = 1 and add a reject with
+     * sl_batch_reject_row(b, row, in->id, reason). */
+    int (*write)(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected, sl_error *err);
+    /* Make the write durable together with the position b->end_offset of
+     * b->file (exactly once where the destination is transactional). */
+    int (*commit)(sl_instance *in, const sl_batch *b, sl_error *err);
+    void (*rollback)(sl_instance *in);
+    /* All input is committed: publish (rename files, swap tables). Must be
+     * idempotent within an epoch: it may run again after a crash. */
+    int (*finish)(sl_instance *in, sl_error *err);
+    void (*close)(sl_instance *in);
+} sl_sink_plugin;
+
+typedef enum { SL_KIND_SOURCE, SL_KIND_TRANSFORM, SL_KIND_SINK } sl_kind;
+
+struct sl_instance {
+    sl_kind kind;
+    const void *plugin;  /* sl_source_plugin / sl_transform_plugin / sl_sink_plugin */
+    const char *type;    /* plugin name */
+    char *id;            /* `name:` or "<type>" / "<type>_<n>", unique in the pipeline */
+    const char *pipeline;
+    void *opts;          /* option struct, filled from the table */
+    void *state;         /* private, set by open */
+    sl_loc loc;
+    sl_run *run;
+};
+
+#define SL_SOURCE(in) ((const sl_source_plugin *)(in)->plugin)
+#define SL_TRANSFORM(in) ((const sl_transform_plugin *)(in)->plugin)
+#define SL_SINK(in) ((const sl_sink_plugin *)(in)->plugin)
+
+/* registry.c */
+const sl_source_plugin *sl_registry_source(const char *name);
+const sl_transform_plugin *sl_registry_transform(const char *name);
+const sl_sink_plugin *sl_registry_sink(const char *name);
+/* NULL-terminated name lists, for suggestions and `sluice help`. */
+const char *const *sl_registry_names(sl_kind kind);
+
+#endif

@@ -1,0 +1,236 @@
+/* csv.c: see csv.h. */
+#include "formats/csv.h"
+#include "core/mem.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_RECORD (64u << 20) /* a record this large is a runaway quote */
+
+void sl_csv_init(sl_csv_reader *r, sl_input *in, const sl_csv_config *cfg, int64_t start,
+                 int64_t start_line)
+{
+    memset(r, 0, sizeof *r);
+    r->in = in;
+    r->cfg = *cfg;
+    r->cap = SL_INPUT_BLOCK * 2;
+    r->buf = sl_malloc(r->cap);
+    r->base = start;
+    r->line = start_line > 0 ? start_line : 1;
+    r->special[(unsigned char)cfg->delimiter] = 1;
+    r->special['\n'] = 1;
+    r->special['\r'] = 1;
+    sl_buf_init(&r->scratch);
+}
+
+void sl_csv_release(sl_csv_reader *r)
+{
+    sl_free(r->buf);
+    sl_free(r->fields);
+    sl_free(r->scratch_off);
+    sl_buf_release(&r->scratch);
+}
+
+static void add_field(sl_csv_reader *r, const char *p, size_t n, int quoted, size_t scratch_off)
+{
+    if (r->nfields == r->capfields) {
+        SL_GROW(r->fields, r->capfields, r->nfields + 1);
+        r->scratch_off = sl_realloc(r->scratch_off, r->capfields * sizeof *r->scratch_off);
+    }
+    r->fields[r->nfields] = (sl_csv_field){p, n, quoted};
+    r->scratch_off[r->nfields] = scratch_off;
+    r->nfields++;
+}
+
+static int64_t count_lines(const char *p, size_t n)
+{
+    int64_t lines = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\n' || (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n')))
+            lines++;
+    return lines;
+}
+
+enum { NEED_MORE = -1 };
+
+/* Parse one record starting at r->pos. Returns the end position, or NEED_MORE. */
+static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
+{
+    const char *buf = r->buf;
+    size_t len = r->len, i = r->pos;
+    const char q = r->cfg.quote, esc = r->cfg.escape, delim = r->cfg.delimiter;
+    r->nfields = 0;
+    r->bad[0] = 0;
+    sl_buf_reset(&r->scratch);
+    *lines = 0;
+    for (;;) {
+        size_t start = i;
+        if (i < len && buf[i] == q && q) {
+            size_t seg = ++i, soff = SIZE_MAX;
+            for (;;) {
+                size_t j = seg;
+                while (j < len && buf[j] != q && (buf[j] != esc || !esc))
+                    j++;
+                if (j >= len) {
+                    if (!final)
+                        return NEED_MORE;
+                    snprintf(r->bad, sizeof r->bad, "unterminated quoted field starting at line %lld",
+                             (long long)(r->line + *lines));
+                    *lines += count_lines(buf + seg, len - seg);
+                    return (ptrdiff_t)len;
+                }
+                *lines += count_lines(buf + seg, j - seg);
+                if (buf[j] == esc && esc != q) {
+                    if (j + 1 >= len && !final)
+                        return NEED_MORE;
+                    if (soff == SIZE_MAX)
+                        soff = r->scratch.len;
+                    sl_buf_add(&r->scratch, buf + seg, j - seg);
+                    if (j + 1 < len)
+                        sl_buf_addc(&r->scratch, buf[j + 1]);
+                    seg = i = j + 2 <= len ? j + 2 : len;
+                    continue;
+                }
+                /* a quote: doubled, or closing */
+                if (j + 1 >= len && !final)
+                    return NEED_MORE;
+                if (j + 1 < len && buf[j + 1] == q) {
+                    if (soff == SIZE_MAX)
+                        soff = r->scratch.len;
+                    sl_buf_add(&r->scratch, buf + seg, j + 1 - seg);
+                    seg = i = j + 2;
+                    continue;
+                }
+                i = j + 1;
+                /* stray characters after the closing quote are kept */
+                size_t k = i;
+                while (k < len && !r->special[(unsigned char)buf[k]])
+                    k++;
+                if (k >= len && !final)
+                    return NEED_MORE;
+                if (k > i || soff != SIZE_MAX) {
+                    if (soff == SIZE_MAX)
+                        soff = r->scratch.len;
+                    sl_buf_add(&r->scratch, buf + seg, j - seg);
+                    sl_buf_add(&r->scratch, buf + i, k - i);
+                    add_field(r, NULL, r->scratch.len - soff, 1, soff);
+                } else {
+                    add_field(r, buf + seg, j - seg, 1, SIZE_MAX);
+                }
+                i = k;
+                break;
+            }
+        } else {
+            while (i < len && !r->special[(unsigned char)buf[i]])
+                i++;
+            add_field(r, buf + start, i - start, 0, SIZE_MAX);
+        }
+        if (i >= len) {
+            if (!final)
+                return NEED_MORE;
+            (*lines)++;
+            return (ptrdiff_t)len;
+        }
+        char c = buf[i];
+        if (c == delim) {
+            i++;
+            continue;
+        }
+        if (c == '\r') {
+            if (i + 1 >= len && !final)
+                return NEED_MORE;
+            i += (i + 1 < len && buf[i + 1] == '\n') ? 2 : 1;
+        } else {
+            i++;
+        }
+        (*lines)++;
+        return (ptrdiff_t)i;
+    }
+}
+
+static int fill(sl_csv_reader *r, sl_error *err)
+{
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+        r->base += (int64_t)r->pos;
+        r->len -= r->pos;
+        r->pos = 0;
+    }
+    if (r->cap - r->len < SL_INPUT_BLOCK) {
+        if (r->cap >= MAX_RECORD) {
+            return sl_error_set(err, SL_EDATA, "a CSV record starting at line %lld is larger than %u MiB "
+                                "(an unbalanced quote?)", (long long)r->line, MAX_RECORD >> 20);
+        }
+        r->cap *= 2;
+        r->buf = sl_realloc(r->buf, r->cap);
+    }
+    ptrdiff_t n = sl_input_read(r->in, r->buf + r->len, r->cap - r->len, err);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        r->eof = 1;
+    r->len += (size_t)n;
+    return 0;
+}
+
+int sl_csv_next(sl_csv_reader *r, sl_error *err)
+{
+    for (;;) {
+        if (r->base == 0 && r->pos == 0 && r->len < 3 && !r->eof) {
+            if (fill(r, err) < 0)
+                return -1;
+            continue;
+        }
+        if (r->base == 0 && r->pos == 0 && r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+            r->pos = 3;
+        if (r->pos >= r->len && r->eof)
+            return 0;
+        int64_t lines;
+        ptrdiff_t end = r->pos < r->len ? parse_record(r, r->eof, &lines) : NEED_MORE;
+        if (end == NEED_MORE) {
+            if (r->eof)
+                return 0;
+            if (fill(r, err) < 0)
+                return -1;
+            continue;
+        }
+        r->rec_offset = r->base + (int64_t)r->pos;
+        r->rec_line = r->line;
+        r->raw = r->buf + r->pos;
+        r->rawlen = (size_t)end - r->pos;
+        r->pos = (size_t)end;
+        r->line += lines;
+        /* blank line: skip */
+        if (r->nfields == 1 && r->fields[0].n == 0 && !r->fields[0].quoted && !r->bad[0])
+            continue;
+        for (size_t f = 0; f < r->nfields; f++)
+            if (r->scratch_off[f] != SIZE_MAX)
+                r->fields[f].p = r->scratch.data + r->scratch_off[f];
+        /* the raw text without its line terminator */
+        while (r->rawlen && (r->raw[r->rawlen - 1] == '\n' || r->raw[r->rawlen - 1] == '\r'))
+            r->rawlen--;
+        return 1;
+    }
+}
+
+void sl_csv_write_field(sl_buf *out, const char *p, size_t n, char delimiter)
+{
+    int quote = n == 0 ? 0 : (p[0] == ' ' || p[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = p[i] == delimiter || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
+    if (!quote) {
+        sl_buf_add(out, p, n);
+        return;
+    }
+    sl_buf_reserve(out, n + 2);
+    sl_buf_addc(out, '"');
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '"') {
+            sl_buf_add(out, p + start, i + 1 - start);
+            sl_buf_addc(out, '"');
+            start = i + 1;
+        }
+    sl_buf_add(out, p + start, n - start);
+    sl_buf_addc(out, '"');
+}

@@ -1,0 +1,68 @@
+/*
+ * csv.h: sluice's RFC 4180 reader and writer.
+ *
+ * The reader pulls records from an sl_input: quoted fields may hold the
+ * delimiter, doubled quotes and line breaks; records end in LF, CRLF or a
+ * lone CR; a UTF-8 BOM at the start is skipped; blank lines are skipped.
+ * An optional escape character (e.g. backslash) makes the next character
+ * literal inside quotes. After a closing quote, stray characters up to the
+ * next delimiter are kept (as most readers do) rather than losing the row.
+ *
+ * Fields point into the reader's buffer or scratch space and stay valid
+ * until the next sl_csv_next() call. Each record knows its byte offset and
+ * starting line, and its raw text, for the dead-letter queue.
+ *
+ * A quote still open at end of input yields a last record with `bad` set
+ * ("unterminated quoted field starting at line N").
+ */
+#ifndef SL_CSV_H
+#define SL_CSV_H
+#include "core/util.h"
+#include "formats/input.h"
+
+typedef struct sl_csv_config {
+    char delimiter, quote, escape; /* escape 0: none (quotes are doubled) */
+} sl_csv_config;
+
+typedef struct sl_csv_field {
+    const char *p;
+    size_t n;
+    int quoted;
+} sl_csv_field;
+
+typedef struct sl_csv_reader {
+    sl_input *in;
+    sl_csv_config cfg;
+    char *buf;
+    size_t cap, len, pos;
+    int eof;
+    int64_t base;            /* stream offset of buf[0] */
+    int64_t line;            /* line number at buf[pos], 1-based */
+    unsigned char special[256];
+    /* the current record */
+    sl_csv_field *fields;
+    size_t nfields, capfields;
+    int64_t rec_offset, rec_line;
+    const char *raw;
+    size_t rawlen;
+    char bad[160];           /* non-empty: the record is malformed */
+    /* internal */
+    sl_buf scratch;
+    size_t *scratch_off;     /* per field: offset into scratch, or SIZE_MAX */
+    size_t capscratch_off;
+} sl_csv_reader;
+
+/* Start reading `in` (not owned) at stream offset start (already skipped to
+ * by the caller) whose line number is start_line. */
+void sl_csv_init(sl_csv_reader *r, sl_input *in, const sl_csv_config *cfg, int64_t start,
+                 int64_t start_line);
+void sl_csv_release(sl_csv_reader *r);
+/* 1: a record is in r->fields; 0: end of input; -1: I/O error. */
+int sl_csv_next(sl_csv_reader *r, sl_error *err);
+/* Stream offset just past the last record returned. */
+static inline int64_t sl_csv_offset(const sl_csv_reader *r) { return r->base + (int64_t)r->pos; }
+
+/* Append one field to out, quoting it when needed. */
+void sl_csv_write_field(sl_buf *out, const char *p, size_t n, char delimiter);
+
+#endif

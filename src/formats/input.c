@@ -1,0 +1,206 @@
+/* input.c: see input.h. */
+#include "formats/input.h"
+#include "core/mem.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zlib.h>
+#include <zstd.h>
+
+enum { IN_PLAIN, IN_GZIP, IN_ZSTD };
+
+struct sl_input {
+    int fd, kind, eof;
+    char *path;
+    int64_t pos;      /* decompressed offset */
+    int64_t raw_pos;  /* file bytes read */
+    /* compressed input buffer */
+    unsigned char *zbuf;
+    size_t zlen, zoff;
+    z_stream gz;
+    ZSTD_DStream *zs;
+};
+
+static ptrdiff_t raw_read(sl_input *in, void *buf, size_t n, sl_error *err)
+{
+    for (;;) {
+        ssize_t r = read(in->fd, buf, n);
+        if (r >= 0) {
+            in->raw_pos += r;
+            return r;
+        }
+        if (errno != EINTR) {
+            sl_error_set(err, SL_EIO, "%s: read failed: %s", in->path, strerror(errno));
+            return -1;
+        }
+    }
+}
+
+sl_input *sl_input_open(const char *path, sl_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        sl_error_set(err, SL_EIO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    sl_input *in = sl_calloc(1, sizeof *in);
+    in->fd = fd;
+    in->path = sl_strdup(path);
+    unsigned char magic[4] = {0};
+    ssize_t m = pread(fd, magic, 4, 0);
+    if (m >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+        in->kind = IN_GZIP;
+        if (inflateInit2(&in->gz, 15 + 32) != Z_OK) {
+            sl_error_set(err, SL_EIO, "%s: cannot start gzip decoder", path);
+            sl_input_close(in);
+            return NULL;
+        }
+    } else if (m == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) {
+        in->kind = IN_ZSTD;
+        in->zs = ZSTD_createDStream();
+        ZSTD_initDStream(in->zs);
+    }
+    if (in->kind != IN_PLAIN)
+        in->zbuf = sl_malloc(SL_INPUT_BLOCK);
+    return in;
+}
+
+static int refill(sl_input *in, sl_error *err)
+{
+    if (in->zoff < in->zlen)
+        return 1;
+    ptrdiff_t r = raw_read(in, in->zbuf, SL_INPUT_BLOCK, err);
+    if (r < 0)
+        return -1;
+    in->zlen = (size_t)r;
+    in->zoff = 0;
+    return r > 0;
+}
+
+ptrdiff_t sl_input_read(sl_input *in, char *buf, size_t n, sl_error *err)
+{
+    if (in->eof)
+        return 0;
+    if (in->kind == IN_PLAIN) {
+        ptrdiff_t r = raw_read(in, buf, n, err);
+        if (r > 0)
+            in->pos += r;
+        return r;
+    }
+    size_t out = 0;
+    while (out == 0) {
+        int more = refill(in, err);
+        if (more < 0)
+            return -1;
+        if (in->kind == IN_GZIP) {
+            in->gz.next_in = in->zbuf + in->zoff;
+            in->gz.avail_in = (uInt)(in->zlen - in->zoff);
+            in->gz.next_out = (unsigned char *)buf;
+            in->gz.avail_out = (uInt)n;
+            int rc = inflate(&in->gz, Z_NO_FLUSH);
+            in->zoff = in->zlen - in->gz.avail_in;
+            out = n - in->gz.avail_out;
+            if (rc == Z_STREAM_END) {
+                /* concatenated gzip members: keep going if input remains */
+                if (in->zoff < in->zlen || refill(in, err) > 0)
+                    inflateReset(&in->gz);
+                else
+                    in->eof = 1;
+            } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+                sl_error_set(err, SL_EIO, "%s: corrupt gzip data at decompressed offset %lld", in->path,
+                             (long long)in->pos);
+                return -1;
+            } else if (!more && out == 0) {
+                sl_error_set(err, SL_EIO, "%s: gzip data ends early (truncated file)", in->path);
+                return -1;
+            }
+        } else {
+            ZSTD_inBuffer ib = {in->zbuf, in->zlen, in->zoff};
+            ZSTD_outBuffer ob = {buf, n, 0};
+            size_t rc = ZSTD_decompressStream(in->zs, &ob, &ib);
+            in->zoff = ib.pos;
+            out = ob.pos;
+            if (ZSTD_isError(rc)) {
+                sl_error_set(err, SL_EIO, "%s: corrupt zstd data: %s", in->path, ZSTD_getErrorName(rc));
+                return -1;
+            }
+            if (!more && out == 0) {
+                if (rc != 0) {
+                    sl_error_set(err, SL_EIO, "%s: zstd data ends early (truncated file)", in->path);
+                    return -1;
+                }
+                in->eof = 1;
+                break;
+            }
+        }
+        if (in->eof)
+            break;
+    }
+    in->pos += (int64_t)out;
+    return (ptrdiff_t)out;
+}
+
+int sl_input_skip(sl_input *in, int64_t offset, sl_error *err)
+{
+    if (offset <= in->pos)
+        return 0;
+    if (in->kind == IN_PLAIN) {
+        if (lseek(in->fd, offset, SEEK_SET) < 0)
+            return sl_error_set(err, SL_EIO, "%s: seek failed: %s", in->path, strerror(errno));
+        in->raw_pos = in->pos = offset;
+        return 0;
+    }
+    char *tmp = sl_malloc(SL_INPUT_BLOCK);
+    while (in->pos < offset) {
+        size_t want = (size_t)(offset - in->pos) < SL_INPUT_BLOCK ? (size_t)(offset - in->pos) : SL_INPUT_BLOCK;
+        ptrdiff_t r = sl_input_read(in, tmp, want, err);
+        if (r <= 0) {
+            sl_free(tmp);
+            return r < 0 ? -1 : 0; /* shorter than the checkpoint: nothing more to read */
+        }
+    }
+    sl_free(tmp);
+    return 0;
+}
+
+int64_t sl_input_raw_pos(const sl_input *in)
+{
+    return in->raw_pos;
+}
+
+void sl_input_close(sl_input *in)
+{
+    if (!in)
+        return;
+    if (in->kind == IN_GZIP)
+        inflateEnd(&in->gz);
+    if (in->zs)
+        ZSTD_freeDStream(in->zs);
+    close(in->fd);
+    sl_free(in->zbuf);
+    sl_free(in->path);
+    sl_free(in);
+}
+
+int sl_file_hash(const char *path, char out[33], sl_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sl_error_set(err, SL_EIO, "%s: %s", path, strerror(errno));
+    XXH3_state_t *st = XXH3_createState();
+    XXH3_128bits_reset(st);
+    char *buf = sl_malloc(SL_INPUT_BLOCK);
+    ssize_t r;
+    while ((r = read(fd, buf, SL_INPUT_BLOCK)) > 0)
+        XXH3_128bits_update(st, buf, (size_t)r);
+    int rc = r < 0 ? sl_error_set(err, SL_EIO, "%s: %s", path, strerror(errno)) : 0;
+    XXH128_hash_t h = XXH3_128bits_digest(st);
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
+    XXH3_freeState(st);
+    sl_free(buf);
+    close(fd);
+    return rc;
+}

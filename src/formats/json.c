@@ -1,0 +1,346 @@
+/* json.c: see json.h. */
+#include "formats/json.h"
+#include <stdio.h>
+#include <string.h>
+
+void sl_json_init(sl_json *j, const char *p, size_t n)
+{
+    j->start = j->p = p;
+    j->end = p + n;
+    j->depth = 0;
+    j->err_at = NULL;
+    j->err[0] = 0;
+}
+
+static int fail(sl_json *j, const char *at, const char *msg)
+{
+    if (!j->err_at) {
+        j->err_at = at;
+        snprintf(j->err, sizeof j->err, "%s", msg);
+    }
+    return -1;
+}
+
+void sl_json_ws(sl_json *j)
+{
+    const char *p = j->p;
+    while (p < j->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
+    j->p = p;
+}
+
+sl_json_kind sl_json_peek(sl_json *j)
+{
+    sl_json_ws(j);
+    if (j->p >= j->end)
+        return SL_JSON_NONE;
+    switch (*j->p) {
+    case '{': return SL_JSON_OBJECT;
+    case '[': return SL_JSON_ARRAY;
+    case '"': return SL_JSON_STRING;
+    case 't': return SL_JSON_TRUE;
+    case 'f': return SL_JSON_FALSE;
+    case 'n': return SL_JSON_NULL;
+    default:
+        return (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')) ? SL_JSON_NUMBER : SL_JSON_NONE;
+    }
+}
+
+int sl_json_number(sl_json *j, const char **out, size_t *n)
+{
+    sl_json_ws(j);
+    const char *p = j->p, *s = p, *e = j->end;
+    if (p < e && *p == '-')
+        p++;
+    if (p >= e)
+        return fail(j, p, "unexpected end of input in a number");
+    if (*p == '0') {
+        p++;
+    } else if (*p >= '1' && *p <= '9') {
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
+    } else {
+        return fail(j, p, "invalid number");
+    }
+    if (p < e && *p == '.') {
+        p++;
+        if (p >= e || !(*p >= '0' && *p <= '9'))
+            return fail(j, p, "a digit must follow the decimal point");
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < e && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= e || !(*p >= '0' && *p <= '9'))
+            return fail(j, p, "a digit must follow the exponent");
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
+    }
+    *out = s;
+    *n = (size_t)(p - s);
+    j->p = p;
+    return 0;
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        unsigned d = (c >= '0' && c <= '9') ? (unsigned)(c - '0')
+                     : (c >= 'a' && c <= 'f') ? (unsigned)(c - 'a' + 10)
+                     : (c >= 'A' && c <= 'F') ? (unsigned)(c - 'A' + 10)
+                                              : 16u;
+        if (d > 15)
+            return -1;
+        *v = *v * 16 + d;
+    }
+    return 0;
+}
+
+static void put_utf8(sl_buf *out, unsigned cp)
+{
+    char b[4];
+    size_t n;
+    if (cp < 0x80) { b[0] = (char)cp; n = 1; }
+    else if (cp < 0x800) { b[0] = (char)(0xC0 | cp >> 6); b[1] = (char)(0x80 | (cp & 63)); n = 2; }
+    else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | cp >> 12); b[1] = (char)(0x80 | ((cp >> 6) & 63));
+        b[2] = (char)(0x80 | (cp & 63)); n = 3;
+    } else {
+        b[0] = (char)(0xF0 | cp >> 18); b[1] = (char)(0x80 | ((cp >> 12) & 63));
+        b[2] = (char)(0x80 | ((cp >> 6) & 63)); b[3] = (char)(0x80 | (cp & 63)); n = 4;
+    }
+    sl_buf_add(out, b, n);
+}
+
+/* Scan a string; with out == NULL only validate. */
+static int string_scan(sl_json *j, sl_buf *out)
+{
+    const char *p = j->p, *e = j->end;
+    if (p >= e || *p != '"')
+        return fail(j, p, "expected a string");
+    p++;
+    const char *seg = p;
+    for (;;) {
+        while (p < e && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80)
+            p++;
+        if (p >= e)
+            return fail(j, p, "unterminated string");
+        unsigned char c = (unsigned char)*p;
+        if (c == '"')
+            break;
+        if (c < 0x20)
+            return fail(j, p, "control character in a string (must be escaped)");
+        if (c >= 0x80) {
+            size_t ok = sl_utf8_valid_prefix(p, (size_t)(e - p) < 4 ? (size_t)(e - p) : 4);
+            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (ok < need)
+                return fail(j, p, "invalid UTF-8 in a string");
+            p += need;
+            continue;
+        }
+        /* backslash */
+        if (out)
+            sl_buf_add(out, seg, (size_t)(p - seg));
+        if (p + 1 >= e)
+            return fail(j, p, "unterminated escape");
+        char x = p[1];
+        p += 2;
+        char lit = 0;
+        switch (x) {
+        case '"': lit = '"'; break;
+        case '\\': lit = '\\'; break;
+        case '/': lit = '/'; break;
+        case 'b': lit = '\b'; break;
+        case 'f': lit = '\f'; break;
+        case 'n': lit = '\n'; break;
+        case 'r': lit = '\r'; break;
+        case 't': lit = '\t'; break;
+        case 'u': {
+            unsigned cp;
+            if (e - p < 4 || hex4(p, &cp) < 0)
+                return fail(j, p, "invalid \\u escape");
+            p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                unsigned lo;
+                if (e - p >= 6 && p[0] == '\\' && p[1] == 'u' && hex4(p + 2, &lo) == 0 && lo >= 0xDC00 &&
+                    lo <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    p += 6;
+                } else {
+                    cp = 0xFFFD; /* lone high surrogate */
+                }
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                cp = 0xFFFD; /* lone low surrogate */
+            }
+            if (out)
+                put_utf8(out, cp);
+            break;
+        }
+        default:
+            return fail(j, p - 2, "invalid escape in a string");
+        }
+        if (lit && out)
+            sl_buf_addc(out, lit);
+        seg = p;
+    }
+    if (out)
+        sl_buf_add(out, seg, (size_t)(p - seg));
+    j->p = p + 1;
+    return 0;
+}
+
+int sl_json_string(sl_json *j, sl_buf *out)
+{
+    sl_json_ws(j);
+    if (out)
+        sl_buf_reset(out);
+    return string_scan(j, out);
+}
+
+static int literal(sl_json *j, const char *word, size_t n)
+{
+    if ((size_t)(j->end - j->p) < n || memcmp(j->p, word, n) != 0)
+        return fail(j, j->p, "invalid literal (expected true, false or null)");
+    j->p += n;
+    return 0;
+}
+
+int sl_json_object_begin(sl_json *j)
+{
+    sl_json_ws(j);
+    if (j->p >= j->end || *j->p != '{')
+        return fail(j, j->p, "expected an object");
+    if (++j->depth > SL_JSON_MAX_DEPTH)
+        return fail(j, j->p, "nesting deeper than 512 levels");
+    j->p++;
+    return 0;
+}
+
+int sl_json_member(sl_json *j, int *first, sl_buf *key)
+{
+    sl_json_ws(j);
+    if (j->p >= j->end)
+        return fail(j, j->p, "unexpected end of input in an object");
+    if (*j->p == '}') {
+        j->p++;
+        j->depth--;
+        return 0;
+    }
+    if (!*first) {
+        if (*j->p != ',')
+            return fail(j, j->p, "expected ',' or '}' in an object");
+        j->p++;
+        sl_json_ws(j);
+    }
+    *first = 0;
+    if (j->p >= j->end || *j->p != '"')
+        return fail(j, j->p, "expected a member name (a string) in an object");
+    if (sl_json_string(j, key) < 0)
+        return -1;
+    sl_json_ws(j);
+    if (j->p >= j->end || *j->p != ':')
+        return fail(j, j->p, "expected ':' after a member name");
+    j->p++;
+    sl_json_ws(j);
+    return 1;
+}
+
+int sl_json_array_begin(sl_json *j)
+{
+    sl_json_ws(j);
+    if (j->p >= j->end || *j->p != '[')
+        return fail(j, j->p, "expected an array");
+    if (++j->depth > SL_JSON_MAX_DEPTH)
+        return fail(j, j->p, "nesting deeper than 512 levels");
+    j->p++;
+    return 0;
+}
+
+int sl_json_element(sl_json *j, int *first)
+{
+    sl_json_ws(j);
+    if (j->p >= j->end)
+        return fail(j, j->p, "unexpected end of input in an array");
+    if (*j->p == ']') {
+        j->p++;
+        j->depth--;
+        return 0;
+    }
+    if (!*first) {
+        if (*j->p != ',')
+            return fail(j, j->p, "expected ',' or ']' in an array");
+        j->p++;
+        sl_json_ws(j);
+    }
+    *first = 0;
+    return 1;
+}
+
+/* Skip one value iteratively-by-recursion with the depth bound. */
+int sl_json_skip(sl_json *j)
+{
+    const char *np;
+    size_t nn;
+    switch (sl_json_peek(j)) {
+    case SL_JSON_NULL: return literal(j, "null", 4);
+    case SL_JSON_TRUE: return literal(j, "true", 4);
+    case SL_JSON_FALSE: return literal(j, "false", 5);
+    case SL_JSON_NUMBER: return sl_json_number(j, &np, &nn);
+    case SL_JSON_STRING: return string_scan(j, NULL);
+    case SL_JSON_OBJECT: {
+        if (sl_json_object_begin(j) < 0)
+            return -1;
+        int first = 1, rc;
+        while ((rc = sl_json_member(j, &first, NULL)) == 1)
+            if (sl_json_skip(j) < 0)
+                return -1;
+        return rc;
+    }
+    case SL_JSON_ARRAY: {
+        if (sl_json_array_begin(j) < 0)
+            return -1;
+        int first = 1, rc;
+        while ((rc = sl_json_element(j, &first)) == 1)
+            if (sl_json_skip(j) < 0)
+                return -1;
+        return rc;
+    }
+    default:
+        return fail(j, j->p, j->p >= j->end ? "unexpected end of input (expected a value)"
+                                            : "unexpected character (expected a value)");
+    }
+}
+
+void sl_json_error_text(const sl_json *j, char *out, size_t cap)
+{
+    const char *at = j->err_at ? j->err_at : j->p;
+    long line = 1, col = 1;
+    for (const char *p = j->start; p < at; p++) {
+        if (*p == '\n') {
+            line++;
+            col = 1;
+        } else if (((unsigned char)*p & 0xC0) != 0x80) {
+            col++;
+        }
+    }
+    snprintf(out, cap, "line %ld, column %ld (byte %ld): %s", line, col, (long)(at - j->start),
+             j->err[0] ? j->err : "invalid JSON");
+}
+
+int sl_json_validate(const char *p, size_t n, char *errbuf, size_t cap)
+{
+    sl_json j;
+    sl_json_init(&j, p, n);
+    if (sl_json_skip(&j) == 0) {
+        sl_json_ws(&j);
+        if (j.p == j.end)
+            return 0;
+        fail(&j, j.p, "unexpected data after the JSON value");
+    }
+    sl_json_error_text(&j, errbuf, cap);
+    return -1;
+}

@@ -1,0 +1,57 @@
+/*
+ * json.h: sluice's JSON reader (RFC 8259), written for speed and safety.
+ *
+ * A cursor over a buffer: validate/skip a value, read a string (unescaped,
+ * UTF-8 checked), read a number's text, walk an object's members. No
+ * allocation except into the caller's buffer; nesting is bounded
+ * (SL_JSON_MAX_DEPTH) so hostile input cannot exhaust the stack; every
+ * error records where it happened, reported as line, column and byte offset.
+ *
+ * Numbers are kept as their exact text: the typing stage turns integers
+ * into int64 without passing through a double.
+ */
+#ifndef SL_JSON_H
+#define SL_JSON_H
+#include "core/util.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#define SL_JSON_MAX_DEPTH 512
+
+typedef enum sl_json_kind {
+    SL_JSON_NONE, SL_JSON_NULL, SL_JSON_FALSE, SL_JSON_TRUE, SL_JSON_NUMBER,
+    SL_JSON_STRING, SL_JSON_OBJECT, SL_JSON_ARRAY,
+} sl_json_kind;
+
+typedef struct sl_json {
+    const char *start, *p, *end;
+    int depth;
+    const char *err_at;   /* set on error */
+    char err[128];
+} sl_json;
+
+void sl_json_init(sl_json *j, const char *p, size_t n);
+void sl_json_ws(sl_json *j);
+/* Kind of the value at the cursor (after whitespace), without consuming it. */
+sl_json_kind sl_json_peek(sl_json *j);
+/* Validate and skip one value. 0 ok, -1 error. */
+int sl_json_skip(sl_json *j);
+/* Read a string at the cursor into out (reset first), unescaped. */
+int sl_json_string(sl_json *j, sl_buf *out);
+/* The raw text of a number at the cursor (validated). */
+int sl_json_number(sl_json *j, const char **p, size_t *n);
+/* Object walking: call at '{', set first = 1, then sl_json_member()
+ * repeatedly: 1 = a key in `key` (NULL: validate only), cursor at its value
+ * (which the caller must consume); 0 = end; -1 = error. */
+int sl_json_object_begin(sl_json *j);
+int sl_json_member(sl_json *j, int *first, sl_buf *key);
+/* Array walking: call at '[', first = 1; then sl_json_element(): 1 = cursor
+ * at an element (consume it), 0 = end, -1 = error. */
+int sl_json_array_begin(sl_json *j);
+int sl_json_element(sl_json *j, int *first);
+/* A human error: "line L, column C (byte B): message". */
+void sl_json_error_text(const sl_json *j, char *out, size_t cap);
+/* Whole-document check: exactly one value, then only whitespace. */
+int sl_json_validate(const char *p, size_t n, char *errbuf, size_t cap);
+
+#endif

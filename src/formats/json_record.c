@@ -1,0 +1,108 @@
+/* json_record.c: see json_record.h. */
+#include "formats/json_record.h"
+#include "core/mem.h"
+#include <string.h>
+
+void sl_json_record_init(sl_json_record_ctx *c)
+{
+    memset(c, 0, sizeof *c);
+    sl_buf_init(&c->key);
+    sl_buf_init(&c->val);
+    sl_buf_init(&c->name);
+}
+
+void sl_json_record_release(sl_json_record_ctx *c)
+{
+    sl_buf_release(&c->key);
+    sl_buf_release(&c->val);
+    sl_buf_release(&c->name);
+}
+
+static size_t column_for(sl_json_record_ctx *c, sl_batch *b, const char *name, size_t n)
+{
+    if (c->hint < b->ncols && strlen(b->cols[c->hint].name) == n &&
+        memcmp(b->cols[c->hint].name, name, n) == 0)
+        return c->hint++;
+    for (size_t i = 0; i < b->ncols; i++)
+        if (strlen(b->cols[i].name) == n && memcmp(b->cols[i].name, name, n) == 0) {
+            c->hint = i + 1;
+            return i;
+        }
+    size_t i = sl_batch_add_column(b, name, n, SL_T_TEXT, 1);
+    sl_column *col = &b->cols[i];
+    col->kind = sl_calloc(col->cap, 1);
+    c->hint = i + 1;
+    return i;
+}
+
+static void set_cell(sl_batch *b, size_t col, size_t row, const char *p, size_t n, int kind)
+{
+    sl_batch_set_text(b, col, row, p, n);
+    b->cols[col].kind[row] = (uint8_t)kind;
+}
+
+static int read_object(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t row,
+                       const sl_json_record_opts *o, size_t prefix_len, int depth)
+{
+    if (sl_json_object_begin(j) < 0)
+        return -1;
+    int first = 1, rc;
+    while ((rc = sl_json_member(j, &first, &c->key)) == 1) {
+        c->name.len = prefix_len;
+        sl_buf_add(&c->name, c->key.data, c->key.len);
+        sl_json_kind k = sl_json_peek(j);
+        if (k == SL_JSON_OBJECT && o->flatten && depth <= o->max_depth) {
+            sl_buf_adds(&c->name, o->separator);
+            if (read_object(c, j, b, row, o, c->name.len, depth + 1) < 0)
+                return -1;
+            continue;
+        }
+        size_t col = column_for(c, b, c->name.data, c->name.len);
+        const char *start = j->p;
+        switch (k) {
+        case SL_JSON_STRING:
+            if (sl_json_string(j, &c->val) < 0)
+                return -1;
+            set_cell(b, col, row, c->val.data ? c->val.data : "", c->val.len, SL_KIND_STRING);
+            break;
+        case SL_JSON_NUMBER: {
+            const char *np;
+            size_t nn;
+            if (sl_json_number(j, &np, &nn) < 0)
+                return -1;
+            set_cell(b, col, row, np, nn, SL_KIND_NUMBER);
+            break;
+        }
+        case SL_JSON_TRUE:
+        case SL_JSON_FALSE:
+            if (sl_json_skip(j) < 0)
+                return -1;
+            set_cell(b, col, row, start, (size_t)(j->p - start), SL_KIND_BOOL);
+            break;
+        case SL_JSON_NULL:
+            if (sl_json_skip(j) < 0)
+                return -1;
+            b->cols[col].valid[row] = 0;
+            break;
+        default:
+            if (sl_json_skip(j) < 0)
+                return -1;
+            set_cell(b, col, row, start, (size_t)(j->p - start), SL_KIND_JSON);
+            break;
+        }
+    }
+    return rc;
+}
+
+int sl_json_record_read(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t row,
+                        const sl_json_record_opts *o)
+{
+    if (sl_json_peek(j) != SL_JSON_OBJECT) {
+        if (sl_json_skip(j) < 0)
+            return -1;
+        return -2;
+    }
+    c->hint = 0;
+    sl_buf_reset(&c->name);
+    return read_object(c, j, b, row, o, 0, 1);
+}

@@ -1,0 +1,34 @@
+/*
+ * json_record.h: one JSON object -> one row of a raw batch.
+ *
+ * Shared by every source that reads JSON records (jsonl, json, and later
+ * HTTP APIs). Each member becomes a column, created on first sight. Values
+ * keep their JSON kind (string, number, bool, nested json) so the typing
+ * stage can infer types without guessing; numbers keep their exact text.
+ * Nested objects are flattened into `parent_child` columns up to max_depth
+ * when asked; anything deeper, and every array, stays a json column.
+ */
+#ifndef SL_JSON_RECORD_H
+#define SL_JSON_RECORD_H
+#include "core/batch.h"
+#include "formats/json.h"
+
+typedef struct sl_json_record_opts {
+    int flatten;
+    int max_depth;       /* levels of nesting flattened (1 = only the top object's children) */
+    const char *separator;
+} sl_json_record_opts;
+
+typedef struct sl_json_record_ctx {
+    sl_buf key, val, name;
+    size_t hint;         /* column expected next: rows usually share key order */
+} sl_json_record_ctx;
+
+void sl_json_record_init(sl_json_record_ctx *c);
+void sl_json_record_release(sl_json_record_ctx *c);
+/* Read the object at j's cursor into row `row` of b. 0 ok, -1 invalid JSON
+ * (j holds the error), -2 the value is not an object. */
+int sl_json_record_read(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t row,
+                        const sl_json_record_opts *o);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * state.h: the state store: run history, open epochs, dead-letter queue,
+ * loaded files, checkpoints of non-transactional sinks, schema history.
+ *
+ * Default: an SQLite file (.sluice/state.db) in WAL mode. One connection,
+ * serialised: the engine calls it from its sink thread (DLQ, counters,
+ * checkpoints) and its main thread (run begin/end), never inside another
+ * caller's transaction.
+ *
+ * Epochs: a run belongs to an epoch. A run that did not finish (crashed,
+ * killed or failed) leaves its pipeline's epoch open; the next run resumes
+ * that epoch, so sinks skip what they committed and nothing is loaded
+ * twice. A successful run closes the epoch.
+ */
+#ifndef SL_STATE_H
+#define SL_STATE_H
+#include "core/batch.h"
+#include "core/error.h"
+#include "core/util.h"
+#include <stdint.h>
+
+typedef struct sl_state sl_state;
+
+typedef struct sl_run_counts {
+    int64_t read, loaded, filtered, rejected, bytes;
+} sl_run_counts;
+
+int sl_state_open(const char *path, sl_state **out, sl_error *err);
+void sl_state_close(sl_state *s);
+
+/* Start a run: resumes the pipeline's open epoch if any (*resumed = 1),
+ * else opens a new one. Writes run_id (37 bytes). */
+int sl_state_run_begin(sl_state *s, const char *pipeline, int restart, char run_id[40],
+                       int64_t *epoch, int *resumed, sl_error *err);
+int sl_state_run_progress(sl_state *s, const char *run_id, const sl_run_counts *c, sl_error *err);
+/* status: "success" (closes the epoch), "failed", "cancelled". */
+int sl_state_run_end(sl_state *s, const char *run_id, const char *pipeline, const char *status,
+                     const char *error, const sl_run_counts *c, sl_error *err);
+
+/* Dead-letter queue: idempotent on (pipeline, epoch, stage, file, offset). */
+int sl_state_dlq_add(sl_state *s, const char *pipeline, const char *run_id, int64_t epoch,
+                     const char *file, const sl_reject *r, size_t n, sl_error *err);
+
+/* Files loaded by incremental: new_files sources. */
+int sl_state_file_get(sl_state *s, const char *pipeline, const char *path, int64_t *size,
+                      int64_t *mtime, char hash[33], int *found, sl_error *err);
+int sl_state_file_put(sl_state *s, const char *pipeline, const char *path, int64_t size,
+                      int64_t mtime, const char *hash, const char *run_id, sl_error *err);
+
+/* Checkpoints kept here by sinks that cannot keep their own. `value` is
+ * sink-defined text; entries of other epochs are ignored. */
+int sl_state_checkpoint_put(sl_state *s, const char *pipeline, const char *sink, int64_t epoch,
+                            const char *key, const char *value, sl_error *err);
+/* Calls fn for each checkpoint of (pipeline, sink, epoch). */
+int sl_state_checkpoint_each(sl_state *s, const char *pipeline, const char *sink, int64_t epoch,
+                             void (*fn)(void *ctx, const char *key, const char *value), void *ctx,
+                             sl_error *err);
+
+int sl_state_schema_change(sl_state *s, const char *pipeline, const char *run_id,
+                           const char *column, const char *change, sl_error *err);
+
+/* Query helpers for the CLI: rows as a JSON array in out. */
+int sl_state_runs_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
+int sl_state_dlq_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
+
+#endif
