@@ -2,6 +2,7 @@
 #include "config/options.h"
 #include "config/yaml.h"
 #include "core/mem.h"
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 

@@ -3,7 +3,7 @@
  *
  *   sluice.yml          name, warehouse (default: warehouse.db, SQLite),
  *                       state (default: .sluice/state.db)
- *   pipelines/*.yml     one pipeline per file; its name is the file name
+ *   pipelines/NAME.yml  one pipeline per file; NAME is the pipeline name
  *
  * sl_project_load() reads everything and validates it against the option
  * tables, collecting every problem as a file:line:col diagnostic; nothing

@@ -61,6 +61,8 @@ void sl_batch_clear(sl_batch *b)
     b->file_index = -1;
     b->file = NULL;
     b->end_offset = 0;
+    b->end_line = 0;
+    b->no_position = 0;
     b->file_done = 0;
     b->bytes = 0;
     b->nread = b->nfiltered = 0;

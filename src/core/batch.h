@@ -15,7 +15,10 @@
  * rows read, filtered and rejected (with the rejected rows themselves).
  *
  * Invariant: nread == nrows + nfiltered + nrejects (checked by
- * sl_batch_check_accounting(), asserted by the engine in test builds).
+ * sl_batch_check_accounting()). A blocking transform (dedupe keep: last)
+ * counts rows it holds back as filtered and, when it releases them in
+ * later batches, counts those with a negative nfiltered: run totals stay
+ * exact.
  */
 #ifndef SL_BATCH_H
 #define SL_BATCH_H
@@ -63,6 +66,8 @@ typedef struct sl_batch {
     const char *file;      /* path; owned by the source, valid for the run */
     int64_t *offset, *line;
     int64_t end_offset;    /* where reading resumes after this batch */
+    int64_t end_line;      /* the line number at end_offset */
+    int no_position;       /* rows held by a blocking transform: do not checkpoint */
     int file_done;         /* this batch ends its file */
     int64_t bytes;         /* input bytes consumed for this batch */
 

@@ -1,0 +1,49 @@
+/*
+ * cli.h: what every subcommand shares. main.c parses the global options
+ * (-C DIR, --json, --quiet, --color, -v) and dispatches to a row of the
+ * command table; each command is one cmd_<name>() in its own file that
+ * returns the exit status: 0 ok, 1 a pipeline failed, 2 usage or config.
+ */
+#ifndef SL_CLI_H
+#define SL_CLI_H
+#include "config/project.h"
+#include "core/error.h"
+#include "state/state.h"
+
+#define EXIT_OK 0
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+typedef struct sl_cli {
+    const char *dir;   /* -C */
+    int json, quiet, color, verbose;
+} sl_cli;
+
+typedef struct sl_command {
+    const char *name;
+    int (*fn)(sl_cli *cli, int argc, char **argv);
+    const char *usage;   /* one line after "sluice <name>" */
+    const char *help;    /* what it does */
+} sl_command;
+
+extern const sl_command sl_commands[];
+
+/* Load and validate the project; on problems print them (text or JSON) and return NULL. */
+sl_project *sl_cli_project(sl_cli *cli);
+sl_state *sl_cli_state(sl_cli *cli, sl_project *p);
+/* Print an error (text on stderr, or the JSON error object on stdout). Returns code. */
+int sl_cli_fail(sl_cli *cli, int code, const sl_error *err);
+/* --help for a command; returns 1 if argv asked for help (and printed it). */
+int sl_cli_help_requested(const char *name, int argc, char **argv);
+void sl_cli_usage(const sl_command *c, FILE *f);
+
+int cmd_run(sl_cli *cli, int argc, char **argv);
+int cmd_validate(sl_cli *cli, int argc, char **argv);
+int cmd_init(sl_cli *cli, int argc, char **argv);
+int cmd_history(sl_cli *cli, int argc, char **argv);
+int cmd_dlq(sl_cli *cli, int argc, char **argv);
+int cmd_help(sl_cli *cli, int argc, char **argv);
+int cmd_version(sl_cli *cli, int argc, char **argv);
+int cmd_list(sl_cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * cmd_run.c: `sluice run [PIPELINE...]`: run pipelines and report each
+ * run's counts (human lines on stderr, or one JSON document on stdout).
+ */
+#include "cli/cli.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "engine/pipeline.h"
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static _Atomic int cancel_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&cancel_flag, 1);
+}
+
+static void result_json(sl_buf *b, const char *pipeline, const sl_run_result *r)
+{
+    sl_buf_adds(b, "{\"pipeline\":");
+    sl_buf_add_json_str(b, pipeline, strlen(pipeline));
+    sl_buf_adds(b, ",\"run_id\":");
+    sl_buf_add_json_str(b, r->run_id, strlen(r->run_id));
+    sl_buf_addf(b, ",\"status\":\"%s\",\"resumed\":%s,\"rows_read\":%lld,\"rows_loaded\":%lld,"
+                   "\"rows_filtered\":%lld,\"rows_rejected\":%lld,\"bytes_read\":%lld,\"duration_s\":%.3f,\"error\":",
+                r->status, r->resumed ? "true" : "false", (long long)r->counts.read, (long long)r->counts.loaded,
+                (long long)r->counts.filtered, (long long)r->counts.rejected, (long long)r->counts.bytes,
+                r->duration_s);
+    if (r->error[0])
+        sl_buf_add_json_str(b, r->error, strlen(r->error));
+    else
+        sl_buf_adds(b, "null");
+    sl_buf_addc(b, '}');
+}
+
+int cmd_run(sl_cli *cli, int argc, char **argv)
+{
+    sl_run_options opts = {0};
+    const char **names = sl_calloc((size_t)argc + 1, sizeof *names);
+    size_t nnames = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--full-refresh") == 0)
+            opts.full_refresh = 1;
+        else if (strcmp(argv[i], "--restart") == 0)
+            opts.restart = 1;
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "sluice run: unknown option '%s'\n", argv[i]);
+            sl_free(names);
+            return EXIT_USAGE;
+        } else
+            names[nnames++] = argv[i];
+    }
+    sl_project *p = sl_cli_project(cli);
+    if (!p) {
+        sl_free(names);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < nnames; i++)
+        if (!sl_project_find(p, names[i])) {
+            sl_error err;
+            sl_error_set(&err, SL_EUSAGE, "no pipeline called '%s' in %s", names[i], p->dir);
+            sl_free(names);
+            sl_project_free(p);
+            return sl_cli_fail(cli, EXIT_USAGE, &err);
+        }
+    sl_state *state = sl_cli_state(cli, p);
+    if (!state) {
+        sl_free(names);
+        sl_project_free(p);
+        return EXIT_FAILED;
+    }
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    opts.cancel = &cancel_flag;
+    opts.progress = !cli->json && !cli->quiet && isatty(2);
+
+    int failed = 0;
+    sl_buf out;
+    sl_buf_init(&out);
+    sl_buf_adds(&out, "{\"schema_version\":1,\"runs\":[");
+    size_t count = 0;
+    for (size_t i = 0; i < p->npipelines; i++) {
+        sl_pipeline *pl = p->pipelines[i];
+        int selected = nnames == 0;
+        for (size_t k = 0; k < nnames; k++)
+            selected |= strcmp(names[k], pl->name) == 0;
+        if (!selected || atomic_load(&cancel_flag))
+            continue;
+        sl_run_result r;
+        sl_error err = {0};
+        if (sl_pipeline_run(p, pl, state, &opts, &r, &err) < 0)
+            failed = 1;
+        if (count++)
+            sl_buf_addc(&out, ',');
+        result_json(&out, pl->name, &r);
+        if (!cli->json) {
+            const char *c0 = cli->color ? (strcmp(r.status, "success") == 0 ? "\033[32m" : "\033[31m") : "";
+            const char *c1 = cli->color ? "\033[0m" : "";
+            fprintf(stderr, "%s: %s%s%s%s  read %lld, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s)\n",
+                    pl->name, c0, r.status, c1, r.resumed ? " (resumed)" : "", (long long)r.counts.read,
+                    (long long)r.counts.loaded, (long long)r.counts.filtered, (long long)r.counts.rejected,
+                    r.duration_s, r.run_id);
+            if (r.error[0])
+                fprintf(stderr, "%s: error: %s\n", pl->name, r.error);
+            if (r.counts.rejected && strcmp(r.status, "success") == 0)
+                fprintf(stderr, "%s: %lld rejected rows are in the dead-letter queue: sluice dlq list --pipeline %s\n",
+                        pl->name, (long long)r.counts.rejected, pl->name);
+        }
+    }
+    sl_buf_adds(&out, "]}\n");
+    if (cli->json)
+        fputs(out.data, stdout);
+    if (count == 0 && !cli->json)
+        fprintf(stderr, "sluice: no pipelines to run (add one under %s/pipelines/)\n", p->dir);
+    sl_buf_release(&out);
+    sl_state_close(state);
+    sl_project_free(p);
+    sl_free(names);
+    return failed ? EXIT_FAILED : EXIT_OK;
+}

@@ -1,0 +1,172 @@
+/*
+ * main.c: the sluice command line: global options, then one subcommand
+ * from the table below (git's commands[] pattern). Everything real lives
+ * in libsluice; commands are thin clients of it.
+ */
+#include "cli/cli.h"
+#include "config/yaml.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const sl_command sl_commands[] = {
+    {"init", cmd_init, "DIR", "create a runnable starter project with sample data in DIR"},
+    {"validate", cmd_validate, "", "check the whole project (YAML, options, types) without running anything"},
+    {"run", cmd_run, "[PIPELINE...] [--full-refresh] [--restart]", "run pipelines (all of them when none is named)"},
+    {"list", cmd_list, "", "list the project's pipelines with their source and sinks"},
+    {"history", cmd_history, "[PIPELINE] [--limit N]", "show past runs from the state store"},
+    {"dlq", cmd_dlq, "list [--pipeline P] [--limit N]", "show rejected rows kept in the dead-letter queue"},
+    {"help", cmd_help, "[COMPONENT]", "list components, or show one's options (e.g. sluice help csv)"},
+    {"version", cmd_version, "", "print the version"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: sluice [-C DIR] [--json] [--quiet] [--color=auto|always|never] [-v] <command> [args]\n\n"
+               "commands:\n");
+    for (const sl_command *c = sl_commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->help);
+    fprintf(f, "\nRun 'sluice <command> --help' for a command's options.\n"
+               "Exit status: 0 success, 1 a pipeline failed, 2 usage or configuration error.\n");
+}
+
+void sl_cli_usage(const sl_command *c, FILE *f)
+{
+    fprintf(f, "usage: sluice %s %s\n\n%s\n", c->name, c->usage, c->help);
+}
+
+int sl_cli_help_requested(const char *name, int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            for (const sl_command *c = sl_commands; c->name; c++)
+                if (strcmp(c->name, name) == 0)
+                    sl_cli_usage(c, stdout);
+            return 1;
+        }
+    return 0;
+}
+
+int sl_cli_fail(sl_cli *cli, int code, const sl_error *err)
+{
+    char msg[sizeof err->msg];
+    snprintf(msg, sizeof msg, "%s", err->msg);
+    sl_log_redact(msg);
+    if (cli->json) {
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_buf_addf(&b, "{\"schema_version\":1,\"error\":{\"code\":\"%s\",\"message\":", sl_error_code_name(err->code));
+        sl_buf_add_json_str(&b, msg, strlen(msg));
+        sl_buf_adds(&b, "}}\n");
+        fputs(b.data, stdout);
+        sl_buf_release(&b);
+    } else {
+        fprintf(stderr, "sluice: error: %s\n", msg);
+    }
+    return code;
+}
+
+sl_project *sl_cli_project(sl_cli *cli)
+{
+    sl_diags d;
+    sl_diags_init(&d);
+    sl_project *p = NULL;
+    if (sl_project_load(cli->dir, &p, &d) < 0) {
+        sl_buf b;
+        sl_buf_init(&b);
+        if (cli->json) {
+            sl_buf_adds(&b, "{\"schema_version\":1,\"error\":{\"code\":\"config_invalid\",\"message\":");
+            char m[64];
+            snprintf(m, sizeof m, "%zu configuration problem%s", d.n, d.n == 1 ? "" : "s");
+            sl_buf_add_json_str(&b, m, strlen(m));
+            sl_buf_adds(&b, ",\"diagnostics\":");
+            sl_diags_json(&d, &b);
+            sl_buf_adds(&b, "}}\n");
+            fputs(b.data, stdout);
+        } else {
+            sl_diags_format(&d, &b);
+            fputs(b.data, stderr);
+        }
+        sl_buf_release(&b);
+        sl_diags_release(&d);
+        return NULL;
+    }
+    sl_diags_release(&d);
+    return p;
+}
+
+sl_state *sl_cli_state(sl_cli *cli, sl_project *p)
+{
+    sl_state *s = NULL;
+    sl_error err = {0};
+    if (sl_state_open(p->state_path, &s, &err) < 0) {
+        sl_cli_fail(cli, EXIT_FAILED, &err);
+        return NULL;
+    }
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    sl_cli cli = {.dir = "."};
+    const char *color = "auto";
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-C") == 0 && i + 1 < argc) {
+            cli.dir = argv[++i];
+        } else if (strcmp(a, "--json") == 0) {
+            cli.json = 1;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            cli.quiet = 1;
+        } else if (strncmp(a, "--color=", 8) == 0) {
+            color = a + 8;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            cli.verbose = 1;
+        } else if (strcmp(a, "--log-format=json") == 0) {
+            sl_log_set_json(1);
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(a, "--version") == 0) {
+            return cmd_version(&cli, 0, NULL);
+        } else {
+            fprintf(stderr, "sluice: unknown option '%s'\n", a);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    const char *nc = getenv("NO_COLOR");
+    if (strcmp(color, "always") == 0)
+        cli.color = 1;
+    else if (strcmp(color, "never") == 0)
+        cli.color = 0;
+    else
+        cli.color = isatty(2) && !(nc && *nc) && !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
+    if (cli.verbose)
+        sl_log_set_level(SL_LOG_DEBUG);
+    if (cli.quiet)
+        sl_log_set_level(SL_LOG_WARN);
+    if (i >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    for (const sl_command *c = sl_commands; c->name; c++)
+        if (strcmp(c->name, argv[i]) == 0) {
+            if (sl_cli_help_requested(c->name, argc - i - 1, argv + i + 1))
+                return EXIT_OK;
+            return c->fn(&cli, argc - i - 1, argv + i + 1);
+        }
+    const char *names[16];
+    size_t n = 0;
+    for (const sl_command *c = sl_commands; c->name && n < 16; c++)
+        names[n++] = c->name;
+    const char *sug = sl_suggest(argv[i], names, n);
+    fprintf(stderr, "sluice: unknown command '%s'%s%s%s\n", argv[i], sug ? "; did you mean '" : "", sug ? sug : "",
+            sug ? "'?" : "");
+    return EXIT_USAGE;
+}

@@ -1,0 +1,427 @@
+/* pipeline.c: running one pipeline on three threads. See pipeline.h. */
+#include "engine/pipeline.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/queue.h"
+#include "engine/progress.h"
+#include "engine/run.h"
+#include "engine/typing.h"
+#include "expr/expr.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define POOL_SIZE 8
+#define QUEUE_DEPTH 3
+
+typedef struct engine {
+    sl_run run;
+    sl_pipeline *pl;
+    const sl_run_options *opts;
+    sl_queue pool, q1, q2;
+    sl_batch *batches[POOL_SIZE];
+    int stateful;
+    sl_typing typing;
+    sl_run_counts counts;        /* sink thread */
+    uint8_t *rejected;
+    size_t rejected_cap;
+    double last_progress_save;
+    pthread_mutex_t err_lock;
+    int failed;
+    sl_error err;
+} engine;
+
+static void stage_fail(engine *e, const sl_error *err)
+{
+    pthread_mutex_lock(&e->err_lock);
+    if (!e->failed) {
+        e->failed = 1;
+        e->err = *err;
+    }
+    pthread_mutex_unlock(&e->err_lock);
+    atomic_store(&e->run.cancel, 1);
+    sl_queue_abort(&e->pool);
+    sl_queue_abort(&e->q1);
+    sl_queue_abort(&e->q2);
+}
+
+/* Where the source resumes input `key`: the lowest committed position
+ * over all sinks, or the start when any sink has none (or the chain is
+ * stateful and must see the epoch from its start). */
+static int resume_at(sl_run *run, const char *key, int64_t size, int64_t mtime, sl_resume *out)
+{
+    engine *e = (engine *)run;
+    *out = (sl_resume){0, 0};
+    if (e->stateful)
+        return 0;
+    sl_resume best = {INT64_MAX, 0};
+    for (size_t i = 0; i < e->pl->nsinks; i++) {
+        sl_instance *s = &e->pl->sinks[i];
+        sl_resume p;
+        int found = 0;
+        sl_error err;
+        if (SL_SINK(s)->position(s, key, &p, &found, &err) < 0 || !found)
+            return 0;
+        if (p.offset < best.offset)
+            best = p;
+    }
+    if (best.offset != INT64_MAX && best.offset > 0) {
+        *out = best;
+        sl_log_info("%s: resuming %s at byte %lld (line %lld)", run->pipeline->name, key, (long long)best.offset,
+                    (long long)best.line);
+    }
+    return 0;
+}
+
+static void *source_main(void *arg)
+{
+    engine *e = arg;
+    sl_instance *src = &e->pl->source;
+    sl_error err = {0};
+    sl_batch *b;
+    while ((b = sl_queue_pop(&e->pool)) != NULL) {
+        sl_batch_clear(b);
+        int rc = SL_SOURCE(src)->next(src, b, &err);
+        if (rc <= 0) {
+            sl_queue_push(&e->pool, b);
+            if (rc < 0) {
+                sl_error_prefix(&err, "source %s", src->id);
+                stage_fail(e, &err);
+            }
+            break;
+        }
+        if (sl_typing_apply(&e->typing, b, &e->run, &err) < 0) {
+            stage_fail(e, &err);
+            break;
+        }
+        atomic_fetch_add(&e->run.rows_read, b->nread);
+        atomic_fetch_add(&e->run.bytes_read, b->bytes);
+        if (sl_queue_push(&e->q1, b) < 0)
+            break;
+    }
+    sl_queue_close(&e->q1);
+    return NULL;
+}
+
+static int run_transforms(engine *e, sl_batch *b, size_t from, sl_error *err)
+{
+    for (size_t i = from; i < e->pl->ntransforms; i++) {
+        sl_instance *t = &e->pl->transforms[i];
+        if (SL_TRANSFORM(t)->process(t, b, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void *transform_main(void *arg)
+{
+    engine *e = arg;
+    sl_error err = {0};
+    sl_batch *b;
+    while ((b = sl_queue_pop(&e->q1)) != NULL) {
+        if (run_transforms(e, b, 0, &err) < 0) {
+            stage_fail(e, &err);
+            sl_queue_close(&e->q2);
+            return NULL;
+        }
+        if (sl_queue_push(&e->q2, b) < 0)
+            break;
+    }
+    /* end of input: blocking transforms release what they hold */
+    for (size_t i = 0; i < e->pl->ntransforms && !atomic_load(&e->run.cancel); i++) {
+        sl_instance *t = &e->pl->transforms[i];
+        if (!SL_TRANSFORM(t)->flush)
+            continue;
+        for (;;) {
+            b = sl_queue_pop(&e->pool);
+            if (!b)
+                break;
+            sl_batch_clear(b);
+            int rc = SL_TRANSFORM(t)->flush(t, b, &err);
+            if (rc <= 0) {
+                sl_queue_push(&e->pool, b);
+                if (rc < 0)
+                    stage_fail(e, &err);
+                break;
+            }
+            if (run_transforms(e, b, i + 1, &err) < 0) {
+                stage_fail(e, &err);
+                break;
+            }
+            if (sl_queue_push(&e->q2, b) < 0)
+                break;
+        }
+    }
+    sl_queue_close(&e->q2);
+    return NULL;
+}
+
+/* First row of b at or after the sink's committed position. */
+static size_t first_new_row(sl_instance *s, const sl_batch *b)
+{
+    if (!b->file || b->nrows == 0)
+        return 0;
+    sl_resume p;
+    int found = 0;
+    sl_error err;
+    if (SL_SINK(s)->position(s, b->file, &p, &found, &err) < 0 || !found)
+        return 0;
+    size_t r = 0;
+    while (r < b->nrows && b->offset[r] < p.offset)
+        r++;
+    return r;
+}
+
+static int sink_batch(engine *e, sl_batch *b, sl_error *err)
+{
+    sl_pipeline *pl = e->pl;
+    if (pl->on_error_fail && b->nrejects) {
+        const sl_reject *r = &b->rejects[0];
+        return sl_error_set(err, SL_EDATA, "%s line %lld (byte %lld): %s: %s", b->file ? b->file : "input",
+                            (long long)r->line, (long long)r->offset, r->stage, r->reason);
+    }
+    size_t pre = b->nrejects;
+    SL_GROW(e->rejected, e->rejected_cap, b->nrows + 1);
+    memset(e->rejected, 0, b->nrows);
+    for (size_t i = 0; i < pl->nsinks; i++) {
+        sl_instance *s = &pl->sinks[i];
+        size_t from = first_new_row(s, b);
+        if (SL_SINK(s)->write(s, b, from, e->rejected, err) < 0)
+            return sl_error_prefix(err, "sink %s", s->id);
+    }
+    size_t sink_rejected = 0;
+    for (size_t r = 0; r < b->nrows; r++)
+        sink_rejected += e->rejected[r];
+    if (pl->on_error_fail && sink_rejected) {
+        const sl_reject *r = &b->rejects[pre];
+        return sl_error_set(err, SL_EDATA, "%s line %lld: %s: %s", b->file ? b->file : "input", (long long)r->line,
+                            r->stage, r->reason);
+    }
+    /* the DLQ first: it is idempotent, so a crash before the data commit
+     * only means the same entries are offered again */
+    if (sl_state_dlq_add(e->run.state, pl->name, e->run.run_id, e->run.epoch, b->file, b->rejects, b->nrejects,
+                         err) < 0)
+        return -1;
+    for (size_t i = 0; i < pl->nsinks; i++) {
+        sl_instance *s = &pl->sinks[i];
+        if (SL_SINK(s)->commit(s, b, err) < 0)
+            return sl_error_prefix(err, "sink %s", s->id);
+    }
+    e->counts.read += b->nread;
+    e->counts.loaded += (int64_t)(b->nrows - sink_rejected);
+    e->counts.filtered += b->nfiltered;
+    e->counts.rejected += (int64_t)(pre + sink_rejected);
+    e->counts.bytes += b->bytes;
+    atomic_store(&e->run.rows_loaded, e->counts.loaded);
+    atomic_store(&e->run.rows_filtered, e->counts.filtered);
+    atomic_store(&e->run.rows_rejected, e->counts.rejected);
+    if (pl->max_rejected >= 0 && e->counts.rejected > pl->max_rejected)
+        return sl_error_set(err, SL_EDATA, "%lld rows rejected, more than max_rejected (%lld); see `sluice dlq list`",
+                            (long long)e->counts.rejected, (long long)pl->max_rejected);
+    double now = sl_mono_s();
+    if (now - e->last_progress_save > 1.0) {
+        e->last_progress_save = now;
+        sl_state_run_progress(e->run.state, e->run.run_id, &e->counts, err);
+    }
+    return 0;
+}
+
+static void *sink_main(void *arg)
+{
+    engine *e = arg;
+    sl_error err = {0};
+    sl_batch *b;
+    while ((b = sl_queue_pop(&e->q2)) != NULL) {
+        if (sink_batch(e, b, &err) < 0) {
+            for (size_t i = 0; i < e->pl->nsinks; i++)
+                if (SL_SINK(&e->pl->sinks[i])->rollback)
+                    SL_SINK(&e->pl->sinks[i])->rollback(&e->pl->sinks[i]);
+            stage_fail(e, &err);
+            sl_queue_push(&e->pool, b);
+            break;
+        }
+        sl_queue_push(&e->pool, b);
+    }
+    return NULL;
+}
+
+static int take_lock(sl_project *proj, const char *pipeline, int *fd, sl_error *err)
+{
+    char *dir = sl_printf("%s/.sluice", proj->dir);
+    mkdir(dir, 0755);
+    char *path = sl_printf("%s/%s.lock", dir, pipeline);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int rc = 0;
+    if (*fd < 0)
+        rc = sl_error_set(err, SL_EIO, "%s: %s", path, strerror(errno));
+    else if (flock(*fd, LOCK_EX | LOCK_NB) < 0)
+        rc = sl_error_set(err, SL_EBUSY, "pipeline %s is already running (lock %s)", pipeline, path);
+    sl_free(path);
+    sl_free(dir);
+    return rc;
+}
+
+static void close_all(engine *e, size_t nsinks, size_t ntransforms, int source_open)
+{
+    sl_pipeline *pl = e->pl;
+    for (size_t i = 0; i < nsinks; i++)
+        if (SL_SINK(&pl->sinks[i])->close)
+            SL_SINK(&pl->sinks[i])->close(&pl->sinks[i]);
+    for (size_t i = 0; i < ntransforms; i++)
+        if (SL_TRANSFORM(&pl->transforms[i])->close)
+            SL_TRANSFORM(&pl->transforms[i])->close(&pl->transforms[i]);
+    if (source_open && SL_SOURCE(&pl->source)->close)
+        SL_SOURCE(&pl->source)->close(&pl->source);
+}
+
+int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl_run_options *opts,
+                    sl_run_result *res, sl_error *err)
+{
+    memset(res, 0, sizeof *res);
+    int lockfd = -1;
+    if (take_lock(proj, pl->name, &lockfd, err) < 0) {
+        if (lockfd >= 0)
+            close(lockfd);
+        snprintf(res->status, sizeof res->status, "failed");
+        snprintf(res->error, sizeof res->error, "%s", err->msg);
+        return -1;
+    }
+    engine *e = sl_calloc(1, sizeof *e);
+    sl_run *run = &e->run;
+    e->pl = pl;
+    e->opts = opts;
+    pthread_mutex_init(&e->err_lock, NULL);
+    pthread_mutex_init(&run->lock, NULL);
+    run->project = proj;
+    run->pipeline = pl;
+    run->state = state;
+    run->full_refresh = opts->full_refresh;
+    double t0 = sl_mono_s();
+    size_t nsinks = 0, ntransforms = 0;
+    int source_open = 0, rc = -1;
+
+    if (sl_state_run_begin(state, pl->name, opts->restart, run->run_id, &run->epoch, &run->resumed, err) < 0)
+        goto out;
+    snprintf(res->run_id, sizeof res->run_id, "%s", run->run_id);
+    res->resumed = run->resumed;
+    if (run->resumed)
+        sl_log_info("%s: resuming the unfinished run of epoch %lld", pl->name, (long long)run->epoch);
+    run->expr = sl_expr_engine_new(err);
+    if (!run->expr)
+        goto fail;
+    for (size_t i = 0; i < pl->ntransforms; i++)
+        e->stateful |= SL_TRANSFORM(&pl->transforms[i])->stateful;
+    for (; nsinks < pl->nsinks; nsinks++) {
+        sl_instance *s = &pl->sinks[nsinks];
+        s->run = run;
+        if (SL_SINK(s)->open(s, run, err) < 0) {
+            sl_error_prefix(err, "sink %s", s->id);
+            nsinks++;
+            goto fail;
+        }
+    }
+    for (; ntransforms < pl->ntransforms; ntransforms++) {
+        sl_instance *t = &pl->transforms[ntransforms];
+        t->run = run;
+        if (SL_TRANSFORM(t)->open && SL_TRANSFORM(t)->open(t, run, err) < 0) {
+            sl_error_prefix(err, "transform %s", t->id);
+            ntransforms++;
+            goto fail;
+        }
+    }
+    pl->source.run = run;
+    source_open = 1;
+    if (SL_SOURCE(&pl->source)->open(&pl->source, run, resume_at, err) < 0) {
+        sl_error_prefix(err, "source %s", pl->source.id);
+        goto fail;
+    }
+    run->total_bytes = SL_SOURCE(&pl->source)->total_bytes ? SL_SOURCE(&pl->source)->total_bytes(&pl->source) : -1;
+    sl_typing_init(&e->typing, (const sl_source_common *)pl->source.opts);
+
+    sl_queue_init(&e->pool, POOL_SIZE);
+    sl_queue_init(&e->q1, QUEUE_DEPTH);
+    sl_queue_init(&e->q2, QUEUE_DEPTH);
+    for (int i = 0; i < POOL_SIZE; i++) {
+        e->batches[i] = sl_batch_new();
+        sl_queue_push(&e->pool, e->batches[i]);
+    }
+    pthread_t ts, tt, tk;
+    pthread_create(&ts, NULL, source_main, e);
+    pthread_create(&tt, NULL, transform_main, e);
+    pthread_create(&tk, NULL, sink_main, e);
+    sl_progress progress;
+    sl_progress_init(&progress, pl->name, opts->progress);
+    /* the main thread watches: cancellation and the progress bar */
+    for (;;) {
+        struct timespec ts100 = {0, 100 * 1000 * 1000};
+        pthread_mutex_lock(&e->q2.lock);
+        int done = e->q2.closed && e->q2.count == 0;
+        pthread_mutex_unlock(&e->q2.lock);
+        if (done || e->failed)
+            break;
+        if (opts->cancel && atomic_load(opts->cancel)) {
+            sl_error cerr;
+            sl_error_set(&cerr, SL_ECANCELLED, "interrupted");
+            stage_fail(e, &cerr);
+            break;
+        }
+        sl_progress_draw(&progress, run, 0);
+        nanosleep(&ts100, NULL);
+    }
+    pthread_join(ts, NULL);
+    pthread_join(tt, NULL);
+    pthread_join(tk, NULL);
+    sl_progress_draw(&progress, run, 1);
+    for (int i = 0; i < POOL_SIZE; i++)
+        sl_batch_free(e->batches[i]);
+    sl_queue_release(&e->pool);
+    sl_queue_release(&e->q1);
+    sl_queue_release(&e->q2);
+    sl_typing_release(&e->typing);
+    if (e->failed) {
+        *err = e->err;
+        goto fail;
+    }
+    /* publish: sinks first, then what the source must remember */
+    for (size_t i = 0; i < pl->nsinks; i++) {
+        sl_instance *s = &pl->sinks[i];
+        if (SL_SINK(s)->finish && SL_SINK(s)->finish(s, err) < 0) {
+            sl_error_prefix(err, "sink %s", s->id);
+            goto fail;
+        }
+    }
+    if (SL_SOURCE(&pl->source)->done && SL_SOURCE(&pl->source)->done(&pl->source, run, err) < 0)
+        goto fail;
+    rc = 0;
+    snprintf(res->status, sizeof res->status, "success");
+    goto out;
+fail:
+    snprintf(res->status, sizeof res->status, "%s", err->code == SL_ECANCELLED ? "cancelled" : "failed");
+    snprintf(res->error, sizeof res->error, "%s", err->msg);
+    sl_log_redact(res->error);
+out:
+    for (size_t i = 0; i < run->nschema_changes; i++) {
+        char *tab = strchr(run->schema_changes[i], '\t');
+        *tab = 0;
+        sl_state_schema_change(state, pl->name, run->run_id, run->schema_changes[i], tab + 1, NULL);
+        sl_free(run->schema_changes[i]);
+    }
+    sl_free(run->schema_changes);
+    close_all(e, nsinks, ntransforms, source_open);
+    res->counts = e->counts;
+    res->duration_s = sl_mono_s() - t0;
+    if (run->run_id[0] && sl_state_run_end(state, run->run_id, pl->name, res->status[0] ? res->status : "failed",
+                                           rc == 0 ? NULL : res->error, &e->counts, rc == 0 ? err : NULL) < 0)
+        rc = -1;
+    sl_expr_engine_free(run->expr);
+    sl_free(e->rejected);
+    pthread_mutex_destroy(&run->lock);
+    pthread_mutex_destroy(&e->err_lock);
+    sl_free(e);
+    close(lockfd);
+    return rc;
+}

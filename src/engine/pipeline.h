@@ -1,0 +1,45 @@
+/*
+ * pipeline.h: running one pipeline.
+ *
+ *   source thread:    source.next -> typing            -> queue 1
+ *   transform thread: transforms in order (+ flush)    -> queue 2
+ *   sink thread:      per sink: skip committed rows, write;
+ *                     DLQ (idempotent); commit every sink; account
+ *
+ * Batches come from a fixed pool, so memory is bounded by the pool size
+ * whatever the input size, and a slow sink holds back the reader.
+ *
+ * The run belongs to an epoch (state.h). The source resumes each input
+ * from the lowest position the sinks committed (from the start of the
+ * epoch when a stateful transform is in the chain), and each sink skips
+ * rows before its own position: fan-out stays exactly once per sink.
+ * Order at commit: DLQ rows first (idempotent), then each sink's data and
+ * position. Every row read ends up loaded, filtered or rejected.
+ */
+#ifndef SL_PIPELINE_H
+#define SL_PIPELINE_H
+#include "config/project.h"
+#include "state/state.h"
+
+typedef struct sl_run_options {
+    int full_refresh;  /* ignore incremental state (new_files) */
+    int restart;       /* abandon an open epoch instead of resuming it */
+    int progress;      /* draw a progress bar on stderr */
+    _Atomic int *cancel; /* set to stop (signals) */
+} sl_run_options;
+
+typedef struct sl_run_result {
+    char run_id[40];
+    char status[16];   /* success | failed | cancelled */
+    int resumed;
+    sl_run_counts counts;
+    double duration_s;
+    char error[2048];
+} sl_run_result;
+
+/* Runs the pipeline; returns 0 on success, -1 when the run failed
+ * (details in res and err). */
+int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl_run_options *opts,
+                    sl_run_result *res, sl_error *err);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * run.h: one run of one pipeline, as components see it.
+ *
+ * The engine (pipeline.c) creates an sl_run, opens every instance with it,
+ * and tears it down at the end. Components read the project, the epoch and
+ * the state store from it, and resolve relative paths with
+ * sl_project_path(run->project, ...).
+ */
+#ifndef SL_RUN_H
+#define SL_RUN_H
+#include "config/project.h"
+#include "state/state.h"
+#include <pthread.h>
+#include <stdatomic.h>
+
+struct sl_run {
+    sl_project *project;
+    sl_pipeline *pipeline;
+    sl_state *state;
+    char run_id[40];
+    int64_t epoch;
+    int resumed;
+    int full_refresh;       /* --full-refresh: ignore incremental state */
+    /* live counters, read by the progress bar */
+    _Atomic int64_t rows_read, rows_loaded, rows_filtered, rows_rejected, bytes_read;
+    int64_t total_bytes;    /* -1 if unknown */
+    _Atomic int cancel;
+    struct sl_expr_engine *expr; /* SQL expressions; used by the transform thread only */     /* set on SIGINT/SIGTERM or a stage error */
+    /* schema changes noticed while running, written to the state store at the end */
+    pthread_mutex_t lock;
+    char **schema_changes;  /* "column\tchange" */
+    size_t nschema_changes;
+};
+
+/* Record a schema change (thread-safe); logged now, stored at run end. */
+void sl_run_schema_change(sl_run *run, const char *column, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The options every source's struct starts with (see component.h). */
+typedef struct sl_source_common {
+    sl_kvlist columns;  /* declared types: name -> type */
+    int infer_types;
+} sl_source_common;
+
+#endif

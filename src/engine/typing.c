@@ -1,0 +1,249 @@
+/* typing.c: see typing.h. */
+#include "engine/typing.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "formats/json.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void sl_typing_init(sl_typing *t, const sl_source_common *common)
+{
+    memset(t, 0, sizeof *t);
+    t->common = common;
+}
+
+void sl_typing_release(sl_typing *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        sl_free(t->cols[i].name);
+    sl_free(t->cols);
+    sl_free(t->bad);
+    for (size_t i = 0; i < t->badcap; i++)
+        sl_free(t->why[i]);
+    sl_free(t->why);
+}
+
+void sl_run_schema_change(sl_run *run, const char *column, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *change = sl_vprintf(fmt, ap);
+    va_end(ap);
+    if (!run) {
+        sl_free(change);
+        return;
+    }
+    sl_log_info("%s: schema change: column '%s' %s", run->pipeline->name, column, change);
+    pthread_mutex_lock(&run->lock);
+    run->schema_changes = sl_realloc(run->schema_changes, (run->nschema_changes + 1) * sizeof(char *));
+    run->schema_changes[run->nschema_changes++] = sl_printf("%s\t%s", column, change);
+    pthread_mutex_unlock(&run->lock);
+    sl_free(change);
+}
+
+/* The type one raw cell suggests. */
+static sl_type cell_type(const sl_column *c, size_t r)
+{
+    const sl_str *s = &c->str[r];
+    if (!c->kind)
+        return sl_type_infer_text(s->p, s->n);
+    switch (c->kind[r]) {
+    case SL_KIND_NUMBER: {
+        int64_t v;
+        return sl_parse_int(s->p, s->n, &v) == 0 ? SL_T_INT : SL_T_FLOAT;
+    }
+    case SL_KIND_BOOL: return SL_T_BOOL;
+    case SL_KIND_JSON: return SL_T_JSON;
+    default: {
+        sl_type t = sl_type_infer_text(s->p, s->n);
+        return t == SL_T_DATE || t == SL_T_TIMESTAMP ? t : SL_T_TEXT;
+    }
+    }
+}
+
+/* Convert cell r of raw column c to type t into the typed arrays. 0 ok. */
+static int convert_cell(sl_column *c, size_t r, sl_type t, sl_arena *arena)
+{
+    const sl_str *s = &c->str[r];
+    int kind = c->kind ? c->kind[r] : -1;
+    switch (t) {
+    case SL_T_BOOL:
+        if (kind == SL_KIND_JSON || kind == SL_KIND_NUMBER)
+            return -1;
+        return sl_parse_bool(s->p, s->n, &c->i64[r]);
+    case SL_T_INT:
+        if (kind == SL_KIND_JSON || kind == SL_KIND_BOOL)
+            return -1;
+        return sl_parse_int(s->p, s->n, &c->i64[r]);
+    case SL_T_FLOAT:
+        if (kind == SL_KIND_JSON || kind == SL_KIND_BOOL)
+            return -1;
+        return sl_parse_float(s->p, s->n, &c->f64[r]);
+    case SL_T_DECIMAL:
+        return kind == SL_KIND_JSON || kind == SL_KIND_BOOL ? -1 : sl_parse_decimal(s->p, s->n);
+    case SL_T_DATE:
+        return kind > SL_KIND_STRING ? -1 : sl_parse_date(s->p, s->n, &c->i64[r]);
+    case SL_T_TIMESTAMP:
+        return kind > SL_KIND_STRING ? -1 : sl_parse_timestamp(s->p, s->n, &c->i64[r]);
+    case SL_T_JSON:
+        if (kind == SL_KIND_STRING) {
+            /* a JSON string value stays valid JSON: re-quote it */
+            sl_buf q;
+            sl_buf_init(&q);
+            sl_buf_add_json_str(&q, s->p, s->n);
+            c->str[r].p = sl_arena_copy(arena, q.data, q.len);
+            c->str[r].n = q.len;
+            sl_buf_release(&q);
+            return 0;
+        }
+        if (kind < 0) {
+            char e[8];
+            return sl_json_validate(s->p, s->n, e, sizeof e);
+        }
+        return 0;
+    default:
+        return 0; /* text takes everything */
+    }
+}
+
+static sl_typing_col *schema_find(sl_typing *t, const char *name)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->cols[i].name, name) == 0)
+            return &t->cols[i];
+    return NULL;
+}
+
+static sl_typing_col *schema_add(sl_typing *t, const char *name, sl_type type, int declared)
+{
+    SL_GROW(t->cols, t->cap, t->n + 1);
+    sl_typing_col *c = &t->cols[t->n++];
+    c->name = sl_strdup(name);
+    c->type = type;
+    c->declared = declared;
+    return c;
+}
+
+static const char *declared_type(const sl_typing *t, const char *name, sl_type *out)
+{
+    const sl_kvlist *d = t->common ? &t->common->columns : NULL;
+    for (size_t i = 0; d && i < d->n; i++)
+        if (strcmp(d->v[i].key, name) == 0)
+            return sl_type_parse(d->v[i].value, out) == 0 ? d->v[i].value : NULL;
+    return NULL;
+}
+
+static void mark_bad(sl_typing *t, size_t r, const sl_column *c, sl_type type)
+{
+    if (t->bad[r])
+        return;
+    t->bad[r] = 1;
+    const sl_str *s = &c->str[r];
+    sl_free(t->why[r]);
+    t->why[r] = sl_printf("column '%s': '%.*s' is not a valid %s", c->name, (int)(s->n > 80 ? 80 : s->n),
+                          s->p, sl_type_name(type));
+}
+
+int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
+{
+    int infer = t->common ? t->common->infer_types : 1;
+    if (b->rowcap > t->badcap) {
+        t->bad = sl_realloc(t->bad, b->rowcap);
+        t->why = sl_realloc(t->why, b->rowcap * sizeof *t->why);
+        memset(t->why + t->badcap, 0, (b->rowcap - t->badcap) * sizeof *t->why);
+        t->badcap = b->rowcap;
+    }
+    memset(t->bad, 0, b->nrows);
+    sl_type *types = sl_malloc((b->ncols + 1) * sizeof *types);
+
+    /* 1. decide each column's type */
+    for (size_t i = 0; i < b->ncols; i++) {
+        sl_column *c = &b->cols[i];
+        sl_typing_col *sc = schema_find(t, c->name);
+        if (!sc) {
+            sl_type dt = SL_T_TEXT;
+            int declared = declared_type(t, c->name, &dt) != NULL;
+            if (!declared && infer) {
+                dt = SL_T_NULL;
+                for (size_t r = 0; r < b->nrows; r++)
+                    if (c->valid[r])
+                        dt = sl_type_widen(dt, cell_type(c, r));
+                if (dt == SL_T_NULL)
+                    dt = SL_T_TEXT;
+            }
+            sc = schema_add(t, c->name, dt, declared);
+            if (t->batches > 0)
+                sl_run_schema_change(run, c->name, "added (%s)", sl_type_name(dt));
+        }
+        types[i] = sc->type;
+    }
+
+    /* 2. convert; widen inferred columns, reject rows failing declared ones */
+    for (size_t i = 0; i < b->ncols; i++) {
+        sl_column *c = &b->cols[i];
+        sl_typing_col *sc = schema_find(t, c->name);
+        int st = sl_type_storage(sc->type);
+        if (st == SL_STORE_I64 && !c->i64)
+            c->i64 = sl_malloc(c->cap * sizeof *c->i64);
+        if (st == SL_STORE_F64 && !c->f64)
+            c->f64 = sl_malloc(c->cap * sizeof *c->f64);
+        for (size_t r = 0; r < b->nrows; r++) {
+            if (!c->valid[r] || convert_cell(c, r, sc->type, &b->arena) == 0)
+                continue;
+            if (sc->declared) {
+                mark_bad(t, r, c, sc->type);
+                continue;
+            }
+            /* widen and start this column over */
+            sl_type wider = sl_type_widen(sc->type, cell_type(c, r));
+            if (wider == sc->type)
+                wider = SL_T_TEXT;
+            sl_run_schema_change(run, c->name, "widened from %s to %s (value at line %lld)",
+                                 sl_type_name(sc->type), sl_type_name(wider), (long long)b->line[r]);
+            sc->type = wider;
+            types[i] = wider;
+            i--; /* redo column i with the wider type */
+            break;
+        }
+    }
+
+    /* 3. rejects (while cells are still raw, so the DLQ gets the input text) */
+    size_t nbad = 0;
+    for (size_t r = 0; r < b->nrows; r++)
+        if (t->bad[r]) {
+            sl_batch_reject_row(b, r, "typing", t->why[r]);
+            nbad++;
+        }
+
+    /* 4. switch columns to their types; add missing schema columns; order */
+    for (size_t i = 0; i < b->ncols; i++) {
+        sl_column *c = &b->cols[i];
+        c->raw = 0;
+        c->type = schema_find(t, c->name)->type;
+        sl_free(c->kind);
+        c->kind = NULL;
+    }
+    for (size_t s = 0; s < t->n; s++)
+        if (sl_batch_find(b, t->cols[s].name) < 0) {
+            sl_batch_add_column(b, t->cols[s].name, strlen(t->cols[s].name), t->cols[s].type, 0);
+        }
+    /* reorder columns to schema order (schema order is stable across batches) */
+    for (size_t s = 0; s < t->n; s++) {
+        int at = sl_batch_find(b, t->cols[s].name);
+        if (at != (int)s) {
+            sl_column tmp = b->cols[s];
+            b->cols[s] = b->cols[at];
+            b->cols[at] = tmp;
+        }
+    }
+    if (nbad) {
+        for (size_t r = 0; r < b->nrows; r++)
+            t->bad[r] = !t->bad[r];
+        sl_batch_keep(b, t->bad);
+    }
+    sl_free(types);
+    t->batches++;
+    (void)err;
+    return 0;
+}

@@ -1,0 +1,39 @@
+/*
+ * typing.h: the typing stage: raw text cells -> typed columns.
+ *
+ * Runs on the source thread right after the source fills a batch. Keeps
+ * the pipeline's schema across batches: the first batch is the inference
+ * sample; declared `columns:` types win; `infer_types: false` keeps text.
+ * A value that does not fit an *inferred* type widens the column
+ * (int -> float -> text), recorded as a schema change; a value that does
+ * not fit a *declared* type rejects its row with the reason. Columns keep
+ * first-seen order; a column missing from a batch is null there.
+ */
+#ifndef SL_TYPING_H
+#define SL_TYPING_H
+#include "core/batch.h"
+#include "engine/run.h"
+
+typedef struct sl_typing_col {
+    char *name;
+    sl_type type;
+    int declared;
+} sl_typing_col;
+
+typedef struct sl_typing {
+    sl_typing_col *cols;
+    size_t n, cap;
+    const sl_source_common *common;
+    int batches;
+    /* scratch */
+    uint8_t *bad;
+    char **why;
+    size_t badcap;
+} sl_typing;
+
+void sl_typing_init(sl_typing *t, const sl_source_common *common);
+void sl_typing_release(sl_typing *t);
+/* Type the raw batch in place. */
+int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err);
+
+#endif

@@ -1,0 +1,161 @@
+/* filesink.c: see filesink.h. */
+#include "sinks/filesink.h"
+#include "core/failpoint.h"
+#include "core/mem.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CKPT_KEY "__file__"
+
+/* value: "<bytes> <finished>\n" then "<offset> <line> <key>\n" per input */
+static void parse_checkpoint(void *ctx, const char *key, const char *value)
+{
+    sl_filesink *fs = ctx;
+    if (strcmp(key, CKPT_KEY) != 0 || !value)
+        return;
+    char *copy = sl_strdup(value), *save = NULL;
+    char *line = strtok_r(copy, "\n", &save);
+    if (line) {
+        long long bytes = 0;
+        int fin = 0;
+        sscanf(line, "%lld %d", &bytes, &fin);
+        fs->bytes = bytes;
+        fs->finished = fin;
+    }
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        long long off, ln;
+        int n = 0;
+        if (sscanf(line, "%lld %lld %n", &off, &ln, &n) >= 2 && n > 0) {
+            sl_posmap_put(&fs->positions, line + n, off, ln);
+            sl_posmap_put(&fs->pending, line + n, off, ln);
+        }
+    }
+    sl_free(copy);
+}
+
+static int save_checkpoint(sl_filesink *fs, sl_error *err)
+{
+    sl_buf v;
+    sl_buf_init(&v);
+    sl_buf_addf(&v, "%lld %d\n", (long long)fs->bytes, fs->finished);
+    for (size_t i = 0; i < fs->pending.n; i++)
+        sl_buf_addf(&v, "%lld %lld %s\n", (long long)fs->pending.pos[i].offset, (long long)fs->pending.pos[i].line,
+                    fs->pending.keys[i]);
+    int rc = sl_state_checkpoint_put(fs->run->state, fs->run->pipeline->name, fs->id, fs->run->epoch, CKPT_KEY,
+                                     v.data, err);
+    sl_buf_release(&v);
+    return rc;
+}
+
+int sl_filesink_open(sl_filesink *fs, sl_instance *in, sl_run *run, const char *path, sl_error *err)
+{
+    memset(fs, 0, sizeof *fs);
+    fs->run = run;
+    fs->id = in->id;
+    fs->fd = -1;
+    sl_buf_init(&fs->out);
+    fs->path = sl_project_path(run->project, path);
+    fs->tmp = sl_printf("%s.sluice-tmp", fs->path);
+    if (sl_state_checkpoint_each(run->state, run->pipeline->name, fs->id, run->epoch, parse_checkpoint, fs, err) < 0)
+        return -1;
+    char *dir = sl_strdup(fs->path);
+    char *d = dirname(dir);
+    /* create the folder of the output if needed */
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s", d);
+    for (char *p = cmd + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            mkdir(cmd, 0755);
+            *p = '/';
+        }
+    mkdir(cmd, 0755);
+    sl_free(dir);
+    if (fs->finished)
+        return 0;
+    if (fs->bytes > 0 && access(fs->tmp, F_OK) != 0 && access(fs->path, F_OK) == 0) {
+        /* the rename happened, the checkpoint saying so did not */
+        fs->finished = 1;
+        return 0;
+    }
+    fs->fd = open(fs->tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fs->fd < 0)
+        return sl_error_set(err, SL_EIO, "sink %s: %s: %s", fs->id, fs->tmp, strerror(errno));
+    if (ftruncate(fs->fd, fs->bytes) < 0 || lseek(fs->fd, fs->bytes, SEEK_SET) < 0)
+        return sl_error_set(err, SL_EIO, "sink %s: %s: %s", fs->id, fs->tmp, strerror(errno));
+    return 0;
+}
+
+int sl_filesink_position(sl_filesink *fs, const char *key, sl_resume *pos, int *found)
+{
+    if (fs->finished) {
+        *pos = (sl_resume){INT64_MAX, 0};
+        *found = 1;
+        return 0;
+    }
+    *found = sl_posmap_get(&fs->positions, key, pos);
+    return 0;
+}
+
+int sl_filesink_commit(sl_filesink *fs, const sl_batch *b, sl_error *err)
+{
+    if (fs->finished)
+        return 0;
+    if (sl_failpoint("sink.before_data"))
+        return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_data", fs->id);
+    size_t off = 0;
+    while (off < fs->out.len) {
+        ssize_t w = write(fs->fd, fs->out.data + off, fs->out.len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return sl_error_set(err, SL_EIO, "sink %s: %s: %s", fs->id, fs->tmp, strerror(errno));
+        off += (size_t)w;
+    }
+    if (fs->out.len && fdatasync(fs->fd) < 0)
+        return sl_error_set(err, SL_EIO, "sink %s: %s: %s", fs->id, fs->tmp, strerror(errno));
+    if (sl_failpoint("sink.before_checkpoint"))
+        return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_checkpoint", fs->id);
+    fs->bytes += (int64_t)fs->out.len;
+    sl_buf_reset(&fs->out);
+    if (b->file && !b->no_position)
+        sl_posmap_put(&fs->pending, b->file, b->end_offset, b->end_line);
+    if (save_checkpoint(fs, err) < 0)
+        return -1;
+    sl_failpoint("sink.after_commit");
+    return 0;
+}
+
+int sl_filesink_finish(sl_filesink *fs, sl_error *err)
+{
+    if (fs->finished)
+        return 0;
+    if (fsync(fs->fd) < 0)
+        return sl_error_set(err, SL_EIO, "sink %s: %s: %s", fs->id, fs->tmp, strerror(errno));
+    if (rename(fs->tmp, fs->path) < 0)
+        return sl_error_set(err, SL_EIO, "sink %s: rename to %s: %s", fs->id, fs->path, strerror(errno));
+    fs->finished = 1;
+    return save_checkpoint(fs, err);
+}
+
+void sl_filesink_close(sl_filesink *fs)
+{
+    if (fs->fd >= 0)
+        close(fs->fd);
+    sl_free(fs->path);
+    sl_free(fs->tmp);
+    sl_posmap_release(&fs->positions);
+    sl_posmap_release(&fs->pending);
+    sl_buf_release(&fs->out);
+    for (size_t i = 0; i < fs->nheader; i++)
+        sl_free(fs->header[i]);
+    sl_free(fs->header);
+    memset(fs, 0, sizeof *fs);
+    fs->fd = -1;
+}

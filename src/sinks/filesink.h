@@ -1,0 +1,36 @@
+/*
+ * filesink.h: what the csv and jsonl sinks share.
+ *
+ * Rows are appended to "<path>.sluice-tmp" and the file is renamed to
+ * <path> when the run finishes, so readers only ever see complete files.
+ * After each batch the data is flushed (fdatasync) and ONE state-store
+ * checkpoint records both the temp file's length and every input position,
+ * atomically. On resume the temp file is cut back to that length and rows
+ * before the positions are skipped: a crash neither loses nor repeats rows.
+ */
+#ifndef SL_FILESINK_H
+#define SL_FILESINK_H
+#include "engine/component.h"
+#include "engine/run.h"
+#include "sinks/posmap.h"
+
+typedef struct sl_filesink {
+    sl_run *run;
+    const char *id;
+    char *path, *tmp;
+    int fd, finished;
+    int64_t bytes;             /* durable length of the temp file */
+    sl_posmap positions;       /* committed, from the checkpoint (read-only during the run) */
+    sl_posmap pending;         /* positions including this run's commits */
+    sl_buf out;                /* formatted rows of the current batch */
+    char **header;             /* csv: the columns in the header */
+    size_t nheader;
+} sl_filesink;
+
+int sl_filesink_open(sl_filesink *fs, sl_instance *in, sl_run *run, const char *path, sl_error *err);
+int sl_filesink_position(sl_filesink *fs, const char *key, sl_resume *pos, int *found);
+int sl_filesink_commit(sl_filesink *fs, const sl_batch *b, sl_error *err);
+int sl_filesink_finish(sl_filesink *fs, sl_error *err);
+void sl_filesink_close(sl_filesink *fs);
+
+#endif

@@ -1,0 +1,471 @@
+/*
+ * sqlite.c: the `sqlite` sink, the embedded warehouse.
+ *
+ * Creates the table from the batch schema (quoted identifiers, declared
+ * types: see sqlite_type()), adds columns that appear later, and loads in
+ * one of three modes:
+ *   append        INSERT
+ *   upsert        INSERT ... ON CONFLICT (key) DO UPDATE (a unique index on key)
+ *   full_refresh  load into "<table>__sluice_staging", then at the end of the
+ *                 run drop the table and rename the staging table in one
+ *                 transaction: readers never see a half-loaded table.
+ *
+ * Exactly once: each batch is written and its position (input key, byte
+ * offset, line) is upserted into _sluice_state in the same transaction.
+ * After a crash the engine resumes the run's epoch, and rows at or after
+ * a committed position are the only ones written again.
+ */
+#include "core/failpoint.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/sqlident.h"
+#include "engine/run.h"
+#include "expr/expr.h"
+#include "sinks/posmap.h"
+#include <sqlite3.h>
+#include <string.h>
+
+typedef struct sqlite_opts {
+    char *table, *path, *mode;
+    sl_strlist key;
+} sqlite_opts;
+
+static const sl_option sqlite_options[] = {
+    {"table", SL_OPT_STRING, NULL, SL_OPT_REQUIRED, offsetof(sqlite_opts, table), NULL, "destination table"},
+    {"path", SL_OPT_STRING, "", 0, offsetof(sqlite_opts, path), NULL,
+     "SQLite file to write (default: the project warehouse)"},
+    {"mode", SL_OPT_ENUM, "append", 0, offsetof(sqlite_opts, mode), "append|upsert|full_refresh",
+     "append rows, upsert them on key, or replace the table atomically at the end of the run"},
+    {"key", SL_OPT_LIST, NULL, 0, offsetof(sqlite_opts, key), NULL, "key columns (required for upsert)"},
+    {NULL},
+};
+
+typedef struct sqlite_state {
+    sqlite_opts *o;
+    sl_run *run;
+    sqlite3 *db;
+    const char *id, *pipeline;
+    char *target;          /* table written during the run (staging for full_refresh) */
+    int full_refresh, upsert, in_txn, table_ready;
+    char **cols;           /* columns the table has */
+    size_t ncols;
+    sqlite3_stmt *insert, *state_put;
+    char *insert_sig;
+    sl_posmap positions;
+} sqlite_state;
+
+static int db_fail(sqlite_state *st, sl_error *err, const char *what)
+{
+    return sl_error_set(err, SL_ESQL, "sink %s: %s: %s", st->id, what, sqlite3_errmsg(st->db));
+}
+
+static int exec_sql(sqlite_state *st, const char *sql, sl_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        sl_error_set(err, SL_ESQL, "sink %s: %s (in: %.200s)", st->id, msg ? msg : "?", sql);
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *sqlite_type(sl_type t)
+{
+    switch (t) {
+    case SL_T_BOOL: return "BOOLEAN";
+    case SL_T_INT: return "INTEGER";
+    case SL_T_FLOAT: return "REAL";
+    case SL_T_DECIMAL: return "DECIMAL TEXT"; /* TEXT affinity: keeps exact digits */
+    case SL_T_DATE: return "DATE";
+    case SL_T_TIMESTAMP: return "TIMESTAMP";
+    case SL_T_JSON: return "JSON TEXT";
+    default: return "TEXT";
+    }
+}
+
+static int table_exists(sqlite_state *st, const char *name)
+{
+    sqlite3_stmt *s;
+    int found = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &s, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        found = sqlite3_step(s) == SQLITE_ROW;
+        sqlite3_finalize(s);
+    }
+    return found;
+}
+
+static void load_columns(sqlite_state *st)
+{
+    for (size_t i = 0; i < st->ncols; i++)
+        sl_free(st->cols[i]);
+    st->ncols = 0;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT name FROM pragma_table_info(?)", -1, &s, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(s, 1, st->target, -1, SQLITE_STATIC);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        st->cols = sl_realloc(st->cols, (st->ncols + 1) * sizeof *st->cols);
+        st->cols[st->ncols++] = sl_strdup((const char *)sqlite3_column_text(s, 0));
+    }
+    sqlite3_finalize(s);
+}
+
+static int has_column(const sqlite_state *st, const char *name)
+{
+    for (size_t i = 0; i < st->ncols; i++)
+        if (strcmp(st->cols[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Create the table, or add the batch's new columns to it. */
+static int ensure_table(sqlite_state *st, const sl_batch *b, sl_error *err)
+{
+    sl_buf sql;
+    sl_buf_init(&sql);
+    int rc = 0;
+    if (!st->table_ready) {
+        if (!table_exists(st, st->target)) {
+            sl_buf_adds(&sql, "CREATE TABLE ");
+            sl_sql_ident(&sql, st->target);
+            sl_buf_adds(&sql, " (");
+            for (size_t i = 0; i < b->ncols; i++) {
+                if (i)
+                    sl_buf_adds(&sql, ", ");
+                sl_sql_ident(&sql, b->cols[i].name);
+                sl_buf_addf(&sql, " %s", sqlite_type(b->cols[i].type));
+            }
+            sl_buf_addc(&sql, ')');
+            rc = exec_sql(st, sql.data, err);
+        }
+        if (rc == 0 && st->upsert) {
+            sl_buf_reset(&sql);
+            char *idx = sl_printf("%s__sluice_key", st->target);
+            sl_buf_adds(&sql, "CREATE UNIQUE INDEX IF NOT EXISTS ");
+            sl_sql_ident(&sql, idx);
+            sl_free(idx);
+            sl_buf_adds(&sql, " ON ");
+            sl_sql_ident(&sql, st->target);
+            sl_buf_adds(&sql, " (");
+            for (size_t i = 0; i < st->o->key.n; i++) {
+                if (i)
+                    sl_buf_adds(&sql, ", ");
+                sl_sql_ident(&sql, st->o->key.v[i]);
+            }
+            sl_buf_addc(&sql, ')');
+            rc = exec_sql(st, sql.data, err);
+        }
+        load_columns(st);
+        st->table_ready = rc == 0;
+    }
+    for (size_t i = 0; rc == 0 && i < b->ncols; i++) {
+        if (has_column(st, b->cols[i].name))
+            continue;
+        sl_buf_reset(&sql);
+        sl_buf_adds(&sql, "ALTER TABLE ");
+        sl_sql_ident(&sql, st->target);
+        sl_buf_adds(&sql, " ADD COLUMN ");
+        sl_sql_ident(&sql, b->cols[i].name);
+        sl_buf_addf(&sql, " %s", sqlite_type(b->cols[i].type));
+        rc = exec_sql(st, sql.data, err);
+        if (rc == 0) {
+            sl_run_schema_change(st->run, b->cols[i].name, "added to table %s (%s)", st->o->table,
+                                 sqlite_type(b->cols[i].type));
+            st->cols = sl_realloc(st->cols, (st->ncols + 1) * sizeof *st->cols);
+            st->cols[st->ncols++] = sl_strdup(b->cols[i].name);
+        }
+    }
+    sl_buf_release(&sql);
+    return rc;
+}
+
+static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
+{
+    sl_buf sig;
+    sl_buf_init(&sig);
+    for (size_t i = 0; i < b->ncols; i++) {
+        sl_buf_adds(&sig, b->cols[i].name);
+        sl_buf_addc(&sig, '\x1f');
+    }
+    if (st->insert && st->insert_sig && strcmp(st->insert_sig, sig.data ? sig.data : "") == 0) {
+        sl_buf_release(&sig);
+        return 0;
+    }
+    sqlite3_finalize(st->insert);
+    st->insert = NULL;
+    sl_free(st->insert_sig);
+    st->insert_sig = sl_buf_detach(&sig);
+    sl_buf sql;
+    sl_buf_init(&sql);
+    sl_buf_adds(&sql, "INSERT INTO ");
+    sl_sql_ident(&sql, st->target);
+    sl_buf_adds(&sql, " (");
+    for (size_t i = 0; i < b->ncols; i++) {
+        if (i)
+            sl_buf_addc(&sql, ',');
+        sl_sql_ident(&sql, b->cols[i].name);
+    }
+    sl_buf_adds(&sql, ") VALUES (");
+    for (size_t i = 0; i < b->ncols; i++)
+        sl_buf_adds(&sql, i ? ",?" : "?");
+    sl_buf_addc(&sql, ')');
+    if (st->upsert) {
+        sl_buf_adds(&sql, " ON CONFLICT (");
+        for (size_t i = 0; i < st->o->key.n; i++) {
+            if (i)
+                sl_buf_addc(&sql, ',');
+            sl_sql_ident(&sql, st->o->key.v[i]);
+        }
+        sl_buf_adds(&sql, ") DO UPDATE SET ");
+        int any = 0;
+        for (size_t i = 0; i < b->ncols; i++) {
+            int is_key = 0;
+            for (size_t k = 0; k < st->o->key.n; k++)
+                is_key |= strcmp(st->o->key.v[k], b->cols[i].name) == 0;
+            if (is_key)
+                continue;
+            if (any++)
+                sl_buf_addc(&sql, ',');
+            sl_sql_ident(&sql, b->cols[i].name);
+            sl_buf_adds(&sql, " = excluded.");
+            sl_sql_ident(&sql, b->cols[i].name);
+        }
+        if (!any) {
+            /* only key columns: nothing to update */
+            sql.len -= strlen(" DO UPDATE SET ");
+            sl_buf_adds(&sql, " DO NOTHING");
+        }
+    }
+    int rc = sqlite3_prepare_v2(st->db, sql.data, -1, &st->insert, NULL);
+    sl_buf_release(&sql);
+    return rc == SQLITE_OK ? 0 : db_fail(st, err, "prepare insert");
+}
+
+static int sqlite_check(sl_instance *in, sl_diags *d)
+{
+    sqlite_opts *o = in->opts;
+    if (strcmp(o->mode, "upsert") == 0 && o->key.n == 0) {
+        sl_diags_add(d, sl_options_loc(sqlite_options, o, "mode"), "mode: upsert needs key: [columns]");
+        return 1;
+    }
+    return 0;
+}
+
+static void load_position(void *ctx, const char *key, const char *value)
+{
+    (void)ctx; (void)key; (void)value;
+}
+
+static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
+{
+    sqlite_opts *o = in->opts;
+    sqlite_state *st = sl_calloc(1, sizeof *st);
+    in->state = st;
+    st->o = o;
+    st->run = run;
+    st->id = in->id;
+    st->pipeline = run->pipeline->name;
+    st->full_refresh = strcmp(o->mode, "full_refresh") == 0;
+    st->upsert = strcmp(o->mode, "upsert") == 0;
+    st->target = st->full_refresh ? sl_printf("%s__sluice_staging", o->table) : sl_strdup(o->table);
+    char *path = *o->path ? sl_project_path(run->project, o->path) : sl_strdup(run->project->warehouse);
+    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    sl_free(path);
+    if (rc != SQLITE_OK)
+        return db_fail(st, err, "open");
+    sqlite3_busy_timeout(st->db, 30000);
+    (void)load_position;
+    if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                     "CREATE TABLE IF NOT EXISTS _sluice_state (pipeline TEXT NOT NULL, sink TEXT NOT NULL,"
+                     " key TEXT NOT NULL, epoch INTEGER NOT NULL, offset INTEGER NOT NULL, line INTEGER,"
+                     " updated_at TEXT, PRIMARY KEY (pipeline, sink, key))", err) < 0)
+        return -1;
+    /* committed positions of this epoch */
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT key, offset, line FROM _sluice_state WHERE pipeline = ? AND sink = ? "
+                                   "AND epoch = ?", -1, &s, NULL) != SQLITE_OK)
+        return db_fail(st, err, "read positions");
+    sqlite3_bind_text(s, 1, st->pipeline, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, st->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, run->epoch);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        sl_posmap_put(&st->positions, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1),
+                      sqlite3_column_int64(s, 2));
+    sqlite3_finalize(s);
+    if (st->full_refresh && st->positions.n == 0) {
+        /* a new epoch: any staging table is left over from an abandoned run */
+        sl_buf sql;
+        sl_buf_init(&sql);
+        sl_buf_adds(&sql, "DROP TABLE IF EXISTS ");
+        sl_sql_ident(&sql, st->target);
+        rc = exec_sql(st, sql.data, err);
+        sl_buf_release(&sql);
+        if (rc < 0)
+            return -1;
+    }
+    if (sqlite3_prepare_v2(st->db, "INSERT INTO _sluice_state (pipeline, sink, key, epoch, offset, line, updated_at)"
+                                   " VALUES (?,?,?,?,?,?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
+                                   " ON CONFLICT (pipeline, sink, key) DO UPDATE SET epoch = excluded.epoch,"
+                                   " offset = excluded.offset, line = excluded.line, updated_at = excluded.updated_at",
+                           -1, &st->state_put, NULL) != SQLITE_OK)
+        return db_fail(st, err, "prepare state");
+    return 0;
+}
+
+static int sqlite_position(sl_instance *in, const char *key, sl_resume *pos, int *found, sl_error *err)
+{
+    *found = sl_posmap_get(&((sqlite_state *)in->state)->positions, key, pos);
+    return 0;
+}
+
+static int sqlite_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected, sl_error *err)
+{
+    sqlite_state *st = in->state;
+    if (!st->in_txn) {
+        if (exec_sql(st, "BEGIN IMMEDIATE", err) < 0)
+            return -1;
+        st->in_txn = 1;
+    }
+    if (sl_failpoint("sink.before_data"))
+        return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_data", st->id);
+    if (from >= b->nrows || b->ncols == 0)
+        return 0;
+    if (ensure_table(st, b, err) < 0 || prepare_insert(st, b, err) < 0)
+        return -1;
+    for (size_t r = from; r < b->nrows; r++) {
+        for (size_t i = 0; i < b->ncols; i++)
+            sl_expr_bind_cell(st->insert, (int)i + 1, &b->cols[i], r);
+        int rc = sqlite3_step(st->insert);
+        if (rc != SQLITE_DONE) {
+            int ext = sqlite3_extended_errcode(st->db);
+            if ((ext & 0xff) != SQLITE_CONSTRAINT && rc != SQLITE_MISMATCH) {
+                sqlite3_reset(st->insert);
+                return db_fail(st, err, "insert");
+            }
+            rejected[r] = 1;
+            char why[300];
+            snprintf(why, sizeof why, "table %s refused the row: %s", st->o->table, sqlite3_errmsg(st->db));
+            sl_batch_reject_row(b, r, st->id, why);
+        }
+        sqlite3_reset(st->insert);
+    }
+    if (sl_failpoint("sink.after_data"))
+        return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_data", st->id);
+    return 0;
+}
+
+static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
+{
+    sqlite_state *st = in->state;
+    if (!st->in_txn)
+        return 0;
+    if (sl_failpoint("sink.before_checkpoint"))
+        return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_checkpoint", st->id);
+    if (b->file && !b->no_position) {
+        sqlite3_bind_text(st->state_put, 1, st->pipeline, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st->state_put, 2, st->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st->state_put, 3, b->file, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st->state_put, 4, st->run->epoch);
+        sqlite3_bind_int64(st->state_put, 5, b->end_offset);
+        sqlite3_bind_int64(st->state_put, 6, b->end_line);
+        int rc = sqlite3_step(st->state_put);
+        sqlite3_reset(st->state_put);
+        if (rc != SQLITE_DONE)
+            return db_fail(st, err, "write checkpoint");
+    }
+    if (exec_sql(st, "COMMIT", err) < 0)
+        return -1;
+    st->in_txn = 0;
+    sl_failpoint("sink.after_commit");
+    return 0;
+}
+
+static void sqlite_rollback(sl_instance *in)
+{
+    sqlite_state *st = in->state;
+    if (st && st->in_txn) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        st->in_txn = 0;
+        st->table_ready = 0; /* a CREATE or ALTER may have been rolled back */
+        sqlite3_finalize(st->insert);
+        st->insert = NULL;
+    }
+}
+
+static int sqlite_finish(sl_instance *in, sl_error *err)
+{
+    sqlite_state *st = in->state;
+    if (!st->full_refresh)
+        return 0;
+    sl_buf sql;
+    sl_buf_init(&sql);
+    int rc = exec_sql(st, "BEGIN IMMEDIATE", err);
+    if (rc == 0 && table_exists(st, st->target)) {
+        sl_buf_adds(&sql, "DROP TABLE IF EXISTS ");
+        sl_sql_ident(&sql, st->o->table);
+        sl_buf_adds(&sql, "; ALTER TABLE ");
+        sl_sql_ident(&sql, st->target);
+        sl_buf_adds(&sql, " RENAME TO ");
+        sl_sql_ident(&sql, st->o->table);
+        rc = exec_sql(st, sql.data, err);
+    } else if (rc == 0 && st->positions.n == 0 && table_exists(st, st->o->table)) {
+        /* a refresh with no rows at all leaves the table empty */
+        sl_buf_adds(&sql, "DELETE FROM ");
+        sl_sql_ident(&sql, st->o->table);
+        rc = exec_sql(st, sql.data, err);
+    }
+    /* after the swap, this epoch's positions are spent */
+    if (rc == 0) {
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(st->db, "DELETE FROM _sluice_state WHERE pipeline = ? AND sink = ?", -1, &s, NULL) ==
+            SQLITE_OK) {
+            sqlite3_bind_text(s, 1, st->pipeline, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 2, st->id, -1, SQLITE_STATIC);
+            sqlite3_step(s);
+            sqlite3_finalize(s);
+        }
+        rc = exec_sql(st, "COMMIT", err);
+    }
+    if (rc < 0)
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    sl_buf_release(&sql);
+    return rc;
+}
+
+static void sqlite_close(sl_instance *in)
+{
+    sqlite_state *st = in->state;
+    if (!st)
+        return;
+    sqlite_rollback(in);
+    sqlite3_finalize(st->insert);
+    sqlite3_finalize(st->state_put);
+    sqlite3_close(st->db);
+    for (size_t i = 0; i < st->ncols; i++)
+        sl_free(st->cols[i]);
+    sl_free(st->cols);
+    sl_free(st->insert_sig);
+    sl_free(st->target);
+    sl_posmap_release(&st->positions);
+    sl_free(st);
+    in->state = NULL;
+}
+
+const sl_sink_plugin sl_sink_sqlite = {
+    .version = SL_PLUGIN_VERSION,
+    .name = "sqlite",
+    .summary = "the embedded warehouse (or another SQLite file): append, upsert or full_refresh, exactly once",
+    .options = sqlite_options,
+    .opts_size = sizeof(sqlite_opts),
+    .check = sqlite_check,
+    .open = sqlite_open,
+    .position = sqlite_position,
+    .write = sqlite_write,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .finish = sqlite_finish,
+    .close = sqlite_close,
+};

@@ -1,0 +1,298 @@
+/*
+ * csv.c: the `csv` source: CSV files (RFC 4180, see formats/csv.h) into
+ * raw batches. Header handling, column names, skip_rows, null values and
+ * encoding checks live here; files, globs, incremental loads and resume
+ * come from files.c.
+ *
+ * A record with the wrong number of fields, invalid UTF-8 (with
+ * encoding_errors: reject) or an unterminated quote goes to the DLQ with
+ * its line and byte offset.
+ */
+#include "core/mem.h"
+#include "formats/csv.h"
+#include "sources/files.h"
+#include <string.h>
+
+typedef struct csv_opts {
+    sl_file_opts files;
+    char *delimiter, *quote, *escape;
+    int header;
+    sl_strlist column_names;
+    int64_t skip_rows;
+    sl_strlist null_values;
+    char *encoding_errors;
+} csv_opts;
+
+static const sl_option csv_options[] = {
+    SL_FILE_OPTIONS(csv_opts),
+    {"delimiter", SL_OPT_STRING, ",", 0, offsetof(csv_opts, delimiter), NULL, "field separator (one character; \\t for tab)"},
+    {"quote", SL_OPT_STRING, "\"", 0, offsetof(csv_opts, quote), NULL, "quote character"},
+    {"escape", SL_OPT_STRING, "", 0, offsetof(csv_opts, escape), NULL,
+     "escape character inside quotes (empty: quotes are doubled, as RFC 4180 says)"},
+    {"header", SL_OPT_BOOL, "true", 0, offsetof(csv_opts, header), NULL, "the first row names the columns"},
+    {"column_names", SL_OPT_LIST, NULL, 0, offsetof(csv_opts, column_names), NULL,
+     "column names to use (replaces the header's, or names a header-less file)"},
+    {"skip_rows", SL_OPT_INT, "0", 0, offsetof(csv_opts, skip_rows), NULL, "records to skip before the header"},
+    {"null_values", SL_OPT_LIST, NULL, 0, offsetof(csv_opts, null_values), NULL,
+     "unquoted values read as null (default: the empty value)"},
+    {"encoding_errors", SL_OPT_ENUM, "reject", 0, offsetof(csv_opts, encoding_errors), "reject|replace",
+     "invalid UTF-8: reject the row, or replace bad bytes with U+FFFD"},
+    {NULL},
+};
+
+typedef struct csv_state {
+    sl_filesource fs;
+    csv_opts *o;
+    sl_csv_config cfg;
+    sl_csv_reader r;
+    int open;
+    char **names;        /* column names of the current file */
+    size_t nnames;
+    const char *path;
+    sl_buf fix;          /* replacement text for encoding_errors: replace */
+} csv_state;
+
+static char opt_char(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    if (strcmp(s, "\\t") == 0)
+        return '\t';
+    return s[0];
+}
+
+static void free_names(csv_state *st)
+{
+    for (size_t i = 0; i < st->nnames; i++)
+        sl_free(st->names[i]);
+    sl_free(st->names);
+    st->names = NULL;
+    st->nnames = 0;
+}
+
+/* Unique, non-empty column names from the header record. */
+static void set_names_from_header(csv_state *st)
+{
+    free_names(st);
+    st->names = sl_calloc(st->r.nfields ? st->r.nfields : 1, sizeof *st->names);
+    for (size_t i = 0; i < st->r.nfields; i++) {
+        const sl_csv_field *f = &st->r.fields[i];
+        char *name = f->n ? sl_strndup(f->p, f->n) : sl_printf("column_%zu", i + 1);
+        for (int k = 2;; k++) {
+            int dup = 0;
+            for (size_t j = 0; j < i; j++)
+                dup |= strcmp(st->names[j], name) == 0;
+            if (!dup)
+                break;
+            char *alt = sl_printf("%.*s_%d", (int)(f->n ? f->n : 6), f->n ? f->p : "column", k);
+            sl_free(name);
+            name = alt;
+        }
+        st->names[i] = name;
+    }
+    st->nnames = st->r.nfields;
+}
+
+static int csv_fmt_open(void *fmt, sl_input *in, const char *path, const sl_resume *resume, sl_error *err)
+{
+    csv_state *st = fmt;
+    csv_opts *o = st->o;
+    st->path = path;
+    sl_csv_init(&st->r, in, &st->cfg, 0, 1);
+    st->open = 1;
+    for (int64_t i = 0; i < o->skip_rows; i++)
+        if (sl_csv_next(&st->r, err) <= 0)
+            break;
+    if (o->header) {
+        int rc = sl_csv_next(&st->r, err);
+        if (rc < 0)
+            return -1;
+        if (rc > 0)
+            set_names_from_header(st);
+    }
+    if (o->column_names.n) {
+        free_names(st);
+        st->names = sl_calloc(o->column_names.n, sizeof *st->names);
+        for (size_t i = 0; i < o->column_names.n; i++)
+            st->names[i] = sl_strdup(o->column_names.v[i]);
+        st->nnames = o->column_names.n;
+    }
+    if (resume->offset > sl_csv_offset(&st->r)) {
+        /* continue after the last committed record */
+        if (sl_input_skip(in, resume->offset, err) < 0)
+            return -1;
+        sl_csv_release(&st->r);
+        sl_csv_init(&st->r, in, &st->cfg, resume->offset, resume->line);
+    }
+    return 0;
+}
+
+static int is_null(const csv_opts *o, const sl_csv_field *f)
+{
+    if (f->quoted)
+        return 0;
+    if (o->null_values.n == 0)
+        return f->n == 0;
+    for (size_t i = 0; i < o->null_values.n; i++)
+        if (strlen(o->null_values.v[i]) == f->n && memcmp(o->null_values.v[i], f->p, f->n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Replace invalid UTF-8 bytes by U+FFFD into st->fix. */
+static void utf8_replace(csv_state *st, const char *p, size_t n)
+{
+    sl_buf_reset(&st->fix);
+    size_t i = 0;
+    while (i < n) {
+        size_t ok = sl_utf8_valid_prefix(p + i, n - i);
+        sl_buf_add(&st->fix, p + i, ok);
+        i += ok;
+        if (i < n) {
+            sl_buf_add(&st->fix, "\xEF\xBF\xBD", 3);
+            i++;
+        }
+    }
+}
+
+static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error *err)
+{
+    csv_state *st = fmt;
+    csv_opts *o = st->o;
+    if (b->ncols == 0 && st->nnames)
+        for (size_t i = 0; i < st->nnames; i++)
+            sl_batch_add_column(b, st->names[i], strlen(st->names[i]), SL_T_TEXT, 1);
+    char why[200];
+    while (b->nrows < max) {
+        int rc = sl_csv_next(&st->r, err);
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
+            *done = 1;
+            break;
+        }
+        sl_csv_reader *r = &st->r;
+        if (r->bad[0]) {
+            sl_batch_reject_raw(b, r->rec_offset, r->rec_line, "source", r->bad, r->raw, r->rawlen);
+            continue;
+        }
+        if (st->nnames == 0) {
+            /* no header, no names: name columns after the first record */
+            st->names = sl_calloc(r->nfields, sizeof *st->names);
+            for (size_t i = 0; i < r->nfields; i++)
+                st->names[i] = sl_printf("column_%zu", i + 1);
+            st->nnames = r->nfields;
+            for (size_t i = 0; i < st->nnames; i++)
+                sl_batch_add_column(b, st->names[i], strlen(st->names[i]), SL_T_TEXT, 1);
+        }
+        if (r->nfields != st->nnames) {
+            snprintf(why, sizeof why, "expected %zu fields, found %zu", st->nnames, r->nfields);
+            sl_batch_reject_raw(b, r->rec_offset, r->rec_line, "source", why, r->raw, r->rawlen);
+            continue;
+        }
+        int replace = strcmp(o->encoding_errors, "replace") == 0;
+        size_t badf = SIZE_MAX;
+        for (size_t i = 0; i < r->nfields && badf == SIZE_MAX; i++)
+            if (sl_utf8_valid_prefix(r->fields[i].p, r->fields[i].n) != r->fields[i].n)
+                badf = i;
+        if (badf != SIZE_MAX && !replace) {
+            snprintf(why, sizeof why, "invalid UTF-8 in field %zu ('%s')", badf + 1, st->names[badf]);
+            sl_batch_reject_raw(b, r->rec_offset, r->rec_line, "source", why, r->raw, r->rawlen);
+            continue;
+        }
+        size_t row = sl_batch_add_row(b, r->rec_offset, r->rec_line);
+        for (size_t i = 0; i < r->nfields; i++) {
+            const sl_csv_field *f = &r->fields[i];
+            if (is_null(o, f))
+                continue;
+            if (badf != SIZE_MAX && sl_utf8_valid_prefix(f->p, f->n) != f->n) {
+                utf8_replace(st, f->p, f->n);
+                sl_batch_set_text(b, i, row, st->fix.data, st->fix.len);
+            } else {
+                sl_batch_set_text(b, i, row, f->p, f->n);
+            }
+        }
+    }
+    b->end_offset = sl_csv_offset(&st->r);
+    b->end_line = st->r.line;
+    return 0;
+}
+
+static void csv_fmt_close(void *fmt)
+{
+    csv_state *st = fmt;
+    if (st->open)
+        sl_csv_release(&st->r);
+    st->open = 0;
+}
+
+static const sl_format_ops csv_format = {csv_fmt_open, csv_fmt_fill, csv_fmt_close};
+
+static int csv_check(sl_instance *in, sl_diags *d)
+{
+    csv_opts *o = in->opts;
+    int n = sl_filesource_check(in, d);
+    if (strlen(o->delimiter) != 1 && strcmp(o->delimiter, "\\t") != 0) {
+        sl_diags_add(d, sl_options_loc(csv_options, o, "delimiter"), "delimiter must be one character");
+        n++;
+    }
+    if (strlen(o->quote) > 1 || strlen(o->escape) > 1) {
+        sl_diags_add(d, sl_options_loc(csv_options, o, strlen(o->quote) > 1 ? "quote" : "escape"),
+                     "quote and escape must be one character");
+        n++;
+    }
+    return n;
+}
+
+static int csv_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error *err)
+{
+    csv_state *st = sl_calloc(1, sizeof *st);
+    st->o = in->opts;
+    st->cfg.delimiter = opt_char(st->o->delimiter);
+    st->cfg.quote = opt_char(st->o->quote);
+    st->cfg.escape = opt_char(st->o->escape);
+    sl_buf_init(&st->fix);
+    in->state = st;
+    return sl_filesource_open(&st->fs, in, run, resume, &csv_format, st, err);
+}
+
+static int csv_next(sl_instance *in, sl_batch *b, sl_error *err)
+{
+    return sl_filesource_next(&((csv_state *)in->state)->fs, b, err);
+}
+
+static int csv_done(sl_instance *in, sl_run *run, sl_error *err)
+{
+    return sl_filesource_done(&((csv_state *)in->state)->fs, err);
+}
+
+static void csv_close(sl_instance *in)
+{
+    csv_state *st = in->state;
+    if (!st)
+        return;
+    sl_filesource_close(&st->fs);
+    free_names(st);
+    sl_buf_release(&st->fix);
+    sl_free(st);
+    in->state = NULL;
+}
+
+static int64_t csv_total(sl_instance *in)
+{
+    return sl_filesource_total(&((csv_state *)in->state)->fs);
+}
+
+const sl_source_plugin sl_source_csv = {
+    .version = SL_PLUGIN_VERSION,
+    .name = "csv",
+    .summary = "CSV files (RFC 4180): quoted fields, embedded line breaks, .gz/.zst, globs",
+    .options = csv_options,
+    .opts_size = sizeof(csv_opts),
+    .check = csv_check,
+    .open = csv_open,
+    .next = csv_next,
+    .done = csv_done,
+    .close = csv_close,
+    .total_bytes = csv_total,
+};

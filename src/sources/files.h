@@ -1,0 +1,79 @@
+/*
+ * files.h: what every file source shares: finding the files (a path, a
+ * glob or a directory), `incremental: new_files`, resuming inside a file,
+ * and opening it through the decompressing reader. The csv, jsonl and json
+ * sources each add a format reader (sl_format_ops) and an option table
+ * that starts with SL_FILE_OPTIONS.
+ */
+#ifndef SL_FILES_H
+#define SL_FILES_H
+#include "engine/component.h"
+#include "engine/run.h"
+#include "formats/input.h"
+
+/* Every file source's option struct starts with this. */
+typedef struct sl_file_opts {
+    sl_source_common common; /* must be first: columns, infer_types */
+    char *path;
+    char *incremental;       /* "none" | "new_files" */
+} sl_file_opts;
+
+#define SL_FILE_OPTIONS(T)                                                                         \
+    {"path", SL_OPT_STRING, NULL, SL_OPT_REQUIRED, offsetof(T, files.path), NULL,                   \
+     "a file, a glob (data/*.csv) or a directory; .gz and .zst are read transparently"},            \
+    {"incremental", SL_OPT_ENUM, "none", 0, offsetof(T, files.incremental), "none|new_files",      \
+     "new_files: load only files not loaded before (by path, size, mtime and content hash)"},       \
+    {"columns", SL_OPT_MAP, NULL, 0, offsetof(T, files.common.columns), NULL,                       \
+     "declared column types (name: int|float|decimal|bool|text|date|timestamp|json); they win over inference"}, \
+    {"infer_types", SL_OPT_BOOL, "true", 0, offsetof(T, files.common.infer_types), NULL,            \
+     "infer column types from the first batch; false keeps undeclared columns as text"}
+
+/* Options of sources that read JSON records (jsonl, json). */
+#define SL_JSON_RECORD_OPTIONS(T)                                                                  \
+    {"flatten", SL_OPT_BOOL, "false", 0, offsetof(T, flatten), NULL,                              \
+     "flatten nested objects into parent_child columns (else they stay json columns)"},            \
+    {"max_depth", SL_OPT_INT, "10", 0, offsetof(T, max_depth), NULL,                              \
+     "with flatten: levels of nesting flattened; deeper objects stay json"},                       \
+    {"separator", SL_OPT_STRING, "_", 0, offsetof(T, separator), NULL, "with flatten: joins parent and child names"}
+
+typedef struct sl_file_entry {
+    char *path;
+    int64_t size, mtime; /* mtime in nanoseconds */
+} sl_file_entry;
+
+/* A format reader: reads records of one open file into raw batches. */
+typedef struct sl_format_ops {
+    /* Start a file; `resume` says where (the input is already at resume->offset). */
+    int (*open)(void *fmt, sl_input *in, const char *path, const sl_resume *resume, sl_error *err);
+    /* Append up to max rows to b (raw cells; rejects via sl_batch_reject_raw).
+     * Sets *done at end of file. Sets b->end_offset. 0 ok, -1 error. */
+    int (*fill)(void *fmt, sl_batch *b, size_t max, int *done, sl_error *err);
+    void (*close)(void *fmt);
+} sl_format_ops;
+
+typedef struct sl_filesource {
+    sl_file_opts *opts;
+    const sl_format_ops *ops;
+    void *fmt;
+    sl_run *run;
+    sl_resume_fn resume;
+    sl_file_entry *files;
+    size_t nfiles, cur;
+    sl_input *in;
+    int64_t batch_rows;
+    int64_t bytes_base;   /* raw bytes of files finished before the current one */
+} sl_filesource;
+
+/* List files matching a path, glob or directory (sorted). */
+int sl_files_list(const char *pattern, sl_file_entry **out, size_t *n, sl_error *err);
+void sl_files_free(sl_file_entry *v, size_t n);
+
+int sl_filesource_open(sl_filesource *fs, sl_instance *in, sl_run *run, sl_resume_fn resume,
+                       const sl_format_ops *ops, void *fmt, sl_error *err);
+int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err);
+int sl_filesource_done(sl_filesource *fs, sl_error *err);
+void sl_filesource_close(sl_filesource *fs);
+int64_t sl_filesource_total(const sl_filesource *fs);
+int sl_filesource_check(sl_instance *in, sl_diags *d);
+
+#endif

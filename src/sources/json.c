@@ -1,0 +1,226 @@
+/*
+ * json.c: the `json` source: JSON documents holding an array of records,
+ * at the top level or at `records_path` (e.g. data.items).
+ *
+ * The whole document is validated before any row is produced: a file that
+ * is not valid JSON is rejected as a whole (one DLQ entry naming line,
+ * column and byte offset; no row of it is loaded) and the run goes on with
+ * the next file. A document is read into memory: for large data use jsonl.
+ */
+#include "core/mem.h"
+#include "formats/json_record.h"
+#include "sources/files.h"
+#include <string.h>
+
+typedef struct json_opts {
+    sl_file_opts files;
+    int flatten;
+    int64_t max_depth;
+    char *separator;
+    char *records_path;
+} json_opts;
+
+static const sl_option json_options[] = {
+    SL_FILE_OPTIONS(json_opts),
+    SL_JSON_RECORD_OPTIONS(json_opts),
+    {"records_path", SL_OPT_STRING, "", 0, offsetof(json_opts, records_path), NULL,
+     "dot path to the array of records (e.g. data.items); empty: the top-level array"},
+    {NULL},
+};
+
+typedef struct json_state {
+    sl_filesource fs;
+    json_opts *o;
+    sl_json_record_opts ro;
+    sl_json_record_ctx ctx;
+    sl_buf doc;
+    sl_json j;
+    int first, in_array, rejected_whole;
+    int64_t resume_offset;
+    char why[300];
+} json_state;
+
+/* Move the cursor to the array at records_path; 0 ok, -1 JSON error, -2 not found. */
+static int find_records(json_state *st)
+{
+    const char *path = st->o->records_path;
+    sl_buf key;
+    sl_buf_init(&key);
+    while (*path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        if (sl_json_peek(&st->j) != SL_JSON_OBJECT) {
+            sl_buf_release(&key);
+            return -2;
+        }
+        sl_json_object_begin(&st->j);
+        int first = 1, rc, found = 0;
+        while ((rc = sl_json_member(&st->j, &first, &key)) == 1) {
+            if (key.len == n && memcmp(key.data, path, n) == 0) {
+                found = 1;
+                break;
+            }
+            if (sl_json_skip(&st->j) < 0)
+                break;
+        }
+        if (!found) {
+            sl_buf_release(&key);
+            return st->j.err_at ? -1 : -2;
+        }
+        path += n + (dot ? 1 : 0);
+    }
+    sl_buf_release(&key);
+    return sl_json_peek(&st->j) == SL_JSON_ARRAY ? 0 : -2;
+}
+
+static int json_fmt_open(void *fmt, sl_input *in, const char *path, const sl_resume *resume, sl_error *err)
+{
+    json_state *st = fmt;
+    sl_buf_reset(&st->doc);
+    char *block = sl_malloc(SL_INPUT_BLOCK);
+    ptrdiff_t r;
+    while ((r = sl_input_read(in, block, SL_INPUT_BLOCK, err)) > 0)
+        sl_buf_add(&st->doc, block, (size_t)r);
+    sl_free(block);
+    if (r < 0)
+        return -1;
+    st->resume_offset = resume->offset;
+    st->rejected_whole = 0;
+    st->in_array = 0;
+    char msg[200];
+    if (sl_json_validate(st->doc.data ? st->doc.data : "", st->doc.len, msg, sizeof msg) < 0) {
+        snprintf(st->why, sizeof st->why, "invalid JSON document, no row of this file was loaded: %s", msg);
+        st->rejected_whole = 1;
+        return 0;
+    }
+    sl_json_init(&st->j, st->doc.data, st->doc.len);
+    int rc = find_records(st);
+    if (rc < 0) {
+        snprintf(st->why, sizeof st->why, "%s", *st->o->records_path
+                     ? "records_path does not lead to an array in this document"
+                     : "the document is not an array of records (set records_path)");
+        st->rejected_whole = 1;
+        return 0;
+    }
+    sl_json_array_begin(&st->j);
+    st->first = 1;
+    st->in_array = 1;
+    return 0;
+}
+
+static int64_t line_of(const json_state *st, const char *at)
+{
+    int64_t line = 1;
+    for (const char *p = st->doc.data; p < at; p++)
+        line += *p == '\n';
+    return line;
+}
+
+static int json_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error *err)
+{
+    json_state *st = fmt;
+    if (st->rejected_whole) {
+        if (st->resume_offset == 0)
+            sl_batch_reject_raw(b, 0, 1, "source", st->why, st->doc.data ? st->doc.data : "", st->doc.len);
+        *done = 1;
+        b->end_offset = (int64_t)st->doc.len;
+        return 0;
+    }
+    int64_t line = 0;
+    const char *line_at = st->doc.data;
+    while (b->nrows < max) {
+        int rc = sl_json_element(&st->j, &st->first);
+        if (rc <= 0) {
+            *done = 1;
+            break;
+        }
+        sl_json_ws(&st->j);
+        const char *at = st->j.p;
+        int64_t off = at - st->doc.data;
+        if (off < st->resume_offset) {
+            sl_json_skip(&st->j);
+            continue;
+        }
+        /* line numbers: count incrementally from the last element */
+        if (line == 0) {
+            line = line_of(st, at);
+        } else {
+            for (const char *p = line_at; p < at; p++)
+                line += *p == '\n';
+        }
+        line_at = at;
+        size_t row = sl_batch_add_row(b, off, line);
+        int r = sl_json_record_read(&st->ctx, &st->j, b, row, &st->ro);
+        if (r != 0) {
+            b->nrows--;
+            for (size_t c = 0; c < b->ncols; c++)
+                b->cols[c].valid[row] = 0;
+            sl_batch_reject_raw(b, off, line, "source", "array element is not a JSON object", at,
+                                (size_t)(st->j.p - at));
+        }
+    }
+    b->end_offset = (int64_t)(st->j.p - st->doc.data);
+    if (*done)
+        b->end_offset = (int64_t)st->doc.len;
+    b->end_line = line;
+    return 0;
+}
+
+static void json_fmt_close(void *fmt)
+{
+    (void)fmt;
+}
+
+static const sl_format_ops json_format = {json_fmt_open, json_fmt_fill, json_fmt_close};
+
+static int json_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error *err)
+{
+    json_state *st = sl_calloc(1, sizeof *st);
+    st->o = in->opts;
+    st->ro = (sl_json_record_opts){st->o->flatten, (int)st->o->max_depth, st->o->separator};
+    sl_json_record_init(&st->ctx);
+    sl_buf_init(&st->doc);
+    in->state = st;
+    return sl_filesource_open(&st->fs, in, run, resume, &json_format, st, err);
+}
+
+static int json_next(sl_instance *in, sl_batch *b, sl_error *err)
+{
+    return sl_filesource_next(&((json_state *)in->state)->fs, b, err);
+}
+
+static int json_done(sl_instance *in, sl_run *run, sl_error *err)
+{
+    return sl_filesource_done(&((json_state *)in->state)->fs, err);
+}
+
+static void json_close(sl_instance *in)
+{
+    json_state *st = in->state;
+    if (!st)
+        return;
+    sl_filesource_close(&st->fs);
+    sl_json_record_release(&st->ctx);
+    sl_buf_release(&st->doc);
+    sl_free(st);
+    in->state = NULL;
+}
+
+static int64_t json_total(sl_instance *in)
+{
+    return sl_filesource_total(&((json_state *)in->state)->fs);
+}
+
+const sl_source_plugin sl_source_json = {
+    .version = SL_PLUGIN_VERSION,
+    .name = "json",
+    .summary = "JSON documents: an array of records (top level or at records_path); invalid files rejected whole",
+    .options = json_options,
+    .opts_size = sizeof(json_opts),
+    .check = sl_filesource_check,
+    .open = json_open,
+    .next = json_next,
+    .done = json_done,
+    .close = json_close,
+    .total_bytes = json_total,
+};

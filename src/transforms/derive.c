@@ -1,0 +1,183 @@
+/*
+ * derive.c: the `derive` transform: new or replaced columns from SQL
+ * expressions, {column: expression, ...}, evaluated in order with SQLite's
+ * semantics, each seeing the columns derived before it.
+ *
+ * A derived column's type comes from its results (INTEGER -> int, REAL ->
+ * float, TEXT -> text; a replaced date, timestamp, bool, decimal or json
+ * column keeps its type when the text still parses as it) and stays stable
+ * across batches: a later value that does not fit widens it.
+ */
+#include "core/mem.h"
+#include "engine/run.h"
+#include "expr/expr.h"
+#include "transforms/columns.h"
+#include <string.h>
+
+typedef struct derive_opts {
+    sl_kvlist columns;
+} derive_opts;
+
+static const sl_option derive_options[] = {
+    {"columns", SL_OPT_MAP, NULL, SL_OPT_REQUIRED | SL_OPT_MULTILINE, offsetof(derive_opts, columns), NULL,
+     "column: SQL expression (SQLite syntax), e.g. email: lower(trim(email))"},
+    {NULL},
+};
+
+typedef struct derive_state {
+    sl_expr **exprs;
+    sl_type *types;     /* per derived column; SL_T_NULL until known */
+    sl_run *run;
+    /* results of the current expression */
+    int *rtype;         /* SQLITE_INTEGER, ... */
+    int64_t *ri;
+    double *rf;
+    sl_str *rs;
+    sl_batch *b;
+    sl_type keep_type;  /* the replaced column's type */
+} derive_state;
+
+static int derive_open(sl_instance *in, sl_run *run, sl_error *err)
+{
+    derive_opts *o = in->opts;
+    derive_state *st = sl_calloc(1, sizeof *st);
+    st->run = run;
+    st->exprs = sl_calloc(o->columns.n, sizeof *st->exprs);
+    st->types = sl_calloc(o->columns.n, sizeof *st->types);
+    for (size_t i = 0; i < o->columns.n; i++)
+        st->exprs[i] = sl_expr_new(run->expr, o->columns.v[i].value);
+    in->state = st;
+    return 0;
+}
+
+static void collect(void *ctx, size_t row, sqlite3_value *v)
+{
+    derive_state *st = ctx;
+    int t = sqlite3_value_type(v);
+    st->rtype[row] = t;
+    if (t == SQLITE_INTEGER) {
+        st->ri[row] = sqlite3_value_int64(v);
+    } else if (t == SQLITE_FLOAT) {
+        st->rf[row] = sqlite3_value_double(v);
+    } else if (t != SQLITE_NULL) {
+        const char *p = (const char *)sqlite3_value_text(v);
+        size_t n = (size_t)sqlite3_value_bytes(v);
+        st->rs[row].p = sl_arena_copy(&st->b->arena, p ? p : "", n);
+        st->rs[row].n = n;
+    }
+}
+
+/* Type of one result, given the type we would like to keep. */
+static sl_type result_type(derive_state *st, size_t r, sl_type want, int64_t *iv)
+{
+    switch (st->rtype[r]) {
+    case SQLITE_INTEGER: return (want == SL_T_BOOL && (st->ri[r] == 0 || st->ri[r] == 1)) ? SL_T_BOOL : SL_T_INT;
+    case SQLITE_FLOAT: return SL_T_FLOAT;
+    case SQLITE_NULL: return SL_T_NULL;
+    default: {
+        const sl_str *s = &st->rs[r];
+        if (want == SL_T_DATE && sl_parse_date(s->p, s->n, iv) == 0) return SL_T_DATE;
+        if (want == SL_T_TIMESTAMP && sl_parse_timestamp(s->p, s->n, iv) == 0) return SL_T_TIMESTAMP;
+        if (want == SL_T_DECIMAL && sl_parse_decimal(s->p, s->n) == 0) return SL_T_DECIMAL;
+        if (want == SL_T_JSON) return SL_T_JSON;
+        return SL_T_TEXT;
+    }
+    }
+}
+
+static int derive_process(sl_instance *in, sl_batch *b, sl_error *err)
+{
+    derive_opts *o = in->opts;
+    derive_state *st = in->state;
+    size_t n = b->nrows;
+    if (n == 0)
+        return 0;
+    st->rtype = sl_realloc(st->rtype, n * sizeof *st->rtype);
+    st->ri = sl_realloc(st->ri, n * sizeof *st->ri);
+    st->rf = sl_realloc(st->rf, n * sizeof *st->rf);
+    st->rs = sl_realloc(st->rs, n * sizeof *st->rs);
+    st->b = b;
+    for (size_t k = 0; k < o->columns.n; k++) {
+        const char *name = o->columns.v[k].key;
+        int at = sl_batch_find(b, name);
+        sl_type want = st->types[k] != SL_T_NULL ? st->types[k] : at >= 0 ? b->cols[at].type : SL_T_NULL;
+        if (sl_expr_eval(st->exprs[k], b, collect, st, err) < 0)
+            return sl_error_prefix(err, "%s:%d:%d: transform %s, column '%s'", o->columns.v[k].loc.file,
+                                   o->columns.v[k].loc.line, o->columns.v[k].loc.col, in->id, name);
+        /* the column's type: stable across batches, widened when needed */
+        sl_type t = st->types[k];
+        int64_t iv;
+        for (size_t r = 0; r < n; r++) {
+            sl_type rt = result_type(st, r, want, &iv);
+            sl_type w = sl_type_widen(t, rt);
+            if (t != SL_T_NULL && w != t)
+                sl_run_schema_change(st->run, name, "widened from %s to %s by derive", sl_type_name(t),
+                                     sl_type_name(w));
+            t = w;
+        }
+        if (t == SL_T_NULL)
+            t = want != SL_T_NULL ? want : SL_T_TEXT;
+        st->types[k] = t;
+        if (at < 0)
+            at = (int)sl_batch_add_column(b, name, strlen(name), t, 0);
+        sl_column *c = &b->cols[at];
+        sl_column_set_type(c, t, b->rowcap);
+        for (size_t r = 0; r < n; r++) {
+            int rt = st->rtype[r];
+            c->valid[r] = rt != SQLITE_NULL;
+            if (rt == SQLITE_NULL)
+                continue;
+            char tmp[64];
+            switch (t) {
+            case SL_T_BOOL:
+            case SL_T_INT: c->i64[r] = st->ri[r]; break;
+            case SL_T_FLOAT: c->f64[r] = rt == SQLITE_INTEGER ? (double)st->ri[r] : st->rf[r]; break;
+            case SL_T_DATE: sl_parse_date(st->rs[r].p, st->rs[r].n, &c->i64[r]); break;
+            case SL_T_TIMESTAMP:
+                if (sl_parse_timestamp(st->rs[r].p, st->rs[r].n, &c->i64[r]) < 0)
+                    sl_parse_date(st->rs[r].p, st->rs[r].n, &c->i64[r]), c->i64[r] *= 86400000000LL;
+                break;
+            default:
+                if (rt == SQLITE_INTEGER) {
+                    size_t len = (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)st->ri[r]);
+                    c->str[r] = (sl_str){sl_arena_copy(&b->arena, tmp, len), len};
+                } else if (rt == SQLITE_FLOAT) {
+                    size_t len = sl_format_float(tmp, st->rf[r]);
+                    c->str[r] = (sl_str){sl_arena_copy(&b->arena, tmp, len), len};
+                } else {
+                    c->str[r] = st->rs[r];
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static void derive_close(sl_instance *in)
+{
+    derive_opts *o = in->opts;
+    derive_state *st = in->state;
+    if (!st)
+        return;
+    for (size_t i = 0; i < o->columns.n; i++)
+        sl_expr_free(st->exprs[i]);
+    sl_free(st->exprs);
+    sl_free(st->types);
+    sl_free(st->rtype);
+    sl_free(st->ri);
+    sl_free(st->rf);
+    sl_free(st->rs);
+    sl_free(st);
+    in->state = NULL;
+}
+
+const sl_transform_plugin sl_transform_derive = {
+    .version = SL_PLUGIN_VERSION,
+    .name = "derive",
+    .summary = "new or replaced columns from SQL expressions (SQLite semantics), in order",
+    .options = derive_options,
+    .opts_size = sizeof(derive_opts),
+    .open = derive_open,
+    .process = derive_process,
+    .close = derive_close,
+};

@@ -1,0 +1,81 @@
+/*
+ * filter.c: the `filter` transform: keep rows where a SQL boolean
+ * expression is true (SQLite semantics: NULL and 0 are false). Rows that
+ * fail are counted as filtered.
+ */
+#include "core/mem.h"
+#include "engine/run.h"
+#include "expr/expr.h"
+#include "transforms/columns.h"
+
+typedef struct filter_opts {
+    char *where;
+} filter_opts;
+
+static const sl_option filter_options[] = {
+    {"where", SL_OPT_STRING, NULL, SL_OPT_REQUIRED | SL_OPT_MULTILINE, offsetof(filter_opts, where), NULL,
+     "SQL boolean expression; rows where it is not true are dropped (counted as filtered)"},
+    {NULL},
+};
+
+typedef struct filter_state {
+    sl_expr *expr;
+    uint8_t *keep;
+    size_t cap;
+} filter_state;
+
+static int filter_open(sl_instance *in, sl_run *run, sl_error *err)
+{
+    filter_state *st = sl_calloc(1, sizeof *st);
+    st->expr = sl_expr_new(run->expr, ((filter_opts *)in->opts)->where);
+    in->state = st;
+    return 0;
+}
+
+static void truth(void *ctx, size_t row, sqlite3_value *v)
+{
+    filter_state *st = ctx;
+    int t = sqlite3_value_type(v);
+    st->keep[row] = t == SQLITE_INTEGER ? sqlite3_value_int64(v) != 0
+                    : t == SQLITE_NULL  ? 0
+                                        : sqlite3_value_double(v) != 0.0;
+}
+
+static int filter_process(sl_instance *in, sl_batch *b, sl_error *err)
+{
+    filter_state *st = in->state;
+    if (b->nrows == 0)
+        return 0;
+    SL_GROW(st->keep, st->cap, b->nrows);
+    if (sl_expr_eval(st->expr, b, truth, st, err) < 0) {
+        sl_loc l = sl_options_loc(NULL, in->opts, "where");
+        return sl_error_prefix(err, "%s:%d:%d: transform %s", l.file ? l.file : in->loc.file,
+                               l.file ? l.line : in->loc.line, l.file ? l.col : in->loc.col, in->id);
+    }
+    size_t before = b->nrows;
+    sl_batch_keep(b, st->keep);
+    b->nfiltered += (int64_t)(before - b->nrows);
+    return 0;
+}
+
+static void filter_close(sl_instance *in)
+{
+    filter_state *st = in->state;
+    if (!st)
+        return;
+    sl_expr_free(st->expr);
+    sl_free(st->keep);
+    sl_free(st);
+    in->state = NULL;
+}
+
+const sl_transform_plugin sl_transform_filter = {
+    .version = SL_PLUGIN_VERSION,
+    .name = "filter",
+    .summary = "keep rows where a SQL expression is true; the others count as filtered",
+    .options = filter_options,
+    .opts_size = sizeof(filter_opts),
+    .open = filter_open,
+    .process = filter_process,
+    .close = filter_close,
+};

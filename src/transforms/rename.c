@@ -1,0 +1,39 @@
+/*
+ * rename.c: the `rename` transform: {old name: new name, ...}.
+ */
+#include "transforms/columns.h"
+#include <string.h>
+
+typedef struct rename_opts {
+    sl_kvlist columns;
+} rename_opts;
+
+static const sl_option rename_options[] = {
+    {"columns", SL_OPT_MAP, NULL, SL_OPT_REQUIRED, offsetof(rename_opts, columns), NULL, "old name: new name"},
+    {NULL},
+};
+
+static int rename_process(sl_instance *in, sl_batch *b, sl_error *err)
+{
+    rename_opts *o = in->opts;
+    for (size_t i = 0; i < o->columns.n; i++) {
+        int at = sl_transform_column(in, b, o->columns.v[i].key, err);
+        if (at < 0)
+            return -1;
+        int clash = sl_batch_find(b, o->columns.v[i].value);
+        if (clash >= 0 && clash != at)
+            return sl_error_set(err, SL_ECONFIG, "transform %s: renaming '%s' to '%s' would hide an existing column",
+                                in->id, o->columns.v[i].key, o->columns.v[i].value);
+        sl_batch_rename_column(b, (size_t)at, o->columns.v[i].value);
+    }
+    return 0;
+}
+
+const sl_transform_plugin sl_transform_rename = {
+    .version = SL_PLUGIN_VERSION,
+    .name = "rename",
+    .summary = "rename columns: {old: new}",
+    .options = rename_options,
+    .opts_size = sizeof(rename_opts),
+    .process = rename_process,
+};

@@ -1,0 +1,109 @@
+/* helpers.c: see helpers.h. */
+#include "helpers.h"
+#include "core/mem.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+char *th_tmpdir(void)
+{
+    char tmpl[] = "/tmp/sluice-test-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    return strdup(d);
+}
+
+void th_rmtree(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+void th_write(const char *dir, const char *rel, const char *text)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    for (char *p = path + strlen(dir) + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            mkdir(path, 0755);
+            *p = '/';
+        }
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+sl_project *th_project(const char *dir)
+{
+    sl_diags d;
+    sl_diags_init(&d);
+    sl_project *p = NULL;
+    if (sl_project_load(dir, &p, &d) < 0) {
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_diags_format(&d, &b);
+        fprintf(stderr, "%s", b.data);
+        sl_buf_release(&b);
+    }
+    sl_diags_release(&d);
+    assert_non_null(p);
+    return p;
+}
+
+int th_run(sl_project *p, const char *pipeline, sl_run_result *res)
+{
+    sl_state *s = NULL;
+    sl_error err = {0};
+    assert_int_equal(sl_state_open(p->state_path, &s, &err), 0);
+    sl_pipeline *pl = sl_project_find(p, pipeline);
+    assert_non_null(pl);
+    sl_run_options opts = {0};
+    int rc = sl_pipeline_run(p, pl, s, &opts, res, &err);
+    if (rc < 0)
+        fprintf(stderr, "[run %s failed: %s]\n", pipeline, res->error);
+    sl_state_close(s);
+    return rc;
+}
+
+int64_t th_sql_int(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("query failed: %s: %s", sql, sqlite3_errmsg(h));
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+char *th_sql_text(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("query failed: %s: %s", sql, sqlite3_errmsg(h));
+    char *v = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        v = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+void th_assert_accounting(const sl_run_result *r)
+{
+    assert_int_equal(r->counts.read, r->counts.loaded + r->counts.filtered + r->counts.rejected);
+}

@@ -1,0 +1,26 @@
+/*
+ * helpers.h: small helpers for tests: temporary project folders, writing
+ * files, running a pipeline through the library API, querying SQLite.
+ */
+#ifndef SL_TEST_HELPERS_H
+#define SL_TEST_HELPERS_H
+#include "config/project.h"
+#include "engine/pipeline.h"
+#include <stdint.h>
+
+/* A fresh temporary folder (caller frees with th_rmtree + free). */
+char *th_tmpdir(void);
+void th_rmtree(const char *dir);
+void th_write(const char *dir, const char *rel, const char *text);
+/* Load the project in dir; fails the test on diagnostics. */
+sl_project *th_project(const char *dir);
+/* Run one pipeline; returns the result (status etc.). */
+int th_run(sl_project *p, const char *pipeline, sl_run_result *res);
+/* A single integer from a query on an SQLite file. */
+int64_t th_sql_int(const char *db, const char *sql);
+/* A single text from a query (caller frees), or NULL. */
+char *th_sql_text(const char *db, const char *sql);
+/* Assert the accounting invariant on a result. */
+void th_assert_accounting(const sl_run_result *r);
+
+#endif
