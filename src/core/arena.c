@@ -1,10 +1,13 @@
-/* arena.c: see arena.h. Blocks start at 64 KiB and double up to 4 MiB. */
+/* arena.c: see arena.h. Blocks start at 64 KiB and double up to 4 MiB.
+ * A reset keeps every block for reuse: batches are recycled, and giving
+ * large blocks back to the kernel only to fault them in again for the next
+ * batch cost more than the parsing itself (measured: docs/BENCHMARKS.md). */
 #include "core/arena.h"
 #include "core/mem.h"
 #include <string.h>
 
 struct sl_arena_block {
-    sl_arena_block *next;
+    sl_arena_block *next; /* the chain is in allocation order: head is the first block */
     size_t size;
     char data[];
 };
@@ -27,35 +30,40 @@ void sl_arena_release(sl_arena *a)
 
 void sl_arena_reset(sl_arena *a)
 {
-    sl_arena_block *b = a->head;
-    if (!b)
-        return;
-    /* keep the newest (largest) block, free the rest */
-    sl_arena_block *rest = b->next;
-    while (rest) {
-        sl_arena_block *next = rest->next;
-        sl_free(rest);
-        rest = next;
-    }
-    b->next = NULL;
-    a->p = b->data;
-    a->end = b->data + b->size;
+    a->cur = a->head;
+    a->p = a->head ? a->head->data : NULL;
+    a->end = a->head ? a->head->data + a->head->size : NULL;
     a->used = 0;
 }
 
 void *sl_arena_alloc(sl_arena *a, size_t n)
 {
     n = (n + 7) & ~(size_t)7;
-    if ((size_t)(a->end - a->p) < n) {
-        size_t size = a->head ? a->head->size * 2 : 64 * 1024;
+    while ((size_t)(a->end - a->p) < n) {
+        sl_arena_block *next = a->cur ? a->cur->next : a->head;
+        if (next && next->size >= n) {
+            /* reuse the next block kept from before the last reset */
+            a->cur = next;
+            a->p = next->data;
+            a->end = next->data + next->size;
+            continue;
+        }
+        size_t size = a->cur ? a->cur->size * 2 : 64 * 1024;
         if (size > 4u << 20)
             size = 4u << 20;
         if (size < n)
             size = n;
         sl_arena_block *b = sl_malloc(sizeof *b + size);
         b->size = size;
-        b->next = a->head;
-        a->head = b;
+        /* insert after cur (a too-small kept block stays further down the chain) */
+        if (a->cur) {
+            b->next = a->cur->next;
+            a->cur->next = b;
+        } else {
+            b->next = a->head;
+            a->head = b;
+        }
+        a->cur = b;
         a->p = b->data;
         a->end = b->data + size;
     }

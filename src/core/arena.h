@@ -11,14 +11,15 @@
 
 typedef struct sl_arena_block sl_arena_block;
 typedef struct sl_arena {
-    sl_arena_block *head; /* current block; older blocks chained behind */
+    sl_arena_block *head; /* first block; blocks are kept across resets */
+    sl_arena_block *cur;  /* block being filled */
     char *p, *end;
     size_t used;          /* bytes handed out since the last reset */
 } sl_arena;
 
 void sl_arena_init(sl_arena *a);
 void sl_arena_release(sl_arena *a);
-/* Forget every allocation; keeps the largest block for reuse. */
+/* Forget every allocation; keeps every block for reuse. */
 void sl_arena_reset(sl_arena *a);
 void *sl_arena_alloc(sl_arena *a, size_t n);
 /* Copy n bytes and add a NUL (not counted in n). */

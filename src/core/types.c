@@ -360,12 +360,29 @@ sl_type sl_type_infer_text(const char *s, size_t n)
     return SL_T_TEXT;
 }
 
+static char *put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
 size_t sl_format_date(char *out, int64_t days)
 {
     int64_t y;
     unsigned m, d;
     sl_civil_from_days(days, &y, &m, &d);
-    return (size_t)sprintf(out, "%04lld-%02u-%02u", (long long)y, m, d);
+    if (y < 0 || y > 9999) /* outside ISO 8601's four digits: rare, take the slow path */
+        return (size_t)sprintf(out, "%04lld-%02u-%02u", (long long)y, m, d);
+    char *p = out;
+    p = put2(p, (unsigned)(y / 100));
+    p = put2(p, (unsigned)(y % 100));
+    *p++ = '-';
+    p = put2(p, m);
+    *p++ = '-';
+    p = put2(p, d);
+    *p = 0;
+    return (size_t)(p - out);
 }
 
 size_t sl_format_timestamp(char *out, int64_t us)
@@ -380,17 +397,26 @@ size_t sl_format_timestamp(char *out, int64_t us)
         rem += 86400;
         days--;
     }
-    size_t n = sl_format_date(out, days);
-    n += (size_t)sprintf(out + n, "T%02d:%02d:%02d", (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+    char *p = out + sl_format_date(out, days);
+    *p++ = 'T';
+    p = put2(p, (unsigned)(rem / 3600));
+    *p++ = ':';
+    p = put2(p, (unsigned)(rem / 60 % 60));
+    *p++ = ':';
+    p = put2(p, (unsigned)(rem % 60));
     if (frac) {
-        if (frac % 1000 == 0)
-            n += (size_t)sprintf(out + n, ".%03d", (int)(frac / 1000));
-        else
-            n += (size_t)sprintf(out + n, ".%06d", (int)frac);
+        int digits = frac % 1000 == 0 ? 3 : 6;
+        int64_t v = digits == 3 ? frac / 1000 : frac;
+        *p++ = '.';
+        for (int i = digits - 1; i >= 0; i--) {
+            p[i] = (char)('0' + v % 10);
+            v /= 10;
+        }
+        p += digits;
     }
-    out[n++] = 'Z';
-    out[n] = 0;
-    return n;
+    *p++ = 'Z';
+    *p = 0;
+    return (size_t)(p - out);
 }
 
 size_t sl_format_float(char *out, double v)

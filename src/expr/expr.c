@@ -9,6 +9,7 @@
 struct sl_expr_engine {
     sqlite3 *db;
     int next_id;
+    int borrowed; /* the connection belongs to someone else */
 };
 
 struct sl_expr {
@@ -175,6 +176,19 @@ static sqlite3_module batch_module = {
 
 /* ---- engine and expressions ---------------------------------------------- */
 
+sl_expr_engine *sl_expr_engine_wrap(sqlite3 *db, sl_error *err)
+{
+    sl_expr_engine *e = sl_calloc(1, sizeof *e);
+    e->db = db;
+    e->borrowed = 1;
+    if (sqlite3_create_module(db, "sl_batch", &batch_module, NULL) != SQLITE_OK) {
+        sl_error_set(err, SL_EINTERNAL, "expression engine: %s", sqlite3_errmsg(db));
+        sl_free(e);
+        return NULL;
+    }
+    return e;
+}
+
 sl_expr_engine *sl_expr_engine_new(sl_error *err)
 {
     sl_expr_engine *e = sl_calloc(1, sizeof *e);
@@ -191,7 +205,8 @@ void sl_expr_engine_free(sl_expr_engine *e)
 {
     if (!e)
         return;
-    sqlite3_close(e->db);
+    if (!e->borrowed)
+        sqlite3_close(e->db);
     sl_free(e);
 }
 
@@ -269,7 +284,15 @@ static int compile(sl_expr *x, sl_batch *b, sl_error *err)
     }
     x->sig = sl_buf_detach(&sig);
     sl_buf_init(&sql);
-    sl_buf_addf(&sql, "SELECT (%s) FROM temp.%s", x->text, x->vtab);
+    const char *slot = strstr(x->text, "{batch}");
+    if (slot) {
+        /* a whole statement over the batch */
+        sl_buf_add(&sql, x->text, (size_t)(slot - x->text));
+        sl_buf_addf(&sql, "temp.%s", x->vtab);
+        sl_buf_adds(&sql, slot + 7);
+    } else {
+        sl_buf_addf(&sql, "SELECT (%s) FROM temp.%s", x->text, x->vtab);
+    }
     rc = sqlite3_prepare_v2(x->e->db, sql.data, -1, &x->stmt, NULL);
     sl_buf_release(&sql);
     if (rc != SQLITE_OK) {
@@ -293,6 +316,7 @@ int sl_expr_eval(sl_expr *x, sl_batch *b, void (*fn)(void *ctx, size_t row, sqli
     sqlite3_reset(x->stmt);
     x->cur = NULL;
     if (rc != SQLITE_DONE)
-        return sl_error_set(err, SL_EDATA, "expression '%s': %s", x->text, sqlite3_errmsg(x->e->db));
+        return sl_error_set(err, rc == SQLITE_CONSTRAINT ? SL_ESQL : SL_EDATA, "expression '%s': %s", x->text,
+                            sqlite3_errmsg(x->e->db));
     return 0;
 }

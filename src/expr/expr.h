@@ -23,11 +23,15 @@ typedef struct sl_expr_engine sl_expr_engine;
 typedef struct sl_expr sl_expr;
 
 sl_expr_engine *sl_expr_engine_new(sl_error *err);
+/* An engine over someone else's connection (the SQLite sink's warehouse). */
+sl_expr_engine *sl_expr_engine_wrap(sqlite3 *db, sl_error *err);
 void sl_expr_engine_free(sl_expr_engine *e);
 /* The engine's connection, for transforms that need their own SQL (dedupe). */
 sqlite3 *sl_expr_engine_db(sl_expr_engine *e);
 
-/* An expression (text not copied-by-reference: it is copied). */
+/* An expression (the text is copied). A text containing "{batch}" is a
+ * whole statement in which {batch} names the batch's virtual table
+ * (e.g. INSERT INTO t SELECT * FROM {batch}); it yields no rows. */
 sl_expr *sl_expr_new(sl_expr_engine *e, const char *text);
 void sl_expr_free(sl_expr *x);
 /* Evaluate over b: calls fn(ctx, row, value) for each row in order.

@@ -192,9 +192,11 @@ static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error 
         }
         int replace = strcmp(o->encoding_errors, "replace") == 0;
         size_t badf = SIZE_MAX;
-        for (size_t i = 0; i < r->nfields && badf == SIZE_MAX; i++)
-            if (sl_utf8_valid_prefix(r->fields[i].p, r->fields[i].n) != r->fields[i].n)
-                badf = i;
+        /* one pass over the whole record; fields only when something is wrong */
+        if (sl_utf8_valid_prefix(r->raw, r->rawlen) != r->rawlen)
+            for (size_t i = 0; i < r->nfields && badf == SIZE_MAX; i++)
+                if (sl_utf8_valid_prefix(r->fields[i].p, r->fields[i].n) != r->fields[i].n)
+                    badf = i;
         if (badf != SIZE_MAX && !replace) {
             snprintf(why, sizeof why, "invalid UTF-8 in field %zu ('%s')", badf + 1, st->names[badf]);
             sl_batch_reject_raw(b, r->rec_offset, r->rec_line, "source", why, r->raw, r->rawlen);

@@ -1,0 +1,163 @@
+/* test_csv.c: RFC 4180 edge cases for formats/csv.c, read through sl_input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "formats/csv.h"
+#include "helpers.h"
+
+typedef struct rec {
+    int n;
+    char f[8][512];
+    long long line, offset;
+    char bad[160];
+} rec;
+
+/* Parse `text` (written to a file) and collect up to 16 records. */
+static int parse(const char *text, size_t len, const sl_csv_config *cfg, rec *out, int max)
+{
+    char path[] = "/tmp/sluice-csv-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    sl_error err;
+    sl_input *in = sl_input_open(path, &err);
+    assert_non_null(in);
+    sl_csv_reader r;
+    sl_csv_init(&r, in, cfg, 0, 1);
+    int n = 0;
+    while (n < max && sl_csv_next(&r, &err) == 1) {
+        out[n].n = (int)r.nfields;
+        for (size_t i = 0; i < r.nfields && i < 8; i++)
+            snprintf(out[n].f[i], sizeof out[n].f[i], "%.*s", (int)r.fields[i].n, r.fields[i].p);
+        out[n].line = r.rec_line;
+        out[n].offset = r.rec_offset;
+        snprintf(out[n].bad, sizeof out[n].bad, "%s", r.bad);
+        n++;
+    }
+    sl_csv_release(&r);
+    sl_input_close(in);
+    unlink(path);
+    return n;
+}
+
+static const sl_csv_config STD = {',', '"', 0};
+
+static void test_quoting(void **state)
+{
+    rec r[16];
+    const char *t = "a,\"b,c\",\"say \"\"hi\"\"\"\r\n1,2,3\r\n";
+    assert_int_equal(parse(t, strlen(t), &STD, r, 16), 2);
+    assert_int_equal(r[0].n, 3);
+    assert_string_equal(r[0].f[1], "b,c");
+    assert_string_equal(r[0].f[2], "say \"hi\"");
+    assert_string_equal(r[1].f[2], "3");
+    assert_int_equal(r[1].line, 2);
+    assert_int_equal(r[1].offset, 22);
+}
+
+static void test_embedded_newlines_and_lines(void **state)
+{
+    rec r[16];
+    const char *t = "id,note\n1,\"two\nlines\"\n2,plain\n3,\"x\r\ny\"\n4,end";
+    assert_int_equal(parse(t, strlen(t), &STD, r, 16), 5);
+    assert_string_equal(r[1].f[1], "two\nlines");
+    assert_int_equal(r[1].line, 2);
+    assert_int_equal(r[2].line, 4);
+    assert_string_equal(r[3].f[1], "x\r\ny");
+    assert_int_equal(r[4].line, 7);
+    assert_string_equal(r[4].f[1], "end"); /* no final newline */
+}
+
+static void test_line_ends_bom_blank(void **state)
+{
+    rec r[16];
+    const char *t = "\xEF\xBB\xBFh1,h2\ra,b\r\rc,d\n\n";
+    assert_int_equal(parse(t, strlen(t), &STD, r, 16), 3);
+    assert_string_equal(r[0].f[0], "h1"); /* BOM stripped */
+    assert_string_equal(r[1].f[1], "b");
+    assert_string_equal(r[2].f[0], "c");
+    assert_int_equal(r[2].line, 4); /* lone CR ends lines; the blank line counts */
+}
+
+static void test_empty_and_quoted_empty(void **state)
+{
+    rec r[16];
+    const char *t = "a,,\"\",d\n";
+    assert_int_equal(parse(t, strlen(t), &STD, r, 16), 1);
+    assert_int_equal(r[0].n, 4);
+    assert_string_equal(r[0].f[1], "");
+    assert_string_equal(r[0].f[2], "");
+}
+
+static void test_unterminated_quote(void **state)
+{
+    rec r[16];
+    const char *t = "a,b\n1,\"open\nstill open\n";
+    assert_int_equal(parse(t, strlen(t), &STD, r, 16), 2);
+    assert_string_equal(r[1].bad, "unterminated quoted field starting at line 2");
+}
+
+static void test_escape_char(void **state)
+{
+    rec r[16];
+    sl_csv_config cfg = {';', '"', '\\'};
+    const char *t = "\"a\\\"b\";\"c\\\\d\"\n";
+    assert_int_equal(parse(t, strlen(t), &cfg, r, 16), 1);
+    assert_string_equal(r[0].f[0], "a\"b");
+    assert_string_equal(r[0].f[1], "c\\d");
+}
+
+static void test_stray_after_quote(void **state)
+{
+    rec r[16];
+    const char *t = "\"abc\"def,x\n";
+    assert_int_equal(parse(t, strlen(t), &STD, r, 16), 1);
+    assert_string_equal(r[0].f[0], "abcdef");
+}
+
+static void test_record_across_blocks(void **state)
+{
+    /* a 300 KiB quoted field spans several 128 KiB reads */
+    size_t big = 300 * 1024;
+    char *t = malloc(big + 64);
+    size_t n = (size_t)sprintf(t, "1,\"");
+    for (size_t i = 0; i < big; i++)
+        t[n++] = (i % 1000 == 999) ? '\n' : (i % 7 == 0) ? ',' : 'x';
+    n += (size_t)sprintf(t + n, "\",tail\n2,b,c\n");
+    rec *r = calloc(16, sizeof *r);
+    assert_int_equal(parse(t, n, &STD, r, 16), 2);
+    assert_int_equal(r[0].n, 3);
+    assert_string_equal(r[0].f[2], "tail");
+    assert_int_equal(r[1].line, 1 + (long long)(big / 1000) + 1);
+    free(r);
+    free(t);
+}
+
+static void test_write_field(void **state)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_csv_write_field(&b, "plain", 5, ',');
+    sl_buf_addc(&b, '|');
+    sl_csv_write_field(&b, "a,\"b\"\nc", 7, ',');
+    assert_string_equal(b.data, "plain|\"a,\"\"b\"\"\nc\"");
+    sl_buf_release(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quoting), cmocka_unit_test(test_embedded_newlines_and_lines),
+        cmocka_unit_test(test_line_ends_bom_blank), cmocka_unit_test(test_empty_and_quoted_empty),
+        cmocka_unit_test(test_unterminated_quote), cmocka_unit_test(test_escape_char),
+        cmocka_unit_test(test_stray_after_quote), cmocka_unit_test(test_record_across_blocks),
+        cmocka_unit_test(test_write_field),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
