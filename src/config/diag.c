@@ -2,6 +2,7 @@
 #include "config/diag.h"
 #include "core/mem.h"
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 void sl_diags_init(sl_diags *d)
@@ -30,6 +31,35 @@ void sl_diags_add(sl_diags *d, sl_loc loc, const char *fmt, ...)
     va_start(ap, fmt);
     g->msg = sl_vprintf(fmt, ap);
     va_end(ap);
+}
+
+static int cmp_diag(const void *pa, const void *pb)
+{
+    const sl_diag *a = pa, *b = pb;
+    if (a->file != b->file) {
+        int c = strcmp(a->file, b->file);
+        if (c)
+            return a->order - b->order; /* files in the order they were read */
+    }
+    if (a->line != b->line)
+        return a->line - b->line;
+    if (a->col != b->col)
+        return a->col - b->col;
+    return a->order - b->order;
+}
+
+void sl_diags_sort(sl_diags *d)
+{
+    /* each file keeps the rank of its first diagnostic */
+    for (size_t i = 0; i < d->n; i++) {
+        d->v[i].order = (int)i;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(d->v[j].file, d->v[i].file) == 0) {
+                d->v[i].order = d->v[j].order;
+                break;
+            }
+    }
+    qsort(d->v, d->n, sizeof *d->v, cmp_diag);
 }
 
 void sl_diags_format(const sl_diags *d, sl_buf *out)

@@ -19,6 +19,7 @@ typedef struct sl_diag {
     char *file;
     int line, col;
     char *msg;
+    int order;  /* used by sl_diags_sort */
 } sl_diag;
 
 typedef struct sl_diags {
@@ -29,6 +30,8 @@ typedef struct sl_diags {
 void sl_diags_init(sl_diags *d);
 void sl_diags_release(sl_diags *d);
 void sl_diags_add(sl_diags *d, sl_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Order by file (in the order files were read), then line and column. */
+void sl_diags_sort(sl_diags *d);
 /* "file:line:col: msg" lines, newline-separated. */
 void sl_diags_format(const sl_diags *d, sl_buf *out);
 /* [{"file":..,"line":..,"column":..,"message":..},...] */

@@ -408,6 +408,7 @@ int sl_project_load(const char *dir, sl_project **out, sl_diags *d)
     if (p->npipelines)
         qsort(p->pipelines, p->npipelines, sizeof *p->pipelines, cmp_pipeline);
     if (d->n != before) {
+        sl_diags_sort(d);
         sl_project_free(p);
         return -1;
     }

@@ -2,28 +2,49 @@
 #include "config/yaml.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* libfyaml 0.7 prints its diagnostics ("file:line:col: error: message",
+ * then the source line and a caret) rather than collecting them; we capture
+ * that text and keep the first line of each error. */
+static void add_printed_errors(const char *path, const char *text, sl_diags *d)
+{
+    size_t plen = strlen(path);
+    for (const char *line = text; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        int l, c, used = 0;
+        if (n > plen && strncmp(line, path, plen) == 0 &&
+            sscanf(line + plen, ":%d:%d: error: %n", &l, &c, &used) == 2 && used > 0) {
+            sl_loc loc = {path, l, c};
+            sl_diags_add(d, loc, "YAML syntax error: %.*s", (int)(n - plen - (size_t)used), line + plen + used);
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+}
+
 struct fy_document *sl_yaml_load(const char *path, sl_diags *d)
 {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
+    dcfg.fp = mem;
+    dcfg.colorize = false;
     dcfg.level = FYET_ERROR;
     struct fy_diag *diag = fy_diag_create(&dcfg);
-    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = diag};
+    struct fy_parse_cfg cfg = {.flags = 0, .diag = diag};
     struct fy_document *doc = fy_document_build_from_file(&cfg, path);
+    if (diag)
+        fy_diag_destroy(diag);
+    fclose(mem);
     if (!doc || !fy_document_root(doc)) {
-        int any = 0;
-        void *it = NULL;
-        struct fy_diag_error *e;
-        while (diag && (e = fy_diag_errors_iterate(diag, &it)) != NULL) {
-            sl_loc loc = {path, e->line + 1, e->column + 1};
-            sl_diags_add(d, loc, "YAML syntax error: %s", e->msg);
-            any = 1;
-        }
-        if (!any) {
+        size_t before = d->n;
+        add_printed_errors(path, text ? text : "", d);
+        if (d->n == before) {
             sl_loc loc = {path, 1, 1};
             sl_diags_add(d, loc, doc ? "the file is empty" : "cannot read or parse this file");
         }
@@ -31,8 +52,7 @@ struct fy_document *sl_yaml_load(const char *path, sl_diags *d)
             fy_document_destroy(doc);
         doc = NULL;
     }
-    if (diag)
-        fy_diag_destroy(diag);
+    free(text);
     return doc;
 }
 

@@ -158,8 +158,9 @@ static int fill(sl_csv_reader *r, sl_error *err)
     }
     if (r->cap - r->len < SL_INPUT_BLOCK) {
         if (r->cap >= MAX_RECORD) {
-            return sl_error_set(err, SL_EDATA, "a CSV record starting at line %lld is larger than %u MiB "
-                                "(an unbalanced quote?)", (long long)r->line, MAX_RECORD >> 20);
+            return sl_error_set(err, SL_EDATA, "%s: a CSV record starting at line %lld is larger than %u MiB "
+                                "(an unbalanced quote?)", r->path ? r->path : "input", (long long)r->line,
+                                MAX_RECORD >> 20);
         }
         r->cap *= 2;
         r->buf = sl_realloc(r->buf, r->cap);

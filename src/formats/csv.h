@@ -33,6 +33,7 @@ typedef struct sl_csv_field {
 typedef struct sl_csv_reader {
     sl_input *in;
     sl_csv_config cfg;
+    const char *path;        /* for messages; not owned (may be NULL) */
     char *buf;
     size_t cap, len, pos;
     int eof;

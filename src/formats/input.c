@@ -22,6 +22,7 @@ struct sl_input {
     size_t zlen, zoff;
     z_stream gz;
     ZSTD_DStream *zs;
+    size_t zlast;     /* last ZSTD_decompressStream result: 0 = a frame just ended */
 };
 
 static ptrdiff_t raw_read(sl_input *in, void *buf, size_t n, sl_error *err)
@@ -127,8 +128,10 @@ ptrdiff_t sl_input_read(sl_input *in, char *buf, size_t n, sl_error *err)
                 sl_error_set(err, SL_EIO, "%s: corrupt zstd data: %s", in->path, ZSTD_getErrorName(rc));
                 return -1;
             }
+            if (more || out)
+                in->zlast = rc;
             if (!more && out == 0) {
-                if (rc != 0) {
+                if (in->zlast != 0) {
                     sl_error_set(err, SL_EIO, "%s: zstd data ends early (truncated file)", in->path);
                     return -1;
                 }

@@ -99,6 +99,7 @@ static int csv_fmt_open(void *fmt, sl_input *in, const char *path, const sl_resu
     csv_opts *o = st->o;
     st->path = path;
     sl_csv_init(&st->r, in, &st->cfg, 0, 1);
+    st->r.path = path;
     st->open = 1;
     for (int64_t i = 0; i < o->skip_rows; i++)
         if (sl_csv_next(&st->r, err) <= 0)
@@ -123,6 +124,7 @@ static int csv_fmt_open(void *fmt, sl_input *in, const char *path, const sl_resu
             return -1;
         sl_csv_release(&st->r);
         sl_csv_init(&st->r, in, &st->cfg, resume->offset, resume->line);
+        st->r.path = path;
     }
     return 0;
 }

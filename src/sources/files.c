@@ -165,7 +165,7 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
         b->file = f->path;
         b->file_index = (int)fs->cur;
         if (fs->ops->fill(fs->fmt, b, (size_t)fs->batch_rows, &done, err) < 0)
-            return sl_error_prefix(err, "%s", f->path);
+            return -1; /* format and input errors name the file */
         b->bytes = sl_input_raw_pos(fs->in) - raw_before;
         b->nread = (int64_t)b->nrows + (int64_t)b->nrejects;
         if (done) {

@@ -1,0 +1,176 @@
+/* test_csv_sqlite.c: the csv source into the sqlite sink, through the
+ * library API: modes, types, schema evolution, incremental new_files,
+ * compressed input, DLQ and the accounting invariant. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "helpers.h"
+
+static char *dir;
+static char db[4200];
+
+static int setup(void **state)
+{
+    dir = th_tmpdir();
+    snprintf(db, sizeof db, "%s/warehouse.db", dir);
+    th_write(dir, "sluice.yml", "name: t\n");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    th_rmtree(dir);
+    free(dir);
+    return 0;
+}
+
+static sl_run_result run_one(const char *pipeline)
+{
+    sl_project *p = th_project(dir);
+    sl_run_result r;
+    th_run(p, pipeline, &r);
+    sl_project_free(p);
+    th_assert_accounting(&r);
+    return r;
+}
+
+static void test_append_types_and_rejects(void **state)
+{
+    th_write(dir, "data/c.csv",
+             "id,name,score,joined,active,ratio\n"
+             "1,Ann,10,2026-01-01,true,0.5\n"
+             "2,\"Bo, Jr\",,2026-01-02,false,1\n"
+             "x,Bad,3,2026-01-03,true,2\n"
+             "4,Dee,4,2026-01-04\n"
+             "5,Eve,5,2026-01-05,true,2.25\n");
+    th_write(dir, "pipelines/c.yml",
+             "source: {type: csv, path: data/c.csv, columns: {id: int}}\n"
+             "sinks: [{type: sqlite, table: people}]\n");
+    sl_run_result r = run_one("c");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(r.counts.read, 5);
+    assert_int_equal(r.counts.loaded, 3);
+    assert_int_equal(r.counts.rejected, 2); /* 'x' is not an int; row 4 has 4 fields */
+    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM people"), 3);
+    /* inferred types reach the table: ints are integers, floats reals, empty is NULL */
+    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM people WHERE typeof(score) = 'integer'"), 2);
+    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM people WHERE score IS NULL"), 1);
+    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM people WHERE typeof(ratio) = 'real'"), 3);
+    char *t = th_sql_text(db, "SELECT name FROM people WHERE id = 2");
+    assert_string_equal(t, "Bo, Jr");
+    free(t);
+    t = th_sql_text(db, "SELECT type FROM pragma_table_info('people') WHERE name = 'joined'");
+    assert_string_equal(t, "DATE");
+    free(t);
+    char state_db[4300];
+    snprintf(state_db, sizeof state_db, "%s/.sluice/state.db", dir);
+    assert_int_equal(th_sql_int(state_db, "SELECT count(*) FROM dlq WHERE reason = 'expected 6 fields, found 4' AND line = 5"), 1);
+    assert_int_equal(th_sql_int(state_db, "SELECT count(*) FROM dlq WHERE reason LIKE 'column ''id'': ''x'' is not a valid int' AND line = 4"), 1);
+    /* append again: a second full copy */
+    r = run_one("c");
+    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM people"), 6);
+}
+
+static void test_upsert_and_widening(void **state)
+{
+    th_write(dir, "data/u1.csv", "id,v\n1,10\n2,20\n");
+    th_write(dir, "pipelines/u.yml",
+             "source: {type: csv, path: data/u*.csv}\n"
+             "sinks: [{type: sqlite, table: u, mode: upsert, key: [id]}]\n");
+    run_one("u");
+    th_write(dir, "data/u2.csv", "id,v,extra\n2,21.5,new\n3,30,x\n");
+    sl_run_result r = run_one("u");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM u"), 3);
+    char *t = th_sql_text(db, "SELECT v FROM u WHERE id = 2");
+    assert_string_equal(t, "21.5");
+    free(t);
+    t = th_sql_text(db, "SELECT extra FROM u WHERE id = 3");
+    assert_string_equal(t, "x"); /* a new source column added a table column */
+    free(t);
+}
+
+static void test_full_refresh_swaps(void **state)
+{
+    th_write(dir, "data/f.csv", "k\n1\n2\n3\n");
+    th_write(dir, "pipelines/f.yml",
+             "source: {type: csv, path: data/f.csv}\n"
+             "sinks: [{type: sqlite, table: f, mode: full_refresh}]\n");
+    run_one("f");
+    run_one("f");
+    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM f"), 3);
+    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%staging%'"), 0);
+}
+
+static void test_incremental_new_files(void **state)
+{
+    th_write(dir, "data/in/a.csv", "id\n1\n2\n");
+    th_write(dir, "pipelines/inc.yml",
+             "source: {type: csv, path: data/in, incremental: new_files}\n"
+             "sinks: [{type: sqlite, table: inc}]\n");
+    sl_run_result r = run_one("inc");
+    assert_int_equal(r.counts.loaded, 2);
+    r = run_one("inc");
+    assert_int_equal(r.counts.read, 0); /* nothing new */
+    th_write(dir, "data/in/b.csv", "id\n3\n");
+    r = run_one("inc");
+    assert_int_equal(r.counts.loaded, 1);
+    /* touching a file without changing it does not reload it */
+    char cmd[4400];
+    snprintf(cmd, sizeof cmd, "touch -d '2030-01-01' '%s/data/in/a.csv'", dir);
+    assert_int_equal(system(cmd), 0);
+    r = run_one("inc");
+    assert_int_equal(r.counts.read, 0);
+    /* a changed file is loaded again */
+    th_write(dir, "data/in/a.csv", "id\n1\n2\n4\n");
+    r = run_one("inc");
+    assert_int_equal(r.counts.loaded, 3);
+    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM inc"), 6);
+}
+
+static void test_compressed_inputs(void **state)
+{
+    th_write(dir, "data/z/a.csv", "id,name\n1,one\n2,two\n");
+    th_write(dir, "data/z/b.csv", "id,name\n3,three\n");
+    char cmd[4400];
+    snprintf(cmd, sizeof cmd, "cd '%s/data/z' && gzip a.csv && zstd -q --rm b.csv", dir);
+    assert_int_equal(system(cmd), 0);
+    th_write(dir, "pipelines/z.yml", "source: {type: csv, path: 'data/z/*'}\nsinks: [{type: sqlite, table: z}]\n");
+    sl_run_result r = run_one("z");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(th_sql_int(db, "SELECT sum(id) FROM z"), 6);
+}
+
+static void test_on_error_fail(void **state)
+{
+    th_write(dir, "data/e.csv", "id\n1\nbad\n3\n");
+    th_write(dir, "pipelines/e.yml",
+             "source: {type: csv, path: data/e.csv, columns: {id: int}}\n"
+             "sinks: [{type: sqlite, table: e}]\non_error: fail\n");
+    sl_project *p = th_project(dir);
+    sl_run_result r;
+    assert_int_equal(th_run(p, "e", &r), -1);
+    sl_project_free(p);
+    assert_string_equal(r.status, "failed");
+    assert_non_null(strstr(r.error, "line 3"));
+    assert_non_null(strstr(r.error, "'bad' is not a valid int"));
+    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'e'"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_append_types_and_rejects, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upsert_and_widening, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_refresh_swaps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_incremental_new_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compressed_inputs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_on_error_fail, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
