@@ -150,27 +150,29 @@ void sl_time_format_now(char *out, size_t cap)
 
 int sl_edit_distance(const char *a, const char *b, int cap)
 {
+    /* optimal string alignment: Levenshtein plus adjacent transpositions,
+     * so "rnu" is one edit from "run" */
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
+    if (la > 63 || lb > 63)
         return cap + 1;
-    int row[65];
+    int d[64][64];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
     for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int prev = row[0], best = row[0] = (int)i;
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
         for (size_t j = 1; j <= lb; j++) {
-            int cur = row[j];
-            int sub = prev + (a[i - 1] != b[j - 1]);
-            int v = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
-            row[j] = sub < v ? sub : v;
-            prev = cur;
-            if (row[j] < best)
-                best = row[j];
+            int cost = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
         }
-        if (best > cap)
-            return cap + 1;
-    }
-    return row[lb] > cap ? cap + 1 : row[lb];
+    return d[la][lb] > cap ? cap + 1 : d[la][lb];
 }
 
 size_t sl_utf8_valid_prefix(const char *str, size_t n)

@@ -146,16 +146,36 @@ ptrdiff_t sl_input_read(sl_input *in, char *buf, size_t n, sl_error *err)
     return (ptrdiff_t)out;
 }
 
-int sl_input_skip(sl_input *in, int64_t offset, sl_error *err)
+/* Start the stream over from its first byte. */
+static int rewind_input(sl_input *in, sl_error *err)
 {
-    if (offset <= in->pos)
+    if (lseek(in->fd, 0, SEEK_SET) < 0)
+        return sl_error_set(err, SL_EIO, "%s: seek failed: %s", in->path, strerror(errno));
+    in->pos = in->raw_pos = 0;
+    in->eof = 0;
+    in->zlen = in->zoff = 0;
+    in->zlast = 0;
+    if (in->kind == IN_GZIP)
+        inflateReset(&in->gz);
+    else if (in->kind == IN_ZSTD)
+        ZSTD_initDStream(in->zs);
+    return 0;
+}
+
+int sl_input_seek(sl_input *in, int64_t offset, sl_error *err)
+{
+    if (offset == in->pos)
         return 0;
     if (in->kind == IN_PLAIN) {
         if (lseek(in->fd, offset, SEEK_SET) < 0)
             return sl_error_set(err, SL_EIO, "%s: seek failed: %s", in->path, strerror(errno));
         in->raw_pos = in->pos = offset;
+        in->eof = 0;
         return 0;
     }
+    /* compressed: decompress from the start (or from here) and discard */
+    if (offset < in->pos && rewind_input(in, err) < 0)
+        return -1;
     char *tmp = sl_malloc(SL_INPUT_BLOCK);
     while (in->pos < offset) {
         size_t want = (size_t)(offset - in->pos) < SL_INPUT_BLOCK ? (size_t)(offset - in->pos) : SL_INPUT_BLOCK;

@@ -3,7 +3,7 @@
  *
  * gzip and zstd are recognised by their magic bytes (not the file name), so
  * data.csv.gz, data.csv.zst and data.csv read the same way. Offsets are in
- * the decompressed stream; sl_input_skip() reaches a resume offset (by
+ * the decompressed stream; sl_input_seek() reaches a resume offset (by
  * seeking in plain files, by decompressing and discarding otherwise).
  * Reads use 128 KiB blocks (see docs/BENCHMARKS.md: 1 MiB blocks cost 5x
  * the kernel time).
@@ -21,8 +21,10 @@ typedef struct sl_input sl_input;
 sl_input *sl_input_open(const char *path, sl_error *err);
 /* Read up to n bytes; returns bytes read, 0 at end, -1 on error. */
 ptrdiff_t sl_input_read(sl_input *in, char *buf, size_t n, sl_error *err);
-/* Advance to decompressed offset `offset` (>= current). */
-int sl_input_skip(sl_input *in, int64_t offset, sl_error *err);
+/* Continue reading at decompressed offset `offset`, before or after the
+ * current position (a compressed stream is decompressed again from its
+ * start to go back). Callers that buffer must drop their buffer. */
+int sl_input_seek(sl_input *in, int64_t offset, sl_error *err);
 /* Bytes of the underlying file consumed so far (for progress). */
 int64_t sl_input_raw_pos(const sl_input *in);
 void sl_input_close(sl_input *in);

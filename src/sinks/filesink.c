@@ -128,7 +128,8 @@ int sl_filesink_commit(sl_filesink *fs, const sl_batch *b, sl_error *err)
         sl_posmap_put(&fs->pending, b->file, b->end_offset, b->end_line);
     if (save_checkpoint(fs, err) < 0)
         return -1;
-    sl_failpoint("sink.after_commit");
+    if (sl_failpoint("sink.after_commit"))
+        return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_commit", fs->id);
     return 0;
 }
 

@@ -416,7 +416,8 @@ static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     if (exec_sql(st, "COMMIT", err) < 0)
         return -1;
     st->in_txn = 0;
-    sl_failpoint("sink.after_commit");
+    if (sl_failpoint("sink.after_commit"))
+        return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_commit", st->id);
     return 0;
 }
 

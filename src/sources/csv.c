@@ -119,8 +119,9 @@ static int csv_fmt_open(void *fmt, sl_input *in, const char *path, const sl_resu
         st->nnames = o->column_names.n;
     }
     if (resume->offset > sl_csv_offset(&st->r)) {
-        /* continue after the last committed record */
-        if (sl_input_skip(in, resume->offset, err) < 0)
+        /* continue after the last committed record; the reader has read
+         * ahead for the header, so the input really moves (back) there */
+        if (sl_input_seek(in, resume->offset, err) < 0)
             return -1;
         sl_csv_release(&st->r);
         sl_csv_init(&st->r, in, &st->cfg, resume->offset, resume->line);

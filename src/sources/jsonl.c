@@ -39,7 +39,7 @@ typedef struct jsonl_state {
 static int jsonl_fmt_open(void *fmt, sl_input *in, const char *path, const sl_resume *resume, sl_error *err)
 {
     jsonl_state *st = fmt;
-    if (resume->offset > 0 && sl_input_skip(in, resume->offset, err) < 0)
+    if (resume->offset > 0 && sl_input_seek(in, resume->offset, err) < 0)
         return -1;
     st->in = in;
     st->len = st->pos = 0;

@@ -1,0 +1,30 @@
+# lib.sh: helpers for the numbered CLI tests (sourced). Each test runs the
+# real `sluice` binary ($SLUICE) in a fresh temporary project folder.
+set -eu
+: "${SLUICE:?set SLUICE to the sluice binary}"
+: "${SRC:?set SRC to the source tree}"
+T=$(mktemp -d /tmp/sluice-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+fails=0
+checks=0
+ok() { checks=$((checks + 1)); }
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+# assert_eq WHAT GOT WANT
+assert_eq() {
+  if [ "$2" = "$3" ]; then ok; else fail "$1: got [$2], want [$3]"; fi
+}
+# assert_exit WANT CMD...: run CMD, compare its exit status
+assert_exit() {
+  want=$1; shift
+  set +e; "$@" >"$T/out" 2>"$T/err"; got=$?; set -e
+  if [ "$got" = "$want" ]; then ok; else fail "exit of '$*': got $got, want $want; stderr: $(head -c 400 "$T/err")"; fi
+}
+assert_contains() {
+  if grep -qF -- "$2" "$3"; then ok; else fail "$1: '$2' not in $3: $(head -c 400 "$3")"; fi
+}
+q() { sqlite3 "$1" "$2"; }
+finish() {
+  if [ "$fails" -ne 0 ]; then echo "$fails of $checks checks failed" >&2; exit 1; fi
+  echo "$checks checks passed"
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# t0005: SIGKILL at random points of a large load, rerun to completion,
+# compare the table with the input row by row: 0 lost, 0 duplicated.
+# KILLS (default 40) and ROWS (default 200000) can be set.
+. "$SRC/tests/cli/lib.sh"
+KILLS=${KILLS:-40}
+ROWS=${ROWS:-200000}
+python3 "$SRC/tests/cli/gen_contacts.py" "$ROWS" "$T/in.csv"
+# how long a full load takes, to spread the kills over it
+mkdir -p p/pipelines
+echo "name: p" > p/sluice.yml
+cat > p/pipelines/load.yml <<YML
+source: {type: csv, path: $T/in.csv, infer_types: false}
+batch_rows: 2000
+sinks: [{type: sqlite, table: c}]
+YML
+start=$(date +%s%N)
+"$SLUICE" -C p -q run >/dev/null 2>&1
+full_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+lost=0; dup=0; resumed=0; humans=0; finished=0
+i=0
+while [ $i -lt "$KILLS" ]; do
+  i=$((i + 1))
+  rm -rf p/warehouse.db* p/.sluice
+  delay_ms=$(python3 -c "import random; random.seed($i); print(random.randint(1, max(2, $full_ms * 9 // 10)))")
+  "$SLUICE" -C p -q run >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(python3 -c "print($delay_ms/1000)")"
+  kill -9 "$pid" 2>/dev/null || true
+  set +e; wait "$pid" 2>/dev/null; status=$?; set -e
+  if [ "$status" -eq 0 ]; then
+    finished=$((finished + 1))   # the load completed before the kill: nothing to rerun
+  else
+    if ! "$SLUICE" -C p -q --json run > "$T/rerun.json" 2>/dev/null; then humans=$((humans + 1)); fi
+    grep -q '"resumed":true' "$T/rerun.json" && resumed=$((resumed + 1))
+  fi
+  r=$(python3 "$SRC/tests/cli/compare.py" "$T/in.csv" p/warehouse.db c || true)
+  m=$(echo "$r" | sed 's/.*missing=\([0-9]*\).*/\1/'); d=$(echo "$r" | sed 's/.*duplicated=\([0-9]*\).*/\1/')
+  lost=$((lost + m)); dup=$((dup + d))
+  case "$r" in *"missing=0 duplicated=0 changed=0") ok ;; *) fail "kill $i at ${delay_ms}ms: $r" ;; esac
+done
+echo "crash test: $KILLS kills over a ${full_ms}ms load of $ROWS rows: rows lost $lost, duplicated $dup, killed mid-run $((KILLS - finished)) (finished before the kill $finished), reruns that resumed $resumed, reruns that failed $humans"
+assert_eq "reruns needing a human" "$humans" 0
+finish
