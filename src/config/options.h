@@ -43,6 +43,9 @@ typedef struct sl_option {
     const char *help;
 } sl_option;
 
+/* The last row of every option table. */
+#define SL_OPT_END {NULL, SL_OPT_STRING, NULL, 0, 0, NULL, NULL}
+
 typedef struct sl_strlist {
     char **v;
     size_t n;

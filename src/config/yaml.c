@@ -180,6 +180,10 @@ char *sl_yaml_scalar(struct fy_node *n, const char *file, unsigned flags, sl_dia
     }
     size_t len;
     const char *s = fy_node_get_scalar(n, &len);
+    if (s && memchr(s, 0, len)) {
+        sl_diags_add(d, loc, "a value may not contain a NUL byte");
+        return NULL;
+    }
     char *v = sl_interpolate(s ? s : "", s ? len : 0, loc, flags, d);
     if (v && !(flags & SL_YAML_MULTILINE) && strpbrk(v, "\r\n")) {
         sl_diags_add(d, loc, "this option takes a single line");

@@ -33,6 +33,7 @@ void sl_buf_reserve(sl_buf *b, size_t extra)
             n *= 2;
         b->data = sl_realloc(b->data, n);
         b->cap = n;
+        b->data[b->len] = 0; /* allocated means terminated, even when empty */
     }
 }
 

@@ -21,17 +21,17 @@ static const sl_option csv_sink_options[] = {
     {"path", SL_OPT_STRING, NULL, SL_OPT_REQUIRED, offsetof(file_opts, path), NULL, "output file (relative to the project)"},
     {"delimiter", SL_OPT_STRING, ",", 0, offsetof(file_opts, delimiter), NULL, "field separator (one character; \\t for tab)"},
     {"header", SL_OPT_BOOL, "true", 0, offsetof(file_opts, header), NULL, "write a header row"},
-    {NULL},
+    SL_OPT_END,
 };
 
 static const sl_option jsonl_sink_options[] = {
     {"path", SL_OPT_STRING, NULL, SL_OPT_REQUIRED, offsetof(file_opts, path), NULL, "output file (relative to the project)"},
-    {NULL},
+    SL_OPT_END,
 };
 
 static const sl_option stdout_sink_options[] = {
     {"format", SL_OPT_ENUM, "jsonl", 0, offsetof(file_opts, format), "jsonl|csv", "output format"},
-    {NULL},
+    SL_OPT_END,
 };
 
 static char delim_of(const file_opts *o)

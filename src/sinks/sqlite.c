@@ -37,7 +37,7 @@ static const sl_option sqlite_options[] = {
     {"mode", SL_OPT_ENUM, "append", 0, offsetof(sqlite_opts, mode), "append|upsert|full_refresh",
      "append rows, upsert them on key, or replace the table atomically at the end of the run"},
     {"key", SL_OPT_LIST, NULL, 0, offsetof(sqlite_opts, key), NULL, "key columns (required for upsert)"},
-    {NULL},
+    SL_OPT_END,
 };
 
 typedef struct sqlite_state {

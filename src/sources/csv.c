@@ -37,7 +37,7 @@ static const sl_option csv_options[] = {
      "unquoted values read as null (default: the empty value)"},
     {"encoding_errors", SL_OPT_ENUM, "reject", 0, offsetof(csv_opts, encoding_errors), "reject|replace",
      "invalid UTF-8: reject the row, or replace bad bytes with U+FFFD"},
-    {NULL},
+    SL_OPT_END,
 };
 
 typedef struct csv_state {

@@ -25,7 +25,7 @@ static const sl_option json_options[] = {
     SL_JSON_RECORD_OPTIONS(json_opts),
     {"records_path", SL_OPT_STRING, "", 0, offsetof(json_opts, records_path), NULL,
      "dot path to the array of records (e.g. data.items); empty: the top-level array"},
-    {NULL},
+    SL_OPT_END,
 };
 
 typedef struct json_state {

@@ -21,7 +21,7 @@ typedef struct jsonl_opts {
 static const sl_option jsonl_options[] = {
     SL_FILE_OPTIONS(jsonl_opts),
     SL_JSON_RECORD_OPTIONS(jsonl_opts),
-    {NULL},
+    SL_OPT_END,
 };
 
 typedef struct jsonl_state {

@@ -21,7 +21,7 @@ static const sl_option cast_options[] = {
      "column: type (int, float, decimal, bool, text, date, timestamp, json)"},
     {"format", SL_OPT_STRING, "", 0, offsetof(cast_opts, format), NULL,
      "strptime format for date/timestamp text (e.g. %d/%m/%Y %H:%M); empty: ISO 8601"},
-    {NULL},
+    SL_OPT_END,
 };
 
 static int cast_check(sl_instance *in, sl_diags *d)

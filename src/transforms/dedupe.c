@@ -36,7 +36,7 @@ static const sl_option dedupe_options[] = {
     {"keep", SL_OPT_ENUM, "first", 0, offsetof(dedupe_opts, keep), "first|last", "which row of a key to keep"},
     {"order_by", SL_OPT_STRING, "", 0, offsetof(dedupe_opts, order_by), NULL,
      "column deciding first/last (default: input order)"},
-    {NULL},
+    SL_OPT_END,
 };
 
 typedef struct dedupe_state {

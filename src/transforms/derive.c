@@ -21,7 +21,7 @@ typedef struct derive_opts {
 static const sl_option derive_options[] = {
     {"columns", SL_OPT_MAP, NULL, SL_OPT_REQUIRED | SL_OPT_MULTILINE, offsetof(derive_opts, columns), NULL,
      "column: SQL expression (SQLite syntax), e.g. email: lower(trim(email))"},
-    {NULL},
+    SL_OPT_END,
 };
 
 typedef struct derive_state {

@@ -15,7 +15,7 @@ typedef struct filter_opts {
 static const sl_option filter_options[] = {
     {"where", SL_OPT_STRING, NULL, SL_OPT_REQUIRED | SL_OPT_MULTILINE, offsetof(filter_opts, where), NULL,
      "SQL boolean expression; rows where it is not true are dropped (counted as filtered)"},
-    {NULL},
+    SL_OPT_END,
 };
 
 typedef struct filter_state {

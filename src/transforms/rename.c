@@ -10,7 +10,7 @@ typedef struct rename_opts {
 
 static const sl_option rename_options[] = {
     {"columns", SL_OPT_MAP, NULL, SL_OPT_REQUIRED, offsetof(rename_opts, columns), NULL, "old name: new name"},
-    {NULL},
+    SL_OPT_END,
 };
 
 static int rename_process(sl_instance *in, sl_batch *b, sl_error *err)

@@ -13,7 +13,7 @@ typedef struct select_opts {
 
 static const sl_option select_options[] = {
     {"columns", SL_OPT_LIST, NULL, SL_OPT_REQUIRED, offsetof(select_opts, columns), NULL, "the columns"},
-    {NULL},
+    SL_OPT_END,
 };
 
 static int select_process(sl_instance *in, sl_batch *b, sl_error *err)

@@ -1,0 +1,38 @@
+#!/bin/sh
+# test.sh: the whole test suite, as the README's second command runs it.
+#   1. installs what deps.txt lists (if missing),
+#   2. builds and runs every test (unit, pipeline, CLI) in build/,
+#   3. builds again with AddressSanitizer + UndefinedBehaviorSanitizer in
+#      build-asan/ and runs the suite there too,
+#   4. builds the libFuzzer targets with clang and runs each briefly
+#      (FUZZ_SECONDS, default 20; 0 skips them).
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh tool build test
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== build and test (release)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$jobs" >/dev/null
+(cd build && ctest --output-on-failure -j "$jobs")
+
+echo "== build and test (ASan + UBSan)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON >/dev/null
+cmake --build build-asan -j "$jobs" >/dev/null
+# the crash test kills at random times: fewer kills keep the slower build in budget
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 KILLS=12 \
+   ctest --output-on-failure -j "$jobs")
+
+if [ "${FUZZ_SECONDS:-20}" -gt 0 ]; then
+  echo "== fuzz (${FUZZ_SECONDS:-20}s per target)"
+  CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSLUICE_FUZZ=ON -DSLUICE_TESTS=OFF >/dev/null
+  cmake --build build-fuzz -j "$jobs" >/dev/null
+  for t in fuzz_csv fuzz_json fuzz_config; do
+    mkdir -p build-fuzz/corpus/$t
+    cp tests/fuzz/seeds/$t/* build-fuzz/corpus/$t/ 2>/dev/null || true
+    build-fuzz/tests/fuzz/$t -max_total_time="${FUZZ_SECONDS:-20}" -max_len=4096 \
+      build-fuzz/corpus/$t tests/fuzz/regressions/$t 2>build-fuzz/$t.log || { tail -40 build-fuzz/$t.log; exit 1; }
+    echo "$t: $(grep -E '^Done' build-fuzz/$t.log | tail -1), no crash"
+  done
+fi
+echo "== all tests passed"
