@@ -30,7 +30,7 @@ if [ "${FUZZ_SECONDS:-20}" -gt 0 ]; then
   for t in fuzz_csv fuzz_json fuzz_config; do
     mkdir -p build-fuzz/corpus/$t
     cp tests/fuzz/seeds/$t/* build-fuzz/corpus/$t/ 2>/dev/null || true
-    build-fuzz/tests/fuzz/$t -max_total_time="${FUZZ_SECONDS:-20}" -max_len=4096 \
+    build-fuzz/tests/fuzz/$t -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 -max_len=4096 \
       build-fuzz/corpus/$t tests/fuzz/regressions/$t 2>build-fuzz/$t.log || { tail -40 build-fuzz/$t.log; exit 1; }
     echo "$t: $(grep -E '^Done' build-fuzz/$t.log | tail -1), no crash"
   done

@@ -25,8 +25,43 @@ static void add_printed_errors(const char *path, const char *text, sl_diags *d)
     }
 }
 
+/* Checks libfyaml should not have to survive: sluice files never need YAML
+ * directives, and libfyaml 0.7.12 can loop forever on a malformed one
+ * (found by tests/fuzz/fuzz_config; input kept in regressions/). */
+static int precheck(const char *path, sl_diags *d)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        sl_loc loc = {path, 0, 0};
+        sl_diags_add(d, loc, "cannot read this file");
+        return -1;
+    }
+    char line[4096];
+    int n = 0, rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        n++;
+        if (line[0] == '%') {
+            sl_loc loc = {path, n, 1};
+            sl_diags_add(d, loc, "YAML directives (lines starting with %%) are not supported");
+            rc = -1;
+            break;
+        }
+        size_t len = strlen(line);
+        if (len + 1 < sizeof line && !feof(f) && (len == 0 || line[len - 1] != '\n')) {
+            sl_loc loc = {path, n, (int)len + 1};
+            sl_diags_add(d, loc, "a NUL byte is not allowed in a configuration file");
+            rc = -1;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
 struct fy_document *sl_yaml_load(const char *path, sl_diags *d)
 {
+    if (precheck(path, d) < 0)
+        return NULL;
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);

@@ -1,0 +1,149 @@
+#!/bin/sh
+# bench/run.sh: sluice beside the tools users would otherwise use, on the same
+# generated data, in one run. Reports medians of whole-process wall time,
+# CPU and peak RSS, and the ratios, as Markdown on stdout (docs/BENCHMARKS.md
+# is this output). Usage:
+#   bench/run.sh [--runs N] [--scale10]
+# Data: ../shared/bench/peers/gen.py (or GEN=path) writes 1M contacts (165 MB
+# CSV) and 2M events (460 MB JSONL) into $DATA (default /tmp/benchdata, outside
+# the repository). --scale10 also measures peak RSS at 10x the input (the files
+# concatenated 10 times) to show that memory does not grow with the input.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+RUNS=3
+SCALE10=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) RUNS=$2; shift ;;
+    --scale10) SCALE10=1 ;;
+    *) echo "usage: bench/run.sh [--runs N] [--scale10]" >&2; exit 2 ;;
+  esac
+  shift
+done
+DATA=${DATA:-/tmp/benchdata}
+WORK=${WORK:-/tmp/sluice-bench}
+GEN=${GEN:-$root/../shared/bench/peers/gen.py}
+"$root/scripts/install-deps.sh" tool build test bench
+cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$root/build" -j 2 >/dev/null
+SLUICE=$root/build/sluice
+[ -f "$DATA/contacts.csv" ] && [ -f "$DATA/events.jsonl" ] || python3 "$GEN" --out "$DATA" >&2
+C=$DATA/contacts.csv
+E=$DATA/events.jsonl
+rm -rf "$WORK"; mkdir -p "$WORK/p/pipelines" "$WORK/out"
+echo "name: bench" > "$WORK/p/sluice.yml"
+KEEP="'US','USA','U.S.','UNITED STATES','UNITED STATES OF AMERICA','CA','CAN','CANADA','GB','UK','U.K.','UNITED KINGDOM','GREAT BRITAIN','ENGLAND'"
+pipelines() { # $1 = contacts file, $2 = events file
+  cat > "$WORK/p/pipelines/load.yml" <<YML
+source: {type: csv, path: $1}
+sinks: [{type: sqlite, table: contacts}]
+YML
+  cat > "$WORK/p/pipelines/transform.yml" <<YML
+source: {type: csv, path: $1, infer_types: false}
+transforms:
+  - type: derive
+    columns:
+      email: lower(trim(email, ' ' || char(9)))
+      full_name: first_name || ' ' || last_name
+  - {type: filter, where: "upper(trim(country, ' ' || char(9))) IN ($KEEP)"}
+sinks: [{type: csv, path: $WORK/out/sluice_contacts.csv}]
+YML
+  cat > "$WORK/p/pipelines/events.yml" <<YML
+source: {type: jsonl, path: $2, infer_types: false}
+transforms:
+  - {type: filter, where: "event = 'feature_used'"}
+  - {type: derive, columns: {feature: "properties ->> '\$.feature'"}}
+  - {type: select, columns: [user_id, account_id, ts, feature]}
+sinks: [{type: jsonl, path: $WORK/out/sluice_events.jsonl}]
+YML
+}
+pipelines "$C" "$E"
+
+# measure NAME CMD: RUNS timed runs after one warm-up; prints "NAME wall cpu rss_mb"
+measure() {
+  name=$1; cmd=$2; t=$(mktemp)
+  sh -c "$cmd" >/dev/null 2>&1 || { echo "bench: '$name' failed: $cmd" >&2; exit 1; }
+  : > "$WORK/$name.runs"
+  i=0
+  while [ $i -lt "$RUNS" ]; do
+    i=$((i + 1))
+    /usr/bin/time -f '%e %U %S %M' -o "$t" sh -c "$cmd" >/dev/null 2>&1
+    cat "$t" >> "$WORK/$name.runs"
+  done
+  rm -f "$t"
+  sort -n "$WORK/$name.runs" | awk -v n="$name" '{w[NR]=$1; c[NR]=$2+$3; m[NR]=$4/1024}
+    END{k=int((NR+1)/2); printf "%s %.2f %.2f %.0f\n", n, w[k], c[k], m[k]}'
+}
+reset_db="rm -rf $WORK/p/warehouse.db* $WORK/p/.sluice"
+{
+measure sluice_csv_sqlite "$reset_db; $SLUICE -C $WORK/p -q run load"
+measure sqlite3_import "rm -f $WORK/imp.db; sqlite3 $WORK/imp.db '.import --csv $C contacts'"
+measure sluice_csv_transform "$reset_db; $SLUICE -C $WORK/p -q run transform"
+echo 'begin{@keep={"US":1,"USA":1,"U.S.":1,"UNITED STATES":1,"UNITED STATES OF AMERICA":1,"CA":1,"CAN":1,"CANADA":1,"GB":1,"UK":1,"U.K.":1,"UNITED KINGDOM":1,"GREAT BRITAIN":1,"ENGLAND":1}} $email = tolower(strip($email)); filter haskey(@keep, toupper(strip($country))); $full_name = $first_name . " " . $last_name' > "$WORK/mlr.dsl"
+measure mlr_csv_transform "mlr --icsv --ocsv put -f $WORK/mlr.dsl $C > $WORK/out/mlr_contacts.csv"
+measure sluice_jsonl_filter "$reset_db; $SLUICE -C $WORK/p -q run events"
+measure jq_jsonl_filter "jq -c 'select(.event==\"feature_used\") | {user_id, account_id, ts, feature: .properties.feature}' $E > $WORK/out/jq_events.jsonl"
+} > "$WORK/results.txt"
+
+# the outputs must agree before any figure means anything
+rows_sqlite=$(sqlite3 "$WORK/p/warehouse.db" 'select count(*) from contacts' 2>/dev/null || echo "?")
+[ -f "$WORK/p/warehouse.db" ] || { sh -c "$reset_db; $SLUICE -C $WORK/p -q run load" >/dev/null 2>&1; rows_sqlite=$(sqlite3 "$WORK/p/warehouse.db" 'select count(*) from contacts'); }
+rows_import=$(sqlite3 "$WORK/imp.db" 'select count(*) from contacts')
+rows_sl_csv=$(python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline='')))-1)" "$WORK/out/sluice_contacts.csv")
+rows_mlr=$(python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline='')))-1)" "$WORK/out/mlr_contacts.csv")
+rows_sl_ev=$(wc -l < "$WORK/out/sluice_events.jsonl")
+rows_jq=$(wc -l < "$WORK/out/jq_events.jsonl")
+
+if [ "$SCALE10" = 1 ]; then
+  [ -f "$DATA/contacts_cat10.csv" ] || { head -1 "$C" > "$DATA/contacts_cat10.csv"; for i in 1 2 3 4 5 6 7 8 9 10; do tail -n +2 "$C"; done >> "$DATA/contacts_cat10.csv"; }
+  [ -f "$DATA/events_cat10.jsonl" ] || for i in 1 2 3 4 5 6 7 8 9 10; do cat "$E"; done > "$DATA/events_cat10.jsonl"
+  pipelines "$DATA/contacts_cat10.csv" "$DATA/events_cat10.jsonl"
+  RUNS=1
+  {
+  measure sluice_csv_sqlite_x10 "$reset_db; $SLUICE -C $WORK/p -q run load"
+  measure sluice_jsonl_filter_x10 "$reset_db; $SLUICE -C $WORK/p -q run events"
+  } >> "$WORK/results.txt"
+  pipelines "$C" "$E"
+fi
+
+python3 - "$WORK/results.txt" "$RUNS" "$rows_sqlite" "$rows_import" "$rows_sl_csv" "$rows_mlr" "$rows_sl_ev" "$rows_jq" <<'PY'
+import sys
+res = {}
+for line in open(sys.argv[1]):
+    n, w, c, m = line.split()
+    res[n] = (float(w), float(c), float(m))
+runs = sys.argv[2]
+rs, ri, rsc, rm, rse, rj = sys.argv[3:9]
+MB = {'csv': 165.24, 'jsonl': 460.39}
+def row(name, tool, rows, mb):
+    w, c, m = res[name]
+    return f"| {tool} | {w:.2f} | {rows / w:,.0f} | {mb / w:.1f} | {c:.2f} | {m:.0f} |"
+print(f"| tool | median wall s | rows/s (input) | MB/s (input) | cpu s | peak RSS MB |")
+print(f"|---|---:|---:|---:|---:|---:|")
+print(f"| **CSV -> SQLite, 1M contacts** (rows in table: sluice {rs}, sqlite3 {ri}) | | | | | |")
+print(row('sluice_csv_sqlite', 'sluice', 1e6, MB['csv']))
+print(row('sqlite3_import', 'sqlite3 `.import --csv`', 1e6, MB['csv']))
+print(f"| **CSV -> CSV transform** (rows out: sluice {rsc}, mlr {rm}) | | | | | |")
+print(row('sluice_csv_transform', 'sluice', 1e6, MB['csv']))
+print(row('mlr_csv_transform', 'mlr 6 `put`', 1e6, MB['csv']))
+print(f"| **JSONL filter + projection, 2M events** (rows out: sluice {rse}, jq {rj}) | | | | | |")
+print(row('sluice_jsonl_filter', 'sluice', 2e6, MB['jsonl']))
+print(row('jq_jsonl_filter', 'jq 1.6 `-c`', 2e6, MB['jsonl']))
+print()
+def ratio(a, b):
+    return res[b][0] / res[a][0]
+print(f"Ratios (peer wall time / sluice wall time, {runs} runs, medians):")
+print()
+print(f"- CSV -> SQLite: **{ratio('sluice_csv_sqlite', 'sqlite3_import'):.2f}x** faster than `sqlite3 .import`")
+print(f"- CSV -> CSV transform: **{ratio('sluice_csv_transform', 'mlr_csv_transform'):.2f}x** faster than Miller")
+print(f"- JSONL filter + projection: **{ratio('sluice_jsonl_filter', 'jq_jsonl_filter'):.2f}x** faster than jq")
+if 'sluice_csv_sqlite_x10' in res:
+    print()
+    print("Memory at 10x the input (the same files concatenated 10 times; one run):")
+    print()
+    print("| pipeline | input | wall s | peak RSS MB at 1x | peak RSS MB at 10x |")
+    print("|---|---|---:|---:|---:|")
+    print(f"| CSV -> SQLite | 10M contacts, 1.65 GB | {res['sluice_csv_sqlite_x10'][0]:.1f} | {res['sluice_csv_sqlite'][2]:.0f} | {res['sluice_csv_sqlite_x10'][2]:.0f} |")
+    print(f"| JSONL filter + projection | 20M events, 4.6 GB | {res['sluice_jsonl_filter_x10'][0]:.1f} | {res['sluice_jsonl_filter'][2]:.0f} | {res['sluice_jsonl_filter_x10'][2]:.0f} |")
+PY
