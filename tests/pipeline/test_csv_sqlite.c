@@ -162,6 +162,55 @@ static void test_on_error_fail(void **state)
     assert_int_equal(th_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'e'"), 0);
 }
 
+static void test_csv_options(void **state)
+{
+    th_write(dir, "data/o.csv",
+             "exported by crm v2\n"
+             "1;\"semi;colon\";NULL\n"
+             "2;\"quote \\\" inside\";7\n"
+             "3;caf\xe9;N/A\n"
+             "4;plain;\"NULL\"\n");
+    th_write(dir, "pipelines/o.yml",
+             "source:\n"
+             "  type: csv\n"
+             "  path: data/o.csv\n"
+             "  delimiter: ';'\n"
+             "  escape: '\\'\n"
+             "  header: false\n"
+             "  skip_rows: 1\n"
+             "  column_names: [id, name, v]\n"
+             "  null_values: ['NULL', 'N/A']\n"
+             "  encoding_errors: replace\n"
+             "  infer_types: false\n"
+             "sinks: [{type: sqlite, table: o}]\n");
+    sl_run_result r = run_one("o");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(r.counts.loaded, 4);
+    char *t = th_sql_text(db, "SELECT name FROM o WHERE id = '1'");
+    assert_string_equal(t, "semi;colon");
+    free(t);
+    t = th_sql_text(db, "SELECT name FROM o WHERE id = '2'");
+    assert_string_equal(t, "quote \" inside");
+    free(t);
+    t = th_sql_text(db, "SELECT name FROM o WHERE id = '3'");
+    assert_string_equal(t, "caf\xef\xbf\xbd"); /* the invalid byte became U+FFFD */
+    free(t);
+    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM o WHERE v IS NULL"), 2);
+    t = th_sql_text(db, "SELECT v FROM o WHERE id = '4'");
+    assert_string_equal(t, "NULL"); /* quoted: a value, not a null */
+    free(t);
+    /* encoding_errors: reject (the default) sends the row to the DLQ */
+    th_write(dir, "pipelines/o2.yml",
+             "source: {type: csv, path: data/o.csv, delimiter: ';', escape: '\\', header: false, skip_rows: 1}\n"
+             "sinks: [{type: sqlite, table: o2}]\n");
+    r = run_one("o2");
+    assert_int_equal(r.counts.rejected, 1);
+    assert_int_equal(r.counts.loaded, 3);
+    t = th_sql_text(db, "SELECT group_concat(name) FROM pragma_table_info('o2')");
+    assert_string_equal(t, "column_1,column_2,column_3");
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +220,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_incremental_new_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_on_error_fail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv_options, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
