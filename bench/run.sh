@@ -78,6 +78,7 @@ measure() {
 reset_db="rm -rf $WORK/p/warehouse.db* $WORK/p/.sluice"
 {
 measure sluice_csv_sqlite "$reset_db; $SLUICE -C $WORK/p -q run load"
+sqlite3 "$WORK/p/warehouse.db" 'select count(*) from contacts' > "$WORK/rows_sqlite"
 measure sqlite3_import "rm -f $WORK/imp.db; sqlite3 $WORK/imp.db '.import --csv $C contacts'"
 measure sluice_csv_transform "$reset_db; $SLUICE -C $WORK/p -q run transform"
 echo 'begin{@keep={"US":1,"USA":1,"U.S.":1,"UNITED STATES":1,"UNITED STATES OF AMERICA":1,"CA":1,"CAN":1,"CANADA":1,"GB":1,"UK":1,"U.K.":1,"UNITED KINGDOM":1,"GREAT BRITAIN":1,"ENGLAND":1}} $email = tolower(strip($email)); filter haskey(@keep, toupper(strip($country))); $full_name = $first_name . " " . $last_name' > "$WORK/mlr.dsl"
@@ -87,8 +88,7 @@ measure jq_jsonl_filter "jq -c 'select(.event==\"feature_used\") | {user_id, acc
 } > "$WORK/results.txt"
 
 # the outputs must agree before any figure means anything
-rows_sqlite=$(sqlite3 "$WORK/p/warehouse.db" 'select count(*) from contacts' 2>/dev/null || echo "?")
-[ -f "$WORK/p/warehouse.db" ] || { sh -c "$reset_db; $SLUICE -C $WORK/p -q run load" >/dev/null 2>&1; rows_sqlite=$(sqlite3 "$WORK/p/warehouse.db" 'select count(*) from contacts'); }
+rows_sqlite=$(cat "$WORK/rows_sqlite")
 rows_import=$(sqlite3 "$WORK/imp.db" 'select count(*) from contacts')
 rows_sl_csv=$(python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline='')))-1)" "$WORK/out/sluice_contacts.csv")
 rows_mlr=$(python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline='')))-1)" "$WORK/out/mlr_contacts.csv")
@@ -99,12 +99,14 @@ if [ "$SCALE10" = 1 ]; then
   [ -f "$DATA/contacts_cat10.csv" ] || { head -1 "$C" > "$DATA/contacts_cat10.csv"; for i in 1 2 3 4 5 6 7 8 9 10; do tail -n +2 "$C"; done >> "$DATA/contacts_cat10.csv"; }
   [ -f "$DATA/events_cat10.jsonl" ] || for i in 1 2 3 4 5 6 7 8 9 10; do cat "$E"; done > "$DATA/events_cat10.jsonl"
   pipelines "$DATA/contacts_cat10.csv" "$DATA/events_cat10.jsonl"
+  RUNS_1X=$RUNS
   RUNS=1
   {
   measure sluice_csv_sqlite_x10 "$reset_db; $SLUICE -C $WORK/p -q run load"
   measure sluice_jsonl_filter_x10 "$reset_db; $SLUICE -C $WORK/p -q run events"
   } >> "$WORK/results.txt"
   pipelines "$C" "$E"
+  RUNS=$RUNS_1X
 fi
 
 python3 - "$WORK/results.txt" "$RUNS" "$rows_sqlite" "$rows_import" "$rows_sl_csv" "$rows_mlr" "$rows_sl_ev" "$rows_jq" <<'PY'

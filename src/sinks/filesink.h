@@ -3,10 +3,11 @@
  *
  * Rows are appended to "<path>.sluice-tmp" and the file is renamed to
  * <path> when the run finishes, so readers only ever see complete files.
- * After each batch the data is flushed (fdatasync) and ONE state-store
- * checkpoint records both the temp file's length and every input position,
- * atomically. On resume the temp file is cut back to that length and rows
- * before the positions are skipped: a crash neither loses nor repeats rows.
+ * At most every SL_FILESINK_SYNC_S seconds (and at the end) the data is
+ * flushed (fdatasync) and ONE state-store checkpoint records both the temp
+ * file's length and every input position, atomically. On resume the temp
+ * file is cut back to that length and rows before the positions are
+ * skipped: a crash neither loses nor repeats rows.
  */
 #ifndef SL_FILESINK_H
 #define SL_FILESINK_H
@@ -14,12 +15,16 @@
 #include "engine/run.h"
 #include "sinks/posmap.h"
 
+#define SL_FILESINK_SYNC_S 1.0
+
 typedef struct sl_filesink {
     sl_run *run;
     const char *id;
     char *path, *tmp;
     int fd, finished;
-    int64_t bytes;             /* durable length of the temp file */
+    int64_t bytes;             /* durable (checkpointed) length of the temp file */
+    int64_t written;           /* bytes written so far, synced or not */
+    double last_sync;
     sl_posmap positions;       /* committed, from the checkpoint (read-only during the run) */
     sl_posmap pending;         /* positions including this run's commits */
     sl_buf out;                /* formatted rows of the current batch */
