@@ -154,8 +154,10 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
         memset(t->why + t->badcap, 0, (b->rowcap - t->badcap) * sizeof *t->why);
         t->badcap = b->rowcap;
     }
-    memset(t->bad, 0, b->nrows);
-    sl_type *types = sl_malloc((b->ncols + 1) * sizeof *types);
+    if (b->nrows == 0 && b->ncols == 0)
+        return 0; /* e.g. a resumed file whose rows were all committed */
+    if (b->nrows)
+        memset(t->bad, 0, b->nrows);
 
     /* 1. decide each column's type */
     for (size_t i = 0; i < b->ncols; i++) {
@@ -176,7 +178,6 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
             if (t->batches > 0)
                 sl_run_schema_change(run, c->name, "added (%s)", sl_type_name(dt));
         }
-        types[i] = sc->type;
     }
 
     /* 2. convert; widen inferred columns, reject rows failing declared ones */
@@ -202,7 +203,6 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
             sl_run_schema_change(run, c->name, "widened from %s to %s (value at line %lld)",
                                  sl_type_name(sc->type), sl_type_name(wider), (long long)b->line[r]);
             sc->type = wider;
-            types[i] = wider;
             i--; /* redo column i with the wider type */
             break;
         }
@@ -242,7 +242,6 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
             t->bad[r] = !t->bad[r];
         sl_batch_keep(b, t->bad);
     }
-    sl_free(types);
     t->batches++;
     (void)err;
     return 0;

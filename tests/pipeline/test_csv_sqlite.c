@@ -29,6 +29,13 @@ static int teardown(void **state)
     return 0;
 }
 
+static const char *state_db_path(void)
+{
+    static char p[4300];
+    snprintf(p, sizeof p, "%s/.sluice/state.db", dir);
+    return p;
+}
+
 static sl_run_result run_one(const char *pipeline)
 {
     sl_project *p = th_project(dir);
@@ -211,6 +218,26 @@ static void test_csv_options(void **state)
     free(t);
 }
 
+static void test_widening_mid_run(void **state)
+{
+    /* batches of 2 rows: the first batch infers int; later values widen it */
+    th_write(dir, "data/w.csv", "id,v\n1,1\n2,2\n3,3.5\n4,4\n5,n/a\n6,6\n");
+    th_write(dir, "pipelines/w.yml",
+             "source: {type: csv, path: data/w.csv}\nbatch_rows: 2\nsinks: [{type: sqlite, table: w}]\n");
+    sl_run_result r = run_one("w");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(r.counts.loaded, 6); /* nothing rejected: inferred types widen */
+    char *t = th_sql_text(db, "SELECT group_concat(v, '|') FROM w");
+    /* the table was created INTEGER from the first batch: SQLite keeps 3.5 and
+     * 'n/a' as they are and stores the float 4.0 as the integer 4 (lossless) */
+    assert_string_equal(t, "1|2|3.5|4|n/a|6");
+    free(t);
+    assert_int_equal(th_sql_int(state_db_path(), "SELECT count(*) FROM schema_changes WHERE column_name = 'v' AND "
+                                                 "change LIKE 'widened from int to float (value at line 4)'"), 1);
+    assert_int_equal(th_sql_int(state_db_path(), "SELECT count(*) FROM schema_changes WHERE column_name = 'v' AND "
+                                                 "change LIKE 'widened from float to text (value at line 6)'"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +248,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_compressed_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_on_error_fail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_widening_mid_run, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
