@@ -1,5 +1,6 @@
 /* json.c: see json.h. */
 #include "formats/json.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -116,6 +117,17 @@ static void put_utf8(sl_buf *out, unsigned cp)
     sl_buf_add(out, b, n);
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Nonzero when any byte of w is a quote, a backslash, a control byte
+ * (< 0x20) or not ASCII: the bytes string_scan must look at one by one. */
+static inline uint64_t special_bytes(uint64_t w)
+{
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+    return ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w) | w;
+}
+
 /* Scan a string; with out == NULL only validate. */
 static int string_scan(sl_json *j, sl_buf *out)
 {
@@ -125,6 +137,14 @@ static int string_scan(sl_json *j, sl_buf *out)
     p++;
     const char *seg = p;
     for (;;) {
+        /* 8 plain ASCII bytes at a time, then byte by byte */
+        while (e - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (special_bytes(w) & HIGHS)
+                break;
+            p += 8;
+        }
         while (p < e && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80)
             p++;
         if (p >= e)
@@ -190,6 +210,18 @@ static int string_scan(sl_json *j, sl_buf *out)
     if (out)
         sl_buf_add(out, seg, (size_t)(p - seg));
     j->p = p + 1;
+    return 0;
+}
+
+int sl_json_string_raw(sl_json *j, const char **p, size_t *n, int *escaped)
+{
+    sl_json_ws(j);
+    const char *start = j->p;
+    if (string_scan(j, NULL) < 0)
+        return -1;
+    *p = start + 1;
+    *n = (size_t)(j->p - start - 2);
+    *escaped = memchr(*p, '\\', *n) != NULL;
     return 0;
 }
 

@@ -38,6 +38,9 @@ sl_json_kind sl_json_peek(sl_json *j);
 int sl_json_skip(sl_json *j);
 /* Read a string at the cursor into out (reset first), unescaped. */
 int sl_json_string(sl_json *j, sl_buf *out);
+/* Validate the string at the cursor and give its raw text between the
+ * quotes; *escaped says whether it holds escapes (then use sl_json_string). */
+int sl_json_string_raw(sl_json *j, const char **p, size_t *n, int *escaped);
 /* The raw text of a number at the cursor (validated). */
 int sl_json_number(sl_json *j, const char **p, size_t *n);
 /* Object walking: call at '{', set first = 1, then sl_json_member()

@@ -60,11 +60,24 @@ static int read_object(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t ro
         size_t col = column_for(c, b, c->name.data, c->name.len);
         const char *start = j->p;
         switch (k) {
-        case SL_JSON_STRING:
-            if (sl_json_string(j, &c->val) < 0)
+        case SL_JSON_STRING: {
+            const char *sp;
+            size_t sn;
+            int escaped;
+            if (sl_json_string_raw(j, &sp, &sn, &escaped) < 0)
                 return -1;
-            set_cell(b, col, row, c->val.data ? c->val.data : "", c->val.len, SL_KIND_STRING);
+            if (escaped) {
+                /* rare: unescape, then copy */
+                sl_json sub;
+                sl_json_init(&sub, sp - 1, sn + 2);
+                if (sl_json_string(&sub, &c->val) < 0)
+                    return -1;
+                sp = c->val.data ? c->val.data : "";
+                sn = c->val.len;
+            }
+            set_cell(b, col, row, sp, sn, SL_KIND_STRING);
             break;
+        }
         case SL_JSON_NUMBER: {
             const char *np;
             size_t nn;
