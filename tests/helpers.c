@@ -107,3 +107,13 @@ void th_assert_accounting(const sl_run_result *r)
 {
     assert_int_equal(r->counts.read, r->counts.loaded + r->counts.filtered + r->counts.rejected);
 }
+
+sl_run_result th_run_dir(const char *dir, const char *pipeline)
+{
+    sl_project *p = th_project(dir);
+    sl_run_result r;
+    th_run(p, pipeline, &r);
+    sl_project_free(p);
+    th_assert_accounting(&r);
+    return r;
+}

@@ -20,6 +20,9 @@ int th_run(sl_project *p, const char *pipeline, sl_run_result *res);
 int64_t th_sql_int(const char *db, const char *sql);
 /* A single text from a query (caller frees), or NULL. */
 char *th_sql_text(const char *db, const char *sql);
+/* Load the project in dir, run one pipeline, free the project, and assert
+ * the accounting invariant. The result is returned whatever the status. */
+sl_run_result th_run_dir(const char *dir, const char *pipeline);
 /* Assert the accounting invariant on a result. */
 void th_assert_accounting(const sl_run_result *r);
 

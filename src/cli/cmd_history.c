@@ -63,6 +63,34 @@ static void print_table(const char *json, const char *const *fields, const int *
     sl_buf_release(&val);
 }
 
+typedef int (*query_fn)(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
+
+/* Load the project, query the state store, print JSON ({"<key>": [...]}) or a table. */
+static int show(sl_cli *cli, query_fn query, const char *pipeline, int limit, const char *key,
+                const char *const *fields, const int *widths, size_t nf)
+{
+    sl_project *p = sl_cli_project(cli);
+    if (!p)
+        return EXIT_USAGE;
+    sl_state *s = sl_cli_state(cli, p);
+    if (!s) {
+        sl_project_free(p);
+        return EXIT_FAILED;
+    }
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_error err = {0};
+    int rc = query(s, pipeline, limit, &b, &err);
+    if (rc == 0 && cli->json)
+        printf("{\"schema_version\":1,\"%s\":%s}\n", key, b.data);
+    else if (rc == 0)
+        print_table(b.data, fields, widths, nf);
+    sl_buf_release(&b);
+    sl_state_close(s);
+    sl_project_free(p);
+    return rc < 0 ? sl_cli_fail(cli, EXIT_FAILED, &err) : EXIT_OK;
+}
+
 int cmd_history(sl_cli *cli, int argc, char **argv)
 {
     const char *pipeline = NULL;
@@ -77,30 +105,10 @@ int cmd_history(sl_cli *cli, int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    sl_project *p = sl_cli_project(cli);
-    if (!p)
-        return EXIT_USAGE;
-    sl_state *s = sl_cli_state(cli, p);
-    if (!s) {
-        sl_project_free(p);
-        return EXIT_FAILED;
-    }
-    sl_buf b;
-    sl_buf_init(&b);
-    sl_error err = {0};
-    int rc = sl_state_runs_json(s, pipeline, limit, &b, &err);
-    if (rc == 0 && cli->json) {
-        printf("{\"schema_version\":1,\"runs\":%s}\n", b.data);
-    } else if (rc == 0) {
-        static const char *const f[] = {"run_id", "pipeline", "started_at", "duration_s", "status", "rows_read",
-                                        "rows_loaded", "rows_filtered", "rows_rejected", "error"};
-        static const int w[] = {36, 16, 24, 10, 11, 10, 11, 13, 13, 0};
-        print_table(b.data, f, w, 10);
-    }
-    sl_buf_release(&b);
-    sl_state_close(s);
-    sl_project_free(p);
-    return rc < 0 ? sl_cli_fail(cli, EXIT_FAILED, &err) : EXIT_OK;
+    static const char *const f[] = {"run_id", "pipeline", "started_at", "duration_s", "status", "rows_read",
+                                    "rows_loaded", "rows_filtered", "rows_rejected", "error"};
+    static const int w[] = {36, 16, 24, 10, 11, 10, 11, 13, 13, 0};
+    return show(cli, sl_state_runs_json, pipeline, limit, "runs", f, w, 10);
 }
 
 int cmd_dlq(sl_cli *cli, int argc, char **argv)
@@ -121,27 +129,7 @@ int cmd_dlq(sl_cli *cli, int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    sl_project *p = sl_cli_project(cli);
-    if (!p)
-        return EXIT_USAGE;
-    sl_state *s = sl_cli_state(cli, p);
-    if (!s) {
-        sl_project_free(p);
-        return EXIT_FAILED;
-    }
-    sl_buf b;
-    sl_buf_init(&b);
-    sl_error err = {0};
-    int rc = sl_state_dlq_json(s, pipeline, limit, &b, &err);
-    if (rc == 0 && cli->json) {
-        printf("{\"schema_version\":1,\"rejected\":%s}\n", b.data);
-    } else if (rc == 0) {
-        static const char *const f[] = {"pipeline", "stage", "file", "line", "reason", "raw"};
-        static const int w[] = {14, 10, 30, 7, 50, 0};
-        print_table(b.data, f, w, 6);
-    }
-    sl_buf_release(&b);
-    sl_state_close(s);
-    sl_project_free(p);
-    return rc < 0 ? sl_cli_fail(cli, EXIT_FAILED, &err) : EXIT_OK;
+    static const char *const f[] = {"pipeline", "stage", "file", "line", "reason", "raw"};
+    static const int w[] = {14, 10, 30, 7, 50, 0};
+    return show(cli, sl_state_dlq_json, pipeline, limit, "rejected", f, w, 6);
 }

@@ -31,12 +31,7 @@ static int teardown(void **state)
 
 static sl_run_result run_one(const char *pipeline)
 {
-    sl_project *p = th_project(dir);
-    sl_run_result r;
-    th_run(p, pipeline, &r);
-    sl_project_free(p);
-    th_assert_accounting(&r);
-    return r;
+    return th_run_dir(dir, pipeline);
 }
 
 static void test_jsonl(void **state)
