@@ -110,6 +110,7 @@ size_t sl_batch_add_column(sl_batch *b, const char *name, size_t namelen, sl_typ
     }
     sl_column *c = &b->cols[b->ncols];
     c->name = sl_strndup(name, namelen);
+    c->namelen = namelen;
     c->type = type;
     c->raw = raw;
     sl_column_ensure(c, b->rowcap > 0 ? b->rowcap : 1024);
@@ -190,6 +191,7 @@ void sl_batch_rename_column(sl_batch *b, size_t i, const char *name)
 {
     sl_free(b->cols[i].name);
     b->cols[i].name = sl_strdup(name);
+    b->cols[i].namelen = strlen(name);
 }
 
 static sl_reject *reject_add(sl_batch *b, int64_t offset, int64_t line, const char *stage,

@@ -38,6 +38,7 @@ enum { SL_KIND_STRING = 0, SL_KIND_NUMBER, SL_KIND_BOOL, SL_KIND_JSON };
 
 typedef struct sl_column {
     char *name;      /* heap, owned by the column */
+    size_t namelen;
     sl_type type;    /* SL_T_TEXT for raw cells */
     int raw;         /* 1: cells are unconverted text from a source */
     uint8_t *kind;   /* raw JSON cells only */

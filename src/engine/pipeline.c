@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define POOL_SIZE 8
@@ -355,14 +356,22 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     pthread_create(&tk, NULL, sink_main, e);
     sl_progress progress;
     sl_progress_init(&progress, pl->name, opts->progress);
-    /* the main thread watches: cancellation and the progress bar */
+    /* the main thread watches: cancellation and the progress bar; it wakes
+     * as soon as the sink thread ends (a 100 ms poll added up to 100 ms to
+     * every run) */
+    int sink_joined = 0;
     for (;;) {
-        struct timespec ts100 = {0, 100 * 1000 * 1000};
-        pthread_mutex_lock(&e->q2.lock);
-        int done = e->q2.closed && e->q2.count == 0;
-        pthread_mutex_unlock(&e->q2.lock);
-        if (done || e->failed)
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_nsec += 100 * 1000 * 1000;
+        if (deadline.tv_nsec >= 1000000000) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000;
+        }
+        if (pthread_timedjoin_np(tk, NULL, &deadline) == 0) {
+            sink_joined = 1;
             break;
+        }
         if (opts->cancel && atomic_load(opts->cancel)) {
             sl_error cerr;
             sl_error_set(&cerr, SL_ECANCELLED, "interrupted");
@@ -370,11 +379,11 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
             break;
         }
         sl_progress_draw(&progress, run, 0);
-        nanosleep(&ts100, NULL);
     }
     pthread_join(ts, NULL);
     pthread_join(tt, NULL);
-    pthread_join(tk, NULL);
+    if (!sink_joined)
+        pthread_join(tk, NULL);
     sl_progress_draw(&progress, run, 1);
     for (int i = 0; i < POOL_SIZE; i++)
         sl_batch_free(e->batches[i]);

@@ -9,6 +9,7 @@ void sl_json_init(sl_json *j, const char *p, size_t n)
     j->start = j->p = p;
     j->end = p + n;
     j->depth = 0;
+    j->escapes = 0;
     j->err_at = NULL;
     j->err[0] = 0;
 }
@@ -128,7 +129,8 @@ static inline uint64_t special_bytes(uint64_t w)
     return ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w) | w;
 }
 
-/* Scan a string; with out == NULL only validate. */
+/* Scan a string; with out == NULL only validate. Counts escapes seen in
+ * j->escapes, so callers of sl_json_string_raw need not look again. */
 static int string_scan(sl_json *j, sl_buf *out)
 {
     const char *p = j->p, *e = j->end;
@@ -163,6 +165,7 @@ static int string_scan(sl_json *j, sl_buf *out)
             continue;
         }
         /* backslash */
+        j->escapes++;
         if (out)
             sl_buf_add(out, seg, (size_t)(p - seg));
         if (p + 1 >= e)
@@ -217,11 +220,12 @@ int sl_json_string_raw(sl_json *j, const char **p, size_t *n, int *escaped)
 {
     sl_json_ws(j);
     const char *start = j->p;
+    unsigned before = j->escapes;
     if (string_scan(j, NULL) < 0)
         return -1;
     *p = start + 1;
     *n = (size_t)(j->p - start - 2);
-    *escaped = memchr(*p, '\\', *n) != NULL;
+    *escaped = j->escapes != before;
     return 0;
 }
 

@@ -26,6 +26,7 @@ typedef enum sl_json_kind {
 typedef struct sl_json {
     const char *start, *p, *end;
     int depth;
+    unsigned escapes;     /* backslash escapes scanned so far */
     const char *err_at;   /* set on error */
     char err[128];
 } sl_json;

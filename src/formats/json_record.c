@@ -20,11 +20,10 @@ void sl_json_record_release(sl_json_record_ctx *c)
 
 static size_t column_for(sl_json_record_ctx *c, sl_batch *b, const char *name, size_t n)
 {
-    if (c->hint < b->ncols && strlen(b->cols[c->hint].name) == n &&
-        memcmp(b->cols[c->hint].name, name, n) == 0)
+    if (c->hint < b->ncols && b->cols[c->hint].namelen == n && memcmp(b->cols[c->hint].name, name, n) == 0)
         return c->hint++;
     for (size_t i = 0; i < b->ncols; i++)
-        if (strlen(b->cols[i].name) == n && memcmp(b->cols[i].name, name, n) == 0) {
+        if (b->cols[i].namelen == n && memcmp(b->cols[i].name, name, n) == 0) {
             c->hint = i + 1;
             return i;
         }
