@@ -11,6 +11,26 @@
 #include <string.h>
 #include <sys/stat.h>
 
+char *th_dir;
+char th_db[4200], th_state_db[4200];
+
+int th_setup(void **state)
+{
+    th_dir = th_tmpdir();
+    snprintf(th_db, sizeof th_db, "%s/warehouse.db", th_dir);
+    snprintf(th_state_db, sizeof th_state_db, "%s/.sluice/state.db", th_dir);
+    th_write(th_dir, "sluice.yml", "name: t\n");
+    return 0;
+}
+
+int th_teardown(void **state)
+{
+    th_rmtree(th_dir);
+    free(th_dir);
+    th_dir = NULL;
+    return 0;
+}
+
 char *th_tmpdir(void)
 {
     char tmpl[] = "/tmp/sluice-test-XXXXXX";

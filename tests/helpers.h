@@ -8,6 +8,14 @@
 #include "engine/pipeline.h"
 #include <stdint.h>
 
+/* The pipeline tests' fixture: th_setup() makes a fresh project folder
+ * (th_dir) with a sluice.yml and sets the paths of its warehouse (th_db) and
+ * state store (th_state_db); th_teardown() removes it. cmocka signatures. */
+extern char *th_dir;
+extern char th_db[4200], th_state_db[4200];
+int th_setup(void **state);
+int th_teardown(void **state);
+
 /* A fresh temporary folder (caller frees with th_rmtree + free). */
 char *th_tmpdir(void);
 void th_rmtree(const char *dir);

@@ -9,6 +9,7 @@
 #include "expr/expr.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/file.h>
@@ -20,7 +21,7 @@
 #define QUEUE_DEPTH 3
 
 typedef struct engine {
-    sl_run run;
+    sl_run run;                  /* first: resume_at() gets the engine back from it */
     sl_pipeline *pl;
     const sl_run_options *opts;
     sl_queue pool, q1, q2;
@@ -55,6 +56,7 @@ static void stage_fail(engine *e, const sl_error *err)
  * stateful and must see the epoch from its start). */
 static int resume_at(sl_run *run, const char *key, int64_t size, int64_t mtime, sl_resume *out)
 {
+    _Static_assert(offsetof(engine, run) == 0, "the run must be the engine's first member");
     engine *e = (engine *)run;
     *out = (sl_resume){0, 0};
     if (e->stateful)

@@ -41,7 +41,7 @@ static const sl_option csv_options[] = {
 };
 
 typedef struct csv_state {
-    sl_filesource fs;
+    sl_filesource fs; /* first: the shared callbacks cast in->state to it */
     csv_opts *o;
     sl_csv_config cfg;
     sl_csv_reader r;
@@ -261,16 +261,6 @@ static int csv_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error 
     return sl_filesource_open(&st->fs, in, run, resume, &csv_format, st, err);
 }
 
-static int csv_next(sl_instance *in, sl_batch *b, sl_error *err)
-{
-    return sl_filesource_next(&((csv_state *)in->state)->fs, b, err);
-}
-
-static int csv_done(sl_instance *in, sl_run *run, sl_error *err)
-{
-    return sl_filesource_done(&((csv_state *)in->state)->fs, err);
-}
-
 static void csv_close(sl_instance *in)
 {
     csv_state *st = in->state;
@@ -283,11 +273,6 @@ static void csv_close(sl_instance *in)
     in->state = NULL;
 }
 
-static int64_t csv_total(sl_instance *in)
-{
-    return sl_filesource_total(&((csv_state *)in->state)->fs);
-}
-
 const sl_source_plugin sl_source_csv = {
     .version = SL_PLUGIN_VERSION,
     .name = "csv",
@@ -296,8 +281,8 @@ const sl_source_plugin sl_source_csv = {
     .opts_size = sizeof(csv_opts),
     .check = csv_check,
     .open = csv_open,
-    .next = csv_next,
-    .done = csv_done,
+    .next = sl_filesource_plugin_next,
+    .done = sl_filesource_plugin_done,
     .close = csv_close,
-    .total_bytes = csv_total,
+    .total_bytes = sl_filesource_plugin_total,
 };

@@ -217,3 +217,18 @@ int sl_filesource_check(sl_instance *in, sl_diags *d)
     }
     return (int)(d->n - before);
 }
+
+int sl_filesource_plugin_next(sl_instance *in, sl_batch *b, sl_error *err)
+{
+    return sl_filesource_next((sl_filesource *)in->state, b, err);
+}
+
+int sl_filesource_plugin_done(sl_instance *in, sl_run *run, sl_error *err)
+{
+    return sl_filesource_done((sl_filesource *)in->state, err);
+}
+
+int64_t sl_filesource_plugin_total(sl_instance *in)
+{
+    return sl_filesource_total((sl_filesource *)in->state);
+}

@@ -61,7 +61,6 @@ typedef struct sl_filesource {
     size_t nfiles, cur;
     sl_input *in;
     int64_t batch_rows;
-    int64_t bytes_base;   /* raw bytes of files finished before the current one */
 } sl_filesource;
 
 /* List files matching a path, glob or directory (sorted). */
@@ -75,5 +74,11 @@ int sl_filesource_done(sl_filesource *fs, sl_error *err);
 void sl_filesource_close(sl_filesource *fs);
 int64_t sl_filesource_total(const sl_filesource *fs);
 int sl_filesource_check(sl_instance *in, sl_diags *d);
+
+/* Plugin callbacks shared by every file source, whose state struct must
+ * start with its sl_filesource (in->state is cast to it). */
+int sl_filesource_plugin_next(sl_instance *in, sl_batch *b, sl_error *err);
+int sl_filesource_plugin_done(sl_instance *in, sl_run *run, sl_error *err);
+int64_t sl_filesource_plugin_total(sl_instance *in);
 
 #endif

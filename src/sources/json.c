@@ -29,7 +29,7 @@ static const sl_option json_options[] = {
 };
 
 typedef struct json_state {
-    sl_filesource fs;
+    sl_filesource fs; /* first: the shared callbacks cast in->state to it */
     json_opts *o;
     sl_json_record_opts ro;
     sl_json_record_ctx ctx;
@@ -184,16 +184,6 @@ static int json_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error
     return sl_filesource_open(&st->fs, in, run, resume, &json_format, st, err);
 }
 
-static int json_next(sl_instance *in, sl_batch *b, sl_error *err)
-{
-    return sl_filesource_next(&((json_state *)in->state)->fs, b, err);
-}
-
-static int json_done(sl_instance *in, sl_run *run, sl_error *err)
-{
-    return sl_filesource_done(&((json_state *)in->state)->fs, err);
-}
-
 static void json_close(sl_instance *in)
 {
     json_state *st = in->state;
@@ -206,11 +196,6 @@ static void json_close(sl_instance *in)
     in->state = NULL;
 }
 
-static int64_t json_total(sl_instance *in)
-{
-    return sl_filesource_total(&((json_state *)in->state)->fs);
-}
-
 const sl_source_plugin sl_source_json = {
     .version = SL_PLUGIN_VERSION,
     .name = "json",
@@ -219,8 +204,8 @@ const sl_source_plugin sl_source_json = {
     .opts_size = sizeof(json_opts),
     .check = sl_filesource_check,
     .open = json_open,
-    .next = json_next,
-    .done = json_done,
+    .next = sl_filesource_plugin_next,
+    .done = sl_filesource_plugin_done,
     .close = json_close,
-    .total_bytes = json_total,
+    .total_bytes = sl_filesource_plugin_total,
 };

@@ -25,7 +25,7 @@ static const sl_option jsonl_options[] = {
 };
 
 typedef struct jsonl_state {
-    sl_filesource fs;
+    sl_filesource fs; /* first: the shared callbacks cast in->state to it */
     jsonl_opts *o;
     sl_json_record_opts ro;
     sl_json_record_ctx ctx;
@@ -153,16 +153,6 @@ static int jsonl_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_erro
     return sl_filesource_open(&st->fs, in, run, resume, &jsonl_format, st, err);
 }
 
-static int jsonl_next(sl_instance *in, sl_batch *b, sl_error *err)
-{
-    return sl_filesource_next(&((jsonl_state *)in->state)->fs, b, err);
-}
-
-static int jsonl_done(sl_instance *in, sl_run *run, sl_error *err)
-{
-    return sl_filesource_done(&((jsonl_state *)in->state)->fs, err);
-}
-
 static void jsonl_close(sl_instance *in)
 {
     jsonl_state *st = in->state;
@@ -175,11 +165,6 @@ static void jsonl_close(sl_instance *in)
     in->state = NULL;
 }
 
-static int64_t jsonl_total(sl_instance *in)
-{
-    return sl_filesource_total(&((jsonl_state *)in->state)->fs);
-}
-
 const sl_source_plugin sl_source_jsonl = {
     .version = SL_PLUGIN_VERSION,
     .name = "jsonl",
@@ -188,8 +173,8 @@ const sl_source_plugin sl_source_jsonl = {
     .opts_size = sizeof(jsonl_opts),
     .check = sl_filesource_check,
     .open = jsonl_open,
-    .next = jsonl_next,
-    .done = jsonl_done,
+    .next = sl_filesource_plugin_next,
+    .done = sl_filesource_plugin_done,
     .close = jsonl_close,
-    .total_bytes = jsonl_total,
+    .total_bytes = sl_filesource_plugin_total,
 };

@@ -9,16 +9,10 @@
 #include <string.h>
 #include "helpers.h"
 
-static char *dir;
-static char db[4200], state_db[4200];
-
 static int setup(void **state)
 {
-    dir = th_tmpdir();
-    snprintf(db, sizeof db, "%s/warehouse.db", dir);
-    snprintf(state_db, sizeof state_db, "%s/.sluice/state.db", dir);
-    th_write(dir, "sluice.yml", "name: t\n");
-    th_write(dir, "data/c.csv",
+    th_setup(state);
+    th_write(th_dir, "data/c.csv",
              "id,Email Address,score,when,updated\n"
              "1, Ann@X.com ,10,01/02/2026,2026-01-01\n"
              "2,bo@y.org,abc,02/02/2026,2026-01-01\n"
@@ -29,21 +23,9 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    th_rmtree(dir);
-    free(dir);
-    return 0;
-}
-
-static sl_run_result run_one(const char *pipeline)
-{
-    return th_run_dir(dir, pipeline);
-}
-
 static void test_chain(void **state)
 {
-    th_write(dir, "pipelines/c.yml",
+    th_write(th_dir, "pipelines/c.yml",
              "source: {type: csv, path: data/c.csv, infer_types: false}\n"
              "transforms:\n"
              "  - {type: rename, columns: {\"Email Address\": email}}\n"
@@ -57,74 +39,74 @@ static void test_chain(void **state)
              "  - {type: drop, columns: [updated]}\n"
              "  - {type: select, columns: [id, email, domain, score, when, double]}\n"
              "sinks: [{type: sqlite, table: c}]\n");
-    sl_run_result r = run_one("c");
+    sl_run_result r = th_run_dir(th_dir, "c");
     assert_string_equal(r.status, "success");
     assert_int_equal(r.counts.read, 6);
     assert_int_equal(r.counts.filtered, 1);  /* 'nope' */
     assert_int_equal(r.counts.rejected, 2);  /* score 'abc', date 31/13 */
     assert_int_equal(r.counts.loaded, 3);
-    char *t = th_sql_text(db, "SELECT email || '|' || domain || '|' || score || '|' || \"when\" FROM c WHERE rowid = 1");
+    char *t = th_sql_text(th_db, "SELECT email || '|' || domain || '|' || score || '|' || \"when\" FROM c WHERE rowid = 1");
     assert_string_equal(t, "ann@x.com|x.com|10|2026-02-01");
     free(t);
-    t = th_sql_text(db, "SELECT group_concat(name) FROM pragma_table_info('c')");
+    t = th_sql_text(th_db, "SELECT group_concat(name) FROM pragma_table_info('c')");
     assert_string_equal(t, "id,email,domain,score,when,double");
     free(t);
     /* derive typed the product as a number even though score was text */
-    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM c WHERE typeof(double) = 'integer'"), 3);
-    assert_int_equal(th_sql_int(state_db, "SELECT count(*) FROM dlq WHERE stage = 'cast' AND reason = "
+    assert_int_equal(th_sql_int(th_db, "SELECT count(*) FROM c WHERE typeof(double) = 'integer'"), 3);
+    assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE stage = 'cast' AND reason = "
                                           "'column ''score'': cannot cast ''abc'' (text) to int with format ''%d/%m/%Y'''"), 1);
 }
 
 static void test_dedupe_first_streaming(void **state)
 {
-    th_write(dir, "pipelines/d.yml",
+    th_write(th_dir, "pipelines/d.yml",
              "source: {type: csv, path: data/c.csv}\n"
              "transforms: [{type: dedupe, key: [id]}]\n"
              "sinks: [{type: sqlite, table: d}]\n");
-    sl_run_result r = run_one("d");
+    sl_run_result r = th_run_dir(th_dir, "d");
     assert_int_equal(r.counts.loaded, 4);
     assert_int_equal(r.counts.filtered, 2);
-    char *t = th_sql_text(db, "SELECT score FROM d WHERE id = 1");
+    char *t = th_sql_text(th_db, "SELECT score FROM d WHERE id = 1");
     assert_string_equal(t, "10");
     free(t);
 }
 
 static void test_dedupe_last_and_order_by(void **state)
 {
-    th_write(dir, "pipelines/l.yml",
+    th_write(th_dir, "pipelines/l.yml",
              "source: {type: csv, path: data/c.csv}\n"
              "transforms: [{type: dedupe, key: [id], keep: last}]\n"
              "sinks: [{type: sqlite, table: l}]\n");
-    sl_run_result r = run_one("l");
+    sl_run_result r = th_run_dir(th_dir, "l");
     assert_int_equal(r.counts.loaded, 4);
     assert_int_equal(r.counts.filtered, 2);
-    char *t = th_sql_text(db, "SELECT score FROM l WHERE id = 1");
+    char *t = th_sql_text(th_db, "SELECT score FROM l WHERE id = 1");
     assert_string_equal(t, "12"); /* the last row of id 1 */
     free(t);
     /* output keeps input order of the winners */
-    t = th_sql_text(db, "SELECT group_concat(id) FROM l");
+    t = th_sql_text(th_db, "SELECT group_concat(id) FROM l");
     assert_string_equal(t, "2,3,4,1");
     free(t);
-    th_write(dir, "pipelines/o.yml",
+    th_write(th_dir, "pipelines/o.yml",
              "source: {type: csv, path: data/c.csv}\n"
              "transforms: [{type: dedupe, key: [id], keep: last, order_by: updated}]\n"
              "sinks: [{type: sqlite, table: o}]\n");
-    r = run_one("o");
-    t = th_sql_text(db, "SELECT score FROM o WHERE id = 1");
+    r = th_run_dir(th_dir, "o");
+    t = th_sql_text(th_db, "SELECT score FROM o WHERE id = 1");
     assert_string_equal(t, "11"); /* the newest `updated`, not the last row */
     free(t);
-    assert_int_equal(th_sql_int(db, "SELECT count(*) FROM o"), 4);
+    assert_int_equal(th_sql_int(th_db, "SELECT count(*) FROM o"), 4);
 }
 
 static void test_bad_expression_names_location(void **state)
 {
-    th_write(dir, "pipelines/x.yml",
+    th_write(th_dir, "pipelines/x.yml",
              "source: {type: csv, path: data/c.csv}\n"
              "transforms:\n"
              "  - type: derive\n"
              "    columns: {y: nosuchcol + 1}\n"
              "sinks: [{type: sqlite, table: x}]\n");
-    sl_project *p = th_project(dir);
+    sl_project *p = th_project(th_dir);
     sl_run_result r;
     assert_int_equal(th_run(p, "x", &r), -1);
     sl_project_free(p);
@@ -135,10 +117,10 @@ static void test_bad_expression_names_location(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dedupe_first_streaming, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dedupe_last_and_order_by, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_expression_names_location, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chain, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_dedupe_first_streaming, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_dedupe_last_and_order_by, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_expression_names_location, setup, th_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
