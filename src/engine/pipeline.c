@@ -74,8 +74,11 @@ static int resume_at(sl_run *run, const char *key, int64_t size, int64_t mtime, 
     }
     if (best.offset != INT64_MAX && best.offset > 0) {
         *out = best;
-        sl_log_info("%s: resuming %s at byte %lld (line %lld)", run->pipeline->name, key, (long long)best.offset,
-                    (long long)best.line);
+        if (size >= 0)
+            sl_log_info("%s: resuming %s at byte %lld (line %lld)", run->pipeline->name, key,
+                        (long long)best.offset, (long long)best.line);
+        else
+            sl_log_info("%s: resuming %s after row %lld", run->pipeline->name, key, (long long)best.offset);
     }
     return 0;
 }

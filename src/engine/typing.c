@@ -166,6 +166,11 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
         if (!sc) {
             sl_type dt = SL_T_TEXT;
             int declared = declared_type(t, c->name, &dt) != NULL;
+            if (!declared && c->raw && c->type != SL_T_TEXT && c->type != SL_T_NULL) {
+                /* a database source knows the column's type */
+                dt = c->type;
+                declared = 1;
+            }
             if (!declared && infer) {
                 dt = SL_T_NULL;
                 for (size_t r = 0; r < b->nrows; r++)

@@ -3,7 +3,8 @@
  *
  * Runs on the source thread right after the source fills a batch. Keeps
  * the pipeline's schema across batches: the first batch is the inference
- * sample; declared `columns:` types win; `infer_types: false` keeps text.
+ * sample; declared `columns:` types win, then a type the source took from
+ * a database schema (a raw column whose type is not text); `infer_types: false` keeps text.
  * A value that does not fit an *inferred* type widens the column
  * (int -> float -> text), recorded as a schema change; a value that does
  * not fit a *declared* type rejects its row with the reason. Columns keep

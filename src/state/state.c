@@ -301,6 +301,11 @@ int sl_state_checkpoint_each(sl_state *s, const char *pipeline, const char *sink
     return 0;
 }
 
+int sl_state_checkpoint_delete(sl_state *s, const char *pipeline, const char *sink, sl_error *err)
+{
+    return exec(s, err, "DELETE FROM checkpoints WHERE pipeline = ? AND sink = ?", "ss", pipeline, sink);
+}
+
 int sl_state_schema_change(sl_state *s, const char *pipeline, const char *run_id,
                            const char *column, const char *change, sl_error *err)
 {

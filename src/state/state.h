@@ -56,6 +56,9 @@ int sl_state_checkpoint_each(sl_state *s, const char *pipeline, const char *sink
                              void (*fn)(void *ctx, const char *key, const char *value), void *ctx,
                              sl_error *err);
 
+/* Forget every checkpoint of (pipeline, sink). */
+int sl_state_checkpoint_delete(sl_state *s, const char *pipeline, const char *sink, sl_error *err);
+
 int sl_state_schema_change(sl_state *s, const char *pipeline, const char *run_id,
                            const char *column, const char *change, sl_error *err);
 

@@ -1,0 +1,111 @@
+/* pg.c: see pg.h. */
+#include "db/pg.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include <stdio.h>
+#include <string.h>
+
+int sl_pg_connect(const sl_pg_conn_opts *o, PGconn **out, sl_error *err)
+{
+    const char *keys[9], *vals[9];
+    int n = 0;
+    char port[24];
+    /* dbname first with expand_dbname: a URL or conninfo there is expanded,
+     * and the fields after it override what it said */
+    if (o->url && *o->url) {
+        keys[n] = "dbname";
+        vals[n++] = o->url;
+    }
+#define FIELD(k, v)              \
+    if ((v) && *(v)) {           \
+        keys[n] = (k);           \
+        vals[n++] = (v);         \
+    }
+    FIELD("host", o->host);
+    FIELD("user", o->user);
+    FIELD("password", o->password);
+    FIELD("dbname", o->database);
+    FIELD("sslmode", o->sslmode);
+#undef FIELD
+    if (o->port > 0) {
+        snprintf(port, sizeof port, "%lld", (long long)o->port);
+        keys[n] = "port";
+        vals[n++] = port;
+    }
+    keys[n] = "application_name";
+    vals[n++] = "sluice";
+    keys[n] = NULL;
+    vals[n] = NULL;
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (!c)
+        return sl_error_set(err, SL_EIO, "postgres: out of memory");
+    /* the password may have come inside the URL: never show it */
+    const char *pw = PQpass(c);
+    if (pw && *pw)
+        sl_log_secret(pw);
+    if (PQstatus(c) != CONNECTION_OK) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
+        msg[strcspn(msg, "\n")] = 0;
+        sl_log_redact(msg);
+        sl_error_set(err, SL_EIO, "cannot connect to PostgreSQL at %s:%s/%s: %s", PQhost(c) ? PQhost(c) : "?",
+                     PQport(c) ? PQport(c) : "?", PQdb(c) ? PQdb(c) : "?", msg);
+        PQfinish(c);
+        return -1;
+    }
+    /* the warnings of CREATE ... IF NOT EXISTS are noise in our logs */
+    PGresult *r = PQexec(c, "SET client_min_messages = warning; SET client_encoding = 'UTF8'");
+    PQclear(r);
+    *out = c;
+    return 0;
+}
+
+int sl_pg_result_error(const PGresult *r, PGconn *c, const char *what, sl_error *err)
+{
+    const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    const char *hint = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_HINT) : NULL;
+    char msg[1024];
+    if (primary)
+        snprintf(msg, sizeof msg, "%s%s%s%s", primary, detail ? " (DETAIL: " : "", detail ? detail : "",
+                 detail ? ")" : "");
+    else
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
+    msg[strcspn(msg, "\n")] = 0;
+    if (hint) {
+        size_t l = strlen(msg);
+        snprintf(msg + l, sizeof msg - l, " (HINT: %s)", hint);
+    }
+    sl_log_redact(msg);
+    return sl_error_set(err, SL_ESQL, "%s: %s", what, msg);
+}
+
+int sl_pg_exec(PGconn *c, const char *sql, sl_error *err)
+{
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType s = PQresultStatus(r);
+    int rc = 0;
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+        char what[256];
+        snprintf(what, sizeof what, "postgres (in: %.200s)", sql);
+        rc = sl_pg_result_error(r, c, what, err);
+    }
+    PQclear(r);
+    return rc;
+}
+
+int sl_pg_query(PGconn *c, PGresult **res, sl_error *err, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType s = PQresultStatus(r);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+        char what[256];
+        snprintf(what, sizeof what, "postgres (in: %.200s)", sql);
+        sl_pg_result_error(r, c, what, err);
+        PQclear(r);
+        *res = NULL;
+        return -1;
+    }
+    *res = r;
+    return 0;
+}

@@ -1,0 +1,108 @@
+/*
+ * sqlsource.h: what the SQL sources (postgres, sqlite) share: building the
+ * query, incremental extraction by a cursor column, and resuming.
+ *
+ * A SQL source reads `table:` or `query:`. Without `cursor:` every run
+ * reads everything. With `cursor: updated_at` (and optionally a
+ * tie-breaker `cursor_key: id`) rows are read in (cursor, key) order and
+ * the bookmark is the pair of the last row read: the next read starts
+ * strictly after it, so rows sharing a cursor value are never skipped and
+ * never read twice, whatever the batch and run boundaries.
+ *
+ * Positions: the source's one input is "<dialect>:<source id>"; a row's
+ * offset is its ordinal in the epoch. Before a batch leaves the source,
+ * its end ordinal and the bookmark after it are written to the state store
+ * (write-ahead), so when the sinks report the ordinal they committed, the
+ * source finds the bookmark to resume from. When the run succeeds, done()
+ * saves the final bookmark for the next run.
+ *
+ * `lookback: 10m` (date or timestamp cursors) starts the next run that
+ * much before the bookmark to catch rows committed late with an older
+ * cursor value. Rows of that window already loaded (same content hash)
+ * are skipped, so a rerun with no changes loads nothing; new or changed
+ * rows in it are loaded again (the sink's upsert key keeps that
+ * idempotent). `start:` is where the first run begins.
+ *
+ * Rows with a NULL cursor are read by a first (or full-refresh) run only.
+ *
+ * Each backend fills sl_sqlsource_ops and puts sl_sql_opts first in its
+ * option struct and sl_sqlsource first in its state struct.
+ */
+#ifndef SL_SQLSOURCE_H
+#define SL_SQLSOURCE_H
+#include "core/sqlident.h"
+#include "engine/component.h"
+#include "engine/run.h"
+
+typedef struct sl_sql_opts {
+    sl_source_common common; /* must be first */
+    char *table, *query, *cursor, *cursor_key, *start;
+    int64_t lookback;        /* seconds; 0 = none */
+} sl_sql_opts;
+
+#define SL_SQL_OPTIONS(T)                                                                            \
+    {"table", SL_OPT_STRING, "", 0, offsetof(T, sql.table), NULL, "table to read (or query:)"},      \
+    {"query", SL_OPT_STRING, "", SL_OPT_MULTILINE, offsetof(T, sql.query), NULL,                    \
+     "a SELECT to read instead of a table"},                                                         \
+    {"cursor", SL_OPT_STRING, "", 0, offsetof(T, sql.cursor), NULL,                                 \
+     "incremental: column whose growing values mark new and changed rows (updated_at, id)"},        \
+    {"cursor_key", SL_OPT_STRING, "", 0, offsetof(T, sql.cursor_key), NULL,                         \
+     "tie-breaker for rows sharing a cursor value (a unique column, e.g. id)"},                     \
+    {"lookback", SL_OPT_DURATION, "0", 0, offsetof(T, sql.lookback), NULL,                          \
+     "re-read this much before the bookmark for late rows (date/timestamp cursors)"},               \
+    {"start", SL_OPT_STRING, "", 0, offsetof(T, sql.start), NULL,                                   \
+     "cursor value the first run starts at (default: everything)"},                                 \
+    {"columns", SL_OPT_MAP, NULL, 0, offsetof(T, sql.common.columns), NULL,                         \
+     "column types that override the database's (name: int|float|decimal|bool|text|date|timestamp|json)"}, \
+    {"infer_types", SL_OPT_BOOL, "true", 0, offsetof(T, sql.common.infer_types), NULL,              \
+     "false keeps columns of types sluice does not know as text"}
+
+typedef struct sl_sqlsource_ops {
+    sl_sql_dialect dialect;
+    const char *name; /* "postgres" | "sqlite" */
+    /* Run the SELECT, ready to fetch. */
+    int (*start)(void *db, const char *sql, sl_error *err);
+    /* Append up to max rows to b as raw cells. A column's type is the type
+     * the database declares (SL_T_TEXT when unknown); a cell's kind is
+     * SL_KIND_NUMBER for numbers stored as such (sqlite). *done at the end. */
+    int (*fetch)(void *db, sl_batch *b, size_t max, int *done, sl_error *err);
+} sl_sqlsource_ops;
+
+typedef struct sl_sqlwin {
+    int64_t at;    /* cursor value, microseconds */
+    uint64_t hash; /* of the row's content */
+} sl_sqlwin;
+
+typedef struct sl_sqlsource {
+    const sl_sql_opts *o;
+    const sl_sqlsource_ops *ops;
+    void *db;
+    sl_run *run;
+    const char *id;
+    char *key;              /* "<dialect>:<id>": the input key of positions */
+    char *wal_name;         /* state-store checkpoint names */
+    char *saved_name;
+    int64_t batch_rows, ordinal;
+    int started, done;
+    char *bookmark;         /* JSON [cursor, key] of the last row read, or NULL */
+    int read_any;
+    /* lookback window */
+    int64_t skip_upto;      /* rows with cursor <= this (us) may be skipped... */
+    uint64_t *seen;         /* ...if their hash is here (sorted) */
+    size_t nseen;
+    sl_sqlwin *win;         /* rows read, in cursor order, pruned to the window */
+    size_t nwin, capwin, headwin;
+    uint8_t *keep;
+    size_t keepcap;
+} sl_sqlsource;
+
+int sl_sqlsource_check(sl_instance *in, sl_diags *d);
+int sl_sqlsource_open(sl_sqlsource *s, sl_instance *in, sl_run *run, sl_resume_fn resume,
+                      const sl_sqlsource_ops *ops, void *db, sl_error *err);
+void sl_sqlsource_release(sl_sqlsource *s);
+
+/* Plugin callbacks for every SQL source (in->state starts with sl_sqlsource). */
+int sl_sqlsource_plugin_next(sl_instance *in, sl_batch *b, sl_error *err);
+int sl_sqlsource_plugin_done(sl_instance *in, sl_run *run, sl_error *err);
+
+#endif
