@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <libpq-fe.h>
 
 char *th_dir;
 char th_db[4200], th_state_db[4200];
@@ -136,4 +137,63 @@ sl_run_result th_run_dir(const char *dir, const char *pipeline)
     sl_project_free(p);
     th_assert_accounting(&r);
     return r;
+}
+
+const char *th_pg_url(void)
+{
+    static char url[512];
+    if (*url)
+        return url;
+    const char *dir = getenv("SLUICE_TEST_PGDIR");
+    if (!dir)
+        fail_msg("SLUICE_TEST_PGDIR is not set: run this test through ctest (its fixture starts PostgreSQL)");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/url", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("no PostgreSQL test server (%s missing): scripts/pg-test-server.sh start failed?", path);
+    if (!fgets(url, sizeof url, f))
+        url[0] = 0;
+    fclose(f);
+    url[strcspn(url, "\n")] = 0;
+    setenv("SLUICE_TEST_PG_URL", url, 1);
+    return url;
+}
+
+static PGresult *pg_run(const char *sql)
+{
+    PGconn *c = PQconnectdb(th_pg_url());
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_msg("connect: %s", PQerrorMessage(c));
+    PQclear(PQexec(c, "SET client_min_messages = warning"));
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(c));
+    PQfinish(c);
+    return r;
+}
+
+void th_pg_exec(const char *sql)
+{
+    PQclear(pg_run(sql));
+}
+
+int64_t th_pg_int(const char *sql)
+{
+    PGresult *r = pg_run(sql);
+    if (PQntuples(r) != 1)
+        fail_msg("%s: %d rows", sql, PQntuples(r));
+    int64_t v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return v;
+}
+
+char *th_pg_text(const char *sql)
+{
+    PGresult *r = pg_run(sql);
+    if (PQntuples(r) != 1)
+        fail_msg("%s: %d rows", sql, PQntuples(r));
+    char *v = PQgetisnull(r, 0, 0) ? NULL : strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
 }

@@ -34,4 +34,15 @@ sl_run_result th_run_dir(const char *dir, const char *pipeline);
 /* Assert the accounting invariant on a result. */
 void th_assert_accounting(const sl_run_result *r);
 
+/* PostgreSQL (tests named *pg*, run with the ctest fixture that starts a
+ * server): the URL from $SLUICE_TEST_PGDIR/url, also exported as
+ * SLUICE_TEST_PG_URL for pipelines to interpolate. Fails the test when
+ * there is no server: these tests are never skipped. */
+const char *th_pg_url(void);
+/* Run SQL on the test database; fails the test on error. */
+void th_pg_exec(const char *sql);
+int64_t th_pg_int(const char *sql);
+/* caller frees; NULL for a NULL value */
+char *th_pg_text(const char *sql);
+
 #endif
