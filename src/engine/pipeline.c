@@ -1,5 +1,6 @@
 /* pipeline.c: running one pipeline on three threads. See pipeline.h. */
 #include "engine/pipeline.h"
+#include "core/failpoint.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/queue.h"
@@ -410,6 +411,10 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     }
     if (SL_SOURCE(&pl->source)->done && SL_SOURCE(&pl->source)->done(&pl->source, run, err) < 0)
         goto fail;
+    if (sl_failpoint("run.after_source_done")) {
+        sl_error_set(err, SL_EIO, "failpoint run.after_source_done");
+        goto fail;
+    }
     rc = 0;
     snprintf(res->status, sizeof res->status, "success");
     goto out;

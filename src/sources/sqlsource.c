@@ -288,7 +288,12 @@ int sl_sqlsource_open(sl_sqlsource *s, sl_instance *in, sl_run *run, sl_resume_f
                                 "no bookmark recorded for row %lld of this run; `sluice run --restart` starts over",
                                 (long long)pos.offset);
         s->ordinal = pos.offset;
-    } else if (!run->full_refresh) {
+    } else {
+        /* a fresh start: write-ahead entries of earlier epochs are spent */
+        if (sl_state_checkpoint_delete(run->state, run->pipeline->name, s->wal_name, err) < 0)
+            return -1;
+    }
+    if (pos.offset == 0 && !run->full_refresh) {
         if (state_get(s, s->saved_name, 0, "bookmark", &bm, err) < 0)
             return -1;
         if (bm && s->o->lookback) {
@@ -466,8 +471,9 @@ int sl_sqlsource_plugin_done(sl_instance *in, sl_run *run, sl_error *err)
         if (rc < 0)
             return -1;
     }
-    /* the write-ahead entries of this epoch are spent */
-    return sl_state_checkpoint_delete(run->state, pl, s->wal_name, err);
+    /* the write-ahead entries stay until the next epoch starts: a crash
+     * before this run is marked done resumes from them */
+    return 0;
 }
 
 void sl_sqlsource_release(sl_sqlsource *s)

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """compare.py CSV DB TABLE: the table holds exactly the CSV's rows, each once.
-Prints 'rows=N missing=M duplicated=D changed=C' and exits 1 unless all are 0."""
-import csv, sqlite3, sys
+DB is an SQLite file or a postgresql:// URL (read back with psql; TABLE may
+then be schema.table). Prints 'rows=N missing=M duplicated=D changed=C' and
+exits 1 unless all are 0."""
+import csv, io, sqlite3, subprocess, sys
 from collections import Counter
 
 src, db, table = sys.argv[1:4]
@@ -9,11 +11,18 @@ with open(src, newline='') as f:
     rows = list(csv.reader(f))
 header, body = rows[0], rows[1:]
 want = Counter(tuple(r) for r in body)
-con = sqlite3.connect(db)
 cols = ','.join('"%s"' % c for c in header)
 got = Counter()
-for r in con.execute(f'SELECT {cols} FROM "{table}"'):
-    got[tuple('' if v is None else str(v) for v in r)] += 1
+if db.startswith('postgres'):
+    qt = '.'.join('"%s"' % p for p in table.split('.'))
+    out = subprocess.run(['psql', '-X', '-q', db, '-c', f'COPY (SELECT {cols} FROM {qt}) TO STDOUT WITH (FORMAT csv)'],
+                         check=True, capture_output=True, text=True).stdout
+    for r in csv.reader(io.StringIO(out, newline='')):
+        got[tuple(r)] += 1
+else:
+    con = sqlite3.connect(db)
+    for r in con.execute(f'SELECT {cols} FROM "{table}"'):
+        got[tuple('' if v is None else str(v) for v in r)] += 1
 missing = sum((want - got).values())
 extra = got - want
 duplicated = sum(c - 1 for k, c in got.items() if k in want and c > 1)
