@@ -85,7 +85,7 @@ int th_run(sl_project *p, const char *pipeline, sl_run_result *res)
 {
     sl_state *s = NULL;
     sl_error err = {0};
-    assert_int_equal(sl_state_open(p->state_path, &s, &err), 0);
+    assert_int_equal(sl_state_open_project(p, &s, &err), 0);
     sl_pipeline *pl = sl_project_find(p, pipeline);
     assert_non_null(pl);
     sl_run_options opts = {0};

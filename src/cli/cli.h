@@ -36,12 +36,16 @@ int sl_cli_fail(sl_cli *cli, int code, const sl_error *err);
 /* --help for a command; returns 1 if argv asked for help (and printed it). */
 int sl_cli_help_requested(const char *name, int argc, char **argv);
 void sl_cli_usage(const sl_command *c, FILE *f);
+/* Print a JSON array of flat objects as aligned columns (cmd_history.c). */
+void sl_cli_print_table(const char *json, const char *const *fields, const int *widths, size_t nf);
 
 int cmd_run(sl_cli *cli, int argc, char **argv);
 int cmd_validate(sl_cli *cli, int argc, char **argv);
 int cmd_init(sl_cli *cli, int argc, char **argv);
 int cmd_history(sl_cli *cli, int argc, char **argv);
 int cmd_dlq(sl_cli *cli, int argc, char **argv);
+int cmd_state(sl_cli *cli, int argc, char **argv);
+int cmd_schema(sl_cli *cli, int argc, char **argv);
 int cmd_help(sl_cli *cli, int argc, char **argv);
 int cmd_version(sl_cli *cli, int argc, char **argv);
 int cmd_list(sl_cli *cli, int argc, char **argv);

@@ -1,6 +1,7 @@
 /*
- * cmd_history.c: `sluice history [PIPELINE]` and `sluice dlq list`: what
- * the state store remembers, as a table or as JSON.
+ * cmd_history.c: `sluice history [PIPELINE]`, `sluice dlq list` and
+ * `sluice schema history`: what the state store remembers, as a table or
+ * as JSON.
  */
 #include "cli/cli.h"
 #include "core/mem.h"
@@ -10,7 +11,7 @@
 #include <string.h>
 
 /* Print a JSON array of flat objects as aligned columns. */
-static void print_table(const char *json, const char *const *fields, const int *widths, size_t nf)
+void sl_cli_print_table(const char *json, const char *const *fields, const int *widths, size_t nf)
 {
     for (size_t f = 0; f < nf; f++)
         printf("%-*s ", widths[f], fields[f]);
@@ -84,7 +85,7 @@ static int show(sl_cli *cli, query_fn query, const char *pipeline, int limit, co
     if (rc == 0 && cli->json)
         printf("{\"schema_version\":1,\"%s\":%s}\n", key, b.data);
     else if (rc == 0)
-        print_table(b.data, fields, widths, nf);
+        sl_cli_print_table(b.data, fields, widths, nf);
     sl_buf_release(&b);
     sl_state_close(s);
     sl_project_free(p);
@@ -132,4 +133,27 @@ int cmd_dlq(sl_cli *cli, int argc, char **argv)
     static const char *const f[] = {"pipeline", "stage", "file", "line", "reason", "raw"};
     static const int w[] = {14, 10, 30, 7, 50, 0};
     return show(cli, sl_state_dlq_json, pipeline, limit, "rejected", f, w, 6);
+}
+
+int cmd_schema(sl_cli *cli, int argc, char **argv)
+{
+    const char *pipeline = NULL;
+    int limit = 50;
+    if (argc < 1 || strcmp(argv[0], "history") != 0) {
+        fprintf(stderr, "usage: sluice schema history [PIPELINE] [--limit N]\n");
+        return EXIT_USAGE;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
+            limit = atoi(argv[++i]);
+        else if (argv[i][0] != '-' && !pipeline)
+            pipeline = argv[i];
+        else {
+            fprintf(stderr, "sluice schema history: unknown argument '%s'\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    static const char *const f[] = {"changed_at", "pipeline", "column", "change"};
+    static const int w[] = {24, 14, 24, 0};
+    return show(cli, sl_state_schema_json, pipeline, limit, "changes", f, w, 4);
 }

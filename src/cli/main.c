@@ -19,6 +19,9 @@ const sl_command sl_commands[] = {
     {"list", cmd_list, "", "list the project's pipelines with their source and sinks"},
     {"history", cmd_history, "[PIPELINE] [--limit N]", "show past runs from the state store"},
     {"dlq", cmd_dlq, "list [--pipeline P] [--limit N]", "show rejected rows kept in the dead-letter queue"},
+    {"state", cmd_state, "show [PIPELINE] | reset PIPELINE [--yes]",
+     "show what pipelines remember (checkpoints, bookmarks, loaded files), or forget it"},
+    {"schema", cmd_schema, "history [PIPELINE] [--limit N]", "show the schema changes runs made (columns added, widened)"},
     {"help", cmd_help, "[COMPONENT]", "list components, or show one's options (e.g. sluice help csv)"},
     {"version", cmd_version, "", "print the version"},
     {NULL, NULL, NULL, NULL},
@@ -103,7 +106,7 @@ sl_state *sl_cli_state(sl_cli *cli, sl_project *p)
 {
     sl_state *s = NULL;
     sl_error err = {0};
-    if (sl_state_open(p->state_path, &s, &err) < 0) {
+    if (sl_state_open_project(p, &s, &err) < 0) {
         sl_cli_fail(cli, EXIT_FAILED, &err);
         return NULL;
     }
@@ -140,6 +143,19 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    /* --json, -q and -v are accepted after the command too */
+    int w = i + 1;
+    for (int r = i + 1; r < argc; r++) {
+        if (strcmp(argv[r], "--json") == 0)
+            cli.json = 1;
+        else if (strcmp(argv[r], "-q") == 0 || strcmp(argv[r], "--quiet") == 0)
+            cli.quiet = 1;
+        else if (strcmp(argv[r], "-v") == 0 || strcmp(argv[r], "--verbose") == 0)
+            cli.verbose = 1;
+        else
+            argv[w++] = argv[r];
+    }
+    argc = i < argc ? w : argc;
     const char *nc = getenv("NO_COLOR");
     if (strcmp(color, "always") == 0)
         cli.color = 1;

@@ -270,21 +270,41 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
 
 static const char *const project_keys[] = {"name", "warehouse", "state", NULL};
 
-static char *project_file_opt(sl_project *p, struct fy_node *v, const char *file, sl_diags *d)
+/* warehouse: path.db | {type: sqlite, path: path.db} | {type: postgres, url: ...}
+ * (and the same for state:). Returns the absolute path, or NULL; a
+ * PostgreSQL URL goes to *url. */
+static char *project_store_opt(sl_project *p, struct fy_node *v, const char *file, char **url, sl_diags *d)
 {
-    /* warehouse: path.db  or  warehouse: {type: sqlite, path: path.db} */
+    static const char *const keys[] = {"type", "path", "url", NULL};
     if (v && fy_node_is_mapping(v)) {
         struct fy_node *t = fy_node_mapping_lookup_by_string(v, "type", 4);
-        struct fy_node *pa = fy_node_mapping_lookup_by_string(v, "path", 4);
         char *ts = t ? sl_yaml_scalar(t, file, 0, d) : sl_strdup("sqlite");
-        if (ts && strcmp(ts, "sqlite") != 0)
-            sl_diags_add(d, sl_yaml_loc(t, file), "type '%s' is not available yet (only sqlite)", ts);
+        int pg = ts && strcmp(ts, "postgres") == 0;
+        if (ts && !pg && strcmp(ts, "sqlite") != 0)
+            sl_diags_add(d, sl_yaml_loc(t, file), "type '%s' is not a store sluice knows (sqlite, postgres)", ts);
         sl_free(ts);
-        if (!pa) {
-            sl_diags_add(d, sl_yaml_loc(v, file), "missing 'path:'");
+        void *it = NULL;
+        struct fy_node_pair *pr;
+        while ((pr = fy_node_mapping_iterate(v, &it)) != NULL) {
+            char *k = sl_yaml_key(pr);
+            if (!k || (strcmp(k, "type") != 0 && strcmp(k, pg ? "url" : "path") != 0)) {
+                const char *sug = k ? sl_suggest(k, keys, 3) : NULL;
+                sl_diags_add(d, sl_yaml_loc(fy_node_pair_key(pr), file), "unknown key '%s'%s%s%s", k ? k : "?",
+                             sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
+            }
+            sl_free(k);
+        }
+        struct fy_node *val = fy_node_mapping_lookup_by_string(v, pg ? "url" : "path", pg ? 3 : 4);
+        if (!val) {
+            sl_diags_add(d, sl_yaml_loc(v, file), pg ? "missing 'url:' (for example url: ${DATABASE_URL})"
+                                                     : "missing 'path:'");
             return NULL;
         }
-        v = pa;
+        if (pg) {
+            *url = sl_yaml_scalar(val, file, SL_YAML_SECRET, d);
+            return NULL;
+        }
+        v = val;
     }
     char *s = sl_yaml_scalar(v, file, 0, d);
     if (!s)
@@ -344,9 +364,9 @@ int sl_project_load(const char *dir, sl_project **out, sl_diags *d)
                 if (k && strcmp(k, "name") == 0) {
                     p->name = sl_yaml_scalar(v, p->file, 0, d);
                 } else if (k && strcmp(k, "warehouse") == 0) {
-                    p->warehouse = project_file_opt(p, v, p->file, d);
+                    p->warehouse = project_store_opt(p, v, p->file, &p->warehouse_url, d);
                 } else if (k && strcmp(k, "state") == 0) {
-                    p->state_path = project_file_opt(p, v, p->file, d);
+                    p->state_path = project_store_opt(p, v, p->file, &p->state_url, d);
                 } else {
                     const char *sug = k ? sl_suggest(k, project_keys, 3) : NULL;
                     sl_loc kl = sl_yaml_loc(fy_node_pair_key(pr), p->file);
@@ -430,6 +450,8 @@ void sl_project_free(sl_project *p)
     sl_free(p->name);
     sl_free(p->warehouse);
     sl_free(p->state_path);
+    sl_free(p->state_url);
+    sl_free(p->warehouse_url);
     sl_free(p);
 }
 

@@ -35,7 +35,9 @@ typedef struct sl_project {
     char *file;                /* sluice.yml path */
     char *name;
     char *warehouse;           /* absolute path of the SQLite warehouse */
+    char *warehouse_url;       /* or, with {type: postgres, url: ...}, its URL */
     char *state_path;          /* absolute path of the SQLite state store */
+    char *state_url;           /* or, with {type: postgres, url: ...}, its URL */
     sl_pipeline **pipelines;   /* sorted by name */
     size_t npipelines;
     char **files;              /* every loaded file name; diagnostics point here */

@@ -1,9 +1,25 @@
 /* pg.c: see pg.h. */
 #include "db/pg.h"
+#include "config/project.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Server notices and warnings go to our log, not straight to stderr. */
+static void notice(void *arg, const char *msg)
+{
+    (void)arg;
+    char m[512];
+    snprintf(m, sizeof m, "%s", msg);
+    m[strcspn(m, "\n")] = 0;
+    sl_log_redact(m);
+    if (strncmp(m, "WARNING", 7) == 0)
+        sl_log_warn("postgres: %s", m);
+    else
+        sl_log_debug("postgres: %s", m);
+}
 
 int sl_pg_connect(const sl_pg_conn_opts *o, PGconn **out, sl_error *err)
 {
@@ -53,7 +69,8 @@ int sl_pg_connect(const sl_pg_conn_opts *o, PGconn **out, sl_error *err)
         PQfinish(c);
         return -1;
     }
-    /* the warnings of CREATE ... IF NOT EXISTS are noise in our logs */
+    PQsetNoticeProcessor(c, notice, NULL);
+    /* the notices of CREATE ... IF NOT EXISTS are noise in our logs */
     PGresult *r = PQexec(c, "SET client_min_messages = warning; SET client_encoding = 'UTF8'");
     PQclear(r);
     *out = c;
@@ -108,4 +125,20 @@ int sl_pg_query(PGconn *c, PGresult **res, sl_error *err, const char *sql, int n
     }
     *res = r;
     return 0;
+}
+
+int sl_pg_connect_component(const sl_pg_conn_opts *o, const sl_project *p, const char *what, PGconn **out,
+                            sl_error *err)
+{
+    int own = (o->url && *o->url) || (o->host && *o->host) || (o->database && *o->database);
+    if (own || getenv("PGHOST") || getenv("PGDATABASE"))
+        return sl_pg_connect(o, out, err);
+    if (!p->warehouse_url)
+        return sl_error_set(err, SL_ECONFIG,
+                            "%s has no connection: give it url: (for example url: ${DATABASE_URL}) or make the "
+                            "project's warehouse PostgreSQL (warehouse: {type: postgres, url: ...} in sluice.yml)",
+                            what);
+    sl_pg_conn_opts w = *o;
+    w.url = p->warehouse_url;
+    return sl_pg_connect(&w, out, err);
 }

@@ -35,6 +35,11 @@ typedef struct sl_pg_conn_opts {
 
 /* Connect; on failure err says why (never with the password). */
 int sl_pg_connect(const sl_pg_conn_opts *o, PGconn **out, sl_error *err);
+/* Connect a component: its own settings, else the project's PostgreSQL
+ * warehouse (warehouse: {type: postgres, url: ...}); `what` names it. */
+struct sl_project;
+int sl_pg_connect_component(const sl_pg_conn_opts *o, const struct sl_project *p, const char *what, PGconn **out,
+                            sl_error *err);
 /* Run SQL with no result rows expected (several statements allowed). */
 int sl_pg_exec(PGconn *c, const char *sql, sl_error *err);
 /* Run a parameterised statement; *res is the result to PQclear (NULL on error). */

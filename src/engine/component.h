@@ -36,6 +36,11 @@ typedef struct sl_resume {
 typedef int (*sl_resume_fn)(sl_run *run, const char *key, int64_t size, int64_t mtime,
                             sl_resume *out);
 
+/* One committed position, as `sluice state show` lists them. */
+typedef void (*sl_position_fn)(void *ctx, const char *key, int64_t epoch, int64_t offset, int64_t line,
+                               const char *updated_at);
+struct sl_project;
+
 typedef struct sl_source_plugin {
     int version;
     const char *name, *summary;
@@ -93,6 +98,9 @@ typedef struct sl_sink_plugin {
      * idempotent within an epoch: it may run again after a crash. */
     int (*finish)(sl_instance *in, sl_error *err);
     void (*close)(sl_instance *in);
+    /* Optional, for `sluice state show`: list the positions this sink keeps
+     * beside its data, opening and closing its own connection. */
+    int (*positions)(sl_instance *in, struct sl_project *project, sl_position_fn fn, void *ctx, sl_error *err);
 } sl_sink_plugin;
 
 typedef enum { SL_KIND_SOURCE, SL_KIND_TRANSFORM, SL_KIND_SINK } sl_kind;

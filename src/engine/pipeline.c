@@ -311,8 +311,10 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     size_t nsinks = 0, ntransforms = 0;
     int source_open = 0, rc = -1;
 
-    if (sl_state_run_begin(state, pl->name, opts->restart, run->run_id, &run->epoch, &run->resumed, err) < 0)
-        goto out;
+    if (sl_state_run_begin(state, pl->name, opts->restart, run->run_id, &run->epoch, &run->resumed, err) < 0) {
+        run->run_id[0] = 0; /* no run was recorded: nothing to end */
+        goto fail;
+    }
     snprintf(res->run_id, sizeof res->run_id, "%s", run->run_id);
     res->resumed = run->resumed;
     if (run->resumed)

@@ -797,10 +797,6 @@ static int pg_check(sl_instance *in, sl_diags *d)
         sl_diags_add(d, sl_options_loc(pg_options, o, "mode"), "mode: upsert needs key: [columns]");
         n++;
     }
-    if (!*o->conn.url && !*o->conn.host && !*o->conn.database && !getenv("PGHOST") && !getenv("PGDATABASE")) {
-        sl_diags_add(d, in->loc, "postgres sink needs url: (for example url: ${DATABASE_URL}) or host:/database:");
-        n++;
-    }
     return n;
 }
 
@@ -840,7 +836,7 @@ static int pg_open(sl_instance *in, sl_run *run, sl_error *err)
     st->qtable = qualified(o->schema, st->target);
     st->qfinal = qualified(o->schema, o->table);
     st->qstate = qualified(o->schema, "_sluice_state");
-    if (sl_pg_connect(&o->conn, &st->c, err) < 0)
+    if (sl_pg_connect_component(&o->conn, run->project, "postgres sink", &st->c, err) < 0)
         return -1;
     sl_buf *q = &st->buf;
     sl_buf_reset(q);
@@ -1048,6 +1044,29 @@ static void pg_close(sl_instance *in)
     in->state = NULL;
 }
 
+static int pg_positions(sl_instance *in, sl_project *project, sl_position_fn fn, void *ctx, sl_error *err)
+{
+    pg_opts *o = in->opts;
+    PGconn *c;
+    if (sl_pg_connect_component(&o->conn, project, "postgres sink", &c, err) < 0)
+        return -1;
+    char *qstate = qualified(o->schema, "_sluice_state");
+    char *sql = sl_printf("SELECT key, epoch, \"offset\", line, updated_at FROM %s WHERE pipeline = $1 AND sink = $2 "
+                          "AND to_regclass($3) IS NOT NULL ORDER BY key", qstate);
+    const char *p[3] = {in->pipeline, in->id, qstate};
+    PGresult *r = PQexecParams(c, sql, 3, NULL, p, NULL, NULL, 0);
+    /* no _sluice_state yet: nothing committed */
+    if (PQresultStatus(r) == PGRES_TUPLES_OK)
+        for (int i = 0; i < PQntuples(r); i++)
+            fn(ctx, PQgetvalue(r, i, 0), strtoll(PQgetvalue(r, i, 1), NULL, 10), strtoll(PQgetvalue(r, i, 2), NULL, 10),
+               strtoll(PQgetvalue(r, i, 3), NULL, 10), PQgetvalue(r, i, 4));
+    PQclear(r);
+    PQfinish(c);
+    sl_free(sql);
+    sl_free(qstate);
+    return 0;
+}
+
 const sl_sink_plugin sl_sink_postgres = {
     .version = SL_PLUGIN_VERSION,
     .name = "postgres",
@@ -1062,4 +1081,5 @@ const sl_sink_plugin sl_sink_postgres = {
     .rollback = pg_rollback,
     .finish = pg_finish,
     .close = pg_close,
+    .positions = pg_positions,
 };

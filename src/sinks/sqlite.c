@@ -496,6 +496,30 @@ static void sqlite_close(sl_instance *in)
     in->state = NULL;
 }
 
+static int sqlite_positions(sl_instance *in, sl_project *project, sl_position_fn fn, void *ctx, sl_error *err)
+{
+    sqlite_opts *o = in->opts;
+    char *path = *o->path ? sl_project_path(project, o->path) : sl_strdup(project->warehouse);
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    sl_free(path);
+    sqlite3_stmt *s = NULL;
+    if (rc == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT key, epoch, offset, line, updated_at FROM _sluice_state WHERE pipeline = ? "
+                               "AND sink = ? ORDER BY key", -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, in->pipeline, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, in->id, -1, SQLITE_STATIC);
+        while (sqlite3_step(s) == SQLITE_ROW)
+            fn(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+               sqlite3_column_int64(s, 3), (const char *)sqlite3_column_text(s, 4));
+    }
+    /* no warehouse or no _sluice_state yet: nothing committed */
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    (void)err;
+    return 0;
+}
+
 const sl_sink_plugin sl_sink_sqlite = {
     .version = SL_PLUGIN_VERSION,
     .name = "sqlite",
@@ -510,4 +534,5 @@ const sl_sink_plugin sl_sink_sqlite = {
     .rollback = sqlite_rollback,
     .finish = sqlite_finish,
     .close = sqlite_close,
+    .positions = sqlite_positions,
 };

@@ -89,23 +89,12 @@ static int pgsrc_fetch(void *db, sl_batch *b, size_t max, int *done, sl_error *e
 
 static const sl_sqlsource_ops pgsrc_ops = {SL_SQL_POSTGRES, "postgres", pgsrc_start, pgsrc_fetch};
 
-static int pgsrc_check(sl_instance *in, sl_diags *d)
-{
-    pgsrc_opts *o = in->opts;
-    int n = sl_sqlsource_check(in, d);
-    if (!*o->conn.url && !*o->conn.host && !*o->conn.database && !getenv("PGHOST") && !getenv("PGDATABASE")) {
-        sl_diags_add(d, in->loc, "postgres source needs url: (for example url: ${DATABASE_URL}) or host:/database:");
-        n++;
-    }
-    return n;
-}
-
 static int pgsrc_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error *err)
 {
     pgsrc_opts *o = in->opts;
     pgsrc *p = sl_calloc(1, sizeof *p);
     in->state = p;
-    if (sl_pg_connect(&o->conn, &p->c, err) < 0)
+    if (sl_pg_connect_component(&o->conn, run->project, "postgres source", &p->c, err) < 0)
         return -1;
     return sl_sqlsource_open(&p->s, in, run, resume, &pgsrc_ops, p, err);
 }
@@ -131,7 +120,7 @@ const sl_source_plugin sl_source_postgres = {
     .summary = "a PostgreSQL table or query, streamed; incremental by a cursor column",
     .options = pgsrc_options,
     .opts_size = sizeof(pgsrc_opts),
-    .check = pgsrc_check,
+    .check = sl_sqlsource_check,
     .open = pgsrc_open,
     .next = sl_sqlsource_plugin_next,
     .done = sl_sqlsource_plugin_done,

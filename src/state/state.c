@@ -1,86 +1,53 @@
-/* state.c: the SQLite state store. See state.h. */
+/* state.c: the state store, on SQLite or PostgreSQL (statedb.h). See
+ * state.h. Every public function holds the store's mutex for its whole
+ * duration, so a transaction of one thread never takes in a statement of
+ * another (the engine calls in from its source, sink and main threads). */
 #include "state/state.h"
+#include "config/project.h"
 #include "core/mem.h"
-#include <errno.h>
-#include <libgen.h>
-#include <sqlite3.h>
+#include "state/statedb.h"
+#include <pthread.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
+#include <time.h>
 
 struct sl_state {
-    sqlite3 *db;
+    void *conn;
+    const sl_statedb_ops *ops;
+    pthread_mutex_t lock;
 };
 
-static const char schema_sql[] =
-    "CREATE TABLE IF NOT EXISTS runs ("
-    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT UNIQUE NOT NULL, pipeline TEXT NOT NULL,"
-    "  epoch INTEGER NOT NULL, status TEXT NOT NULL, resumed INTEGER NOT NULL DEFAULT 0,"
-    "  started_at TEXT NOT NULL, finished_at TEXT, duration_s REAL,"
-    "  rows_read INTEGER DEFAULT 0, rows_loaded INTEGER DEFAULT 0, rows_filtered INTEGER DEFAULT 0,"
-    "  rows_rejected INTEGER DEFAULT 0, bytes_read INTEGER DEFAULT 0, error TEXT);"
-    "CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, seq);"
-    "CREATE TABLE IF NOT EXISTS epochs (pipeline TEXT PRIMARY KEY, open_epoch INTEGER);"
-    "CREATE TABLE IF NOT EXISTS dlq ("
-    "  id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, run_id TEXT NOT NULL, epoch INTEGER NOT NULL,"
-    "  stage TEXT NOT NULL, file TEXT NOT NULL DEFAULT '', offset INTEGER NOT NULL, line INTEGER,"
-    "  reason TEXT NOT NULL, raw TEXT, created_at TEXT NOT NULL,"
-    "  UNIQUE(pipeline, epoch, stage, file, offset));"
-    "CREATE TABLE IF NOT EXISTS files ("
-    "  pipeline TEXT NOT NULL, path TEXT NOT NULL, size INTEGER, mtime INTEGER, hash TEXT,"
-    "  run_id TEXT, loaded_at TEXT, PRIMARY KEY(pipeline, path));"
-    "CREATE TABLE IF NOT EXISTS checkpoints ("
-    "  pipeline TEXT NOT NULL, sink TEXT NOT NULL, epoch INTEGER NOT NULL, key TEXT NOT NULL,"
-    "  value TEXT, updated_at TEXT, PRIMARY KEY(pipeline, sink, key));"
-    "CREATE TABLE IF NOT EXISTS schema_changes ("
-    "  id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, run_id TEXT, column_name TEXT,"
-    "  change TEXT, changed_at TEXT);";
-
-#define NOW "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-
-static int db_error(sl_state *s, sl_error *err, const char *what)
+static sl_state *wrap(void *conn, const sl_statedb_ops *ops)
 {
-    return sl_error_set(err, SL_ESQL, "state store: %s: %s", what, sqlite3_errmsg(s->db));
-}
-
-static int mkdir_p(const char *dir)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+    sl_state *s = sl_calloc(1, sizeof *s);
+    s->conn = conn;
+    s->ops = ops;
+    pthread_mutex_init(&s->lock, NULL);
+    return s;
 }
 
 int sl_state_open(const char *path, sl_state **out, sl_error *err)
 {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    if (mkdir_p(dirname(dir)) < 0)
-        return sl_error_set(err, SL_EIO, "state store: cannot create %s: %s", dir, strerror(errno));
-    sl_state *s = sl_calloc(1, sizeof *s);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        NULL) != SQLITE_OK) {
-        sl_error_set(err, SL_EIO, "state store %s: %s", path, sqlite3_errmsg(s->db));
-        sl_state_close(s);
+    void *c;
+    const sl_statedb_ops *ops;
+    if (sl_statedb_sqlite_open(path, &c, &ops, err) < 0)
         return -1;
-    }
-    sqlite3_busy_timeout(s->db, 10000);
-    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
-        db_error(s, err, path);
-        sl_state_close(s);
+    *out = wrap(c, ops);
+    return 0;
+}
+
+int sl_state_open_project(const sl_project *p, sl_state **out, sl_error *err)
+{
+    if (!p->state_url)
+        return sl_state_open(p->state_path, out, err);
+    void *c;
+    const sl_statedb_ops *ops;
+    if (sl_statedb_pg_open(p->state_url, &c, &ops, err) < 0)
         return -1;
-    }
-    *out = s;
+    *out = wrap(c, ops);
     return 0;
 }
 
@@ -88,38 +55,98 @@ void sl_state_close(sl_state *s)
 {
     if (!s)
         return;
-    sqlite3_close(s->db);
+    s->ops->close(s->conn);
+    pthread_mutex_destroy(&s->lock);
     sl_free(s);
 }
 
-/* Prepare, bind from a format ('s' text, 'i' int64, 'd' double), step once. */
-static int exec(sl_state *s, sl_error *err, const char *sql, const char *fmt, ...)
+const char *sl_state_kind(const sl_state *s)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return db_error(s, err, "prepare");
-    va_list ap;
-    va_start(ap, fmt);
-    for (int i = 0; fmt && fmt[i]; i++) {
+    return s->ops->name;
+}
+
+/* ---- running SQL: parameters from a format ('s' text or NULL, 'i' int64,
+ * 'd' double), all sent as text ------------------------------------------- */
+
+#define MAXP 12
+
+typedef struct params {
+    const char *v[MAXP];
+    char num[MAXP][32];
+    int n;
+} params;
+
+static void vfill(params *p, const char *fmt, va_list ap)
+{
+    p->n = 0;
+    for (int i = 0; fmt && fmt[i] && i < MAXP; i++, p->n++) {
         if (fmt[i] == 's') {
-            const char *v = va_arg(ap, const char *);
-            if (v)
-                sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
-            else
-                sqlite3_bind_null(st, i + 1);
+            p->v[i] = va_arg(ap, const char *);
         } else if (fmt[i] == 'i') {
-            sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+            snprintf(p->num[i], sizeof p->num[i], "%lld", (long long)va_arg(ap, int64_t));
+            p->v[i] = p->num[i];
         } else {
-            sqlite3_bind_double(st, i + 1, va_arg(ap, double));
+            snprintf(p->num[i], sizeof p->num[i], "%.17g", va_arg(ap, double));
+            p->v[i] = p->num[i];
         }
     }
-    va_end(ap);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_error(s, err, "write");
-    return 0;
 }
+
+static int run(sl_state *s, sl_error *err, sl_statedb_row_fn fn, void *ctx, const char *sql, const char *fmt, ...)
+{
+    params p;
+    va_list ap;
+    va_start(ap, fmt);
+    vfill(&p, fmt, ap);
+    va_end(ap);
+    return s->ops->run(s->conn, sql, p.n, p.v, fn, ctx, err);
+}
+
+#define EXEC(s, err, sql, ...) run((s), (err), NULL, NULL, (sql), __VA_ARGS__)
+
+static int begin(sl_state *s, sl_error *err)
+{
+    return run(s, err, NULL, NULL, s->ops->begin_sql, NULL);
+}
+
+static int commit(sl_state *s, sl_error *err)
+{
+    return run(s, err, NULL, NULL, "COMMIT", NULL);
+}
+
+static void rollback(sl_state *s)
+{
+    sl_error ignored;
+    run(s, &ignored, NULL, NULL, "ROLLBACK", NULL);
+}
+
+static void now_text(char out[40])
+{
+    sl_time_format_now(out, 40);
+}
+
+/* Row collectors */
+typedef struct first_row {
+    int found;
+    char *v[4];
+} first_row;
+
+static void first_fn(void *ctx, int n, const char *const *vals)
+{
+    first_row *f = ctx;
+    if (f->found++)
+        return;
+    for (int i = 0; i < n && i < 4; i++)
+        f->v[i] = vals[i] ? sl_strdup(vals[i]) : NULL;
+}
+
+static void first_free(first_row *f)
+{
+    for (int i = 0; i < 4; i++)
+        sl_free(f->v[i]);
+}
+
+/* ---- runs and epochs ----------------------------------------------------- */
 
 static void new_run_id(char out[40])
 {
@@ -137,219 +164,349 @@ int sl_state_run_begin(sl_state *s, const char *pipeline, int restart, char run_
                        int64_t *epoch, int *resumed, sl_error *err)
 {
     new_run_id(run_id);
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_error(s, err, "begin");
-    sqlite3_stmt *st;
+    char now[40];
+    now_text(now);
+    pthread_mutex_lock(&s->lock);
+    int got = s->ops->lock(s->conn, pipeline, 1, err);
+    if (got <= 0) {
+        pthread_mutex_unlock(&s->lock);
+        if (got == 0)
+            sl_error_set(err, SL_EBUSY, "pipeline %s is already running (on another machine sharing the state store)",
+                         pipeline);
+        return -1;
+    }
     *resumed = 0;
     *epoch = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT open_epoch FROM epochs WHERE pipeline = ? AND open_epoch IS NOT NULL",
-                           -1, &st, NULL) != SQLITE_OK)
+    first_row open = {0}, seq = {0};
+    if (begin(s, err) < 0)
         goto fail;
-    sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && !restart) {
-        *epoch = sqlite3_column_int64(st, 0);
+    if (run(s, err, first_fn, &open, "SELECT open_epoch FROM epochs WHERE pipeline = $1 AND open_epoch IS NOT NULL",
+            "s", pipeline) < 0)
+        goto fail;
+    if (open.found && open.v[0] && !restart) {
+        *epoch = strtoll(open.v[0], NULL, 10);
         *resumed = 1;
     }
-    sqlite3_finalize(st);
     /* runs left 'running' by a process that died are marked so */
-    if (exec(s, err, "UPDATE runs SET status = 'interrupted', finished_at = " NOW
-                     " WHERE pipeline = ? AND status = 'running'", "s", pipeline) < 0)
+    if (EXEC(s, err, "UPDATE runs SET status = 'interrupted', finished_at = $1 WHERE pipeline = $2 AND status = 'running'",
+             "ss", now, pipeline) < 0)
         goto fail;
-    if (exec(s, err, "INSERT INTO runs (run_id, pipeline, epoch, status, resumed, started_at) "
-                     "VALUES (?, ?, 0, 'running', ?, " NOW ")", "ssi", run_id, pipeline, (int64_t)*resumed) < 0)
+    if (run(s, err, first_fn, &seq,
+            "INSERT INTO runs (run_id, pipeline, epoch, status, resumed, started_at) "
+            "VALUES ($1, $2, 0, 'running', $3, $4) RETURNING seq",
+            "ssis", run_id, pipeline, (int64_t)*resumed, now) < 0)
         goto fail;
     if (!*resumed) {
-        *epoch = sqlite3_last_insert_rowid(s->db);
-        if (exec(s, err, "INSERT INTO epochs (pipeline, open_epoch) VALUES (?, ?) "
-                         "ON CONFLICT(pipeline) DO UPDATE SET open_epoch = excluded.open_epoch",
+        *epoch = seq.v[0] ? strtoll(seq.v[0], NULL, 10) : 0;
+        if (EXEC(s, err, "INSERT INTO epochs (pipeline, open_epoch) VALUES ($1, $2) "
+                         "ON CONFLICT (pipeline) DO UPDATE SET open_epoch = excluded.open_epoch",
                  "si", pipeline, *epoch) < 0)
             goto fail;
     }
-    if (exec(s, err, "UPDATE runs SET epoch = ? WHERE run_id = ?", "is", *epoch, run_id) < 0)
+    if (EXEC(s, err, "UPDATE runs SET epoch = $1 WHERE run_id = $2", "is", *epoch, run_id) < 0 || commit(s, err) < 0)
         goto fail;
-    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        goto fail;
+    first_free(&open);
+    first_free(&seq);
+    pthread_mutex_unlock(&s->lock);
     return 0;
 fail:
-    if (err && err->code == SL_OK)
-        db_error(s, err, "begin run");
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    first_free(&open);
+    first_free(&seq);
+    rollback(s);
+    sl_error ignored;
+    s->ops->lock(s->conn, pipeline, 0, &ignored);
+    pthread_mutex_unlock(&s->lock);
     return -1;
 }
 
 int sl_state_run_progress(sl_state *s, const char *run_id, const sl_run_counts *c, sl_error *err)
 {
-    return exec(s, err, "UPDATE runs SET rows_read = ?, rows_loaded = ?, rows_filtered = ?, "
-                        "rows_rejected = ?, bytes_read = ? WHERE run_id = ?",
-                "iiiiis", c->read, c->loaded, c->filtered, c->rejected, c->bytes, run_id);
+    pthread_mutex_lock(&s->lock);
+    int rc = EXEC(s, err, "UPDATE runs SET rows_read = $1, rows_loaded = $2, rows_filtered = $3, "
+                          "rows_rejected = $4, bytes_read = $5 WHERE run_id = $6",
+                  "iiiiis", c->read, c->loaded, c->filtered, c->rejected, c->bytes, run_id);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+/* Seconds between an ISO timestamp of ours and now. */
+static double since(const char *iso)
+{
+    struct tm tm = {0};
+    double frac = 0;
+    if (!iso || !strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm))
+        return 0;
+    const char *dot = strchr(iso, '.');
+    if (dot)
+        frac = strtod(dot, NULL);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (double)now.tv_sec + now.tv_nsec / 1e9 - ((double)timegm(&tm) + frac);
 }
 
 int sl_state_run_end(sl_state *s, const char *run_id, const char *pipeline, const char *status,
                      const char *error, const sl_run_counts *c, sl_error *err)
 {
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_error(s, err, "begin");
-    int rc = exec(s, err, "UPDATE runs SET status = ?, error = ?, finished_at = " NOW ", "
-                          "duration_s = (julianday('now') - julianday(started_at)) * 86400.0, "
-                          "rows_read = ?, rows_loaded = ?, rows_filtered = ?, rows_rejected = ?, "
-                          "bytes_read = ? WHERE run_id = ?",
-                  "ssiiiiis", status, error, c->read, c->loaded, c->filtered, c->rejected, c->bytes, run_id);
+    char now[40];
+    now_text(now);
+    pthread_mutex_lock(&s->lock);
+    first_row started = {0};
+    int rc = run(s, err, first_fn, &started, "SELECT started_at FROM runs WHERE run_id = $1", "s", run_id);
+    double dur = rc == 0 ? since(started.v[0]) : 0;
+    first_free(&started);
+    if (rc == 0)
+        rc = begin(s, err);
+    if (rc == 0)
+        rc = EXEC(s, err, "UPDATE runs SET status = $1, error = $2, finished_at = $3, duration_s = $4, "
+                          "rows_read = $5, rows_loaded = $6, rows_filtered = $7, rows_rejected = $8, "
+                          "bytes_read = $9 WHERE run_id = $10",
+                  "sssdiiiiis", status, error, now, dur, c->read, c->loaded, c->filtered, c->rejected, c->bytes,
+                  run_id);
     if (rc == 0 && strcmp(status, "success") == 0)
-        rc = exec(s, err, "UPDATE epochs SET open_epoch = NULL WHERE pipeline = ?", "s", pipeline);
-    if (rc == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_error(s, err, "commit");
+        rc = EXEC(s, err, "UPDATE epochs SET open_epoch = NULL WHERE pipeline = $1", "s", pipeline);
+    if (rc == 0)
+        rc = commit(s, err);
     if (rc < 0)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        rollback(s);
+    sl_error ignored;
+    s->ops->lock(s->conn, pipeline, 0, &ignored);
+    pthread_mutex_unlock(&s->lock);
     return rc;
 }
+
+/* ---- dead-letter queue ---------------------------------------------------- */
 
 int sl_state_dlq_add(sl_state *s, const char *pipeline, const char *run_id, int64_t epoch,
                      const char *file, const sl_reject *r, size_t n, sl_error *err)
 {
     if (n == 0)
         return 0;
-    sqlite3_stmt *st;
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_error(s, err, "begin");
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT OR IGNORE INTO dlq (pipeline, run_id, epoch, stage, file, offset, line, "
-                           "reason, raw, created_at) VALUES (?,?,?,?,?,?,?,?,?," NOW ")",
-                           -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return db_error(s, err, "prepare");
-    }
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, epoch);
-        sqlite3_bind_text(st, 4, r[i].stage, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, file ? file : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, r[i].offset);
-        sqlite3_bind_int64(st, 7, r[i].line);
-        sqlite3_bind_text(st, 8, r[i].reason, -1, SQLITE_STATIC);
-        if (r[i].raw)
-            sqlite3_bind_text(st, 9, r[i].raw, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, 9);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            sqlite3_finalize(st);
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-            return db_error(s, err, "dlq insert");
-        }
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
-    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        return db_error(s, err, "commit");
-    return 0;
+    char now[40];
+    now_text(now);
+    pthread_mutex_lock(&s->lock);
+    int rc = begin(s, err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = EXEC(s, err,
+                  "INSERT INTO dlq (pipeline, run_id, epoch, stage, file, \"offset\", line, reason, raw, created_at) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+                  "ssissiisss", pipeline, run_id, epoch, r[i].stage, file ? file : "", r[i].offset, r[i].line,
+                  r[i].reason, r[i].raw, now);
+    if (rc == 0)
+        rc = commit(s, err);
+    if (rc < 0)
+        rollback(s);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
+
+/* ---- files, checkpoints, schema history ---------------------------------- */
 
 int sl_state_file_get(sl_state *s, const char *pipeline, const char *path, int64_t *size,
                       int64_t *mtime, char hash[33], int *found, sl_error *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT size, mtime, hash FROM files WHERE pipeline = ? AND path = ?", -1,
-                           &st, NULL) != SQLITE_OK)
-        return db_error(s, err, "prepare");
-    sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-    *found = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *found = 1;
-        *size = sqlite3_column_int64(st, 0);
-        *mtime = sqlite3_column_int64(st, 1);
-        const unsigned char *h = sqlite3_column_text(st, 2);
-        snprintf(hash, 33, "%s", h ? (const char *)h : "");
+    first_row f = {0};
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, first_fn, &f, "SELECT size, mtime, hash FROM files WHERE pipeline = $1 AND path = $2", "ss",
+                 pipeline, path);
+    pthread_mutex_unlock(&s->lock);
+    *found = rc == 0 && f.found;
+    if (*found) {
+        *size = f.v[0] ? strtoll(f.v[0], NULL, 10) : 0;
+        *mtime = f.v[1] ? strtoll(f.v[1], NULL, 10) : 0;
+        snprintf(hash, 33, "%s", f.v[2] ? f.v[2] : "");
     }
-    sqlite3_finalize(st);
-    return 0;
+    first_free(&f);
+    return rc;
 }
 
 int sl_state_file_put(sl_state *s, const char *pipeline, const char *path, int64_t size,
                       int64_t mtime, const char *hash, const char *run_id, sl_error *err)
 {
-    return exec(s, err, "INSERT INTO files (pipeline, path, size, mtime, hash, run_id, loaded_at) "
-                        "VALUES (?,?,?,?,?,?," NOW ") ON CONFLICT(pipeline, path) DO UPDATE SET "
-                        "size = excluded.size, mtime = excluded.mtime, hash = excluded.hash, "
-                        "run_id = excluded.run_id, loaded_at = excluded.loaded_at",
-                "ssiiss", pipeline, path, size, mtime, hash, run_id);
+    char now[40];
+    now_text(now);
+    pthread_mutex_lock(&s->lock);
+    int rc = EXEC(s, err, "INSERT INTO files (pipeline, path, size, mtime, hash, run_id, loaded_at) "
+                          "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pipeline, path) DO UPDATE SET "
+                          "size = excluded.size, mtime = excluded.mtime, hash = excluded.hash, "
+                          "run_id = excluded.run_id, loaded_at = excluded.loaded_at",
+                  "ssiisss", pipeline, path, size, mtime, hash, run_id, now);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 int sl_state_checkpoint_put(sl_state *s, const char *pipeline, const char *sink, int64_t epoch,
                             const char *key, const char *value, sl_error *err)
 {
-    return exec(s, err, "INSERT INTO checkpoints (pipeline, sink, epoch, key, value, updated_at) "
-                        "VALUES (?,?,?,?,?," NOW ") ON CONFLICT(pipeline, sink, key) DO UPDATE SET "
-                        "epoch = excluded.epoch, value = excluded.value, updated_at = excluded.updated_at",
-                "ssiss", pipeline, sink, epoch, key, value);
+    char now[40];
+    now_text(now);
+    pthread_mutex_lock(&s->lock);
+    int rc = EXEC(s, err, "INSERT INTO checkpoints (pipeline, sink, epoch, key, value, updated_at) "
+                          "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pipeline, sink, key) DO UPDATE SET "
+                          "epoch = excluded.epoch, value = excluded.value, updated_at = excluded.updated_at",
+                  "ssisss", pipeline, sink, epoch, key, value, now);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+typedef struct each_ctx {
+    void (*fn)(void *ctx, const char *key, const char *value);
+    void *ctx;
+} each_ctx;
+
+static void each_fn(void *ctx, int n, const char *const *vals)
+{
+    each_ctx *e = ctx;
+    if (n >= 2)
+        e->fn(e->ctx, vals[0] ? vals[0] : "", vals[1]);
 }
 
 int sl_state_checkpoint_each(sl_state *s, const char *pipeline, const char *sink, int64_t epoch,
                              void (*fn)(void *ctx, const char *key, const char *value), void *ctx,
                              sl_error *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT key, value FROM checkpoints WHERE pipeline = ? AND sink = ? AND epoch = ?",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_error(s, err, "prepare");
-    sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, sink, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, epoch);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
-    sqlite3_finalize(st);
-    return 0;
+    each_ctx e = {fn, ctx};
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, each_fn, &e, "SELECT key, value FROM checkpoints WHERE pipeline = $1 AND sink = $2 AND epoch = $3",
+                 "ssi", pipeline, sink, epoch);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 int sl_state_checkpoint_delete(sl_state *s, const char *pipeline, const char *sink, sl_error *err)
 {
-    return exec(s, err, "DELETE FROM checkpoints WHERE pipeline = ? AND sink = ?", "ss", pipeline, sink);
+    pthread_mutex_lock(&s->lock);
+    int rc = EXEC(s, err, "DELETE FROM checkpoints WHERE pipeline = $1 AND sink = $2", "ss", pipeline, sink);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 int sl_state_schema_change(sl_state *s, const char *pipeline, const char *run_id,
                            const char *column, const char *change, sl_error *err)
 {
-    return exec(s, err, "INSERT INTO schema_changes (pipeline, run_id, column_name, change, changed_at) "
-                        "VALUES (?,?,?,?," NOW ")", "ssss", pipeline, run_id, column, change);
+    char now[40];
+    now_text(now);
+    pthread_mutex_lock(&s->lock);
+    int rc = EXEC(s, err, "INSERT INTO schema_changes (pipeline, run_id, column_name, change, changed_at) "
+                          "VALUES ($1, $2, $3, $4, $5)", "sssss", pipeline, run_id, column, change, now);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
-static int query_json(sl_state *s, const char *sql, const char *pipeline, int limit, sl_buf *out,
+int sl_state_reset(sl_state *s, const char *pipeline, sl_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = begin(s, err);
+    if (rc == 0)
+        rc = EXEC(s, err, "DELETE FROM checkpoints WHERE pipeline = $1", "s", pipeline);
+    if (rc == 0)
+        rc = EXEC(s, err, "DELETE FROM files WHERE pipeline = $1", "s", pipeline);
+    if (rc == 0)
+        rc = EXEC(s, err, "UPDATE epochs SET open_epoch = NULL WHERE pipeline = $1", "s", pipeline);
+    if (rc == 0)
+        rc = commit(s, err);
+    if (rc < 0)
+        rollback(s);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+/* ---- JSON for the CLI ----------------------------------------------------- */
+
+/* Rows to a JSON array of objects. spec: "name:k,..." with k = s (string),
+ * n (number), b (0/1 as boolean). */
+typedef struct json_ctx {
+    sl_buf *out;
+    const char *spec;
+    int rows;
+} json_ctx;
+
+static void json_fn(void *ctx, int n, const char *const *vals)
+{
+    json_ctx *j = ctx;
+    sl_buf_adds(j->out, j->rows++ ? ",{" : "{");
+    const char *p = j->spec;
+    for (int i = 0; i < n && *p; i++) {
+        const char *colon = strchr(p, ':');
+        const char *next = strchr(p, ',');
+        if (i)
+            sl_buf_addc(j->out, ',');
+        sl_buf_add_json_str(j->out, p, (size_t)(colon - p));
+        sl_buf_addc(j->out, ':');
+        char kind = colon[1];
+        if (!vals[i])
+            sl_buf_adds(j->out, "null");
+        else if (kind == 'n')
+            sl_buf_adds(j->out, vals[i]);
+        else if (kind == 'b')
+            sl_buf_adds(j->out, strcmp(vals[i], "0") == 0 || strcmp(vals[i], "f") == 0 ? "false" : "true");
+        else
+            sl_buf_add_json_str(j->out, vals[i], strlen(vals[i]));
+        p = next ? next + 1 : p + strlen(p);
+    }
+    sl_buf_addc(j->out, '}');
+}
+
+static int query_json(sl_state *s, const char *sql, const char *spec, const char *pipeline, sl_buf *out,
                       sl_error *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return db_error(s, err, "prepare");
-    if (pipeline)
-        sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 1);
-    sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        sl_buf_adds(out, (const char *)sqlite3_column_text(st, 0));
-    else
-        sl_buf_adds(out, "[]");
-    sqlite3_finalize(st);
-    return 0;
+    json_ctx j = {out, spec, 0};
+    sl_buf_addc(out, '[');
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, json_fn, &j, sql, "s", pipeline);
+    pthread_mutex_unlock(&s->lock);
+    sl_buf_addc(out, ']');
+    return rc;
+}
+
+static char *limited(const char *sql, int limit)
+{
+    return limit > 0 ? sl_printf("%s LIMIT %d", sql, limit) : sl_strdup(sql);
 }
 
 int sl_state_runs_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err)
 {
-    return query_json(s,
-                      "SELECT json_group_array(json_object('run_id', run_id, 'pipeline', pipeline, "
-                      "'status', status, 'resumed', json(CASE resumed WHEN 1 THEN 'true' ELSE 'false' END), "
-                      "'started_at', started_at, 'finished_at', finished_at, 'duration_s', duration_s, "
-                      "'rows_read', rows_read, 'rows_loaded', rows_loaded, 'rows_filtered', rows_filtered, "
-                      "'rows_rejected', rows_rejected, 'bytes_read', bytes_read, 'error', error)) FROM "
-                      "(SELECT * FROM runs WHERE ?1 IS NULL OR pipeline = ?1 ORDER BY seq DESC LIMIT ?2)",
-                      pipeline, limit, out, err);
+    char *sql = limited("SELECT run_id, pipeline, status, resumed, started_at, finished_at, duration_s, rows_read,"
+                        " rows_loaded, rows_filtered, rows_rejected, bytes_read, error FROM runs"
+                        " WHERE CAST($1 AS TEXT) IS NULL OR pipeline = $1 ORDER BY seq DESC", limit);
+    int rc = query_json(s, sql,
+                        "run_id:s,pipeline:s,status:s,resumed:b,started_at:s,finished_at:s,duration_s:n,rows_read:n,"
+                        "rows_loaded:n,rows_filtered:n,rows_rejected:n,bytes_read:n,error:s",
+                        pipeline, out, err);
+    sl_free(sql);
+    return rc;
 }
 
 int sl_state_dlq_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err)
 {
-    return query_json(s,
-                      "SELECT json_group_array(json_object('id', id, 'pipeline', pipeline, 'run_id', run_id, "
-                      "'stage', stage, 'file', file, 'line', line, 'offset', offset, 'reason', reason, "
-                      "'raw', raw, 'created_at', created_at)) FROM "
-                      "(SELECT * FROM dlq WHERE ?1 IS NULL OR pipeline = ?1 ORDER BY id DESC LIMIT ?2)",
-                      pipeline, limit, out, err);
+    char *sql = limited("SELECT id, pipeline, run_id, stage, file, line, \"offset\", reason, raw, created_at FROM dlq"
+                        " WHERE CAST($1 AS TEXT) IS NULL OR pipeline = $1 ORDER BY id DESC", limit);
+    int rc = query_json(s, sql, "id:n,pipeline:s,run_id:s,stage:s,file:s,line:n,offset:n,reason:s,raw:s,created_at:s",
+                        pipeline, out, err);
+    sl_free(sql);
+    return rc;
+}
+
+int sl_state_schema_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err)
+{
+    char *sql = limited("SELECT id, pipeline, run_id, column_name, change, changed_at FROM schema_changes"
+                        " WHERE CAST($1 AS TEXT) IS NULL OR pipeline = $1 ORDER BY id DESC", limit);
+    int rc = query_json(s, sql, "id:n,pipeline:s,run_id:s,column:s,change:s,changed_at:s", pipeline, out, err);
+    sl_free(sql);
+    return rc;
+}
+
+int sl_state_checkpoints_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err)
+{
+    /* what sources and file sinks keep here; sinks into databases keep
+     * theirs beside the data (_sluice_state) */
+    char *sql = limited("SELECT pipeline, 'checkpoint' AS kind, sink, epoch, key, value, updated_at FROM checkpoints"
+                        " WHERE CAST($1 AS TEXT) IS NULL OR pipeline = $1"
+                        " UNION ALL SELECT pipeline, 'file', 'source', NULL, path, hash, loaded_at FROM files"
+                        " WHERE CAST($1 AS TEXT) IS NULL OR pipeline = $1"
+                        " UNION ALL SELECT pipeline, 'open_epoch', '', open_epoch, '', NULL, NULL FROM epochs"
+                        " WHERE open_epoch IS NOT NULL AND (CAST($1 AS TEXT) IS NULL OR pipeline = $1)"
+                        " ORDER BY 1, 2, 3, 5", limit);
+    int rc = query_json(s, sql, "pipeline:s,kind:s,owner:s,epoch:n,key:s,value:s,updated_at:s", pipeline, out, err);
+    sl_free(sql);
+    return rc;
 }

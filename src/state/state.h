@@ -2,10 +2,13 @@
  * state.h: the state store: run history, open epochs, dead-letter queue,
  * loaded files, checkpoints of non-transactional sinks, schema history.
  *
- * Default: an SQLite file (.sluice/state.db) in WAL mode. One connection,
- * serialised: the engine calls it from its sink thread (DLQ, counters,
- * checkpoints) and its main thread (run begin/end), never inside another
- * caller's transaction.
+ * Default: an SQLite file (.sluice/state.db) in WAL mode; or PostgreSQL
+ * (`state: {type: postgres, url: ...}` in sluice.yml), which several
+ * machines can share: a pipeline's runs then also take a PostgreSQL
+ * advisory lock, so two machines never run it at once. One connection,
+ * serialised by a mutex held for each call: the engine calls in from its
+ * source thread (bookmarks), sink thread (DLQ, counters, checkpoints) and
+ * main thread (run begin/end).
  *
  * Epochs: a run belongs to an epoch. A run that did not finish (crashed,
  * killed or failed) leaves its pipeline's epoch open; the next run resumes
@@ -20,12 +23,17 @@
 #include <stdint.h>
 
 typedef struct sl_state sl_state;
+typedef struct sl_project sl_project;
 
 typedef struct sl_run_counts {
     int64_t read, loaded, filtered, rejected, bytes;
 } sl_run_counts;
 
 int sl_state_open(const char *path, sl_state **out, sl_error *err);
+/* The project's state store: its SQLite file or its PostgreSQL URL. */
+int sl_state_open_project(const sl_project *p, sl_state **out, sl_error *err);
+/* "sqlite" or "postgres" */
+const char *sl_state_kind(const sl_state *s);
 void sl_state_close(sl_state *s);
 
 /* Start a run: resumes the pipeline's open epoch if any (*resumed = 1),
@@ -62,8 +70,16 @@ int sl_state_checkpoint_delete(sl_state *s, const char *pipeline, const char *si
 int sl_state_schema_change(sl_state *s, const char *pipeline, const char *run_id,
                            const char *column, const char *change, sl_error *err);
 
-/* Query helpers for the CLI: rows as a JSON array in out. */
+/* Forget what a pipeline remembers: checkpoints and bookmarks, loaded
+ * files, its open epoch. The next run starts from scratch. History, DLQ
+ * and schema history are kept. */
+int sl_state_reset(sl_state *s, const char *pipeline, sl_error *err);
+
+/* Query helpers for the CLI: rows as a JSON array in out (pipeline NULL =
+ * all; limit <= 0 = no limit). */
 int sl_state_runs_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
 int sl_state_dlq_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
+int sl_state_schema_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
+int sl_state_checkpoints_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
 
 #endif

@@ -1,0 +1,98 @@
+/* statedb_pg.c: the state store in PostgreSQL (`state: {type: postgres,
+ * url: ...}` in sluice.yml), so several machines share one project's run
+ * history, checkpoints, DLQ and schema history. Tables live in the schema
+ * "sluice_state". A pipeline's runs are kept to one at a time across
+ * machines by a session advisory lock. See statedb.h. */
+#include "state/statedb.h"
+#include "core/mem.h"
+#include "db/pg.h"
+#include <stdio.h>
+#include <string.h>
+#include <xxhash.h>
+
+static const char schema_sql[] =
+    "CREATE SCHEMA IF NOT EXISTS sluice_state;"
+    "SET search_path = sluice_state;"
+    "CREATE TABLE IF NOT EXISTS runs ("
+    "  seq bigserial PRIMARY KEY, run_id text UNIQUE NOT NULL, pipeline text NOT NULL,"
+    "  epoch bigint NOT NULL, status text NOT NULL, resumed integer NOT NULL DEFAULT 0,"
+    "  started_at text NOT NULL, finished_at text, duration_s double precision,"
+    "  rows_read bigint DEFAULT 0, rows_loaded bigint DEFAULT 0, rows_filtered bigint DEFAULT 0,"
+    "  rows_rejected bigint DEFAULT 0, bytes_read bigint DEFAULT 0, error text);"
+    "CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, seq);"
+    "CREATE TABLE IF NOT EXISTS epochs (pipeline text PRIMARY KEY, open_epoch bigint);"
+    "CREATE TABLE IF NOT EXISTS dlq ("
+    "  id bigserial PRIMARY KEY, pipeline text NOT NULL, run_id text NOT NULL, epoch bigint NOT NULL,"
+    "  stage text NOT NULL, file text NOT NULL DEFAULT '', \"offset\" bigint NOT NULL, line bigint,"
+    "  reason text NOT NULL, raw text, created_at text NOT NULL,"
+    "  UNIQUE(pipeline, epoch, stage, file, \"offset\"));"
+    "CREATE TABLE IF NOT EXISTS files ("
+    "  pipeline text NOT NULL, path text NOT NULL, size bigint, mtime bigint, hash text,"
+    "  run_id text, loaded_at text, PRIMARY KEY(pipeline, path));"
+    "CREATE TABLE IF NOT EXISTS checkpoints ("
+    "  pipeline text NOT NULL, sink text NOT NULL, epoch bigint NOT NULL, key text NOT NULL,"
+    "  value text, updated_at text, PRIMARY KEY(pipeline, sink, key));"
+    "CREATE TABLE IF NOT EXISTS schema_changes ("
+    "  id bigserial PRIMARY KEY, pipeline text NOT NULL, run_id text, column_name text,"
+    "  change text, changed_at text);";
+
+static int pg_run(void *conn, const char *sql, int nparams, const char *const *params, sl_statedb_row_fn fn,
+                  void *ctx, sl_error *err)
+{
+    PGresult *r;
+    if (nparams == 0 && !fn) {
+        if (sl_pg_exec(conn, sql, err) < 0)
+            return sl_error_prefix(err, "state store");
+        return 0;
+    }
+    if (sl_pg_query(conn, &r, err, sql, nparams, params) < 0)
+        return sl_error_prefix(err, "state store");
+    int n = PQnfields(r);
+    const char *vals[64];
+    for (int t = 0; fn && t < PQntuples(r); t++) {
+        for (int i = 0; i < n && i < 64; i++)
+            vals[i] = PQgetisnull(r, t, i) ? NULL : PQgetvalue(r, t, i);
+        fn(ctx, n, vals);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int pg_lock(void *conn, const char *pipeline, int take, sl_error *err)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%lld", (long long)(XXH3_64bits(pipeline, strlen(pipeline)) >> 1));
+    const char *p[1] = {key};
+    PGresult *r;
+    if (sl_pg_query(conn, &r, err,
+                    take ? "SELECT pg_try_advisory_lock(CAST($1 AS bigint))" : "SELECT pg_advisory_unlock(CAST($1 AS bigint))",
+                    1, p) < 0)
+        return sl_error_prefix(err, "state store");
+    int got = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return got;
+}
+
+static void pg_close(void *conn)
+{
+    PQfinish(conn);
+}
+
+static const sl_statedb_ops pg_ops = {"postgres", pg_run, "BEGIN", pg_lock, pg_close};
+
+int sl_statedb_pg_open(const char *url, void **conn, const sl_statedb_ops **ops, sl_error *err)
+{
+    sl_pg_conn_opts o = {.url = (char *)url};
+    PGconn *c;
+    if (sl_pg_connect(&o, &c, err) < 0)
+        return sl_error_prefix(err, "state store");
+    /* two processes creating the schema at once: serialise them */
+    if (sl_pg_exec(c, "SELECT pg_advisory_lock(7468757)", err) < 0 || sl_pg_exec(c, schema_sql, err) < 0 ||
+        sl_pg_exec(c, "SELECT pg_advisory_unlock(7468757)", err) < 0) {
+        PQfinish(c);
+        return sl_error_prefix(err, "state store");
+    }
+    *conn = c;
+    *ops = &pg_ops;
+    return 0;
+}

@@ -1,0 +1,124 @@
+/* statedb_sqlite.c: the state store in an SQLite file (the default,
+ * .sluice/state.db), WAL mode. See statedb.h. */
+#include "state/statedb.h"
+#include "core/mem.h"
+#include <errno.h>
+#include <libgen.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS runs ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT UNIQUE NOT NULL, pipeline TEXT NOT NULL,"
+    "  epoch INTEGER NOT NULL, status TEXT NOT NULL, resumed INTEGER NOT NULL DEFAULT 0,"
+    "  started_at TEXT NOT NULL, finished_at TEXT, duration_s REAL,"
+    "  rows_read INTEGER DEFAULT 0, rows_loaded INTEGER DEFAULT 0, rows_filtered INTEGER DEFAULT 0,"
+    "  rows_rejected INTEGER DEFAULT 0, bytes_read INTEGER DEFAULT 0, error TEXT);"
+    "CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, seq);"
+    "CREATE TABLE IF NOT EXISTS epochs (pipeline TEXT PRIMARY KEY, open_epoch INTEGER);"
+    "CREATE TABLE IF NOT EXISTS dlq ("
+    "  id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, run_id TEXT NOT NULL, epoch INTEGER NOT NULL,"
+    "  stage TEXT NOT NULL, file TEXT NOT NULL DEFAULT '', offset INTEGER NOT NULL, line INTEGER,"
+    "  reason TEXT NOT NULL, raw TEXT, created_at TEXT NOT NULL,"
+    "  UNIQUE(pipeline, epoch, stage, file, offset));"
+    "CREATE TABLE IF NOT EXISTS files ("
+    "  pipeline TEXT NOT NULL, path TEXT NOT NULL, size INTEGER, mtime INTEGER, hash TEXT,"
+    "  run_id TEXT, loaded_at TEXT, PRIMARY KEY(pipeline, path));"
+    "CREATE TABLE IF NOT EXISTS checkpoints ("
+    "  pipeline TEXT NOT NULL, sink TEXT NOT NULL, epoch INTEGER NOT NULL, key TEXT NOT NULL,"
+    "  value TEXT, updated_at TEXT, PRIMARY KEY(pipeline, sink, key));"
+    "CREATE TABLE IF NOT EXISTS schema_changes ("
+    "  id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, run_id TEXT, column_name TEXT,"
+    "  change TEXT, changed_at TEXT);";
+
+static int mkdir_p(const char *dir)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int lite_run(void *conn, const char *sql, int nparams, const char *const *params, sl_statedb_row_fn fn,
+                    void *ctx, sl_error *err)
+{
+    sqlite3 *db = conn;
+    sqlite3_stmt *st;
+    if (nparams == 0 && !fn) {
+        char *msg = NULL;
+        if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+            sl_error_set(err, SL_ESQL, "state store: %s", msg ? msg : sqlite3_errmsg(db));
+            sqlite3_free(msg);
+            return -1;
+        }
+        return 0;
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sl_error_set(err, SL_ESQL, "state store: %s", sqlite3_errmsg(db));
+    for (int i = 0; i < nparams; i++) {
+        if (params[i])
+            sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, i + 1);
+    }
+    int rc, n = sqlite3_column_count(st);
+    const char *vals[64];
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int i = 0; i < n && i < 64; i++)
+            vals[i] = (const char *)sqlite3_column_text(st, i);
+        if (fn)
+            fn(ctx, n, vals);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return sl_error_set(err, SL_ESQL, "state store: %s", sqlite3_errmsg(db));
+    return 0;
+}
+
+/* Pipelines of one machine are kept apart by the lock files of the engine;
+ * an SQLite state store is not shared between machines. */
+static int lite_lock(void *conn, const char *pipeline, int take, sl_error *err)
+{
+    (void)conn; (void)pipeline; (void)err;
+    return take ? 1 : 0;
+}
+
+static void lite_close(void *conn)
+{
+    sqlite3_close(conn);
+}
+
+static const sl_statedb_ops lite_ops = {"sqlite", lite_run, "BEGIN IMMEDIATE", lite_lock, lite_close};
+
+int sl_statedb_sqlite_open(const char *path, void **conn, const sl_statedb_ops **ops, sl_error *err)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    if (mkdir_p(dirname(dir)) < 0)
+        return sl_error_set(err, SL_EIO, "state store: cannot create %s: %s", dir, strerror(errno));
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK) {
+        sl_error_set(err, SL_EIO, "state store %s: %s", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    if (lite_run(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", 0, NULL, NULL, NULL, err) < 0 ||
+        lite_run(db, schema_sql, 0, NULL, NULL, NULL, err) < 0) {
+        sl_error_prefix(err, "%s", path);
+        sqlite3_close(db);
+        return -1;
+    }
+    *conn = db;
+    *ops = &lite_ops;
+    return 0;
+}
