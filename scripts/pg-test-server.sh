@@ -4,6 +4,8 @@
 #              127.0.0.1 at a free port with its socket in DIR, create the
 #              database "sluice_test", and write the connection URL to DIR/url.
 #   stop DIR   stop it (fast shutdown) and remove DIR.
+# fsync is off (tests do not crash the server) unless PG_TEST_FSYNC=on, as
+# bench/postgres.sh sets it so that servers run at their default settings.
 # ctest runs `start` as a fixture before the tests that need PostgreSQL and
 # `stop` after them (tests/CMakeLists.txt); scripts/test.sh and .ci/run get
 # it that way. The server never listens on anything but 127.0.0.1.
@@ -26,7 +28,7 @@ start)
   as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c fsync=off -c max_connections=60" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c fsync=${PG_TEST_FSYNC:-off} -c max_connections=60" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   "$bin/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c 'CREATE DATABASE sluice_test'
   echo "postgresql://postgres@127.0.0.1:$port/sluice_test" >"$dir/url"

@@ -177,7 +177,7 @@ int sl_state_run_begin(sl_state *s, const char *pipeline, int restart, char run_
     }
     *resumed = 0;
     *epoch = 0;
-    first_row open = {0}, seq = {0};
+    first_row open = {0}, last = {0};
     if (begin(s, err) < 0)
         goto fail;
     if (run(s, err, first_fn, &open, "SELECT open_epoch FROM epochs WHERE pipeline = $1 AND open_epoch IS NOT NULL",
@@ -191,13 +191,22 @@ int sl_state_run_begin(sl_state *s, const char *pipeline, int restart, char run_
     if (EXEC(s, err, "UPDATE runs SET status = 'interrupted', finished_at = $1 WHERE pipeline = $2 AND status = 'running'",
              "ss", now, pipeline) < 0)
         goto fail;
-    if (run(s, err, first_fn, &seq,
+    if (run(s, err, NULL, NULL,
             "INSERT INTO runs (run_id, pipeline, epoch, status, resumed, started_at) "
-            "VALUES ($1, $2, 0, 'running', $3, $4) RETURNING seq",
+            "VALUES ($1, $2, 0, 'running', $3, $4)",
             "ssis", run_id, pipeline, (int64_t)*resumed, now) < 0)
         goto fail;
     if (!*resumed) {
-        *epoch = seq.v[0] ? strtoll(seq.v[0], NULL, 10) : 0;
+        /* An epoch id must never come back, even when the state store is
+         * deleted while destinations keep positions tagged with old epochs:
+         * the start time in microseconds, made larger than any id seen. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        *epoch = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        if (run(s, err, first_fn, &last, "SELECT max(epoch) FROM runs WHERE pipeline = $1", "s", pipeline) < 0)
+            goto fail;
+        if (last.v[0] && strtoll(last.v[0], NULL, 10) >= *epoch)
+            *epoch = strtoll(last.v[0], NULL, 10) + 1;
         if (EXEC(s, err, "INSERT INTO epochs (pipeline, open_epoch) VALUES ($1, $2) "
                          "ON CONFLICT (pipeline) DO UPDATE SET open_epoch = excluded.open_epoch",
                  "si", pipeline, *epoch) < 0)
@@ -206,12 +215,12 @@ int sl_state_run_begin(sl_state *s, const char *pipeline, int restart, char run_
     if (EXEC(s, err, "UPDATE runs SET epoch = $1 WHERE run_id = $2", "is", *epoch, run_id) < 0 || commit(s, err) < 0)
         goto fail;
     first_free(&open);
-    first_free(&seq);
+    first_free(&last);
     pthread_mutex_unlock(&s->lock);
     return 0;
 fail:
     first_free(&open);
-    first_free(&seq);
+    first_free(&last);
     rollback(s);
     sl_error ignored;
     s->ops->lock(s->conn, pipeline, 0, &ignored);

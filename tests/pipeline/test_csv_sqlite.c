@@ -46,6 +46,25 @@ static void test_append_types_and_rejects(void **state)
     assert_int_equal(th_sql_int(th_db, "SELECT count(*) FROM people"), 6);
 }
 
+/* Regression: epochs were numbered from 1 in each state store, so a new
+ * state store (.sluice deleted, the warehouse kept) reused an epoch id that
+ * the warehouse's positions carried, and the run skipped every row. */
+static void test_new_state_store_reloads(void **state)
+{
+    th_write(th_dir, "data/n.csv", "id\n1\n2\n3\n");
+    th_write(th_dir, "pipelines/n.yml",
+             "source: {type: csv, path: data/n.csv}\n"
+             "sinks: [{type: sqlite, table: n}]\n");
+    th_run_dir(th_dir, "n");
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/.sluice'", th_dir);
+    assert_int_equal(system(cmd), 0);
+    sl_run_result r = th_run_dir(th_dir, "n");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(r.counts.loaded, 3);
+    assert_int_equal(th_sql_int(th_db, "SELECT count(*) FROM n"), 6);
+}
+
 static void test_upsert_and_widening(void **state)
 {
     th_write(th_dir, "data/u1.csv", "id,v\n1,10\n2,20\n");
@@ -206,6 +225,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_append_types_and_rejects, th_setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_upsert_and_widening, th_setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_new_state_store_reloads, th_setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_full_refresh_swaps, th_setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_incremental_new_files, th_setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_compressed_inputs, th_setup, th_teardown),
