@@ -73,10 +73,13 @@ static void test_modes_and_types(void **state)
     r = th_run_dir(th_dir, "u");
     assert_string_equal(r.status, "success");
     assert_int_equal(th_pg_int("SELECT v FROM pgs.u WHERE id = 2"), 21);
+    int64_t xmin1 = th_pg_int("SELECT xmin::text::bigint FROM pgs.u WHERE id = 1");
     th_write(th_dir, "data/u2.csv", "id,v\n2,22\n3,30\n");
     r = th_run_dir(th_dir, "u");
     assert_int_equal(th_pg_int("SELECT count(*) FROM pgs.u"), 3);
     assert_int_equal(th_pg_int("SELECT v FROM pgs.u WHERE id = 2"), 22);
+    /* row 1 came again unchanged (u1.csv is re-read): not rewritten */
+    assert_int_equal(th_pg_int("SELECT xmin::text::bigint FROM pgs.u WHERE id = 1"), xmin1);
 
     /* full_refresh: replaced, never doubled, no staging table left */
     th_write(th_dir, "pipelines/f.yml",
