@@ -34,7 +34,9 @@
  * Durability: batches commit with synchronous_commit off (data and
  * checkpoint are lost or kept together, and a resumed run redoes them);
  * finish() commits synchronously, which flushes all of them, before the
- * run is marked successful.
+ * run is marked successful. `commit: run` keeps the whole run in one
+ * transaction instead (each batch under a savepoint): a failed run, with
+ * `on_error: fail` for instance, leaves the table exactly as it was.
  */
 #include "core/failpoint.h"
 #include "core/log.h"
@@ -49,7 +51,7 @@
 
 typedef struct pg_opts {
     sl_pg_conn_opts conn;
-    char *schema, *table, *mode, *schema_change, *format;
+    char *schema, *table, *mode, *schema_change, *format, *commit;
     sl_strlist key;
 } pg_opts;
 
@@ -64,6 +66,9 @@ static const sl_option pg_options[] = {
      "new columns and wider types: alter the table, fail the run, or drop the new columns"},
     {"format", SL_OPT_ENUM, "auto", 0, offsetof(pg_opts, format), "auto|binary|text",
      "COPY format; auto = binary whenever every column encodes exactly"},
+    {"commit", SL_OPT_ENUM, "batch", 0, offsetof(pg_opts, commit), "batch|run",
+     "batch: commit each batch with its checkpoint (a failed run keeps what it loaded and the next resumes); "
+     "run: one transaction for the whole run (a failed run leaves the table as it was)"},
     SL_OPT_END,
 };
 
@@ -97,7 +102,7 @@ typedef struct pg_state {
     char *qfinal;         /* "schema"."table" */
     char *qstate;         /* "schema"._sluice_state */
     char *target;         /* unquoted name of the table written */
-    int full_refresh, upsert, evolve, freeze, in_txn, table_ready, failed_once;
+    int full_refresh, upsert, evolve, freeze, in_txn, table_ready, run_txn;
     pg_tcol *tcols;
     size_t ntcols;
     sl_sql_names names;
@@ -106,7 +111,6 @@ typedef struct pg_state {
     pg_enc *enc;          /* per batch column */
     int binary;
     char *copy_sql, *upsert_sql;
-    int stage_ready;
     sl_posmap positions;
     sl_buf buf;
 } pg_state;
@@ -361,7 +365,6 @@ static int plan(pg_state *st, const sl_batch *b, sl_error *err)
         if (st->upsert && key_index(st, err) < 0)
             return -1;
         st->table_ready = 1;
-        st->stage_ready = 0;
     }
     sl_free(st->enc);
     st->enc = sl_calloc(b->ncols + 1, sizeof *st->enc);
@@ -408,7 +411,6 @@ static int plan(pg_state *st, const sl_batch *b, sl_error *err)
     if (changed) {
         if (load_columns(st, &exists, err) < 0)
             return -1;
-        st->stage_ready = 0;
     }
     /* encoders: binary only if every sent column has an exact one */
     for (size_t i = 0; i < b->ncols; i++) {
@@ -844,6 +846,7 @@ static int pg_open(sl_instance *in, sl_run *run, sl_error *err)
     st->upsert = strcmp(o->mode, "upsert") == 0;
     st->evolve = strcmp(o->schema_change, "evolve") == 0;
     st->freeze = strcmp(o->schema_change, "freeze") == 0;
+    st->run_txn = strcmp(o->commit, "run") == 0;
     char t[SL_SQL_NAME_MAX + 1];
     char *want = st->full_refresh ? sl_printf("%s__sluice_staging", o->table) : sl_strdup(o->table);
     sl_sql_name_fit(SL_SQL_POSTGRES, want, t, sizeof t);
@@ -902,6 +905,9 @@ static int pg_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected
             return sink_err(st, err);
         st->in_txn = 1;
     }
+    /* commit: run keeps one transaction; a batch is undone to here */
+    if (st->run_txn && exec_sql(st, "SAVEPOINT sluice_batch", err) < 0)
+        return sink_err(st, err);
     if (sl_failpoint("sink.before_data"))
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_data", st->id);
     if (from >= b->nrows || b->ncols == 0)
@@ -923,12 +929,11 @@ static int pg_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected
             rc = exec_sql(st, "TRUNCATE pg_temp.sluice_stage", err);
     }
     if (rc == 1) {
-        /* a row was refused: redo the batch row-safe in a new transaction */
+        /* a row was refused: undo the batch and redo it row-safe */
         sl_log_debug("%s: %s: batch refused (%s); isolating the bad rows", st->pipeline, st->id, f.msg);
-        rc = exec_sql(st, "ROLLBACK", err);
+        rc = exec_sql(st, st->run_txn ? "ROLLBACK TO SAVEPOINT sluice_batch" : "ROLLBACK", err);
         st->table_ready = 0;
-        st->stage_ready = 0;
-        if (rc == 0)
+        if (rc == 0 && !st->run_txn)
             rc = exec_sql(st, "BEGIN", err);
         sl_free(st->plan_sig);
         st->plan_sig = NULL;
@@ -940,6 +945,8 @@ static int pg_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected
             rc = load_isolating(st, b, rows, n, rejected, err);
     }
     sl_free(rows);
+    if (rc == 0 && st->run_txn)
+        rc = exec_sql(st, "RELEASE SAVEPOINT sluice_batch", err);
     if (rc < 0)
         return sink_err(st, err);
     if (sl_failpoint("sink.after_data"))
@@ -971,6 +978,8 @@ static int pg_commit(sl_instance *in, const sl_batch *b, sl_error *err)
         if (rc < 0)
             return sink_err(st, err);
     }
+    if (st->run_txn)
+        return 0; /* finish() commits */
     if (exec_sql(st, "COMMIT", err) < 0)
         return sink_err(st, err);
     st->in_txn = 0;
@@ -986,7 +995,6 @@ static void pg_rollback(sl_instance *in)
         PQclear(PQexec(st->c, "ROLLBACK"));
         st->in_txn = 0;
         st->table_ready = 0; /* a CREATE or ALTER may have been rolled back */
-        st->stage_ready = 0;
         sl_free(st->plan_sig);
         st->plan_sig = NULL;
     }
@@ -999,7 +1007,8 @@ static int pg_finish(sl_instance *in, sl_error *err)
     sl_buf_reset(q);
     /* one synchronous commit that writes something makes every earlier
      * (asynchronous) commit durable too */
-    sl_buf_addf(q, "SET synchronous_commit = on; BEGIN; UPDATE %s SET updated_at = now() WHERE pipeline = ", st->qstate);
+    sl_buf_addf(q, "SET synchronous_commit = on; %sUPDATE %s SET updated_at = now() WHERE pipeline = ",
+                st->in_txn ? "" : "BEGIN; ", st->qstate);
     sl_sql_literal(q, st->pipeline);
     sl_buf_adds(q, " AND sink = ");
     sl_sql_literal(q, st->id);
@@ -1029,6 +1038,7 @@ static int pg_finish(sl_instance *in, sl_error *err)
         sl_buf_adds(q, "; ");
     }
     sl_buf_adds(q, "COMMIT; SET synchronous_commit = off");
+    st->in_txn = 0;
     if (exec_sql(st, q->data, err) < 0) {
         PQclear(PQexec(st->c, "ROLLBACK"));
         return sink_err(st, err);

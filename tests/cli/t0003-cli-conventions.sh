@@ -2,7 +2,7 @@
 # t0003: --help on every subcommand, --version, --json documents on stdout,
 # `sluice help` generated from the option tables, NO_COLOR.
 . "$SRC/tests/cli/lib.sh"
-for c in init validate run list history dlq help version; do
+for c in init validate run list history dlq state schema help version; do
   assert_exit 0 "$SLUICE" "$c" --help
   assert_contains "$c --help" "usage: sluice $c" "$T/out"
 done
@@ -34,4 +34,21 @@ assert_eq "NO_COLOR: no escapes" "$(grep -c "$(printf '\033')" "$T/err" || true)
 assert_eq "--color=always: escapes" "$(grep -c "$(printf '\033')\[32m" "$T/err")" "1"
 assert_exit 0 "$SLUICE" -C p --json list
 assert_contains "list" '"name":"contacts"' "$T/out"
+# global flags after the command
+assert_exit 0 "$SLUICE" -C p history --json --limit 1
+assert_contains "history --json after the command" '"runs":[' "$T/out"
+assert_exit 0 "$SLUICE" -C p state show --json
+assert_contains "state show --json" '"checkpoints":[' "$T/out"
+assert_exit 0 "$SLUICE" -C p schema history --json
+assert_contains "schema history --json" '"changes":[' "$T/out"
+assert_exit 2 "$SLUICE" -C p state reset
+assert_exit 2 "$SLUICE" -C p state reset contacts </dev/null
+assert_contains "reset asks" "pass --yes" "$T/err"
+assert_exit 2 "$SLUICE" -C p state reset nosuch --yes
+# PostgreSQL components are documented from their option tables
+assert_exit 0 "$SLUICE" help postgres
+assert_contains "help postgres (source)" "postgres source:" "$T/out"
+assert_contains "help postgres (sink)" "postgres sink:" "$T/out"
+assert_contains "help postgres options" "cursor_key" "$T/out"
+assert_contains "help postgres options" "schema_change" "$T/out"
 finish

@@ -1,7 +1,7 @@
 /* test_pg_sink.c: the postgres sink against a real PostgreSQL server
  * (the ctest fixture starts one): modes, types, bad rows isolated inside a
  * COPY batch, on_error: fail rolling back, schema evolution policies, and
- * hostile identifiers (injection, 63-byte shortening, collisions). */
+ * 3000 hostile identifiers (injection, 63-byte shortening, collisions). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -144,19 +144,45 @@ static void test_bad_rows_in_copy(void **state)
     assert_int_equal(th_pg_int("SELECT count(*) FROM pgs.strict2"), 1000 - bad);
 }
 
+/* on_error: fail, with the bad row in the second batch of two rows. */
 static void test_on_error_fail_rolls_back(void **state)
 {
-    th_pg_exec("CREATE SCHEMA pgs; CREATE TABLE pgs.t (id bigint, v int CHECK (v > 0))");
+    th_pg_exec("CREATE SCHEMA pgs; CREATE TABLE pgs.t (id bigint, v int CHECK (v > 0));"
+               "CREATE TABLE pgs.t2 (id bigint, v int CHECK (v > 0))");
     th_write(th_dir, "data/t.csv", "id,v\n1,1\n2,2\n3,-3\n4,4\n");
+    /* commit: batch (default): the first batch stays, with its checkpoint */
     th_write(th_dir, "pipelines/t.yml",
              "source: {type: csv, path: data/t.csv}\n"
-             "on_error: fail\n"
+             "on_error: fail\nbatch_rows: 2\n"
              "sinks: [" SINK "table: t}]\n");
     sl_run_result r = th_run_dir(th_dir, "t");
     assert_string_equal(r.status, "failed");
     assert_non_null(strstr(r.error, "check constraint"));
-    assert_int_equal(th_pg_int("SELECT count(*) FROM pgs.t"), 0);
-    assert_int_equal(th_pg_int("SELECT count(*) FROM pgs._sluice_state"), 0);
+    assert_int_equal(th_pg_int("SELECT count(*) FROM pgs.t"), 2);
+    assert_int_equal(th_pg_int("SELECT line FROM pgs._sluice_state WHERE pipeline = 't'"), 4); /* resumes at line 4 */
+    /* commit: run: the whole run rolls back, no checkpoint */
+    th_write(th_dir, "pipelines/t2.yml",
+             "source: {type: csv, path: data/t.csv}\n"
+             "on_error: fail\nbatch_rows: 2\n"
+             "sinks: [" SINK "table: t2, commit: run}]\n");
+    r = th_run_dir(th_dir, "t2");
+    assert_string_equal(r.status, "failed");
+    assert_int_equal(th_pg_int("SELECT count(*) FROM pgs.t2"), 0);
+    assert_int_equal(th_pg_int("SELECT count(*) FROM pgs._sluice_state WHERE pipeline = 't2'"), 0);
+    /* and with the bad row fixed, commit: run loads everything once */
+    th_write(th_dir, "data/t.csv", "id,v\n1,1\n2,2\n3,3\n4,4\n5,5\n");
+    r = th_run_dir(th_dir, "t2");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(th_pg_int("SELECT count(*) FROM pgs.t2"), 5);
+    /* dlq mode under commit: run: a bad row is isolated inside the run's transaction */
+    th_write(th_dir, "data/t.csv", "id,v\n6,6\n7,-7\n8,8\n");
+    th_write(th_dir, "pipelines/t3.yml",
+             "source: {type: csv, path: data/t.csv}\nbatch_rows: 2\n"
+             "sinks: [" SINK "table: t2, commit: run}]\n");
+    r = th_run_dir(th_dir, "t3");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(r.counts.rejected, 1);
+    assert_int_equal(th_pg_int("SELECT count(*) FROM pgs.t2"), 7);
 }
 
 static void test_schema_change_policies(void **state)
@@ -266,7 +292,7 @@ static void csv_field(sl_buf *b, const char *s)
 static void test_hostile_identifiers(void **state)
 {
     th_pg_exec("CREATE SCHEMA pgs; CREATE TABLE pgs.canary (x int); INSERT INTO pgs.canary VALUES (42)");
-    enum { N = 2000, PER_TABLE = 400 };
+    enum { N = 3000, PER_TABLE = 500 };
     char **names = hostile_names(N);
     size_t shortened = 0;
     for (size_t t = 0; t < N / PER_TABLE; t++) {
