@@ -34,11 +34,22 @@ void sl_run_schema_change(sl_run *run, const char *column, const char *fmt, ...)
         sl_free(change);
         return;
     }
-    sl_log_info("%s: schema change: column '%s' %s", run->pipeline->name, column, change);
+    char *entry = sl_printf("%s\t%s", column, change);
     pthread_mutex_lock(&run->lock);
-    run->schema_changes = sl_realloc(run->schema_changes, (run->nschema_changes + 1) * sizeof(char *));
-    run->schema_changes[run->nschema_changes++] = sl_printf("%s\t%s", column, change);
+    /* a sink that plans again (a new batch shape, a retried batch) reports
+     * the same change again: keep it once */
+    int seen = 0;
+    for (size_t i = 0; i < run->nschema_changes && !seen; i++)
+        seen = strcmp(run->schema_changes[i], entry) == 0;
+    if (!seen) {
+        run->schema_changes = sl_realloc(run->schema_changes, (run->nschema_changes + 1) * sizeof(char *));
+        run->schema_changes[run->nschema_changes++] = entry;
+        entry = NULL;
+    }
     pthread_mutex_unlock(&run->lock);
+    if (!seen)
+        sl_log_info("%s: schema change: column '%s' %s", run->pipeline->name, column, change);
+    sl_free(entry);
     sl_free(change);
 }
 

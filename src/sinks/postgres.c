@@ -187,6 +187,18 @@ static int text_fits(sl_type t, int raw, unsigned oid)
     }
 }
 
+/* Can a column of type oid take values of type t as they are? Types sluice
+ * does not know (uuid, domains, ...) take text: the server converts. */
+static int column_accepts(sl_type t, int raw, unsigned oid)
+{
+    static const unsigned known[] = {OID_INT2, OID_INT4, OID_INT8, OID_FLOAT4, OID_FLOAT8, OID_NUMERIC, OID_BOOL,
+                                     OID_DATE, OID_TIMESTAMP, OID_TIMESTAMPTZ, OID_JSON, OID_JSONB};
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        if (known[i] == oid)
+            return text_fits(t, raw, oid);
+    return 1;
+}
+
 /* The type to widen a column of type oid to, so it holds values of type t. */
 static const char *widen_to(sl_type t, unsigned oid)
 {
@@ -340,36 +352,13 @@ static int int_overflows(const sl_column *c, size_t nrows, unsigned oid)
     return 0;
 }
 
-/* Make the table ready for batch b and choose how each column is sent. */
-static int plan(pg_state *st, const sl_batch *b, sl_error *err)
+/* Add, widen or discard columns per schema_change; discarded columns are
+ * marked ENC_SKIP. */
+static int plan_columns(pg_state *st, const sl_batch *b, sl_error *err)
 {
-    sl_buf sig;
-    sl_buf_init(&sig);
-    for (size_t i = 0; i < b->ncols; i++)
-        sl_buf_addf(&sig, "%s\x1f%d%d\x1e", b->cols[i].name, (int)b->cols[i].type, b->cols[i].raw);
-    const char *s = sig.data ? sig.data : "";
-    if (st->table_ready && st->plan_sig && strcmp(st->plan_sig, s) == 0) {
-        sl_buf_release(&sig);
-        return 0;
-    }
-    sl_free(st->plan_sig);
-    st->plan_sig = sl_buf_detach(&sig);
-    int exists = 0;
-    if (!st->table_ready) {
-        if (load_columns(st, &exists, err) < 0)
-            return -1;
-        if (!exists) {
-            if (create_table(st, b, err) < 0 || load_columns(st, &exists, err) < 0)
-                return -1;
-        }
-        if (st->upsert && key_index(st, err) < 0)
-            return -1;
-        st->table_ready = 1;
-    }
     sl_free(st->enc);
     st->enc = sl_calloc(b->ncols + 1, sizeof *st->enc);
     int changed = 0;
-    st->binary = strcmp(st->o->format, "text") != 0;
     for (size_t i = 0; i < b->ncols; i++) {
         const sl_column *c = &b->cols[i];
         sl_type t = c->raw ? SL_T_TEXT : c->type;
@@ -394,13 +383,7 @@ static int plan(pg_state *st, const sl_batch *b, sl_error *err)
             changed = 1;
             continue;
         }
-        int fits = text_fits(t, c->raw, tc->oid) || !(tc->oid == OID_INT2 || tc->oid == OID_INT4 ||
-                                                      tc->oid == OID_INT8 || tc->oid == OID_FLOAT4 ||
-                                                      tc->oid == OID_FLOAT8 || tc->oid == OID_NUMERIC ||
-                                                      tc->oid == OID_BOOL || tc->oid == OID_DATE ||
-                                                      tc->oid == OID_TIMESTAMP || tc->oid == OID_TIMESTAMPTZ ||
-                                                      tc->oid == OID_JSON || tc->oid == OID_JSONB);
-        const char *wider = fits ? NULL : widen_to(t, tc->oid);
+        const char *wider = column_accepts(t, c->raw, tc->oid) ? NULL : widen_to(t, tc->oid);
         if (wider && st->evolve) {
             if (alter(st, "type", d, wider, err) < 0)
                 return -1;
@@ -408,11 +391,14 @@ static int plan(pg_state *st, const sl_batch *b, sl_error *err)
             changed = 1;
         }
     }
-    if (changed) {
-        if (load_columns(st, &exists, err) < 0)
-            return -1;
-    }
-    /* encoders: binary only if every sent column has an exact one */
+    int exists;
+    return changed ? load_columns(st, &exists, err) : 0;
+}
+
+/* Encoders: binary COPY only if every sent column has an exact one. */
+static int plan_encoders(pg_state *st, const sl_batch *b, sl_error *err)
+{
+    st->binary = strcmp(st->o->format, "text") != 0;
     for (size_t i = 0; i < b->ncols; i++) {
         if (st->enc[i] == ENC_SKIP)
             continue;
@@ -420,7 +406,7 @@ static int plan(pg_state *st, const sl_batch *b, sl_error *err)
         pg_tcol *tc = find_tcol(st, dest_name(st, c->name, err));
         int e = native_enc(c->raw ? SL_T_TEXT : c->type, c->raw, tc->oid);
         if (e < 0) {
-            if (strcmp(st->o->format, "binary") == 0 && st->evolve)
+            if (strcmp(st->o->format, "binary") == 0)
                 return sl_error_set(err, SL_ECONFIG, "column \"%s\" (%s) cannot be sent as binary to a %s column",
                                     c->name, sl_type_name(c->type), tc->typname);
             st->binary = 0;
@@ -428,7 +414,12 @@ static int plan(pg_state *st, const sl_batch *b, sl_error *err)
         }
         st->enc[i] = (pg_enc)e;
     }
-    /* COPY target and column list */
+    return 0;
+}
+
+/* The COPY statement, and for upsert the staging table and the INSERT. */
+static int plan_statements(pg_state *st, const sl_batch *b, sl_error *err)
+{
     sl_buf q;
     sl_buf_init(&q);
     sl_buf cols;
@@ -512,6 +503,36 @@ static int plan(pg_state *st, const sl_batch *b, sl_error *err)
     sl_buf_release(&q);
     sl_buf_release(&cols);
     return 0;
+}
+
+/* Make the table ready for batch b and choose how each column is sent:
+ * the plan is kept while batches keep the same columns and types. */
+static int plan(pg_state *st, const sl_batch *b, sl_error *err)
+{
+    sl_buf sig;
+    sl_buf_init(&sig);
+    for (size_t i = 0; i < b->ncols; i++)
+        sl_buf_addf(&sig, "%s\x1f%d%d\x1e", b->cols[i].name, (int)b->cols[i].type, b->cols[i].raw);
+    const char *s = sig.data ? sig.data : "";
+    if (st->table_ready && st->plan_sig && strcmp(st->plan_sig, s) == 0) {
+        sl_buf_release(&sig);
+        return 0;
+    }
+    sl_free(st->plan_sig);
+    st->plan_sig = sl_buf_detach(&sig);
+    int exists = 0;
+    if (!st->table_ready) {
+        if (load_columns(st, &exists, err) < 0)
+            return -1;
+        if (!exists) {
+            if (create_table(st, b, err) < 0 || load_columns(st, &exists, err) < 0)
+                return -1;
+        }
+        if (st->upsert && key_index(st, err) < 0)
+            return -1;
+        st->table_ready = 1;
+    }
+    return plan_columns(st, b, err) < 0 || plan_encoders(st, b, err) < 0 || plan_statements(st, b, err) < 0 ? -1 : 0;
 }
 
 /* evolve: an integer column too narrow for a value of this batch becomes
