@@ -197,3 +197,60 @@ char *th_pg_text(const char *sql)
     PQclear(r);
     return v;
 }
+
+const char *th_api_url(void)
+{
+    static char url[512];
+    if (*url)
+        return url;
+    const char *dir = getenv("SLUICE_TEST_HTTPDIR");
+    if (!dir)
+        fail_msg("SLUICE_TEST_HTTPDIR is not set: run this test through ctest (its fixture starts the API)");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/url", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("no test API server (%s missing): scripts/http-test-server.sh start failed?", path);
+    if (!fgets(url, sizeof url, f))
+        url[0] = 0;
+    fclose(f);
+    url[strcspn(url, "\n")] = 0;
+    setenv("SLUICE_TEST_API", url, 1);
+    return url;
+}
+
+static char *curl_cmd(const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        fail_msg("popen %s", cmd);
+    char *out = calloc(1, 1 << 20);
+    size_t n = fread(out, 1, (1 << 20) - 1, p);
+    out[n] = 0;
+    if (pclose(p) != 0)
+        fail_msg("%s failed: %s", cmd, out);
+    return out;
+}
+
+void th_api_post(const char *path, const char *json)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "curl -sf -X POST -H 'Content-Type: application/json' --data '%s' '%s%s'", json,
+             th_api_url(), path);
+    free(curl_cmd(cmd));
+}
+
+char *th_api_stats(double window)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "curl -sf '%s/_stats?window=%g'", th_api_url(), window);
+    return curl_cmd(cmd);
+}
+
+int64_t th_json_int(const char *json, const char *key)
+{
+    char pat[256];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(json, pat);
+    return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
+}

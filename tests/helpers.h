@@ -45,4 +45,15 @@ int64_t th_pg_int(const char *sql);
 /* caller frees; NULL for a NULL value */
 char *th_pg_text(const char *sql);
 
+/* The fake SaaS API (tests named *http*): its base URL, from
+ * $SLUICE_TEST_HTTPDIR/url, also exported as SLUICE_TEST_API. Fails the
+ * test when the server is not there. */
+const char *th_api_url(void);
+/* POST a JSON body to the API's control endpoint path (/_control, /_reset). */
+void th_api_post(const char *path, const char *json);
+/* GET /_stats?window=W as JSON text (caller frees). */
+char *th_api_stats(double window);
+/* An integer member of a flat JSON object text (e.g. "requests"), or -1. */
+int64_t th_json_int(const char *json, const char *key);
+
 #endif

@@ -10,8 +10,19 @@
  */
 #ifndef SL_JSON_RECORD_H
 #define SL_JSON_RECORD_H
+#include "config/options.h"
 #include "core/batch.h"
 #include "formats/json.h"
+#include <stddef.h>
+
+/* Options of sources that read JSON records (jsonl, json, http); the
+ * option struct has int flatten, int64_t max_depth, char *separator. */
+#define SL_JSON_RECORD_OPTIONS(T)                                                                  \
+    {"flatten", SL_OPT_BOOL, "false", 0, offsetof(T, flatten), NULL,                              \
+     "flatten nested objects into parent_child columns (else they stay json columns)"},            \
+    {"max_depth", SL_OPT_INT, "10", 0, offsetof(T, max_depth), NULL,                              \
+     "with flatten: levels of nesting flattened; deeper objects stay json"},                       \
+    {"separator", SL_OPT_STRING, "_", 0, offsetof(T, separator), NULL, "with flatten: joins parent and child names"}
 
 typedef struct sl_json_record_opts {
     int flatten;

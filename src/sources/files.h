@@ -28,13 +28,6 @@ typedef struct sl_file_opts {
     {"infer_types", SL_OPT_BOOL, "true", 0, offsetof(T, files.common.infer_types), NULL,            \
      "infer column types from the first batch; false keeps undeclared columns as text"}
 
-/* Options of sources that read JSON records (jsonl, json). */
-#define SL_JSON_RECORD_OPTIONS(T)                                                                  \
-    {"flatten", SL_OPT_BOOL, "false", 0, offsetof(T, flatten), NULL,                              \
-     "flatten nested objects into parent_child columns (else they stay json columns)"},            \
-    {"max_depth", SL_OPT_INT, "10", 0, offsetof(T, max_depth), NULL,                              \
-     "with flatten: levels of nesting flattened; deeper objects stay json"},                       \
-    {"separator", SL_OPT_STRING, "_", 0, offsetof(T, separator), NULL, "with flatten: joins parent and child names"}
 
 typedef struct sl_file_entry {
     char *path;

@@ -212,28 +212,7 @@ static char *build_sql(sl_sqlsource *s, const char *bookmark, int lookback, sl_e
     return sl_buf_detach(&q);
 }
 
-/* ---- state-store entries ------------------------------------------------ */
-
-typedef struct lookup {
-    const char *want;
-    char *value;
-} lookup;
-
-static void lookup_fn(void *ctx, const char *key, const char *value)
-{
-    lookup *l = ctx;
-    if (strcmp(key, l->want) == 0 && !l->value)
-        l->value = sl_strdup(value ? value : "");
-}
-
-static int state_get(sl_sqlsource *s, const char *sink, int64_t epoch, const char *key, char **out, sl_error *err)
-{
-    lookup l = {key, NULL};
-    if (sl_state_checkpoint_each(s->run->state, s->run->pipeline->name, sink, epoch, lookup_fn, &l, err) < 0)
-        return -1;
-    *out = l.value;
-    return 0;
-}
+/* ---- the lookback window ----------------------------------------------- */
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -268,8 +247,7 @@ int sl_sqlsource_open(sl_sqlsource *s, sl_instance *in, sl_run *run, sl_resume_f
     s->id = in->id;
     s->batch_rows = run->pipeline->batch_rows;
     s->key = sl_printf("%s:%s", ops->name, in->id);
-    s->wal_name = sl_printf("source:%s", in->id);
-    s->saved_name = sl_printf("source:%s:saved", in->id);
+    sl_bookmarks_init(&s->marks, run, in->id);
     s->skip_upto = INT64_MIN;
     if (!*s->o->cursor)
         return 0;
@@ -279,9 +257,7 @@ int sl_sqlsource_open(sl_sqlsource *s, sl_instance *in, sl_run *run, sl_resume_f
     char *bm = NULL;
     if (pos.offset > 0) {
         /* a resumed epoch: exactly after what every sink committed */
-        char k[24];
-        snprintf(k, sizeof k, "%lld", (long long)pos.offset);
-        if (state_get(s, s->wal_name, run->epoch, k, &bm, err) < 0)
+        if (sl_bookmarks_wal_get(&s->marks, pos.offset, &bm, err) < 0)
             return -1;
         if (!bm)
             return sl_error_set(err, SL_EINTERNAL,
@@ -290,15 +266,15 @@ int sl_sqlsource_open(sl_sqlsource *s, sl_instance *in, sl_run *run, sl_resume_f
         s->ordinal = pos.offset;
     } else {
         /* a fresh start: write-ahead entries of earlier epochs are spent */
-        if (sl_state_checkpoint_delete(run->state, run->pipeline->name, s->wal_name, err) < 0)
+        if (sl_bookmarks_fresh(&s->marks, err) < 0)
             return -1;
     }
     if (pos.offset == 0 && !run->full_refresh) {
-        if (state_get(s, s->saved_name, 0, "bookmark", &bm, err) < 0)
+        if (sl_bookmarks_saved_get(&s->marks, "bookmark", &bm, err) < 0)
             return -1;
         if (bm && s->o->lookback) {
             char *win = NULL;
-            if (state_get(s, s->saved_name, 0, "window", &win, err) < 0) {
+            if (sl_bookmarks_saved_get(&s->marks, "window", &win, err) < 0) {
                 sl_free(bm);
                 return -1;
             }
@@ -438,13 +414,9 @@ int sl_sqlsource_plugin_next(sl_instance *in, sl_batch *b, sl_error *err)
     b->end_line = s->ordinal;
     b->nread = (int64_t)b->nrows + (int64_t)b->nrejects;
     /* write-ahead: the bookmark for "everything up to end_offset" */
-    if (*s->o->cursor && b->nrows) {
-        char k[24];
-        snprintf(k, sizeof k, "%lld", (long long)s->ordinal);
-        if (sl_state_checkpoint_put(s->run->state, s->run->pipeline->name, s->wal_name, s->run->epoch, k,
-                                    s->bookmark ? s->bookmark : "[null,null]", err) < 0)
-            return -1;
-    }
+    if (*s->o->cursor && b->nrows &&
+        sl_bookmarks_wal_put(&s->marks, s->ordinal, s->bookmark ? s->bookmark : "[null,null]", err) < 0)
+        return -1;
     return 1;
 }
 
@@ -453,8 +425,7 @@ int sl_sqlsource_plugin_done(sl_instance *in, sl_run *run, sl_error *err)
     sl_sqlsource *s = in->state;
     if (!*s->o->cursor)
         return 0;
-    const char *pl = run->pipeline->name;
-    if (s->bookmark && sl_state_checkpoint_put(run->state, pl, s->saved_name, 0, "bookmark", s->bookmark, err) < 0)
+    if (s->bookmark && sl_bookmarks_saved_put(&s->marks, "bookmark", s->bookmark, err) < 0)
         return -1;
     if (s->o->lookback) {
         sl_buf w;
@@ -466,7 +437,7 @@ int sl_sqlsource_plugin_done(sl_instance *in, sl_run *run, sl_error *err)
         /* nothing read: the old window still describes the bookmark */
         int rc = 0;
         if (s->read_any || s->nwin)
-            rc = sl_state_checkpoint_put(run->state, pl, s->saved_name, 0, "window", w.data ? w.data : "", err);
+            rc = sl_bookmarks_saved_put(&s->marks, "window", w.data ? w.data : "", err);
         sl_buf_release(&w);
         if (rc < 0)
             return -1;
@@ -479,8 +450,7 @@ int sl_sqlsource_plugin_done(sl_instance *in, sl_run *run, sl_error *err)
 void sl_sqlsource_release(sl_sqlsource *s)
 {
     sl_free(s->key);
-    sl_free(s->wal_name);
-    sl_free(s->saved_name);
+    sl_bookmarks_release(&s->marks);
     sl_free(s->bookmark);
     sl_free(s->seen);
     sl_free(s->win);

@@ -10,11 +10,8 @@
  * never read twice, whatever the batch and run boundaries.
  *
  * Positions: the source's one input is "<dialect>:<source id>"; a row's
- * offset is its ordinal in the epoch. Before a batch leaves the source,
- * its end ordinal and the bookmark after it are written to the state store
- * (write-ahead), so when the sinks report the ordinal they committed, the
- * source finds the bookmark to resume from. When the run succeeds, done()
- * saves the final bookmark for the next run.
+ * offset is its ordinal in the epoch, and bookmarks.h keeps the bookmark
+ * after each batch (write-ahead) and the final one of a successful run.
  *
  * `lookback: 10m` (date or timestamp cursors) starts the next run that
  * much before the bookmark to catch rows committed late with an older
@@ -33,6 +30,7 @@
 #include "core/sqlident.h"
 #include "engine/component.h"
 #include "engine/run.h"
+#include "sources/bookmarks.h"
 
 typedef struct sl_sql_opts {
     sl_source_common common; /* must be first */
@@ -80,8 +78,7 @@ typedef struct sl_sqlsource {
     sl_run *run;
     const char *id;
     char *key;              /* "<dialect>:<id>": the input key of positions */
-    char *wal_name;         /* state-store checkpoint names */
-    char *saved_name;
+    sl_bookmarks marks;
     int64_t batch_rows, ordinal;
     int started, done;
     char *bookmark;         /* JSON [cursor, key] of the last row read, or NULL */

@@ -1,0 +1,303 @@
+/* http.c: see http.h. */
+#include "net/http.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+enum { WAITING, RUNNING, DONE };
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int sl_http_init(sl_http *h, const sl_http_opts *o, sl_ratelimit *rl, sl_error *err)
+{
+    pthread_once(&curl_once, curl_init_once);
+    memset(h, 0, sizeof *h);
+    h->o = *o;
+    if (h->o.attempts < 1)
+        h->o.attempts = 1;
+    if (h->o.concurrency < 1)
+        h->o.concurrency = 1;
+    h->rl = rl;
+    h->rng = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)h;
+    h->multi = curl_multi_init();
+    return h->multi ? 0 : sl_error_set(err, SL_EINTERNAL, "curl_multi_init failed");
+}
+
+void sl_http_release(sl_http *h)
+{
+    if (h->multi)
+        curl_multi_cleanup(h->multi);
+    h->multi = NULL;
+}
+
+void sl_http_call_reset(sl_http_call *c)
+{
+    sl_buf_release(&c->body_out);
+    sl_free(c->link_next);
+    c->link_next = NULL;
+    c->status = 0;
+    c->attempts = 0;
+    c->ok = c->retryable = 0;
+    c->error[0] = 0;
+    c->state = WAITING;
+    c->ready_at = 0;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    sl_http_call *c = ud;
+    sl_buf_add(&c->body_out, p, size * n);
+    return size * n;
+}
+
+/* Seconds from a Retry-After value: delta-seconds or an HTTP date. */
+static double parse_retry_after(const char *v, double now)
+{
+    while (*v == ' ')
+        v++;
+    char *end;
+    double s = strtod(v, &end);
+    if (end != v && (*end == 0 || *end == '\r' || *end == '\n' || *end == ' '))
+        return now + (s > 0 ? s : 0);
+    time_t t = curl_getdate(v, NULL);
+    return t > 0 ? (double)t : 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    sl_http_call *c = ud;
+    size_t len = size * n;
+    char line[2048];
+    size_t k = len < sizeof line - 1 ? len : sizeof line - 1;
+    memcpy(line, p, k);
+    line[k] = 0;
+    line[strcspn(line, "\r\n")] = 0;
+    double now = sl_ratelimit_now();
+    if (strncasecmp(line, "HTTP/", 5) == 0) {
+        /* a new response (after a redirect or 100-continue): start over */
+        c->retry_after = c->rl_reset = c->rl_limit = 0;
+        c->rl_remaining = -1;
+        sl_free(c->link_next);
+        c->link_next = NULL;
+    } else if (strncasecmp(line, "retry-after:", 12) == 0) {
+        c->retry_after = parse_retry_after(line + 12, now);
+    } else if (strncasecmp(line, "x-ratelimit-remaining:", 22) == 0) {
+        c->rl_remaining = atof(line + 22);
+    } else if (strncasecmp(line, "x-ratelimit-limit:", 18) == 0) {
+        c->rl_limit = atof(line + 18);
+    } else if (strncasecmp(line, "x-ratelimit-reset:", 18) == 0) {
+        double v = atof(line + 18);
+        c->rl_reset = v > 1e9 ? v : now + v; /* epoch seconds, or seconds from now */
+    } else if (strncasecmp(line, "link:", 5) == 0) {
+        /* Link: <url>; rel="next", <url2>; rel="last" */
+        const char *s = line + 5;
+        while ((s = strchr(s, '<')) != NULL) {
+            const char *e = strchr(s, '>');
+            if (!e)
+                break;
+            const char *semi = e + 1;
+            const char *next = strchr(semi, ',');
+            size_t seg = next ? (size_t)(next - semi) : strlen(semi);
+            char params[256];
+            snprintf(params, sizeof params, "%.*s", (int)(seg < 255 ? seg : 255), semi);
+            if (strstr(params, "rel=\"next\"") || strstr(params, "rel=next")) {
+                sl_free(c->link_next);
+                c->link_next = sl_strndup(s + 1, (size_t)(e - s - 1));
+                break;
+            }
+            s = e + 1;
+        }
+    }
+    return len;
+}
+
+static unsigned next_rand(sl_http *h)
+{
+    h->rng = h->rng * 1103515245u + 12345u;
+    return h->rng >> 8;
+}
+
+static int start_call(sl_http *h, sl_http_call *c, sl_error *err)
+{
+    if (!c->easy) {
+        c->easy = curl_easy_init();
+        if (!c->easy)
+            return sl_error_set(err, SL_EINTERNAL, "curl_easy_init failed");
+    } else {
+        curl_easy_reset(c->easy);
+    }
+    sl_buf_reset(&c->body_out);
+    c->retry_after = c->rl_reset = c->rl_limit = 0;
+    c->rl_remaining = -1;
+    CURL *e = c->easy;
+    curl_easy_setopt(e, CURLOPT_URL, c->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "sluice/" SLUICE_VERSION);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(h->o.timeout > 0 ? h->o.timeout * 1000 : 60000));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    const char *m = c->method ? c->method : "GET";
+    if (c->body) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)c->body_len);
+    }
+    if (strcmp(m, "GET") != 0 && strcmp(m, "POST") != 0)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+    else if (strcmp(m, "POST") == 0 && !c->body)
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+    c->attempts++;
+    c->started = sl_ratelimit_now();
+    c->state = RUNNING;
+    return curl_multi_add_handle(h->multi, e) == CURLM_OK ? 0 : sl_error_set(err, SL_EINTERNAL, "curl_multi_add_handle");
+}
+
+static int retryable_status(long s)
+{
+    return s == 408 || s == 425 || s == 429 || (s >= 500 && s <= 599);
+}
+
+/* An attempt ended: done, or wait and try again. */
+static void finish_attempt(sl_http *h, sl_http_call *c, CURLcode cc)
+{
+    double now = sl_ratelimit_now();
+    curl_multi_remove_handle(h->multi, c->easy);
+    c->status = 0;
+    if (cc == CURLE_OK)
+        curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);
+    char why[300] = "";
+    int retry = 0;
+    if (cc != CURLE_OK) {
+        snprintf(why, sizeof why, "%s", curl_easy_strerror(cc));
+        retry = 1;
+    } else if (retryable_status(c->status)) {
+        snprintf(why, sizeof why, "HTTP %ld", c->status);
+        retry = 1;
+    } else if (c->status >= 200 && c->status < 300 && h->o.validate &&
+               h->o.validate(&c->body_out, why, sizeof why) < 0) {
+        retry = 1;
+    } else if (c->status < 200 || c->status >= 300) {
+        snprintf(why, sizeof why, "HTTP %ld", c->status);
+    }
+    char url[512];
+    snprintf(url, sizeof url, "%s", c->url);
+    sl_log_redact(url);
+    const char *m = c->method ? c->method : "GET";
+    double ms = (now - c->started) * 1000;
+    if (c->status)
+        sl_log_debug("http: %s %s -> %ld (%.0f ms, try %d)", m, url, c->status, ms, c->attempts);
+    else
+        sl_log_debug("http: %s %s -> no response: %s (%.0f ms, try %d)", m, url, why, ms, c->attempts);
+    /* the server's pacing applies to every request to it */
+    if (h->rl && c->retry_after > 0 && (c->status == 429 || c->status == 503))
+        sl_ratelimit_defer(h->rl, c->retry_after);
+    if (h->rl && c->rl_remaining >= 0 && c->rl_reset > now) {
+        if (c->rl_remaining < 1)
+            sl_ratelimit_defer(h->rl, c->rl_reset);
+        else if (c->rl_limit > 0 && c->rl_remaining <= c->rl_limit / 10)
+            sl_ratelimit_defer(h->rl, now + (c->rl_reset - now) / (c->rl_remaining + 1));
+    }
+    if (!retry && !why[0]) {
+        c->ok = 1;
+        c->state = DONE;
+        return;
+    }
+    if (!retry || c->attempts >= h->o.attempts) {
+        snprintf(c->error, sizeof c->error, "%s%s", why,
+                 retry ? (c->attempts > 1 ? " (after every retry)" : "") : "");
+        c->retryable = retry;
+        c->state = DONE;
+        return;
+    }
+    double delay;
+    if (c->retry_after > 0) {
+        delay = c->retry_after - now;
+        if (delay < 0)
+            delay = 0;
+    } else {
+        double ceiling = h->o.base * pow(2, c->attempts - 1);
+        if (ceiling > h->o.cap)
+            ceiling = h->o.cap;
+        delay = ceiling * (next_rand(h) % 10000) / 10000.0;
+    }
+    sl_log_debug("http: %s: retrying in %.2fs", why, delay);
+    c->ready_at = now + delay;
+    c->state = WAITING;
+}
+
+int sl_http_run(sl_http *h, sl_http_call **calls, size_t n, sl_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        sl_http_call_reset(calls[i]);
+    }
+    size_t done = 0, running = 0;
+    while (done < n) {
+        double now = sl_ratelimit_now(), wake = now + 0.2;
+        for (size_t i = 0; i < n && running < (size_t)h->o.concurrency; i++) {
+            sl_http_call *c = calls[i];
+            if (c->state != WAITING)
+                continue;
+            if (c->ready_at > now) {
+                if (c->ready_at < wake)
+                    wake = c->ready_at;
+                continue;
+            }
+            double w = 0;
+            if (h->rl && !sl_ratelimit_try(h->rl, &w)) {
+                if (now + w < wake)
+                    wake = now + w;
+                break;
+            }
+            if (start_call(h, c, err) < 0)
+                return -1;
+            running++;
+        }
+        int still = 0;
+        curl_multi_perform(h->multi, &still);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            sl_http_call *c = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+            running--;
+            finish_attempt(h, c, msg->data.result);
+            if (c->state == DONE)
+                done++;
+        }
+        if (done >= n)
+            break;
+        double ms = (wake - sl_ratelimit_now()) * 1000;
+        if (running == 0 && ms > 0) {
+            struct timespec ts = {(time_t)(ms / 1000), (long)((ms - (double)(long)(ms / 1000) * 1000) * 1e6)};
+            nanosleep(&ts, NULL);
+        } else if (running > 0) {
+            curl_multi_poll(h->multi, NULL, 0, ms > 0 ? (int)ms + 1 : 1, NULL);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (calls[i]->easy) {
+            curl_easy_cleanup(calls[i]->easy);
+            calls[i]->easy = NULL;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""server.py: a fake SaaS API for sluice's HTTP tests, on 127.0.0.1 only.
+
+Records are generated: id 1..n (n from the `n` query parameter, default
+1000), email, updated_at (ten records share each second), and a nested
+profile. Every pagination style has an endpoint:
+
+  GET /page?page=&per_page=        {"data": [...], "meta": {"total": n}}
+  GET /offset?offset=&limit=       {"items": [...], "total": n}
+  GET /cursor?cursor=&limit=       {"data": [...], "next_cursor": "..." | null}
+  GET /next?after=&limit=          {"results": [...], "next": "<absolute url>" | null}
+  GET /link?page=&per_page=        {"data": [...]} and Link: <...>; rel="next"
+Each takes updated_since=ISO (records updated at or after it).
+
+Auth: the same endpoints under /auth/apikey/ (X-API-Key: k3y or
+?api_key=k3y), /auth/bearer/ (Bearer t0ken), /auth/basic/ (u / p4ss),
+/auth/oauth/ (a token from POST /oauth/token, client_credentials with
+client_id=cid, client_secret=cs3cret; tokens expire after
+`oauth_expires_in` seconds and the server revokes each after
+`oauth_uses` requests, answering 401, to test refreshing).
+
+Faults (POST /_control with JSON, deterministic by seed): fail_rate
+(500/502/503/429; half of the 429/503 carry Retry-After in seconds, half
+as an HTTP date), reset_rate (connection closed without a reply),
+truncate_rate (a cut JSON body), delay (seconds added to each reply),
+status_for (path prefix -> fixed status, e.g. a permanent 403).
+
+GET /_stats: requests, statuses, requests per page key, Retry-After
+violations (a request to the API sooner than a Retry-After allowed, not
+counting those that arrive within IN_FLIGHT seconds of that answer: with
+several requests in flight, those were sent before it came), the
+most requests seen in any window of `window` seconds. POST /_reset clears
+stats and faults.
+"""
+import argparse, base64, email.utils, json, os, random, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse, urlencode
+
+BASE = 1767225600  # 2026-01-01T00:00:00Z
+IN_FLIGHT = 0.2    # seconds after a Retry-After answer during which requests were already on their way
+lock = threading.Lock()
+state = {}
+
+
+def reset():
+    state.clear()
+    state.update(faults={}, rng=random.Random(1), requests=0, statuses={}, pages={}, times=[],
+                 not_before=0.0, ra_sent=0.0, violations=0, tokens={}, oauth_issued=0)
+
+
+reset()
+
+
+def iso(t):
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(t))
+
+
+def record(i):
+    return {'id': i, 'email': f'user{i}@example.com', 'updated_at': iso(BASE + i // 10),
+            'profile': {'score': i % 100, 'tier': ['gold', 'silver', 'bronze'][i % 3]}}
+
+
+def records(q):
+    n = int(q.get('n', ['1000'])[0])
+    since = q.get('updated_since', [None])[0]
+    ids = range(1, n + 1)
+    if since:
+        t = time.mktime(time.strptime(since[:19], '%Y-%m-%dT%H:%M:%S')) - time.timezone
+        ids = [i for i in ids if BASE + i // 10 >= t]
+    return list(ids)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+
+    def log_message(self, *a):
+        pass
+
+    def send_json(self, status, obj, headers=None, truncate=False):
+        body = json.dumps(obj).encode()
+        if truncate:
+            body = body[:max(1, len(body) // 2)]
+        self.send_response(status)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def body_json(self):
+        n = int(self.headers.get('Content-Length') or 0)
+        raw = self.rfile.read(n) if n else b''
+        try:
+            return json.loads(raw or b'{}')
+        except ValueError:
+            return None
+
+    # ---- control ---------------------------------------------------------
+    def control(self, path):
+        if path == '/_control':
+            with lock:
+                state['faults'] = self.body_json() or {}
+                state['rng'] = random.Random(state['faults'].get('seed', 1))
+            return self.send_json(200, {'ok': True})
+        if path == '/_reset':
+            with lock:
+                reset()
+            return self.send_json(200, {'ok': True})
+        if path == '/_stats':
+            q = parse_qs(urlparse(self.path).query)
+            window = float(q.get('window', ['1'])[0])
+            with lock:
+                times = sorted(state['times'])
+                best, j = 0, 0
+                for i, t in enumerate(times):
+                    while times[i] - times[j] >= window:
+                        j += 1
+                    best = max(best, i - j + 1)
+                return self.send_json(200, {'requests': state['requests'], 'statuses': state['statuses'],
+                                            'pages': state['pages'], 'violations': state['violations'],
+                                            'max_in_window': best, 'oauth_issued': state['oauth_issued']})
+        return self.send_json(404, {'error': 'no such control'})
+
+    def oauth_token(self):
+        n = int(self.headers.get('Content-Length') or 0)
+        form = parse_qs(self.rfile.read(n).decode())
+        auth = self.headers.get('Authorization', '')
+        cid, secret = form.get('client_id', [''])[0], form.get('client_secret', [''])[0]
+        if auth.startswith('Basic '):
+            cid, _, secret = base64.b64decode(auth[6:]).decode().partition(':')
+        if form.get('grant_type', [''])[0] != 'client_credentials' or cid != 'cid' or secret != 'cs3cret':
+            return self.send_json(401, {'error': 'invalid_client'})
+        with lock:
+            state['oauth_issued'] += 1
+            tok = f'tok{state["oauth_issued"]}'
+            exp = float(state['faults'].get('oauth_expires_in', 3600))
+            state['tokens'][tok] = [time.time() + exp, int(state['faults'].get('oauth_uses', 10 ** 9))]
+        return self.send_json(200, {'access_token': tok, 'token_type': 'bearer', 'expires_in': exp})
+
+    def authorized(self, kind, q):
+        h = self.headers
+        if kind == 'apikey':
+            return h.get('X-API-Key') == 'k3y' or q.get('api_key', [''])[0] == 'k3y'
+        if kind == 'bearer':
+            return h.get('Authorization') == 'Bearer t0ken'
+        if kind == 'basic':
+            return h.get('Authorization') == 'Basic ' + base64.b64encode(b'u:p4ss').decode()
+        if kind == 'oauth':
+            tok = (h.get('Authorization') or '')[7:]
+            with lock:
+                t = state['tokens'].get(tok)
+                if not t or time.time() > t[0] or t[1] <= 0:
+                    return False
+                t[1] -= 1
+            return True
+        return False
+
+    # ---- the API ---------------------------------------------------------
+    def do_POST(self):
+        path = urlparse(self.path).path
+        if path.startswith('/_'):
+            return self.control(path)
+        if path == '/oauth/token':
+            return self.oauth_token()
+        return self.send_json(404, {'error': 'not found'})
+
+    def do_GET(self):
+        u = urlparse(self.path)
+        path, q = u.path, parse_qs(u.query)
+        if path.startswith('/_'):
+            return self.control(path)
+        now = time.time()
+        f = state['faults']
+        with lock:
+            state['requests'] += 1
+            state['times'].append(now)
+            # requests already in flight when the Retry-After answer left
+            # (up to IN_FLIGHT seconds after it) could not have known
+            if now < state['not_before'] - 0.001 and now > state['ra_sent'] + IN_FLIGHT:
+                state['violations'] += 1
+            rng = state['rng']
+            roll, kind_roll, ra_roll = rng.random(), rng.random(), rng.random()
+        if f.get('delay'):
+            time.sleep(float(f['delay']))
+        for prefix, status in (f.get('status_for') or {}).items():
+            if path.startswith(prefix):
+                return self.answer(status, {'error': 'configured failure'})
+        if path.startswith('/auth/'):
+            kind, _, rest = path[6:].partition('/')
+            if not self.authorized(kind, q):
+                return self.answer(401, {'error': 'unauthorized'})
+            path = '/' + rest
+        fail, reset_r, trunc = float(f.get('fail_rate', 0)), float(f.get('reset_rate', 0)), float(f.get('truncate_rate', 0))
+        if roll < reset_r:
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        if roll < reset_r + fail:
+            status = [500, 502, 503, 429][int(kind_roll * 4)]
+            headers = {}
+            if status in (429, 503):
+                wait = 1
+                if ra_roll < 0.5:
+                    headers['Retry-After'] = str(wait)
+                else:  # an HTTP date, whole seconds: not before the next second boundary + wait
+                    at = int(time.time()) + wait + 1
+                    headers['Retry-After'] = email.utils.formatdate(at, usegmt=True)
+                    wait = at - time.time()
+                with lock:
+                    state['not_before'] = max(state['not_before'], time.time() + wait)
+                    state['ra_sent'] = time.time()
+            return self.answer(status, {'error': 'flaky'}, headers)
+        truncate = roll < reset_r + fail + trunc
+        ids = records(q)
+        host = f'http://{self.headers.get("Host")}'
+        if path == '/page' or path == '/link':
+            page, per = int(q.get('page', ['1'])[0]), int(q.get('per_page', ['100'])[0])
+            chunk = ids[(page - 1) * per: page * per]
+            self.count(f'{path}:{page}')
+            body = {'data': [record(i) for i in chunk]}
+            headers = {}
+            if path == '/page':
+                body['meta'] = {'total': len(ids)}
+            elif page * per < len(ids):
+                nq = {k: v[0] for k, v in q.items()}
+                nq['page'] = page + 1
+                headers['Link'] = f'<{host}/link?{urlencode(nq)}>; rel="next", <{host}/link?page=1>; rel="first"'
+            return self.answer(200, body, headers, truncate)
+        if path == '/offset':
+            off, lim = int(q.get('offset', ['0'])[0]), int(q.get('limit', ['100'])[0])
+            self.count(f'offset:{off}')
+            return self.answer(200, {'items': [record(i) for i in ids[off:off + lim]], 'total': len(ids)}, None, truncate)
+        if path == '/cursor':
+            lim = int(q.get('limit', ['100'])[0])
+            cur = q.get('cursor', [''])[0]
+            after = int(base64.b64decode(cur).decode()) if cur else 0
+            chunk = [i for i in ids if i > after][:lim]
+            self.count(f'cursor:{after}')
+            nxt = base64.b64encode(str(chunk[-1]).encode()).decode() if chunk and chunk[-1] != ids[-1] else None
+            return self.answer(200, {'data': [record(i) for i in chunk], 'next_cursor': nxt}, None, truncate)
+        if path == '/next':
+            lim = int(q.get('limit', ['100'])[0])
+            after = int(q.get('after', ['0'])[0])
+            chunk = [i for i in ids if i > after][:lim]
+            self.count(f'next:{after}')
+            nq = {k: v[0] for k, v in q.items()}
+            nq['after'] = chunk[-1] if chunk else after
+            nxt = f'{host}/next?{urlencode(nq)}' if chunk and chunk[-1] != ids[-1] else None
+            return self.answer(200, {'results': [record(i) for i in chunk], 'next': nxt}, None, truncate)
+        return self.answer(404, {'error': 'not found'})
+
+    def count(self, key):
+        with lock:
+            state['pages'][key] = state['pages'].get(key, 0) + 1
+
+    def answer(self, status, body, headers=None, truncate=False):
+        with lock:
+            state['statuses'][str(status)] = state['statuses'].get(str(status), 0) + 1
+        self.send_json(status, body, headers, truncate)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--port-file', required=True)
+    a = ap.parse_args()
+    srv = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    srv.daemon_threads = True
+    tmp = a.port_file + '.tmp'
+    with open(tmp, 'w') as fh:
+        fh.write(str(srv.server_address[1]))
+    os.rename(tmp, a.port_file)
+    srv.serve_forever()
+
+
+if __name__ == '__main__':
+    main()
