@@ -51,8 +51,8 @@ typedef struct http_opts {
     sl_source_common common; /* first */
     char *url, *path, *method, *body, *records_path;
     sl_kvlist params, headers, auth, pagination, retry;
-    char *cursor_field, *cursor_param, *start, *rate_limit_group;
-    int64_t rate_limit, burst, concurrency, timeout;
+    char *cursor_field, *cursor_param, *start, *rate_limit_group, *rate_limit;
+    int64_t burst, concurrency, timeout;
     int flatten;
     int64_t max_depth;
     char *separator;
@@ -77,8 +77,9 @@ static const sl_option http_options[] = {
     {"cursor_param", SL_OPT_STRING, "", 0, offsetof(http_opts, cursor_param), NULL,
      "incremental: query parameter that sends the kept value (updated_since)"},
     {"start", SL_OPT_STRING, "", 0, offsetof(http_opts, start), NULL, "incremental: the value the first run sends"},
-    {"rate_limit", SL_OPT_INT, "0", 0, offsetof(http_opts, rate_limit), NULL,
-     "requests per second for the group, shared by every pipeline in it; 0 = unlimited"},
+    {"rate_limit", SL_OPT_STRING, "", 0, offsetof(http_opts, rate_limit), NULL,
+     "requests allowed for the group, shared by every pipeline in it: 10 (per second), 10/s, 600/min, 5000/h; "
+     "empty = unlimited"},
     {"burst", SL_OPT_INT, "0", 0, offsetof(http_opts, burst), NULL, "requests allowed at once (default: rate_limit)"},
     {"rate_limit_group", SL_OPT_STRING, "", 0, offsetof(http_opts, rate_limit_group), NULL,
      "name of the shared quota (default: the URL's host)"},
@@ -140,6 +141,25 @@ static const char *kv_get(const sl_kvlist *l, const char *key, const char *def)
 }
 
 /* ---- configuration checks ---------------------------------------------- */
+
+/* "10", "10/s", "600/min", "5000/h" -> requests per second; -1 if unreadable. */
+static double parse_rate(const char *s)
+{
+    if (!*s)
+        return 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0)
+        return -1;
+    if (*end == 0 || strcmp(end, "/s") == 0 || strcmp(end, "/sec") == 0 || strcmp(end, "/second") == 0)
+        return v;
+    if (strcmp(end, "/m") == 0 || strcmp(end, "/min") == 0 || strcmp(end, "/minute") == 0)
+        return v / 60;
+    if (strcmp(end, "/h") == 0 || strcmp(end, "/hour") == 0)
+        return v / 3600;
+    return -1;
+}
+
 
 static int check_keys(const sl_kvlist *l, const char *what, const char *const *allowed, sl_diags *d)
 {
@@ -211,6 +231,11 @@ static int http_check(sl_instance *in, sl_diags *d)
     }
     if (strcmp(pt, "cursor") == 0 && !kv_get(&o->pagination, "cursor_path", NULL)) {
         sl_diags_add(d, o->pagination.loc, "cursor pagination needs cursor_path: (where the body has the next cursor)");
+        n++;
+    }
+    if (parse_rate(o->rate_limit) < 0) {
+        sl_diags_add(d, sl_options_loc(http_options, o, "rate_limit"),
+                     "rate_limit '%s' is not a rate (10, 10/s, 600/min, 5000/h)", o->rate_limit);
         n++;
     }
     if (*o->cursor_param && !*o->cursor_field) {
@@ -935,7 +960,7 @@ static int http_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error
     char *sdir = sl_printf("%s/.sluice", run->project->dir);
     mkdir(sdir, 0755);
     sl_free(sdir);
-    int rc = sl_ratelimit_open(&st->rl, dir, group ? group : "default", (double)o->rate_limit, (double)o->burst, err);
+    int rc = sl_ratelimit_open(&st->rl, dir, group ? group : "default", parse_rate(o->rate_limit), (double)o->burst, err);
     sl_free(dir);
     sl_free(group);
     if (rc < 0 || sl_http_init(&st->http, &ho, &st->rl, err) < 0)

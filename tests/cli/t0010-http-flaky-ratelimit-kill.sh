@@ -55,7 +55,7 @@ source:
   params: {n: "300"}
   pagination: {type: offset, limit_param: limit, limit: 10}
   records_path: items
-  rate_limit: 5
+  rate_limit: 300/min
   burst: 1
   rate_limit_group: crm
   concurrency: 4
