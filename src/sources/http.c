@@ -39,35 +39,32 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "formats/json.h"
+#include "formats/json_path.h"
 #include "formats/json_record.h"
-#include "net/http.h"
+#include "net/api.h"
 #include "sources/bookmarks.h"
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 typedef struct http_opts {
     sl_source_common common; /* first */
-    char *url, *path, *method, *body, *records_path;
-    sl_kvlist params, headers, auth, pagination, retry;
-    char *cursor_field, *cursor_param, *start, *rate_limit_group, *rate_limit;
-    int64_t burst, concurrency, timeout;
+    sl_api_opts api;
+    char *path, *method, *body, *records_path;
+    sl_kvlist params, headers, pagination;
+    char *cursor_field, *cursor_param, *start;
     int flatten;
     int64_t max_depth;
     char *separator;
 } http_opts;
 
 static const sl_option http_options[] = {
-    {"url", SL_OPT_STRING, NULL, SL_OPT_REQUIRED, offsetof(http_opts, url), NULL, "base URL (https://api.example.com/v2)"},
+    SL_API_OPTIONS(http_opts, api),
     {"path", SL_OPT_STRING, "", 0, offsetof(http_opts, path), NULL, "path appended to url (/contacts)"},
     {"method", SL_OPT_ENUM, "GET", 0, offsetof(http_opts, method), "GET|POST", "HTTP method"},
     {"params", SL_OPT_MAP, NULL, 0, offsetof(http_opts, params), NULL, "query parameters (values may use {{ templates }})"},
     {"headers", SL_OPT_MAP, NULL, 0, offsetof(http_opts, headers), NULL, "request headers"},
     {"body", SL_OPT_STRING, "", SL_OPT_MULTILINE, offsetof(http_opts, body), NULL, "JSON request body (POST)"},
-    {"auth", SL_OPT_MAP, NULL, 0, offsetof(http_opts, auth), NULL,
-     "{type: api_key, name, value, in: header|query} | {type: bearer, token} | {type: basic, username, password} | "
-     "{type: oauth2, token_url, client_id, client_secret, scope}"},
     {"pagination", SL_OPT_MAP, NULL, 0, offsetof(http_opts, pagination), NULL,
      "{type: none|page|offset|cursor|next_url|link, ...}: see `sluice help http`"},
     {"records_path", SL_OPT_STRING, "", 0, offsetof(http_opts, records_path), NULL,
@@ -77,17 +74,6 @@ static const sl_option http_options[] = {
     {"cursor_param", SL_OPT_STRING, "", 0, offsetof(http_opts, cursor_param), NULL,
      "incremental: query parameter that sends the kept value (updated_since)"},
     {"start", SL_OPT_STRING, "", 0, offsetof(http_opts, start), NULL, "incremental: the value the first run sends"},
-    {"rate_limit", SL_OPT_STRING, "", 0, offsetof(http_opts, rate_limit), NULL,
-     "requests allowed for the group, shared by every pipeline in it: 10 (per second), 10/s, 600/min, 5000/h; "
-     "empty = unlimited"},
-    {"burst", SL_OPT_INT, "0", 0, offsetof(http_opts, burst), NULL, "requests allowed at once (default: rate_limit)"},
-    {"rate_limit_group", SL_OPT_STRING, "", 0, offsetof(http_opts, rate_limit_group), NULL,
-     "name of the shared quota (default: the URL's host)"},
-    {"retry", SL_OPT_MAP, NULL, 0, offsetof(http_opts, retry), NULL,
-     "{attempts: 6, base: 0.5s, cap: 30s}: tries per request and the exponential backoff bounds"},
-    {"concurrency", SL_OPT_INT, "4", 0, offsetof(http_opts, concurrency), NULL,
-     "requests in flight at once (page and offset pagination)"},
-    {"timeout", SL_OPT_DURATION, "30s", 0, offsetof(http_opts, timeout), NULL, "per request"},
     {"columns", SL_OPT_MAP, NULL, 0, offsetof(http_opts, common.columns), NULL, "declared column types; they win over inference"},
     {"infer_types", SL_OPT_BOOL, "true", 0, offsetof(http_opts, common.infer_types), NULL,
      "infer column types from the first batch; false keeps undeclared columns as text"},
@@ -110,8 +96,7 @@ typedef struct http_state {
     char *key;
     sl_bookmarks marks;
     pager pg;
-    sl_ratelimit rl;
-    sl_http http;
+    sl_api api;
     sl_json_record_opts ro;
     sl_json_record_ctx ctx;
     /* paging state */
@@ -123,102 +108,19 @@ typedef struct http_state {
     char *max_cursor;     /* largest cursor_field value read */
     char *last_run_at;    /* when the last successful run started */
     char run_started[40];
-    /* auth */
-    char *auth_type;
-    char *token;          /* bearer / oauth2 access token */
-    double token_expiry;
-    const char *api_key_name, *api_key_value;
-    int api_key_in_query;
-    char *basic;          /* "Authorization: Basic ..." */
 } http_state;
 
-static const char *kv_get(const sl_kvlist *l, const char *key, const char *def)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i].key, key) == 0)
-            return l->v[i].value;
-    return def;
-}
-
 /* ---- configuration checks ---------------------------------------------- */
-
-/* "10", "10/s", "600/min", "5000/h" -> requests per second; -1 if unreadable. */
-static double parse_rate(const char *s)
-{
-    if (!*s)
-        return 0;
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || v < 0)
-        return -1;
-    if (*end == 0 || strcmp(end, "/s") == 0 || strcmp(end, "/sec") == 0 || strcmp(end, "/second") == 0)
-        return v;
-    if (strcmp(end, "/m") == 0 || strcmp(end, "/min") == 0 || strcmp(end, "/minute") == 0)
-        return v / 60;
-    if (strcmp(end, "/h") == 0 || strcmp(end, "/hour") == 0)
-        return v / 3600;
-    return -1;
-}
-
-
-static int check_keys(const sl_kvlist *l, const char *what, const char *const *allowed, sl_diags *d)
-{
-    int n = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        int ok = 0;
-        for (size_t k = 0; allowed[k] && !ok; k++)
-            ok = strcmp(allowed[k], l->v[i].key) == 0;
-        if (ok)
-            continue;
-        size_t na = 0;
-        while (allowed[na])
-            na++;
-        const char *sug = sl_suggest(l->v[i].key, allowed, na);
-        sl_diags_add(d, l->v[i].loc, "unknown %s key '%s'%s%s%s", what, l->v[i].key, sug ? "; did you mean '" : "",
-                     sug ? sug : "", sug ? "'?" : "");
-        n++;
-    }
-    return n;
-}
 
 static int http_check(sl_instance *in, sl_diags *d)
 {
     http_opts *o = in->opts;
     int n = 0;
-    static const char *const auth_keys[] = {"type", "name", "value", "in", "token", "username", "password",
-                                            "token_url", "client_id", "client_secret", "scope", NULL};
     static const char *const page_keys[] = {"type", "param", "size_param", "size", "start", "total_path",
                                             "limit_param", "limit", "cursor_path", "next_path", NULL};
-    static const char *const retry_keys[] = {"attempts", "base", "cap", NULL};
-    n += check_keys(&o->auth, "auth", auth_keys, d);
-    n += check_keys(&o->pagination, "pagination", page_keys, d);
-    n += check_keys(&o->retry, "retry", retry_keys, d);
-    const char *at = kv_get(&o->auth, "type", NULL);
-    if (o->auth.n && !at) {
-        sl_diags_add(d, o->auth.loc, "auth needs type: api_key, bearer, basic or oauth2");
-        n++;
-    } else if (at) {
-        static const char *const need[][4] = {{"api_key", "name", "value", NULL},
-                                              {"bearer", "token", NULL, NULL},
-                                              {"basic", "username", "password", NULL},
-                                              {"oauth2", "token_url", "client_id", "client_secret"}};
-        int known = 0;
-        for (size_t t = 0; t < 4; t++) {
-            if (strcmp(at, need[t][0]) != 0)
-                continue;
-            known = 1;
-            for (size_t k = 1; k < 4 && need[t][k]; k++)
-                if (!kv_get(&o->auth, need[t][k], NULL)) {
-                    sl_diags_add(d, o->auth.loc, "auth type %s needs %s:", at, need[t][k]);
-                    n++;
-                }
-        }
-        if (!known) {
-            sl_diags_add(d, o->auth.loc, "unknown auth type '%s' (api_key, bearer, basic, oauth2)", at);
-            n++;
-        }
-    }
-    const char *pt = kv_get(&o->pagination, "type", "none");
+    n += sl_api_check(&o->api, http_options, o, d);
+    n += sl_kv_check_keys(&o->pagination, "pagination", page_keys, d);
+    const char *pt = sl_kv_get(&o->pagination, "type", "none");
     static const char *const kinds[] = {"none", "page", "offset", "cursor", "next_url", "link", NULL};
     int ok = 0;
     for (size_t k = 0; kinds[k]; k++)
@@ -229,13 +131,8 @@ static int http_check(sl_instance *in, sl_diags *d)
                      pt, sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
         n++;
     }
-    if (strcmp(pt, "cursor") == 0 && !kv_get(&o->pagination, "cursor_path", NULL)) {
+    if (strcmp(pt, "cursor") == 0 && !sl_kv_get(&o->pagination, "cursor_path", NULL)) {
         sl_diags_add(d, o->pagination.loc, "cursor pagination needs cursor_path: (where the body has the next cursor)");
-        n++;
-    }
-    if (parse_rate(o->rate_limit) < 0) {
-        sl_diags_add(d, sl_options_loc(http_options, o, "rate_limit"),
-                     "rate_limit '%s' is not a rate (10, 10/s, 600/min, 5000/h)", o->rate_limit);
         n++;
     }
     if (*o->cursor_param && !*o->cursor_field) {
@@ -245,74 +142,7 @@ static int http_check(sl_instance *in, sl_diags *d)
     return n;
 }
 
-/* ---- JSON helpers -------------------------------------------------------- */
-
-/* Position j at the value at dot path `path` of the document; 0 found. */
-static int json_at(sl_json *j, const char *doc, size_t n, const char *path)
-{
-    sl_json_init(j, doc, n);
-    if (strncmp(path, "$.", 2) == 0)
-        path += 2;
-    else if (strcmp(path, "$") == 0)
-        path = "";
-    sl_buf key;
-    sl_buf_init(&key);
-    int rc = 0;
-    while (*path && rc == 0) {
-        const char *dot = strchr(path, '.');
-        size_t len = dot ? (size_t)(dot - path) : strlen(path);
-        if (sl_json_peek(j) != SL_JSON_OBJECT) {
-            rc = -1;
-            break;
-        }
-        sl_json_object_begin(j);
-        int first = 1, found = 0, m;
-        while ((m = sl_json_member(j, &first, &key)) == 1) {
-            if (key.len == len && memcmp(key.data, path, len) == 0) {
-                found = 1;
-                break;
-            }
-            if (sl_json_skip(j) < 0)
-                break;
-        }
-        if (!found)
-            rc = -1;
-        path += len + (dot ? 1 : 0);
-    }
-    sl_buf_release(&key);
-    return rc;
-}
-
-/* The scalar at path as text (caller frees), or NULL (missing or null). */
-static char *json_text(const sl_buf *body, const char *path)
-{
-    sl_json j;
-    if (!path || json_at(&j, body->data ? body->data : "", body->len, path) < 0)
-        return NULL;
-    sl_json_kind k = sl_json_peek(&j);
-    if (k == SL_JSON_STRING) {
-        sl_buf s;
-        sl_buf_init(&s);
-        char *out = sl_json_string(&j, &s) == 0 ? (s.data ? sl_buf_detach(&s) : sl_strdup("")) : NULL;
-        sl_buf_release(&s);
-        return out;
-    }
-    if (k == SL_JSON_NUMBER) {
-        const char *p;
-        size_t n;
-        return sl_json_number(&j, &p, &n) == 0 ? sl_strndup(p, n) : NULL;
-    }
-    return NULL;
-}
-
-static int validate_json(const sl_buf *body, char *why, size_t cap)
-{
-    char e[200];
-    if (sl_json_validate(body->data ? body->data : "", body->len, e, sizeof e) == 0)
-        return 0;
-    snprintf(why, cap, "invalid JSON body: %s", e);
-    return -1;
-}
+/* ---- helpers ------------------------------------------------------------ */
 
 /* Compare two cursor values: as numbers, as times, else as text. */
 static int cursor_cmp(const char *a, const char *b)
@@ -376,17 +206,6 @@ static char *expand(http_state *st, const char *s)
     return out.data ? sl_buf_detach(&out) : sl_strdup("");
 }
 
-static void add_param(sl_buf *url, const char *k, const char *v)
-{
-    char *ek = curl_easy_escape(NULL, k, 0), *ev = curl_easy_escape(NULL, v, 0);
-    sl_buf_addc(url, strchr(url->data, '?') ? '&' : '?');
-    sl_buf_adds(url, ek);
-    sl_buf_addc(url, '=');
-    sl_buf_adds(url, ev);
-    curl_free(ek);
-    curl_free(ev);
-}
-
 /* The URL of the current page (a next URL from the server as it is). */
 static char *page_url(http_state *st)
 {
@@ -395,11 +214,10 @@ static char *page_url(http_state *st)
     if (st->next_url) {
         /* the server's next URL, with our API key if it goes in the query */
         sl_buf_adds(&u, st->next_url);
-        if (st->api_key_in_query && !strstr(st->next_url, st->api_key_name))
-            add_param(&u, st->api_key_name, st->api_key_value);
+        sl_api_auth_query(&st->api, &u);
         return sl_buf_detach(&u);
     }
-    sl_buf_adds(&u, st->o->url);
+    sl_buf_adds(&u, st->o->api.url);
     if (*st->o->path) {
         if (u.len && u.data[u.len - 1] == '/' && st->o->path[0] == '/')
             u.len--;
@@ -409,98 +227,48 @@ static char *page_url(http_state *st)
     }
     for (size_t i = 0; i < st->o->params.n; i++) {
         char *v = expand(st, st->o->params.v[i].value);
-        add_param(&u, st->o->params.v[i].key, v);
+        sl_api_add_param(&u, st->o->params.v[i].key, v);
         sl_free(v);
     }
     char num[32];
     if (*st->o->cursor_param && (st->since || *st->o->start))
-        add_param(&u, st->o->cursor_param, st->since ? st->since : st->o->start);
+        sl_api_add_param(&u, st->o->cursor_param, st->since ? st->since : st->o->start);
     switch (st->pg.kind) {
     case PG_LINK: /* later pages come as whole URLs from the Link header */
         if (st->pg.size_param) {
             snprintf(num, sizeof num, "%lld", (long long)st->pg.size);
-            add_param(&u, st->pg.size_param, num);
+            sl_api_add_param(&u, st->pg.size_param, num);
         }
         break;
     case PG_PAGE:
         snprintf(num, sizeof num, "%lld", (long long)st->page);
-        add_param(&u, st->pg.param, num);
+        sl_api_add_param(&u, st->pg.param, num);
         if (st->pg.size_param) {
             snprintf(num, sizeof num, "%lld", (long long)st->pg.size);
-            add_param(&u, st->pg.size_param, num);
+            sl_api_add_param(&u, st->pg.size_param, num);
         }
         break;
     case PG_OFFSET:
         snprintf(num, sizeof num, "%lld", (long long)st->offset);
-        add_param(&u, st->pg.param, num);
+        sl_api_add_param(&u, st->pg.param, num);
         if (st->pg.size_param) {
             snprintf(num, sizeof num, "%lld", (long long)st->pg.size);
-            add_param(&u, st->pg.size_param, num);
+            sl_api_add_param(&u, st->pg.size_param, num);
         }
         break;
     case PG_CURSOR:
         if (st->next_cursor)
-            add_param(&u, st->pg.param, st->next_cursor);
+            sl_api_add_param(&u, st->pg.param, st->next_cursor);
         if (st->pg.size_param) {
             snprintf(num, sizeof num, "%lld", (long long)st->pg.size);
-            add_param(&u, st->pg.size_param, num);
+            sl_api_add_param(&u, st->pg.size_param, num);
         }
         break;
     default:
         break;
     }
-    if (st->api_key_in_query)
-        add_param(&u, st->api_key_name, st->api_key_value);
+    sl_api_auth_query(&st->api, &u);
     return sl_buf_detach(&u);
-}
-
-/* Fetch (or refresh) the OAuth2 token. */
-static int oauth_token(http_state *st, sl_error *err)
-{
-    const sl_kvlist *a = &st->o->auth;
-    sl_buf form;
-    sl_buf_init(&form);
-    sl_buf_adds(&form, "grant_type=client_credentials");
-    const char *keys[] = {"client_id", "client_secret", "scope"};
-    for (int i = 0; i < 3; i++) {
-        const char *v = kv_get(a, keys[i], NULL);
-        if (!v)
-            continue;
-        char *e = curl_easy_escape(NULL, v, 0);
-        sl_buf_addf(&form, "&%s=%s", keys[i], e);
-        curl_free(e);
-    }
-    sl_http_call c = {0};
-    c.method = "POST";
-    c.url = kv_get(a, "token_url", "");
-    c.headers = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
-    c.headers = curl_slist_append(c.headers, "Accept: application/json");
-    c.body = form.data;
-    c.body_len = form.len;
-    sl_http_call *calls[1] = {&c};
-    int rc = sl_http_run(&st->http, calls, 1, err);
-    if (rc == 0 && !c.ok)
-        rc = sl_error_set(err, SL_EIO, "oauth2 token from %s: %s", c.url, c.error);
-    char *tok = rc == 0 ? json_text(&c.body_out, "access_token") : NULL;
-    if (rc == 0 && !tok)
-        rc = sl_error_set(err, SL_EIO, "oauth2 token from %s: no access_token in the answer", c.url);
-    if (rc == 0) {
-        sl_log_secret(tok);
-        sl_free(st->token);
-        st->token = tok;
-        char *exp = json_text(&c.body_out, "expires_in");
-        double e = exp ? atof(exp) : 3600;
-        sl_free(exp);
-        /* refresh a little early: a tenth of the lifetime, at most a minute */
-        double margin = e / 10 < 60 ? e / 10 : 60;
-        st->token_expiry = sl_ratelimit_now() + e - margin;
-        sl_log_debug("%s: oauth2 token fetched, valid %.0fs", st->id, e);
-    }
-    curl_slist_free_all(c.headers);
-    sl_buf_release(&c.body_out);
-    sl_free(c.link_next);
-    sl_buf_release(&form);
-    return rc;
 }
 
 static struct curl_slist *request_headers(http_state *st)
@@ -515,17 +283,7 @@ static struct curl_slist *request_headers(http_state *st)
         sl_free(line);
         sl_free(v);
     }
-    if (st->token) {
-        char *line = sl_printf("Authorization: Bearer %s", st->token);
-        h = curl_slist_append(h, line);
-        sl_free(line);
-    } else if (st->basic) {
-        h = curl_slist_append(h, st->basic);
-    } else if (st->api_key_name && !st->api_key_in_query) {
-        char *line = sl_printf("%s: %s", st->api_key_name, st->api_key_value);
-        h = curl_slist_append(h, line);
-        sl_free(line);
-    }
+    h = sl_api_auth_header(&st->api, h);
     return h;
 }
 
@@ -569,7 +327,7 @@ static int read_records(http_state *st, page_req *r, sl_batch *b, int64_t *count
     const sl_buf *body = &r->call.body_out;
     sl_json j;
     *count = 0;
-    if (json_at(&j, body->data ? body->data : "", body->len, st->o->records_path) < 0 ||
+    if (sl_json_path_at(&j, body->data ? body->data : "", body->len, st->o->records_path) < 0 ||
         sl_json_peek(&j) != SL_JSON_ARRAY) {
         if (sl_json_peek(&j) == SL_JSON_NULL)
             return 0; /* "data": null is an empty page */
@@ -621,7 +379,7 @@ static void advance(http_state *st, page_req *r, int64_t count)
     const sl_buf *body = &r->call.body_out;
     if (count == 0)
         st->done = 1;
-    char *total = st->pg.total_path ? json_text(body, st->pg.total_path) : NULL;
+    char *total = st->pg.total_path ? sl_json_path_text(body->data, body->len, st->pg.total_path) : NULL;
     if (total)
         st->total = strtoll(total, NULL, 10);
     sl_free(total);
@@ -640,7 +398,7 @@ static void advance(http_state *st, page_req *r, int64_t count)
             st->done = 1;
         break;
     case PG_CURSOR: {
-        char *c = json_text(body, st->pg.cursor_path);
+        char *c = sl_json_path_text(body->data, body->len, st->pg.cursor_path);
         sl_free(st->next_cursor);
         st->next_cursor = c;
         if (!c || !*c)
@@ -650,7 +408,7 @@ static void advance(http_state *st, page_req *r, int64_t count)
     case PG_NEXT_URL:
     case PG_LINK: {
         char *next = st->pg.kind == PG_LINK ? (r->call.link_next ? sl_strdup(r->call.link_next) : NULL)
-                                            : json_text(body, st->pg.next_path);
+                                            : sl_json_path_text(body->data, body->len, st->pg.next_path);
         sl_free(st->next_url);
         st->next_url = next;
         if (!next || !*next)
@@ -684,10 +442,7 @@ static char *bookmark(http_state *st)
 
 static char *bm_text(const char *bm, const char *key)
 {
-    sl_buf tmp = {0};
-    tmp.data = (char *)bm;
-    tmp.len = strlen(bm);
-    return json_text(&tmp, key);
+    return sl_json_path_text(bm, strlen(bm), key);
 }
 
 static void restore(http_state *st, const char *bm)
@@ -733,11 +488,10 @@ static int page_failed(http_state *st, page_req *r, sl_batch *b, sl_error *err)
  * read them into b. */
 static int fetch_pages(http_state *st, sl_batch *b, sl_error *err)
 {
-    if (st->token && st->o->auth.n && strcmp(st->auth_type, "oauth2") == 0 && sl_ratelimit_now() > st->token_expiry &&
-        oauth_token(st, err) < 0)
+    if (sl_api_refresh(&st->api, 0, err) < 0)
         return -1;
     int parallel = st->pg.kind == PG_PAGE || st->pg.kind == PG_OFFSET;
-    size_t n = parallel ? (size_t)st->o->concurrency : 1;
+    size_t n = parallel && st->o->api.concurrency > 0 ? (size_t)st->o->api.concurrency : 1;
     if (parallel && st->total >= 0) {
         /* no request past the total */
         int64_t left = st->pg.kind == PG_PAGE ? (st->total - (st->page - st->pg.start) * st->pg.size)
@@ -757,13 +511,13 @@ static int fetch_pages(http_state *st, sl_batch *b, sl_error *err)
     }
     st->page = page0;
     st->offset = off0;
-    int rc = sl_http_run(&st->http, calls, n, err);
+    int rc = sl_http_run(&st->api.http, calls, n, err);
     /* an expired or revoked OAuth2 token: fetch a new one and try once more */
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (reqs[i].call.status != 401 || !st->auth_type || strcmp(st->auth_type, "oauth2") != 0)
+        if (reqs[i].call.status != 401 || !sl_api_is_oauth2(&st->api))
             continue;
-        sl_log_info("%s: 401 from %s: refreshing the oauth2 token", st->id, st->o->url);
-        if (oauth_token(st, err) < 0) {
+        sl_log_info("%s: 401 from %s: refreshing the oauth2 token", st->id, st->o->api.url);
+        if (sl_api_refresh(&st->api, 1, err) < 0) {
             rc = -1;
             break;
         }
@@ -777,7 +531,7 @@ static int fetch_pages(http_state *st, sl_batch *b, sl_error *err)
         page_req_free(&reqs[i]);
         reqs[i] = fresh;
         sl_http_call *one[1] = {&reqs[i].call};
-        rc = sl_http_run(&st->http, one, 1, err);
+        rc = sl_http_run(&st->api.http, one, 1, err);
     }
     for (size_t i = 0; rc == 0 && i < n && !st->done; i++) {
         page_req *r = &reqs[i];
@@ -843,69 +597,6 @@ static int http_done(sl_instance *in, sl_run *run, sl_error *err)
     return 0;
 }
 
-static int setup_auth(http_state *st, sl_error *err)
-{
-    const sl_kvlist *a = &st->o->auth;
-    const char *t = kv_get(a, "type", NULL);
-    if (!t)
-        return 0;
-    st->auth_type = sl_strdup(t);
-    /* the values that must never show: registered whatever their source */
-    const char *secret_keys[] = {"value", "token", "password", "client_secret"};
-    for (int i = 0; i < 4; i++)
-        if (kv_get(a, secret_keys[i], NULL))
-            sl_log_secret(kv_get(a, secret_keys[i], NULL));
-    if (strcmp(t, "api_key") == 0) {
-        st->api_key_name = kv_get(a, "name", "X-API-Key");
-        st->api_key_value = kv_get(a, "value", "");
-        st->api_key_in_query = strcmp(kv_get(a, "in", "header"), "query") == 0;
-    } else if (strcmp(t, "bearer") == 0) {
-        st->token = sl_strdup(kv_get(a, "token", ""));
-    } else if (strcmp(t, "basic") == 0) {
-        char *up = sl_printf("%s:%s", kv_get(a, "username", ""), kv_get(a, "password", ""));
-        size_t n = strlen(up);
-        static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        sl_buf h;
-        sl_buf_init(&h);
-        sl_buf_adds(&h, "Authorization: Basic ");
-        for (size_t i = 0; i < n; i += 3) {
-            unsigned v = (unsigned)(unsigned char)up[i] << 16;
-            if (i + 1 < n)
-                v |= (unsigned)(unsigned char)up[i + 1] << 8;
-            if (i + 2 < n)
-                v |= (unsigned char)up[i + 2];
-            sl_buf_addc(&h, b64[(v >> 18) & 63]);
-            sl_buf_addc(&h, b64[(v >> 12) & 63]);
-            sl_buf_addc(&h, i + 1 < n ? b64[(v >> 6) & 63] : '=');
-            sl_buf_addc(&h, i + 2 < n ? b64[v & 63] : '=');
-        }
-        sl_log_secret(h.data + strlen("Authorization: Basic "));
-        st->basic = sl_buf_detach(&h);
-        sl_free(up);
-    } else if (strcmp(t, "oauth2") == 0) {
-        return oauth_token(st, err);
-    }
-    return 0;
-}
-
-/* "0.5s", "250ms", "2m", "3" (seconds) -> seconds; def when unreadable. */
-static double seconds(const char *s, double def)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || v < 0)
-        return def;
-    if (strcmp(end, "ms") == 0)
-        return v / 1000;
-    if (*end == 0 || strcmp(end, "s") == 0)
-        return v;
-    if (strcmp(end, "m") == 0)
-        return v * 60;
-    if (strcmp(end, "h") == 0)
-        return v * 3600;
-    return def;
-}
-
 static int http_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error *err)
 {
     http_opts *o = in->opts;
@@ -923,47 +614,21 @@ static int http_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error
     st->ro.separator = o->separator;
     sl_json_record_init(&st->ctx);
     /* pagination */
-    const char *pt = kv_get(&o->pagination, "type", "none");
+    const char *pt = sl_kv_get(&o->pagination, "type", "none");
     st->pg.kind = strcmp(pt, "page") == 0 ? PG_PAGE : strcmp(pt, "offset") == 0 ? PG_OFFSET
                 : strcmp(pt, "cursor") == 0 ? PG_CURSOR : strcmp(pt, "next_url") == 0 ? PG_NEXT_URL
                 : strcmp(pt, "link") == 0 ? PG_LINK : PG_NONE;
-    st->pg.param = kv_get(&o->pagination, "param", st->pg.kind == PG_OFFSET ? "offset" : st->pg.kind == PG_CURSOR ? "cursor" : "page");
-    st->pg.size_param = kv_get(&o->pagination, "size_param", kv_get(&o->pagination, "limit_param", NULL));
-    st->pg.size = atoll(kv_get(&o->pagination, "size", kv_get(&o->pagination, "limit", "100")));
+    st->pg.param = sl_kv_get(&o->pagination, "param", st->pg.kind == PG_OFFSET ? "offset" : st->pg.kind == PG_CURSOR ? "cursor" : "page");
+    st->pg.size_param = sl_kv_get(&o->pagination, "size_param", sl_kv_get(&o->pagination, "limit_param", NULL));
+    st->pg.size = atoll(sl_kv_get(&o->pagination, "size", sl_kv_get(&o->pagination, "limit", "100")));
     if (st->pg.size <= 0)
         st->pg.size = 100;
-    st->pg.start = atoll(kv_get(&o->pagination, "start", "1"));
-    st->pg.cursor_path = kv_get(&o->pagination, "cursor_path", NULL);
-    st->pg.next_path = kv_get(&o->pagination, "next_path", "next");
-    st->pg.total_path = kv_get(&o->pagination, "total_path", NULL);
+    st->pg.start = atoll(sl_kv_get(&o->pagination, "start", "1"));
+    st->pg.cursor_path = sl_kv_get(&o->pagination, "cursor_path", NULL);
+    st->pg.next_path = sl_kv_get(&o->pagination, "next_path", "next");
+    st->pg.total_path = sl_kv_get(&o->pagination, "total_path", NULL);
     st->page = st->pg.start;
-    /* the client: retries, rate limit */
-    sl_http_opts ho = {0};
-    ho.attempts = atoi(kv_get(&o->retry, "attempts", "6"));
-    ho.base = seconds(kv_get(&o->retry, "base", "0.5s"), 0.5);
-    ho.cap = seconds(kv_get(&o->retry, "cap", "30s"), 30);
-    ho.timeout = (double)o->timeout;
-    ho.concurrency = (int)(o->concurrency > 0 ? o->concurrency : 1);
-    ho.validate = validate_json;
-    char *group = NULL;
-    if (*o->rate_limit_group) {
-        group = sl_strdup(o->rate_limit_group);
-    } else {
-        CURLU *u = curl_url();
-        char *host = NULL;
-        if (curl_url_set(u, CURLUPART_URL, o->url, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-            group = sl_strdup(host);
-        curl_free(host);
-        curl_url_cleanup(u);
-    }
-    char *dir = sl_printf("%s/.sluice/ratelimit", run->project->dir);
-    char *sdir = sl_printf("%s/.sluice", run->project->dir);
-    mkdir(sdir, 0755);
-    sl_free(sdir);
-    int rc = sl_ratelimit_open(&st->rl, dir, group ? group : "default", parse_rate(o->rate_limit), (double)o->burst, err);
-    sl_free(dir);
-    sl_free(group);
-    if (rc < 0 || sl_http_init(&st->http, &ho, &st->rl, err) < 0)
+    if (sl_api_open(&st->api, &o->api, run, in->id, err) < 0)
         return -1;
     /* where to start: a resumed epoch's next page, or the saved cursor */
     sl_resume pos;
@@ -989,9 +654,7 @@ static int http_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error
             st->since = sl_strdup(o->start);
         st->max_cursor = st->since ? sl_strdup(st->since) : NULL;
     }
-    if (sl_bookmarks_saved_get(&st->marks, "last_run_at", &st->last_run_at, err) < 0)
-        return -1;
-    return setup_auth(st, err);
+    return sl_bookmarks_saved_get(&st->marks, "last_run_at", &st->last_run_at, err);
 }
 
 static void http_close(sl_instance *in)
@@ -999,8 +662,7 @@ static void http_close(sl_instance *in)
     http_state *st = in->state;
     if (!st)
         return;
-    sl_http_release(&st->http);
-    sl_ratelimit_close(&st->rl);
+    sl_api_close(&st->api);
     sl_json_record_release(&st->ctx);
     sl_bookmarks_release(&st->marks);
     sl_free(st->key);
@@ -1009,9 +671,6 @@ static void http_close(sl_instance *in)
     sl_free(st->since);
     sl_free(st->max_cursor);
     sl_free(st->last_run_at);
-    sl_free(st->auth_type);
-    sl_free(st->token);
-    sl_free(st->basic);
     sl_free(st);
     in->state = NULL;
 }
