@@ -48,6 +48,8 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
             opts.full_refresh = 1;
         else if (strcmp(argv[i], "--restart") == 0)
             opts.restart = 1;
+        else if (strcmp(argv[i], "--full-resync") == 0)
+            opts.full_resync = 1;
         else if (argv[i][0] == '-') {
             fprintf(stderr, "sluice run: unknown option '%s'\n", argv[i]);
             sl_free(names);

@@ -15,7 +15,8 @@
 const sl_command sl_commands[] = {
     {"init", cmd_init, "DIR", "create a runnable starter project with sample data in DIR"},
     {"validate", cmd_validate, "", "check the whole project (YAML, options, types) without running anything"},
-    {"run", cmd_run, "[PIPELINE...] [--full-refresh] [--restart]", "run pipelines (all of them when none is named)"},
+    {"run", cmd_run, "[PIPELINE...] [--full-refresh] [--full-resync] [--restart]",
+     "run pipelines (all of them when none is named)"},
     {"list", cmd_list, "", "list the project's pipelines with their source and sinks"},
     {"history", cmd_history, "[PIPELINE] [--limit N]", "show past runs from the state store"},
     {"dlq", cmd_dlq, "list [--pipeline P] [--limit N]", "show rejected rows kept in the dead-letter queue"},

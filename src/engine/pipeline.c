@@ -307,6 +307,7 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     run->pipeline = pl;
     run->state = state;
     run->full_refresh = opts->full_refresh;
+    run->full_resync = opts->full_resync;
     double t0 = sl_mono_s();
     size_t nsinks = 0, ntransforms = 0;
     int source_open = 0, rc = -1;

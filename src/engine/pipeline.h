@@ -24,6 +24,7 @@
 typedef struct sl_run_options {
     int full_refresh;  /* ignore incremental state (new_files) */
     int restart;       /* abandon an open epoch instead of resuming it */
+    int full_resync;   /* reverse ETL: send every row, changed or not */
     int progress;      /* draw a progress bar on stderr */
     _Atomic int *cancel; /* set to stop (signals) */
 } sl_run_options;

@@ -21,6 +21,7 @@ struct sl_run {
     int64_t epoch;
     int resumed;
     int full_refresh;       /* --full-refresh: ignore incremental state */
+    int full_resync;        /* --full-resync: reverse-ETL sinks send every row */
     /* live counters, read by the progress bar */
     _Atomic int64_t rows_read, rows_loaded, rows_filtered, rows_rejected, bytes_read;
     int64_t total_bytes;    /* -1 if unknown */

@@ -206,6 +206,7 @@ int sl_api_open(sl_api *a, const sl_api_opts *o, sl_run *run, const char *id, sl
     ho.timeout = (double)o->timeout;
     ho.concurrency = (int)(o->concurrency > 0 ? o->concurrency : 1);
     ho.validate = sl_json_path_validate_body;
+    ho.cancel = &run->cancel;
     char *group = NULL;
     if (*o->rate_limit_group) {
         group = sl_strdup(o->rate_limit_group);

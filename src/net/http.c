@@ -4,6 +4,7 @@
 #include "core/mem.h"
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,7 +249,12 @@ int sl_http_run(sl_http *h, sl_http_call **calls, size_t n, sl_error *err)
         sl_http_call_reset(calls[i]);
     }
     size_t done = 0, running = 0;
+    int rc = 0;
     while (done < n) {
+        if (h->o.cancel && atomic_load(h->o.cancel)) {
+            rc = sl_error_set(err, SL_ECANCELLED, "interrupted");
+            break;
+        }
         double now = sl_ratelimit_now(), wake = now + 0.2;
         for (size_t i = 0; i < n && running < (size_t)h->o.concurrency; i++) {
             sl_http_call *c = calls[i];
@@ -295,9 +301,11 @@ int sl_http_run(sl_http *h, sl_http_call **calls, size_t n, sl_error *err)
     }
     for (size_t i = 0; i < n; i++) {
         if (calls[i]->easy) {
+            if (calls[i]->state == RUNNING)
+                curl_multi_remove_handle(h->multi, calls[i]->easy);
             curl_easy_cleanup(calls[i]->easy);
             calls[i]->easy = NULL;
         }
     }
-    return 0;
+    return rc;
 }

@@ -33,6 +33,8 @@ typedef struct sl_http_opts {
     double base, cap;    /* backoff, seconds */
     double timeout;      /* per attempt, seconds */
     int concurrency;     /* calls in flight at once */
+    /* Optional: when it becomes non-zero, sl_http_run stops (run cancelled). */
+    _Atomic int *cancel;
     /* Optional: 0 if a 2xx body is usable, else -1 with why filled. */
     int (*validate)(const sl_buf *body, char *why, size_t cap);
 } sl_http_opts;

@@ -401,6 +401,64 @@ int sl_state_schema_change(sl_state *s, const char *pipeline, const char *run_id
     return rc;
 }
 
+typedef struct sync_ctx {
+    void (*fn)(void *ctx, const sl_sync_record *r);
+    void *ctx;
+} sync_ctx;
+
+static void sync_fn(void *ctx, int n, const char *const *v)
+{
+    sync_ctx *c = ctx;
+    if (n < 5)
+        return;
+    sl_sync_record r = {v[0] ? v[0] : "", v[1], v[2], v[3] ? v[3] : "", v[4] ? strtoll(v[4], NULL, 10) : 0};
+    c->fn(c->ctx, &r);
+}
+
+int sl_state_sync_load(sl_state *s, const char *pipeline, const char *sink,
+                       void (*fn)(void *ctx, const sl_sync_record *r), void *ctx, sl_error *err)
+{
+    sync_ctx c = {fn, ctx};
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, sync_fn, &c,
+                 "SELECT key, hash, dest_id, status, seen_epoch FROM sync_records WHERE pipeline = $1 AND sink = $2",
+                 "ss", pipeline, sink);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int sl_state_sync_commit(sl_state *s, const char *pipeline, const char *sink, int64_t epoch,
+                         const sl_sync_record *recs, size_t n, const char *const *deleted, size_t ndeleted,
+                         const char *ckpt_key, const char *ckpt_value, sl_error *err)
+{
+    char now[40];
+    now_text(now);
+    pthread_mutex_lock(&s->lock);
+    int rc = begin(s, err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = EXEC(s, err,
+                  "INSERT INTO sync_records (pipeline, sink, key, hash, dest_id, status, seen_epoch, synced_at) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (pipeline, sink, key) DO UPDATE SET "
+                  "hash = excluded.hash, dest_id = excluded.dest_id, status = excluded.status, "
+                  "seen_epoch = excluded.seen_epoch, synced_at = excluded.synced_at",
+                  "ssssssis", pipeline, sink, recs[i].key, recs[i].hash, recs[i].dest_id, recs[i].status,
+                  recs[i].seen_epoch, now);
+    for (size_t i = 0; rc == 0 && i < ndeleted; i++)
+        rc = EXEC(s, err, "DELETE FROM sync_records WHERE pipeline = $1 AND sink = $2 AND key = $3", "sss", pipeline,
+                  sink, deleted[i]);
+    if (rc == 0 && ckpt_key)
+        rc = EXEC(s, err, "INSERT INTO checkpoints (pipeline, sink, epoch, key, value, updated_at) "
+                          "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pipeline, sink, key) DO UPDATE SET "
+                          "epoch = excluded.epoch, value = excluded.value, updated_at = excluded.updated_at",
+                  "ssisss", pipeline, sink, epoch, ckpt_key, ckpt_value, now);
+    if (rc == 0)
+        rc = commit(s, err);
+    if (rc < 0)
+        rollback(s);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
 int sl_state_reset(sl_state *s, const char *pipeline, sl_error *err)
 {
     pthread_mutex_lock(&s->lock);

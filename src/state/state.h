@@ -70,6 +70,21 @@ int sl_state_checkpoint_delete(sl_state *s, const char *pipeline, const char *si
 int sl_state_schema_change(sl_state *s, const char *pipeline, const char *run_id,
                            const char *column, const char *change, sl_error *err);
 
+/* Reverse-ETL sync records: per sink and source key, the hash of the last
+ * payload sent successfully, the destination's id, the status ("synced",
+ * "failed") and the last epoch that saw the key (mirror deletes the rest). */
+typedef struct sl_sync_record {
+    const char *key, *hash, *dest_id, *status;
+    int64_t seen_epoch;
+} sl_sync_record;
+int sl_state_sync_load(sl_state *s, const char *pipeline, const char *sink,
+                       void (*fn)(void *ctx, const sl_sync_record *r), void *ctx, sl_error *err);
+/* In one transaction: upsert the records, delete `deleted` keys, and set
+ * the sink's checkpoint (ckpt_key -> ckpt_value in `epoch`, if ckpt_key). */
+int sl_state_sync_commit(sl_state *s, const char *pipeline, const char *sink, int64_t epoch,
+                         const sl_sync_record *recs, size_t n, const char *const *deleted, size_t ndeleted,
+                         const char *ckpt_key, const char *ckpt_value, sl_error *err);
+
 /* Forget what a pipeline remembers: checkpoints and bookmarks, loaded
  * files, its open epoch. The next run starts from scratch. History, DLQ
  * and schema history are kept. */

@@ -34,7 +34,10 @@ static const char schema_sql[] =
     "  value text, updated_at text, PRIMARY KEY(pipeline, sink, key));"
     "CREATE TABLE IF NOT EXISTS schema_changes ("
     "  id bigserial PRIMARY KEY, pipeline text NOT NULL, run_id text, column_name text,"
-    "  change text, changed_at text);";
+    "  change text, changed_at text);"
+    "CREATE TABLE IF NOT EXISTS sync_records ("
+    "  pipeline text NOT NULL, sink text NOT NULL, key text NOT NULL, hash text, dest_id text,"
+    "  status text NOT NULL, seen_epoch bigint, synced_at text, PRIMARY KEY(pipeline, sink, key));";
 
 static int pg_run(void *conn, const char *sql, int nparams, const char *const *params, sl_statedb_row_fn fn,
                   void *ctx, sl_error *err)

@@ -31,7 +31,10 @@ static const char schema_sql[] =
     "  value TEXT, updated_at TEXT, PRIMARY KEY(pipeline, sink, key));"
     "CREATE TABLE IF NOT EXISTS schema_changes ("
     "  id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, run_id TEXT, column_name TEXT,"
-    "  change TEXT, changed_at TEXT);";
+    "  change TEXT, changed_at TEXT);"
+    "CREATE TABLE IF NOT EXISTS sync_records ("
+    "  pipeline TEXT NOT NULL, sink TEXT NOT NULL, key TEXT NOT NULL, hash TEXT, dest_id TEXT,"
+    "  status TEXT NOT NULL, seen_epoch INTEGER, synced_at TEXT, PRIMARY KEY(pipeline, sink, key));";
 
 static int mkdir_p(const char *dir)
 {

@@ -25,6 +25,14 @@ as an HTTP date), reset_rate (connection closed without a reply),
 truncate_rate (a cut JSON body), delay (seconds added to each reply),
 status_for (path prefix -> fixed status, e.g. a permanent 403).
 
+The CRM, a reverse-ETL target: POST /crm/contacts (201 {"id"}), PATCH or
+PUT /crm/contacts/<id>, DELETE /crm/contacts/<id>, POST
+/crm/contacts/batch ({"inputs": [...]} -> {"results": [{"id"} | {"error"}]},
+create-or-update by email). A record needs an email with '@' (else 422).
+An Idempotency-Key seen before replays the first answer; with another
+payload it is a violation (422). GET /_crm: creates, updates, deletes,
+replays, key_violations, requests, records.
+
 GET /_stats: requests, statuses, requests per page key, Retry-After
 violations (a request to the API sooner than a Retry-After allowed, not
 counting those that arrive within IN_FLIGHT seconds of that answer: with
@@ -38,14 +46,16 @@ from urllib.parse import parse_qs, urlparse, urlencode
 
 BASE = 1767225600  # 2026-01-01T00:00:00Z
 IN_FLIGHT = 0.2    # seconds after a Retry-After answer during which requests were already on their way
-lock = threading.Lock()
+lock = threading.RLock()
 state = {}
 
 
 def reset():
     state.clear()
     state.update(faults={}, rng=random.Random(1), requests=0, statuses={}, pages={}, times=[],
-                 not_before=0.0, ra_sent=0.0, violations=0, tokens={}, oauth_issued=0)
+                 not_before=0.0, ra_sent=0.0, violations=0, tokens={}, oauth_issued=0,
+                 crm={'records': {}, 'by_email': {}, 'idem': {}, 'next': 0, 'creates': 0, 'updates': 0,
+                      'deletes': 0, 'replays': 0, 'key_violations': 0, 'requests': 0})
 
 
 reset()
@@ -127,6 +137,13 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, {'requests': state['requests'], 'statuses': state['statuses'],
                                             'pages': state['pages'], 'violations': state['violations'],
                                             'max_in_window': best, 'oauth_issued': state['oauth_issued']})
+        if path == '/_crm':
+            with lock:
+                crm = state['crm']
+                return self.send_json(200, {k: crm[k] for k in ('creates', 'updates', 'deletes', 'replays',
+                                                                 'key_violations', 'requests')} |
+                                      {'records': len(crm['records']),
+                                       'emails': sorted(r.get('email', '') for r in crm['records'].values())[:5]})
         return self.send_json(404, {'error': 'no such control'})
 
     def oauth_token(self):
@@ -170,13 +187,106 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(path)
         if path == '/oauth/token':
             return self.oauth_token()
+        if path.startswith('/crm/'):
+            return self.crm('POST', path)
         return self.send_json(404, {'error': 'not found'})
 
-    def do_GET(self):
-        u = urlparse(self.path)
-        path, q = u.path, parse_qs(u.query)
-        if path.startswith('/_'):
-            return self.control(path)
+    def do_PATCH(self):
+        self.crm('PATCH', urlparse(self.path).path)
+
+    def do_PUT(self):
+        self.crm('PUT', urlparse(self.path).path)
+
+    def do_DELETE(self):
+        self.crm('DELETE', urlparse(self.path).path)
+
+    # ---- the CRM (reverse ETL target) -------------------------------------
+    def crm(self, method, path):
+        n = int(self.headers.get('Content-Length') or 0)
+        raw = self.rfile.read(n) if n else b''
+        handled, _ = self.fault(path)
+        if handled:
+            return
+        crm = state['crm']
+        key = self.headers.get('Idempotency-Key')
+        replay = None
+        with lock:
+            crm['requests'] += 1
+            if key and key in crm['idem']:
+                old_raw, old_answer = crm['idem'][key]
+                if old_raw != raw:
+                    crm['key_violations'] += 1
+                    replay = (422, {'error': 'idempotency key reused with another payload'})
+                else:
+                    crm['replays'] += 1
+                    replay = old_answer
+        if replay:
+            return self.answer(*replay)
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return self.answer(400, {'error': 'invalid JSON'})
+        answer = self.crm_apply(method, path, body)
+        with lock:
+            if key and answer[0] < 500:
+                crm['idem'][key] = (raw, answer)
+        return self.answer(*answer)
+
+    def crm_apply(self, method, path, body):
+        crm = state['crm']
+        parts = [p for p in path.split('/') if p]  # crm, contacts[, id|batch]
+        def check(rec):
+            if not isinstance(rec, dict) or '@' not in str(rec.get('email', '')):
+                return 'invalid email'
+            return None
+        with lock:
+            if method == 'POST' and parts == ['crm', 'contacts']:
+                bad = check(body)
+                if bad:
+                    return 422, {'error': bad}
+                crm['next'] += 1
+                rid = f'c{crm["next"]}'
+                crm['records'][rid] = body
+                crm['creates'] += 1
+                return 201, {'id': rid}
+            if method == 'POST' and parts == ['crm', 'contacts', 'batch']:
+                results = []
+                for rec in (body or {}).get('inputs', []):
+                    bad = check(rec)
+                    if bad:
+                        results.append({'error': bad, 'email': rec.get('email') if isinstance(rec, dict) else None})
+                        continue
+                    rid = crm['by_email'].get(rec['email'])
+                    if rid:
+                        crm['records'][rid] = rec
+                        crm['updates'] += 1
+                    else:
+                        crm['next'] += 1
+                        rid = f'c{crm["next"]}'
+                        crm['records'][rid] = rec
+                        crm['by_email'][rec['email']] = rid
+                        crm['creates'] += 1
+                    results.append({'id': rid})
+                return 200, {'results': results}
+            if len(parts) == 3 and parts[:2] == ['crm', 'contacts']:
+                rid = parts[2]
+                if rid not in crm['records']:
+                    return 404, {'error': 'no such record'}
+                if method == 'DELETE':
+                    del crm['records'][rid]
+                    crm['deletes'] += 1
+                    return 200, {'deleted': rid}
+                bad = check(body)
+                if bad:
+                    return 422, {'error': bad}
+                crm['records'][rid] = body
+                crm['updates'] += 1
+                return 200, {'id': rid}
+        return 404, {'error': 'not found'}
+
+    def fault(self, path):
+        """Count the request, check Retry-After, inject configured faults.
+        Returns (handled, truncate)."""
         now = time.time()
         f = state['faults']
         with lock:
@@ -192,17 +302,13 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(float(f['delay']))
         for prefix, status in (f.get('status_for') or {}).items():
             if path.startswith(prefix):
-                return self.answer(status, {'error': 'configured failure'})
-        if path.startswith('/auth/'):
-            kind, _, rest = path[6:].partition('/')
-            if not self.authorized(kind, q):
-                return self.answer(401, {'error': 'unauthorized'})
-            path = '/' + rest
+                self.answer(status, {'error': 'configured failure'})
+                return True, False
         fail, reset_r, trunc = float(f.get('fail_rate', 0)), float(f.get('reset_rate', 0)), float(f.get('truncate_rate', 0))
         if roll < reset_r:
             self.close_connection = True
             self.connection.shutdown(2)
-            return
+            return True, False
         if roll < reset_r + fail:
             status = [500, 502, 503, 429][int(kind_roll * 4)]
             headers = {}
@@ -217,8 +323,23 @@ class Handler(BaseHTTPRequestHandler):
                 with lock:
                     state['not_before'] = max(state['not_before'], time.time() + wait)
                     state['ra_sent'] = time.time()
-            return self.answer(status, {'error': 'flaky'}, headers)
-        truncate = roll < reset_r + fail + trunc
+            self.answer(status, {'error': 'flaky'}, headers)
+            return True, False
+        return False, roll < reset_r + fail + trunc
+
+    def do_GET(self):
+        u = urlparse(self.path)
+        path, q = u.path, parse_qs(u.query)
+        if path.startswith('/_'):
+            return self.control(path)
+        handled, truncate = self.fault(path)
+        if handled:
+            return
+        if path.startswith('/auth/'):
+            kind, _, rest = path[6:].partition('/')
+            if not self.authorized(kind, q):
+                return self.answer(401, {'error': 'unauthorized'})
+            path = '/' + rest
         ids = records(q)
         host = f'http://{self.headers.get("Host")}'
         if path == '/page' or path == '/link':

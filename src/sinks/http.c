@@ -1,0 +1,786 @@
+/*
+ * http.c: the `http` sink: reverse ETL, rows sent to an operational tool's
+ * API (a CRM, a marketing tool), declared in YAML.
+ *
+ * A row becomes a JSON payload through `body:`, a JSON template in which
+ * {{ column }} is the column's value as JSON (strings quoted, numbers and
+ * booleans bare, null), {{ dest_id }} the destination's id (the key until
+ * a create returned one) and {{ key }} the row's key; constants and
+ * nesting are written as they are. Requests carry
+ * one record each, or `batch_size` of them in `batch_body` ({{ records }}
+ * is the JSON array) sent to `batch_path`, whose answer `results_path`
+ * maps back to the rows (an element with `error` fails its row only).
+ *
+ * Modes: create (rows never synced), update (rows with a destination id,
+ * or the key as id), upsert (update when the id is known, else create),
+ * mirror (upsert, then delete the destination records whose key left the
+ * source). A create's answer gives the id (`id_path`), kept per key.
+ *
+ * Change-only: per key, the state store keeps the hash of the last payload
+ * sent successfully (sync_records). A row whose payload hash is unchanged
+ * is not sent; a row that failed is sent again next run; --full-resync
+ * sends every row. Each request carries an Idempotency-Key derived from
+ * the key and the payload, so a request repeated after a crash is the
+ * same request. 2xx: synced. 4xx (and 5xx/429 after the retries): the row
+ * goes to the DLQ with the answer's status and body.
+ *
+ * Positions and sync records are written to the state store in one
+ * transaction per batch, after the batch's requests were answered; a crash
+ * between the two repeats those requests with the same idempotency keys.
+ */
+#include "core/failpoint.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "engine/run.h"
+#include "formats/json_path.h"
+#include "net/api.h"
+#include "sinks/posmap.h"
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+typedef struct hsink_opts {
+    sl_api_opts api;
+    sl_strlist key;
+    char *mode, *path, *create_method, *update_path, *update_method, *delete_path, *delete_method;
+    char *body, *batch_path, *batch_body, *results_path, *id_path;
+    int64_t batch_size;
+    sl_kvlist headers;
+} hsink_opts;
+
+static const sl_option hsink_options[] = {
+    SL_API_OPTIONS(hsink_opts, api),
+    {"key", SL_OPT_LIST, NULL, SL_OPT_REQUIRED, offsetof(hsink_opts, key), NULL, "the rows' key columns (email, id)"},
+    {"mode", SL_OPT_ENUM, "upsert", 0, offsetof(hsink_opts, mode), "create|update|upsert|mirror",
+     "create new records, update known ones, both, or both and delete the records whose key left the source"},
+    {"path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, path), NULL, "path that creates a record (/contacts)"},
+    {"create_method", SL_OPT_ENUM, "POST", 0, offsetof(hsink_opts, create_method), "POST|PUT", "method that creates"},
+    {"update_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, update_path), NULL,
+     "path that updates a record (/contacts/{{ dest_id }})"},
+    {"update_method", SL_OPT_ENUM, "PATCH", 0, offsetof(hsink_opts, update_method), "PATCH|PUT|POST",
+     "method that updates"},
+    {"delete_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, delete_path), NULL,
+     "mirror: path that deletes a record (default: update_path)"},
+    {"delete_method", SL_OPT_ENUM, "DELETE", 0, offsetof(hsink_opts, delete_method), "DELETE|POST|PATCH",
+     "mirror: method that deletes"},
+    {"body", SL_OPT_STRING, NULL, SL_OPT_REQUIRED | SL_OPT_MULTILINE, offsetof(hsink_opts, body), NULL,
+     "JSON template of one record: {\"email\": {{ email }}, \"properties\": {\"score\": {{ lead_score }}}}"},
+    {"batch_size", SL_OPT_INT, "1", 0, offsetof(hsink_opts, batch_size), NULL, "records per request (> 1: batch_path)"},
+    {"batch_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, batch_path), NULL, "path of the batch endpoint"},
+    {"batch_body", SL_OPT_STRING, "{{ records }}", SL_OPT_MULTILINE, offsetof(hsink_opts, batch_body), NULL,
+     "JSON template of a batch request: {\"inputs\": {{ records }}}"},
+    {"results_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, results_path), NULL,
+     "batch answers: the array of per-record results, in request order (an element with \"error\" failed)"},
+    {"id_path", SL_OPT_STRING, "id", 0, offsetof(hsink_opts, id_path), NULL, "where an answer has the record's id"},
+    {"headers", SL_OPT_MAP, NULL, 0, offsetof(hsink_opts, headers), NULL, "request headers"},
+    SL_OPT_END,
+};
+
+enum { OP_NONE, OP_CREATE, OP_UPDATE, OP_DELETE };
+
+/* What the state store knows of one key. */
+typedef struct entry {
+    char *key, *hash, *dest_id;
+    int synced;
+    int64_t seen_epoch;
+} entry;
+
+typedef struct hsink_state {
+    hsink_opts *o;
+    sl_run *run;
+    const char *id, *pipeline;
+    sl_api api;
+    int mode;                  /* 0 create, 1 update, 2 upsert, 3 mirror */
+    /* key -> entry, open addressing */
+    entry *tab;
+    size_t cap, n;
+    /* this batch's results, committed with the position */
+    sl_sync_record *pend;
+    char **pend_strs;
+    size_t npend, cappend, nstrs, capstrs;
+    sl_posmap positions, committed;
+    int64_t sent, unchanged, failed;
+} hsink_state;
+
+/* ---- the key map ---------------------------------------------------------- */
+
+static entry *lookup(hsink_state *st, const char *key, int add)
+{
+    if (add && (st->n + 1) * 2 > st->cap) {
+        size_t ncap = st->cap ? st->cap * 2 : 1024;
+        entry *nt = sl_calloc(ncap, sizeof *nt);
+        for (size_t i = 0; i < st->cap; i++) {
+            if (!st->tab[i].key)
+                continue;
+            size_t h = XXH3_64bits(st->tab[i].key, strlen(st->tab[i].key)) & (ncap - 1);
+            while (nt[h].key)
+                h = (h + 1) & (ncap - 1);
+            nt[h] = st->tab[i];
+        }
+        sl_free(st->tab);
+        st->tab = nt;
+        st->cap = ncap;
+    }
+    if (!st->cap)
+        return NULL;
+    size_t h = XXH3_64bits(key, strlen(key)) & (st->cap - 1);
+    while (st->tab[h].key) {
+        if (strcmp(st->tab[h].key, key) == 0)
+            return &st->tab[h];
+        h = (h + 1) & (st->cap - 1);
+    }
+    if (!add)
+        return NULL;
+    st->tab[h].key = sl_strdup(key);
+    st->n++;
+    return &st->tab[h];
+}
+
+static void set_str(char **dst, const char *v)
+{
+    sl_free(*dst);
+    *dst = v ? sl_strdup(v) : NULL;
+}
+
+static void load_fn(void *ctx, const sl_sync_record *r)
+{
+    hsink_state *st = ctx;
+    entry *e = lookup(st, r->key, 1);
+    set_str(&e->hash, r->hash);
+    set_str(&e->dest_id, r->dest_id);
+    e->synced = strcmp(r->status, "synced") == 0;
+    e->seen_epoch = r->seen_epoch;
+}
+
+/* ---- templates ------------------------------------------------------------ */
+
+static void add_value(sl_buf *out, const sl_batch *b, size_t row, const char *name, size_t n, const char *key,
+                      const char *dest_id, int json)
+{
+    if (n == 7 && memcmp(name, "dest_id", 7) == 0) {
+        const char *v = dest_id ? dest_id : key;
+        if (json)
+            sl_buf_add_json_str(out, v, strlen(v));
+        else
+            sl_buf_adds(out, v);
+        return;
+    }
+    if (n == 3 && memcmp(name, "key", 3) == 0 && sl_batch_find(b, "key") < 0) {
+        if (json)
+            sl_buf_add_json_str(out, key, strlen(key));
+        else
+            sl_buf_adds(out, key);
+        return;
+    }
+    for (size_t i = 0; i < b->ncols; i++) {
+        const sl_column *c = &b->cols[i];
+        if (c->namelen != n || memcmp(c->name, name, n) != 0)
+            continue;
+        if (json) {
+            sl_cell_json(c, row, out);
+        } else {
+            char tmp[64];
+            const char *p;
+            size_t len;
+            if (sl_cell_text(c, row, tmp, &p, &len)) {
+                char *v = sl_strndup(p, len);
+                char *e = curl_easy_escape(NULL, v, 0);
+                sl_buf_adds(out, e);
+                curl_free(e);
+                sl_free(v);
+            }
+        }
+        return;
+    }
+    if (json)
+        sl_buf_adds(out, "null"); /* a column this batch lacks */
+}
+
+/* Expand {{ name }} in tpl for row: JSON values (json = 1) or URL text. */
+static void render(sl_buf *out, const char *tpl, const sl_batch *b, size_t row, const char *key,
+                   const char *dest_id, int json)
+{
+    const char *s = tpl;
+    while (*s) {
+        const char *open = strstr(s, "{{");
+        const char *close = open ? strstr(open + 2, "}}") : NULL;
+        if (!open || !close) {
+            sl_buf_adds(out, s);
+            return;
+        }
+        sl_buf_add(out, s, (size_t)(open - s));
+        const char *a = open + 2, *e = close;
+        while (a < e && *a == ' ')
+            a++;
+        while (e > a && e[-1] == ' ')
+            e--;
+        add_value(out, b, row, a, (size_t)(e - a), key, dest_id, json);
+        s = close + 2;
+    }
+}
+
+static char *row_key(const hsink_state *st, const sl_batch *b, size_t row)
+{
+    sl_buf k;
+    sl_buf_init(&k);
+    for (size_t i = 0; i < st->o->key.n; i++) {
+        int c = sl_batch_find(b, st->o->key.v[i]);
+        if (i)
+            sl_buf_addc(&k, '\x1f');
+        char tmp[64];
+        const char *p;
+        size_t n;
+        if (c >= 0 && sl_cell_text(&b->cols[c], row, tmp, &p, &n))
+            sl_buf_add(&k, p, n);
+    }
+    return k.data ? sl_buf_detach(&k) : sl_strdup("");
+}
+
+/* ---- requests ------------------------------------------------------------- */
+
+/* One record to send (or delete), with what it needs after the answer. */
+typedef struct work {
+    size_t row;                /* batch row; (size_t)-1 for deletes */
+    int op;
+    char *key, *hash, *payload, *url;
+    char *dest_id;             /* known before sending, or from the answer */
+    int ok, gone;              /* gone: a delete found nothing to delete */
+    char why[600];
+} work;
+
+static void work_free(work *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sl_free(w[i].key);
+        sl_free(w[i].hash);
+        sl_free(w[i].payload);
+        sl_free(w[i].url);
+        sl_free(w[i].dest_id);
+    }
+    sl_free(w);
+}
+
+/* base URL + path; {{ templates }} from the row (URL-escaped), or for
+ * deletes (b NULL) {{ dest_id }} / {{ key }} only */
+static char *url_for(hsink_state *st, const char *path, const sl_batch *b, size_t row, const char *key,
+                     const char *dest_id)
+{
+    sl_buf u;
+    sl_buf_init(&u);
+    sl_buf_adds(&u, st->o->api.url);
+    if (u.len && u.data[u.len - 1] == '/' && path[0] == '/')
+        u.len--;
+    if (b) {
+        render(&u, path, b, row, key, dest_id, 0);
+    } else {
+        for (const char *s = path; *s;) {
+            const char *open = strstr(s, "{{"), *close = open ? strstr(open, "}}") : NULL;
+            if (!open || !close) {
+                sl_buf_adds(&u, s);
+                break;
+            }
+            sl_buf_add(&u, s, (size_t)(open - s));
+            const char *k = strstr(open, "key");
+            const char *v = k && k < close ? key : (dest_id ? dest_id : key);
+            char *e = curl_easy_escape(NULL, v, 0);
+            sl_buf_adds(&u, e);
+            curl_free(e);
+            s = close + 2;
+        }
+    }
+    sl_api_auth_query(&st->api, &u);
+    return sl_buf_detach(&u);
+}
+
+static struct curl_slist *headers(hsink_state *st, const char *idem)
+{
+    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
+    h = curl_slist_append(h, "Content-Type: application/json");
+    for (size_t i = 0; i < st->o->headers.n; i++) {
+        char *line = sl_printf("%s: %s", st->o->headers.v[i].key, st->o->headers.v[i].value);
+        h = curl_slist_append(h, line);
+        sl_free(line);
+    }
+    if (idem) {
+        char *line = sl_printf("Idempotency-Key: %s", idem);
+        h = curl_slist_append(h, line);
+        sl_free(line);
+    }
+    return sl_api_auth_header(&st->api, h);
+}
+
+/* The same request (sink, key, payload, operation) always has the same key. */
+static char *idempotency_key(hsink_state *st, const char *what)
+{
+    XXH3_state_t *x = XXH3_createState();
+    XXH3_64bits_reset(x);
+    XXH3_64bits_update(x, st->pipeline, strlen(st->pipeline) + 1);
+    XXH3_64bits_update(x, st->id, strlen(st->id) + 1);
+    XXH3_64bits_update(x, what, strlen(what));
+    char *k = sl_printf("sluice-%016llx", (unsigned long long)XXH3_64bits_digest(x));
+    XXH3_freeState(x);
+    return k;
+}
+
+static void answer_text(const sl_http_call *c, char *out, size_t cap)
+{
+    int n = (int)(c->body_out.len > 300 ? 300 : c->body_out.len);
+    snprintf(out, cap, "%s%s%.*s", c->error[0] ? c->error : "failed", n ? ": " : "", n,
+             c->body_out.data ? c->body_out.data : "");
+}
+
+typedef struct req {
+    sl_http_call call;
+    char *body;
+    size_t first, count;       /* work items [first, first + count) */
+} req;
+
+/* Send the work (one request per item, or batches); fill ok, dest_id, why. */
+static int send_all(hsink_state *st, work *w, size_t nw, int batched, sl_error *err)
+{
+    if (nw == 0)
+        return 0;
+    if (sl_api_refresh(&st->api, 0, err) < 0)
+        return -1;
+    size_t bs = batched && st->o->batch_size > 1 ? (size_t)st->o->batch_size : 1;
+    size_t nreq = (nw + bs - 1) / bs;
+    req *rs = sl_calloc(nreq, sizeof *rs);
+    sl_http_call **calls = sl_calloc(nreq, sizeof *calls);
+    char *batch_url = bs > 1 ? url_for(st, st->o->batch_path, NULL, 0, "", NULL) : NULL;
+    for (size_t i = 0; i < nreq; i++) {
+        req *r = &rs[i];
+        r->first = i * bs;
+        r->count = r->first + bs <= nw ? bs : nw - r->first;
+        sl_buf idem;
+        sl_buf_init(&idem);
+        for (size_t k = 0; k < r->count; k++) {
+            work *x = &w[r->first + k];
+            sl_buf_addf(&idem, "%s\x1f%s\x1f%d\x1e", x->key, x->hash ? x->hash : "", x->op);
+        }
+        char *ik = idempotency_key(st, idem.data);
+        r->call.headers = headers(st, ik);
+        sl_free(ik);
+        sl_buf_release(&idem);
+        if (bs > 1) {
+            sl_buf arr, body;
+            sl_buf_init(&arr);
+            sl_buf_init(&body);
+            sl_buf_addc(&arr, '[');
+            for (size_t k = 0; k < r->count; k++) {
+                if (k)
+                    sl_buf_addc(&arr, ',');
+                sl_buf_adds(&arr, w[r->first + k].payload);
+            }
+            sl_buf_addc(&arr, ']');
+            const char *t = st->o->batch_body, *at = strstr(t, "{{");
+            const char *end = at ? strstr(at, "}}") : NULL;
+            if (at && end) {
+                sl_buf_add(&body, t, (size_t)(at - t));
+                sl_buf_adds(&body, arr.data);
+                sl_buf_adds(&body, end + 2);
+            } else {
+                sl_buf_adds(&body, arr.data);
+            }
+            sl_buf_release(&arr);
+            r->body = sl_buf_detach(&body);
+            r->call.url = batch_url;
+            r->call.method = "POST";
+        } else {
+            work *x = &w[r->first];
+            r->body = x->payload ? sl_strdup(x->payload) : NULL;
+            r->call.url = x->url;
+            r->call.method = x->op == OP_CREATE   ? st->o->create_method
+                             : x->op == OP_UPDATE ? st->o->update_method
+                                                  : st->o->delete_method;
+        }
+        r->call.body = r->body;
+        r->call.body_len = r->body ? strlen(r->body) : 0;
+        calls[i] = &r->call;
+    }
+    int rc = sl_http_run(&st->api.http, calls, nreq, err);
+    /* a 401 with oauth2: a new token, and those requests once more */
+    if (rc == 0 && sl_api_is_oauth2(&st->api)) {
+        size_t again = 0;
+        for (size_t i = 0; i < nreq; i++)
+            if (rs[i].call.status == 401)
+                calls[again++] = &rs[i].call;
+        if (again && (rc = sl_api_refresh(&st->api, 1, err)) == 0) {
+            for (size_t i = 0; i < again; i++) {
+                curl_slist_free_all(calls[i]->headers);
+                req *r = (req *)calls[i];
+                sl_buf idem;
+                sl_buf_init(&idem);
+                for (size_t k = 0; k < r->count; k++)
+                    sl_buf_addf(&idem, "%s\x1f%s\x1f%d\x1e", w[r->first + k].key,
+                                w[r->first + k].hash ? w[r->first + k].hash : "", w[r->first + k].op);
+                char *ik = idempotency_key(st, idem.data);
+                calls[i]->headers = headers(st, ik);
+                sl_free(ik);
+                sl_buf_release(&idem);
+            }
+            rc = sl_http_run(&st->api.http, calls, again, err);
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < nreq; i++) {
+        req *r = &rs[i];
+        const sl_http_call *c = &r->call;
+        for (size_t k = 0; k < r->count; k++) {
+            work *x = &w[r->first + k];
+            if (x->op == OP_DELETE && c->status == 404) {
+                x->ok = x->gone = 1; /* already gone: nothing left to delete */
+                continue;
+            }
+            if (!c->ok) {
+                answer_text(c, x->why, sizeof x->why);
+                continue;
+            }
+            if (bs > 1 && *st->o->results_path) {
+                /* per-record results, in request order */
+                sl_json j;
+                int found = sl_json_path_at(&j, c->body_out.data, c->body_out.len, st->o->results_path) == 0 &&
+                            sl_json_peek(&j) == SL_JSON_ARRAY;
+                const char *elem = NULL;
+                size_t elen = 0;
+                if (found) {
+                    int first = 1;
+                    size_t idx = 0;
+                    sl_json_array_begin(&j);
+                    while (sl_json_element(&j, &first) == 1) {
+                        const char *at = j.p;
+                        if (sl_json_skip(&j) < 0)
+                            break;
+                        if (idx++ == k) {
+                            elem = at;
+                            elen = (size_t)(j.p - at);
+                            break;
+                        }
+                    }
+                }
+                if (!elem) {
+                    snprintf(x->why, sizeof x->why, "the batch answer has no result for this record");
+                    continue;
+                }
+                char *e = sl_strndup(elem, elen);
+                char *errtxt = sl_json_path_text(e, elen, "error");
+                if (errtxt || strstr(e, "\"error\"")) {
+                    snprintf(x->why, sizeof x->why, "HTTP %ld, the batch answer says: %.*s", c->status,
+                             (int)(elen > 400 ? 400 : elen), e);
+                } else {
+                    x->ok = 1;
+                    char *id = sl_json_path_text(e, elen, st->o->id_path);
+                    if (id) {
+                        sl_free(x->dest_id);
+                        x->dest_id = id;
+                    }
+                }
+                sl_free(errtxt);
+                sl_free(e);
+                continue;
+            }
+            x->ok = 1;
+            if (x->op == OP_CREATE || bs > 1) {
+                char *id = sl_json_path_text(c->body_out.data, c->body_out.len, st->o->id_path);
+                if (id) {
+                    sl_free(x->dest_id);
+                    x->dest_id = id;
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < nreq; i++) {
+        curl_slist_free_all(rs[i].call.headers);
+        sl_buf_release(&rs[i].call.body_out);
+        sl_free(rs[i].call.link_next);
+        sl_free(rs[i].body);
+    }
+    sl_free(batch_url);
+    sl_free(rs);
+    sl_free(calls);
+    return rc;
+}
+
+/* ---- pending sync records --------------------------------------------------- */
+
+static const char *keep_str(hsink_state *st, const char *v)
+{
+    if (!v)
+        return NULL;
+    SL_GROW(st->pend_strs, st->capstrs, st->nstrs + 1);
+    return st->pend_strs[st->nstrs++] = sl_strdup(v);
+}
+
+static void pend(hsink_state *st, const char *key, const char *hash, const char *dest_id, const char *status)
+{
+    SL_GROW(st->pend, st->cappend, st->npend + 1);
+    sl_sync_record *r = &st->pend[st->npend++];
+    r->key = keep_str(st, key);
+    r->hash = keep_str(st, hash);
+    r->dest_id = keep_str(st, dest_id);
+    r->status = status;
+    r->seen_epoch = st->run->epoch;
+}
+
+static void pend_clear(hsink_state *st)
+{
+    for (size_t i = 0; i < st->nstrs; i++)
+        sl_free(st->pend_strs[i]);
+    st->nstrs = st->npend = 0;
+}
+
+/* ---- plugin --------------------------------------------------------------- */
+
+static int hsink_check(sl_instance *in, sl_diags *d)
+{
+    hsink_opts *o = in->opts;
+    int n = sl_api_check(&o->api, hsink_options, o, d);
+    int batched = o->batch_size > 1;
+    if (strcmp(o->mode, "create") != 0 && !*o->update_path && !batched) {
+        sl_diags_add(d, sl_options_loc(hsink_options, o, "mode"), "mode %s needs update_path: (/contacts/{{ dest_id }})",
+                     o->mode);
+        n++;
+    }
+    if (strcmp(o->mode, "update") != 0 && !*o->path && !batched) {
+        sl_diags_add(d, sl_options_loc(hsink_options, o, "mode"), "mode %s needs path: (where records are created)",
+                     o->mode);
+        n++;
+    }
+    if (batched && !*o->batch_path) {
+        sl_diags_add(d, sl_options_loc(hsink_options, o, "batch_size"), "batch_size > 1 needs batch_path:");
+        n++;
+    }
+    if (strcmp(o->mode, "mirror") == 0 && !*o->delete_path && !*o->update_path) {
+        sl_diags_add(d, sl_options_loc(hsink_options, o, "mode"), "mode mirror needs delete_path: (/contacts/{{ dest_id }})");
+        n++;
+    }
+    return n;
+}
+
+static void parse_pos(void *ctx, const char *key, const char *value)
+{
+    hsink_state *st = ctx;
+    long long off = 0, line = 0;
+    if (value && sscanf(value, "%lld %lld", &off, &line) == 2)
+        sl_posmap_put(&st->committed, key, off, line);
+}
+
+static int hsink_open(sl_instance *in, sl_run *run, sl_error *err)
+{
+    hsink_opts *o = in->opts;
+    hsink_state *st = sl_calloc(1, sizeof *st);
+    in->state = st;
+    st->o = o;
+    st->run = run;
+    st->id = in->id;
+    st->pipeline = run->pipeline->name;
+    st->mode = strcmp(o->mode, "create") == 0 ? 0 : strcmp(o->mode, "update") == 0 ? 1
+             : strcmp(o->mode, "upsert") == 0 ? 2 : 3;
+    if (sl_state_checkpoint_each(run->state, st->pipeline, st->id, run->epoch, parse_pos, st, err) < 0 ||
+        sl_state_sync_load(run->state, st->pipeline, st->id, load_fn, st, err) < 0)
+        return -1;
+    return sl_api_open(&st->api, &o->api, run, in->id, err);
+}
+
+static int hsink_position(sl_instance *in, const char *key, sl_resume *pos, int *found, sl_error *err)
+{
+    *found = sl_posmap_get(&((hsink_state *)in->state)->committed, key, pos);
+    return 0;
+}
+
+static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected, sl_error *err)
+{
+    hsink_state *st = in->state;
+    if (sl_failpoint("sink.before_data"))
+        return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_data", st->id);
+    work *w = sl_calloc(b->nrows + 1, sizeof *w);
+    size_t nw = 0;
+    int has_id = strstr(st->o->body, "dest_id") != NULL;
+    sl_buf payload;
+    sl_buf_init(&payload);
+    for (size_t r = from; r < b->nrows; r++) {
+        if (rejected[r])
+            continue;
+        char *key = row_key(st, b, r);
+        entry *e = lookup(st, key, 0);
+        sl_buf_reset(&payload);
+        /* the hash covers the record's content, not the id it is sent with */
+        render(&payload, st->o->body, b, r, key, has_id ? "" : NULL, 1);
+        char hash[20];
+        snprintf(hash, sizeof hash, "%016llx", (unsigned long long)XXH3_64bits(payload.data, payload.len));
+        int op = OP_NONE;
+        if (e && e->synced && e->hash && strcmp(e->hash, hash) == 0 && !st->run->full_resync)
+            op = OP_NONE; /* unchanged */
+        else if (st->mode == 0)
+            op = e && e->synced ? OP_NONE : OP_CREATE;
+        else if (st->mode == 1)
+            op = OP_UPDATE;
+        else
+            op = e && e->dest_id ? OP_UPDATE : OP_CREATE;
+        if (op == OP_NONE) {
+            st->unchanged++;
+            if (st->mode == 3 && e && e->seen_epoch != st->run->epoch)
+                pend(st, key, e->hash, e->dest_id, "synced"); /* seen this run: mirror keeps it */
+            sl_free(key);
+            continue;
+        }
+        work *x = &w[nw++];
+        x->row = r;
+        x->op = op;
+        x->key = key;
+        x->hash = sl_strdup(hash);
+        x->dest_id = e && e->dest_id ? sl_strdup(e->dest_id) : NULL;
+        if (has_id) {
+            sl_buf_reset(&payload);
+            render(&payload, st->o->body, b, r, key, x->dest_id, 1);
+        }
+        x->payload = sl_strdup(payload.data ? payload.data : "{}");
+        x->url = url_for(st, op == OP_CREATE ? st->o->path : st->o->update_path, b, r, key, x->dest_id);
+    }
+    sl_buf_release(&payload);
+    int rc = send_all(st, w, nw, 1, err);
+    for (size_t i = 0; rc == 0 && i < nw; i++) {
+        work *x = &w[i];
+        if (x->ok) {
+            st->sent++;
+            pend(st, x->key, x->hash, x->dest_id, "synced");
+            continue;
+        }
+        st->failed++;
+        char why[900];
+        snprintf(why, sizeof why, "%s %s: %s", x->op == OP_CREATE ? st->o->create_method : st->o->update_method,
+                 st->o->batch_size > 1 ? st->o->batch_path : (x->op == OP_CREATE ? st->o->path : st->o->update_path),
+                 x->why);
+        sl_log_redact(why);
+        rejected[x->row] = 1;
+        sl_batch_reject_row(b, x->row, st->id, why);
+        /* no hash: the row is sent again next run */
+        pend(st, x->key, NULL, x->dest_id, "failed");
+    }
+    work_free(w, nw);
+    if (rc < 0)
+        return -1;
+    if (sl_failpoint("sink.after_data"))
+        return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_data", st->id);
+    return 0;
+}
+
+static int hsink_commit(sl_instance *in, const sl_batch *b, sl_error *err)
+{
+    hsink_state *st = in->state;
+    if (sl_failpoint("sink.before_checkpoint"))
+        return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_checkpoint", st->id);
+    char value[64];
+    int pos = b->file && !b->no_position;
+    if (pos)
+        snprintf(value, sizeof value, "%lld %lld", (long long)b->end_offset, (long long)b->end_line);
+    int rc = sl_state_sync_commit(st->run->state, st->pipeline, st->id, st->run->epoch, st->pend, st->npend, NULL, 0,
+                                  pos ? b->file : NULL, pos ? value : NULL, err);
+    if (rc < 0)
+        return -1;
+    /* the map follows what is now committed */
+    for (size_t i = 0; i < st->npend; i++) {
+        const sl_sync_record *r = &st->pend[i];
+        entry *e = lookup(st, r->key, 1);
+        set_str(&e->hash, r->hash);
+        set_str(&e->dest_id, r->dest_id);
+        e->synced = strcmp(r->status, "synced") == 0;
+        e->seen_epoch = r->seen_epoch;
+    }
+    pend_clear(st);
+    if (pos)
+        sl_posmap_put(&st->committed, b->file, b->end_offset, b->end_line);
+    if (sl_failpoint("sink.after_commit"))
+        return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_commit", st->id);
+    return 0;
+}
+
+static void hsink_rollback(sl_instance *in)
+{
+    hsink_state *st = in->state;
+    if (st)
+        pend_clear(st);
+}
+
+/* mirror: delete the destination records whose key no row of this run had */
+static int hsink_finish(sl_instance *in, sl_error *err)
+{
+    hsink_state *st = in->state;
+    if (st->mode == 3) {
+        size_t nw = 0;
+        work *w = sl_calloc(st->n + 1, sizeof *w);
+        const char *path = *st->o->delete_path ? st->o->delete_path : st->o->update_path;
+        for (size_t i = 0; i < st->cap; i++) {
+            entry *e = &st->tab[i];
+            if (!e->key || e->seen_epoch == st->run->epoch)
+                continue;
+            work *x = &w[nw++];
+            x->row = (size_t)-1;
+            x->op = OP_DELETE;
+            x->key = sl_strdup(e->key);
+            x->dest_id = e->dest_id ? sl_strdup(e->dest_id) : NULL;
+            x->url = url_for(st, path, NULL, 0, e->key, e->dest_id);
+        }
+        int rc = send_all(st, w, nw, 0, err);
+        const char **gone = sl_calloc(nw + 1, sizeof *gone);
+        size_t ngone = 0, nfailed = 0;
+        for (size_t i = 0; rc == 0 && i < nw; i++) {
+            if (w[i].ok)
+                gone[ngone++] = w[i].key;
+            else {
+                nfailed++;
+                char u[512];
+                snprintf(u, sizeof u, "%s", w[i].url);
+                sl_log_redact(u);
+                sl_log_error("%s: %s %s: %s (kept; tried again next run)", st->id, st->o->delete_method, u, w[i].why);
+            }
+        }
+        if (rc == 0 && ngone)
+            rc = sl_state_sync_commit(st->run->state, st->pipeline, st->id, st->run->epoch, NULL, 0, gone, ngone,
+                                      NULL, NULL, err);
+        if (rc == 0 && nw)
+            sl_log_info("%s: mirror: %zu records deleted, %zu deletes failed", st->id, ngone, nfailed);
+        sl_free(gone);
+        work_free(w, nw);
+        if (rc < 0)
+            return -1;
+    }
+    sl_log_info("%s: %lld records sent, %lld unchanged (not sent), %lld failed", st->id, (long long)st->sent,
+                (long long)st->unchanged, (long long)st->failed);
+    return 0;
+}
+
+static void hsink_close(sl_instance *in)
+{
+    hsink_state *st = in->state;
+    if (!st)
+        return;
+    sl_api_close(&st->api);
+    for (size_t i = 0; i < st->cap; i++) {
+        sl_free(st->tab[i].key);
+        sl_free(st->tab[i].hash);
+        sl_free(st->tab[i].dest_id);
+    }
+    sl_free(st->tab);
+    pend_clear(st);
+    sl_free(st->pend);
+    sl_free(st->pend_strs);
+    sl_posmap_release(&st->positions);
+    sl_posmap_release(&st->committed);
+    sl_free(st);
+    in->state = NULL;
+}
+
+const sl_sink_plugin sl_sink_http = {
+    .version = SL_PLUGIN_VERSION,
+    .name = "http",
+    .summary = "reverse ETL to an API: templated records, create/update/upsert/mirror, change-only, idempotent",
+    .options = hsink_options,
+    .opts_size = sizeof(hsink_opts),
+    .check = hsink_check,
+    .open = hsink_open,
+    .position = hsink_position,
+    .write = hsink_write,
+    .commit = hsink_commit,
+    .rollback = hsink_rollback,
+    .finish = hsink_finish,
+    .close = hsink_close,
+};

@@ -1,0 +1,160 @@
+/* test_http_sink.c: reverse ETL with the http sink into the fake API's CRM
+ * (tests/http/server.py, started by the ctest fixture): change-only syncs
+ * (only new and changed rows are sent, a run without changes sends
+ * nothing), mirror deletes, per-record failures in the DLQ and retried next
+ * run, a batch endpoint's partial failures mapped back to their rows,
+ * --full-resync, and idempotency keys. The source is the warehouse itself,
+ * read with the sqlite source. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "helpers.h"
+
+static int setup(void **state)
+{
+    th_setup(state);
+    th_api_url();
+    th_api_post("/_reset", "{}");
+    return 0;
+}
+
+static void sql(const char *q)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"%s\"", th_db, q);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int64_t crm(const char *what)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "curl -sf '%s/_crm'", th_api_url());
+    FILE *p = popen(cmd, "r");
+    char buf[4096] = {0};
+    size_t n = fread(buf, 1, sizeof buf - 1, p);
+    buf[n] = 0;
+    pclose(p);
+    return th_json_int(buf, what);
+}
+
+#define SINK_BASE                                                                                  \
+    "  - type: http\n    url: ${SLUICE_TEST_API}\n    key: [id]\n    concurrency: 4\n"           \
+    "    body: '{\"email\": {{ email }}, \"properties\": {\"name\": {{ name }}, \"score\": {{ score }}, " \
+    "\"source\": \"sluice\"}}'\n"
+
+static void make_source(int n)
+{
+    char q[1024];
+    snprintf(q, sizeof q,
+             "CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT, name TEXT, score INTEGER);"
+             " WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < %d)"
+             " INSERT INTO people SELECT i, 'p' || i || '@example.com', 'Person ' || i, i %% 100 FROM g", n);
+    sql(q);
+}
+
+static void test_change_only_and_mirror(void **state)
+{
+    make_source(2000);
+    th_write(th_dir, "pipelines/sync.yml",
+             "source: {type: sqlite, table: people}\n"
+             "sinks:\n" SINK_BASE
+             "    mode: mirror\n    path: /crm/contacts\n    update_path: /crm/contacts/{{ dest_id }}\n");
+    sl_run_result r = th_run_dir(th_dir, "sync");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(r.counts.loaded, 2000);
+    assert_int_equal(crm("creates"), 2000);
+    assert_int_equal(crm("records"), 2000);
+    assert_int_equal(crm("requests"), 2000);
+    /* nothing changed: nothing sent */
+    r = th_run_dir(th_dir, "sync");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(crm("requests"), 2000);
+    /* 1% changed, 0.5% deleted: exactly those are sent */
+    sql("UPDATE people SET score = score + 1000 WHERE id % 100 = 7; DELETE FROM people WHERE id % 200 = 3");
+    r = th_run_dir(th_dir, "sync");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(crm("updates"), 20);
+    assert_int_equal(crm("deletes"), 10);
+    assert_int_equal(crm("creates"), 2000);
+    assert_int_equal(crm("requests"), 2030);
+    assert_int_equal(crm("records"), 1990);
+    r = th_run_dir(th_dir, "sync");
+    assert_int_equal(crm("requests"), 2030);
+    /* --full-resync: every row again, as updates of the known ids */
+    sl_project *p = th_project(th_dir);
+    sl_run_options opts = {0};
+    opts.full_resync = 1;
+    sl_state *s = NULL;
+    sl_error err = {0};
+    assert_int_equal(sl_state_open_project(p, &s, &err), 0);
+    assert_int_equal(sl_pipeline_run(p, sl_project_find(p, "sync"), s, &opts, &r, &err), 0);
+    sl_state_close(s);
+    sl_project_free(p);
+    /* 1,970 new updates; the 20 rows updated last run are the very same
+     * requests (same payload, same idempotency key): the API replays them */
+    assert_int_equal(crm("updates"), 20 + 1970);
+    assert_int_equal(crm("replays"), 20);
+    assert_int_equal(crm("creates"), 2000);
+    assert_int_equal(crm("key_violations"), 0);
+}
+
+static void test_failures_dlq_and_retry(void **state)
+{
+    make_source(300);
+    sql("UPDATE people SET email = 'broken-' || id WHERE id IN (10, 20, 30)");
+    th_write(th_dir, "pipelines/f.yml",
+             "source: {type: sqlite, table: people}\n"
+             "sinks:\n" SINK_BASE
+             "    path: /crm/contacts\n    update_path: /crm/contacts/{{ dest_id }}\n");
+    sl_run_result r = th_run_dir(th_dir, "f");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(r.counts.loaded, 297);
+    assert_int_equal(r.counts.rejected, 3);
+    /* the DLQ has the API's answer */
+    assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE reason LIKE '%HTTP 422%invalid email%'"), 3);
+    /* the failed rows are sent again next run (and fail again) */
+    r = th_run_dir(th_dir, "f");
+    assert_int_equal(crm("requests"), 303);
+    assert_int_equal(r.counts.rejected, 3);
+    /* fixed at the source: created */
+    sql("UPDATE people SET email = 'fixed' || id || '@example.com' WHERE id IN (10, 20, 30)");
+    r = th_run_dir(th_dir, "f");
+    assert_int_equal(r.counts.rejected, 0);
+    assert_int_equal(crm("records"), 300);
+    assert_int_equal(crm("requests"), 306);
+}
+
+static void test_batch_partial_failures(void **state)
+{
+    make_source(1000);
+    sql("UPDATE people SET email = 'nope' WHERE id IN (5, 500, 999)");
+    th_write(th_dir, "pipelines/b.yml",
+             "source: {type: sqlite, table: people}\n"
+             "sinks:\n" SINK_BASE
+             "    batch_size: 50\n    batch_path: /crm/contacts/batch\n"
+             "    batch_body: '{\"inputs\": {{ records }}}'\n    results_path: results\n");
+    sl_run_result r = th_run_dir(th_dir, "b");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(r.counts.rejected, 3);
+    assert_int_equal(r.counts.loaded, 997);
+    assert_int_equal(crm("records"), 997);
+    assert_int_equal(crm("requests"), 20); /* 1000 rows / 50 per request */
+    assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE reason LIKE '%invalid email%' AND raw LIKE '%\"id\":500%'"), 1);
+    /* next run: only the 3 failed rows, in one request */
+    r = th_run_dir(th_dir, "b");
+    assert_int_equal(crm("requests"), 21);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_change_only_and_mirror, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_failures_dlq_and_retry, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_batch_partial_failures, setup, th_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
