@@ -478,7 +478,7 @@ static int send_all(hsink_state *st, work *w, size_t nw, int batched, sl_error *
                 continue;
             }
             x->ok = 1;
-            if (x->op == OP_CREATE || bs > 1) {
+            if (x->op == OP_CREATE && bs == 1) {
                 char *id = sl_json_path_text(c->body_out.data, c->body_out.len, st->o->id_path);
                 if (id) {
                     sl_free(x->dest_id);
