@@ -43,7 +43,7 @@ typedef struct hsink_opts {
     sl_api_opts api;
     sl_strlist key;
     char *mode, *path, *create_method, *update_path, *update_method, *delete_path, *delete_method;
-    char *body, *batch_path, *batch_body, *results_path, *id_path;
+    char *body, *batch_path, *batch_body, *results_path, *id_path, *idempotency_header;
     int64_t batch_size;
     sl_kvlist headers;
 } hsink_opts;
@@ -73,6 +73,8 @@ static const sl_option hsink_options[] = {
      "batch answers: the array of per-record results, in request order (an element with \"error\" failed)"},
     {"id_path", SL_OPT_STRING, "id", 0, offsetof(hsink_opts, id_path), NULL, "where an answer has the record's id"},
     {"headers", SL_OPT_MAP, NULL, 0, offsetof(hsink_opts, headers), NULL, "request headers"},
+    {"idempotency_header", SL_OPT_STRING, "Idempotency-Key", 0, offsetof(hsink_opts, idempotency_header), NULL,
+     "header that carries each request's idempotency key (empty: none)"},
     SL_OPT_END,
 };
 
@@ -301,8 +303,8 @@ static struct curl_slist *headers(hsink_state *st, const char *idem)
         h = curl_slist_append(h, line);
         sl_free(line);
     }
-    if (idem) {
-        char *line = sl_printf("Idempotency-Key: %s", idem);
+    if (idem && *st->o->idempotency_header) {
+        char *line = sl_printf("%s: %s", st->o->idempotency_header, idem);
         h = curl_slist_append(h, line);
         sl_free(line);
     }

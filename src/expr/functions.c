@@ -1,0 +1,77 @@
+/* functions.c: see functions.h. */
+#include "expr/functions.h"
+#include "core/mem.h"
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+static void fn_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    const unsigned char *p = sqlite3_value_text(argv[0]);
+    int n = sqlite3_value_bytes(argv[0]);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    if (!EVP_Digest(p, (size_t)n, md, &len, EVP_sha256(), NULL)) {
+        sqlite3_result_error(ctx, "sha256: digest failed", -1);
+        return;
+    }
+    char hex[2 * EVP_MAX_MD_SIZE + 1];
+    static const char digits[] = "0123456789abcdef";
+    for (unsigned i = 0; i < len; i++) {
+        hex[2 * i] = digits[md[i] >> 4];
+        hex[2 * i + 1] = digits[md[i] & 15];
+    }
+    sqlite3_result_text(ctx, hex, (int)(2 * len), SQLITE_TRANSIENT);
+}
+
+static void fn_normalize_email(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    if (!s) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
+    while (n && isspace((unsigned char)*s))
+        s++, n--;
+    char *e = sl_malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        e[i] = (char)tolower((unsigned char)s[i]);
+    e[n] = 0;
+    char *at = strchr(e, '@');
+    if (!at || at == e || !at[1] || strchr(at + 1, '@')) {
+        sl_free(e);
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (strcmp(at + 1, "gmail.com") == 0 || strcmp(at + 1, "googlemail.com") == 0) {
+        char *w = e;
+        int tag = 0;
+        for (char *r = e; r < at; r++) {
+            if (*r == '+')
+                tag = 1;
+            if (!tag && *r != '.')
+                *w++ = *r;
+        }
+        memmove(w, at, strlen(at) + 1);
+    }
+    sqlite3_result_text(ctx, e, -1, SQLITE_TRANSIENT);
+    sl_free(e);
+}
+
+int sl_functions_register(sqlite3 *db)
+{
+    int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+    if (sqlite3_create_function(db, "sha256", 1, flags, NULL, fn_sha256, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function(db, "normalize_email", 1, flags, NULL, fn_normalize_email, NULL, NULL) != SQLITE_OK)
+        return -1;
+    return 0;
+}
