@@ -35,6 +35,10 @@ static void result_json(sl_buf *b, const char *pipeline, const sl_run_result *r)
         sl_buf_add_json_str(b, r->error, strlen(r->error));
     else
         sl_buf_adds(b, "null");
+    if (strcmp(r->run_id, "dry-run") == 0) {
+        sl_buf_adds(b, ",\"dry_run_report\":");
+        sl_buf_add_json_str(b, r->report, strlen(r->report));
+    }
     sl_buf_addc(b, '}');
 }
 
@@ -50,6 +54,8 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
             opts.restart = 1;
         else if (strcmp(argv[i], "--full-resync") == 0)
             opts.full_resync = 1;
+        else if (strcmp(argv[i], "--dry-run") == 0)
+            opts.dry_run = 1;
         else if (argv[i][0] == '-') {
             fprintf(stderr, "sluice run: unknown option '%s'\n", argv[i]);
             sl_free(names);
@@ -111,6 +117,9 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
                     r.duration_s, r.run_id);
             if (r.error[0])
                 fprintf(stderr, "%s: error: %s\n", pl->name, r.error);
+            if (opts.dry_run)
+                printf("%s (dry run, nothing sent or written):\n%s", pl->name,
+                       r.report[0] ? r.report : "  no sink here reports a dry run (only http sinks do)\n");
             if (r.counts.rejected && strcmp(r.status, "success") == 0)
                 fprintf(stderr, "%s: %lld rejected rows are in the dead-letter queue: sluice dlq list --pipeline %s\n",
                         pl->name, (long long)r.counts.rejected, pl->name);

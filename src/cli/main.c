@@ -15,7 +15,7 @@
 const sl_command sl_commands[] = {
     {"init", cmd_init, "DIR", "create a runnable starter project with sample data in DIR"},
     {"validate", cmd_validate, "", "check the whole project (YAML, options, types) without running anything"},
-    {"run", cmd_run, "[PIPELINE...] [--full-refresh] [--full-resync] [--restart]",
+    {"run", cmd_run, "[PIPELINE...] [--full-refresh] [--full-resync] [--restart] [--dry-run]",
      "run pipelines (all of them when none is named)"},
     {"list", cmd_list, "", "list the project's pipelines with their source and sinks"},
     {"history", cmd_history, "[PIPELINE] [--limit N]", "show past runs from the state store"},

@@ -101,6 +101,10 @@ typedef struct sl_sink_plugin {
     /* Optional, for `sluice state show`: list the positions this sink keeps
      * beside its data, opening and closing its own connection. */
     int (*positions)(sl_instance *in, struct sl_project *project, sl_position_fn fn, void *ctx, sl_error *err);
+    /* 1: the sink runs in `--dry-run` (run->dry_run set): it sends and
+     * writes nothing and appends what it would do to run->report. Sinks
+     * without it are not opened in a dry run. */
+    int dry_run;
 } sl_sink_plugin;
 
 typedef enum { SL_KIND_SOURCE, SL_KIND_TRANSFORM, SL_KIND_SINK } sl_kind;

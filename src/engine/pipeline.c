@@ -38,6 +38,12 @@ typedef struct engine {
     sl_error err;
 } engine;
 
+/* In a dry run only the sinks that support it take part. */
+static int active(const engine *e, const sl_instance *s)
+{
+    return !e->run.dry_run || SL_SINK(s)->dry_run;
+}
+
 static void stage_fail(engine *e, const sl_error *err)
 {
     pthread_mutex_lock(&e->err_lock);
@@ -65,6 +71,8 @@ static int resume_at(sl_run *run, const char *key, int64_t size, int64_t mtime, 
     sl_resume best = {INT64_MAX, 0};
     for (size_t i = 0; i < e->pl->nsinks; i++) {
         sl_instance *s = &e->pl->sinks[i];
+        if (!active(e, s))
+            continue;
         sl_resume p;
         int found = 0;
         sl_error err;
@@ -196,6 +204,8 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
     memset(e->rejected, 0, b->nrows);
     for (size_t i = 0; i < pl->nsinks; i++) {
         sl_instance *s = &pl->sinks[i];
+        if (!active(e, s))
+            continue;
         size_t from = first_new_row(s, b);
         if (SL_SINK(s)->write(s, b, from, e->rejected, err) < 0)
             return sl_error_prefix(err, "sink %s", s->id);
@@ -210,11 +220,13 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
     }
     /* the DLQ first: it is idempotent, so a crash before the data commit
      * only means the same entries are offered again */
-    if (sl_state_dlq_add(e->run.state, pl->name, e->run.run_id, e->run.epoch, b->file, b->rejects, b->nrejects,
-                         err) < 0)
+    if (!e->run.dry_run && sl_state_dlq_add(e->run.state, pl->name, e->run.run_id, e->run.epoch, b->file,
+                                            b->rejects, b->nrejects, err) < 0)
         return -1;
     for (size_t i = 0; i < pl->nsinks; i++) {
         sl_instance *s = &pl->sinks[i];
+        if (!active(e, s))
+            continue;
         if (SL_SINK(s)->commit(s, b, err) < 0)
             return sl_error_prefix(err, "sink %s", s->id);
     }
@@ -230,7 +242,7 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
         return sl_error_set(err, SL_EDATA, "%lld rows rejected, more than max_rejected (%lld); see `sluice dlq list`",
                             (long long)e->counts.rejected, (long long)pl->max_rejected);
     double now = sl_mono_s();
-    if (now - e->last_progress_save > 1.0) {
+    if (now - e->last_progress_save > 1.0 && !e->run.dry_run) {
         e->last_progress_save = now;
         sl_state_run_progress(e->run.state, e->run.run_id, &e->counts, err);
     }
@@ -245,7 +257,7 @@ static void *sink_main(void *arg)
     while ((b = sl_queue_pop(&e->q2)) != NULL) {
         if (sink_batch(e, b, &err) < 0) {
             for (size_t i = 0; i < e->pl->nsinks; i++)
-                if (SL_SINK(&e->pl->sinks[i])->rollback)
+                if (SL_SINK(&e->pl->sinks[i])->rollback && e->pl->sinks[i].state)
                     SL_SINK(&e->pl->sinks[i])->rollback(&e->pl->sinks[i]);
             stage_fail(e, &err);
             sl_queue_push(&e->pool, b);
@@ -276,7 +288,7 @@ static void close_all(engine *e, size_t nsinks, size_t ntransforms, int source_o
 {
     sl_pipeline *pl = e->pl;
     for (size_t i = 0; i < nsinks; i++)
-        if (SL_SINK(&pl->sinks[i])->close)
+        if (SL_SINK(&pl->sinks[i])->close && pl->sinks[i].state)
             SL_SINK(&pl->sinks[i])->close(&pl->sinks[i]);
     for (size_t i = 0; i < ntransforms; i++)
         if (SL_TRANSFORM(&pl->transforms[i])->close)
@@ -308,11 +320,16 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     run->state = state;
     run->full_refresh = opts->full_refresh;
     run->full_resync = opts->full_resync;
+    run->dry_run = opts->dry_run;
+    sl_buf_init(&run->report);
     double t0 = sl_mono_s();
     size_t nsinks = 0, ntransforms = 0;
     int source_open = 0, rc = -1;
 
-    if (sl_state_run_begin(state, pl->name, opts->restart, run->run_id, &run->epoch, &run->resumed, err) < 0) {
+    if (run->dry_run) {
+        /* nothing recorded: no run, no epoch (epoch 0 matches no position) */
+        run->epoch = 0;
+    } else if (sl_state_run_begin(state, pl->name, opts->restart, run->run_id, &run->epoch, &run->resumed, err) < 0) {
         run->run_id[0] = 0; /* no run was recorded: nothing to end */
         goto fail;
     }
@@ -328,6 +345,9 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     for (; nsinks < pl->nsinks; nsinks++) {
         sl_instance *s = &pl->sinks[nsinks];
         s->run = run;
+        s->state = NULL;
+        if (!active(e, s))
+            continue;
         if (SL_SINK(s)->open(s, run, err) < 0) {
             sl_error_prefix(err, "sink %s", s->id);
             nsinks++;
@@ -407,12 +427,14 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     /* publish: sinks first, then what the source must remember */
     for (size_t i = 0; i < pl->nsinks; i++) {
         sl_instance *s = &pl->sinks[i];
+        if (!active(e, s))
+            continue;
         if (SL_SINK(s)->finish && SL_SINK(s)->finish(s, err) < 0) {
             sl_error_prefix(err, "sink %s", s->id);
             goto fail;
         }
     }
-    if (SL_SOURCE(&pl->source)->done && SL_SOURCE(&pl->source)->done(&pl->source, run, err) < 0)
+    if (!run->dry_run && SL_SOURCE(&pl->source)->done && SL_SOURCE(&pl->source)->done(&pl->source, run, err) < 0)
         goto fail;
     if (sl_failpoint("run.after_source_done")) {
         sl_error_set(err, SL_EIO, "failpoint run.after_source_done");
@@ -429,7 +451,8 @@ out:
     for (size_t i = 0; i < run->nschema_changes; i++) {
         char *tab = strchr(run->schema_changes[i], '\t');
         *tab = 0;
-        sl_state_schema_change(state, pl->name, run->run_id, run->schema_changes[i], tab + 1, NULL);
+        if (!run->dry_run)
+            sl_state_schema_change(state, pl->name, run->run_id, run->schema_changes[i], tab + 1, NULL);
         sl_free(run->schema_changes[i]);
     }
     sl_free(run->schema_changes);
@@ -439,6 +462,12 @@ out:
     if (run->run_id[0] && sl_state_run_end(state, run->run_id, pl->name, res->status[0] ? res->status : "failed",
                                            rc == 0 ? NULL : res->error, &e->counts, rc == 0 ? err : NULL) < 0)
         rc = -1;
+    if (run->dry_run) {
+        snprintf(res->run_id, sizeof res->run_id, "dry-run");
+        snprintf(res->report, sizeof res->report, "%s", run->report.data ? run->report.data : "");
+        sl_log_redact(res->report);
+    }
+    sl_buf_release(&run->report);
     sl_expr_engine_free(run->expr);
     sl_free(e->rejected);
     pthread_mutex_destroy(&run->lock);

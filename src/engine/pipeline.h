@@ -25,6 +25,8 @@ typedef struct sl_run_options {
     int full_refresh;  /* ignore incremental state (new_files) */
     int restart;       /* abandon an open epoch instead of resuming it */
     int full_resync;   /* reverse ETL: send every row, changed or not */
+    int dry_run;       /* read and transform, but send and write nothing: sinks
+                        * that can (http) report what they would do */
     int progress;      /* draw a progress bar on stderr */
     _Atomic int *cancel; /* set to stop (signals) */
 } sl_run_options;
@@ -36,6 +38,7 @@ typedef struct sl_run_result {
     sl_run_counts counts;
     double duration_s;
     char error[2048];
+    char report[4096]; /* --dry-run: what the sinks would have done */
 } sl_run_result;
 
 /* Runs the pipeline; returns 0 on success, -1 when the run failed

@@ -22,6 +22,8 @@ struct sl_run {
     int resumed;
     int full_refresh;       /* --full-refresh: ignore incremental state */
     int full_resync;        /* --full-resync: reverse-ETL sinks send every row */
+    int dry_run;            /* --dry-run: nothing is sent or written (see pipeline.h) */
+    sl_buf report;          /* --dry-run: sinks append what they would have done */
     /* live counters, read by the progress bar */
     _Atomic int64_t rows_read, rows_loaded, rows_filtered, rows_rejected, bytes_read;
     int64_t total_bytes;    /* -1 if unknown */

@@ -24,6 +24,10 @@
  * same request. 2xx: synced. 4xx (and 5xx/429 after the retries): the row
  * goes to the DLQ with the answer's status and body.
  *
+ * `sluice run --dry-run` computes the same operations and sends nothing:
+ * the run's report has the counts of creates, updates and deletes and the
+ * first payloads (secrets redacted).
+ *
  * Positions and sync records are written to the state store in one
  * transaction per batch, after the batch's requests were answered; a crash
  * between the two repeats those requests with the same idempotency keys.
@@ -102,6 +106,9 @@ typedef struct hsink_state {
     size_t npend, cappend, nstrs, capstrs;
     sl_posmap positions, committed;
     int64_t sent, unchanged, failed;
+    /* --dry-run */
+    int64_t would[4];          /* by OP_*: creates, updates, deletes */
+    int shown;                 /* payloads shown in the report */
 } hsink_state;
 
 /* ---- the key map ---------------------------------------------------------- */
@@ -638,6 +645,20 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
         x->url = url_for(st, op == OP_CREATE ? st->o->path : st->o->update_path, b, r, key, x->dest_id);
     }
     sl_buf_release(&payload);
+    if (st->run->dry_run) {
+        /* count and show; send nothing */
+        for (size_t i = 0; i < nw; i++) {
+            st->would[w[i].op]++;
+            if (st->shown < 3) {
+                st->shown++;
+                sl_buf_addf(&st->run->report, "  %s: %s %s %s\n", st->id,
+                            w[i].op == OP_CREATE ? st->o->create_method : st->o->update_method, w[i].url, w[i].payload);
+            }
+            pend(st, w[i].key, w[i].hash, w[i].dest_id, "synced");
+        }
+        work_free(w, nw);
+        return 0;
+    }
     int rc = send_all(st, w, nw, 1, err);
     for (size_t i = 0; rc == 0 && i < nw; i++) {
         work *x = &w[i];
@@ -674,8 +695,10 @@ static int hsink_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     int pos = b->file && !b->no_position;
     if (pos)
         snprintf(value, sizeof value, "%lld %lld", (long long)b->end_offset, (long long)b->end_line);
-    int rc = sl_state_sync_commit(st->run->state, st->pipeline, st->id, st->run->epoch, st->pend, st->npend, NULL, 0,
-                                  pos ? b->file : NULL, pos ? value : NULL, err);
+    /* a dry run keeps its results in memory only (mirror counts deletes from them) */
+    int rc = st->run->dry_run ? 0
+                              : sl_state_sync_commit(st->run->state, st->pipeline, st->id, st->run->epoch, st->pend,
+                                                     st->npend, NULL, 0, pos ? b->file : NULL, pos ? value : NULL, err);
     if (rc < 0)
         return -1;
     /* the map follows what is now committed */
@@ -721,6 +744,12 @@ static int hsink_finish(sl_instance *in, sl_error *err)
             x->dest_id = e->dest_id ? sl_strdup(e->dest_id) : NULL;
             x->url = url_for(st, path, NULL, 0, e->key, e->dest_id);
         }
+        if (st->run->dry_run) {
+            st->would[OP_DELETE] += (int64_t)nw;
+            for (size_t i = 0; i < nw && st->shown < 6; i++, st->shown++)
+                sl_buf_addf(&st->run->report, "  %s: %s %s\n", st->id, st->o->delete_method, w[i].url);
+            nw = 0;
+        }
         int rc = send_all(st, w, nw, 0, err);
         const char **gone = sl_calloc(nw + 1, sizeof *gone);
         size_t ngone = 0, nfailed = 0;
@@ -745,8 +774,13 @@ static int hsink_finish(sl_instance *in, sl_error *err)
         if (rc < 0)
             return -1;
     }
-    sl_log_info("%s: %lld records sent, %lld unchanged (not sent), %lld failed", st->id, (long long)st->sent,
-                (long long)st->unchanged, (long long)st->failed);
+    if (st->run->dry_run)
+        sl_buf_addf(&st->run->report, "  %s would send %lld creates, %lld updates, %lld deletes; %lld rows unchanged\n",
+                    st->id, (long long)st->would[OP_CREATE], (long long)st->would[OP_UPDATE],
+                    (long long)st->would[OP_DELETE], (long long)st->unchanged);
+    else
+        sl_log_info("%s: %lld records sent, %lld unchanged (not sent), %lld failed", st->id, (long long)st->sent,
+                    (long long)st->unchanged, (long long)st->failed);
     return 0;
 }
 
@@ -785,4 +819,5 @@ const sl_sink_plugin sl_sink_http = {
     .rollback = hsink_rollback,
     .finish = hsink_finish,
     .close = hsink_close,
+    .dry_run = 1,
 };

@@ -3,7 +3,7 @@
  * (only new and changed rows are sent, a run without changes sends
  * nothing), mirror deletes, per-record failures in the DLQ and retried next
  * run, a batch endpoint's partial failures mapped back to their rows,
- * --full-resync, and idempotency keys. The source is the warehouse itself,
+ * --full-resync, --dry-run, and idempotency keys. The source is the warehouse itself,
  * read with the sqlite source. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,6 +75,21 @@ static void test_change_only_and_mirror(void **state)
     assert_int_equal(crm("requests"), 2000);
     /* 1% changed, 0.5% deleted: exactly those are sent */
     sql("UPDATE people SET score = score + 1000 WHERE id % 100 = 7; DELETE FROM people WHERE id % 200 = 3");
+    /* a dry run says what the next run will do, and sends nothing */
+    {
+        sl_project *dp = th_project(th_dir);
+        sl_run_options dopts = {0};
+        dopts.dry_run = 1;
+        sl_state *ds = NULL;
+        sl_error derr = {0};
+        assert_int_equal(sl_state_open_project(dp, &ds, &derr), 0);
+        assert_int_equal(sl_pipeline_run(dp, sl_project_find(dp, "sync"), ds, &dopts, &r, &derr), 0);
+        sl_state_close(ds);
+        sl_project_free(dp);
+        assert_non_null(strstr(r.report, "would send 0 creates, 20 updates, 10 deletes; 1970 rows unchanged"));
+        assert_non_null(strstr(r.report, "PATCH "));
+        assert_int_equal(crm("requests"), 2000);
+    }
     r = th_run_dir(th_dir, "sync");
     assert_string_equal(r.status, "success");
     assert_int_equal(crm("updates"), 20);
