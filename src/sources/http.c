@@ -33,8 +33,9 @@
  * A page that fails for good (a 4xx, or retries exhausted): with on_error:
  * dlq and page/offset pagination it is recorded in the DLQ (URL, reason,
  * body) and paging goes on, up to 10 failed pages in a row; with cursor,
- * next-URL or Link pagination there is no next page to go to, and a 401
- * that a new token does not cure is no page's fault: the run fails.
+ * next-URL or Link pagination there is no next page to go to: the page is
+ * recorded in the DLQ (its URL holds the cursor) and the run fails, to
+ * resume at that page. A 401 that a new token does not cure fails the run.
  */
 #include "core/log.h"
 #include "core/mem.h"
@@ -468,8 +469,23 @@ static int page_failed(http_state *st, page_req *r, sl_batch *b, sl_error *err)
     char url[512];
     snprintf(url, sizeof url, "%s", r->url);
     sl_log_redact(url);
-    if (r->call.status == 401 || st->pg.kind == PG_CURSOR || st->pg.kind == PG_NEXT_URL ||
-        st->pg.kind == PG_LINK || st->run->pipeline->on_error_fail)
+    int sequential = st->pg.kind == PG_CURSOR || st->pg.kind == PG_NEXT_URL || st->pg.kind == PG_LINK;
+    if (sequential && r->call.status != 401 && !st->run->pipeline->on_error_fail) {
+        /* no next page without this one: the page goes to the DLQ (its URL
+         * holds the cursor) and the run stops; the next run resumes here */
+        char why[800];
+        snprintf(why, sizeof why, "%s %s: %s (the run stopped here: %s pagination needs this page)", st->o->method,
+                 url, r->call.error, st->pg.kind == PG_CURSOR ? "cursor" : st->pg.kind == PG_LINK ? "Link" : "next_url");
+        const sl_buf *body = &r->call.body_out;
+        char *raw = sl_strndup(body->data ? body->data : "", body->len > 2000 ? 2000 : body->len);
+        sl_reject rej = {st->ordinal, st->ordinal + 1, (char *)"source http", why, raw};
+        int rc = sl_state_dlq_add(st->run->state, st->run->pipeline->name, st->run->run_id, st->run->epoch, st->key,
+                                  &rej, 1, err);
+        sl_free(raw);
+        if (rc < 0)
+            return -1;
+    }
+    if (r->call.status == 401 || sequential || st->run->pipeline->on_error_fail)
         return sl_error_set(err, SL_EIO, "%s %s: %s", st->o->method, url, r->call.error);
     if (++st->failed_in_row >= 10)
         return sl_error_set(err, SL_EIO, "%s %s: %s (10 pages in a row failed; stopping)", st->o->method, url,

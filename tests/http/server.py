@@ -23,9 +23,12 @@ Faults (POST /_control with JSON, deterministic by seed): fail_rate
 (500/502/503/429; half of the 429/503 carry Retry-After in seconds, half
 as an HTTP date), reset_rate (connection closed without a reply),
 truncate_rate (a cut JSON body), delay (seconds added to each reply),
-status_for (path prefix -> fixed status, e.g. a permanent 403).
+status_for (path prefix -> fixed status, e.g. a permanent 403), quota
+({"limit": N, "window": S}: X-RateLimit-Limit/-Remaining/-Reset on the
+read endpoints, 429 beyond N requests in a window; /_stats counts
+quota_exceeded).
 
-The CRM, a reverse-ETL target: POST /crm/contacts (201 {"id"}), PATCH or
+The CRM, a reverse-ETL target (/crm/companies works the same, apart): POST /crm/contacts (201 {"id"}), PATCH or
 PUT /crm/contacts/<id>, DELETE /crm/contacts/<id>, POST
 /crm/contacts/batch ({"inputs": [...]} -> {"results": [{"id"} | {"error"}]},
 create-or-update by email). A record needs an email with '@' (else 422).
@@ -136,7 +139,8 @@ class Handler(BaseHTTPRequestHandler):
                     best = max(best, i - j + 1)
                 return self.send_json(200, {'requests': state['requests'], 'statuses': state['statuses'],
                                             'pages': state['pages'], 'violations': state['violations'],
-                                            'max_in_window': best, 'oauth_issued': state['oauth_issued']})
+                                            'max_in_window': best, 'oauth_issued': state['oauth_issued'],
+                                            'quota_exceeded': state.get('quota_exceeded', 0)})
         if path == '/_crm':
             with lock:
                 crm = state['crm']
@@ -234,7 +238,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def crm_apply(self, method, path, body):
         crm = state['crm']
-        parts = [p for p in path.split('/') if p]  # crm, contacts[, id|batch]
+        parts = [p for p in path.split('/') if p]  # crm, contacts|companies[, id|batch]
+        if len(parts) >= 2 and parts[1] == 'companies':
+            parts[1] = 'contacts'  # the same rules, another collection
+            crm = state.setdefault('companies', {'records': {}, 'by_email': {}, 'next': 0, 'creates': 0,
+                                                 'updates': 0, 'deletes': 0})
         def check(rec):
             if not isinstance(rec, dict) or '@' not in str(rec.get('email', '')):
                 return 'invalid email'
@@ -303,6 +311,22 @@ class Handler(BaseHTTPRequestHandler):
         for prefix, status in (f.get('status_for') or {}).items():
             if path.startswith(prefix):
                 self.answer(status, {'error': 'configured failure'})
+                return True, False
+        quota = f.get('quota')  # {"limit": N, "window": seconds}: X-RateLimit-* headers, 429 beyond
+        if quota and path.startswith(('/page', '/offset', '/cursor', '/next', '/link')):
+            with lock:
+                q = state.setdefault('quota', {'start': now, 'used': 0})
+                if now - q['start'] >= quota['window']:
+                    q['start'], q['used'] = now, 0
+                q['used'] += 1
+                used, reset_at = q['used'], q['start'] + quota['window']
+                if used > quota['limit']:
+                    state['quota_exceeded'] = state.get('quota_exceeded', 0) + 1
+            hdrs = {'X-RateLimit-Limit': str(quota['limit']), 'X-RateLimit-Remaining': str(max(0, quota['limit'] - used)),
+                    'X-RateLimit-Reset': str(int(reset_at) + 1)}
+            self.quota_headers = hdrs
+            if used > quota['limit']:
+                self.answer(429, {'error': 'quota exceeded'}, hdrs)
                 return True, False
         fail, reset_r, trunc = float(f.get('fail_rate', 0)), float(f.get('reset_rate', 0)), float(f.get('truncate_rate', 0))
         if roll < reset_r:
@@ -385,6 +409,10 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self, status, body, headers=None, truncate=False):
         with lock:
             state['statuses'][str(status)] = state['statuses'].get(str(status), 0) + 1
+        qh = getattr(self, 'quota_headers', None)
+        if qh:
+            headers = dict(headers or {}, **qh)
+            self.quota_headers = None
         self.send_json(status, body, headers, truncate)
 
 

@@ -2,7 +2,8 @@
  * (tests/http/server.py, started by the ctest fixture): every pagination
  * style fetching every page exactly once, every auth kind (with an OAuth2
  * token refreshed on expiry and on a 401), incremental cursors, permanent
- * 4xx never retried, a failed page in the DLQ, retries of flaky answers. */
+ * 4xx never retried, a failed page in the DLQ, X-RateLimit headers obeyed,
+ * retries of flaky answers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -159,6 +160,34 @@ static void test_permanent_4xx_and_dlq(void **state)
     assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE reason LIKE 'GET %/page: HTTP 404'"), 1);
 }
 
+/* X-RateLimit-Remaining / -Reset: sluice slows down before the API says no */
+static void test_ratelimit_headers(void **state)
+{
+    th_api_post("/_control", "{\"quota\": {\"limit\": 10, \"window\": 1}}");
+    th_write(th_dir, "pipelines/q.yml", SRC
+             "  path: /page\n  params: {n: '300'}\n"
+             "  pagination: {type: page, size_param: per_page, size: 10}\n  records_path: data\n"
+             "  concurrency: 1\n"
+             "sinks: [{type: sqlite, table: q}]\n");
+    run_ok("q", 300);
+    char *st = th_api_stats(1);
+    assert_int_equal(th_json_int(st, "quota_exceeded"), 0);
+    assert_int_equal(th_json_int(st, "/page:30"), 1);
+    free(st);
+}
+
+/* cursor pagination cannot skip a page: the page goes to the DLQ and the run stops */
+static void test_sequential_page_failure(void **state)
+{
+    th_api_post("/_control", "{\"status_for\": {\"/cursor\": 400}}");
+    th_write(th_dir, "pipelines/sq.yml", SRC
+             "  path: /cursor\n  pagination: {type: cursor, cursor_path: next_cursor}\n  records_path: data\n"
+             "sinks: [{type: sqlite, table: sq}]\n");
+    sl_run_result r = th_run_dir(th_dir, "sq");
+    assert_string_equal(r.status, "failed");
+    assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE reason LIKE '%HTTP 400%cursor pagination needs this page%'"), 1);
+}
+
 static void test_flaky_answers_retried(void **state)
 {
     /* 30% failures (half of the 429/503 with Retry-After), 2% resets, 3%
@@ -184,6 +213,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_auth_kinds, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_incremental_cursor, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_permanent_4xx_and_dlq, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_ratelimit_headers, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_sequential_page_failure, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_flaky_answers_retried, setup, th_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
