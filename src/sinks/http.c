@@ -744,16 +744,17 @@ static int hsink_finish(sl_instance *in, sl_error *err)
             x->dest_id = e->dest_id ? sl_strdup(e->dest_id) : NULL;
             x->url = url_for(st, path, NULL, 0, e->key, e->dest_id);
         }
+        size_t nsend = nw;
         if (st->run->dry_run) {
             st->would[OP_DELETE] += (int64_t)nw;
             for (size_t i = 0; i < nw && st->shown < 6; i++, st->shown++)
                 sl_buf_addf(&st->run->report, "  %s: %s %s\n", st->id, st->o->delete_method, w[i].url);
-            nw = 0;
+            nsend = 0;
         }
-        int rc = send_all(st, w, nw, 0, err);
+        int rc = send_all(st, w, nsend, 0, err);
         const char **gone = sl_calloc(nw + 1, sizeof *gone);
         size_t ngone = 0, nfailed = 0;
-        for (size_t i = 0; rc == 0 && i < nw; i++) {
+        for (size_t i = 0; rc == 0 && i < nsend; i++) {
             if (w[i].ok)
                 gone[ngone++] = w[i].key;
             else {
@@ -767,7 +768,7 @@ static int hsink_finish(sl_instance *in, sl_error *err)
         if (rc == 0 && ngone)
             rc = sl_state_sync_commit(st->run->state, st->pipeline, st->id, st->run->epoch, NULL, 0, gone, ngone,
                                       NULL, NULL, err);
-        if (rc == 0 && nw)
+        if (rc == 0 && nsend)
             sl_log_info("%s: mirror: %zu records deleted, %zu deletes failed", st->id, ngone, nfailed);
         sl_free(gone);
         work_free(w, nw);

@@ -41,6 +41,11 @@ assert_exit 0 "$SLUICE" -C p -q run sync
 assert_eq "no change: nothing sent" "$(crm requests)" "$first"
 sqlite3 p/warehouse.db "UPDATE people SET score = score + 1000 WHERE id % 100 = 7; DELETE FROM people WHERE id % 200 = 3"
 changed=$((ROWS / 100)); deleted=$((ROWS / 200))
+# --dry-run: says what the run will send, sends nothing
+assert_exit 0 "$SLUICE" -C p run sync --dry-run
+assert_contains "dry run counts" "would send 0 creates, $changed updates, $deleted deletes" "$T/out"
+assert_contains "dry run payloads" "PATCH $API/crm/contacts/c" "$T/out"
+assert_eq "dry run sent nothing" "$(crm requests)" "$first"
 assert_exit 0 "$SLUICE" -C p -q run sync
 assert_eq "changes sent" "$(crm updates)|$(crm deletes)|$(crm creates)" "$changed|$deleted|$ROWS"
 assert_eq "requests for the changes" "$(( $(crm requests) - first ))" "$((changed + deleted))"
