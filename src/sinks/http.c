@@ -104,7 +104,7 @@ typedef struct hsink_state {
     sl_sync_record *pend;
     char **pend_strs;
     size_t npend, cappend, nstrs, capstrs;
-    sl_posmap positions, committed;
+    sl_posmap committed;         /* positions committed in this epoch */
     int64_t sent, unchanged, failed;
     /* --dry-run */
     int64_t would[4];          /* by OP_*: creates, updates, deletes */
@@ -800,7 +800,6 @@ static void hsink_close(sl_instance *in)
     pend_clear(st);
     sl_free(st->pend);
     sl_free(st->pend_strs);
-    sl_posmap_release(&st->positions);
     sl_posmap_release(&st->committed);
     sl_free(st);
     in->state = NULL;

@@ -103,7 +103,7 @@ typedef struct http_state {
     /* paging state */
     int64_t page, offset, ordinal, total;
     char *next_cursor, *next_url;
-    int done, started;
+    int done;
     int failed_in_row;    /* pages that failed one after another */
     char *since;          /* the incremental value this epoch sends */
     char *max_cursor;     /* largest cursor_field value read */
