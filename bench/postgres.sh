@@ -81,39 +81,21 @@ LOAD CSV
      \$\$ $DDL; \$\$;
 LOAD
 
-# measure NAME RUNS CMD: RUNS timed runs after one warm-up (none when RUNS is
-# 1); prints "NAME wall cpu rss_mb" with the medians
-measure() {
-  name=$1; n=$2; cmd=$3; t=$(mktemp)
-  if [ "$n" -gt 1 ]; then
-    sh -c "$cmd" >/dev/null 2>"$WORK/$name.err" || { echo "bench: '$name' failed: $(tail -3 "$WORK/$name.err")" >&2; exit 1; }
-  fi
-  : > "$WORK/$name.runs"
-  i=0
-  while [ $i -lt "$n" ]; do
-    i=$((i + 1))
-    /usr/bin/time -f '%e %U %S %M' -o "$t" sh -c "$cmd" >/dev/null 2>"$WORK/$name.err" ||
-      { echo "bench: '$name' failed: $(tail -3 "$WORK/$name.err")" >&2; exit 1; }
-    cat "$t" >> "$WORK/$name.runs"
-  done
-  rm -f "$t"
-  sort -n "$WORK/$name.runs" | awk -v n="$name" '{w[NR]=$1; c[NR]=$2+$3; m[NR]=$4/1024}
-    END{k=int((NR+1)/2); printf "%s %.2f %.2f %.0f\n", n, w[k], c[k], m[k]}'
-}
+. "$here/lib.sh"
 check() { $PSQL -At -c 'SELECT count(*), count(lead_score), min(created_at), max(updated_at) FROM contacts_typed'; }
 fresh="$PSQL -c 'DROP TABLE IF EXISTS contacts_typed; DROP TABLE IF EXISTS _sluice_state' -c '$DDL'"
 {
-measure psql_copy_typed "$RUNS" "$PSQL -c 'DROP TABLE IF EXISTS contacts_typed' -c '$DDL' -c \"\\copy contacts_typed from '$C' with (format csv, header true)\""
+measure_n psql_copy_typed "$RUNS" "$PSQL -c 'DROP TABLE IF EXISTS contacts_typed' -c '$DDL' -c \"\\copy contacts_typed from '$C' with (format csv, header true)\""
 check > "$WORK/check_copy"
-measure sluice_pg_typed "$RUNS" "$fresh; rm -rf $WORK/p/.sluice; $SLUICE -C $WORK/p -q run load"
+measure_n sluice_pg_typed "$RUNS" "$fresh; rm -rf $WORK/p/.sluice; $SLUICE -C $WORK/p -q run load"
 check > "$WORK/check_sluice"
 # the upsert target: the CSV's 990,049 distinct ids, loaded by the warm-up
 # run (the file repeats some ids, which a unique key cannot take twice)
 sh -c "$fresh" >/dev/null 2>&1
-measure sluice_pg_upsert "$RUNS" "rm -rf $WORK/p/.sluice; $SLUICE -C $WORK/p -q run upsert"
+measure_n sluice_pg_upsert "$RUNS" "rm -rf $WORK/p/.sluice; $SLUICE -C $WORK/p -q run upsert"
 check > "$WORK/check_upsert"
-measure sluice_pg_upsert_changed "$RUNS" "rm -rf $WORK/p/.sluice; $SLUICE -C $WORK/p -q run upsert_changed"
-measure pgloader_typed "$PGL_RUNS" "cd $WORK && pgloader --no-ssl-cert-verification $WORK/contacts.load"
+measure_n sluice_pg_upsert_changed "$RUNS" "rm -rf $WORK/p/.sluice; $SLUICE -C $WORK/p -q run upsert_changed"
+measure_n pgloader_typed "$PGL_RUNS" "cd $WORK && pgloader --no-ssl-cert-verification $WORK/contacts.load"
 check > "$WORK/check_pgloader"
 } > "$WORK/results.txt"
 
@@ -122,8 +104,8 @@ $PSQL -c "DROP TABLE IF EXISTS big" -c "CREATE TABLE big AS SELECT g AS id, 'use
   (g % 1000) * 1.25 AS amount, timestamptz '2026-01-01' + (g / 1000) * interval '1 second' AS updated_at,
   g % 7 = 0 AS active FROM generate_series(1, $XROWS) g" -c "CREATE INDEX ON big (updated_at, id)" -c "ANALYZE big"
 {
-measure sluice_pg_extract 1 "rm -rf $WORK/p/warehouse.db* $WORK/p/.sluice; $SLUICE -C $WORK/p -q run extract"
-measure sluice_pg_extract_rerun 1 "$SLUICE -C $WORK/p -q run extract"
+measure_n sluice_pg_extract 1 "rm -rf $WORK/p/warehouse.db* $WORK/p/.sluice; $SLUICE -C $WORK/p -q run extract"
+measure_n sluice_pg_extract_rerun 1 "$SLUICE -C $WORK/p -q run extract"
 } >> "$WORK/results.txt"
 sqlite3 "$WORK/p/warehouse.db" 'SELECT count(*), count(DISTINCT id) FROM big' > "$WORK/check_extract"
 

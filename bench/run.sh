@@ -60,21 +60,7 @@ YML
 }
 pipelines "$C" "$E"
 
-# measure NAME CMD: RUNS timed runs after one warm-up; prints "NAME wall cpu rss_mb"
-measure() {
-  name=$1; cmd=$2; t=$(mktemp)
-  sh -c "$cmd" >/dev/null 2>&1 || { echo "bench: '$name' failed: $cmd" >&2; exit 1; }
-  : > "$WORK/$name.runs"
-  i=0
-  while [ $i -lt "$RUNS" ]; do
-    i=$((i + 1))
-    /usr/bin/time -f '%e %U %S %M' -o "$t" sh -c "$cmd" >/dev/null 2>&1
-    cat "$t" >> "$WORK/$name.runs"
-  done
-  rm -f "$t"
-  sort -n "$WORK/$name.runs" | awk -v n="$name" '{w[NR]=$1; c[NR]=$2+$3; m[NR]=$4/1024}
-    END{k=int((NR+1)/2); printf "%s %.2f %.2f %.0f\n", n, w[k], c[k], m[k]}'
-}
+. "$here/lib.sh"
 reset_db="rm -rf $WORK/p/warehouse.db* $WORK/p/.sluice"
 {
 measure sluice_csv_sqlite "$reset_db; $SLUICE -C $WORK/p -q run load"

@@ -139,25 +139,34 @@ sl_run_result th_run_dir(const char *dir, const char *pipeline)
     return r;
 }
 
-const char *th_pg_url(void)
+/* The URL a ctest fixture wrote to $<dirvar>/url (read once into url),
+ * exported as <exportvar> for pipelines to interpolate. */
+static const char *fixture_url(char *url, size_t cap, const char *dirvar, const char *exportvar, const char *server,
+                               const char *script)
 {
-    static char url[512];
     if (*url)
         return url;
-    const char *dir = getenv("SLUICE_TEST_PGDIR");
+    const char *dir = getenv(dirvar);
     if (!dir)
-        fail_msg("SLUICE_TEST_PGDIR is not set: run this test through ctest (its fixture starts PostgreSQL)");
+        fail_msg("%s is not set: run this test through ctest (its fixture starts %s)", dirvar, server);
     char path[4096];
     snprintf(path, sizeof path, "%s/url", dir);
     FILE *f = fopen(path, "r");
     if (!f)
-        fail_msg("no PostgreSQL test server (%s missing): scripts/pg-test-server.sh start failed?", path);
-    if (!fgets(url, sizeof url, f))
+        fail_msg("no %s (%s missing): scripts/%s start failed?", server, path, script);
+    if (!fgets(url, (int)cap, f))
         url[0] = 0;
     fclose(f);
     url[strcspn(url, "\n")] = 0;
-    setenv("SLUICE_TEST_PG_URL", url, 1);
+    setenv(exportvar, url, 1);
     return url;
+}
+
+const char *th_pg_url(void)
+{
+    static char url[512];
+    return fixture_url(url, sizeof url, "SLUICE_TEST_PGDIR", "SLUICE_TEST_PG_URL", "the PostgreSQL test server",
+                       "pg-test-server.sh");
 }
 
 static PGresult *pg_run(const char *sql)
@@ -201,22 +210,8 @@ char *th_pg_text(const char *sql)
 const char *th_api_url(void)
 {
     static char url[512];
-    if (*url)
-        return url;
-    const char *dir = getenv("SLUICE_TEST_HTTPDIR");
-    if (!dir)
-        fail_msg("SLUICE_TEST_HTTPDIR is not set: run this test through ctest (its fixture starts the API)");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/url", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        fail_msg("no test API server (%s missing): scripts/http-test-server.sh start failed?", path);
-    if (!fgets(url, sizeof url, f))
-        url[0] = 0;
-    fclose(f);
-    url[strcspn(url, "\n")] = 0;
-    setenv("SLUICE_TEST_API", url, 1);
-    return url;
+    return fixture_url(url, sizeof url, "SLUICE_TEST_HTTPDIR", "SLUICE_TEST_API", "the test API server",
+                       "http-test-server.sh");
 }
 
 static char *curl_cmd(const char *cmd)

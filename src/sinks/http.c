@@ -228,18 +228,19 @@ static void render(sl_buf *out, const char *tpl, const sl_batch *b, size_t row, 
     }
 }
 
-static char *row_key(const hsink_state *st, const sl_batch *b, size_t row)
+/* The row's key: its key columns' text joined by \x1f; kc holds their
+ * indexes in the batch (-1: not there), looked up once per batch. */
+static char *row_key(const hsink_state *st, const sl_batch *b, const int *kc, size_t row)
 {
     sl_buf k;
     sl_buf_init(&k);
     for (size_t i = 0; i < st->o->key.n; i++) {
-        int c = sl_batch_find(b, st->o->key.v[i]);
         if (i)
             sl_buf_addc(&k, '\x1f');
         char tmp[64];
         const char *p;
         size_t n;
-        if (c >= 0 && sl_cell_text(&b->cols[c], row, tmp, &p, &n))
+        if (kc[i] >= 0 && sl_cell_text(&b->cols[kc[i]], row, tmp, &p, &n))
             sl_buf_add(&k, p, n);
     }
     return k.data ? sl_buf_detach(&k) : sl_strdup("");
@@ -344,6 +345,23 @@ typedef struct req {
     size_t first, count;       /* work items [first, first + count) */
 } req;
 
+/* A request's headers; its idempotency key covers every record it carries
+ * (key, payload hash, operation), so the same request has the same key. */
+static struct curl_slist *req_headers(hsink_state *st, const work *w, const req *r)
+{
+    sl_buf idem;
+    sl_buf_init(&idem);
+    for (size_t k = 0; k < r->count; k++) {
+        const work *x = &w[r->first + k];
+        sl_buf_addf(&idem, "%s\x1f%s\x1f%d\x1e", x->key, x->hash ? x->hash : "", x->op);
+    }
+    char *ik = idempotency_key(st, idem.data);
+    struct curl_slist *h = headers(st, ik);
+    sl_free(ik);
+    sl_buf_release(&idem);
+    return h;
+}
+
 /* Send the work (one request per item, or batches); fill ok, dest_id, why. */
 static int send_all(hsink_state *st, work *w, size_t nw, int batched, sl_error *err)
 {
@@ -360,16 +378,7 @@ static int send_all(hsink_state *st, work *w, size_t nw, int batched, sl_error *
         req *r = &rs[i];
         r->first = i * bs;
         r->count = r->first + bs <= nw ? bs : nw - r->first;
-        sl_buf idem;
-        sl_buf_init(&idem);
-        for (size_t k = 0; k < r->count; k++) {
-            work *x = &w[r->first + k];
-            sl_buf_addf(&idem, "%s\x1f%s\x1f%d\x1e", x->key, x->hash ? x->hash : "", x->op);
-        }
-        char *ik = idempotency_key(st, idem.data);
-        r->call.headers = headers(st, ik);
-        sl_free(ik);
-        sl_buf_release(&idem);
+        r->call.headers = req_headers(st, w, r);
         if (bs > 1) {
             sl_buf arr, body;
             sl_buf_init(&arr);
@@ -416,16 +425,7 @@ static int send_all(hsink_state *st, work *w, size_t nw, int batched, sl_error *
         if (again && (rc = sl_api_refresh(&st->api, 1, err)) == 0) {
             for (size_t i = 0; i < again; i++) {
                 curl_slist_free_all(calls[i]->headers);
-                req *r = (req *)calls[i];
-                sl_buf idem;
-                sl_buf_init(&idem);
-                for (size_t k = 0; k < r->count; k++)
-                    sl_buf_addf(&idem, "%s\x1f%s\x1f%d\x1e", w[r->first + k].key,
-                                w[r->first + k].hash ? w[r->first + k].hash : "", w[r->first + k].op);
-                char *ik = idempotency_key(st, idem.data);
-                calls[i]->headers = headers(st, ik);
-                sl_free(ik);
-                sl_buf_release(&idem);
+                calls[i]->headers = req_headers(st, w, (const req *)calls[i]); /* call is req's first member */
             }
             rc = sl_http_run(&st->api.http, calls, again, err);
         }
@@ -602,13 +602,16 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_data", st->id);
     work *w = sl_calloc(b->nrows + 1, sizeof *w);
     size_t nw = 0;
+    int *kc = sl_calloc(st->o->key.n + 1, sizeof *kc);
+    for (size_t i = 0; i < st->o->key.n; i++)
+        kc[i] = sl_batch_find(b, st->o->key.v[i]);
     int has_id = strstr(st->o->body, "dest_id") != NULL;
     sl_buf payload;
     sl_buf_init(&payload);
     for (size_t r = from; r < b->nrows; r++) {
         if (rejected[r])
             continue;
-        char *key = row_key(st, b, r);
+        char *key = row_key(st, b, kc, r);
         entry *e = lookup(st, key, 0);
         sl_buf_reset(&payload);
         /* the hash covers the record's content, not the id it is sent with */
@@ -645,6 +648,7 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
         x->url = url_for(st, op == OP_CREATE ? st->o->path : st->o->update_path, b, r, key, x->dest_id);
     }
     sl_buf_release(&payload);
+    sl_free(kc);
     if (st->run->dry_run) {
         /* count and show; send nothing */
         for (size_t i = 0; i < nw; i++) {

@@ -4,7 +4,7 @@
  * pgsink_plan.c plans the table and the columns, pgsink_copy.c sends them
  * (see pgsink.h).
  *
- * Creates the schema and the table (types: pg_type_of() below, the table in
+ * Creates the schema and the table (types: pg_type_of() in pgsink_plan.c, the table in
  * docs/TYPES.md), then loads each batch with COPY in one transaction that
  * also upserts the batch's position into "<schema>"._sluice_state: data and
  * checkpoint commit together, so a resumed run never loads a row twice.

@@ -231,42 +231,19 @@ static char *page_url(http_state *st)
         sl_api_add_param(&u, st->o->params.v[i].key, v);
         sl_free(v);
     }
-    char num[32];
     if (*st->o->cursor_param && (st->since || *st->o->start))
         sl_api_add_param(&u, st->o->cursor_param, st->since ? st->since : st->o->start);
-    switch (st->pg.kind) {
-    case PG_LINK: /* later pages come as whole URLs from the Link header */
-        if (st->pg.size_param) {
-            snprintf(num, sizeof num, "%lld", (long long)st->pg.size);
-            sl_api_add_param(&u, st->pg.size_param, num);
-        }
-        break;
-    case PG_PAGE:
-        snprintf(num, sizeof num, "%lld", (long long)st->page);
+    /* the position (later Link pages come as whole URLs), then the page size */
+    char num[32];
+    if (st->pg.kind == PG_PAGE || st->pg.kind == PG_OFFSET) {
+        snprintf(num, sizeof num, "%lld", (long long)(st->pg.kind == PG_PAGE ? st->page : st->offset));
         sl_api_add_param(&u, st->pg.param, num);
-        if (st->pg.size_param) {
-            snprintf(num, sizeof num, "%lld", (long long)st->pg.size);
-            sl_api_add_param(&u, st->pg.size_param, num);
-        }
-        break;
-    case PG_OFFSET:
-        snprintf(num, sizeof num, "%lld", (long long)st->offset);
-        sl_api_add_param(&u, st->pg.param, num);
-        if (st->pg.size_param) {
-            snprintf(num, sizeof num, "%lld", (long long)st->pg.size);
-            sl_api_add_param(&u, st->pg.size_param, num);
-        }
-        break;
-    case PG_CURSOR:
-        if (st->next_cursor)
-            sl_api_add_param(&u, st->pg.param, st->next_cursor);
-        if (st->pg.size_param) {
-            snprintf(num, sizeof num, "%lld", (long long)st->pg.size);
-            sl_api_add_param(&u, st->pg.size_param, num);
-        }
-        break;
-    default:
-        break;
+    } else if (st->pg.kind == PG_CURSOR && st->next_cursor) {
+        sl_api_add_param(&u, st->pg.param, st->next_cursor);
+    }
+    if (st->pg.kind != PG_NONE && st->pg.kind != PG_NEXT_URL && st->pg.size_param) {
+        snprintf(num, sizeof num, "%lld", (long long)st->pg.size);
+        sl_api_add_param(&u, st->pg.size_param, num);
     }
     sl_api_auth_query(&st->api, &u);
     return sl_buf_detach(&u);

@@ -306,9 +306,9 @@ static int start(sl_sqlsource *s, sl_error *err)
     return rc;
 }
 
-static uint64_t row_hash(const sl_batch *b, size_t r)
+/* h: the source's hash state, reused row after row (no allocation per row) */
+static uint64_t row_hash(XXH3_state_t *h, const sl_batch *b, size_t r)
 {
-    XXH3_state_t *h = XXH3_createState();
     XXH3_64bits_reset(h);
     for (size_t i = 0; i < b->ncols; i++) {
         const sl_column *c = &b->cols[i];
@@ -320,9 +320,7 @@ static uint64_t row_hash(const sl_batch *b, size_t r)
             XXH3_64bits_update(h, c->str[r].p, c->str[r].n);
         }
     }
-    uint64_t out = XXH3_64bits_digest(h);
-    XXH3_freeState(h);
-    return out;
+    return XXH3_64bits_digest(h);
 }
 
 static void window_add(sl_sqlsource *s, int64_t at, uint64_t hash)
@@ -384,7 +382,9 @@ int sl_sqlsource_plugin_next(sl_instance *in, sl_batch *b, sl_error *err)
                     kept++;
                     continue;
                 }
-                uint64_t h = row_hash(b, r);
+                if (!s->hash)
+                    s->hash = XXH3_createState();
+                uint64_t h = row_hash(s->hash, b, r);
                 if (at <= s->skip_upto && s->nseen && bsearch(&h, s->seen, s->nseen, sizeof h, cmp_u64))
                     s->keep[r] = 0;
                 window_add(s, at, h);
@@ -451,6 +451,8 @@ void sl_sqlsource_release(sl_sqlsource *s)
 {
     sl_free(s->key);
     sl_bookmarks_release(&s->marks);
+    if (s->hash)
+        XXH3_freeState(s->hash);
     sl_free(s->bookmark);
     sl_free(s->seen);
     sl_free(s->win);

@@ -91,6 +91,7 @@ typedef struct sl_sqlsource {
     size_t nwin, capwin, headwin;
     uint8_t *keep;
     size_t keepcap;
+    struct XXH3_state_s *hash; /* content hashes of the window's rows */
 } sl_sqlsource;
 
 int sl_sqlsource_check(sl_instance *in, sl_diags *d);
