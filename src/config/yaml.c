@@ -27,7 +27,9 @@ static void add_printed_errors(const char *path, const char *text, sl_diags *d)
 
 /* Checks libfyaml should not have to survive: sluice files never need YAML
  * directives, and libfyaml 0.7.12 can loop forever on a malformed one
- * (found by tests/fuzz/fuzz_config; input kept in regressions/). */
+ * (found by tests/fuzz/fuzz_config; inputs kept in regressions/). A line
+ * starts after "\n", "\r" or "\r\n", as YAML counts them, and after a
+ * leading byte-order mark. NUL bytes are refused anywhere. */
 static int precheck(const char *path, sl_diags *d)
 {
     FILE *f = fopen(path, "rb");
@@ -36,23 +38,34 @@ static int precheck(const char *path, sl_diags *d)
         sl_diags_add(d, loc, "cannot read this file");
         return -1;
     }
-    char line[4096];
-    int n = 0, rc = 0;
-    while (fgets(line, sizeof line, f)) {
-        n++;
-        if (line[0] == '%') {
-            sl_loc loc = {path, n, 1};
-            sl_diags_add(d, loc, "YAML directives (lines starting with %%) are not supported");
-            rc = -1;
-            break;
-        }
-        size_t len = strlen(line);
-        if (len + 1 < sizeof line && !feof(f) && (len == 0 || line[len - 1] != '\n')) {
-            sl_loc loc = {path, n, (int)len + 1};
+    unsigned char bom[3];
+    if (fread(bom, 1, 3, f) != 3 || memcmp(bom, "\xEF\xBB\xBF", 3) != 0)
+        rewind(f);
+    int line = 1, col = 1, c, prev = '\n', rc = 0;
+    while ((c = getc(f)) != EOF) {
+        if (c == 0) {
+            sl_loc loc = {path, line, col};
             sl_diags_add(d, loc, "a NUL byte is not allowed in a configuration file");
             rc = -1;
             break;
         }
+        if (c == '%' && col == 1) {
+            sl_loc loc = {path, line, 1};
+            sl_diags_add(d, loc, "YAML directives (lines starting with %%) are not supported");
+            rc = -1;
+            break;
+        }
+        if (c == '\n' && prev == '\r') {
+            prev = c; /* the second half of "\r\n", counted at the '\r' */
+            continue;
+        }
+        if (c == '\n' || c == '\r') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+        prev = c;
     }
     fclose(f);
     return rc;

@@ -141,11 +141,45 @@ static void test_yaml_syntax_and_env(void **state)
     free(dir);
 }
 
+/* Regression: libfyaml 0.7.12 loops forever on some malformed directives.
+ * The pre-check must find a directive line however the lines end (a fuzzer
+ * found one after bare "\r" line breaks), and name the right line. */
+static void test_directives_and_nul_refused(void **state)
+{
+    char *dir = th_tmpdir();
+    th_write(dir, "sluice.yml", "name: t\n");
+    th_write(dir, "pipelines/c.yml", "a: 1\r\r%YAML 1.2\r---\r");
+    char *out = validate(dir);
+    assert_string_equal(out, "pipelines/c.yml:3:1: YAML directives (lines starting with %) are not supported\n");
+    free(out);
+    th_write(dir, "pipelines/c.yml", "a: 1\r\n\r\n%TAG ! x\n");
+    out = validate(dir);
+    assert_string_equal(out, "pipelines/c.yml:3:1: YAML directives (lines starting with %) are not supported\n");
+    free(out);
+    th_write(dir, "pipelines/c.yml", "\xEF\xBB\xBF%YAML 1.2\n");
+    out = validate(dir);
+    assert_string_equal(out, "pipelines/c.yml:1:1: YAML directives (lines starting with %) are not supported\n");
+    free(out);
+    th_write(dir, "pipelines/c.yml", "name: x\rsource: {type: csv}");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/pipelines/c.yml", dir);
+    FILE *f = fopen(path, "ab");
+    assert_non_null(f);
+    fputc(0, f);
+    fclose(f);
+    out = validate(dir);
+    assert_string_equal(out, "pipelines/c.yml:2:20: a NUL byte is not allowed in a configuration file\n");
+    free(out);
+    th_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_interpolation), cmocka_unit_test(test_secret_redaction),
         cmocka_unit_test(test_validation_messages), cmocka_unit_test(test_yaml_syntax_and_env),
+        cmocka_unit_test(test_directives_and_nul_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
