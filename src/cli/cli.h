@@ -49,5 +49,8 @@ int cmd_schema(sl_cli *cli, int argc, char **argv);
 int cmd_help(sl_cli *cli, int argc, char **argv);
 int cmd_version(sl_cli *cli, int argc, char **argv);
 int cmd_list(sl_cli *cli, int argc, char **argv);
+int cmd_schedule(sl_cli *cli, int argc, char **argv);
+int cmd_alert(sl_cli *cli, int argc, char **argv);
+int cmd_serve(sl_cli *cli, int argc, char **argv);
 
 #endif

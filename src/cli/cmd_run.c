@@ -1,11 +1,16 @@
 /*
- * cmd_run.c: `sluice run [PIPELINE...]`: run pipelines and report each
- * run's counts (human lines on stderr, or one JSON document on stdout).
+ * cmd_run.c: `sluice run [PIPELINE...]`: run pipelines in dependency
+ * order (each as a job: timeout, retries, alerts; sched/runner.h) and
+ * report each run's counts (human lines on stderr, or one JSON document on
+ * stdout). A pipeline whose upstream failed in this invocation is skipped.
  */
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "engine/pipeline.h"
+#include "sched/dag.h"
+#include "sched/runner.h"
+#include "sched/schedule.h"
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,8 +52,13 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
     sl_run_options opts = {0};
     const char **names = sl_calloc((size_t)argc + 1, sizeof *names);
     size_t nnames = 0;
+    int upstream = 0, downstream = 0;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--full-refresh") == 0)
+        if (strcmp(argv[i], "--with-upstream") == 0)
+            upstream = 1;
+        else if (strcmp(argv[i], "--with-downstream") == 0)
+            downstream = 1;
+        else if (strcmp(argv[i], "--full-refresh") == 0)
             opts.full_refresh = 1;
         else if (strcmp(argv[i], "--restart") == 0)
             opts.restart = 1;
@@ -89,32 +99,58 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
     opts.cancel = &cancel_flag;
     opts.progress = !cli->json && !cli->quiet && isatty(2);
 
+    /* the selection, widened to its neighbourhood, in dependency order */
+    int *sel = sl_calloc(p->npipelines + 1, sizeof *sel), *bad = sl_calloc(p->npipelines + 1, sizeof *bad);
+    for (size_t i = 0; i < p->npipelines; i++) {
+        sel[i] = nnames == 0;
+        for (size_t k = 0; k < nnames; k++)
+            sel[i] |= strcmp(names[k], p->pipelines[i]->name) == 0;
+    }
+    sl_dag_expand(p, sel, upstream, downstream);
+    size_t *order = sl_calloc(p->npipelines + 1, sizeof *order);
+    sl_dag_order(p, order);
+    sl_alerter *alerter = opts.dry_run ? NULL : sl_alerter_start(p->alerts, p->name);
+
     int failed = 0;
     sl_buf out;
     sl_buf_init(&out);
     sl_buf_adds(&out, "{\"schema_version\":1,\"runs\":[");
     size_t count = 0;
-    for (size_t i = 0; i < p->npipelines; i++) {
+    for (size_t n = 0; n < p->npipelines; n++) {
+        size_t i = order[n];
         sl_pipeline *pl = p->pipelines[i];
-        int selected = nnames == 0;
-        for (size_t k = 0; k < nnames; k++)
-            selected |= strcmp(names[k], pl->name) == 0;
-        if (!selected || atomic_load(&cancel_flag))
+        if (!sel[i] || atomic_load(&cancel_flag))
             continue;
-        sl_run_result r;
-        sl_error err = {0};
-        if (sl_pipeline_run(p, pl, state, &opts, &r, &err) < 0)
+        const char *blocked = NULL;
+        for (size_t k = 0; k < pl->schedule->after.n && !blocked; k++) {
+            int j = sl_dag_index(p, pl->schedule->after.v[k]);
+            if (j >= 0 && bad[j])
+                blocked = pl->schedule->after.v[k];
+        }
+        if (blocked) {
+            bad[i] = 1;
             failed = 1;
+            if (!cli->json)
+                fprintf(stderr, "%s: skipped: upstream %s did not succeed\n", pl->name, blocked);
+            continue;
+        }
+        sl_job job = {.project = p, .pipeline = pl, .state = state, .opts = opts, .alerter = alerter};
+        int rc = sl_job_run(&job);
+        sl_run_result r = job.res;
+        if (rc < 0) {
+            failed = 1;
+            bad[i] = 1;
+        }
         if (count++)
             sl_buf_addc(&out, ',');
         result_json(&out, pl->name, &r);
         if (!cli->json) {
             const char *c0 = cli->color ? (strcmp(r.status, "success") == 0 ? "\033[32m" : "\033[31m") : "";
             const char *c1 = cli->color ? "\033[0m" : "";
-            fprintf(stderr, "%s: %s%s%s%s  read %lld, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s)\n",
+            fprintf(stderr, "%s: %s%s%s%s  read %lld, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
                     pl->name, c0, r.status, c1, r.resumed ? " (resumed)" : "", (long long)r.counts.read,
                     (long long)r.counts.loaded, (long long)r.counts.filtered, (long long)r.counts.rejected,
-                    r.duration_s, r.run_id);
+                    r.duration_s, r.run_id, job.attempts > 1 ? ", after retries" : "");
             if (r.error[0])
                 fprintf(stderr, "%s: error: %s\n", pl->name, r.error);
             if (opts.dry_run)
@@ -125,6 +161,13 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
                         pl->name, (long long)r.counts.rejected, pl->name);
         }
     }
+    /* alerts go out before we exit, but never hold the exit for long */
+    int lost = sl_alerter_stop(alerter, 30);
+    if (lost)
+        sl_log_warn("%d alert%s not delivered", lost, lost == 1 ? "" : "s");
+    sl_free(sel);
+    sl_free(bad);
+    sl_free(order);
     sl_buf_adds(&out, "]}\n");
     if (cli->json)
         fputs(out.data, stdout);

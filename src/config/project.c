@@ -2,6 +2,9 @@
 #include "config/project.h"
 #include "config/yaml.h"
 #include "core/mem.h"
+#include "sched/dag.h"
+#include "sched/alerts.h"
+#include "sched/schedule.h"
 #include <dirent.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -180,7 +183,16 @@ static void pipeline_free(sl_pipeline *pl)
     sl_free(pl->name);
     sl_free(pl->file);
     sl_free(pl->description);
+    sl_schedule_free(pl->schedule);
     sl_free(pl);
+}
+
+static int is_schedule_key(const char *k)
+{
+    for (size_t i = 0; sl_schedule_keys[i]; i++)
+        if (strcmp(k, sl_schedule_keys[i]) == 0)
+            return 1;
+    return 0;
 }
 
 static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char *name, sl_diags *d)
@@ -238,18 +250,23 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
             else if (s)
                 *(is_rows ? &pl->batch_rows : &pl->max_rejected) = n;
             sl_free(s);
-        } else {
+        } else if (!is_schedule_key(k)) {
+            const char *all[32];
             size_t n = 0;
-            while (pipeline_keys[n])
-                n++;
-            const char *sug = sl_suggest(k, pipeline_keys, n);
+            for (size_t i = 0; pipeline_keys[i]; i++)
+                all[n++] = pipeline_keys[i];
+            for (size_t i = 0; sl_schedule_keys[i]; i++)
+                all[n++] = sl_schedule_keys[i];
+            const char *sug = sl_suggest(k, all, n);
             if (sug)
                 sl_diags_add(d, kloc, "unknown pipeline key '%s'; did you mean '%s'?", k, sug);
             else
-                sl_diags_add(d, kloc, "unknown pipeline key '%s' (expected source, transforms, sinks, on_error)", k);
+                sl_diags_add(d, kloc, "unknown pipeline key '%s' (expected source, transforms, sinks, on_error, "
+                                      "schedule, every, after, ...)", k);
         }
         sl_free(k);
     }
+    pl->schedule = sl_schedule_load(root, file, d);
     if (!src)
         sl_diags_add(d, top, "pipeline '%s' has no source:", name);
     else if (sl_instance_load(&pl->source, SL_KIND_SOURCE, src, file, pl->name, d) == 0 && !pl->source.id)
@@ -268,7 +285,7 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
     return pl;
 }
 
-static const char *const project_keys[] = {"name", "warehouse", "state", NULL};
+static const char *const project_keys[] = {"name", "warehouse", "state", "max_concurrent_runs", "alerts", NULL};
 
 /* warehouse: path.db | {type: sqlite, path: path.db} | {type: postgres, url: ...}
  * (and the same for state:). Returns the absolute path, or NULL; a
@@ -367,13 +384,24 @@ int sl_project_load(const char *dir, sl_project **out, sl_diags *d)
                     p->warehouse = project_store_opt(p, v, p->file, &p->warehouse_url, d);
                 } else if (k && strcmp(k, "state") == 0) {
                     p->state_path = project_store_opt(p, v, p->file, &p->state_url, d);
+                } else if (k && strcmp(k, "max_concurrent_runs") == 0) {
+                    char *s = sl_yaml_scalar(v, p->file, 0, d), *end = NULL;
+                    long n = s ? strtol(s, &end, 10) : 0;
+                    if (s && (!*s || *end || n < 1 || n > 256))
+                        sl_diags_add(d, sl_yaml_loc(v, p->file), "max_concurrent_runs must be a whole number 1-256");
+                    else if (s)
+                        p->max_concurrent_runs = (int)n;
+                    sl_free(s);
+                } else if (k && strcmp(k, "alerts") == 0) {
+                    sl_alerts_free(p->alerts);
+                    p->alerts = sl_alerts_load(v, p->file, d);
                 } else {
-                    const char *sug = k ? sl_suggest(k, project_keys, 3) : NULL;
+                    const char *sug = k ? sl_suggest(k, project_keys, 5) : NULL;
                     sl_loc kl = sl_yaml_loc(fy_node_pair_key(pr), p->file);
                     if (sug)
                         sl_diags_add(d, kl, "unknown project key '%s'; did you mean '%s'?", k, sug);
                     else
-                        sl_diags_add(d, kl, "unknown project key '%s' (expected name, warehouse, state)", k ? k : "?");
+                        sl_diags_add(d, kl, "unknown project key '%s' (expected name, warehouse, state, max_concurrent_runs, alerts)", k ? k : "?");
                 }
                 sl_free(k);
             }
@@ -427,6 +455,10 @@ int sl_project_load(const char *dir, sl_project **out, sl_diags *d)
     sl_free(pdir);
     if (p->npipelines)
         qsort(p->pipelines, p->npipelines, sizeof *p->pipelines, cmp_pipeline);
+    if (!p->max_concurrent_runs)
+        p->max_concurrent_runs = 4;
+    if (d->n == before)
+        sl_dag_check(p, d);
     if (d->n != before) {
         sl_diags_sort(d);
         sl_project_free(p);
@@ -448,6 +480,7 @@ void sl_project_free(sl_project *p)
     sl_free(p->files);
     sl_free(p->dir);
     sl_free(p->name);
+    sl_alerts_free(p->alerts);
     sl_free(p->warehouse);
     sl_free(p->state_path);
     sl_free(p->state_url);

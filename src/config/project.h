@@ -3,7 +3,9 @@
  *
  *   sluice.yml          name, warehouse (default: warehouse.db, SQLite),
  *                       state (default: .sluice/state.db)
- *   pipelines/NAME.yml  one pipeline per file; NAME is the pipeline name
+ *                       max_concurrent_runs, alerts (sched/alerts.h)
+ *   pipelines/NAME.yml  one pipeline per file; NAME is the pipeline name;
+ *                       schedule keys in sched/schedule.h
  *
  * sl_project_load() reads everything and validates it against the option
  * tables, collecting every problem as a file:line:col diagnostic; nothing
@@ -27,6 +29,7 @@ typedef struct sl_pipeline {
     int on_error_fail;         /* on_error: fail */
     int64_t batch_rows;        /* rows per batch (default 8192) */
     int64_t max_rejected;      /* -1: no limit */
+    struct sl_schedule *schedule; /* schedule, after, timeout, retries (sched/schedule.h) */
     struct sl_project *project;
 } sl_pipeline;
 
@@ -38,6 +41,8 @@ typedef struct sl_project {
     char *warehouse_url;       /* or, with {type: postgres, url: ...}, its URL */
     char *state_path;          /* absolute path of the SQLite state store */
     char *state_url;           /* or, with {type: postgres, url: ...}, its URL */
+    int max_concurrent_runs;   /* sluice serve: runs at once (default 4) */
+    struct sl_alerts *alerts;  /* alerts: channels and rules (sched/alerts.h) */
     sl_pipeline **pipelines;   /* sorted by name */
     size_t npipelines;
     char **files;              /* every loaded file name; diagnostics point here */

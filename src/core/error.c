@@ -49,6 +49,7 @@ const char *sl_error_code_name(sl_code code)
     case SL_ESQL: return "sql";
     case SL_EBUSY: return "busy";
     case SL_ECANCELLED: return "cancelled";
+    case SL_ETIMEOUT: return "timeout";
     case SL_EINTERNAL: return "internal";
     }
     return "unknown";

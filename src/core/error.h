@@ -19,6 +19,7 @@ typedef enum sl_code {
     SL_ESQL,       /* a database refused a statement */
     SL_EBUSY,      /* another process holds the pipeline */
     SL_ECANCELLED, /* interrupted */
+    SL_ETIMEOUT,   /* ran longer than its timeout */
     SL_EINTERNAL,  /* a bug */
 } sl_code;
 

@@ -43,11 +43,65 @@ void sl_log_redact(char *buf)
     pthread_mutex_unlock(&secret_lock);
 }
 
+struct sl_log_tail {
+    pthread_mutex_t lock;
+    sl_buf text;
+    size_t max;
+};
+
+static _Thread_local sl_log_tail *capture;
+
+sl_log_tail *sl_log_tail_new(size_t max_bytes)
+{
+    sl_log_tail *t = sl_calloc(1, sizeof *t);
+    pthread_mutex_init(&t->lock, NULL);
+    sl_buf_init(&t->text);
+    t->max = max_bytes < 256 ? 256 : max_bytes;
+    return t;
+}
+
+void sl_log_tail_free(sl_log_tail *t)
+{
+    if (!t)
+        return;
+    sl_buf_release(&t->text);
+    pthread_mutex_destroy(&t->lock);
+    sl_free(t);
+}
+
+char *sl_log_tail_text(sl_log_tail *t)
+{
+    pthread_mutex_lock(&t->lock);
+    char *s = sl_strndup(t->text.data ? t->text.data : "", t->text.len);
+    pthread_mutex_unlock(&t->lock);
+    return s;
+}
+
+void sl_log_capture(sl_log_tail *t) { capture = t; }
+sl_log_tail *sl_log_capture_current(void) { return capture; }
+
+/* Append a line, dropping whole lines from the front beyond max. */
+static void tail_add(sl_log_tail *t, const char *line, size_t n)
+{
+    pthread_mutex_lock(&t->lock);
+    sl_buf_add(&t->text, line, n);
+    if (t->text.len > t->max) {
+        size_t cut = t->text.len - t->max / 2;
+        const char *nl = memchr(t->text.data + cut, '\n', t->text.len - cut);
+        cut = nl ? (size_t)(nl - t->text.data) + 1 : t->text.len;
+        memmove(t->text.data, t->text.data + cut, t->text.len - cut);
+        t->text.len -= cut;
+        t->text.data[t->text.len] = 0;
+    }
+    pthread_mutex_unlock(&t->lock);
+}
+
 static const char *level_names[] = {"error", "warn", "info", "debug"};
 
 void sl_log(sl_log_level level, const char *fmt, ...)
 {
-    if (level > log_level)
+    sl_log_tail *tail = level <= SL_LOG_INFO ? capture : NULL;
+    if (level > log_level && !tail)
         return;
     char msg[4096];
     va_list ap;
@@ -55,6 +109,14 @@ void sl_log(sl_log_level level, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     sl_log_redact(msg);
+    if (tail) {
+        char ts[40], line[4200];
+        sl_time_format_now(ts, sizeof ts);
+        int k = snprintf(line, sizeof line, "%s %s %s\n", ts, level_names[level], msg);
+        tail_add(tail, line, k < (int)sizeof line ? (size_t)k : sizeof line - 1);
+    }
+    if (level > log_level)
+        return;
 
     char line[8192];
     int n;

@@ -22,6 +22,18 @@ void sl_log_secret(const char *value);
 /* Replace every registered secret in buf (NUL-terminated, in place). */
 void sl_log_redact(char *buf);
 
+/* The tail of a run's log: the last lines (at most max_bytes) logged by
+ * the threads that capture into it, kept with the run in the state store.
+ * Thread-safe. A thread captures with sl_log_capture(tail); threads a
+ * pipeline starts take their parent's (sl_log_capture_current()). */
+typedef struct sl_log_tail sl_log_tail;
+sl_log_tail *sl_log_tail_new(size_t max_bytes);
+void sl_log_tail_free(sl_log_tail *t);
+/* The captured text (caller frees). */
+char *sl_log_tail_text(sl_log_tail *t);
+void sl_log_capture(sl_log_tail *t);
+sl_log_tail *sl_log_capture_current(void);
+
 #define sl_log_error(...) sl_log(SL_LOG_ERROR, __VA_ARGS__)
 #define sl_log_warn(...) sl_log(SL_LOG_WARN, __VA_ARGS__)
 #define sl_log_info(...) sl_log(SL_LOG_INFO, __VA_ARGS__)

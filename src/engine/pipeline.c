@@ -36,6 +36,7 @@ typedef struct engine {
     pthread_mutex_t err_lock;
     int failed;
     sl_error err;
+    sl_log_tail *log_tail;       /* the caller's log capture, shared by the stage threads */
 } engine;
 
 /* In a dry run only the sinks that support it take part. */
@@ -95,6 +96,7 @@ static int resume_at(sl_run *run, const char *key, int64_t size, int64_t mtime, 
 static void *source_main(void *arg)
 {
     engine *e = arg;
+    sl_log_capture(e->log_tail);
     sl_instance *src = &e->pl->source;
     sl_error err = {0};
     sl_batch *b;
@@ -135,6 +137,7 @@ static int run_transforms(engine *e, sl_batch *b, size_t from, sl_error *err)
 static void *transform_main(void *arg)
 {
     engine *e = arg;
+    sl_log_capture(e->log_tail);
     sl_error err = {0};
     sl_batch *b;
     while ((b = sl_queue_pop(&e->q1)) != NULL) {
@@ -252,6 +255,7 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
 static void *sink_main(void *arg)
 {
     engine *e = arg;
+    sl_log_capture(e->log_tail);
     sl_error err = {0};
     sl_batch *b;
     while ((b = sl_queue_pop(&e->q2)) != NULL) {
@@ -312,6 +316,7 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     engine *e = sl_calloc(1, sizeof *e);
     sl_run *run = &e->run;
     e->pl = pl;
+    e->log_tail = sl_log_capture_current();
     e->opts = opts;
     pthread_mutex_init(&e->err_lock, NULL);
     pthread_mutex_init(&run->lock, NULL);
@@ -407,6 +412,12 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
             stage_fail(e, &cerr);
             break;
         }
+        if (opts->timeout_s > 0 && sl_mono_s() - t0 > opts->timeout_s) {
+            sl_error cerr;
+            sl_error_set(&cerr, SL_ETIMEOUT, "timed out after %.0fs (timeout: in the pipeline)", opts->timeout_s);
+            stage_fail(e, &cerr);
+            break;
+        }
         sl_progress_draw(&progress, run, 0);
     }
     pthread_join(ts, NULL);
@@ -444,7 +455,8 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     snprintf(res->status, sizeof res->status, "success");
     goto out;
 fail:
-    snprintf(res->status, sizeof res->status, "%s", err->code == SL_ECANCELLED ? "cancelled" : "failed");
+    snprintf(res->status, sizeof res->status, "%s",
+             err->code == SL_ECANCELLED ? "cancelled" : err->code == SL_ETIMEOUT ? "timeout" : "failed");
     snprintf(res->error, sizeof res->error, "%s", err->msg);
     sl_log_redact(res->error);
 out:

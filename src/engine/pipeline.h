@@ -29,11 +29,12 @@ typedef struct sl_run_options {
                         * that can (http) report what they would do */
     int progress;      /* draw a progress bar on stderr */
     _Atomic int *cancel; /* set to stop (signals) */
+    double timeout_s;    /* > 0: cancel the run after this long (status timeout) */
 } sl_run_options;
 
 typedef struct sl_run_result {
     char run_id[40];
-    char status[16];   /* success | failed | cancelled */
+    char status[16];   /* success | failed | cancelled | timeout */
     int resumed;
     sl_run_counts counts;
     double duration_s;

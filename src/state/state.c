@@ -577,3 +577,200 @@ int sl_state_checkpoints_json(sl_state *s, const char *pipeline, int limit, sl_b
     sl_free(sql);
     return rc;
 }
+
+/* ---- for the scheduler and `sluice serve` --------------------------------- */
+
+/* Unix seconds of an ISO timestamp of ours ("2026-01-02T03:04:05.678Z"). */
+static double iso_unix(const char *iso)
+{
+    struct tm tm = {0};
+    if (!iso || !strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm))
+        return 0;
+    const char *dot = strchr(iso, '.');
+    return (double)timegm(&tm) + (dot ? strtod(dot, NULL) : 0);
+}
+
+int sl_state_last_status(sl_state *s, const char *pipeline, const char *except, char status[16], sl_error *err)
+{
+    first_row f = {0};
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, first_fn, &f,
+                 "SELECT status FROM runs WHERE pipeline = $1 AND status <> 'running'"
+                 " AND (CAST($2 AS TEXT) IS NULL OR run_id <> $2) ORDER BY seq DESC LIMIT 1",
+                 "ss", pipeline, except);
+    pthread_mutex_unlock(&s->lock);
+    snprintf(status, 16, "%s", f.found && f.v[0] ? f.v[0] : "");
+    first_free(&f);
+    return rc;
+}
+
+int sl_state_last_success(sl_state *s, const char *pipeline, double *at, sl_error *err)
+{
+    first_row f = {0};
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, first_fn, &f,
+                 "SELECT finished_at FROM runs WHERE pipeline = $1 AND status = 'success' ORDER BY seq DESC LIMIT 1",
+                 "s", pipeline);
+    pthread_mutex_unlock(&s->lock);
+    *at = f.found ? iso_unix(f.v[0]) : 0;
+    first_free(&f);
+    return rc;
+}
+
+int sl_state_run_log(sl_state *s, const char *run_id, const char *trigger, const char *log, sl_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = EXEC(s, err,
+                  "INSERT INTO run_logs (run_id, started_by, log) VALUES ($1, $2, $3)"
+                  " ON CONFLICT (run_id) DO UPDATE SET started_by = $2, log = $3",
+                  "sss", run_id, trigger, log);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+#define RUN_COLUMNS                                                                                    \
+    "r.run_id, r.pipeline, r.status, r.resumed, r.started_at, r.finished_at, r.duration_s, r.rows_read,"  \
+    " r.rows_loaded, r.rows_filtered, r.rows_rejected, r.bytes_read, r.error"
+#define RUN_SPEC                                                                                       \
+    "run_id:s,pipeline:s,status:s,resumed:b,started_at:s,finished_at:s,duration_s:n,rows_read:n,"        \
+    "rows_loaded:n,rows_filtered:n,rows_rejected:n,bytes_read:n,error:s"
+
+int sl_state_run_json(sl_state *s, const char *run_id, sl_buf *out, int *found, sl_error *err)
+{
+    sl_buf tmp;
+    sl_buf_init(&tmp);
+    json_ctx j = {&tmp, RUN_SPEC ",started_by:s,log:s", 0};
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, json_fn, &j,
+                 "SELECT " RUN_COLUMNS ", l.started_by, l.log FROM runs r LEFT JOIN run_logs l ON l.run_id = r.run_id"
+                 " WHERE r.run_id = $1",
+                 "s", run_id);
+    pthread_mutex_unlock(&s->lock);
+    *found = j.rows > 0;
+    if (rc == 0 && j.rows)
+        sl_buf_add(out, tmp.data, tmp.len);
+    sl_buf_release(&tmp);
+    return rc;
+}
+
+int sl_state_runs_query_json(sl_state *s, const char *pipeline, const char *status, int limit, sl_buf *out,
+                             sl_error *err)
+{
+    char *sql = limited("SELECT " RUN_COLUMNS ", l.started_by FROM runs r LEFT JOIN run_logs l ON l.run_id = r.run_id WHERE (CAST($1 AS TEXT) IS NULL OR r.pipeline = $1)"
+                        " AND (CAST($2 AS TEXT) IS NULL OR r.status = $2) ORDER BY r.seq DESC",
+                        limit);
+    json_ctx j = {out, RUN_SPEC ",started_by:s", 0};
+    sl_buf_addc(out, '[');
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, json_fn, &j, sql, "ss", pipeline, status);
+    pthread_mutex_unlock(&s->lock);
+    sl_buf_addc(out, ']');
+    sl_free(sql);
+    return rc;
+}
+
+static double wall_now(void)
+{
+    return (double)sl_now_us() / 1e6;
+}
+
+int sl_state_lease(sl_state *s, const char *name, const char *holder, double ttl_s, int *held, sl_error *err)
+{
+    double now = wall_now();
+    first_row f = {0};
+    pthread_mutex_lock(&s->lock);
+    /* one statement: insert, or take over from ourselves or an expired holder */
+    int rc = run(s, err, first_fn, &f,
+                 "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)"
+                 " ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at"
+                 " WHERE leases.holder = EXCLUDED.holder OR leases.expires_at < $4 RETURNING holder",
+                 "ssdd", name, holder, now + ttl_s, now);
+    pthread_mutex_unlock(&s->lock);
+    *held = rc == 0 && f.found && f.v[0] && strcmp(f.v[0], holder) == 0;
+    first_free(&f);
+    return rc;
+}
+
+void sl_state_lease_release(sl_state *s, const char *name, const char *holder)
+{
+    sl_error ignored;
+    pthread_mutex_lock(&s->lock);
+    EXEC(s, &ignored, "DELETE FROM leases WHERE name = $1 AND holder = $2", "ss", name, holder);
+    pthread_mutex_unlock(&s->lock);
+}
+
+int sl_state_slot_claim(sl_state *s, const char *pipeline, int64_t slot, const char *holder, int *won,
+                        sl_error *err)
+{
+    char now[40];
+    now_text(now);
+    first_row f = {0};
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, first_fn, &f,
+                 "INSERT INTO slots (pipeline, slot, holder, claimed_at) VALUES ($1, $2, $3, $4)"
+                 " ON CONFLICT DO NOTHING RETURNING holder",
+                 "siss", pipeline, slot, holder, now);
+    pthread_mutex_unlock(&s->lock);
+    *won = rc == 0 && f.found;
+    first_free(&f);
+    return rc;
+}
+
+int sl_state_slot_last(sl_state *s, const char *pipeline, int64_t *slot, sl_error *err)
+{
+    first_row f = {0};
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, first_fn, &f, "SELECT MAX(slot) FROM slots WHERE pipeline = $1", "s", pipeline);
+    pthread_mutex_unlock(&s->lock);
+    *slot = f.found && f.v[0] ? strtoll(f.v[0], NULL, 10) : -1;
+    first_free(&f);
+    return rc;
+}
+
+const double sl_stats_buckets[SL_STATS_BUCKETS] = {1, 5, 10, 30, 60, 300, 900, 1800, 3600, 10800};
+
+typedef struct stats_ctx {
+    void (*fn)(void *ctx, const sl_run_stats *st);
+    void *ctx;
+} stats_ctx;
+
+static void stats_fn(void *ctx, int n, const char *const *v)
+{
+    stats_ctx *c = ctx;
+    sl_run_stats st = {0};
+    if (n < 13 + SL_STATS_BUCKETS)
+        return;
+    st.pipeline = v[0];
+    st.status = v[1];
+    int64_t *ints[] = {&st.runs, &st.rows.read, &st.rows.loaded, &st.rows.filtered, &st.rows.rejected, &st.rows.bytes};
+    for (int i = 0; i < 6; i++)
+        *ints[i] = v[2 + i] ? strtoll(v[2 + i], NULL, 10) : 0;
+    st.duration_sum = v[8] ? strtod(v[8], NULL) : 0;
+    st.duration_max = v[9] ? strtod(v[9], NULL) : 0;
+    st.last_finished = iso_unix(v[10]);
+    st.last_error = v[11];
+    for (int i = 0; i < SL_STATS_BUCKETS; i++)
+        st.le[i] = v[12 + i] ? strtoll(v[12 + i], NULL, 10) : 0;
+    c->fn(c->ctx, &st);
+}
+
+int sl_state_run_stats(sl_state *s, const char *since, void (*fn)(void *ctx, const sl_run_stats *st), void *ctx,
+                       sl_error *err)
+{
+    sl_buf q;
+    sl_buf_init(&q);
+    sl_buf_adds(&q, "SELECT r.pipeline, r.status, COUNT(*), SUM(r.rows_read), SUM(r.rows_loaded), SUM(r.rows_filtered),"
+                    " SUM(r.rows_rejected), SUM(r.bytes_read), SUM(COALESCE(r.duration_s, 0)), MAX(r.duration_s),"
+                    " MAX(r.finished_at), (SELECT e.error FROM runs e WHERE e.pipeline = r.pipeline AND"
+                    " e.status = r.status ORDER BY e.seq DESC LIMIT 1)");
+    for (int i = 0; i < SL_STATS_BUCKETS; i++)
+        sl_buf_addf(&q, ", SUM(CASE WHEN r.duration_s <= %g THEN 1 ELSE 0 END)", sl_stats_buckets[i]);
+    sl_buf_adds(&q, ", 0 FROM runs r WHERE CAST($1 AS TEXT) IS NULL OR r.started_at >= $1"
+                    " GROUP BY r.pipeline, r.status ORDER BY r.pipeline, r.status");
+    stats_ctx c = {fn, ctx};
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, stats_fn, &c, q.data, "s", since);
+    pthread_mutex_unlock(&s->lock);
+    sl_buf_release(&q);
+    return rc;
+}

@@ -97,4 +97,47 @@ int sl_state_dlq_json(sl_state *s, const char *pipeline, int limit, sl_buf *out,
 int sl_state_schema_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
 int sl_state_checkpoints_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
 
+/* ---- for the scheduler and `sluice serve` (sched/) ---- */
+
+/* Status of the pipeline's last finished run before run `except` (NULL:
+ * any); "" when there is none. */
+int sl_state_last_status(sl_state *s, const char *pipeline, const char *except, char status[16], sl_error *err);
+/* Finish time (Unix seconds) of the pipeline's last successful run; 0 if none. */
+int sl_state_last_success(sl_state *s, const char *pipeline, double *at, sl_error *err);
+/* Keep what started a run ("schedule 2026-...Z", "api", ...) and the tail
+ * of its log beside the run. */
+int sl_state_run_log(sl_state *s, const char *run_id, const char *trigger, const char *log, sl_error *err);
+/* One run as a JSON object, with its log; *found = 0 if no such run. */
+int sl_state_run_json(sl_state *s, const char *run_id, sl_buf *out, int *found, sl_error *err);
+/* Runs, newest first, filtered by pipeline and/or status (NULL = any). */
+int sl_state_runs_query_json(sl_state *s, const char *pipeline, const char *status, int limit, sl_buf *out,
+                             sl_error *err);
+
+/* A lease: holder keeps `name` for ttl_s seconds from now, if nobody else
+ * holds it unexpired. *held = 1 when holder has it after the call. */
+int sl_state_lease(sl_state *s, const char *name, const char *holder, double ttl_s, int *held, sl_error *err);
+void sl_state_lease_release(sl_state *s, const char *name, const char *holder);
+/* Claim one schedule slot (Unix seconds) of a pipeline: *won = 1 for the
+ * one caller that gets it, 0 for every other. */
+int sl_state_slot_claim(sl_state *s, const char *pipeline, int64_t slot, const char *holder, int *won,
+                        sl_error *err);
+/* The latest claimed slot of a pipeline; -1 if none. */
+int sl_state_slot_last(sl_state *s, const char *pipeline, int64_t *slot, sl_error *err);
+
+/* Per pipeline and run status, over the runs started since `since` (ISO
+ * text; NULL = all time): for /metrics and the daily summary. */
+#define SL_STATS_BUCKETS 10
+extern const double sl_stats_buckets[SL_STATS_BUCKETS]; /* seconds: 1 5 10 30 60 300 900 1800 3600 10800 */
+typedef struct sl_run_stats {
+    const char *pipeline, *status;
+    int64_t runs;
+    sl_run_counts rows;
+    double duration_sum, duration_max;
+    int64_t le[SL_STATS_BUCKETS];  /* runs with duration <= sl_stats_buckets[i] */
+    double last_finished;          /* Unix seconds */
+    const char *last_error;        /* of the latest run of this group */
+} sl_run_stats;
+int sl_state_run_stats(sl_state *s, const char *since, void (*fn)(void *ctx, const sl_run_stats *st), void *ctx,
+                       sl_error *err);
+
 #endif

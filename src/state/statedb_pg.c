@@ -37,7 +37,11 @@ static const char schema_sql[] =
     "  change text, changed_at text);"
     "CREATE TABLE IF NOT EXISTS sync_records ("
     "  pipeline text NOT NULL, sink text NOT NULL, key text NOT NULL, hash text, dest_id text,"
-    "  status text NOT NULL, seen_epoch bigint, synced_at text, PRIMARY KEY(pipeline, sink, key));";
+    "  status text NOT NULL, seen_epoch bigint, synced_at text, PRIMARY KEY(pipeline, sink, key));"
+    "CREATE TABLE IF NOT EXISTS run_logs (run_id text PRIMARY KEY, started_by text, log text);"
+    "CREATE TABLE IF NOT EXISTS slots ("
+    "  pipeline text NOT NULL, slot bigint NOT NULL, holder text, claimed_at text, PRIMARY KEY(pipeline, slot));"
+    "CREATE TABLE IF NOT EXISTS leases (name text PRIMARY KEY, holder text NOT NULL, expires_at double precision NOT NULL);";
 
 static int pg_run(void *conn, const char *sql, int nparams, const char *const *params, sl_statedb_row_fn fn,
                   void *ctx, sl_error *err)

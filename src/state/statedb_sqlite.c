@@ -34,7 +34,11 @@ static const char schema_sql[] =
     "  change TEXT, changed_at TEXT);"
     "CREATE TABLE IF NOT EXISTS sync_records ("
     "  pipeline TEXT NOT NULL, sink TEXT NOT NULL, key TEXT NOT NULL, hash TEXT, dest_id TEXT,"
-    "  status TEXT NOT NULL, seen_epoch INTEGER, synced_at TEXT, PRIMARY KEY(pipeline, sink, key));";
+    "  status TEXT NOT NULL, seen_epoch INTEGER, synced_at TEXT, PRIMARY KEY(pipeline, sink, key));"
+    "CREATE TABLE IF NOT EXISTS run_logs (run_id TEXT PRIMARY KEY, started_by TEXT, log TEXT);"
+    "CREATE TABLE IF NOT EXISTS slots ("
+    "  pipeline TEXT NOT NULL, slot INTEGER NOT NULL, holder TEXT, claimed_at TEXT, PRIMARY KEY(pipeline, slot));"
+    "CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);";
 
 static int mkdir_p(const char *dir)
 {

@@ -1,0 +1,160 @@
+/*
+ * cmd_schedule.c: `sluice schedule next EXPR|PIPELINE [--from TIME]
+ * [--count N] [--timezone TZ]`: the next fire times of a cron expression
+ * (or "every 15m", or a pipeline's schedule), so an expression can be
+ * checked before it is deployed. A bad expression is refused with a caret
+ * under the field at fault.
+ */
+#include "cli/cli.h"
+#include "core/mem.h"
+#include "sched/schedule.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* "2026-03-29T01:30:00Z", "...+02:00", "2026-03-29 01:30" or "2026-03-29"
+ * (local to tz when no offset is given). */
+static int parse_from(const char *s, const sl_tz *tz, int64_t *out)
+{
+    struct tm tm = {0};
+    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end)
+        end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+    if (!end) {
+        memset(&tm, 0, sizeof tm);
+        end = strptime(s, "%Y-%m-%dT%H:%M", &tm);
+    }
+    if (!end) {
+        memset(&tm, 0, sizeof tm);
+        end = strptime(s, "%Y-%m-%d %H:%M", &tm);
+    }
+    if (!end) {
+        memset(&tm, 0, sizeof tm);
+        end = strptime(s, "%Y-%m-%d", &tm);
+    }
+    if (!end)
+        return -1;
+    int64_t wall = (int64_t)timegm(&tm);
+    if (*end == 'Z' && !end[1]) {
+        *out = wall;
+        return 0;
+    }
+    if ((*end == '+' || *end == '-') && strlen(end) == 6 && end[3] == ':') {
+        int h = atoi(end + 1), m = atoi(end + 4);
+        *out = wall - (*end == '+' ? 1 : -1) * (h * 3600 + m * 60);
+        return 0;
+    }
+    if (*end)
+        return -1;
+    sl_tz_resolve(tz, wall, out);
+    return 0;
+}
+
+int cmd_schedule(sl_cli *cli, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[0], "next") != 0) {
+        fprintf(stderr, "usage: sluice schedule next EXPR|PIPELINE [--from TIME] [--count N] [--timezone TZ]\n");
+        return EXIT_USAGE;
+    }
+    const char *what = argv[1], *from = NULL, *tzname = NULL;
+    long count = 5;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+            from = argv[++i];
+        else if (strcmp(argv[i], "--timezone") == 0 && i + 1 < argc)
+            tzname = argv[++i];
+        else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
+            char *end;
+            count = strtol(argv[++i], &end, 10);
+            if (*end || count < 1 || count > 10000) {
+                fprintf(stderr, "sluice schedule next: --count takes 1-10000\n");
+                return EXIT_USAGE;
+            }
+        } else {
+            fprintf(stderr, "sluice schedule next: unknown option '%s'\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    sl_schedule own, *sc = &own;
+    sl_project *p = NULL;
+    char msg[1024];
+    /* a pipeline name (letters, digits, _ and -) in a project, else an expression */
+    int looks_like_name = strspn(what, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen(what) &&
+                          strchr(what, ' ') == NULL && what[0] != '@';
+    if (looks_like_name) {
+        p = sl_cli_project(cli);
+        if (!p)
+            return EXIT_USAGE;
+        sl_pipeline *pl = sl_project_find(p, what);
+        if (!pl) {
+            sl_error err;
+            sl_error_set(&err, SL_EUSAGE, "no pipeline called '%s' (or give a cron expression in quotes)", what);
+            sl_project_free(p);
+            return sl_cli_fail(cli, EXIT_USAGE, &err);
+        }
+        sc = pl->schedule;
+        if (!sl_schedule_timed(sc)) {
+            sl_error err;
+            sl_error_set(&err, SL_EUSAGE, "pipeline '%s' has no schedule: or every: (it runs %s)", what,
+                         sc->after.n ? "after its upstreams" : "only when asked");
+            sl_project_free(p);
+            return sl_cli_fail(cli, EXIT_USAGE, &err);
+        }
+        if (tzname) {
+            sl_tz *tz = sl_tz_open(tzname);
+            if (!tz) {
+                sl_error err;
+                sl_error_set(&err, SL_EUSAGE, "unknown time zone '%s'", tzname);
+                sl_project_free(p);
+                return sl_cli_fail(cli, EXIT_USAGE, &err);
+            }
+            sl_tz_free(sc->tz);
+            sc->tz = tz;
+        }
+    } else if (sl_schedule_parse_expr(what, tzname ? tzname : "UTC", &own, msg, sizeof msg) < 0) {
+        sl_error err;
+        sl_error_set(&err, SL_EUSAGE, "invalid schedule: %s", msg);
+        return sl_cli_fail(cli, EXIT_USAGE, &err);
+    }
+    int64_t t = (int64_t)time(NULL);
+    if (from && parse_from(from, sc->tz, &t) < 0) {
+        sl_error err;
+        sl_error_set(&err, SL_EUSAGE, "--from '%s': use 2026-03-29T01:30:00Z, 2026-03-29T03:30:00+02:00 or "
+                                      "2026-03-29 01:30 (local to --timezone)", from);
+        if (sc == &own)
+            sl_schedule_free_fields(&own);
+        sl_project_free(p);
+        return sl_cli_fail(cli, EXIT_USAGE, &err);
+    }
+    sl_buf b;
+    sl_buf_init(&b);
+    if (cli->json) {
+        sl_buf_adds(&b, "{\"schema_version\":1,\"timezone\":");
+        sl_buf_add_json_str(&b, sl_tz_name(sc->tz), strlen(sl_tz_name(sc->tz)));
+        sl_buf_adds(&b, ",\"next\":[");
+    }
+    for (long i = 0; i < count; i++) {
+        t = sl_schedule_next(sc, t);
+        if (t < 0)
+            break;
+        char local[40], utc[40];
+        sl_tz_format(sc->tz, t, local);
+        time_t tt = (time_t)t;
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (cli->json)
+            sl_buf_addf(&b, "%s{\"local\":\"%s\",\"utc\":\"%s\",\"unix\":%lld}", i ? "," : "", local, utc, (long long)t);
+        else
+            sl_buf_addf(&b, "%s  %s\n", local, utc);
+    }
+    if (cli->json)
+        sl_buf_adds(&b, "]}\n");
+    fputs(b.data ? b.data : "", stdout);
+    sl_buf_release(&b);
+    if (sc == &own)
+        sl_schedule_free_fields(&own);
+    sl_project_free(p);
+    return EXIT_OK;
+}

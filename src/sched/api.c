@@ -1,0 +1,245 @@
+/* api.c: see api.h. One libmicrohttpd polling thread serves every
+ * request; handlers are short (a state store query or a scheduler call). */
+#include "sched/api.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "sched/daemon.h"
+#include "state/state.h"
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sl_api_server {
+    struct MHD_Daemon *mhd;
+    sl_daemon *d;
+};
+
+static int reply(struct MHD_Connection *c, int code, const char *type, const char *body, size_t len)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (code == 401)
+        MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"sluice\"");
+    int rc = MHD_queue_response(c, (unsigned)code, r) == MHD_YES ? 0 : -1;
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static int reply_json(struct MHD_Connection *c, int code, const sl_buf *b)
+{
+    return reply(c, code, "application/json", b->data ? b->data : "", b->len);
+}
+
+static int reply_error(struct MHD_Connection *c, int code, const char *msg)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_buf_adds(&b, "{\"error\":");
+    sl_buf_add_json_str(&b, msg, strlen(msg));
+    sl_buf_adds(&b, "}\n");
+    int rc = reply_json(c, code, &b);
+    sl_buf_release(&b);
+    return rc;
+}
+
+/* Constant-time comparison of the presented token with SLUICE_API_TOKEN. */
+static int authorized(struct MHD_Connection *c)
+{
+    const char *want = getenv("SLUICE_API_TOKEN");
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (!want || !*want || !h || strncmp(h, "Bearer ", 7) != 0)
+        return 0;
+    const char *got = h + 7;
+    size_t n = strlen(want), m = strlen(got);
+    unsigned char diff = (unsigned char)(n != m);
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char)(want[i] ^ (i < m ? got[i] : 0));
+    return diff == 0;
+}
+
+/* "/api/v1/pipelines/NAME/runs" -> NAME (into out), else NULL. */
+static const char *trigger_name(const char *url, char *out, size_t cap)
+{
+    const char *pre = "/api/v1/pipelines/";
+    size_t pl = strlen(pre);
+    if (strncmp(url, pre, pl) != 0)
+        return NULL;
+    const char *name = url + pl, *slash = strchr(name, '/');
+    if (!slash || strcmp(slash, "/runs") != 0 || slash == name || (size_t)(slash - name) >= cap)
+        return NULL;
+    memcpy(out, name, (size_t)(slash - name));
+    out[slash - name] = 0;
+    return out;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                              const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    sl_api_server *s = cls;
+    sl_daemon *d = s->d;
+    (void)version;
+    (void)upload;
+    /* first call: headers only; then the body (ignored) in pieces; then respond */
+    if (!*con_cls) {
+        *con_cls = (void *)1;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0, post = strcmp(method, "POST") == 0;
+    const char *handler = "other";
+    int code = 200, rc;
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_error err = {0};
+    char name[256];
+    if (strcmp(url, "/healthz") == 0) {
+        handler = "healthz";
+        rc = get ? reply(c, code = 200, "text/plain; charset=utf-8", "ok\n", 3) : reply_error(c, code = 405, "use GET");
+    } else if (strcmp(url, "/metrics") == 0) {
+        handler = "metrics";
+        if (!get) {
+            rc = reply_error(c, code = 405, "use GET");
+        } else {
+            sl_daemon_metrics(d, &b);
+            rc = reply(c, code = 200, "text/plain; version=0.0.4; charset=utf-8", b.data ? b.data : "", b.len);
+        }
+    } else if (strcmp(url, "/api/v1/pipelines") == 0) {
+        handler = "pipelines";
+        if (!get) {
+            rc = reply_error(c, code = 405, "use GET");
+        } else {
+            sl_daemon_pipelines_json(d, &b);
+            rc = reply_json(c, code = 200, &b);
+        }
+    } else if (strcmp(url, "/api/v1/runs") == 0) {
+        handler = "runs";
+        const char *pipeline = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "pipeline");
+        const char *status = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "status");
+        const char *lim = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+        char *end = NULL;
+        long limit = lim ? strtol(lim, &end, 10) : 50;
+        if (!get) {
+            rc = reply_error(c, code = 405, "use GET");
+        } else if (lim && (!*lim || *end || limit < 1 || limit > 10000)) {
+            rc = reply_error(c, code = 400, "limit must be a whole number 1-10000");
+        } else {
+            sl_buf_adds(&b, "{\"runs\":");
+            if (sl_state_runs_query_json(sl_daemon_state(d), pipeline && *pipeline ? pipeline : NULL,
+                                         status && *status ? status : NULL, (int)limit, &b, &err) < 0) {
+                rc = reply_error(c, code = 500, "the state store failed");
+                sl_log_error("api: %s", err.msg);
+            } else {
+                sl_buf_adds(&b, "}");
+                rc = reply_json(c, code = 200, &b);
+            }
+        }
+    } else if (strncmp(url, "/api/v1/runs/", 13) == 0) {
+        handler = "run";
+        int found = 0;
+        if (!get) {
+            rc = reply_error(c, code = 405, "use GET");
+        } else if (sl_state_run_json(sl_daemon_state(d), url + 13, &b, &found, &err) < 0) {
+            rc = reply_error(c, code = 500, "the state store failed");
+            sl_log_error("api: %s", err.msg);
+        } else if (!found) {
+            rc = reply_error(c, code = 404, "no such run");
+        } else {
+            rc = reply_json(c, code = 200, &b);
+        }
+    } else if (trigger_name(url, name, sizeof name)) {
+        handler = "trigger";
+        if (!post) {
+            rc = reply_error(c, code = 405, "use POST to start a run");
+        } else if (!authorized(c)) {
+            rc = reply_error(c, code = 401,
+                             getenv("SLUICE_API_TOKEN") && *getenv("SLUICE_API_TOKEN")
+                                 ? "missing or wrong bearer token"
+                                 : "SLUICE_API_TOKEN is not set on the server: runs cannot be started over HTTP");
+        } else {
+            int t = sl_daemon_trigger(d, name, "api");
+            if (t == 404) {
+                rc = reply_error(c, code = 404, "no such pipeline");
+            } else if (t == 409) {
+                rc = reply_error(c, code = 409, "the pipeline is already running or queued");
+            } else {
+                sl_buf_adds(&b, "{\"pipeline\":");
+                sl_buf_add_json_str(&b, name, strlen(name));
+                sl_buf_adds(&b, ",\"status\":\"queued\"}\n");
+                rc = reply_json(c, code = 202, &b);
+                sl_log_info("%s: run requested over the API", name);
+            }
+        }
+    } else {
+        rc = reply_error(c, code = 404, "not found");
+    }
+    sl_daemon_count_request(d, handler, code);
+    sl_buf_release(&b);
+    return rc == 0 ? MHD_YES : MHD_NO;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    if (n && msg[n - 1] == '\n')
+        msg[n - 1] = 0;
+    sl_log_debug("http: %s", msg);
+}
+
+sl_api_server *sl_api_start(sl_daemon *d, const char *listen, sl_error *err)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || !colon[1] || (size_t)(colon - listen) >= sizeof host) {
+        sl_error_set(err, SL_EUSAGE, "--listen '%s': expected HOST:PORT (127.0.0.1:8686)", listen);
+        return NULL;
+    }
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = 0;
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+        memmove(host, host + 1, strlen(host));
+        host[strlen(host) - 1] = 0;
+    }
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    int g = getaddrinfo(host, colon + 1, &hints, &ai);
+    if (g != 0 || !ai) {
+        sl_error_set(err, SL_EUSAGE, "--listen '%s': %s", listen, gai_strerror(g));
+        return NULL;
+    }
+    sl_api_server *s = sl_calloc(1, sizeof *s);
+    s->d = d;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    uint16_t port = (uint16_t)atoi(colon + 1);
+    s->mhd = MHD_start_daemon(flags, port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!s->mhd) {
+        sl_error_set(err, SL_EIO, "cannot listen on %s (is the port taken?)", listen);
+        sl_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void sl_api_stop(sl_api_server *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->mhd);
+    sl_free(s);
+}

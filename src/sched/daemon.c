@@ -1,0 +1,712 @@
+/* daemon.c: see daemon.h. One mutex (d->lock) guards the pipeline table,
+ * the current project and the counters; the scheduler thread, the run
+ * threads and the HTTP thread all take it briefly. */
+#include "sched/daemon.h"
+#include "config/project.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "sched/alerts.h"
+#include "sched/api.h"
+#include "sched/dag.h"
+#include "sched/metrics.h"
+#include "sched/runner.h"
+#include "sched/schedule.h"
+#include "state/state.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A loaded project and its alert sender, shared by the runs started with
+ * it: a reload swaps in a new one; the old one goes when its last run ends. */
+typedef struct proj_ref {
+    sl_project *p;
+    sl_alerter *alerter;
+    int refs;
+} proj_ref;
+
+#define BY_LEN 64
+
+/* What the scheduler knows about one pipeline (by name; entries live as
+ * long as the daemon, so run threads may point at them). */
+typedef struct pl_rt {
+    char *name;
+    int present;            /* in the current project */
+    int running;
+    _Atomic int cancel;     /* of the running job */
+    char (*queue)[BY_LEN];  /* starts waiting, oldest first: what started each */
+    size_t nq, capq;
+    int64_t next_fire;      /* -1: not timed */
+    double dep_since;       /* upstreams must succeed after this to trigger it */
+    double last_success, last_finished, last_started;
+    char last_status[16];
+    char last_run_id[40];
+} pl_rt;
+
+typedef struct http_count {
+    char handler[32];
+    int code;
+    int64_t n;
+} http_count;
+
+struct sl_daemon {
+    sl_daemon_opts o;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    proj_ref *cur;
+    pl_rt **rt;
+    size_t nrt;
+    size_t *order;          /* rt indexes in dependency order (present ones) */
+    size_t norder;
+    sl_state *state;
+    char holder[160];
+    int leader;
+    double lease_next;
+    int running;
+    int64_t summary_next;   /* next daily summary (Unix seconds), -1 none */
+    int64_t reloads, reload_failures, lease_takeovers, skipped_slots;
+    http_count *http;
+    size_t nhttp, caphttp;
+};
+
+static double wall_now(void)
+{
+    return (double)sl_now_us() / 1e6;
+}
+
+static void iso(int64_t t, char out[40])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- projects ------------------------------------------------------------- */
+
+static proj_ref *ref_new(sl_project *p)
+{
+    proj_ref *r = sl_calloc(1, sizeof *r);
+    r->p = p;
+    r->refs = 1;
+    r->alerter = sl_alerter_start(p->alerts, p->name);
+    return r;
+}
+
+/* Drop a reference; call without d->lock (the last one waits for alerts). */
+static void ref_release(sl_daemon *d, proj_ref *r)
+{
+    pthread_mutex_lock(&d->lock);
+    int last = --r->refs == 0;
+    pthread_mutex_unlock(&d->lock);
+    if (!last)
+        return;
+    int lost = sl_alerter_stop(r->alerter, 10);
+    if (lost)
+        sl_log_warn("%d alert%s not delivered", lost, lost == 1 ? "" : "s");
+    sl_project_free(r->p);
+    sl_free(r);
+}
+
+static pl_rt *rt_find(sl_daemon *d, const char *name)
+{
+    for (size_t i = 0; i < d->nrt; i++)
+        if (strcmp(d->rt[i]->name, name) == 0)
+            return d->rt[i];
+    return NULL;
+}
+
+static sl_pipeline *pl_of(sl_daemon *d, const pl_rt *rt)
+{
+    return rt->present ? sl_project_find(d->cur->p, rt->name) : NULL;
+}
+
+static void summary_plan(sl_daemon *d, int64_t now)
+{
+    const sl_alerts *a = d->cur->p->alerts;
+    d->summary_next = -1;
+    if (!a || a->summary_minute < 0)
+        return;
+    sl_cron c;
+    char expr[32], msg[64];
+    int col;
+    snprintf(expr, sizeof expr, "%d %d * * *", a->summary_minute % 60, a->summary_minute / 60);
+    if (sl_cron_parse(expr, &c, msg, sizeof msg, &col) == 0)
+        d->summary_next = sl_cron_next(&c, a->tz, now);
+}
+
+/* Point the table at a (new) current project; d->lock held. */
+static void adopt(sl_daemon *d, int64_t now)
+{
+    sl_project *p = d->cur->p;
+    for (size_t i = 0; i < d->nrt; i++)
+        d->rt[i]->present = 0;
+    for (size_t i = 0; i < p->npipelines; i++) {
+        sl_pipeline *pl = p->pipelines[i];
+        pl_rt *rt = rt_find(d, pl->name);
+        if (!rt) {
+            rt = sl_calloc(1, sizeof *rt);
+            rt->name = sl_strdup(pl->name);
+            rt->dep_since = wall_now();
+            d->rt = sl_realloc(d->rt, (d->nrt + 1) * sizeof *d->rt);
+            d->rt[d->nrt++] = rt;
+        }
+        rt->present = 1;
+        rt->next_fire = sl_schedule_timed(pl->schedule) ? sl_schedule_next(pl->schedule, now) : -1;
+    }
+    sl_free(d->order);
+    d->order = sl_calloc(p->npipelines + 1, sizeof *d->order);
+    size_t *po = sl_calloc(p->npipelines + 1, sizeof *po);
+    sl_dag_order(p, po);
+    d->norder = 0;
+    for (size_t k = 0; k < p->npipelines; k++) {
+        pl_rt *rt = rt_find(d, p->pipelines[po[k]]->name);
+        for (size_t i = 0; i < d->nrt; i++)
+            if (d->rt[i] == rt)
+                d->order[d->norder++] = i;
+    }
+    sl_free(po);
+    summary_plan(d, now);
+}
+
+static void do_reload(sl_daemon *d)
+{
+    sl_diags dg;
+    sl_diags_init(&dg);
+    sl_project *np = NULL;
+    if (sl_project_load(d->o.project_dir, &np, &dg) < 0) {
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_diags_format(&dg, &b);
+        for (char *line = b.data; line && *line;) {
+            char *nl = strchr(line, '\n');
+            if (nl)
+                *nl = 0;
+            sl_log_error("reload: %s", line);
+            line = nl ? nl + 1 : NULL;
+        }
+        sl_log_error("reload refused: the project has errors; still running the previous configuration");
+        sl_buf_release(&b);
+        sl_diags_release(&dg);
+        pthread_mutex_lock(&d->lock);
+        d->reload_failures++;
+        pthread_mutex_unlock(&d->lock);
+        return;
+    }
+    sl_diags_release(&dg);
+    proj_ref *nr = ref_new(np), *old;
+    pthread_mutex_lock(&d->lock);
+    old = d->cur;
+    d->cur = nr;
+    adopt(d, (int64_t)time(NULL));
+    d->reloads++;
+    pthread_mutex_unlock(&d->lock);
+    sl_log_info("reloaded %s: %zu pipelines", np->file, np->npipelines);
+    ref_release(d, old);
+}
+
+/* ---- queueing and starting runs ---------------------------------------------- */
+
+/* Queue a start; coalesce: replace a waiting start instead of adding one. */
+static void enqueue(pl_rt *rt, const char *by, int coalesce)
+{
+    if (coalesce && rt->nq) {
+        snprintf(rt->queue[rt->nq - 1], BY_LEN, "%s", by);
+        return;
+    }
+    if (rt->nq >= 1000) {
+        sl_log_warn("%s: 1000 runs already waiting; dropping '%s'", rt->name, by);
+        return;
+    }
+    SL_GROW(rt->queue, rt->capq, rt->nq + 1);
+    snprintf(rt->queue[rt->nq++], BY_LEN, "%s", by);
+}
+
+typedef struct job_arg {
+    sl_daemon *d;
+    pl_rt *rt;
+    proj_ref *ref;
+    sl_pipeline *pl;
+    char by[BY_LEN];
+} job_arg;
+
+static void *job_main(void *arg)
+{
+    job_arg *a = arg;
+    sl_daemon *d = a->d;
+    sl_job job = {0};
+    job.project = a->ref->p;
+    job.pipeline = a->pl;
+    job.alerter = a->ref->alerter;
+    job.stop = d->o.stop;
+    job.trigger = a->by;
+    job.opts.cancel = &a->rt->cancel;
+    int rc = sl_job_run(&job);
+    double now = wall_now();
+    pthread_mutex_lock(&d->lock);
+    pl_rt *rt = a->rt;
+    rt->running = 0;
+    d->running--;
+    rt->last_finished = now;
+    snprintf(rt->last_status, sizeof rt->last_status, "%s", job.res.status);
+    snprintf(rt->last_run_id, sizeof rt->last_run_id, "%s", job.res.run_id);
+    if (rc == 0)
+        rt->last_success = now;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    sl_log_info("%s: %s (%s) read %lld, loaded %lld in %.2fs%s%s", rt->name, job.res.status, a->by,
+                (long long)job.res.counts.read, (long long)job.res.counts.loaded, job.res.duration_s,
+                job.res.error[0] ? ": " : "", job.res.error);
+    ref_release(d, a->ref);
+    sl_free(a);
+    return NULL;
+}
+
+static void start(sl_daemon *d, pl_rt *rt, sl_pipeline *pl)
+{
+    job_arg *a = sl_calloc(1, sizeof *a);
+    a->d = d;
+    a->rt = rt;
+    a->ref = d->cur;
+    a->ref->refs++;
+    a->pl = pl;
+    snprintf(a->by, sizeof a->by, "%s", rt->queue[0]);
+    memmove(rt->queue, rt->queue + 1, (rt->nq - 1) * sizeof *rt->queue);
+    rt->nq--;
+    rt->running = 1;
+    atomic_store(&rt->cancel, 0);
+    rt->last_started = rt->dep_since = wall_now();
+    d->running++;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, job_main, a) != 0) {
+        sl_log_error("%s: cannot start a thread for the run: %s", rt->name, strerror(errno));
+        rt->running = 0;
+        d->running--;
+        a->ref->refs--;
+        sl_free(a);
+    }
+    pthread_attr_destroy(&attr);
+}
+
+/* Have all upstreams of pl succeeded since rt last started? */
+static int upstreams_ok(sl_daemon *d, const pl_rt *rt, const sl_pipeline *pl)
+{
+    const sl_strlist *u = &pl->schedule->after;
+    for (size_t k = 0; k < u->n; k++) {
+        pl_rt *up = rt_find(d, u->v[k]);
+        if (!up || up->last_success <= rt->dep_since)
+            return 0;
+    }
+    return u->n > 0;
+}
+
+/* ---- the scheduler ------------------------------------------------------------- */
+
+static void claim(sl_daemon *d, pl_rt *rt, const sl_schedule *sc, int64_t slot, const char *why)
+{
+    int won = 0;
+    sl_error err = {0};
+    if (sl_state_slot_claim(d->state, rt->name, slot, d->holder, &won, &err) < 0) {
+        sl_log_error("%s: cannot claim the slot: %s", rt->name, err.msg);
+        return;
+    }
+    if (!won)
+        return; /* another daemon has it */
+    char t[40], by[BY_LEN];
+    iso(slot, t);
+    snprintf(by, sizeof by, "%s %s", why, t);
+    if (rt->running && !sc->catchup && rt->nq)
+        d->skipped_slots++;
+    enqueue(rt, by, !sc->catchup);
+}
+
+/* We just got the lease: learn what happened meanwhile and catch up. */
+static void become_leader(sl_daemon *d, int64_t now)
+{
+    sl_error err = {0};
+    for (size_t i = 0; i < d->nrt; i++) {
+        pl_rt *rt = d->rt[i];
+        sl_pipeline *pl = pl_of(d, rt);
+        if (!pl)
+            continue;
+        double at = 0;
+        if (sl_state_last_success(d->state, rt->name, &at, &err) == 0 && at > rt->last_success)
+            rt->last_success = at;
+        if (rt->dep_since < rt->last_success)
+            rt->dep_since = rt->last_success;
+        const sl_schedule *sc = pl->schedule;
+        if (!sl_schedule_timed(sc))
+            continue;
+        rt->next_fire = sl_schedule_next(sc, now);
+        int64_t last = -1;
+        if (sl_state_slot_last(d->state, rt->name, &last, &err) < 0 || last < 0)
+            continue; /* never scheduled before: start with the next slot */
+        if (sc->catchup) {
+            int n = 0;
+            for (int64_t t = sl_schedule_next(sc, last); t >= 0 && t <= now && n < 1000; t = sl_schedule_next(sc, t), n++)
+                claim(d, rt, sc, t, "catchup");
+        } else {
+            int64_t t = sl_schedule_prev(sc, last, now);
+            if (t >= 0)
+                claim(d, rt, sc, t, "catchup");
+        }
+    }
+}
+
+static void lease_step(sl_daemon *d, double now)
+{
+    if (now < d->lease_next)
+        return;
+    d->lease_next = now + d->o.lease_ttl_s / 3;
+    int held = 0;
+    sl_error err = {0};
+    if (sl_state_lease(d->state, "scheduler", d->holder, d->o.lease_ttl_s, &held, &err) < 0)
+        sl_log_error("scheduler lease: %s", err.msg);
+    pthread_mutex_lock(&d->lock);
+    if (held && !d->leader) {
+        d->leader = 1;
+        d->lease_takeovers++;
+        sl_log_info("holding the scheduler lease (%s): scheduling", d->holder);
+        become_leader(d, (int64_t)now);
+    } else if (!held && d->leader) {
+        d->leader = 0;
+        sl_log_warn("lost the scheduler lease: standing by");
+    }
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* One pass; d->lock held. Returns the next time anything is due. */
+static double schedule_step(sl_daemon *d, double now)
+{
+    double wake = now + 1;
+    if (!d->leader)
+        return wake;
+    int64_t inow = (int64_t)now;
+    for (size_t i = 0; i < d->nrt; i++) {
+        pl_rt *rt = d->rt[i];
+        sl_pipeline *pl = pl_of(d, rt);
+        if (!pl)
+            continue;
+        const sl_schedule *sc = pl->schedule;
+        while (rt->next_fire >= 0 && rt->next_fire <= inow) {
+            int64_t slot = rt->next_fire;
+            rt->next_fire = sl_schedule_next(sc, slot);
+            claim(d, rt, sc, slot, "schedule");
+        }
+        if (rt->next_fire >= 0 && (double)rt->next_fire < wake)
+            wake = (double)rt->next_fire;
+        if (!sl_schedule_timed(sc) && !rt->running && !rt->nq && upstreams_ok(d, rt, pl))
+            enqueue(rt, "upstream", 1);
+    }
+    for (size_t k = 0; k < d->norder; k++) {
+        pl_rt *rt = d->rt[d->order[k]];
+        sl_pipeline *pl = pl_of(d, rt);
+        if (!pl || !rt->nq || rt->running || atomic_load(d->o.stop))
+            continue;
+        if (d->running >= d->cur->p->max_concurrent_runs)
+            break;
+        /* a timed pipeline with upstreams waits for them (manual starts do not) */
+        if (sl_schedule_timed(pl->schedule) && pl->schedule->after.n && strncmp(rt->queue[0], "schedule", 8) == 0 &&
+            !upstreams_ok(d, rt, pl))
+            continue;
+        start(d, rt, pl);
+    }
+    if (d->summary_next >= 0 && d->summary_next <= inow) {
+        int won = 0;
+        sl_error err = {0};
+        if (sl_state_slot_claim(d->state, "_daily_summary", d->summary_next, d->holder, &won, &err) == 0 && won) {
+            sl_alert_event ev;
+            if (sl_alert_summary(d->state, inow, &ev, &err) == 0) {
+                sl_alerter_send(d->cur->alerter, &ev);
+                sl_free(ev.summary);
+            }
+        }
+        summary_plan(d, inow);
+    }
+    if (d->summary_next >= 0 && (double)d->summary_next < wake)
+        wake = (double)d->summary_next;
+    return wake;
+}
+
+static void shutdown_runs(sl_daemon *d)
+{
+    pthread_mutex_lock(&d->lock);
+    if (d->running)
+        sl_log_info("stopping: %d run%s in flight%s", d->running, d->running == 1 ? "" : "s",
+                    d->o.drain_s > 0 ? "; letting them finish" : "; cancelling (the current batch rolls back)");
+    double deadline = wall_now() + d->o.drain_s;
+    while (d->running && wall_now() < deadline) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&d->cond, &d->lock, &ts);
+    }
+    for (size_t i = 0; i < d->nrt; i++)
+        if (d->rt[i]->running)
+            atomic_store(&d->rt[i]->cancel, 1);
+    while (d->running)
+        pthread_cond_wait(&d->cond, &d->lock);
+    pthread_mutex_unlock(&d->lock);
+}
+
+int sl_daemon_run(const sl_daemon_opts *o)
+{
+    sl_daemon *d = sl_calloc(1, sizeof *d);
+    d->o = *o;
+    if (d->o.lease_ttl_s <= 0)
+        d->o.lease_ttl_s = 10;
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->cond, NULL);
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    unsigned r = 0;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+        r = (unsigned)time(NULL);
+    snprintf(d->holder, sizeof d->holder, "%s:%d:%08x", host, (int)getpid(), r);
+
+    int rc = -1;
+    sl_api_server *api = NULL;
+    sl_diags dg;
+    sl_diags_init(&dg);
+    sl_project *p = NULL;
+    if (sl_project_load(o->project_dir, &p, &dg) < 0) {
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_diags_format(&dg, &b);
+        sl_log_error("the project has errors:\n%s", b.data ? b.data : "");
+        sl_buf_release(&b);
+        sl_diags_release(&dg);
+        goto out;
+    }
+    sl_diags_release(&dg);
+    sl_error err = {0};
+    if (sl_state_open_project(p, &d->state, &err) < 0) {
+        sl_log_error("state store: %s", err.msg);
+        sl_project_free(p);
+        goto out;
+    }
+    d->cur = ref_new(p);
+    adopt(d, (int64_t)time(NULL));
+    api = sl_api_start(d, o->listen, &err);
+    if (!api) {
+        sl_log_error("%s", err.msg);
+        goto out;
+    }
+    sl_log_info("serving %s on http://%s (%zu pipelines, state: %s)", p->dir, o->listen, p->npipelines,
+                sl_state_kind(d->state));
+    while (!atomic_load(o->stop)) {
+        if (atomic_exchange(o->reload, 0))
+            do_reload(d);
+        double now = wall_now();
+        lease_step(d, now);
+        pthread_mutex_lock(&d->lock);
+        double wake = schedule_step(d, now);
+        if (d->leader && wake > d->lease_next)
+            wake = d->lease_next;
+        if (!d->leader && wake > d->lease_next)
+            wake = d->lease_next;
+        /* sleep until something is due, a run ends, or a signal (1 s at most) */
+        double until = wake < now + 1 ? wake : now + 1;
+        if (until > now) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            double delta = until - now;
+            ts.tv_sec += (time_t)delta;
+            ts.tv_nsec += (long)((delta - (double)(time_t)delta) * 1e9);
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&d->cond, &d->lock, &ts);
+        }
+        pthread_mutex_unlock(&d->lock);
+    }
+    double t0 = wall_now();
+    shutdown_runs(d);
+    sl_state_lease_release(d->state, "scheduler", d->holder);
+    sl_log_info("stopped in %.2fs", wall_now() - t0);
+    rc = 0;
+out:
+    sl_api_stop(api);
+    if (d->cur)
+        ref_release(d, d->cur);
+    sl_state_close(d->state);
+    for (size_t i = 0; i < d->nrt; i++) {
+        sl_free(d->rt[i]->name);
+        sl_free(d->rt[i]->queue);
+        sl_free(d->rt[i]);
+    }
+    sl_free(d->rt);
+    sl_free(d->order);
+    sl_free(d->http);
+    pthread_mutex_destroy(&d->lock);
+    pthread_cond_destroy(&d->cond);
+    sl_free(d);
+    return rc;
+}
+
+/* ---- for the API ------------------------------------------------------------------ */
+
+sl_state *sl_daemon_state(sl_daemon *d)
+{
+    return d->state;
+}
+
+void sl_daemon_pipelines_json(sl_daemon *d, sl_buf *out)
+{
+    pthread_mutex_lock(&d->lock);
+    sl_buf_adds(out, "{\"pipelines\":[");
+    int n = 0;
+    for (size_t k = 0; k < d->norder; k++) {
+        pl_rt *rt = d->rt[d->order[k]];
+        sl_pipeline *pl = pl_of(d, rt);
+        if (!pl)
+            continue;
+        const sl_schedule *sc = pl->schedule;
+        char desc[256], t[40];
+        sl_schedule_describe(sc, desc, sizeof desc);
+        sl_buf_adds(out, n++ ? ",{\"name\":" : "{\"name\":");
+        sl_buf_add_json_str(out, rt->name, strlen(rt->name));
+        sl_buf_adds(out, ",\"schedule\":");
+        sl_buf_add_json_str(out, desc, strlen(desc));
+        sl_buf_adds(out, ",\"timezone\":");
+        sl_buf_add_json_str(out, sl_tz_name(sc->tz), strlen(sl_tz_name(sc->tz)));
+        sl_buf_adds(out, ",\"after\":[");
+        for (size_t i = 0; i < sc->after.n; i++) {
+            if (i)
+                sl_buf_addc(out, ',');
+            sl_buf_add_json_str(out, sc->after.v[i], strlen(sc->after.v[i]));
+        }
+        sl_buf_adds(out, "],\"next_run\":");
+        if (rt->next_fire >= 0) {
+            sl_tz_format(sc->tz, rt->next_fire, t);
+            sl_buf_addf(out, "\"%s\"", t);
+        } else {
+            sl_buf_adds(out, "null");
+        }
+        sl_buf_addf(out, ",\"running\":%s,\"queued\":%zu,\"last_run\":", rt->running ? "true" : "false", rt->nq);
+        if (rt->last_run_id[0]) {
+            iso((int64_t)rt->last_finished, t);
+            sl_buf_adds(out, "{\"run_id\":");
+            sl_buf_add_json_str(out, rt->last_run_id, strlen(rt->last_run_id));
+            sl_buf_addf(out, ",\"status\":\"%s\",\"finished_at\":\"%s\"}", rt->last_status, t);
+        } else {
+            sl_buf_adds(out, "null");
+        }
+        sl_buf_addc(out, '}');
+    }
+    sl_buf_addf(out, "],\"leader\":%s}", d->leader ? "true" : "false");
+    pthread_mutex_unlock(&d->lock);
+}
+
+int sl_daemon_trigger(sl_daemon *d, const char *pipeline, const char *by)
+{
+    pthread_mutex_lock(&d->lock);
+    pl_rt *rt = rt_find(d, pipeline);
+    int rc = 0;
+    if (!rt || !rt->present)
+        rc = 404;
+    else if (rt->running || rt->nq)
+        rc = 409;
+    else
+        enqueue(rt, by, 0);
+    /* a run asked for by hand starts on this daemon even if it does not hold the lease */
+    if (rc == 0 && !d->leader) {
+        sl_pipeline *pl = pl_of(d, rt);
+        if (d->running < d->cur->p->max_concurrent_runs)
+            start(d, rt, pl);
+    }
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+void sl_daemon_count_request(sl_daemon *d, const char *handler, int code)
+{
+    pthread_mutex_lock(&d->lock);
+    http_count *c = NULL;
+    for (size_t i = 0; i < d->nhttp && !c; i++)
+        if (d->http[i].code == code && strcmp(d->http[i].handler, handler) == 0)
+            c = &d->http[i];
+    if (!c) {
+        SL_GROW(d->http, d->caphttp, d->nhttp + 1);
+        c = &d->http[d->nhttp++];
+        memset(c, 0, sizeof *c);
+        snprintf(c->handler, sizeof c->handler, "%s", handler);
+        c->code = code;
+    }
+    c->n++;
+    pthread_mutex_unlock(&d->lock);
+}
+
+void sl_daemon_metrics(sl_daemon *d, sl_buf *out)
+{
+    pthread_mutex_lock(&d->lock);
+    proj_ref *r = d->cur;
+    r->refs++;
+    pthread_mutex_unlock(&d->lock);
+    sl_error err = {0};
+    if (sl_metrics_render(d->state, r->p, out, &err) < 0)
+        sl_log_error("metrics: %s", err.msg);
+    pthread_mutex_lock(&d->lock);
+    sl_buf_adds(out, "# HELP sluice_pipeline_running Whether a run of the pipeline is in flight on this daemon.\n"
+                     "# TYPE sluice_pipeline_running gauge\n");
+    for (size_t i = 0; i < d->nrt; i++)
+        if (d->rt[i]->present)
+            sl_buf_addf(out, "sluice_pipeline_running{pipeline=\"%s\"} %d\n", d->rt[i]->name, d->rt[i]->running);
+    sl_buf_adds(out, "# HELP sluice_pipeline_queued_runs Runs waiting to start (concurrency limit, upstreams).\n"
+                     "# TYPE sluice_pipeline_queued_runs gauge\n");
+    for (size_t i = 0; i < d->nrt; i++)
+        if (d->rt[i]->present)
+            sl_buf_addf(out, "sluice_pipeline_queued_runs{pipeline=\"%s\"} %zu\n", d->rt[i]->name, d->rt[i]->nq);
+    sl_buf_adds(out, "# HELP sluice_pipeline_next_run_timestamp_seconds Next scheduled fire time.\n"
+                     "# TYPE sluice_pipeline_next_run_timestamp_seconds gauge\n");
+    for (size_t i = 0; i < d->nrt; i++)
+        if (d->rt[i]->present && d->rt[i]->next_fire >= 0)
+            sl_buf_addf(out, "sluice_pipeline_next_run_timestamp_seconds{pipeline=\"%s\"} %lld\n", d->rt[i]->name,
+                        (long long)d->rt[i]->next_fire);
+    sl_buf_addf(out,
+                "# HELP sluice_scheduler_leader Whether this daemon holds the scheduler lease.\n"
+                "# TYPE sluice_scheduler_leader gauge\nsluice_scheduler_leader %d\n"
+                "# HELP sluice_scheduler_runs_in_flight Runs in flight on this daemon.\n"
+                "# TYPE sluice_scheduler_runs_in_flight gauge\nsluice_scheduler_runs_in_flight %d\n"
+                "# HELP sluice_scheduler_lease_acquisitions_total Times this daemon took the scheduler lease.\n"
+                "# TYPE sluice_scheduler_lease_acquisitions_total counter\nsluice_scheduler_lease_acquisitions_total %lld\n"
+                "# HELP sluice_config_reloads_total Configuration reloads (SIGHUP) by result.\n"
+                "# TYPE sluice_config_reloads_total counter\n"
+                "sluice_config_reloads_total{result=\"success\"} %lld\nsluice_config_reloads_total{result=\"failure\"} %lld\n",
+                d->leader, d->running, (long long)d->lease_takeovers, (long long)d->reloads,
+                (long long)d->reload_failures);
+    const sl_alerts *a = r->p->alerts;
+    if (a && a->n) {
+        sl_buf_adds(out, "# HELP sluice_alerts_total Alert deliveries by channel and outcome.\n"
+                         "# TYPE sluice_alerts_total counter\n");
+        for (size_t i = 0; i < a->n; i++) {
+            int64_t sent, failed;
+            sl_alerter_counts(r->alerter, i, &sent, &failed);
+            sl_buf_addf(out, "sluice_alerts_total{channel=\"%s\",outcome=\"delivered\"} %lld\n", a->ch[i].name,
+                        (long long)sent);
+            sl_buf_addf(out, "sluice_alerts_total{channel=\"%s\",outcome=\"failed\"} %lld\n", a->ch[i].name,
+                        (long long)failed);
+        }
+    }
+    sl_buf_adds(out, "# HELP sluice_http_requests_total HTTP requests served, by handler and status code.\n"
+                     "# TYPE sluice_http_requests_total counter\n");
+    for (size_t i = 0; i < d->nhttp; i++)
+        sl_buf_addf(out, "sluice_http_requests_total{handler=\"%s\",code=\"%d\"} %lld\n", d->http[i].handler,
+                    d->http[i].code, (long long)d->http[i].n);
+    pthread_mutex_unlock(&d->lock);
+    sl_metrics_process(out);
+    ref_release(d, r);
+}

@@ -1,0 +1,252 @@
+/* metrics.c: see metrics.h. Label values are pipeline and component
+ * names (validated identifiers) and run statuses: nothing to escape but
+ * they go through label() anyway. */
+#include "sched/metrics.h"
+#include "core/mem.h"
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A label value: backslash, double quote and newline escaped. */
+static void label(sl_buf *b, const char *v)
+{
+    for (; v && *v; v++) {
+        if (*v == '\\' || *v == '"')
+            sl_buf_addc(b, '\\');
+        if (*v == '\n') {
+            sl_buf_adds(b, "\\n");
+            continue;
+        }
+        sl_buf_addc(b, *v);
+    }
+}
+
+typedef struct acc {
+    sl_buf runs, dur, last, rows, errors;
+    const sl_project *p;
+    /* per pipeline, summed over statuses (rows arrive grouped by pipeline) */
+    char cur[128];
+    int64_t le[SL_STATS_BUCKETS], count, errs;
+    double sum, last_success;
+    sl_run_counts r;
+    sl_buf comp;
+} acc;
+
+static void flush(acc *a)
+{
+    if (!a->cur[0])
+        return;
+    for (int i = 0; i < SL_STATS_BUCKETS; i++) {
+        sl_buf_adds(&a->dur, "sluice_pipeline_run_duration_seconds_bucket{pipeline=\"");
+        label(&a->dur, a->cur);
+        sl_buf_addf(&a->dur, "\",le=\"%g\"} %lld\n", sl_stats_buckets[i], (long long)a->le[i]);
+    }
+    sl_buf_adds(&a->dur, "sluice_pipeline_run_duration_seconds_bucket{pipeline=\"");
+    label(&a->dur, a->cur);
+    sl_buf_addf(&a->dur, "\",le=\"+Inf\"} %lld\n", (long long)a->count);
+    sl_buf_adds(&a->dur, "sluice_pipeline_run_duration_seconds_sum{pipeline=\"");
+    label(&a->dur, a->cur);
+    sl_buf_addf(&a->dur, "\"} %.6f\n", a->sum);
+    sl_buf_adds(&a->dur, "sluice_pipeline_run_duration_seconds_count{pipeline=\"");
+    label(&a->dur, a->cur);
+    sl_buf_addf(&a->dur, "\"} %lld\n", (long long)a->count);
+    if (a->last_success > 0) {
+        sl_buf_adds(&a->last, "sluice_pipeline_last_success_timestamp_seconds{pipeline=\"");
+        label(&a->last, a->cur);
+        sl_buf_addf(&a->last, "\"} %.3f\n", a->last_success);
+    }
+    const char *outcome[] = {"read", "loaded", "filtered", "rejected"};
+    int64_t v[] = {a->r.read, a->r.loaded, a->r.filtered, a->r.rejected};
+    for (int i = 0; i < 4; i++) {
+        sl_buf_adds(&a->rows, "sluice_pipeline_rows_total{pipeline=\"");
+        label(&a->rows, a->cur);
+        sl_buf_addf(&a->rows, "\",outcome=\"%s\"} %lld\n", outcome[i], (long long)v[i]);
+    }
+    sl_buf_adds(&a->errors, "sluice_pipeline_errors_total{pipeline=\"");
+    label(&a->errors, a->cur);
+    sl_buf_addf(&a->errors, "\"} %lld\n", (long long)a->errs);
+    /* per component: what the source emitted, what each sink received */
+    const sl_pipeline *pl = a->p ? sl_project_find(a->p, a->cur) : NULL;
+    if (pl) {
+        sl_buf_adds(&a->comp, "sluice_component_received_events_total{pipeline=\"");
+        label(&a->comp, a->cur);
+        sl_buf_adds(&a->comp, "\",component_id=\"");
+        label(&a->comp, pl->source.id);
+        sl_buf_adds(&a->comp, "\",component_kind=\"source\",component_type=\"");
+        label(&a->comp, pl->source.type);
+        sl_buf_addf(&a->comp, "\"} %lld\n", (long long)a->r.read);
+        for (size_t k = 0; k < pl->nsinks; k++) {
+            sl_buf_adds(&a->comp, "sluice_component_sent_events_total{pipeline=\"");
+            label(&a->comp, a->cur);
+            sl_buf_adds(&a->comp, "\",component_id=\"");
+            label(&a->comp, pl->sinks[k].id);
+            sl_buf_adds(&a->comp, "\",component_kind=\"sink\",component_type=\"");
+            label(&a->comp, pl->sinks[k].type);
+            sl_buf_addf(&a->comp, "\"} %lld\n", (long long)a->r.loaded);
+        }
+        const char *reason[] = {"filtered", "rejected"};
+        int64_t n[] = {a->r.filtered, a->r.rejected};
+        for (int i = 0; i < 2; i++) {
+            sl_buf_adds(&a->comp, "sluice_component_discarded_events_total{pipeline=\"");
+            label(&a->comp, a->cur);
+            sl_buf_addf(&a->comp, "\",reason=\"%s\"} %lld\n", reason[i], (long long)n[i]);
+        }
+    }
+    memset(a->le, 0, sizeof a->le);
+    a->count = a->errs = 0;
+    a->sum = a->last_success = 0;
+    memset(&a->r, 0, sizeof a->r);
+    a->cur[0] = 0;
+}
+
+static void stats_fn(void *ctx, const sl_run_stats *st)
+{
+    acc *a = ctx;
+    if (strcmp(a->cur, st->pipeline) != 0) {
+        flush(a);
+        snprintf(a->cur, sizeof a->cur, "%s", st->pipeline);
+    }
+    if (strcmp(st->status, "running") == 0)
+        return; /* not finished: counted once it ends (a counter never goes down) */
+    sl_buf_adds(&a->runs, "sluice_pipeline_runs_total{pipeline=\"");
+    label(&a->runs, st->pipeline);
+    sl_buf_adds(&a->runs, "\",status=\"");
+    label(&a->runs, st->status);
+    sl_buf_addf(&a->runs, "\"} %lld\n", (long long)st->runs);
+    for (int i = 0; i < SL_STATS_BUCKETS; i++)
+        a->le[i] += st->le[i];
+    a->count += st->runs;
+    a->sum += st->duration_sum;
+    a->r.read += st->rows.read;
+    a->r.loaded += st->rows.loaded;
+    a->r.filtered += st->rows.filtered;
+    a->r.rejected += st->rows.rejected;
+    if (strcmp(st->status, "success") == 0)
+        a->last_success = st->last_finished;
+    else if (strcmp(st->status, "cancelled") != 0)
+        a->errs += st->runs;
+}
+
+int sl_metrics_render(sl_state *s, const sl_project *p, sl_buf *out, sl_error *err)
+{
+    acc a = {0};
+    a.p = p;
+    sl_buf *bufs[] = {&a.runs, &a.dur, &a.last, &a.rows, &a.errors, &a.comp};
+    for (int i = 0; i < 6; i++)
+        sl_buf_init(bufs[i]);
+    int rc = sl_state_run_stats(s, NULL, stats_fn, &a, err);
+    flush(&a);
+    sl_buf_addf(out, "# HELP sluice_build_info sluice's version.\n# TYPE sluice_build_info gauge\n"
+                     "sluice_build_info{version=\"%s\"} 1\n",
+                SLUICE_VERSION);
+    static const char *const head[] = {
+        "# HELP sluice_pipeline_runs_total Finished runs, by pipeline and status (from the run history).\n"
+        "# TYPE sluice_pipeline_runs_total counter\n",
+        "# HELP sluice_pipeline_run_duration_seconds Duration of finished runs.\n"
+        "# TYPE sluice_pipeline_run_duration_seconds histogram\n",
+        "# HELP sluice_pipeline_last_success_timestamp_seconds When the last successful run finished.\n"
+        "# TYPE sluice_pipeline_last_success_timestamp_seconds gauge\n",
+        "# HELP sluice_pipeline_rows_total Rows of finished runs by outcome (read = loaded + filtered + rejected).\n"
+        "# TYPE sluice_pipeline_rows_total counter\n",
+        "# HELP sluice_pipeline_errors_total Runs that failed, timed out or were interrupted.\n"
+        "# TYPE sluice_pipeline_errors_total counter\n",
+        NULL,
+    };
+    for (int i = 0; i < 5; i++) {
+        sl_buf_adds(out, head[i]);
+        sl_buf_add(out, bufs[i]->data ? bufs[i]->data : "", bufs[i]->len);
+    }
+    if (a.comp.len) {
+        /* three families interleaved per pipeline: regroup them */
+        static const char *const fam[] = {"sluice_component_received_events_total",
+                                          "sluice_component_sent_events_total",
+                                          "sluice_component_discarded_events_total"};
+        static const char *const help[] = {"Rows a component received (sources: rows read).",
+                                           "Rows a component sent on (sinks: rows loaded).",
+                                           "Rows dropped, by reason."};
+        for (int f = 0; f < 3; f++) {
+            sl_buf_addf(out, "# HELP %s %s\n# TYPE %s counter\n", fam[f], help[f], fam[f]);
+            size_t flen = strlen(fam[f]);
+            for (const char *line = a.comp.data; line && *line;) {
+                const char *nl = strchr(line, '\n');
+                size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+                if (strncmp(line, fam[f], flen) == 0 && line[flen] == '{')
+                    sl_buf_add(out, line, n);
+                line += n;
+            }
+        }
+    }
+    for (int i = 0; i < 6; i++)
+        sl_buf_release(bufs[i]);
+    return rc;
+}
+
+static int64_t count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return 0;
+    int64_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n - 1; /* the directory handle itself */
+}
+
+static double start_time(void)
+{
+    /* field 22 of /proc/self/stat: start time in clock ticks after boot */
+    FILE *f = fopen("/proc/self/stat", "r");
+    char buf[1024];
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    unsigned long long ticks = 0;
+    if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+                    &ticks) == 1) {
+        FILE *u = fopen("/proc/uptime", "r");
+        double up = 0;
+        if (u) {
+            if (fscanf(u, "%lf", &up) != 1)
+                up = 0;
+            fclose(u);
+        }
+        double now = (double)time(NULL);
+        return now - up + (double)ticks / (double)sysconf(_SC_CLK_TCK);
+    }
+    return 0;
+}
+
+void sl_metrics_process(sl_buf *out)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+                 ru.ru_stime.tv_usec / 1e6;
+    long pages_total = 0, pages_res = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages_total, &pages_res) != 2)
+            pages_total = pages_res = 0;
+        fclose(f);
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    sl_buf_addf(out,
+                "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
+                "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.3f\n"
+                "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+                "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %lld\n"
+                "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+                "# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes %lld\n"
+                "# HELP process_open_fds Number of open file descriptors.\n"
+                "# TYPE process_open_fds gauge\nprocess_open_fds %lld\n"
+                "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n"
+                "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.2f\n",
+                cpu, (long long)pages_res * page, (long long)pages_total * page, (long long)count_fds(), start_time());
+}

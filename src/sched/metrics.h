@@ -1,0 +1,32 @@
+/*
+ * metrics.h: /metrics in the Prometheus text format (version 0.0.4),
+ * names as ../shared/CONVENTIONS.md B.3 sets them:
+ *
+ *   sluice_build_info{version}                                 gauge 1
+ *   sluice_pipeline_runs_total{pipeline,status}                counter
+ *   sluice_pipeline_run_duration_seconds{pipeline}             histogram
+ *   sluice_pipeline_last_success_timestamp_seconds{pipeline}   gauge
+ *   sluice_pipeline_rows_total{pipeline,outcome}               counter (read|loaded|filtered|rejected)
+ *   sluice_component_received_events_total{pipeline,component_id,component_kind,component_type}
+ *   sluice_component_sent_events_total{...}                    counter (per sink)
+ *   sluice_component_discarded_events_total{pipeline,reason}   counter (filtered|rejected)
+ *   sluice_pipeline_errors_total{pipeline}                     counter (failed, timed-out, interrupted runs)
+ *   + the scheduler's gauges (daemon.c), http request and alert counters,
+ *   + process_cpu_seconds_total, process_resident_memory_bytes,
+ *     process_virtual_memory_bytes, process_open_fds, process_start_time_seconds
+ *
+ * Run counters come from the run history in the state store, so they
+ * match `sluice history` and survive restarts and lease hand-overs.
+ */
+#ifndef SL_METRICS_H
+#define SL_METRICS_H
+#include "config/project.h"
+#include "core/util.h"
+#include "state/state.h"
+
+/* Append every family to out. p may be NULL (no per-component series). */
+int sl_metrics_render(sl_state *s, const sl_project *p, sl_buf *out, sl_error *err);
+/* The process_* families. */
+void sl_metrics_process(sl_buf *out);
+
+#endif

@@ -1,0 +1,106 @@
+/* runner.c: see runner.h. */
+#include "sched/runner.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "sched/schedule.h"
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define LOG_TAIL_BYTES (64 * 1024)
+
+int sl_status_failing(const char *s)
+{
+    return strcmp(s, "failed") == 0 || strcmp(s, "timeout") == 0 || strcmp(s, "interrupted") == 0;
+}
+
+static int stopped(const sl_job *j)
+{
+    return (j->stop && atomic_load(j->stop)) || (j->opts.cancel && atomic_load(j->opts.cancel));
+}
+
+/* Sleep up to s seconds, waking early when the job is stopped. */
+static void nap(const sl_job *j, double s)
+{
+    double end = sl_mono_s() + s;
+    while (!stopped(j) && sl_mono_s() < end) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void alert(sl_job *j, sl_alert_kind kind)
+{
+    sl_alert_event ev = {0};
+    ev.kind = kind;
+    snprintf(ev.pipeline, sizeof ev.pipeline, "%s", j->pipeline->name);
+    snprintf(ev.run_id, sizeof ev.run_id, "%s", j->res.run_id);
+    snprintf(ev.status, sizeof ev.status, "%s", j->res.status);
+    snprintf(ev.error, sizeof ev.error, "%s", j->res.error);
+    ev.counts = j->res.counts;
+    ev.duration_s = j->res.duration_s;
+    ev.attempts = j->attempts;
+    ev.time = (int64_t)time(NULL);
+    sl_alerter_send(j->alerter, &ev);
+}
+
+int sl_job_run(sl_job *j)
+{
+    sl_pipeline *pl = j->pipeline;
+    const sl_schedule *sc = pl->schedule;
+    sl_state *state = j->state;
+    sl_error err = {0};
+    memset(&j->res, 0, sizeof j->res);
+    j->attempts = 0;
+    j->started = (double)sl_now_us() / 1e6;
+    if (!state && sl_state_open_project(j->project, &state, &err) < 0) {
+        snprintf(j->res.status, sizeof j->res.status, "failed");
+        snprintf(j->res.error, sizeof j->res.error, "state store: %s", err.msg);
+        return -1;
+    }
+    char before[16] = "";
+    sl_state_last_status(state, pl->name, NULL, before, &err);
+    if (j->opts.timeout_s <= 0 && sc)
+        j->opts.timeout_s = (double)sc->timeout_s;
+    int max_attempts = 1 + (sc && !j->opts.dry_run ? sc->retry_attempts : 0);
+    int rc = -1;
+    sl_log_tail *saved = sl_log_capture_current();
+    for (int attempt = 1; attempt <= max_attempts; attempt++) {
+        if (attempt > 1) {
+            double wait = (double)sc->retry_backoff_s * (double)(1u << (attempt - 2 > 10 ? 10 : attempt - 2));
+            sl_log_warn("%s: attempt %d of %d failed (%s); retrying in %.0fs", pl->name, attempt - 1, max_attempts,
+                        j->res.status, wait);
+            nap(j, wait);
+            if (stopped(j))
+                break;
+        }
+        j->attempts = attempt;
+        sl_log_tail *tail = sl_log_tail_new(LOG_TAIL_BYTES);
+        sl_log_capture(tail);
+        if (attempt > 1)
+            sl_log_info("%s: attempt %d of %d", pl->name, attempt, max_attempts);
+        sl_error_clear(&err);
+        rc = sl_pipeline_run(j->project, pl, state, &j->opts, &j->res, &err);
+        sl_log_capture(saved);
+        if (j->res.run_id[0] && strcmp(j->res.run_id, "dry-run") != 0) {
+            char *text = sl_log_tail_text(tail);
+            sl_error ignored;
+            sl_state_run_log(state, j->res.run_id, j->trigger ? j->trigger : "manual", text, &ignored);
+            sl_free(text);
+        }
+        sl_log_tail_free(tail);
+        /* cancelled (shutdown, Ctrl-C) and refused (busy) runs are not retried */
+        if (rc == 0 || strcmp(j->res.status, "cancelled") == 0 || err.code == SL_EBUSY || err.code == SL_ECONFIG)
+            break;
+    }
+    if (!j->opts.dry_run && j->alerter) {
+        if (rc < 0 && sl_status_failing(j->res.status) && !sl_status_failing(before))
+            alert(j, SL_ALERT_FAILURE);
+        else if (rc == 0 && sl_status_failing(before))
+            alert(j, SL_ALERT_RECOVERY);
+    }
+    if (state != j->state)
+        sl_state_close(state);
+    return rc;
+}
