@@ -92,6 +92,11 @@ static int show(sl_cli *cli, query_fn query, const char *pipeline, int limit, co
     return rc < 0 ? sl_cli_fail(cli, EXIT_FAILED, &err) : EXIT_OK;
 }
 
+static int runs_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err)
+{
+    return sl_state_runs_query_json(s, pipeline, NULL, limit, out, err);
+}
+
 int cmd_history(sl_cli *cli, int argc, char **argv)
 {
     const char *pipeline = NULL;
@@ -109,7 +114,7 @@ int cmd_history(sl_cli *cli, int argc, char **argv)
     static const char *const f[] = {"run_id", "pipeline", "started_at", "duration_s", "status", "rows_read",
                                     "rows_loaded", "rows_filtered", "rows_rejected", "error"};
     static const int w[] = {36, 16, 24, 10, 11, 10, 11, 13, 13, 0};
-    return show(cli, sl_state_runs_json, pipeline, limit, "runs", f, w, 10);
+    return show(cli, runs_json, pipeline, limit, "runs", f, w, 10);
 }
 
 int cmd_dlq(sl_cli *cli, int argc, char **argv)

@@ -3,7 +3,9 @@
  *
  * SLUICE_FAILPOINTS="name=action[@N],name2=action" arms them, where action is
  * `crash` (SIGKILL ourselves, like a power cut) or `error` (the call site
- * returns an error), and @N makes it fire on the Nth hit only (default 1st).
+ * returns an error), and @N makes it fire on the Nth hit only (default 1st);
+ * or `sleepMS`: every hit waits MS milliseconds (a slow load, for timeout
+ * and shutdown tests).
  * Unarmed failpoints cost one branch on a global flag.
  *
  * The commit path has: sink.before_data, sink.after_data,

@@ -98,6 +98,25 @@ static void tail_add(sl_log_tail *t, const char *line, size_t n)
 
 static const char *level_names[] = {"error", "warn", "info", "debug"};
 
+static void tail_line(sl_log_tail *t, sl_log_level level, char *msg)
+{
+    char ts[40], line[4200];
+    sl_log_redact(msg);
+    sl_time_format_now(ts, sizeof ts);
+    int k = snprintf(line, sizeof line, "%s %s %s\n", ts, level_names[level], msg);
+    tail_add(t, line, k < (int)sizeof line ? (size_t)k : sizeof line - 1);
+}
+
+void sl_log_tail_note(sl_log_tail *t, sl_log_level level, const char *fmt, ...)
+{
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    tail_line(t, level, msg);
+}
+
 void sl_log(sl_log_level level, const char *fmt, ...)
 {
     sl_log_tail *tail = level <= SL_LOG_INFO ? capture : NULL;
@@ -109,12 +128,8 @@ void sl_log(sl_log_level level, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     sl_log_redact(msg);
-    if (tail) {
-        char ts[40], line[4200];
-        sl_time_format_now(ts, sizeof ts);
-        int k = snprintf(line, sizeof line, "%s %s %s\n", ts, level_names[level], msg);
-        tail_add(tail, line, k < (int)sizeof line ? (size_t)k : sizeof line - 1);
-    }
+    if (tail)
+        tail_line(tail, level, msg);
     if (level > log_level)
         return;
 

@@ -87,7 +87,7 @@ static void channel_check(sl_alert_channel *c, sl_diags *d)
 sl_alerts *sl_alerts_load(struct fy_node *v, const char *file, sl_diags *d)
 {
     sl_alerts *a = sl_calloc(1, sizeof *a);
-    a->summary_minute = -1;
+    a->summary_second = -1;
     if (!fy_node_is_mapping(v)) {
         sl_diags_add(d, sl_yaml_loc(v, file), "alerts: must be a mapping (channels:, daily_summary:, dashboard_url:)");
         return a;
@@ -106,11 +106,11 @@ sl_alerts *sl_alerts_load(struct fy_node *v, const char *file, sl_diags *d)
             struct fy_node *tzn = fy_node_is_mapping(val) ? fy_node_mapping_lookup_by_string(val, "timezone", 8) : NULL;
             char *ats = at ? sl_yaml_scalar(at, file, 0, d) : NULL;
             char *tzs = tzn ? sl_yaml_scalar(tzn, file, 0, d) : NULL;
-            int h = -1, m = -1, used = 0;
-            if (!ats || sscanf(ats, "%d:%d%n", &h, &m, &used) != 2 || ats[used] || h < 0 || h > 23 || m < 0 || m > 59)
+            int h = -1, m = -1, sec = 0, used = 0, n = ats ? sscanf(ats, "%d:%d%n:%d%n", &h, &m, &used, &sec, &used) : 0;
+            if (n < 2 || ats[used] || h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59)
                 sl_diags_add(d, sl_yaml_loc(at ? at : val, file), "daily_summary: needs at: \"HH:MM\" (24-hour clock)");
             else
-                a->summary_minute = h * 60 + m;
+                a->summary_second = h * 3600 + m * 60 + sec;
             a->tz = sl_tz_open(tzs ? tzs : "UTC");
             if (!a->tz) {
                 sl_diags_add(d, sl_yaml_loc(tzn, file), "daily_summary: unknown time zone '%s'", tzs);
@@ -624,6 +624,23 @@ void sl_alerter_counts(sl_alerter *al, size_t i, int64_t *sent, int64_t *failed)
     *sent = al->sent[i];
     *failed = al->failed[i];
     pthread_mutex_unlock(&al->lock);
+}
+
+int64_t sl_alerts_summary_next(const sl_alerts *a, int64_t now)
+{
+    if (!a || a->summary_second < 0)
+        return -1;
+    /* today's wall-clock time in the zone, else tomorrow's; a time a DST
+     * change skipped is sent right after the change */
+    int64_t wall = sl_tz_wall(a->tz, now);
+    int64_t day = (wall >= 0 ? wall / 86400 : (wall - 86399) / 86400) * 86400;
+    for (int k = 0; k < 3; k++) {
+        int64_t at;
+        sl_tz_resolve(a->tz, day + k * 86400 + a->summary_second, &at);
+        if (at > now)
+            return at;
+    }
+    return -1;
 }
 
 /* ---- the daily summary ----------------------------------------------------------- */

@@ -5,7 +5,7 @@
  *
  *   alerts:
  *     dashboard_url: http://sluice.internal:8686   # linked from messages
- *     daily_summary: {at: "08:00", timezone: Europe/Berlin}
+ *     daily_summary: {at: "08:00", timezone: Europe/Berlin}   # HH:MM[:SS]
  *     channels:
  *       - {name: ops, type: slack, url: "${SLACK_WEBHOOK_URL}", on: [failure, recovery]}
  *       - {name: pager, type: webhook, format: pagerduty, url: ..., routing_key: "${PD_KEY}"}
@@ -56,7 +56,7 @@ typedef struct sl_alerts {
     sl_alert_channel *ch;
     size_t n;
     char *dashboard_url;
-    int summary_minute;     /* minute of the day of the daily summary; -1: none */
+    int summary_second;     /* second of the day of the daily summary; -1: none */
     sl_tz *tz;              /* of the daily summary */
 } sl_alerts;
 
@@ -95,6 +95,8 @@ int sl_alerter_stop(sl_alerter *al, double wait_s);
 /* Delivered / failed counts per channel, for /metrics (i < a->n). */
 void sl_alerter_counts(sl_alerter *al, size_t i, int64_t *sent, int64_t *failed);
 
+/* When the next daily summary is due after `now` (Unix seconds); -1 none. */
+int64_t sl_alerts_summary_next(const sl_alerts *a, int64_t now);
 /* The daily summary of the 24 hours before `now`, from the run history. */
 int sl_alert_summary(sl_state *s, int64_t now, sl_alert_event *ev, sl_error *err);
 

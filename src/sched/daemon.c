@@ -127,16 +127,7 @@ static sl_pipeline *pl_of(sl_daemon *d, const pl_rt *rt)
 
 static void summary_plan(sl_daemon *d, int64_t now)
 {
-    const sl_alerts *a = d->cur->p->alerts;
-    d->summary_next = -1;
-    if (!a || a->summary_minute < 0)
-        return;
-    sl_cron c;
-    char expr[32], msg[64];
-    int col;
-    snprintf(expr, sizeof expr, "%d %d * * *", a->summary_minute % 60, a->summary_minute / 60);
-    if (sl_cron_parse(expr, &c, msg, sizeof msg, &col) == 0)
-        d->summary_next = sl_cron_next(&c, a->tz, now);
+    d->summary_next = sl_alerts_summary_next(d->cur->p->alerts, now);
 }
 
 /* Point the table at a (new) current project; d->lock held. */

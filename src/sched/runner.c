@@ -78,11 +78,16 @@ int sl_job_run(sl_job *j)
         j->attempts = attempt;
         sl_log_tail *tail = sl_log_tail_new(LOG_TAIL_BYTES);
         sl_log_capture(tail);
-        if (attempt > 1)
-            sl_log_info("%s: attempt %d of %d", pl->name, attempt, max_attempts);
+        sl_log_tail_note(tail, SL_LOG_INFO, "%s: started by %s (attempt %d of %d)", pl->name,
+                         j->trigger ? j->trigger : "manual", attempt, max_attempts);
         sl_error_clear(&err);
         rc = sl_pipeline_run(j->project, pl, state, &j->opts, &j->res, &err);
         sl_log_capture(saved);
+        sl_log_tail_note(tail, rc == 0 ? SL_LOG_INFO : SL_LOG_ERROR,
+                         "%s: %s: read %lld, loaded %lld, filtered %lld, rejected %lld in %.2fs%s%s", pl->name,
+                         j->res.status, (long long)j->res.counts.read, (long long)j->res.counts.loaded,
+                         (long long)j->res.counts.filtered, (long long)j->res.counts.rejected, j->res.duration_s,
+                         j->res.error[0] ? ": " : "", j->res.error);
         if (j->res.run_id[0] && strcmp(j->res.run_id, "dry-run") != 0) {
             char *text = sl_log_tail_text(tail);
             sl_error ignored;

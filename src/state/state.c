@@ -530,19 +530,6 @@ static char *limited(const char *sql, int limit)
     return limit > 0 ? sl_printf("%s LIMIT %d", sql, limit) : sl_strdup(sql);
 }
 
-int sl_state_runs_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err)
-{
-    char *sql = limited("SELECT run_id, pipeline, status, resumed, started_at, finished_at, duration_s, rows_read,"
-                        " rows_loaded, rows_filtered, rows_rejected, bytes_read, error FROM runs"
-                        " WHERE CAST($1 AS TEXT) IS NULL OR pipeline = $1 ORDER BY seq DESC", limit);
-    int rc = query_json(s, sql,
-                        "run_id:s,pipeline:s,status:s,resumed:b,started_at:s,finished_at:s,duration_s:n,rows_read:n,"
-                        "rows_loaded:n,rows_filtered:n,rows_rejected:n,bytes_read:n,error:s",
-                        pipeline, out, err);
-    sl_free(sql);
-    return rc;
-}
-
 int sl_state_dlq_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err)
 {
     char *sql = limited("SELECT id, pipeline, run_id, stage, file, line, \"offset\", reason, raw, created_at FROM dlq"

@@ -92,7 +92,6 @@ int sl_state_reset(sl_state *s, const char *pipeline, sl_error *err);
 
 /* Query helpers for the CLI: rows as a JSON array in out (pipeline NULL =
  * all; limit <= 0 = no limit). */
-int sl_state_runs_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
 int sl_state_dlq_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
 int sl_state_schema_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
 int sl_state_checkpoints_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
@@ -109,7 +108,8 @@ int sl_state_last_success(sl_state *s, const char *pipeline, double *at, sl_erro
 int sl_state_run_log(sl_state *s, const char *run_id, const char *trigger, const char *log, sl_error *err);
 /* One run as a JSON object, with its log; *found = 0 if no such run. */
 int sl_state_run_json(sl_state *s, const char *run_id, sl_buf *out, int *found, sl_error *err);
-/* Runs, newest first, filtered by pipeline and/or status (NULL = any). */
+/* Runs, newest first, filtered by pipeline and/or status (NULL = any),
+ * with what started each (started_by). */
 int sl_state_runs_query_json(sl_state *s, const char *pipeline, const char *status, int limit, sl_buf *out,
                              sl_error *err);
 

@@ -28,3 +28,15 @@ finish() {
   if [ "$fails" -ne 0 ]; then echo "$fails of $checks checks failed" >&2; exit 1; fi
   echo "$checks checks passed"
 }
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds; 1 on timeout
+wait_for() {
+  limit=$(( $1 * 10 )); shift; n=0
+  while ! "$@" >/dev/null 2>&1; do n=$((n + 1)); [ "$n" -ge "$limit" ] && return 1; sleep 0.1; done
+}
+# http METHOD URL [curl args...]: status code on stdout, body in $T/body
+http() {
+  m=$1; u=$2; shift 2
+  curl -s -o "$T/body" -w '%{http_code}' -X "$m" "$@" "$u"
+}

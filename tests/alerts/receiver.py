@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""receiver.py DIR: the far end of sluice's alerts, for the tests.
+
+An HTTP server (Slack, webhooks, PagerDuty all POST JSON) that appends each
+request to DIR/http.jsonl as {"path", "headers", "body"}, and a minimal SMTP
+server (RFC 5321: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT; no TLS, no
+auth) that appends each message to DIR/mail.jsonl as {"from", "to", "data"}.
+Ports go to DIR/http.port and DIR/smtp.port once both listen.
+
+Faults: a request to a path containing "/fail-N-CODE/" is answered CODE for
+the first N requests to that path (with Retry-After: 1 on 429), then 200
+"ok" like Slack. Everything else gets 200 "ok"."""
+import http.server, json, os, socketserver, sys, threading
+
+out = sys.argv[1]
+lock = threading.Lock()
+fails = {}
+
+def record(name, obj):
+    with lock, open(os.path.join(out, name), "a") as f:
+        f.write(json.dumps(obj) + "\n")
+
+class Http(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
+        parts = self.path.split("/")
+        code = 200
+        for p in parts:
+            if p.startswith("fail-"):
+                _, n, c = p.split("-")
+                with lock:
+                    seen = fails.get(self.path, 0)
+                    fails[self.path] = seen + 1
+                if seen < int(n):
+                    code = int(c)
+        record("http.jsonl", {"path": self.path, "code": code,
+                              "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+        msg = b"ok" if code == 200 else b"rollup_error"
+        self.send_response(code)
+        if code == 429:
+            self.send_header("Retry-After", "1")
+        self.send_header("Content-Length", str(len(msg)))
+        self.end_headers()
+        self.wfile.write(msg)
+
+class Smtp(socketserver.StreamRequestHandler):
+    def reply(self, line):
+        self.wfile.write((line + "\r\n").encode())
+
+    def handle(self):
+        self.reply("220 receiver ESMTP test")
+        sender, rcpt = None, []
+        while True:
+            line = self.rfile.readline()
+            if not line:
+                return
+            cmd = line.decode("utf-8", "replace").rstrip("\r\n")
+            verb = cmd[:4].upper()
+            if verb in ("EHLO", "HELO"):
+                self.reply("250-receiver" if verb == "EHLO" else "250 receiver")
+                if verb == "EHLO":
+                    self.reply("250 8BITMIME")
+            elif verb == "MAIL":
+                sender, rcpt = cmd.split(":", 1)[1].strip().strip("<>").split(">")[0], []
+                self.reply("250 ok")
+            elif verb == "RCPT":
+                rcpt.append(cmd.split(":", 1)[1].strip().strip("<>"))
+                self.reply("250 ok")
+            elif verb == "DATA":
+                self.reply("354 end with .")
+                data = []
+                while True:
+                    l = self.rfile.readline().decode("utf-8", "replace")
+                    if l in (".\r\n", ".\n", ""):
+                        break
+                    data.append(l[1:] if l.startswith("..") else l)
+                record("mail.jsonl", {"from": sender, "to": rcpt, "data": "".join(data)})
+                self.reply("250 queued")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            elif verb in ("RSET", "NOOP"):
+                self.reply("250 ok")
+            else:
+                self.reply("502 not implemented")
+
+class ThreadedTCP(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+h = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Http)
+s = ThreadedTCP(("127.0.0.1", 0), Smtp)
+threading.Thread(target=s.serve_forever, daemon=True).start()
+for name, srv in (("http.port", h), ("smtp.port", s)):
+    with open(os.path.join(out, name + ".tmp"), "w") as f:
+        f.write(str(srv.server_address[1]))
+    os.rename(os.path.join(out, name + ".tmp"), os.path.join(out, name))
+h.serve_forever()
