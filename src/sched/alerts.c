@@ -36,8 +36,8 @@ static const sl_option channel_options[] = {
     {"to", SL_OPT_LIST, NULL, 0, offsetof(sl_alert_channel, to), NULL, "email: recipients"},
     {"starttls", SL_OPT_BOOL, "true", 0, offsetof(sl_alert_channel, starttls), NULL,
      "email over smtp://: require STARTTLS (false: send in clear, for a local relay)"},
-    {"on", SL_OPT_LIST, "[failure, recovery]", 0, offsetof(sl_alert_channel, on), NULL,
-     "events: failure, recovery, daily_summary"},
+    {"on", SL_OPT_LIST, NULL, 0, offsetof(sl_alert_channel, on), NULL,
+     "events: failure, recovery, daily_summary (default: failure and recovery)"},
     {"pipelines", SL_OPT_LIST, NULL, 0, offsetof(sl_alert_channel, pipelines), NULL,
      "only these pipelines (default: all)"},
     {"timeout", SL_OPT_DURATION, "15s", 0, offsetof(sl_alert_channel, timeout), NULL, "per delivery attempt"},
@@ -48,6 +48,8 @@ static const sl_option channel_options[] = {
 
 static void channel_check(sl_alert_channel *c, sl_diags *d)
 {
+    if (c->on.n == 0)
+        c->events = SL_ALERT_FAILURE | SL_ALERT_RECOVERY;
     for (size_t i = 0; i < c->on.n; i++) {
         const char *e = c->on.v[i];
         if (strcmp(e, "failure") == 0)
