@@ -68,7 +68,7 @@ struct sl_daemon {
     double lease_next;
     int running;
     int64_t summary_next;   /* next daily summary (Unix seconds), -1 none */
-    int64_t reloads, reload_failures, lease_takeovers, skipped_slots;
+    int64_t reloads, reload_failures, lease_takeovers, coalesced_slots;
     http_count *http;
     size_t nhttp, caphttp;
 };
@@ -149,6 +149,9 @@ static void adopt(sl_daemon *d, int64_t now)
         rt->present = 1;
         rt->next_fire = sl_schedule_timed(pl->schedule) ? sl_schedule_next(pl->schedule, now) : -1;
     }
+    for (size_t i = 0; i < d->nrt; i++)
+        if (!d->rt[i]->present)
+            d->rt[i]->nq = 0; /* a removed pipeline's waiting starts go with it */
     sl_free(d->order);
     d->order = sl_calloc(p->npipelines + 1, sizeof *d->order);
     size_t *po = sl_calloc(p->npipelines + 1, sizeof *po);
@@ -313,8 +316,8 @@ static void claim(sl_daemon *d, pl_rt *rt, const sl_schedule *sc, int64_t slot, 
     char t[40], by[BY_LEN];
     iso(slot, t);
     snprintf(by, sizeof by, "%s %s", why, t);
-    if (rt->running && !sc->catchup && rt->nq)
-        d->skipped_slots++;
+    if (!sc->catchup && rt->nq)
+        d->coalesced_slots++; /* a start is already waiting: this slot joins it */
     enqueue(rt, by, !sc->catchup);
 }
 
@@ -674,10 +677,12 @@ void sl_daemon_metrics(sl_daemon *d, sl_buf *out)
                 "# TYPE sluice_scheduler_runs_in_flight gauge\nsluice_scheduler_runs_in_flight %d\n"
                 "# HELP sluice_scheduler_lease_acquisitions_total Times this daemon took the scheduler lease.\n"
                 "# TYPE sluice_scheduler_lease_acquisitions_total counter\nsluice_scheduler_lease_acquisitions_total %lld\n"
+                "# HELP sluice_scheduler_coalesced_slots_total Slots merged into a start already waiting (catchup: false).\n"
+                "# TYPE sluice_scheduler_coalesced_slots_total counter\nsluice_scheduler_coalesced_slots_total %lld\n"
                 "# HELP sluice_config_reloads_total Configuration reloads (SIGHUP) by result.\n"
                 "# TYPE sluice_config_reloads_total counter\n"
                 "sluice_config_reloads_total{result=\"success\"} %lld\nsluice_config_reloads_total{result=\"failure\"} %lld\n",
-                d->leader, d->running, (long long)d->lease_takeovers, (long long)d->reloads,
+                d->leader, d->running, (long long)d->lease_takeovers, (long long)d->coalesced_slots, (long long)d->reloads,
                 (long long)d->reload_failures);
     const sl_alerts *a = r->p->alerts;
     if (a && a->n) {
