@@ -31,8 +31,9 @@ static void result_json(sl_buf *b, const char *pipeline, const sl_run_result *r)
     sl_buf_add_json_str(b, pipeline, strlen(pipeline));
     sl_buf_adds(b, ",\"run_id\":");
     sl_buf_add_json_str(b, r->run_id, strlen(r->run_id));
-    sl_buf_addf(b, ",\"status\":\"%s\",\"resumed\":%s,\"rows_read\":%lld,\"rows_loaded\":%lld,"
-                   "\"rows_filtered\":%lld,\"rows_rejected\":%lld,\"bytes_read\":%lld,\"duration_s\":%.3f,\"error\":",
+    sl_buf_addf(b,
+                ",\"status\":\"%s\",\"resumed\":%s,\"rows_read\":%lld,\"rows_loaded\":%lld,"
+                "\"rows_filtered\":%lld,\"rows_rejected\":%lld,\"bytes_read\":%lld,\"duration_s\":%.3f,\"error\":",
                 r->status, r->resumed ? "true" : "false", (long long)r->counts.read, (long long)r->counts.loaded,
                 (long long)r->counts.filtered, (long long)r->counts.rejected, (long long)r->counts.bytes,
                 r->duration_s);
@@ -147,7 +148,8 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
         if (!cli->json) {
             const char *c0 = cli->color ? (strcmp(r.status, "success") == 0 ? "\033[32m" : "\033[31m") : "";
             const char *c1 = cli->color ? "\033[0m" : "";
-            fprintf(stderr, "%s: %s%s%s%s  read %lld, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
+            fprintf(stderr,
+                    "%s: %s%s%s%s  read %lld, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
                     pl->name, c0, r.status, c1, r.resumed ? " (resumed)" : "", (long long)r.counts.read,
                     (long long)r.counts.loaded, (long long)r.counts.filtered, (long long)r.counts.rejected,
                     r.duration_s, r.run_id, job.attempts > 1 ? ", after retries" : "");

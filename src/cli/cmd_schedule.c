@@ -80,8 +80,9 @@ int cmd_schedule(sl_cli *cli, int argc, char **argv)
     sl_project *p = NULL;
     char msg[1024];
     /* a pipeline name (letters, digits, _ and -) in a project, else an expression */
-    int looks_like_name = strspn(what, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen(what) &&
-                          strchr(what, ' ') == NULL && what[0] != '@';
+    int looks_like_name =
+        strspn(what, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen(what) &&
+        strchr(what, ' ') == NULL && what[0] != '@';
     if (looks_like_name) {
         p = sl_cli_project(cli);
         if (!p)
@@ -120,8 +121,10 @@ int cmd_schedule(sl_cli *cli, int argc, char **argv)
     int64_t t = (int64_t)time(NULL);
     if (from && parse_from(from, sc->tz, &t) < 0) {
         sl_error err;
-        sl_error_set(&err, SL_EUSAGE, "--from '%s': use 2026-03-29T01:30:00Z, 2026-03-29T03:30:00+02:00 or "
-                                      "2026-03-29 01:30 (local to --timezone)", from);
+        sl_error_set(&err, SL_EUSAGE,
+                     "--from '%s': use 2026-03-29T01:30:00Z, 2026-03-29T03:30:00+02:00 or "
+                     "2026-03-29 01:30 (local to --timezone)",
+                     from);
         if (sc == &own)
             sl_schedule_free_fields(&own);
         sl_project_free(p);
@@ -145,7 +148,8 @@ int cmd_schedule(sl_cli *cli, int argc, char **argv)
         gmtime_r(&tt, &tm);
         strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
         if (cli->json)
-            sl_buf_addf(&b, "%s{\"local\":\"%s\",\"utc\":\"%s\",\"unix\":%lld}", i ? "," : "", local, utc, (long long)t);
+            sl_buf_addf(&b, "%s{\"local\":\"%s\",\"utc\":\"%s\",\"unix\":%lld}", i ? "," : "", local, utc,
+                        (long long)t);
         else
             sl_buf_addf(&b, "%s  %s\n", local, utc);
     }

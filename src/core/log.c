@@ -98,10 +98,10 @@ static void tail_add(sl_log_tail *t, const char *line, size_t n)
 
 static const char *level_names[] = {"error", "warn", "info", "debug"};
 
-static void tail_line(sl_log_tail *t, sl_log_level level, char *msg)
+/* msg is already redacted */
+static void tail_line(sl_log_tail *t, sl_log_level level, const char *msg)
 {
     char ts[40], line[4200];
-    sl_log_redact(msg);
     sl_time_format_now(ts, sizeof ts);
     int k = snprintf(line, sizeof line, "%s %s %s\n", ts, level_names[level], msg);
     tail_add(t, line, k < (int)sizeof line ? (size_t)k : sizeof line - 1);
@@ -114,6 +114,7 @@ void sl_log_tail_note(sl_log_tail *t, sl_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    sl_log_redact(msg);
     tail_line(t, level, msg);
 }
 

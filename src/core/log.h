@@ -32,9 +32,9 @@ void sl_log_tail_free(sl_log_tail *t);
 /* The captured text (caller frees). */
 char *sl_log_tail_text(sl_log_tail *t);
 void sl_log_capture(sl_log_tail *t);
+sl_log_tail *sl_log_capture_current(void);
 /* Add a line to a tail only (not to stderr): a run's own start and end. */
 void sl_log_tail_note(sl_log_tail *t, sl_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-sl_log_tail *sl_log_capture_current(void);
 
 #define sl_log_error(...) sl_log(SL_LOG_ERROR, __VA_ARGS__)
 #define sl_log_warn(...) sl_log(SL_LOG_WARN, __VA_ARGS__)

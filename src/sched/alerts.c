@@ -1,12 +1,10 @@
-/* alerts.c: see alerts.h. Formatting per channel type, delivery with the
- * http client (net/http.h: retries, backoff, Retry-After) or libcurl's
- * SMTP, and the queue + thread that keeps delivery off the pipelines. */
+/* alerts.c: see alerts.h. The channel configuration, the queue + thread
+ * that keeps delivery off the pipelines, and the daily summary. Formatting
+ * and delivery per channel type are in alert_deliver.c. */
 #include "sched/alerts.h"
 #include "config/yaml.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "net/http.h"
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +106,8 @@ sl_alerts *sl_alerts_load(struct fy_node *v, const char *file, sl_diags *d)
             struct fy_node *tzn = fy_node_is_mapping(val) ? fy_node_mapping_lookup_by_string(val, "timezone", 8) : NULL;
             char *ats = at ? sl_yaml_scalar(at, file, 0, d) : NULL;
             char *tzs = tzn ? sl_yaml_scalar(tzn, file, 0, d) : NULL;
-            int h = -1, m = -1, sec = 0, used = 0, n = ats ? sscanf(ats, "%d:%d%n:%d%n", &h, &m, &used, &sec, &used) : 0;
+            int h = -1, m = -1, sec = 0, used = 0,
+                n = ats ? sscanf(ats, "%d:%d%n:%d%n", &h, &m, &used, &sec, &used) : 0;
             if (n < 2 || ats[used] || h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59)
                 sl_diags_add(d, sl_yaml_loc(at ? at : val, file), "daily_summary: needs at: \"HH:MM\" (24-hour clock)");
             else
@@ -177,304 +176,12 @@ const sl_alert_channel *sl_alerts_find(const sl_alerts *a, const char *name)
     return NULL;
 }
 
-/* ---- formatting ----------------------------------------------------------- */
-
-static const char *kind_word(sl_alert_kind k)
+const char *sl_alert_kind_name(sl_alert_kind k)
 {
-    return k == SL_ALERT_FAILURE ? "failure" : k == SL_ALERT_RECOVERY ? "recovery" : k == SL_ALERT_SUMMARY ? "daily_summary" : "test";
-}
-
-/* One line of plain text for the event (Slack text, e-mail subject). */
-static void headline(const char *project, const sl_alert_event *ev, char *out, size_t len)
-{
-    switch (ev->kind) {
-    case SL_ALERT_FAILURE:
-        snprintf(out, len, "[%s] pipeline %s %s%s", project, ev->pipeline, strcmp(ev->status, "timeout") == 0 ? "timed out" : "failed",
-                 ev->attempts > 1 ? " after retries" : "");
-        break;
-    case SL_ALERT_RECOVERY:
-        snprintf(out, len, "[%s] pipeline %s recovered", project, ev->pipeline);
-        break;
-    case SL_ALERT_SUMMARY:
-        snprintf(out, len, "[%s] daily summary", project);
-        break;
-    default:
-        snprintf(out, len, "[%s] test alert from sluice", project);
-    }
-}
-
-/* The body as plain text (e-mail, Slack, PagerDuty custom details). */
-static void body_text(const sl_alerts *a, const char *project, const sl_alert_event *ev, sl_buf *b)
-{
-    char ts[40];
-    time_t t = (time_t)ev->time;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (ev->kind == SL_ALERT_SUMMARY) {
-        sl_buf_adds(b, ev->summary ? ev->summary : "");
-    } else if (ev->kind == SL_ALERT_TEST) {
-        sl_buf_addf(b, "This is a test message from sluice (project %s) at %s.\n", project, ts);
-    } else {
-        sl_buf_addf(b, "pipeline: %s\nstatus: %s\nrun: %s\nattempts: %d\ntime: %s\n"
-                       "rows: read %lld, loaded %lld, filtered %lld, rejected %lld\nduration: %.1fs\n",
-                    ev->pipeline, ev->status, ev->run_id, ev->attempts, ts, (long long)ev->counts.read,
-                    (long long)ev->counts.loaded, (long long)ev->counts.filtered, (long long)ev->counts.rejected,
-                    ev->duration_s);
-        if (ev->error[0])
-            sl_buf_addf(b, "error: %s\n", ev->error);
-    }
-    if (a && a->dashboard_url && ev->run_id[0])
-        sl_buf_addf(b, "details: %s/api/v1/runs/%s\n", a->dashboard_url, ev->run_id);
-    else if (a && a->dashboard_url)
-        sl_buf_addf(b, "dashboard: %s\n", a->dashboard_url);
-}
-
-/* Slack mrkdwn: & < > are the three characters to escape. */
-static void slack_escape(sl_buf *out, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '&')
-            sl_buf_adds(out, "&amp;");
-        else if (*s == '<')
-            sl_buf_adds(out, "&lt;");
-        else if (*s == '>')
-            sl_buf_adds(out, "&gt;");
-        else
-            sl_buf_addc(out, *s);
-    }
-}
-
-static void format_slack(const sl_alerts *a, const char *project, const sl_alert_event *ev, sl_buf *out)
-{
-    char head[300];
-    headline(project, ev, head, sizeof head);
-    sl_buf text, body;
-    sl_buf_init(&text);
-    sl_buf_init(&body);
-    const char *icon = ev->kind == SL_ALERT_FAILURE ? ":red_circle: " : ev->kind == SL_ALERT_RECOVERY ? ":large_green_circle: " : "";
-    sl_buf_adds(&text, icon);
-    sl_buf_adds(&text, "*");
-    slack_escape(&text, head);
-    sl_buf_adds(&text, "*");
-    body_text(a, project, ev, &body);
-    sl_buf_adds(&text, "\n```");
-    slack_escape(&text, body.data ? body.data : "");
-    sl_buf_adds(&text, "```");
-    sl_buf_adds(out, "{\"text\":");
-    sl_buf_add_json_str(out, text.data, text.len);
-    sl_buf_adds(out, "}");
-    sl_buf_release(&text);
-    sl_buf_release(&body);
-}
-
-static void format_webhook(const sl_alerts *a, const char *project, const sl_alert_event *ev, sl_buf *out)
-{
-    char head[300];
-    headline(project, ev, head, sizeof head);
-    sl_buf body;
-    sl_buf_init(&body);
-    body_text(a, project, ev, &body);
-    sl_buf_adds(out, "{\"event\":\"");
-    sl_buf_adds(out, kind_word(ev->kind));
-    sl_buf_adds(out, "\",\"project\":");
-    sl_buf_add_json_str(out, project, strlen(project));
-    sl_buf_adds(out, ",\"pipeline\":");
-    if (ev->pipeline[0])
-        sl_buf_add_json_str(out, ev->pipeline, strlen(ev->pipeline));
-    else
-        sl_buf_adds(out, "null");
-    sl_buf_adds(out, ",\"run_id\":");
-    if (ev->run_id[0])
-        sl_buf_add_json_str(out, ev->run_id, strlen(ev->run_id));
-    else
-        sl_buf_adds(out, "null");
-    sl_buf_addf(out, ",\"status\":\"%s\",\"attempts\":%d,\"time\":%lld,\"rows_read\":%lld,\"rows_loaded\":%lld,"
-                     "\"rows_filtered\":%lld,\"rows_rejected\":%lld,\"duration_s\":%.3f,\"error\":",
-                ev->status, ev->attempts, (long long)ev->time, (long long)ev->counts.read, (long long)ev->counts.loaded,
-                (long long)ev->counts.filtered, (long long)ev->counts.rejected, ev->duration_s);
-    if (ev->error[0])
-        sl_buf_add_json_str(out, ev->error, strlen(ev->error));
-    else
-        sl_buf_adds(out, "null");
-    sl_buf_adds(out, ",\"summary\":");
-    sl_buf_add_json_str(out, head, strlen(head));
-    sl_buf_adds(out, ",\"text\":");
-    sl_buf_add_json_str(out, body.data ? body.data : "", body.len);
-    sl_buf_adds(out, "}");
-    sl_buf_release(&body);
-}
-
-/* PagerDuty Events v2: trigger on failure, resolve on recovery, with one
- * dedup_key per pipeline so the recovery closes the incident. */
-static void format_pagerduty(const sl_alert_channel *c, const char *project, const sl_alert_event *ev, sl_buf *out)
-{
-    char head[300], host[256] = "sluice";
-    headline(project, ev, head, sizeof head);
-    gethostname(host, sizeof host - 1);
-    sl_buf_adds(out, "{\"routing_key\":");
-    sl_buf_add_json_str(out, c->routing_key, strlen(c->routing_key));
-    sl_buf_addf(out, ",\"event_action\":\"%s\",\"dedup_key\":", ev->kind == SL_ALERT_RECOVERY ? "resolve" : "trigger");
-    char key[300];
-    snprintf(key, sizeof key, "sluice/%s/%s", project, ev->pipeline[0] ? ev->pipeline : "test");
-    sl_buf_add_json_str(out, key, strlen(key));
-    sl_buf_adds(out, ",\"payload\":{\"summary\":");
-    sl_buf_add_json_str(out, head, strlen(head));
-    sl_buf_adds(out, ",\"source\":");
-    sl_buf_add_json_str(out, host, strlen(host));
-    sl_buf_addf(out, ",\"severity\":\"%s\",\"component\":", ev->kind == SL_ALERT_FAILURE ? "error" : "info");
-    sl_buf_add_json_str(out, ev->pipeline, strlen(ev->pipeline));
-    sl_buf_adds(out, ",\"group\":");
-    sl_buf_add_json_str(out, project, strlen(project));
-    sl_buf_adds(out, ",\"custom_details\":{\"run_id\":");
-    sl_buf_add_json_str(out, ev->run_id, strlen(ev->run_id));
-    sl_buf_addf(out, ",\"status\":\"%s\",\"attempts\":%d,\"rows_loaded\":%lld,\"error\":", ev->status, ev->attempts,
-                (long long)ev->counts.loaded);
-    sl_buf_add_json_str(out, ev->error, strlen(ev->error));
-    sl_buf_adds(out, "}}}");
-}
-
-/* ---- delivery ----------------------------------------------------------------- */
-
-static int deliver_http(const sl_alert_channel *c, const char *body, char *why, size_t len)
-{
-    sl_http h;
-    sl_http_opts o = {.attempts = (int)c->attempts, .base = 1, .cap = 30, .timeout = (double)c->timeout,
-                      .concurrency = 1};
-    sl_error err = {0};
-    if (sl_http_init(&h, &o, NULL, &err) < 0) {
-        snprintf(why, len, "%s", err.msg);
-        return -1;
-    }
-    sl_http_call call = {0};
-    call.method = "POST";
-    call.url = c->url;
-    call.body = body;
-    call.body_len = strlen(body);
-    call.headers = curl_slist_append(NULL, "Content-Type: application/json");
-    for (size_t i = 0; i < c->headers.n; i++) {
-        char *hdr = sl_printf("%s: %s", c->headers.v[i].key, c->headers.v[i].value);
-        call.headers = curl_slist_append(call.headers, hdr);
-        sl_free(hdr);
-    }
-    sl_http_call *calls[1] = {&call};
-    int rc = sl_http_run(&h, calls, 1, &err);
-    if (rc == 0 && !call.ok) {
-        snprintf(why, len, "%s", call.error[0] ? call.error : "delivery failed");
-        rc = -1;
-    } else if (rc < 0) {
-        snprintf(why, len, "%s", err.msg);
-    }
-    curl_slist_free_all(call.headers);
-    sl_http_call_reset(&call);
-    sl_http_release(&h);
-    return rc;
-}
-
-typedef struct mail_src {
-    const char *data;
-    size_t len, pos;
-} mail_src;
-
-static size_t mail_read(char *buf, size_t size, size_t n, void *ud)
-{
-    mail_src *m = ud;
-    size_t want = size * n, left = m->len - m->pos;
-    if (want > left)
-        want = left;
-    memcpy(buf, m->data + m->pos, want);
-    m->pos += want;
-    return want;
-}
-
-static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
-                         char *why, size_t len)
-{
-    char head[300], date[64], host[128] = "localhost";
-    headline(project, ev, head, sizeof head);
-    gethostname(host, sizeof host - 1);
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    sl_buf msg, body;
-    sl_buf_init(&msg);
-    sl_buf_init(&body);
-    body_text(a, project, ev, &body);
-    sl_buf_addf(&msg, "Date: %s\r\nFrom: sluice <%s>\r\nTo: ", date, c->from);
-    for (size_t i = 0; i < c->to.n; i++)
-        sl_buf_addf(&msg, "%s%s", i ? ", " : "", c->to.v[i]);
-    sl_buf_addf(&msg, "\r\nSubject: %s\r\nMessage-ID: <%lld.%s.%d@%s>\r\nMIME-Version: 1.0\r\n"
-                      "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
-                head, (long long)sl_now_us(), ev->run_id[0] ? ev->run_id : "sluice", (int)getpid(), host);
-    /* body lines: CRLF, and a leading '.' doubled (RFC 5321 4.5.2) */
-    for (const char *p = body.data ? body.data : ""; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        if (*p == '.')
-            sl_buf_addc(&msg, '.');
-        sl_buf_add(&msg, p, n);
-        sl_buf_adds(&msg, "\r\n");
-        p += n + (nl ? 1 : 0);
-    }
-    int rc = -1;
-    for (int attempt = 1; attempt <= c->attempts && rc < 0; attempt++) {
-        if (attempt > 1)
-            sleep((unsigned)(1u << (attempt - 2 > 4 ? 4 : attempt - 2)));
-        CURL *cu = curl_easy_init();
-        struct curl_slist *rcpt = NULL;
-        for (size_t i = 0; i < c->to.n; i++)
-            rcpt = curl_slist_append(rcpt, c->to.v[i]);
-        mail_src src = {msg.data, msg.len, 0};
-        curl_easy_setopt(cu, CURLOPT_URL, c->url);
-        curl_easy_setopt(cu, CURLOPT_MAIL_FROM, c->from);
-        curl_easy_setopt(cu, CURLOPT_MAIL_RCPT, rcpt);
-        curl_easy_setopt(cu, CURLOPT_READFUNCTION, mail_read);
-        curl_easy_setopt(cu, CURLOPT_READDATA, &src);
-        curl_easy_setopt(cu, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(cu, CURLOPT_TIMEOUT, (long)c->timeout);
-        curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-        if (strncmp(c->url, "smtp://", 7) == 0)
-            curl_easy_setopt(cu, CURLOPT_USE_SSL, (long)(c->starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
-        if (c->username)
-            curl_easy_setopt(cu, CURLOPT_USERNAME, c->username);
-        if (c->password)
-            curl_easy_setopt(cu, CURLOPT_PASSWORD, c->password);
-        CURLcode res = curl_easy_perform(cu);
-        if (res == CURLE_OK) {
-            rc = 0;
-        } else {
-            long code = 0;
-            curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &code);
-            snprintf(why, len, "SMTP: %s (reply %ld)", curl_easy_strerror(res), code);
-            if (code >= 500 && code < 600 && res != CURLE_OPERATION_TIMEDOUT)
-                attempt = (int)c->attempts; /* a permanent refusal: do not retry */
-        }
-        curl_slist_free_all(rcpt);
-        curl_easy_cleanup(cu);
-    }
-    sl_buf_release(&msg);
-    sl_buf_release(&body);
-    return rc;
-}
-
-int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
-                     char *why, size_t len)
-{
-    why[0] = 0;
-    if (strcmp(c->type, "email") == 0)
-        return deliver_email(a, c, project, ev, why, len);
-    sl_buf body;
-    sl_buf_init(&body);
-    if (strcmp(c->type, "slack") == 0)
-        format_slack(a, project, ev, &body);
-    else if (c->format && strcmp(c->format, "pagerduty") == 0)
-        format_pagerduty(c, project, ev, &body);
-    else
-        format_webhook(a, project, ev, &body);
-    int rc = deliver_http(c, body.data, why, len);
-    sl_buf_release(&body);
-    return rc;
+    return k == SL_ALERT_FAILURE    ? "failure"
+           : k == SL_ALERT_RECOVERY ? "recovery"
+           : k == SL_ALERT_SUMMARY  ? "daily_summary"
+                                    : "test";
 }
 
 /* ---- the background sender --------------------------------------------------- */
@@ -495,7 +202,7 @@ struct sl_alerter {
     queued *q;
     size_t head, n;
     int stopping;
-    double deadline;          /* when stopping: give up after this (mono) */
+    double deadline; /* when stopping: give up after this (mono) */
     int64_t *sent, *failed;
     int given_up;
 };
@@ -523,10 +230,10 @@ static void *alerter_main(void *arg)
         char why[512];
         int rc = sl_alert_deliver(al->a, c, al->project, &item.ev, why, sizeof why);
         if (rc < 0)
-            sl_log_warn("alert channel %s: %s alert for %s not delivered: %s", c->name, kind_word(item.ev.kind),
-                        item.ev.pipeline[0] ? item.ev.pipeline : al->project, why);
+            sl_log_warn("alert channel %s: %s alert for %s not delivered: %s", c->name,
+                        sl_alert_kind_name(item.ev.kind), item.ev.pipeline[0] ? item.ev.pipeline : al->project, why);
         else
-            sl_log_info("alert channel %s: %s alert for %s delivered", c->name, kind_word(item.ev.kind),
+            sl_log_info("alert channel %s: %s alert for %s delivered", c->name, sl_alert_kind_name(item.ev.kind),
                         item.ev.pipeline[0] ? item.ev.pipeline : al->project);
         event_release(&item.ev);
         pthread_mutex_lock(&al->lock);
@@ -580,7 +287,8 @@ void sl_alerter_send(sl_alerter *al, const sl_alert_event *ev)
         if (!wants(&al->a->ch[i], ev))
             continue;
         if (al->n == QUEUE_MAX) {
-            sl_log_warn("alert queue full: dropping the oldest alert (channel %s)", al->a->ch[al->q[al->head].channel].name);
+            sl_log_warn("alert queue full: dropping the oldest alert (channel %s)",
+                        al->a->ch[al->q[al->head].channel].name);
             event_release(&al->q[al->head].ev);
             al->head = (al->head + 1) % QUEUE_MAX;
             al->n--;
@@ -700,13 +408,14 @@ int sl_alert_summary(sl_state *s, int64_t now, sl_alert_event *ev, sl_error *err
     sl_buf b;
     sl_buf_init(&b);
     sl_buf_addf(&b, "Runs in the 24 hours before %s UTC:\n\n", since + 0);
-    sl_buf_addf(&b, "%-28s %5s %5s %6s %12s %9s %9s\n", "pipeline", "runs", "ok", "failed", "rows loaded", "avg s", "max s");
+    sl_buf_addf(&b, "%-28s %5s %5s %6s %12s %9s %9s\n", "pipeline", "runs", "ok", "failed", "rows loaded", "avg s",
+                "max s");
     int64_t tr = 0, tok = 0, tf = 0;
     for (size_t i = 0; i < c.n; i++) {
         summary_row *r = &c.rows[i];
         sl_buf_addf(&b, "%-28s %5lld %5lld %6lld %12lld %9.1f %9.1f\n", r->pipeline, (long long)r->runs,
-                    (long long)r->ok, (long long)r->failed, (long long)r->rows, r->runs ? r->dur_sum / (double)r->runs : 0,
-                    r->dur_max);
+                    (long long)r->ok, (long long)r->failed, (long long)r->rows,
+                    r->runs ? r->dur_sum / (double)r->runs : 0, r->dur_max);
         tr += r->runs, tok += r->ok, tf += r->failed;
     }
     if (c.n == 0)

@@ -36,19 +36,19 @@ typedef enum sl_alert_kind {
 } sl_alert_kind;
 
 typedef struct sl_alert_channel {
-    char *name, *type;      /* slack | webhook | email */
-    char *url;              /* webhook URL, or smtp[s]://host:port */
-    char *format;           /* webhook: json | pagerduty */
-    char *routing_key;      /* pagerduty integration key */
-    sl_kvlist headers;      /* webhook: extra headers */
+    char *name, *type; /* slack | webhook | email */
+    char *url;         /* webhook URL, or smtp[s]://host:port */
+    char *format;      /* webhook: json | pagerduty */
+    char *routing_key; /* pagerduty integration key */
+    sl_kvlist headers; /* webhook: extra headers */
     char *username, *password, *from;
     sl_strlist to;
     int starttls;
-    sl_strlist on;          /* failure | recovery | daily_summary */
-    sl_strlist pipelines;   /* only these (default: all) */
-    int64_t timeout;        /* per attempt, seconds */
+    sl_strlist on;        /* failure | recovery | daily_summary */
+    sl_strlist pipelines; /* only these (default: all) */
+    int64_t timeout;      /* per attempt, seconds */
     int64_t attempts;
-    unsigned events;        /* derived from `on` */
+    unsigned events; /* derived from `on` */
     sl_loc loc;
 } sl_alert_channel;
 
@@ -56,8 +56,8 @@ typedef struct sl_alerts {
     sl_alert_channel *ch;
     size_t n;
     char *dashboard_url;
-    int summary_second;     /* second of the day of the daily summary; -1: none */
-    sl_tz *tz;              /* of the daily summary */
+    int summary_second; /* second of the day of the daily summary; -1: none */
+    sl_tz *tz;          /* of the daily summary */
 } sl_alerts;
 
 /* Load the `alerts:` value of sluice.yml; problems go to d. */
@@ -74,11 +74,15 @@ typedef struct sl_alert_event {
     sl_run_counts counts;
     double duration_s;
     int attempts;
-    int64_t time;           /* Unix seconds */
-    char *summary;          /* SL_ALERT_SUMMARY: the table (owned by the event) */
+    int64_t time;  /* Unix seconds */
+    char *summary; /* SL_ALERT_SUMMARY: the table (owned by the event) */
 } sl_alert_event;
 
-/* Deliver one event to one channel now, with the channel's retries.
+/* "failure", "recovery", "daily_summary", "test" */
+const char *sl_alert_kind_name(sl_alert_kind k);
+
+/* Deliver one event to one channel now, with the channel's retries
+ * (alert_deliver.c).
  * 0 = delivered; -1 with why. */
 int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
                      char *why, size_t len);

@@ -168,6 +168,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 rc = reply_error(c, code = 404, "no such pipeline");
             } else if (t == 409) {
                 rc = reply_error(c, code = 409, "the pipeline is already running or queued");
+            } else if (t == 503) {
+                rc = reply_error(c, code = 503, "the server is shutting down");
             } else {
                 sl_buf_adds(&b, "{\"pipeline\":");
                 sl_buf_add_json_str(&b, name, strlen(name));

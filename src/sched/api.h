@@ -10,8 +10,9 @@
  *
  * Errors are JSON ({"error": "..."}) with their status code: 400, 401
  * (no or wrong token; also when SLUICE_API_TOKEN is unset: no one may
- * change state then), 404, 405, 409. Nothing that came from a secret
- * reaches a response: run errors are redacted when stored.
+ * change state then), 404, 405, 409, 503 (shutting down). Nothing that
+ * came from a secret reaches a response: run errors are redacted when
+ * stored.
  */
 #ifndef SL_API_H
 #define SL_API_H

@@ -16,20 +16,16 @@ typedef struct field {
     const char *const *names; /* months: names[i] is i + 1; weekdays: names[i] is i */
 } field;
 
-static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                     "jul", "aug", "sep", "oct", "nov", "dec", NULL};
+static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul",
+                                     "aug", "sep", "oct", "nov", "dec", NULL};
 static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
 
 static const field fields[5] = {
-    {"minute", 0, 59, NULL},
-    {"hour", 0, 23, NULL},
-    {"day-of-month", 1, 31, NULL},
-    {"month", 1, 12, months},
-    {"day-of-week", 0, 7, days},
+    {"minute", 0, 59, NULL},  {"hour", 0, 23, NULL},       {"day-of-month", 1, 31, NULL},
+    {"month", 1, 12, months}, {"day-of-week", 0, 7, days},
 };
 
-static int fail(char *msg, size_t len, int *col, int at, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+static int fail(char *msg, size_t len, int *col, int at, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static int fail(char *msg, size_t len, int *col, int at, const char *fmt, ...)
 {
     va_list ap;
@@ -63,8 +59,8 @@ static int value_at(const field *f, const char **p, int *v)
     return -1;
 }
 
-static int parse_field(const field *f, const char *text, size_t len, int base, uint64_t *bits, int *star,
-                       char *msg, size_t msglen, int *col)
+static int parse_field(const field *f, const char *text, size_t len, int base, uint64_t *bits, int *star, char *msg,
+                       size_t msglen, int *col)
 {
     char buf[128];
     if (len >= sizeof buf)
@@ -83,14 +79,14 @@ static int parse_field(const field *f, const char *text, size_t len, int base, u
             p++;
         } else {
             if (value_at(f, &p, &lo) < 0)
-                return fail(msg, msglen, col, at, "%s field: expected a number%s, '*' or a list, found '%.*s'",
-                            f->what, hint, (int)strcspn(p, ","), p);
+                return fail(msg, msglen, col, at, "%s field: expected a number%s, '*' or a list, found '%.*s'", f->what,
+                            hint, (int)strcspn(p, ","), p);
             hi = lo;
             if (*p == '-') {
                 p++;
                 if (value_at(f, &p, &hi) < 0)
-                    return fail(msg, msglen, col, base + (int)(p - buf), "%s field: a range needs an end%s",
-                                f->what, hint);
+                    return fail(msg, msglen, col, base + (int)(p - buf), "%s field: a range needs an end%s", f->what,
+                                hint);
             } else if (*p == '/') {
                 hi = f->hi == 7 ? 6 : f->hi; /* N/STEP: from N to the end */
             }
@@ -128,9 +124,8 @@ static int parse_field(const field *f, const char *text, size_t len, int base, u
 
 static const struct {
     const char *name, *expr;
-} macros[] = {{"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"},
-              {"@weekly", "0 0 * * 0"}, {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
-              {"@hourly", "0 * * * *"}};
+} macros[] = {{"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"}, {"@weekly", "0 0 * * 0"},
+              {"@daily", "0 0 * * *"},  {"@midnight", "0 0 * * *"}, {"@hourly", "0 * * * *"}};
 
 int sl_cron_parse(const char *expr, sl_cron *out, char *msg, size_t msglen, int *col)
 {

@@ -22,12 +22,12 @@
 #include <stdint.h>
 
 typedef struct sl_cron {
-    uint64_t minute;              /* bit n: minute n (0-59) */
-    uint32_t hour;                /* 0-23 */
-    uint32_t mday;                /* 1-31 */
-    uint16_t month;               /* 1-12 */
-    uint8_t wday;                 /* 0-6, Sunday = 0 */
-    int mday_star, wday_star;     /* the field starts with '*' */
+    uint64_t minute;          /* bit n: minute n (0-59) */
+    uint32_t hour;            /* 0-23 */
+    uint32_t mday;            /* 1-31 */
+    uint16_t month;           /* 1-12 */
+    uint8_t wday;             /* 0-6, Sunday = 0 */
+    int mday_star, wday_star; /* the field starts with '*' */
 } sl_cron;
 
 /* Parse expr. On error returns -1 with a message and the 1-based column

@@ -35,13 +35,13 @@ typedef struct proj_ref {
  * long as the daemon, so run threads may point at them). */
 typedef struct pl_rt {
     char *name;
-    int present;            /* in the current project */
+    int present; /* in the current project */
     int running;
-    _Atomic int cancel;     /* of the running job */
-    char (*queue)[BY_LEN];  /* starts waiting, oldest first: what started each */
+    _Atomic int cancel;    /* of the running job */
+    char (*queue)[BY_LEN]; /* starts waiting, oldest first: what started each */
     size_t nq, capq;
-    int64_t next_fire;      /* -1: not timed */
-    double dep_since;       /* upstreams must succeed after this to trigger it */
+    int64_t next_fire; /* -1: not timed */
+    double dep_since;  /* upstreams must succeed after this to trigger it */
     double last_success, last_finished, last_started;
     char last_status[16];
     char last_run_id[40];
@@ -60,14 +60,14 @@ struct sl_daemon {
     proj_ref *cur;
     pl_rt **rt;
     size_t nrt;
-    size_t *order;          /* rt indexes in dependency order (present ones) */
+    size_t *order; /* rt indexes in dependency order (present ones) */
     size_t norder;
     sl_state *state;
     char holder[160];
     int leader;
     double lease_next;
     int running;
-    int64_t summary_next;   /* next daily summary (Unix seconds), -1 none */
+    int64_t summary_next; /* next daily summary (Unix seconds), -1 none */
     int64_t reloads, reload_failures, lease_takeovers, coalesced_slots;
     http_count *http;
     size_t nhttp, caphttp;
@@ -344,7 +344,8 @@ static void become_leader(sl_daemon *d, int64_t now)
             continue; /* never scheduled before: start with the next slot */
         if (sc->catchup) {
             int n = 0;
-            for (int64_t t = sl_schedule_next(sc, last); t >= 0 && t <= now && n < 1000; t = sl_schedule_next(sc, t), n++)
+            for (int64_t t = sl_schedule_next(sc, last); t >= 0 && t <= now && n < 1000;
+                 t = sl_schedule_next(sc, t), n++)
                 claim(d, rt, sc, t, "catchup");
         } else {
             int64_t t = sl_schedule_prev(sc, last, now);
@@ -609,7 +610,9 @@ int sl_daemon_trigger(sl_daemon *d, const char *pipeline, const char *by)
     pthread_mutex_lock(&d->lock);
     pl_rt *rt = rt_find(d, pipeline);
     int rc = 0;
-    if (!rt || !rt->present)
+    if (atomic_load(d->o.stop))
+        rc = 503; /* shutting down: no new runs */
+    else if (!rt || !rt->present)
         rc = 404;
     else if (rt->running || rt->nq)
         rc = 409;
@@ -670,20 +673,21 @@ void sl_daemon_metrics(sl_daemon *d, sl_buf *out)
         if (d->rt[i]->present && d->rt[i]->next_fire >= 0)
             sl_buf_addf(out, "sluice_pipeline_next_run_timestamp_seconds{pipeline=\"%s\"} %lld\n", d->rt[i]->name,
                         (long long)d->rt[i]->next_fire);
-    sl_buf_addf(out,
-                "# HELP sluice_scheduler_leader Whether this daemon holds the scheduler lease.\n"
-                "# TYPE sluice_scheduler_leader gauge\nsluice_scheduler_leader %d\n"
-                "# HELP sluice_scheduler_runs_in_flight Runs in flight on this daemon.\n"
-                "# TYPE sluice_scheduler_runs_in_flight gauge\nsluice_scheduler_runs_in_flight %d\n"
-                "# HELP sluice_scheduler_lease_acquisitions_total Times this daemon took the scheduler lease.\n"
-                "# TYPE sluice_scheduler_lease_acquisitions_total counter\nsluice_scheduler_lease_acquisitions_total %lld\n"
-                "# HELP sluice_scheduler_coalesced_slots_total Slots merged into a start already waiting (catchup: false).\n"
-                "# TYPE sluice_scheduler_coalesced_slots_total counter\nsluice_scheduler_coalesced_slots_total %lld\n"
-                "# HELP sluice_config_reloads_total Configuration reloads (SIGHUP) by result.\n"
-                "# TYPE sluice_config_reloads_total counter\n"
-                "sluice_config_reloads_total{result=\"success\"} %lld\nsluice_config_reloads_total{result=\"failure\"} %lld\n",
-                d->leader, d->running, (long long)d->lease_takeovers, (long long)d->coalesced_slots, (long long)d->reloads,
-                (long long)d->reload_failures);
+    sl_buf_addf(
+        out,
+        "# HELP sluice_scheduler_leader Whether this daemon holds the scheduler lease.\n"
+        "# TYPE sluice_scheduler_leader gauge\nsluice_scheduler_leader %d\n"
+        "# HELP sluice_scheduler_runs_in_flight Runs in flight on this daemon.\n"
+        "# TYPE sluice_scheduler_runs_in_flight gauge\nsluice_scheduler_runs_in_flight %d\n"
+        "# HELP sluice_scheduler_lease_acquisitions_total Times this daemon took the scheduler lease.\n"
+        "# TYPE sluice_scheduler_lease_acquisitions_total counter\nsluice_scheduler_lease_acquisitions_total %lld\n"
+        "# HELP sluice_scheduler_coalesced_slots_total Slots merged into a start already waiting (catchup: false).\n"
+        "# TYPE sluice_scheduler_coalesced_slots_total counter\nsluice_scheduler_coalesced_slots_total %lld\n"
+        "# HELP sluice_config_reloads_total Configuration reloads (SIGHUP) by result.\n"
+        "# TYPE sluice_config_reloads_total counter\n"
+        "sluice_config_reloads_total{result=\"success\"} %lld\nsluice_config_reloads_total{result=\"failure\"} %lld\n",
+        d->leader, d->running, (long long)d->lease_takeovers, (long long)d->coalesced_slots, (long long)d->reloads,
+        (long long)d->reload_failures);
     const sl_alerts *a = r->p->alerts;
     if (a && a->n) {
         sl_buf_adds(out, "# HELP sluice_alerts_total Alert deliveries by channel and outcome.\n"

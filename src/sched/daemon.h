@@ -28,11 +28,11 @@
 
 typedef struct sl_daemon_opts {
     const char *project_dir;
-    const char *listen;      /* "127.0.0.1:8686" */
-    double drain_s;          /* on SIGTERM: let runs finish this long, then cancel */
-    double lease_ttl_s;      /* a lease not renewed for this long is taken over */
-    _Atomic int *stop;       /* set by SIGTERM/SIGINT */
-    _Atomic int *reload;     /* set by SIGHUP */
+    const char *listen;  /* "127.0.0.1:8686" */
+    double drain_s;      /* on SIGTERM: let runs finish this long, then cancel */
+    double lease_ttl_s;  /* a lease not renewed for this long is taken over */
+    _Atomic int *stop;   /* set by SIGTERM/SIGINT */
+    _Atomic int *reload; /* set by SIGHUP */
 } sl_daemon_opts;
 
 /* Runs until *stop. 0 on a clean stop; -1 when it could not start (bad
@@ -43,7 +43,8 @@ int sl_daemon_run(const sl_daemon_opts *o);
 typedef struct sl_daemon sl_daemon;
 /* GET /api/v1/pipelines */
 void sl_daemon_pipelines_json(sl_daemon *d, sl_buf *out);
-/* POST .../runs: 0 queued, 404 unknown pipeline, 409 already running or queued. */
+/* POST .../runs: 0 queued, 404 unknown pipeline, 409 already running or
+ * queued, 503 shutting down. */
 int sl_daemon_trigger(sl_daemon *d, const char *pipeline, const char *by);
 /* The state store connection the API reads from. */
 struct sl_state *sl_daemon_state(sl_daemon *d);

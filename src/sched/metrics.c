@@ -139,8 +139,9 @@ int sl_metrics_render(sl_state *s, const sl_project *p, sl_buf *out, sl_error *e
         sl_buf_init(bufs[i]);
     int rc = sl_state_run_stats(s, NULL, stats_fn, &a, err);
     flush(&a);
-    sl_buf_addf(out, "# HELP sluice_build_info sluice's version.\n# TYPE sluice_build_info gauge\n"
-                     "sluice_build_info{version=\"%s\"} 1\n",
+    sl_buf_addf(out,
+                "# HELP sluice_build_info sluice's version.\n# TYPE sluice_build_info gauge\n"
+                "sluice_build_info{version=\"%s\"} 1\n",
                 SLUICE_VERSION);
     static const char *const head[] = {
         "# HELP sluice_pipeline_runs_total Finished runs, by pipeline and status (from the run history).\n"
@@ -227,8 +228,8 @@ void sl_metrics_process(sl_buf *out)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-                 ru.ru_stime.tv_usec / 1e6;
+    double cpu =
+        (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
     long pages_total = 0, pages_res = 0;
     FILE *f = fopen("/proc/self/statm", "r");
     if (f) {

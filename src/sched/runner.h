@@ -16,15 +16,15 @@ typedef struct sl_job {
     /* in */
     sl_project *project;
     sl_pipeline *pipeline;
-    sl_state *state;         /* shared connection, or NULL: the job opens its own */
-    sl_run_options opts;     /* timeout_s is taken from the schedule when 0 */
-    sl_alerter *alerter;     /* may be NULL */
-    _Atomic int *stop;       /* non-zero: no further retries (shutdown) */
-    const char *trigger;     /* what started it: "manual", "api", "schedule <slot>", "upstream" */
+    sl_state *state;     /* shared connection, or NULL: the job opens its own */
+    sl_run_options opts; /* timeout_s is taken from the schedule when 0 */
+    sl_alerter *alerter; /* may be NULL */
+    _Atomic int *stop;   /* non-zero: no further retries (shutdown) */
+    const char *trigger; /* what started it: "manual", "api", "schedule <slot>", "upstream" */
     /* out */
-    sl_run_result res;       /* of the last attempt */
+    sl_run_result res; /* of the last attempt */
     int attempts;
-    double started;          /* Unix seconds, first attempt */
+    double started; /* Unix seconds, first attempt */
 } sl_job;
 
 /* 0 when the pipeline succeeded (possibly after retries); -1 otherwise,

@@ -24,8 +24,8 @@ static const sl_option schedule_options[] = {
     SL_OPT_END,
 };
 
-const char *const sl_schedule_keys[] = {"schedule", "every", "timezone", "after", "timeout",
-                                        "retries", "catchup", NULL};
+const char *const sl_schedule_keys[] = {"schedule", "every",   "timezone", "after",
+                                        "timeout",  "retries", "catchup",  NULL};
 
 /* Column of the first character of a scalar's value: libfyaml marks a
  * quoted scalar at its quote. */
@@ -38,7 +38,8 @@ static int value_col(sl_loc loc)
     int n = 0, col = loc.col;
     while (fgets(line, sizeof line, f))
         if (++n == loc.line) {
-            if (loc.col >= 1 && (size_t)loc.col <= strlen(line) && (line[loc.col - 1] == '"' || line[loc.col - 1] == '\''))
+            if (loc.col >= 1 && (size_t)loc.col <= strlen(line) &&
+                (line[loc.col - 1] == '"' || line[loc.col - 1] == '\''))
                 col++;
             break;
         }
@@ -191,7 +192,11 @@ void sl_schedule_describe(const sl_schedule *s, char *out, size_t len)
     else if (s->every_s > 0)
         used = (size_t)snprintf(out, len, "every %llds", (long long)s->every_s);
     for (size_t i = 0; i < s->after.n && used < len; i++)
-        used += (size_t)snprintf(out + used, len - used, "%s%s", i ? ", " : used ? "; after " : "after ", s->after.v[i]);
+        used += (size_t)snprintf(out + used, len - used, "%s%s",
+                                 i      ? ", "
+                                 : used ? "; after "
+                                        : "after ",
+                                 s->after.v[i]);
     if (!out[0])
         snprintf(out, len, "manual");
 }

@@ -27,7 +27,7 @@ typedef struct sl_schedule {
     char *timezone;
     int64_t every_s;
     sl_strlist after;
-    int64_t timeout_s;       /* 0 = none */
+    int64_t timeout_s; /* 0 = none */
     sl_kvlist retries;
     int catchup;
     /* derived */
