@@ -96,8 +96,8 @@ assert_exit 1 "$SLUICE" -C p alert test dead
 assert_contains "dead reported" "alert channel dead: not delivered" "$T/err"
 assert_exit 2 "$SLUICE" -C p alert test nosuch
 
-# the daily summary: sent by the daemon at its time (a few seconds from now, UTC)
-at=$(python3 -c "import datetime; print((datetime.datetime.utcnow() + datetime.timedelta(seconds=4)).strftime('%H:%M:%S'))")
+# the daily summary: sent by the daemon at its time (six seconds from now, UTC)
+at=$(python3 -c "import datetime; print((datetime.datetime.utcnow() + datetime.timedelta(seconds=6)).strftime('%H:%M:%S'))")
 sed -i "s|^  dashboard_url:.*|&\n  daily_summary: {at: \"$at\", timezone: UTC}|" p/sluice.yml
 assert_exit 0 "$SLUICE" -C p validate
 PORT=$(free_port)
