@@ -267,6 +267,8 @@ static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const ch
         curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
         if (strncmp(c->url, "smtp://", 7) == 0)
             curl_easy_setopt(cu, CURLOPT_USE_SSL, (long)(c->starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+        if (c->ca_file)
+            curl_easy_setopt(cu, CURLOPT_CAINFO, c->ca_file);
         if (c->username)
             curl_easy_setopt(cu, CURLOPT_USERNAME, c->username);
         if (c->password)

@@ -34,6 +34,8 @@ static const sl_option channel_options[] = {
     {"to", SL_OPT_LIST, NULL, 0, offsetof(sl_alert_channel, to), NULL, "email: recipients"},
     {"starttls", SL_OPT_BOOL, "true", 0, offsetof(sl_alert_channel, starttls), NULL,
      "email over smtp://: require STARTTLS (false: send in clear, for a local relay)"},
+    {"ca_file", SL_OPT_STRING, NULL, 0, offsetof(sl_alert_channel, ca_file), NULL,
+     "email: CA certificates (PEM) to verify the SMTP server with (default: the system's)"},
     {"on", SL_OPT_LIST, NULL, 0, offsetof(sl_alert_channel, on), NULL,
      "events: failure, recovery, daily_summary (default: failure and recovery)"},
     {"pipelines", SL_OPT_LIST, NULL, 0, offsetof(sl_alert_channel, pipelines), NULL,
@@ -137,6 +139,12 @@ sl_alerts *sl_alerts_load(struct fy_node *v, const char *file, sl_diags *d)
                     }
                     if (sl_options_load(channel_options, c, item, file, NULL, "alert channel", d) == 0)
                         channel_check(c, d);
+                    if (c->ca_file && c->ca_file[0] != '/') { /* relative to sluice.yml */
+                        const char *slash = strrchr(file, '/');
+                        char *abs = sl_printf("%.*s/%s", slash ? (int)(slash - file) : 1, slash ? file : ".", c->ca_file);
+                        sl_free(c->ca_file);
+                        c->ca_file = abs;
+                    }
                     for (size_t j = 0; j + 1 < a->n; j++)
                         if (c->name && a->ch[j].name && strcmp(c->name, a->ch[j].name) == 0)
                             sl_diags_add(d, c->loc, "two alert channels are named '%s'", c->name);

@@ -44,6 +44,7 @@ typedef struct sl_alert_channel {
     char *username, *password, *from;
     sl_strlist to;
     int starttls;
+    char *ca_file;          /* email: CA bundle for the SMTP server's certificate */
     sl_strlist on;        /* failure | recovery | daily_summary */
     sl_strlist pipelines; /* only these (default: all) */
     int64_t timeout;      /* per attempt, seconds */

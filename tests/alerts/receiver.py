@@ -3,14 +3,15 @@
 
 An HTTP server (Slack, webhooks, PagerDuty all POST JSON) that appends each
 request to DIR/http.jsonl as {"path", "headers", "body"}, and a minimal SMTP
-server (RFC 5321: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT; no TLS, no
-auth) that appends each message to DIR/mail.jsonl as {"from", "to", "data"}.
+server (RFC 5321: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, AUTH PLAIN;
+STARTTLS when DIR/cert.pem and DIR/key.pem exist) that appends each message
+to DIR/mail.jsonl as {"from", "to", "data", "tls", "auth"}.
 Ports go to DIR/http.port and DIR/smtp.port once both listen.
 
 Faults: a request to a path containing "/fail-N-CODE/" is answered CODE for
 the first N requests to that path (with Retry-After: 1 on 429), then 200
 "ok" like Slack. Everything else gets 200 "ok"."""
-import http.server, json, os, socketserver, sys, threading
+import base64, http.server, json, os, socketserver, ssl, sys, threading
 
 out = sys.argv[1]
 lock = threading.Lock()
@@ -52,7 +53,8 @@ class Smtp(socketserver.StreamRequestHandler):
 
     def handle(self):
         self.reply("220 receiver ESMTP test")
-        sender, rcpt = None, []
+        sender, rcpt, tls, auth = None, [], False, None
+        cert = os.path.join(out, "cert.pem")
         while True:
             line = self.rfile.readline()
             if not line:
@@ -62,7 +64,29 @@ class Smtp(socketserver.StreamRequestHandler):
             if verb in ("EHLO", "HELO"):
                 self.reply("250-receiver" if verb == "EHLO" else "250 receiver")
                 if verb == "EHLO":
+                    if os.path.exists(cert) and not tls:
+                        self.reply("250-STARTTLS")
+                    self.reply("250-AUTH PLAIN")
                     self.reply("250 8BITMIME")
+            elif verb == "STAR" and os.path.exists(cert) and not tls:
+                self.reply("220 go ahead")
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                ctx.load_cert_chain(cert, os.path.join(out, "key.pem"))
+                self.connection = ctx.wrap_socket(self.connection, server_side=True)
+                self.rfile = self.connection.makefile("rb")
+                self.wfile = self.connection.makefile("wb", buffering=0)
+                tls, sender, rcpt = True, None, []
+            elif verb == "AUTH":
+                parts = cmd.split()
+                if len(parts) >= 2 and parts[1].upper() == "PLAIN":
+                    if len(parts) == 2:  # no initial response: ask for it
+                        self.reply("334 ")
+                        parts.append(self.rfile.readline().decode().strip())
+                    _, user, pw = base64.b64decode(parts[2]).decode().split("\0")
+                    auth = [user, pw]
+                    self.reply("235 ok")
+                else:
+                    self.reply("504 PLAIN only")
             elif verb == "MAIL":
                 sender, rcpt = cmd.split(":", 1)[1].strip().strip("<>").split(">")[0], []
                 self.reply("250 ok")
@@ -77,7 +101,7 @@ class Smtp(socketserver.StreamRequestHandler):
                     if l in (".\r\n", ".\n", ""):
                         break
                     data.append(l[1:] if l.startswith("..") else l)
-                record("mail.jsonl", {"from": sender, "to": rcpt, "data": "".join(data)})
+                record("mail.jsonl", {"from": sender, "to": rcpt, "data": "".join(data), "tls": tls, "auth": auth})
                 self.reply("250 queued")
             elif verb == "QUIT":
                 self.reply("221 bye")

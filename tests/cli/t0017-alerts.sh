@@ -7,13 +7,16 @@
 rpid=; spid=
 trap '[ -n "$rpid" ] && kill $rpid 2>/dev/null; [ -n "$spid" ] && kill -9 $spid 2>/dev/null; rm -rf "$T"' EXIT
 mkdir -p rx
+# a self-signed certificate for 127.0.0.1: the receiver offers STARTTLS with it
+openssl req -x509 -newkey rsa:2048 -nodes -keyout rx/key.pem -out rx/cert.pem -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 python3 "$SRC/tests/alerts/receiver.py" rx & rpid=$!
 wait_for 10 test -s rx/smtp.port && ok || fail "receiver did not start"
 HP=$(cat rx/http.port); SP=$(cat rx/smtp.port)
 export SLACK_URL="http://127.0.0.1:$HP/slack/fail-2-500/T000/B000/slack-secret-xyz"
 export HOOK_URL="http://127.0.0.1:$HP/hook/fail-1-429/"
 export PD_URL="http://127.0.0.1:$HP/pagerduty/v2/enqueue" PD_KEY=pd-routing-key-123
-export SMTP_URL="smtp://127.0.0.1:$SP" SMTP_PASSWORD=smtp-pass-456
+export SMTP_URL="smtp://127.0.0.1:$SP" SMTP_PASSWORD=smtp-pass-456 CA_FILE="$T/rx/cert.pem"
 
 mkdir -p p/pipelines p/data
 cat > p/sluice.yml <<'YML'
@@ -26,6 +29,8 @@ alerts:
     - {name: pager, type: webhook, format: pagerduty, url: "${PD_URL}", routing_key: "${PD_KEY}"}
     - {name: mail, type: email, url: "${SMTP_URL}", starttls: false, username: sluice, password: "${SMTP_PASSWORD}",
        from: sluice@example.com, to: [data@example.com, ops@example.com], on: [failure, daily_summary]}
+    - {name: secure, type: email, url: "${SMTP_URL}", ca_file: "${CA_FILE}", username: ops, password: "${SMTP_PASSWORD}",
+       from: sluice@example.com, to: [oncall@example.com], on: [failure]}
     - {name: dead, type: webhook, url: "http://127.0.0.1:9/nothing", attempts: 2, on: [failure]}
     - {name: only_other, type: webhook, url: "${HOOK_URL}", pipelines: [other]}
 YML
@@ -60,13 +65,20 @@ assert pd["event_action"] == "trigger" and pd["routing_key"] == "pd-routing-key-
 assert pd["dedup_key"] == "sluice/gtm/orders" and pd["payload"]["severity"] == "error", pd
 print("failure alerts ok")
 PY
-assert_eq "one mail" "$(wc -l < rx/mail.jsonl)" 1
-python3 - rx/mail.jsonl <<'PY' && ok || fail "mail: $(head -c 600 rx/mail.jsonl)"
+assert_eq "two mails" "$(wc -l < rx/mail.jsonl)" 2
+python3 - rx/mail.jsonl <<'PY' && ok || fail "mail: $(head -c 900 rx/mail.jsonl)"
 import json, sys
-m = json.loads(open(sys.argv[1]).readline())
+mails = [json.loads(l) for l in open(sys.argv[1])]
+plain = [m for m in mails if not m["tls"]]
+tls = [m for m in mails if m["tls"]]
+assert len(plain) == 1 and len(tls) == 1, mails
+m = plain[0]
 assert m["from"] == "sluice@example.com" and m["to"] == ["data@example.com", "ops@example.com"], m
+assert m["auth"] == ["sluice", "smtp-pass-456"], m["auth"]
 assert "Subject: [gtm] pipeline orders failed" in m["data"], m["data"]
 assert "pipeline: orders" in m["data"] and "details: http://sluice.example:8686/api/v1/runs/" in m["data"]
+# STARTTLS, verified against the CA file, then AUTH inside the TLS session
+assert tls[0]["to"] == ["oncall@example.com"] and tls[0]["auth"] == ["ops", "smtp-pass-456"], tls[0]
 PY
 
 # the fix: one recovery (resolve for PagerDuty), no mail (not subscribed)
@@ -84,13 +96,13 @@ assert len(pd) == 2 and pd[1]["event_action"] == "resolve" and pd[1]["dedup_key"
 hooks = [json.loads(r["body"]) for r in ok if r["path"].startswith("/hook/")]
 assert [h["event"] for h in hooks] == ["failure", "recovery"], hooks
 PY
-assert_eq "still one mail" "$(wc -l < rx/mail.jsonl)" 1
+assert_eq "still two mails" "$(wc -l < rx/mail.jsonl)" 2
 # no secret of a channel in any log line
 if grep -q -e slack-secret-xyz -e pd-routing-key-123 -e smtp-pass-456 "$T/err"; then fail "a secret in the log"; else ok; fi
 
 # sluice alert test
 assert_exit 0 "$SLUICE" -C p alert test mail
-assert_eq "test mail" "$(wc -l < rx/mail.jsonl)" 2
+assert_eq "test mail" "$(wc -l < rx/mail.jsonl)" 3
 assert_contains "test subject" "Subject: [gtm] test alert from sluice" rx/mail.jsonl
 assert_exit 1 "$SLUICE" -C p alert test dead
 assert_contains "dead reported" "alert channel dead: not delivered" "$T/err"
