@@ -6,6 +6,7 @@
 #define SL_UTIL_H
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* A growable byte buffer, always NUL-terminated after sl_buf_* calls.
  * Caller-owned: sl_buf_init() / sl_buf_release(). */
@@ -32,6 +33,8 @@ void sl_json_escape(char *out, size_t cap, const char *s);
 
 int64_t sl_now_us(void);        /* wall clock, microseconds since the epoch */
 double sl_mono_s(void);         /* monotonic clock, seconds */
+/* The CLOCK_REALTIME time `seconds` from now, for pthread_*_timed* calls. */
+struct timespec sl_deadline_in(double seconds);
 /* Format the current UTC time as 2026-01-02T03:04:05.678Z. */
 void sl_time_format_now(char *out, size_t cap);
 

@@ -395,13 +395,7 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
      * every run) */
     int sink_joined = 0;
     for (;;) {
-        struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_nsec += 100 * 1000 * 1000;
-        if (deadline.tv_nsec >= 1000000000) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000;
-        }
+        struct timespec deadline = sl_deadline_in(0.1);
         if (pthread_timedjoin_np(tk, NULL, &deadline) == 0) {
             sink_joined = 1;
             break;

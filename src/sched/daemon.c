@@ -438,13 +438,7 @@ static void shutdown_runs(sl_daemon *d)
                     d->o.drain_s > 0 ? "; letting them finish" : "; cancelling (the current batch rolls back)");
     double deadline = wall_now() + d->o.drain_s;
     while (d->running && wall_now() < deadline) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        struct timespec ts = sl_deadline_in(0.1);
         pthread_cond_timedwait(&d->cond, &d->lock, &ts);
     }
     for (size_t i = 0; i < d->nrt; i++)
@@ -514,15 +508,7 @@ int sl_daemon_run(const sl_daemon_opts *o)
         /* sleep until something is due, a run ends, or a signal (1 s at most) */
         double until = wake < now + 1 ? wake : now + 1;
         if (until > now) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            double delta = until - now;
-            ts.tv_sec += (time_t)delta;
-            ts.tv_nsec += (long)((delta - (double)(time_t)delta) * 1e9);
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
+            struct timespec ts = sl_deadline_in(until - now);
             pthread_cond_timedwait(&d->cond, &d->lock, &ts);
         }
         pthread_mutex_unlock(&d->lock);
