@@ -57,13 +57,13 @@ int cmd_schedule(sl_cli *cli, int argc, char **argv)
         fprintf(stderr, "usage: sluice schedule next EXPR|PIPELINE [--from TIME] [--count N] [--timezone TZ]\n");
         return EXIT_USAGE;
     }
-    const char *what = argv[1], *from = NULL, *tzname = NULL;
+    const char *what = argv[1], *from = NULL, *tz_arg = NULL;
     long count = 5;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
             from = argv[++i];
         else if (strcmp(argv[i], "--timezone") == 0 && i + 1 < argc)
-            tzname = argv[++i];
+            tz_arg = argv[++i];
         else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
             char *end;
             count = strtol(argv[++i], &end, 10);
@@ -102,18 +102,18 @@ int cmd_schedule(sl_cli *cli, int argc, char **argv)
             sl_project_free(p);
             return sl_cli_fail(cli, EXIT_USAGE, &err);
         }
-        if (tzname) {
-            sl_tz *tz = sl_tz_open(tzname);
+        if (tz_arg) {
+            sl_tz *tz = sl_tz_open(tz_arg);
             if (!tz) {
                 sl_error err;
-                sl_error_set(&err, SL_EUSAGE, "unknown time zone '%s'", tzname);
+                sl_error_set(&err, SL_EUSAGE, "unknown time zone '%s'", tz_arg);
                 sl_project_free(p);
                 return sl_cli_fail(cli, EXIT_USAGE, &err);
             }
             sl_tz_free(sc->tz);
             sc->tz = tz;
         }
-    } else if (sl_schedule_parse_expr(what, tzname ? tzname : "UTC", &own, msg, sizeof msg) < 0) {
+    } else if (sl_schedule_parse_expr(what, tz_arg ? tz_arg : "UTC", &own, msg, sizeof msg) < 0) {
         sl_error err;
         sl_error_set(&err, SL_EUSAGE, "invalid schedule: %s", msg);
         return sl_cli_fail(cli, EXIT_USAGE, &err);
