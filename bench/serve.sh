@@ -52,9 +52,22 @@ def ts(s):
 runs = [r for r in json.load(open(sys.argv[1]))["runs"] if (r["started_by"] or "").startswith("schedule ")]
 d = sorted((ts(r["started_at"]) - ts(r["started_by"].split()[1])).total_seconds() * 1000 for r in runs)
 q = lambda p: d[min(len(d) - 1, int(p * len(d)))]
-print("| 50 pipelines, every: 2s | runs | delay p50 | p90 | p99 | max |")
+# the first start of each slot: the scheduler's own wake-up latency; the
+# rest wait their turn (max_concurrent_runs: 8, each run a few ms)
+first = {}
+for r in runs:
+    slot = r["started_by"].split()[1]
+    delay = (ts(r["started_at"]) - ts(slot)).total_seconds() * 1000
+    first[slot] = min(first.get(slot, delay), delay)
+f = sorted(first.values())
+qf = lambda p: f[min(len(f) - 1, int(p * len(f)))]
+print("| 50 pipelines, every: 2s, max_concurrent_runs: 8 | runs | delay p50 | p90 | p99 | max |")
 print("|---|---|---|---|---|---|")
-print("| firing delay (start - slot) | %d | %.1f ms | %.1f ms | %.1f ms | %.1f ms |" % (len(d), q(.5), q(.9), q(.99), d[-1]))
+print("| every run (start - slot) | %d | %.1f ms | %.1f ms | %.1f ms | %.1f ms |" % (len(d), q(.5), q(.9), q(.99), d[-1]))
+print("| first run of each slot | %d | %.1f ms | %.1f ms | %.1f ms | %.1f ms |" % (len(f), qf(.5), qf(.9), qf(.99), f[-1]))
+dur = sorted(r["duration_s"] * 1000 for r in runs)
+print("\nA run of these pipelines takes %.1f ms (median), so a wave of 50 on 8 slots takes about %.0f ms."
+      % (dur[len(dur) // 2], dur[len(dur) // 2] * 50 / 8))
 PY
 echo
 # 2. idle
