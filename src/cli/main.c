@@ -21,7 +21,7 @@ const sl_command sl_commands[] = {
     {"list", cmd_list, "", "list the pipelines in dependency order with their schedules, next run, source and sinks"},
     {"schedule", cmd_schedule, "next EXPR|PIPELINE [--from TIME] [--count N] [--timezone TZ]",
      "print the next fire times of a cron expression, \"every 15m\" or a pipeline's schedule"},
-    {"serve", cmd_serve, "[--listen HOST:PORT] [--log-format text|json] [--drain SECONDS]",
+    {"serve", cmd_serve, "[--listen HOST:PORT] [--log-format text|json] [--drain DURATION] [--lease-ttl DURATION]",
      "run the scheduler and the HTTP API (/healthz, /api/v1/..., /metrics) until SIGTERM; SIGHUP reloads"},
     {"alert", cmd_alert, "test CHANNEL", "send a test message through an alert channel of sluice.yml"},
     {"history", cmd_history, "[PIPELINE] [--limit N]", "show past runs from the state store"},

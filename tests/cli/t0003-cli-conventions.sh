@@ -2,7 +2,7 @@
 # t0003: --help on every subcommand, --version, --json documents on stdout,
 # `sluice help` generated from the option tables, NO_COLOR.
 . "$SRC/tests/cli/lib.sh"
-for c in init validate run list history dlq state schema help version; do
+for c in init validate run list schedule serve alert history dlq state schema help version; do
   assert_exit 0 "$SLUICE" "$c" --help
   assert_contains "$c --help" "usage: sluice $c" "$T/out"
 done
