@@ -37,7 +37,7 @@ static void test_append_types_and_rejects(void **state)
     assert_string_equal(t, "Bo, Jr");
     free(t);
     t = th_sql_text(th_db, "SELECT type FROM pragma_table_info('people') WHERE name = 'joined'");
-    assert_string_equal(t, "DATE");
+    assert_string_equal(t, "DATE TEXT");
     free(t);
     assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE reason = 'expected 6 fields, found 4' AND line = 5"), 1);
     assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE reason LIKE 'column ''id'': ''x'' is not a valid int' AND line = 4"), 1);

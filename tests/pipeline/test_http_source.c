@@ -66,7 +66,7 @@ static void test_pagination_styles(void **state)
     }
     /* flattened nested objects, typed */
     char *t = th_sql_text(th_db, "SELECT group_concat(name || ':' || type, ',') FROM pragma_table_info('pg')");
-    assert_string_equal(t, "id:INTEGER,email:TEXT,updated_at:TIMESTAMP,profile_score:INTEGER,profile_tier:TEXT");
+    assert_string_equal(t, "id:INTEGER,email:TEXT,updated_at:TIMESTAMP TEXT,profile_score:INTEGER,profile_tier:TEXT");
     free(t);
     /* every page exactly once, and not one request past the end */
     char *st = th_api_stats(1);

@@ -94,7 +94,7 @@ static void test_types_query_and_start(void **state)
     assert_string_equal(r.status, "success");
     assert_int_equal(r.counts.loaded, 2);
     char *t = th_sql_text(th_db, "SELECT group_concat(name || ':' || type, ',') FROM pragma_table_info('ty')");
-    assert_string_equal(t, "id:INTEGER,b:BOOLEAN,n:DECIMAL TEXT,f:REAL,d:DATE,ts:TIMESTAMP,tz:TIMESTAMP,j:JSON TEXT,"
+    assert_string_equal(t, "id:INTEGER,b:BOOLEAN,n:DECIMAL TEXT,f:REAL,d:DATE TEXT,ts:TIMESTAMP TEXT,tz:TIMESTAMP TEXT,j:JSON TEXT,"
                            "t:TEXT,u:TEXT");
     free(t);
     t = th_sql_text(th_db, "SELECT n || '|' || f || '|' || d || '|' || ts || '|' || tz || '|' || j || '|' || t || '|' || u"
