@@ -113,6 +113,7 @@ size_t sl_batch_add_column(sl_batch *b, const char *name, size_t namelen, sl_typ
     c->namelen = namelen;
     c->type = type;
     c->raw = raw;
+    c->rendered = 0;
     sl_column_ensure(c, b->rowcap > 0 ? b->rowcap : 1024);
     memset(c->valid, 0, c->cap);
     if (c->kind)
@@ -223,11 +224,33 @@ void sl_batch_reject_row(sl_batch *b, size_t row, const char *stage, const char 
     reject_add(b, b->offset[row], b->line[row], stage, reason)->raw = sl_buf_detach(&j);
 }
 
+void sl_batch_render_times(sl_batch *b)
+{
+    for (size_t i = 0; i < b->ncols; i++) {
+        sl_column *c = &b->cols[i];
+        if (c->raw || (c->type != SL_T_DATE && c->type != SL_T_TIMESTAMP) || b->nrows == 0)
+            continue;
+        if (!c->str)
+            c->str = sl_malloc(c->cap * sizeof *c->str);
+        /* the longest: "-292277-01-09T04:00:54.775808Z" and its NUL */
+        char *out = sl_arena_alloc(&b->arena, b->nrows * 32);
+        for (size_t r = 0; r < b->nrows; r++) {
+            if (!c->valid[r])
+                continue;
+            size_t n = c->type == SL_T_DATE ? sl_format_date(out, c->i64[r]) : sl_format_timestamp(out, c->i64[r]);
+            c->str[r].p = out;
+            c->str[r].n = n;
+            out += n + 1;
+        }
+        c->rendered = 1;
+    }
+}
+
 int sl_cell_text(const sl_column *c, size_t row, char *tmp, const char **p, size_t *n)
 {
     if (!c->valid[row])
         return 0;
-    if (c->raw) {
+    if (c->raw || c->rendered) {
         *p = c->str[row].p;
         *n = c->str[row].n;
         return 1;

@@ -47,6 +47,8 @@ typedef struct sl_column {
     double *f64;
     sl_str *str;
     size_t cap;      /* rows allocated in the arrays above */
+    int rendered;    /* date/timestamp: str[] also holds each value as ISO text
+                      * (sl_batch_render_times, after the last transform) */
 } sl_column;
 
 typedef struct sl_reject {
@@ -111,6 +113,11 @@ void sl_batch_reject_raw(sl_batch *b, int64_t offset, int64_t line, const char *
 void sl_batch_reject_row(sl_batch *b, size_t row, const char *stage, const char *reason);
 
 /* Append the cell as text (JSON-ish formatting for dates, floats...); 0 if null. */
+/* Write every date and timestamp as ISO text into str[] (the arena), once,
+ * on the transform thread after the last transform: sinks that want text
+ * (SQLite, files) then copy it instead of formatting it on their thread. */
+void sl_batch_render_times(sl_batch *b);
+
 int sl_cell_text(const sl_column *c, size_t row, char *tmp, const char **p, size_t *n);
 /* Append row as a JSON object to out. */
 void sl_batch_row_json(const sl_batch *b, size_t row, sl_buf *out);

@@ -146,6 +146,7 @@ static void *transform_main(void *arg)
             sl_queue_close(&e->q2);
             return NULL;
         }
+        sl_batch_render_times(b); /* off the sink thread, the critical one */
         if (sl_queue_push(&e->q2, b) < 0)
             break;
     }
@@ -170,6 +171,7 @@ static void *transform_main(void *arg)
                 stage_fail(e, &err);
                 break;
             }
+            sl_batch_render_times(b);
             if (sl_queue_push(&e->q2, b) < 0)
                 break;
         }

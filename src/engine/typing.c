@@ -205,7 +205,12 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
             c->i64 = sl_malloc(c->cap * sizeof *c->i64);
         if (st == SL_STORE_F64 && !c->f64)
             c->f64 = sl_malloc(c->cap * sizeof *c->f64);
+        int text = sc->type == SL_T_TEXT;
         for (size_t r = 0; r < b->nrows; r++) {
+            /* the cells were written a whole batch ago and are out of the
+             * cache: ask for the ones a few rows ahead while this one parses */
+            if (!text && r + 8 < b->nrows)
+                __builtin_prefetch(c->str[r + 8].p);
             if (!c->valid[r] || convert_cell(c, r, sc->type, &b->arena) == 0)
                 continue;
             if (sc->declared) {

@@ -140,7 +140,7 @@ static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
     }
     const sl_column *c = &b->cols[i];
     char tmp[64];
-    switch (c->raw ? SL_T_TEXT : c->type) {
+    switch (c->raw || c->rendered ? SL_T_TEXT : c->type) {
     case SL_T_BOOL:
     case SL_T_INT: sqlite3_result_int64(ctx, c->i64[row]); break;
     case SL_T_FLOAT: sqlite3_result_double(ctx, c->f64[row]); break;
