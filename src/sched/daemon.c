@@ -42,7 +42,7 @@ typedef struct pl_rt {
     size_t nq, capq;
     int64_t next_fire; /* -1: not timed */
     double dep_since;  /* upstreams must succeed after this to trigger it */
-    double last_success, last_finished, last_started;
+    double last_success, last_finished;
     char last_status[16];
     char last_run_id[40];
 } pl_rt;
@@ -273,7 +273,7 @@ static void start(sl_daemon *d, pl_rt *rt, sl_pipeline *pl)
     rt->nq--;
     rt->running = 1;
     atomic_store(&rt->cancel, 0);
-    rt->last_started = rt->dep_since = wall_now();
+    rt->dep_since = wall_now();
     d->running++;
     pthread_t t;
     pthread_attr_t attr;

@@ -53,7 +53,6 @@ int sl_job_run(sl_job *j)
     sl_error err = {0};
     memset(&j->res, 0, sizeof j->res);
     j->attempts = 0;
-    j->started = (double)sl_now_us() / 1e6;
     if (!state && sl_state_open_project(j->project, &state, &err) < 0) {
         snprintf(j->res.status, sizeof j->res.status, "failed");
         snprintf(j->res.error, sizeof j->res.error, "state store: %s", err.msg);

@@ -24,7 +24,6 @@ typedef struct sl_job {
     /* out */
     sl_run_result res; /* of the last attempt */
     int attempts;
-    double started; /* Unix seconds, first attempt */
 } sl_job;
 
 /* 0 when the pipeline succeeded (possibly after retries); -1 otherwise,
