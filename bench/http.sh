@@ -21,10 +21,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 WORK=${WORK:-/tmp/sluice-bench-http}
-"$root/scripts/install-deps.sh" tool build test bench
-cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$root/build" -j 2 >/dev/null
-SLUICE=$root/build/sluice
+. "$here/lib.sh"
+build_sluice
 rm -rf "$WORK"; mkdir -p "$WORK/p/pipelines"
 "$root/scripts/http-test-server.sh" start "$WORK/api" >&2
 trap '"$root/scripts/http-test-server.sh" stop "$WORK/api"' EXIT
@@ -72,7 +70,6 @@ while [ \$p -le 1000 ]; do
   p=\$((p + 1))
 done
 SH
-. "$here/lib.sh"
 reset="rm -rf $WORK/p/warehouse.db* $WORK/p/.sluice"
 {
 measure curl_loop "sh $WORK/curl_loop.sh"

@@ -1,4 +1,7 @@
-# bench/lib.sh: what the benchmark scripts share (sourced). Needs $WORK.
+# bench/lib.sh: what the benchmark scripts share (sourced). Needs $WORK
+# and $root (the repository).
+#   build_sluice             install deps.txt's packages, build a release
+#                            sluice, set $SLUICE
 #   measure_n NAME RUNS CMD  RUNS timed runs of CMD (sh -c), after one
 #                            untimed warm-up when RUNS > 1; prints
 #                            "NAME wall cpu rss_mb" with the medians (GNU time)
@@ -21,3 +24,10 @@ measure_n() {
     END{k=int((NR+1)/2); printf "%s %.2f %.2f %.0f\n", n, w[k], c[k], m[k]}'
 }
 measure() { measure_n "$1" "$RUNS" "$2"; }
+
+build_sluice() {
+  "$root/scripts/install-deps.sh" tool build test bench
+  cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$root/build" -j 2 >/dev/null
+  SLUICE=$root/build/sluice
+}

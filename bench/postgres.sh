@@ -33,10 +33,8 @@ DATA=${DATA:-/tmp/benchdata}
 WORK=${WORK:-/tmp/sluice-bench-pgwork}
 PGDIR=/tmp/sluice-bench-pg
 GEN=${GEN:-$root/../shared/bench/peers/gen.py}
-"$root/scripts/install-deps.sh" tool build test bench
-cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$root/build" -j 2 >/dev/null
-SLUICE=$root/build/sluice
+. "$here/lib.sh"
+build_sluice
 [ -f "$DATA/contacts.csv" ] || python3 "$GEN" --out "$DATA" >&2
 C=$DATA/contacts.csv
 PG_TEST_FSYNC=on "$root/scripts/pg-test-server.sh" start "$PGDIR" >&2
@@ -81,7 +79,6 @@ LOAD CSV
      \$\$ $DDL; \$\$;
 LOAD
 
-. "$here/lib.sh"
 check() { $PSQL -At -c 'SELECT count(*), count(lead_score), min(created_at), max(updated_at) FROM contacts_typed'; }
 fresh="$PSQL -c 'DROP TABLE IF EXISTS contacts_typed; DROP TABLE IF EXISTS _sluice_state' -c '$DDL'"
 {

@@ -24,10 +24,8 @@ done
 DATA=${DATA:-/tmp/benchdata}
 WORK=${WORK:-/tmp/sluice-bench}
 GEN=${GEN:-$root/../shared/bench/peers/gen.py}
-"$root/scripts/install-deps.sh" tool build test bench
-cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$root/build" -j 2 >/dev/null
-SLUICE=$root/build/sluice
+. "$here/lib.sh"
+build_sluice
 [ -f "$DATA/contacts.csv" ] && [ -f "$DATA/events.jsonl" ] || python3 "$GEN" --out "$DATA" >&2
 C=$DATA/contacts.csv
 E=$DATA/events.jsonl
@@ -60,7 +58,6 @@ YML
 }
 pipelines "$C" "$E"
 
-. "$here/lib.sh"
 reset_db="rm -rf $WORK/p/warehouse.db* $WORK/p/.sluice"
 {
 measure sluice_csv_sqlite "$reset_db; $SLUICE -C $WORK/p -q run load"

@@ -18,10 +18,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 WORK=${WORK:-/tmp/sluice-bench-serve}
-"$root/scripts/install-deps.sh" tool build test bench
-cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$root/build" -j 2 >/dev/null
-SLUICE=$root/build/sluice
+. "$here/lib.sh"
+build_sluice
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 project() { # DIR SCHEDULE-LINE

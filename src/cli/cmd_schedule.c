@@ -7,47 +7,25 @@
  */
 #include "cli/cli.h"
 #include "core/mem.h"
+#include "core/types.h"
 #include "sched/schedule.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* "2026-03-29T01:30:00Z", "...+02:00", "2026-03-29 01:30" or "2026-03-29"
- * (local to tz when no offset is given). */
+/* "2026-03-29T01:30:00Z", "...+02:00", or a time without a zone
+ * ("2026-03-29 01:30", "2026-03-29"), read on tz's wall clock. */
 static int parse_from(const char *s, const sl_tz *tz, int64_t *out)
 {
-    struct tm tm = {0};
-    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end)
-        end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
-    if (!end) {
-        memset(&tm, 0, sizeof tm);
-        end = strptime(s, "%Y-%m-%dT%H:%M", &tm);
-    }
-    if (!end) {
-        memset(&tm, 0, sizeof tm);
-        end = strptime(s, "%Y-%m-%d %H:%M", &tm);
-    }
-    if (!end) {
-        memset(&tm, 0, sizeof tm);
-        end = strptime(s, "%Y-%m-%d", &tm);
-    }
-    if (!end)
+    size_t n = strlen(s);
+    int64_t us;
+    if (sl_parse_timestamp(s, n, &us) < 0)
         return -1;
-    int64_t wall = (int64_t)timegm(&tm);
-    if (*end == 'Z' && !end[1]) {
-        *out = wall;
-        return 0;
-    }
-    if ((*end == '+' || *end == '-') && strlen(end) == 6 && end[3] == ':') {
-        int h = atoi(end + 1), m = atoi(end + 4);
-        *out = wall - (*end == '+' ? 1 : -1) * (h * 3600 + m * 60);
-        return 0;
-    }
-    if (*end)
-        return -1;
-    sl_tz_resolve(tz, wall, out);
+    *out = us / 1000000;
+    int zoned = n > 10 && (s[n - 1] == 'Z' || s[n - 1] == 'z' || strpbrk(s + 11, "+-"));
+    if (!zoned)
+        sl_tz_resolve(tz, *out, out);
     return 0;
 }
 
@@ -143,10 +121,7 @@ int cmd_schedule(sl_cli *cli, int argc, char **argv)
             break;
         char local[40], utc[40];
         sl_tz_format(sc->tz, t, local);
-        time_t tt = (time_t)t;
-        struct tm tm;
-        gmtime_r(&tt, &tm);
-        strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        sl_format_timestamp(utc, t * 1000000);
         if (cli->json)
             sl_buf_addf(&b, "%s{\"local\":\"%s\",\"utc\":\"%s\",\"unix\":%lld}", i ? "," : "", local, utc,
                         (long long)t);

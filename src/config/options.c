@@ -129,12 +129,42 @@ static unsigned scalar_flags(const sl_option *o)
            ((o->flags & SL_OPT_SECRET) ? SL_YAML_SECRET : 0);
 }
 
+static void list_clear(sl_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        sl_free(l->v[i]);
+    sl_free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+/* A list default is written as YAML flow: "[a, b]". */
+static void list_default(sl_strlist *l, const char *def)
+{
+    list_clear(l);
+    const char *p = def + (*def == '[');
+    while (*p && *p != ']') {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, ",]");
+        size_t m = n;
+        while (m && p[m - 1] == ' ')
+            m--;
+        if (m) {
+            l->v = sl_realloc(l->v, (l->n + 1) * sizeof *l->v);
+            l->v[l->n++] = sl_strndup(p, m);
+        }
+        p += n + (p[n] == ',');
+    }
+}
+
 static int load_one(const sl_option *o, void *opts, struct fy_node *v, const char *file,
                     const char *what, sl_diags *d)
 {
     sl_loc loc = sl_yaml_loc(v, file);
     if (o->type == SL_OPT_LIST) {
         sl_strlist *l = FIELD(opts, o, sl_strlist);
+        list_clear(l); /* the value replaces the default */
         l->loc = loc;
         if (v && fy_node_is_scalar(v)) {
             char *s = sl_yaml_scalar(v, file, scalar_flags(o), d);
@@ -208,9 +238,12 @@ void sl_options_defaults(const sl_option *table, void *opts)
     sl_diags d;
     sl_diags_init(&d);
     sl_loc none = {NULL, 0, 0};
-    for (const sl_option *o = table; o->name; o++)
-        if (o->def && o->type != SL_OPT_LIST && o->type != SL_OPT_MAP)
+    for (const sl_option *o = table; o->name; o++) {
+        if (o->def && o->type == SL_OPT_LIST)
+            list_default(FIELD(opts, o, sl_strlist), o->def);
+        else if (o->def && o->type != SL_OPT_MAP)
             set_scalar(o, opts, o->def, none, "", &d);
+    }
     sl_diags_release(&d);
 }
 
@@ -282,9 +315,7 @@ void sl_options_release(const sl_option *table, void *opts)
             break;
         case SL_OPT_LIST: {
             sl_strlist *l = FIELD(opts, o, sl_strlist);
-            for (size_t i = 0; i < l->n; i++)
-                sl_free(l->v[i]);
-            sl_free(l->v);
+            list_clear(l);
             memset(l, 0, sizeof *l);
             break;
         }

@@ -187,14 +187,6 @@ static void pipeline_free(sl_pipeline *pl)
     sl_free(pl);
 }
 
-static int is_schedule_key(const char *k)
-{
-    for (size_t i = 0; sl_schedule_keys[i]; i++)
-        if (strcmp(k, sl_schedule_keys[i]) == 0)
-            return 1;
-    return 0;
-}
-
 static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char *name, sl_diags *d)
 {
     struct fy_document *doc = sl_yaml_load(file, d);
@@ -250,7 +242,7 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
             else if (s)
                 *(is_rows ? &pl->batch_rows : &pl->max_rejected) = n;
             sl_free(s);
-        } else if (!is_schedule_key(k)) {
+        } else if (!sl_schedule_is_key(k)) {
             const char *all[32];
             size_t n = 0;
             for (size_t i = 0; pipeline_keys[i]; i++)

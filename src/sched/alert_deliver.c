@@ -5,6 +5,7 @@
  * SMTP with its own retries. */
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/types.h"
 #include "net/http.h"
 #include "sched/alerts.h"
 #include <curl/curl.h>
@@ -33,10 +34,7 @@ static void headline(const char *project, const sl_alert_event *ev, char *out, s
 static void body_text(const sl_alerts *a, const char *project, const sl_alert_event *ev, sl_buf *b)
 {
     char ts[40];
-    time_t t = (time_t)ev->time;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    sl_format_timestamp(ts, ev->time * 1000000);
     if (ev->kind == SL_ALERT_SUMMARY) {
         sl_buf_adds(b, ev->summary ? ev->summary : "");
     } else if (ev->kind == SL_ALERT_TEST) {

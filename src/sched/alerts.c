@@ -5,6 +5,7 @@
 #include "config/yaml.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/types.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +37,8 @@ static const sl_option channel_options[] = {
      "email over smtp://: require STARTTLS (false: send in clear, for a local relay)"},
     {"ca_file", SL_OPT_STRING, NULL, 0, offsetof(sl_alert_channel, ca_file), NULL,
      "email: CA certificates (PEM) to verify the SMTP server with (default: the system's)"},
-    {"on", SL_OPT_LIST, NULL, 0, offsetof(sl_alert_channel, on), NULL,
-     "events: failure, recovery, daily_summary (default: failure and recovery)"},
+    {"on", SL_OPT_LIST, "[failure, recovery]", 0, offsetof(sl_alert_channel, on), NULL,
+     "events: failure, recovery, daily_summary"},
     {"pipelines", SL_OPT_LIST, NULL, 0, offsetof(sl_alert_channel, pipelines), NULL,
      "only these pipelines (default: all)"},
     {"timeout", SL_OPT_DURATION, "15s", 0, offsetof(sl_alert_channel, timeout), NULL, "per delivery attempt"},
@@ -48,8 +49,6 @@ static const sl_option channel_options[] = {
 
 static void channel_check(sl_alert_channel *c, sl_diags *d)
 {
-    if (c->on.n == 0)
-        c->events = SL_ALERT_FAILURE | SL_ALERT_RECOVERY;
     for (size_t i = 0; i < c->on.n; i++) {
         const char *e = c->on.v[i];
         if (strcmp(e, "failure") == 0)
@@ -404,10 +403,8 @@ static void summary_fn(void *ctx, const sl_run_stats *st)
 int sl_alert_summary(sl_state *s, int64_t now, sl_alert_event *ev, sl_error *err)
 {
     char since[40];
-    time_t t = (time_t)(now - 86400);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%S", &tm);
+    sl_format_timestamp(since, (now - 86400) * 1000000);
+    since[19] = 0; /* no 'Z': a prefix of every started_at in that second */
     summary_ctx c = {0};
     if (sl_state_run_stats(s, since, summary_fn, &c, err) < 0) {
         sl_free(c.rows);

@@ -5,6 +5,7 @@
 #include "config/project.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/types.h"
 #include "sched/alerts.h"
 #include "sched/api.h"
 #include "sched/dag.h"
@@ -78,12 +79,10 @@ static double wall_now(void)
     return (double)sl_now_us() / 1e6;
 }
 
+/* Unix seconds as ISO 8601 UTC ("2026-11-22T08:00:00Z"). */
 static void iso(int64_t t, char out[40])
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    sl_format_timestamp(out, t * 1000000);
 }
 
 /* ---- projects ------------------------------------------------------------- */
@@ -167,12 +166,13 @@ static void adopt(sl_daemon *d, int64_t now)
     summary_plan(d, now);
 }
 
-static void do_reload(sl_daemon *d)
+/* Load the project; on problems log each one, prefixed with `what`. */
+static sl_project *load_project(const char *dir, const char *what)
 {
     sl_diags dg;
     sl_diags_init(&dg);
-    sl_project *np = NULL;
-    if (sl_project_load(d->o.project_dir, &np, &dg) < 0) {
+    sl_project *p = NULL;
+    if (sl_project_load(dir, &p, &dg) < 0) {
         sl_buf b;
         sl_buf_init(&b);
         sl_diags_format(&dg, &b);
@@ -180,18 +180,25 @@ static void do_reload(sl_daemon *d)
             char *nl = strchr(line, '\n');
             if (nl)
                 *nl = 0;
-            sl_log_error("reload: %s", line);
+            sl_log_error("%s: %s", what, line);
             line = nl ? nl + 1 : NULL;
         }
-        sl_log_error("reload refused: the project has errors; still running the previous configuration");
         sl_buf_release(&b);
-        sl_diags_release(&dg);
+    }
+    sl_diags_release(&dg);
+    return p;
+}
+
+static void do_reload(sl_daemon *d)
+{
+    sl_project *np = load_project(d->o.project_dir, "reload");
+    if (!np) {
+        sl_log_error("reload refused: the project has errors; still running the previous configuration");
         pthread_mutex_lock(&d->lock);
         d->reload_failures++;
         pthread_mutex_unlock(&d->lock);
         return;
     }
-    sl_diags_release(&dg);
     proj_ref *nr = ref_new(np), *old;
     pthread_mutex_lock(&d->lock);
     old = d->cur;
@@ -466,19 +473,9 @@ int sl_daemon_run(const sl_daemon_opts *o)
 
     int rc = -1;
     sl_api_server *api = NULL;
-    sl_diags dg;
-    sl_diags_init(&dg);
-    sl_project *p = NULL;
-    if (sl_project_load(o->project_dir, &p, &dg) < 0) {
-        sl_buf b;
-        sl_buf_init(&b);
-        sl_diags_format(&dg, &b);
-        sl_log_error("the project has errors:\n%s", b.data ? b.data : "");
-        sl_buf_release(&b);
-        sl_diags_release(&dg);
+    sl_project *p = load_project(o->project_dir, "the project has errors");
+    if (!p)
         goto out;
-    }
-    sl_diags_release(&dg);
     sl_error err = {0};
     if (sl_state_open_project(p, &d->state, &err) < 0) {
         sl_log_error("state store: %s", err.msg);
@@ -681,10 +678,12 @@ void sl_daemon_metrics(sl_daemon *d, sl_buf *out)
         for (size_t i = 0; i < a->n; i++) {
             int64_t sent, failed;
             sl_alerter_counts(r->alerter, i, &sent, &failed);
-            sl_buf_addf(out, "sluice_alerts_total{channel=\"%s\",outcome=\"delivered\"} %lld\n", a->ch[i].name,
-                        (long long)sent);
-            sl_buf_addf(out, "sluice_alerts_total{channel=\"%s\",outcome=\"failed\"} %lld\n", a->ch[i].name,
-                        (long long)failed);
+            for (int k = 0; k < 2; k++) {
+                sl_buf_adds(out, "sluice_alerts_total{channel=\"");
+                sl_metrics_label(out, a->ch[i].name); /* free text from sluice.yml */
+                sl_buf_addf(out, "\",outcome=\"%s\"} %lld\n", k ? "failed" : "delivered",
+                            (long long)(k ? failed : sent));
+            }
         }
     }
     sl_buf_adds(out, "# HELP sluice_http_requests_total HTTP requests served, by handler and status code.\n"

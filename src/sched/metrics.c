@@ -1,6 +1,6 @@
 /* metrics.c: see metrics.h. Label values are pipeline and component
  * names (validated identifiers) and run statuses: nothing to escape but
- * they go through label() anyway. */
+ * they go through sl_metrics_label() anyway. */
 #include "sched/metrics.h"
 #include "core/mem.h"
 #include <dirent.h>
@@ -10,8 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A label value: backslash, double quote and newline escaped. */
-static void label(sl_buf *b, const char *v)
+void sl_metrics_label(sl_buf *b, const char *v)
 {
     for (; v && *v; v++) {
         if (*v == '\\' || *v == '"')
@@ -41,57 +40,57 @@ static void flush(acc *a)
         return;
     for (int i = 0; i < SL_STATS_BUCKETS; i++) {
         sl_buf_adds(&a->dur, "sluice_pipeline_run_duration_seconds_bucket{pipeline=\"");
-        label(&a->dur, a->cur);
+        sl_metrics_label(&a->dur, a->cur);
         sl_buf_addf(&a->dur, "\",le=\"%g\"} %lld\n", sl_stats_buckets[i], (long long)a->le[i]);
     }
     sl_buf_adds(&a->dur, "sluice_pipeline_run_duration_seconds_bucket{pipeline=\"");
-    label(&a->dur, a->cur);
+    sl_metrics_label(&a->dur, a->cur);
     sl_buf_addf(&a->dur, "\",le=\"+Inf\"} %lld\n", (long long)a->count);
     sl_buf_adds(&a->dur, "sluice_pipeline_run_duration_seconds_sum{pipeline=\"");
-    label(&a->dur, a->cur);
+    sl_metrics_label(&a->dur, a->cur);
     sl_buf_addf(&a->dur, "\"} %.6f\n", a->sum);
     sl_buf_adds(&a->dur, "sluice_pipeline_run_duration_seconds_count{pipeline=\"");
-    label(&a->dur, a->cur);
+    sl_metrics_label(&a->dur, a->cur);
     sl_buf_addf(&a->dur, "\"} %lld\n", (long long)a->count);
     if (a->last_success > 0) {
         sl_buf_adds(&a->last, "sluice_pipeline_last_success_timestamp_seconds{pipeline=\"");
-        label(&a->last, a->cur);
+        sl_metrics_label(&a->last, a->cur);
         sl_buf_addf(&a->last, "\"} %.3f\n", a->last_success);
     }
     const char *outcome[] = {"read", "loaded", "filtered", "rejected"};
     int64_t v[] = {a->r.read, a->r.loaded, a->r.filtered, a->r.rejected};
     for (int i = 0; i < 4; i++) {
         sl_buf_adds(&a->rows, "sluice_pipeline_rows_total{pipeline=\"");
-        label(&a->rows, a->cur);
+        sl_metrics_label(&a->rows, a->cur);
         sl_buf_addf(&a->rows, "\",outcome=\"%s\"} %lld\n", outcome[i], (long long)v[i]);
     }
     sl_buf_adds(&a->errors, "sluice_pipeline_errors_total{pipeline=\"");
-    label(&a->errors, a->cur);
+    sl_metrics_label(&a->errors, a->cur);
     sl_buf_addf(&a->errors, "\"} %lld\n", (long long)a->errs);
     /* per component: what the source emitted, what each sink received */
     const sl_pipeline *pl = a->p ? sl_project_find(a->p, a->cur) : NULL;
     if (pl) {
         sl_buf_adds(&a->comp, "sluice_component_received_events_total{pipeline=\"");
-        label(&a->comp, a->cur);
+        sl_metrics_label(&a->comp, a->cur);
         sl_buf_adds(&a->comp, "\",component_id=\"");
-        label(&a->comp, pl->source.id);
+        sl_metrics_label(&a->comp, pl->source.id);
         sl_buf_adds(&a->comp, "\",component_kind=\"source\",component_type=\"");
-        label(&a->comp, pl->source.type);
+        sl_metrics_label(&a->comp, pl->source.type);
         sl_buf_addf(&a->comp, "\"} %lld\n", (long long)a->r.read);
         for (size_t k = 0; k < pl->nsinks; k++) {
             sl_buf_adds(&a->comp, "sluice_component_sent_events_total{pipeline=\"");
-            label(&a->comp, a->cur);
+            sl_metrics_label(&a->comp, a->cur);
             sl_buf_adds(&a->comp, "\",component_id=\"");
-            label(&a->comp, pl->sinks[k].id);
+            sl_metrics_label(&a->comp, pl->sinks[k].id);
             sl_buf_adds(&a->comp, "\",component_kind=\"sink\",component_type=\"");
-            label(&a->comp, pl->sinks[k].type);
+            sl_metrics_label(&a->comp, pl->sinks[k].type);
             sl_buf_addf(&a->comp, "\"} %lld\n", (long long)a->r.loaded);
         }
         const char *reason[] = {"filtered", "rejected"};
         int64_t n[] = {a->r.filtered, a->r.rejected};
         for (int i = 0; i < 2; i++) {
             sl_buf_adds(&a->comp, "sluice_component_discarded_events_total{pipeline=\"");
-            label(&a->comp, a->cur);
+            sl_metrics_label(&a->comp, a->cur);
             sl_buf_addf(&a->comp, "\",reason=\"%s\"} %lld\n", reason[i], (long long)n[i]);
         }
     }
@@ -112,9 +111,9 @@ static void stats_fn(void *ctx, const sl_run_stats *st)
     if (strcmp(st->status, "running") == 0)
         return; /* not finished: counted once it ends (a counter never goes down) */
     sl_buf_adds(&a->runs, "sluice_pipeline_runs_total{pipeline=\"");
-    label(&a->runs, st->pipeline);
+    sl_metrics_label(&a->runs, st->pipeline);
     sl_buf_adds(&a->runs, "\",status=\"");
-    label(&a->runs, st->status);
+    sl_metrics_label(&a->runs, st->status);
     sl_buf_addf(&a->runs, "\"} %lld\n", (long long)st->runs);
     for (int i = 0; i < SL_STATS_BUCKETS; i++)
         a->le[i] += st->le[i];

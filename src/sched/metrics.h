@@ -26,6 +26,8 @@
 
 /* Append every family to out. p may be NULL (no per-component series). */
 int sl_metrics_render(sl_state *s, const sl_project *p, sl_buf *out, sl_error *err);
+/* Append a label value with backslash, double quote and newline escaped. */
+void sl_metrics_label(sl_buf *b, const char *v);
 /* The process_* families. */
 void sl_metrics_process(sl_buf *out);
 

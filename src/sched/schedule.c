@@ -47,7 +47,7 @@ static int value_col(sl_loc loc)
     return col;
 }
 
-static void derive(sl_schedule *s, const char *file, sl_diags *d)
+static void derive(sl_schedule *s, sl_diags *d)
 {
     s->tz = sl_tz_open(s->timezone);
     if (!s->tz) {
@@ -97,44 +97,36 @@ static void derive(sl_schedule *s, const char *file, sl_diags *d)
             sl_diags_add(d, kv->loc, "retries: unknown key '%s' (attempts, backoff)", kv->key);
         }
     }
-    (void)file;
+}
+
+int sl_schedule_is_key(const char *k)
+{
+    for (size_t i = 0; sl_schedule_keys[i]; i++)
+        if (strcmp(k, sl_schedule_keys[i]) == 0)
+            return 1;
+    return 0;
 }
 
 sl_schedule *sl_schedule_load(struct fy_node *root, const char *file, sl_diags *d)
 {
     sl_schedule *s = sl_calloc(1, sizeof *s);
     /* the option table sees only its own keys: the pipeline reports the rest */
-    size_t n = 0, cap = 16;
-    const char **skip = sl_calloc(cap, sizeof *skip);
+    char **others = sl_calloc((size_t)fy_node_mapping_item_count(root) + 1, sizeof *others);
+    size_t n = 0;
     void *it = NULL;
     struct fy_node_pair *p;
-    char **owned = sl_calloc(cap, sizeof *owned);
     while ((p = fy_node_mapping_iterate(root, &it)) != NULL) {
         char *k = sl_yaml_key(p);
-        if (!k)
-            continue;
-        int ours = 0;
-        for (size_t i = 0; sl_schedule_keys[i]; i++)
-            ours |= strcmp(k, sl_schedule_keys[i]) == 0;
-        if (ours) {
+        if (k && !sl_schedule_is_key(k))
+            others[n++] = k;
+        else
             sl_free(k);
-            continue;
-        }
-        if (n + 2 > cap) {
-            cap *= 2;
-            skip = sl_realloc(skip, cap * sizeof *skip);
-            owned = sl_realloc(owned, cap * sizeof *owned);
-        }
-        owned[n] = k;
-        skip[n++] = k;
     }
-    skip[n] = NULL;
-    sl_options_load(schedule_options, s, root, file, skip, "pipeline", d);
+    sl_options_load(schedule_options, s, root, file, (const char *const *)others, "pipeline", d);
     for (size_t i = 0; i < n; i++)
-        sl_free(owned[i]);
-    sl_free(owned);
-    sl_free(skip);
-    derive(s, file, d);
+        sl_free(others[i]);
+    sl_free(others);
+    derive(s, d);
     return s;
 }
 

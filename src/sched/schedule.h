@@ -38,8 +38,9 @@ typedef struct sl_schedule {
     int64_t retry_backoff_s; /* wait before the first retry; doubles */
 } sl_schedule;
 
-/* Pipeline keys handled here (NULL-terminated). */
+/* Pipeline keys handled here (NULL-terminated), and a test for one. */
 extern const char *const sl_schedule_keys[];
+int sl_schedule_is_key(const char *k);
 
 /* Read the schedule keys of a pipeline's root mapping (others are the
  * caller's). Returns a schedule (caller frees with sl_schedule_free), even

@@ -2,10 +2,10 @@
  * gap and overlap rules of sl_tz_resolve are ours. */
 #include "sched/tz.h"
 #include "core/mem.h"
+#include "core/types.h"
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 struct sl_tz {
     GTimeZone *gtz;
@@ -84,15 +84,9 @@ int sl_tz_resolve(const sl_tz *tz, int64_t wall, int64_t *instant)
 void sl_tz_format(const sl_tz *tz, int64_t instant, char out[40])
 {
     int32_t off = sl_tz_offset(tz, instant);
-    time_t w = (time_t)(instant + off);
-    struct tm tm;
-    gmtime_r(&w, &tm);
-    if (off == 0 && strcmp(tz->name, "UTC") == 0) {
-        strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    size_t n = sl_format_timestamp(out, (instant + off) * 1000000); /* the wall clock, "...Z" */
+    if (off == 0 && strcmp(tz->name, "UTC") == 0)
         return;
-    }
-    char buf[32];
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
     int a = off < 0 ? -off : off;
-    snprintf(out, 40, "%s%c%02d:%02d", buf, off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+    snprintf(out + n - 1, 40 - (n - 1), "%c%02d:%02d", off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
 }

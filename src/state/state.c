@@ -5,6 +5,7 @@
 #include "state/state.h"
 #include "config/project.h"
 #include "core/mem.h"
+#include "core/types.h"
 #include "state/statedb.h"
 #include <pthread.h>
 #include <stdarg.h>
@@ -238,19 +239,17 @@ int sl_state_run_progress(sl_state *s, const char *run_id, const sl_run_counts *
     return rc;
 }
 
+/* Unix seconds of an ISO timestamp of ours ("2026-01-02T03:04:05.678Z"); 0 if none. */
+static double iso_unix(const char *iso)
+{
+    int64_t us;
+    return iso && sl_parse_timestamp(iso, strlen(iso), &us) == 0 ? (double)us / 1e6 : 0;
+}
+
 /* Seconds between an ISO timestamp of ours and now. */
 static double since(const char *iso)
 {
-    struct tm tm = {0};
-    double frac = 0;
-    if (!iso || !strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm))
-        return 0;
-    const char *dot = strchr(iso, '.');
-    if (dot)
-        frac = strtod(dot, NULL);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    return (double)now.tv_sec + now.tv_nsec / 1e9 - ((double)timegm(&tm) + frac);
+    return iso_unix(iso) ? (double)sl_now_us() / 1e6 - iso_unix(iso) : 0;
 }
 
 int sl_state_run_end(sl_state *s, const char *run_id, const char *pipeline, const char *status,
@@ -566,16 +565,6 @@ int sl_state_checkpoints_json(sl_state *s, const char *pipeline, int limit, sl_b
 }
 
 /* ---- for the scheduler and `sluice serve` --------------------------------- */
-
-/* Unix seconds of an ISO timestamp of ours ("2026-01-02T03:04:05.678Z"). */
-static double iso_unix(const char *iso)
-{
-    struct tm tm = {0};
-    if (!iso || !strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm))
-        return 0;
-    const char *dot = strchr(iso, '.');
-    return (double)timegm(&tm) + (dot ? strtod(dot, NULL) : 0);
-}
 
 int sl_state_last_status(sl_state *s, const char *pipeline, const char *except, char status[16], sl_error *err)
 {
