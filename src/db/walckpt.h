@@ -4,23 +4,27 @@
  *
  * In WAL mode with synchronous=NORMAL a commit does not fsync; a checkpoint
  * (copying the WAL back into the database file) does. Run by the writer
- * alone, checkpoints stalled a bulk load on the disk. This thread runs
- * PASSIVE checkpoints on its own connection (they never block the writer),
- * so the copying and most of the syncing happen beside the load. The log
- * can only restart once it is copied completely at the moment a write
- * transaction begins, which a busy writer never gives this thread: the
- * writer keeps its own automatic checkpoint at a size limit, and finds
- * little left to copy when it gets there.
+ * alone, checkpoints stalled a bulk load on the disk. This thread runs a
+ * PASSIVE checkpoint (never blocking the writer) on its own connection
+ * right after each commit the writer reports, and asks the kernel to start
+ * writing the copied pages out, so the copying and most of the disk writes
+ * happen beside the load. The log can only restart once it is copied
+ * completely at the moment a write transaction begins, which a busy writer
+ * never gives this thread: the writer keeps its own automatic checkpoint at
+ * a size limit, and finds little left to copy or sync when it gets there.
+ * Stopping runs a last pass, so the writer's close has little left to do.
  */
 #ifndef SL_WALCKPT_H
 #define SL_WALCKPT_H
 
 typedef struct sl_walckpt sl_walckpt;
 
-/* Start checkpointing the database at path every interval_ms; NULL if the
- * database cannot be opened (the writer then keeps its own checkpoints). */
-sl_walckpt *sl_walckpt_start(const char *path, int interval_ms);
-/* Stop the thread (after its current checkpoint) and close its connection. */
+/* Start checkpointing the database at path; NULL if it cannot be opened
+ * (the writer then keeps its own checkpoints). */
+sl_walckpt *sl_walckpt_start(const char *path);
+/* The writer committed: run a pass soon (passes coalesce). NULL: no-op. */
+void sl_walckpt_kick(sl_walckpt *c);
+/* Run a last pass, stop the thread and close its connection. NULL: no-op. */
 void sl_walckpt_stop(sl_walckpt *c);
 
 #endif

@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define MAX_RECORD (64u << 20) /* a record this large is a runaway quote */
 
@@ -31,12 +34,16 @@ void sl_csv_release(sl_csv_reader *r)
     sl_buf_release(&r->scratch);
 }
 
-static void add_field(sl_csv_reader *r, const char *p, size_t n, int quoted, size_t scratch_off)
+static void grow_fields(sl_csv_reader *r)
 {
-    if (r->nfields == r->capfields) {
-        SL_GROW(r->fields, r->capfields, r->nfields + 1);
-        r->scratch_off = sl_realloc(r->scratch_off, r->capfields * sizeof *r->scratch_off);
-    }
+    SL_GROW(r->fields, r->capfields, r->nfields + 1);
+    r->scratch_off = sl_realloc(r->scratch_off, r->capfields * sizeof *r->scratch_off);
+}
+
+static inline void add_field(sl_csv_reader *r, const char *p, size_t n, int quoted, size_t scratch_off)
+{
+    if (r->nfields == r->capfields)
+        grow_fields(r);
     r->fields[r->nfields] = (sl_csv_field){p, n, quoted};
     r->scratch_off[r->nfields] = scratch_off;
     r->nfields++;
@@ -49,6 +56,48 @@ static int64_t count_lines(const char *p, size_t n)
         if (p[i] == '\n' || (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n')))
             lines++;
     return lines;
+}
+
+/* The scanners below look at 16 bytes at a time where SSE2 exists (every
+ * x86-64), byte by byte elsewhere and near the end of the buffer. */
+
+/* First i' >= i where buf[i'] ends an unquoted field (delimiter, CR, LF), or len. */
+static inline size_t scan_plain(const sl_csv_reader *r, const char *buf, size_t i, size_t len)
+{
+#ifdef __SSE2__
+    const __m128i d = _mm_set1_epi8(r->cfg.delimiter), cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+    for (; i + 16 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, d), _mm_cmpeq_epi8(x, cr)), _mm_cmpeq_epi8(x, lf));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+    }
+#endif
+    while (i < len && !r->special[(unsigned char)buf[i]])
+        i++;
+    return i;
+}
+
+/* First j' >= j holding the quote or the escape character (esc 0: none), or len. */
+static inline size_t scan_quoted(const char *buf, size_t j, size_t len, char q, char esc)
+{
+    if (!esc || esc == q) {
+        const char *hit = memchr(buf + j, q, len - j);
+        return hit ? (size_t)(hit - buf) : len;
+    }
+#ifdef __SSE2__
+    const __m128i vq = _mm_set1_epi8(q), ve = _mm_set1_epi8(esc);
+    for (; j + 16 <= len; j += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(buf + j));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, vq), _mm_cmpeq_epi8(x, ve)));
+        if (mask)
+            return j + (size_t)__builtin_ctz(mask);
+    }
+#endif
+    while (j < len && buf[j] != q && buf[j] != esc)
+        j++;
+    return j;
 }
 
 enum { NEED_MORE = -1 };
@@ -68,9 +117,7 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
         if (i < len && buf[i] == q && q) {
             size_t seg = ++i, soff = SIZE_MAX;
             for (;;) {
-                size_t j = seg;
-                while (j < len && buf[j] != q && (buf[j] != esc || !esc))
-                    j++;
+                size_t j = scan_quoted(buf, seg, len, q, esc);
                 if (j >= len) {
                     if (!final)
                         return NEED_MORE;
@@ -103,9 +150,7 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                 }
                 i = j + 1;
                 /* stray characters after the closing quote are kept */
-                size_t k = i;
-                while (k < len && !r->special[(unsigned char)buf[k]])
-                    k++;
+                size_t k = scan_plain(r, buf, i, len);
                 if (k >= len && !final)
                     return NEED_MORE;
                 if (k > i || soff != SIZE_MAX) {
@@ -121,8 +166,7 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                 break;
             }
         } else {
-            while (i < len && !r->special[(unsigned char)buf[i]])
-                i++;
+            i = scan_plain(r, buf, i, len);
             add_field(r, buf + start, i - start, 0, SIZE_MAX);
         }
         if (i >= len) {

@@ -334,7 +334,7 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
      * is left by then) so that the log restarts and stays small. */
     if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", err) < 0)
         return -1;
-    st->ckpt = sl_walckpt_start(sqlite3_db_filename(st->db, "main"), 50);
+    st->ckpt = sl_walckpt_start(sqlite3_db_filename(st->db, "main"));
     int page = 4096;
     sqlite3_stmt *ps;
     if (sqlite3_prepare_v2(st->db, "PRAGMA page_size", -1, &ps, NULL) == SQLITE_OK) {
@@ -457,6 +457,7 @@ static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     if (exec_sql(st, "COMMIT", err) < 0)
         return -1;
     st->in_txn = 0;
+    sl_walckpt_kick(st->ckpt);
     if (sl_failpoint("sink.after_commit"))
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_commit", st->id);
     return 0;

@@ -139,6 +139,102 @@ static void test_record_across_blocks(void **state)
     free(t);
 }
 
+/* Random records written by sl_csv_write_field (random delimiters, line
+ * ends, field lengths and contents, so that delimiters, quotes and line
+ * breaks fall on every position of the reader's 16-byte scans) read back
+ * field for field. */
+static void roundtrip(char delim, unsigned seed)
+{
+    enum { RECS = 400, MAXF = 9 };
+    static const char alphabet[] = "abcXYZ019 ,;\t\"\n\r\xc3\xa9-";
+    srand(seed);
+    char *want[RECS][MAXF];
+    int nf[RECS];
+    sl_buf text;
+    sl_buf_init(&text);
+    for (int r = 0; r < RECS; r++) {
+        nf[r] = 1 + rand() % MAXF;
+        for (int f = 0; f < nf[r]; f++) {
+            int len = rand() % 4 == 0 ? rand() % 70 : rand() % 20;
+            /* a lone empty field is a blank line, which the reader skips */
+            if (nf[r] == 1 && len == 0)
+                len = 1;
+            want[r][f] = malloc((size_t)len + 1);
+            for (int i = 0; i < len; i++)
+                want[r][f][i] = alphabet[rand() % (int)(sizeof alphabet - 1)];
+            want[r][f][len] = 0;
+            if (f)
+                sl_buf_addc(&text, delim);
+            sl_csv_write_field(&text, want[r][f], (size_t)len, delim);
+        }
+        sl_buf_adds(&text, rand() % 2 ? "\r\n" : "\n");
+    }
+    char path[] = "/tmp/sluice-csv-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text.data, text.len), (ssize_t)text.len);
+    close(fd);
+    sl_error err;
+    sl_input *in = sl_input_open(path, &err);
+    assert_non_null(in);
+    sl_csv_reader rd;
+    sl_csv_config cfg = {delim, '"', 0};
+    sl_csv_init(&rd, in, &cfg, 0, 1);
+    for (int r = 0; r < RECS; r++) {
+        assert_int_equal(sl_csv_next(&rd, &err), 1);
+        assert_string_equal(rd.bad, "");
+        assert_int_equal((int)rd.nfields, nf[r]);
+        for (int f = 0; f < nf[r]; f++) {
+            assert_int_equal(rd.fields[f].n, strlen(want[r][f]));
+            assert_memory_equal(rd.fields[f].p, want[r][f], rd.fields[f].n);
+            free(want[r][f]);
+        }
+    }
+    assert_int_equal(sl_csv_next(&rd, &err), 0);
+    sl_csv_release(&rd);
+    sl_input_close(in);
+    unlink(path);
+    sl_buf_release(&text);
+}
+
+static void test_random_roundtrip(void **state)
+{
+    for (unsigned seed = 1; seed <= 20; seed++) {
+        roundtrip(',', seed);
+        roundtrip(';', seed + 100);
+        roundtrip('\t', seed + 200);
+    }
+}
+
+/* Escapes in long quoted fields (the two-character scan), at each offset. */
+static void test_escape_long(void **state)
+{
+    sl_csv_config cfg = {',', '"', '\\'};
+    char text[256], want[128];
+    for (int at = 0; at < 40; at++) {
+        /* "xxxx\"yyyy\\zzzz",end */
+        size_t n = 0, w = 0;
+        text[n++] = '"';
+        for (int i = 0; i < at; i++)
+            text[n++] = want[w++] = 'x';
+        text[n++] = '\\';
+        text[n++] = want[w++] = '"';
+        for (int i = 0; i < 17; i++)
+            text[n++] = want[w++] = 'y';
+        text[n++] = '\\';
+        text[n++] = want[w++] = '\\';
+        for (int i = 0; i < at % 19; i++)
+            text[n++] = want[w++] = 'z';
+        want[w] = 0;
+        n += (size_t)sprintf(text + n, "\",end\n");
+        rec r[2];
+        assert_int_equal(parse(text, n, &cfg, r, 2), 1);
+        assert_int_equal(r[0].n, 2);
+        assert_string_equal(r[0].f[0], want);
+        assert_string_equal(r[0].f[1], "end");
+    }
+}
+
 static void test_write_field(void **state)
 {
     sl_buf b;
@@ -157,7 +253,8 @@ int main(void)
         cmocka_unit_test(test_line_ends_bom_blank), cmocka_unit_test(test_empty_and_quoted_empty),
         cmocka_unit_test(test_unterminated_quote), cmocka_unit_test(test_escape_char),
         cmocka_unit_test(test_stray_after_quote), cmocka_unit_test(test_record_across_blocks),
-        cmocka_unit_test(test_write_field),
+        cmocka_unit_test(test_write_field), cmocka_unit_test(test_random_roundtrip),
+        cmocka_unit_test(test_escape_long),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
