@@ -1,4 +1,5 @@
 /* walckpt.c: see walckpt.h. */
+#include "db/sqlite.h"
 #include "db/walckpt.h"
 #include "core/mem.h"
 #include "core/util.h"
@@ -60,7 +61,7 @@ static void *walckpt_main(void *arg)
 sl_walckpt *sl_walckpt_start(const char *path)
 {
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    if (sl_sqlite_open(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX) != SQLITE_OK) {
         sqlite3_close(db);
         return NULL;
     }

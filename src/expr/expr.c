@@ -1,5 +1,6 @@
 /* expr.c: see expr.h. The virtual table is read-only and scans the batch
  * set by sl_expr_eval(); rowid is the row index. */
+#include "db/sqlite.h"
 #include "expr/expr.h"
 #include "expr/functions.h"
 #include "core/mem.h"
@@ -193,7 +194,7 @@ sl_expr_engine *sl_expr_engine_wrap(sqlite3 *db, sl_error *err)
 sl_expr_engine *sl_expr_engine_new(sl_error *err)
 {
     sl_expr_engine *e = sl_calloc(1, sizeof *e);
-    if (sqlite3_open_v2(":memory:", &e->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+    if (sl_sqlite_open(":memory:", &e->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX) != SQLITE_OK ||
         sqlite3_create_module(e->db, "sl_batch", &batch_module, NULL) != SQLITE_OK || sl_functions_register(e->db) < 0) {
         sl_error_set(err, SL_EINTERNAL, "expression engine: %s", sqlite3_errmsg(e->db));
         sl_expr_engine_free(e);

@@ -49,6 +49,10 @@ int sl_json_number(sl_json *j, const char **p, size_t *n);
  * (which the caller must consume); 0 = end; -1 = error. */
 int sl_json_object_begin(sl_json *j);
 int sl_json_member(sl_json *j, int *first, sl_buf *key);
+/* The same without copying: *key points into the input (or, for a name with
+ * escapes, to its unescaped text in scratch) and holds *keylen bytes, not
+ * NUL-terminated, valid until the next call. key NULL: validate only. */
+int sl_json_member_raw(sl_json *j, int *first, sl_buf *scratch, const char **key, size_t *keylen);
 /* Array walking: call at '[', first = 1; then sl_json_element(): 1 = cursor
  * at an element (consume it), 0 = end, -1 = error. */
 int sl_json_array_begin(sl_json *j);

@@ -46,17 +46,25 @@ static int read_object(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t ro
     if (sl_json_object_begin(j) < 0)
         return -1;
     int first = 1, rc;
-    while ((rc = sl_json_member(j, &first, &c->key)) == 1) {
-        c->name.len = prefix_len;
-        sl_buf_add(&c->name, c->key.data, c->key.len);
+    const char *key;
+    size_t keylen;
+    while ((rc = sl_json_member_raw(j, &first, &c->key, &key, &keylen)) == 1) {
         sl_json_kind k = sl_json_peek(j);
-        if (k == SL_JSON_OBJECT && o->flatten && depth <= o->max_depth) {
+        int nest = k == SL_JSON_OBJECT && o->flatten && depth <= o->max_depth;
+        /* a top-level name is used where it lies; a nested one gets its prefix */
+        if (prefix_len > 0 || nest) {
+            c->name.len = prefix_len;
+            sl_buf_add(&c->name, key, keylen);
+            key = c->name.data;
+            keylen = c->name.len;
+        }
+        if (nest) {
             sl_buf_adds(&c->name, o->separator);
             if (read_object(c, j, b, row, o, c->name.len, depth + 1) < 0)
                 return -1;
             continue;
         }
-        size_t col = column_for(c, b, c->name.data, c->name.len);
+        size_t col = column_for(c, b, key, keylen);
         const char *start = j->p;
         switch (k) {
         case SL_JSON_STRING: {

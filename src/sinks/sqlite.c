@@ -15,6 +15,7 @@
  * After a crash the engine resumes the run's epoch, and rows at or after
  * a committed position are the only ones written again.
  */
+#include "db/sqlite.h"
 #include "core/failpoint.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -313,7 +314,7 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
     st->upsert = strcmp(o->mode, "upsert") == 0;
     st->target = st->full_refresh ? sl_printf("%s__sluice_staging", o->table) : sl_strdup(o->table);
     char *path = *o->path ? sl_project_path(run->project, o->path) : sl_strdup(run->project->warehouse);
-    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sl_sqlite_open(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
     sl_free(path);
     if (rc != SQLITE_OK)
         return db_fail(st, err, "open");
@@ -544,7 +545,7 @@ static int sqlite_positions(sl_instance *in, sl_project *project, sl_position_fn
     sqlite_opts *o = in->opts;
     char *path = *o->path ? sl_project_path(project, o->path) : sl_strdup(project->warehouse);
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    int rc = sl_sqlite_open(path, &db, SQLITE_OPEN_READONLY);
     sl_free(path);
     sqlite3_stmt *s = NULL;
     if (rc == SQLITE_OK &&

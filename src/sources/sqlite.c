@@ -10,6 +10,7 @@
  * that kind, so columns of expressions are still inferred right. The
  * cursor logic is shared with the postgres source (sqlsource.c).
  */
+#include "db/sqlite.h"
 #include "core/mem.h"
 #include "sources/sqlsource.h"
 #include <sqlite3.h>
@@ -109,7 +110,7 @@ static int sqsrc_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_erro
     sqsrc *p = sl_calloc(1, sizeof *p);
     in->state = p;
     char *path = *o->path ? sl_project_path(run->project, o->path) : sl_strdup(run->project->warehouse);
-    int rc = sqlite3_open_v2(path, &p->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sl_sqlite_open(path, &p->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
     if (rc != SQLITE_OK) {
         sl_error_set(err, SL_EIO, "%s: %s", path, sqlite3_errmsg(p->db));
         sl_free(path);

@@ -1,5 +1,6 @@
 /* statedb_sqlite.c: the state store in an SQLite file (the default,
  * .sluice/state.db), WAL mode. See statedb.h. */
+#include "db/sqlite.h"
 #include "state/statedb.h"
 #include "core/mem.h"
 #include <errno.h>
@@ -112,7 +113,7 @@ int sl_statedb_sqlite_open(const char *path, void **conn, const sl_statedb_ops *
     if (mkdir_p(dirname(dir)) < 0)
         return sl_error_set(err, SL_EIO, "state store: cannot create %s: %s", dir, strerror(errno));
     sqlite3 *db;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+    if (sl_sqlite_open(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX) !=
         SQLITE_OK) {
         sl_error_set(err, SL_EIO, "state store %s: %s", path, sqlite3_errmsg(db));
         sqlite3_close(db);
