@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "formats/json.h"
@@ -89,11 +90,87 @@ static void test_string_unescape(void **state)
     sl_buf_release(&out);
 }
 
+/* Each special byte (quote, backslash escape, control byte, UTF-8, invalid
+ * UTF-8) at every offset of a long string: the 16- and 8-byte scans must
+ * stop exactly there. */
+static void test_special_at_every_offset(void **state)
+{
+    char doc[128], err[256];
+    sl_buf out;
+    sl_buf_init(&out);
+    for (int at = 0; at < 48; at++) {
+        /* an escape: "xxx\nyyyy" */
+        int n = 0;
+        doc[n++] = '"';
+        for (int i = 0; i < at; i++)
+            doc[n++] = 'x';
+        doc[n++] = '\\';
+        doc[n++] = 'n';
+        for (int i = 0; i < 20; i++)
+            doc[n++] = 'y';
+        doc[n++] = '"';
+        sl_json j;
+        sl_json_init(&j, doc, (size_t)n);
+        assert_int_equal(sl_json_string(&j, &out), 0);
+        assert_int_equal(out.len, (size_t)at + 21);
+        assert_int_equal(out.data[at], '\n');
+        /* the closing quote there */
+        sl_json_init(&j, doc, (size_t)at + 2);
+        doc[at + 1] = '"';
+        assert_int_equal(sl_json_string(&j, &out), 0);
+        assert_int_equal(out.len, (size_t)at);
+        /* a control byte there: refused at its byte */
+        doc[at + 1] = '\t';
+        assert_int_equal(sl_json_validate(doc, (size_t)n, err, sizeof err), -1);
+        char want[64];
+        snprintf(want, sizeof want, "(byte %d): control character", at + 1);
+        assert_non_null(strstr(err, want));
+        /* two-byte UTF-8 there is kept; a lone continuation byte is refused */
+        doc[at + 1] = '\xc3';
+        doc[at + 2] = '\xa9';
+        sl_json_init(&j, doc, (size_t)n);
+        assert_int_equal(sl_json_string(&j, &out), 0);
+        assert_memory_equal(out.data + at, "\xc3\xa9", 2);
+        doc[at + 1] = '\xa9';
+        assert_int_equal(sl_json_validate(doc, (size_t)n, err, sizeof err), -1);
+        snprintf(want, sizeof want, "(byte %d): invalid UTF-8", at + 1);
+        assert_non_null(strstr(err, want));
+    }
+    sl_buf_release(&out);
+}
+
+/* Member names without copies; escaped names unescaped into the scratch. */
+static void test_member_raw(void **state)
+{
+    const char *doc = "{\"plain\": 1, \"a\\u0062c\": 2}";
+    sl_json j;
+    sl_json_init(&j, doc, strlen(doc));
+    sl_buf scratch;
+    sl_buf_init(&scratch);
+    assert_int_equal(sl_json_object_begin(&j), 0);
+    int first = 1;
+    const char *k;
+    size_t kn;
+    assert_int_equal(sl_json_member_raw(&j, &first, &scratch, &k, &kn), 1);
+    assert_int_equal(kn, 5);
+    assert_memory_equal(k, "plain", 5);
+    assert_true(k > doc && k < doc + strlen(doc)); /* in the input, not copied */
+    assert_int_equal(sl_json_skip(&j), 0);
+    assert_int_equal(sl_json_member_raw(&j, &first, &scratch, &k, &kn), 1);
+    assert_int_equal(kn, 3);
+    assert_memory_equal(k, "abc", 3);
+    assert_ptr_equal(k, scratch.data);
+    assert_int_equal(sl_json_skip(&j), 0);
+    assert_int_equal(sl_json_member_raw(&j, &first, &scratch, &k, &kn), 0);
+    sl_buf_release(&scratch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid), cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_deep_nesting_refused), cmocka_unit_test(test_string_unescape),
+        cmocka_unit_test(test_special_at_every_offset), cmocka_unit_test(test_member_raw),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
