@@ -23,7 +23,9 @@ assert_exit() {
 assert_contains() {
   if grep -qF -- "$2" "$3"; then ok; else fail "$1: '$2' not in $3: $(head -c 400 "$3")"; fi
 }
-q() { sqlite3 "$1" "$2"; }
+# q DB SQL: query a database like any client would, waiting up to 10 s for
+# a lock (a reader in WAL mode can meet a connection that briefly holds one)
+q() { sqlite3 -cmd ".timeout 10000" "$1" "$2"; }
 finish() {
   if [ "$fails" -ne 0 ]; then echo "$fails of $checks checks failed" >&2; exit 1; fi
   echo "$checks checks passed"

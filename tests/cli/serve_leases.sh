@@ -47,7 +47,7 @@ assert_eq "survivor exits 0" "$rc" 0
 if [ -n "${STATE_YML:-}" ]; then
   slots=$(psql "$URL" -tAc "SELECT COUNT(*) FROM sluice_state.slots")
 else
-  slots=$(sqlite3 p/.sluice/state.db "SELECT COUNT(*) FROM slots")
+  slots=$(q p/.sluice/state.db "SELECT COUNT(*) FROM slots")
 fi
 # every run the schedule started names its slot (started_by): none may repeat.
 # A slot that came due while the pipeline's previous start still waited joins

@@ -66,7 +66,7 @@ sinks:
     body: '{"email": {{ email }}, "properties": {"name": {{ name }}}}'
     concurrency: 4
 YML
-n=$(sqlite3 p/warehouse.db 'SELECT count(*) FROM people')
+n=$(q p/warehouse.db 'SELECT count(*) FROM people')
 i=0; dups=0; violations=0; humans=0; replays=0
 while [ $i -lt "$KILLS" ]; do
   i=$((i + 1))

@@ -142,7 +142,7 @@ wait_for 10 sh -c "curl -s '$URL/api/v1/pipelines' | grep -q '\"name\":\"added\"
 # SIGTERM in the middle of a second big load: exit 0 soon, the run
 # cancelled, its last batch rolled back; the next run resumes it
 assert_eq "trigger again" "$(http POST "$URL/api/v1/pipelines/big/runs" -H "Authorization: Bearer $SLUICE_API_TOKEN")" 202
-wait_for 20 sh -c "test \$(sqlite3 p/warehouse.db 'SELECT COUNT(*) FROM big') -gt $ROWS" \
+wait_for 20 sh -c "test \$(sqlite3 -cmd '.timeout 10000' p/warehouse.db 'SELECT COUNT(*) FROM big') -gt $ROWS" \
   && ok || fail "the second big load never started"
 start=$(date +%s.%N)
 kill -TERM $pid
