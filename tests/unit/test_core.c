@@ -10,6 +10,7 @@
 #include "core/batch.h"
 #include "core/mem.h"
 #include "core/sqlident.h"
+#include "core/types.h"
 #include "core/util.h"
 
 /* Regression 2026-11-22 (found by fuzz_config): an empty value left
@@ -112,13 +113,72 @@ static void test_batch_keep_and_rejects(void **state)
     sl_batch_free(b);
 }
 
+/* The reference for a timestamp's text, written independently of
+ * sl_format_timestamp: floor division, then snprintf. */
+static void ref_timestamp(char *out, size_t cap, int64_t us)
+{
+    int64_t day = us / 86400000000LL, tod = us % 86400000000LL;
+    if (tod < 0) {
+        tod += 86400000000LL;
+        day--;
+    }
+    char date[32];
+    sl_format_date(date, day);
+    int64_t secs = tod / 1000000, frac = tod % 1000000;
+    int n = snprintf(out, cap, "%sT%02d:%02d:%02d", date, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    if (frac % 1000 == 0 && frac)
+        n += snprintf(out + n, cap - (size_t)n, ".%03d", (int)(frac / 1000));
+    else if (frac)
+        n += snprintf(out + n, cap - (size_t)n, ".%06d", (int)frac);
+    snprintf(out + n, cap - (size_t)n, "Z");
+}
+
+/* sl_batch_render_times against the reference: negative times, whole and
+ * fractional seconds, nulls, the extremes of int64. */
+static void test_render_times(void **state)
+{
+    sl_batch *b = sl_batch_new();
+    size_t ts = sl_batch_add_column(b, "ts", 2, SL_T_TIMESTAMP, 0);
+    size_t dt = sl_batch_add_column(b, "d", 1, SL_T_DATE, 0);
+    uint64_t x = 12345;
+    const int64_t fixed[] = {0, -1, 1, INT64_MAX, INT64_MIN, -86400000000LL, 86399999999LL,
+                             512 * 86400000000LL, 1024 * 86400000000LL + 1000, -500000};
+    size_t nfixed = sizeof fixed / sizeof *fixed;
+    for (size_t i = 0; i < 5000; i++) {
+        size_t r = sl_batch_add_row(b, (int64_t)i, (int64_t)i + 1);
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int64_t us = i < nfixed ? fixed[i] : (int64_t)(x >> 8) % (400LL * 365 * 86400000000LL);
+        if (i >= nfixed && i % 3 == 0)
+            us -= us % 1000000; /* whole seconds */
+        sl_column_ensure(&b->cols[ts], b->rowcap);
+        sl_column_ensure(&b->cols[dt], b->rowcap);
+        b->cols[ts].i64[r] = us;
+        b->cols[ts].valid[r] = i % 17 != 5;
+        b->cols[dt].i64[r] = (int64_t)(x >> 40) % 800000 - 400000;
+        b->cols[dt].valid[r] = 1;
+    }
+    sl_batch_render_times(b);
+    char want[64];
+    for (size_t r = 0; r < b->nrows; r++) {
+        if (b->cols[ts].valid[r]) {
+            ref_timestamp(want, sizeof want, b->cols[ts].i64[r]);
+            assert_int_equal(b->cols[ts].str[r].n, strlen(want));
+            assert_string_equal(b->cols[ts].str[r].p, want);
+        }
+        sl_format_date(want, b->cols[dt].i64[r]);
+        assert_string_equal(b->cols[dt].str[r].p, want);
+    }
+    assert_true(b->cols[ts].rendered && b->cols[dt].rendered);
+    sl_batch_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_empty_is_terminated), cmocka_unit_test(test_arena_reuses_blocks),
         cmocka_unit_test(test_edit_distance), cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_duration), cmocka_unit_test(test_sql_ident),
-        cmocka_unit_test(test_batch_keep_and_rejects),
+        cmocka_unit_test(test_batch_keep_and_rejects), cmocka_unit_test(test_render_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
