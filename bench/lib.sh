@@ -6,6 +6,11 @@
 #                            untimed warm-up when RUNS > 1; prints
 #                            "NAME wall cpu rss_mb" with the medians (GNU time)
 #   measure NAME CMD         the same with $RUNS runs
+#   measure_pair A CMD_A B CMD_B
+#                            $RUNS runs of each, alternating A, B, A, B...
+#                            after one warm-up of each, so that both see the
+#                            same moments of a noisy machine; prints both
+#                            lines as measure does
 measure_n() {
   name=$1; n=$2; cmd=$3; t=$(mktemp)
   if [ "$n" -gt 1 ]; then
@@ -24,6 +29,33 @@ measure_n() {
     END{k=int((NR+1)/2); printf "%s %.2f %.2f %.0f\n", n, w[k], c[k], m[k]}'
 }
 measure() { measure_n "$1" "$RUNS" "$2"; }
+
+# one timed run of CMD appended to $WORK/NAME.runs
+run_once() {
+  name=$1; cmd=$2; t=$(mktemp)
+  /usr/bin/time -f '%e %U %S %M' -o "$t" sh -c "$cmd" >/dev/null 2>"$WORK/$name.err" ||
+    { echo "bench: '$name' failed: $(tail -3 "$WORK/$name.err")" >&2; exit 1; }
+  cat "$t" >> "$WORK/$name.runs"
+  rm -f "$t"
+}
+medians() {
+  sort -n "$WORK/$1.runs" | awk -v n="$1" '{w[NR]=$1; c[NR]=$2+$3; m[NR]=$4/1024}
+    END{k=int((NR+1)/2); printf "%s %.2f %.2f %.0f\n", n, w[k], c[k], m[k]}'
+}
+measure_pair() {
+  for x in "$1|$2" "$3|$4"; do
+    sh -c "${x#*|}" >/dev/null 2>"$WORK/${x%%|*}.err" || { echo "bench: '${x%%|*}' failed: $(tail -3 "$WORK/${x%%|*}.err")" >&2; exit 1; }
+    : > "$WORK/${x%%|*}.runs"
+  done
+  i=0
+  while [ $i -lt "$RUNS" ]; do
+    i=$((i + 1))
+    run_once "$1" "$2"
+    run_once "$3" "$4"
+  done
+  medians "$1"
+  medians "$3"
+}
 
 build_sluice() {
   "$root/scripts/install-deps.sh" tool build test bench

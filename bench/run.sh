@@ -60,14 +60,15 @@ pipelines "$C" "$E"
 
 reset_db="rm -rf $WORK/p/warehouse.db* $WORK/p/.sluice"
 {
-measure sluice_csv_sqlite "$reset_db; $SLUICE -C $WORK/p -q run load"
+# each pair alternates its runs (sluice, peer, sluice, peer...)
+measure_pair sluice_csv_sqlite "$reset_db; $SLUICE -C $WORK/p -q run load" \
+  sqlite3_import "rm -f $WORK/imp.db; sqlite3 $WORK/imp.db '.import --csv $C contacts'"
 sqlite3 "$WORK/p/warehouse.db" 'select count(*) from contacts' > "$WORK/rows_sqlite"
-measure sqlite3_import "rm -f $WORK/imp.db; sqlite3 $WORK/imp.db '.import --csv $C contacts'"
-measure sluice_csv_transform "$reset_db; $SLUICE -C $WORK/p -q run transform"
 echo 'begin{@keep={"US":1,"USA":1,"U.S.":1,"UNITED STATES":1,"UNITED STATES OF AMERICA":1,"CA":1,"CAN":1,"CANADA":1,"GB":1,"UK":1,"U.K.":1,"UNITED KINGDOM":1,"GREAT BRITAIN":1,"ENGLAND":1}} $email = tolower(strip($email)); filter haskey(@keep, toupper(strip($country))); $full_name = $first_name . " " . $last_name' > "$WORK/mlr.dsl"
-measure mlr_csv_transform "mlr --icsv --ocsv put -f $WORK/mlr.dsl $C > $WORK/out/mlr_contacts.csv"
-measure sluice_jsonl_filter "$reset_db; $SLUICE -C $WORK/p -q run events"
-measure jq_jsonl_filter "jq -c 'select(.event==\"feature_used\") | {user_id, account_id, ts, feature: .properties.feature}' $E > $WORK/out/jq_events.jsonl"
+measure_pair sluice_csv_transform "$reset_db; $SLUICE -C $WORK/p -q run transform" \
+  mlr_csv_transform "mlr --icsv --ocsv put -f $WORK/mlr.dsl $C > $WORK/out/mlr_contacts.csv"
+measure_pair sluice_jsonl_filter "$reset_db; $SLUICE -C $WORK/p -q run events" \
+  jq_jsonl_filter "jq -c 'select(.event==\"feature_used\") | {user_id, account_id, ts, feature: .properties.feature}' $E > $WORK/out/jq_events.jsonl"
 } > "$WORK/results.txt"
 
 # the outputs must agree before any figure means anything
@@ -116,13 +117,21 @@ print(f"| **JSONL filter + projection, 2M events** (rows out: sluice {rse}, jq {
 print(row('sluice_jsonl_filter', 'sluice', 2e6, MB['jsonl']))
 print(row('jq_jsonl_filter', 'jq 1.6 `-c`', 2e6, MB['jsonl']))
 print()
+import os
+work = os.path.dirname(sys.argv[1])
 def ratio(a, b):
     return res[b][0] / res[a][0]
-print(f"Ratios (peer wall time / sluice wall time, {runs} runs, medians):")
+def paired(a, b):
+    """min and max of peer/sluice over the alternating pairs of runs"""
+    wa = [float(l.split()[0]) for l in open(os.path.join(work, a + ".runs"))]
+    wb = [float(l.split()[0]) for l in open(os.path.join(work, b + ".runs"))]
+    rs = [y / x for x, y in zip(wa, wb)]
+    return f"(run by run: {min(rs):.2f}x-{max(rs):.2f}x)"
+print(f"Ratios (peer wall time / sluice wall time, {runs} alternating runs of each, medians):")
 print()
-print(f"- CSV -> SQLite: **{ratio('sluice_csv_sqlite', 'sqlite3_import'):.2f}x** faster than `sqlite3 .import`")
-print(f"- CSV -> CSV transform: **{ratio('sluice_csv_transform', 'mlr_csv_transform'):.2f}x** faster than Miller")
-print(f"- JSONL filter + projection: **{ratio('sluice_jsonl_filter', 'jq_jsonl_filter'):.2f}x** faster than jq")
+print(f"- CSV -> SQLite: **{ratio('sluice_csv_sqlite', 'sqlite3_import'):.2f}x** faster than `sqlite3 .import` {paired('sluice_csv_sqlite', 'sqlite3_import')}")
+print(f"- CSV -> CSV transform: **{ratio('sluice_csv_transform', 'mlr_csv_transform'):.2f}x** faster than Miller {paired('sluice_csv_transform', 'mlr_csv_transform')}")
+print(f"- JSONL filter + projection: **{ratio('sluice_jsonl_filter', 'jq_jsonl_filter'):.2f}x** faster than jq {paired('sluice_jsonl_filter', 'jq_jsonl_filter')}")
 if 'sluice_csv_sqlite_x10' in res:
     print()
     print("Memory at 10x the input (the same files concatenated 10 times; one run):")

@@ -142,22 +142,34 @@ static int string_scan(sl_json *j, sl_buf *out)
     p++;
     const char *seg = p;
     for (;;) {
-        /* 16 (SSE2) or 8 plain ASCII bytes at a time, then byte by byte */
 #ifdef __SSE2__
+        /* 16 bytes at a time; the last few through a copy padded with
+         * quotes, so a match in the padding lands at or past the end */
         const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
-        while (e - p >= 16) {
-            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        while (p < e) {
+            __m128i x;
+            if (e - p >= 16) {
+                x = _mm_loadu_si128((const __m128i *)(const void *)p);
+            } else {
+                char tail[16];
+                memset(tail, '"', sizeof tail);
+                memcpy(tail, p, (size_t)(e - p));
+                x = _mm_loadu_si128((const __m128i *)(const void *)tail);
+            }
             /* signed: bytes >= 0x80 are negative, so "< 0x20" also finds them */
             __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
                                      _mm_cmplt_epi8(x, space));
             unsigned mask = (unsigned)_mm_movemask_epi8(m);
             if (mask) {
                 p += __builtin_ctz(mask);
+                if (p > e)
+                    p = e;
                 break;
             }
             p += 16;
         }
-#endif
+#else
+        /* 8 plain ASCII bytes at a time, then byte by byte */
         while (e - p >= 8) {
             uint64_t w;
             memcpy(&w, p, 8);
@@ -167,6 +179,7 @@ static int string_scan(sl_json *j, sl_buf *out)
         }
         while (p < e && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80)
             p++;
+#endif
         if (p >= e)
             return fail(j, p, "unterminated string");
         unsigned char c = (unsigned char)*p;
