@@ -4,6 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <time.h>
 
 void sl_buf_init(sl_buf *b)
@@ -78,6 +81,26 @@ void sl_buf_add_json_str(sl_buf *b, const char *s, size_t n)
     b->data[b->len++] = '"';
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
+#ifdef __SSE2__
+        /* skip 16 bytes at a time that need no escape; control bytes are
+         * found by an unsigned "< 0x20", a signed compare with the sign
+         * bits flipped */
+        while (i + 16 <= n) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i flipped = _mm_xor_si128(x, _mm_set1_epi8((char)0x80));
+            __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                                  _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                                     _mm_cmplt_epi8(flipped, _mm_set1_epi8((char)(0x20 ^ 0x80))));
+            unsigned mask = (unsigned)_mm_movemask_epi8(m);
+            if (mask) {
+                i += (size_t)__builtin_ctz(mask);
+                break;
+            }
+            i += 16;
+        }
+        if (i >= n)
+            break;
+#endif
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;

@@ -113,6 +113,42 @@ static void test_batch_keep_and_rejects(void **state)
     sl_batch_free(b);
 }
 
+/* JSON string escaping with each special byte at every offset of a long
+ * string (the 16-byte scan), against a byte-by-byte reference. */
+static void test_json_str_escape(void **state)
+{
+    const char specials[] = {'"', '\\', '\n', '\x01', '\x1f', ' ', '\x7f', (char)0xc3};
+    for (size_t k = 0; k < sizeof specials; k++)
+        for (int at = 0; at < 40; at++) {
+            char in[48];
+            memset(in, 'a', sizeof in);
+            in[at] = specials[k];
+            sl_buf got, want;
+            sl_buf_init(&got);
+            sl_buf_init(&want);
+            sl_buf_add_json_str(&got, in, sizeof in);
+            sl_buf_addc(&want, '"');
+            for (size_t i = 0; i < sizeof in; i++) {
+                unsigned char c = (unsigned char)in[i];
+                char e[8];
+                if (c == '"' || c == '\\')
+                    snprintf(e, sizeof e, "\\%c", c);
+                else if (c == '\n')
+                    snprintf(e, sizeof e, "\\n");
+                else if (c < 0x20)
+                    snprintf(e, sizeof e, "\\u%04x", c);
+                else
+                    snprintf(e, sizeof e, "%c", c);
+                sl_buf_adds(&want, e);
+            }
+            sl_buf_addc(&want, '"');
+            assert_int_equal(got.len, want.len);
+            assert_memory_equal(got.data, want.data, want.len);
+            sl_buf_release(&got);
+            sl_buf_release(&want);
+        }
+}
+
 /* The reference for a timestamp's text, written independently of
  * sl_format_timestamp: floor division, then snprintf. */
 static void ref_timestamp(char *out, size_t cap, int64_t us)
@@ -179,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_edit_distance), cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_duration), cmocka_unit_test(test_sql_ident),
         cmocka_unit_test(test_batch_keep_and_rejects), cmocka_unit_test(test_render_times),
+        cmocka_unit_test(test_json_str_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
