@@ -1,8 +1,8 @@
 /* walckpt.c: see walckpt.h. */
-#include "db/sqlite.h"
 #include "db/walckpt.h"
 #include "core/mem.h"
 #include "core/util.h"
+#include "db/sqlite.h"
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>

@@ -1,10 +1,10 @@
 /* expr.c: see expr.h. The virtual table is read-only and scans the batch
  * set by sl_expr_eval(); rowid is the row index. */
-#include "db/sqlite.h"
 #include "expr/expr.h"
 #include "expr/functions.h"
 #include "core/mem.h"
 #include "core/sqlident.h"
+#include "db/sqlite.h"
 #include <stdio.h>
 #include <string.h>
 

@@ -15,11 +15,11 @@
  * After a crash the engine resumes the run's epoch, and rows at or after
  * a committed position are the only ones written again.
  */
-#include "db/sqlite.h"
 #include "core/failpoint.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sqlident.h"
+#include "db/sqlite.h"
 #include "db/walckpt.h"
 #include "engine/run.h"
 #include "expr/expr.h"

@@ -10,8 +10,8 @@
  * that kind, so columns of expressions are still inferred right. The
  * cursor logic is shared with the postgres source (sqlsource.c).
  */
-#include "db/sqlite.h"
 #include "core/mem.h"
+#include "db/sqlite.h"
 #include "sources/sqlsource.h"
 #include <sqlite3.h>
 #include <string.h>

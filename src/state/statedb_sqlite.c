@@ -1,8 +1,8 @@
 /* statedb_sqlite.c: the state store in an SQLite file (the default,
  * .sluice/state.db), WAL mode. See statedb.h. */
-#include "db/sqlite.h"
 #include "state/statedb.h"
 #include "core/mem.h"
+#include "db/sqlite.h"
 #include <errno.h>
 #include <libgen.h>
 #include <sqlite3.h>
