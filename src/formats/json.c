@@ -121,6 +121,7 @@ static void put_utf8(sl_buf *out, unsigned cp)
     sl_buf_add(out, b, n);
 }
 
+#ifndef __SSE2__
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
@@ -131,6 +132,7 @@ static inline uint64_t special_bytes(uint64_t w)
     uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
     return ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w) | w;
 }
+#endif
 
 /* Scan a string; with out == NULL only validate. Counts escapes seen in
  * j->escapes, so callers of sl_json_string_raw need not look again. */
