@@ -12,7 +12,7 @@
 #                            same moments of a noisy machine; prints both
 #                            lines as measure does
 measure_n() {
-  name=$1; n=$2; cmd=$3; t=$(mktemp)
+  name=$1; n=$2; cmd=$3
   if [ "$n" -gt 1 ]; then
     sh -c "$cmd" >/dev/null 2>"$WORK/$name.err" || { echo "bench: '$name' failed: $(tail -3 "$WORK/$name.err")" >&2; exit 1; }
   fi
@@ -20,13 +20,9 @@ measure_n() {
   i=0
   while [ $i -lt "$n" ]; do
     i=$((i + 1))
-    /usr/bin/time -f '%e %U %S %M' -o "$t" sh -c "$cmd" >/dev/null 2>"$WORK/$name.err" ||
-      { echo "bench: '$name' failed: $(tail -3 "$WORK/$name.err")" >&2; exit 1; }
-    cat "$t" >> "$WORK/$name.runs"
+    run_once "$name" "$cmd"
   done
-  rm -f "$t"
-  sort -n "$WORK/$name.runs" | awk -v n="$name" '{w[NR]=$1; c[NR]=$2+$3; m[NR]=$4/1024}
-    END{k=int((NR+1)/2); printf "%s %.2f %.2f %.0f\n", n, w[k], c[k], m[k]}'
+  medians "$name"
 }
 measure() { measure_n "$1" "$RUNS" "$2"; }
 
