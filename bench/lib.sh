@@ -13,9 +13,7 @@
 #                            lines as measure does
 measure_n() {
   name=$1; n=$2; cmd=$3
-  if [ "$n" -gt 1 ]; then
-    sh -c "$cmd" >/dev/null 2>"$WORK/$name.err" || { echo "bench: '$name' failed: $(tail -3 "$WORK/$name.err")" >&2; exit 1; }
-  fi
+  [ "$n" -gt 1 ] && warm_up "$name" "$cmd"
   : > "$WORK/$name.runs"
   i=0
   while [ $i -lt "$n" ]; do
@@ -26,6 +24,10 @@ measure_n() {
 }
 measure() { measure_n "$1" "$RUNS" "$2"; }
 
+# one untimed run of CMD (NAME for its error file)
+warm_up() {
+  sh -c "$2" >/dev/null 2>"$WORK/$1.err" || { echo "bench: '$1' failed: $(tail -3 "$WORK/$1.err")" >&2; exit 1; }
+}
 # one timed run of CMD appended to $WORK/NAME.runs
 run_once() {
   name=$1; cmd=$2; t=$(mktemp)
@@ -39,10 +41,10 @@ medians() {
     END{k=int((NR+1)/2); printf "%s %.2f %.2f %.0f\n", n, w[k], c[k], m[k]}'
 }
 measure_pair() {
-  for x in "$1|$2" "$3|$4"; do
-    sh -c "${x#*|}" >/dev/null 2>"$WORK/${x%%|*}.err" || { echo "bench: '${x%%|*}' failed: $(tail -3 "$WORK/${x%%|*}.err")" >&2; exit 1; }
-    : > "$WORK/${x%%|*}.runs"
-  done
+  warm_up "$1" "$2"
+  warm_up "$3" "$4"
+  : > "$WORK/$1.runs"
+  : > "$WORK/$3.runs"
   i=0
   while [ $i -lt "$RUNS" ]; do
     i=$((i + 1))

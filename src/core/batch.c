@@ -250,7 +250,7 @@ int sl_cell_text(const sl_column *c, size_t row, char *tmp, const char **p, size
 {
     if (!c->valid[row])
         return 0;
-    if (c->raw || c->rendered) {
+    if (sl_column_is_text(c)) {
         *p = c->str[row].p;
         *n = c->str[row].n;
         return 1;

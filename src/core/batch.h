@@ -96,6 +96,9 @@ void sl_column_ensure(sl_column *c, size_t rows);
 void sl_column_set_type(sl_column *c, sl_type t, size_t rows);
 
 static inline int sl_cell_valid(const sl_column *c, size_t row) { return c->valid[row]; }
+/* Whether str[] holds every cell's text: raw cells, or dates and
+ * timestamps after sl_batch_render_times. */
+static inline int sl_column_is_text(const sl_column *c) { return c->raw || c->rendered; }
 /* Store text in a cell, copying it into the batch arena. */
 void sl_batch_set_text(sl_batch *b, size_t col, size_t row, const char *p, size_t n);
 
@@ -112,12 +115,12 @@ void sl_batch_reject_raw(sl_batch *b, int64_t offset, int64_t line, const char *
  * the batch afterwards with sl_batch_keep(). */
 void sl_batch_reject_row(sl_batch *b, size_t row, const char *stage, const char *reason);
 
-/* Append the cell as text (JSON-ish formatting for dates, floats...); 0 if null. */
 /* Write every date and timestamp as ISO text into str[] (the arena), once,
  * on the transform thread after the last transform: sinks that want text
  * (SQLite, files) then copy it instead of formatting it on their thread. */
 void sl_batch_render_times(sl_batch *b);
 
+/* The cell as text (JSON-ish formatting for dates, floats...); 0 if null. */
 int sl_cell_text(const sl_column *c, size_t row, char *tmp, const char **p, size_t *n);
 /* Append row as a JSON object to out. */
 void sl_batch_row_json(const sl_batch *b, size_t row, sl_buf *out);

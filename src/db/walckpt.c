@@ -58,6 +58,26 @@ static void *walckpt_main(void *arg)
     return NULL;
 }
 
+/* The connection, file and sync objects; the thread is gone or never ran. */
+static void walckpt_free(sl_walckpt *c)
+{
+    sqlite3_close(c->db);
+    if (c->fd >= 0)
+        close(c->fd);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->cond);
+    sl_free(c);
+}
+
+/* Set *flag (kicked or stop) and wake the thread. */
+static void wake(sl_walckpt *c, int *flag)
+{
+    pthread_mutex_lock(&c->lock);
+    *flag = 1;
+    pthread_cond_signal(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
 sl_walckpt *sl_walckpt_start(const char *path)
 {
     sqlite3 *db = NULL;
@@ -73,12 +93,7 @@ sl_walckpt *sl_walckpt_start(const char *path)
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
     if (pthread_create(&c->thread, NULL, walckpt_main, c) != 0) {
-        sqlite3_close(db);
-        if (c->fd >= 0)
-            close(c->fd);
-        pthread_mutex_destroy(&c->lock);
-        pthread_cond_destroy(&c->cond);
-        sl_free(c);
+        walckpt_free(c);
         return NULL;
     }
     return c;
@@ -86,27 +101,15 @@ sl_walckpt *sl_walckpt_start(const char *path)
 
 void sl_walckpt_kick(sl_walckpt *c)
 {
-    if (!c)
-        return;
-    pthread_mutex_lock(&c->lock);
-    c->kicked = 1;
-    pthread_cond_signal(&c->cond);
-    pthread_mutex_unlock(&c->lock);
+    if (c)
+        wake(c, &c->kicked);
 }
 
 void sl_walckpt_stop(sl_walckpt *c)
 {
     if (!c)
         return;
-    pthread_mutex_lock(&c->lock);
-    c->stop = 1;
-    pthread_cond_signal(&c->cond);
-    pthread_mutex_unlock(&c->lock);
+    wake(c, &c->stop);
     pthread_join(c->thread, NULL);
-    sqlite3_close(c->db);
-    if (c->fd >= 0)
-        close(c->fd);
-    pthread_mutex_destroy(&c->lock);
-    pthread_cond_destroy(&c->cond);
-    sl_free(c);
+    walckpt_free(c);
 }

@@ -209,7 +209,7 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
         for (size_t r = 0; r < b->nrows; r++) {
             /* the cells were written a whole batch ago and are out of the
              * cache: ask for the ones a few rows ahead while this one parses */
-            if (!text && r + 8 < b->nrows)
+            if (!text && r + 8 < b->nrows && c->valid[r + 8])
                 __builtin_prefetch(c->str[r + 8].p);
             if (!c->valid[r] || convert_cell(c, r, sc->type, &b->arena) == 0)
                 continue;

@@ -118,7 +118,7 @@ void sl_expr_bind_cell(sqlite3_stmt *st, int idx, const sl_column *c, size_t row
         return;
     }
     char tmp[64];
-    switch (c->raw ? SL_T_TEXT : c->type) {
+    switch (sl_column_is_text(c) ? SL_T_TEXT : c->type) {
     case SL_T_BOOL:
     case SL_T_INT: sqlite3_bind_int64(st, idx, c->i64[row]); break;
     case SL_T_FLOAT: sqlite3_bind_double(st, idx, c->f64[row]); break;
@@ -141,7 +141,7 @@ static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
     }
     const sl_column *c = &b->cols[i];
     char tmp[64];
-    switch (c->raw || c->rendered ? SL_T_TEXT : c->type) {
+    switch (sl_column_is_text(c) ? SL_T_TEXT : c->type) {
     case SL_T_BOOL:
     case SL_T_INT: sqlite3_result_int64(ctx, c->i64[row]); break;
     case SL_T_FLOAT: sqlite3_result_double(ctx, c->f64[row]); break;

@@ -343,8 +343,8 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
             page = sqlite3_column_int(ps, 0);
         sqlite3_finalize(ps);
     }
-    int64_t frames = o->wal_limit / (page > 0 ? page : 4096);
-    snprintf(pragma, sizeof pragma, "PRAGMA wal_autocheckpoint=%lld", (long long)(frames > 0 ? frames : 1));
+    /* at least one frame: sqlite_check keeps wal_limit >= 65536 >= a page */
+    snprintf(pragma, sizeof pragma, "PRAGMA wal_autocheckpoint=%lld", (long long)(o->wal_limit / page));
     if (exec_sql(st, pragma, err) < 0)
         return -1;
     if (exec_sql(st, "CREATE TABLE IF NOT EXISTS _sluice_state (pipeline TEXT NOT NULL, sink TEXT NOT NULL,"
