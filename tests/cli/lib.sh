@@ -30,8 +30,27 @@ finish() {
   if [ "$fails" -ne 0 ]; then echo "$fails of $checks checks failed" >&2; exit 1; fi
   echo "$checks checks passed"
 }
-# free_port: a TCP port on 127.0.0.1 that nothing listens on now
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now, chosen
+# below the kernel's ephemeral range: a port the kernel hands out (bind to
+# port 0) can be taken by another test's outgoing connection before our
+# server binds it (CI saw a daemon of t0015 fail to start that way)
+free_port() {
+  python3 -c '
+import random, socket
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+while True:
+    port = random.randrange(10000, lo)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+'
+}
 # wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds; 1 on timeout
 wait_for() {
   limit=$(( $1 * 10 )); shift; n=0

@@ -13,11 +13,12 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
 done
 echo "max_concurrent_runs: 10" >> p/sluice.yml
 P1=$(free_port); P2=$(free_port)
+while [ "$P2" = "$P1" ]; do P2=$(free_port); done
 "$SLUICE" -C p serve --listen 127.0.0.1:$P1 --lease-ttl 3s 2>"$T/d1.log" & d1=$!
 "$SLUICE" -C p serve --listen 127.0.0.1:$P2 --lease-ttl 3s 2>"$T/d2.log" & d2=$!
 pids="$d1 $d2"
 wait_for 20 curl -sf http://127.0.0.1:$P1/healthz && wait_for 20 curl -sf http://127.0.0.1:$P2/healthz \
-  && ok || fail "daemons did not start: $(tail -3 "$T/d1.log" "$T/d2.log")"
+  && ok || fail "daemons did not start: $(tail -n 3 "$T/d1.log" "$T/d2.log")"
 leader() { curl -s "http://127.0.0.1:$1/api/v1/pipelines" | grep -q '"leader":true'; }
 wait_for 10 sh -c "curl -s http://127.0.0.1:$P1/api/v1/pipelines | grep -q '\"leader\":true' || curl -s http://127.0.0.1:$P2/api/v1/pipelines | grep -q '\"leader\":true'" \
   && ok || fail "nobody took the lease"
@@ -34,7 +35,7 @@ wait_for 10 one_leader && ok || fail "not exactly one leader: $n1 $n2"
 if [ $n1 = 1 ]; then victim=$d1; survivor=$d2; SP=$P2; else victim=$d2; survivor=$d1; SP=$P1; fi
 kill -9 $victim
 killed=$(date +%s.%N)
-wait_for 15 leader $SP && ok || fail "the standby never took over: $(tail -5 "$T/d1.log" "$T/d2.log")"
+wait_for 15 leader $SP && ok || fail "the standby never took over: $(tail -n 5 "$T/d1.log" "$T/d2.log")"
 takeover=$(python3 -c "import time; print('%.2f' % (time.time() - $killed))")
 echo "takeover after kill -9 of the lease holder: ${takeover}s (lease TTL 3s)"
 python3 -c "import sys; sys.exit(0 if $takeover < 8 else 1)" && ok || fail "takeover took ${takeover}s (TTL 3 s)"
