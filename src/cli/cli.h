@@ -30,6 +30,10 @@ extern const sl_command sl_commands[];
 
 /* Load and validate the project; on problems print them (text or JSON) and return NULL. */
 sl_project *sl_cli_project(sl_cli *cli);
+/* The same for read-only commands (history, dlq, state, schema, list): a
+ * broken pipeline file (or an unset ${VAR} in one) is left out with a warning
+ * on stderr naming each problem, so the command still works during an incident. */
+sl_project *sl_cli_project_readonly(sl_cli *cli);
 sl_state *sl_cli_state(sl_cli *cli, sl_project *p);
 /* Print an error (text on stderr, or the JSON error object on stdout). Returns code. */
 int sl_cli_fail(sl_cli *cli, int code, const sl_error *err);

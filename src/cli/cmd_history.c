@@ -70,7 +70,7 @@ typedef int (*query_fn)(sl_state *s, const char *pipeline, int limit, sl_buf *ou
 static int show(sl_cli *cli, query_fn query, const char *pipeline, int limit, const char *key,
                 const char *const *fields, const int *widths, size_t nf)
 {
-    sl_project *p = sl_cli_project(cli);
+    sl_project *p = sl_cli_project_readonly(cli);
     if (!p)
         return EXIT_USAGE;
     sl_state *s = sl_cli_state(cli, p);

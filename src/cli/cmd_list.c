@@ -17,11 +17,13 @@ int cmd_list(sl_cli *cli, int argc, char **argv)
         fprintf(stderr, "sluice list: unexpected argument '%s'\n", argv[0]);
         return EXIT_USAGE;
     }
-    sl_project *p = sl_cli_project(cli);
+    sl_project *p = sl_cli_project_readonly(cli);
     if (!p)
         return EXIT_USAGE;
     size_t *order = sl_calloc(p->npipelines + 1, sizeof *order);
-    sl_dag_order(p, order); /* a valid project has no cycle */
+    if (sl_dag_order(p, order) < 0) /* a cycle (already warned about): list by name */
+        for (size_t n = 0; n < p->npipelines; n++)
+            order[n] = n;
     int64_t now = (int64_t)time(NULL);
     sl_buf b;
     sl_buf_init(&b);

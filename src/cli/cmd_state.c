@@ -145,7 +145,8 @@ int cmd_state(sl_cli *cli, int argc, char **argv)
         fprintf(stderr, "usage: sluice state reset PIPELINE [--yes]\n");
         return EXIT_USAGE;
     }
-    sl_project *p = sl_cli_project(cli);
+    /* show works with broken pipeline files (an incident); reset changes state: the project must be valid */
+    sl_project *p = reset ? sl_cli_project(cli) : sl_cli_project_readonly(cli);
     if (!p)
         return EXIT_USAGE;
     sl_state *s = sl_cli_state(cli, p);

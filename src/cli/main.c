@@ -80,12 +80,12 @@ int sl_cli_fail(sl_cli *cli, int code, const sl_error *err)
     return code;
 }
 
-sl_project *sl_cli_project(sl_cli *cli)
+static sl_project *load_project(sl_cli *cli, int flags)
 {
     sl_diags d;
     sl_diags_init(&d);
     sl_project *p = NULL;
-    if (sl_project_load(cli->dir, &p, &d) < 0) {
+    if (sl_project_load_flags(cli->dir, flags, &p, &d) < 0) {
         sl_buf b;
         sl_buf_init(&b);
         if (cli->json) {
@@ -106,6 +106,28 @@ sl_project *sl_cli_project(sl_cli *cli)
         return NULL;
     }
     sl_diags_release(&d);
+    return p;
+}
+
+sl_project *sl_cli_project(sl_cli *cli)
+{
+    return load_project(cli, 0);
+}
+
+sl_project *sl_cli_project_readonly(sl_cli *cli)
+{
+    sl_project *p = load_project(cli, SL_LOAD_SKIP_BROKEN);
+    if (p && p->nskipped) {
+        /* stderr in every mode: --json output on stdout stays one document */
+        fprintf(stderr, "sluice: warning: %zu problem%s in the project; what they touch is left out:\n", p->nskipped,
+                p->nskipped == 1 ? "" : "s");
+        for (size_t i = 0; i < p->nskipped; i++) {
+            char line[1024];
+            snprintf(line, sizeof line, "%s", p->skipped[i]);
+            sl_log_redact(line);
+            fprintf(stderr, "  %s\n", line);
+        }
+    }
     return p;
 }
 

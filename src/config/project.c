@@ -336,6 +336,21 @@ static char *remember_file(sl_project *p, const char *path)
 
 int sl_project_load(const char *dir, sl_project **out, sl_diags *d)
 {
+    return sl_project_load_flags(dir, 0, out, d);
+}
+
+/* Move the diagnostics of d past `from` into p->skipped (SL_LOAD_SKIP_BROKEN). */
+static void keep_as_skipped(sl_project *p, sl_diags *d, size_t from)
+{
+    sl_diags_sort(d);
+    for (size_t i = from; i < d->n; i++) {
+        p->skipped = sl_realloc(p->skipped, (p->nskipped + 1) * sizeof *p->skipped);
+        p->skipped[p->nskipped++] = sl_printf("%s:%d:%d: %s", d->v[i].file, d->v[i].line, d->v[i].col, d->v[i].msg);
+    }
+}
+
+int sl_project_load_flags(const char *dir, int flags, sl_project **out, sl_diags *d)
+{
     size_t before = d->n;
     char abs[PATH_MAX];
     *out = NULL;
@@ -435,7 +450,21 @@ int sl_project_load(const char *dir, sl_project **out, sl_diags *d)
                 sl_free(name);
                 continue;
             }
-            sl_pipeline *pl = pipeline_load(p, file, name, d);
+            sl_pipeline *pl;
+            if (flags & SL_LOAD_SKIP_BROKEN) {
+                sl_diags own;
+                sl_diags_init(&own);
+                pl = pipeline_load(p, file, name, &own);
+                if (own.n) {
+                    keep_as_skipped(p, &own, 0);
+                    if (pl)
+                        pipeline_free(pl);
+                    pl = NULL;
+                }
+                sl_diags_release(&own);
+            } else {
+                pl = pipeline_load(p, file, name, d);
+            }
             sl_free(name);
             if (!pl)
                 continue;
@@ -449,8 +478,15 @@ int sl_project_load(const char *dir, sl_project **out, sl_diags *d)
         qsort(p->pipelines, p->npipelines, sizeof *p->pipelines, cmp_pipeline);
     if (!p->max_concurrent_runs)
         p->max_concurrent_runs = 4;
-    if (d->n == before)
+    if (d->n == before && (flags & SL_LOAD_SKIP_BROKEN)) {
+        sl_diags dag;
+        sl_diags_init(&dag);
+        sl_dag_check(p, &dag);
+        keep_as_skipped(p, &dag, 0);
+        sl_diags_release(&dag);
+    } else if (d->n == before) {
         sl_dag_check(p, d);
+    }
     if (d->n != before) {
         sl_diags_sort(d);
         sl_project_free(p);
@@ -470,6 +506,9 @@ void sl_project_free(sl_project *p)
     for (size_t i = 0; i < p->nfiles; i++)
         sl_free(p->files[i]);
     sl_free(p->files);
+    for (size_t i = 0; i < p->nskipped; i++)
+        sl_free(p->skipped[i]);
+    sl_free(p->skipped);
     sl_free(p->dir);
     sl_free(p->name);
     sl_alerts_free(p->alerts);

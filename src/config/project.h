@@ -47,11 +47,23 @@ typedef struct sl_project {
     size_t npipelines;
     char **files;              /* every loaded file name; diagnostics point here */
     size_t nfiles;
+    char **skipped;            /* SL_LOAD_SKIP_BROKEN: "file:line:col: message" of each
+                                * problem that made a pipeline (or the DAG check) be skipped */
+    size_t nskipped;
 } sl_project;
 
 /* Load and validate the project in dir. On problems, returns -1 with d
  * filled (the partially loaded project is freed). */
 int sl_project_load(const char *dir, sl_project **out, sl_diags *d);
+
+/* Flags of sl_project_load_flags. SL_LOAD_SKIP_BROKEN is for the commands an
+ * operator needs during an incident (history, dlq, state, schema, list): a
+ * pipeline file with problems (a ${VAR} unset in this shell, a syntax error)
+ * is left out instead of failing the load, and its problems are kept in
+ * p->skipped; `after:` problems become notes there too. sluice.yml itself
+ * must still be valid: without it the state store cannot be found. */
+enum { SL_LOAD_SKIP_BROKEN = 1 };
+int sl_project_load_flags(const char *dir, int flags, sl_project **out, sl_diags *d);
 void sl_project_free(sl_project *p);
 sl_pipeline *sl_project_find(const sl_project *p, const char *name);
 /* Resolve a path relative to the project folder (caller frees). */
