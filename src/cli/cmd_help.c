@@ -30,7 +30,16 @@ int cmd_help(sl_cli *cli, int argc, char **argv)
                 printf("  %-10s %s\n", *n, summary);
             }
         }
-        printf("\n'sluice help NAME' shows a component's options; 'sluice help source csv' picks a kind.\n");
+        printf("\n'sluice help NAME' shows a component's options; 'sluice help source csv' picks a kind;\n"
+               "'sluice help pipeline' the keys of a pipeline file.\n");
+        return EXIT_OK;
+    }
+    if (argc == 1 && strcmp(argv[0], "pipeline") == 0) {
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_pipeline_help(&b);
+        printf("pipelines/NAME.yml: one pipeline; NAME is its name.\n\nkeys:\n%s", b.data ? b.data : "");
+        sl_buf_release(&b);
         return EXIT_OK;
     }
     const char *kind = NULL, *name = argv[0];

@@ -82,7 +82,16 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
     for (size_t i = 0; i < nnames; i++)
         if (!sl_project_find(p, names[i])) {
             sl_error err;
-            sl_error_set(&err, SL_EUSAGE, "no pipeline called '%s' in %s", names[i], p->dir);
+            const char **known = sl_calloc(p->npipelines + 1, sizeof *known);
+            for (size_t k = 0; k < p->npipelines; k++)
+                known[k] = p->pipelines[k]->name;
+            const char *sug = sl_suggest(names[i], known, p->npipelines);
+            if (sug)
+                sl_error_set(&err, SL_EUSAGE, "no pipeline called '%s' in %s; did you mean '%s'?", names[i], p->dir,
+                             sug);
+            else
+                sl_error_set(&err, SL_EUSAGE, "no pipeline called '%s' in %s", names[i], p->dir);
+            sl_free(known);
             sl_free(names);
             sl_project_free(p);
             return sl_cli_fail(cli, EXIT_USAGE, &err);

@@ -129,6 +129,25 @@ void sl_instance_release(sl_instance *in)
 static const char *const pipeline_keys[] = {"source", "transforms", "sinks", "on_error",
                                             "description", "batch_rows", "max_rejected", NULL};
 
+/* `sluice help pipeline`: one line per key of pipeline_keys, in its order. */
+static const char *const pipeline_key_help[][2] = {
+    {"source", "where rows come from: {type: csv|jsonl|json|sqlite|postgres|http, ...} (required)"},
+    {"transforms", "a list of steps applied in order: rename, select, drop, cast, derive, filter, dedupe"},
+    {"sinks", "a list of destinations, each committed exactly once: sqlite, postgres, csv, jsonl, stdout, http (required)"},
+    {"on_error", "dlq (default): a bad row goes to the dead-letter queue and the run goes on; fail: the batch "
+                 "rolls back and the run fails"},
+    {"description", "free text for the people who read the project"},
+    {"batch_rows", "rows per batch, 1-1000000 (default 8192): memory is bounded by 8 batches"},
+    {"max_rejected", "fail the run when more rows than this are rejected (default: no limit)"},
+};
+
+void sl_pipeline_help(sl_buf *out)
+{
+    for (size_t i = 0; pipeline_keys[i]; i++)
+        sl_buf_addf(out, "  %-16s %s\n", pipeline_keys[i], pipeline_key_help[i][1]);
+    sl_schedule_help(out);
+}
+
 /* Give every instance of a list a unique id: its name, or its type (+ _N). */
 static void assign_ids(sl_instance *v, size_t n, sl_diags *d)
 {

@@ -65,6 +65,8 @@ int sl_project_load(const char *dir, sl_project **out, sl_diags *d);
 enum { SL_LOAD_SKIP_BROKEN = 1 };
 int sl_project_load_flags(const char *dir, int flags, sl_project **out, sl_diags *d);
 void sl_project_free(sl_project *p);
+/* Every pipeline-level key with a help line, schedule keys included (`sluice help pipeline`). */
+void sl_pipeline_help(sl_buf *out);
 sl_pipeline *sl_project_find(const sl_project *p, const char *name);
 /* Resolve a path relative to the project folder (caller frees). */
 char *sl_project_path(const sl_project *p, const char *rel);

@@ -24,6 +24,11 @@ static const sl_option schedule_options[] = {
     SL_OPT_END,
 };
 
+void sl_schedule_help(sl_buf *out)
+{
+    sl_options_help(schedule_options, out);
+}
+
 const char *const sl_schedule_keys[] = {"schedule", "every",   "timezone", "after",
                                         "timeout",  "retries", "catchup",  NULL};
 

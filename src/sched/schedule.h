@@ -40,6 +40,8 @@ typedef struct sl_schedule {
 
 /* Pipeline keys handled here (NULL-terminated), and a test for one. */
 extern const char *const sl_schedule_keys[];
+/* The schedule keys' help lines, as `sluice help pipeline` prints them. */
+void sl_schedule_help(sl_buf *out);
 int sl_schedule_is_key(const char *k);
 
 /* Read the schedule keys of a pipeline's root mapping (others are the

@@ -19,4 +19,6 @@ assert_exit 0 "$SLUICE" -C proj run contacts
 assert_eq "upsert is idempotent" "$(q proj/warehouse.db 'select count(*) from contacts')" 3
 assert_exit 2 "$SLUICE" -C proj run nosuch
 assert_contains "unknown pipeline" "no pipeline called 'nosuch'" "$T/err"
+assert_exit 2 "$SLUICE" -C proj run contact
+assert_contains "closest name" "no pipeline called 'contact' in $T/proj; did you mean 'contacts'?" "$T/err"
 finish

@@ -12,6 +12,10 @@ assert_exit 0 "$SLUICE" help csv
 assert_contains "help csv (source)" "csv source: CSV files" "$T/out"
 assert_contains "help csv (sink)" "csv sink:" "$T/out"
 assert_contains "option table" "delimiter" "$T/out"
+assert_exit 0 "$SLUICE" help pipeline
+for k in source transforms sinks on_error batch_rows max_rejected schedule every timezone after timeout retries catchup; do
+  assert_contains "help pipeline documents $k" "  $k " "$T/out"
+done
 assert_exit 0 "$SLUICE" help
 assert_contains "help lists dedupe" "dedupe" "$T/out"
 assert_exit 2 "$SLUICE" help nosuch
