@@ -1,5 +1,12 @@
 /* api.c: see api.h. One libmicrohttpd polling thread serves every
- * request; handlers are short (a state store query or a scheduler call). */
+ * request; handlers are short (a state store query or a scheduler call).
+ *
+ * Slow clients (slowloris) must not silence /healthz: there are
+ * API_SLOTS connection slots, at most API_PER_IP from one address, and a
+ * connection that has not sent a whole request head API_HEAD_DEADLINE_S
+ * seconds after it opened (or after its previous response) is shut down by
+ * the guard thread. libmicrohttpd's own timeout is an idle timeout, which a
+ * client sending one header line every few seconds never meets. */
 #include "sched/api.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -7,15 +14,119 @@
 #include "state/state.h"
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+enum { API_SLOTS = 512, API_PER_IP = 128, API_HEAD_DEADLINE_S = 10, API_IDLE_TIMEOUT_S = 30 };
+
+/* One open connection, as the guard sees it (MHD's socket context). */
+typedef struct api_conn {
+    struct api_conn *prev, *next;
+    int fd;
+    double since;   /* opened, or its last response completed (monotonic s) */
+    int in_request; /* the request head arrived; the deadline no longer applies */
+} api_conn;
 
 struct sl_api_server {
     struct MHD_Daemon *mhd;
     sl_daemon *d;
+    pthread_mutex_t lock; /* guards conns and stop */
+    pthread_cond_t wake;
+    api_conn *conns;
+    int stop;
+    pthread_t guard;
+    int guard_started;
 };
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: MHD calls it on the polling thread when a
+ * connection opens and when it closes, before it closes the descriptor. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx, enum MHD_ConnectionNotificationCode t)
+{
+    sl_api_server *s = cls;
+    pthread_mutex_lock(&s->lock);
+    if (t == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        api_conn *a = sl_calloc(1, sizeof *a);
+        a->fd = ci ? ci->connect_fd : -1;
+        a->since = mono_now();
+        a->next = s->conns;
+        if (s->conns)
+            s->conns->prev = a;
+        s->conns = a;
+        *socket_ctx = a;
+    } else if (*socket_ctx) {
+        api_conn *a = *socket_ctx;
+        if (a->prev)
+            a->prev->next = a->next;
+        else
+            s->conns = a->next;
+        if (a->next)
+            a->next->prev = a->prev;
+        sl_free(a);
+        *socket_ctx = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+static api_conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: a response went out; a kept-alive
+ * connection has API_HEAD_DEADLINE_S for its next request head. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
+{
+    sl_api_server *s = cls;
+    (void)con_cls;
+    (void)t;
+    pthread_mutex_lock(&s->lock);
+    api_conn *a = conn_of(c);
+    if (a) {
+        a->in_request = 0;
+        a->since = mono_now();
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* The guard: once a second, shut down connections past the head deadline.
+ * shutdown() (not close) makes MHD see the end of the stream and close the
+ * connection itself; the descriptor stays valid while we hold the lock,
+ * since MHD removes a connection from the list before closing it. */
+static void *guard_main(void *arg)
+{
+    sl_api_server *s = arg;
+    pthread_mutex_lock(&s->lock);
+    while (!s->stop) {
+        double now = mono_now();
+        for (api_conn *a = s->conns; a; a = a->next)
+            if (!a->in_request && a->fd >= 0 && now - a->since > API_HEAD_DEADLINE_S) {
+                shutdown(a->fd, SHUT_RDWR);
+                a->fd = -1; /* once */
+                sl_log_debug("http: closed a connection that sent no complete request in %d s", API_HEAD_DEADLINE_S);
+            }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&s->wake, &s->lock, &until);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
 
 static int reply(struct MHD_Connection *c, int code, const char *type, const char *body, size_t len)
 {
@@ -86,6 +197,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     /* first call: headers only; then the body (ignored) in pieces; then respond */
     if (!*con_cls) {
         *con_cls = (void *)1;
+        pthread_mutex_lock(&s->lock);
+        api_conn *a = conn_of(c);
+        if (a)
+            a->in_request = 1;
+        pthread_mutex_unlock(&s->lock);
         return MHD_YES;
     }
     if (*upload_size) {
@@ -222,19 +338,27 @@ sl_api_server *sl_api_start(sl_daemon *d, const char *listen, sl_error *err)
     }
     sl_api_server *s = sl_calloc(1, sizeof *s);
     s->d = d;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     uint16_t port = (uint16_t)atoi(colon + 1);
     s->mhd = MHD_start_daemon(flags, port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_SLOTS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                              (unsigned)API_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_IDLE_TIMEOUT_S,
+                              MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED,
+                              on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->mhd) {
         sl_error_set(err, SL_EIO, "cannot listen on %s (is the port taken?)", listen);
-        sl_free(s);
+        sl_api_stop(s);
         return NULL;
     }
+    if (pthread_create(&s->guard, NULL, guard_main, s) == 0)
+        s->guard_started = 1;
+    else
+        sl_log_error("http: cannot start the slow-client guard: %s", strerror(errno));
     return s;
 }
 
@@ -242,6 +366,16 @@ void sl_api_stop(sl_api_server *s)
 {
     if (!s)
         return;
-    MHD_stop_daemon(s->mhd);
+    if (s->guard_started) {
+        pthread_mutex_lock(&s->lock);
+        s->stop = 1;
+        pthread_cond_signal(&s->wake);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(s->guard, NULL);
+    }
+    if (s->mhd)
+        MHD_stop_daemon(s->mhd); /* closes what is left: on_connection frees each */
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->lock);
     sl_free(s);
 }
