@@ -336,7 +336,8 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     if (run->dry_run) {
         /* nothing recorded: no run, no epoch (epoch 0 matches no position) */
         run->epoch = 0;
-    } else if (sl_state_run_begin(state, pl->name, opts->restart, run->run_id, &run->epoch, &run->resumed, err) < 0) {
+    } else if (snprintf(run->run_id, sizeof run->run_id, "%s", opts->run_id ? opts->run_id : ""),
+               sl_state_run_begin(state, pl->name, opts->restart, run->run_id, &run->epoch, &run->resumed, err) < 0) {
         run->run_id[0] = 0; /* no run was recorded: nothing to end */
         goto fail;
     }

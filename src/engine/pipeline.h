@@ -30,6 +30,8 @@ typedef struct sl_run_options {
     int progress;      /* draw a progress bar on stderr */
     _Atomic int *cancel; /* set to stop (signals) */
     double timeout_s;    /* > 0: cancel the run after this long (status timeout) */
+    const char *run_id;  /* record the run under this id (one handed out when it was
+                          * queued, sl_state_new_run_id), or NULL: a new one */
 } sl_run_options;
 
 typedef struct sl_run_result {

@@ -264,6 +264,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         } else if (sl_state_run_json(sl_daemon_state(d), url + 13, &b, &found, &err) < 0) {
             rc = reply_error(c, code = 500, "the state store failed");
             sl_log_error("api: %s", err.msg);
+        } else if (!found && sl_daemon_queued(d, url + 13, &b)) {
+            rc = reply_json(c, code = 200, &b); /* queued: in the history once it starts */
         } else if (!found) {
             rc = reply_error(c, code = 404, "no such run");
         } else {
@@ -279,7 +281,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                                  ? "missing or wrong bearer token"
                                  : "SLUICE_API_TOKEN is not set on the server: runs cannot be started over HTTP");
         } else {
-            int t = sl_daemon_trigger(d, name, "api");
+            char run_id[40] = "";
+            int t = sl_daemon_trigger(d, name, "api", run_id);
             if (t == 404) {
                 rc = reply_error(c, code = 404, "no such pipeline");
             } else if (t == 409) {
@@ -289,6 +292,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             } else {
                 sl_buf_adds(&b, "{\"pipeline\":");
                 sl_buf_add_json_str(&b, name, strlen(name));
+                sl_buf_adds(&b, ",\"run_id\":");
+                sl_buf_add_json_str(&b, run_id, strlen(run_id));
                 sl_buf_adds(&b, ",\"status\":\"queued\"}\n");
                 rc = reply_json(c, code = 202, &b);
                 sl_log_info("%s: run requested over the API", name);

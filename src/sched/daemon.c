@@ -32,14 +32,23 @@ typedef struct proj_ref {
 
 #define BY_LEN 64
 
+/* A start waiting in a pipeline's queue: what asked for it, and the id its
+ * run will be recorded under (handed out at once, so POST .../runs can
+ * answer with it). */
+typedef struct queued_start {
+    char by[BY_LEN];
+    char run_id[40];
+} queued_start;
+
 /* What the scheduler knows about one pipeline (by name; entries live as
  * long as the daemon, so run threads may point at them). */
 typedef struct pl_rt {
     char *name;
     int present; /* in the current project */
     int running;
+    char running_id[40];   /* the running job's first run id (it may not be recorded yet) */
     _Atomic int cancel;    /* of the running job */
-    char (*queue)[BY_LEN]; /* starts waiting, oldest first: what started each */
+    queued_start *queue;   /* starts waiting, oldest first */
     size_t nq, capq;
     int64_t next_fire; /* -1: not timed */
     double dep_since;  /* upstreams must succeed after this to trigger it */
@@ -212,19 +221,23 @@ static void do_reload(sl_daemon *d)
 
 /* ---- queueing and starting runs ---------------------------------------------- */
 
-/* Queue a start; coalesce: replace a waiting start instead of adding one. */
-static void enqueue(pl_rt *rt, const char *by, int coalesce)
+/* Queue a start; coalesce: replace a waiting start instead of adding one
+ * (it keeps its run id). Returns the queued start, or NULL when dropped. */
+static queued_start *enqueue(pl_rt *rt, const char *by, int coalesce)
 {
     if (coalesce && rt->nq) {
-        snprintf(rt->queue[rt->nq - 1], BY_LEN, "%s", by);
-        return;
+        snprintf(rt->queue[rt->nq - 1].by, BY_LEN, "%s", by);
+        return &rt->queue[rt->nq - 1];
     }
     if (rt->nq >= 1000) {
         sl_log_warn("%s: 1000 runs already waiting; dropping '%s'", rt->name, by);
-        return;
+        return NULL;
     }
     SL_GROW(rt->queue, rt->capq, rt->nq + 1);
-    snprintf(rt->queue[rt->nq++], BY_LEN, "%s", by);
+    queued_start *q = &rt->queue[rt->nq++];
+    snprintf(q->by, BY_LEN, "%s", by);
+    sl_state_new_run_id(q->run_id);
+    return q;
 }
 
 typedef struct job_arg {
@@ -233,6 +246,7 @@ typedef struct job_arg {
     proj_ref *ref;
     sl_pipeline *pl;
     char by[BY_LEN];
+    char run_id[40];
 } job_arg;
 
 static void *job_main(void *arg)
@@ -245,6 +259,7 @@ static void *job_main(void *arg)
     job.alerter = a->ref->alerter;
     job.stop = d->o.stop;
     job.trigger = a->by;
+    job.opts.run_id = a->run_id;
     job.opts.cancel = &a->rt->cancel;
     int rc = sl_job_run(&job);
     double now = wall_now();
@@ -275,7 +290,9 @@ static void start(sl_daemon *d, pl_rt *rt, sl_pipeline *pl)
     a->ref = d->cur;
     a->ref->refs++;
     a->pl = pl;
-    snprintf(a->by, sizeof a->by, "%s", rt->queue[0]);
+    snprintf(a->by, sizeof a->by, "%s", rt->queue[0].by);
+    snprintf(a->run_id, sizeof a->run_id, "%s", rt->queue[0].run_id);
+    snprintf(rt->running_id, sizeof rt->running_id, "%s", a->run_id);
     memmove(rt->queue, rt->queue + 1, (rt->nq - 1) * sizeof *rt->queue);
     rt->nq--;
     rt->running = 1;
@@ -415,7 +432,7 @@ static double schedule_step(sl_daemon *d, double now)
         if (d->running >= d->cur->p->max_concurrent_runs)
             break;
         /* a timed pipeline with upstreams waits for them (manual starts do not) */
-        if (sl_schedule_timed(pl->schedule) && pl->schedule->after.n && strncmp(rt->queue[0], "schedule", 8) == 0 &&
+        if (sl_schedule_timed(pl->schedule) && pl->schedule->after.n && strncmp(rt->queue[0].by, "schedule", 8) == 0 &&
             !upstreams_ok(d, rt, pl))
             continue;
         start(d, rt, pl);
@@ -588,19 +605,22 @@ void sl_daemon_pipelines_json(sl_daemon *d, sl_buf *out)
     pthread_mutex_unlock(&d->lock);
 }
 
-int sl_daemon_trigger(sl_daemon *d, const char *pipeline, const char *by)
+int sl_daemon_trigger(sl_daemon *d, const char *pipeline, const char *by, char run_id[40])
 {
     pthread_mutex_lock(&d->lock);
     pl_rt *rt = rt_find(d, pipeline);
     int rc = 0;
+    queued_start *q = NULL;
     if (atomic_load(d->o.stop))
         rc = 503; /* shutting down: no new runs */
     else if (!rt || !rt->present)
         rc = 404;
     else if (rt->running || rt->nq)
         rc = 409;
-    else
-        enqueue(rt, by, 0);
+    else if (!(q = enqueue(rt, by, 0)))
+        rc = 503;
+    if (q)
+        snprintf(run_id, 40, "%s", q->run_id);
     /* a run asked for by hand starts on this daemon even if it does not hold the lease */
     if (rc == 0 && !d->leader) {
         sl_pipeline *pl = pl_of(d, rt);
@@ -610,6 +630,34 @@ int sl_daemon_trigger(sl_daemon *d, const char *pipeline, const char *by)
     pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->lock);
     return rc;
+}
+
+int sl_daemon_queued(sl_daemon *d, const char *run_id, sl_buf *out)
+{
+    int found = 0;
+    pthread_mutex_lock(&d->lock);
+    for (size_t i = 0; i < d->nrt && !found; i++) {
+        pl_rt *rt = d->rt[i];
+        const char *by = NULL;
+        for (size_t k = 0; k < rt->nq && !by; k++)
+            if (strcmp(rt->queue[k].run_id, run_id) == 0)
+                by = rt->queue[k].by;
+        if (!by && rt->running && strcmp(rt->running_id, run_id) == 0)
+            by = ""; /* dequeued, not yet in the state store */
+        if (by) {
+            found = 1;
+            sl_buf_adds(out, "{\"run_id\":");
+            sl_buf_add_json_str(out, run_id, strlen(run_id));
+            sl_buf_adds(out, ",\"pipeline\":");
+            sl_buf_add_json_str(out, rt->name, strlen(rt->name));
+            sl_buf_adds(out, *by ? ",\"status\":\"queued\",\"started_by\":" : ",\"status\":\"starting\"");
+            if (*by)
+                sl_buf_add_json_str(out, by, strlen(by));
+            sl_buf_adds(out, "}\n");
+        }
+    }
+    pthread_mutex_unlock(&d->lock);
+    return found;
 }
 
 void sl_daemon_count_request(sl_daemon *d, const char *handler, int code)

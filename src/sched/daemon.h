@@ -43,9 +43,14 @@ int sl_daemon_run(const sl_daemon_opts *o);
 typedef struct sl_daemon sl_daemon;
 /* GET /api/v1/pipelines */
 void sl_daemon_pipelines_json(sl_daemon *d, sl_buf *out);
-/* POST .../runs: 0 queued, 404 unknown pipeline, 409 already running or
- * queued, 503 shutting down. */
-int sl_daemon_trigger(sl_daemon *d, const char *pipeline, const char *by);
+/* POST .../runs: 0 queued (run_id: the id the run will have in the
+ * history), 404 unknown pipeline, 409 already running or queued, 503
+ * shutting down. */
+int sl_daemon_trigger(sl_daemon *d, const char *pipeline, const char *by, char run_id[40]);
+/* GET /api/v1/runs/{id} of a run not yet in the state store: 1 and its
+ * JSON ({"run_id", "pipeline", "status": "queued", "started_by"}, or
+ * "status": "starting" between its dequeue and its first write) in out, or 0. */
+int sl_daemon_queued(sl_daemon *d, const char *run_id, sl_buf *out);
 /* The state store connection the API reads from. */
 struct sl_state *sl_daemon_state(sl_daemon *d);
 /* Append the Prometheus text of the scheduler's own gauges and counters. */

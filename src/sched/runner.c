@@ -81,6 +81,7 @@ int sl_job_run(sl_job *j)
                          j->trigger ? j->trigger : "manual", attempt, max_attempts);
         sl_error_clear(&err);
         rc = sl_pipeline_run(j->project, pl, state, &j->opts, &j->res, &err);
+        j->opts.run_id = NULL; /* a queued run's id names its first attempt; retries get their own */
         sl_log_capture(saved);
         sl_log_tail_note(tail, rc == 0 ? SL_LOG_INFO : SL_LOG_ERROR,
                          "%s: %s: read %lld, loaded %lld, filtered %lld, rejected %lld in %.2fs%s%s", pl->name,

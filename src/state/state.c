@@ -149,7 +149,7 @@ static void first_free(first_row *f)
 
 /* ---- runs and epochs ----------------------------------------------------- */
 
-static void new_run_id(char out[40])
+void sl_state_new_run_id(char out[40])
 {
     unsigned char r[16];
     if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
@@ -164,7 +164,8 @@ static void new_run_id(char out[40])
 int sl_state_run_begin(sl_state *s, const char *pipeline, int restart, char run_id[40],
                        int64_t *epoch, int *resumed, sl_error *err)
 {
-    new_run_id(run_id);
+    if (!run_id[0])
+        sl_state_new_run_id(run_id);
     char now[40];
     now_text(now);
     pthread_mutex_lock(&s->lock);

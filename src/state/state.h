@@ -36,8 +36,12 @@ int sl_state_open_project(const sl_project *p, sl_state **out, sl_error *err);
 const char *sl_state_kind(const sl_state *s);
 void sl_state_close(sl_state *s);
 
+/* A new run id: a random UUID (version 4), 36 characters. */
+void sl_state_new_run_id(char out[40]);
 /* Start a run: resumes the pipeline's open epoch if any (*resumed = 1),
- * else opens a new one. Writes run_id (37 bytes). */
+ * else opens a new one. The run is recorded under run_id if it is not
+ * empty (an id handed out when the run was queued), else under a new id
+ * written there (36 characters). */
 int sl_state_run_begin(sl_state *s, const char *pipeline, int restart, char run_id[40],
                        int64_t *epoch, int *resumed, sl_error *err);
 int sl_state_run_progress(sl_state *s, const char *run_id, const sl_run_counts *c, sl_error *err);

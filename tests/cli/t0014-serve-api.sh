@@ -72,8 +72,12 @@ assert_eq "unknown pipeline" "$(http POST "$URL/api/v1/pipelines/nope/runs" -H "
 assert_eq "GET on trigger" "$(http GET "$URL/api/v1/pipelines/big/runs")" 405
 assert_eq "unknown path" "$(http GET "$URL/api/v2/nothing")" 404
 assert_eq "trigger" "$(http POST "$URL/api/v1/pipelines/big/runs" -H "Authorization: Bearer $SLUICE_API_TOKEN")" 202
-assert_contains "queued" '{"pipeline":"big","status":"queued"}' "$T/body"
+cp "$T/body" "$T/queued"
 assert_eq "already running" "$(http POST "$URL/api/v1/pipelines/big/runs" -H "Authorization: Bearer $SLUICE_API_TOKEN")" 409
+assert_contains "queued" '"pipeline":"big","run_id":"' "$T/queued"
+big_id=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["status"] == "queued"; print(r["run_id"])' "$T/queued")
+# queued, starting, running or done: the id answers from the moment it is handed out
+assert_eq "queued run by its id" "$(http GET "$URL/api/v1/runs/$big_id")" 200
 assert_eq "failing run" "$(http POST "$URL/api/v1/pipelines/api_fail/runs" -H "Authorization: Bearer $SLUICE_API_TOKEN")" 202
 
 wait_for 30 sh -c "curl -s '$URL/api/v1/runs?pipeline=big&limit=1' | grep -q '\"status\":\"success\"'" \
@@ -84,6 +88,10 @@ for path in /api/v1/pipelines "/api/v1/runs?limit=100" /metrics; do
   http GET "$URL$path" >/dev/null
   if grep -q -e "$HOOK_SECRET" -e "$API_SECRET" -e "$SLUICE_API_TOKEN" "$T/body"; then fail "a secret in $path"; else ok; fi
 done
+# the id the trigger answered is the id the history has
+assert_eq "big's run id" "$(curl -s "$URL/api/v1/runs?pipeline=big&limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["run_id"])')" "$big_id"
+assert_eq "big's run by the queued id" "$(http GET "$URL/api/v1/runs/$big_id")" 200
+assert_contains "big's run is the finished one" '"status":"success"' "$T/body"
 run_id=$(curl -s "$URL/api/v1/runs?pipeline=api_fail&limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["run_id"])')
 assert_eq "run by id" "$(http GET "$URL/api/v1/runs/$run_id")" 200
 assert_contains "log tail kept" '"log":"20' "$T/body"
