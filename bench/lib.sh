@@ -55,6 +55,18 @@ measure_pair() {
   medians "$3"
 }
 
+# bench_data: the benchmark files in $DATA (default /tmp/sluice-benchdata),
+# made by bench/gen.py; made again when gen.py changed since they were made
+bench_data() {
+  DATA=${DATA:-/tmp/sluice-benchdata}
+  stamp=$(sha256sum "$root/bench/gen.py" | cut -c1-16)
+  if [ "$(cat "$DATA/.gen" 2>/dev/null)" != "$stamp" ]; then
+    mkdir -p "$DATA"; rm -f "$DATA"/contacts*.csv "$DATA"/events*.jsonl
+    python3 "$root/bench/gen.py" --out "$DATA" >&2
+    echo "$stamp" > "$DATA/.gen"
+  fi
+}
+
 build_sluice() {
   "$root/scripts/install-deps.sh" tool build test bench
   cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -6,7 +6,7 @@
 # A throwaway PostgreSQL 15 server at its default settings (fsync on,
 # synchronous_commit on, shared_buffers 128MB) is started on 127.0.0.1 in
 # /tmp/sluice-bench-pg and stopped at the end. Measured:
-#   1. the 1M-contact CSV (../shared/bench/peers/gen.py) into one typed table
+#   1. the 1M-contact CSV (bench/gen.py) into one typed table
 #      (bigint, text, integer, timestamptz): psql \copy, pgloader, sluice
 #      (append; casting, validating and checkpointing). Each timed command
 #      drops and creates the table itself.
@@ -29,13 +29,11 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-DATA=${DATA:-/tmp/benchdata}
 WORK=${WORK:-/tmp/sluice-bench-pgwork}
 PGDIR=/tmp/sluice-bench-pg
-GEN=${GEN:-$root/../shared/bench/peers/gen.py}
 . "$here/lib.sh"
 build_sluice
-[ -f "$DATA/contacts.csv" ] || python3 "$GEN" --out "$DATA" >&2
+bench_data
 C=$DATA/contacts.csv
 PG_TEST_FSYNC=on "$root/scripts/pg-test-server.sh" start "$PGDIR" >&2
 trap '"$root/scripts/pg-test-server.sh" stop "$PGDIR"' EXIT

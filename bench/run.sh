@@ -4,9 +4,8 @@
 # CPU and peak RSS, and the ratios, as Markdown on stdout (docs/BENCHMARKS.md
 # is this output). Usage:
 #   bench/run.sh [--runs N] [--scale10]
-# Data: ../shared/bench/peers/gen.py (or GEN=path) writes 1M contacts (165 MB
-# CSV) and 2M events (460 MB JSONL) into $DATA (default /tmp/benchdata, outside
-# the repository). --scale10 also measures peak RSS at 10x the input (the files
+# Data: bench/gen.py writes 1M contacts (162 MB CSV) and 2M events (458 MB
+# JSONL) into $DATA (default /tmp/sluice-benchdata, outside the repository). --scale10 also measures peak RSS at 10x the input (the files
 # concatenated 10 times) to show that memory does not grow with the input.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,12 +20,10 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-DATA=${DATA:-/tmp/benchdata}
 WORK=${WORK:-/tmp/sluice-bench}
-GEN=${GEN:-$root/../shared/bench/peers/gen.py}
 . "$here/lib.sh"
 build_sluice
-[ -f "$DATA/contacts.csv" ] && [ -f "$DATA/events.jsonl" ] || python3 "$GEN" --out "$DATA" >&2
+bench_data
 C=$DATA/contacts.csv
 E=$DATA/events.jsonl
 rm -rf "$WORK"; mkdir -p "$WORK/p/pipelines" "$WORK/out"

@@ -1,6 +1,6 @@
 /*
  * metrics.h: /metrics in the Prometheus text format (version 0.0.4),
- * names as ../shared/CONVENTIONS.md B.3 sets them:
+ * names after Prometheus' naming practices (prometheus.io/docs/practices/naming):
  *
  *   sluice_build_info{version}                                 gauge 1
  *   sluice_pipeline_runs_total{pipeline,status}                counter
