@@ -11,10 +11,11 @@
  *
  * Safety: a configured expression is only ever an expression. While one
  * compiles or runs, the engine's authorizer allows reading and calling
- * functions, nothing else (no ATTACH, DETACH, PRAGMA, DDL or DML); ATTACH
- * and DETACH are refused always, and an engine of its own has the
- * attached-database limit 0. The statement form is a separate internal
- * constructor, not a marker in the text.
+ * functions, nothing else (no ATTACH, DETACH, PRAGMA, DDL or DML). An
+ * engine of its own also refuses ATTACH and DETACH at any time and has the
+ * attached-database limit 0 (its other internal statements, and dedupe's
+ * temporary tables, are not configured text). The statement form is a
+ * separate internal constructor, not a marker in the text.
  *
  * Values reach SQLite as: int/bool -> INTEGER, float -> REAL, date and
  * timestamp -> ISO-8601 TEXT (so date() and strftime() work), text, json
