@@ -3,7 +3,8 @@
  * [--count N] [--timezone TZ]`: the next fire times of a cron expression
  * (or "every 15m", or a pipeline's schedule), so an expression can be
  * checked before it is deployed. A bad expression is refused with a caret
- * under the field at fault.
+ * under the field at fault; one that never fires (0 0 31 4 *) with
+ * validate's message.
  */
 #include "cli/cli.h"
 #include "core/mem.h"
@@ -103,6 +104,18 @@ int cmd_schedule(sl_cli *cli, int argc, char **argv)
                      "--from '%s': use 2026-03-29T01:30:00Z, 2026-03-29T03:30:00+02:00 or "
                      "2026-03-29 01:30 (local to --timezone)",
                      from);
+        if (sc == &own)
+            sl_schedule_free_fields(&own);
+        sl_project_free(p);
+        return sl_cli_fail(cli, EXIT_USAGE, &err);
+    }
+    /* an expression no date matches (0 0 31 4 *): refused as validate does,
+     * not an empty list */
+    int64_t first = sl_schedule_next(sc, t);
+    if (first < 0 && sc->has_cron && sl_cron_next(&sc->cron, sc->tz, 0) < 0) {
+        sl_error err;
+        sl_error_set(&err, SL_EUSAGE, "invalid schedule: '%s' never fires (no date matches it)",
+                     sc->cron_text ? sc->cron_text : what);
         if (sc == &own)
             sl_schedule_free_fields(&own);
         sl_project_free(p);

@@ -17,6 +17,7 @@ struct sl_walckpt {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
+    pthread_mutex_t pass_lock; /* held for a pass: the writer's checkpoint waits for it */
     int kicked;         /* a commit since the last pass */
     int stop;
 };
@@ -49,7 +50,9 @@ static void *walckpt_main(void *arg)
         pthread_mutex_unlock(&c->lock);
         /* the last pass copies what the final commits left, so that the
          * writer's close finds (almost) nothing to do */
+        pthread_mutex_lock(&c->pass_lock);
         pass(c);
+        pthread_mutex_unlock(&c->pass_lock);
         pthread_mutex_lock(&c->lock);
         if (stop)
             break;
@@ -65,6 +68,7 @@ static void walckpt_free(sl_walckpt *c)
     if (c->fd >= 0)
         close(c->fd);
     pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->pass_lock);
     pthread_cond_destroy(&c->cond);
     sl_free(c);
 }
@@ -91,6 +95,7 @@ sl_walckpt *sl_walckpt_start(const char *path)
     c->db = db;
     c->fd = open(path, O_RDONLY | O_CLOEXEC);
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->pass_lock, NULL);
     pthread_cond_init(&c->cond, NULL);
     if (pthread_create(&c->thread, NULL, walckpt_main, c) != 0) {
         walckpt_free(c);
@@ -103,6 +108,15 @@ void sl_walckpt_kick(sl_walckpt *c)
 {
     if (c)
         wake(c, &c->kicked);
+}
+
+void sl_walckpt_complete(sl_walckpt *c, sqlite3 *writer)
+{
+    if (c)
+        pthread_mutex_lock(&c->pass_lock);
+    sqlite3_wal_checkpoint_v2(writer, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (c)
+        pthread_mutex_unlock(&c->pass_lock);
 }
 
 void sl_walckpt_stop(sl_walckpt *c)

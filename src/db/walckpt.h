@@ -10,20 +10,30 @@
  * writing the copied pages out, so the copying and most of the disk writes
  * happen beside the load. The log can only restart once it is copied
  * completely at the moment a write transaction begins, which a busy writer
- * never gives this thread: the writer keeps its own automatic checkpoint at
- * a size limit, and finds little left to copy or sync when it gets there.
- * Stopping runs a last pass, so the writer's close has little left to do.
+ * never gives this thread: past a size limit the writer completes the copy
+ * itself (sl_walckpt_complete), finding little left to copy or sync, and
+ * its next transaction restarts the log. Stopping runs a last pass, so the
+ * writer's close has little left to do.
  */
 #ifndef SL_WALCKPT_H
 #define SL_WALCKPT_H
 
 typedef struct sl_walckpt sl_walckpt;
+struct sqlite3;
 
 /* Start checkpointing the database at path; NULL if it cannot be opened
  * (the writer then keeps its own checkpoints). */
 sl_walckpt *sl_walckpt_start(const char *path);
 /* The writer committed: run a pass soon (passes coalesce). NULL: no-op. */
 void sl_walckpt_kick(sl_walckpt *c);
+/* The writer (its connection, outside a transaction) is past its size
+ * limit: checkpoint on that connection, waiting for a pass of this thread
+ * to end first rather than colliding with it (two checkpoints at once: the
+ * second gets SQLITE_BUSY, copies nothing, and the log cannot restart; on
+ * a loaded machine that happened commit after commit and the log grew to
+ * three times its limit). PASSIVE still: it never waits for a reader. With
+ * c NULL the writer just checkpoints. */
+void sl_walckpt_complete(sl_walckpt *c, struct sqlite3 *writer);
 /* Run a last pass, stop the thread and close its connection. NULL: no-op. */
 void sl_walckpt_stop(sl_walckpt *c);
 

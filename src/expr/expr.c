@@ -2,6 +2,7 @@
  * set by sl_expr_eval(); rowid is the row index. */
 #include "expr/expr.h"
 #include "expr/functions.h"
+#include "expr/shape.h"
 #include "core/mem.h"
 #include "core/sqlident.h"
 #include "db/sqlite.h"
@@ -12,11 +13,15 @@ struct sl_expr_engine {
     sqlite3 *db;
     int next_id;
     int borrowed; /* the connection belongs to someone else */
+    int guarded;  /* a configured expression compiles or runs: reads and functions only */
+    int denied;   /* the action the authorizer refused last (SQLITE_ATTACH, ...), 0 if none */
+    char why[512]; /* SQLite's message for the last expression that failed to compile */
 };
 
 struct sl_expr {
     sl_expr_engine *e;
-    char *text;
+    char *text;         /* the expression; a statement's head */
+    char *tail;         /* a statement's text after the table; NULL for an expression */
     char vtab[32];
     sqlite3_stmt *stmt;
     char *sig;          /* column names the statement was compiled for */
@@ -176,6 +181,61 @@ static sqlite3_module batch_module = {
     .xRowid = bt_rowid,
 };
 
+/* ---- the authorizer ------------------------------------------------------ */
+
+/* Guarded (a configured expression): SELECT, reading columns, calling
+ * functions, WITH RECURSIVE in a subquery; nothing else. Always: no ATTACH
+ * or DETACH on an engine of its own (its internal statements never need
+ * them). Otherwise the engine's own statements and dedupe's pass. */
+static int authorize(void *arg, int action, const char *a, const char *b, const char *db, const char *trigger)
+{
+    (void)b; (void)db; (void)trigger;
+    sl_expr_engine *e = arg;
+    int ok;
+    if (e->guarded)
+        ok = action == SQLITE_SELECT || action == SQLITE_READ || action == SQLITE_FUNCTION ||
+             action == SQLITE_RECURSIVE ||
+             /* SQLite's own check when a subquery reads a table-valued
+              * function (json_each): an expression cannot write anything */
+             (action == SQLITE_UPDATE && a && strcmp(a, "sqlite_master") == 0);
+    else
+        ok = e->borrowed || (action != SQLITE_ATTACH && action != SQLITE_DETACH);
+    if (ok)
+        return SQLITE_OK;
+    e->denied = action;
+    return SQLITE_DENY;
+}
+
+/* What a refused action was, for the message. */
+static const char *action_name(int action)
+{
+    switch (action) {
+    case SQLITE_ATTACH: return "ATTACH";
+    case SQLITE_DETACH: return "DETACH";
+    case SQLITE_PRAGMA: return "PRAGMA";
+    case SQLITE_INSERT: return "INSERT";
+    case SQLITE_UPDATE: return "UPDATE";
+    case SQLITE_DELETE: return "DELETE";
+    case SQLITE_TRANSACTION: return "a transaction";
+    case SQLITE_SAVEPOINT: return "a savepoint";
+    case SQLITE_ANALYZE: return "ANALYZE";
+    case SQLITE_REINDEX: return "REINDEX";
+    case SQLITE_ALTER_TABLE: return "ALTER TABLE";
+    case SQLITE_CREATE_VTABLE: case SQLITE_DROP_VTABLE: return "a virtual table";
+    default: return action >= SQLITE_CREATE_INDEX && action <= SQLITE_DROP_VIEW ? "CREATE or DROP" : "a statement";
+    }
+}
+
+static int engine_setup(sl_expr_engine *e)
+{
+    if (sqlite3_create_module(e->db, "sl_batch", &batch_module, NULL) != SQLITE_OK ||
+        sl_functions_register(e->db) < 0 || sqlite3_set_authorizer(e->db, authorize, e) != SQLITE_OK)
+        return -1;
+    if (!e->borrowed)
+        sqlite3_limit(e->db, SQLITE_LIMIT_ATTACHED, 0);
+    return 0;
+}
+
 /* ---- engine and expressions ---------------------------------------------- */
 
 sl_expr_engine *sl_expr_engine_wrap(sqlite3 *db, sl_error *err)
@@ -183,7 +243,7 @@ sl_expr_engine *sl_expr_engine_wrap(sqlite3 *db, sl_error *err)
     sl_expr_engine *e = sl_calloc(1, sizeof *e);
     e->db = db;
     e->borrowed = 1;
-    if (sqlite3_create_module(db, "sl_batch", &batch_module, NULL) != SQLITE_OK || sl_functions_register(db) < 0) {
+    if (engine_setup(e) < 0) {
         sl_error_set(err, SL_EINTERNAL, "expression engine: %s", sqlite3_errmsg(db));
         sl_free(e);
         return NULL;
@@ -195,7 +255,7 @@ sl_expr_engine *sl_expr_engine_new(sl_error *err)
 {
     sl_expr_engine *e = sl_calloc(1, sizeof *e);
     if (sl_sqlite_open(":memory:", &e->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX) != SQLITE_OK ||
-        sqlite3_create_module(e->db, "sl_batch", &batch_module, NULL) != SQLITE_OK || sl_functions_register(e->db) < 0) {
+        engine_setup(e) < 0) {
         sl_error_set(err, SL_EINTERNAL, "expression engine: %s", sqlite3_errmsg(e->db));
         sl_expr_engine_free(e);
         return NULL;
@@ -209,6 +269,8 @@ void sl_expr_engine_free(sl_expr_engine *e)
         return;
     if (!e->borrowed)
         sqlite3_close(e->db);
+    else
+        sqlite3_set_authorizer(e->db, NULL, NULL);
     sl_free(e);
 }
 
@@ -217,13 +279,24 @@ sqlite3 *sl_expr_engine_db(sl_expr_engine *e)
     return e->db;
 }
 
-sl_expr *sl_expr_new(sl_expr_engine *e, const char *text)
+static sl_expr *expr_new(sl_expr_engine *e, const char *text, const char *tail)
 {
     sl_expr *x = sl_calloc(1, sizeof *x);
     x->e = e;
     x->text = sl_strdup(text);
+    x->tail = tail ? sl_strdup(tail) : NULL;
     snprintf(x->vtab, sizeof x->vtab, "b%d", ++e->next_id);
     return x;
+}
+
+sl_expr *sl_expr_new(sl_expr_engine *e, const char *text)
+{
+    return expr_new(e, text, NULL);
+}
+
+sl_expr *sl_expr_statement_new(sl_expr_engine *e, const char *head, const char *tail)
+{
+    return expr_new(e, head, tail ? tail : "");
 }
 
 static void drop_vtab(sl_expr *x)
@@ -246,12 +319,119 @@ void sl_expr_free(sl_expr *x)
         return;
     drop_vtab(x);
     sl_free(x->text);
+    sl_free(x->tail);
     sl_free(x);
+}
+
+/* The virtual table temp.<x->vtab> with these columns (sig: the names,
+ * each followed by \x1f, kept to know when to recompile). */
+static int declare_vtab(sl_expr *x, const char *const *names, size_t n, sl_buf *sig, sl_error *err)
+{
+    drop_vtab(x);
+    sl_buf sql;
+    sl_buf_init(&sql);
+    sl_buf_addf(&sql, "CREATE VIRTUAL TABLE temp.%s USING sl_batch(%p", x->vtab, (void *)x);
+    for (size_t i = 0; i < n; i++) {
+        sl_buf_addc(&sql, ',');
+        /* module arguments are split on commas and parentheses; the quoted
+         * identifier is passed through with its quotes */
+        sl_sql_ident(&sql, names[i]);
+    }
+    sl_buf_addc(&sql, ')');
+    char *msg = NULL;
+    int rc = sqlite3_exec(x->e->db, sql.data, NULL, NULL, &msg);
+    sl_buf_release(&sql);
+    if (rc != SQLITE_OK) {
+        sl_error_set(err, SL_ECONFIG, "cannot expose the batch to SQL: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        sl_buf_release(sig);
+        return -1;
+    }
+    x->sig = sl_buf_detach(sig);
+    return 0;
+}
+
+/* The expression's text sits on lines of its own, so that a trailing
+ * -- comment cannot reach the wrapper's closing parenthesis. */
+#define WRAP_OPEN "(\n"
+#define WRAP_CLOSE "\n)"
+
+/* Prepare SQL made of prefix + x->text + suffix under the guard; on error
+ * set err in the user's terms (positions inside the expression, never the
+ * wrapper). Returns the statement or NULL. */
+static sqlite3_stmt *prepare_guarded(sl_expr *x, const char *prefix, const char *suffix, sl_error *err)
+{
+    sl_expr_engine *e = x->e;
+    sl_buf sql;
+    sl_buf_init(&sql);
+    sl_buf_adds(&sql, prefix);
+    sl_buf_adds(&sql, x->text);
+    sl_buf_adds(&sql, suffix);
+    sqlite3_stmt *st = NULL;
+    e->guarded = 1;
+    e->denied = 0;
+    e->why[0] = 0;
+    int rc = sqlite3_prepare_v2(e->db, sql.data, (int)sql.len, &st, NULL);
+    e->guarded = 0;
+    int off = sqlite3_error_offset(e->db);
+    sl_buf_release(&sql);
+    if (rc == SQLITE_OK)
+        return st;
+    sqlite3_finalize(st);
+    snprintf(e->why, sizeof e->why, "%s", sqlite3_errmsg(e->db));
+    const char *why = e->why;
+    size_t plen = strlen(prefix), tlen = strlen(x->text);
+    if (e->denied)
+        sl_error_set(err, SL_ECONFIG, "expression '%s': only reading the row and calling functions is allowed, not %s",
+                     x->text, action_name(e->denied));
+    else if (strstr(why, "syntax error") && off >= 0 && (size_t)off >= plen + tlen)
+        sl_error_set(err, SL_ECONFIG, "expression '%s': syntax error: it ends before the expression is complete",
+                     x->text);
+    else if (strstr(why, "syntax error") && off >= 0 && (size_t)off >= plen)
+        sl_error_set(err, SL_ECONFIG, "expression '%s': %s at character %d", x->text, why, off - (int)plen + 1);
+    else
+        sl_error_set(err, SL_ECONFIG, "expression '%s': %s", x->text, why);
+    return NULL;
+}
+
+/* Prepare the expression over temp.<vtab>, and refuse an aggregate or
+ * window function at the row's level: SQLite refuses them in a WHERE
+ * clause ("misuse of aggregate ..."), where a subquery's own aggregates
+ * are fine, so the expression is also compiled once as a condition. */
+static int prepare_expression(sl_expr *x, sl_error *err)
+{
+    char open[64], close[64];
+    snprintf(open, sizeof open, "SELECT " WRAP_OPEN);
+    snprintf(close, sizeof close, WRAP_CLOSE " FROM temp.%s", x->vtab);
+    x->stmt = prepare_guarded(x, open, close, err);
+    if (!x->stmt)
+        return -1;
+    snprintf(open, sizeof open, "SELECT 1 FROM temp.%s WHERE " WRAP_OPEN, x->vtab);
+    sqlite3_stmt *probe = prepare_guarded(x, open, WRAP_CLOSE, err);
+    if (probe) {
+        sqlite3_finalize(probe);
+        return 0;
+    }
+    const char *m = x->e->why;
+    if (!x->e->denied && strncmp(m, "misuse of ", 10) == 0) {
+        int window = strncmp(m, "misuse of window", 16) == 0;
+        const char *fn = strrchr(m, ' ');
+        char name[128];
+        snprintf(name, sizeof name, "%s", fn ? fn + 1 : "");
+        sl_error_set(err, SL_ECONFIG,
+                     "expression '%s': %s is %s function, which combines rows; a row expression gives one value "
+                     "per row, so aggregate and window functions are not allowed (a subquery of its own may use "
+                     "them)",
+                     x->text, name, window ? "a window" : "an aggregate");
+    }
+    sqlite3_finalize(x->stmt);
+    x->stmt = NULL;
+    return -1;
 }
 
 static int compile(sl_expr *x, sl_batch *b, sl_error *err)
 {
-    sl_buf sig, sql;
+    sl_buf sig;
     sl_buf_init(&sig);
     for (size_t i = 0; i < b->ncols; i++) {
         sl_buf_adds(&sig, b->cols[i].name);
@@ -261,44 +441,30 @@ static int compile(sl_expr *x, sl_batch *b, sl_error *err)
         sl_buf_release(&sig);
         return 0;
     }
-    drop_vtab(x);
-    sl_buf_init(&sql);
-    sl_buf_addf(&sql, "CREATE VIRTUAL TABLE temp.%s USING sl_batch(%p", x->vtab, (void *)x);
-    for (size_t i = 0; i < b->ncols; i++) {
-        sl_buf_addc(&sql, ',');
-        sl_buf ident;
-        sl_buf_init(&ident);
-        sl_sql_ident(&ident, b->cols[i].name);
-        /* module arguments are split on commas and parentheses; the quoted
-         * identifier is passed through with its quotes */
-        sl_buf_add(&sql, ident.data, ident.len);
-        sl_buf_release(&ident);
+    if (!x->tail) {
+        char msg[256];
+        if (sl_expr_shape_check(x->text, msg, sizeof msg) < 0) {
+            sl_buf_release(&sig);
+            return sl_error_set(err, SL_ECONFIG, "expression '%s': %s", x->text, msg);
+        }
     }
-    sl_buf_addc(&sql, ')');
-    char *msg = NULL;
-    int rc = sqlite3_exec(x->e->db, sql.data, NULL, NULL, &msg);
-    sl_buf_release(&sql);
-    if (rc != SQLITE_OK) {
-        sl_error_set(err, SL_ECONFIG, "cannot expose the batch to SQL: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        sl_buf_release(&sig);
+    const char **names = sl_calloc(b->ncols + 1, sizeof *names);
+    for (size_t i = 0; i < b->ncols; i++)
+        names[i] = b->cols[i].name;
+    int rc = declare_vtab(x, names, b->ncols, &sig, err);
+    sl_free(names);
+    if (rc < 0)
         return -1;
-    }
-    x->sig = sl_buf_detach(&sig);
+    if (!x->tail)
+        return prepare_expression(x, err);
+    /* a whole internal statement over the batch */
+    sl_buf sql;
     sl_buf_init(&sql);
-    const char *slot = strstr(x->text, "{batch}");
-    if (slot) {
-        /* a whole statement over the batch */
-        sl_buf_add(&sql, x->text, (size_t)(slot - x->text));
-        sl_buf_addf(&sql, "temp.%s", x->vtab);
-        sl_buf_adds(&sql, slot + 7);
-    } else {
-        sl_buf_addf(&sql, "SELECT (%s) FROM temp.%s", x->text, x->vtab);
-    }
+    sl_buf_addf(&sql, "%stemp.%s%s", x->text, x->vtab, x->tail);
     rc = sqlite3_prepare_v2(x->e->db, sql.data, -1, &x->stmt, NULL);
     sl_buf_release(&sql);
     if (rc != SQLITE_OK) {
-        sl_error_set(err, SL_ECONFIG, "expression '%s': %s", x->text, sqlite3_errmsg(x->e->db));
+        sl_error_set(err, SL_ESQL, "statement over the batch: %s", sqlite3_errmsg(x->e->db));
         x->stmt = NULL;
         return -1;
     }
@@ -312,13 +478,75 @@ int sl_expr_eval(sl_expr *x, sl_batch *b, void (*fn)(void *ctx, size_t row, sqli
         return -1;
     x->cur = b;
     size_t row = 0;
-    int rc;
-    while ((rc = sqlite3_step(x->stmt)) == SQLITE_ROW)
+    int rc, extra = 0;
+    x->e->guarded = !x->tail;
+    while ((rc = sqlite3_step(x->stmt)) == SQLITE_ROW) {
+        if (x->tail)
+            continue;
+        if (row >= b->nrows) {
+            extra = 1; /* never hand out a row past the batch */
+            break;
+        }
         fn(ctx, row++, sqlite3_column_value(x->stmt, 0));
+    }
+    x->e->guarded = 0;
     sqlite3_reset(x->stmt);
     x->cur = NULL;
+    if (extra || (rc == SQLITE_DONE && !x->tail && row != b->nrows))
+        return sl_error_set(err, SL_EDATA, "expression '%s' gave %s%zu values for a batch of %zu rows (a row "
+                            "expression gives one value per row)", x->text, extra ? "more than " : "", row, b->nrows);
     if (rc != SQLITE_DONE)
-        return sl_error_set(err, rc == SQLITE_CONSTRAINT ? SL_ESQL : SL_EDATA, "expression '%s': %s", x->text,
+        return sl_error_set(err, rc == SQLITE_CONSTRAINT ? SL_ESQL : SL_EDATA, "%s '%s': %s",
+                            x->tail ? "statement" : "expression", x->tail ? "over the batch" : x->text,
                             sqlite3_errmsg(x->e->db));
     return 0;
+}
+
+/* ---- checking a configured expression ------------------------------------ */
+
+int sl_expr_validate(const char *text, sl_error *err)
+{
+    char msg[256];
+    if (sl_expr_shape_check(text, msg, sizeof msg) < 0)
+        return sl_error_set(err, SL_ECONFIG, "expression '%s': %s", text, msg);
+    sl_expr_engine *e = sl_expr_engine_new(err);
+    if (!e)
+        return -1;
+    sl_expr *x = sl_expr_new(e, text);
+    /* the columns it names come from the data: each one SQLite does not
+     * know becomes a column, until it compiles or fails otherwise */
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = -1;
+    for (int round = 0; round < 4096; round++) {
+        sl_buf sig;
+        sl_buf_init(&sig);
+        if (declare_vtab(x, (const char *const *)names, n, &sig, err) < 0)
+            break;
+        if (prepare_expression(x, err) == 0) {
+            rc = 0;
+            break;
+        }
+        const char *u = e->why;
+        if (strncmp(u, "no such column: ", 16) != 0)
+            break;
+        u += 16;
+        int known = 0;
+        for (size_t i = 0; i < n && !known; i++)
+            known = strcmp(names[i], u) == 0;
+        if (known) {
+            if (strchr(u, '.'))
+                sl_error_set(err, SL_ECONFIG, "expression '%s': no such column: %s (a column whose name holds a "
+                             "dot is written in double quotes: \"%s\")", text, u, u);
+            break;
+        }
+        SL_GROW(names, cap, n + 1);
+        names[n++] = sl_strdup(u);
+    }
+    for (size_t i = 0; i < n; i++)
+        sl_free(names[i]);
+    sl_free(names);
+    sl_expr_free(x);
+    sl_expr_engine_free(e);
+    return rc;
 }

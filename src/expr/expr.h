@@ -9,6 +9,14 @@
  * Each transform gets its own virtual table, declared with the columns of
  * the batches it sees; when those change, the statement is recompiled.
  *
+ * Safety: a configured expression is only ever an expression. While one
+ * compiles or runs, the engine's authorizer allows reading and calling
+ * functions, nothing else (no ATTACH, DETACH, PRAGMA, DDL or DML). An
+ * engine of its own also refuses ATTACH and DETACH at any time and has the
+ * attached-database limit 0 (its other internal statements, and dedupe's
+ * temporary tables, are not configured text). The statement form is a
+ * separate internal constructor, not a marker in the text.
+ *
  * Values reach SQLite as: int/bool -> INTEGER, float -> REAL, date and
  * timestamp -> ISO-8601 TEXT (so date() and strftime() work), text, json
  * and decimal -> TEXT.
@@ -29,13 +37,30 @@ void sl_expr_engine_free(sl_expr_engine *e);
 /* The engine's connection, for transforms that need their own SQL (dedupe). */
 sqlite3 *sl_expr_engine_db(sl_expr_engine *e);
 
-/* An expression (the text is copied). A text containing "{batch}" is a
- * whole statement in which {batch} names the batch's virtual table
- * (e.g. INSERT INTO t SELECT * FROM {batch}); it yields no rows. */
+/* An expression (the text is copied): one value per row, nothing else.
+ * It is compiled as SELECT (text) FROM <the batch's table>, under an
+ * authorizer that lets it read and call functions only, and refused when
+ * it is not one expression (see sl_expr_validate). */
 sl_expr *sl_expr_new(sl_expr_engine *e, const char *text);
+/* Internal, never from configuration: the whole statement head + <the
+ * batch's table> + tail (e.g. "INSERT INTO t SELECT a,b FROM ", " WHERE
+ * true"), run once per sl_expr_eval; it yields no rows. The texts are
+ * copied and are SQL the caller built (names through sl_sql_ident). */
+sl_expr *sl_expr_statement_new(sl_expr_engine *e, const char *head, const char *tail);
 void sl_expr_free(sl_expr *x);
-/* Evaluate over b: calls fn(ctx, row, value) for each row in order.
- * On a compile error (unknown column, syntax) returns -1 with err set. */
+/* Check a configured expression before any data is read (validate, and
+ * the project load of every run): one expression (parentheses balanced,
+ * no ';', strings and comments closed), SQLite's syntax, functions that
+ * exist, and no aggregate or window function at the row's level (a
+ * subquery of its own may aggregate). Columns it names are assumed to
+ * exist (they come from the data). 0, or -1 with err (SL_ECONFIG) saying
+ * what is wrong in the user's terms, never showing the internal query. */
+int sl_expr_validate(const char *text, sl_error *err);
+/* Evaluate over b: calls fn(ctx, row, value) for each row in order, for
+ * every row 0..b->nrows-1 exactly once (an expression that gives another
+ * number of values fails: -1, SL_EDATA, and fn never sees a row past the
+ * batch). On a compile error (unknown column, syntax, an aggregate)
+ * returns -1 with err set (SL_ECONFIG). */
 int sl_expr_eval(sl_expr *x, sl_batch *b, void (*fn)(void *ctx, size_t row, sqlite3_value *v),
                  void *ctx, sl_error *err);
 

@@ -88,7 +88,9 @@ static int parse_field(const field *f, const char *text, size_t len, int base, u
                     return fail(msg, msglen, col, base + (int)(p - buf), "%s field: a range needs an end%s", f->what,
                                 hint);
             } else if (*p == '/') {
-                hi = f->hi == 7 ? 6 : f->hi; /* N/STEP: from N to the end */
+                /* N/STEP: from N to the field's end; for weekdays that end is
+                 * 7 (Sunday again), as cron(5)'s N-7/STEP: 6/1 is Sat and Sun */
+                hi = f->hi;
             }
             if (lo < f->lo || lo > f->hi || hi < f->lo || hi > f->hi)
                 return fail(msg, msglen, col, at, "%s field: %d is out of range %d-%d", f->what,

@@ -4,7 +4,8 @@
  *   minute hour day-of-month month day-of-week
  *
  * Each field is a comma list of `*`, `N`, `N-M`, each with an optional
- * `/STEP` (`N/STEP` means N to the field's end); months and weekdays also
+ * `/STEP` (`N/STEP` means N to the field's end, for weekdays 7: `6/1` is
+ * Saturday and Sunday, as `6-7/1`); months and weekdays also
  * by name (jan..dec, sun..sat, case-insensitive); weekday 7 is Sunday.
  * @yearly (@annually), @monthly, @weekly, @daily (@midnight), @hourly.
  * When both day fields are restricted (neither starts with `*`), a day

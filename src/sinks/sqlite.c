@@ -61,10 +61,20 @@ typedef struct sqlite_state {
     sqlite3_stmt *insert, *state_put;
     char *insert_sig;
     sl_expr_engine *xe;    /* the batch as a virtual table in this connection */
-    sl_expr *bulk;         /* INSERT ... SELECT ... FROM {batch} */
+    sl_expr *bulk;         /* INSERT ... SELECT ... FROM <the batch> (sl_expr_statement_new) */
     sl_posmap positions;
     sl_walckpt *ckpt;      /* checkpoints on another thread (db/walckpt.h) */
+    int wal_frames;        /* frames in the log after the last commit (wal hook) */
+    int64_t wal_limit_frames;
 } sqlite_state;
+
+/* SQLite's commit hook in WAL mode: remember the log's size, in frames */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)db; (void)name;
+    ((sqlite_state *)arg)->wal_frames = frames;
+    return SQLITE_OK;
+}
 
 static int db_fail(sqlite_state *st, sl_error *err, const char *what)
 {
@@ -221,11 +231,15 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
             sl_buf_addc(&sql, ',');
         sl_sql_ident(&sql, b->cols[i].name);
     }
+    /* where the parts start, for the bulk form below (a column's name may
+     * hold any text, ") VALUES (" too: never search the statement for them) */
+    size_t values_at = sql.len, conflict_at = 0;
     sl_buf_adds(&sql, ") VALUES (");
     for (size_t i = 0; i < b->ncols; i++)
         sl_buf_adds(&sql, i ? ",?" : "?");
     sl_buf_addc(&sql, ')');
     if (st->upsert) {
+        conflict_at = sql.len;
         sl_buf_adds(&sql, " ON CONFLICT (");
         for (size_t i = 0; i < st->o->key.n; i++) {
             if (i)
@@ -253,25 +267,28 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
         }
     }
     int rc = sqlite3_prepare_v2(st->db, sql.data, -1, &st->insert, NULL);
-    /* the same insert as one statement per batch: INSERT ... SELECT FROM {batch} */
-    const char *values = strstr(sql.data, ") VALUES (");
-    const char *conflict = strstr(sql.data, " ON CONFLICT");
+    /* the same insert as one statement per batch: INSERT ... SELECT FROM <the batch> */
+    const char *conflict = conflict_at ? sql.data + conflict_at : NULL;
     sl_buf bulk;
     sl_buf_init(&bulk);
-    sl_buf_add(&bulk, sql.data, (size_t)(values - sql.data) + 2);
+    sl_buf_add(&bulk, sql.data, values_at + 2);
     sl_buf_adds(&bulk, "SELECT ");
     for (size_t i = 0; i < b->ncols; i++) {
         if (i)
             sl_buf_addc(&bulk, ',');
         sl_sql_ident(&bulk, b->cols[i].name);
     }
+    sl_buf_adds(&bulk, " FROM ");
     /* WHERE true: without it SQLite would read ON CONFLICT as a join clause */
-    sl_buf_adds(&bulk, " FROM {batch} WHERE true");
+    sl_buf tail;
+    sl_buf_init(&tail);
+    sl_buf_adds(&tail, " WHERE true");
     if (conflict)
-        sl_buf_adds(&bulk, conflict);
+        sl_buf_adds(&tail, conflict);
     sl_expr_free(st->bulk);
-    st->bulk = sl_expr_new(st->xe, bulk.data);
+    st->bulk = sl_expr_statement_new(st->xe, bulk.data, tail.data);
     sl_buf_release(&bulk);
+    sl_buf_release(&tail);
     sl_buf_release(&sql);
     return rc == SQLITE_OK ? 0 : db_fail(st, err, "prepare insert");
 }
@@ -343,10 +360,11 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
             page = sqlite3_column_int(ps, 0);
         sqlite3_finalize(ps);
     }
-    /* at least one frame: sqlite_check keeps wal_limit >= 65536 >= a page */
-    snprintf(pragma, sizeof pragma, "PRAGMA wal_autocheckpoint=%lld", (long long)(o->wal_limit / page));
-    if (exec_sql(st, pragma, err) < 0)
-        return -1;
+    /* at least one frame: sqlite_check keeps wal_limit >= 65536 >= a page.
+     * Not wal_autocheckpoint: its checkpoint gives up when the thread's pass
+     * runs, so commit completes it (sl_walckpt_complete) */
+    st->wal_limit_frames = o->wal_limit / page;
+    sqlite3_wal_hook(st->db, wal_hook, st);
     if (exec_sql(st, "CREATE TABLE IF NOT EXISTS _sluice_state (pipeline TEXT NOT NULL, sink TEXT NOT NULL,"
                      " key TEXT NOT NULL, epoch INTEGER NOT NULL, offset INTEGER NOT NULL, line INTEGER,"
                      " updated_at TEXT, PRIMARY KEY (pipeline, sink, key))", err) < 0)
@@ -458,6 +476,10 @@ static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     if (exec_sql(st, "COMMIT", err) < 0)
         return -1;
     st->in_txn = 0;
+    if (st->wal_frames >= st->wal_limit_frames) {
+        st->wal_frames = 0;
+        sl_walckpt_complete(st->ckpt, st->db);
+    }
     sl_walckpt_kick(st->ckpt);
     if (sl_failpoint("sink.after_commit"))
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_commit", st->id);

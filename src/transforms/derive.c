@@ -1,7 +1,9 @@
 /*
  * derive.c: the `derive` transform: new or replaced columns from SQL
  * expressions, {column: expression, ...}, evaluated in order with SQLite's
- * semantics, each seeing the columns derived before it.
+ * semantics, each seeing the columns derived before it. Each is a row
+ * expression: one value per row (no aggregate or window function at the
+ * row's level), checked at validate.
  *
  * A derived column's type comes from its results (INTEGER -> int, REAL ->
  * float, TEXT -> text; a replaced date, timestamp, bool, decimal or json
@@ -20,7 +22,8 @@ typedef struct derive_opts {
 
 static const sl_option derive_options[] = {
     {"columns", SL_OPT_MAP, NULL, SL_OPT_REQUIRED | SL_OPT_MULTILINE, offsetof(derive_opts, columns), NULL,
-     "column: SQL expression (SQLite syntax), e.g. email: lower(trim(email))"},
+     "column: SQL expression (SQLite syntax), e.g. email: lower(trim(email)); one value per row: no aggregate "
+     "or window function (a subquery of its own may aggregate)"},
     SL_OPT_END,
 };
 
@@ -36,6 +39,22 @@ typedef struct derive_state {
     sl_batch *b;
     sl_type keep_type;  /* the replaced column's type */
 } derive_state;
+
+/* Every expression compiles, and is a row expression (expr.h), before any
+ * data is read: at validate and at the start of every run. */
+static int derive_check(sl_instance *in, sl_diags *d)
+{
+    derive_opts *o = in->opts;
+    int n = 0;
+    for (size_t i = 0; i < o->columns.n; i++) {
+        sl_error err;
+        if (sl_expr_validate(o->columns.v[i].value, &err) < 0) {
+            sl_diags_add(d, o->columns.v[i].loc, "column '%s': %s", o->columns.v[i].key, err.msg);
+            n++;
+        }
+    }
+    return n;
+}
 
 static int derive_open(sl_instance *in, sl_run *run, sl_error *err)
 {
@@ -177,6 +196,7 @@ const sl_transform_plugin sl_transform_derive = {
     .summary = "new or replaced columns from SQL expressions (SQLite semantics), in order",
     .options = derive_options,
     .opts_size = sizeof(derive_opts),
+    .check = derive_check,
     .open = derive_open,
     .process = derive_process,
     .close = derive_close,

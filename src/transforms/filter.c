@@ -1,7 +1,8 @@
 /*
  * filter.c: the `filter` transform: keep rows where a SQL boolean
  * expression is true (SQLite semantics: NULL and 0 are false). Rows that
- * fail are counted as filtered.
+ * fail are counted as filtered. The condition is a row expression (no
+ * aggregate or window function at the row's level), checked at validate.
  */
 #include "core/mem.h"
 #include "engine/run.h"
@@ -23,6 +24,18 @@ typedef struct filter_state {
     uint8_t *keep;
     size_t cap;
 } filter_state;
+
+/* The condition compiles, and is a row expression (expr.h), before any
+ * data is read: at validate and at the start of every run. */
+static int filter_check(sl_instance *in, sl_diags *d)
+{
+    filter_opts *o = in->opts;
+    sl_error err;
+    if (sl_expr_validate(o->where, &err) == 0)
+        return 0;
+    sl_diags_add(d, sl_options_loc(filter_options, o, "where"), "where: %s", err.msg);
+    return 1;
+}
 
 static int filter_open(sl_instance *in, sl_run *run, sl_error *err)
 {
@@ -75,6 +88,7 @@ const sl_transform_plugin sl_transform_filter = {
     .summary = "keep rows where a SQL expression is true; the others count as filtered",
     .options = filter_options,
     .opts_size = sizeof(filter_opts),
+    .check = filter_check,
     .open = filter_open,
     .process = filter_process,
     .close = filter_close,

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """cron_oracle.py SLUICE [N] [SEED]: random cron expressions, next fire
 times from `sluice schedule next --json` compared with croniter's (Debian's
-python3-croniter, hence /usr/bin/python3). UTC and zones without DST (DST
+python3-croniter, hence /usr/bin/python3), including weekday N/STEP
+(which runs to 7, Sunday, as cron(5)'s N-7/STEP). UTC and zones without DST (DST
 behaviour is pinned by tests/unit/test_cron.c). Day fields are '*' or do not
 start with '*', and do not list every value: croniter reads a day field
 covering every value (say 0-6) as '*', cron(5) reads it as restricted (the
@@ -23,6 +24,8 @@ def item(lo, hi, names=None, base=0):
         return names[v - base] if names and rng.random() < 0.3 else str(v)
     if k < 0.4:
         return val(rng.randint(lo, hi))
+    if k < 0.5:  # N/STEP: N to the field's end (for weekdays 7, as cron(5)'s N-7/STEP)
+        return "%s/%d" % (val(rng.randint(lo, hi)), rng.randint(1, 4))
     a = rng.randint(lo, hi); b = rng.randint(a, hi)
     r = "%s-%s" % (val(a), val(b))
     if k < 0.7 or a == b:
@@ -45,8 +48,8 @@ def covered(text, lo, hi, names, base):
     for part in text.split(","):
         rng_, _, step = part.partition("/")
         a, _, b = rng_.partition("-")
-        a = num(a); b = num(b) if b else (hi if step else a)
-        vals.update(range(a, b + 1, int(step) if step else 1))
+        a = num(a); b = num(b) if b else ((7 if names is DOW else hi) if step else a)
+        vals.update(v % 7 if names is DOW else v for v in range(a, b + 1, int(step) if step else 1))
     return vals
 
 zones = ["UTC", "Asia/Kolkata", "Asia/Tokyo", "Etc/GMT+5"]

@@ -1,7 +1,7 @@
 # t0019: the SQLite sink creates its database with 64 KiB pages (or the
 # page_size: asked for); its write-ahead log is copied back on a thread of
 # its own while it loads and restarts past wal_limit, so the log stays small
-# however much is loaded.
+# however much is loaded, and however busy the machine.
 . "$SRC/tests/cli/lib.sh"
 mkdir -p p/pipelines p/data
 echo "name: p" > p/sluice.yml
@@ -21,8 +21,14 @@ wait $pid && ok || fail "the load failed"
 db=$(stat -c %s p/warehouse.db)
 echo "database $db bytes, largest WAL seen $max bytes"
 assert_eq "rows" "$(q p/warehouse.db 'SELECT COUNT(*) FROM c')" "$ROWS"
-# past the 2 MiB limit by at most what a few commits add, against a 20 MB database
-[ "$max" -gt 0 ] && [ "$max" -lt $((6 * 1048576)) ] && ok || fail "WAL grew to $max bytes for a $db-byte database"
+# past the 2 MiB limit by at most what one commit adds (a few 64 KiB frames),
+# against a 20 MB database. The commit past the limit completes the copy,
+# waiting for the checkpointer thread's pass rather than colliding with it
+# (db/walckpt.h), so this holds on a loaded machine too: before, the two
+# checkpoints collided and a run under ASan with the machine busy saw the
+# log at 3.2-6.3 MB (one run in 8 past the old 6 MiB bound); since, 2.16 MB
+# in every run.
+[ "$max" -gt 0 ] && [ "$max" -lt $((3 * 1048576)) ] && ok || fail "WAL grew to $max bytes for a $db-byte database"
 [ ! -s p/warehouse.db-wal ] && ok || fail "the WAL was not checkpointed at the end"
 assert_eq "64 KiB pages" "$(q p/warehouse.db 'PRAGMA page_size')" 65536
 printf 'source: {type: csv, path: data/c.csv}\nsinks: [{type: sqlite, table: c, path: small.db, page_size: 4096}]\n' > p/pipelines/c.yml

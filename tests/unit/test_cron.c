@@ -75,6 +75,21 @@ static void test_fields(void **state)
     assert_string_equal(nexts("0 0 * * 7", "UTC", "2026-01-01T00:00:00Z", 1), "2026-01-04T00:00:00Z");
     assert_string_equal(nexts("0 0 * * fri-sun", "UTC", "2026-01-01T00:00:00Z", 4),
                         "2026-01-02T00:00:00Z 2026-01-03T00:00:00Z 2026-01-04T00:00:00Z 2026-01-09T00:00:00Z");
+    /* weekday N/STEP runs to 7 (Sunday), as cron(5)'s N-7/STEP and croniter:
+     * 6/1 is Saturday and Sunday, 1/2 is Mon, Wed, Fri and Sun (2026-01-01 is a Thursday) */
+    assert_string_equal(nexts("0 0 * * 6/1", "UTC", "2026-01-01T00:00:00Z", 4),
+                        "2026-01-03T00:00:00Z 2026-01-04T00:00:00Z 2026-01-10T00:00:00Z 2026-01-11T00:00:00Z");
+    assert_string_equal(nexts("0 0 * * 1/2", "UTC", "2026-01-01T00:00:00Z", 4),
+                        "2026-01-02T00:00:00Z 2026-01-04T00:00:00Z 2026-01-05T00:00:00Z 2026-01-07T00:00:00Z");
+    assert_string_equal(nexts("0 0 * * sat/1", "UTC", "2026-01-01T00:00:00Z", 2),
+                        "2026-01-03T00:00:00Z 2026-01-04T00:00:00Z");
+    assert_string_equal(nexts("0 0 * * 5/3", "UTC", "2026-01-01T00:00:00Z", 2),
+                        "2026-01-02T00:00:00Z 2026-01-09T00:00:00Z");
+    assert_string_equal(nexts("0 0 * * 7/1", "UTC", "2026-01-01T00:00:00Z", 2),
+                        "2026-01-04T00:00:00Z 2026-01-11T00:00:00Z");
+    /* '*' still covers 0-6 once: '*' with step 2 is Sun, Tue, Thu, Sat */
+    assert_string_equal(nexts("0 0 * * */2", "UTC", "2026-01-01T00:00:00Z", 4),
+                        "2026-01-03T00:00:00Z 2026-01-04T00:00:00Z 2026-01-06T00:00:00Z 2026-01-08T00:00:00Z");
     assert_string_equal(nexts("10/20 * * * *", "UTC", "2026-01-01T00:00:00Z", 4),
                         "2026-01-01T00:10:00Z 2026-01-01T00:30:00Z 2026-01-01T00:50:00Z 2026-01-01T01:10:00Z");
     assert_string_equal(nexts("0 0 1 jan,jul *", "UTC", "2026-02-01T00:00:00Z", 2),
