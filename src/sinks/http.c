@@ -17,7 +17,8 @@
  * Modes: create (rows never synced), update (rows with a destination id,
  * or the key as id), upsert (update when the id is known, else create),
  * mirror (upsert, then delete the destination records whose key left the
- * source). A create's answer gives the id (`id_path`), kept per key.
+ * source). A create's answer gives the id (`id_path`), kept per key;
+ * a create answered without one keeps the key as the record's id.
  * Mirror's deletes are guarded: a run that would delete more than
  * `max_deletes` (a count, or a share of the synced records; 10 %) fails
  * before deleting anything, unless `sluice run --allow-deletes`.
@@ -102,6 +103,7 @@ typedef struct entry {
     char *key, *hash, *dest_id;
     int synced;
     int64_t seen_epoch;
+    int seen;                  /* a row of this run has the key: mirror keeps its record */
 } entry;
 
 typedef struct hsink_state {
@@ -699,9 +701,14 @@ static int hsink_open(sl_instance *in, sl_run *run, sl_error *err)
     return 0;
 }
 
+/* Mirror reports no position: its deletes are the keys no row of this run
+ * had, so even a resumed run must see every row (the unchanged ones cost no
+ * request), else a row put back at the source after a failed run, behind
+ * the committed position, would be taken for gone. */
 static int hsink_position(sl_instance *in, const char *key, sl_resume *pos, int *found, sl_error *err)
 {
-    *found = sl_posmap_get(&((hsink_state *)in->state)->committed, key, pos);
+    hsink_state *st = in->state;
+    *found = st->mode != 3 && sl_posmap_get(&st->committed, key, pos);
     return 0;
 }
 
@@ -739,6 +746,8 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
             op = e && e->dest_id ? OP_UPDATE : OP_CREATE;
         if (op == OP_NONE) {
             st->unchanged++;
+            if (e)
+                e->seen = 1;
             if (st->mode == 3 && e && e->seen_epoch != st->run->epoch)
                 pend(st, key, e->hash, e->dest_id, "synced"); /* seen this run: mirror keeps it */
             sl_free(key);
@@ -778,6 +787,10 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
         work *x = &w[i];
         if (x->ok) {
             st->sent++;
+            /* created, but the answer named no id (a 204, an empty 200): the
+             * key is its id, and its next change is an update, not a create */
+            if (x->op == OP_CREATE && !x->dest_id)
+                x->dest_id = sl_strdup(x->key);
             pend(st, x->key, x->hash, x->dest_id, "synced");
             continue;
         }
@@ -824,6 +837,7 @@ static int hsink_commit(sl_instance *in, const sl_batch *b, sl_error *err)
         set_str(&e->dest_id, r->dest_id);
         e->synced = strcmp(r->status, "synced") == 0;
         e->seen_epoch = r->seen_epoch;
+        e->seen = 1; /* pending records are this run's rows */
     }
     pend_clear(st);
     if (pos)
@@ -840,7 +854,8 @@ static void hsink_rollback(sl_instance *in)
         pend_clear(st);
 }
 
-/* mirror: delete the destination records whose key no row of this run had */
+/* mirror: delete the destination records whose key no row of this run had
+ * (this process's run: a resumed run reads every row again) */
 static int hsink_finish(sl_instance *in, sl_error *err)
 {
     hsink_state *st = in->state;
@@ -850,7 +865,7 @@ static int hsink_finish(sl_instance *in, sl_error *err)
         const char *path = *st->o->delete_path ? st->o->delete_path : st->o->update_path;
         for (size_t i = 0; i < st->cap; i++) {
             entry *e = &st->tab[i];
-            if (!e->key || e->seen_epoch == st->run->epoch)
+            if (!e->key || e->seen)
                 continue;
             work *x = &w[nw++];
             x->row = (size_t)-1;
