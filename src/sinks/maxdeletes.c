@@ -12,12 +12,14 @@ int sl_maxdeletes_parse(sl_maxdeletes *m, const char *text, char *why, size_t ca
     while (*s == ' ')
         s++;
     double v = *s && *s != '-' && *s != '+' ? strtod(s, &end) : NAN;
+    if (end == s)
+        end = NULL; /* no number */
     int percent = end && *end == '%';
     if (percent)
         end++;
     while (end && *end == ' ')
         end++;
-    if (!end || end == s || *end || !isfinite(v) || v < 0 || (percent && v > 100) ||
+    if (!end || *end || !isfinite(v) || v < 0 || (percent && v > 100) ||
         (!percent && v != floor(v))) {
         snprintf(why, cap, "max_deletes must be a number of records (50) or a share of the synced records "
                            "from 0%% to 100%% (10%%), not '%s'", text ? text : "");
