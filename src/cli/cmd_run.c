@@ -67,6 +67,8 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
             opts.full_resync = 1;
         else if (strcmp(argv[i], "--dry-run") == 0)
             opts.dry_run = 1;
+        else if (strcmp(argv[i], "--allow-deletes") == 0)
+            opts.allow_deletes = 1;
         else if (argv[i][0] == '-') {
             fprintf(stderr, "sluice run: unknown option '%s'\n", argv[i]);
             sl_free(names);

@@ -16,7 +16,7 @@ const sl_command sl_commands[] = {
     {"init", cmd_init, "DIR", "create a runnable starter project with sample data in DIR"},
     {"validate", cmd_validate, "", "check the whole project (YAML, options, types) without running anything"},
     {"run", cmd_run,
-     "[PIPELINE...] [--with-upstream] [--with-downstream] [--full-refresh] [--full-resync] [--restart] [--dry-run]",
+     "[PIPELINE...] [--with-upstream] [--with-downstream] [--full-refresh] [--full-resync] [--allow-deletes] [--restart] [--dry-run]",
      "run pipelines in dependency order (all of them when none is named)"},
     {"list", cmd_list, "", "list the pipelines in dependency order with their schedules, next run, source and sinks"},
     {"schedule", cmd_schedule, "next EXPR|PIPELINE [--from TIME] [--count N] [--timezone TZ]",

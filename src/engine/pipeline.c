@@ -327,6 +327,7 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     run->state = state;
     run->full_refresh = opts->full_refresh;
     run->full_resync = opts->full_resync;
+    run->allow_deletes = opts->allow_deletes;
     run->dry_run = opts->dry_run;
     sl_buf_init(&run->report);
     double t0 = sl_mono_s();

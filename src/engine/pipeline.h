@@ -25,6 +25,7 @@ typedef struct sl_run_options {
     int full_refresh;  /* ignore incremental state (new_files) */
     int restart;       /* abandon an open epoch instead of resuming it */
     int full_resync;   /* reverse ETL: send every row, changed or not */
+    int allow_deletes; /* reverse ETL: mirror may delete more than max_deletes (this run only) */
     int dry_run;       /* read and transform, but send and write nothing: sinks
                         * that can (http) report what they would do */
     int progress;      /* draw a progress bar on stderr */

@@ -22,6 +22,7 @@ struct sl_run {
     int resumed;
     int full_refresh;       /* --full-refresh: ignore incremental state */
     int full_resync;        /* --full-resync: reverse-ETL sinks send every row */
+    int allow_deletes;      /* --allow-deletes: mirror deletes beyond max_deletes, this run only */
     int dry_run;            /* --dry-run: nothing is sent or written (see pipeline.h) */
     sl_buf report;          /* --dry-run: sinks append what they would have done */
     /* live counters, read by the progress bar */

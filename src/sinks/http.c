@@ -10,19 +10,27 @@
  * one record each, or `batch_size` of them in `batch_body` ({{ records }}
  * is the JSON array) sent to `batch_path`, whose answer `results_path`
  * maps back to the rows (an element with `error` fails its row only).
+ * A batch refused as a whole with a 4xx about its content (one bad record
+ * fails the request on several CRMs) is sent again as two halves, down to
+ * single records: the good records are delivered, the bad ones fail alone.
  *
  * Modes: create (rows never synced), update (rows with a destination id,
  * or the key as id), upsert (update when the id is known, else create),
  * mirror (upsert, then delete the destination records whose key left the
- * source). A create's answer gives the id (`id_path`), kept per key.
+ * source). A create's answer gives the id (`id_path`), kept per key;
+ * a create answered without one keeps the key as the record's id.
+ * Mirror's deletes are guarded: a run that would delete more than
+ * `max_deletes` (a count, or a share of the synced records; 10 %) fails
+ * before deleting anything, unless `sluice run --allow-deletes`.
  *
  * Change-only: per key, the state store keeps the hash of the last payload
  * sent successfully (sync_records). A row whose payload hash is unchanged
  * is not sent; a row that failed is sent again next run; --full-resync
  * sends every row. Each request carries an Idempotency-Key derived from
  * the key and the payload, so a request repeated after a crash is the
- * same request. 2xx: synced. 4xx (and 5xx/429 after the retries): the row
- * goes to the DLQ with the answer's status and body.
+ * same request. 2xx: synced, also with no body (204 No Content, an empty
+ * 200: no id is learnt). 4xx (and 5xx/429 after the retries): the row goes
+ * to the DLQ with the answer's status and body, and counts as rejected.
  *
  * `sluice run --dry-run` computes the same operations and sends nothing:
  * the run's report has the counts of creates, updates and deletes and the
@@ -38,6 +46,7 @@
 #include "engine/run.h"
 #include "formats/json_path.h"
 #include "net/api.h"
+#include "sinks/maxdeletes.h"
 #include "sinks/posmap.h"
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +56,7 @@ typedef struct hsink_opts {
     sl_api_opts api;
     sl_strlist key;
     char *mode, *path, *create_method, *update_path, *update_method, *delete_path, *delete_method;
-    char *body, *batch_path, *batch_body, *results_path, *id_path, *idempotency_header;
+    char *body, *batch_path, *batch_body, *results_path, *id_path, *idempotency_header, *max_deletes;
     int64_t batch_size;
     sl_kvlist headers;
 } hsink_opts;
@@ -67,9 +76,14 @@ static const sl_option hsink_options[] = {
      "mirror: path that deletes a record (default: update_path)"},
     {"delete_method", SL_OPT_ENUM, "DELETE", 0, offsetof(hsink_opts, delete_method), "DELETE|POST|PATCH",
      "mirror: method that deletes"},
+    {"max_deletes", SL_OPT_STRING, "10%", 0, offsetof(hsink_opts, max_deletes), NULL,
+     "mirror: most deletes a run may send, a count (50) or a share of the synced records (10%); a run that "
+     "would delete more fails before deleting anything (`sluice run --allow-deletes` lets one run through)"},
     {"body", SL_OPT_STRING, NULL, SL_OPT_REQUIRED | SL_OPT_MULTILINE, offsetof(hsink_opts, body), NULL,
      "JSON template of one record: {\"email\": {{ email }}, \"properties\": {\"score\": {{ lead_score }}}}"},
-    {"batch_size", SL_OPT_INT, "1", 0, offsetof(hsink_opts, batch_size), NULL, "records per request (> 1: batch_path)"},
+    {"batch_size", SL_OPT_INT, "1", 0, offsetof(hsink_opts, batch_size), NULL,
+     "records per request (> 1: batch_path); a batch refused whole with a 4xx is sent again in halves, down to "
+     "single records, so only the records the API refuses fail"},
     {"batch_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, batch_path), NULL, "path of the batch endpoint"},
     {"batch_body", SL_OPT_STRING, "{{ records }}", SL_OPT_MULTILINE, offsetof(hsink_opts, batch_body), NULL,
      "JSON template of a batch request: {\"inputs\": {{ records }}}"},
@@ -89,6 +103,7 @@ typedef struct entry {
     char *key, *hash, *dest_id;
     int synced;
     int64_t seen_epoch;
+    int seen;                  /* a row of this run has the key: mirror keeps its record */
 } entry;
 
 typedef struct hsink_state {
@@ -97,6 +112,7 @@ typedef struct hsink_state {
     const char *id, *pipeline;
     sl_api api;
     int mode;                  /* 0 create, 1 update, 2 upsert, 3 mirror */
+    sl_maxdeletes max_deletes; /* mirror's guard */
     /* key -> entry, open addressing */
     entry *tab;
     size_t cap, n;
@@ -106,6 +122,7 @@ typedef struct hsink_state {
     size_t npend, cappend, nstrs, capstrs;
     sl_posmap committed;         /* positions committed in this epoch */
     int64_t sent, unchanged, failed;
+    int64_t splits;            /* batch requests refused whole, sent again as halves */
     /* --dry-run */
     int64_t would[4];          /* by OP_*: creates, updates, deletes */
     int shown;                 /* payloads shown in the report */
@@ -362,64 +379,94 @@ static struct curl_slist *req_headers(hsink_state *st, const work *w, const req 
     return h;
 }
 
-/* Send the work (one request per item, or batches); fill ok, dest_id, why. */
-static int send_all(hsink_state *st, work *w, size_t nw, int batched, sl_error *err)
+/* Whether an answer with no body (204 No Content, or an empty 200) came
+ * back: a success with nothing to read (no id, no per-record results). */
+static int answer_blank(const sl_buf *body)
 {
-    if (nw == 0)
-        return 0;
-    if (sl_api_refresh(&st->api, 0, err) < 0)
-        return -1;
-    size_t bs = batched && st->o->batch_size > 1 ? (size_t)st->o->batch_size : 1;
-    size_t nreq = (nw + bs - 1) / bs;
-    req *rs = sl_calloc(nreq, sizeof *rs);
-    sl_http_call **calls = sl_calloc(nreq, sizeof *calls);
-    char *batch_url = bs > 1 ? url_for(st, st->o->batch_path, NULL, 0, "", NULL) : NULL;
-    for (size_t i = 0; i < nreq; i++) {
-        req *r = &rs[i];
-        r->first = i * bs;
-        r->count = r->first + bs <= nw ? bs : nw - r->first;
-        r->call.headers = req_headers(st, w, r);
-        if (bs > 1) {
-            sl_buf arr, body;
-            sl_buf_init(&arr);
-            sl_buf_init(&body);
-            sl_buf_addc(&arr, '[');
-            for (size_t k = 0; k < r->count; k++) {
-                if (k)
-                    sl_buf_addc(&arr, ',');
-                sl_buf_adds(&arr, w[r->first + k].payload);
-            }
-            sl_buf_addc(&arr, ']');
-            const char *t = st->o->batch_body, *at = strstr(t, "{{");
-            const char *end = at ? strstr(at, "}}") : NULL;
-            if (at && end) {
-                sl_buf_add(&body, t, (size_t)(at - t));
-                sl_buf_adds(&body, arr.data);
-                sl_buf_adds(&body, end + 2);
-            } else {
-                sl_buf_adds(&body, arr.data);
-            }
-            sl_buf_release(&arr);
-            r->body = sl_buf_detach(&body);
-            r->call.url = batch_url;
-            r->call.method = "POST";
-        } else {
-            work *x = &w[r->first];
-            r->body = x->payload ? sl_strdup(x->payload) : NULL;
-            r->call.url = x->url;
-            r->call.method = x->op == OP_CREATE   ? st->o->create_method
-                             : x->op == OP_UPDATE ? st->o->update_method
-                                                  : st->o->delete_method;
+    for (size_t i = 0; i < body->len; i++)
+        if (body->data[i] != ' ' && body->data[i] != '\t' && body->data[i] != '\r' && body->data[i] != '\n')
+            return 0;
+    return 1;
+}
+
+/* The sink's validator of 2xx answers (sl_http_opts.validate): no body at
+ * all is a success (DELETE and PATCH answered 204, an empty 200); a body is
+ * one JSON document, or the answer was cut and is asked again. */
+static int answer_usable(const sl_buf *body, char *why, size_t cap)
+{
+    return answer_blank(body) ? 0 : sl_json_path_validate_body(body, why, cap);
+}
+
+/* Whether a batch request refused as a whole with this status may hold
+ * good records beside the bad ones, so that halves of it are worth sending:
+ * a 4xx about the content (400, 409, 413, 422, ...), not one about the
+ * credentials, the route or the rate (401, 403, 404, 405, 407, 429), which
+ * every part would meet again. */
+static int refused_for_content(long s)
+{
+    return s >= 400 && s < 500 && s != 401 && s != 403 && s != 404 && s != 405 && s != 407 && s != 429;
+}
+
+/* Fill r's request for the work items [r->first, r->first + r->count):
+ * the batch body of their payloads (batched), or the one item's request. */
+static void req_build(hsink_state *st, work *w, req *r, int batched, const char *batch_url)
+{
+    r->call.headers = req_headers(st, w, r);
+    if (batched) {
+        sl_buf arr, body;
+        sl_buf_init(&arr);
+        sl_buf_init(&body);
+        sl_buf_addc(&arr, '[');
+        for (size_t k = 0; k < r->count; k++) {
+            if (k)
+                sl_buf_addc(&arr, ',');
+            sl_buf_adds(&arr, w[r->first + k].payload);
         }
-        r->call.body = r->body;
-        r->call.body_len = r->body ? strlen(r->body) : 0;
-        calls[i] = &r->call;
+        sl_buf_addc(&arr, ']');
+        const char *t = st->o->batch_body, *at = strstr(t, "{{");
+        const char *end = at ? strstr(at, "}}") : NULL;
+        if (at && end) {
+            sl_buf_add(&body, t, (size_t)(at - t));
+            sl_buf_adds(&body, arr.data);
+            sl_buf_adds(&body, end + 2);
+        } else {
+            sl_buf_adds(&body, arr.data);
+        }
+        sl_buf_release(&arr);
+        r->body = sl_buf_detach(&body);
+        r->call.url = batch_url;
+        r->call.method = "POST";
+    } else {
+        work *x = &w[r->first];
+        r->body = x->payload ? sl_strdup(x->payload) : NULL;
+        r->call.url = x->url;
+        r->call.method = x->op == OP_CREATE   ? st->o->create_method
+                         : x->op == OP_UPDATE ? st->o->update_method
+                                              : st->o->delete_method;
     }
-    int rc = sl_http_run(&st->api.http, calls, nreq, err);
-    /* a 401 with oauth2: a new token, and those requests once more */
+    r->call.body = r->body;
+    r->call.body_len = r->body ? strlen(r->body) : 0;
+}
+
+static void req_release(req *r)
+{
+    curl_slist_free_all(r->call.headers);
+    sl_buf_release(&r->call.body_out);
+    sl_free(r->call.link_next);
+    sl_free(r->body);
+}
+
+/* Run the n requests together; with oauth2, those a stale token made the
+ * API answer 401 once more with a new token. -1 only when the client fails. */
+static int req_run(hsink_state *st, work *w, req *rs, size_t n, sl_error *err)
+{
+    sl_http_call **calls = sl_calloc(n + 1, sizeof *calls);
+    for (size_t i = 0; i < n; i++)
+        calls[i] = &rs[i].call;
+    int rc = sl_http_run(&st->api.http, calls, n, err);
     if (rc == 0 && sl_api_is_oauth2(&st->api)) {
         size_t again = 0;
-        for (size_t i = 0; i < nreq; i++)
+        for (size_t i = 0; i < n; i++)
             if (rs[i].call.status == 401)
                 calls[again++] = &rs[i].call;
         if (again && (rc = sl_api_refresh(&st->api, 1, err)) == 0) {
@@ -430,81 +477,135 @@ static int send_all(hsink_state *st, work *w, size_t nw, int batched, sl_error *
             rc = sl_http_run(&st->api.http, calls, again, err);
         }
     }
-    for (size_t i = 0; rc == 0 && i < nreq; i++) {
-        req *r = &rs[i];
-        const sl_http_call *c = &r->call;
-        for (size_t k = 0; k < r->count; k++) {
-            work *x = &w[r->first + k];
-            if (x->op == OP_DELETE && c->status == 404) {
-                x->ok = x->gone = 1; /* already gone: nothing left to delete */
-                continue;
-            }
-            if (!c->ok) {
-                answer_text(c, x->why, sizeof x->why);
-                continue;
-            }
-            if (bs > 1 && *st->o->results_path) {
-                /* per-record results, in request order */
-                sl_json j;
-                int found = sl_json_path_at(&j, c->body_out.data, c->body_out.len, st->o->results_path) == 0 &&
-                            sl_json_peek(&j) == SL_JSON_ARRAY;
-                const char *elem = NULL;
-                size_t elen = 0;
-                if (found) {
-                    int first = 1;
-                    size_t idx = 0;
-                    sl_json_array_begin(&j);
-                    while (sl_json_element(&j, &first) == 1) {
-                        const char *at = j.p;
-                        if (sl_json_skip(&j) < 0)
-                            break;
-                        if (idx++ == k) {
-                            elem = at;
-                            elen = (size_t)(j.p - at);
-                            break;
-                        }
-                    }
-                }
-                if (!elem) {
-                    snprintf(x->why, sizeof x->why, "the batch answer has no result for this record");
-                    continue;
-                }
-                char *e = sl_strndup(elem, elen);
-                char *errtxt = sl_json_path_text(e, elen, "error");
-                if (errtxt || strstr(e, "\"error\"")) {
-                    snprintf(x->why, sizeof x->why, "HTTP %ld, the batch answer says: %.*s", c->status,
-                             (int)(elen > 400 ? 400 : elen), e);
-                } else {
-                    x->ok = 1;
-                    char *id = sl_json_path_text(e, elen, st->o->id_path);
-                    if (id) {
-                        sl_free(x->dest_id);
-                        x->dest_id = id;
-                    }
-                }
-                sl_free(errtxt);
-                sl_free(e);
-                continue;
-            }
-            x->ok = 1;
-            if (x->op == OP_CREATE && bs == 1) {
-                char *id = sl_json_path_text(c->body_out.data, c->body_out.len, st->o->id_path);
-                if (id) {
-                    sl_free(x->dest_id);
-                    x->dest_id = id;
-                }
+    sl_free(calls);
+    return rc;
+}
+
+/* A batch answer's per-record result k (results_path), mapped to x. */
+static void batch_result(hsink_state *st, const sl_http_call *c, size_t k, work *x)
+{
+    sl_json j;
+    int found = sl_json_path_at(&j, c->body_out.data, c->body_out.len, st->o->results_path) == 0 &&
+                sl_json_peek(&j) == SL_JSON_ARRAY;
+    const char *elem = NULL;
+    size_t elen = 0;
+    if (found) {
+        int first = 1;
+        size_t idx = 0;
+        sl_json_array_begin(&j);
+        while (sl_json_element(&j, &first) == 1) {
+            const char *at = j.p;
+            if (sl_json_skip(&j) < 0)
+                break;
+            if (idx++ == k) {
+                elem = at;
+                elen = (size_t)(j.p - at);
+                break;
             }
         }
     }
-    for (size_t i = 0; i < nreq; i++) {
-        curl_slist_free_all(rs[i].call.headers);
-        sl_buf_release(&rs[i].call.body_out);
-        sl_free(rs[i].call.link_next);
-        sl_free(rs[i].body);
+    if (!elem) {
+        snprintf(x->why, sizeof x->why, "the batch answer has no result for this record");
+        return;
     }
-    sl_free(batch_url);
+    char *e = sl_strndup(elem, elen);
+    char *errtxt = sl_json_path_text(e, elen, "error");
+    if (errtxt || strstr(e, "\"error\"")) {
+        snprintf(x->why, sizeof x->why, "HTTP %ld, the batch answer says: %.*s", c->status,
+                 (int)(elen > 400 ? 400 : elen), e);
+    } else {
+        x->ok = 1;
+        char *id = sl_json_path_text(e, elen, st->o->id_path);
+        if (id) {
+            sl_free(x->dest_id);
+            x->dest_id = id;
+        }
+    }
+    sl_free(errtxt);
+    sl_free(e);
+}
+
+/* Map request r's answer to its work items: ok, dest_id, why. */
+static void req_answer(hsink_state *st, work *w, const req *r, int batched)
+{
+    const sl_http_call *c = &r->call;
+    int blank = answer_blank(&c->body_out);
+    for (size_t k = 0; k < r->count; k++) {
+        work *x = &w[r->first + k];
+        if (x->op == OP_DELETE && c->status == 404) {
+            x->ok = x->gone = 1; /* already gone: nothing left to delete */
+            continue;
+        }
+        if (!c->ok) {
+            answer_text(c, x->why, sizeof x->why);
+            continue;
+        }
+        if (batched && *st->o->results_path && !blank) {
+            batch_result(st, c, k, x);
+            continue;
+        }
+        /* a 2xx: with no body (204, an empty 200) there is no id to keep */
+        x->ok = 1;
+        if (x->op == OP_CREATE && !batched && !blank) {
+            char *id = sl_json_path_text(c->body_out.data, c->body_out.len, st->o->id_path);
+            if (id) {
+                sl_free(x->dest_id);
+                x->dest_id = id;
+            }
+        }
+    }
+}
+
+/* Send the work (one request per item, or batches); fill ok, dest_id, why.
+ * A batch the API refuses as a whole for its content (one bad record fails
+ * the request, as several CRMs' batch endpoints do) is sent again as two
+ * halves, down to single records, so that the good records are delivered
+ * and only the bad ones fail, each with the API's answer. */
+static int send_all(hsink_state *st, work *w, size_t nw, int batched, sl_error *err)
+{
+    if (nw == 0)
+        return 0;
+    if (sl_api_refresh(&st->api, 0, err) < 0)
+        return -1;
+    size_t bs = batched && st->o->batch_size > 1 ? (size_t)st->o->batch_size : 1;
+    batched = bs > 1;
+    size_t nreq = (nw + bs - 1) / bs;
+    req *rs = sl_calloc(nreq, sizeof *rs);
+    for (size_t i = 0; i < nreq; i++) {
+        rs[i].first = i * bs;
+        rs[i].count = rs[i].first + bs <= nw ? bs : nw - rs[i].first;
+    }
+    char *batch_url = batched ? url_for(st, st->o->batch_path, NULL, 0, "", NULL) : NULL;
+    int rc = 0;
+    while (nreq) {
+        for (size_t i = 0; i < nreq; i++)
+            req_build(st, w, &rs[i], batched, batch_url);
+        rc = req_run(st, w, rs, nreq, err);
+        /* the halves of the batches refused whole are the next round */
+        req *next = sl_calloc(2 * nreq, sizeof *next);
+        size_t nnext = 0;
+        for (size_t i = 0; i < nreq; i++) {
+            req *r = &rs[i];
+            if (rc == 0 && batched && r->count > 1 && refused_for_content(r->call.status)) {
+                size_t half = r->count / 2;
+                sl_log_debug("%s: a batch of %zu records refused whole (HTTP %ld): sent again as %zu and %zu",
+                             st->id, r->count, r->call.status, half, r->count - half);
+                next[nnext].first = r->first;
+                next[nnext++].count = half;
+                next[nnext].first = r->first + half;
+                next[nnext++].count = r->count - half;
+                st->splits++;
+            } else if (rc == 0) {
+                req_answer(st, w, r, batched);
+            }
+            req_release(r);
+        }
+        sl_free(rs);
+        rs = next;
+        nreq = nnext;
+    }
     sl_free(rs);
-    sl_free(calls);
+    sl_free(batch_url);
     return rc;
 }
 
@@ -561,6 +662,12 @@ static int hsink_check(sl_instance *in, sl_diags *d)
         sl_diags_add(d, sl_options_loc(hsink_options, o, "mode"), "mode mirror needs delete_path: (/contacts/{{ dest_id }})");
         n++;
     }
+    sl_maxdeletes md;
+    char why[200];
+    if (sl_maxdeletes_parse(&md, o->max_deletes, why, sizeof why) < 0) {
+        sl_diags_add(d, sl_options_loc(hsink_options, o, "max_deletes"), "%s", why);
+        n++;
+    }
     return n;
 }
 
@@ -583,15 +690,25 @@ static int hsink_open(sl_instance *in, sl_run *run, sl_error *err)
     st->pipeline = run->pipeline->name;
     st->mode = strcmp(o->mode, "create") == 0 ? 0 : strcmp(o->mode, "update") == 0 ? 1
              : strcmp(o->mode, "upsert") == 0 ? 2 : 3;
+    char why[200];
+    if (sl_maxdeletes_parse(&st->max_deletes, o->max_deletes, why, sizeof why) < 0)
+        return sl_error_set(err, SL_ECONFIG, "%s", why);
     if (sl_state_checkpoint_each(run->state, st->pipeline, st->id, run->epoch, parse_pos, st, err) < 0 ||
-        sl_state_sync_load(run->state, st->pipeline, st->id, load_fn, st, err) < 0)
+        sl_state_sync_load(run->state, st->pipeline, st->id, load_fn, st, err) < 0 ||
+        sl_api_open(&st->api, &o->api, run, in->id, err) < 0)
         return -1;
-    return sl_api_open(&st->api, &o->api, run, in->id, err);
+    st->api.http.o.validate = answer_usable; /* a 204 or an empty 200 is a success here */
+    return 0;
 }
 
+/* Mirror reports no position: its deletes are the keys no row of this run
+ * had, so even a resumed run must see every row (the unchanged ones cost no
+ * request), else a row put back at the source after a failed run, behind
+ * the committed position, would be taken for gone. */
 static int hsink_position(sl_instance *in, const char *key, sl_resume *pos, int *found, sl_error *err)
 {
-    *found = sl_posmap_get(&((hsink_state *)in->state)->committed, key, pos);
+    hsink_state *st = in->state;
+    *found = st->mode != 3 && sl_posmap_get(&st->committed, key, pos);
     return 0;
 }
 
@@ -629,6 +746,8 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
             op = e && e->dest_id ? OP_UPDATE : OP_CREATE;
         if (op == OP_NONE) {
             st->unchanged++;
+            if (e)
+                e->seen = 1;
             if (st->mode == 3 && e && e->seen_epoch != st->run->epoch)
                 pend(st, key, e->hash, e->dest_id, "synced"); /* seen this run: mirror keeps it */
             sl_free(key);
@@ -668,12 +787,17 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
         work *x = &w[i];
         if (x->ok) {
             st->sent++;
+            /* created, but the answer named no id (a 204, an empty 200): the
+             * key is its id, and its next change is an update, not a create */
+            if (x->op == OP_CREATE && !x->dest_id)
+                x->dest_id = sl_strdup(x->key);
             pend(st, x->key, x->hash, x->dest_id, "synced");
             continue;
         }
         st->failed++;
         char why[900];
-        snprintf(why, sizeof why, "%s %s: %s", x->op == OP_CREATE ? st->o->create_method : st->o->update_method,
+        snprintf(why, sizeof why, "%s %s: %s",
+                 st->o->batch_size > 1 ? "POST" : x->op == OP_CREATE ? st->o->create_method : st->o->update_method,
                  st->o->batch_size > 1 ? st->o->batch_path : (x->op == OP_CREATE ? st->o->path : st->o->update_path),
                  x->why);
         sl_log_redact(why);
@@ -713,6 +837,7 @@ static int hsink_commit(sl_instance *in, const sl_batch *b, sl_error *err)
         set_str(&e->dest_id, r->dest_id);
         e->synced = strcmp(r->status, "synced") == 0;
         e->seen_epoch = r->seen_epoch;
+        e->seen = 1; /* pending records are this run's rows */
     }
     pend_clear(st);
     if (pos)
@@ -729,7 +854,8 @@ static void hsink_rollback(sl_instance *in)
         pend_clear(st);
 }
 
-/* mirror: delete the destination records whose key no row of this run had */
+/* mirror: delete the destination records whose key no row of this run had
+ * (this process's run: a resumed run reads every row again) */
 static int hsink_finish(sl_instance *in, sl_error *err)
 {
     hsink_state *st = in->state;
@@ -739,7 +865,7 @@ static int hsink_finish(sl_instance *in, sl_error *err)
         const char *path = *st->o->delete_path ? st->o->delete_path : st->o->update_path;
         for (size_t i = 0; i < st->cap; i++) {
             entry *e = &st->tab[i];
-            if (!e->key || e->seen_epoch == st->run->epoch)
+            if (!e->key || e->seen)
                 continue;
             work *x = &w[nw++];
             x->row = (size_t)-1;
@@ -747,6 +873,24 @@ static int hsink_finish(sl_instance *in, sl_error *err)
             x->key = sl_strdup(e->key);
             x->dest_id = e->dest_id ? sl_strdup(e->dest_id) : NULL;
             x->url = url_for(st, path, NULL, 0, e->key, e->dest_id);
+        }
+        if (nw && sl_maxdeletes_exceeded(&st->max_deletes, (int64_t)nw, (int64_t)st->n)) {
+            char what[300];
+            snprintf(what, sizeof what,
+                     "mirror would delete %zu of the %zu records synced (%.1f%%), more than max_deletes (%s)", nw,
+                     st->n, st->n ? 100.0 * (double)nw / (double)st->n : 100.0, st->o->max_deletes);
+            if (st->run->dry_run && !st->run->allow_deletes) {
+                sl_buf_addf(&st->run->report, "  %s: %s: the run will fail without --allow-deletes\n", st->id, what);
+            } else if (st->run->allow_deletes) {
+                sl_log_warn("%s: %s; deleting them (--allow-deletes)", st->id, what);
+            } else {
+                work_free(w, nw);
+                return sl_error_set(err, SL_EDATA,
+                                    "%s; nothing was deleted. A source that suddenly matches fewer rows would delete "
+                                    "their records: check the source; if the records really left it, run once with "
+                                    "`sluice run %s --allow-deletes` (or raise max_deletes)",
+                                    what, st->pipeline);
+            }
         }
         size_t nsend = nw;
         if (st->run->dry_run) {
@@ -784,8 +928,10 @@ static int hsink_finish(sl_instance *in, sl_error *err)
                     st->id, (long long)st->would[OP_CREATE], (long long)st->would[OP_UPDATE],
                     (long long)st->would[OP_DELETE], (long long)st->unchanged);
     else
-        sl_log_info("%s: %lld records sent, %lld unchanged (not sent), %lld failed", st->id, (long long)st->sent,
-                    (long long)st->unchanged, (long long)st->failed);
+        sl_log_info("%s: %lld records sent, %lld unchanged (not sent), %lld failed%s", st->id, (long long)st->sent,
+                    (long long)st->unchanged, (long long)st->failed,
+                    st->splits ? " (batches refused whole were sent again in halves to find the failing records)"
+                               : "");
     return 0;
 }
 

@@ -36,6 +36,15 @@ An Idempotency-Key seen before replays the first answer; with another
 payload it is a violation (422). GET /_crm: creates, updates, deletes,
 replays, key_violations, requests, records.
 
+The same CRM answered the way other APIs answer (reverse-ETL sink tests):
+/sink/strict/contacts... is an all-or-nothing batch endpoint (one invalid
+input fails the whole POST .../batch with 400 and nothing is written;
+/_crm counts refused_batches); /sink/empty/contacts... answers every
+success without a body: 204 No Content to PATCH, PUT, DELETE and a batch,
+an empty 200 to a create, which keeps the record under the caller's
+"external_id" (the id the caller uses afterwards, having been told none).
+Both take the /crm routes' requests.
+
 GET /_stats: requests, statuses, requests per page key, Retry-After
 violations (a request to the API sooner than a Retry-After allowed, not
 counting those that arrive within IN_FLIGHT seconds of that answer: with
@@ -146,7 +155,7 @@ class Handler(BaseHTTPRequestHandler):
                 crm = state['crm']
                 return self.send_json(200, {k: crm[k] for k in ('creates', 'updates', 'deletes', 'replays',
                                                                  'key_violations', 'requests')} |
-                                      {'records': len(crm['records']),
+                                      {'records': len(crm['records']), 'refused_batches': crm.get('refused_batches', 0),
                                        'emails': sorted(r.get('email', '') for r in crm['records'].values())[:5]})
         return self.send_json(404, {'error': 'no such control'})
 
@@ -193,16 +202,23 @@ class Handler(BaseHTTPRequestHandler):
             return self.oauth_token()
         if path.startswith('/crm/'):
             return self.crm('POST', path)
+        if path.startswith('/sink/'):
+            return self.sink_variant('POST', path)
         return self.send_json(404, {'error': 'not found'})
 
     def do_PATCH(self):
-        self.crm('PATCH', urlparse(self.path).path)
+        self.crm_or_variant('PATCH', urlparse(self.path).path)
 
     def do_PUT(self):
-        self.crm('PUT', urlparse(self.path).path)
+        self.crm_or_variant('PUT', urlparse(self.path).path)
 
     def do_DELETE(self):
-        self.crm('DELETE', urlparse(self.path).path)
+        self.crm_or_variant('DELETE', urlparse(self.path).path)
+
+    def crm_or_variant(self, method, path):
+        if path.startswith('/sink/'):
+            return self.sink_variant(method, path)
+        self.crm(method, path)
 
     # ---- the CRM (reverse ETL target) -------------------------------------
     def crm(self, method, path):
@@ -291,6 +307,56 @@ class Handler(BaseHTTPRequestHandler):
                 crm['updates'] += 1
                 return 200, {'id': rid}
         return 404, {'error': 'not found'}
+
+    # ---- the CRM as other APIs answer (reverse-ETL sink tests) -------------
+    def sink_variant(self, method, path):
+        """/sink/strict/...: batches all or nothing (400); /sink/empty/...:
+        successes without a body. Otherwise the /crm rules."""
+        n = int(self.headers.get('Content-Length') or 0)
+        raw = self.rfile.read(n) if n else b''
+        handled, _ = self.fault(path)
+        if handled:
+            return
+        parts = [p for p in path.split('/') if p]  # sink, strict|empty, contacts[, id|batch]
+        if len(parts) < 3 or parts[1] not in ('strict', 'empty'):
+            return self.answer(404, {'error': 'not found'})
+        style, crm_path = parts[1], '/crm/' + '/'.join(parts[2:])
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return self.answer(400, {'error': 'invalid JSON'})
+        crm = state['crm']
+        with lock:
+            crm['requests'] += 1
+        if style == 'strict' and parts[-1] == 'batch':
+            inputs = (body or {}).get('inputs', []) if isinstance(body, dict) else []
+            bad = [i for i, r in enumerate(inputs) if not isinstance(r, dict) or '@' not in str(r.get('email', ''))]
+            if bad:
+                with lock:
+                    crm['refused_batches'] = crm.get('refused_batches', 0) + 1
+                return self.answer(400, {'status': 'error', 'category': 'VALIDATION_ERROR',
+                                         'message': f'input {bad[0]} has an invalid email; nothing was written'})
+        if style == 'empty' and method == 'POST' and parts[-1] != 'batch' and isinstance(body, dict) \
+                and 'external_id' in body:
+            if '@' not in str(body.get('email', '')):
+                return self.answer(422, {'error': 'invalid email'})
+            with lock:
+                crm['records'][str(body['external_id'])] = body
+                crm['creates'] += 1
+            return self.answer_empty(200)
+        status, obj = self.crm_apply(method, crm_path, body)
+        if style == 'empty' and 200 <= status < 300:
+            created = method == 'POST' and parts[-1] != 'batch'
+            return self.answer_empty(200 if created else 204)
+        return self.answer(status, obj)
+
+    def answer_empty(self, status):
+        with lock:
+            state['statuses'][str(status)] = state['statuses'].get(str(status), 0) + 1
+        self.send_response(status)
+        if status != 204:
+            self.send_header('Content-Length', '0')
+        self.end_headers()
 
     def fault(self, path):
         """Count the request, check Retry-After, inject configured faults.
