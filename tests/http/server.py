@@ -45,7 +45,8 @@ answers 503 to the K-th page; mode= repeat (the last page answers the
 cursor or URL it was asked with), cycle (the last page points back to the
 second), relative (next URLs and Link targets as an absolute path, a
 relative path and a query only, in turn), foreign (a next URL on another
-host), ignore (page / offset ignored: always the first records).
+host), ignore (page / offset ignored: always the first records). Other
+query parameters (pad=...) come back in next URLs, to make them long.
 Requests count in /_stats pages as bad/<style>:<first index>.
 
 GET /_stats: requests, statuses, requests per page key, Retry-After
@@ -468,8 +469,9 @@ class Handler(BaseHTTPRequestHandler):
                     url = url.replace('127.0.0.1', 'localhost')
             if kind == 'next':
                 body['next'] = url
-            else:
-                headers['Link'] = f'<{url}>; rel="next"'
+            else:  # other links around it, a quoted comma, names and types in any case
+                headers['Link'] = (f'<{host}/bad/link?after=0>; rel="first", '
+                                   f'<{url}>; title="the next, please"; REL="Next", <{host}/bad/link>; rel=last')
         return self.answer(200, body, headers)
 
     def count(self, key):

@@ -210,7 +210,7 @@ static void test_failed_page_keeps_full_refresh_table(void **state)
  * `error`), and the requests the API saw. */
 static int64_t run_bad(const char *name, const char *source_tail, int64_t rows, const char *error)
 {
-    char yml[1024], file[128];
+    char yml[8192], file[128];
     snprintf(yml, sizeof yml, SRC "%s  records_path: data\n  retry: {attempts: 2, base: 10ms}\n"
              "sinks: [{type: sqlite, table: %s}]\n", source_tail, name);
     snprintf(file, sizeof file, "pipelines/%s.yml", name);
@@ -317,6 +317,15 @@ static void test_capped_pages_and_relative_urls(void **state)
                              "  pagination: {type: next_url, next_path: next}\n", 230, NULL), 5);
     assert_int_equal(run_bad("rel_l", "  path: /bad/link\n  params: {limit: '50', mode: relative}\n"
                              "  pagination: {type: link}\n", 230, NULL), 5);
+    /* a Link header longer than any line buffer: a 3000-byte parameter in every next URL */
+    char *pad = malloc(3001);
+    memset(pad, 'x', 3000);
+    pad[3000] = 0;
+    char *ltail = malloc(3600);
+    snprintf(ltail, 3600, "  path: /bad/link\n  params: {limit: '50', pad: '%s'}\n  pagination: {type: link}\n", pad);
+    assert_int_equal(run_bad("long_l", ltail, 230, NULL), 5);
+    free(ltail);
+    free(pad);
     assert_int_equal(run_bad("far", "  path: /bad/next\n  params: {limit: '50', mode: foreign}\n"
                              "  pagination: {type: next_url, next_path: next}\n",
                              -1, "the API's credentials are not sent elsewhere"), 1);
