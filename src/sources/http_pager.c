@@ -112,15 +112,18 @@ void sl_http_pager_position(const sl_http_pager *p, size_t i, int64_t *page, int
 
 /* ---- after an answer -------------------------------------------------------- */
 
-/* Page and offset pagination. */
-static int advance_numbered(sl_http_pager *p, const sl_http_page *pg, const char *what, sl_error *err)
+/* A page with exactly the records of the page before it: 0 if not; 2 when
+ * that ends paging (the page after a short first page: the API has one
+ * page and ignores or clamps the parameter); -1 with err otherwise. */
+static int repeated_page(sl_http_pager *p, const sl_http_page *pg, const char *what, sl_error *err)
 {
-    int page_kind = p->kind == SL_PAGER_PAGE;
-    long long at = page_kind ? (long long)pg->page : (long long)pg->offset;
-    if (pg->count > 0 && pg->hash && pg->hash == p->last_hash) {
+    if (pg->count == 0 || !pg->hash || pg->hash != p->last_hash) {
+        p->last_hash = pg->hash;
+        return 0;
+    }
+    if (p->kind == SL_PAGER_PAGE || p->kind == SL_PAGER_OFFSET) {
+        long long at = p->kind == SL_PAGER_PAGE ? (long long)pg->page : (long long)pg->offset;
         if (p->probing) {
-            /* the page after a short first page has the same records: the
-             * API has one page and ignores (or clamps) the parameter */
             sl_log_info("%s: %s %lld has the records of the page before: they were all", what, p->param, at);
             p->done = 1;
             return 2;
@@ -130,7 +133,21 @@ static int advance_numbered(sl_http_pager *p, const sl_http_page *pg, const char
                             "(does the API ignore the '%s' parameter?)",
                             p->param, at, p->param);
     }
-    p->last_hash = pg->hash;
+    if (p->kind == SL_PAGER_CURSOR)
+        return sl_error_set(err, SL_EDATA,
+                            "pagination does not advance: the page for cursor '%.200s' has the same records as the "
+                            "page before (does the API ignore the '%s' parameter?)",
+                            pg->cursor ? pg->cursor : "", p->param);
+    return sl_error_set(err, SL_EDATA,
+                        "pagination does not advance: page %lld, from the next URL of the page before, has the same "
+                        "records as that page",
+                        (long long)p->pages);
+}
+
+/* Page and offset pagination. */
+static int advance_numbered(sl_http_pager *p, const sl_http_page *pg)
+{
+    int page_kind = p->kind == SL_PAGER_PAGE;
     int64_t before = p->seen_size;
     if (pg->count > p->seen_size)
         p->seen_size = pg->count;
@@ -289,22 +306,24 @@ int sl_http_pager_advance(sl_http_pager *p, const sl_http_page *pg, const char *
             p->total = v;
         sl_free(t);
     }
-    int rc = 0;
-    switch (p->kind) {
-    case SL_PAGER_NONE:
-        p->done = 1;
-        break;
-    case SL_PAGER_PAGE:
-    case SL_PAGER_OFFSET:
-        rc = advance_numbered(p, pg, what, err);
-        break;
-    case SL_PAGER_CURSOR:
-        rc = advance_cursor(p, pg, what, err);
-        break;
-    case SL_PAGER_NEXT_URL:
-    case SL_PAGER_LINK:
-        rc = advance_url(p, pg, what, err);
-        break;
+    int rc = repeated_page(p, pg, what, err);
+    if (rc == 0) {
+        switch (p->kind) {
+        case SL_PAGER_NONE:
+            p->done = 1;
+            break;
+        case SL_PAGER_PAGE:
+        case SL_PAGER_OFFSET:
+            rc = advance_numbered(p, pg);
+            break;
+        case SL_PAGER_CURSOR:
+            rc = advance_cursor(p, pg, what, err);
+            break;
+        case SL_PAGER_NEXT_URL:
+        case SL_PAGER_LINK:
+            rc = advance_url(p, pg, what, err);
+            break;
+        }
     }
     if (rc == 2) {
         p->pages--;

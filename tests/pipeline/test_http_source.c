@@ -272,6 +272,15 @@ static void test_pagination_that_does_not_advance(void **state)
     run_bad("o_ign", "  path: /bad/offset\n  params: {mode: ignore}\n"
             "  pagination: {type: offset, limit_param: limit, limit: 50}\n",
             -1, "offset 50 answered the same records as the page before");
+    /* an API that ignores the cursor or the next URL's position answers the
+     * first page again: a failure, not its records twice and an end */
+    assert_int_equal(run_bad("c_ign", "  path: /bad/cursor\n  params: {n: '8', mode: ignore}\n"
+                             "  pagination: {type: cursor, cursor_path: next_cursor, size_param: limit, size: 3}\n",
+                             -1, "the page for cursor '3' has the same records as the page before (does the API "
+                             "ignore the 'cursor' parameter?)"), 2);
+    assert_int_equal(run_bad("n_ign", "  path: /bad/next\n  params: {n: '8', limit: '3', mode: ignore}\n"
+                             "  pagination: {type: next_url}\n",
+                             -1, "page 2, from the next URL of the page before, has the same records"), 2);
     /* max_pages: a guard, named in the error */
     run_bad("c_max", "  path: /bad/cursor\n  max_pages: 5\n"
             "  pagination: {type: cursor, cursor_path: next_cursor, size_param: limit, size: 10}\n",
