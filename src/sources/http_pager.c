@@ -92,6 +92,8 @@ size_t sl_http_pager_parallel(const sl_http_pager *p, int64_t concurrency)
 {
     if (p->kind != SL_PAGER_PAGE && p->kind != SL_PAGER_OFFSET)
         return 1;
+    if (p->kind == SL_PAGER_OFFSET && p->seen_size == 0)
+        return 1; /* the offsets of later pages depend on the size the server answers */
     size_t n = concurrency > 0 ? (size_t)concurrency : 1;
     if (p->total >= 0) {
         /* no request past the total */

@@ -86,8 +86,9 @@ typedef struct sl_http_page {
  * options; its strings must outlive the pager) and the max_pages option. */
 void sl_http_pager_init(sl_http_pager *p, const sl_kvlist *cfg, int64_t max_pages);
 void sl_http_pager_release(sl_http_pager *p);
-/* Pages to request at once: page and offset pagination up to concurrency,
- * never past a known total; the others one at a time. */
+/* Pages to request at once: page and offset pagination up to concurrency
+ * (offset: once the first page told the server's page size), never past a
+ * known total; the others one at a time. */
 size_t sl_http_pager_parallel(const sl_http_pager *p, int64_t concurrency);
 /* The page number and offset of the i-th page ahead (0 = the next one). */
 void sl_http_pager_position(const sl_http_pager *p, size_t i, int64_t *page, int64_t *offset);
