@@ -35,12 +35,15 @@ static int matched_file(const char *path, struct stat *st, sl_error *err)
     return S_ISREG(st->st_mode) ? 1 : 0;
 }
 
-/* glob: a directory it cannot read fails the listing (GLOB_ERR); glob has
- * no user pointer, hence these (per thread: pipelines run on threads) */
+/* glob: a directory it cannot read (no permission, an I/O error) fails
+ * the listing; one that does not exist ({2024,2025}/) matches nothing. glob
+ * has no user pointer, hence these (per thread: pipelines run on threads) */
 static _Thread_local char glob_failed_path[1024];
 static _Thread_local int glob_failed_errno;
 static int on_glob_error(const char *path, int e)
 {
+    if (e == ENOENT || e == ENOTDIR)
+        return 0;
     snprintf(glob_failed_path, sizeof glob_failed_path, "%s", path);
     glob_failed_errno = e;
     return 1;
@@ -55,7 +58,7 @@ int sl_files_list(const char *pattern, sl_file_entry **out, size_t *nout, sl_err
     if (strpbrk(pattern, "*?[{")) {
         glob_t g;
         glob_failed_path[0] = 0;
-        int rc = glob(pattern, GLOB_BRACE | GLOB_ERR, on_glob_error, &g);
+        int rc = glob(pattern, GLOB_BRACE, on_glob_error, &g);
         if (rc == GLOB_ABORTED) {
             bad = sl_error_set(err, SL_EIO, "%s: %s (a directory the pattern '%s' goes through cannot be read)",
                                glob_failed_path[0] ? glob_failed_path : pattern, strerror(glob_failed_errno), pattern);
