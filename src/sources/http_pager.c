@@ -214,7 +214,10 @@ static char *resolve_url(const char *base, const char *ref, sl_error *err)
     if (!u || !b || curl_url_set(b, CURLUPART_URL, base, 0) != CURLUE_OK ||
         curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
         curl_url_set(u, CURLUPART_URL, ref, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK) {
-        sl_error_set(err, SL_EDATA, "the next page's URL '%.300s' is not a URL", ref);
+        char shown[320];
+        snprintf(shown, sizeof shown, "%s", ref);
+        sl_log_redact(shown);
+        sl_error_set(err, SL_EDATA, "the next page's URL '%s' is not a URL", shown);
         goto done;
     }
     /* the same scheme, host and port: the API's credentials go nowhere else */

@@ -4,7 +4,8 @@
 # page replaced a full_refresh table with what little was read, a lost page
 # counted as one rejected row, exit 0, no alert). Each source below first
 # loads a full_refresh table, then meets its fault: the run exits 1, the
-# table keeps its rows, and a failure alert goes out:
+# table keeps its rows (the http one in both warehouses, SQLite and
+# PostgreSQL), and a failure alert goes out:
 #   http: the API down; page 3 of 5 answering 503 after every retry; a
 #         permanent 404 (also with on_error: dlq); then the API back: the
 #         whole, exactly once;
@@ -15,7 +16,10 @@
 rpid=
 trap '[ -n "$rpid" ] && kill $rpid 2>/dev/null; rm -rf "$T"' EXIT
 API=$(cat "${SLUICE_TEST_HTTPDIR:?run through ctest: its fixture starts the API}/url")
-export API
+PG_URL=$(cat "${SLUICE_TEST_PGDIR:?run through ctest: its fixture starts PostgreSQL}/url")
+export API PG_URL
+psql -X -q "$PG_URL" -c "DROP SCHEMA IF EXISTS t0025 CASCADE; CREATE SCHEMA t0025" >/dev/null
+pgcount() { psql -X -qtA "$PG_URL" -c "SELECT count(*) FROM t0025.api"; }
 curl -sf -X POST -H 'Content-Type: application/json' --data '{}' "$API/_reset" >/dev/null
 mkdir -p rx p/pipelines p/data p/g
 python3 "$SRC/tests/alerts/receiver.py" rx & rpid=$!
@@ -40,22 +44,27 @@ source:
   pagination: {type: page, size_param: per_page, size: 50, total_path: meta.total}
   records_path: data
   retry: {attempts: 2, base: 10ms}
-sinks: [{type: sqlite, table: api, mode: full_refresh}]
+sinks:
+  - {type: sqlite, table: api, mode: full_refresh}
+  - {type: postgres, url: "${PG_URL}", schema: t0025, table: api, mode: full_refresh}
 YML
 export API_URL="$API"
 assert_exit 0 "$SLUICE" -C p run api
 assert_eq "api: loaded" "$(q p/warehouse.db 'SELECT count(*) FROM api')" 230
+assert_eq "api: loaded (postgres)" "$(pgcount)" 230
 a0=$(alerts)
 # one page fails for good
 assert_exit 1 env FAIL_PAGE=3 "$SLUICE" -C p run api
 assert_contains "api: the failing page is named" "fail=3&page=3&per_page=50: HTTP 503 (after every retry)" "$T/err"
 assert_eq "api: table kept after a failing page" "$(q p/warehouse.db 'SELECT count(*) FROM api')" 230
+assert_eq "api: table kept after a failing page (postgres)" "$(pgcount)" 230
 assert_eq "api: no page in the DLQ as a row" "$(q p/.sluice/state.db 'SELECT count(*) FROM dlq')" 0
 wait_for 10 alerted && ok || fail "no failure alert after the failing page"
 # the API down
 assert_exit 1 env API_URL=http://127.0.0.1:1 "$SLUICE" -C p run api
 assert_contains "api down: named" "Couldn't connect to server" "$T/err"
 assert_eq "api down: table kept" "$(q p/warehouse.db 'SELECT count(*) FROM api')" 230
+assert_eq "api down: table kept (postgres)" "$(pgcount)" 230
 assert_eq "api down: history" "$(q p/.sluice/state.db "SELECT status || ' ' || rows_read || ' ' || rows_rejected FROM runs ORDER BY seq DESC LIMIT 1")" "failed 0 0"
 # a permanent 404, on_error: dlq or not
 for oe in dlq fail; do
@@ -69,6 +78,7 @@ curl -sf -X POST -H 'Content-Type: application/json' --data '{}' "$API/_reset" >
 # back up: the resumed run loads the whole, once
 assert_exit 0 "$SLUICE" -C p run api
 assert_eq "api back: the whole, once" "$(q p/warehouse.db 'SELECT count(*), count(DISTINCT id) FROM api')" "230|230"
+assert_eq "api back: the whole, once (postgres)" "$(psql -X -qtA "$PG_URL" -c 'SELECT count(*), count(DISTINCT id) FROM t0025.api')" "230|230"
 
 # ---- files ------------------------------------------------------------------
 python3 -c "
