@@ -74,6 +74,71 @@ static double parse_retry_after(const char *v, double now)
     return t > 0 ? (double)t : 0;
 }
 
+/* The target of the rel="next" link in a Link header value (RFC 8288:
+ * comma-separated `<uri>; param=value; ...`, rel holding space-separated
+ * relation types, names and types case-insensitive), or NULL. Heap. */
+static char *link_next_target(const char *v)
+{
+    const char *s = v;
+    while ((s = strchr(s, '<')) != NULL) {
+        const char *e = strchr(s, '>');
+        if (!e)
+            return NULL;
+        const char *uri = s + 1;
+        size_t urilen = (size_t)(e - uri);
+        /* the parameters, up to the comma that starts the next link-value */
+        const char *q = e + 1;
+        int next = 0;
+        while (*q && *q != ',') {
+            while (*q == ';' || *q == ' ' || *q == '\t')
+                q++;
+            const char *name = q;
+            while (*q && *q != '=' && *q != ';' && *q != ',')
+                q++;
+            size_t namelen = (size_t)(q - name);
+            while (namelen && (name[namelen - 1] == ' ' || name[namelen - 1] == '\t'))
+                namelen--;
+            if (*q != '=')
+                continue;
+            q++;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            const char *val = q;
+            size_t vallen;
+            if (*q == '"') {
+                val = ++q;
+                while (*q && *q != '"')
+                    q++;
+                vallen = (size_t)(q - val);
+                if (*q == '"')
+                    q++;
+            } else {
+                while (*q && *q != ';' && *q != ',')
+                    q++;
+                vallen = (size_t)(q - val);
+                while (vallen && (val[vallen - 1] == ' ' || val[vallen - 1] == '\t'))
+                    vallen--;
+            }
+            if (namelen != 3 || strncasecmp(name, "rel", 3) != 0)
+                continue;
+            for (size_t i = 0; i < vallen;) {
+                while (i < vallen && val[i] == ' ')
+                    i++;
+                size_t j = i;
+                while (j < vallen && val[j] != ' ')
+                    j++;
+                if (j - i == 4 && strncasecmp(val + i, "next", 4) == 0)
+                    next = 1;
+                i = j;
+            }
+        }
+        if (next)
+            return sl_strndup(uri, urilen);
+        s = *q ? q + 1 : q;
+    }
+    return NULL;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     sl_http_call *c = ud;
@@ -99,25 +164,16 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     } else if (strncasecmp(line, "x-ratelimit-reset:", 18) == 0) {
         double v = atof(line + 18);
         c->rl_reset = v > 1e9 ? v : now + v; /* epoch seconds, or seconds from now */
-    } else if (strncasecmp(line, "link:", 5) == 0) {
-        /* Link: <url>; rel="next", <url2>; rel="last" */
-        const char *s = line + 5;
-        while ((s = strchr(s, '<')) != NULL) {
-            const char *e = strchr(s, '>');
-            if (!e)
-                break;
-            const char *semi = e + 1;
-            const char *next = strchr(semi, ',');
-            size_t seg = next ? (size_t)(next - semi) : strlen(semi);
-            char params[256];
-            snprintf(params, sizeof params, "%.*s", (int)(seg < 255 ? seg : 255), semi);
-            if (strstr(params, "rel=\"next\"") || strstr(params, "rel=next")) {
-                sl_free(c->link_next);
-                c->link_next = sl_strndup(s + 1, (size_t)(e - s - 1));
-                break;
-            }
-            s = e + 1;
+    } else if (len >= 5 && strncasecmp(p, "link:", 5) == 0) {
+        /* Link: <url>; rel="next", <url2>; rel="last"; the whole line, however long */
+        char *value = sl_strndup(p + 5, len - 5);
+        value[strcspn(value, "\r\n")] = 0;
+        char *t = link_next_target(value);
+        if (t) {
+            sl_free(c->link_next);
+            c->link_next = t;
         }
+        sl_free(value);
     }
     return len;
 }

@@ -5,8 +5,10 @@
  * come from files.c.
  *
  * A record with the wrong number of fields, invalid UTF-8 (with
- * encoding_errors: reject) or an unterminated quote goes to the DLQ with
- * its line and byte offset.
+ * encoding_errors: reject) or an unterminated quote on the last line goes
+ * to the DLQ with its line and byte offset. A quote left open over several
+ * lines to the end of the file fails the run: the records it swallowed
+ * cannot be counted, let alone told apart.
  */
 #include "core/mem.h"
 #include "formats/csv.h"
@@ -176,6 +178,17 @@ static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error 
         }
         sl_csv_reader *r = &st->r;
         if (r->bad[0]) {
+            /* a quote open to the end of the file: over several lines, the
+             * records it swallowed cannot be told apart (a stray quote, a
+             * cut file), so the run fails rather than count them as one */
+            size_t n = r->rawlen;
+            while (n && (r->raw[n - 1] == '\n' || r->raw[n - 1] == '\r'))
+                n--;
+            if (memchr(r->raw, '\n', n) || memchr(r->raw, '\r', n))
+                return sl_error_set(err, SL_EDATA,
+                                    "%s: %s runs to the end of the file: the lines after it cannot be split into "
+                                    "records (a stray quote, or a file cut short)",
+                                    st->path, r->bad);
             sl_batch_reject_raw(b, r->rec_offset, r->rec_line, "source", r->bad, r->raw, r->rawlen);
             continue;
         }

@@ -23,28 +23,75 @@ static void add_file(sl_file_entry **v, size_t *n, size_t *cap, const char *path
     (*n)++;
 }
 
+/* A path the pattern matched but that cannot be looked at (a dangling
+ * link, no permission, gone): the run fails rather than read the others as
+ * if they were all. 1 if path is a regular file (st filled), 0 if it is
+ * something else (a directory), -1 with err. */
+static int matched_file(const char *path, struct stat *st, sl_error *err)
+{
+    if (stat(path, st) < 0)
+        return sl_error_set(err, SL_EIO, "%s: %s (the path matches the source's files but cannot be read)", path,
+                            strerror(errno));
+    return S_ISREG(st->st_mode) ? 1 : 0;
+}
+
+/* glob: a directory it cannot read (no permission, an I/O error) fails
+ * the listing; one that does not exist ({2024,2025}/) matches nothing. glob
+ * has no user pointer, hence these (per thread: pipelines run on threads) */
+static _Thread_local char glob_failed_path[1024];
+static _Thread_local int glob_failed_errno;
+static int on_glob_error(const char *path, int e)
+{
+    if (e == ENOENT || e == ENOTDIR)
+        return 0;
+    snprintf(glob_failed_path, sizeof glob_failed_path, "%s", path);
+    glob_failed_errno = e;
+    return 1;
+}
+
 int sl_files_list(const char *pattern, sl_file_entry **out, size_t *nout, sl_error *err)
 {
     sl_file_entry *v = NULL;
     size_t n = 0, cap = 0;
     struct stat st;
+    int bad = 0;
     if (strpbrk(pattern, "*?[{")) {
         glob_t g;
-        int rc = glob(pattern, GLOB_BRACE, NULL, &g);
-        if (rc == 0)
-            for (size_t i = 0; i < g.gl_pathc; i++)
-                if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode))
+        glob_failed_path[0] = 0;
+        int rc = glob(pattern, GLOB_BRACE, on_glob_error, &g);
+        if (rc == GLOB_ABORTED) {
+            bad = sl_error_set(err, SL_EIO, "%s: %s (a directory the pattern '%s' goes through cannot be read)",
+                               glob_failed_path[0] ? glob_failed_path : pattern, strerror(glob_failed_errno), pattern);
+        } else if (rc == 0) {
+            for (size_t i = 0; i < g.gl_pathc && !bad; i++) {
+                int k = matched_file(g.gl_pathv[i], &st, err);
+                if (k < 0)
+                    bad = -1;
+                else if (k)
                     add_file(&v, &n, &cap, g.gl_pathv[i], &st);
-        if (rc == 0 || rc == GLOB_NOMATCH)
+            }
+        }
+        if (rc == 0 || rc == GLOB_NOMATCH || rc == GLOB_ABORTED)
             globfree(&g);
     } else if (stat(pattern, &st) == 0 && S_ISDIR(st.st_mode)) {
         DIR *d = opendir(pattern);
+        if (!d)
+            bad = sl_error_set(err, SL_EIO, "%s: %s", pattern, strerror(errno));
         struct dirent *e;
-        while (d && (e = readdir(d)) != NULL) {
+        while (d && !bad) {
+            errno = 0;
+            if ((e = readdir(d)) == NULL) {
+                if (errno)
+                    bad = sl_error_set(err, SL_EIO, "%s: %s", pattern, strerror(errno));
+                break;
+            }
             if (e->d_name[0] == '.')
                 continue;
             char *p = sl_printf("%s/%s", pattern, e->d_name);
-            if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            int k = matched_file(p, &st, err);
+            if (k < 0)
+                bad = -1;
+            else if (k)
                 add_file(&v, &n, &cap, p, &st);
             sl_free(p);
         }
@@ -55,9 +102,9 @@ int sl_files_list(const char *pattern, sl_file_entry **out, size_t *nout, sl_err
     } else {
         return sl_error_set(err, SL_EIO, "%s: %s", pattern, strerror(errno));
     }
-    if (n == 0) {
-        sl_free(v);
-        return sl_error_set(err, SL_EIO, "no files match '%s'", pattern);
+    if (bad || n == 0) {
+        sl_files_free(v, n);
+        return bad ? -1 : sl_error_set(err, SL_EIO, "no files match '%s'", pattern);
     }
     qsort(v, n, sizeof *v, cmp_entry);
     *out = v;

@@ -9,12 +9,12 @@
  * oauth2 client credentials (the token is fetched, cached, refreshed before
  * it expires and once more on a 401).
  *
- * Pagination (`pagination: {type: ...}`): page numbers, offset/limit, a
- * cursor read from the body, a next URL read from the body, or the RFC 8288
- * Link header. Paging stops at an empty page, a short page, a missing next
- * cursor or URL, or when the total the body reports is reached. Page and
- * offset pagination fetch `concurrency` pages at once (libcurl multi);
- * the others must go one page after another.
+ * Pagination (`pagination: {type: ...}`, sources/http_pager.h): page
+ * numbers, offset/limit, a cursor read from the body, a next URL read from
+ * the body, or the RFC 8288 Link header; where paging ends, and the checks
+ * that it advances (a repeated cursor or URL, a repeated page, max_pages),
+ * are the pager's. Page and offset pagination fetch `concurrency` pages at
+ * once (libcurl multi); the others must go one page after another.
  *
  * Records: `records_path` leads to the array of records in the body (empty
  * for a top-level array); each object becomes a row (formats/json_record.h:
@@ -30,12 +30,14 @@
  * ordinals with write-ahead bookmarks (sources/bookmarks.h) holding the
  * next page: a run killed mid-way resumes at the first page not committed.
  *
- * A page that fails for good (a 4xx, or retries exhausted): with on_error:
- * dlq and page/offset pagination it is recorded in the DLQ (URL, reason,
- * body) and paging goes on, up to 10 failed pages in a row; with cursor,
- * next-URL or Link pagination there is no next page to go to: the page is
- * recorded in the DLQ (its URL holds the cursor) and the run fails, to
- * resume at that page. A 401 that a new token does not cure fails the run.
+ * A page that fails for good (a 4xx, a 401 a new token does not cure, a
+ * body that is not JSON or has no records array, or retries exhausted)
+ * fails the run, whatever on_error says: its records are unknown, so
+ * skipping it would load a short read as if it were the whole (a
+ * full_refresh table replaced by what little was read) and count a page
+ * as one row. The sinks keep what they had (full_refresh swaps only at the
+ * end of a successful run) and the next run resumes at that page. Only a
+ * record that is not a JSON object is rejected alone, with its position.
  */
 #include "core/log.h"
 #include "core/mem.h"
@@ -44,9 +46,11 @@
 #include "formats/json_record.h"
 #include "net/api.h"
 #include "sources/bookmarks.h"
+#include "sources/http_pager.h"
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <xxhash.h>
 
 typedef struct http_opts {
     sl_source_common common; /* first */
@@ -57,6 +61,7 @@ typedef struct http_opts {
     int flatten;
     int64_t max_depth;
     char *separator;
+    int64_t max_pages;
 } http_opts;
 
 static const sl_option http_options[] = {
@@ -67,7 +72,13 @@ static const sl_option http_options[] = {
     {"headers", SL_OPT_MAP, NULL, 0, offsetof(http_opts, headers), NULL, "request headers"},
     {"body", SL_OPT_STRING, "", SL_OPT_MULTILINE, offsetof(http_opts, body), NULL, "JSON request body (POST)"},
     {"pagination", SL_OPT_MAP, NULL, 0, offsetof(http_opts, pagination), NULL,
-     "{type: none|page|offset|cursor|next_url|link, ...}: see `sluice help http`"},
+     "{type: none|page|offset|cursor|next_url|link, ...}: page: param (page), size_param, size (100), start (1), "
+     "total_path; offset: param (offset), limit_param, limit (100), total_path; cursor: cursor_path, param "
+     "(cursor), size_param, size; next_url: next_path (next); link: the Link header's rel=\"next\". "
+     "Paging ends at an empty page, the total, a page shorter than the server's page size, or a next cursor/URL "
+     "that is missing or the one just sent; a cursor, URL or page that repeats an earlier one fails the run"},
+    {"max_pages", SL_OPT_INT, "0", 0, offsetof(http_opts, max_pages), NULL,
+     "pages one run may read; more fails the run (a guard against pagination that never ends); 0 = no limit"},
     {"records_path", SL_OPT_STRING, "", 0, offsetof(http_opts, records_path), NULL,
      "dot path to the array of records in the body (data, data.items); empty = the body is the array"},
     {"cursor_field", SL_OPT_STRING, "", 0, offsetof(http_opts, cursor_field), NULL,
@@ -82,29 +93,20 @@ static const sl_option http_options[] = {
     SL_OPT_END,
 };
 
-typedef enum { PG_NONE, PG_PAGE, PG_OFFSET, PG_CURSOR, PG_NEXT_URL, PG_LINK } pager_kind;
-
-typedef struct pager {
-    pager_kind kind;
-    const char *param, *size_param, *cursor_path, *next_path, *total_path;
-    int64_t size, start;
-} pager;
-
 typedef struct http_state {
     http_opts *o;
     sl_run *run;
     const char *id;
     char *key;
     sl_bookmarks marks;
-    pager pg;
+    sl_http_pager pg;     /* where the next page is */
     sl_api api;
     sl_json_record_opts ro;
     sl_json_record_ctx ctx;
-    /* paging state */
-    int64_t page, offset, ordinal, total;
-    char *next_cursor, *next_url;
-    int done;
-    int failed_in_row;    /* pages that failed one after another */
+    int64_t ordinal;      /* records (rejected ones too) read in this epoch */
+    int64_t page, offset; /* the position of the request being built */
+    const char *cursor;   /* the cursor of the request being built, or NULL */
+    const char *url;      /* the next URL of the request being built, or NULL */
     char *since;          /* the incremental value this epoch sends */
     char *max_cursor;     /* largest cursor_field value read */
     char *last_run_at;    /* when the last successful run started */
@@ -134,6 +136,10 @@ static int http_check(sl_instance *in, sl_diags *d)
     }
     if (strcmp(pt, "cursor") == 0 && !sl_kv_get(&o->pagination, "cursor_path", NULL)) {
         sl_diags_add(d, o->pagination.loc, "cursor pagination needs cursor_path: (where the body has the next cursor)");
+        n++;
+    }
+    if (o->max_pages < 0) {
+        sl_diags_add(d, sl_options_loc(http_options, o, "max_pages"), "max_pages must be 0 (no limit) or more");
         n++;
     }
     if (*o->cursor_param && !*o->cursor_field) {
@@ -175,7 +181,7 @@ static void add_template_value(http_state *st, sl_buf *out, const char *name, si
     else if (IS("limit"))
         snprintf(num, sizeof num, "%lld", (long long)st->pg.size), v = num;
     else if (IS("next_cursor"))
-        v = st->next_cursor ? st->next_cursor : "";
+        v = st->cursor ? st->cursor : "";
     else if (IS("last_run_at"))
         v = st->last_run_at ? st->last_run_at : st->o->start;
 #undef IS
@@ -207,15 +213,14 @@ static char *expand(http_state *st, const char *s)
     return out.data ? sl_buf_detach(&out) : sl_strdup("");
 }
 
-/* The URL of the current page (a next URL from the server as it is). */
+/* The URL of the page being built, without the API key (a next URL from
+ * the server as it is). */
 static char *page_url(http_state *st)
 {
     sl_buf u;
     sl_buf_init(&u);
-    if (st->next_url) {
-        /* the server's next URL, with our API key if it goes in the query */
-        sl_buf_adds(&u, st->next_url);
-        sl_api_auth_query(&st->api, &u);
+    if (st->url) {
+        sl_buf_adds(&u, st->url);
         return sl_buf_detach(&u);
     }
     sl_buf_adds(&u, st->o->api.url);
@@ -235,17 +240,16 @@ static char *page_url(http_state *st)
         sl_api_add_param(&u, st->o->cursor_param, st->since ? st->since : st->o->start);
     /* the position (later Link pages come as whole URLs), then the page size */
     char num[32];
-    if (st->pg.kind == PG_PAGE || st->pg.kind == PG_OFFSET) {
-        snprintf(num, sizeof num, "%lld", (long long)(st->pg.kind == PG_PAGE ? st->page : st->offset));
+    if (st->pg.kind == SL_PAGER_PAGE || st->pg.kind == SL_PAGER_OFFSET) {
+        snprintf(num, sizeof num, "%lld", (long long)(st->pg.kind == SL_PAGER_PAGE ? st->page : st->offset));
         sl_api_add_param(&u, st->pg.param, num);
-    } else if (st->pg.kind == PG_CURSOR && st->next_cursor) {
-        sl_api_add_param(&u, st->pg.param, st->next_cursor);
+    } else if (st->pg.kind == SL_PAGER_CURSOR && st->cursor) {
+        sl_api_add_param(&u, st->pg.param, st->cursor);
     }
-    if (st->pg.kind != PG_NONE && st->pg.kind != PG_NEXT_URL && st->pg.size_param) {
+    if (st->pg.kind != SL_PAGER_NONE && st->pg.kind != SL_PAGER_NEXT_URL && st->pg.size_param) {
         snprintf(num, sizeof num, "%lld", (long long)st->pg.size);
         sl_api_add_param(&u, st->pg.size_param, num);
     }
-    sl_api_auth_query(&st->api, &u);
     return sl_buf_detach(&u);
 }
 
@@ -270,8 +274,11 @@ static struct curl_slist *request_headers(http_state *st)
 /* A page's request, built from the paging state it was issued in. */
 typedef struct page_req {
     sl_http_call call;
-    char *url, *body;
+    char *url;            /* as sent (with the API key when it goes in the query) */
+    char *plain;          /* without the API key: what pagination compares */
+    char *body;
     int64_t page, offset;
+    char *cursor;
 } page_req;
 
 static void page_req_free(page_req *r)
@@ -280,15 +287,26 @@ static void page_req_free(page_req *r)
     sl_buf_release(&r->call.body_out);
     sl_free(r->call.link_next);
     sl_free(r->url);
+    sl_free(r->plain);
     sl_free(r->body);
+    sl_free(r->cursor);
     memset(r, 0, sizeof *r);
 }
 
-static void prepare(http_state *st, page_req *r)
+/* Build the request of the page at (page, offset) and the pager's cursor or URL. */
+static void prepare(http_state *st, page_req *r, int64_t page, int64_t offset)
 {
-    r->page = st->page;
-    r->offset = st->offset;
-    r->url = page_url(st);
+    r->page = st->page = page;
+    r->offset = st->offset = offset;
+    st->cursor = st->pg.next_cursor;
+    st->url = st->pg.next_url;
+    r->cursor = st->cursor ? sl_strdup(st->cursor) : NULL;
+    r->plain = page_url(st);
+    sl_buf u;
+    sl_buf_init(&u);
+    sl_buf_adds(&u, r->plain);
+    sl_api_auth_query(&st->api, &u);
+    r->url = sl_buf_detach(&u);
     r->call.url = r->url;
     r->call.method = st->o->method;
     if (*st->o->body) {
@@ -299,18 +317,25 @@ static void prepare(http_state *st, page_req *r)
     r->call.headers = request_headers(st);
 }
 
-/* Append the page's records to b; *count = records in the page. */
-static int read_records(http_state *st, page_req *r, sl_batch *b, int64_t *count, sl_error *err)
+/* Append the page's records to b; *count = records in the page, *hash = a
+ * hash of its records array (0 for none). */
+static int read_records(http_state *st, page_req *r, sl_batch *b, int64_t *count, uint64_t *hash, sl_error *err)
 {
     const sl_buf *body = &r->call.body_out;
     sl_json j;
     *count = 0;
+    *hash = 0;
     if (sl_json_path_at(&j, body->data ? body->data : "", body->len, st->o->records_path) < 0 ||
         sl_json_peek(&j) != SL_JSON_ARRAY) {
         if (sl_json_peek(&j) == SL_JSON_NULL)
             return 0; /* "data": null is an empty page */
-        return sl_error_set(err, SL_EDATA, "%s: no array at records_path '%s'", r->url, st->o->records_path);
+        char url[512];
+        snprintf(url, sizeof url, "%s", r->url);
+        sl_log_redact(url);
+        return sl_error_set(err, SL_EDATA, "%s %s: no array at records_path '%s' in the answer", st->o->method, url,
+                            st->o->records_path);
     }
+    const char *array_at = j.p;
     int ci = -1;
     int first = 1;
     sl_json_array_begin(&j);
@@ -348,53 +373,26 @@ static int read_records(http_state *st, page_req *r, sl_batch *b, int64_t *count
             }
         }
     }
+    if (*count > 0) {
+        *hash = XXH3_64bits(array_at, (size_t)(j.p - array_at));
+        if (!*hash)
+            *hash = 1;
+    }
     return 0;
 }
 
-/* The paging state after page r, from its answer; sets st->done at the end. */
-static void advance(http_state *st, page_req *r, int64_t count)
+/* Take back the rows and rejects a page added to b (a page that repeats
+ * the one before it). */
+static void drop_page(http_state *st, sl_batch *b, size_t nrows, size_t nrejects, int64_t ordinal)
 {
-    const sl_buf *body = &r->call.body_out;
-    if (count == 0)
-        st->done = 1;
-    char *total = st->pg.total_path ? sl_json_path_text(body->data, body->len, st->pg.total_path) : NULL;
-    if (total)
-        st->total = strtoll(total, NULL, 10);
-    sl_free(total);
-    switch (st->pg.kind) {
-    case PG_NONE:
-        st->done = 1;
-        break;
-    case PG_PAGE:
-        st->page = r->page + 1;
-        if (count < st->pg.size || (st->total >= 0 && (st->page - st->pg.start) * st->pg.size >= st->total))
-            st->done = 1;
-        break;
-    case PG_OFFSET:
-        st->offset = r->offset + count;
-        if (count < st->pg.size || (st->total >= 0 && st->offset >= st->total))
-            st->done = 1;
-        break;
-    case PG_CURSOR: {
-        char *c = sl_json_path_text(body->data, body->len, st->pg.cursor_path);
-        sl_free(st->next_cursor);
-        st->next_cursor = c;
-        if (!c || !*c)
-            st->done = 1;
-        break;
+    b->nrows = nrows;
+    for (size_t i = nrejects; i < b->nrejects; i++) {
+        sl_free(b->rejects[i].stage);
+        sl_free(b->rejects[i].reason);
+        sl_free(b->rejects[i].raw);
     }
-    case PG_NEXT_URL:
-    case PG_LINK: {
-        char *next = st->pg.kind == PG_LINK ? (r->call.link_next ? sl_strdup(r->call.link_next) : NULL)
-                                            : sl_json_path_text(body->data, body->len, st->pg.next_path);
-        sl_free(st->next_url);
-        st->next_url = next;
-        if (!next || !*next)
-            st->done = 1;
-        st->page = r->page + 1;
-        break;
-    }
-    }
+    b->nrejects = nrejects;
+    st->ordinal = ordinal;
 }
 
 /* The bookmark: how to go on after what was read so far. */
@@ -402,15 +400,13 @@ static char *bookmark(http_state *st)
 {
     sl_buf b;
     sl_buf_init(&b);
-    sl_buf_addf(&b, "{\"page\":%lld,\"offset\":%lld,\"done\":%s", (long long)st->page, (long long)st->offset,
-                st->done ? "true" : "false");
+    sl_buf_addf(&b, "{\"v\":2");
+    sl_http_pager_bookmark(&st->pg, &b);
 #define STR(k, v)                                          \
     if (v) {                                               \
         sl_buf_adds(&b, ",\"" k "\":");                    \
         sl_buf_add_json_str(&b, (v), strlen(v));           \
     }
-    STR("next_cursor", st->next_cursor);
-    STR("next_url", st->next_url);
     STR("since", st->since);
     STR("max", st->max_cursor);
 #undef STR
@@ -425,56 +421,29 @@ static char *bm_text(const char *bm, const char *key)
 
 static void restore(http_state *st, const char *bm)
 {
-    char *v;
-    if ((v = bm_text(bm, "page")) != NULL)
-        st->page = strtoll(v, NULL, 10), sl_free(v);
-    if ((v = bm_text(bm, "offset")) != NULL)
-        st->offset = strtoll(v, NULL, 10), sl_free(v);
-    st->done = strstr(bm, "\"done\":true") != NULL;
-    sl_free(st->next_cursor);
-    st->next_cursor = bm_text(bm, "next_cursor");
-    sl_free(st->next_url);
-    st->next_url = bm_text(bm, "next_url");
+    sl_http_pager_restore(&st->pg, bm);
     sl_free(st->since);
     st->since = bm_text(bm, "since");
     sl_free(st->max_cursor);
     st->max_cursor = bm_text(bm, "max");
 }
 
-static int page_failed(http_state *st, page_req *r, sl_batch *b, sl_error *err)
+/* A page failed for good: the run fails (see the top of the file). The
+ * answer's start goes to the log (secrets redacted there), not into the
+ * error, which is kept in the run history. */
+static int page_failed(http_state *st, page_req *r, sl_error *err)
 {
     char url[512];
     snprintf(url, sizeof url, "%s", r->url);
     sl_log_redact(url);
-    int sequential = st->pg.kind == PG_CURSOR || st->pg.kind == PG_NEXT_URL || st->pg.kind == PG_LINK;
-    if (sequential && r->call.status != 401 && !st->run->pipeline->on_error_fail) {
-        /* no next page without this one: the page goes to the DLQ (its URL
-         * holds the cursor) and the run stops; the next run resumes here */
-        char why[800];
-        snprintf(why, sizeof why, "%s %s: %s (the run stopped here: %s pagination needs this page)", st->o->method,
-                 url, r->call.error, st->pg.kind == PG_CURSOR ? "cursor" : st->pg.kind == PG_LINK ? "Link" : "next_url");
-        const sl_buf *body = &r->call.body_out;
-        char *raw = sl_strndup(body->data ? body->data : "", body->len > 2000 ? 2000 : body->len);
-        sl_reject rej = {st->ordinal, st->ordinal + 1, (char *)"source http", why, raw};
-        int rc = sl_state_dlq_add(st->run->state, st->run->pipeline->name, st->run->run_id, st->run->epoch, st->key,
-                                  &rej, 1, err);
-        sl_free(raw);
-        if (rc < 0)
-            return -1;
-    }
-    if (r->call.status == 401 || sequential || st->run->pipeline->on_error_fail)
-        return sl_error_set(err, SL_EIO, "%s %s: %s", st->o->method, url, r->call.error);
-    if (++st->failed_in_row >= 10)
-        return sl_error_set(err, SL_EIO, "%s %s: %s (10 pages in a row failed; stopping)", st->o->method, url,
-                            r->call.error);
-    sl_log_error("%s: %s %s: %s (page sent to the dead-letter queue)", st->id, st->o->method, url, r->call.error);
-    char why[800];
-    snprintf(why, sizeof why, "%s %s: %s", st->o->method, url, r->call.error);
     const sl_buf *body = &r->call.body_out;
-    sl_batch_reject_raw(b, st->ordinal, st->ordinal + 1, "source http", why, body->data ? body->data : "",
-                        body->len > 2000 ? 2000 : body->len);
-    st->ordinal++; /* the page's entry in the DLQ has its own position */
-    return 0;
+    if (body->len)
+        sl_log_error("%s: %s %s: %s; the answer began: %.*s", st->id, st->o->method, url, r->call.error,
+                     (int)(body->len > 300 ? 300 : body->len), body->data);
+    return sl_error_set(err, SL_EIO,
+                        "%s %s: %s (page %lld of the run; the run fails rather than load a partial read, "
+                        "and the next run resumes at this page)",
+                        st->o->method, url, r->call.error, (long long)st->pg.pages + 1);
 }
 
 /* Fetch the next pages (several at once where the pagination allows) and
@@ -483,27 +452,17 @@ static int fetch_pages(http_state *st, sl_batch *b, sl_error *err)
 {
     if (sl_api_refresh(&st->api, 0, err) < 0)
         return -1;
-    int parallel = st->pg.kind == PG_PAGE || st->pg.kind == PG_OFFSET;
-    size_t n = parallel && st->o->api.concurrency > 0 ? (size_t)st->o->api.concurrency : 1;
-    if (parallel && st->total >= 0) {
-        /* no request past the total */
-        int64_t left = st->pg.kind == PG_PAGE ? (st->total - (st->page - st->pg.start) * st->pg.size)
-                                              : st->total - st->offset;
-        int64_t pages = (left + st->pg.size - 1) / st->pg.size;
-        if (pages < (int64_t)n)
-            n = pages > 0 ? (size_t)pages : 1;
-    }
+    size_t n = sl_http_pager_parallel(&st->pg, st->o->api.concurrency);
     page_req *reqs = sl_calloc(n, sizeof *reqs);
     sl_http_call **calls = sl_calloc(n, sizeof *calls);
-    int64_t page0 = st->page, off0 = st->offset;
     for (size_t i = 0; i < n; i++) {
-        st->page = page0 + (int64_t)i;
-        st->offset = off0 + (int64_t)i * st->pg.size;
-        prepare(st, &reqs[i]);
+        int64_t page, offset;
+        sl_http_pager_position(&st->pg, i, &page, &offset);
+        prepare(st, &reqs[i], page, offset);
         calls[i] = &reqs[i].call;
     }
-    st->page = page0;
-    st->offset = off0;
+    if (!st->pg.next_url && st->pg.pages == 0)
+        sl_http_pager_first_url(&st->pg, reqs[0].plain);
     int rc = sl_http_run(&st->api.http, calls, n, err);
     /* an expired or revoked OAuth2 token: fetch a new one and try once more */
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -514,33 +473,36 @@ static int fetch_pages(http_state *st, sl_batch *b, sl_error *err)
             rc = -1;
             break;
         }
-        int64_t sp = st->page, so = st->offset;
-        st->page = reqs[i].page;
-        st->offset = reqs[i].offset;
         page_req fresh = {0};
-        prepare(st, &fresh);
-        st->page = sp;
-        st->offset = so;
+        prepare(st, &fresh, reqs[i].page, reqs[i].offset);
         page_req_free(&reqs[i]);
         reqs[i] = fresh;
         sl_http_call *one[1] = {&reqs[i].call};
         rc = sl_http_run(&st->api.http, one, 1, err);
     }
-    for (size_t i = 0; rc == 0 && i < n && !st->done; i++) {
+    for (size_t i = 0; rc == 0 && i < n && !st->pg.done; i++) {
         page_req *r = &reqs[i];
-        int64_t count = 0;
+        if (st->pg.kind == SL_PAGER_OFFSET && r->offset != st->pg.offset)
+            break; /* the page before was not as long as assumed: ask again from where it ended */
         if (!r->call.ok) {
-            if (page_failed(st, r, b, err) < 0) {
-                rc = -1;
-                break;
-            }
-            count = st->pg.size; /* skip the page, keep paging */
-        } else if (st->failed_in_row = 0, read_records(st, r, b, &count, err) < 0) {
-            /* no records array: the answer is not what was configured */
-            rc = -1;
+            rc = page_failed(st, r, err);
             break;
         }
-        advance(st, r, count);
+        size_t nrows = b->nrows, nrejects = b->nrejects;
+        int64_t ordinal = st->ordinal;
+        sl_http_page pg = {r->page, r->offset, r->cursor, r->url, r->call.body_out.data, r->call.body_out.len,
+                           r->call.link_next, 0, 0};
+        if (read_records(st, r, b, &pg.count, &pg.hash, err) < 0) {
+            rc = -1; /* no records array: the answer is not what was configured */
+            break;
+        }
+        if (pg.body == NULL)
+            pg.body = "";
+        int a = sl_http_pager_advance(&st->pg, &pg, st->id, err);
+        if (a < 0)
+            rc = -1;
+        else if (a == 2)
+            drop_page(st, b, nrows, nrejects, ordinal);
     }
     for (size_t i = 0; i < n; i++)
         page_req_free(&reqs[i]);
@@ -552,10 +514,10 @@ static int fetch_pages(http_state *st, sl_batch *b, sl_error *err)
 static int http_next(sl_instance *in, sl_batch *b, sl_error *err)
 {
     http_state *st = in->state;
-    if (st->done)
+    if (st->pg.done)
         return 0;
     int64_t want = st->run->pipeline->batch_rows;
-    while (!st->done && (int64_t)(b->nrows + b->nrejects) < want)
+    while (!st->pg.done && (int64_t)(b->nrows + b->nrejects) < want)
         if (fetch_pages(st, b, err) < 0)
             return -1;
     b->file = st->key;
@@ -599,28 +561,13 @@ static int http_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error
     st->run = run;
     st->id = in->id;
     st->key = sl_printf("http:%s", in->id);
-    st->total = -1;
     sl_time_format_now(st->run_started, sizeof st->run_started);
     sl_bookmarks_init(&st->marks, run, in->id);
     st->ro.flatten = o->flatten;
     st->ro.max_depth = (int)o->max_depth;
     st->ro.separator = o->separator;
     sl_json_record_init(&st->ctx);
-    /* pagination */
-    const char *pt = sl_kv_get(&o->pagination, "type", "none");
-    st->pg.kind = strcmp(pt, "page") == 0 ? PG_PAGE : strcmp(pt, "offset") == 0 ? PG_OFFSET
-                : strcmp(pt, "cursor") == 0 ? PG_CURSOR : strcmp(pt, "next_url") == 0 ? PG_NEXT_URL
-                : strcmp(pt, "link") == 0 ? PG_LINK : PG_NONE;
-    st->pg.param = sl_kv_get(&o->pagination, "param", st->pg.kind == PG_OFFSET ? "offset" : st->pg.kind == PG_CURSOR ? "cursor" : "page");
-    st->pg.size_param = sl_kv_get(&o->pagination, "size_param", sl_kv_get(&o->pagination, "limit_param", NULL));
-    st->pg.size = atoll(sl_kv_get(&o->pagination, "size", sl_kv_get(&o->pagination, "limit", "100")));
-    if (st->pg.size <= 0)
-        st->pg.size = 100;
-    st->pg.start = atoll(sl_kv_get(&o->pagination, "start", "1"));
-    st->pg.cursor_path = sl_kv_get(&o->pagination, "cursor_path", NULL);
-    st->pg.next_path = sl_kv_get(&o->pagination, "next_path", "next");
-    st->pg.total_path = sl_kv_get(&o->pagination, "total_path", NULL);
-    st->page = st->pg.start;
+    sl_http_pager_init(&st->pg, &o->pagination, o->max_pages);
     if (sl_api_open(&st->api, &o->api, run, in->id, err) < 0)
         return -1;
     /* where to start: a resumed epoch's next page, or the saved cursor */
@@ -659,8 +606,7 @@ static void http_close(sl_instance *in)
     sl_json_record_release(&st->ctx);
     sl_bookmarks_release(&st->marks);
     sl_free(st->key);
-    sl_free(st->next_cursor);
-    sl_free(st->next_url);
+    sl_http_pager_release(&st->pg);
     sl_free(st->since);
     sl_free(st->max_cursor);
     sl_free(st->last_run_at);

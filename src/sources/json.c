@@ -3,9 +3,13 @@
  * at the top level or at `records_path` (e.g. data.items).
  *
  * The whole document is validated before any row is produced: a file that
- * is not valid JSON is rejected as a whole (one DLQ entry naming line,
- * column and byte offset; no row of it is loaded) and the run goes on with
- * the next file. A document is read into memory: for large data use jsonl.
+ * is not valid JSON (a cut download), or has no array at records_path,
+ * fails the run with an error naming line, column and byte offset. Its
+ * records cannot be told apart, so it can be neither loaded in part nor
+ * counted as one rejected row; going on with the other files would look
+ * like a whole read (and replace a full_refresh table with it). A record
+ * that is not an object is rejected alone. A document is read into
+ * memory: for large data use jsonl.
  */
 #include "core/mem.h"
 #include "formats/json_record.h"
@@ -35,9 +39,8 @@ typedef struct json_state {
     sl_json_record_ctx ctx;
     sl_buf doc;
     sl_json j;
-    int first, in_array, rejected_whole;
+    int first, in_array;
     int64_t resume_offset;
-    char why[300];
 } json_state;
 
 /* Move the cursor to the array at records_path; 0 ok, -1 JSON error, -2 not found. */
@@ -85,23 +88,15 @@ static int json_fmt_open(void *fmt, sl_input *in, const char *path, const sl_res
     if (r < 0)
         return -1;
     st->resume_offset = resume->offset;
-    st->rejected_whole = 0;
     st->in_array = 0;
     char msg[200];
-    if (sl_json_validate(st->doc.data ? st->doc.data : "", st->doc.len, msg, sizeof msg) < 0) {
-        snprintf(st->why, sizeof st->why, "invalid JSON document, no row of this file was loaded: %s", msg);
-        st->rejected_whole = 1;
-        return 0;
-    }
+    if (sl_json_validate(st->doc.data ? st->doc.data : "", st->doc.len, msg, sizeof msg) < 0)
+        return sl_error_set(err, SL_EDATA, "%s: invalid JSON document, no row of it can be loaded: %s", path, msg);
     sl_json_init(&st->j, st->doc.data, st->doc.len);
-    int rc = find_records(st);
-    if (rc < 0) {
-        snprintf(st->why, sizeof st->why, "%s", *st->o->records_path
-                     ? "records_path does not lead to an array in this document"
-                     : "the document is not an array of records (set records_path)");
-        st->rejected_whole = 1;
-        return 0;
-    }
+    if (find_records(st) < 0)
+        return sl_error_set(err, SL_EDATA, "%s: %s", path,
+                            *st->o->records_path ? "records_path does not lead to an array in this document"
+                                                 : "the document is not an array of records (set records_path)");
     sl_json_array_begin(&st->j);
     st->first = 1;
     st->in_array = 1;
@@ -119,13 +114,7 @@ static int64_t line_of(const json_state *st, const char *at)
 static int json_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error *err)
 {
     json_state *st = fmt;
-    if (st->rejected_whole) {
-        if (st->resume_offset == 0)
-            sl_batch_reject_raw(b, 0, 1, "source", st->why, st->doc.data ? st->doc.data : "", st->doc.len);
-        *done = 1;
-        b->end_offset = (int64_t)st->doc.len;
-        return 0;
-    }
+    (void)err;
     int64_t line = 0;
     const char *line_at = st->doc.data;
     while (b->nrows < max) {

@@ -45,6 +45,19 @@ an empty 200 to a create, which keeps the record under the caller's
 "external_id" (the id the caller uses afterwards, having been told none).
 Both take the /crm routes' requests.
 
+Pagination that goes wrong (the http source's checks), one endpoint per
+style: GET /bad/page?page=&per_page=, /bad/offset?offset=&limit=,
+/bad/cursor?cursor=&limit= (next_cursor), /bad/next?after=&limit= (next),
+/bad/link?after=&limit= (Link header). n records {"id": i} (default 230);
+the page size asked is capped at `cap`; total=1 adds meta.total; fail=K
+answers 503 to the K-th page; mode= repeat (the last page answers the
+cursor or URL it was asked with), cycle (the last page points back to the
+second), relative (next URLs and Link targets as an absolute path, a
+relative path and a query only, in turn), foreign (a next URL on another
+host), ignore (page / offset ignored: always the first records). Other
+query parameters (pad=...) come back in next URLs, to make them long.
+Requests count in /_stats pages as bad/<style>:<first index>.
+
 GET /_stats: requests, statuses, requests per page key, Retry-After
 violations (a request to the API sooner than a Retry-After allowed, not
 counting those that arrive within IN_FLIGHT seconds of that answer: with
@@ -425,6 +438,8 @@ class Handler(BaseHTTPRequestHandler):
         handled, truncate = self.fault(path)
         if handled:
             return
+        if path.startswith('/bad/'):
+            return self.misbehave(path[5:], q)
         if path.startswith('/auth/'):
             kind, _, rest = path[6:].partition('/')
             if not self.authorized(kind, q):
@@ -467,6 +482,63 @@ class Handler(BaseHTTPRequestHandler):
             nxt = f'{host}/next?{urlencode(nq)}' if chunk and chunk[-1] != ids[-1] else None
             return self.answer(200, {'results': [record(i) for i in chunk], 'next': nxt}, None, truncate)
         return self.answer(404, {'error': 'not found'})
+
+    def misbehave(self, kind, q):
+        """Pagination that goes wrong: see the top of the file."""
+        arg = lambda k, d: q.get(k, [d])[0]
+        n, cap, mode = int(arg('n', '230')), int(arg('cap', '0')), arg('mode', '')
+        size = int(arg('per_page', arg('limit', '100')))
+        if cap:
+            size = min(size, cap)
+        if kind == 'page':
+            start = (int(arg('page', '1')) - 1) * size
+        elif kind == 'offset':
+            start = int(arg('offset', '0'))
+        elif kind == 'cursor':
+            start = int(arg('cursor', '0') or 0)
+        elif kind in ('next', 'link'):
+            start = int(arg('after', '0'))
+        else:
+            return self.answer(404, {'error': 'not found'})
+        if mode == 'ignore':
+            start = 0
+        self.count(f'bad/{kind}:{start}')
+        if arg('fail', '') and start // size + 1 == int(arg('fail', '')):
+            return self.answer(503, {'error': 'boom'})
+        ids = list(range(1, n + 1))[start:start + size]
+        end = start + len(ids)
+        body = {'data': [{'id': i} for i in ids]}
+        if arg('total', '') == '1':
+            body['meta'] = {'total': n}
+        headers = {}
+        host = f'http://{self.headers.get("Host")}'
+        nxt = None  # where the next page starts, or None at the end
+        if end < n:
+            nxt = end
+        elif mode == 'repeat':
+            nxt = 'same'
+        elif mode == 'cycle':
+            nxt = size
+        if kind == 'cursor':
+            body['next_cursor'] = None if nxt is None else arg('cursor', '') if nxt == 'same' else str(nxt)
+        elif kind in ('next', 'link') and nxt is not None:
+            if nxt == 'same':
+                url = host + self.path
+            else:
+                nq = {k: v[0] for k, v in q.items()}
+                nq['after'] = nxt
+                qs = urlencode(nq)
+                url = f'{host}/bad/{kind}?{qs}'
+                if mode == 'relative':  # the three forms of a relative reference, in turn
+                    url = [f'/bad/{kind}?{qs}', f'{kind}?{qs}', f'?{qs}'][(start // size) % 3]
+                elif mode == 'foreign':
+                    url = url.replace('127.0.0.1', 'localhost')
+            if kind == 'next':
+                body['next'] = url
+            else:  # other links around it, a quoted comma, names and types in any case
+                headers['Link'] = (f'<{host}/bad/link?after=0>; rel="first", '
+                                   f'<{url}>; title="the next, please"; REL="Next", <{host}/bad/link>; rel=last')
+        return self.answer(200, body, headers)
 
     def count(self, key):
         with lock:

@@ -68,14 +68,29 @@ static void test_json_documents(void **state)
              "source: {type: json, path: data/docs, records_path: data.items}\n"
              "sinks: [{type: sqlite, table: d}]\n");
     sl_run_result r = th_run_dir(th_dir, "d");
+    /* file 2 is invalid: its records cannot be told apart, so the run fails
+     * (never a whole file counted as one rejected row, never a short read
+     * that looks whole); file 1 was read */
+    assert_string_equal(r.status, "failed");
+    assert_non_null(strstr(r.error, "2.json: invalid JSON document, no row of it can be loaded: line 2, column 11 "
+                                    "(byte 51): expected a member name (a string) in an object"));
+    assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE reason LIKE 'invalid JSON%'"), 0);
+    /* fixed: the run resumes after file 1 and loads the rest; file 1's
+     * element that is not an object is rejected alone */
+    th_write(th_dir, "data/docs/2.json", "{\"data\": {\"items\": [{\"id\": 3, \"n\": \"c\"},\n {\"id\": 4, \"n\": \"d\"}]}}");
+    r = th_run_dir(th_dir, "d");
     assert_string_equal(r.status, "success");
-    /* file 2 is invalid: rejected whole, nothing of it loaded; file 1 has one non-object element */
     char *t = th_sql_text(th_db, "SELECT group_concat(id) FROM (SELECT id FROM d ORDER BY id)");
-    assert_string_equal(t, "1,2,5");
+    assert_string_equal(t, "1,2,3,4,5");
     free(t);
-    assert_int_equal(r.counts.rejected, 2);
-    assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE reason LIKE 'invalid JSON document, no row "
-                                          "of this file was loaded: line 2, column 11 (byte 51): expected a member name (a string) in an object'"), 1);
+    assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE reason = 'array element is not a JSON object'"), 1);
+    /* records_path leading nowhere fails the same way */
+    th_write(th_dir, "pipelines/d2.yml",
+             "source: {type: json, path: data/docs, records_path: data.nothing}\n"
+             "sinks: [{type: sqlite, table: d2}]\n");
+    r = th_run_dir(th_dir, "d2");
+    assert_string_equal(r.status, "failed");
+    assert_non_null(strstr(r.error, "1.json: records_path does not lead to an array in this document"));
 }
 
 int main(void)
