@@ -45,6 +45,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "sinks/pgsink.h"
+#include "sinks/sinkkey.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +55,11 @@ static const sl_option pg_options[] = {
     {"table", SL_OPT_STRING, NULL, SL_OPT_REQUIRED, offsetof(pg_opts, table), NULL, "destination table"},
     {"mode", SL_OPT_ENUM, "append", 0, offsetof(pg_opts, mode), "append|upsert|full_refresh",
      "append rows, upsert them on key, or replace the table atomically at the end of the run"},
-    {"key", SL_OPT_LIST, NULL, 0, offsetof(pg_opts, key), NULL, "key columns (required for upsert)"},
+    {"key", SL_OPT_LIST, NULL, 0, offsetof(pg_opts, key), NULL,
+     "key columns (required for upsert); a row whose key is NULL goes to the DLQ"},
+    {"only_if_newer", SL_OPT_STRING, "", 0, offsetof(pg_opts, only_if_newer), NULL,
+     "upsert: a row replaces the stored row of its key only if this column's value is greater "
+     "(NULL is older than any value); rows not applied count as rows_stale"},
     {"schema_change", SL_OPT_ENUM, "evolve", 0, offsetof(pg_opts, schema_change), "evolve|freeze|discard_columns",
      "new columns and wider types: alter the table, fail the run, or drop the new columns"},
     {"format", SL_OPT_ENUM, "auto", 0, offsetof(pg_opts, format), "auto|binary|text",
@@ -75,6 +80,7 @@ static int pg_check(sl_instance *in, sl_diags *d)
         sl_diags_add(d, sl_options_loc(pg_options, o, "mode"), "mode: upsert needs key: [columns]");
         n++;
     }
+    n += sl_sinkkey_check_newer(o->mode, &o->key, o->only_if_newer, sl_options_loc(pg_options, o, "only_if_newer"), d);
     return n;
 }
 
@@ -172,6 +178,14 @@ static int pg_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_data", st->id);
     if (from >= b->nrows || b->ncols == 0)
         return 0;
+    if (st->upsert) {
+        if (*st->o->only_if_newer && sl_batch_find(b, st->o->only_if_newer) < 0)
+            return sl_error_set(err, SL_EDATA, "sink %s: only_if_newer column %s is not among the rows' columns",
+                                st->id, st->o->only_if_newer);
+        /* a NULL key matches nothing: to the DLQ (sinks/sinkkey.h) */
+        if (sl_sinkkey_reject_nulls(b, from, rejected, &st->o->key, st->id) == b->nrows - from)
+            return 0;
+    }
     if (sl_pgsink_prepare(st, b, err) < 0)
         return sink_err(st, err);
     size_t *rows = sl_malloc((b->nrows - from) * sizeof *rows);
@@ -212,6 +226,14 @@ static int pg_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected
     return 0;
 }
 
+/* The committed transaction's stale rows join the run's count. */
+static void count_stale(pg_state *st)
+{
+    atomic_fetch_add(&st->run->rows_stale, st->stale);
+    st->stale_total += st->stale;
+    st->stale = 0;
+}
+
 static int pg_commit(sl_instance *in, const sl_batch *b, sl_error *err)
 {
     pg_state *st = in->state;
@@ -241,6 +263,7 @@ static int pg_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     if (exec_sql(st, "COMMIT", err) < 0)
         return sink_err(st, err);
     st->in_txn = 0;
+    count_stale(st);
     if (sl_failpoint("sink.after_commit"))
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_commit", st->id);
     return 0;
@@ -252,6 +275,7 @@ static void pg_rollback(sl_instance *in)
     if (st && st->in_txn && st->c) {
         PQclear(PQexec(st->c, "ROLLBACK"));
         st->in_txn = 0;
+        st->stale = 0;
         st->table_ready = 0; /* a CREATE or ALTER may have been rolled back */
         sl_free(st->plan_sig);
         st->plan_sig = NULL;
@@ -301,6 +325,11 @@ static int pg_finish(sl_instance *in, sl_error *err)
         PQclear(PQexec(st->c, "ROLLBACK"));
         return sink_err(st, err);
     }
+    count_stale(st);
+    if (st->stale_total)
+        sl_log_info("%s: %s: %lld rows not applied: table %s holds a row of their key with an equal or greater %s "
+                    "(only_if_newer)", st->pipeline, st->id, (long long)st->stale_total, st->qfinal,
+                    st->o->only_if_newer);
     return 0;
 }
 
@@ -318,6 +347,7 @@ static void pg_close(sl_instance *in)
     sl_free(st->enc);
     sl_free(st->copy_sql);
     sl_free(st->upsert_sql);
+    sl_free(st->stale_sql);
     sl_free(st->qtable);
     sl_free(st->qfinal);
     sl_free(st->qstate);

@@ -24,12 +24,13 @@
 #include "engine/run.h"
 #include "expr/expr.h"
 #include "sinks/posmap.h"
+#include "sinks/sinkkey.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
 typedef struct sqlite_opts {
-    char *table, *path, *mode;
+    char *table, *path, *mode, *only_if_newer;
     sl_strlist key;
     int64_t page_size, wal_limit;
 } sqlite_opts;
@@ -40,7 +41,11 @@ static const sl_option sqlite_options[] = {
      "SQLite file to write (default: the project warehouse)"},
     {"mode", SL_OPT_ENUM, "append", 0, offsetof(sqlite_opts, mode), "append|upsert|full_refresh",
      "append rows, upsert them on key, or replace the table atomically at the end of the run"},
-    {"key", SL_OPT_LIST, NULL, 0, offsetof(sqlite_opts, key), NULL, "key columns (required for upsert)"},
+    {"key", SL_OPT_LIST, NULL, 0, offsetof(sqlite_opts, key), NULL,
+     "key columns (required for upsert); a row whose key is NULL goes to the DLQ"},
+    {"only_if_newer", SL_OPT_STRING, "", 0, offsetof(sqlite_opts, only_if_newer), NULL,
+     "upsert: a row replaces the stored row of its key only if this column's value is greater "
+     "(NULL is older than any value); rows not applied count as rows_stale"},
     {"page_size", SL_OPT_INT, "65536", 0, offsetof(sqlite_opts, page_size), NULL,
      "page size in bytes (512-65536, a power of two) of a database file this sink creates; "
      "large pages load and scan faster (an existing file keeps its own)"},
@@ -64,6 +69,8 @@ typedef struct sqlite_state {
     sl_expr *bulk;         /* INSERT ... SELECT ... FROM {batch} */
     sl_posmap positions;
     sl_walckpt *ckpt;      /* checkpoints on another thread (db/walckpt.h) */
+    int64_t stale;         /* rows of the open transaction only_if_newer did not apply */
+    int64_t stale_total;   /* ... of the committed ones */
 } sqlite_state;
 
 static int db_fail(sqlite_state *st, sl_error *err, const char *what)
@@ -250,6 +257,22 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
             /* only key columns: nothing to update */
             sql.len -= strlen(" DO UPDATE SET ");
             sl_buf_adds(&sql, " DO NOTHING");
+        } else if (*st->o->only_if_newer) {
+            /* the stored row stays unless this one is newer (NULL: oldest) */
+            const char *c = st->o->only_if_newer;
+            sl_buf_adds(&sql, " WHERE excluded.");
+            sl_sql_ident(&sql, c);
+            sl_buf_adds(&sql, " > ");
+            sl_sql_ident(&sql, st->target);
+            sl_buf_addc(&sql, '.');
+            sl_sql_ident(&sql, c);
+            sl_buf_adds(&sql, " OR (");
+            sl_sql_ident(&sql, st->target);
+            sl_buf_addc(&sql, '.');
+            sl_sql_ident(&sql, c);
+            sl_buf_adds(&sql, " IS NULL AND excluded.");
+            sl_sql_ident(&sql, c);
+            sl_buf_adds(&sql, " IS NOT NULL)");
         }
     }
     int rc = sqlite3_prepare_v2(st->db, sql.data, -1, &st->insert, NULL);
@@ -267,6 +290,12 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
     }
     /* WHERE true: without it SQLite would read ON CONFLICT as a join clause */
     sl_buf_adds(&bulk, " FROM {batch} WHERE true");
+    /* upsert: rows with a NULL key went to the DLQ (sinks/sinkkey.h) */
+    for (size_t k = 0; st->upsert && k < st->o->key.n; k++) {
+        sl_buf_adds(&bulk, " AND ");
+        sl_sql_ident(&bulk, st->o->key.v[k]);
+        sl_buf_adds(&bulk, " IS NOT NULL");
+    }
     if (conflict)
         sl_buf_adds(&bulk, conflict);
     sl_expr_free(st->bulk);
@@ -289,6 +318,8 @@ static int sqlite_check(sl_instance *in, sl_diags *d)
         sl_diags_add(d, sl_options_loc(sqlite_options, o, "mode"), "mode: upsert needs key: [columns]");
         n++;
     }
+    n += sl_sinkkey_check_newer(o->mode, &o->key, o->only_if_newer, sl_options_loc(sqlite_options, o, "only_if_newer"),
+                                d);
     if (o->wal_limit < 65536) {
         sl_diags_add(d, sl_options_loc(sqlite_options, o, "wal_limit"), "wal_limit must be at least 65536 bytes");
         n++;
@@ -401,22 +432,40 @@ static int sqlite_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *reje
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_data", st->id);
     if (from >= b->nrows || b->ncols == 0)
         return 0;
+    size_t nullkeys = 0;
+    if (st->upsert) {
+        if (*st->o->only_if_newer && sl_batch_find(b, st->o->only_if_newer) < 0)
+            return sl_error_set(err, SL_EDATA, "sink %s: only_if_newer column %s is not among the rows' columns",
+                                st->id, st->o->only_if_newer);
+        nullkeys = sl_sinkkey_reject_nulls(b, from, rejected, &st->o->key, st->id);
+        if (nullkeys == b->nrows - from)
+            goto written; /* nothing left to write */
+    }
     if (ensure_table(st, b, err) < 0 || prepare_insert(st, b, err) < 0)
         return -1;
+    int count_stale = st->upsert && *st->o->only_if_newer;
     if (from == 0) {
         /* the fast path: the whole batch in one statement. If the table
          * refuses a row, the statement undoes itself and the row-by-row
          * path below finds which rows to reject. */
         sl_error bulk_err;
-        if (sl_expr_eval(st->bulk, b, no_rows, NULL, &bulk_err) == 0)
+        if (sl_expr_eval(st->bulk, b, no_rows, NULL, &bulk_err) == 0) {
+            /* rows inserted or updated; the rest the stored row outranked */
+            if (count_stale)
+                st->stale += (int64_t)(b->nrows - nullkeys) - sqlite3_changes64(st->db);
             goto written;
+        }
         if (bulk_err.code != SL_ESQL)
             return sl_error_set(err, SL_ESQL, "sink %s: %s", st->id, bulk_err.msg);
     }
     for (size_t r = from; r < b->nrows; r++) {
+        if (st->upsert && sl_sinkkey_is_null(b, r, &st->o->key, NULL))
+            continue; /* rejected above */
         for (size_t i = 0; i < b->ncols; i++)
             sl_expr_bind_cell(st->insert, (int)i + 1, &b->cols[i], r);
         int rc = sqlite3_step(st->insert);
+        if (rc == SQLITE_DONE && count_stale && sqlite3_changes64(st->db) == 0)
+            st->stale++;
         if (rc != SQLITE_DONE) {
             int ext = sqlite3_extended_errcode(st->db);
             if ((ext & 0xff) != SQLITE_CONSTRAINT && rc != SQLITE_MISMATCH) {
@@ -458,6 +507,9 @@ static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     if (exec_sql(st, "COMMIT", err) < 0)
         return -1;
     st->in_txn = 0;
+    atomic_fetch_add(&st->run->rows_stale, st->stale);
+    st->stale_total += st->stale;
+    st->stale = 0;
     sl_walckpt_kick(st->ckpt);
     if (sl_failpoint("sink.after_commit"))
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_commit", st->id);
@@ -470,6 +522,7 @@ static void sqlite_rollback(sl_instance *in)
     if (st && st->in_txn) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         st->in_txn = 0;
+        st->stale = 0;
         st->table_ready = 0; /* a CREATE or ALTER may have been rolled back */
         sqlite3_finalize(st->insert);
         st->insert = NULL;
@@ -481,6 +534,10 @@ static void sqlite_rollback(sl_instance *in)
 static int sqlite_finish(sl_instance *in, sl_error *err)
 {
     sqlite_state *st = in->state;
+    if (st->stale_total)
+        sl_log_info("%s: %s: %lld rows not applied: table %s holds a row of their key with an equal or greater %s "
+                    "(only_if_newer)", st->pipeline, st->id, (long long)st->stale_total, st->o->table,
+                    st->o->only_if_newer);
     if (!st->full_refresh)
         return 0;
     sl_buf sql;
