@@ -76,7 +76,7 @@ static inline int sink_err(pg_state *st, sl_error *err)
 
 static inline int exec_sql(pg_state *st, const char *sql, sl_error *err)
 {
-    return sl_pg_exec(st->c, sql, err);
+    return sl_pg_exec_step(st->c, sql, "postgres", err);
 }
 
 /* pgsink_plan.c: make the table ready for batch b (create it, add and widen

@@ -156,6 +156,22 @@ static const char *dest_name(pg_state *st, const char *src, sl_error *err)
 static int create_table(pg_state *st, const sl_batch *b, sl_error *err)
 {
     sl_buf *q = &st->buf;
+    if (st->full_refresh) {
+        /* a refresh of an existing table stages into its likeness (types,
+         * NOT NULL, CHECK, unique indexes: rows it would refuse are
+         * refused while loading) and refills it at the end (pg_finish) */
+        PGresult *r;
+        const char *p[1] = {st->qfinal};
+        if (sl_pg_query(st->c, &r, err, "SELECT to_regclass($1) IS NOT NULL", 1, p) < 0)
+            return -1;
+        int final = PQgetvalue(r, 0, 0)[0] == 't';
+        PQclear(r);
+        if (final) {
+            sl_buf_reset(q);
+            sl_buf_addf(q, "CREATE TABLE IF NOT EXISTS %s (LIKE %s INCLUDING ALL)", st->qtable, st->qfinal);
+            return exec_sql(st, q->data, err);
+        }
+    }
     sl_buf_reset(q);
     sl_buf_adds(q, "CREATE SCHEMA IF NOT EXISTS ");
     sl_sql_ident(q, st->o->schema);

@@ -12,10 +12,15 @@
  *   upsert        COPY into a temporary staging table, then INSERT ... SELECT
  *                 DISTINCT ON (key) ... ON CONFLICT (key) DO UPDATE (the last
  *                 row of a key in a batch wins) WHERE the values differ, so
- *                 unchanged rows are not rewritten
- *   full_refresh  COPY into "<table>__sluice_staging"; at the end of the run
- *                 drop the table and rename the staging table in one
- *                 transaction.
+ *                 unchanged rows are not rewritten. A row whose key is NULL
+ *                 goes to the DLQ (sinks/sinkkey.h). only_if_newer: <column>
+ *                 updates only when the row's column is greater (rows_stale
+ *                 counts the rows not applied)
+ *   full_refresh  COPY into "<table>__sluice_staging" (made LIKE the table
+ *                 when it exists); at the end of the run, in one transaction,
+ *                 TRUNCATE the table and INSERT the staged rows (the first
+ *                 time: rename the staging table). The table keeps its
+ *                 grants, dependent views, triggers and indexes.
  *
  * COPY format: binary when every column's value can be encoded for its
  * table column type exactly (the common case: the table was created from
@@ -282,6 +287,58 @@ static void pg_rollback(sl_instance *in)
     }
 }
 
+/* full_refresh over an existing table: append to q the statements that
+ * give the table the staged rows in the finishing transaction. The table
+ * itself stays, and with it the grants, views, triggers, indexes and
+ * comments users gave it: it gains the columns the staging table has in
+ * addition (and their wider types, schema_change: evolve), is truncated
+ * and refilled, and the staging table is dropped. Columns the load no
+ * longer has stay, NULL. */
+static int refill(pg_state *st, sl_buf *q, sl_error *err)
+{
+    PGresult *r;
+    const char *p[2] = {st->qtable, st->qfinal};
+    if (sl_pg_query(st->c, &r, err,
+                    "SELECT a.attname, format_type(a.atttypid, a.atttypmod), f.attname IS NOT NULL,"
+                    " f.atttypid IS DISTINCT FROM a.atttypid OR f.atttypmod IS DISTINCT FROM a.atttypmod,"
+                    " a.attgenerated <> '' OR coalesce(f.attgenerated, '') <> ''"
+                    " FROM pg_attribute a LEFT JOIN pg_attribute f ON f.attrelid = to_regclass($2)"
+                    " AND f.attname = a.attname AND f.attnum > 0 AND NOT f.attisdropped"
+                    " WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+                    2, p) < 0)
+        return -1;
+    sl_buf cols;
+    sl_buf_init(&cols);
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *name = PQgetvalue(r, i, 0), *type = PQgetvalue(r, i, 1);
+        int in_final = PQgetvalue(r, i, 2)[0] == 't', retyped = PQgetvalue(r, i, 3)[0] == 't';
+        if (!in_final || retyped) {
+            sl_buf_addf(q, "ALTER TABLE %s %s COLUMN ", st->qfinal, in_final ? "ALTER" : "ADD");
+            sl_sql_ident(q, name);
+            sl_buf_addf(q, "%s %s", in_final ? " TYPE" : "", type);
+            if (in_final) {
+                sl_buf_adds(q, " USING ");
+                sl_sql_ident(q, name);
+                sl_buf_addf(q, "::%s", type);
+            }
+            sl_buf_adds(q, "; ");
+        }
+        if (PQgetvalue(r, i, 4)[0] == 't')
+            continue; /* generated: the table computes it */
+        if (cols.len)
+            sl_buf_adds(&cols, ", ");
+        sl_sql_ident(&cols, name);
+    }
+    PQclear(r);
+    sl_buf_addf(q, "TRUNCATE %s; ", st->qfinal);
+    if (cols.len)
+        sl_buf_addf(q, "INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s; ", st->qfinal, cols.data,
+                    cols.data, st->qtable);
+    sl_buf_addf(q, "DROP TABLE %s; ", st->qtable);
+    sl_buf_release(&cols);
+    return 0;
+}
+
 static int pg_finish(sl_instance *in, sl_error *err)
 {
     pg_state *st = in->state;
@@ -302,10 +359,14 @@ static int pg_finish(sl_instance *in, sl_error *err)
             return sink_err(st, err);
         int staged = PQgetvalue(r, 0, 0)[0] == 't', final = PQgetvalue(r, 0, 1)[0] == 't';
         PQclear(r);
-        if (staged) {
+        if (staged && final) {
+            if (refill(st, q, err) < 0)
+                return sink_err(st, err);
+        } else if (staged) {
+            /* the first refresh: the staging table becomes the table */
             char t[SL_SQL_NAME_MAX + 1];
             sl_sql_name_fit(SL_SQL_POSTGRES, st->o->table, t, sizeof t);
-            sl_buf_addf(q, "DROP TABLE IF EXISTS %s; ALTER TABLE %s RENAME TO ", st->qfinal, st->qtable);
+            sl_buf_addf(q, "ALTER TABLE %s RENAME TO ", st->qtable);
             sl_sql_ident(q, t);
             sl_buf_adds(q, "; ");
         } else if (final && st->positions.n == 0) {
@@ -321,7 +382,8 @@ static int pg_finish(sl_instance *in, sl_error *err)
     }
     sl_buf_adds(q, "COMMIT; SET synchronous_commit = off");
     st->in_txn = 0;
-    if (exec_sql(st, q->data, err) < 0) {
+    if (sl_pg_exec_step(st->c, q->data, st->full_refresh ? "full_refresh: replacing the table's rows" : "final commit",
+                        err) < 0) {
         PQclear(PQexec(st->c, "ROLLBACK"));
         return sink_err(st, err);
     }

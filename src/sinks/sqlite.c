@@ -5,10 +5,15 @@
  * types: see sqlite_type()), adds columns that appear later, and loads in
  * one of three modes:
  *   append        INSERT
- *   upsert        INSERT ... ON CONFLICT (key) DO UPDATE (a unique index on key)
+ *   upsert        INSERT ... ON CONFLICT (key) DO UPDATE (a unique index on key);
+ *                 a row whose key is NULL goes to the DLQ (sinks/sinkkey.h);
+ *                 with only_if_newer: <column> the stored row stays unless
+ *                 the new one's column is greater (rows_stale counts the rest)
  *   full_refresh  load into "<table>__sluice_staging", then at the end of the
- *                 run drop the table and rename the staging table in one
- *                 transaction: readers never see a half-loaded table.
+ *                 run, in one transaction, replace the table's rows with the
+ *                 staged ones (the first time: rename the staging table):
+ *                 readers never see a half-loaded table, and the views,
+ *                 triggers and indexes users add to the table stay.
  *
  * Exactly once: each batch is written and its position (input key, byte
  * offset, line) is upserted into _sluice_state in the same transaction.
@@ -82,7 +87,8 @@ static int exec_sql(sqlite_state *st, const char *sql, sl_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        sl_error_set(err, SL_ESQL, "sink %s: %s (in: %.200s)", st->id, msg ? msg : "?", sql);
+        sl_log_debug("sink %s: failed: %s", st->id, sql);
+        sl_error_set(err, SL_ESQL, "sink %s: %s", st->id, msg ? msg : "?");
         sqlite3_free(msg);
         return -1;
     }
@@ -531,6 +537,55 @@ static void sqlite_rollback(sl_instance *in)
     }
 }
 
+/* full_refresh over an existing table, inside the finishing transaction:
+ * the table stays (and with it the views, triggers and indexes users gave
+ * it); it gains the staging table's new columns, its rows are replaced by
+ * the staged ones, and the staging table is dropped. Columns the load no
+ * longer has stay, NULL. */
+static int refill(sqlite_state *st, sl_error *err)
+{
+    sl_buf sql, cols;
+    sl_buf_init(&sql);
+    sl_buf_init(&cols);
+    sqlite3_stmt *s;
+    int rc = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT s.name, s.type, f.name IS NOT NULL FROM pragma_table_info(?1) s "
+                                   "LEFT JOIN pragma_table_info(?2) f ON f.name = s.name ORDER BY s.cid",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(st, err, "read columns");
+    sqlite3_bind_text(s, 1, st->target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, st->o->table, -1, SQLITE_STATIC);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        if (!sqlite3_column_int(s, 2)) {
+            sl_buf_adds(&sql, "ALTER TABLE ");
+            sl_sql_ident(&sql, st->o->table);
+            sl_buf_adds(&sql, " ADD COLUMN ");
+            sl_sql_ident(&sql, name);
+            sl_buf_addf(&sql, " %s; ", (const char *)sqlite3_column_text(s, 1));
+            sl_run_schema_change(st->run, name, "added to table %s (%s)", st->o->table,
+                                 (const char *)sqlite3_column_text(s, 1));
+        }
+        if (cols.len)
+            sl_buf_addc(&cols, ',');
+        sl_sql_ident(&cols, name);
+    }
+    sqlite3_finalize(s);
+    sl_buf_adds(&sql, "DELETE FROM ");
+    sl_sql_ident(&sql, st->o->table);
+    sl_buf_adds(&sql, "; INSERT INTO ");
+    sl_sql_ident(&sql, st->o->table);
+    sl_buf_addf(&sql, " (%s) SELECT %s FROM ", cols.data, cols.data);
+    sl_sql_ident(&sql, st->target);
+    sl_buf_adds(&sql, "; DROP TABLE ");
+    sl_sql_ident(&sql, st->target);
+    if (exec_sql(st, sql.data, err) < 0)
+        rc = sl_error_prefix(err, "full_refresh: replacing the rows of %s", st->o->table);
+    sl_buf_release(&sql);
+    sl_buf_release(&cols);
+    return rc;
+}
+
 static int sqlite_finish(sl_instance *in, sl_error *err)
 {
     sqlite_state *st = in->state;
@@ -543,10 +598,11 @@ static int sqlite_finish(sl_instance *in, sl_error *err)
     sl_buf sql;
     sl_buf_init(&sql);
     int rc = exec_sql(st, "BEGIN IMMEDIATE", err);
-    if (rc == 0 && table_exists(st, st->target)) {
-        sl_buf_adds(&sql, "DROP TABLE IF EXISTS ");
-        sl_sql_ident(&sql, st->o->table);
-        sl_buf_adds(&sql, "; ALTER TABLE ");
+    if (rc == 0 && table_exists(st, st->target) && table_exists(st, st->o->table)) {
+        rc = refill(st, err);
+    } else if (rc == 0 && table_exists(st, st->target)) {
+        /* the first refresh: the staging table becomes the table */
+        sl_buf_adds(&sql, "ALTER TABLE ");
         sl_sql_ident(&sql, st->target);
         sl_buf_adds(&sql, " RENAME TO ");
         sl_sql_ident(&sql, st->o->table);
