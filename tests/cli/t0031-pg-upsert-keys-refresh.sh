@@ -87,6 +87,24 @@ assert_eq "the same export again: every row stale on both sinks" "$(field rows_s
 assert_exit 0 "$SLUICE" -C p run newer
 assert_contains "stale rows: sqlite sink's line" "sqlite: 6 rows not applied: table accounts holds a row of their key with an equal or greater updated_at" "$T/err"
 assert_contains "stale rows: the run's line" "12 row writes not applied" "$T/err"
+# the same when the table refuses a row: SQLite loads row by row,
+# PostgreSQL isolates the bad row in chunks; the counts stay exact
+q p/warehouse.db "CREATE TABLE acc2 (id INTEGER, updated_at DATE TEXT, v TEXT CHECK (v <> 'bad'))"
+pg "CREATE TABLE t31.acc2 (id bigint, updated_at date, v text CHECK (v <> 'bad'))"
+cat > p/pipelines/refused.yml <<'YML'
+source: {type: csv, path: refused.csv, columns: {updated_at: date}}
+sinks:
+  - {type: postgres, url: "${URL}", schema: t31, table: acc2, mode: upsert, key: [id], only_if_newer: updated_at}
+  - {type: sqlite, table: acc2, mode: upsert, key: [id], only_if_newer: updated_at}
+YML
+printf 'id,updated_at,v\n1,2026-01-02,new1\n2,2026-01-02,new2\n' > p/refused.csv
+assert_exit 0 "$SLUICE" -C p --json run refused
+printf 'id,updated_at,v\n1,2026-01-01,old1\n5,2026-01-01,bad\n2,2026-01-03,newer2\n,2026-01-09,nokey\n2,2026-01-02,mid2\n' > p/refused.csv
+assert_exit 0 "$SLUICE" -C p --json run refused
+balanced "refused rows"
+assert_eq "refused rows: loaded/rejected/stale" "$(field rows_loaded)/$(field rows_rejected)/$(field rows_stale)" "3/2/4"
+assert_eq "refused rows: sqlite" "$(q p/warehouse.db 'select * from acc2 order by id' | tr '\n' ' ')" "1|2026-01-02|new1 2|2026-01-03|newer2 "
+assert_eq "refused rows: postgres" "$(pg 'select * from t31.acc2 order by id' | tr '\n' ' ')" "1|2026-01-02|new1 2|2026-01-03|newer2 "
 cat > p/pipelines/bad.yml <<'YML'
 source: {type: csv, path: newer.csv}
 sinks:
