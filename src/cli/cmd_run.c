@@ -33,9 +33,10 @@ static void result_json(sl_buf *b, const char *pipeline, const sl_run_result *r)
     sl_buf_add_json_str(b, r->run_id, strlen(r->run_id));
     sl_buf_addf(b,
                 ",\"status\":\"%s\",\"resumed\":%s,\"rows_read\":%lld,\"rows_loaded\":%lld,"
-                "\"rows_filtered\":%lld,\"rows_rejected\":%lld,\"bytes_read\":%lld,\"duration_s\":%.3f,\"error\":",
+                "\"rows_filtered\":%lld,\"rows_rejected\":%lld,\"rows_stale\":%lld,\"bytes_read\":%lld,\"duration_s\":%.3f,"
+                "\"error\":",
                 r->status, r->resumed ? "true" : "false", (long long)r->counts.read, (long long)r->counts.loaded,
-                (long long)r->counts.filtered, (long long)r->counts.rejected, (long long)r->counts.bytes,
+                (long long)r->counts.filtered, (long long)r->counts.rejected, (long long)r->stale, (long long)r->counts.bytes,
                 r->duration_s);
     if (r->error[0])
         sl_buf_add_json_str(b, r->error, strlen(r->error));
@@ -166,6 +167,9 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
                     r.duration_s, r.run_id, job.attempts > 1 ? ", after retries" : "");
             if (r.error[0])
                 fprintf(stderr, "%s: error: %s\n", pl->name, r.error);
+            if (r.stale)
+                fprintf(stderr, "%s: %lld row writes not applied: an upsert sink held a newer version "
+                                "(only_if_newer; counted per sink)\n", pl->name, (long long)r.stale);
             if (opts.dry_run)
                 printf("%s (dry run, nothing sent or written):\n%s", pl->name,
                        r.report[0] ? r.report : "  no sink here reports a dry run (only http sinks do)\n");

@@ -111,6 +111,19 @@ int sl_pg_exec(PGconn *c, const char *sql, sl_error *err)
     return rc;
 }
 
+int sl_pg_exec_step(PGconn *c, const char *sql, const char *what, sl_error *err)
+{
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType s = PQresultStatus(r);
+    int rc = 0;
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+        sl_log_debug("%s failed: %s", what, sql);
+        rc = sl_pg_result_error(r, c, what, err);
+    }
+    PQclear(r);
+    return rc;
+}
+
 int sl_pg_query(PGconn *c, PGresult **res, sl_error *err, const char *sql, int nparams, const char *const *params)
 {
     PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);

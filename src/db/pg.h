@@ -42,6 +42,9 @@ int sl_pg_connect_component(const sl_pg_conn_opts *o, const struct sl_project *p
                             sl_error *err);
 /* Run SQL with no result rows expected (several statements allowed). */
 int sl_pg_exec(PGconn *c, const char *sql, sl_error *err);
+/* The same, for SQL the user never wrote: a failure says "what: <the
+ * server's message>" and the statement goes to the debug log only. */
+int sl_pg_exec_step(PGconn *c, const char *sql, const char *what, sl_error *err);
 /* Run a parameterised statement; *res is the result to PQclear (NULL on error). */
 int sl_pg_query(PGconn *c, PGresult **res, sl_error *err, const char *sql, int nparams, const char *const *params);
 /* Describe a failed result: "primary (DETAIL: ...) (HINT: ...)" into err. */

@@ -468,6 +468,7 @@ out:
     sl_free(run->schema_changes);
     close_all(e, nsinks, ntransforms, source_open);
     res->counts = e->counts;
+    res->stale = atomic_load(&run->rows_stale);
     res->duration_s = sl_mono_s() - t0;
     if (run->run_id[0] && sl_state_run_end(state, run->run_id, pl->name, res->status[0] ? res->status : "failed",
                                            rc == 0 ? NULL : res->error, &e->counts, rc == 0 ? err : NULL) < 0)

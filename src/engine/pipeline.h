@@ -40,6 +40,7 @@ typedef struct sl_run_result {
     char status[16];   /* success | failed | cancelled | timeout */
     int resumed;
     sl_run_counts counts;
+    int64_t stale;     /* loaded rows upsert sinks did not apply (only_if_newer), summed over sinks (run.h) */
     double duration_s;
     char error[2048];
     char report[4096]; /* --dry-run: what the sinks would have done */

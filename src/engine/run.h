@@ -27,6 +27,9 @@ struct sl_run {
     sl_buf report;          /* --dry-run: sinks append what they would have done */
     /* live counters, read by the progress bar */
     _Atomic int64_t rows_read, rows_loaded, rows_filtered, rows_rejected, bytes_read;
+    /* rows upsert sinks with only_if_newer did not apply (the stored row of
+     * their key was as new or newer), summed over sinks; part of rows_loaded */
+    _Atomic int64_t rows_stale;
     int64_t total_bytes;    /* -1 if unknown */
     _Atomic int cancel;
     struct sl_expr_engine *expr; /* SQL expressions; used by the transform thread only */     /* set on SIGINT/SIGTERM or a stage error */

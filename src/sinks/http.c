@@ -48,6 +48,7 @@
 #include "net/api.h"
 #include "sinks/maxdeletes.h"
 #include "sinks/posmap.h"
+#include "sinks/sinkkey.h"
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -723,6 +724,8 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
     for (size_t i = 0; i < st->o->key.n; i++)
         kc[i] = sl_batch_find(b, st->o->key.v[i]);
     int has_id = strstr(st->o->body, "dest_id") != NULL;
+    /* a NULL key matches no record: to the DLQ, as in the warehouses' upsert */
+    sl_sinkkey_reject_nulls(b, from, rejected, &st->o->key, st->id);
     sl_buf payload;
     sl_buf_init(&payload);
     for (size_t r = from; r < b->nrows; r++) {

@@ -17,7 +17,7 @@
 
 typedef struct pg_opts {
     sl_pg_conn_opts conn;
-    char *schema, *table, *mode, *schema_change, *format, *commit;
+    char *schema, *table, *mode, *schema_change, *format, *commit, *only_if_newer;
     sl_strlist key;
 } pg_opts;
 
@@ -62,6 +62,9 @@ typedef struct pg_state {
     pg_enc *enc;          /* per batch column */
     int binary;
     char *copy_sql, *upsert_sql;
+    char *stale_sql;      /* only_if_newer: counts the staged rows lo..hi the upsert will not apply */
+    int64_t stale;        /* rows of the open transaction only_if_newer did not apply */
+    int64_t stale_total;  /* ... of the committed ones */
     sl_posmap positions;
     sl_buf buf;
 } pg_state;
@@ -73,7 +76,7 @@ static inline int sink_err(pg_state *st, sl_error *err)
 
 static inline int exec_sql(pg_state *st, const char *sql, sl_error *err)
 {
-    return sl_pg_exec(st->c, sql, err);
+    return sl_pg_exec_step(st->c, sql, "postgres", err);
 }
 
 /* pgsink_plan.c: make the table ready for batch b (create it, add and widen
@@ -91,7 +94,8 @@ typedef struct pg_copy_fail {
 } pg_copy_fail;
 /* COPY rows[0..n): 0 done, 1 the server refused (f filled), -1 error. */
 int sl_pgsink_copy_rows(pg_state *st, sl_batch *b, const size_t *rows, size_t n, pg_copy_fail *f, sl_error *err);
-/* upsert: INSERT the staged rows lo..hi; 0, 1 refused (f), -1 error. */
+/* upsert: INSERT the staged rows lo..hi; 0, 1 refused (f), -1 error. With
+ * only_if_newer, the rows it did not apply are added to st->stale. */
 int sl_pgsink_upsert_range(pg_state *st, size_t lo, size_t hi, pg_copy_fail *f, sl_error *err);
 /* Load rows under savepoints, rejecting the rows the server refuses. */
 int sl_pgsink_load_isolating(pg_state *st, sl_batch *b, size_t *rows, size_t n, uint8_t *rejected, sl_error *err);

@@ -183,6 +183,14 @@ int sl_pgsink_upsert_range(pg_state *st, size_t lo, size_t hi, pg_copy_fail *f, 
     snprintf(a, sizeof a, "%zu", lo);
     snprintf(z, sizeof z, "%zu", hi);
     const char *p[2] = {a, z};
+    int64_t stale = 0;
+    if (st->stale_sql) {
+        PGresult *c;
+        if (sl_pg_query(st->c, &c, err, st->stale_sql, 2, p) < 0)
+            return -1;
+        stale = strtoll(PQgetvalue(c, 0, 0), NULL, 10);
+        PQclear(c);
+    }
     PGresult *r = PQexecParams(st->c, st->upsert_sql, 2, NULL, p, NULL, NULL, 0);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -196,6 +204,8 @@ int sl_pgsink_upsert_range(pg_state *st, size_t lo, size_t hi, pg_copy_fail *f, 
         snprintf(f->msg, sizeof f->msg, "%s", e2.msg + 2);
         f->line = 0;
         rc = 1;
+    } else {
+        st->stale += stale;
     }
     PQclear(r);
     return rc;

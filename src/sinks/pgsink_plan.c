@@ -156,6 +156,22 @@ static const char *dest_name(pg_state *st, const char *src, sl_error *err)
 static int create_table(pg_state *st, const sl_batch *b, sl_error *err)
 {
     sl_buf *q = &st->buf;
+    if (st->full_refresh) {
+        /* a refresh of an existing table stages into its likeness (types,
+         * NOT NULL, CHECK, unique indexes: rows it would refuse are
+         * refused while loading) and refills it at the end (pg_finish) */
+        PGresult *r;
+        const char *p[1] = {st->qfinal};
+        if (sl_pg_query(st->c, &r, err, "SELECT to_regclass($1) IS NOT NULL", 1, p) < 0)
+            return -1;
+        int final = PQgetvalue(r, 0, 0)[0] == 't';
+        PQclear(r);
+        if (final) {
+            sl_buf_reset(q);
+            sl_buf_addf(q, "CREATE TABLE IF NOT EXISTS %s (LIKE %s INCLUDING ALL)", st->qtable, st->qfinal);
+            return exec_sql(st, q->data, err);
+        }
+    }
     sl_buf_reset(q);
     sl_buf_adds(q, "CREATE SCHEMA IF NOT EXISTS ");
     sl_sql_ident(q, st->o->schema);
@@ -295,6 +311,42 @@ static int plan_encoders(pg_state *st, const sl_batch *b, sl_error *err)
     return 0;
 }
 
+/* only_if_newer: the number of staged rows lo..hi ($1, $2) the upsert
+ * will not apply, counted as if they were applied one by one in order: a
+ * row applies if its key is new, or if its value is greater than both the
+ * stored one and every earlier one of its key in the batch (NULL: older
+ * than any value). Run before the INSERT, which changes the stored rows. */
+static char *stale_query(pg_state *st, const char *newer, sl_error *err)
+{
+    sl_buf q, on, part;
+    sl_buf_init(&q);
+    sl_buf_init(&on);
+    sl_buf_init(&part);
+    const char *first = NULL;
+    for (size_t k = 0; k < st->o->key.n; k++) {
+        const char *d = dest_name(st, st->o->key.v[k], err);
+        sl_buf_adds(&on, k ? " AND t." : "t.");
+        sl_sql_ident(&on, d);
+        sl_buf_adds(&on, " = s.");
+        sl_sql_ident(&on, d);
+        sl_buf_adds(&part, k ? ", s." : "s.");
+        sl_sql_ident(&part, d);
+        if (!first)
+            first = d;
+    }
+    sl_buf_addf(&q, "SELECT count(*) FROM (SELECT s.%s AS v, t.%s AS stored, t.", newer, newer);
+    sl_sql_ident(&q, first);
+    sl_buf_addf(&q, " IS NOT NULL AS present, max(s.%s) OVER w AS prior, count(*) OVER w AS nprior "
+                    "FROM pg_temp.sluice_stage s LEFT JOIN %s t ON %s WHERE s._sluice_row BETWEEN $1 AND $2 "
+                    "WINDOW w AS (PARTITION BY %s ORDER BY s._sluice_row ROWS BETWEEN UNBOUNDED PRECEDING AND "
+                    "1 PRECEDING)) x WHERE (present OR nprior > 0) AND NOT (v IS NOT NULL AND "
+                    "(GREATEST(stored, prior) IS NULL OR v > GREATEST(stored, prior)))",
+                newer, st->qtable, on.data, part.data);
+    sl_buf_release(&on);
+    sl_buf_release(&part);
+    return sl_buf_detach(&q);
+}
+
 /* The COPY statement, and for upsert the staging table and the INSERT. */
 static int plan_statements(pg_state *st, const sl_batch *b, sl_error *err)
 {
@@ -339,9 +391,31 @@ static int plan_statements(pg_state *st, const sl_batch *b, sl_error *err)
                 sl_buf_adds(&keys, ", ");
             sl_sql_ident(&keys, dest_name(st, st->o->key.v[k], err));
         }
+        const char *newer = NULL; /* only_if_newer, quoted */
+        sl_buf qn;
+        sl_buf_init(&qn);
+        if (*st->o->only_if_newer) {
+            int ni = sl_batch_find(b, st->o->only_if_newer);
+            if (ni < 0 || st->enc[ni] == ENC_SKIP) {
+                sl_buf_release(&q);
+                sl_buf_release(&cols);
+                sl_buf_release(&keys);
+                return sl_error_set(err, SL_EDATA, "only_if_newer column %s is not loaded into table %s",
+                                    st->o->only_if_newer, st->qfinal);
+            }
+            sl_sql_ident(&qn, dest_name(st, st->o->only_if_newer, err));
+            newer = qn.data;
+        }
+        /* a key's rows in one batch: the last wins; with only_if_newer the
+         * first of those with the greatest value (as if applied in order) */
         sl_buf_addf(&q, "INSERT INTO %s AS sluice_t (%s) SELECT DISTINCT ON (%s) %s FROM pg_temp.sluice_stage "
-                        "WHERE _sluice_row BETWEEN $1 AND $2 ORDER BY %s, _sluice_row DESC ON CONFLICT (%s) ",
-                    st->qtable, cols.data, keys.data, cols.data, keys.data, keys.data);
+                        "WHERE _sluice_row BETWEEN $1 AND $2 ORDER BY %s, ",
+                    st->qtable, cols.data, keys.data, cols.data, keys.data);
+        if (newer)
+            sl_buf_addf(&q, "%s DESC NULLS LAST, _sluice_row", newer);
+        else
+            sl_buf_adds(&q, "_sluice_row DESC");
+        sl_buf_addf(&q, " ON CONFLICT (%s) ", keys.data);
         /* rows whose values did not change are left alone: no new row
          * version, no WAL, no index churn (a daily full export that is
          * mostly unchanged costs lookups only) */
@@ -368,10 +442,16 @@ static int plan_statements(pg_state *st, const sl_batch *b, sl_error *err)
             sl_sql_ident(&mine, d);
             sl_sql_ident(&theirs, d);
         }
-        if (any)
+        if (any && newer)
+            sl_buf_addf(&q, " WHERE EXCLUDED.%s > sluice_t.%s OR (sluice_t.%s IS NULL AND EXCLUDED.%s IS NOT NULL)",
+                        newer, newer, newer, newer);
+        else if (any)
             sl_buf_addf(&q, " WHERE (%s) IS DISTINCT FROM (%s)", mine.data, theirs.data);
         else
             sl_buf_adds(&q, "DO NOTHING");
+        sl_free(st->stale_sql);
+        st->stale_sql = newer ? stale_query(st, newer, err) : NULL;
+        sl_buf_release(&qn);
         sl_buf_release(&mine);
         sl_buf_release(&theirs);
         sl_free(st->upsert_sql);

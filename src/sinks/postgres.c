@@ -12,10 +12,15 @@
  *   upsert        COPY into a temporary staging table, then INSERT ... SELECT
  *                 DISTINCT ON (key) ... ON CONFLICT (key) DO UPDATE (the last
  *                 row of a key in a batch wins) WHERE the values differ, so
- *                 unchanged rows are not rewritten
- *   full_refresh  COPY into "<table>__sluice_staging"; at the end of the run
- *                 drop the table and rename the staging table in one
- *                 transaction.
+ *                 unchanged rows are not rewritten. A row whose key is NULL
+ *                 goes to the DLQ (sinks/sinkkey.h). only_if_newer: <column>
+ *                 updates only when the row's column is greater (rows_stale
+ *                 counts the rows not applied)
+ *   full_refresh  COPY into "<table>__sluice_staging" (made LIKE the table
+ *                 when it exists); at the end of the run, in one transaction,
+ *                 TRUNCATE the table and INSERT the staged rows (the first
+ *                 time: rename the staging table). The table keeps its
+ *                 grants, dependent views, triggers and indexes.
  *
  * COPY format: binary when every column's value can be encoded for its
  * table column type exactly (the common case: the table was created from
@@ -45,6 +50,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "sinks/pgsink.h"
+#include "sinks/sinkkey.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +60,11 @@ static const sl_option pg_options[] = {
     {"table", SL_OPT_STRING, NULL, SL_OPT_REQUIRED, offsetof(pg_opts, table), NULL, "destination table"},
     {"mode", SL_OPT_ENUM, "append", 0, offsetof(pg_opts, mode), "append|upsert|full_refresh",
      "append rows, upsert them on key, or replace the table atomically at the end of the run"},
-    {"key", SL_OPT_LIST, NULL, 0, offsetof(pg_opts, key), NULL, "key columns (required for upsert)"},
+    {"key", SL_OPT_LIST, NULL, 0, offsetof(pg_opts, key), NULL,
+     "key columns (required for upsert); a row whose key is NULL goes to the DLQ"},
+    {"only_if_newer", SL_OPT_STRING, "", 0, offsetof(pg_opts, only_if_newer), NULL,
+     "upsert: a row replaces the stored row of its key only if this column's value is greater "
+     "(NULL is older than any value); rows not applied count as rows_stale"},
     {"schema_change", SL_OPT_ENUM, "evolve", 0, offsetof(pg_opts, schema_change), "evolve|freeze|discard_columns",
      "new columns and wider types: alter the table, fail the run, or drop the new columns"},
     {"format", SL_OPT_ENUM, "auto", 0, offsetof(pg_opts, format), "auto|binary|text",
@@ -75,6 +85,7 @@ static int pg_check(sl_instance *in, sl_diags *d)
         sl_diags_add(d, sl_options_loc(pg_options, o, "mode"), "mode: upsert needs key: [columns]");
         n++;
     }
+    n += sl_sinkkey_check_newer(o->mode, &o->key, o->only_if_newer, sl_options_loc(pg_options, o, "only_if_newer"), d);
     return n;
 }
 
@@ -172,6 +183,14 @@ static int pg_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_data", st->id);
     if (from >= b->nrows || b->ncols == 0)
         return 0;
+    if (st->upsert) {
+        if (*st->o->only_if_newer && sl_batch_find(b, st->o->only_if_newer) < 0)
+            return sl_error_set(err, SL_EDATA, "sink %s: only_if_newer column %s is not among the rows' columns",
+                                st->id, st->o->only_if_newer);
+        /* a NULL key matches nothing: to the DLQ (sinks/sinkkey.h) */
+        if (sl_sinkkey_reject_nulls(b, from, rejected, &st->o->key, st->id) == b->nrows - from)
+            return 0;
+    }
     if (sl_pgsink_prepare(st, b, err) < 0)
         return sink_err(st, err);
     size_t *rows = sl_malloc((b->nrows - from) * sizeof *rows);
@@ -212,6 +231,14 @@ static int pg_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected
     return 0;
 }
 
+/* The committed transaction's stale rows join the run's count. */
+static void count_stale(pg_state *st)
+{
+    atomic_fetch_add(&st->run->rows_stale, st->stale);
+    st->stale_total += st->stale;
+    st->stale = 0;
+}
+
 static int pg_commit(sl_instance *in, const sl_batch *b, sl_error *err)
 {
     pg_state *st = in->state;
@@ -241,6 +268,7 @@ static int pg_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     if (exec_sql(st, "COMMIT", err) < 0)
         return sink_err(st, err);
     st->in_txn = 0;
+    count_stale(st);
     if (sl_failpoint("sink.after_commit"))
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_commit", st->id);
     return 0;
@@ -252,10 +280,63 @@ static void pg_rollback(sl_instance *in)
     if (st && st->in_txn && st->c) {
         PQclear(PQexec(st->c, "ROLLBACK"));
         st->in_txn = 0;
+        st->stale = 0;
         st->table_ready = 0; /* a CREATE or ALTER may have been rolled back */
         sl_free(st->plan_sig);
         st->plan_sig = NULL;
     }
+}
+
+/* full_refresh over an existing table: append to q the statements that
+ * give the table the staged rows in the finishing transaction. The table
+ * itself stays, and with it the grants, views, triggers, indexes and
+ * comments users gave it: it gains the columns the staging table has in
+ * addition (and their wider types, schema_change: evolve), is truncated
+ * and refilled, and the staging table is dropped. Columns the load no
+ * longer has stay, NULL. */
+static int refill(pg_state *st, sl_buf *q, sl_error *err)
+{
+    PGresult *r;
+    const char *p[2] = {st->qtable, st->qfinal};
+    if (sl_pg_query(st->c, &r, err,
+                    "SELECT a.attname, format_type(a.atttypid, a.atttypmod), f.attname IS NOT NULL,"
+                    " f.atttypid IS DISTINCT FROM a.atttypid OR f.atttypmod IS DISTINCT FROM a.atttypmod,"
+                    " a.attgenerated <> '' OR coalesce(f.attgenerated, '') <> ''"
+                    " FROM pg_attribute a LEFT JOIN pg_attribute f ON f.attrelid = to_regclass($2)"
+                    " AND f.attname = a.attname AND f.attnum > 0 AND NOT f.attisdropped"
+                    " WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+                    2, p) < 0)
+        return -1;
+    sl_buf cols;
+    sl_buf_init(&cols);
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *name = PQgetvalue(r, i, 0), *type = PQgetvalue(r, i, 1);
+        int in_final = PQgetvalue(r, i, 2)[0] == 't', retyped = PQgetvalue(r, i, 3)[0] == 't';
+        if (!in_final || retyped) {
+            sl_buf_addf(q, "ALTER TABLE %s %s COLUMN ", st->qfinal, in_final ? "ALTER" : "ADD");
+            sl_sql_ident(q, name);
+            sl_buf_addf(q, "%s %s", in_final ? " TYPE" : "", type);
+            if (in_final) {
+                sl_buf_adds(q, " USING ");
+                sl_sql_ident(q, name);
+                sl_buf_addf(q, "::%s", type);
+            }
+            sl_buf_adds(q, "; ");
+        }
+        if (PQgetvalue(r, i, 4)[0] == 't')
+            continue; /* generated: the table computes it */
+        if (cols.len)
+            sl_buf_adds(&cols, ", ");
+        sl_sql_ident(&cols, name);
+    }
+    PQclear(r);
+    sl_buf_addf(q, "TRUNCATE %s; ", st->qfinal);
+    if (cols.len)
+        sl_buf_addf(q, "INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s; ", st->qfinal, cols.data,
+                    cols.data, st->qtable);
+    sl_buf_addf(q, "DROP TABLE %s; ", st->qtable);
+    sl_buf_release(&cols);
+    return 0;
 }
 
 static int pg_finish(sl_instance *in, sl_error *err)
@@ -278,10 +359,14 @@ static int pg_finish(sl_instance *in, sl_error *err)
             return sink_err(st, err);
         int staged = PQgetvalue(r, 0, 0)[0] == 't', final = PQgetvalue(r, 0, 1)[0] == 't';
         PQclear(r);
-        if (staged) {
+        if (staged && final) {
+            if (refill(st, q, err) < 0)
+                return sink_err(st, err);
+        } else if (staged) {
+            /* the first refresh: the staging table becomes the table */
             char t[SL_SQL_NAME_MAX + 1];
             sl_sql_name_fit(SL_SQL_POSTGRES, st->o->table, t, sizeof t);
-            sl_buf_addf(q, "DROP TABLE IF EXISTS %s; ALTER TABLE %s RENAME TO ", st->qfinal, st->qtable);
+            sl_buf_addf(q, "ALTER TABLE %s RENAME TO ", st->qtable);
             sl_sql_ident(q, t);
             sl_buf_adds(q, "; ");
         } else if (final && st->positions.n == 0) {
@@ -297,10 +382,16 @@ static int pg_finish(sl_instance *in, sl_error *err)
     }
     sl_buf_adds(q, "COMMIT; SET synchronous_commit = off");
     st->in_txn = 0;
-    if (exec_sql(st, q->data, err) < 0) {
+    if (sl_pg_exec_step(st->c, q->data, st->full_refresh ? "full_refresh: replacing the table's rows" : "final commit",
+                        err) < 0) {
         PQclear(PQexec(st->c, "ROLLBACK"));
         return sink_err(st, err);
     }
+    count_stale(st);
+    if (st->stale_total)
+        sl_log_info("%s: %s: %lld rows not applied: table %s holds a row of their key with an equal or greater %s "
+                    "(only_if_newer)", st->pipeline, st->id, (long long)st->stale_total, st->qfinal,
+                    st->o->only_if_newer);
     return 0;
 }
 
@@ -318,6 +409,7 @@ static void pg_close(sl_instance *in)
     sl_free(st->enc);
     sl_free(st->copy_sql);
     sl_free(st->upsert_sql);
+    sl_free(st->stale_sql);
     sl_free(st->qtable);
     sl_free(st->qfinal);
     sl_free(st->qstate);

@@ -5,10 +5,15 @@
  * types: see sqlite_type()), adds columns that appear later, and loads in
  * one of three modes:
  *   append        INSERT
- *   upsert        INSERT ... ON CONFLICT (key) DO UPDATE (a unique index on key)
+ *   upsert        INSERT ... ON CONFLICT (key) DO UPDATE (a unique index on key);
+ *                 a row whose key is NULL goes to the DLQ (sinks/sinkkey.h);
+ *                 with only_if_newer: <column> the stored row stays unless
+ *                 the new one's column is greater (rows_stale counts the rest)
  *   full_refresh  load into "<table>__sluice_staging", then at the end of the
- *                 run drop the table and rename the staging table in one
- *                 transaction: readers never see a half-loaded table.
+ *                 run, in one transaction, replace the table's rows with the
+ *                 staged ones (the first time: rename the staging table):
+ *                 readers never see a half-loaded table, and the views,
+ *                 triggers and indexes users add to the table stay.
  *
  * Exactly once: each batch is written and its position (input key, byte
  * offset, line) is upserted into _sluice_state in the same transaction.
@@ -24,12 +29,13 @@
 #include "engine/run.h"
 #include "expr/expr.h"
 #include "sinks/posmap.h"
+#include "sinks/sinkkey.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
 typedef struct sqlite_opts {
-    char *table, *path, *mode;
+    char *table, *path, *mode, *only_if_newer;
     sl_strlist key;
     int64_t page_size, wal_limit;
 } sqlite_opts;
@@ -40,7 +46,11 @@ static const sl_option sqlite_options[] = {
      "SQLite file to write (default: the project warehouse)"},
     {"mode", SL_OPT_ENUM, "append", 0, offsetof(sqlite_opts, mode), "append|upsert|full_refresh",
      "append rows, upsert them on key, or replace the table atomically at the end of the run"},
-    {"key", SL_OPT_LIST, NULL, 0, offsetof(sqlite_opts, key), NULL, "key columns (required for upsert)"},
+    {"key", SL_OPT_LIST, NULL, 0, offsetof(sqlite_opts, key), NULL,
+     "key columns (required for upsert); a row whose key is NULL goes to the DLQ"},
+    {"only_if_newer", SL_OPT_STRING, "", 0, offsetof(sqlite_opts, only_if_newer), NULL,
+     "upsert: a row replaces the stored row of its key only if this column's value is greater "
+     "(NULL is older than any value); rows not applied count as rows_stale"},
     {"page_size", SL_OPT_INT, "65536", 0, offsetof(sqlite_opts, page_size), NULL,
      "page size in bytes (512-65536, a power of two) of a database file this sink creates; "
      "large pages load and scan faster (an existing file keeps its own)"},
@@ -66,6 +76,8 @@ typedef struct sqlite_state {
     sl_walckpt *ckpt;      /* checkpoints on another thread (db/walckpt.h) */
     int wal_frames;        /* frames in the log after the last commit (wal hook) */
     int64_t wal_limit_frames;
+    int64_t stale;         /* rows of the open transaction only_if_newer did not apply */
+    int64_t stale_total;   /* ... of the committed ones */
 } sqlite_state;
 
 /* SQLite's commit hook in WAL mode: remember the log's size, in frames */
@@ -85,7 +97,8 @@ static int exec_sql(sqlite_state *st, const char *sql, sl_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        sl_error_set(err, SL_ESQL, "sink %s: %s (in: %.200s)", st->id, msg ? msg : "?", sql);
+        sl_log_debug("sink %s: failed: %s", st->id, sql);
+        sl_error_set(err, SL_ESQL, "sink %s: %s", st->id, msg ? msg : "?");
         sqlite3_free(msg);
         return -1;
     }
@@ -264,6 +277,22 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
             /* only key columns: nothing to update */
             sql.len -= strlen(" DO UPDATE SET ");
             sl_buf_adds(&sql, " DO NOTHING");
+        } else if (*st->o->only_if_newer) {
+            /* the stored row stays unless this one is newer (NULL: oldest) */
+            const char *c = st->o->only_if_newer;
+            sl_buf_adds(&sql, " WHERE excluded.");
+            sl_sql_ident(&sql, c);
+            sl_buf_adds(&sql, " > ");
+            sl_sql_ident(&sql, st->target);
+            sl_buf_addc(&sql, '.');
+            sl_sql_ident(&sql, c);
+            sl_buf_adds(&sql, " OR (");
+            sl_sql_ident(&sql, st->target);
+            sl_buf_addc(&sql, '.');
+            sl_sql_ident(&sql, c);
+            sl_buf_adds(&sql, " IS NULL AND excluded.");
+            sl_sql_ident(&sql, c);
+            sl_buf_adds(&sql, " IS NOT NULL)");
         }
     }
     int rc = sqlite3_prepare_v2(st->db, sql.data, -1, &st->insert, NULL);
@@ -283,6 +312,12 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
     sl_buf tail;
     sl_buf_init(&tail);
     sl_buf_adds(&tail, " WHERE true");
+    /* upsert: rows with a NULL key went to the DLQ (sinks/sinkkey.h) */
+    for (size_t k = 0; st->upsert && k < st->o->key.n; k++) {
+        sl_buf_adds(&tail, " AND ");
+        sl_sql_ident(&tail, st->o->key.v[k]);
+        sl_buf_adds(&tail, " IS NOT NULL");
+    }
     if (conflict)
         sl_buf_adds(&tail, conflict);
     sl_expr_free(st->bulk);
@@ -306,6 +341,8 @@ static int sqlite_check(sl_instance *in, sl_diags *d)
         sl_diags_add(d, sl_options_loc(sqlite_options, o, "mode"), "mode: upsert needs key: [columns]");
         n++;
     }
+    n += sl_sinkkey_check_newer(o->mode, &o->key, o->only_if_newer, sl_options_loc(sqlite_options, o, "only_if_newer"),
+                                d);
     if (o->wal_limit < 65536) {
         sl_diags_add(d, sl_options_loc(sqlite_options, o, "wal_limit"), "wal_limit must be at least 65536 bytes");
         n++;
@@ -419,22 +456,40 @@ static int sqlite_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *reje
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_data", st->id);
     if (from >= b->nrows || b->ncols == 0)
         return 0;
+    size_t nullkeys = 0;
+    if (st->upsert) {
+        if (*st->o->only_if_newer && sl_batch_find(b, st->o->only_if_newer) < 0)
+            return sl_error_set(err, SL_EDATA, "sink %s: only_if_newer column %s is not among the rows' columns",
+                                st->id, st->o->only_if_newer);
+        nullkeys = sl_sinkkey_reject_nulls(b, from, rejected, &st->o->key, st->id);
+        if (nullkeys == b->nrows - from)
+            goto written; /* nothing left to write */
+    }
     if (ensure_table(st, b, err) < 0 || prepare_insert(st, b, err) < 0)
         return -1;
+    int count_stale = st->upsert && *st->o->only_if_newer;
     if (from == 0) {
         /* the fast path: the whole batch in one statement. If the table
          * refuses a row, the statement undoes itself and the row-by-row
          * path below finds which rows to reject. */
         sl_error bulk_err;
-        if (sl_expr_eval(st->bulk, b, no_rows, NULL, &bulk_err) == 0)
+        if (sl_expr_eval(st->bulk, b, no_rows, NULL, &bulk_err) == 0) {
+            /* rows inserted or updated; the rest the stored row outranked */
+            if (count_stale)
+                st->stale += (int64_t)(b->nrows - nullkeys) - sqlite3_changes64(st->db);
             goto written;
+        }
         if (bulk_err.code != SL_ESQL)
             return sl_error_set(err, SL_ESQL, "sink %s: %s", st->id, bulk_err.msg);
     }
     for (size_t r = from; r < b->nrows; r++) {
+        if (st->upsert && sl_sinkkey_is_null(b, r, &st->o->key, NULL))
+            continue; /* rejected above */
         for (size_t i = 0; i < b->ncols; i++)
             sl_expr_bind_cell(st->insert, (int)i + 1, &b->cols[i], r);
         int rc = sqlite3_step(st->insert);
+        if (rc == SQLITE_DONE && count_stale && sqlite3_changes64(st->db) == 0)
+            st->stale++;
         if (rc != SQLITE_DONE) {
             int ext = sqlite3_extended_errcode(st->db);
             if ((ext & 0xff) != SQLITE_CONSTRAINT && rc != SQLITE_MISMATCH) {
@@ -480,6 +535,9 @@ static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
         st->wal_frames = 0;
         sl_walckpt_complete(st->ckpt, st->db);
     }
+    atomic_fetch_add(&st->run->rows_stale, st->stale);
+    st->stale_total += st->stale;
+    st->stale = 0;
     sl_walckpt_kick(st->ckpt);
     if (sl_failpoint("sink.after_commit"))
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_commit", st->id);
@@ -492,6 +550,7 @@ static void sqlite_rollback(sl_instance *in)
     if (st && st->in_txn) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         st->in_txn = 0;
+        st->stale = 0;
         st->table_ready = 0; /* a CREATE or ALTER may have been rolled back */
         sqlite3_finalize(st->insert);
         st->insert = NULL;
@@ -500,18 +559,72 @@ static void sqlite_rollback(sl_instance *in)
     }
 }
 
+/* full_refresh over an existing table, inside the finishing transaction:
+ * the table stays (and with it the views, triggers and indexes users gave
+ * it); it gains the staging table's new columns, its rows are replaced by
+ * the staged ones, and the staging table is dropped. Columns the load no
+ * longer has stay, NULL. */
+static int refill(sqlite_state *st, sl_error *err)
+{
+    sl_buf sql, cols;
+    sl_buf_init(&sql);
+    sl_buf_init(&cols);
+    sqlite3_stmt *s;
+    int rc = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT s.name, s.type, f.name IS NOT NULL FROM pragma_table_info(?1) s "
+                                   "LEFT JOIN pragma_table_info(?2) f ON f.name = s.name ORDER BY s.cid",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(st, err, "read columns");
+    sqlite3_bind_text(s, 1, st->target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, st->o->table, -1, SQLITE_STATIC);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        if (!sqlite3_column_int(s, 2)) {
+            sl_buf_adds(&sql, "ALTER TABLE ");
+            sl_sql_ident(&sql, st->o->table);
+            sl_buf_adds(&sql, " ADD COLUMN ");
+            sl_sql_ident(&sql, name);
+            sl_buf_addf(&sql, " %s; ", (const char *)sqlite3_column_text(s, 1));
+            sl_run_schema_change(st->run, name, "added to table %s (%s)", st->o->table,
+                                 (const char *)sqlite3_column_text(s, 1));
+        }
+        if (cols.len)
+            sl_buf_addc(&cols, ',');
+        sl_sql_ident(&cols, name);
+    }
+    sqlite3_finalize(s);
+    sl_buf_adds(&sql, "DELETE FROM ");
+    sl_sql_ident(&sql, st->o->table);
+    sl_buf_adds(&sql, "; INSERT INTO ");
+    sl_sql_ident(&sql, st->o->table);
+    sl_buf_addf(&sql, " (%s) SELECT %s FROM ", cols.data, cols.data);
+    sl_sql_ident(&sql, st->target);
+    sl_buf_adds(&sql, "; DROP TABLE ");
+    sl_sql_ident(&sql, st->target);
+    if (exec_sql(st, sql.data, err) < 0)
+        rc = sl_error_prefix(err, "full_refresh: replacing the rows of %s", st->o->table);
+    sl_buf_release(&sql);
+    sl_buf_release(&cols);
+    return rc;
+}
+
 static int sqlite_finish(sl_instance *in, sl_error *err)
 {
     sqlite_state *st = in->state;
+    if (st->stale_total)
+        sl_log_info("%s: %s: %lld rows not applied: table %s holds a row of their key with an equal or greater %s "
+                    "(only_if_newer)", st->pipeline, st->id, (long long)st->stale_total, st->o->table,
+                    st->o->only_if_newer);
     if (!st->full_refresh)
         return 0;
     sl_buf sql;
     sl_buf_init(&sql);
     int rc = exec_sql(st, "BEGIN IMMEDIATE", err);
-    if (rc == 0 && table_exists(st, st->target)) {
-        sl_buf_adds(&sql, "DROP TABLE IF EXISTS ");
-        sl_sql_ident(&sql, st->o->table);
-        sl_buf_adds(&sql, "; ALTER TABLE ");
+    if (rc == 0 && table_exists(st, st->target) && table_exists(st, st->o->table)) {
+        rc = refill(st, err);
+    } else if (rc == 0 && table_exists(st, st->target)) {
+        /* the first refresh: the staging table becomes the table */
+        sl_buf_adds(&sql, "ALTER TABLE ");
         sl_sql_ident(&sql, st->target);
         sl_buf_adds(&sql, " RENAME TO ");
         sl_sql_ident(&sql, st->o->table);

@@ -109,6 +109,7 @@ typedef struct http_state {
     const char *url;      /* the next URL of the request being built, or NULL */
     char *since;          /* the incremental value this epoch sends */
     char *max_cursor;     /* largest cursor_field value read */
+    int64_t null_cursors; /* records without a cursor_field value */
     char *last_run_at;    /* when the last successful run started */
     char run_started[40];
 } http_state;
@@ -361,6 +362,8 @@ static int read_records(http_state *st, page_req *r, sl_batch *b, int64_t *count
         if (*st->o->cursor_field) {
             if (ci < 0)
                 ci = sl_batch_find(b, st->o->cursor_field);
+            if (ci < 0 || !b->cols[ci].valid[row])
+                st->null_cursors++;
             if (ci >= 0 && b->cols[ci].valid[row]) {
                 const sl_str *v = &b->cols[ci].str[row];
                 char *val = sl_strndup(v->p, v->n);
@@ -547,6 +550,11 @@ static int http_done(sl_instance *in, sl_run *run, sl_error *err)
     (void)run;
     if (sl_bookmarks_saved_put(&st->marks, "last_run_at", st->run_started, err) < 0)
         return -1;
+    /* the API, not sluice, decides whether it sends them again */
+    if (st->null_cursors)
+        sl_log_warn("%s: %s: %lld records had no %s: they were loaded but do not move the cursor, and whether "
+                    "the API sends them again depends on its incremental filter", st->run->pipeline->name, st->id,
+                    (long long)st->null_cursors, st->o->cursor_field);
     if (*st->o->cursor_field && st->max_cursor)
         return sl_bookmarks_saved_put(&st->marks, "cursor", st->max_cursor, err);
     return 0;

@@ -129,7 +129,9 @@ static int time_minus(const char *text, int64_t secs, sl_buf *out)
 
 /* ---- the query ---------------------------------------------------------- */
 
-static char *build_sql(sl_sqlsource *s, const char *bookmark, int lookback, sl_error *err)
+/* The SELECT of this read. with_nulls: also the rows whose cursor is NULL
+ * (no bookmark passes them; they sort first). */
+static char *build_sql(sl_sqlsource *s, const char *bookmark, int lookback, int with_nulls, sl_error *err)
 {
     const sl_sql_opts *o = s->o;
     sl_buf q;
@@ -153,6 +155,7 @@ static char *build_sql(sl_sqlsource *s, const char *bookmark, int lookback, sl_e
         }
     }
     if (*o->cursor) {
+        size_t where = q.len;
         sqlval v[2] = {{0}};
         if (bookmark) {
             if (parse_bookmark(bookmark, v) < 0) {
@@ -201,6 +204,26 @@ static char *build_sql(sl_sqlsource *s, const char *bookmark, int lookback, sl_e
             sl_sql_literal(&q, o->start);
         }
         free_values(v);
+        if (q.len > where) {
+            /* WHERE cond -> WHERE (cond) [OR cursor IS NULL] */
+            sl_buf cond;
+            sl_buf_init(&cond);
+            sl_buf_add(&cond, q.data + where + 7, q.len - where - 7);
+            q.len = where;
+            sl_buf_adds(&q, " WHERE (");
+            sl_buf_add(&q, cond.data, cond.len);
+            sl_buf_addc(&q, ')');
+            sl_buf_release(&cond);
+            if (with_nulls) {
+                sl_buf_adds(&q, " OR ");
+                sl_sql_ident(&q, o->cursor);
+                sl_buf_adds(&q, " IS NULL");
+            }
+        } else if (!with_nulls) {
+            sl_buf_adds(&q, " WHERE ");
+            sl_sql_ident(&q, o->cursor);
+            sl_buf_adds(&q, " IS NOT NULL");
+        }
         sl_buf_adds(&q, " ORDER BY ");
         sl_sql_ident(&q, o->cursor);
         sl_buf_adds(&q, " NULLS FIRST");
@@ -249,12 +272,16 @@ int sl_sqlsource_open(sl_sqlsource *s, sl_instance *in, sl_run *run, sl_resume_f
     s->key = sl_printf("%s:%s", ops->name, in->id);
     sl_bookmarks_init(&s->marks, run, in->id);
     s->skip_upto = INT64_MIN;
+    s->null_policy = strcmp(s->o->null_cursor, "reject") == 0        ? SL_NULL_CURSOR_REJECT
+                     : strcmp(s->o->null_cursor, "always_read") == 0 ? SL_NULL_CURSOR_ALWAYS
+                                                                     : SL_NULL_CURSOR_FAIL;
     if (!*s->o->cursor)
         return 0;
     sl_resume pos;
     if (resume(run, s->key, -1, -1, &pos) < 0)
         return -1;
     char *bm = NULL;
+    int from_start = pos.offset == 0;
     if (pos.offset > 0) {
         /* a resumed epoch: exactly after what every sink committed */
         if (sl_bookmarks_wal_get(&s->marks, pos.offset, &bm, err) < 0)
@@ -263,13 +290,25 @@ int sl_sqlsource_open(sl_sqlsource *s, sl_instance *in, sl_run *run, sl_resume_f
             return sl_error_set(err, SL_EINTERNAL,
                                 "no bookmark recorded for row %lld of this run; `sluice run --restart` starts over",
                                 (long long)pos.offset);
-        s->ordinal = pos.offset;
+        sqlval v[2];
+        if (parse_bookmark(bm, v) == 0 && v[0].kind == 0) {
+            /* stopped among the NULL-cursor rows, which no bookmark can
+             * pass: read the epoch again from its start; the sinks skip
+             * the rows they committed (same query, same order) */
+            sl_free(bm);
+            bm = NULL;
+            from_start = 1;
+        } else {
+            s->ordinal = pos.offset;
+            s->nulls_done = 1; /* they sort first: all were read */
+        }
+        free_values(v);
     } else {
         /* a fresh start: write-ahead entries of earlier epochs are spent */
         if (sl_bookmarks_fresh(&s->marks, err) < 0)
             return -1;
     }
-    if (pos.offset == 0 && !run->full_refresh) {
+    if (from_start && !run->full_refresh) {
         if (sl_bookmarks_saved_get(&s->marks, "bookmark", &bm, err) < 0)
             return -1;
         if (bm && s->o->lookback) {
@@ -296,7 +335,7 @@ int sl_sqlsource_open(sl_sqlsource *s, sl_instance *in, sl_run *run, sl_resume_f
 static int start(sl_sqlsource *s, sl_error *err)
 {
     int lookback = s->o->lookback && s->ordinal == 0 && s->bookmark && !s->run->full_refresh;
-    char *sql = build_sql(s, s->bookmark, lookback, err);
+    char *sql = build_sql(s, s->bookmark, lookback, !s->nulls_done, err);
     if (!sql)
         return -1;
     sl_log_debug("%s: %s: %s", s->run->pipeline->name, s->id, sql);
@@ -337,6 +376,45 @@ static void window_add(sl_sqlsource *s, int64_t at, uint64_t hash)
     s->win[s->nwin++] = (sl_sqlwin){at, hash};
 }
 
+/* null_cursor: fail. The NULL-cursor rows sort first: count the rest of
+ * them (reading on while whole batches are NULL) and fail before any row
+ * is loaded. */
+static int fail_nulls(sl_sqlsource *s, sl_batch *b, int ci, size_t nulls, int done, sl_error *err)
+{
+    int64_t total = (int64_t)nulls;
+    while (!done && nulls == b->nrows) {
+        sl_batch_clear(b);
+        if (s->ops->fetch(s->db, b, (size_t)s->batch_rows, &done, err) < 0)
+            return sl_error_prefix(err, "%s", *s->o->table ? s->o->table : "query");
+        ci = sl_batch_find(b, s->o->cursor);
+        nulls = 0;
+        for (size_t r = 0; ci >= 0 && r < b->nrows; r++)
+            nulls += !b->cols[ci].valid[r];
+        total += (int64_t)nulls;
+    }
+    sl_batch_clear(b);
+    return sl_error_set(err, SL_EDATA,
+                        "%lld row%s of %s %s a NULL cursor (%s), which incremental reads cannot pass: fill the "
+                        "column, or set null_cursor: always_read (read them on every run) or reject (send them to "
+                        "the DLQ)", (long long)total, total == 1 ? "" : "s", *s->o->table ? s->o->table : "the query",
+                        total == 1 ? "has" : "have", s->o->cursor);
+}
+
+/* null_cursor: reject. The batch's NULL-cursor rows (they have their
+ * ordinals) go to the DLQ and leave the batch. */
+static void reject_nulls(sl_sqlsource *s, sl_batch *b, int ci)
+{
+    SL_GROW(s->keep, s->keepcap, b->nrows);
+    char why[200];
+    snprintf(why, sizeof why, "cursor column %s is NULL (null_cursor: reject)", s->o->cursor);
+    for (size_t r = 0; r < b->nrows; r++) {
+        s->keep[r] = b->cols[ci].valid[r];
+        if (!s->keep[r])
+            sl_batch_reject_row(b, r, s->id, why);
+    }
+    sl_batch_keep(b, s->keep);
+}
+
 int sl_sqlsource_plugin_next(sl_instance *in, sl_batch *b, sl_error *err)
 {
     sl_sqlsource *s = in->state;
@@ -358,8 +436,14 @@ int sl_sqlsource_plugin_next(sl_instance *in, sl_batch *b, sl_error *err)
         if (*s->o->cursor_key && ki < 0)
             return sl_error_set(err, SL_ECONFIG, "cursor_key column '%s' is not in the result", s->o->cursor_key);
         size_t last = b->nrows - 1;
+        size_t nulls = 0;
+        for (size_t r = 0; ci >= 0 && r < b->nrows; r++)
+            nulls += !b->cols[ci].valid[r];
+        if (nulls && s->null_policy == SL_NULL_CURSOR_FAIL)
+            return fail_nulls(s, b, ci, nulls, done, err);
         /* the bookmark after this batch: its last row with a cursor value */
         if (ci >= 0 && b->cols[ci].valid[last]) {
+            s->nulls_done = 1; /* NULLs sort first: none follow */
             sl_buf bm;
             sl_buf_init(&bm);
             sl_buf_addc(&bm, '[');
@@ -402,6 +486,8 @@ int sl_sqlsource_plugin_next(sl_instance *in, sl_batch *b, sl_error *err)
             for (size_t r = 0; r < b->nrows; r++)
                 bytes += b->cols[i].valid[r] ? (int64_t)b->cols[i].str[r].n + 1 : 1;
         b->bytes = bytes;
+        if (nulls && s->null_policy == SL_NULL_CURSOR_REJECT)
+            reject_nulls(s, b, ci);
     }
     if (done)
         s->done = 1;
@@ -414,8 +500,11 @@ int sl_sqlsource_plugin_next(sl_instance *in, sl_batch *b, sl_error *err)
     b->end_line = s->ordinal;
     b->nread = (int64_t)b->nrows + (int64_t)b->nrejects;
     /* write-ahead: the bookmark for "everything up to end_offset" */
-    if (*s->o->cursor && b->nrows &&
-        sl_bookmarks_wal_put(&s->marks, s->ordinal, s->bookmark ? s->bookmark : "[null,null]", err) < 0)
+    /* ([null,null] while among the NULL-cursor rows: resuming there reads
+     * the epoch again from its start) */
+    if (*s->o->cursor && b->nread &&
+        sl_bookmarks_wal_put(&s->marks, s->ordinal, s->nulls_done && s->bookmark ? s->bookmark : "[null,null]",
+                             err) < 0)
         return -1;
     return 1;
 }

@@ -6,8 +6,14 @@
  * reads everything. With `cursor: updated_at` (and optionally a
  * tie-breaker `cursor_key: id`) rows are read in (cursor, key) order and
  * the bookmark is the pair of the last row read: the next read starts
- * strictly after it, so rows sharing a cursor value are never skipped and
- * never read twice, whatever the batch and run boundaries.
+ * strictly after it. With a unique cursor_key, rows sharing a cursor value
+ * are neither skipped nor read twice at batch and run boundaries, provided
+ * rows are never written with a cursor value at or below a bookmark
+ * already taken (a transaction that commits late with an older updated_at
+ * is missed: `lookback:` re-reads that window). Without cursor_key, the
+ * next run starts strictly after the last cursor value read: rows that
+ * share that value and arrive later are missed unless `lookback:` covers
+ * them.
  *
  * Positions: the source's one input is "<dialect>:<source id>"; a row's
  * offset is its ordinal in the epoch, and bookmarks.h keeps the bookmark
@@ -20,7 +26,14 @@
  * rows in it are loaded again (the sink's upsert key keeps that
  * idempotent). `start:` is where the first run begins.
  *
- * Rows with a NULL cursor are read by a first (or full-refresh) run only.
+ * Rows with a NULL cursor cannot be passed by a bookmark, so every read
+ * asks for them too (`OR cursor IS NULL`, sorted first) and `null_cursor:`
+ * decides: `fail` (the default) fails the run naming how many there are
+ * before anything is loaded; `reject` sends them to the DLQ, on every run
+ * that sees them; `always_read` loads them on every run (an upsert sink
+ * keeps that idempotent). A resumed run that is past them (its bookmark
+ * has a cursor value) does not ask again; one that stopped among them
+ * reads its epoch again from the start and the sinks skip what they hold.
  *
  * Each backend fills sl_sqlsource_ops and puts sl_sql_opts first in its
  * option struct and sl_sqlsource first in its state struct.
@@ -34,7 +47,7 @@
 
 typedef struct sl_sql_opts {
     sl_source_common common; /* must be first */
-    char *table, *query, *cursor, *cursor_key, *start;
+    char *table, *query, *cursor, *cursor_key, *start, *null_cursor;
     int64_t lookback;        /* seconds; 0 = none */
 } sl_sql_opts;
 
@@ -50,6 +63,9 @@ typedef struct sl_sql_opts {
      "re-read this much before the bookmark for late rows (date/timestamp cursors)"},               \
     {"start", SL_OPT_STRING, "", 0, offsetof(T, sql.start), NULL,                                   \
      "cursor value the first run starts at (default: everything)"},                                 \
+    {"null_cursor", SL_OPT_ENUM, "fail", 0, offsetof(T, sql.null_cursor), "fail|reject|always_read", \
+     "rows whose cursor is NULL, which no bookmark can pass: fail the run naming how many, "        \
+     "send them to the DLQ (every run), or read them on every run"},                               \
     {"columns", SL_OPT_MAP, NULL, 0, offsetof(T, sql.common.columns), NULL,                         \
      "column types that override the database's (name: int|float|decimal|bool|text|date|timestamp|json)"}, \
     {"infer_types", SL_OPT_BOOL, "true", 0, offsetof(T, sql.common.infer_types), NULL,              \
@@ -65,6 +81,9 @@ typedef struct sl_sqlsource_ops {
      * SL_KIND_NUMBER for numbers stored as such (sqlite). *done at the end. */
     int (*fetch)(void *db, sl_batch *b, size_t max, int *done, sl_error *err);
 } sl_sqlsource_ops;
+
+/* null_cursor: */
+enum { SL_NULL_CURSOR_FAIL, SL_NULL_CURSOR_REJECT, SL_NULL_CURSOR_ALWAYS };
 
 typedef struct sl_sqlwin {
     int64_t at;    /* cursor value, microseconds */
@@ -83,6 +102,8 @@ typedef struct sl_sqlsource {
     int started, done;
     char *bookmark;         /* JSON [cursor, key] of the last row read, or NULL */
     int read_any;
+    int null_policy;        /* SL_NULL_CURSOR_* */
+    int nulls_done;         /* this epoch's query is past its NULL-cursor rows (they come first) */
     /* lookback window */
     int64_t skip_upto;      /* rows with cursor <= this (us) may be skipped... */
     uint64_t *seen;         /* ...if their hash is here (sorted) */

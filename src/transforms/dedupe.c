@@ -11,7 +11,9 @@
  * later row), `first` the smallest (ties: the earlier row); rows whose
  * order value is null lose to any row that has one. Dropped duplicates
  * count as filtered. Keys are compared by value: the key columns' values
- * as SQLite sees them (so 1 and 1.0 are the same key).
+ * as SQLite sees them (so 1 and 1.0 are the same key). A key with a NULL
+ * in it matches no other (as in a UNIQUE constraint, and as the upsert
+ * sinks see it): such a row is always kept, never dropped as a duplicate.
  *
  * The transform is `stateful`: a resumed run re-reads its epoch from the
  * start so the same rows win again, and sinks skip what they committed.
@@ -101,8 +103,10 @@ static int dedupe_open(sl_instance *in, sl_run *run, sl_error *err)
     return 0;
 }
 
-/* The key of row r as a blob: each key value's SQLite text form, framed. */
-static void key_blob(const sl_batch *b, const int *cols, size_t ncols, size_t r, sl_buf *out)
+/* The key of row r as a blob: each key value's SQLite text form, framed.
+ * A key with a NULL matches nothing: its blob is unique (seq is the row's
+ * sequence number). */
+static void key_blob(const sl_batch *b, const int *cols, size_t ncols, size_t r, int64_t seq, sl_buf *out)
 {
     sl_buf_reset(out);
     char tmp[64];
@@ -111,8 +115,10 @@ static void key_blob(const sl_batch *b, const int *cols, size_t ncols, size_t r,
         const char *p;
         size_t n;
         if (!sl_cell_text(c, r, tmp, &p, &n)) {
-            sl_buf_add(out, "\0N", 2);
-            continue;
+            sl_buf_reset(out);
+            sl_buf_add(out, "\0U", 2);
+            sl_buf_add(out, &seq, sizeof seq);
+            return;
         }
         if (c->type == SL_T_FLOAT && c->f64[r] == (double)(int64_t)c->f64[r]) {
             n = (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)c->f64[r]);
@@ -171,7 +177,7 @@ static int dedupe_process(sl_instance *in, sl_batch *b, sl_error *err)
     sl_buf key;
     sl_buf_init(&key);
     for (size_t r = 0; r < b->nrows; r++) {
-        key_blob(b, cols, o->key.n, r, &key);
+        key_blob(b, cols, o->key.n, r, st->seq, &key);
         sqlite3_bind_blob(st->put, 1, key.data, (int)key.len, SQLITE_STATIC);
         if (ordc >= 0)
             sl_expr_bind_cell(st->put, 2, &b->cols[ordc], r);

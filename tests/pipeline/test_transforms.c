@@ -98,6 +98,32 @@ static void test_dedupe_last_and_order_by(void **state)
     assert_int_equal(th_sql_int(th_db, "SELECT count(*) FROM o"), 4);
 }
 
+/* 2026-11: a NULL key is no row's duplicate (as in a UNIQUE constraint and
+ * the upsert sinks): every such row is kept, in both modes, where dedupe
+ * used to keep one of them and count the others as filtered. */
+static void test_dedupe_null_keys_are_kept(void **state)
+{
+    th_write(th_dir, "data/n.csv", "id,v\n1,a\n,b\n1,c\n,d\n,e\n");
+    static const char *modes[] = {"keep: first", "keep: last"};
+    for (int m = 0; m < 2; m++) {
+        char yml[256];
+        snprintf(yml, sizeof yml,
+                 "source: {type: csv, path: data/n.csv}\n"
+                 "transforms: [{type: dedupe, key: [id], %s}]\n"
+                 "sinks: [{type: sqlite, table: n%d}]\n", modes[m], m);
+        th_write(th_dir, "pipelines/n.yml", yml);
+        sl_run_result r = th_run_dir(th_dir, "n");
+        assert_string_equal(r.status, "success");
+        assert_int_equal(r.counts.loaded, 4);
+        assert_int_equal(r.counts.filtered, 1);
+        char q[128];
+        snprintf(q, sizeof q, "SELECT group_concat(v, '') FROM n%d", m);
+        char *t = th_sql_text(th_db, q);
+        assert_string_equal(t, m == 0 ? "abde" : "bcde");
+        free(t);
+    }
+}
+
 static void test_bad_expression_names_location(void **state)
 {
     th_write(th_dir, "pipelines/x.yml",
@@ -120,6 +146,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_chain, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_dedupe_first_streaming, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_dedupe_last_and_order_by, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_dedupe_null_keys_are_kept, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_bad_expression_names_location, setup, th_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
