@@ -215,7 +215,9 @@ static int alter(pg_state *st, const char *verb, const char *col, const char *ty
         sl_sql_ident(q, col);
         sl_buf_addf(q, " TYPE %s USING ", type);
         sl_sql_ident(q, col);
-        sl_buf_addf(q, "::%s", type);
+        /* a double becomes numeric through its shortest exact text: the
+         * direct cast keeps only 15 digits */
+        sl_buf_addf(q, "%s::%s", strcmp(type, "numeric") == 0 ? "::text" : "", type);
     }
     return exec_sql(st, q->data, err);
 }

@@ -24,9 +24,11 @@
 #include "engine/run.h"
 #include "expr/expr.h"
 #include "sinks/posmap.h"
+#include "sinks/sqlite_retype.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct sqlite_opts {
     char *table, *path, *mode;
@@ -57,6 +59,7 @@ typedef struct sqlite_state {
     char *target;          /* table written during the run (staging for full_refresh) */
     int full_refresh, upsert, in_txn, table_ready;
     char **cols;           /* columns the table has */
+    char **decls;          /* their declared types */
     size_t ncols;
     sqlite3_stmt *insert, *state_put;
     char *insert_sig;
@@ -112,25 +115,49 @@ static int table_exists(sqlite_state *st, const char *name)
 
 static void load_columns(sqlite_state *st)
 {
-    for (size_t i = 0; i < st->ncols; i++)
+    for (size_t i = 0; i < st->ncols; i++) {
         sl_free(st->cols[i]);
+        sl_free(st->decls[i]);
+    }
     st->ncols = 0;
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT name FROM pragma_table_info(?)", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT name, type FROM pragma_table_info(?)", -1, &s, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_text(s, 1, st->target, -1, SQLITE_STATIC);
     while (sqlite3_step(s) == SQLITE_ROW) {
         st->cols = sl_realloc(st->cols, (st->ncols + 1) * sizeof *st->cols);
+        st->decls = sl_realloc(st->decls, (st->ncols + 1) * sizeof *st->decls);
+        st->decls[st->ncols] = sl_strdup((const char *)sqlite3_column_text(s, 1));
         st->cols[st->ncols++] = sl_strdup((const char *)sqlite3_column_text(s, 0));
     }
     sqlite3_finalize(s);
 }
 
-static int has_column(const sqlite_state *st, const char *name)
+/* The table's column called name (SQLite compares names without ASCII case), or -1. */
+static int find_column(const sqlite_state *st, const char *name)
 {
     for (size_t i = 0; i < st->ncols; i++)
-        if (strcmp(st->cols[i], name) == 0)
-            return 1;
+        if (strcasecmp(st->cols[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Give columns[k] (k < n) the batch's type at[k]: their declared type would
+ * change the batch's values (a column that widened after its table was
+ * created: "02100" into INTEGER). SQLite cannot alter a type: the table is
+ * rebuilt (sinks/sqlite_retype.h). */
+static int retype_columns(sqlite_state *st, const char **names, const char **decls, size_t n, sl_error *err)
+{
+    char *msg = NULL;
+    if (sl_sqlite_retype(st->db, st->target, names, decls, n, &msg) < 0) {
+        sl_error_set(err, SL_ESQL, "sink %s: changing column types of table %s: %s", st->id, st->o->table, msg);
+        sl_free(msg);
+        return -1;
+    }
+    for (size_t k = 0; k < n; k++)
+        sl_run_schema_change(st->run, names[k], "retyped in table %s from %s to %s (table rebuilt)", st->o->table,
+                             st->decls[find_column(st, names[k])], decls[k]);
+    load_columns(st);
     return 0;
 }
 
@@ -174,8 +201,19 @@ static int ensure_table(sqlite_state *st, const sl_batch *b, sl_error *err)
         load_columns(st);
         st->table_ready = rc == 0;
     }
+    const char **retype = NULL, **decls = NULL;
+    size_t nretype = 0;
     for (size_t i = 0; rc == 0 && i < b->ncols; i++) {
-        if (has_column(st, b->cols[i].name))
+        int at = find_column(st, b->cols[i].name);
+        if (at >= 0 && sl_sqlite_affinity_alters(st->decls[at], b->cols[i].type)) {
+            if (!retype) {
+                retype = sl_calloc(b->ncols, sizeof *retype);
+                decls = sl_calloc(b->ncols, sizeof *decls);
+            }
+            retype[nretype] = st->cols[at];
+            decls[nretype++] = sqlite_type(b->cols[i].type);
+        }
+        if (at >= 0)
             continue;
         sl_buf_reset(&sql);
         sl_buf_adds(&sql, "ALTER TABLE ");
@@ -188,9 +226,15 @@ static int ensure_table(sqlite_state *st, const sl_batch *b, sl_error *err)
             sl_run_schema_change(st->run, b->cols[i].name, "added to table %s (%s)", st->o->table,
                                  sqlite_type(b->cols[i].type));
             st->cols = sl_realloc(st->cols, (st->ncols + 1) * sizeof *st->cols);
+            st->decls = sl_realloc(st->decls, (st->ncols + 1) * sizeof *st->decls);
+            st->decls[st->ncols] = sl_strdup(sqlite_type(b->cols[i].type));
             st->cols[st->ncols++] = sl_strdup(b->cols[i].name);
         }
     }
+    if (rc == 0 && nretype)
+        rc = retype_columns(st, retype, decls, nretype, err);
+    sl_free(retype);
+    sl_free(decls);
     sl_buf_release(&sql);
     return rc;
 }
@@ -530,9 +574,12 @@ static void sqlite_close(sl_instance *in)
     sl_expr_engine_free(st->xe);
     sqlite3_close(st->db);
     sl_walckpt_stop(st->ckpt);
-    for (size_t i = 0; i < st->ncols; i++)
+    for (size_t i = 0; i < st->ncols; i++) {
         sl_free(st->cols[i]);
+        sl_free(st->decls[i]);
+    }
     sl_free(st->cols);
+    sl_free(st->decls);
     sl_free(st->insert_sig);
     sl_free(st->target);
     sl_posmap_release(&st->positions);
