@@ -63,6 +63,7 @@ typedef struct sqlite_state {
     size_t ncols;
     sqlite3_stmt *insert, *state_put;
     char *insert_sig;
+    uint8_t *float_text;   /* per batch column: a float into a TEXT column, sent as exact text */
     sl_expr_engine *xe;    /* the batch as a virtual table in this connection */
     sl_expr *bulk;         /* INSERT ... SELECT ... FROM {batch} */
     sl_posmap positions;
@@ -243,9 +244,14 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
 {
     sl_buf sig;
     sl_buf_init(&sig);
+    st->float_text = sl_realloc(st->float_text, b->ncols + 1);
     for (size_t i = 0; i < b->ncols; i++) {
+        /* a table column of TEXT affinity (made by an earlier run) would
+         * turn a double into text with 15 digits: send its exact text */
+        int at = b->cols[i].type == SL_T_FLOAT ? find_column(st, b->cols[i].name) : -1;
+        st->float_text[i] = at >= 0 && sl_sqlite_affinity(st->decls[at]) == 't';
         sl_buf_adds(&sig, b->cols[i].name);
-        sl_buf_addc(&sig, '\x1f');
+        sl_buf_addc(&sig, st->float_text[i] ? '\x1e' : '\x1f');
     }
     if (st->insert && st->insert_sig && strcmp(st->insert_sig, sig.data ? sig.data : "") == 0) {
         sl_buf_release(&sig);
@@ -307,7 +313,11 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
     for (size_t i = 0; i < b->ncols; i++) {
         if (i)
             sl_buf_addc(&bulk, ',');
+        if (st->float_text[i])
+            sl_buf_adds(&bulk, "sluice_exact_text(");
         sl_sql_ident(&bulk, b->cols[i].name);
+        if (st->float_text[i])
+            sl_buf_adds(&bulk, ", '')");
     }
     /* WHERE true: without it SQLite would read ON CONFLICT as a join clause */
     sl_buf_adds(&bulk, " FROM {batch} WHERE true");
@@ -366,6 +376,7 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
     st->xe = sl_expr_engine_wrap(st->db, err);
     if (!st->xe)
         return -1;
+    sl_sqlite_exact_text_register(st->db);
     /* a new file gets large pages (fewer, larger writes); this is a no-op on
      * a database that has any content */
     char pragma[64];
@@ -459,7 +470,13 @@ static int sqlite_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *reje
     }
     for (size_t r = from; r < b->nrows; r++) {
         for (size_t i = 0; i < b->ncols; i++)
-            sl_expr_bind_cell(st->insert, (int)i + 1, &b->cols[i], r);
+            if (st->float_text[i] && b->cols[i].valid[r]) {
+                char tmp[48];
+                sqlite3_bind_text(st->insert, (int)i + 1, tmp, (int)sl_format_float(tmp, b->cols[i].f64[r]),
+                                  SQLITE_TRANSIENT);
+            } else {
+                sl_expr_bind_cell(st->insert, (int)i + 1, &b->cols[i], r);
+            }
         int rc = sqlite3_step(st->insert);
         if (rc != SQLITE_DONE) {
             int ext = sqlite3_extended_errcode(st->db);
@@ -581,6 +598,7 @@ static void sqlite_close(sl_instance *in)
     sl_free(st->cols);
     sl_free(st->decls);
     sl_free(st->insert_sig);
+    sl_free(st->float_text);
     sl_free(st->target);
     sl_posmap_release(&st->positions);
     sl_free(st);

@@ -71,12 +71,17 @@ static int run(sqlite3 *db, const char *sql, char **msg)
     return -1;
 }
 
+void sl_sqlite_exact_text_register(sqlite3 *db)
+{
+    sqlite3_create_function(db, "sluice_exact_text", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, exact_text, NULL,
+                            NULL);
+}
+
 int sl_sqlite_retype(sqlite3 *db, const char *table, const char *const *names, const char *const *decls,
                      size_t n, char **msg)
 {
     *msg = NULL;
-    sqlite3_create_function(db, "sluice_exact_text", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, exact_text,
-                            NULL, NULL);
+    sl_sqlite_exact_text_register(db);
     char *tmpname = sl_printf("%s__sluice_retype", table);
     sl_buf create, copy;
     sl_buf_init(&create);

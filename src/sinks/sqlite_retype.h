@@ -25,6 +25,12 @@ char sl_sqlite_affinity(const char *decl);
  * when it looks like a number; an int into REAL goes through a double). */
 int sl_sqlite_affinity_alters(const char *decl, sl_type t);
 
+/* Register sluice_exact_text(value, declared type) on db: a REAL as the
+ * shortest text that reads back as the same double (SQLite's own
+ * conversion to text keeps 15 digits), a BOOLEAN 0/1 (by the declared
+ * type) as false/true, anything else unchanged. */
+void sl_sqlite_exact_text_register(sqlite3 *db);
+
 /* Rebuild table so that column names[k] is declared decls[k] (k < n;
  * names as the table spells them, compared without ASCII case); the other
  * columns keep theirs. Must run inside a write transaction; on error the

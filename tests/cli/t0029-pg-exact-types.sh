@@ -71,4 +71,18 @@ assert_contains "jsonl f" '"f":9007199254740993' p/out/ids.jsonl
 assert_exit 0 "$SLUICE" -C p schema history ids
 assert_contains "widened to decimal" "widened from int to decimal" "$T/out"
 assert_contains "float widened to decimal" "widened from float to decimal" "$T/out"
+
+# a float column meeting a TEXT column an earlier run made: SQLite's own
+# double-to-text keeps 15 digits; the sink sends the exact text
+printf 'id,v\n1,n/a\n' > p/in/v.csv
+printf 'source: {type: csv, path: in/v.csv}\nsinks: [{type: sqlite, table: v}]\n' > p/pipelines/v.yml
+assert_exit 0 "$SLUICE" -C p run v
+printf 'id,v\n2,0.30000000000000004\n3,1.5\n4,2\n' > p/in/v.csv
+assert_exit 0 "$SLUICE" -C p run v
+assert_eq "float into text column" "$(q p/warehouse.db "select group_concat(v || ':' || typeof(v), ',') from v")" \
+  "n/a:text,0.30000000000000004:text,1.5:text,2.0:text"
+# and again in a later run (the statement is prepared again for the same table)
+printf 'id,v\n5,0.1\n' > p/in/v.csv
+assert_exit 0 "$SLUICE" -C p run v
+assert_eq "float into text column, again" "$(q p/warehouse.db "select v from v where id = 5")" "0.1"
 finish
