@@ -444,6 +444,29 @@ static int decimal_canonical(const char *s, size_t n)
     return i == n ? 0 : -1;
 }
 
+size_t sl_decimal_canonical(const char *s, size_t n, char *out)
+{
+    trim(&s, &n);
+    size_t i = 0, o = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        if (s[i++] == '-')
+            out[o++] = '-';
+    while (i + 1 < n && s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9')
+        i++; /* redundant leading zeros */
+    if (i == n || s[i] == '.')
+        out[o++] = '0';
+    size_t dot = n;
+    for (; i < n; i++) {
+        if (s[i] == '.')
+            dot = o;
+        out[o++] = s[i];
+    }
+    if (dot + 1 == o) /* "5." */
+        o--;
+    out[o] = 0;
+    return o;
+}
+
 int sl_parse_decimal_exact(const char *s, size_t n)
 {
     trim(&s, &n);

@@ -54,6 +54,9 @@ int sl_parse_decimal(const char *s, size_t n); /* validates only */
 /* Decimal notation that every sink writes back unchanged:
  * -?(0|[1-9][0-9]*)(.[0-9]+)? (no '+', no redundant zero, no exponent). */
 int sl_parse_decimal_exact(const char *s, size_t n);
+/* A valid decimal (sl_parse_decimal) in that notation into out (n + 2
+ * bytes): `+5` -> `5`, `007.50` -> `7.50`, `.5` -> `0.5`, `5.` -> `5`. */
+size_t sl_decimal_canonical(const char *s, size_t n, char *out);
 int sl_parse_date(const char *s, size_t n, int64_t *days);
 int sl_parse_timestamp(const char *s, size_t n, int64_t *us);
 /* Parse with a strptime(3) format (plus %f for fractional seconds). */

@@ -73,9 +73,23 @@ static sl_type cell_type(const sl_column *c, size_t r, int64_t *iv, double *dv)
     }
 }
 
+/* A decimal cell in the notation every sink writes as it is (a JSON
+ * number, a PostgreSQL numeric): `+5`, `.5`, `007`, ` 5 ` are rewritten
+ * (sl_decimal_canonical); cell r must hold a valid decimal. */
+static void decimal_text(sl_column *c, size_t r, sl_arena *arena)
+{
+    const sl_str *s = &c->str[r];
+    if (s->n && s->p[0] != ' ' && s->p[0] != '\t' && s->p[s->n - 1] != ' ' && s->p[s->n - 1] != '\t' &&
+        sl_parse_decimal_exact(s->p, s->n) == 0)
+        return;
+    char *p = sl_arena_alloc(arena, s->n + 2);
+    c->str[r].n = sl_decimal_canonical(s->p, s->n, p);
+    c->str[r].p = p;
+}
+
 /* Store cell r of an inferred column of type t: 0 when the type holds the
  * value exactly, -1 when the column must widen. */
-static int store_exact(sl_column *c, size_t r, sl_type t)
+static int store_exact(sl_column *c, size_t r, sl_type t, sl_arena *arena)
 {
     int64_t iv = 0;
     double dv = 0;
@@ -104,7 +118,10 @@ static int store_exact(sl_column *c, size_t r, sl_type t)
         c->f64[r] = dv;
         return 0;
     case SL_T_DECIMAL: /* kept as written: an int, or a plain decimal */
-        return ct == SL_T_FLOAT ? sl_parse_decimal_exact(s->p, s->n) : 0;
+        if (ct == SL_T_FLOAT && sl_parse_decimal_exact(s->p, s->n) < 0)
+            return -1;
+        decimal_text(c, r, arena); /* surrounding spaces only */
+        return 0;
     default: return 0; /* json from json */
     }
 }
@@ -128,7 +145,10 @@ static int convert_cell(sl_column *c, size_t r, sl_type t, sl_arena *arena)
             return -1;
         return sl_parse_float(s->p, s->n, &c->f64[r]);
     case SL_T_DECIMAL:
-        return kind == SL_KIND_JSON || kind == SL_KIND_BOOL ? -1 : sl_parse_decimal(s->p, s->n);
+        if (kind == SL_KIND_JSON || kind == SL_KIND_BOOL || sl_parse_decimal(s->p, s->n) < 0)
+            return -1;
+        decimal_text(c, r, arena);
+        return 0;
     case SL_T_DATE:
         return kind > SL_KIND_STRING ? -1 : sl_parse_date(s->p, s->n, &c->i64[r]);
     case SL_T_TIMESTAMP:
@@ -256,7 +276,7 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
                     mark_bad(t, r, c, sc->type);
                 continue;
             }
-            if (store_exact(c, r, sc->type) == 0)
+            if (store_exact(c, r, sc->type, &b->arena) == 0)
                 continue;
             /* widen to a type that holds this value too, and start this column over */
             int64_t iv;

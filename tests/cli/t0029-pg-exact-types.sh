@@ -72,6 +72,26 @@ assert_exit 0 "$SLUICE" -C p schema history ids
 assert_contains "widened to decimal" "widened from int to decimal" "$T/out"
 assert_contains "float widened to decimal" "widened from float to decimal" "$T/out"
 
+# a declared decimal is written in the notation every sink keeps (the
+# JSONL line stays JSON: +5 and .5 are no JSON numbers)
+printf 'id,d\n1,+5\n2,.5\n3,007.50\n4, 12 \n' > p/in/dec.csv
+cat > p/pipelines/dec.yml <<'YML'
+source: {type: csv, path: in/dec.csv, columns: {d: decimal}}
+sinks: [{type: jsonl, path: out/dec.jsonl}, {type: postgres, url: "${URL}", schema: t0029, table: dec}]
+YML
+assert_exit 0 "$SLUICE" -C p run dec
+assert_eq "decimal notation" "$(tr '\n' ' ' < p/out/dec.jsonl)" '{"id":1,"d":5} {"id":2,"d":0.5} {"id":3,"d":7.50} {"id":4,"d":12} '
+assert_eq "pg decimals" "$(psql -X -qAt "$URL" -c "select string_agg(d::text, ',' order by id) from t0029.dec")" "5,0.5,7.50,12"
+
+# an int a double would round, into an existing double precision column:
+# the column becomes numeric (through text: the doubles keep their digits)
+psql -X -q "$URL" -c "CREATE TABLE t0029.dbl (id bigint, v double precision); INSERT INTO t0029.dbl VALUES (0, 0.30000000000000004)"
+printf 'id,v\n1,7\n2,9007199254740993\n' > p/in/dbl.csv
+printf 'source: {type: csv, path: in/dbl.csv}\nsinks: [{type: postgres, url: "${URL}", schema: t0029, table: dbl}]\n' > p/pipelines/dbl.yml
+assert_exit 0 "$SLUICE" -C p run dbl
+assert_eq "pg int into double" "$(psql -X -qAt "$URL" -c "select string_agg(v::text, ',' order by id) from t0029.dbl")" \
+  "0.30000000000000004,7,9007199254740993"
+
 # a float column meeting a TEXT column an earlier run made: SQLite's own
 # double-to-text keeps 15 digits; the sink sends the exact text
 printf 'id,v\n1,n/a\n' > p/in/v.csv

@@ -152,6 +152,14 @@ static void test_infer_exact(void **state)
     assert_int_equal(sl_parse_decimal_exact(S(".5")), -1);   /* not a JSON number */
     assert_int_equal(sl_parse_decimal_exact(S("1e3")), -1);
     assert_int_equal(sl_parse_timestamp(S("2016-12-31T23:59:60Z"), &i), 0);
+    static const char *const canon[][2] = {{"+5", "5"}, {".5", "0.5"}, {"-.5", "-0.5"}, {"007.50", "7.50"},
+                                           {"5.", "5"}, {"00", "0"}, {" 12 ", "12"}, {"-0012", "-12"}};
+    for (size_t k = 0; k < sizeof canon / sizeof *canon; k++) {
+        char out[16];
+        size_t n = sl_decimal_canonical(S(canon[k][0]), out);
+        assert_string_equal(out, canon[k][1]);
+        assert_int_equal(n, strlen(canon[k][1]));
+    }
     /* widening: decimal holds ints and floats */
     assert_int_equal(sl_type_widen(SL_T_FLOAT, SL_T_DECIMAL), SL_T_DECIMAL);
     assert_int_equal(sl_type_widen(SL_T_DECIMAL, SL_T_INT), SL_T_DECIMAL);
