@@ -244,18 +244,20 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
 {
     sl_buf sig;
     sl_buf_init(&sig);
+    for (size_t i = 0; i < b->ncols; i++) {
+        sl_buf_adds(&sig, b->cols[i].name);
+        sl_buf_addc(&sig, b->cols[i].type == SL_T_FLOAT ? '\x1e' : '\x1f');
+    }
+    if (st->insert && st->insert_sig && strcmp(st->insert_sig, sig.data ? sig.data : "") == 0) {
+        sl_buf_release(&sig);
+        return 0;
+    }
     st->float_text = sl_realloc(st->float_text, b->ncols + 1);
     for (size_t i = 0; i < b->ncols; i++) {
         /* a table column of TEXT affinity (made by an earlier run) would
          * turn a double into text with 15 digits: send its exact text */
         int at = b->cols[i].type == SL_T_FLOAT ? find_column(st, b->cols[i].name) : -1;
         st->float_text[i] = at >= 0 && sl_sqlite_affinity(st->decls[at]) == 't';
-        sl_buf_adds(&sig, b->cols[i].name);
-        sl_buf_addc(&sig, st->float_text[i] ? '\x1e' : '\x1f');
-    }
-    if (st->insert && st->insert_sig && strcmp(st->insert_sig, sig.data ? sig.data : "") == 0) {
-        sl_buf_release(&sig);
-        return 0;
     }
     sqlite3_finalize(st->insert);
     st->insert = NULL;
