@@ -89,7 +89,7 @@ static void decimal_text(sl_column *c, size_t r, sl_arena *arena)
 
 /* Store cell r of an inferred column of type t: 0 when the type holds the
  * value exactly, -1 when the column must widen. */
-static int store_exact(sl_column *c, size_t r, sl_type t, sl_arena *arena)
+static int store_exact(sl_column *c, size_t r, sl_type t)
 {
     int64_t iv = 0;
     double dv = 0;
@@ -118,10 +118,7 @@ static int store_exact(sl_column *c, size_t r, sl_type t, sl_arena *arena)
         c->f64[r] = dv;
         return 0;
     case SL_T_DECIMAL: /* kept as written: an int, or a plain decimal */
-        if (ct == SL_T_FLOAT && sl_parse_decimal_exact(s->p, s->n) < 0)
-            return -1;
-        decimal_text(c, r, arena); /* surrounding spaces only */
-        return 0;
+        return ct == SL_T_FLOAT ? sl_parse_decimal_exact(s->p, s->n) : 0;
     default: return 0; /* json from json */
     }
 }
@@ -276,7 +273,7 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
                     mark_bad(t, r, c, sc->type);
                 continue;
             }
-            if (store_exact(c, r, sc->type, &b->arena) == 0)
+            if (store_exact(c, r, sc->type) == 0)
                 continue;
             /* widen to a type that holds this value too, and start this column over */
             int64_t iv;
