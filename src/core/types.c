@@ -50,7 +50,9 @@ sl_type sl_type_widen(sl_type a, sl_type b)
         return b;
     if ((a == SL_T_INT && b == SL_T_FLOAT) || (a == SL_T_FLOAT && b == SL_T_INT))
         return SL_T_FLOAT;
-    if ((a == SL_T_INT && b == SL_T_DECIMAL) || (a == SL_T_DECIMAL && b == SL_T_INT))
+    /* decimal holds every int and every float exactly (as the text it came from) */
+    if ((a == SL_T_DECIMAL && (b == SL_T_INT || b == SL_T_FLOAT)) ||
+        (b == SL_T_DECIMAL && (a == SL_T_INT || a == SL_T_FLOAT)))
         return SL_T_DECIMAL;
     if ((a == SL_T_DATE && b == SL_T_TIMESTAMP) || (a == SL_T_TIMESTAMP && b == SL_T_DATE))
         return SL_T_TIMESTAMP;
@@ -108,6 +110,15 @@ int sl_parse_int(const char *s, size_t n, int64_t *out)
         return -1;
     *out = neg ? (int64_t)(0 - v) : (int64_t)v;
     return 0;
+}
+
+int sl_parse_int_exact(const char *s, size_t n, int64_t *out)
+{
+    trim(&s, &n);
+    size_t k = n && s[0] == '-' ? 1 : 0;
+    if (n == k || n - k > 19 || s[k] == '+' || (s[k] == '0' && n - k > 1) || (k && s[k] == '0'))
+        return -1;
+    return sl_parse_int(s, n, out);
 }
 
 /* [+-] digits [. digits] [e [+-] digits]; at least one digit before or after the dot. */
@@ -226,7 +237,9 @@ int sl_parse_date(const char *s, size_t n, int64_t *days)
     return n == 10 ? parse_ymd(s, n, days) : -1;
 }
 
-int sl_parse_timestamp(const char *s, size_t n, int64_t *us)
+/* strict: refuse what the parsed instant cannot give back (a leap second
+ * 23:59:60, non-zero digits beyond microseconds) */
+static int parse_timestamp(const char *s, size_t n, int64_t *us, int strict)
 {
     trim(&s, &n);
     int64_t days;
@@ -249,6 +262,8 @@ int sl_parse_timestamp(const char *s, size_t n, int64_t *us)
                 size_t start = i;
                 int64_t scale = 100000;
                 while (i < n && s[i] >= '0' && s[i] <= '9') {
+                    if (strict && !scale && s[i] != '0')
+                        return -1;
                     frac_us += (s[i] - '0') * scale;
                     scale /= 10;
                     i++;
@@ -257,7 +272,7 @@ int sl_parse_timestamp(const char *s, size_t n, int64_t *us)
                     return -1;
             }
         }
-        if (hh > 23 || mm > 59 || ss > 60)
+        if (hh > 23 || mm > 59 || ss > (strict ? 59 : 60))
             return -1;
         secs += hh * 3600 + mm * 60 + ss;
         if (i < n) {
@@ -285,6 +300,11 @@ int sl_parse_timestamp(const char *s, size_t n, int64_t *us)
     }
     *us = secs * 1000000 + frac_us;
     return 0;
+}
+
+int sl_parse_timestamp(const char *s, size_t n, int64_t *us)
+{
+    return parse_timestamp(s, n, us, 0);
 }
 
 int sl_parse_time_format(const char *s, size_t n, const char *fmt, int is_date, int64_t *out)
@@ -335,29 +355,160 @@ int sl_parse_time_format(const char *s, size_t n, const char *fmt, int is_date, 
     return 0;
 }
 
-sl_type sl_type_infer_text(const char *s, size_t n)
+/* A number's decimal value as (sign, significant digits, exponent): the
+ * value is 0.<dig> x 10^exp, dig without leading or trailing zeros (empty
+ * for zero). s has number_syntax. Returns the digit count, or -1 when more
+ * than cap digits. */
+static int decimal_value(const char *s, size_t n, int *neg, char *dig, size_t cap, long *exp)
+{
+    size_t i = 0, nd = 0;
+    long point = 0, e = 0;
+    int seen_point = 0, lead = 1;
+    *neg = s[0] == '-';
+    if (s[0] == '-' || s[0] == '+')
+        i++;
+    for (; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.') {
+            seen_point = 1;
+            continue;
+        }
+        if (lead && s[i] == '0') {
+            if (seen_point)
+                point--; /* 0.00ddd: the point moves right of these zeros */
+            continue;
+        }
+        lead = 0;
+        if (nd == cap)
+            return -1;
+        dig[nd++] = s[i];
+        if (!seen_point)
+            point++;
+    }
+    if (i < n) { /* exponent, saturated far beyond any finite double */
+        int eneg = s[++i] == '-';
+        if (s[i] == '-' || s[i] == '+')
+            i++;
+        for (; i < n; i++)
+            if (e < 100000)
+                e = e * 10 + (s[i] - '0');
+        point += eneg ? -e : e;
+    }
+    while (nd && dig[nd - 1] == '0')
+        nd--;
+    *exp = point;
+    return (int)nd;
+}
+
+/* 0 when the number text (number_syntax) reads into a double whose
+ * shortest form has the same decimal value: the float gives back what was
+ * written (trailing zeros and exponent notation aside). */
+static int float_exact(const char *s, size_t n, double *out)
+{
+    if (sl_parse_float(s, n, out) < 0)
+        return -1;
+    int neg, neg2;
+    char a[64], b[64];
+    long ea, eb;
+    int na = decimal_value(s, n, &neg, a, sizeof a, &ea);
+    if (na < 0)
+        return -1; /* more digits than a double holds */
+    if (na == 0)
+        return 0; /* zero, -0 included */
+    double v = *out;
+    /* up to 15 significant digits in the normal range always come back (DBL_DIG) */
+    if (na <= 15 && fabs(v) >= 2.2250738585072014e-308)
+        return 0;
+    char tmp[40];
+    sl_format_float(tmp, v);
+    int nb = decimal_value(tmp, strlen(tmp), &neg2, b, sizeof b, &eb);
+    return nb == na && neg2 == neg && eb == ea && memcmp(a, b, (size_t)na) == 0 ? 0 : -1;
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?: the decimal notation every sink writes
+ * back as it came (a JSON number without exponent), no sign to drop, no
+ * zero to lose. */
+static int decimal_canonical(const char *s, size_t n)
+{
+    size_t i = s[0] == '-' ? 1 : 0, start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == start || (s[start] == '0' && i - start > 1))
+        return -1;
+    if (i < n && s[i] == '.') {
+        size_t f = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == f)
+            return -1;
+    }
+    return i == n ? 0 : -1;
+}
+
+size_t sl_decimal_canonical(const char *s, size_t n, char *out)
+{
+    trim(&s, &n);
+    size_t i = 0, o = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        if (s[i++] == '-')
+            out[o++] = '-';
+    while (i + 1 < n && s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9')
+        i++; /* redundant leading zeros */
+    if (i == n || s[i] == '.')
+        out[o++] = '0';
+    size_t dot = n;
+    for (; i < n; i++) {
+        if (s[i] == '.')
+            dot = o;
+        out[o++] = s[i];
+    }
+    if (dot + 1 == o) /* "5." */
+        o--;
+    out[o] = 0;
+    return o;
+}
+
+int sl_parse_decimal_exact(const char *s, size_t n)
+{
+    trim(&s, &n);
+    return n ? decimal_canonical(s, n) : -1;
+}
+
+sl_type sl_type_infer_value(const char *s, size_t n, int64_t *iv, double *dv)
 {
     trim(&s, &n);
     if (!n)
         return SL_T_NULL;
-    int64_t i;
-    double d;
-    if (word_eq(s, n, "true") || word_eq(s, n, "false"))
+    if (word_eq(s, n, "true") || word_eq(s, n, "false")) {
+        *iv = (s[0] | 0x20) == 't';
         return SL_T_BOOL;
-    if ((s[0] >= '0' && s[0] <= '9') || s[0] == '-' || s[0] == '+' || s[0] == '.') {
-        /* leading zeros ("007", zip codes) stay text: they are identifiers */
-        size_t k = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    }
+    if ((s[0] >= '0' && s[0] <= '9') || s[0] == '-' || s[0] == '.') {
+        /* a redundant leading zero ("007", zip codes) or an explicit '+'
+         * ("+15550100") would be lost by a number: those stay text */
+        size_t k = s[0] == '-' ? 1 : 0;
         int lead_zero = n > k + 1 && s[k] == '0' && s[k + 1] >= '0' && s[k + 1] <= '9';
-        if (!lead_zero && sl_parse_int(s, n, &i) == 0)
-            return SL_T_INT;
-        if (!lead_zero && sl_parse_float(s, n, &d) == 0)
-            return SL_T_FLOAT;
-        if (n == 10 && sl_parse_date(s, n, &i) == 0)
+        int frac;
+        if (!lead_zero && number_syntax(s, n, &frac) == 0) {
+            if (!frac && !(k && n == 2 && s[1] == '0')) /* -0 is not the int 0: see float */
+                return sl_parse_int(s, n, iv) == 0 ? SL_T_INT : SL_T_DECIMAL;
+            if (float_exact(s, n, dv) == 0)
+                return SL_T_FLOAT;
+            if (decimal_canonical(s, n) == 0)
+                return SL_T_DECIMAL;
+        }
+        if (n == 10 && sl_parse_date(s, n, iv) == 0)
             return SL_T_DATE;
-        if (n > 10 && sl_parse_timestamp(s, n, &i) == 0)
+        if (n > 10 && parse_timestamp(s, n, iv, 1) == 0)
             return SL_T_TIMESTAMP;
     }
     return SL_T_TEXT;
+}
+
+sl_type sl_type_infer_text(const char *s, size_t n)
+{
+    int64_t i;
+    double d;
+    return sl_type_infer_value(s, n, &i, &d);
 }
 
 static char *put2(char *p, unsigned v)

@@ -43,10 +43,18 @@ struct sl_run {
 void sl_run_schema_change(sl_run *run, const char *column, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The option that names columns in snake_case (core/names.h), in every
+ * source's table; F is the path of its sl_source_common.normalize_names. */
+#define SL_NORMALIZE_NAMES_OPTION(T, F)                                                             \
+    {"normalize_names", SL_OPT_ENUM, "none", 0, offsetof(T, F), "none|snake_case",                  \
+     "column names as the source spells them, or snake_case (Record ID -> record_id); names that "  \
+     "collide (also without case, or once normalized) get _2, _3, ..."}
+
 /* The options every source's struct starts with (see component.h). */
 typedef struct sl_source_common {
     sl_kvlist columns;  /* declared types: name -> type */
     int infer_types;
+    char *normalize_names; /* "none" | "snake_case" (core/names.h) */
 } sl_source_common;
 
 #endif

@@ -53,23 +53,73 @@ void sl_run_schema_change(sl_run *run, const char *column, const char *fmt, ...)
     sl_free(change);
 }
 
-/* The type one raw cell suggests. */
-static sl_type cell_type(const sl_column *c, size_t r)
+/* The type that holds raw cell r exactly (see sl_type_infer_value), with
+ * its value parsed into *iv or *dv. A present but empty value is text. */
+static sl_type cell_type(const sl_column *c, size_t r, int64_t *iv, double *dv)
 {
     const sl_str *s = &c->str[r];
-    if (!c->kind)
-        return sl_type_infer_text(s->p, s->n);
-    switch (c->kind[r]) {
-    case SL_KIND_NUMBER: {
-        int64_t v;
-        return sl_parse_int(s->p, s->n, &v) == 0 ? SL_T_INT : SL_T_FLOAT;
-    }
-    case SL_KIND_BOOL: return SL_T_BOOL;
+    sl_type t;
+    switch (c->kind ? c->kind[r] : -1) {
+    case SL_KIND_BOOL:
+        *iv = s->n && s->p[0] == 't';
+        return SL_T_BOOL;
     case SL_KIND_JSON: return SL_T_JSON;
-    default: {
-        sl_type t = sl_type_infer_text(s->p, s->n);
+    case SL_KIND_STRING: /* a JSON string is text, unless it is a date or a timestamp */
+        t = sl_type_infer_value(s->p, s->n, iv, dv);
         return t == SL_T_DATE || t == SL_T_TIMESTAMP ? t : SL_T_TEXT;
+    default: /* text without a kind, or a JSON number (int, float, decimal; text if 1e400) */
+        t = sl_type_infer_value(s->p, s->n, iv, dv);
+        return t == SL_T_NULL ? SL_T_TEXT : t;
     }
+}
+
+/* A decimal cell in the notation every sink writes as it is (a JSON
+ * number, a PostgreSQL numeric): `+5`, `.5`, `007`, ` 5 ` are rewritten
+ * (sl_decimal_canonical); cell r must hold a valid decimal. */
+static void decimal_text(sl_column *c, size_t r, sl_arena *arena)
+{
+    const sl_str *s = &c->str[r];
+    if (s->n && s->p[0] != ' ' && s->p[0] != '\t' && s->p[s->n - 1] != ' ' && s->p[s->n - 1] != '\t' &&
+        sl_parse_decimal_exact(s->p, s->n) == 0)
+        return;
+    char *p = sl_arena_alloc(arena, s->n + 2);
+    c->str[r].n = sl_decimal_canonical(s->p, s->n, p);
+    c->str[r].p = p;
+}
+
+/* Store cell r of an inferred column of type t: 0 when the type holds the
+ * value exactly, -1 when the column must widen. */
+static int store_exact(sl_column *c, size_t r, sl_type t)
+{
+    int64_t iv = 0;
+    double dv = 0;
+    const sl_str *s = &c->str[r];
+    if (t == SL_T_TEXT)
+        return 0;
+    if (t == SL_T_INT && (!c->kind || c->kind[r] == SL_KIND_NUMBER) && sl_parse_int_exact(s->p, s->n, &iv) == 0) {
+        c->i64[r] = iv; /* the common case, without the whole inference */
+        return 0;
+    }
+    sl_type ct = cell_type(c, r, &iv, &dv);
+    if (sl_type_widen(t, ct) != t)
+        return -1;
+    switch (t) {
+    case SL_T_BOOL:
+    case SL_T_INT:
+    case SL_T_DATE: c->i64[r] = iv; return 0;
+    case SL_T_TIMESTAMP: c->i64[r] = ct == SL_T_DATE ? iv * 86400 * 1000000 : iv; return 0;
+    case SL_T_FLOAT:
+        if (ct == SL_T_INT) {
+            /* an int beyond 2^53 would come back rounded from a double */
+            if (iv > (INT64_C(1) << 53) || iv < -(INT64_C(1) << 53))
+                return -1;
+            dv = (double)iv;
+        }
+        c->f64[r] = dv;
+        return 0;
+    case SL_T_DECIMAL: /* kept as written: an int, or a plain decimal */
+        return ct == SL_T_FLOAT ? sl_parse_decimal_exact(s->p, s->n) : 0;
+    default: return 0; /* json from json */
     }
 }
 
@@ -92,7 +142,10 @@ static int convert_cell(sl_column *c, size_t r, sl_type t, sl_arena *arena)
             return -1;
         return sl_parse_float(s->p, s->n, &c->f64[r]);
     case SL_T_DECIMAL:
-        return kind == SL_KIND_JSON || kind == SL_KIND_BOOL ? -1 : sl_parse_decimal(s->p, s->n);
+        if (kind == SL_KIND_JSON || kind == SL_KIND_BOOL || sl_parse_decimal(s->p, s->n) < 0)
+            return -1;
+        decimal_text(c, r, arena);
+        return 0;
     case SL_T_DATE:
         return kind > SL_KIND_STRING ? -1 : sl_parse_date(s->p, s->n, &c->i64[r]);
     case SL_T_TIMESTAMP:
@@ -184,9 +237,11 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
             }
             if (!declared && infer) {
                 dt = SL_T_NULL;
+                int64_t iv;
+                double dv;
                 for (size_t r = 0; r < b->nrows; r++)
                     if (c->valid[r])
-                        dt = sl_type_widen(dt, cell_type(c, r));
+                        dt = sl_type_widen(dt, cell_type(c, r, &iv, &dv));
                 if (dt == SL_T_NULL)
                     dt = SL_T_TEXT;
             }
@@ -211,16 +266,21 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
              * cache: ask for the ones a few rows ahead while this one parses */
             if (!text && r + 8 < b->nrows && c->valid[r + 8])
                 __builtin_prefetch(c->str[r + 8].p);
-            if (!c->valid[r] || convert_cell(c, r, sc->type, &b->arena) == 0)
+            if (!c->valid[r])
                 continue;
             if (sc->declared) {
-                mark_bad(t, r, c, sc->type);
+                if (convert_cell(c, r, sc->type, &b->arena) < 0)
+                    mark_bad(t, r, c, sc->type);
                 continue;
             }
-            /* widen and start this column over */
-            sl_type wider = sl_type_widen(sc->type, cell_type(c, r));
-            if (wider == sc->type)
-                wider = SL_T_TEXT;
+            if (store_exact(c, r, sc->type) == 0)
+                continue;
+            /* widen to a type that holds this value too, and start this column over */
+            int64_t iv;
+            double dv;
+            sl_type ct = cell_type(c, r, &iv, &dv), wider = sl_type_widen(sc->type, ct);
+            if (wider == sc->type) /* a float column meets an int or float a double rounds */
+                wider = sc->type == SL_T_FLOAT && (ct == SL_T_INT || ct == SL_T_FLOAT) ? SL_T_DECIMAL : SL_T_TEXT;
             sl_run_schema_change(run, c->name, "widened from %s to %s (value at line %lld)",
                                  sl_type_name(sc->type), sl_type_name(wider), (long long)b->line[r]);
             sc->type = wider;

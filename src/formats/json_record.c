@@ -9,6 +9,8 @@ void sl_json_record_init(sl_json_record_ctx *c)
     sl_buf_init(&c->key);
     sl_buf_init(&c->val);
     sl_buf_init(&c->name);
+    sl_buf_init(&c->path);
+    sl_names_init(&c->names, 0);
 }
 
 void sl_json_record_release(sl_json_record_ctx *c)
@@ -16,10 +18,18 @@ void sl_json_record_release(sl_json_record_ctx *c)
     sl_buf_release(&c->key);
     sl_buf_release(&c->val);
     sl_buf_release(&c->name);
+    sl_buf_release(&c->path);
+    sl_names_release(&c->names);
 }
 
-static size_t column_for(sl_json_record_ctx *c, sl_batch *b, const char *name, size_t n)
+/* The batch column of the member whose path is in c->path and whose
+ * display name (flattened with its prefix) is key. */
+static size_t column_for(sl_json_record_ctx *c, sl_batch *b, const char *key, size_t keylen)
 {
+    size_t k = sl_names_get(&c->names, c->path.data, c->path.len, key, keylen); /* may move names.v */
+    const sl_name_entry *e = &c->names.v[k];
+    const char *name = e->name;
+    size_t n = e->namelen;
     if (c->hint < b->ncols && b->cols[c->hint].namelen == n && memcmp(b->cols[c->hint].name, name, n) == 0)
         return c->hint++;
     for (size_t i = 0; i < b->ncols; i++)
@@ -41,7 +51,7 @@ static void set_cell(sl_batch *b, size_t col, size_t row, const char *p, size_t 
 }
 
 static int read_object(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t row,
-                       const sl_json_record_opts *o, size_t prefix_len, int depth)
+                       const sl_json_record_opts *o, size_t prefix_len, size_t path_len, int depth)
 {
     if (sl_json_object_begin(j) < 0)
         return -1;
@@ -49,6 +59,10 @@ static int read_object(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t ro
     const char *key;
     size_t keylen;
     while ((rc = sl_json_member_raw(j, &first, &c->key, &key, &keylen)) == 1) {
+        uint32_t len32 = (uint32_t)keylen;
+        c->path.len = path_len;
+        sl_buf_add(&c->path, (const char *)&len32, sizeof len32);
+        sl_buf_add(&c->path, key, keylen);
         sl_json_kind k = sl_json_peek(j);
         int nest = k == SL_JSON_OBJECT && o->flatten && depth <= o->max_depth;
         /* a top-level name is used where it lies; a nested one gets its prefix */
@@ -60,7 +74,7 @@ static int read_object(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t ro
         }
         if (nest) {
             sl_buf_adds(&c->name, o->separator);
-            if (read_object(c, j, b, row, o, c->name.len, depth + 1) < 0)
+            if (read_object(c, j, b, row, o, c->name.len, c->path.len, depth + 1) < 0)
                 return -1;
             continue;
         }
@@ -114,6 +128,18 @@ static int read_object(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t ro
     return rc;
 }
 
+const char *sl_json_record_column(const sl_json_record_ctx *c, const char *member)
+{
+    size_t n = strlen(member);
+    uint32_t len32 = (uint32_t)n;
+    char *id = sl_malloc(n + sizeof len32);
+    memcpy(id, &len32, sizeof len32);
+    memcpy(id + sizeof len32, member, n);
+    long k = sl_names_find(&c->names, id, n + sizeof len32);
+    sl_free(id);
+    return k >= 0 ? c->names.v[k].name : NULL;
+}
+
 int sl_json_record_read(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t row,
                         const sl_json_record_opts *o)
 {
@@ -123,6 +149,7 @@ int sl_json_record_read(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t r
         return -2;
     }
     c->hint = 0;
+    c->names.snake_case = o->snake_case;
     sl_buf_reset(&c->name);
-    return read_object(c, j, b, row, o, 0, 1);
+    return read_object(c, j, b, row, o, 0, 0, 1);
 }

@@ -7,10 +7,15 @@
  * stage can infer types without guessing; numbers keep their exact text.
  * Nested objects are flattened into `parent_child` columns up to max_depth
  * when asked; anything deeper, and every array, stays a json column.
+ * Column names follow core/names.h: a member path keeps its column for the
+ * whole run, and two paths that read alike (`user_name` and `user` >
+ * `name` flattened, `Email` and `email`, `a\u0000b` and `a`) get two
+ * columns (`user_name`, `user_name_2`), the first seen keeping the name.
  */
 #ifndef SL_JSON_RECORD_H
 #define SL_JSON_RECORD_H
 #include "config/options.h"
+#include "core/names.h"
 #include "core/batch.h"
 #include "formats/json.h"
 #include <stddef.h>
@@ -28,15 +33,21 @@ typedef struct sl_json_record_opts {
     int flatten;
     int max_depth;       /* levels of nesting flattened (1 = only the top object's children) */
     const char *separator;
+    int snake_case;      /* normalize_names: snake_case */
 } sl_json_record_opts;
 
 typedef struct sl_json_record_ctx {
     sl_buf key, val, name;
+    sl_buf path;         /* the member's identity: each level's name, length first */
+    sl_names names;      /* member paths -> unique column names (core/names.h) */
     size_t hint;         /* column expected next: rows usually share key order */
 } sl_json_record_ctx;
 
 void sl_json_record_init(sl_json_record_ctx *c);
 void sl_json_record_release(sl_json_record_ctx *c);
+/* The column name of top-level member `member` (as the records spell it),
+ * or NULL before a record had it. The pointer stays valid for the ctx. */
+const char *sl_json_record_column(const sl_json_record_ctx *c, const char *member);
 /* Read the object at j's cursor into row `row` of b. 0 ok, -1 invalid JSON
  * (j holds the error), -2 the value is not an object. */
 int sl_json_record_read(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t row,

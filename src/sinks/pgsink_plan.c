@@ -231,7 +231,9 @@ static int alter(pg_state *st, const char *verb, const char *col, const char *ty
         sl_sql_ident(q, col);
         sl_buf_addf(q, " TYPE %s USING ", type);
         sl_sql_ident(q, col);
-        sl_buf_addf(q, "::%s", type);
+        /* a double becomes numeric through its shortest exact text: the
+         * direct cast keeps only 15 digits */
+        sl_buf_addf(q, "%s::%s", strcmp(type, "numeric") == 0 ? "::text" : "", type);
     }
     return exec_sql(st, q->data, err);
 }
@@ -493,22 +495,35 @@ static int plan(pg_state *st, const sl_batch *b, sl_error *err)
     return plan_columns(st, b, err) < 0 || plan_encoders(st, b, err) < 0 || plan_statements(st, b, err) < 0 ? -1 : 0;
 }
 
+/* An int a double would round (beyond 2^53) in the batch? */
+static int int_beyond_double(const sl_column *c, size_t nrows)
+{
+    for (size_t r = 0; r < nrows; r++)
+        if (c->valid[r] && (c->i64[r] > (INT64_C(1) << 53) || c->i64[r] < -(INT64_C(1) << 53)))
+            return 1;
+    return 0;
+}
+
 /* evolve: an integer column too narrow for a value of this batch becomes
- * bigint (checked on every batch; the plan is rebuilt when it happens). */
+ * bigint, a double precision column meeting an int it would round becomes
+ * numeric (checked on every batch; the plan is rebuilt when it happens). */
 static int widen_ints(pg_state *st, const sl_batch *b, sl_error *err)
 {
     if (!st->evolve)
         return 0;
     for (size_t i = 0; i < b->ncols; i++) {
-        if (st->enc[i] != ENC_INT4 && st->enc[i] != ENC_INT2)
+        int to_float = st->enc[i] == ENC_INT_AS_FLOAT8;
+        if (st->enc[i] != ENC_INT4 && st->enc[i] != ENC_INT2 && !to_float)
             continue;
         const char *d = dest_name(st, b->cols[i].name, err);
         pg_tcol *tc = find_tcol(st, d);
-        if (!int_overflows(&b->cols[i], b->nrows, tc->oid))
+        if (to_float ? !int_beyond_double(&b->cols[i], b->nrows) : !int_overflows(&b->cols[i], b->nrows, tc->oid))
             continue;
-        if (alter(st, "type", d, "bigint", err) < 0)
+        const char *wider = to_float ? "numeric" : "bigint";
+        if (alter(st, "type", d, wider, err) < 0)
             return -1;
-        sl_run_schema_change(st->run, b->cols[i].name, "widened in table %s: %s -> bigint", st->qfinal, tc->typname);
+        sl_run_schema_change(st->run, b->cols[i].name, "widened in table %s: %s -> %s", st->qfinal, tc->typname,
+                             wider);
         int exists;
         if (sl_pgsink_load_columns(st, &exists, err) < 0)
             return -1;

@@ -30,9 +30,11 @@
 #include "expr/expr.h"
 #include "sinks/posmap.h"
 #include "sinks/sinkkey.h"
+#include "sinks/sqlite_retype.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct sqlite_opts {
     char *table, *path, *mode, *only_if_newer;
@@ -67,9 +69,11 @@ typedef struct sqlite_state {
     char *target;          /* table written during the run (staging for full_refresh) */
     int full_refresh, upsert, in_txn, table_ready;
     char **cols;           /* columns the table has */
+    char **decls;          /* their declared types */
     size_t ncols;
     sqlite3_stmt *insert, *state_put;
     char *insert_sig;
+    uint8_t *float_text;   /* per batch column: a float into a TEXT column, sent as exact text */
     sl_expr_engine *xe;    /* the batch as a virtual table in this connection */
     sl_expr *bulk;         /* INSERT ... SELECT ... FROM <the batch> (sl_expr_statement_new) */
     sl_posmap positions;
@@ -135,25 +139,49 @@ static int table_exists(sqlite_state *st, const char *name)
 
 static void load_columns(sqlite_state *st)
 {
-    for (size_t i = 0; i < st->ncols; i++)
+    for (size_t i = 0; i < st->ncols; i++) {
         sl_free(st->cols[i]);
+        sl_free(st->decls[i]);
+    }
     st->ncols = 0;
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT name FROM pragma_table_info(?)", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT name, type FROM pragma_table_info(?)", -1, &s, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_text(s, 1, st->target, -1, SQLITE_STATIC);
     while (sqlite3_step(s) == SQLITE_ROW) {
         st->cols = sl_realloc(st->cols, (st->ncols + 1) * sizeof *st->cols);
+        st->decls = sl_realloc(st->decls, (st->ncols + 1) * sizeof *st->decls);
+        st->decls[st->ncols] = sl_strdup((const char *)sqlite3_column_text(s, 1));
         st->cols[st->ncols++] = sl_strdup((const char *)sqlite3_column_text(s, 0));
     }
     sqlite3_finalize(s);
 }
 
-static int has_column(const sqlite_state *st, const char *name)
+/* The table's column called name (SQLite compares names without ASCII case), or -1. */
+static int find_column(const sqlite_state *st, const char *name)
 {
     for (size_t i = 0; i < st->ncols; i++)
-        if (strcmp(st->cols[i], name) == 0)
-            return 1;
+        if (strcasecmp(st->cols[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Give columns[k] (k < n) the batch's type at[k]: their declared type would
+ * change the batch's values (a column that widened after its table was
+ * created: "02100" into INTEGER). SQLite cannot alter a type: the table is
+ * rebuilt (sinks/sqlite_retype.h). */
+static int retype_columns(sqlite_state *st, const char **names, const char **decls, size_t n, sl_error *err)
+{
+    char *msg = NULL;
+    if (sl_sqlite_retype(st->db, st->target, names, decls, n, &msg) < 0) {
+        sl_error_set(err, SL_ESQL, "sink %s: changing column types of table %s: %s", st->id, st->o->table, msg);
+        sl_free(msg);
+        return -1;
+    }
+    for (size_t k = 0; k < n; k++)
+        sl_run_schema_change(st->run, names[k], "retyped in table %s from %s to %s (table rebuilt)", st->o->table,
+                             st->decls[find_column(st, names[k])], decls[k]);
+    load_columns(st);
     return 0;
 }
 
@@ -197,8 +225,19 @@ static int ensure_table(sqlite_state *st, const sl_batch *b, sl_error *err)
         load_columns(st);
         st->table_ready = rc == 0;
     }
+    const char **retype = NULL, **decls = NULL;
+    size_t nretype = 0;
     for (size_t i = 0; rc == 0 && i < b->ncols; i++) {
-        if (has_column(st, b->cols[i].name))
+        int at = find_column(st, b->cols[i].name);
+        if (at >= 0 && sl_sqlite_affinity_alters(st->decls[at], b->cols[i].type)) {
+            if (!retype) {
+                retype = sl_calloc(b->ncols, sizeof *retype);
+                decls = sl_calloc(b->ncols, sizeof *decls);
+            }
+            retype[nretype] = st->cols[at];
+            decls[nretype++] = sqlite_type(b->cols[i].type);
+        }
+        if (at >= 0)
             continue;
         sl_buf_reset(&sql);
         sl_buf_adds(&sql, "ALTER TABLE ");
@@ -211,9 +250,15 @@ static int ensure_table(sqlite_state *st, const sl_batch *b, sl_error *err)
             sl_run_schema_change(st->run, b->cols[i].name, "added to table %s (%s)", st->o->table,
                                  sqlite_type(b->cols[i].type));
             st->cols = sl_realloc(st->cols, (st->ncols + 1) * sizeof *st->cols);
+            st->decls = sl_realloc(st->decls, (st->ncols + 1) * sizeof *st->decls);
+            st->decls[st->ncols] = sl_strdup(sqlite_type(b->cols[i].type));
             st->cols[st->ncols++] = sl_strdup(b->cols[i].name);
         }
     }
+    if (rc == 0 && nretype)
+        rc = retype_columns(st, retype, decls, nretype, err);
+    sl_free(retype);
+    sl_free(decls);
     sl_buf_release(&sql);
     return rc;
 }
@@ -224,11 +269,18 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
     sl_buf_init(&sig);
     for (size_t i = 0; i < b->ncols; i++) {
         sl_buf_adds(&sig, b->cols[i].name);
-        sl_buf_addc(&sig, '\x1f');
+        sl_buf_addc(&sig, b->cols[i].type == SL_T_FLOAT ? '\x1e' : '\x1f');
     }
     if (st->insert && st->insert_sig && strcmp(st->insert_sig, sig.data ? sig.data : "") == 0) {
         sl_buf_release(&sig);
         return 0;
+    }
+    st->float_text = sl_realloc(st->float_text, b->ncols + 1);
+    for (size_t i = 0; i < b->ncols; i++) {
+        /* a table column of TEXT affinity (made by an earlier run) would
+         * turn a double into text with 15 digits: send its exact text */
+        int at = b->cols[i].type == SL_T_FLOAT ? find_column(st, b->cols[i].name) : -1;
+        st->float_text[i] = at >= 0 && sl_sqlite_affinity(st->decls[at]) == 't';
     }
     sqlite3_finalize(st->insert);
     st->insert = NULL;
@@ -305,7 +357,11 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
     for (size_t i = 0; i < b->ncols; i++) {
         if (i)
             sl_buf_addc(&bulk, ',');
+        if (st->float_text[i])
+            sl_buf_adds(&bulk, "sluice_exact_text(");
         sl_sql_ident(&bulk, b->cols[i].name);
+        if (st->float_text[i])
+            sl_buf_adds(&bulk, ", '')");
     }
     sl_buf_adds(&bulk, " FROM ");
     /* WHERE true: without it SQLite would read ON CONFLICT as a join clause */
@@ -376,6 +432,7 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
     st->xe = sl_expr_engine_wrap(st->db, err);
     if (!st->xe)
         return -1;
+    sl_sqlite_exact_text_register(st->db);
     /* a new file gets large pages (fewer, larger writes); this is a no-op on
      * a database that has any content */
     char pragma[64];
@@ -486,7 +543,13 @@ static int sqlite_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *reje
         if (st->upsert && sl_sinkkey_is_null(b, r, &st->o->key, NULL))
             continue; /* rejected above */
         for (size_t i = 0; i < b->ncols; i++)
-            sl_expr_bind_cell(st->insert, (int)i + 1, &b->cols[i], r);
+            if (st->float_text[i] && b->cols[i].valid[r]) {
+                char tmp[48];
+                sqlite3_bind_text(st->insert, (int)i + 1, tmp, (int)sl_format_float(tmp, b->cols[i].f64[r]),
+                                  SQLITE_TRANSIENT);
+            } else {
+                sl_expr_bind_cell(st->insert, (int)i + 1, &b->cols[i], r);
+            }
         int rc = sqlite3_step(st->insert);
         if (rc == SQLITE_DONE && count_stale && sqlite3_changes64(st->db) == 0)
             st->stale++;
@@ -665,10 +728,14 @@ static void sqlite_close(sl_instance *in)
     sl_expr_engine_free(st->xe);
     sqlite3_close(st->db);
     sl_walckpt_stop(st->ckpt);
-    for (size_t i = 0; i < st->ncols; i++)
+    for (size_t i = 0; i < st->ncols; i++) {
         sl_free(st->cols[i]);
+        sl_free(st->decls[i]);
+    }
     sl_free(st->cols);
+    sl_free(st->decls);
     sl_free(st->insert_sig);
+    sl_free(st->float_text);
     sl_free(st->target);
     sl_posmap_release(&st->positions);
     sl_free(st);

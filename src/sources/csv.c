@@ -11,8 +11,10 @@
  * cannot be counted, let alone told apart.
  */
 #include "core/mem.h"
+#include "core/names.h"
 #include "formats/csv.h"
 #include "sources/files.h"
+#include <stdio.h>
 #include <string.h>
 
 typedef struct csv_opts {
@@ -72,27 +74,38 @@ static void free_names(csv_state *st)
     st->nnames = 0;
 }
 
-/* Unique, non-empty column names from the header record. */
-static void set_names_from_header(csv_state *st)
+/* Column names from n source names (the header's fields, or column_names):
+ * an empty one is column_<position>; then core/names.h (NUL bytes written
+ * out, snake_case when asked, duplicates also without case get _2, _3). */
+static void set_names(csv_state *st, const char *const *p, const size_t *len, size_t n)
 {
     free_names(st);
-    st->names = sl_calloc(st->r.nfields ? st->r.nfields : 1, sizeof *st->names);
-    for (size_t i = 0; i < st->r.nfields; i++) {
-        const sl_csv_field *f = &st->r.fields[i];
-        char *name = f->n ? sl_strndup(f->p, f->n) : sl_printf("column_%zu", i + 1);
-        for (int k = 2;; k++) {
-            int dup = 0;
-            for (size_t j = 0; j < i; j++)
-                dup |= strcmp(st->names[j], name) == 0;
-            if (!dup)
-                break;
-            char *alt = sl_printf("%.*s_%d", (int)(f->n ? f->n : 6), f->n ? f->p : "column", k);
-            sl_free(name);
-            name = alt;
-        }
-        st->names[i] = name;
+    sl_names m;
+    sl_names_init(&m, strcmp(st->o->files.common.normalize_names, "snake_case") == 0);
+    st->names = sl_calloc(n ? n : 1, sizeof *st->names);
+    for (size_t i = 0; i < n; i++) {
+        char pos[32];
+        int k = snprintf(pos, sizeof pos, "column_%zu", i + 1);
+        size_t e = len[i] ? sl_names_get(&m, (const char *)&i, sizeof i, p[i], len[i])
+                          : sl_names_get(&m, (const char *)&i, sizeof i, pos, (size_t)k);
+        st->names[i] = sl_strdup(m.v[e].name);
     }
-    st->nnames = st->r.nfields;
+    st->nnames = n;
+    sl_names_release(&m);
+}
+
+static void set_names_from_header(csv_state *st)
+{
+    size_t n = st->r.nfields;
+    const char **p = sl_calloc(n + 1, sizeof *p);
+    size_t *len = sl_calloc(n + 1, sizeof *len);
+    for (size_t i = 0; i < n; i++) {
+        p[i] = st->r.fields[i].p;
+        len[i] = st->r.fields[i].n;
+    }
+    set_names(st, p, len, n);
+    sl_free(p);
+    sl_free(len);
 }
 
 static int csv_fmt_open(void *fmt, sl_input *in, const char *path, const sl_resume *resume, sl_error *err)
@@ -114,11 +127,11 @@ static int csv_fmt_open(void *fmt, sl_input *in, const char *path, const sl_resu
             set_names_from_header(st);
     }
     if (o->column_names.n) {
-        free_names(st);
-        st->names = sl_calloc(o->column_names.n, sizeof *st->names);
+        size_t *len = sl_calloc(o->column_names.n, sizeof *len);
         for (size_t i = 0; i < o->column_names.n; i++)
-            st->names[i] = sl_strdup(o->column_names.v[i]);
-        st->nnames = o->column_names.n;
+            len[i] = strlen(o->column_names.v[i]);
+        set_names(st, (const char *const *)o->column_names.v, len, o->column_names.n);
+        sl_free(len);
     }
     if (resume->offset > sl_csv_offset(&st->r)) {
         /* continue after the last committed record; the reader has read

@@ -26,7 +26,8 @@ typedef struct sl_file_opts {
     {"columns", SL_OPT_MAP, NULL, 0, offsetof(T, files.common.columns), NULL,                       \
      "declared column types (name: int|float|decimal|bool|text|date|timestamp|json); they win over inference"}, \
     {"infer_types", SL_OPT_BOOL, "true", 0, offsetof(T, files.common.infer_types), NULL,            \
-     "infer column types from the first batch; false keeps undeclared columns as text"}
+     "infer column types from the first batch; false keeps undeclared columns as text"},            \
+    SL_NORMALIZE_NAMES_OPTION(T, files.common.normalize_names)
 
 
 typedef struct sl_file_entry {

@@ -89,6 +89,7 @@ static const sl_option http_options[] = {
     {"columns", SL_OPT_MAP, NULL, 0, offsetof(http_opts, common.columns), NULL, "declared column types; they win over inference"},
     {"infer_types", SL_OPT_BOOL, "true", 0, offsetof(http_opts, common.infer_types), NULL,
      "infer column types from the first batch; false keeps undeclared columns as text"},
+    SL_NORMALIZE_NAMES_OPTION(http_opts, common.normalize_names),
     SL_JSON_RECORD_OPTIONS(http_opts),
     SL_OPT_END,
 };
@@ -360,8 +361,11 @@ static int read_records(http_state *st, page_req *r, sl_batch *b, int64_t *count
         b->line[row] = st->ordinal + 1;
         st->ordinal++;
         if (*st->o->cursor_field) {
-            if (ci < 0)
-                ci = sl_batch_find(b, st->o->cursor_field);
+            if (ci < 0) {
+                /* the field's column: its name may be normalized or suffixed */
+                const char *cn = sl_json_record_column(&st->ctx, st->o->cursor_field);
+                ci = sl_batch_find(b, cn ? cn : st->o->cursor_field);
+            }
             if (ci < 0 || !b->cols[ci].valid[row])
                 st->null_cursors++;
             if (ci >= 0 && b->cols[ci].valid[row]) {
@@ -574,6 +578,7 @@ static int http_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error
     st->ro.flatten = o->flatten;
     st->ro.max_depth = (int)o->max_depth;
     st->ro.separator = o->separator;
+    st->ro.snake_case = o->common.normalize_names && strcmp(o->common.normalize_names, "snake_case") == 0;
     sl_json_record_init(&st->ctx);
     sl_http_pager_init(&st->pg, &o->pagination, o->max_pages);
     if (sl_api_open(&st->api, &o->api, run, in->id, err) < 0)

@@ -166,7 +166,8 @@ static int json_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error
 {
     json_state *st = sl_calloc(1, sizeof *st);
     st->o = in->opts;
-    st->ro = (sl_json_record_opts){st->o->flatten, (int)st->o->max_depth, st->o->separator};
+    st->ro = (sl_json_record_opts){st->o->flatten, (int)st->o->max_depth, st->o->separator,
+                                   strcmp(st->o->files.common.normalize_names, "snake_case") == 0};
     sl_json_record_init(&st->ctx);
     sl_buf_init(&st->doc);
     in->state = st;

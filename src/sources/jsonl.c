@@ -147,7 +147,8 @@ static int jsonl_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_erro
 {
     jsonl_state *st = sl_calloc(1, sizeof *st);
     st->o = in->opts;
-    st->ro = (sl_json_record_opts){st->o->flatten, (int)st->o->max_depth, st->o->separator};
+    st->ro = (sl_json_record_opts){st->o->flatten, (int)st->o->max_depth, st->o->separator,
+                                   strcmp(st->o->files.common.normalize_names, "snake_case") == 0};
     sl_json_record_init(&st->ctx);
     in->state = st;
     return sl_filesource_open(&st->fs, in, run, resume, &jsonl_format, st, err);

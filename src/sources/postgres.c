@@ -70,11 +70,11 @@ static int pgsrc_fetch(void *db, sl_batch *b, size_t max, int *done, sl_error *e
         return -1;
     int nf = PQnfields(r), nt = PQntuples(r);
     size_t *col = sl_malloc(((size_t)nf + 1) * sizeof *col);
-    for (int f = 0; f < nf; f++) {
-        const char *name = PQfname(r, f);
-        int i = sl_batch_find(b, name);
-        col[f] = i >= 0 ? (size_t)i : sl_batch_add_column(b, name, strlen(name), pg_sltype(PQftype(r, f)), 1);
-    }
+    sl_names fields;
+    sl_names_init(&fields, 0);
+    for (int f = 0; f < nf; f++)
+        col[f] = sl_sqlsource_field_column(b, &fields, f, PQfname(r, f), pg_sltype(PQftype(r, f)));
+    sl_names_release(&fields);
     for (int t = 0; t < nt; t++) {
         size_t row = sl_batch_add_row(b, 0, 0);
         for (int f = 0; f < nf; f++)

@@ -72,15 +72,16 @@ static int sqsrc_fetch(void *db, sl_batch *b, size_t max, int *done, sl_error *e
     sqsrc *p = db;
     int nf = sqlite3_column_count(p->stmt);
     size_t *col = sl_malloc(((size_t)nf + 1) * sizeof *col);
+    sl_names fields;
+    sl_names_init(&fields, 0);
     for (int f = 0; f < nf; f++) {
-        const char *name = sqlite3_column_name(p->stmt, f);
-        int i = sl_batch_find(b, name);
-        col[f] = i >= 0 ? (size_t)i
-                        : sl_batch_add_column(b, name, strlen(name), sqlite_sltype(sqlite3_column_decltype(p->stmt, f)), 1);
+        col[f] = sl_sqlsource_field_column(b, &fields, f, sqlite3_column_name(p->stmt, f),
+                                           sqlite_sltype(sqlite3_column_decltype(p->stmt, f)));
         sl_column *c = &b->cols[col[f]];
         if (!c->kind)
             c->kind = sl_calloc(c->cap, 1);
     }
+    sl_names_release(&fields);
     size_t n = 0;
     int rc = SQLITE_ROW;
     while (n < max && (rc = sqlite3_step(p->stmt)) == SQLITE_ROW) {
@@ -89,8 +90,15 @@ static int sqsrc_fetch(void *db, sl_batch *b, size_t max, int *done, sl_error *e
             int t = sqlite3_column_type(p->stmt, f);
             if (t == SQLITE_NULL)
                 continue;
-            const char *v = (const char *)sqlite3_column_text(p->stmt, f);
-            sl_batch_set_text(b, col[f], row, v, (size_t)sqlite3_column_bytes(p->stmt, f));
+            if (t == SQLITE_FLOAT) {
+                /* SQLite's own text of a REAL keeps 15 digits: write the
+                 * shortest text that reads back as the same double */
+                char tmp[48];
+                sl_batch_set_text(b, col[f], row, tmp, sl_format_float(tmp, sqlite3_column_double(p->stmt, f)));
+            } else {
+                const char *v = (const char *)sqlite3_column_text(p->stmt, f);
+                sl_batch_set_text(b, col[f], row, v, (size_t)sqlite3_column_bytes(p->stmt, f));
+            }
             b->cols[col[f]].kind[row] = t == SQLITE_INTEGER || t == SQLITE_FLOAT ? SL_KIND_NUMBER : SL_KIND_STRING;
         }
         n++;

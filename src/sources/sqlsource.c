@@ -260,6 +260,14 @@ static void load_window(sl_sqlsource *s, const char *text)
 
 /* ---- open / next / done ------------------------------------------------ */
 
+size_t sl_sqlsource_field_column(sl_batch *b, sl_names *fields, int f, const char *name, sl_type type)
+{
+    size_t k = sl_names_get(fields, (const char *)&f, sizeof f, name, strlen(name)); /* may move v */
+    const sl_name_entry *e = &fields->v[k];
+    int i = sl_batch_find(b, e->name);
+    return i >= 0 ? (size_t)i : sl_batch_add_column(b, e->name, e->namelen, type, 1);
+}
+
 int sl_sqlsource_open(sl_sqlsource *s, sl_instance *in, sl_run *run, sl_resume_fn resume,
                       const sl_sqlsource_ops *ops, void *db, sl_error *err)
 {
@@ -270,6 +278,7 @@ int sl_sqlsource_open(sl_sqlsource *s, sl_instance *in, sl_run *run, sl_resume_f
     s->id = in->id;
     s->batch_rows = run->pipeline->batch_rows;
     s->key = sl_printf("%s:%s", ops->name, in->id);
+    sl_names_init(&s->names, strcmp(s->o->common.normalize_names, "snake_case") == 0);
     sl_bookmarks_init(&s->marks, run, in->id);
     s->skip_upto = INT64_MIN;
     s->null_policy = strcmp(s->o->null_cursor, "reject") == 0        ? SL_NULL_CURSOR_REJECT
@@ -489,6 +498,14 @@ int sl_sqlsource_plugin_next(sl_instance *in, sl_batch *b, sl_error *err)
         if (nulls && s->null_policy == SL_NULL_CURSOR_REJECT)
             reject_nulls(s, b, ci);
     }
+    /* normalize_names: after the cursor columns were found by their names */
+    for (size_t i = 0; s->names.snake_case && i < b->ncols; i++) {
+        const char *name = b->cols[i].name;
+        size_t k = sl_names_get(&s->names, name, strlen(name), name, strlen(name)); /* may move v */
+        const sl_name_entry *e = &s->names.v[k];
+        if (strcmp(e->name, name) != 0)
+            sl_batch_rename_column(b, i, e->name);
+    }
     if (done)
         s->done = 1;
     if (b->nrows == 0 && b->ncols == 0)
@@ -539,6 +556,7 @@ int sl_sqlsource_plugin_done(sl_instance *in, sl_run *run, sl_error *err)
 void sl_sqlsource_release(sl_sqlsource *s)
 {
     sl_free(s->key);
+    sl_names_release(&s->names);
     sl_bookmarks_release(&s->marks);
     if (s->hash)
         XXH3_freeState(s->hash);

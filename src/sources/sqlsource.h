@@ -40,6 +40,7 @@
  */
 #ifndef SL_SQLSOURCE_H
 #define SL_SQLSOURCE_H
+#include "core/names.h"
 #include "core/sqlident.h"
 #include "engine/component.h"
 #include "engine/run.h"
@@ -69,7 +70,8 @@ typedef struct sl_sql_opts {
     {"columns", SL_OPT_MAP, NULL, 0, offsetof(T, sql.common.columns), NULL,                         \
      "column types that override the database's (name: int|float|decimal|bool|text|date|timestamp|json)"}, \
     {"infer_types", SL_OPT_BOOL, "true", 0, offsetof(T, sql.common.infer_types), NULL,              \
-     "false keeps columns of types sluice does not know as text"}
+     "false keeps columns of types sluice does not know as text"},                                  \
+    SL_NORMALIZE_NAMES_OPTION(T, sql.common.normalize_names)
 
 typedef struct sl_sqlsource_ops {
     sl_sql_dialect dialect;
@@ -113,7 +115,14 @@ typedef struct sl_sqlsource {
     uint8_t *keep;
     size_t keepcap;
     struct XXH3_state_s *hash; /* content hashes of the window's rows */
+    sl_names names;         /* normalize_names: snake_case (core/names.h) */
 } sl_sqlsource;
+
+/* The batch column of result field f (0-based) called name, added raw with
+ * type when the batch lacks it. Names are made unique as core/names.h says
+ * (`SELECT a, A` or a join's two `id`s are two columns: `a`, `A_2`);
+ * fields is the fetch's map, fresh for each result. */
+size_t sl_sqlsource_field_column(sl_batch *b, sl_names *fields, int f, const char *name, sl_type type);
 
 int sl_sqlsource_check(sl_instance *in, sl_diags *d);
 int sl_sqlsource_open(sl_sqlsource *s, sl_instance *in, sl_run *run, sl_resume_fn resume,

@@ -1,5 +1,15 @@
 /* columns.c: see columns.h. */
 #include "transforms/columns.h"
+#include <stdio.h>
+#include <strings.h>
+
+int sl_transform_name_clash(const sl_batch *b, const char *name, int except)
+{
+    for (size_t i = 0; i < b->ncols; i++)
+        if ((int)i != except && strcasecmp(b->cols[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
 
 int sl_transform_column(const sl_instance *in, const sl_batch *b, const char *name, sl_error *err)
 {

@@ -225,7 +225,7 @@ static int dedupe_flush(sl_instance *in, sl_batch *b, sl_error *err)
         st->common.infer_types = 0;
         sl_typing_init(&st->typing, &st->common);
     }
-    sl_json_record_opts ro = {0, 0, "_"};
+    sl_json_record_opts ro = {0, 0, "_", 0};
     int cur_file = -2;
     while (b->nrows < (size_t)in->run->pipeline->batch_rows) {
         if (!st->have_pending) {

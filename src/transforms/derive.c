@@ -129,6 +129,10 @@ static int derive_process(sl_instance *in, sl_batch *b, sl_error *err)
         for (size_t r = 0; r < n; r++) {
             sl_type rt = result_type(st, r, want, &iv);
             sl_type w = sl_type_widen(t, rt);
+            /* an int a double would round keeps its digits: decimal, not float */
+            if (w == SL_T_FLOAT && st->rtype[r] == SQLITE_INTEGER &&
+                (st->ri[r] > (INT64_C(1) << 53) || st->ri[r] < -(INT64_C(1) << 53)))
+                w = SL_T_DECIMAL;
             if (t != SL_T_NULL && w != t)
                 sl_run_schema_change(st->run, name, "widened from %s to %s by derive", sl_type_name(t),
                                      sl_type_name(w));
@@ -137,8 +141,15 @@ static int derive_process(sl_instance *in, sl_batch *b, sl_error *err)
         if (t == SL_T_NULL)
             t = want != SL_T_NULL ? want : SL_T_TEXT;
         st->types[k] = t;
-        if (at < 0)
+        if (at < 0) {
+            int clash = sl_transform_name_clash(b, name, -1);
+            if (clash >= 0)
+                return sl_error_set(err, SL_ECONFIG, "%s:%d:%d: transform %s: new column '%s' would collide with "
+                                    "column '%s' (names compare without case)", o->columns.v[k].loc.file,
+                                    o->columns.v[k].loc.line, o->columns.v[k].loc.col, in->id, name,
+                                    b->cols[clash].name);
             at = (int)sl_batch_add_column(b, name, strlen(name), t, 0);
+        }
         sl_column *c = &b->cols[at];
         sl_column_set_type(c, t, b->rowcap);
         for (size_t r = 0; r < n; r++) {

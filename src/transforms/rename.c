@@ -20,10 +20,10 @@ static int rename_process(sl_instance *in, sl_batch *b, sl_error *err)
         int at = sl_transform_column(in, b, o->columns.v[i].key, err);
         if (at < 0)
             return -1;
-        int clash = sl_batch_find(b, o->columns.v[i].value);
-        if (clash >= 0 && clash != at)
-            return sl_error_set(err, SL_ECONFIG, "transform %s: renaming '%s' to '%s' would hide an existing column",
-                                in->id, o->columns.v[i].key, o->columns.v[i].value);
+        int clash = sl_transform_name_clash(b, o->columns.v[i].value, at);
+        if (clash >= 0)
+            return sl_error_set(err, SL_ECONFIG, "transform %s: renaming '%s' to '%s' would collide with column '%s'",
+                                in->id, o->columns.v[i].key, o->columns.v[i].value, b->cols[clash].name);
         sl_batch_rename_column(b, (size_t)at, o->columns.v[i].value);
     }
     return 0;

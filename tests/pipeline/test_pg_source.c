@@ -141,6 +141,35 @@ static void test_sqlite_source(void **state)
     assert_int_equal(r.counts.read, 1);
 }
 
+/* Names a query's columns share become distinct columns (core/names.h:
+ * `Email` and `email` would be one column in SQLite), and a double keeps
+ * every digit, from PostgreSQL and from SQLite (whose own text of a REAL
+ * keeps 15). Issue #10 items 5 and 6. */
+static void test_names_and_exact_doubles(void **state)
+{
+    th_write(th_dir, "pipelines/nm.yml",
+             "source: " SRC "query: \"SELECT 1 AS id, 'a' AS \\\"Email\\\", 'b' AS email, 2 AS id,"
+             " 0.30000000000000004::float8 AS f\"}\n"
+             "sinks: [{type: sqlite, table: nm}]\n");
+    sl_run_result r = th_run_dir(th_dir, "nm");
+    assert_string_equal(r.status, "success");
+    char *t = th_sql_text(th_db, "SELECT group_concat(name, ',') FROM pragma_table_info('nm')");
+    assert_string_equal(t, "id,Email,email_2,id_2,f");
+    free(t);
+    t = th_sql_text(th_db, "SELECT id || Email || email_2 || id_2 FROM nm");
+    assert_string_equal(t, "1ab2");
+    free(t);
+    assert_int_equal(th_sql_int(th_db, "SELECT count(*) FROM nm WHERE f = 0.1 + 0.2"), 1);
+    char sql[512];
+    snprintf(sql, sizeof sql, "sqlite3 %s \"CREATE TABLE reals (id INTEGER, f REAL, g);"
+                              " INSERT INTO reals VALUES (1, 0.30000000000000004, 0.1 + 0.2)\"", th_db);
+    assert_int_equal(system(sql), 0);
+    th_write(th_dir, "pipelines/re.yml", "source: {type: sqlite, table: reals}\nsinks: [{type: sqlite, table: reals2}]\n");
+    r = th_run_dir(th_dir, "re");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(th_sql_int(th_db, "SELECT count(*) FROM reals2 WHERE f = 0.30000000000000004 AND g = 0.1 + 0.2"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +177,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lookback, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_types_query_and_start, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_source, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_names_and_exact_doubles, setup, th_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

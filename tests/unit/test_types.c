@@ -98,6 +98,74 @@ static void test_infer_and_widen(void **state)
     assert_int_equal(sl_type_parse("intt", &t), -1);
 }
 
+/* Inference says a type only when the type gives the value back exactly
+ * (issue #10 item 5: "02100" after the sample, ids beyond int64). */
+static void test_infer_exact(void **state)
+{
+    int64_t i;
+    double d;
+    /* ints: -?[1-9][0-9]* within int64; a '+' or a redundant zero would be lost */
+    assert_int_equal(sl_type_infer_text(S("02100")), SL_T_TEXT);
+    assert_int_equal(sl_type_infer_text(S("+5")), SL_T_TEXT);
+    assert_int_equal(sl_type_infer_text(S("+15550100")), SL_T_TEXT);
+    assert_int_equal(sl_type_infer_text(S("-5")), SL_T_INT);
+    assert_int_equal(sl_type_infer_text(S("-0")), SL_T_FLOAT); /* -0.0 keeps its sign, the int 0 would not */
+    assert_int_equal(sl_type_infer_value(S("9223372036854775807"), &i, &d), SL_T_INT);
+    assert_true(i == INT64_MAX);
+    /* beyond int64: every digit kept, never a float */
+    assert_int_equal(sl_type_infer_text(S("12638146518625398189")), SL_T_DECIMAL);
+    assert_int_equal(sl_type_infer_text(S("-9223372036854775809")), SL_T_DECIMAL);
+    assert_int_equal(sl_type_infer_text(S("123456789012345678901234567890")), SL_T_DECIMAL);
+    /* floats: the double's shortest form has the same decimal value */
+    assert_int_equal(sl_type_infer_value(S("1.10"), &i, &d), SL_T_FLOAT);
+    assert_true(d == 1.1);
+    assert_int_equal(sl_type_infer_value(S("1e3"), &i, &d), SL_T_FLOAT);
+    assert_true(d == 1000.0);
+    assert_int_equal(sl_type_infer_text(S("0.1")), SL_T_FLOAT);
+    assert_int_equal(sl_type_infer_text(S("0.30000000000000004")), SL_T_FLOAT);
+    assert_int_equal(sl_type_infer_text(S("9007199254740992.0")), SL_T_FLOAT);
+    assert_int_equal(sl_type_infer_text(S("9007199254740993.0")), SL_T_DECIMAL);
+    assert_int_equal(sl_type_infer_text(S("3.14159265358979323846")), SL_T_DECIMAL);
+    assert_int_equal(sl_type_infer_text(S("1e-320")), SL_T_TEXT);   /* subnormal: rounded, and no decimal notation */
+    assert_int_equal(sl_type_infer_text(S("1e400")), SL_T_TEXT);    /* beyond a double */
+    assert_int_equal(sl_type_infer_text(S("007.5")), SL_T_TEXT);
+    assert_int_equal(sl_type_infer_text(S("+1.5")), SL_T_TEXT);
+    /* booleans: true and false only (yes, 1, t stay what they are) */
+    assert_int_equal(sl_type_infer_value(S("False"), &i, &d), SL_T_BOOL);
+    assert_int_equal(i, 0);
+    assert_int_equal(sl_type_infer_text(S("yes")), SL_T_TEXT);
+    /* timestamps: microseconds at most (more digits only when zeros), no leap second */
+    assert_int_equal(sl_type_infer_text(S("2026-01-02T03:04:05.123456Z")), SL_T_TIMESTAMP);
+    assert_int_equal(sl_type_infer_text(S("2026-01-02T03:04:05.1234560Z")), SL_T_TIMESTAMP);
+    assert_int_equal(sl_type_infer_text(S("2026-01-02T03:04:05.1234567Z")), SL_T_TEXT);
+    assert_int_equal(sl_type_infer_text(S("2016-12-31T23:59:60Z")), SL_T_TEXT);
+    assert_int_equal(sl_type_infer_value(S("2026-01-02T03:04:05+02:00"), &i, &d), SL_T_TIMESTAMP);
+    assert_true(i == (sl_days_from_civil(2026, 1, 2) * 86400 + 3600 + 4 * 60 + 5) * 1000000);
+    /* declared columns still convert leniently */
+    assert_int_equal(sl_parse_int(S("02100"), &i), 0);
+    assert_int_equal(i, 2100);
+    assert_int_equal(sl_parse_int_exact(S("02100"), &i), -1);
+    assert_int_equal(sl_parse_int_exact(S("-0"), &i), -1);
+    assert_int_equal(sl_parse_int_exact(S(" 42 "), &i), 0);
+    assert_int_equal(i, 42);
+    assert_int_equal(sl_parse_decimal_exact(S("1.50")), 0);
+    assert_int_equal(sl_parse_decimal_exact(S(".5")), -1);   /* not a JSON number */
+    assert_int_equal(sl_parse_decimal_exact(S("1e3")), -1);
+    assert_int_equal(sl_parse_timestamp(S("2016-12-31T23:59:60Z"), &i), 0);
+    static const char *const canon[][2] = {{"+5", "5"}, {".5", "0.5"}, {"-.5", "-0.5"}, {"007.50", "7.50"},
+                                           {"5.", "5"}, {"00", "0"}, {" 12 ", "12"}, {"-0012", "-12"}};
+    for (size_t k = 0; k < sizeof canon / sizeof *canon; k++) {
+        char out[16];
+        size_t n = sl_decimal_canonical(S(canon[k][0]), out);
+        assert_string_equal(out, canon[k][1]);
+        assert_int_equal(n, strlen(canon[k][1]));
+    }
+    /* widening: decimal holds ints and floats */
+    assert_int_equal(sl_type_widen(SL_T_FLOAT, SL_T_DECIMAL), SL_T_DECIMAL);
+    assert_int_equal(sl_type_widen(SL_T_DECIMAL, SL_T_INT), SL_T_DECIMAL);
+    assert_int_equal(sl_type_widen(SL_T_DECIMAL, SL_T_TEXT), SL_T_TEXT);
+}
+
 static void test_format_float(void **state)
 {
     char out[64];
@@ -113,7 +181,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_int), cmocka_unit_test(test_parse_float), cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_infer_and_widen), cmocka_unit_test(test_format_float),
+        cmocka_unit_test(test_infer_and_widen), cmocka_unit_test(test_infer_exact),
+        cmocka_unit_test(test_format_float),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
