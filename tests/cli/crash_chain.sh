@@ -29,7 +29,12 @@ chain_pipeline() {
   } > p/pipelines/chain.yml
 }
 
-chain_reset() { wh_reset; rm -rf p/.sluice p/out; }
+# chain_reset: empty the warehouse and forget the pipeline's state (in
+# p/.sluice, or in a PostgreSQL state store when sluice.yml names one)
+chain_reset() {
+  wh_reset; rm -rf p/.sluice p/out
+  if grep -q '^state:' p/sluice.yml 2>/dev/null; then "$SLUICE" -C p -q state reset chain --yes >/dev/null; fi
+}
 
 # last_status: the status of the chain pipeline's latest run ("none" if none)
 last_status() {
@@ -37,11 +42,11 @@ last_status() {
   s=${s#*:}; s=${s#\"}; echo "${s%\"}" | grep . || echo none
 }
 
-# seeded_delay SEED MS: seconds to wait before a kill, from 10% to 50% of
+# seeded_delay SEED MS: seconds to wait before a kill, from 5% to 30% of
 # MS, the same on every machine for the same SEED (cksum, not $RANDOM)
 seeded_delay() {
   h=$(printf '%s' "$1" | cksum | cut -d' ' -f1)
-  echo "$h $2" | awk '{ printf "%.3f\n", (0.1 + ($1 % 1000) / 1000 * 0.4) * $2 / 1000 }'
+  echo "$h $2" | awk '{ printf "%.3f\n", (0.05 + ($1 % 1000) / 1000 * 0.25) * $2 / 1000 }'
 }
 
 # add_counts COMPARE_OUTPUT: add its missing and duplicated rows to $lost, $dup
@@ -87,13 +92,13 @@ failpoint_chain() {
   done
   chain_finish "failpoints $mode/$fanout/$dedupe"
   chain_check "failpoints $mode/$fanout/$dedupe" "$fanout"
-  echo "failpoint chain: mode=$mode fanout=$fanout dedupe=$dedupe warehouse=$WH crashes=$# (at commits $*) lost=$lost dup=$dup"
+  echo "failpoint chain: mode=$mode fanout=$fanout dedupe=$dedupe warehouse=$WH state=$(grep -q "^state:" p/sluice.yml && echo postgres || echo sqlite) crashes=$# (at commits $*) lost=$lost dup=$dup"
 }
 
 # kill_chain MODE FANOUT DEDUPE KILLS: SIGKILL KILLS runs in a row, each at
-# a seeded moment between 10% and 50% of the time a full run takes
-# (a resumed run re-reads a stateful chain from the start, and has less left
-# otherwise), then let one run finish and compare. A run that finished
+# a seeded moment between 5% and 30% of the time a full run takes (a
+# resumed run has less left to do unless a dedupe re-reads everything),
+# then let one run finish and compare. A run that finished
 # before its kill ends the chain (the next run would load everything again).
 kill_chain() {
   mode=$1; fanout=$2; dedupe=$3; kills=$4

@@ -3,8 +3,9 @@
 # same run crashed 4+ times in a row, then one run finishes; the table (and
 # the csv file of a fan-out) must hold every input row exactly once. Every
 # mode (append, upsert, full_refresh), with and without a fan-out to a csv
-# file and a dedupe; crashes at fixed commits (failpoints), then SIGKILLs
-# at seeded moments (tests/cli/crash_chain.sh).
+# file and a dedupe; crashes at fixed commits (failpoints), also with the
+# state store on PostgreSQL, then SIGKILLs at seeded moments
+# (tests/cli/crash_chain.sh).
 # Regression (case 45, repro-pg.sh): with a dedupe, a resumed run re-read
 # the rows the sink held and committed their batches' ends, moving its
 # position back (229,376 rows in the table, position at line 139,266);
@@ -32,5 +33,10 @@ for mode in append upsert full_refresh; do
   failpoint_chain "$mode" yes no 12 5 9 3 7
   failpoint_chain "$mode" no "$( [ "$mode" = append ] && echo first || echo last )" 6 3 8 2 5
 done
+# the same with the state store on PostgreSQL (it keeps the csv sink's positions)
+mkdir -p p
+printf 'name: p\nstate: {type: postgres, url: "${URL}"}\n' > p/sluice.yml
+failpoint_chain append yes first 12 5 9 3 7
+rm p/sluice.yml
 all_kill_chains
 finish
