@@ -206,6 +206,32 @@ static void pipeline_free(sl_pipeline *pl)
     sl_free(pl);
 }
 
+/* max_rejected: a whole number of rows (`0`, `100`) or a percentage of the
+ * rows read (`1%`, `0.5%`). See engine/gate.h for what the limit does. */
+static void load_max_rejected(sl_pipeline *pl, struct fy_node *v, const char *file, sl_diags *d)
+{
+    char *s = sl_yaml_scalar(v, file, 0, d);
+    if (!s)
+        return;
+    char *end = NULL;
+    size_t len = strlen(s);
+    if (len > 1 && s[len - 1] == '%') {
+        double pct = strtod(s, &end);
+        if (end == s + len - 1 && pct >= 0 && pct <= 100 && (s[0] >= '0' && s[0] <= '9'))
+            pl->max_rejected_pct = pct;
+        else
+            sl_diags_add(d, sl_yaml_loc(v, file), "max_rejected: '%s' is not a percentage from 0%% to 100%%", s);
+    } else {
+        long long n = strtoll(s, &end, 10);
+        if (*s && !*end && n >= 0 && s[0] != '+')
+            pl->max_rejected = n;
+        else
+            sl_diags_add(d, sl_yaml_loc(v, file),
+                         "max_rejected must be a whole number of rows >= 0 or a percentage like 1%%, not '%s'", s);
+    }
+    sl_free(s);
+}
+
 static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char *name, sl_diags *d)
 {
     struct fy_document *doc = sl_yaml_load(file, d);
@@ -219,6 +245,7 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
     pl->project = proj;
     pl->batch_rows = 8192;
     pl->max_rejected = -1;
+    pl->max_rejected_pct = -1;
     if (!fy_node_is_mapping(root)) {
         sl_diags_add(d, top, "a pipeline file must be a mapping with source: and sinks:");
         fy_document_destroy(doc);
@@ -250,16 +277,16 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
             sl_free(s);
         } else if (strcmp(k, "description") == 0) {
             pl->description = sl_yaml_scalar(v, file, SL_YAML_MULTILINE, d);
-        } else if (strcmp(k, "batch_rows") == 0 || strcmp(k, "max_rejected") == 0) {
+        } else if (strcmp(k, "max_rejected") == 0) {
+            load_max_rejected(pl, v, file, d);
+        } else if (strcmp(k, "batch_rows") == 0) {
             char *s = sl_yaml_scalar(v, file, 0, d);
             char *end = NULL;
             long long n = s ? strtoll(s, &end, 10) : 0;
-            int is_rows = k[0] == 'b';
-            if (s && (!*s || *end || (is_rows ? (n < 1 || n > 1000000) : n < 0)))
-                sl_diags_add(d, sl_yaml_loc(v, file), is_rows ? "batch_rows must be between 1 and 1000000"
-                                                              : "max_rejected must be a whole number >= 0");
+            if (s && (!*s || *end || n < 1 || n > 1000000))
+                sl_diags_add(d, sl_yaml_loc(v, file), "batch_rows must be between 1 and 1000000");
             else if (s)
-                *(is_rows ? &pl->batch_rows : &pl->max_rejected) = n;
+                pl->batch_rows = n;
             sl_free(s);
         } else if (!sl_schedule_is_key(k)) {
             const char *all[32];

@@ -28,7 +28,8 @@ typedef struct sl_pipeline {
     size_t nsinks;
     int on_error_fail;         /* on_error: fail */
     int64_t batch_rows;        /* rows per batch (default 8192) */
-    int64_t max_rejected;      /* -1: no limit */
+    int64_t max_rejected;      /* max_rejected: N rows; -1: no limit */
+    double max_rejected_pct;   /* max_rejected: P% of the rows read; -1: no limit */
     struct sl_schedule *schedule; /* schedule, after, timeout, retries (sched/schedule.h) */
     struct sl_project *project;
 } sl_pipeline;

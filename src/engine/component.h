@@ -91,7 +91,9 @@ typedef struct sl_sink_plugin {
      * sl_batch_reject_row(b, row, in->id, reason). */
     int (*write)(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected, sl_error *err);
     /* Make the write durable together with the position b->end_offset of
-     * b->file (exactly once where the destination is transactional). */
+     * b->file (exactly once where the destination is transactional). The
+     * engine calls write and commit only for batches that end after the
+     * sink's committed position, so a position never moves back. */
     int (*commit)(sl_instance *in, const sl_batch *b, sl_error *err);
     void (*rollback)(sl_instance *in);
     /* All input is committed: publish (rename files, swap tables). Must be

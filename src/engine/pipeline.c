@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/queue.h"
+#include "engine/gate.h"
 #include "engine/progress.h"
 #include "engine/run.h"
 #include "engine/typing.h"
@@ -32,6 +33,9 @@ typedef struct engine {
     sl_run_counts counts;        /* sink thread */
     uint8_t *rejected;
     size_t rejected_cap;
+    size_t *from;                /* per sink: first row to write, or SKIP_BATCH */
+    size_t from_cap;
+    sl_gate gate;                /* max_rejected */
     double last_progress_save;
     pthread_mutex_t err_lock;
     int failed;
@@ -180,20 +184,78 @@ static void *transform_main(void *arg)
     return NULL;
 }
 
-/* First row of b at or after the sink's committed position. */
-static size_t first_new_row(sl_instance *s, const sl_batch *b)
+/* Where sink s has committed input `file`: found = 0 when it has not. */
+static int committed_pos(sl_instance *s, const char *file, sl_resume *p)
 {
-    if (!b->file || b->nrows == 0)
-        return 0;
-    sl_resume p;
     int found = 0;
     sl_error err;
-    if (SL_SINK(s)->position(s, b->file, &p, &found, &err) < 0 || !found)
+    if (!file || SL_SINK(s)->position(s, file, p, &found, &err) < 0)
         return 0;
+    return found;
+}
+
+/* The offset before which every active sink has committed input `file`:
+ * its rows were loaded everywhere by an earlier run of the epoch. */
+static int64_t committed_everywhere(void *ctx, const char *file)
+{
+    engine *e = ctx;
+    int64_t low = INT64_MAX;
+    size_t n = 0;
+    for (size_t i = 0; i < e->pl->nsinks; i++) {
+        sl_instance *s = &e->pl->sinks[i];
+        sl_resume p;
+        if (!active(e, s))
+            continue;
+        if (!committed_pos(s, file, &p))
+            return 0;
+        if (p.offset < low)
+            low = p.offset;
+        n++;
+    }
+    return n ? low : 0;
+}
+
+/* What sink s does with b: SKIP_BATCH when b lies wholly before its
+ * committed position (a resumed run re-reads rows for a lagging sink or a
+ * stateful transform: the sink neither writes nor commits, so its position
+ * never moves back), else the first row at or after that position. */
+#define SKIP_BATCH SIZE_MAX
+static size_t first_new_row(sl_instance *s, const sl_batch *b)
+{
+    sl_resume p;
+    if (!committed_pos(s, b->file, &p))
+        return 0;
+    if (b->end_offset <= p.offset)
+        return SKIP_BATCH;
     size_t r = 0;
     while (r < b->nrows && b->offset[r] < p.offset)
         r++;
     return r;
+}
+
+/* Add a committed batch to the run's counts. Rows every sink had already
+ * committed (re-read by a resumed run) were counted by the run that loaded
+ * them: `done` rows of b and `done_rejects` of its rejects lie before every
+ * sink's position. A batch of rows released by a blocking transform (nread
+ * 0) read them earlier: its skipped rows leave the held count instead. */
+static void count_batch(engine *e, const sl_batch *b, int stale, size_t done, size_t done_rejects, size_t pre,
+                        size_t sink_rejected)
+{
+    sl_run_counts *c = &e->counts;
+    c->bytes += b->bytes;
+    if (stale && b->nread > 0)
+        return;
+    if (b->nread > 0) {
+        c->read += b->nread - (int64_t)(done + done_rejects);
+        c->filtered += b->nfiltered;
+    } else {
+        c->filtered += b->nfiltered + (int64_t)(done + done_rejects);
+    }
+    c->loaded += (int64_t)(b->nrows - done - sink_rejected);
+    c->rejected += (int64_t)(pre - done_rejects + sink_rejected);
+    atomic_store(&e->run.rows_loaded, c->loaded);
+    atomic_store(&e->run.rows_filtered, c->filtered);
+    atomic_store(&e->run.rows_rejected, c->rejected);
 }
 
 static int sink_batch(engine *e, sl_batch *b, sl_error *err)
@@ -205,14 +267,23 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
                             (long long)r->line, (long long)r->offset, r->stage, r->reason);
     }
     size_t pre = b->nrejects;
+    /* rows before `done_at` are in every sink already */
+    int64_t done_at = b->file ? committed_everywhere(e, b->file) : 0;
+    int stale = b->file && done_at > 0 && b->end_offset <= done_at;
+    size_t done = 0, done_rejects = 0;
+    while (done < b->nrows && b->offset[done] < done_at)
+        done++;
+    for (size_t i = 0; i < pre; i++)
+        done_rejects += b->rejects[i].offset < done_at;
     SL_GROW(e->rejected, e->rejected_cap, b->nrows + 1);
     memset(e->rejected, 0, b->nrows);
+    SL_GROW(e->from, e->from_cap, pl->nsinks + 1);
     for (size_t i = 0; i < pl->nsinks; i++) {
         sl_instance *s = &pl->sinks[i];
-        if (!active(e, s))
+        e->from[i] = active(e, s) ? first_new_row(s, b) : SKIP_BATCH;
+        if (e->from[i] == SKIP_BATCH)
             continue;
-        size_t from = first_new_row(s, b);
-        if (SL_SINK(s)->write(s, b, from, e->rejected, err) < 0)
+        if (SL_SINK(s)->write(s, b, e->from[i], e->rejected, err) < 0)
             return sl_error_prefix(err, "sink %s", s->id);
     }
     size_t sink_rejected = 0;
@@ -228,24 +299,18 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
     if (!e->run.dry_run && sl_state_dlq_add(e->run.state, pl->name, e->run.run_id, e->run.epoch, b->file,
                                             b->rejects, b->nrejects, err) < 0)
         return -1;
+    /* the gate before the commit: the batch that crosses it rolls back */
+    int64_t batch_rejected = stale && b->nread > 0 ? 0 : (int64_t)(pre - done_rejects + sink_rejected);
+    if (batch_rejected && sl_gate_check(&e->gate, 0, e->counts.rejected + batch_rejected, 0, err) < 0)
+        return -1;
     for (size_t i = 0; i < pl->nsinks; i++) {
         sl_instance *s = &pl->sinks[i];
-        if (!active(e, s))
+        if (e->from[i] == SKIP_BATCH)
             continue;
         if (SL_SINK(s)->commit(s, b, err) < 0)
             return sl_error_prefix(err, "sink %s", s->id);
     }
-    e->counts.read += b->nread;
-    e->counts.loaded += (int64_t)(b->nrows - sink_rejected);
-    e->counts.filtered += b->nfiltered;
-    e->counts.rejected += (int64_t)(pre + sink_rejected);
-    e->counts.bytes += b->bytes;
-    atomic_store(&e->run.rows_loaded, e->counts.loaded);
-    atomic_store(&e->run.rows_filtered, e->counts.filtered);
-    atomic_store(&e->run.rows_rejected, e->counts.rejected);
-    if (pl->max_rejected >= 0 && e->counts.rejected > pl->max_rejected)
-        return sl_error_set(err, SL_EDATA, "%lld rows rejected, more than max_rejected (%lld); see `sluice dlq list`",
-                            (long long)e->counts.rejected, (long long)pl->max_rejected);
+    count_batch(e, b, stale, done, done_rejects, pre, sink_rejected);
     double now = sl_mono_s();
     if (now - e->last_progress_save > 1.0 && !e->run.dry_run) {
         e->last_progress_save = now;
@@ -363,6 +428,8 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
             goto fail;
         }
     }
+    if (sl_gate_init(&e->gate, run, committed_everywhere, e, err) < 0)
+        goto fail;
     for (; ntransforms < pl->ntransforms; ntransforms++) {
         sl_instance *t = &pl->transforms[ntransforms];
         t->run = run;
@@ -433,6 +500,9 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
         *err = e->err;
         goto fail;
     }
+    /* the gate on the whole input, before anything is published */
+    if (sl_gate_check(&e->gate, e->counts.read, e->counts.rejected, 1, err) < 0)
+        goto fail;
     /* publish: sinks first, then what the source must remember */
     for (size_t i = 0; i < pl->nsinks; i++) {
         sl_instance *s = &pl->sinks[i];
@@ -481,6 +551,7 @@ out:
     sl_buf_release(&run->report);
     sl_expr_engine_free(run->expr);
     sl_free(e->rejected);
+    sl_free(e->from);
     pthread_mutex_destroy(&run->lock);
     pthread_mutex_destroy(&e->err_lock);
     sl_free(e);

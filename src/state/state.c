@@ -308,6 +308,43 @@ int sl_state_dlq_add(sl_state *s, const char *pipeline, const char *run_id, int6
     return rc;
 }
 
+typedef struct epoch_rejects {
+    void (*fn)(void *ctx, const char *file, int64_t offset);
+    void *ctx;
+} epoch_rejects;
+
+static void epoch_rejects_fn(void *ctx, int n, const char *const *vals)
+{
+    epoch_rejects *er = ctx;
+    if (n == 2)
+        er->fn(er->ctx, vals[0] ? vals[0] : "", vals[1] ? strtoll(vals[1], NULL, 10) : 0);
+}
+
+int sl_state_dlq_epoch_each(sl_state *s, const char *pipeline, int64_t epoch,
+                            void (*fn)(void *ctx, const char *file, int64_t offset), void *ctx, sl_error *err)
+{
+    epoch_rejects er = {fn, ctx};
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, epoch_rejects_fn, &er,
+                 "SELECT DISTINCT file, \"offset\" FROM dlq WHERE pipeline = $1 AND epoch = $2", "si", pipeline, epoch);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int sl_state_epoch_rows_read(sl_state *s, const char *pipeline, int64_t epoch, const char *except_run_id,
+                             int64_t *rows, sl_error *err)
+{
+    first_row f = {0};
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, first_fn, &f,
+                 "SELECT CAST(COALESCE(SUM(rows_read), 0) AS BIGINT) FROM runs WHERE pipeline = $1 AND epoch = $2 "
+                 "AND run_id <> $3", "sis", pipeline, epoch, except_run_id);
+    pthread_mutex_unlock(&s->lock);
+    *rows = rc == 0 && f.found && f.v[0] ? strtoll(f.v[0], NULL, 10) : 0;
+    first_free(&f);
+    return rc;
+}
+
 /* ---- files, checkpoints, schema history ---------------------------------- */
 
 int sl_state_file_get(sl_state *s, const char *pipeline, const char *path, int64_t *size,

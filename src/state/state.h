@@ -53,6 +53,16 @@ int sl_state_run_end(sl_state *s, const char *run_id, const char *pipeline, cons
 int sl_state_dlq_add(sl_state *s, const char *pipeline, const char *run_id, int64_t epoch,
                      const char *file, const sl_reject *r, size_t n, sl_error *err);
 
+/* The epoch's rejected rows: fn once per distinct (file, offset) in the
+ * DLQ of (pipeline, epoch). The max_rejected gate of a resumed run counts
+ * those its earlier runs committed. */
+int sl_state_dlq_epoch_each(sl_state *s, const char *pipeline, int64_t epoch,
+                            void (*fn)(void *ctx, const char *file, int64_t offset), void *ctx, sl_error *err);
+/* *rows = rows_read summed over the runs of (pipeline, epoch) other than
+ * except_run_id. */
+int sl_state_epoch_rows_read(sl_state *s, const char *pipeline, int64_t epoch, const char *except_run_id,
+                             int64_t *rows, sl_error *err);
+
 /* Files loaded by incremental: new_files sources. */
 int sl_state_file_get(sl_state *s, const char *pipeline, const char *path, int64_t *size,
                       int64_t *mtime, char hash[33], int *found, sl_error *err);

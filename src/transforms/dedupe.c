@@ -159,6 +159,11 @@ static int dedupe_process(sl_instance *in, sl_batch *b, sl_error *err)
 {
     dedupe_opts *o = in->opts;
     dedupe_state *st = in->state;
+    /* blocking: no input batch carries a position, not even an empty one
+     * (the end of a file): sinks commit positions only with released rows,
+     * or a crash during the release would skip the rows still held */
+    if (st->blocking)
+        b->no_position = 1;
     if (b->nrows == 0)
         return 0;
     int cols[64];
@@ -209,8 +214,6 @@ static int dedupe_process(sl_instance *in, sl_batch *b, sl_error *err)
     sl_batch_keep(b, keep);
     sl_free(keep);
     b->nfiltered += (int64_t)(before - b->nrows); /* held rows count as filtered until released */
-    if (st->blocking)
-        b->no_position = 1;
     return 0;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """compare.py CSV DB TABLE: the table holds exactly the CSV's rows, each once.
 DB is an SQLite file or a postgresql:// URL (read back with psql; TABLE may
-then be schema.table). Prints 'rows=N missing=M duplicated=D changed=C' and
+then be schema.table), or a CSV file a sink wrote (TABLE is ignored: its
+columns are matched by the header). Prints 'rows=N missing=M duplicated=D changed=C' and
 exits 1 unless all are 0."""
 import csv, io, sqlite3, subprocess, sys
 from collections import Counter
@@ -13,7 +14,12 @@ header, body = rows[0], rows[1:]
 want = Counter(tuple(r) for r in body)
 cols = ','.join('"%s"' % c for c in header)
 got = Counter()
-if db.startswith('postgres'):
+if db.endswith('.csv'):
+    with open(db, newline='') as f:
+        out = csv.DictReader(f)
+        for r in out:
+            got[tuple(r.get(c) or '' for c in header)] += 1
+elif db.startswith('postgres'):
     qt = '.'.join('"%s"' % p for p in table.split('.'))
     out = subprocess.run(['psql', '-X', '-q', db, '-c', f'COPY (SELECT {cols} FROM {qt}) TO STDOUT WITH (FORMAT csv)'],
                          check=True, capture_output=True, text=True).stdout
