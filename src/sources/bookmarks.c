@@ -66,25 +66,22 @@ int sl_bookmarks_wal_get(sl_bookmarks *b, int64_t ordinal, char **out, sl_error 
     return get(b, b->wal_name, b->run->epoch, k, out, err);
 }
 
-/* ---- saved bookmarks, tied to a fingerprint: "@<16 hex> <value>" ------- */
-
-static int tagged(const char *v)
-{
-    if (v[0] != '@' || strlen(v) < 18 || v[17] != ' ')
-        return 0;
-    for (int i = 1; i < 17; i++)
-        if (!strchr("0123456789abcdef", v[i]))
-            return 0;
-    return 1;
-}
+/* ---- saved bookmarks, tied to a fingerprint ------------------------------
+ * The value stays as it is; "<key>.fingerprint" says what it was taken on,
+ * written after the value: a crash between the two leaves a new value with
+ * an old fingerprint, which at worst reads everything again, never applies
+ * a bookmark to another query. */
 
 int sl_bookmarks_saved_put(sl_bookmarks *b, const char *key, const char *value, sl_error *err)
 {
+    const char *pl = b->run->pipeline->name;
+    if (sl_state_checkpoint_put(b->run->state, pl, b->saved_name, 0, key, value, err) < 0)
+        return -1;
     if (!b->fp[0])
-        return sl_state_checkpoint_put(b->run->state, b->run->pipeline->name, b->saved_name, 0, key, value, err);
-    char *v = sl_printf("@%s %s", b->fp, value);
-    int rc = sl_state_checkpoint_put(b->run->state, b->run->pipeline->name, b->saved_name, 0, key, v, err);
-    sl_free(v);
+        return 0;
+    char *fk = sl_printf("%s.fingerprint", key);
+    int rc = sl_state_checkpoint_put(b->run->state, pl, b->saved_name, 0, fk, b->fp, err);
+    sl_free(fk);
     return rc;
 }
 
@@ -92,18 +89,25 @@ int sl_bookmarks_saved_get(sl_bookmarks *b, const char *key, char **out, sl_erro
 {
     if (get(b, b->saved_name, 0, key, out, err) < 0)
         return -1;
-    char *v = *out;
-    if (!v || !tagged(v))
-        return 0; /* none, or saved before fingerprints: used as it is */
-    if (b->fp[0] && strncmp(v + 1, b->fp, 16) != 0) {
+    if (!*out || !b->fp[0])
+        return 0;
+    char *fk = sl_printf("%s.fingerprint", key), *fp = NULL;
+    int rc = get(b, b->saved_name, 0, fk, &fp, err);
+    sl_free(fk);
+    if (rc < 0) {
+        sl_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    /* no fingerprint: saved before they existed, used as it is */
+    if (fp && strcmp(fp, b->fp) != 0) {
         sl_log_warn("%s: source %s: the saved %s was taken with another table, query, cursor or request "
                     "(the configuration changed): not using it, reading from the start",
                     b->run->pipeline->name, b->source_id, key);
-        sl_free(v);
+        sl_free(*out);
         *out = NULL;
-        return 0;
     }
-    memmove(v, v + 18, strlen(v + 18) + 1);
+    sl_free(fp);
     return 0;
 }
 

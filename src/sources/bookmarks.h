@@ -49,9 +49,10 @@ int sl_bookmarks_fresh(sl_bookmarks *b, sl_error *err);
 int sl_bookmarks_wal_put(sl_bookmarks *b, int64_t ordinal, const char *value, sl_error *err);
 /* *out: heap copy (caller frees) or NULL when none. */
 int sl_bookmarks_wal_get(sl_bookmarks *b, int64_t ordinal, char **out, sl_error *err);
-/* Saved bookmarks. Once tied, a value is stored with the fingerprint and
- * one stored with another fingerprint reads as none (logged as a warning);
- * values saved before fingerprints existed are used as they are. */
+/* Saved bookmarks. Once tied, a value is stored with the fingerprint (as
+ * "<key>.fingerprint") and one stored with another fingerprint reads as
+ * none (logged as a warning); values saved before fingerprints existed are
+ * used as they are. */
 int sl_bookmarks_saved_put(sl_bookmarks *b, const char *key, const char *value, sl_error *err);
 int sl_bookmarks_saved_get(sl_bookmarks *b, const char *key, char **out, sl_error *err);
 
