@@ -1,5 +1,6 @@
 /* files.c: the shared machinery of file sources. See files.h. */
 #include "sources/files.h"
+#include "core/failpoint.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include <dirent.h>
@@ -244,6 +245,9 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
                 fs->in = NULL;
                 return -1;
             }
+            sl_log_debug("%s: reading %s (%lld bytes) as %s", fs->run->pipeline->name, f->path,
+                         (long long)sl_input_identity_of(fs->in)->size, f->key);
+            sl_failpoint("source.file_opened"); /* sleepMS: tests replace the file while it is read */
         }
         sl_file_entry *f = &fs->files[fs->cur];
         int done = 0;
