@@ -133,4 +133,34 @@ assert_contains "pg: file change logged" "changed since the interrupted run" "$T
 assert_eq "pg: old rows committed stay, new rows all once" \
   "$(psql -X -At "$URL" -c "SELECT count(*), count(DISTINCT id), sum((id > 1000)::int) FROM t0024.c")" "130|130|100"
 psql -X -q "$URL" -c "DROP SCHEMA t0024 CASCADE" >/dev/null
+
+# ---- the same with the state store on PostgreSQL (its own database, so
+# no other test's state schema is touched): case 30 and a query change ----
+psql -X -q "$URL" -c "DROP DATABASE IF EXISTS t0024_state" >/dev/null 2>&1
+psql -X -q "$URL" -c "CREATE DATABASE t0024_state" >/dev/null
+SURL=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/t0024_state")))' "$URL")
+export SURL
+mkdir -p s/pipelines s/data
+printf 'name: s\nstate: {type: postgres, url: "${SURL}"}\n' > s/sluice.yml
+echo "source: {type: csv, path: data/*.csv, incremental: new_files, columns: {score: int}}
+sinks: [{type: sqlite, table: t, mode: upsert, key: [id]}]
+max_rejected: 0" > s/pipelines/p.yml
+printf 'id,email,score\n1,a@example.com,10\n2,b@example.com,oops\n3,c@example.com,30\n' > s/data/export.csv
+assert_exit 1 "$SLUICE" -C s run p
+printf 'id,email,score\n1,a@example.com,10\n2,b@example.com,20\n3,c@example.com,30\n4,d@example.com,40\n' > s/data/export.csv
+assert_exit 0 "$SLUICE" -C s run p
+assert_contains "pg state: the change is logged" "changed since the interrupted run read it" "$T/err"
+assert_exit 0 "$SLUICE" -C s --json run p
+assert_eq "pg state: the next run reads nothing" "$(json_field "$T/out" rows_read)" 0
+assert_eq "pg state: table" "$(q s/warehouse.db 'SELECT group_concat(id || ":" || score, " ") FROM (SELECT * FROM t ORDER BY id)')" \
+  "1:10 2:20 3:30 4:40"
+cp p/src.db s/src.db
+echo "source: {type: sqlite, path: src.db, table: s, cursor: at, cursor_key: id}
+sinks: [{type: sqlite, table: d}]" > s/pipelines/x.yml
+assert_exit 0 "$SLUICE" -C s run x
+sed -i 's/table: s,/table: s3,/' s/pipelines/x.yml
+assert_exit 0 "$SLUICE" -C s --json run x
+assert_contains "pg state: saved bookmark change logged" "the saved bookmark was taken with another" "$T/err"
+assert_eq "pg state: every row of s3" "$(json_field "$T/out" rows_read)" 500
+psql -X -q "$URL" -c "DROP DATABASE t0024_state" >/dev/null 2>&1 || true
 finish
