@@ -159,13 +159,16 @@ static int check_identity(sl_filesource *fs, sl_file_entry *f, sl_error *err)
             f->gen = gen;
         } else {
             sl_input_identity was = {dev, ino, size, mtime, ctime};
-            char what[120] = "unreadable identity record";
-            if (ok)
+            char what[160] = "its identity record is unreadable";
+            if (ok) {
                 describe_change(&was, sl_input_identity_of(fs->in), what, sizeof what);
+                size_t len = strlen(what);
+                snprintf(what + len, sizeof what - len, "; its first %lld bytes differ", bytes);
+            }
             f->gen = ok ? gen + 1 : 1;
-            sl_log_warn("%s: %s changed since the interrupted run read it (%s; its first %lld bytes differ): "
-                        "the positions taken on the old content do not apply, reading it from the start",
-                        fs->run->pipeline->name, f->path, what, ok ? bytes : 0LL);
+            sl_log_warn("%s: %s changed since the interrupted run read it (%s): the positions taken on the old "
+                        "content do not apply, reading it from the start",
+                        fs->run->pipeline->name, f->path, what);
             char empty[33];
             int64_t nb;
             if (sl_input_digest(fs->in, hashed, empty, &nb, err) < 0) /* no further: describes bytes [0, nb) */
@@ -259,7 +262,7 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
         b->bytes = nread - fs->counted; /* the header and the read-ahead count in the batch that read them */
         fs->counted = nread;
         b->nread = (int64_t)b->nrows + (int64_t)b->nrejects;
-        if (!fs->run->dry_run && (sl_input_raw_pos(fs->in) != f->ident_at || done)) {
+        if (!fs->run->dry_run && (sl_input_raw_pos(fs->in) > f->ident_at || done)) {
             /* write-ahead: what the file is up to here, before its rows can commit */
             char hash[33];
             int64_t hashed, upto = -1, size = sl_input_identity_of(fs->in)->size;
