@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 #include <zlib.h>
@@ -16,7 +17,11 @@ struct sl_input {
     int fd, kind, eof;
     char *path;
     int64_t pos;      /* decompressed offset */
-    int64_t raw_pos;  /* file bytes read */
+    int64_t raw_pos;  /* file bytes consumed (the file's read position) */
+    int64_t nread;    /* file bytes read since open */
+    sl_input_identity id; /* fstat at open */
+    XXH3_state_t *hs; /* hash of the file's bytes [0, hashed) */
+    int64_t hashed;
     /* compressed input buffer */
     unsigned char *zbuf;
     size_t zlen, zoff;
@@ -25,12 +30,23 @@ struct sl_input {
     size_t zlast;     /* last ZSTD_decompressStream result: 0 = a frame just ended */
 };
 
+/* Feed the hash with bytes at file offsets [at, at + n) that extend it. */
+static void hash_feed(sl_input *in, const char *buf, int64_t at, int64_t n)
+{
+    if (at <= in->hashed && at + n > in->hashed) {
+        XXH3_128bits_update(in->hs, buf + (in->hashed - at), (size_t)(at + n - in->hashed));
+        in->hashed = at + n;
+    }
+}
+
 static ptrdiff_t raw_read(sl_input *in, void *buf, size_t n, sl_error *err)
 {
     for (;;) {
         ssize_t r = read(in->fd, buf, n);
         if (r >= 0) {
+            hash_feed(in, buf, in->raw_pos, r);
             in->raw_pos += r;
+            in->nread += r;
             return r;
         }
         if (errno != EINTR) {
@@ -50,6 +66,17 @@ sl_input *sl_input_open(const char *path, sl_error *err)
     sl_input *in = sl_calloc(1, sizeof *in);
     in->fd = fd;
     in->path = sl_strdup(path);
+    in->hs = XXH3_createState();
+    XXH3_128bits_reset(in->hs);
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        sl_error_set(err, SL_EIO, "%s: %s", path, strerror(errno));
+        sl_input_close(in);
+        return NULL;
+    }
+    in->id = (sl_input_identity){(int64_t)st.st_dev, (int64_t)st.st_ino, (int64_t)st.st_size,
+                                 (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+                                 (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec};
     unsigned char magic[4] = {0};
     ssize_t m = pread(fd, magic, 4, 0);
     if (m >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
@@ -194,6 +221,51 @@ int64_t sl_input_raw_pos(const sl_input *in)
     return in->raw_pos;
 }
 
+int64_t sl_input_bytes_read(const sl_input *in)
+{
+    return in->nread;
+}
+
+const sl_input_identity *sl_input_identity_of(const sl_input *in)
+{
+    return &in->id;
+}
+
+static void hex128(XXH3_state_t *st, char out[33])
+{
+    XXH128_hash_t h = XXH3_128bits_digest(st);
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
+}
+
+int sl_input_digest(sl_input *in, int64_t upto, char out[33], int64_t *hashed, sl_error *err)
+{
+    if (upto < 0)
+        upto = in->raw_pos > in->hashed ? in->raw_pos : in->hashed;
+    if (upto < in->hashed)
+        return sl_error_set(err, SL_EINTERNAL, "%s: hash asked for %lld bytes after %lld were hashed", in->path,
+                            (long long)upto, (long long)in->hashed);
+    char *buf = NULL;
+    while (in->hashed < upto) {
+        if (!buf)
+            buf = sl_malloc(SL_INPUT_BLOCK);
+        size_t want = upto - in->hashed < SL_INPUT_BLOCK ? (size_t)(upto - in->hashed) : SL_INPUT_BLOCK;
+        ssize_t r = pread(in->fd, buf, want, in->hashed);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            sl_free(buf);
+            return sl_error_set(err, SL_EIO, "%s: read failed: %s", in->path, strerror(errno));
+        }
+        if (r == 0)
+            break; /* the file is shorter */
+        hash_feed(in, buf, in->hashed, r);
+    }
+    sl_free(buf);
+    hex128(in->hs, out);
+    *hashed = in->hashed;
+    return 0;
+}
+
 void sl_input_close(sl_input *in)
 {
     if (!in)
@@ -202,7 +274,10 @@ void sl_input_close(sl_input *in)
         inflateEnd(&in->gz);
     if (in->zs)
         ZSTD_freeDStream(in->zs);
-    close(in->fd);
+    if (in->fd >= 0)
+        close(in->fd);
+    if (in->hs)
+        XXH3_freeState(in->hs);
     sl_free(in->zbuf);
     sl_free(in->path);
     sl_free(in);
@@ -220,8 +295,7 @@ int sl_file_hash(const char *path, char out[33], sl_error *err)
     while ((r = read(fd, buf, SL_INPUT_BLOCK)) > 0)
         XXH3_128bits_update(st, buf, (size_t)r);
     int rc = r < 0 ? sl_error_set(err, SL_EIO, "%s: %s", path, strerror(errno)) : 0;
-    XXH128_hash_t h = XXH3_128bits_digest(st);
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
+    hex128(st, out);
     XXH3_freeState(st);
     sl_free(buf);
     close(fd);

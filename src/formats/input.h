@@ -7,6 +7,13 @@
  * seeking in plain files, by decompressing and discarding otherwise).
  * Reads use 128 KiB blocks (see docs/BENCHMARKS.md: 1 MiB blocks cost 5x
  * the kernel time).
+ *
+ * Identity: an open input remembers one fstat() of its descriptor and keeps
+ * a running hash (XXH3-128) of the file's raw bytes from its first byte, fed
+ * by the reads themselves; bytes a seek skipped are hashed on demand with
+ * pread(), so sl_input_digest() always describes exactly the bytes of the
+ * file that was opened, whatever happens to its path meanwhile. Sources use
+ * it to tie a resume position to the content it was taken on.
  */
 #ifndef SL_INPUT_H
 #define SL_INPUT_H
@@ -25,9 +32,30 @@ ptrdiff_t sl_input_read(sl_input *in, char *buf, size_t n, sl_error *err);
  * current position (a compressed stream is decompressed again from its
  * start to go back). Callers that buffer must drop their buffer. */
 int sl_input_seek(sl_input *in, int64_t offset, sl_error *err);
-/* Bytes of the underlying file consumed so far (for progress). */
+/* Bytes of the underlying file consumed so far (the read position in the
+ * file: a seek moves it without reading). */
 int64_t sl_input_raw_pos(const sl_input *in);
+/* Bytes of the underlying file actually read since open (every read,
+ * header and resume skipping included; hashing reads not counted): what a
+ * run reports as bytes_read. */
+int64_t sl_input_bytes_read(const sl_input *in);
 void sl_input_close(sl_input *in);
+
+/* What the open descriptor is: one fstat() taken at open. */
+typedef struct sl_input_identity {
+    int64_t dev, ino, size;
+    int64_t mtime, ctime; /* nanoseconds */
+} sl_input_identity;
+const sl_input_identity *sl_input_identity_of(const sl_input *in);
+
+/* Hash (XXH3-128, hex, 33 bytes with NUL) of the file's first `upto` raw
+ * bytes, or when upto < 0 of every byte consumed so far (or hashed before,
+ * if that is more). Bytes not read yet
+ * are read with pread() (the read position does not move). `upto` may not
+ * be below a length hashed before (the hash only goes forward). *hashed:
+ * how many bytes the hash covers: less than upto when the file is shorter.
+ * 0, or -1 with err set (read error, or upto below the hashed length). */
+int sl_input_digest(sl_input *in, int64_t upto, char out[33], int64_t *hashed, sl_error *err);
 
 /* Content hash of a file (XXH3-128, hex, 33 bytes with NUL). */
 int sl_file_hash(const char *path, char out[33], sl_error *err);

@@ -1,10 +1,12 @@
 /* files.c: the shared machinery of file sources. See files.h. */
 #include "sources/files.h"
+#include "core/failpoint.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +19,7 @@ static int cmp_entry(const void *a, const void *b)
 static void add_file(sl_file_entry **v, size_t *n, size_t *cap, const char *path, const struct stat *st)
 {
     SL_GROW(*v, *cap, *n + 1);
+    memset(&(*v)[*n], 0, sizeof **v);
     (*v)[*n].path = sl_strdup(path);
     (*v)[*n].size = st->st_size;
     (*v)[*n].mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
@@ -114,8 +117,11 @@ int sl_files_list(const char *pattern, sl_file_entry **out, size_t *nout, sl_err
 
 void sl_files_free(sl_file_entry *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         sl_free(v[i].path);
+        sl_free(v[i].key);
+        sl_free(v[i].ident);
+    }
     sl_free(v);
 }
 
@@ -143,6 +149,83 @@ static int already_loaded(sl_filesource *fs, const sl_file_entry *f, int *loaded
     if (sl_file_hash(f->path, now, err) < 0)
         return -1;
     *loaded = strcmp(now, hash) == 0;
+    return 0;
+}
+
+/* ---- identity records: "v1 gen dev ino size mtime ctime bytes hash" ---- */
+
+static void ident_fn(void *ctx, const char *path, const char *value)
+{
+    sl_filesource *fs = ctx;
+    sl_file_entry want = {.path = (char *)path};
+    sl_file_entry *f = bsearch(&want, fs->files, fs->nfiles, sizeof *f, cmp_entry);
+    if (f && !f->ident)
+        f->ident = sl_strdup(value ? value : "");
+}
+
+static int ident_put(sl_filesource *fs, sl_file_entry *f, int64_t bytes, const char *hash, sl_error *err)
+{
+    const sl_input_identity *id = sl_input_identity_of(fs->in);
+    char v[200];
+    snprintf(v, sizeof v, "v1 %d %lld %lld %lld %lld %lld %lld %s", f->gen, (long long)id->dev, (long long)id->ino,
+             (long long)id->size, (long long)id->mtime, (long long)id->ctime, (long long)bytes, hash);
+    return sl_bookmarks_input_put(&fs->marks, f->path, v, err);
+}
+
+/* What differs between the recorded identity and the open file, for the log. */
+static void describe_change(const sl_input_identity *was, const sl_input_identity *now, char *out, size_t n)
+{
+    if (was->dev != now->dev || was->ino != now->ino)
+        snprintf(out, n, "replaced by another file, size %lld -> %lld bytes", (long long)was->size,
+                 (long long)now->size);
+    else if (was->size != now->size)
+        snprintf(out, n, "rewritten, size %lld -> %lld bytes", (long long)was->size, (long long)now->size);
+    else
+        snprintf(out, n, "rewritten, same size");
+}
+
+/* The file just opened: is it the one this epoch's positions of its path
+ * were taken on? Sets f->key (and f->gen). A different file is read from
+ * its start under a new key, recorded before any of its batches leaves. */
+static int check_identity(sl_filesource *fs, sl_file_entry *f, sl_error *err)
+{
+    f->gen = 0;
+    f->ident_at = -1;
+    sl_free(f->key);
+    f->key = NULL;
+    if (f->ident) {
+        int gen = -1;
+        long long dev, ino, size, mtime, ctime, bytes;
+        char hash[33] = "", now[33];
+        int64_t hashed = 0;
+        int ok = sscanf(f->ident, "v1 %d %lld %lld %lld %lld %lld %lld %32s", &gen, &dev, &ino, &size, &mtime,
+                        &ctime, &bytes, hash) == 8 && gen >= 0 && bytes >= 0;
+        if (ok && sl_input_digest(fs->in, bytes, now, &hashed, err) < 0)
+            return -1;
+        if (ok && hashed == bytes && strcmp(now, hash) == 0) {
+            f->gen = gen;
+        } else {
+            sl_input_identity was = {dev, ino, size, mtime, ctime};
+            char what[160] = "its identity record is unreadable";
+            if (ok) {
+                describe_change(&was, sl_input_identity_of(fs->in), what, sizeof what);
+                size_t len = strlen(what);
+                snprintf(what + len, sizeof what - len, "; its first %lld bytes differ", bytes);
+            }
+            f->gen = ok ? gen + 1 : 1;
+            sl_log_warn("%s: %s changed since the interrupted run read it (%s): the positions taken on the old "
+                        "content do not apply, reading it from the start",
+                        fs->run->pipeline->name, f->path, what);
+            char empty[33];
+            int64_t nb;
+            if (sl_input_digest(fs->in, hashed, empty, &nb, err) < 0) /* no further: describes bytes [0, nb) */
+                return -1;
+            if (ident_put(fs, f, nb, empty, err) < 0)
+                return -1;
+            f->ident_at = nb;
+        }
+    }
+    f->key = sl_bookmarks_key(f->path, f->gen);
     return 0;
 }
 
@@ -176,7 +259,12 @@ int sl_filesource_open(sl_filesource *fs, sl_instance *in, sl_run *run, sl_resum
         }
         fs->nfiles = w;
     }
-    return 0;
+    sl_bookmarks_init(&fs->marks, run, in->id);
+    if (run->dry_run)
+        return 0; /* nothing recorded; no position of epoch 0 exists */
+    if (!run->resumed)
+        return sl_bookmarks_inputs_fresh(&fs->marks, err);
+    return sl_bookmarks_inputs_each(&fs->marks, ident_fn, fs, err);
 }
 
 int64_t sl_filesource_total(const sl_filesource *fs)
@@ -194,27 +282,51 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
             if (fs->cur >= fs->nfiles)
                 return 0;
             sl_file_entry *f = &fs->files[fs->cur];
-            sl_resume pos = {0, 0};
-            if (fs->resume && fs->resume(fs->run, f->path, f->size, f->mtime, &pos) < 0)
-                return -1;
             fs->in = sl_input_open(f->path, err);
             if (!fs->in)
                 return -1;
-            if (fs->ops->open(fs->fmt, fs->in, f->path, &pos, err) < 0) {
+            fs->counted = 0;
+            sl_resume pos = {0, 0};
+            if (check_identity(fs, f, err) < 0 ||
+                (fs->resume && fs->resume(fs->run, f->key, sl_input_identity_of(fs->in)->size,
+                                          sl_input_identity_of(fs->in)->mtime, &pos) < 0) ||
+                fs->ops->open(fs->fmt, fs->in, f->path, &pos, err) < 0) {
                 sl_input_close(fs->in);
                 fs->in = NULL;
                 return -1;
             }
+            sl_log_debug("%s: reading %s (%lld bytes) as %s", fs->run->pipeline->name, f->path,
+                         (long long)sl_input_identity_of(fs->in)->size, f->key);
+            sl_failpoint("source.file_opened"); /* sleepMS: tests replace the file while it is read */
         }
         sl_file_entry *f = &fs->files[fs->cur];
-        int64_t raw_before = sl_input_raw_pos(fs->in);
         int done = 0;
-        b->file = f->path;
+        b->file = f->key;
         b->file_index = (int)fs->cur;
         if (fs->ops->fill(fs->fmt, b, (size_t)fs->batch_rows, &done, err) < 0)
             return -1; /* format and input errors name the file */
-        b->bytes = sl_input_raw_pos(fs->in) - raw_before;
+        int64_t nread = sl_input_bytes_read(fs->in);
+        b->bytes = nread - fs->counted; /* the header and the read-ahead count in the batch that read them */
+        fs->counted = nread;
         b->nread = (int64_t)b->nrows + (int64_t)b->nrejects;
+        if (!fs->run->dry_run && (sl_input_raw_pos(fs->in) > f->ident_at || done)) {
+            /* write-ahead: what the file is up to here, before its rows can commit */
+            char hash[33];
+            int64_t hashed, upto = -1, size = sl_input_identity_of(fs->in)->size;
+            if (done && size > sl_input_raw_pos(fs->in))
+                upto = size; /* a reader that stopped early (a JSON document) still describes the whole file */
+            if (sl_input_digest(fs->in, upto, hash, &hashed, err) < 0)
+                return -1;
+            if (hashed != f->ident_at && ident_put(fs, f, hashed, hash, err) < 0)
+                return -1;
+            f->ident_at = hashed;
+            if (done) {
+                f->read_done = 1;
+                f->read_size = hashed;
+                f->read_mtime = sl_input_identity_of(fs->in)->mtime;
+                memcpy(f->read_hash, hash, sizeof hash);
+            }
+        }
         if (done) {
             b->file_done = 1;
             fs->ops->close(fs->fmt);
@@ -232,10 +344,12 @@ int sl_filesource_done(sl_filesource *fs, sl_error *err)
     if (strcmp(fs->opts->incremental, "new_files") != 0)
         return 0;
     for (size_t i = 0; i < fs->nfiles; i++) {
-        char hash[33];
-        if (sl_file_hash(fs->files[i].path, hash, err) < 0 ||
-            sl_state_file_put(fs->run->state, fs->run->pipeline->name, fs->files[i].path, fs->files[i].size,
-                              fs->files[i].mtime, hash, fs->run->run_id, err) < 0)
+        const sl_file_entry *f = &fs->files[i];
+        if (!f->read_done) /* not read to its end by this run: not loaded */
+            continue;
+        /* what was read through the descriptor, not what the path holds now */
+        if (sl_state_file_put(fs->run->state, fs->run->pipeline->name, f->path, f->read_size, f->read_mtime,
+                              f->read_hash, fs->run->run_id, err) < 0)
             return -1;
     }
     return 0;
@@ -248,6 +362,7 @@ void sl_filesource_close(sl_filesource *fs)
         sl_input_close(fs->in);
     }
     sl_files_free(fs->files, fs->nfiles);
+    sl_bookmarks_release(&fs->marks);
     memset(fs, 0, sizeof *fs);
 }
 

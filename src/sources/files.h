@@ -4,12 +4,25 @@
  * and opening it through the decompressing reader. The csv, jsonl and json
  * sources each add a format reader (sl_format_ops) and an option table
  * that starts with SL_FILE_OPTIONS.
+ *
+ * A position is only used on the file it was taken on. Before a batch of a
+ * file leaves the source, the file's identity (device, inode, size, mtime,
+ * ctime from one fstat of the open descriptor) and the hash of its bytes
+ * read so far are recorded for the epoch (sources/bookmarks.h). A resumed
+ * epoch hashes the same number of bytes of the file it opens: when they
+ * differ (the file was replaced or rewritten), the old positions do not
+ * apply and the file is read from its start under the key "<path>#<n>"
+ * (logged as a warning). A file that only grew (a log: same first bytes)
+ * resumes where it was. `new_files` records what was read: the size and
+ * hash of the bytes read through the descriptor and its fstat mtime, never
+ * what the path holds later.
  */
 #ifndef SL_FILES_H
 #define SL_FILES_H
 #include "engine/component.h"
 #include "engine/run.h"
 #include "formats/input.h"
+#include "sources/bookmarks.h"
 
 /* Every file source's option struct starts with this. */
 typedef struct sl_file_opts {
@@ -32,7 +45,15 @@ typedef struct sl_file_opts {
 
 typedef struct sl_file_entry {
     char *path;
-    int64_t size, mtime; /* mtime in nanoseconds */
+    int64_t size, mtime; /* when listed; mtime in nanoseconds */
+    char *key;           /* position key in this epoch: path, or "<path>#<n>" after a change */
+    char *ident;         /* this epoch's identity record of the file, if any */
+    int gen;             /* n of the key */
+    int64_t ident_at;    /* file bytes covered by the last record written */
+    /* what was read, once at its end (for new_files) */
+    int read_done;
+    int64_t read_size, read_mtime;
+    char read_hash[33];
 } sl_file_entry;
 
 /* A format reader: reads records of one open file into raw batches. */
@@ -54,7 +75,9 @@ typedef struct sl_filesource {
     sl_file_entry *files;
     size_t nfiles, cur;
     sl_input *in;
+    int64_t counted;      /* bytes of the open input already counted in a batch */
     int64_t batch_rows;
+    sl_bookmarks marks;   /* identity records */
 } sl_filesource;
 
 /* List files matching a path, glob or directory (sorted). */

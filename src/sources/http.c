@@ -564,6 +564,21 @@ static int http_done(sl_instance *in, sl_run *run, sl_error *err)
     return 0;
 }
 
+/* The text of the settings that decide which records are read (not auth,
+ * retries or rate limits), and of the pagination: their hashes tie the
+ * bookmarks to them (sources/bookmarks.h). */
+static char *request_identity(const http_opts *o, const sl_kvlist *kv)
+{
+    sl_buf w;
+    sl_buf_init(&w);
+    if (o)
+        sl_buf_addf(&w, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", o->api.url, o->path, o->method, o->body,
+                    o->records_path, o->cursor_field, o->cursor_param);
+    for (size_t i = 0; i < kv->n; i++)
+        sl_buf_addf(&w, "\x1e%s=%s", kv->v[i].key, kv->v[i].value);
+    return w.data ? sl_buf_detach(&w) : sl_strdup("");
+}
+
 static int http_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error *err)
 {
     http_opts *o = in->opts;
@@ -572,9 +587,18 @@ static int http_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error
     st->o = o;
     st->run = run;
     st->id = in->id;
-    st->key = sl_printf("http:%s", in->id);
     sl_time_format_now(st->run_started, sizeof st->run_started);
     sl_bookmarks_init(&st->marks, run, in->id);
+    /* bookmarks and positions belong to the request they were taken with */
+    char *what = request_identity(o, &o->params), *how = request_identity(NULL, &o->pagination);
+    sl_bookmarks_tie(&st->marks, what, how);
+    sl_free(what);
+    sl_free(how);
+    char *base = sl_printf("http:%s", in->id);
+    int krc = sl_bookmarks_input_key(&st->marks, base, &st->key, err);
+    sl_free(base);
+    if (krc < 0)
+        return -1;
     st->ro.flatten = o->flatten;
     st->ro.max_depth = (int)o->max_depth;
     st->ro.separator = o->separator;

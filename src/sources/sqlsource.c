@@ -277,9 +277,19 @@ int sl_sqlsource_open(sl_sqlsource *s, sl_instance *in, sl_run *run, sl_resume_f
     s->run = run;
     s->id = in->id;
     s->batch_rows = run->pipeline->batch_rows;
-    s->key = sl_printf("%s:%s", ops->name, in->id);
     sl_names_init(&s->names, strcmp(s->o->common.normalize_names, "snake_case") == 0);
     sl_bookmarks_init(&s->marks, run, in->id);
+    /* positions and bookmarks belong to what is read: another table, query
+     * or cursor starts over (sources/bookmarks.h) */
+    char *what = sl_printf("%s\x1f%s\x1f%s\x1f%s\x1f%s", ops->name, s->o->table, s->o->query, s->o->cursor,
+                           s->o->cursor_key);
+    sl_bookmarks_tie(&s->marks, what, "");
+    sl_free(what);
+    char *base = sl_printf("%s:%s", ops->name, in->id);
+    int rc = sl_bookmarks_input_key(&s->marks, base, &s->key, err);
+    sl_free(base);
+    if (rc < 0)
+        return -1;
     s->skip_upto = INT64_MIN;
     s->null_policy = strcmp(s->o->null_cursor, "reject") == 0        ? SL_NULL_CURSOR_REJECT
                      : strcmp(s->o->null_cursor, "always_read") == 0 ? SL_NULL_CURSOR_ALWAYS

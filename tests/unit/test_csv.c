@@ -48,6 +48,108 @@ static int parse(const char *text, size_t len, const sl_csv_config *cfg, rec *ou
 
 static const sl_csv_config STD = {',', '"', 0};
 
+/* Identity of an input (2026-11-30, issue #10 item 2): the running hash of
+ * the bytes read describes the file that was opened, whatever was skipped
+ * by a seek, and bytes_read counts exactly the bytes read. */
+static void write_file(const char *path, const char *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    fclose(f);
+}
+
+static void read_all(sl_input *in)
+{
+    char buf[4096];
+    sl_error err;
+    ptrdiff_t r;
+    while ((r = sl_input_read(in, buf, sizeof buf, &err)) > 0)
+        ;
+    assert_int_equal(r, 0);
+}
+
+static void test_input_digest(void **state)
+{
+    (void)state;
+    size_t n = 300 * 1024 + 17;
+    char *data = malloc(n);
+    srand(42);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (char)('a' + rand() % 26);
+    char path[] = "/tmp/sluice-digest-XXXXXX";
+    close(mkstemp(path));
+    write_file(path, data, n);
+    char whole[33], got[33], prefix[33];
+    int64_t hashed;
+    sl_error err;
+    assert_int_equal(sl_file_hash(path, whole, &err), 0);
+
+    /* read to the end: the hash of the whole file, every byte counted */
+    sl_input *in = sl_input_open(path, &err);
+    assert_non_null(in);
+    assert_int_equal(sl_input_identity_of(in)->size, (int64_t)n);
+    read_all(in);
+    assert_int_equal(sl_input_bytes_read(in), (int64_t)n);
+    assert_int_equal(sl_input_digest(in, -1, got, &hashed, &err), 0);
+    assert_int_equal(hashed, (int64_t)n);
+    assert_string_equal(got, whole);
+    sl_input_close(in);
+
+    /* a resume seek skips bytes: not counted as read, still hashed */
+    in = sl_input_open(path, &err);
+    assert_int_equal(sl_input_seek(in, 200000, &err), 0);
+    read_all(in);
+    assert_int_equal(sl_input_bytes_read(in), (int64_t)(n - 200000));
+    assert_int_equal(sl_input_digest(in, -1, got, &hashed, &err), 0);
+    assert_string_equal(got, whole);
+    sl_input_close(in);
+
+    /* a prefix, before reading; going back is refused; past the end stops there */
+    char ppath[] = "/tmp/sluice-digest-XXXXXX";
+    close(mkstemp(ppath));
+    write_file(ppath, data, 1000);
+    assert_int_equal(sl_file_hash(ppath, prefix, &err), 0);
+    in = sl_input_open(path, &err);
+    assert_int_equal(sl_input_digest(in, 1000, got, &hashed, &err), 0);
+    assert_int_equal(hashed, 1000);
+    assert_string_equal(got, prefix);
+    assert_int_equal(sl_input_digest(in, 500, got, &hashed, &err), -1);
+    read_all(in); /* reads from 0: only bytes past 1000 extend the hash */
+    assert_int_equal(sl_input_digest(in, (int64_t)n + 10, got, &hashed, &err), 0);
+    assert_int_equal(hashed, (int64_t)n);
+    assert_string_equal(got, whole);
+    sl_input_close(in);
+
+    /* the path replaced while the file is read: the hash is the opened file's */
+    in = sl_input_open(path, &err);
+    char buf[1000];
+    assert_int_equal(sl_input_read(in, buf, sizeof buf, &err), (ptrdiff_t)sizeof buf);
+    assert_int_equal(rename(ppath, path), 0);
+    read_all(in);
+    assert_int_equal(sl_input_digest(in, -1, got, &hashed, &err), 0);
+    assert_string_equal(got, whole);
+    assert_int_equal(sl_input_bytes_read(in), (int64_t)n);
+    sl_input_close(in);
+
+    /* gzip: the hash and the count are of the compressed file's bytes */
+    write_file(path, data, n);
+    char cmd[128], gz[64], gzhash[33];
+    snprintf(cmd, sizeof cmd, "gzip -n -f %s", path);
+    assert_int_equal(system(cmd), 0);
+    snprintf(gz, sizeof gz, "%s.gz", path);
+    assert_int_equal(sl_file_hash(gz, gzhash, &err), 0);
+    in = sl_input_open(gz, &err);
+    read_all(in);
+    assert_int_equal(sl_input_digest(in, -1, got, &hashed, &err), 0);
+    assert_string_equal(got, gzhash);
+    assert_int_equal(sl_input_bytes_read(in), sl_input_identity_of(in)->size);
+    assert_true(sl_input_identity_of(in)->size < (int64_t)n);
+    sl_input_close(in);
+    unlink(gz);
+    free(data);
+}
+
 static void test_quoting(void **state)
 {
     rec r[16];
@@ -254,7 +356,7 @@ int main(void)
         cmocka_unit_test(test_unterminated_quote), cmocka_unit_test(test_escape_char),
         cmocka_unit_test(test_stray_after_quote), cmocka_unit_test(test_record_across_blocks),
         cmocka_unit_test(test_write_field), cmocka_unit_test(test_random_roundtrip),
-        cmocka_unit_test(test_escape_long),
+        cmocka_unit_test(test_escape_long), cmocka_unit_test(test_input_digest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
