@@ -24,8 +24,13 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS dlq ("
     "  id bigserial PRIMARY KEY, pipeline text NOT NULL, run_id text NOT NULL, epoch bigint NOT NULL,"
     "  stage text NOT NULL, file text NOT NULL DEFAULT '', \"offset\" bigint NOT NULL, line bigint,"
-    "  reason text NOT NULL, raw text, created_at text NOT NULL,"
-    "  UNIQUE(pipeline, epoch, stage, file, \"offset\"));"
+    "  reason text NOT NULL, raw bytea, created_at text NOT NULL, row_key text);"
+    /* a store made before raw was kept byte for byte and rejected rows once */
+    "ALTER TABLE dlq ADD COLUMN IF NOT EXISTS row_key text;"
+    "DO $$ BEGIN IF (SELECT data_type FROM information_schema.columns WHERE table_schema = 'sluice_state'"
+    "  AND table_name = 'dlq' AND column_name = 'raw') = 'text' THEN"
+    "  ALTER TABLE dlq ALTER COLUMN raw TYPE bytea USING convert_to(raw, 'UTF8'); END IF; END $$;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS dlq_row ON dlq(pipeline, row_key);"
     "CREATE TABLE IF NOT EXISTS files ("
     "  pipeline text NOT NULL, path text NOT NULL, size bigint, mtime bigint, hash text,"
     "  run_id text, loaded_at text, PRIMARY KEY(pipeline, path));"
@@ -43,8 +48,32 @@ static const char schema_sql[] =
     "  pipeline text NOT NULL, slot bigint NOT NULL, holder text, claimed_at text, PRIMARY KEY(pipeline, slot));"
     "CREATE TABLE IF NOT EXISTS leases (name text PRIMARY KEY, holder text NOT NULL, expires_at double precision NOT NULL);";
 
-static int pg_run(void *conn, const char *sql, int nparams, const char *const *params, sl_statedb_row_fn fn,
-                  void *ctx, sl_error *err)
+#define BYTEAOID 17
+
+/* Run sql with params[i] sent in binary (bytea's binary form is the bytes
+ * themselves) where bit i of bytes is set, as text elsewhere. */
+static int query_bytes(PGconn *c, PGresult **res, const char *sql, int nparams, const char *const *params,
+                       unsigned bytes, sl_error *err)
+{
+    int lens[32] = {0}, fmts[32] = {0};
+    for (int i = 0; i < nparams && i < 32; i++)
+        if (bytes >> i & 1u) {
+            fmts[i] = 1;
+            lens[i] = params[i] ? (int)strlen(params[i]) : 0;
+        }
+    PGresult *r = PQexecParams(c, sql, nparams, NULL, params, lens, fmts, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        sl_pg_result_error(r, c, "postgres", err);
+        PQclear(r);
+        return -1;
+    }
+    *res = r;
+    return 0;
+}
+
+static int pg_run(void *conn, const char *sql, int nparams, const char *const *params, unsigned bytes,
+                  sl_statedb_row_fn fn, void *ctx, sl_error *err)
 {
     PGresult *r;
     if (nparams == 0 && !fn) {
@@ -52,14 +81,34 @@ static int pg_run(void *conn, const char *sql, int nparams, const char *const *p
             return sl_error_prefix(err, "state store");
         return 0;
     }
-    if (sl_pg_query(conn, &r, err, sql, nparams, params) < 0)
+    if ((bytes ? query_bytes(conn, &r, sql, nparams, params, bytes, err)
+               : sl_pg_query(conn, &r, err, sql, nparams, params)) < 0)
         return sl_error_prefix(err, "state store");
     int n = PQnfields(r);
     const char *vals[64];
+    unsigned char *unescaped[64] = {0};
     for (int t = 0; fn && t < PQntuples(r); t++) {
-        for (int i = 0; i < n && i < 64; i++)
+        for (int i = 0; i < n && i < 64; i++) {
             vals[i] = PQgetisnull(r, t, i) ? NULL : PQgetvalue(r, t, i);
+            if (vals[i] && PQftype(r, i) == BYTEAOID) {
+                /* the text form of a bytea is hex; hand back the bytes */
+                size_t len;
+                unescaped[i] = PQunescapeBytea((const unsigned char *)vals[i], &len);
+                if (unescaped[i]) {
+                    char *copy = sl_malloc(len + 1);
+                    memcpy(copy, unescaped[i], len);
+                    copy[len] = 0;
+                    PQfreemem(unescaped[i]);
+                    unescaped[i] = (unsigned char *)copy;
+                    vals[i] = copy;
+                }
+            }
+        }
         fn(ctx, n, vals);
+        for (int i = 0; i < n && i < 64; i++) {
+            sl_free(unescaped[i]);
+            unescaped[i] = NULL;
+        }
     }
     PQclear(r);
     return 0;
