@@ -40,21 +40,27 @@ static char *cell_text(const char *v)
 }
 
 /* Print s cut to at most w characters (never inside a UTF-8 sequence),
- * padded to w; w 0: all of it, unpadded. Returns 1 if it was cut. */
-static int print_cell(const char *s, size_t w, int last)
+ * padded to w; w 0: all of it, unpadded. A path (tail) keeps its end, its
+ * start replaced by "...". Returns 1 if it was cut. */
+static int print_cell(const char *s, size_t w, int last, int tail)
 {
-    size_t n = strlen(s), cut = n;
-    if (w && text_width(s, n) > w) {
+    size_t n = strlen(s), width = text_width(s, n), from = 0, cut = n;
+    if (w && width > w && tail && w > 3) {
+        fputs("...", stdout);
+        for (size_t skip = width - (w - 3); skip; from++)
+            skip -= ((unsigned char)s[from + 1] & 0xC0) != 0x80 || from + 1 == n;
+    } else if (w && width > w) {
         size_t chars = 0;
         for (cut = 0; cut < n; cut++)
             if (((unsigned char)s[cut] & 0xC0) != 0x80 && chars++ == w)
                 break;
     }
-    fwrite(s, 1, cut, stdout);
+    fwrite(s + from, 1, cut - from, stdout);
+    size_t shown = from ? w : text_width(s, cut);
     if (!last)
-        for (size_t k = text_width(s, cut); k < w + 1; k++)
+        for (size_t k = shown; k < w + 1; k++)
             putchar(' ');
-    return cut < n;
+    return from > 0 || cut < n;
 }
 
 int sl_cli_print_rows(const char *json, const char *const *fields, const int *widths, size_t nf, int wide)
@@ -116,13 +122,13 @@ int sl_cli_print_rows(const char *json, const char *const *fields, const int *wi
         }
     }
     for (size_t f = 0; f < nf; f++)
-        print_cell(fields[f], f + 1 < nf ? w[f] : 0, f + 1 == nf);
+        print_cell(fields[f], f + 1 < nf ? w[f] : 0, f + 1 == nf, 0);
     printf("\n");
     int cut = 0;
     for (size_t r = 0; r < nrows; r++) {
         for (size_t f = 0; f < nf; f++) {
             char *c = cells[r * nf + f];
-            cut |= print_cell(c ? c : "", f + 1 < nf ? w[f] : 0, f + 1 == nf);
+            cut |= print_cell(c ? c : "", f + 1 < nf ? w[f] : 0, f + 1 == nf, strcmp(fields[f], "file") == 0);
             sl_free(c);
         }
         printf("\n");
