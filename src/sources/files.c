@@ -153,6 +153,11 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
             fs->in = sl_input_open(f->path, err);
             if (!fs->in)
                 return -1;
+            if (sl_input_set_encoding(fs->in, fs->opts->encoding, err) < 0) { /* encoding: */
+                sl_input_close(fs->in);
+                fs->in = NULL;
+                return -1;
+            }
             if (fs->ops->open(fs->fmt, fs->in, f->path, &pos, err) < 0) {
                 sl_input_close(fs->in);
                 fs->in = NULL;
