@@ -5,6 +5,7 @@
  * machines by a session advisory lock. See statedb.h. */
 #include "state/statedb.h"
 #include "core/mem.h"
+#include "core/util.h"
 #include "db/pg.h"
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +73,61 @@ static int query_bytes(PGconn *c, PGresult **res, const char *sql, int nparams, 
     return 0;
 }
 
+/* Text that is not UTF-8 (a Latin-1 file name, a key) cannot be a text
+ * value in PostgreSQL. Such a parameter is sent as MARK, then the text with
+ * backslashes doubled and each byte that is not UTF-8 as \xE9; a text value
+ * read back that starts with MARK becomes its bytes again, so paths and
+ * keys round-trip exactly (SQLite keeps the bytes as they are). MARK is
+ * U+FDD0, a noncharacter; text that starts with it is encoded too, so
+ * reading back is never ambiguous. */
+#define MARK "\xEF\xB7\x90"
+
+static int needs_mark(const char *s)
+{
+    size_t n = strlen(s);
+    return strncmp(s, MARK, 3) == 0 || sl_utf8_valid_prefix(s, n) != n;
+}
+
+static char *mark_encode(const char *s)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_buf_adds(&b, MARK);
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        size_t ok = sl_utf8_valid_prefix(s + i, n - i);
+        for (size_t k = i; k < i + ok; k++) {
+            if (s[k] == '\\')
+                sl_buf_addc(&b, '\\');
+            sl_buf_addc(&b, s[k]);
+        }
+        i += ok;
+        if (i < n)
+            sl_buf_addf(&b, "\\x%02X", (unsigned char)s[i++]);
+    }
+    return sl_buf_detach(&b);
+}
+
+static char *mark_decode(const char *s)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    for (s += 3; *s; s++) {
+        unsigned v;
+        if (s[0] == '\\' && s[1] == '\\') {
+            sl_buf_addc(&b, '\\');
+            s++;
+        } else if (s[0] == '\\' && s[1] == 'x' && s[2] && s[3] && sscanf(s + 2, "%2x", &v) == 1) {
+            sl_buf_addc(&b, (char)v);
+            s += 3;
+        } else {
+            sl_buf_addc(&b, *s);
+        }
+    }
+    sl_buf_reserve(&b, 0);
+    return sl_buf_detach(&b);
+}
+
 static int pg_run(void *conn, const char *sql, int nparams, const char *const *params, unsigned bytes,
                   sl_statedb_row_fn fn, void *ctx, sl_error *err)
 {
@@ -81,33 +137,44 @@ static int pg_run(void *conn, const char *sql, int nparams, const char *const *p
             return sl_error_prefix(err, "state store");
         return 0;
     }
-    if ((bytes ? query_bytes(conn, &r, sql, nparams, params, bytes, err)
-               : sl_pg_query(conn, &r, err, sql, nparams, params)) < 0)
+    const char *sent[32] = {0};
+    char *marked[32] = {0};
+    for (int i = 0; i < nparams && i < 32; i++) {
+        sent[i] = params[i];
+        if (params[i] && !(bytes >> i & 1u) && needs_mark(params[i]))
+            sent[i] = marked[i] = mark_encode(params[i]);
+    }
+    int rc = bytes ? query_bytes(conn, &r, sql, nparams, sent, bytes, err)
+                   : sl_pg_query(conn, &r, err, sql, nparams, sent);
+    for (int i = 0; i < nparams && i < 32; i++)
+        sl_free(marked[i]);
+    if (rc < 0)
         return sl_error_prefix(err, "state store");
     int n = PQnfields(r);
     const char *vals[64];
-    unsigned char *unescaped[64] = {0};
+    char *own[64] = {0};
     for (int t = 0; fn && t < PQntuples(r); t++) {
         for (int i = 0; i < n && i < 64; i++) {
             vals[i] = PQgetisnull(r, t, i) ? NULL : PQgetvalue(r, t, i);
             if (vals[i] && PQftype(r, i) == BYTEAOID) {
                 /* the text form of a bytea is hex; hand back the bytes */
                 size_t len;
-                unescaped[i] = PQunescapeBytea((const unsigned char *)vals[i], &len);
-                if (unescaped[i]) {
-                    char *copy = sl_malloc(len + 1);
-                    memcpy(copy, unescaped[i], len);
-                    copy[len] = 0;
-                    PQfreemem(unescaped[i]);
-                    unescaped[i] = (unsigned char *)copy;
-                    vals[i] = copy;
+                unsigned char *u = PQunescapeBytea((const unsigned char *)vals[i], &len);
+                if (u) {
+                    own[i] = sl_malloc(len + 1);
+                    memcpy(own[i], u, len);
+                    own[i][len] = 0;
+                    PQfreemem(u);
+                    vals[i] = own[i];
                 }
+            } else if (vals[i] && strncmp(vals[i], MARK, 3) == 0) {
+                vals[i] = own[i] = mark_decode(vals[i]);
             }
         }
         fn(ctx, n, vals);
         for (int i = 0; i < n && i < 64; i++) {
-            sl_free(unescaped[i]);
-            unescaped[i] = NULL;
+            sl_free(own[i]);
+            own[i] = NULL;
         }
     }
     PQclear(r);

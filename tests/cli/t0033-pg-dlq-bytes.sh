@@ -7,7 +7,8 @@
 # one of four, exit 0), --json is strict JSON, --wide shows whole file
 # names; a rerun stores each rejected row once; a run error naming a
 # Latin-1 path is recorded (before: the run stayed 'running'); a store made
-# by an older sluice (raw text, no row_key) is migrated.
+# by an older sluice (raw text, no row_key) is migrated; a file name that
+# is not UTF-8 works as a key (new_files) in both stores.
 . "$SRC/tests/cli/lib.sh"
 export PGOPTIONS='-c client_min_messages=warning'
 BASE=$(cat "${SLUICE_TEST_PGDIR:?run through ctest: its fixture starts PostgreSQL}/url")
@@ -65,6 +66,18 @@ for store in sqlite postgres; do
   assert_contains "$store: run error recorded" '"status":"failed"' "$T/out"
   assert_contains "$store: run error escaped" 'caf\\xE9.csv' "$T/out"
   rm $store/pipelines/e.yml
+  # a file name that is not UTF-8 is a key (new_files, positions): it must
+  # come back exactly (before: PostgreSQL refused it and the run failed)
+  cp $store/data/members.csv "$store/data/caf$(printf '\351').csv"
+  printf 'source: {type: csv, path: "data/caf*.csv", encoding: latin-1, incremental: new_files}\nsinks:\n  - {type: sqlite, table: f}\n  - {type: jsonl, path: out/f.jsonl}\n' \
+    > $store/pipelines/f.yml
+  assert_exit 0 "$SLUICE" -C $store run f
+  assert_contains "$store: Latin-1 file name loaded" "read 5, loaded 5" "$T/err"
+  assert_exit 0 "$SLUICE" -C $store run f
+  assert_contains "$store: Latin-1 file name known as loaded" "read 0, loaded 0" "$T/err"
+  assert_exit 0 "$SLUICE" -C $store state show f --json
+  assert_contains "$store: state show escapes the name" 'caf\\xE9.csv' "$T/out"
+  rm $store/pipelines/f.yml
 done
 # the raw bytes themselves, in each store
 assert_eq "sqlite blob" "$(q sqlite/.sluice/state.db "SELECT typeof(raw), hex(raw) FROM dlq WHERE line = 2")" \
