@@ -65,6 +65,8 @@ static int print_cell(const char *s, size_t w, int last, int tail)
 
 int sl_cli_print_rows(const char *json, const char *const *fields, const int *widths, size_t nf, int wide)
 {
+    if (nf > 32)
+        nf = 32; /* no table of ours has more columns */
     sl_json j;
     sl_json_init(&j, json, strlen(json));
     sl_buf key, val;
@@ -112,7 +114,7 @@ int sl_cli_print_rows(const char *json, const char *const *fields, const int *wi
     }
     /* widths: the given ones, or (wide) each column as wide as its longest value */
     size_t w[32];
-    for (size_t f = 0; f < nf && f < 32; f++) {
+    for (size_t f = 0; f < nf; f++) {
         w[f] = (size_t)widths[f];
         if (wide && f + 1 < nf) {
             w[f] = strlen(fields[f]);

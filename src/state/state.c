@@ -320,7 +320,8 @@ static void row_key(char key[33], const char *stage, const char *file, int64_t o
     const char *parts[] = {stage ? stage : "", file, reason ? reason : "", raw ? raw : ""};
     for (size_t i = 0; i < 4; i++)
         XXH3_128bits_update(h, parts[i], strlen(parts[i]) + 1); /* with the NUL: parts stay apart */
-    XXH3_128bits_update(h, &offset, sizeof offset);
+    char off[24];
+    XXH3_128bits_update(h, off, (size_t)snprintf(off, sizeof off, "%lld", (long long)offset));
     XXH128_hash_t d = XXH3_128bits_digest(h);
     XXH3_freeState(h);
     snprintf(key, 33, "%016llx%016llx", (unsigned long long)d.high64, (unsigned long long)d.low64);
