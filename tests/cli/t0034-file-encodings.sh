@@ -64,6 +64,11 @@ printf 'source: {type: csv, path: data/members.csv, encoding: latin1}\nsinks: [{
 assert_exit 2 "$SLUICE" -C p validate
 assert_contains "bad encoding named" "bad.yml:1:" "$T/err"
 assert_contains "bad encoding suggested" "latin-1" "$T/err"
+printf 'source: {type: csv, path: data/members.csv, comment: ","}\nsinks: [{type: sqlite, table: x}]\n' \
+  > p/pipelines/bad.yml
+assert_exit 2 "$SLUICE" -C p validate
+assert_contains "comment must differ from the delimiter" \
+  "bad.yml:1:55: comment must be one character, other than the delimiter and the quote" "$T/err"
 rm p/pipelines/bad.yml
 
 # resume inside a Latin-1 file after a crash: offsets are in the decoded text
