@@ -73,7 +73,8 @@ const char *sl_state_kind(const sl_state *s)
  * history): a byte that is not UTF-8 is kept as the text \xE9, so that a
  * PostgreSQL store (UTF-8 only) takes it and both stores hold the same.
  * 's' is for keys and paths that must come back unchanged. 'b' goes to a
- * BLOB/bytea column byte for byte (statedb.h). ------------------------------- */
+ * raw column byte for byte (TEXT in SQLite, bytea in PostgreSQL; statedb.h).
+ * --------------------------------------------------------------------------- */
 
 #define MAXP 12
 

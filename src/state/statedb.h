@@ -5,10 +5,11 @@
  * ON CONFLICT, RETURNING, CAST. A backend runs that SQL and hands rows back
  * as text. The schema is the one place where the dialects differ.
  *
- * Bytes that need not be UTF-8 (a rejected record's raw text) are a BLOB in
- * SQLite and a bytea in PostgreSQL: such a parameter is flagged in `bytes`
- * and sent byte for byte, and such a column comes back as its bytes (a
- * NUL-terminated string, like every other value), never as hex.
+ * Bytes that need not be UTF-8 (a rejected record's raw text) are kept as
+ * they are: in a TEXT column in SQLite (which never checks its text) and a
+ * bytea in PostgreSQL. Such a parameter is flagged in `bytes`, and such a
+ * column comes back as its bytes (a NUL-terminated string, like every
+ * other value), never as hex.
  */
 #ifndef SL_STATEDB_H
 #define SL_STATEDB_H

@@ -1,8 +1,8 @@
 #!/bin/sh
 # t0033: text that is not UTF-8 reaches the state store and the screen
 # whole (regression 2026-11-30, case 04-csv-latin1). A Latin-1 CSV's
-# rejected rows are kept byte for byte in both state stores (SQLite BLOB,
-# PostgreSQL bytea: before, PostgreSQL refused the row and the run failed
+# rejected rows are kept byte for byte in both state stores (SQLite TEXT,
+# which keeps any bytes, PostgreSQL bytea: before, PostgreSQL refused the row and the run failed
 # forever); `dlq list` prints every row with the bytes shown as \xE9 (before:
 # one of four, exit 0), --json is strict JSON, --wide shows whole file
 # names; a rerun stores each rejected row once; a run error naming a
@@ -80,8 +80,8 @@ for store in sqlite postgres; do
   rm $store/pipelines/f.yml
 done
 # the raw bytes themselves, in each store
-assert_eq "sqlite blob" "$(q sqlite/.sluice/state.db "SELECT typeof(raw), hex(raw) FROM dlq WHERE line = 2")" \
-  "blob|312C52656EE9652C5AFC72696368"
+assert_eq "sqlite bytes" "$(q sqlite/.sluice/state.db "SELECT hex(raw) FROM dlq WHERE line = 2")" \
+  "312C52656EE9652C5AFC72696368"
 assert_eq "postgres bytea" \
   "$(psql -X -Atq "$URL" -c "SELECT encode(raw, 'hex') FROM sluice_state.dlq WHERE line = 2")" \
   "312c52656ee9652c5afc72696368"
