@@ -163,12 +163,14 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                 while (k < len && (buf[k] == ' ' || buf[k] == '\t') && !r->special[(unsigned char)buf[k]])
                     k++;
                 if (k < len && !r->special[(unsigned char)buf[k]] && !r->bad[0]) {
+                    /* the column in characters from the start of its line */
                     const char *rec = buf + r->pos, *at = buf + k, *ls = at;
-                    while (ls > rec && ls[-1] != '\n' && ls[-1] != '\r')
-                        ls--;
+                    long long col = 1;
+                    for (; ls > rec && ls[-1] != '\n' && ls[-1] != '\r'; ls--)
+                        col += ((unsigned char)ls[-1] & 0xC0) != 0x80;
                     snprintf(r->bad, sizeof r->bad,
                              "text after the closing quote of field %zu at line %lld, column %lld",
-                             r->nfields + 1, (long long)(r->line + *lines), (long long)(at - ls + 1));
+                             r->nfields + 1, (long long)(r->line + *lines), col);
                 }
                 k = scan_plain(r, buf, k, len);
                 if (k >= len && !final)

@@ -135,6 +135,10 @@ static void test_text_after_closing_quote(void **state)
     assert_string_equal(r[2].f[2], "x");
     assert_string_equal(r[3].bad, ""); /* a doubled quote is no stray text */
     assert_string_equal(r[3].f[1], "y\"z");
+    /* the column counts characters, not bytes */
+    t = "caf\xc3\xa9,\"\xc3\xa9\"x\n";
+    assert_int_equal(parse(t, strlen(t), &STD, r, 16), 1);
+    assert_string_equal(r[0].bad, "text after the closing quote of field 2 at line 1, column 9");
     /* the check at every offset of a long field (the 16-byte scans) */
     for (int at = 1; at < 40; at++) {
         char line[128];
