@@ -40,8 +40,13 @@ int sl_cli_fail(sl_cli *cli, int code, const sl_error *err);
 /* --help for a command; returns 1 if argv asked for help (and printed it). */
 int sl_cli_help_requested(const char *name, int argc, char **argv);
 void sl_cli_usage(const sl_command *c, FILE *f);
-/* Print a JSON array of flat objects as aligned columns (cmd_history.c). */
-void sl_cli_print_table(const char *json, const char *const *fields, const int *widths, size_t nf);
+/* Print a JSON array of flat objects as aligned columns (cmd_history.c):
+ * fields[i] in widths[i] characters, longer values cut (the last column
+ * whole); wide: every column as wide as its longest value, nothing cut.
+ * Never drops a row silently: returns -1 after saying on stderr which row
+ * could not be parsed, 0 when all were printed. */
+int sl_cli_print_rows(const char *json, const char *const *fields, const int *widths, size_t nf, int wide);
+int sl_cli_print_table(const char *json, const char *const *fields, const int *widths, size_t nf);
 
 int cmd_run(sl_cli *cli, int argc, char **argv);
 int cmd_validate(sl_cli *cli, int argc, char **argv);

@@ -1,7 +1,10 @@
 /*
  * cmd_history.c: `sluice history [PIPELINE]`, `sluice dlq list` and
  * `sluice schema history`: what the state store remembers, as a table or
- * as JSON.
+ * as JSON. The table cuts long values to its columns unless --wide; it
+ * never drops a row: one it cannot print is named and the command fails.
+ * Bytes that are not UTF-8 (a Latin-1 raw record) show as \xE9, in the
+ * table and in --json alike (util.h, sl_buf_add_json_str).
  */
 #include "cli/cli.h"
 #include "core/mem.h"
@@ -10,65 +13,146 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Print a JSON array of flat objects as aligned columns. */
-void sl_cli_print_table(const char *json, const char *const *fields, const int *widths, size_t nf)
+/* Characters (UTF-8 code points) in s[0..n). */
+static size_t text_width(const char *s, size_t n)
 {
-    for (size_t f = 0; f < nf; f++)
-        printf("%-*s ", widths[f], fields[f]);
-    printf("\n");
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return w;
+}
+
+/* A cell as printed: line breaks and tabs become spaces, other control
+ * bytes (a terminal would obey them) the text \x1B. */
+static char *cell_text(const char *v)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    for (const unsigned char *q = (const unsigned char *)v; *q; q++) {
+        if (*q == '\n' || *q == '\r' || *q == '\t')
+            sl_buf_addc(&b, ' ');
+        else if (*q < 0x20 || *q == 0x7f)
+            sl_buf_addf(&b, "\\x%02X", *q);
+        else
+            sl_buf_addc(&b, (char)*q);
+    }
+    return sl_buf_detach(&b);
+}
+
+/* Print s cut to at most w characters (never inside a UTF-8 sequence),
+ * padded to w; w 0: all of it, unpadded. A path (tail) keeps its end, its
+ * start replaced by "...". Returns 1 if it was cut. */
+static int print_cell(const char *s, size_t w, int last, int tail)
+{
+    size_t n = strlen(s), width = text_width(s, n), from = 0, cut = n;
+    if (w && width > w && tail && w > 3) {
+        fputs("...", stdout);
+        for (size_t skip = width - (w - 3); skip; from++)
+            skip -= ((unsigned char)s[from + 1] & 0xC0) != 0x80 || from + 1 == n;
+    } else if (w && width > w) {
+        size_t chars = 0;
+        for (cut = 0; cut < n; cut++)
+            if (((unsigned char)s[cut] & 0xC0) != 0x80 && chars++ == w)
+                break;
+    }
+    fwrite(s + from, 1, cut - from, stdout);
+    size_t shown = from ? w : text_width(s, cut);
+    if (!last)
+        for (size_t k = shown; k < w + 1; k++)
+            putchar(' ');
+    return from > 0 || cut < n;
+}
+
+int sl_cli_print_rows(const char *json, const char *const *fields, const int *widths, size_t nf, int wide)
+{
+    if (nf > 32)
+        nf = 32; /* no table of ours has more columns */
     sl_json j;
     sl_json_init(&j, json, strlen(json));
     sl_buf key, val;
     sl_buf_init(&key);
     sl_buf_init(&val);
-    int first = 1;
+    char **cells = NULL; /* nrows * nf, row-major */
+    size_t nrows = 0, cap = 0;
+    int first = 1, rc = 0, more;
     if (sl_json_array_begin(&j) < 0)
-        return;
-    while (sl_json_element(&j, &first) == 1) {
-        char *cells[16] = {0};
+        rc = -1;
+    while (rc == 0 && (more = sl_json_element(&j, &first)) != 0) {
+        if (more < 0 || sl_json_object_begin(&j) < 0) {
+            rc = -1;
+            break;
+        }
+        if (nrows == cap) {
+            cap = cap ? cap * 2 : 64;
+            cells = sl_realloc(cells, cap * nf * sizeof *cells);
+        }
+        char **row = cells + nrows++ * nf;
+        memset(row, 0, nf * sizeof *row);
         int f1 = 1;
-        sl_json_object_begin(&j);
-        while (sl_json_member(&j, &f1, &key) == 1) {
+        while (rc == 0 && (more = sl_json_member(&j, &f1, &key)) != 0) {
             const char *start = j.p;
             sl_json_kind k = sl_json_peek(&j);
-            if (k == SL_JSON_STRING) {
-                sl_json_string(&j, &val);
-            } else if (k == SL_JSON_NULL) {
-                sl_json_skip(&j);
-                sl_buf_reset(&val);
-            } else {
-                sl_json_skip(&j);
-                sl_buf_reset(&val);
+            sl_buf_reset(&val);
+            if (more < 0)
+                rc = -1;
+            else if (k == SL_JSON_STRING)
+                rc = sl_json_string(&j, &val) < 0 ? -1 : 0;
+            else if (sl_json_skip(&j) < 0)
+                rc = -1;
+            else if (k != SL_JSON_NULL)
                 sl_buf_add(&val, start, (size_t)(j.p - start));
-            }
-            for (size_t f = 0; f < nf; f++)
-                if (strcmp(fields[f], key.data) == 0 && !cells[f])
-                    cells[f] = sl_strdup(val.data ? val.data : "");
+            for (size_t f = 0; rc == 0 && f < nf; f++)
+                if (strcmp(fields[f], key.data) == 0 && !row[f])
+                    row[f] = cell_text(val.data ? val.data : "");
         }
+    }
+    if (rc < 0) {
+        char why[200];
+        sl_json_error_text(&j, why, sizeof why);
+        fprintf(stderr, "sluice: row %zu cannot be printed (%s); --json shows every row\n", nrows ? nrows : 1,
+                why);
+    }
+    /* widths: the given ones, or (wide) each column as wide as its longest value */
+    size_t w[32];
+    for (size_t f = 0; f < nf; f++) {
+        w[f] = (size_t)widths[f];
+        if (wide && f + 1 < nf) {
+            w[f] = strlen(fields[f]);
+            for (size_t r = 0; r < nrows; r++)
+                if (cells[r * nf + f] && text_width(cells[r * nf + f], strlen(cells[r * nf + f])) > w[f])
+                    w[f] = text_width(cells[r * nf + f], strlen(cells[r * nf + f]));
+        }
+    }
+    for (size_t f = 0; f < nf; f++)
+        print_cell(fields[f], f + 1 < nf ? w[f] : 0, f + 1 == nf, 0);
+    printf("\n");
+    int cut = 0;
+    for (size_t r = 0; r < nrows; r++) {
         for (size_t f = 0; f < nf; f++) {
-            const char *c = cells[f] ? cells[f] : "";
-            char cut[512];
-            snprintf(cut, sizeof cut, "%s", c);
-            for (char *q = cut; *q; q++)
-                if (*q == '\n' || *q == '\r')
-                    *q = ' ';
-            if (f + 1 < nf)
-                printf("%-*.*s ", widths[f], widths[f], cut);
-            else
-                printf("%s", cut);
-            sl_free(cells[f]);
+            char *c = cells[r * nf + f];
+            cut |= print_cell(c ? c : "", f + 1 < nf ? w[f] : 0, f + 1 == nf, strcmp(fields[f], "file") == 0);
+            sl_free(c);
         }
         printf("\n");
     }
+    if (cut && !wide)
+        fprintf(stderr, "(values cut to fit; --wide shows them whole)\n");
+    sl_free(cells);
     sl_buf_release(&key);
     sl_buf_release(&val);
+    return rc;
+}
+
+int sl_cli_print_table(const char *json, const char *const *fields, const int *widths, size_t nf)
+{
+    return sl_cli_print_rows(json, fields, widths, nf, 0);
 }
 
 typedef int (*query_fn)(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err);
 
 /* Load the project, query the state store, print JSON ({"<key>": [...]}) or a table. */
 static int show(sl_cli *cli, query_fn query, const char *pipeline, int limit, const char *key,
-                const char *const *fields, const int *widths, size_t nf)
+                const char *const *fields, const int *widths, size_t nf, int wide)
 {
     sl_project *p = sl_cli_project_readonly(cli);
     if (!p)
@@ -81,15 +165,17 @@ static int show(sl_cli *cli, query_fn query, const char *pipeline, int limit, co
     sl_buf b;
     sl_buf_init(&b);
     sl_error err = {0};
-    int rc = query(s, pipeline, limit, &b, &err);
+    int rc = query(s, pipeline, limit, &b, &err), printed = 0;
     if (rc == 0 && cli->json)
         printf("{\"schema_version\":1,\"%s\":%s}\n", key, b.data);
     else if (rc == 0)
-        sl_cli_print_table(b.data, fields, widths, nf);
+        printed = sl_cli_print_rows(b.data, fields, widths, nf, wide);
     sl_buf_release(&b);
     sl_state_close(s);
     sl_project_free(p);
-    return rc < 0 ? sl_cli_fail(cli, EXIT_FAILED, &err) : EXIT_OK;
+    if (rc < 0)
+        return sl_cli_fail(cli, EXIT_FAILED, &err);
+    return printed < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 static int runs_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err)
@@ -100,10 +186,12 @@ static int runs_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, 
 int cmd_history(sl_cli *cli, int argc, char **argv)
 {
     const char *pipeline = NULL;
-    int limit = 20;
+    int limit = 20, wide = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
             limit = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--wide") == 0)
+            wide = 1;
         else if (argv[i][0] != '-')
             pipeline = argv[i];
         else {
@@ -114,15 +202,15 @@ int cmd_history(sl_cli *cli, int argc, char **argv)
     static const char *const f[] = {"run_id", "pipeline", "started_at", "duration_s", "status", "rows_read",
                                     "rows_loaded", "rows_filtered", "rows_rejected", "error"};
     static const int w[] = {36, 16, 24, 10, 11, 10, 11, 13, 13, 0};
-    return show(cli, runs_json, pipeline, limit, "runs", f, w, 10);
+    return show(cli, runs_json, pipeline, limit, "runs", f, w, 10, wide);
 }
 
 int cmd_dlq(sl_cli *cli, int argc, char **argv)
 {
     const char *pipeline = NULL;
-    int limit = 50;
+    int limit = 50, wide = 0;
     if (argc < 1 || strcmp(argv[0], "list") != 0) {
-        fprintf(stderr, "usage: sluice dlq list [--pipeline P] [--limit N]\n");
+        fprintf(stderr, "usage: sluice dlq list [--pipeline P] [--limit N] [--wide]\n");
         return EXIT_USAGE;
     }
     for (int i = 1; i < argc; i++) {
@@ -130,6 +218,8 @@ int cmd_dlq(sl_cli *cli, int argc, char **argv)
             pipeline = argv[++i];
         else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
             limit = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--wide") == 0)
+            wide = 1;
         else {
             fprintf(stderr, "sluice dlq list: unknown option '%s'\n", argv[i]);
             return EXIT_USAGE;
@@ -137,20 +227,22 @@ int cmd_dlq(sl_cli *cli, int argc, char **argv)
     }
     static const char *const f[] = {"pipeline", "stage", "file", "line", "reason", "raw"};
     static const int w[] = {14, 10, 30, 7, 50, 0};
-    return show(cli, sl_state_dlq_json, pipeline, limit, "rejected", f, w, 6);
+    return show(cli, sl_state_dlq_json, pipeline, limit, "rejected", f, w, 6, wide);
 }
 
 int cmd_schema(sl_cli *cli, int argc, char **argv)
 {
     const char *pipeline = NULL;
-    int limit = 50;
+    int limit = 50, wide = 0;
     if (argc < 1 || strcmp(argv[0], "history") != 0) {
-        fprintf(stderr, "usage: sluice schema history [PIPELINE] [--limit N]\n");
+        fprintf(stderr, "usage: sluice schema history [PIPELINE] [--limit N] [--wide]\n");
         return EXIT_USAGE;
     }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
             limit = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--wide") == 0)
+            wide = 1;
         else if (argv[i][0] != '-' && !pipeline)
             pipeline = argv[i];
         else {
@@ -160,5 +252,5 @@ int cmd_schema(sl_cli *cli, int argc, char **argv)
     }
     static const char *const f[] = {"changed_at", "pipeline", "column", "change"};
     static const int w[] = {24, 14, 24, 0};
-    return show(cli, sl_state_schema_json, pipeline, limit, "changes", f, w, 4);
+    return show(cli, sl_state_schema_json, pipeline, limit, "changes", f, w, 4, wide);
 }

@@ -74,6 +74,33 @@ void sl_buf_addf(sl_buf *b, const char *fmt, ...)
 }
 
 static const char hexdig[] = "0123456789abcdef";
+#define HEXUP "0123456789ABCDEF"
+
+/* Length of the valid UTF-8 sequence that starts s[0..n) (lead byte >= 0x80), 0 if none. */
+static size_t utf8_seq_len(const char *s, size_t n)
+{
+    unsigned char c = (unsigned char)s[0];
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (len > n)
+        return 0;
+    return sl_utf8_valid_prefix(s, len) == len ? len : 0;
+}
+
+void sl_buf_add_utf8_shown(sl_buf *b, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t ok = sl_utf8_valid_prefix(s + i, n - i);
+        sl_buf_add(b, s + i, ok);
+        i += ok;
+        if (i < n) {
+            unsigned char c = (unsigned char)s[i++];
+            char hex[5] = {'\\', 'x', HEXUP[c >> 4], HEXUP[c & 15], 0};
+            sl_buf_add(b, hex, 4);
+        }
+    }
+    sl_buf_reserve(b, 0);
+}
 
 void sl_buf_add_json_str(sl_buf *b, const char *s, size_t n)
 {
@@ -91,7 +118,8 @@ void sl_buf_add_json_str(sl_buf *b, const char *s, size_t n)
             __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
                                                   _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
                                      _mm_cmplt_epi8(flipped, _mm_set1_epi8((char)(0x20 ^ 0x80))));
-            unsigned mask = (unsigned)_mm_movemask_epi8(m);
+            /* and bytes >= 0x80 (their sign bit), whose UTF-8 is checked below */
+            unsigned mask = (unsigned)(_mm_movemask_epi8(m) | _mm_movemask_epi8(x));
             if (mask) {
                 i += (size_t)__builtin_ctz(mask);
                 break;
@@ -102,10 +130,23 @@ void sl_buf_add_json_str(sl_buf *b, const char *s, size_t n)
             break;
 #endif
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (c >= 0x80) {
+            size_t len = utf8_seq_len(s + i, n - i);
+            if (len) {
+                i += len - 1;
+                continue;
+            }
+        } else if (c >= 0x20 && c != '"' && c != '\\') {
             continue;
+        }
         sl_buf_add(b, s + start, i - start);
         start = i + 1;
+        if (c >= 0x80) {
+            /* not UTF-8: JSON cannot hold the byte; shown as the text \xE9 */
+            char hex[6] = {'\\', '\\', 'x', HEXUP[c >> 4], HEXUP[c & 15], 0};
+            sl_buf_add(b, hex, 5);
+            continue;
+        }
         char esc[7] = {'\\', 0};
         switch (c) {
         case '"': esc[1] = '"'; break;

@@ -23,8 +23,14 @@ void sl_buf_add(sl_buf *b, const void *p, size_t n);
 void sl_buf_addc(sl_buf *b, char c);
 void sl_buf_adds(sl_buf *b, const char *s);
 void sl_buf_addf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Append s as a JSON string literal, with quotes. */
+/* Append s as a JSON string literal, with quotes. A byte that is not part
+ * of valid UTF-8 becomes the four characters \xE9 (escaped for JSON as
+ * "\\xE9"): the output is always valid JSON, never a lone surrogate. */
 void sl_buf_add_json_str(sl_buf *b, const char *s, size_t n);
+/* Append s[0..n) with each byte that is not part of valid UTF-8 written as
+ * the four characters \xE9 (uppercase hex), for text shown to people or
+ * kept where only UTF-8 fits; valid UTF-8 is copied unchanged. */
+void sl_buf_add_utf8_shown(sl_buf *b, const char *s, size_t n);
 /* Detach the data (caller frees with sl_free); b is left empty. */
 char *sl_buf_detach(sl_buf *b);
 

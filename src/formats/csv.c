@@ -115,27 +115,33 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
     for (;;) {
         size_t start = i;
         if (i < len && buf[i] == q && q) {
-            size_t seg = ++i, soff = SIZE_MAX;
+            /* [seg, scan) is field text not yet copied; scanning goes on at scan */
+            size_t seg = ++i, scan = seg, soff = SIZE_MAX;
             for (;;) {
-                size_t j = scan_quoted(buf, seg, len, q, esc);
+                size_t j = scan_quoted(buf, scan, len, q, esc);
                 if (j >= len) {
                     if (!final)
                         return NEED_MORE;
                     snprintf(r->bad, sizeof r->bad, "unterminated quoted field starting at line %lld",
                              (long long)(r->line + *lines));
-                    *lines += count_lines(buf + seg, len - seg);
+                    *lines += count_lines(buf + scan, len - scan);
                     return (ptrdiff_t)len;
                 }
-                *lines += count_lines(buf + seg, j - seg);
+                *lines += count_lines(buf + scan, j - scan);
                 if (buf[j] == esc && esc != q) {
                     if (j + 1 >= len && !final)
                         return NEED_MORE;
+                    if (j + 1 < len && buf[j + 1] != q && buf[j + 1] != esc) {
+                        /* it escapes nothing: an ordinary character, kept */
+                        scan = j + 1;
+                        continue;
+                    }
                     if (soff == SIZE_MAX)
                         soff = r->scratch.len;
                     sl_buf_add(&r->scratch, buf + seg, j - seg);
                     if (j + 1 < len)
                         sl_buf_addc(&r->scratch, buf[j + 1]);
-                    seg = i = j + 2 <= len ? j + 2 : len;
+                    seg = scan = i = j + 2 <= len ? j + 2 : len;
                     continue;
                 }
                 /* a quote: doubled, or closing */
@@ -145,19 +151,32 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                     if (soff == SIZE_MAX)
                         soff = r->scratch.len;
                     sl_buf_add(&r->scratch, buf + seg, j + 1 - seg);
-                    seg = i = j + 2;
+                    seg = scan = i = j + 2;
                     continue;
                 }
                 i = j + 1;
-                /* stray characters after the closing quote are kept */
-                size_t k = scan_plain(r, buf, i, len);
+                /* after the closing quote: spaces, then the field's end; any
+                 * other text there makes the record bad (its fields would be
+                 * a guess), and the field's end is still found so the next
+                 * record starts where it should */
+                size_t k = i;
+                while (k < len && (buf[k] == ' ' || buf[k] == '\t') && !r->special[(unsigned char)buf[k]])
+                    k++;
+                if (k < len && !r->special[(unsigned char)buf[k]] && !r->bad[0]) {
+                    /* the column in characters from the start of its line */
+                    const char *rec = buf + r->pos, *at = buf + k, *ls = at;
+                    long long col = 1;
+                    for (; ls > rec && ls[-1] != '\n' && ls[-1] != '\r'; ls--)
+                        col += ((unsigned char)ls[-1] & 0xC0) != 0x80;
+                    snprintf(r->bad, sizeof r->bad,
+                             "text after the closing quote of field %zu at line %lld, column %lld",
+                             r->nfields + 1, (long long)(r->line + *lines), col);
+                }
+                k = scan_plain(r, buf, k, len);
                 if (k >= len && !final)
                     return NEED_MORE;
-                if (k > i || soff != SIZE_MAX) {
-                    if (soff == SIZE_MAX)
-                        soff = r->scratch.len;
+                if (soff != SIZE_MAX) {
                     sl_buf_add(&r->scratch, buf + seg, j - seg);
-                    sl_buf_add(&r->scratch, buf + i, k - i);
                     add_field(r, NULL, r->scratch.len - soff, 1, soff);
                 } else {
                     add_field(r, buf + seg, j - seg, 1, SIZE_MAX);
@@ -218,6 +237,24 @@ static int fill(sl_csv_reader *r, sl_error *err)
     return 0;
 }
 
+/* Skip the line at r->pos (a comment: no quotes, no fields) with its line
+ * end. 0: skipped; -1: its end is not in the buffer yet (read more). */
+static int skip_line(sl_csv_reader *r)
+{
+    size_t i = r->pos;
+    while (i < r->len && r->buf[i] != '\n' && r->buf[i] != '\r')
+        i++;
+    if (i >= r->len || (r->buf[i] == '\r' && i + 1 >= r->len)) {
+        if (!r->eof)
+            return -1;
+    }
+    if (i < r->len)
+        i += (r->buf[i] == '\r' && i + 1 < r->len && r->buf[i + 1] == '\n') ? 2 : 1;
+    r->pos = i;
+    r->line++;
+    return 0;
+}
+
 int sl_csv_next(sl_csv_reader *r, sl_error *err)
 {
     for (;;) {
@@ -230,6 +267,12 @@ int sl_csv_next(sl_csv_reader *r, sl_error *err)
             r->pos = 3;
         if (r->pos >= r->len && r->eof)
             return 0;
+        if (r->cfg.comment && r->pos < r->len && r->buf[r->pos] == r->cfg.comment) {
+            int rc = skip_line(r);
+            if (rc < 0 && fill(r, err) < 0)
+                return -1;
+            continue;
+        }
         int64_t lines;
         ptrdiff_t end = r->pos < r->len ? parse_record(r, r->eof, &lines) : NEED_MORE;
         if (end == NEED_MORE) {

@@ -4,9 +4,14 @@
  * The reader pulls records from an sl_input: quoted fields may hold the
  * delimiter, doubled quotes and line breaks; records end in LF, CRLF or a
  * lone CR; a UTF-8 BOM at the start is skipped; blank lines are skipped.
- * An optional escape character (e.g. backslash) makes the next character
- * literal inside quotes. After a closing quote, stray characters up to the
- * next delimiter are kept (as most readers do) rather than losing the row.
+ * An optional escape character (e.g. backslash) inside quotes makes the
+ * quote or itself literal; before any other character it is an ordinary
+ * character, kept. After a closing quote only spaces (trimmed) may come
+ * before the delimiter or line end: other text sets `bad` ("text after the
+ * closing quote of field F at line L, column C"), since the field
+ * boundaries would be a guess; the record still ends where it should.
+ * An optional comment character: a line starting with it, where a record
+ * would start, is skipped like a blank line (no record; lines still count).
  *
  * Fields point into the reader's buffer or scratch space and stay valid
  * until the next sl_csv_next() call. Each record knows its byte offset and
@@ -22,6 +27,7 @@
 
 typedef struct sl_csv_config {
     char delimiter, quote, escape; /* escape 0: none (quotes are doubled) */
+    char comment;                  /* 0: none; else a line starting with it is skipped */
 } sl_csv_config;
 
 typedef struct sl_csv_field {

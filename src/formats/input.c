@@ -1,6 +1,7 @@
 /* input.c: see input.h. */
 #include "formats/input.h"
 #include "core/mem.h"
+#include "formats/encoding.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,6 +29,8 @@ struct sl_input {
     z_stream gz;
     ZSTD_DStream *zs;
     size_t zlast;     /* last ZSTD_decompressStream result: 0 = a frame just ended */
+    sl_decoder *dec;  /* encoding: other than UTF-8 (encoding.h); NULL: none */
+    int64_t text_pos; /* with dec: offset in the UTF-8 text */
 };
 
 /* Feed the hash with bytes at file offsets [at, at + n) that extend it. */
@@ -108,7 +111,8 @@ static int refill(sl_input *in, sl_error *err)
     return r > 0;
 }
 
-ptrdiff_t sl_input_read(sl_input *in, char *buf, size_t n, sl_error *err)
+/* The file's bytes, decompressed (before any encoding conversion). */
+static ptrdiff_t read_bytes(sl_input *in, char *buf, size_t n, sl_error *err)
 {
     if (in->eof)
         return 0;
@@ -189,7 +193,7 @@ static int rewind_input(sl_input *in, sl_error *err)
     return 0;
 }
 
-int sl_input_seek(sl_input *in, int64_t offset, sl_error *err)
+static int seek_bytes(sl_input *in, int64_t offset, sl_error *err)
 {
     if (offset == in->pos)
         return 0;
@@ -206,13 +210,65 @@ int sl_input_seek(sl_input *in, int64_t offset, sl_error *err)
     char *tmp = sl_malloc(SL_INPUT_BLOCK);
     while (in->pos < offset) {
         size_t want = (size_t)(offset - in->pos) < SL_INPUT_BLOCK ? (size_t)(offset - in->pos) : SL_INPUT_BLOCK;
-        ptrdiff_t r = sl_input_read(in, tmp, want, err);
+        ptrdiff_t r = read_bytes(in, tmp, want, err);
         if (r <= 0) {
             sl_free(tmp);
             return r < 0 ? -1 : 0; /* shorter than the checkpoint: nothing more to read */
         }
     }
     sl_free(tmp);
+    return 0;
+}
+
+/* ---- encoding: the decoded text on top of the bytes (encoding.h) -------- */
+
+static ptrdiff_t byte_source(void *in, char *buf, size_t n, sl_error *err)
+{
+    return read_bytes(in, buf, n, err);
+}
+
+ptrdiff_t sl_input_read(sl_input *in, char *buf, size_t n, sl_error *err)
+{
+    if (!in->dec)
+        return read_bytes(in, buf, n, err);
+    ptrdiff_t r = sl_decoder_read(in->dec, byte_source, in, buf, n, err);
+    if (r < 0)
+        sl_error_prefix(err, "%s", in->path);
+    else
+        in->text_pos += r;
+    return r;
+}
+
+int sl_input_seek(sl_input *in, int64_t offset, sl_error *err)
+{
+    if (!in->dec)
+        return seek_bytes(in, offset, err);
+    if (offset == in->text_pos)
+        return 0;
+    /* decode from the start (or from here) and discard */
+    if (offset < in->text_pos) {
+        if (seek_bytes(in, 0, err) < 0)
+            return -1;
+        sl_decoder_reset(in->dec);
+        in->text_pos = 0;
+    }
+    char *tmp = sl_malloc(SL_INPUT_BLOCK);
+    ptrdiff_t r = 1;
+    while (in->text_pos < offset && r > 0) {
+        size_t want = (size_t)(offset - in->text_pos) < SL_INPUT_BLOCK ? (size_t)(offset - in->text_pos)
+                                                                         : SL_INPUT_BLOCK;
+        r = sl_input_read(in, tmp, want, err);
+    }
+    sl_free(tmp);
+    return r < 0 ? -1 : 0;
+}
+
+int sl_input_set_encoding(sl_input *in, const char *encoding, sl_error *err)
+{
+    sl_decoder_free(in->dec);
+    in->dec = NULL;
+    if (sl_decoder_new(encoding, &in->dec, err) < 0)
+        return sl_error_prefix(err, "%s", in->path);
     return 0;
 }
 
@@ -278,6 +334,7 @@ void sl_input_close(sl_input *in)
         close(in->fd);
     if (in->hs)
         XXH3_freeState(in->hs);
+    sl_decoder_free(in->dec);
     sl_free(in->zbuf);
     sl_free(in->path);
     sl_free(in);

@@ -14,6 +14,10 @@
  * pread(), so sl_input_digest() always describes exactly the bytes of the
  * file that was opened, whatever happens to its path meanwhile. Sources use
  * it to tie a resume position to the content it was taken on.
+ *
+ * With an encoding other than UTF-8 (sl_input_set_encoding, encoding.h),
+ * reads give the text converted to UTF-8 and offsets are in that text;
+ * seeking decodes from the start and discards, as for compressed files.
  */
 #ifndef SL_INPUT_H
 #define SL_INPUT_H
@@ -32,6 +36,10 @@ ptrdiff_t sl_input_read(sl_input *in, char *buf, size_t n, sl_error *err);
  * current position (a compressed stream is decompressed again from its
  * start to go back). Callers that buffer must drop their buffer. */
 int sl_input_seek(sl_input *in, int64_t offset, sl_error *err);
+/* Read the (decompressed) file as text in `encoding` (encoding.h:
+ * SL_ENCODINGS; NULL or "utf-8": as it is), converted to UTF-8. Call right
+ * after sl_input_open. -1 (err set) for an encoding iconv lacks. */
+int sl_input_set_encoding(sl_input *in, const char *encoding, sl_error *err);
 /* Bytes of the underlying file consumed so far (the read position in the
  * file: a seek moves it without reading). */
 int64_t sl_input_raw_pos(const sl_input *in);

@@ -5,10 +5,10 @@
  * come from files.c.
  *
  * A record with the wrong number of fields, invalid UTF-8 (with
- * encoding_errors: reject) or an unterminated quote on the last line goes
- * to the DLQ with its line and byte offset. A quote left open over several
- * lines to the end of the file fails the run: the records it swallowed
- * cannot be counted, let alone told apart.
+ * encoding_errors: reject), an unterminated quote on the last line or text
+ * after a closing quote goes to the DLQ with its line and byte offset. A
+ * quote left open over several lines to the end of the file fails the run:
+ * the records it swallowed cannot be counted, let alone told apart.
  */
 #include "core/mem.h"
 #include "core/names.h"
@@ -19,7 +19,7 @@
 
 typedef struct csv_opts {
     sl_file_opts files;
-    char *delimiter, *quote, *escape;
+    char *delimiter, *quote, *escape, *comment;
     int header;
     sl_strlist column_names;
     int64_t skip_rows;
@@ -32,7 +32,11 @@ static const sl_option csv_options[] = {
     {"delimiter", SL_OPT_STRING, ",", 0, offsetof(csv_opts, delimiter), NULL, "field separator (one character; \\t for tab)"},
     {"quote", SL_OPT_STRING, "\"", 0, offsetof(csv_opts, quote), NULL, "quote character"},
     {"escape", SL_OPT_STRING, "", 0, offsetof(csv_opts, escape), NULL,
-     "escape character inside quotes (empty: quotes are doubled, as RFC 4180 says)"},
+     "escape character inside quotes, before the quote or itself (empty: quotes are doubled, as RFC 4180 "
+     "says); before any other character it is kept"},
+    {"comment", SL_OPT_STRING, "", 0, offsetof(csv_opts, comment), NULL,
+     "lines starting with this character (e.g. '#') are skipped: like blank lines they are no records and "
+     "are not counted in rows read; line numbers still count them"},
     {"header", SL_OPT_BOOL, "true", 0, offsetof(csv_opts, header), NULL, "the first row names the columns"},
     {"column_names", SL_OPT_LIST, NULL, 0, offsetof(csv_opts, column_names), NULL,
      "column names to use (replaces the header's, or names a header-less file)"},
@@ -272,6 +276,13 @@ static int csv_check(sl_instance *in, sl_diags *d)
                      "quote and escape must be one character");
         n++;
     }
+    char c = opt_char(o->comment);
+    if (strlen(o->comment) > 1 || (c && (c == opt_char(o->delimiter) || c == opt_char(o->quote) ||
+                                         c == '\n' || c == '\r'))) {
+        sl_diags_add(d, sl_options_loc(csv_options, o, "comment"),
+                     "comment must be one character, other than the delimiter and the quote");
+        n++;
+    }
     return n;
 }
 
@@ -282,6 +293,7 @@ static int csv_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error 
     st->cfg.delimiter = opt_char(st->o->delimiter);
     st->cfg.quote = opt_char(st->o->quote);
     st->cfg.escape = opt_char(st->o->escape);
+    st->cfg.comment = opt_char(st->o->comment);
     sl_buf_init(&st->fix);
     in->state = st;
     return sl_filesource_open(&st->fs, in, run, resume, &csv_format, st, err);

@@ -21,6 +21,7 @@
 #define SL_FILES_H
 #include "engine/component.h"
 #include "engine/run.h"
+#include "formats/encoding.h"
 #include "formats/input.h"
 #include "sources/bookmarks.h"
 
@@ -29,6 +30,7 @@ typedef struct sl_file_opts {
     sl_source_common common; /* must be first: columns, infer_types */
     char *path;
     char *incremental;       /* "none" | "new_files" */
+    char *encoding;          /* formats/encoding.h: SL_ENCODINGS */
 } sl_file_opts;
 
 #define SL_FILE_OPTIONS(T)                                                                         \
@@ -36,6 +38,9 @@ typedef struct sl_file_opts {
      "a file, a glob (data/*.csv) or a directory; .gz and .zst are read transparently"},            \
     {"incremental", SL_OPT_ENUM, "none", 0, offsetof(T, files.incremental), "none|new_files",      \
      "new_files: load only files not loaded before (by path, size, mtime and content hash)"},       \
+    {"encoding", SL_OPT_ENUM, "utf-8", 0, offsetof(T, files.encoding), SL_ENCODINGS,                \
+     "the files' text encoding, converted to UTF-8 as read; utf-16 takes the byte order from the BOM "  \
+     "(without one: little-endian unless the file starts with a NUL byte)"},                         \
     {"columns", SL_OPT_MAP, NULL, 0, offsetof(T, files.common.columns), NULL,                       \
      "declared column types (name: int|float|decimal|bool|text|date|timestamp|json); they win over inference"}, \
     {"infer_types", SL_OPT_BOOL, "true", 0, offsetof(T, files.common.infer_types), NULL,            \

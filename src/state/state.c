@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <xxhash.h>
 
 struct sl_state {
     void *conn;
@@ -67,22 +68,44 @@ const char *sl_state_kind(const sl_state *s)
 }
 
 /* ---- running SQL: parameters from a format ('s' text or NULL, 'i' int64,
- * 'd' double), all sent as text ------------------------------------------- */
+ * 'd' double, 'u' text shown to people, 'b' bytes), all sent as text but
+ * 'b'. 'u' is for what only people read (reasons, errors, logs, names in
+ * history): a byte that is not UTF-8 is kept as the text \xE9, so that a
+ * PostgreSQL store (UTF-8 only) takes it and both stores hold the same.
+ * 's' is for keys and paths that must come back unchanged. 'b' goes to a
+ * raw column byte for byte (TEXT in SQLite, bytea in PostgreSQL; statedb.h).
+ * --------------------------------------------------------------------------- */
 
 #define MAXP 12
 
 typedef struct params {
     const char *v[MAXP];
     char num[MAXP][32];
+    sl_buf shown[MAXP];
+    unsigned bytes; /* bit i: v[i] is bytes */
     int n;
 } params;
 
 static void vfill(params *p, const char *fmt, va_list ap)
 {
     p->n = 0;
+    p->bytes = 0;
     for (int i = 0; fmt && fmt[i] && i < MAXP; i++, p->n++) {
-        if (fmt[i] == 's') {
+        sl_buf_init(&p->shown[i]);
+        if (fmt[i] == 's' || fmt[i] == 'b') {
             p->v[i] = va_arg(ap, const char *);
+            if (fmt[i] == 'b')
+                p->bytes |= 1u << i;
+        } else if (fmt[i] == 'u') {
+            const char *t = va_arg(ap, const char *);
+            p->v[i] = t;
+            if (t && *t) {
+                size_t n = strlen(t);
+                if (sl_utf8_valid_prefix(t, n) != n) {
+                    sl_buf_add_utf8_shown(&p->shown[i], t, n);
+                    p->v[i] = p->shown[i].data;
+                }
+            }
         } else if (fmt[i] == 'i') {
             snprintf(p->num[i], sizeof p->num[i], "%lld", (long long)va_arg(ap, int64_t));
             p->v[i] = p->num[i];
@@ -100,7 +123,10 @@ static int run(sl_state *s, sl_error *err, sl_statedb_row_fn fn, void *ctx, cons
     va_start(ap, fmt);
     vfill(&p, fmt, ap);
     va_end(ap);
-    return s->ops->run(s->conn, sql, p.n, p.v, fn, ctx, err);
+    int rc = s->ops->run(s->conn, sql, p.n, p.v, p.bytes, fn, ctx, err);
+    for (int i = 0; i < p.n; i++)
+        sl_buf_release(&p.shown[i]);
+    return rc;
 }
 
 #define EXEC(s, err, sql, ...) run((s), (err), NULL, NULL, (sql), __VA_ARGS__)
@@ -269,7 +295,7 @@ int sl_state_run_end(sl_state *s, const char *run_id, const char *pipeline, cons
         rc = EXEC(s, err, "UPDATE runs SET status = $1, error = $2, finished_at = $3, duration_s = $4, "
                           "rows_read = $5, rows_loaded = $6, rows_filtered = $7, rows_rejected = $8, "
                           "bytes_read = $9 WHERE run_id = $10",
-                  "sssdiiiiis", status, error, now, dur, c->read, c->loaded, c->filtered, c->rejected, c->bytes,
+                  "susdiiiiis", status, error, now, dur, c->read, c->loaded, c->filtered, c->rejected, c->bytes,
                   run_id);
     if (rc == 0 && strcmp(status, "success") == 0)
         rc = EXEC(s, err, "UPDATE epochs SET open_epoch = NULL WHERE pipeline = $1", "s", pipeline);
@@ -285,6 +311,24 @@ int sl_state_run_end(sl_state *s, const char *run_id, const char *pipeline, cons
 
 /* ---- dead-letter queue ---------------------------------------------------- */
 
+/* What makes a rejected row the same one when a rerun (a new epoch: a full
+ * refresh, --restart, a file read again) meets it again: its stage, input,
+ * position, reason and raw bytes. 32 hex digits of XXH3-128 into key. */
+static void row_key(char key[33], const char *stage, const char *file, int64_t offset, const char *reason,
+                    const char *raw)
+{
+    XXH3_state_t *h = XXH3_createState();
+    XXH3_128bits_reset(h);
+    const char *parts[] = {stage ? stage : "", file, reason ? reason : "", raw ? raw : ""};
+    for (size_t i = 0; i < 4; i++)
+        XXH3_128bits_update(h, parts[i], strlen(parts[i]) + 1); /* with the NUL: parts stay apart */
+    char off[24];
+    XXH3_128bits_update(h, off, (size_t)snprintf(off, sizeof off, "%lld", (long long)offset));
+    XXH128_hash_t d = XXH3_128bits_digest(h);
+    XXH3_freeState(h);
+    snprintf(key, 33, "%016llx%016llx", (unsigned long long)d.high64, (unsigned long long)d.low64);
+}
+
 int sl_state_dlq_add(sl_state *s, const char *pipeline, const char *run_id, int64_t epoch,
                      const char *file, const sl_reject *r, size_t n, sl_error *err)
 {
@@ -294,12 +338,15 @@ int sl_state_dlq_add(sl_state *s, const char *pipeline, const char *run_id, int6
     now_text(now);
     pthread_mutex_lock(&s->lock);
     int rc = begin(s, err);
-    for (size_t i = 0; rc == 0 && i < n; i++)
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char key[33];
+        row_key(key, r[i].stage, file ? file : "", r[i].offset, r[i].reason, r[i].raw);
         rc = EXEC(s, err,
-                  "INSERT INTO dlq (pipeline, run_id, epoch, stage, file, \"offset\", line, reason, raw, created_at) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
-                  "ssissiisss", pipeline, run_id, epoch, r[i].stage, file ? file : "", r[i].offset, r[i].line,
-                  r[i].reason, r[i].raw, now);
+                  "INSERT INTO dlq (pipeline, run_id, epoch, stage, file, \"offset\", line, reason, raw, created_at, "
+                  "row_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+                  "ssisuiiubss", pipeline, run_id, epoch, r[i].stage, file ? file : "", r[i].offset, r[i].line,
+                  r[i].reason, r[i].raw, now, key);
+    }
     if (rc == 0)
         rc = commit(s, err);
     if (rc < 0)
@@ -433,7 +480,7 @@ int sl_state_schema_change(sl_state *s, const char *pipeline, const char *run_id
     now_text(now);
     pthread_mutex_lock(&s->lock);
     int rc = EXEC(s, err, "INSERT INTO schema_changes (pipeline, run_id, column_name, change, changed_at) "
-                          "VALUES ($1, $2, $3, $4, $5)", "sssss", pipeline, run_id, column, change, now);
+                          "VALUES ($1, $2, $3, $4, $5)", "ssuus", pipeline, run_id, column, change, now);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -637,7 +684,7 @@ int sl_state_run_log(sl_state *s, const char *run_id, const char *trigger, const
     int rc = EXEC(s, err,
                   "INSERT INTO run_logs (run_id, started_by, log) VALUES ($1, $2, $3)"
                   " ON CONFLICT (run_id) DO UPDATE SET started_by = $2, log = $3",
-                  "sss", run_id, trigger, log);
+                  "ssu", run_id, trigger, log);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }

@@ -4,6 +4,12 @@
  * PostgreSQL share: $1..$N parameters (all passed as text, NULL allowed),
  * ON CONFLICT, RETURNING, CAST. A backend runs that SQL and hands rows back
  * as text. The schema is the one place where the dialects differ.
+ *
+ * Bytes that need not be UTF-8 (a rejected record's raw text) are kept as
+ * they are: in a TEXT column in SQLite (which never checks its text) and a
+ * bytea in PostgreSQL. Such a parameter is flagged in `bytes`, and such a
+ * column comes back as its bytes (a NUL-terminated string, like every
+ * other value), never as hex.
  */
 #ifndef SL_STATEDB_H
 #define SL_STATEDB_H
@@ -14,9 +20,10 @@ typedef void (*sl_statedb_row_fn)(void *ctx, int n, const char *const *vals);
 
 typedef struct sl_statedb_ops {
     const char *name;
-    /* Run sql; rows (if any) go to fn (may be NULL). */
-    int (*run)(void *conn, const char *sql, int nparams, const char *const *params, sl_statedb_row_fn fn,
-               void *ctx, sl_error *err);
+    /* Run sql; rows (if any) go to fn (may be NULL). Bit i of bytes set:
+     * params[i] is bytes for a BLOB/bytea column, not text. */
+    int (*run)(void *conn, const char *sql, int nparams, const char *const *params, unsigned bytes,
+               sl_statedb_row_fn fn, void *ctx, sl_error *err);
     /* BEGIN for a write transaction (SQLite: IMMEDIATE). */
     const char *begin_sql;
     /* Take/release the project-wide lock of a pipeline's runs; 1 = taken. */

@@ -5,6 +5,7 @@
  * machines by a session advisory lock. See statedb.h. */
 #include "state/statedb.h"
 #include "core/mem.h"
+#include "core/util.h"
 #include "db/pg.h"
 #include <stdio.h>
 #include <string.h>
@@ -24,8 +25,13 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS dlq ("
     "  id bigserial PRIMARY KEY, pipeline text NOT NULL, run_id text NOT NULL, epoch bigint NOT NULL,"
     "  stage text NOT NULL, file text NOT NULL DEFAULT '', \"offset\" bigint NOT NULL, line bigint,"
-    "  reason text NOT NULL, raw text, created_at text NOT NULL,"
-    "  UNIQUE(pipeline, epoch, stage, file, \"offset\"));"
+    "  reason text NOT NULL, raw bytea, created_at text NOT NULL, row_key text);"
+    /* a store made before raw was kept byte for byte and rejected rows once */
+    "ALTER TABLE dlq ADD COLUMN IF NOT EXISTS row_key text;"
+    "DO $$ BEGIN IF (SELECT data_type FROM information_schema.columns WHERE table_schema = 'sluice_state'"
+    "  AND table_name = 'dlq' AND column_name = 'raw') = 'text' THEN"
+    "  ALTER TABLE dlq ALTER COLUMN raw TYPE bytea USING convert_to(raw, 'UTF8'); END IF; END $$;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS dlq_row ON dlq(pipeline, row_key);"
     "CREATE TABLE IF NOT EXISTS files ("
     "  pipeline text NOT NULL, path text NOT NULL, size bigint, mtime bigint, hash text,"
     "  run_id text, loaded_at text, PRIMARY KEY(pipeline, path));"
@@ -43,8 +49,87 @@ static const char schema_sql[] =
     "  pipeline text NOT NULL, slot bigint NOT NULL, holder text, claimed_at text, PRIMARY KEY(pipeline, slot));"
     "CREATE TABLE IF NOT EXISTS leases (name text PRIMARY KEY, holder text NOT NULL, expires_at double precision NOT NULL);";
 
-static int pg_run(void *conn, const char *sql, int nparams, const char *const *params, sl_statedb_row_fn fn,
-                  void *ctx, sl_error *err)
+#define BYTEAOID 17
+
+/* Run sql with params[i] sent in binary (bytea's binary form is the bytes
+ * themselves) where bit i of bytes is set, as text elsewhere. */
+static int query_bytes(PGconn *c, PGresult **res, const char *sql, int nparams, const char *const *params,
+                       unsigned bytes, sl_error *err)
+{
+    int lens[32] = {0}, fmts[32] = {0};
+    for (int i = 0; i < nparams && i < 32; i++)
+        if (bytes >> i & 1u) {
+            fmts[i] = 1;
+            lens[i] = params[i] ? (int)strlen(params[i]) : 0;
+        }
+    PGresult *r = PQexecParams(c, sql, nparams, NULL, params, lens, fmts, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        sl_pg_result_error(r, c, "postgres", err);
+        PQclear(r);
+        return -1;
+    }
+    *res = r;
+    return 0;
+}
+
+/* Text that is not UTF-8 (a Latin-1 file name, a key) cannot be a text
+ * value in PostgreSQL. Such a parameter is sent as MARK, then the text with
+ * backslashes doubled and each byte that is not UTF-8 as \xE9; a text value
+ * read back that starts with MARK becomes its bytes again, so paths and
+ * keys round-trip exactly (SQLite keeps the bytes as they are). MARK is
+ * U+FDD0, a noncharacter; text that starts with it is encoded too, so
+ * reading back is never ambiguous. */
+#define MARK "\xEF\xB7\x90"
+
+static int needs_mark(const char *s)
+{
+    size_t n = strlen(s);
+    return strncmp(s, MARK, 3) == 0 || sl_utf8_valid_prefix(s, n) != n;
+}
+
+static char *mark_encode(const char *s)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_buf_adds(&b, MARK);
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        size_t ok = sl_utf8_valid_prefix(s + i, n - i);
+        for (size_t k = i; k < i + ok; k++) {
+            if (s[k] == '\\')
+                sl_buf_addc(&b, '\\');
+            sl_buf_addc(&b, s[k]);
+        }
+        i += ok;
+        if (i < n)
+            sl_buf_addf(&b, "\\x%02X", (unsigned char)s[i++]);
+    }
+    return sl_buf_detach(&b);
+}
+
+static char *mark_decode(const char *s)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    for (s += 3; *s; s++) {
+        unsigned v;
+        if (s[0] == '\\' && s[1] == '\\') {
+            sl_buf_addc(&b, '\\');
+            s++;
+        } else if (s[0] == '\\' && s[1] == 'x' && s[2] && s[3] && sscanf(s + 2, "%2x", &v) == 1) {
+            sl_buf_addc(&b, (char)v);
+            s += 3;
+        } else {
+            sl_buf_addc(&b, *s);
+        }
+    }
+    sl_buf_reserve(&b, 0);
+    return sl_buf_detach(&b);
+}
+
+static int pg_run(void *conn, const char *sql, int nparams, const char *const *params, unsigned bytes,
+                  sl_statedb_row_fn fn, void *ctx, sl_error *err)
 {
     PGresult *r;
     if (nparams == 0 && !fn) {
@@ -52,14 +137,45 @@ static int pg_run(void *conn, const char *sql, int nparams, const char *const *p
             return sl_error_prefix(err, "state store");
         return 0;
     }
-    if (sl_pg_query(conn, &r, err, sql, nparams, params) < 0)
+    const char *sent[32] = {0};
+    char *marked[32] = {0};
+    for (int i = 0; i < nparams && i < 32; i++) {
+        sent[i] = params[i];
+        if (params[i] && !(bytes >> i & 1u) && needs_mark(params[i]))
+            sent[i] = marked[i] = mark_encode(params[i]);
+    }
+    int rc = bytes ? query_bytes(conn, &r, sql, nparams, sent, bytes, err)
+                   : sl_pg_query(conn, &r, err, sql, nparams, sent);
+    for (int i = 0; i < nparams && i < 32; i++)
+        sl_free(marked[i]);
+    if (rc < 0)
         return sl_error_prefix(err, "state store");
     int n = PQnfields(r);
     const char *vals[64];
+    char *own[64] = {0};
     for (int t = 0; fn && t < PQntuples(r); t++) {
-        for (int i = 0; i < n && i < 64; i++)
+        for (int i = 0; i < n && i < 64; i++) {
             vals[i] = PQgetisnull(r, t, i) ? NULL : PQgetvalue(r, t, i);
+            if (vals[i] && PQftype(r, i) == BYTEAOID) {
+                /* the text form of a bytea is hex; hand back the bytes */
+                size_t len;
+                unsigned char *u = PQunescapeBytea((const unsigned char *)vals[i], &len);
+                if (u) {
+                    own[i] = sl_malloc(len + 1);
+                    memcpy(own[i], u, len);
+                    own[i][len] = 0;
+                    PQfreemem(u);
+                    vals[i] = own[i];
+                }
+            } else if (vals[i] && strncmp(vals[i], MARK, 3) == 0) {
+                vals[i] = own[i] = mark_decode(vals[i]);
+            }
+        }
         fn(ctx, n, vals);
+        for (int i = 0; i < n && i < 64; i++) {
+            sl_free(own[i]);
+            own[i] = NULL;
+        }
     }
     PQclear(r);
     return 0;

@@ -22,8 +22,7 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS dlq ("
     "  id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, run_id TEXT NOT NULL, epoch INTEGER NOT NULL,"
     "  stage TEXT NOT NULL, file TEXT NOT NULL DEFAULT '', offset INTEGER NOT NULL, line INTEGER,"
-    "  reason TEXT NOT NULL, raw TEXT, created_at TEXT NOT NULL,"
-    "  UNIQUE(pipeline, epoch, stage, file, offset));"
+    "  reason TEXT NOT NULL, raw TEXT, created_at TEXT NOT NULL, row_key TEXT);"
     "CREATE TABLE IF NOT EXISTS files ("
     "  pipeline TEXT NOT NULL, path TEXT NOT NULL, size INTEGER, mtime INTEGER, hash TEXT,"
     "  run_id TEXT, loaded_at TEXT, PRIMARY KEY(pipeline, path));"
@@ -41,6 +40,11 @@ static const char schema_sql[] =
     "  pipeline TEXT NOT NULL, slot INTEGER NOT NULL, holder TEXT, claimed_at TEXT, PRIMARY KEY(pipeline, slot));"
     "CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);";
 
+/* After schema_sql: a store made before rejected rows were kept once
+ * (row_key) gains the column; its old rows keep a NULL key. */
+static const char dlq_key_sql[] = "ALTER TABLE dlq ADD COLUMN row_key TEXT";
+static const char dlq_index_sql[] = "CREATE UNIQUE INDEX IF NOT EXISTS dlq_row ON dlq(pipeline, row_key)";
+
 static int mkdir_p(const char *dir)
 {
     char tmp[4096];
@@ -55,9 +59,13 @@ static int mkdir_p(const char *dir)
     return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int lite_run(void *conn, const char *sql, int nparams, const char *const *params, sl_statedb_row_fn fn,
-                    void *ctx, sl_error *err)
+/* bytes (statedb.h) need nothing here: SQLite keeps the bytes of a TEXT
+ * value as they are, valid UTF-8 or not, and TEXT keeps raw LIKE '%x%'
+ * working for whoever queries the DLQ (LIKE never matches a BLOB). */
+static int lite_run(void *conn, const char *sql, int nparams, const char *const *params, unsigned bytes,
+                    sl_statedb_row_fn fn, void *ctx, sl_error *err)
 {
+    (void)bytes;
     sqlite3 *db = conn;
     sqlite3_stmt *st;
     if (nparams == 0 && !fn) {
@@ -91,6 +99,12 @@ static int lite_run(void *conn, const char *sql, int nparams, const char *const 
     return 0;
 }
 
+static void count_fn(void *ctx, int n, const char *const *vals)
+{
+    (void)n; (void)vals;
+    ++*(int *)ctx;
+}
+
 /* Pipelines of one machine are kept apart by the lock files of the engine;
  * an SQLite state store is not shared between machines. */
 static int lite_lock(void *conn, const char *pipeline, int take, sl_error *err)
@@ -120,8 +134,13 @@ int sl_statedb_sqlite_open(const char *path, void **conn, const sl_statedb_ops *
         return -1;
     }
     sqlite3_busy_timeout(db, 10000);
-    if (lite_run(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", 0, NULL, NULL, NULL, err) < 0 ||
-        lite_run(db, schema_sql, 0, NULL, NULL, NULL, err) < 0) {
+    int has_key = 0;
+    if (lite_run(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", 0, NULL, 0, NULL, NULL, err) < 0 ||
+        lite_run(db, schema_sql, 0, NULL, 0, NULL, NULL, err) < 0 ||
+        lite_run(db, "SELECT 1 FROM pragma_table_info('dlq') WHERE name = 'row_key'", 0, NULL, 0, count_fn,
+                 &has_key, err) < 0 ||
+        (!has_key && lite_run(db, dlq_key_sql, 0, NULL, 0, NULL, NULL, err) < 0) ||
+        lite_run(db, dlq_index_sql, 0, NULL, 0, NULL, NULL, err) < 0) {
         sl_error_prefix(err, "%s", path);
         sqlite3_close(db);
         return -1;

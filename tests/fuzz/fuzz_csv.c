@@ -1,5 +1,6 @@
 /* fuzz_csv.c: any bytes through the CSV reader, with and without an escape
- * character: no crash, no overread, every record's fields inside the input. */
+ * and a comment character: no crash, no overread, every record's fields
+ * inside the input. */
 #include "formats/csv.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         sl_input *in = sl_input_open(path, &err);
         if (!in)
             return 0;
-        sl_csv_config cfg = {mode ? ';' : ',', '"', mode ? '\\' : 0};
+        sl_csv_config cfg = {mode ? ';' : ',', '"', mode ? '\\' : 0, mode ? '#' : 0};
         sl_csv_reader r;
         sl_csv_init(&r, in, &cfg, 0, 1);
         size_t total = 0;

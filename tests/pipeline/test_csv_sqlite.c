@@ -200,6 +200,40 @@ static void test_csv_options(void **state)
     free(t);
 }
 
+/* Regression 2026-11-30 (issue #10 item 10): malformed quoting changed
+ * field boundaries silently ("b"c loaded as bc, "b,c<newline>d"e as
+ * b,c<newline>de, nothing in the DLQ); with escape: '\\' the field "c\d"
+ * lost its backslash. Comment lines are skipped and not counted. */
+static void test_csv_bad_quotes_and_comments(void **state)
+{
+    th_write(th_dir, "data/q.csv",
+             "# exported 2026-11-30\n"
+             "id,a,b\n"
+             "1,\"b\"c,x\n"
+             "2,\"b,c\nd\"e,y\n"
+             "# a note between rows\n"
+             "3,\"ok\"  ,\"c\\d\"\n"
+             "4,\"say \\\"hi\\\"\",z\n");
+    th_write(th_dir, "pipelines/q.yml",
+             "source: {type: csv, path: data/q.csv, escape: '\\', comment: '#', infer_types: false}\n"
+             "sinks: [{type: sqlite, table: q}]\n");
+    sl_run_result r = th_run_dir(th_dir, "q");
+    assert_string_equal(r.status, "success");
+    assert_int_equal(r.counts.read, 4); /* comment lines are no records */
+    assert_int_equal(r.counts.loaded, 2);
+    assert_int_equal(r.counts.rejected, 2);
+    assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE line = 3 AND reason = "
+                                                 "'text after the closing quote of field 2 at line 3, column 6'"), 1);
+    assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE line = 4 AND reason = "
+                                                 "'text after the closing quote of field 2 at line 5, column 3'"), 1);
+    char *t = th_sql_text(th_db, "SELECT a || '|' || b FROM q WHERE id = '3'");
+    assert_string_equal(t, "ok|c\\d"); /* spaces after the quote trimmed; the backslash kept */
+    free(t);
+    t = th_sql_text(th_db, "SELECT a FROM q WHERE id = '4'");
+    assert_string_equal(t, "say \"hi\"");
+    free(t);
+}
+
 static void test_widening_mid_run(void **state)
 {
     /* batches of 2 rows: the first batch infers int; later values widen it */
@@ -232,6 +266,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_on_error_fail, th_setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_csv_options, th_setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_widening_mid_run, th_setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_csv_bad_quotes_and_comments, th_setup, th_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

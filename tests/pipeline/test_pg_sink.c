@@ -145,6 +145,39 @@ static void test_bad_rows_in_copy(void **state)
 }
 
 /* on_error: fail, with the bad row in the second batch of two rows. */
+/* Text that is not UTF-8 (an SQLite source holds any bytes) reaches a
+ * PostgreSQL text column: the server refuses the row, which goes to the
+ * DLQ with the reason and the row (the byte shown as \xE9); the rest of the
+ * batch loads, in COPY (append) and in upsert's INSERT. */
+static void test_invalid_utf8_rows(void **state)
+{
+    char src[4300];
+    snprintf(src, sizeof src, "%s/src.db", th_dir);
+    th_sql_int(src, "CREATE TABLE t (id INTEGER, name TEXT)");
+    th_sql_int(src, "INSERT INTO t VALUES (1, 'ok'), (2, CAST(x'52656ee965' AS TEXT)), (3, 'fine')");
+    for (int upsert = 0; upsert < 2; upsert++) {
+        char yml[512];
+        snprintf(yml, sizeof yml,
+                 "source: {type: sqlite, path: src.db, table: t}\n"
+                 "sinks: [" SINK "table: u%d%s}]\n", upsert, upsert ? ", mode: upsert, key: [id]" : "");
+        th_write(th_dir, "pipelines/u.yml", yml);
+        sl_run_result r = th_run_dir(th_dir, "u");
+        assert_string_equal(r.status, "success");
+        assert_int_equal(r.counts.loaded, 2);
+        assert_int_equal(r.counts.rejected, 1);
+        char q[200];
+        snprintf(q, sizeof q, "SELECT string_agg(id || '=' || name, ',' ORDER BY id) FROM pgs.u%d", upsert);
+        char *t = th_pg_text(q);
+        assert_string_equal(t, "1=ok,3=fine");
+        free(t);
+    }
+    assert_int_equal(th_sql_int(th_state_db, "SELECT count(*) FROM dlq WHERE line = 2 AND reason LIKE "
+                                                 "'%invalid byte sequence for encoding \"UTF8\"%'"), 2);
+    char *t = th_sql_text(th_state_db, "SELECT raw FROM dlq LIMIT 1");
+    assert_string_equal(t, "{\"id\":2,\"name\":\"Ren\\\\xE9e\"}");
+    free(t);
+}
+
 static void test_on_error_fail_rolls_back(void **state)
 {
     th_pg_exec("CREATE SCHEMA pgs; CREATE TABLE pgs.t (id bigint, v int CHECK (v > 0));"
@@ -383,6 +416,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_modes_and_types, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_bad_rows_in_copy, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_on_error_fail_rolls_back, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_utf8_rows, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_schema_change_policies, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_hostile_identifiers, setup, th_teardown),
     };

@@ -113,40 +113,54 @@ static void test_batch_keep_and_rejects(void **state)
     sl_batch_free(b);
 }
 
-/* JSON string escaping with each special byte at every offset of a long
- * string (the 16-byte scan), against a byte-by-byte reference. */
+/* JSON string escaping with each special byte or sequence at every offset
+ * of a long string (the 16-byte scan), against a byte-by-byte reference.
+ * Valid UTF-8 passes unchanged; a byte that is not UTF-8 (a Latin-1 é, a
+ * cut sequence, a surrogate's encoding) becomes the text \xE9 (regression
+ * 2026-11-30, case 04: raw bytes made --json invalid). */
 static void test_json_str_escape(void **state)
 {
-    const char specials[] = {'"', '\\', '\n', '\x01', '\x1f', ' ', '\x7f', (char)0xc3};
-    for (size_t k = 0; k < sizeof specials; k++)
+    static const struct {
+        const char *in, *out;
+    } specials[] = {
+        {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"}, {"\x01", "\\u0001"}, {"\x1f", "\\u001f"},
+        {" ", " "}, {"\x7f", "\x7f"}, {"\xc3", "\\\\xC3"}, {"\xe9", "\\\\xE9"},
+        {"\xc3\xa9", "\xc3\xa9"}, {"\xe2\x82\xac", "\xe2\x82\xac"}, {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"},
+        {"\xe2\x82", "\\\\xE2\\\\x82"}, {"\xed\xa0\x80", "\\\\xED\\\\xA0\\\\x80"},
+        {"\xc0\xaf", "\\\\xC0\\\\xAF"}, {"\xff", "\\\\xFF"},
+    };
+    for (size_t k = 0; k < sizeof specials / sizeof *specials; k++)
         for (int at = 0; at < 40; at++) {
-            char in[48];
+            char in[64];
+            size_t sn = strlen(specials[k].in);
             memset(in, 'a', sizeof in);
-            in[at] = specials[k];
+            memcpy(in + at, specials[k].in, sn);
+            size_t n = 44 + sn;
             sl_buf got, want;
             sl_buf_init(&got);
             sl_buf_init(&want);
-            sl_buf_add_json_str(&got, in, sizeof in);
+            sl_buf_add_json_str(&got, in, n);
             sl_buf_addc(&want, '"');
-            for (size_t i = 0; i < sizeof in; i++) {
-                unsigned char c = (unsigned char)in[i];
-                char e[8];
-                if (c == '"' || c == '\\')
-                    snprintf(e, sizeof e, "\\%c", c);
-                else if (c == '\n')
-                    snprintf(e, sizeof e, "\\n");
-                else if (c < 0x20)
-                    snprintf(e, sizeof e, "\\u%04x", c);
-                else
-                    snprintf(e, sizeof e, "%c", c);
-                sl_buf_adds(&want, e);
-            }
+            for (int i = 0; i < at; i++)
+                sl_buf_addc(&want, 'a');
+            sl_buf_adds(&want, specials[k].out);
+            for (size_t i = (size_t)at + sn; i < n; i++)
+                sl_buf_addc(&want, 'a');
             sl_buf_addc(&want, '"');
             assert_int_equal(got.len, want.len);
             assert_memory_equal(got.data, want.data, want.len);
             sl_buf_release(&got);
             sl_buf_release(&want);
         }
+    /* a sequence cut by the end of the string */
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_buf_add_json_str(&b, "Ren\xc3", 4);
+    assert_string_equal(b.data, "\"Ren\\\\xC3\"");
+    sl_buf_reset(&b);
+    sl_buf_add_utf8_shown(&b, "1,Ren\xe9" "e,Z\xfc" "rich \xc3\xa9", 17);
+    assert_string_equal(b.data, "1,Ren\\xE9e,Z\\xFCrich \xc3\xa9");
+    sl_buf_release(&b);
 }
 
 /* The reference for a timestamp's text, written independently of

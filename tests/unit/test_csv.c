@@ -46,7 +46,7 @@ static int parse(const char *text, size_t len, const sl_csv_config *cfg, rec *ou
     return n;
 }
 
-static const sl_csv_config STD = {',', '"', 0};
+static const sl_csv_config STD = {',', '"', 0, 0};
 
 /* Identity of an input (2026-11-30, issue #10 item 2): the running hash of
  * the bytes read describes the file that was opened, whatever was skipped
@@ -208,19 +208,88 @@ static void test_unterminated_quote(void **state)
 static void test_escape_char(void **state)
 {
     rec r[16];
-    sl_csv_config cfg = {';', '"', '\\'};
+    sl_csv_config cfg = {';', '"', '\\', 0};
     const char *t = "\"a\\\"b\";\"c\\\\d\"\n";
     assert_int_equal(parse(t, strlen(t), &cfg, r, 16), 1);
     assert_string_equal(r[0].f[0], "a\"b");
     assert_string_equal(r[0].f[1], "c\\d");
 }
 
-static void test_stray_after_quote(void **state)
+/* Regression 2026-11-30 (issue #10 item 10): text after a closing quote
+ * was glued to the field ("b"c loaded as bc) and a quote in the middle
+ * moved field boundaries silently. Now the record is bad, naming the line
+ * and column, and the next record still starts where it should; spaces
+ * after the closing quote are trimmed. */
+static void test_text_after_closing_quote(void **state)
 {
     rec r[16];
-    const char *t = "\"abc\"def,x\n";
+    const char *t = "a,\"b\"c\n1,\"b,c\nd\"e\n2,\"ok\"  ,\"x\"\t\n3,\"y\"\"z\"\n";
+    assert_int_equal(parse(t, strlen(t), &STD, r, 16), 4);
+    assert_string_equal(r[0].bad, "text after the closing quote of field 2 at line 1, column 6");
+    assert_int_equal(r[0].n, 2);
+    assert_string_equal(r[1].bad, "text after the closing quote of field 2 at line 3, column 3");
+    assert_int_equal(r[1].line, 2);
+    assert_int_equal(r[1].n, 2);
+    assert_string_equal(r[2].bad, "");
+    assert_int_equal(r[2].line, 4);
+    assert_int_equal(r[2].n, 3);
+    assert_string_equal(r[2].f[1], "ok");
+    assert_string_equal(r[2].f[2], "x");
+    assert_string_equal(r[3].bad, ""); /* a doubled quote is no stray text */
+    assert_string_equal(r[3].f[1], "y\"z");
+    /* the column counts characters, not bytes */
+    t = "caf\xc3\xa9,\"\xc3\xa9\"x\n";
     assert_int_equal(parse(t, strlen(t), &STD, r, 16), 1);
-    assert_string_equal(r[0].f[0], "abcdef");
+    assert_string_equal(r[0].bad, "text after the closing quote of field 2 at line 1, column 9");
+    /* the check at every offset of a long field (the 16-byte scans) */
+    for (int at = 1; at < 40; at++) {
+        char line[128];
+        int n = snprintf(line, sizeof line, "\"%.*s\"%s,z\n", at, "0123456789012345678901234567890123456789",
+                         at % 2 ? "q" : " ");
+        assert_int_equal(parse(line, (size_t)n, &STD, r, 16), 1);
+        if (at % 2) {
+            char want[160];
+            snprintf(want, sizeof want, "text after the closing quote of field 1 at line 1, column %d", at + 3);
+            assert_string_equal(r[0].bad, want);
+        } else {
+            assert_string_equal(r[0].bad, "");
+            assert_int_equal((int)strlen(r[0].f[0]), at);
+        }
+    }
+}
+
+/* Regression 2026-11-30: with escape: '\\', "c\d" loaded as cd. An escape
+ * character before anything but the quote or itself is kept. */
+static void test_escape_escapes_only_quote_and_itself(void **state)
+{
+    rec r[16];
+    sl_csv_config cfg = {',', '"', '\\', 0};
+    const char *t = "\"c\\d\",\"e\\\"f\",\"g\\\\h\",\"\\n\\\\\\\"\"\n";
+    assert_int_equal(parse(t, strlen(t), &cfg, r, 16), 1);
+    assert_string_equal(r[0].bad, "");
+    assert_int_equal(r[0].n, 4);
+    assert_string_equal(r[0].f[0], "c\\d");
+    assert_string_equal(r[0].f[1], "e\"f");
+    assert_string_equal(r[0].f[2], "g\\h");
+    assert_string_equal(r[0].f[3], "\\n\\\"");
+}
+
+/* comment: a line starting with it is skipped where a record would start
+ * (not inside a quoted field), with any line end; lines still count. */
+static void test_comment_lines(void **state)
+{
+    rec r[16];
+    sl_csv_config cfg = {',', '"', 0, '#'};
+    const char *t = "# header note\nid,v\n#x,\"y\n1,\"a\n#not a comment\"\r\n# c\r\n2,#b\r# last";
+    assert_int_equal(parse(t, strlen(t), &cfg, r, 16), 3);
+    assert_string_equal(r[0].f[0], "id");
+    assert_int_equal(r[0].line, 2);
+    assert_string_equal(r[1].f[1], "a\n#not a comment");
+    assert_int_equal(r[1].line, 4);
+    assert_string_equal(r[2].f[1], "#b"); /* only at the start of a line */
+    assert_int_equal(r[2].line, 7);
+    /* without the option the same text is data (and line 3 opens a quote) */
+    assert_int_equal(parse(t, strlen(t), &STD, r, 16), 7);
 }
 
 static void test_record_across_blocks(void **state)
@@ -280,7 +349,7 @@ static void roundtrip(char delim, unsigned seed)
     sl_input *in = sl_input_open(path, &err);
     assert_non_null(in);
     sl_csv_reader rd;
-    sl_csv_config cfg = {delim, '"', 0};
+    sl_csv_config cfg = {delim, '"', 0, 0};
     sl_csv_init(&rd, in, &cfg, 0, 1);
     for (int r = 0; r < RECS; r++) {
         assert_int_equal(sl_csv_next(&rd, &err), 1);
@@ -311,7 +380,7 @@ static void test_random_roundtrip(void **state)
 /* Escapes in long quoted fields (the two-character scan), at each offset. */
 static void test_escape_long(void **state)
 {
-    sl_csv_config cfg = {',', '"', '\\'};
+    sl_csv_config cfg = {',', '"', '\\', 0};
     char text[256], want[128];
     for (int at = 0; at < 40; at++) {
         /* "xxxx\"yyyy\\zzzz",end */
@@ -354,7 +423,9 @@ int main(void)
         cmocka_unit_test(test_quoting), cmocka_unit_test(test_embedded_newlines_and_lines),
         cmocka_unit_test(test_line_ends_bom_blank), cmocka_unit_test(test_empty_and_quoted_empty),
         cmocka_unit_test(test_unterminated_quote), cmocka_unit_test(test_escape_char),
-        cmocka_unit_test(test_stray_after_quote), cmocka_unit_test(test_record_across_blocks),
+        cmocka_unit_test(test_text_after_closing_quote),
+        cmocka_unit_test(test_escape_escapes_only_quote_and_itself), cmocka_unit_test(test_record_across_blocks),
+        cmocka_unit_test(test_comment_lines),
         cmocka_unit_test(test_write_field), cmocka_unit_test(test_random_roundtrip),
         cmocka_unit_test(test_escape_long), cmocka_unit_test(test_input_digest),
     };
