@@ -110,6 +110,7 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
     const char q = r->cfg.quote, esc = r->cfg.escape, delim = r->cfg.delimiter;
     r->nfields = 0;
     r->bad[0] = 0;
+    r->open_quote = 0;
     sl_buf_reset(&r->scratch);
     *lines = 0;
     for (;;) {
@@ -124,6 +125,7 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                         return NEED_MORE;
                     snprintf(r->bad, sizeof r->bad, "unterminated quoted field starting at line %lld",
                              (long long)(r->line + *lines));
+                    r->open_quote = 1;
                     *lines += count_lines(buf + scan, len - scan);
                     return (ptrdiff_t)len;
                 }

@@ -53,6 +53,7 @@ typedef struct sl_csv_reader {
     const char *raw;
     size_t rawlen;
     char bad[160];           /* non-empty: the record is malformed */
+    int open_quote;          /* bad because a quote was still open at the end of the input */
     /* internal */
     sl_buf scratch;
     size_t *scratch_off;     /* per field: offset into scratch, or SIZE_MAX */

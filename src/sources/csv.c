@@ -199,9 +199,9 @@ static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error 
              * records it swallowed cannot be told apart (a stray quote, a
              * cut file), so the run fails rather than count them as one */
             size_t n = r->rawlen;
-            while (n && (r->raw[n - 1] == '\n' || r->raw[n - 1] == '\r'))
+            while (r->open_quote && n && (r->raw[n - 1] == '\n' || r->raw[n - 1] == '\r'))
                 n--;
-            if (memchr(r->raw, '\n', n) || memchr(r->raw, '\r', n))
+            if (r->open_quote && (memchr(r->raw, '\n', n) || memchr(r->raw, '\r', n)))
                 return sl_error_set(err, SL_EDATA,
                                     "%s: %s runs to the end of the file: the lines after it cannot be split into "
                                     "records (a stray quote, or a file cut short)",
