@@ -137,12 +137,12 @@ kill_chain() {
 
 # all_kill_chains: chains over mode x fan-out x dedupe. KILLS is the test's
 # budget of kills (scripts/test.sh lowers it for the slower ASan build):
-# 60 or more run all 12 chains, each with KILLS/12 kills; fewer run KILLS/4
-# chains (at least 3) of 4 kills, the ones with a fan-out and a dedupe
-# first. dedupe: keep first streams, keep last holds every row to the end.
+# 48 (the default) or more run all 12 chains, each with KILLS/12 kills;
+# fewer run KILLS/4 chains (at least 3) of 4 kills, the ones with a fan-out
+# and a dedupe first. dedupe: keep first streams, keep last holds every row to the end.
 all_kill_chains() {
-  per=$(( ${KILLS:-60} / 12 )); [ "$per" -ge 4 ] || per=4
-  chains=$(( ${KILLS:-60} / per )); [ "$chains" -ge 3 ] || chains=3
+  per=$(( ${KILLS:-48} / 12 )); [ "$per" -ge 4 ] || per=4
+  chains=$(( ${KILLS:-48} / per )); [ "$chains" -ge 3 ] || chains=3
   total_landed=0; n=0
   for combo in "append yes first" "upsert yes last" "full_refresh yes last" "append no first" \
                "upsert no last" "full_refresh no last" "append yes no" "upsert yes no" "full_refresh yes no" \

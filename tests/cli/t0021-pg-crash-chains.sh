@@ -10,11 +10,12 @@
 # the rows the sink held and committed their batches' ends, moving its
 # position back (229,376 rows in the table, position at line 139,266);
 # the finishing run loaded 1,090,112 rows for 1,000,000 ids.
-# KILLS (default 60: 12 chains of 5; fewer: KILLS/4 chains of 4, see crash_chain.sh) and ROWS (default 30000, 15000 when KILLS < 60) can be set.
+# KILLS (default 48: 12 chains of 4; fewer: KILLS/4 chains of 4, see
+# crash_chain.sh) and ROWS (default 20000, 10000 when KILLS < 48) can be set.
 . "$SRC/tests/cli/lib.sh"
 . "$SRC/tests/cli/crash_chain.sh"
 # a smaller KILLS (the ASan build) also means fewer rows
-[ "${KILLS:-60}" -ge 60 ] && ROWS=${ROWS:-30000} || ROWS=${ROWS:-15000}
+[ "${KILLS:-48}" -ge 48 ] && ROWS=${ROWS:-20000} || ROWS=${ROWS:-10000}
 IN=$T/in.csv
 WH=postgres
 URL=$(cat "${SLUICE_TEST_PGDIR:?run through ctest: its fixture starts PostgreSQL}/url")
