@@ -9,11 +9,12 @@
 # Regression (case 45): a resumed run that re-read rows a sink held
 # committed that batch's end, moving the sink's position backwards; the
 # next crash then loaded those rows again (450,560 extra rows on 1,000,000).
-# KILLS (default 60: 12 chains of 5) and ROWS (default 40000, 20000 when KILLS < 60) can be set.
+# KILLS (default 48: 12 chains of 4; fewer: KILLS/4 chains of 4, see
+# crash_chain.sh) and ROWS (default 30000, 15000 when KILLS < 48) can be set.
 . "$SRC/tests/cli/lib.sh"
 . "$SRC/tests/cli/crash_chain.sh"
 # a smaller KILLS (the ASan build) also means fewer rows
-[ "${KILLS:-60}" -ge 60 ] && ROWS=${ROWS:-40000} || ROWS=${ROWS:-20000}
+[ "${KILLS:-48}" -ge 48 ] && ROWS=${ROWS:-30000} || ROWS=${ROWS:-15000}
 IN=$T/in.csv
 WH=sqlite
 python3 "$SRC/tests/cli/gen_contacts.py" "$ROWS" "$IN"
@@ -28,8 +29,8 @@ wh_compare() { python3 "$SRC/tests/cli/compare.py" "$IN" p/warehouse.db c; }
 
 # crash points: the sqlite sink and the csv sink each count a commit per batch
 for mode in append upsert full_refresh; do
-  failpoint_chain "$mode" yes no 12 5 9 3 7
-  failpoint_chain "$mode" no "$( [ "$mode" = append ] && echo first || echo last )" 6 3 8 2 5
+  failpoint_chain "$mode" yes no 8 3 6 2 5
+  failpoint_chain "$mode" no "$( [ "$mode" = append ] && echo first || echo last )" 4 2 5 2 3
 done
 all_kill_chains
 finish

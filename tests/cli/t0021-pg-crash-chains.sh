@@ -10,11 +10,12 @@
 # the rows the sink held and committed their batches' ends, moving its
 # position back (229,376 rows in the table, position at line 139,266);
 # the finishing run loaded 1,090,112 rows for 1,000,000 ids.
-# KILLS (default 60: 12 chains of 5) and ROWS (default 30000, 15000 when KILLS < 60) can be set.
+# KILLS (default 48: 12 chains of 4; fewer: KILLS/4 chains of 4, see
+# crash_chain.sh) and ROWS (default 20000, 10000 when KILLS < 48) can be set.
 . "$SRC/tests/cli/lib.sh"
 . "$SRC/tests/cli/crash_chain.sh"
 # a smaller KILLS (the ASan build) also means fewer rows
-[ "${KILLS:-60}" -ge 60 ] && ROWS=${ROWS:-30000} || ROWS=${ROWS:-15000}
+[ "${KILLS:-48}" -ge 48 ] && ROWS=${ROWS:-20000} || ROWS=${ROWS:-10000}
 IN=$T/in.csv
 WH=postgres
 URL=$(cat "${SLUICE_TEST_PGDIR:?run through ctest: its fixture starts PostgreSQL}/url")
@@ -30,13 +31,13 @@ wh_reset() { psql -X -q "$URL" -c "DROP SCHEMA IF EXISTS chain CASCADE" >/dev/nu
 wh_compare() { python3 "$SRC/tests/cli/compare.py" "$IN" "$URL" chain.c; }
 
 for mode in append upsert full_refresh; do
-  failpoint_chain "$mode" yes no 12 5 9 3 7
-  failpoint_chain "$mode" no "$( [ "$mode" = append ] && echo first || echo last )" 6 3 8 2 5
+  failpoint_chain "$mode" yes no 8 3 6 2 5
+  failpoint_chain "$mode" no "$( [ "$mode" = append ] && echo first || echo last )" 4 2 5 2 3
 done
 # the same with the state store on PostgreSQL (it keeps the csv sink's positions)
 mkdir -p p
 printf 'name: p\nstate: {type: postgres, url: "${URL}"}\n' > p/sluice.yml
-failpoint_chain append yes first 12 5 9 3 7
+failpoint_chain append yes first 8 3 6 2 5
 rm p/sluice.yml
 all_kill_chains
 finish
