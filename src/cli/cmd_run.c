@@ -168,8 +168,9 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
             if (r.error[0])
                 fprintf(stderr, "%s: error: %s\n", pl->name, r.error);
             if (r.stale)
-                fprintf(stderr, "%s: %lld row writes not applied: an upsert sink held a newer version "
-                                "(only_if_newer; counted per sink)\n", pl->name, (long long)r.stale);
+                fprintf(stderr, "%s: %lld row write%s not applied: an upsert sink held a newer version "
+                                "(only_if_newer; counted per sink)\n", pl->name, (long long)r.stale,
+                        r.stale == 1 ? "" : "s");
             if (opts.dry_run)
                 printf("%s (dry run, nothing sent or written):\n%s", pl->name,
                        r.report[0] ? r.report : "  no sink here reports a dry run (only http sinks do)\n");

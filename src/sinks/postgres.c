@@ -389,9 +389,9 @@ static int pg_finish(sl_instance *in, sl_error *err)
     }
     count_stale(st);
     if (st->stale_total)
-        sl_log_info("%s: %s: %lld rows not applied: table %s holds a row of their key with an equal or greater %s "
-                    "(only_if_newer)", st->pipeline, st->id, (long long)st->stale_total, st->qfinal,
-                    st->o->only_if_newer);
+        sl_log_info("%s: %s: %lld row%s not applied: table %s holds a row of their key with an equal or greater %s "
+                    "(only_if_newer)", st->pipeline, st->id, (long long)st->stale_total, st->stale_total == 1 ? "" : "s",
+                    st->qfinal, st->o->only_if_newer);
     return 0;
 }
 

@@ -675,9 +675,9 @@ static int sqlite_finish(sl_instance *in, sl_error *err)
 {
     sqlite_state *st = in->state;
     if (st->stale_total)
-        sl_log_info("%s: %s: %lld rows not applied: table %s holds a row of their key with an equal or greater %s "
-                    "(only_if_newer)", st->pipeline, st->id, (long long)st->stale_total, st->o->table,
-                    st->o->only_if_newer);
+        sl_log_info("%s: %s: %lld row%s not applied: table %s holds a row of their key with an equal or greater %s "
+                    "(only_if_newer)", st->pipeline, st->id, (long long)st->stale_total, st->stale_total == 1 ? "" : "s",
+                    st->o->table, st->o->only_if_newer);
     if (!st->full_refresh)
         return 0;
     sl_buf sql;
