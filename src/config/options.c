@@ -24,6 +24,14 @@ static void remember_loc(const void *opts, const char *name, sl_loc loc)
     locs[nlocs++] = (loc_entry){opts, name, loc};
 }
 
+const char *sl_options_string(const sl_option *table, const void *opts, const char *name)
+{
+    for (const sl_option *o = table; o && o->name; o++)
+        if (strcmp(o->name, name) == 0 && (o->type == SL_OPT_STRING || o->type == SL_OPT_ENUM))
+            return *(char *const *)((const char *)opts + o->offset);
+    return NULL;
+}
+
 sl_loc sl_options_loc(const sl_option *table, const void *opts, const char *name)
 {
     for (size_t i = nlocs; i-- > 0;)

@@ -74,6 +74,10 @@ void sl_options_defaults(const sl_option *table, void *opts);
 void sl_options_release(const sl_option *table, void *opts);
 /* Human help for a table, as printed by `sluice help`. */
 void sl_options_help(const sl_option *table, sl_buf *out);
+/* The value of a string or enum option `name` in opts, or NULL when the
+ * table has no such option (for code that asks any component, e.g. every
+ * sink's `mode`). Borrowed from opts. */
+const char *sl_options_string(const sl_option *table, const void *opts, const char *name);
 /* Location recorded for an option (0 line if defaulted). */
 sl_loc sl_options_loc(const sl_option *table, const void *opts, const char *name);
 

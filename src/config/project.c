@@ -138,7 +138,9 @@ static const char *const pipeline_key_help[][2] = {
                  "rolls back and the run fails"},
     {"description", "free text for the people who read the project"},
     {"batch_rows", "rows per batch, 1-1000000 (default 8192): memory is bounded by 8 batches"},
-    {"max_rejected", "fail the run when more rows than this are rejected (default: no limit)"},
+    {"max_rejected", "fail the run when its epoch rejected more rows than this, or more than a share of the rows "
+                     "read (1%: needs sinks that publish at the end); the refused load stays unpublished "
+                     "(default: no limit)"},
 };
 
 void sl_pipeline_help(sl_buf *out)
@@ -232,13 +234,32 @@ static void load_max_rejected(sl_pipeline *pl, struct fy_node *v, const char *fi
     sl_free(s);
 }
 
+/* A percentage is only known at the end of the input, so it can only keep a
+ * refused load unpublished in sinks that publish at the end: a full_refresh
+ * table, a file sink (renamed at the end), PostgreSQL with `commit: run`.
+ * An append or upsert table, stdout or an API gets each batch as it
+ * commits. Returns the first sink that cannot wait, or NULL. */
+static const sl_instance *sink_publishing_each_batch(const sl_pipeline *pl)
+{
+    for (size_t i = 0; i < pl->nsinks; i++) {
+        const sl_instance *k = &pl->sinks[i];
+        const sl_option *t = SL_SINK(k)->options;
+        const char *mode = sl_options_string(t, k->opts, "mode"), *commit = sl_options_string(t, k->opts, "commit");
+        int at_end = strcmp(k->type, "csv") == 0 || strcmp(k->type, "jsonl") == 0 ||
+                     (mode && strcmp(mode, "full_refresh") == 0) || (commit && strcmp(commit, "run") == 0);
+        if (!at_end)
+            return k;
+    }
+    return NULL;
+}
+
 static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char *name, sl_diags *d)
 {
     struct fy_document *doc = sl_yaml_load(file, d);
     if (!doc)
         return NULL;
     struct fy_node *root = fy_document_root(doc);
-    sl_loc top = sl_yaml_loc(root, file);
+    sl_loc top = sl_yaml_loc(root, file), pct_loc = top;
     sl_pipeline *pl = sl_calloc(1, sizeof *pl);
     pl->name = sl_strdup(name);
     pl->file = sl_strdup(file);
@@ -279,6 +300,7 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
             pl->description = sl_yaml_scalar(v, file, SL_YAML_MULTILINE, d);
         } else if (strcmp(k, "max_rejected") == 0) {
             load_max_rejected(pl, v, file, d);
+            pct_loc = sl_yaml_loc(v, file);
         } else if (strcmp(k, "batch_rows") == 0) {
             char *s = sl_yaml_scalar(v, file, 0, d);
             char *end = NULL;
@@ -319,6 +341,13 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
         load_list(sk, SL_KIND_SINK, file, pl->name, &pl->sinks, &pl->nsinks, d);
     if (sk && pl->nsinks == 0)
         sl_diags_add(d, sl_yaml_loc(sk, file), "sinks: is empty");
+    const sl_instance *early = pl->max_rejected_pct >= 0 ? sink_publishing_each_batch(pl) : NULL;
+    if (early)
+        sl_diags_add(d, pct_loc,
+                     "max_rejected as a percentage is decided at the end of the input, but sink %s (%s) "
+                     "commits each batch as it goes: give a number of rows, or load into mode: full_refresh, a "
+                     "file sink or PostgreSQL with commit: run",
+                     early->id, early->type);
     fy_document_destroy(doc);
     return pl;
 }

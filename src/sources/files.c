@@ -187,6 +187,26 @@ static void describe_change(const sl_input_identity *was, const sl_input_identit
 /* The file just opened: is it the one this epoch's positions of its path
  * were taken on? Sets f->key (and f->gen). A different file is read from
  * its start under a new key, recorded before any of its batches leaves. */
+/* The first sink whose result would be wrong if a changed input were read
+ * again from its start in this epoch: a `full_refresh` table, which must
+ * end up holding exactly the input as it is, has rows of the old content
+ * staged by the interrupted run. (Upsert sinks overwrite by key; an append
+ * table keeps what the old content committed, as appending the new file
+ * would; file and http sinks key their positions by content.) NULL: none. */
+static const sl_instance *sink_keeping_old_rows(const sl_run *run, const char **mode)
+{
+    const sl_pipeline *pl = run->pipeline;
+    for (size_t i = 0; i < pl->nsinks; i++) {
+        const sl_instance *k = &pl->sinks[i];
+        const char *m = sl_options_string(SL_SINK(k)->options, k->opts, "mode");
+        if (m && strcmp(m, "full_refresh") == 0) {
+            *mode = m;
+            return k;
+        }
+    }
+    return NULL;
+}
+
 static int check_identity(sl_filesource *fs, sl_file_entry *f, sl_error *err)
 {
     f->gen = 0;
@@ -212,6 +232,14 @@ static int check_identity(sl_filesource *fs, sl_file_entry *f, sl_error *err)
                 size_t len = strlen(what);
                 snprintf(what + len, sizeof what - len, "; its first %lld bytes differ", bytes);
             }
+            const char *mode = NULL;
+            const sl_instance *keeper = sink_keeping_old_rows(fs->run, &mode);
+            if (keeper)
+                return sl_error_set(err, SL_EDATA,
+                                    "%s changed since the interrupted run read it (%s); sink %s (mode: %s) has rows "
+                                    "of the old content staged by that run, which a re-read cannot tell from the new "
+                                    "ones: `sluice run %s --restart` loads the file as it is now into a new epoch",
+                                    f->path, what, keeper->id, mode, fs->run->pipeline->name);
             f->gen = ok ? gen + 1 : 1;
             sl_log_warn("%s: %s changed since the interrupted run read it (%s): the positions taken on the old "
                         "content do not apply, reading it from the start",
