@@ -30,12 +30,16 @@ static const struct {
     {"latin-1", "ISO-8859-1", ENC_BYTES},    {"windows-1252", "WINDOWS-1252", ENC_BYTES},
     {"utf-16", NULL, ENC_UTF16},             {"utf-16le", "UTF-16LE", ENC_UTF16},
     {"utf-16be", "UTF-16BE", ENC_UTF16},
+    /* other spellings of the same */
+    {"latin1", "ISO-8859-1", ENC_BYTES},     {"iso-8859-1", "ISO-8859-1", ENC_BYTES},
+    {"cp1252", "WINDOWS-1252", ENC_BYTES},   {"utf16", NULL, ENC_UTF16},
+    {"utf16le", "UTF-16LE", ENC_UTF16},      {"utf16be", "UTF-16BE", ENC_UTF16},
 };
 
 int sl_decoder_new(const char *encoding, sl_decoder **out, sl_error *err)
 {
     *out = NULL;
-    if (!encoding || !*encoding || strcmp(encoding, "utf-8") == 0)
+    if (!encoding || !*encoding || strcmp(encoding, "utf-8") == 0 || strcmp(encoding, "utf8") == 0)
         return 0;
     for (size_t i = 0; i < sizeof encodings / sizeof *encodings; i++) {
         if (strcmp(encoding, encodings[i].name) != 0)

@@ -24,8 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The encodings the option accepts, for option tables ("a|b|c"). */
-#define SL_ENCODINGS "utf-8|latin-1|windows-1252|utf-16|utf-16le|utf-16be"
+/* The encodings the option accepts, for option tables ("a|b|c"), with the
+ * other spellings users write (latin1, iso-8859-1, cp1252, utf8, utf16). */
+#define SL_ENCODINGS                                                                                   \
+    "utf-8|latin-1|windows-1252|utf-16|utf-16le|utf-16be|utf8|latin1|iso-8859-1|cp1252|utf16|utf16le|utf16be"
 
 typedef struct sl_decoder sl_decoder;
 

@@ -45,7 +45,7 @@ assert_exit 0 "$SLUICE" -C c run --json
 assert_eq "case 22 run 2: status, loaded, rejected" "$(runs)" "success 4 1"
 assert_eq "case 22 run 2: only the bad contact sent again" "$(crm requests)" 6
 assert_exit 0 "$SLUICE" -C c dlq list --json
-assert_eq "case 22: DLQ lines" "$(python3 -c "import json; r=json.load(open('$T/out'))['rejected']; print(sorted({x['line'] for x in r}), len(r))")" "[4] 2"
+assert_eq "case 22: DLQ lines" "$(python3 -c "import json; r=json.load(open('$T/out'))['rejected']; print(sorted({x['line'] for x in r}), len(r))")" "[4] 1" # once however often runs meet it
 assert_contains "case 22: the API's answer in the DLQ" 'HTTP 400: {\"status\": \"error\", \"category\": \"VALIDATION_ERROR\"' "$T/out"
 
 # 2. mirror's max_deletes, and deletes answered 204

@@ -77,7 +77,7 @@ for src in lite pg; do
 import json,sys
 rows = json.load(open(sys.argv[1]))["rejected"]
 print(sorted((int(json.loads(r["raw"])["id"]), r["reason"]) for r in rows))' "$T/dlq")" \
-    "[(2, 'cursor column updated_at is NULL (null_cursor: reject)'), (2, 'cursor column updated_at is NULL (null_cursor: reject)'), (4, 'cursor column updated_at is NULL (null_cursor: reject)')]"
+    "[(2, 'cursor column updated_at is NULL (null_cursor: reject)'), (4, 'cursor column updated_at is NULL (null_cursor: reject)')]" # each once however often runs meet it
 done
 assert_contains "sqlite fail run 1: names the table and count" "1 row of accounts has a NULL cursor (updated_at)" "$T/run1.lite_default"
 assert_contains "pg fail run 1: names the table and count" "1 row of t32.accounts has a NULL cursor (updated_at)" "$T/run1.pg_default"

@@ -20,6 +20,12 @@ assert_exit 0 "$SLUICE" -C p run m
 assert_contains "latin-1: all rows" "read 5, loaded 5, filtered 0, rejected 0" "$T/err"
 assert_eq "latin-1: names" "$(q p/warehouse.db "SELECT group_concat(name || ' ' || city, ', ') FROM members")" \
   "Renée Zürich, Bob Oslo, José Málaga, François Nantes, Åsa Malmö"
+# the spellings case 04's README and other tools use
+for e in latin1 iso-8859-1 cp1252; do
+  printf 'source: {type: csv, path: data/members.csv, encoding: %s}\nsinks: [{type: sqlite, table: members_%s, mode: full_refresh}]\n' "$e" "$(echo $e | tr -d -)" > p/pipelines/m_$(echo $e | tr -d -).yml
+  assert_exit 0 "$SLUICE" -C p run m_$(echo $e | tr -d -)
+  assert_eq "$e: names" "$(q p/warehouse.db "SELECT group_concat(name, ',') FROM members_$(echo $e | tr -d -)")" "Renée,Bob,José,François,Åsa"
+done
 
 # windows-1252: 0x80 is the euro sign, 0x93/0x94 curly quotes; 0x81 is undefined
 printf 'id,price\n1,\2005\n2,\223q\224\n3,x\201y\n' > p/data/w.csv
@@ -59,7 +65,7 @@ for t in u16le u16be u16nobom ul uj; do
 done
 
 # a configuration error names the option
-printf 'source: {type: csv, path: data/members.csv, encoding: latin1}\nsinks: [{type: sqlite, table: x}]\n' \
+printf 'source: {type: csv, path: data/members.csv, encoding: latin_1}\nsinks: [{type: sqlite, table: x}]\n' \
   > p/pipelines/bad.yml
 assert_exit 2 "$SLUICE" -C p validate
 assert_contains "bad encoding named" "bad.yml:1:" "$T/err"

@@ -49,5 +49,5 @@ assert_contains "report listed" "report" "$T/out"
 # once the shell has the variable and the broken file is gone, all is quiet
 rm proj/pipelines/broken.yml
 CRM_DATABASE_URL=postgresql://127.0.0.1:1/x assert_exit 0 "$SLUICE" -C proj history
-assert_eq "no warning when valid" "$(cat "$T/err")" ""
+if grep -q "warning" "$T/err"; then fail "a warning with a valid project: $(cat "$T/err")"; else ok; fi
 finish
