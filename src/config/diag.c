@@ -59,7 +59,8 @@ void sl_diags_sort(sl_diags *d)
                 break;
             }
     }
-    qsort(d->v, d->n, sizeof *d->v, cmp_diag);
+    if (d->n) /* qsort's base may not be NULL, even for no elements */
+        qsort(d->v, d->n, sizeof *d->v, cmp_diag);
 }
 
 void sl_diags_format(const sl_diags *d, sl_buf *out)
