@@ -303,9 +303,19 @@ int64_t sl_filesource_total(const sl_filesource *fs)
     return t;
 }
 
+int sl_filesource_cancelled(const sl_filesource *fs, sl_error *err)
+{
+    if (!sl_run_cancelled(fs->run))
+        return 0;
+    sl_error_set(err, SL_ECANCELLED, "interrupted");
+    return 1;
+}
+
 int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
 {
     for (;;) {
+        if (sl_filesource_cancelled(fs, err))
+            return -1;
         if (!fs->in) {
             if (fs->cur >= fs->nfiles)
                 return 0;
@@ -399,6 +409,9 @@ int sl_filesource_check(sl_instance *in, sl_diags *d)
 {
     sl_file_opts *o = in->opts;
     size_t before = d->n;
+    if (o->common.max_columns < 1 || o->common.max_columns > 100000)
+        sl_diags_add(d, sl_options_loc(SL_SOURCE(in)->options, o, "max_columns"),
+                     "max_columns must be between 1 and 100000");
     for (size_t i = 0; i < o->common.columns.n; i++) {
         sl_type t;
         const sl_kv *kv = &o->common.columns.v[i];

@@ -88,7 +88,11 @@ static int jsonl_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_erro
 {
     jsonl_state *st = fmt;
     char why[300];
-    while (b->nrows < max) {
+    /* wide records make shorter batches: rows x the run's columns stay
+     * within the batch's cells (core/batch.h) */
+    while (b->nrows < sl_batch_max_rows(sl_json_record_width(&st->ctx), max)) {
+        if (sl_filesource_cancelled(&st->fs, err))
+            return -1;
         const char *p;
         size_t n;
         int64_t off = st->base + (int64_t)st->pos, line = st->line;
@@ -148,7 +152,8 @@ static int jsonl_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_erro
     jsonl_state *st = sl_calloc(1, sizeof *st);
     st->o = in->opts;
     st->ro = (sl_json_record_opts){st->o->flatten, (int)st->o->max_depth, st->o->separator,
-                                   strcmp(st->o->files.common.normalize_names, "snake_case") == 0};
+                                   strcmp(st->o->files.common.normalize_names, "snake_case") == 0,
+                                   sl_source_max_columns(&st->o->files.common)};
     sl_json_record_init(&st->ctx);
     in->state = st;
     return sl_filesource_open(&st->fs, in, run, resume, &jsonl_format, st, err);
