@@ -1,5 +1,6 @@
 /* typing.c: see typing.h. */
 #include "engine/typing.h"
+#include "core/failpoint.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "formats/json.h"
@@ -220,6 +221,7 @@ static const char *declared_type(const sl_typing *t, const char *name, sl_type *
 
 static int cancelled(const sl_run *run, sl_error *err)
 {
+    sl_failpoint("typing.column"); /* sleepMS: slow typing of a wide batch, for cancellation tests */
     if (!sl_run_cancelled(run))
         return 0;
     sl_error_set(err, SL_ECANCELLED, "interrupted");
@@ -273,7 +275,7 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
 
     /* 1. decide each column's type */
     for (size_t i = 0; i < b->ncols; i++) {
-        if ((i & 63) == 0 && cancelled(run, err))
+        if (cancelled(run, err))
             return -1;
         sl_column *c = &b->cols[i];
         sl_typing_col *sc = schema_find(t, c->name);
@@ -303,7 +305,7 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
 
     /* 2. convert; widen inferred columns, reject rows failing declared ones */
     for (size_t i = 0; i < b->ncols; i++) {
-        if ((i & 63) == 0 && cancelled(run, err))
+        if (cancelled(run, err))
             return -1;
         sl_column *c = &b->cols[i];
         sl_typing_col *sc = schema_find(t, c->name);

@@ -305,6 +305,7 @@ int64_t sl_filesource_total(const sl_filesource *fs)
 
 int sl_filesource_cancelled(const sl_filesource *fs, sl_error *err)
 {
+    sl_failpoint("source.record"); /* sleepMS: a slow reader, for cancellation tests */
     if (!sl_run_cancelled(fs->run))
         return 0;
     sl_error_set(err, SL_ECANCELLED, "interrupted");
