@@ -32,6 +32,7 @@ typedef struct jsonl_state {
     sl_input *in;
     char *buf;
     size_t cap, len, pos;
+    size_t seen;         /* buf[pos..seen) holds no newline */
     int64_t base, line;
     int eof;
 } jsonl_state;
@@ -42,7 +43,7 @@ static int jsonl_fmt_open(void *fmt, sl_input *in, const char *path, const sl_re
     if (resume->offset > 0 && sl_input_seek(in, resume->offset, err) < 0)
         return -1;
     st->in = in;
-    st->len = st->pos = 0;
+    st->len = st->pos = st->seen = 0;
     st->base = resume->offset;
     st->line = resume->line > 0 ? resume->line : 1;
     st->eof = 0;
@@ -53,7 +54,12 @@ static int jsonl_fmt_open(void *fmt, sl_input *in, const char *path, const sl_re
 static int next_line(jsonl_state *st, const char **p, size_t *n, sl_error *err)
 {
     for (;;) {
-        char *nl = st->pos < st->len ? memchr(st->buf + st->pos, '\n', st->len - st->pos) : NULL;
+        /* bytes before st->seen were searched already: a long line read in
+         * many pieces is searched once, not once per piece */
+        size_t from = st->seen > st->pos ? st->seen : st->pos;
+        char *nl = from < st->len ? memchr(st->buf + from, '\n', st->len - from) : NULL;
+        if (!nl)
+            st->seen = st->len;
         if (nl || (st->eof && st->pos < st->len)) {
             size_t end = nl ? (size_t)(nl - st->buf) : st->len;
             *p = st->buf + st->pos;
@@ -69,6 +75,7 @@ static int next_line(jsonl_state *st, const char **p, size_t *n, sl_error *err)
             memmove(st->buf, st->buf + st->pos, st->len - st->pos);
             st->base += (int64_t)st->pos;
             st->len -= st->pos;
+            st->seen -= st->pos;
             st->pos = 0;
         }
         if (st->cap - st->len < SL_INPUT_BLOCK) {
