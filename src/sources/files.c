@@ -326,11 +326,14 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
                 return -1;
             fs->counted = 0;
             sl_resume pos = {0, 0};
+            int opened = 0;
             if (sl_input_set_encoding(fs->in, fs->opts->encoding, err) < 0 || /* encoding: */
                 check_identity(fs, f, err) < 0 ||
                 (fs->resume && fs->resume(fs->run, f->key, sl_input_identity_of(fs->in)->size,
                                           sl_input_identity_of(fs->in)->mtime, &pos) < 0) ||
-                fs->ops->open(fs->fmt, fs->in, f->path, &pos, err) < 0) {
+                (opened = 1, fs->ops->open(fs->fmt, fs->in, f->path, &pos, err) < 0)) {
+                if (opened)
+                    fs->ops->close(fs->fmt); /* what the reader set up before it failed (a too wide header) */
                 sl_input_close(fs->in);
                 fs->in = NULL;
                 return -1;
