@@ -90,7 +90,29 @@ assert_rss_below "wide100k.csv" 200
 assert_eq "wide100k row" "$(python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).read()); print(len(r), r["c0"], r["c99999"])' p/out/wide100k.jsonl)" \
   "100000 0 99999"
 
-# 5. the option: documented, and checked where it is written
+# 5. the json source spills the same way; its batches are short when wide
+# (here 2 rows), and line numbers stay right across them (they are counted
+# on from the last element, once per document)
+python3 - <<'PY'
+import json
+recs = [{'id': i, 'k%d' % i: i} for i in range(6)]
+with open('p/data/doc.json', 'w') as f:
+    f.write('[\n' + ',\n'.join(json.dumps(r) for r in recs) + ',\n7\n]\n')   # the 7 is on line 8
+PY
+printf 'source: {type: json, path: data/doc.json, max_columns: 4}
+batch_rows: 2
+sinks: [{type: sqlite, table: doc}]
+' > p/pipelines/doc.yml
+assert_exit 0 "$SLUICE" -C p --json run doc
+assert_contains "doc counts" '"rows_read":7,"rows_loaded":6,"rows_filtered":0,"rows_rejected":1' "$T/out"
+assert_eq "doc columns" "$(q p/warehouse.db "select group_concat(name, ',') from pragma_table_info('doc')")" "id,k0,k1,_extra"
+assert_eq "doc _extra" "$(q p/warehouse.db "select group_concat(coalesce(_extra, '-'), ' ') from doc")" \
+  '- - {"k2":2} {"k3":3} {"k4":4} {"k5":5}'
+assert_exit 0 "$SLUICE" -C p --json dlq list --pipeline doc
+assert_eq "doc dlq line" "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["rejected"][0]; print(r["line"], r["reason"])' "$T/out")" \
+  "8 array element is not a JSON object"
+
+# 6. the option: documented, and checked where it is written
 assert_exit 0 "$SLUICE" help csv
 assert_contains "help max_columns" "max_columns" "$T/out"
 printf 'source: {type: jsonl, path: data/keys.jsonl, max_columns: 0}\nsinks: [{type: jsonl, path: out/x.jsonl}]\n' > p/pipelines/bad.yml
