@@ -1,15 +1,45 @@
 /* batch.c: see batch.h. */
 #include "core/batch.h"
 #include "core/mem.h"
+#include "core/nameidx.h"
 #include <stdio.h>
 #include <string.h>
+
+/* The column name index. `stale`: columns were dropped, renamed or moved
+ * since it was built; it is built again at the next lookup. */
+struct sl_batch_index {
+    sl_nameidx x;
+    int stale;
+};
 
 sl_batch *sl_batch_new(void)
 {
     sl_batch *b = sl_calloc(1, sizeof *b);
     sl_arena_init(&b->arena);
     b->file_index = -1;
+    b->index = sl_calloc(1, sizeof *b->index);
+    sl_nameidx_init(&b->index->x);
     return b;
+}
+
+static const char *col_name(const void *ctx, size_t k, size_t *n)
+{
+    const sl_batch *b = ctx;
+    if (k >= b->ncols || !b->cols[k].name) {
+        *n = 0;
+        return "";
+    }
+    *n = b->cols[k].namelen;
+    return b->cols[k].name;
+}
+
+static void index_rebuild(const sl_batch *b)
+{
+    struct sl_batch_index *ix = b->index;
+    sl_nameidx_clear(&ix->x);
+    for (size_t i = 0; i < b->ncols; i++)
+        sl_nameidx_add(&ix->x, b->cols[i].name, b->cols[i].namelen, i, col_name, b);
+    ix->stale = 0;
 }
 
 static void column_release(sl_column *c)
@@ -45,6 +75,8 @@ void sl_batch_free(sl_batch *b)
     rejects_clear(b);
     sl_free(b->rejects);
     sl_arena_release(&b->arena);
+    sl_nameidx_release(&b->index->x);
+    sl_free(b->index);
     sl_free(b);
 }
 
@@ -56,6 +88,11 @@ void sl_batch_clear(sl_batch *b)
     }
     b->ncols = 0;
     b->nrows = 0;
+    /* columns added to this batch next are sized for its rows, not for the
+     * longest batch it once held (columns keep the arrays they have) */
+    b->rowcap = 0;
+    sl_nameidx_clear(&b->index->x);
+    b->index->stale = 0;
     rejects_clear(b);
     sl_arena_reset(&b->arena);
     b->file_index = -1;
@@ -76,8 +113,8 @@ void sl_column_ensure(sl_column *c, size_t rows)
         (sl_type_storage(c->type) != SL_STORE_STR || c->str) && (!c->raw || c->str))
         return;
     size_t cap = c->cap > rows ? c->cap : rows;
-    if (cap < 1024)
-        cap = 1024;
+    if (cap < 16)
+        cap = 16;
     /* every array either exists at size c->cap or not at all; grow them together */
     size_t old = c->valid ? c->cap : 0;
     c->valid = sl_realloc(c->valid, cap);
@@ -114,27 +151,56 @@ size_t sl_batch_add_column(sl_batch *b, const char *name, size_t namelen, sl_typ
     c->type = type;
     c->raw = raw;
     c->rendered = 0;
-    sl_column_ensure(c, b->rowcap > 0 ? b->rowcap : 1024);
+    sl_column_ensure(c, b->rowcap);
     memset(c->valid, 0, c->cap);
     if (c->kind)
         memset(c->kind, 0, c->cap);
-    return b->ncols++;
+    size_t i = b->ncols++;
+    if (!b->index->stale && b->index->x.n == i)
+        sl_nameidx_add(&b->index->x, c->name, namelen, i, col_name, b);
+    return i;
 }
 
 int sl_batch_find(const sl_batch *b, const char *name)
 {
-    for (size_t i = 0; i < b->ncols; i++)
-        if (strcmp(b->cols[i].name, name) == 0)
-            return (int)i;
-    return -1;
+    struct sl_batch_index *ix = b->index;
+    if (ix->stale || ix->x.n != b->ncols)
+        index_rebuild(b);
+    long k = sl_nameidx_find(&ix->x, name, strlen(name), col_name, b);
+    return k >= 0 && (size_t)k < b->ncols ? (int)k : -1;
+}
+
+void sl_batch_swap_columns(sl_batch *b, size_t i, size_t j)
+{
+    if (i == j)
+        return;
+    struct sl_batch_index *ix = b->index;
+    if (!ix->stale && ix->x.n == b->ncols)
+        sl_nameidx_swap(&ix->x, i, j, col_name, b);
+    else
+        ix->stale = 1;
+    sl_column tmp = b->cols[i];
+    b->cols[i] = b->cols[j];
+    b->cols[j] = tmp;
+}
+
+size_t sl_batch_max_rows(size_t ncols, size_t batch_rows)
+{
+    size_t rows = ncols ? SL_BATCH_CELLS / ncols : batch_rows;
+    if (rows > batch_rows)
+        rows = batch_rows;
+    return rows ? rows : 1;
 }
 
 size_t sl_batch_add_row(sl_batch *b, int64_t offset, int64_t line)
 {
     if (b->nrows == b->rowcap) {
-        size_t cap = b->rowcap;
-        SL_GROW(b->offset, cap, b->nrows + 1);
-        b->line = sl_realloc(b->line, cap * sizeof *b->line);
+        size_t cap = b->rowcap ? b->rowcap * 2 : 16;
+        if (cap > b->poscap) {
+            b->offset = sl_realloc(b->offset, cap * sizeof *b->offset);
+            b->line = sl_realloc(b->line, cap * sizeof *b->line);
+            b->poscap = cap;
+        }
         b->rowcap = cap;
         for (size_t i = 0; i < b->ncols; i++)
             sl_column_ensure(&b->cols[i], cap);
@@ -186,6 +252,7 @@ void sl_batch_drop_column(sl_batch *b, size_t i)
     sl_free(tmp.name);
     tmp.name = NULL;
     b->cols[b->ncols] = tmp; /* keep its arrays for reuse */
+    b->index->stale = 1;
 }
 
 void sl_batch_rename_column(sl_batch *b, size_t i, const char *name)
@@ -193,6 +260,7 @@ void sl_batch_rename_column(sl_batch *b, size_t i, const char *name)
     sl_free(b->cols[i].name);
     b->cols[i].name = sl_strdup(name);
     b->cols[i].namelen = strlen(name);
+    b->index->stale = 1;
 }
 
 static sl_reject *reject_add(sl_batch *b, int64_t offset, int64_t line, const char *stage,

@@ -14,6 +14,13 @@
  * checkpoints. The batch also carries its share of the run's accounting:
  * rows read, filtered and rejected (with the rejected rows themselves).
  *
+ * Width: a batch holds at most batch_rows rows and about SL_BATCH_CELLS
+ * cells (rows x columns; sl_batch_max_rows): a wide input gets shorter
+ * batches, so the pool of batches bounds memory whatever the input's shape.
+ * A column's arrays grow with the rows the batch holds, never to a size a
+ * wider or longer batch once needed; columns are found by name through a
+ * hash (sl_batch_find, constant time).
+ *
  * Invariant: nread == nrows + nfiltered + nrejects (checked by
  * sl_batch_check_accounting()). A blocking transform (dedupe keep: last)
  * counts rows it holds back as filtered and, when it releases them in
@@ -58,10 +65,19 @@ typedef struct sl_reject {
     char *raw;             /* the raw record, or the row as a JSON object */
 } sl_reject;
 
+/* Cells (rows x columns) a batch is filled up to: 256 Ki, e.g. 8192 rows
+ * of 32 columns or 262 rows of 1000. About 26 bytes each before strings,
+ * so the pool's 8 batches stay around 55 MB plus their strings. */
+#define SL_BATCH_CELLS ((size_t)1 << 18)
+
+struct sl_batch_index;
+
 typedef struct sl_batch {
-    size_t nrows, rowcap;
+    size_t nrows, rowcap;  /* every column's arrays hold rowcap rows; reset to 0 by sl_batch_clear */
     size_t ncols, colcap;
     sl_column *cols;
+    struct sl_batch_index *index; /* column name -> index; private to batch.c */
+    size_t poscap;         /* rows allocated in offset and line */
     sl_arena arena;
 
     /* source position */
@@ -87,8 +103,17 @@ void sl_batch_clear(sl_batch *b);
 
 /* Add a column (all null for existing rows); returns its index. name is copied. */
 size_t sl_batch_add_column(sl_batch *b, const char *name, size_t namelen, sl_type type, int raw);
-/* Index of the column called name, or -1. */
+/* Index of the column called name, or -1. Constant time (a hash kept
+ * by the functions below; a caller that moves columns uses
+ * sl_batch_swap_columns, never an assignment of cols[]). */
 int sl_batch_find(const sl_batch *b, const char *name);
+/* Exchange columns i and j (their arrays and names). */
+void sl_batch_swap_columns(sl_batch *b, size_t i, size_t j);
+/* Rows a source may put in a batch of ncols columns (at least the columns
+ * known so far in the run, as typing adds every schema column to every
+ * batch): batch_rows, fewer for wide inputs so that rows x columns stays
+ * within SL_BATCH_CELLS; at least 1. */
+size_t sl_batch_max_rows(size_t ncols, size_t batch_rows);
 /* Make room for and append a row, all null; returns its index. */
 size_t sl_batch_add_row(sl_batch *b, int64_t offset, int64_t line);
 /* Ensure a column's arrays for its (possibly new) type can hold rowcap rows. */

@@ -10,6 +10,9 @@
  *
  * The commit path has: sink.before_data, sink.after_data,
  * sink.before_checkpoint, sink.after_commit (see engine/pipeline.c).
+ * Readers and typing have source.record (once per record of a file
+ * source) and typing.column (once per column of a batch): with sleepMS
+ * they make a run slow where cancellation must reach it.
  */
 #ifndef SL_FAILPOINT_H
 #define SL_FAILPOINT_H

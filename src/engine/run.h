@@ -50,11 +50,40 @@ void sl_run_schema_change(sl_run *run, const char *column, const char *fmt, ...)
      "column names as the source spells them, or snake_case (Record ID -> record_id); names that "  \
      "collide (also without case, or once normalized) get _2, _3, ..."}
 
+/* The most columns a source's rows may have unless its `max_columns:`
+ * says otherwise: below PostgreSQL's 1600 columns per table and SQLite's
+ * default 2000, with room for what sinks add. */
+#define SL_MAX_COLUMNS_DEFAULT 1000
+
+/* The option that bounds a source's width (engine/typing.h; the file
+ * sources check it first, see sources/files.h); F is the path of its
+ * sl_source_common.max_columns. A source whose table lacks it gets the
+ * default (0 in the struct reads as SL_MAX_COLUMNS_DEFAULT). */
+#define SL_MAX_COLUMNS_OPTION(T, F)                                                                 \
+    {"max_columns", SL_OPT_INT, "1000", 0, offsetof(T, F), NULL,                                    \
+     "most columns the rows may have (1-100000; PostgreSQL allows 1600 per table, SQLite 2000): a "  \
+     "CSV header or SQL result wider fails the run; JSON members beyond it go into one json column, " \
+     "_extra"}
+
 /* The options every source's struct starts with (see component.h). */
 typedef struct sl_source_common {
     sl_kvlist columns;  /* declared types: name -> type */
     int infer_types;
     char *normalize_names; /* "none" | "snake_case" (core/names.h) */
+    int64_t max_columns;   /* 0: SL_MAX_COLUMNS_DEFAULT */
 } sl_source_common;
+
+/* The max_columns in effect for a source's common options (NULL: none). */
+static inline size_t sl_source_max_columns(const sl_source_common *c)
+{
+    return c && c->max_columns > 0 ? (size_t)c->max_columns : SL_MAX_COLUMNS_DEFAULT;
+}
+
+/* Whether the run is being cancelled (SIGTERM, SIGINT, `timeout:`, a
+ * failed stage): long loops of a stage check it and stop. */
+static inline int sl_run_cancelled(const struct sl_run *run)
+{
+    return run && atomic_load_explicit(&((struct sl_run *)run)->cancel, memory_order_relaxed);
+}
 
 #endif

@@ -1,5 +1,6 @@
 /* typing.c: see typing.h. */
 #include "engine/typing.h"
+#include "core/failpoint.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "formats/json.h"
@@ -7,10 +8,28 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char *schema_name(const void *ctx, size_t k, size_t *n)
+{
+    (void)n;
+    return ((const sl_typing *)ctx)->cols[k].name;
+}
+
+static const char *declared_name(const void *ctx, size_t k, size_t *n)
+{
+    (void)n;
+    return ((const sl_typing *)ctx)->common->columns.v[k].key;
+}
+
 void sl_typing_init(sl_typing *t, const sl_source_common *common)
 {
     memset(t, 0, sizeof *t);
     t->common = common;
+    sl_nameidx_init(&t->by_name);
+    sl_nameidx_init(&t->declared);
+    for (size_t i = 0; common && i < common->columns.n; i++) {
+        const char *k = common->columns.v[i].key;
+        sl_nameidx_add(&t->declared, k, strlen(k), i, declared_name, t);
+    }
 }
 
 void sl_typing_release(sl_typing *t)
@@ -18,6 +37,8 @@ void sl_typing_release(sl_typing *t)
     for (size_t i = 0; i < t->n; i++)
         sl_free(t->cols[i].name);
     sl_free(t->cols);
+    sl_nameidx_release(&t->by_name);
+    sl_nameidx_release(&t->declared);
     sl_free(t->bad);
     for (size_t i = 0; i < t->badcap; i++)
         sl_free(t->why[i]);
@@ -173,29 +194,56 @@ static int convert_cell(sl_column *c, size_t r, sl_type t, sl_arena *arena)
 
 static sl_typing_col *schema_find(sl_typing *t, const char *name)
 {
-    for (size_t i = 0; i < t->n; i++)
-        if (strcmp(t->cols[i].name, name) == 0)
-            return &t->cols[i];
-    return NULL;
+    long k = sl_nameidx_find(&t->by_name, name, strlen(name), schema_name, t);
+    return k >= 0 ? &t->cols[k] : NULL;
 }
 
 static sl_typing_col *schema_add(sl_typing *t, const char *name, sl_type type, int declared)
 {
     SL_GROW(t->cols, t->cap, t->n + 1);
-    sl_typing_col *c = &t->cols[t->n++];
+    sl_typing_col *c = &t->cols[t->n];
     c->name = sl_strdup(name);
     c->type = type;
     c->declared = declared;
+    sl_nameidx_add(&t->by_name, c->name, strlen(c->name), t->n, schema_name, t);
+    t->n++;
     return c;
 }
 
 static const char *declared_type(const sl_typing *t, const char *name, sl_type *out)
 {
-    const sl_kvlist *d = t->common ? &t->common->columns : NULL;
-    for (size_t i = 0; d && i < d->n; i++)
-        if (strcmp(d->v[i].key, name) == 0)
-            return sl_type_parse(d->v[i].value, out) == 0 ? d->v[i].value : NULL;
-    return NULL;
+    long k = sl_nameidx_find(&t->declared, name, strlen(name), declared_name, t);
+    if (k < 0)
+        return NULL;
+    const sl_kv *kv = &t->common->columns.v[k];
+    return sl_type_parse(kv->value, out) == 0 ? kv->value : NULL;
+}
+
+static int cancelled(const sl_run *run, sl_error *err)
+{
+    sl_failpoint("typing.column"); /* sleepMS: slow typing of a wide batch, for cancellation tests */
+    if (!sl_run_cancelled(run))
+        return 0;
+    sl_error_set(err, SL_ECANCELLED, "interrupted");
+    return 1;
+}
+
+/* The batch's columns not in the schema yet, if they would take it beyond
+ * max_columns: -1 with err naming the limit. */
+static int check_width(const sl_typing *t, const sl_batch *b, sl_run *run, sl_error *err)
+{
+    size_t max = sl_source_max_columns(t->common), fresh = 0;
+    if (t->n + b->ncols <= max)
+        return 0;
+    for (size_t i = 0; i < b->ncols; i++)
+        fresh += sl_nameidx_find(&t->by_name, b->cols[i].name, b->cols[i].namelen, schema_name, t) < 0;
+    if (t->n + fresh <= max)
+        return 0;
+    const char *src = run && run->pipeline ? run->pipeline->source.id : "source";
+    return sl_error_set(err, SL_EDATA,
+                        "source %s: the rows have %zu columns, more than max_columns (%zu): raise max_columns "
+                        "(up to 100000; PostgreSQL allows 1600 columns per table, SQLite 2000) or read fewer "
+                        "columns", src, t->n + fresh, max);
 }
 
 static void mark_bad(sl_typing *t, size_t r, const sl_column *c, sl_type type)
@@ -222,9 +270,13 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
         return 0; /* e.g. a resumed file whose rows were all committed */
     if (b->nrows)
         memset(t->bad, 0, b->nrows);
+    if (check_width(t, b, run, err) < 0)
+        return -1;
 
     /* 1. decide each column's type */
     for (size_t i = 0; i < b->ncols; i++) {
+        if (cancelled(run, err))
+            return -1;
         sl_column *c = &b->cols[i];
         sl_typing_col *sc = schema_find(t, c->name);
         if (!sc) {
@@ -253,6 +305,8 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
 
     /* 2. convert; widen inferred columns, reject rows failing declared ones */
     for (size_t i = 0; i < b->ncols; i++) {
+        if (cancelled(run, err))
+            return -1;
         sl_column *c = &b->cols[i];
         sl_typing_col *sc = schema_find(t, c->name);
         int st = sl_type_storage(sc->type);
@@ -312,11 +366,8 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
     /* reorder columns to schema order (schema order is stable across batches) */
     for (size_t s = 0; s < t->n; s++) {
         int at = sl_batch_find(b, t->cols[s].name);
-        if (at != (int)s) {
-            sl_column tmp = b->cols[s];
-            b->cols[s] = b->cols[at];
-            b->cols[at] = tmp;
-        }
+        if (at != (int)s)
+            sl_batch_swap_columns(b, s, (size_t)at);
     }
     if (nbad) {
         for (size_t r = 0; r < b->nrows; r++)

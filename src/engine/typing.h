@@ -9,10 +9,19 @@
  * (int -> float -> text), recorded as a schema change; a value that does
  * not fit a *declared* type rejects its row with the reason. Columns keep
  * first-seen order; a column missing from a batch is null there.
+ *
+ * Width: the schema holds at most the source's `max_columns` (default
+ * SL_MAX_COLUMNS_DEFAULT): a batch that would take it beyond fails the run
+ * with an error naming the limit (the file sources refuse such a file
+ * earlier, or keep the extra JSON members in `_extra`). Columns are found
+ * by name through hashes, and the loops over columns and rows stop when
+ * the run is cancelled (SIGTERM, `timeout:`): the call then fails with
+ * SL_ECANCELLED.
  */
 #ifndef SL_TYPING_H
 #define SL_TYPING_H
 #include "core/batch.h"
+#include "core/nameidx.h"
 #include "engine/run.h"
 
 typedef struct sl_typing_col {
@@ -24,6 +33,8 @@ typedef struct sl_typing_col {
 typedef struct sl_typing {
     sl_typing_col *cols;
     size_t n, cap;
+    sl_nameidx by_name;       /* cols by name */
+    sl_nameidx declared;      /* common->columns by name */
     const sl_source_common *common;
     int batches;
     /* scratch */

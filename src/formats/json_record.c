@@ -1,7 +1,10 @@
 /* json_record.c: see json_record.h. */
 #include "formats/json_record.h"
 #include "core/mem.h"
+#include "engine/run.h"
 #include <string.h>
+
+#define EXTRA_NAME "_extra"
 
 void sl_json_record_init(sl_json_record_ctx *c)
 {
@@ -10,7 +13,9 @@ void sl_json_record_init(sl_json_record_ctx *c)
     sl_buf_init(&c->val);
     sl_buf_init(&c->name);
     sl_buf_init(&c->path);
+    sl_buf_init(&c->extra);
     sl_names_init(&c->names, 0);
+    c->extra_name = -1;
 }
 
 void sl_json_record_release(sl_json_record_ctx *c)
@@ -19,29 +24,73 @@ void sl_json_record_release(sl_json_record_ctx *c)
     sl_buf_release(&c->val);
     sl_buf_release(&c->name);
     sl_buf_release(&c->path);
+    sl_buf_release(&c->extra);
     sl_names_release(&c->names);
 }
 
-/* The batch column of the member whose path is in c->path and whose
- * display name (flattened with its prefix) is key. */
-static size_t column_for(sl_json_record_ctx *c, sl_batch *b, const char *key, size_t keylen)
+size_t sl_json_record_width(const sl_json_record_ctx *c)
 {
-    size_t k = sl_names_get(&c->names, c->path.data, c->path.len, key, keylen); /* may move names.v */
+    return c->names.n;
+}
+
+/* The batch column of names entry k (found, or added as a raw JSON column). */
+static size_t batch_column(sl_json_record_ctx *c, sl_batch *b, size_t k)
+{
     const sl_name_entry *e = &c->names.v[k];
     const char *name = e->name;
     size_t n = e->namelen;
     if (c->hint < b->ncols && b->cols[c->hint].namelen == n && memcmp(b->cols[c->hint].name, name, n) == 0)
         return c->hint++;
-    for (size_t i = 0; i < b->ncols; i++)
-        if (b->cols[i].namelen == n && memcmp(b->cols[i].name, name, n) == 0) {
-            c->hint = i + 1;
-            return i;
-        }
+    int at = sl_batch_find(b, name);
+    if (at >= 0) {
+        c->hint = (size_t)at + 1;
+        return (size_t)at;
+    }
     size_t i = sl_batch_add_column(b, name, n, SL_T_TEXT, 1);
     sl_column *col = &b->cols[i];
     col->kind = sl_calloc(col->cap, 1);
     c->hint = i + 1;
     return i;
+}
+
+/* The batch column of the member whose path is in c->path and whose
+ * display name (flattened with its prefix) is key; SIZE_MAX when the
+ * member is beyond max_columns and goes into `_extra`. */
+static size_t column_for(sl_json_record_ctx *c, sl_batch *b, const char *key, size_t keylen,
+                         const sl_json_record_opts *o)
+{
+    size_t max = o->max_columns ? o->max_columns : SL_MAX_COLUMNS_DEFAULT;
+    size_t members = c->names.n - (c->extra_name >= 0);
+    if (members + 1 >= max && sl_names_find(&c->names, c->path.data, c->path.len) < 0)
+        return SIZE_MAX;
+    size_t k = sl_names_get(&c->names, c->path.data, c->path.len, key, keylen); /* may move names.v */
+    return batch_column(c, b, k);
+}
+
+/* Append member key (its value is at j's cursor) to the row's `_extra` object. */
+static int spill(sl_json_record_ctx *c, sl_json *j, const char *key, size_t keylen)
+{
+    const char *start = j->p;
+    if (sl_json_skip(j) < 0)
+        return -1;
+    sl_buf_addc(&c->extra, c->extra.len ? ',' : '{');
+    sl_buf_add_json_str(&c->extra, key, keylen);
+    sl_buf_addc(&c->extra, ':');
+    sl_buf_add(&c->extra, start, (size_t)(j->p - start));
+    return 0;
+}
+
+/* Store the row's `_extra` object, if it has one. */
+static void extra_store(sl_json_record_ctx *c, sl_batch *b, size_t row)
+{
+    if (!c->extra.len)
+        return;
+    sl_buf_addc(&c->extra, '}');
+    if (c->extra_name < 0) /* an id no member path has (those are never empty) */
+        c->extra_name = (long)sl_names_get(&c->names, "", 0, EXTRA_NAME, strlen(EXTRA_NAME));
+    size_t col = batch_column(c, b, (size_t)c->extra_name);
+    sl_batch_set_text(b, col, row, c->extra.data, c->extra.len);
+    b->cols[col].kind[row] = SL_KIND_JSON;
 }
 
 static void set_cell(sl_batch *b, size_t col, size_t row, const char *p, size_t n, int kind)
@@ -78,7 +127,12 @@ static int read_object(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t ro
                 return -1;
             continue;
         }
-        size_t col = column_for(c, b, key, keylen);
+        size_t col = column_for(c, b, key, keylen, o);
+        if (col == SIZE_MAX) {
+            if (spill(c, j, key, keylen) < 0)
+                return -1;
+            continue;
+        }
         const char *start = j->p;
         switch (k) {
         case SL_JSON_STRING: {
@@ -151,5 +205,9 @@ int sl_json_record_read(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t r
     c->hint = 0;
     c->names.snake_case = o->snake_case;
     sl_buf_reset(&c->name);
-    return read_object(c, j, b, row, o, 0, 0, 1);
+    sl_buf_reset(&c->extra);
+    int rc = read_object(c, j, b, row, o, 0, 0, 1);
+    if (rc == 0)
+        extra_store(c, b, row);
+    return rc;
 }

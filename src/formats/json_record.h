@@ -11,6 +11,15 @@
  * whole run, and two paths that read alike (`user_name` and `user` >
  * `name` flattened, `Email` and `email`, `a\u0000b` and `a`) get two
  * columns (`user_name`, `user_name_2`), the first seen keeping the name.
+ *
+ * Width: a run's records make at most max_columns columns, `_extra`
+ * included. Once max_columns - 1 member paths have columns, a member path
+ * never seen before does not get one: it goes, with its value as written,
+ * into the row's `_extra` cell, one JSON object of the members the row has
+ * beyond the limit, under their (flattened) names as the records spell
+ * them. A path that had a column keeps it. `_extra` is named like any
+ * other column (a member really called `_extra` seen first keeps the
+ * name; the spill column is then `_extra_2`).
  */
 #ifndef SL_JSON_RECORD_H
 #define SL_JSON_RECORD_H
@@ -34,6 +43,7 @@ typedef struct sl_json_record_opts {
     int max_depth;       /* levels of nesting flattened (1 = only the top object's children) */
     const char *separator;
     int snake_case;      /* normalize_names: snake_case */
+    size_t max_columns;  /* 0: SL_MAX_COLUMNS_DEFAULT (engine/run.h) */
 } sl_json_record_opts;
 
 typedef struct sl_json_record_ctx {
@@ -41,6 +51,8 @@ typedef struct sl_json_record_ctx {
     sl_buf path;         /* the member's identity: each level's name, length first */
     sl_names names;      /* member paths -> unique column names (core/names.h) */
     size_t hint;         /* column expected next: rows usually share key order */
+    sl_buf extra;        /* the current row's members beyond max_columns, as a JSON object */
+    long extra_name;     /* the names entry of `_extra`, -1 before the first spill */
 } sl_json_record_ctx;
 
 void sl_json_record_init(sl_json_record_ctx *c);
@@ -50,6 +62,9 @@ void sl_json_record_release(sl_json_record_ctx *c);
 const char *sl_json_record_column(const sl_json_record_ctx *c, const char *member);
 /* Read the object at j's cursor into row `row` of b. 0 ok, -1 invalid JSON
  * (j holds the error), -2 the value is not an object. */
+/* Columns the records have made so far in the run (`_extra` included):
+ * what every batch will carry after typing. */
+size_t sl_json_record_width(const sl_json_record_ctx *c);
 int sl_json_record_read(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t row,
                         const sl_json_record_opts *o);
 

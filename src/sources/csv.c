@@ -98,6 +98,19 @@ static void set_names(csv_state *st, const char *const *p, const size_t *len, si
     sl_names_release(&m);
 }
 
+/* A file wider than max_columns fails the run before any column is made
+ * (what it names: the header's line, or the first record's). */
+static int check_width(csv_state *st, size_t n, int64_t line, const char *what, sl_error *err)
+{
+    size_t max = sl_source_max_columns(&st->o->files.common);
+    if (n <= max)
+        return 0;
+    return sl_error_set(err, SL_EDATA,
+                        "%s:%lld: the %s has %zu columns, more than max_columns (%zu): raise max_columns in the "
+                        "source (up to 100000; PostgreSQL allows 1600 columns per table, SQLite 2000)",
+                        st->path, (long long)line, what, n, max);
+}
+
 static void set_names_from_header(csv_state *st)
 {
     size_t n = st->r.nfields;
@@ -126,6 +139,8 @@ static int csv_fmt_open(void *fmt, sl_input *in, const char *path, const sl_resu
     if (o->header) {
         int rc = sl_csv_next(&st->r, err);
         if (rc < 0)
+            return -1;
+        if (rc > 0 && !o->column_names.n && check_width(st, st->r.nfields, st->r.rec_line, "header", err) < 0)
             return -1;
         if (rc > 0)
             set_names_from_header(st);
@@ -185,7 +200,12 @@ static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error 
         for (size_t i = 0; i < st->nnames; i++)
             sl_batch_add_column(b, st->names[i], strlen(st->names[i]), SL_T_TEXT, 1);
     char why[200];
-    while (b->nrows < max) {
+    /* wide files make shorter batches: rows x columns stay within the
+     * batch's cells (core/batch.h) */
+    size_t rows = sl_batch_max_rows(st->nnames, max);
+    while (b->nrows < rows) {
+        if (sl_filesource_cancelled(&st->fs, err))
+            return -1;
         int rc = sl_csv_next(&st->r, err);
         if (rc < 0)
             return -1;
@@ -211,6 +231,9 @@ static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error 
         }
         if (st->nnames == 0) {
             /* no header, no names: name columns after the first record */
+            if (check_width(st, r->nfields, r->rec_line, "first record", err) < 0)
+                return -1;
+            rows = sl_batch_max_rows(r->nfields, max);
             st->names = sl_calloc(r->nfields, sizeof *st->names);
             for (size_t i = 0; i < r->nfields; i++)
                 st->names[i] = sl_printf("column_%zu", i + 1);
@@ -274,6 +297,12 @@ static int csv_check(sl_instance *in, sl_diags *d)
     if (strlen(o->quote) > 1 || strlen(o->escape) > 1) {
         sl_diags_add(d, sl_options_loc(csv_options, o, strlen(o->quote) > 1 ? "quote" : "escape"),
                      "quote and escape must be one character");
+        n++;
+    }
+    if (o->column_names.n > sl_source_max_columns(&o->files.common)) {
+        sl_diags_add(d, sl_options_loc(csv_options, o, "column_names"),
+                     "column_names has %zu names, more than max_columns (%zu)", o->column_names.n,
+                     sl_source_max_columns(&o->files.common));
         n++;
     }
     char c = opt_char(o->comment);

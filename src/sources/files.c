@@ -303,9 +303,20 @@ int64_t sl_filesource_total(const sl_filesource *fs)
     return t;
 }
 
+int sl_filesource_cancelled(const sl_filesource *fs, sl_error *err)
+{
+    sl_failpoint("source.record"); /* sleepMS: a slow reader, for cancellation tests */
+    if (!sl_run_cancelled(fs->run))
+        return 0;
+    sl_error_set(err, SL_ECANCELLED, "interrupted");
+    return 1;
+}
+
 int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
 {
     for (;;) {
+        if (sl_filesource_cancelled(fs, err))
+            return -1;
         if (!fs->in) {
             if (fs->cur >= fs->nfiles)
                 return 0;
@@ -315,11 +326,14 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
                 return -1;
             fs->counted = 0;
             sl_resume pos = {0, 0};
+            int opened = 0;
             if (sl_input_set_encoding(fs->in, fs->opts->encoding, err) < 0 || /* encoding: */
                 check_identity(fs, f, err) < 0 ||
                 (fs->resume && fs->resume(fs->run, f->key, sl_input_identity_of(fs->in)->size,
                                           sl_input_identity_of(fs->in)->mtime, &pos) < 0) ||
-                fs->ops->open(fs->fmt, fs->in, f->path, &pos, err) < 0) {
+                (opened = 1, fs->ops->open(fs->fmt, fs->in, f->path, &pos, err) < 0)) {
+                if (opened)
+                    fs->ops->close(fs->fmt); /* what the reader set up before it failed (a too wide header) */
                 sl_input_close(fs->in);
                 fs->in = NULL;
                 return -1;
@@ -399,6 +413,9 @@ int sl_filesource_check(sl_instance *in, sl_diags *d)
 {
     sl_file_opts *o = in->opts;
     size_t before = d->n;
+    if (o->common.max_columns < 1 || o->common.max_columns > 100000)
+        sl_diags_add(d, sl_options_loc(SL_SOURCE(in)->options, o, "max_columns"),
+                     "max_columns must be between 1 and 100000");
     for (size_t i = 0; i < o->common.columns.n; i++) {
         sl_type t;
         const sl_kv *kv = &o->common.columns.v[i];

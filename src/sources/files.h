@@ -16,6 +16,13 @@
  * resumes where it was. `new_files` records what was read: the size and
  * hash of the bytes read through the descriptor and its fstat mtime, never
  * what the path holds later.
+ *
+ * Width and cancellation: a file source fills a batch with at most
+ * sl_batch_max_rows() rows for the columns it knows, checks `max_columns`
+ * before it makes the columns (a CSV header wider than it fails the run,
+ * naming the file and line; JSON members beyond it go into `_extra`), and
+ * stops between records, and between files, once the run is cancelled
+ * (sl_filesource_cancelled).
  */
 #ifndef SL_FILES_H
 #define SL_FILES_H
@@ -45,7 +52,8 @@ typedef struct sl_file_opts {
      "declared column types (name: int|float|decimal|bool|text|date|timestamp|json); they win over inference"}, \
     {"infer_types", SL_OPT_BOOL, "true", 0, offsetof(T, files.common.infer_types), NULL,            \
      "infer column types from the first batch; false keeps undeclared columns as text"},            \
-    SL_NORMALIZE_NAMES_OPTION(T, files.common.normalize_names)
+    SL_NORMALIZE_NAMES_OPTION(T, files.common.normalize_names),                                     \
+    SL_MAX_COLUMNS_OPTION(T, files.common.max_columns)
 
 
 typedef struct sl_file_entry {
@@ -96,6 +104,9 @@ int sl_filesource_done(sl_filesource *fs, sl_error *err);
 void sl_filesource_close(sl_filesource *fs);
 int64_t sl_filesource_total(const sl_filesource *fs);
 int sl_filesource_check(sl_instance *in, sl_diags *d);
+/* 1 with err set (SL_ECANCELLED) when the run is being cancelled: format
+ * readers call it once per record. */
+int sl_filesource_cancelled(const sl_filesource *fs, sl_error *err);
 
 /* Plugin callbacks shared by every file source, whose state struct must
  * start with its sl_filesource (in->state is cast to it). */

@@ -41,6 +41,8 @@ typedef struct json_state {
     sl_json j;
     int first, in_array;
     int64_t resume_offset;
+    int64_t line;         /* the line of line_at */
+    const char *line_at;  /* the last element whose line was counted */
 } json_state;
 
 /* Move the cursor to the array at records_path; 0 ok, -1 JSON error, -2 not found. */
@@ -100,24 +102,30 @@ static int json_fmt_open(void *fmt, sl_input *in, const char *path, const sl_res
     sl_json_array_begin(&st->j);
     st->first = 1;
     st->in_array = 1;
+    st->line = 1;
+    st->line_at = st->doc.data;
     return 0;
 }
 
-static int64_t line_of(const json_state *st, const char *at)
+/* The line of `at` (at or after every element counted before): counted
+ * on from the last one, so a document is counted once, not once per batch. */
+static int64_t line_of(json_state *st, const char *at)
 {
-    int64_t line = 1;
-    for (const char *p = st->doc.data; p < at; p++)
-        line += *p == '\n';
-    return line;
+    for (const char *p = st->line_at; p < at; p++)
+        st->line += *p == '\n';
+    st->line_at = at;
+    return st->line;
 }
 
 static int json_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error *err)
 {
     json_state *st = fmt;
-    (void)err;
-    int64_t line = 0;
-    const char *line_at = st->doc.data;
-    while (b->nrows < max) {
+    int64_t line = st->line;
+    /* wide records make shorter batches: rows x the run's columns stay
+     * within the batch's cells (core/batch.h) */
+    while (b->nrows < sl_batch_max_rows(sl_json_record_width(&st->ctx), max)) {
+        if (sl_filesource_cancelled(&st->fs, err))
+            return -1;
         int rc = sl_json_element(&st->j, &st->first);
         if (rc <= 0) {
             *done = 1;
@@ -130,14 +138,7 @@ static int json_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error
             sl_json_skip(&st->j);
             continue;
         }
-        /* line numbers: count incrementally from the last element */
-        if (line == 0) {
-            line = line_of(st, at);
-        } else {
-            for (const char *p = line_at; p < at; p++)
-                line += *p == '\n';
-        }
-        line_at = at;
+        line = line_of(st, at); /* counted incrementally from the last element */
         size_t row = sl_batch_add_row(b, off, line);
         int r = sl_json_record_read(&st->ctx, &st->j, b, row, &st->ro);
         if (r != 0) {
@@ -167,7 +168,8 @@ static int json_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error
     json_state *st = sl_calloc(1, sizeof *st);
     st->o = in->opts;
     st->ro = (sl_json_record_opts){st->o->flatten, (int)st->o->max_depth, st->o->separator,
-                                   strcmp(st->o->files.common.normalize_names, "snake_case") == 0};
+                                   strcmp(st->o->files.common.normalize_names, "snake_case") == 0,
+                                   sl_source_max_columns(&st->o->files.common)};
     sl_json_record_init(&st->ctx);
     sl_buf_init(&st->doc);
     in->state = st;

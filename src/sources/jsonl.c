@@ -32,6 +32,7 @@ typedef struct jsonl_state {
     sl_input *in;
     char *buf;
     size_t cap, len, pos;
+    size_t seen;         /* buf[pos..seen) holds no newline */
     int64_t base, line;
     int eof;
 } jsonl_state;
@@ -42,7 +43,7 @@ static int jsonl_fmt_open(void *fmt, sl_input *in, const char *path, const sl_re
     if (resume->offset > 0 && sl_input_seek(in, resume->offset, err) < 0)
         return -1;
     st->in = in;
-    st->len = st->pos = 0;
+    st->len = st->pos = st->seen = 0;
     st->base = resume->offset;
     st->line = resume->line > 0 ? resume->line : 1;
     st->eof = 0;
@@ -53,7 +54,12 @@ static int jsonl_fmt_open(void *fmt, sl_input *in, const char *path, const sl_re
 static int next_line(jsonl_state *st, const char **p, size_t *n, sl_error *err)
 {
     for (;;) {
-        char *nl = st->pos < st->len ? memchr(st->buf + st->pos, '\n', st->len - st->pos) : NULL;
+        /* bytes before st->seen were searched already: a long line read in
+         * many pieces is searched once, not once per piece */
+        size_t from = st->seen > st->pos ? st->seen : st->pos;
+        char *nl = from < st->len ? memchr(st->buf + from, '\n', st->len - from) : NULL;
+        if (!nl)
+            st->seen = st->len;
         if (nl || (st->eof && st->pos < st->len)) {
             size_t end = nl ? (size_t)(nl - st->buf) : st->len;
             *p = st->buf + st->pos;
@@ -69,6 +75,7 @@ static int next_line(jsonl_state *st, const char **p, size_t *n, sl_error *err)
             memmove(st->buf, st->buf + st->pos, st->len - st->pos);
             st->base += (int64_t)st->pos;
             st->len -= st->pos;
+            st->seen -= st->pos;
             st->pos = 0;
         }
         if (st->cap - st->len < SL_INPUT_BLOCK) {
@@ -88,7 +95,11 @@ static int jsonl_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_erro
 {
     jsonl_state *st = fmt;
     char why[300];
-    while (b->nrows < max) {
+    /* wide records make shorter batches: rows x the run's columns stay
+     * within the batch's cells (core/batch.h) */
+    while (b->nrows < sl_batch_max_rows(sl_json_record_width(&st->ctx), max)) {
+        if (sl_filesource_cancelled(&st->fs, err))
+            return -1;
         const char *p;
         size_t n;
         int64_t off = st->base + (int64_t)st->pos, line = st->line;
@@ -148,7 +159,8 @@ static int jsonl_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_erro
     jsonl_state *st = sl_calloc(1, sizeof *st);
     st->o = in->opts;
     st->ro = (sl_json_record_opts){st->o->flatten, (int)st->o->max_depth, st->o->separator,
-                                   strcmp(st->o->files.common.normalize_names, "snake_case") == 0};
+                                   strcmp(st->o->files.common.normalize_names, "snake_case") == 0,
+                                   sl_source_max_columns(&st->o->files.common)};
     sl_json_record_init(&st->ctx);
     in->state = st;
     return sl_filesource_open(&st->fs, in, run, resume, &jsonl_format, st, err);

@@ -21,6 +21,11 @@ int sl_sqlsource_check(sl_instance *in, sl_diags *d)
                      what);
         n++;
     }
+    if (o->common.max_columns < 1 || o->common.max_columns > 100000) {
+        sl_diags_add(d, sl_options_loc(SL_SOURCE(in)->options, o, "max_columns"),
+                     "max_columns must be between 1 and 100000");
+        n++;
+    }
     return n;
 }
 
@@ -403,7 +408,7 @@ static int fail_nulls(sl_sqlsource *s, sl_batch *b, int ci, size_t nulls, int do
     int64_t total = (int64_t)nulls;
     while (!done && nulls == b->nrows) {
         sl_batch_clear(b);
-        if (s->ops->fetch(s->db, b, (size_t)s->batch_rows, &done, err) < 0)
+        if (s->ops->fetch(s->db, b, sl_batch_max_rows(s->width, (size_t)s->batch_rows), &done, err) < 0)
             return sl_error_prefix(err, "%s", *s->o->table ? s->o->table : "query");
         ci = sl_batch_find(b, s->o->cursor);
         nulls = 0;
@@ -442,10 +447,11 @@ int sl_sqlsource_plugin_next(sl_instance *in, sl_batch *b, sl_error *err)
     if (!s->started && start(s, err) < 0)
         return -1;
     int done = 0;
-    size_t want = (size_t)s->batch_rows;
+    size_t want = sl_batch_max_rows(s->width, (size_t)s->batch_rows);
     while (b->nrows == 0 && !done) {
         if (s->ops->fetch(s->db, b, want, &done, err) < 0)
             return sl_error_prefix(err, "%s", *s->o->table ? s->o->table : "query");
+        s->width = b->ncols;
         if (b->nrows == 0)
             break;
         int ci = *s->o->cursor ? sl_batch_find(b, s->o->cursor) : -1;

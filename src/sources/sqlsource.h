@@ -71,7 +71,8 @@ typedef struct sl_sql_opts {
      "column types that override the database's (name: int|float|decimal|bool|text|date|timestamp|json)"}, \
     {"infer_types", SL_OPT_BOOL, "true", 0, offsetof(T, sql.common.infer_types), NULL,              \
      "false keeps columns of types sluice does not know as text"},                                  \
-    SL_NORMALIZE_NAMES_OPTION(T, sql.common.normalize_names)
+    SL_NORMALIZE_NAMES_OPTION(T, sql.common.normalize_names),                                       \
+    SL_MAX_COLUMNS_OPTION(T, sql.common.max_columns)
 
 typedef struct sl_sqlsource_ops {
     sl_sql_dialect dialect;
@@ -101,6 +102,7 @@ typedef struct sl_sqlsource {
     char *key;              /* "<dialect>:<id>": the input key of positions */
     sl_bookmarks marks;
     int64_t batch_rows, ordinal;
+    size_t width;           /* columns of the result (0 before the first batch): wide results get shorter batches */
     int started, done;
     char *bookmark;         /* JSON [cursor, key] of the last row read, or NULL */
     int read_any;

@@ -226,11 +226,13 @@ static int dedupe_flush(sl_instance *in, sl_batch *b, sl_error *err)
         st->scanning = 1;
         st->common.columns = st->schema;
         st->common.infer_types = 0;
+        st->common.max_columns = INT64_MAX; /* the held rows' columns passed the source's limit already */
         sl_typing_init(&st->typing, &st->common);
     }
-    sl_json_record_opts ro = {0, 0, "_", 0};
+    sl_json_record_opts ro = {0, 0, "_", 0, SIZE_MAX};
     int cur_file = -2;
-    while (b->nrows < (size_t)in->run->pipeline->batch_rows) {
+    /* as wide as the rows held: shorter batches for wide rows (core/batch.h) */
+    while (b->nrows < sl_batch_max_rows(sl_json_record_width(&st->jctx), (size_t)in->run->pipeline->batch_rows)) {
         if (!st->have_pending) {
             /* stepping a finished statement would silently start it over */
             int rc = st->scan_done ? SQLITE_DONE : sqlite3_step(st->scan);

@@ -23,11 +23,7 @@ static int select_process(sl_instance *in, sl_batch *b, sl_error *err)
         int at = sl_transform_column(in, b, o->columns.v[i], err);
         if (at < 0)
             return -1;
-        if ((size_t)at != i) {
-            sl_column tmp = b->cols[i];
-            b->cols[i] = b->cols[at];
-            b->cols[at] = tmp;
-        }
+        sl_batch_swap_columns(b, i, (size_t)at);
     }
     while (b->ncols > o->columns.n)
         sl_batch_drop_column(b, b->ncols - 1);
