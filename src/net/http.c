@@ -178,7 +178,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     }
     if (keep == 0)
         return len;
-    if (!c->spilled && success && h->o.spill_after && c->body_size + keep > h->o.spill_after && spill_start(c) < 0) {
+    if (!c->spilled && success && c->spill_after && c->body_size + keep > c->spill_after && spill_start(c) < 0) {
         c->spill_errno = errno;
         return 0;
     }
@@ -398,12 +398,11 @@ static void finish_attempt(sl_http *h, sl_http_call *c, CURLcode cc)
     } else if (retryable_status(c->status)) {
         snprintf(why, sizeof why, "HTTP %ld", c->status);
         retry = 1;
-    } else if (c->status >= 200 && c->status < 300 && h->o.validate_call &&
-               (vrc = h->o.validate_call(c, why, sizeof why)) < 0) {
+    } else if (c->status >= 200 && c->status < 300 && c->validate && (vrc = c->validate(c, why, sizeof why)) < 0) {
         retry = vrc == -1;
         if (!why[0])
             snprintf(why, sizeof why, "the answer is not usable");
-    } else if (c->status >= 200 && c->status < 300 && !h->o.validate_call && h->o.validate &&
+    } else if (c->status >= 200 && c->status < 300 && !c->validate && h->o.validate &&
                h->o.validate(&c->body_out, why, sizeof why) < 0) {
         retry = 1;
     } else if (c->status < 200 || c->status >= 300) {

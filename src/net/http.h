@@ -30,7 +30,7 @@
  * 5xx) keep their first SL_HTTP_ERROR_BODY bytes: only their start is
  * ever shown. `timeout` bounds a whole attempt, body included, so a body
  * that trickles forever ends there too.
- * With `spill_after`, a body that grows past that many bytes moves to an
+ * With a call's `spill_after`, a body that grows past that many bytes moves to an
  * unlinked temporary file ($TMPDIR, else /tmp) as it arrives; read it with
  * sl_http_body_read() (which also reads a body held in memory).
  */
@@ -55,12 +55,8 @@ typedef struct sl_http_opts {
     _Atomic int *cancel;
     /* Optional: 0 if a 2xx body is usable, else -1 with why filled. */
     int (*validate)(const sl_buf *body, char *why, size_t cap);
-    /* Optional, instead of validate (for spilled bodies): 0 usable, -1 not
-     * (retried, as validate), -2 not and never will be (not retried). */
-    int (*validate_call)(sl_http_call *c, char *why, size_t cap);
     size_t max_body;     /* bytes; 0 = SL_HTTP_MAX_BODY_DEFAULT */
     int truncate_body;   /* keep max_body bytes, drop the rest, no failure */
-    size_t spill_after;  /* bytes held in memory before the body moves to a temp file; 0 = never */
 } sl_http_opts;
 
 struct sl_http_call {
@@ -70,13 +66,18 @@ struct sl_http_call {
     struct curl_slist *headers;
     const char *body;
     size_t body_len;
+    /* Optional, instead of the client's validate (for bodies that may be
+     * spilled): 0 usable, -1 not (retried, as validate), -2 not and never
+     * will be (not retried); why filled. */
+    int (*validate)(sl_http_call *c, char *why, size_t cap);
+    size_t spill_after;         /* bytes held in memory before the body moves to a temp file; 0 = never */
+    void *user;                 /* for validate */
     /* out */
     long status;                /* last HTTP status; 0 = no response */
     sl_buf body_out;            /* last response body (caller releases); empty when spilled */
     int spilled;                /* the body is in the temp file spill_fd */
     int spill_fd;
     size_t body_size;           /* bytes of the body, in memory or spilled */
-    void *user;                 /* for the caller's validate_call */
     char *link_next;            /* Link: <...>; rel="next", or NULL (caller frees) */
     int attempts;
     int ok;                     /* 2xx with a valid body */
