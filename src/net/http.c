@@ -90,14 +90,16 @@ ptrdiff_t sl_http_body_read(const sl_http_call *c, size_t off, char *buf, size_t
 
 void sl_http_size_text(size_t b, char *out, size_t cap)
 {
-    static const char *const unit[] = {"GiB", "MiB", "KiB"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const bin[] = {"GiB", "MiB", "KiB"}, *const dec[] = {"GB", "MB", "KB"};
+    static const size_t decu[] = {1000000000, 1000000, 1000};
+    for (int i = 0; i < 3; i++) { /* exactly as written: 256 MiB, 10 MB */
         size_t u = (size_t)1 << (30 - 10 * i);
-        if (b >= u) {
-            if (b % u == 0)
-                snprintf(out, cap, "%zu %s", b / u, unit[i]);
-            else
-                snprintf(out, cap, "%.1f %s", (double)b / (double)u, unit[i]);
+        if (b >= u && b % u == 0) {
+            snprintf(out, cap, "%zu %s", b / u, bin[i]);
+            return;
+        }
+        if (b >= decu[i] && b % decu[i] == 0) {
+            snprintf(out, cap, "%zu %s", b / decu[i], dec[i]);
             return;
         }
     }

@@ -114,7 +114,8 @@ void sl_http_call_reset(sl_http_call *c);
  * memory or the temp file; returns the bytes copied (0 at the end), -1 on
  * a read error (errno set). */
 ptrdiff_t sl_http_body_read(const sl_http_call *c, size_t off, char *buf, size_t n);
-/* "256 MiB", "1.5 MiB", "512 KiB", "100 bytes": a size for messages. */
+/* "256 MiB", "10 MB", "1000 KiB", "1500000 bytes": a size for messages, in the
+ * largest unit that divides it (as a user would have written it). */
 void sl_http_size_text(size_t bytes, char *out, size_t cap);
 /* Parse a size: a number of bytes, optionally followed by B, KB, MB, GB
  * (powers of 1000) or KiB, MiB, GiB (powers of 1024), case-insensitive,
