@@ -14,8 +14,8 @@
  * validates with the full JSON reader (elements are validated by whoever
  * reads them). Like sl_json_path_at(), the first member of a name counts.
  *
- * An element larger than `max_record` (SL_RECORD_MAX, the file readers'
- * cap) stops the scan: a record that large is a runaway, not data.
+ * An element larger than `max_record` (SL_RECORD_MAX of formats/input.h,
+ * the file readers' cap) stops the scan: a record that large is a runaway, not data.
  *
  * Two ways to start: sl_json_records_init() at the start of a document, or
  * sl_json_records_init_array() just after the array's `[` (found by an
@@ -24,12 +24,10 @@
 #ifndef SL_JSON_STREAM_H
 #define SL_JSON_STREAM_H
 #include "core/util.h"
+#include "formats/input.h"
 #include "formats/json.h"
 #include <stddef.h>
 #include <stdint.h>
-
-/* The largest record any reader accepts (the CSV reader's cap too). */
-#define SL_RECORD_MAX ((size_t)64 << 20)
 
 typedef enum sl_json_found {
     SL_JSON_FOUND_NONE,  /* nothing at the path (yet) */

@@ -15,7 +15,11 @@
 #   7. a run killed in the middle of a page resumes inside it: every
 #      record exactly once in the warehouse;
 #   8. max_response_size must be a size (validate: file:line:col), and
-#      `sluice help http` documents it.
+#      `sluice help http` documents it;
+#   9. the same kind in files: a JSON Lines line that never ends (a 200 KiB
+#      .gz that expands to 200 MiB, no newline) fails at the 64 MiB record
+#      cap, like a CSV record, instead of growing a buffer until the
+#      allocator fails.
 . "$SRC/tests/cli/lib.sh"
 spid=
 trap '[ -n "$spid" ] && kill $spid 2>/dev/null; rm -rf "$T"' EXIT
@@ -116,4 +120,20 @@ assert_contains "8: file:line:col" "pipelines/p.yml:1:" "$T/err"
 assert_contains "8: what is wrong" "max_response_size 'lots' is not a size" "$T/err"
 assert_exit 0 "$SLUICE" help http
 assert_contains "8: help" "max_response_size" "$T/out"
+
+# 9. a JSON Lines bomb
+rm -rf j; mkdir -p j/pipelines j/data
+echo "name: j" > j/sluice.yml
+python3 -c '
+import gzip
+with gzip.open("j/data/bomb.jsonl.gz", "wb", compresslevel=9) as z:
+    z.write(b"{\"a\":\"")
+    for _ in range(200):
+        z.write(b"x" * (1 << 20))
+'
+printf 'source: {type: jsonl, path: data/bomb.jsonl.gz}\nsinks: [{type: jsonl, path: out/o.jsonl}]\n' > j/pipelines/p.yml
+rss=$(peak "$SLUICE" -C j run)
+assert_eq "9: exit" "$(cat "$T/rc")" 1
+assert_contains "9: the cap" "bomb.jsonl.gz: a JSON Lines record starting at line 1 is larger than 64 MiB" "$T/err"
+[ "$rss" -lt 200000 ] && ok || fail "9: peak RSS $rss KiB"
 finish
