@@ -20,6 +20,18 @@
  * for a top-level array); each object becomes a row (formats/json_record.h:
  * optional flattening, deeper values kept as json columns).
  *
+ * Answers are bounded and read as a stream: max_response_size (net/api.h)
+ * stops a larger answer; one past SPILL_AFTER moves to a temp file as it
+ * arrives. When the answer is complete it is read once, as it lies
+ * (formats/json_stream.h: each record valid JSON and at most SL_RECORD_MAX
+ * bytes, the records array found, the rest of the body kept as a small
+ * skeleton in which the pager reads its cursor, next URL or total); the
+ * pager moves past the page; then the records are cut out again a batch at
+ * a time, so memory holds one batch, not the answer. A batch that ends
+ * inside a page bookmarks the pager's state before the page and the
+ * records of it already read ("skip"): a resumed run asks for the page
+ * again and passes over those.
+ *
  * Requests go through net/http.h: retries with backoff and jitter,
  * Retry-After honoured exactly, and a token bucket shared by every pipeline
  * of the project in the same rate_limit_group (default: the host).
