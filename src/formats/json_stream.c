@@ -145,6 +145,7 @@ static int emit(sl_json_records *r, const char *p, size_t start, size_t end)
     r->st = R_AFTER;
     return rc;
 too_big:;
+    r->oversized = 1;
     char lim[40];
     if (r->max_record % (1u << 20) == 0)
         snprintf(lim, sizeof lim, "%zu MiB", r->max_record >> 20);

@@ -50,6 +50,7 @@ typedef struct sl_json_records {
     int closed;             /* the array's ']' was seen */
     sl_buf skeleton;        /* the document without the elements (sl_json_records_init only) */
     char why[240];          /* the error, when a call returned -1 */
+    int oversized;          /* ... and it was a record over max_record */
     /* private */
     sl_json_record_fn fn;
     void *ud;

@@ -420,7 +420,7 @@ static int validate_page(sl_http_call *c, char *why, size_t cap)
         }
         if (sl_json_records_feed(&r->scan, p, (size_t)n) < 0) {
             snprintf(why, cap, "%s", r->scan.why);
-            rc = strncmp(r->scan.why, "record ", 7) == 0 && strstr(r->scan.why, "is larger than") ? -2 : -1;
+            rc = r->scan.oversized ? -2 : -1;
         }
         off += (size_t)n;
     }
@@ -666,12 +666,14 @@ static int fetch_pages(http_state *st, sl_error *err)
             continue;
         }
         r->before = before.data ? sl_buf_detach(&before) : sl_strdup("");
-        r->skip = st->skip; /* a resumed run's first page */
-        st->skip = 0;
+        if (i == 0)
+            r->skip = st->skip; /* a resumed run: the page it stopped in */
         st->queue = sl_realloc(st->queue, (st->nqueue + 1) * sizeof *st->queue);
         st->queue[st->nqueue++] = r;
         reqs[i] = NULL;
     }
+    if (rc == 0)
+        st->skip = 0;
     for (size_t i = 0; i < n; i++)
         page_req_free(reqs[i]);
     sl_free(reqs);
