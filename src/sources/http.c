@@ -594,7 +594,9 @@ static int page_failed(http_state *st, page_req *r, sl_error *err)
     if (body->len)
         sl_log_error("%s: %s %s: %s; the answer began: %.*s", st->id, st->o->method, url, r->call.error,
                      (int)(body->len > 300 ? 300 : body->len), body->data);
-    return sl_error_set(err, SL_EIO,
+    /* an answer or a record over its cap is bad data, as a CSV record over it is */
+    sl_code kind = r->call.too_big || (r->scanned && r->scan.oversized) ? SL_EDATA : SL_EIO;
+    return sl_error_set(err, kind,
                         "%s %s: %s (page %lld of the run; the run fails rather than load a partial read, "
                         "and the next run resumes at this page)",
                         st->o->method, url, r->call.error, (long long)st->pg.pages + 1);
