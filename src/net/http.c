@@ -11,7 +11,6 @@
 #include <strings.h>
 #include <time.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 enum { WAITING, RUNNING, DONE };

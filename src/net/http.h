@@ -118,8 +118,9 @@ ptrdiff_t sl_http_body_read(const sl_http_call *c, size_t off, char *buf, size_t
  * largest unit that divides it (as a user would have written it). */
 void sl_http_size_text(size_t bytes, char *out, size_t cap);
 /* Parse a size: a number of bytes, optionally followed by B, KB, MB, GB
- * (powers of 1000) or KiB, MiB, GiB (powers of 1024), case-insensitive,
- * spaces allowed before the unit. 0 ok, -1 not a size. */
+ * (powers of 1000) or KiB, MiB, GiB (powers of 1024; K, M, G alone read
+ * as these), case-insensitive, spaces allowed before the unit. 0 ok, -1
+ * not a size. */
 int sl_http_size_parse(const char *s, size_t *out);
 
 #endif
