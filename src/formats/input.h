@@ -26,6 +26,11 @@
 #include <stdint.h>
 
 #define SL_INPUT_BLOCK (128 * 1024)
+/* The largest record a reader accepts, from a file or an HTTP answer (the
+ * CSV reader's MAX_RECORD is the same): one this large is a runaway (an
+ * unbalanced quote, a line that never ends, a decompression bomb), and
+ * refusing it keeps memory bounded whatever the input expands to. */
+#define SL_RECORD_MAX ((size_t)64 << 20)
 
 typedef struct sl_input sl_input;
 

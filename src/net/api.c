@@ -102,6 +102,13 @@ int sl_api_check(const sl_api_opts *o, const sl_option *table, const void *opts,
             n++;
         }
     }
+    size_t maxb;
+    if (sl_http_size_parse(o->max_response_size, &maxb) < 0 || maxb == 0) {
+        sl_diags_add(d, sl_options_loc(table, opts, "max_response_size"),
+                     "max_response_size '%s' is not a size (10MB, 256MiB, 1048576 bytes; more than 0)",
+                     o->max_response_size);
+        n++;
+    }
     if (parse_rate(o->rate_limit) < 0) {
         sl_diags_add(d, sl_options_loc(table, opts, "rate_limit"),
                      "rate_limit '%s' is not a rate (10, 10/s, 600/min, 5000/h)", o->rate_limit);
@@ -206,6 +213,8 @@ int sl_api_open(sl_api *a, const sl_api_opts *o, sl_run *run, const char *id, sl
     ho.timeout = (double)o->timeout;
     ho.concurrency = (int)(o->concurrency > 0 ? o->concurrency : 1);
     ho.validate = sl_json_path_validate_body;
+    if (sl_http_size_parse(o->max_response_size ? o->max_response_size : "", &ho.max_body) < 0)
+        ho.max_body = SL_HTTP_MAX_BODY_DEFAULT;
     ho.cancel = &run->cancel;
     char *group = NULL;
     if (*o->rate_limit_group) {

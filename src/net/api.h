@@ -9,7 +9,8 @@
  * header or a query parameter), bearer, basic, or oauth2 client
  * credentials (a token fetched at open, refreshed a little before it
  * expires, and again when the API answers 401). Auth values are registered
- * as secrets whatever their source.
+ * as secrets whatever their source. Every answer, the token endpoint's
+ * too, is bounded by max_response_size (net/http.h).
  */
 #ifndef SL_API_H
 #define SL_API_H
@@ -18,7 +19,7 @@
 #include "net/http.h"
 
 typedef struct sl_api_opts {
-    char *url, *rate_limit, *rate_limit_group;
+    char *url, *rate_limit, *rate_limit_group, *max_response_size;
     sl_kvlist auth, retry;
     int64_t burst, concurrency, timeout;
 } sl_api_opts;
@@ -37,7 +38,11 @@ typedef struct sl_api_opts {
     {"retry", SL_OPT_MAP, NULL, 0, offsetof(T, m.retry), NULL,                                                \
      "{attempts: 6, base: 500ms, cap: 30s}: tries per request and the exponential backoff bounds"},           \
     {"concurrency", SL_OPT_INT, "4", 0, offsetof(T, m.concurrency), NULL, "requests in flight at once"},        \
-    {"timeout", SL_OPT_DURATION, "30s", 0, offsetof(T, m.timeout), NULL, "per request"}
+    {"timeout", SL_OPT_DURATION, "30s", 0, offsetof(T, m.timeout), NULL,                                     \
+     "per request attempt, the whole answer included (a body that trickles forever ends here)"},               \
+    {"max_response_size", SL_OPT_STRING, "256MiB", 0, offsetof(T, m.max_response_size), NULL,                 \
+     "largest answer body accepted (after decompression): 10MB, 256MiB, 1048576 (bytes); a larger one "        \
+     "stops the transfer and fails the request, not retried"}
 
 typedef struct sl_api {
     const sl_api_opts *o;

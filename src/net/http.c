@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <errno.h>
+#include <unistd.h>
 
 enum { WAITING, RUNNING, DONE };
 
@@ -41,8 +43,22 @@ void sl_http_release(sl_http *h)
     h->multi = NULL;
 }
 
+/* Forget the body of the attempt before (memory and temp file). */
+static void body_drop(sl_http_call *c)
+{
+    sl_buf_reset(&c->body_out);
+    if (c->spilled)
+        close(c->spill_fd);
+    c->spilled = 0;
+    c->spill_fd = -1;
+    c->body_size = 0;
+    c->too_big = 0;
+    c->spill_errno = 0;
+}
+
 void sl_http_call_reset(sl_http_call *c)
 {
+    body_drop(c);
     sl_buf_release(&c->body_out);
     sl_free(c->link_next);
     c->link_next = NULL;
@@ -54,11 +70,135 @@ void sl_http_call_reset(sl_http_call *c)
     c->ready_at = 0;
 }
 
+ptrdiff_t sl_http_body_read(const sl_http_call *c, size_t off, char *buf, size_t n)
+{
+    if (off >= c->body_size)
+        return 0;
+    if (n > c->body_size - off)
+        n = c->body_size - off;
+    if (!c->spilled) {
+        memcpy(buf, c->body_out.data + off, n);
+        return (ptrdiff_t)n;
+    }
+    ssize_t r;
+    do
+        r = pread(c->spill_fd, buf, n, (off_t)off);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
+void sl_http_size_text(size_t b, char *out, size_t cap)
+{
+    static const char *const bin[] = {"GiB", "MiB", "KiB"}, *const dec[] = {"GB", "MB", "KB"};
+    static const size_t decu[] = {1000000000, 1000000, 1000};
+    for (int i = 0; i < 3; i++) { /* exactly as written: 256 MiB, 10 MB */
+        size_t u = (size_t)1 << (30 - 10 * i);
+        if (b >= u && b % u == 0) {
+            snprintf(out, cap, "%zu %s", b / u, bin[i]);
+            return;
+        }
+        if (b >= decu[i] && b % decu[i] == 0) {
+            snprintf(out, cap, "%zu %s", b / decu[i], dec[i]);
+            return;
+        }
+    }
+    snprintf(out, cap, "%zu bytes", b);
+}
+
+int sl_http_size_parse(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || v < 0 || v != v)
+        return -1;
+    while (*end == ' ')
+        end++;
+    static const struct { const char *u; double m; } units[] = {
+        {"", 1}, {"b", 1}, {"bytes", 1}, {"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9},
+        {"k", 1024.0}, {"kib", 1024.0}, {"m", 1048576.0}, {"mib", 1048576.0}, {"g", 1073741824.0}, {"gib", 1073741824.0},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcasecmp(end, units[i].u) != 0)
+            continue;
+        double b = v * units[i].m;
+        if (b >= 9.0e18)
+            return -1;
+        *out = (size_t)b;
+        return 0;
+    }
+    return -1;
+}
+
+/* Move the body held so far to an unlinked temp file. 0 ok, -1 errno. */
+static int spill_start(sl_http_call *c)
+{
+    const char *dir = getenv("TMPDIR");
+    char *path = sl_printf("%s/sluice-body-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd >= 0)
+        unlink(path);
+    sl_free(path);
+    if (fd < 0)
+        return -1;
+    for (size_t off = 0; off < c->body_out.len;) {
+        ssize_t w = write(fd, c->body_out.data + off, c->body_out.len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = errno ? errno : EIO;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    sl_buf_release(&c->body_out);
+    c->spill_fd = fd;
+    c->spilled = 1;
+    return 0;
+}
+
+/* The body as it arrives (decompressed), bounded: see http.h. Returning
+ * less than given stops the transfer (CURLE_WRITE_ERROR). */
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     sl_http_call *c = ud;
-    sl_buf_add(&c->body_out, p, size * n);
-    return size * n;
+    sl_http *h = c->client;
+    size_t len = size * n, keep = len;
+    long status = 0;
+    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+    int success = status >= 200 && status < 300;
+    size_t max = success ? (h->o.max_body ? h->o.max_body : SL_HTTP_MAX_BODY_DEFAULT) : SL_HTTP_ERROR_BODY;
+    if (c->body_size + len > max) {
+        if (success && !h->o.truncate_body) {
+            c->too_big = 1;
+            return 0;
+        }
+        keep = c->body_size < max ? max - c->body_size : 0; /* the start is enough to show */
+    }
+    if (keep == 0)
+        return len;
+    if (!c->spilled && success && c->spill_after && c->body_size + keep > c->spill_after && spill_start(c) < 0) {
+        c->spill_errno = errno;
+        return 0;
+    }
+    if (c->spilled) {
+        for (size_t off = 0; off < keep;) {
+            ssize_t w = write(c->spill_fd, p + off, keep - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                c->spill_errno = errno ? errno : EIO;
+                return 0;
+            }
+            off += (size_t)w;
+        }
+    } else {
+        sl_buf_add(&c->body_out, p, keep);
+    }
+    c->body_size += keep;
+    return len;
 }
 
 /* Seconds from a Retry-After value: delta-seconds or an HTTP date. */
@@ -193,7 +333,8 @@ static int start_call(sl_http *h, sl_http_call *c, sl_error *err)
     } else {
         curl_easy_reset(c->easy);
     }
-    sl_buf_reset(&c->body_out);
+    body_drop(c);
+    c->client = h;
     c->retry_after = c->rl_reset = c->rl_limit = 0;
     c->rl_remaining = -1;
     CURL *e = c->easy;
@@ -240,14 +381,29 @@ static void finish_attempt(sl_http *h, sl_http_call *c, CURLcode cc)
     if (cc == CURLE_OK)
         curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);
     char why[300] = "";
-    int retry = 0;
-    if (cc != CURLE_OK) {
+    int retry = 0, vrc = 0;
+    if (c->too_big) {
+        char lim[32];
+        sl_http_size_text(h->o.max_body ? h->o.max_body : SL_HTTP_MAX_BODY_DEFAULT, lim, sizeof lim);
+        snprintf(why, sizeof why, "the answer is larger than max_response_size (%s): the transfer was stopped there",
+                 lim);
+        body_drop(c);
+        c->too_big = 1;
+    } else if (c->spill_errno) {
+        snprintf(why, sizeof why, "writing the answer to a temporary file ($TMPDIR or /tmp): %s",
+                 strerror(c->spill_errno));
+        body_drop(c);
+    } else if (cc != CURLE_OK) {
         snprintf(why, sizeof why, "%s", curl_easy_strerror(cc));
         retry = 1;
     } else if (retryable_status(c->status)) {
         snprintf(why, sizeof why, "HTTP %ld", c->status);
         retry = 1;
-    } else if (c->status >= 200 && c->status < 300 && h->o.validate &&
+    } else if (c->status >= 200 && c->status < 300 && c->validate && (vrc = c->validate(c, why, sizeof why)) < 0) {
+        retry = vrc == -1;
+        if (!why[0])
+            snprintf(why, sizeof why, "the answer is not usable");
+    } else if (c->status >= 200 && c->status < 300 && !c->validate && h->o.validate &&
                h->o.validate(&c->body_out, why, sizeof why) < 0) {
         retry = 1;
     } else if (c->status < 200 || c->status >= 300) {

@@ -168,7 +168,9 @@ static int deliver_http(const sl_alert_channel *c, const char *body, char *why, 
 {
     sl_http h;
     sl_http_opts o = {
-        .attempts = (int)c->attempts, .base = 1, .cap = 30, .timeout = (double)c->timeout, .concurrency = 1};
+        .attempts = (int)c->attempts, .base = 1, .cap = 30, .timeout = (double)c->timeout, .concurrency = 1,
+        /* the answer is only logged: its start is enough, however much the receiver sends */
+        .max_body = SL_HTTP_ERROR_BODY, .truncate_body = 1};
     sl_error err = {0};
     if (sl_http_init(&h, &o, NULL, &err) < 0) {
         snprintf(why, len, "%s", err.msg);

@@ -20,6 +20,18 @@
  * for a top-level array); each object becomes a row (formats/json_record.h:
  * optional flattening, deeper values kept as json columns).
  *
+ * Answers are bounded and read as a stream: max_response_size (net/api.h)
+ * stops a larger answer; one past SPILL_AFTER moves to a temp file as it
+ * arrives. When the answer is complete it is read once, as it lies
+ * (formats/json_stream.h: each record valid JSON and at most SL_RECORD_MAX
+ * bytes, the records array found, the rest of the body kept as a small
+ * skeleton in which the pager reads its cursor, next URL or total); the
+ * pager moves past the page; then the records are cut out again a batch at
+ * a time, so memory holds one batch, not the answer. A batch that ends
+ * inside a page bookmarks the pager's state before the page and the
+ * records of it already read ("skip"): a resumed run asks for the page
+ * again and passes over those.
+ *
  * Requests go through net/http.h: retries with backoff and jitter,
  * Retry-After honoured exactly, and a token bucket shared by every pipeline
  * of the project in the same rate_limit_group (default: the host).
@@ -44,9 +56,11 @@
 #include "formats/json.h"
 #include "formats/json_path.h"
 #include "formats/json_record.h"
+#include "formats/json_stream.h"
 #include "net/api.h"
 #include "sources/bookmarks.h"
 #include "sources/http_pager.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -113,6 +127,10 @@ typedef struct http_state {
     int64_t null_cursors; /* records without a cursor_field value */
     char *last_run_at;    /* when the last successful run started */
     char run_started[40];
+    struct page_req **queue; /* answered pages whose records are being read, in order */
+    size_t nqueue;
+    int64_t skip;         /* a resumed run: records of its first page the sinks have */
+    int cursor_col;       /* cursor_field's column in the batch being filled, or -1 */
 } http_state;
 
 /* ---- configuration checks ---------------------------------------------- */
@@ -273,31 +291,60 @@ static struct curl_slist *request_headers(http_state *st)
 
 /* ---- paging -------------------------------------------------------------- */
 
-/* A page's request, built from the paging state it was issued in. */
+/* Bodies past this size leave memory for a temp file as they arrive
+ * (net/http.h); their records are then read from it a batch at a time. */
+#define SPILL_AFTER ((size_t)4 << 20)
+#define READ_BLOCK ((size_t)128 << 10)
+
+/* A page's request, built from the paging state it was issued in, and,
+ * once answered, its records as they are read out a batch at a time. */
 typedef struct page_req {
     sl_http_call call;
+    http_state *st;
     char *url;            /* as sent (with the API key when it goes in the query) */
-    char *plain;          /* without the API key: what pagination compares */
+    char *plain;          /* without the API key: what pagination compares and messages show */
     char *body;
     int64_t page, offset;
     char *cursor;
+    /* the answer's first reading (validate_call): where the records are,
+     * how many, their hash, the rest of the body (the skeleton) */
+    sl_json_records scan;
+    int scanned;
+    /* reading the records out */
+    char *before;         /* the pager's bookmark before this page: to resume inside it */
+    sl_json_records rec;
+    int reading;
+    size_t read_at;       /* next body byte to read */
+    int64_t done_records; /* records of the page already handed out (or skipped) */
+    int64_t skip;         /* records a resumed run already has */
 } page_req;
 
 static void page_req_free(page_req *r)
 {
+    if (!r)
+        return;
     curl_slist_free_all(r->call.headers);
+    sl_http_call_reset(&r->call); /* the body, and its temp file */
     sl_buf_release(&r->call.body_out);
-    sl_free(r->call.link_next);
     sl_free(r->url);
     sl_free(r->plain);
     sl_free(r->body);
     sl_free(r->cursor);
-    memset(r, 0, sizeof *r);
+    sl_free(r->before);
+    if (r->scanned)
+        sl_json_records_release(&r->scan);
+    if (r->reading)
+        sl_json_records_release(&r->rec);
+    sl_free(r);
 }
 
+static int validate_page(sl_http_call *c, char *why, size_t cap);
+
 /* Build the request of the page at (page, offset) and the pager's cursor or URL. */
-static void prepare(http_state *st, page_req *r, int64_t page, int64_t offset)
+static page_req *prepare(http_state *st, int64_t page, int64_t offset)
 {
+    page_req *r = sl_calloc(1, sizeof *r);
+    r->st = st;
     r->page = st->page = page;
     r->offset = st->offset = offset;
     st->cursor = st->pg.next_cursor;
@@ -311,104 +358,202 @@ static void prepare(http_state *st, page_req *r, int64_t page, int64_t offset)
     r->url = sl_buf_detach(&u);
     r->call.url = r->url;
     r->call.method = st->o->method;
+    r->call.user = r;
+    r->call.validate = validate_page;
+    r->call.spill_after = SPILL_AFTER;
     if (*st->o->body) {
         r->body = expand(st, st->o->body);
         r->call.body = r->body;
         r->call.body_len = strlen(r->body);
     }
     r->call.headers = request_headers(st);
+    return r;
 }
 
-/* Append the page's records to b; *count = records in the page, *hash = a
- * hash of its records array (0 for none). */
-static int read_records(http_state *st, page_req *r, sl_batch *b, int64_t *count, uint64_t *hash, sl_error *err)
+/* The URL of r for messages: without the API key, secrets redacted. */
+static void shown_url(const page_req *r, char *out, size_t cap)
 {
-    const sl_buf *body = &r->call.body_out;
-    sl_json j;
-    *count = 0;
-    *hash = 0;
-    if (sl_json_path_at(&j, body->data ? body->data : "", body->len, st->o->records_path) < 0 ||
-        sl_json_peek(&j) != SL_JSON_ARRAY) {
-        if (sl_json_peek(&j) == SL_JSON_NULL)
-            return 0; /* "data": null is an empty page */
-        char url[512];
-        snprintf(url, sizeof url, "%s", r->url);
-        sl_log_redact(url);
-        return sl_error_set(err, SL_EDATA, "%s %s: no array at records_path '%s' in the answer", st->o->method, url,
-                            st->o->records_path);
-    }
-    const char *array_at = j.p;
-    int ci = -1;
-    int first = 1;
-    sl_json_array_begin(&j);
-    while (sl_json_element(&j, &first) == 1) {
-        size_t row = sl_batch_add_row(b, 0, 0);
-        int rc = sl_json_record_read(&st->ctx, &j, b, row, &st->ro);
-        if (rc < 0) {
-            /* not an object: reject this element, keep the page */
-            b->nrows--;
-            char why[200];
-            snprintf(why, sizeof why, "%s: record %lld is not a JSON object", r->url, (long long)*count + 1);
-            sl_batch_reject_raw(b, st->ordinal, st->ordinal + 1, "source http", why, "", 0);
-            st->ordinal++; /* a rejected record has its position too */
-            if (rc == -2 && sl_json_skip(&j) < 0)
+    snprintf(out, cap, "%s", r->plain);
+    sl_log_redact(out);
+}
+
+/* The first reading of a record (sl_json_records callback): valid JSON? */
+static int check_record(void *ud, const char *p, size_t n, int64_t index, char *why, size_t cap)
+{
+    (void)ud;
+    char e[160];
+    if (sl_json_validate(p, n, e, sizeof e) == 0)
+        return 0;
+    snprintf(why, cap, "invalid JSON body: record %lld: %s", (long long)index + 1, e);
+    return -1;
+}
+
+/* The answer of a page (sl_http_opts.validate_call), read once as it lies
+ * (in memory or in its temp file): the records array at records_path
+ * found, each record valid JSON and at most SL_RECORD_MAX bytes, the rest
+ * valid JSON. -1 (retried) for a body that is not JSON (cut short), -2 for
+ * a record over the cap (it would come again). */
+static int validate_page(sl_http_call *c, char *why, size_t cap)
+{
+    page_req *r = c->user;
+    http_state *st = r->st;
+    if (r->scanned)
+        sl_json_records_release(&r->scan);
+    sl_json_records_init(&r->scan, st->o->records_path, SL_RECORD_MAX, check_record, st);
+    r->scanned = 1;
+    char *buf = c->spilled ? sl_malloc(READ_BLOCK) : NULL;
+    int rc = 0;
+    for (size_t off = 0; off < c->body_size && rc == 0;) {
+        const char *p;
+        ptrdiff_t n;
+        if (c->spilled) {
+            n = sl_http_body_read(c, off, buf, READ_BLOCK);
+            p = buf;
+            if (n <= 0) {
+                snprintf(why, cap, "reading the answer back from its temporary file: %s", strerror(errno));
+                rc = -2;
                 break;
-            (*count)++;
-            continue;
-        }
-        (*count)++;
-        b->offset[row] = st->ordinal;
-        b->line[row] = st->ordinal + 1;
-        st->ordinal++;
-        if (*st->o->cursor_field) {
-            if (ci < 0) {
-                /* the field's column: its name may be normalized or suffixed */
-                const char *cn = sl_json_record_column(&st->ctx, st->o->cursor_field);
-                ci = sl_batch_find(b, cn ? cn : st->o->cursor_field);
             }
-            if (ci < 0 || !b->cols[ci].valid[row])
-                st->null_cursors++;
-            if (ci >= 0 && b->cols[ci].valid[row]) {
-                const sl_str *v = &b->cols[ci].str[row];
-                char *val = sl_strndup(v->p, v->n);
-                if (!st->max_cursor || cursor_cmp(val, st->max_cursor) > 0) {
-                    sl_free(st->max_cursor);
-                    st->max_cursor = val;
-                } else {
-                    sl_free(val);
-                }
-            }
+        } else {
+            p = c->body_out.data + off;
+            n = (ptrdiff_t)(c->body_size - off);
         }
+        if (sl_json_records_feed(&r->scan, p, (size_t)n) < 0) {
+            snprintf(why, cap, "%s", r->scan.why);
+            rc = r->scan.oversized ? -2 : -1;
+        }
+        off += (size_t)n;
     }
-    if (*count > 0) {
-        *hash = XXH3_64bits(array_at, (size_t)(j.p - array_at));
-        if (!*hash)
-            *hash = 1;
+    if (rc == 0 && sl_json_records_finish(&r->scan) < 0) {
+        snprintf(why, cap, "%s", r->scan.why);
+        rc = -1;
     }
-    return 0;
+    sl_free(buf);
+    return rc;
 }
 
-/* Take back the rows and rejects a page added to b (a page that repeats
- * the one before it). */
-static void drop_page(http_state *st, sl_batch *b, size_t nrows, size_t nrejects, int64_t ordinal)
+/* Reading a page's records into a batch (sl_json_records callback). */
+typedef struct reader {
+    http_state *st;
+    page_req *r;
+    sl_batch *b;
+    int64_t want;
+} reader;
+
+static int take_record(void *ud, const char *p, size_t n, int64_t index, char *why, size_t cap)
 {
-    b->nrows = nrows;
-    for (size_t i = nrejects; i < b->nrejects; i++) {
-        sl_free(b->rejects[i].stage);
-        sl_free(b->rejects[i].reason);
-        sl_free(b->rejects[i].raw);
+    reader *rd = ud;
+    http_state *st = rd->st;
+    sl_batch *b = rd->b;
+    (void)why;
+    (void)cap;
+    rd->r->done_records = index + 1;
+    if (index < rd->r->skip)
+        return 0; /* a resumed run: the sinks have it */
+    sl_json j;
+    sl_json_init(&j, p, n);
+    size_t row = sl_batch_add_row(b, 0, 0);
+    int rc = sl_json_record_read(&st->ctx, &j, b, row, &st->ro);
+    if (rc < 0) {
+        /* not an object: reject this record, keep the page */
+        b->nrows--;
+        char url[512], reason[700];
+        shown_url(rd->r, url, sizeof url);
+        snprintf(reason, sizeof reason, "%s: record %lld of the page is not a JSON object", url, (long long)index + 1);
+        sl_batch_reject_raw(b, st->ordinal, st->ordinal + 1, "source http", reason, p, n);
+        st->ordinal++; /* a rejected record has its position too */
+        return (int64_t)(b->nrows + b->nrejects) >= rd->want;
     }
-    b->nrejects = nrejects;
-    st->ordinal = ordinal;
+    b->offset[row] = st->ordinal;
+    b->line[row] = st->ordinal + 1;
+    st->ordinal++;
+    if (*st->o->cursor_field) {
+        if (st->cursor_col < 0) {
+            /* the field's column: its name may be normalized or suffixed */
+            const char *cn = sl_json_record_column(&st->ctx, st->o->cursor_field);
+            st->cursor_col = sl_batch_find(b, cn ? cn : st->o->cursor_field);
+        }
+        int ci = st->cursor_col;
+        if (ci < 0 || (size_t)ci >= b->ncols || !b->cols[ci].valid[row])
+            st->null_cursors++;
+        else {
+            const sl_str *v = &b->cols[ci].str[row];
+            char *val = sl_strndup(v->p, v->n);
+            if (!st->max_cursor || cursor_cmp(val, st->max_cursor) > 0) {
+                sl_free(st->max_cursor);
+                st->max_cursor = val;
+            } else {
+                sl_free(val);
+            }
+        }
+    }
+    return (int64_t)(b->nrows + b->nrejects) >= rd->want;
 }
 
-/* The bookmark: how to go on after what was read so far. */
+/* Read records of page r into b until b holds want rows (and rejects) or
+ * the page ends: 1 when the page is read to its end, 0 when b is full,
+ * -1 on an error. */
+static int read_page(http_state *st, page_req *r, sl_batch *b, int64_t want, sl_error *err)
+{
+    sl_http_call *c = &r->call;
+    reader rd = {st, r, b, want};
+    if (!r->reading) {
+        sl_json_records_init_array(&r->rec, SL_RECORD_MAX, take_record, &rd);
+        r->reading = 1;
+        r->read_at = (size_t)r->scan.array_at;
+    }
+    r->rec.ud = &rd;
+    st->cursor_col = -1; /* the batch is new or has grown columns: look again */
+    char *buf = c->spilled ? sl_malloc(READ_BLOCK) : NULL;
+    int rc = 1;
+    while (r->read_at < c->body_size && !r->rec.closed) {
+        const char *p;
+        ptrdiff_t n;
+        if (c->spilled) {
+            n = sl_http_body_read(c, r->read_at, buf, READ_BLOCK);
+            p = buf;
+            if (n <= 0) {
+                rc = sl_error_set(err, SL_EIO, "%s: reading an answer back from its temporary file: %s", st->id,
+                                  strerror(errno));
+                break;
+            }
+        } else {
+            p = c->body_out.data + r->read_at;
+            n = (ptrdiff_t)(c->body_size - r->read_at);
+        }
+        ptrdiff_t used = sl_json_records_feed(&r->rec, p, (size_t)n);
+        if (used < 0) {
+            char url[512];
+            shown_url(r, url, sizeof url);
+            rc = sl_error_set(err, SL_EDATA, "%s %s: %s", st->o->method, url, r->rec.why);
+            break;
+        }
+        r->read_at += (size_t)used;
+        if (used < n) {
+            rc = 0; /* the batch is full */
+            break;
+        }
+    }
+    if (rc == 1 && (int64_t)(b->nrows + b->nrejects) >= want && r->read_at < c->body_size && !r->rec.closed)
+        rc = 0;
+    sl_free(buf);
+    return rc;
+}
+
+/* The bookmark: how to go on after what was read so far. Inside a page
+ * (a batch ended in it, or pages wait to be read): the pager as it was
+ * before that page, and how many of its records are read. */
 static char *bookmark(http_state *st)
 {
     sl_buf b;
     sl_buf_init(&b);
     sl_buf_addf(&b, "{\"v\":2");
-    sl_http_pager_bookmark(&st->pg, &b);
+    if (st->nqueue) {
+        sl_buf_adds(&b, st->queue[0]->before);
+        sl_buf_addf(&b, ",\"skip\":%lld", (long long)st->queue[0]->done_records);
+    } else {
+        sl_http_pager_bookmark(&st->pg, &b);
+    }
 #define STR(k, v)                                          \
     if (v) {                                               \
         sl_buf_adds(&b, ",\"" k "\":");                    \
@@ -433,6 +578,9 @@ static void restore(http_state *st, const char *bm)
     st->since = bm_text(bm, "since");
     sl_free(st->max_cursor);
     st->max_cursor = bm_text(bm, "max");
+    char *skip = bm_text(bm, "skip");
+    st->skip = skip ? strtoll(skip, NULL, 10) : 0;
+    sl_free(skip);
 }
 
 /* A page failed for good: the run fails (see the top of the file). The
@@ -441,92 +589,124 @@ static void restore(http_state *st, const char *bm)
 static int page_failed(http_state *st, page_req *r, sl_error *err)
 {
     char url[512];
-    snprintf(url, sizeof url, "%s", r->url);
-    sl_log_redact(url);
+    shown_url(r, url, sizeof url);
     const sl_buf *body = &r->call.body_out;
     if (body->len)
         sl_log_error("%s: %s %s: %s; the answer began: %.*s", st->id, st->o->method, url, r->call.error,
                      (int)(body->len > 300 ? 300 : body->len), body->data);
-    return sl_error_set(err, SL_EIO,
+    /* an answer or a record over its cap is bad data, as a CSV record over it is */
+    sl_code kind = r->call.too_big || (r->scanned && r->scan.oversized) ? SL_EDATA : SL_EIO;
+    return sl_error_set(err, kind,
                         "%s %s: %s (page %lld of the run; the run fails rather than load a partial read, "
                         "and the next run resumes at this page)",
                         st->o->method, url, r->call.error, (long long)st->pg.pages + 1);
 }
 
-/* Fetch the next pages (several at once where the pagination allows) and
- * read them into b. */
-static int fetch_pages(http_state *st, sl_batch *b, sl_error *err)
+/* Fetch the next pages (several at once where the pagination allows), move
+ * the pager past them and queue those with records to be read. */
+static int fetch_pages(http_state *st, sl_error *err)
 {
     if (sl_api_refresh(&st->api, 0, err) < 0)
         return -1;
     size_t n = sl_http_pager_parallel(&st->pg, st->o->api.concurrency);
-    page_req *reqs = sl_calloc(n, sizeof *reqs);
+    page_req **reqs = sl_calloc(n, sizeof *reqs);
     sl_http_call **calls = sl_calloc(n, sizeof *calls);
     for (size_t i = 0; i < n; i++) {
         int64_t page, offset;
         sl_http_pager_position(&st->pg, i, &page, &offset);
-        prepare(st, &reqs[i], page, offset);
-        calls[i] = &reqs[i].call;
+        reqs[i] = prepare(st, page, offset);
+        calls[i] = &reqs[i]->call;
     }
     if (!st->pg.next_url && st->pg.pages == 0)
-        sl_http_pager_first_url(&st->pg, reqs[0].plain);
+        sl_http_pager_first_url(&st->pg, reqs[0]->plain);
     int rc = sl_http_run(&st->api.http, calls, n, err);
     /* an expired or revoked OAuth2 token: fetch a new one and try once more */
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (reqs[i].call.status != 401 || !sl_api_is_oauth2(&st->api))
+        if (reqs[i]->call.status != 401 || !sl_api_is_oauth2(&st->api))
             continue;
         sl_log_info("%s: 401 from %s: refreshing the oauth2 token", st->id, st->o->api.url);
         if (sl_api_refresh(&st->api, 1, err) < 0) {
             rc = -1;
             break;
         }
-        page_req fresh = {0};
-        prepare(st, &fresh, reqs[i].page, reqs[i].offset);
-        page_req_free(&reqs[i]);
+        page_req *fresh = prepare(st, reqs[i]->page, reqs[i]->offset);
+        page_req_free(reqs[i]);
         reqs[i] = fresh;
-        sl_http_call *one[1] = {&reqs[i].call};
+        sl_http_call *one[1] = {&fresh->call};
         rc = sl_http_run(&st->api.http, one, 1, err);
     }
     for (size_t i = 0; rc == 0 && i < n && !st->pg.done; i++) {
-        page_req *r = &reqs[i];
+        page_req *r = reqs[i];
         if (st->pg.kind == SL_PAGER_OFFSET && r->offset != st->pg.offset)
             break; /* the page before was not as long as assumed: ask again from where it ended */
         if (!r->call.ok) {
             rc = page_failed(st, r, err);
             break;
         }
-        size_t nrows = b->nrows, nrejects = b->nrejects;
-        int64_t ordinal = st->ordinal;
-        sl_http_page pg = {r->page, r->offset, r->cursor, r->url, r->call.body_out.data, r->call.body_out.len,
-                           r->call.link_next, 0, 0};
-        if (read_records(st, r, b, &pg.count, &pg.hash, err) < 0) {
-            rc = -1; /* no records array: the answer is not what was configured */
+        if (r->scan.found != SL_JSON_FOUND_ARRAY && r->scan.found != SL_JSON_FOUND_NULL) {
+            char url[512];
+            shown_url(r, url, sizeof url);
+            rc = sl_error_set(err, SL_EDATA, "%s %s: no array at records_path '%s' in the answer", st->o->method,
+                              url, st->o->records_path); /* the answer is not what was configured */
             break;
         }
-        if (pg.body == NULL)
-            pg.body = "";
+        /* "data": null is an empty page */
+        sl_buf before;
+        sl_buf_init(&before);
+        sl_http_pager_bookmark(&st->pg, &before);
+        const sl_buf *skel = &r->scan.skeleton;
+        sl_http_page pg = {r->page, r->offset, r->cursor, r->url, skel->data ? skel->data : "", skel->len,
+                           r->call.link_next, r->scan.count, r->scan.count ? (r->scan.hash ? r->scan.hash : 1) : 0};
         int a = sl_http_pager_advance(&st->pg, &pg, st->id, err);
-        if (a < 0)
+        if (a < 0) {
+            sl_buf_release(&before);
             rc = -1;
-        else if (a == 2)
-            drop_page(st, b, nrows, nrejects, ordinal);
+            break;
+        }
+        if (a == 2 || r->scan.count == 0) {
+            sl_buf_release(&before); /* a page that repeats the one before it, or an empty one: nothing to read */
+            continue;
+        }
+        r->before = before.data ? sl_buf_detach(&before) : sl_strdup("");
+        if (i == 0)
+            r->skip = st->skip; /* a resumed run: the page it stopped in */
+        st->queue = sl_realloc(st->queue, (st->nqueue + 1) * sizeof *st->queue);
+        st->queue[st->nqueue++] = r;
+        reqs[i] = NULL;
     }
+    if (rc == 0)
+        st->skip = 0;
     for (size_t i = 0; i < n; i++)
-        page_req_free(&reqs[i]);
+        page_req_free(reqs[i]);
     sl_free(reqs);
     sl_free(calls);
     return rc;
 }
 
+static void queue_pop(http_state *st)
+{
+    page_req_free(st->queue[0]);
+    memmove(st->queue, st->queue + 1, (st->nqueue - 1) * sizeof *st->queue);
+    st->nqueue--;
+}
+
 static int http_next(sl_instance *in, sl_batch *b, sl_error *err)
 {
     http_state *st = in->state;
-    if (st->pg.done)
-        return 0;
     int64_t want = st->run->pipeline->batch_rows;
-    while (!st->pg.done && (int64_t)(b->nrows + b->nrejects) < want)
-        if (fetch_pages(st, b, err) < 0)
+    while ((int64_t)(b->nrows + b->nrejects) < want) {
+        if (st->nqueue) {
+            int rc = read_page(st, st->queue[0], b, want, err);
+            if (rc < 0)
+                return -1;
+            if (rc == 1)
+                queue_pop(st);
+        } else if (st->pg.done) {
+            break;
+        } else if (fetch_pages(st, err) < 0) {
             return -1;
+        }
+    }
     b->file = st->key;
     b->file_index = 0;
     b->end_offset = st->ordinal;
@@ -539,7 +719,7 @@ static int http_next(sl_instance *in, sl_batch *b, sl_error *err)
         for (size_t r = 0; r < b->nrows; r++)
             bytes += b->cols[i].valid[r] ? (int64_t)b->cols[i].str[r].n + 1 : 1;
     b->bytes = bytes;
-    /* write-ahead: the next page after this batch */
+    /* write-ahead: the next page (or the place in a page) after this batch */
     char *bm = bookmark(st);
     int rc = sl_bookmarks_wal_put(&st->marks, st->ordinal, bm, err);
     sl_free(bm);
@@ -647,6 +827,9 @@ static void http_close(sl_instance *in)
     sl_free(st->since);
     sl_free(st->max_cursor);
     sl_free(st->last_run_at);
+    while (st->nqueue)
+        queue_pop(st);
+    sl_free(st->queue);
     sl_free(st);
     in->state = NULL;
 }

@@ -35,6 +35,7 @@ typedef struct jsonl_state {
     size_t seen;         /* buf[pos..seen) holds no newline */
     int64_t base, line;
     int eof;
+    char path[512];   /* for messages */
 } jsonl_state;
 
 static int jsonl_fmt_open(void *fmt, sl_input *in, const char *path, const sl_resume *resume, sl_error *err)
@@ -43,6 +44,7 @@ static int jsonl_fmt_open(void *fmt, sl_input *in, const char *path, const sl_re
     if (resume->offset > 0 && sl_input_seek(in, resume->offset, err) < 0)
         return -1;
     st->in = in;
+    snprintf(st->path, sizeof st->path, "%s", path ? path : "input");
     st->len = st->pos = st->seen = 0;
     st->base = resume->offset;
     st->line = resume->line > 0 ? resume->line : 1;
@@ -79,6 +81,10 @@ static int next_line(jsonl_state *st, const char **p, size_t *n, sl_error *err)
             st->pos = 0;
         }
         if (st->cap - st->len < SL_INPUT_BLOCK) {
+            if (st->cap >= SL_RECORD_MAX) /* a line that never ends (or a decompression bomb) */
+                return sl_error_set(err, SL_EDATA,
+                                    "%s: a JSON Lines record starting at line %lld is larger than %zu MiB (a line "
+                                    "that never ends?)", st->path, (long long)st->line, SL_RECORD_MAX >> 20);
             st->cap = st->cap ? st->cap * 2 : SL_INPUT_BLOCK * 2;
             st->buf = sl_realloc(st->buf, st->cap);
         }
@@ -100,8 +106,8 @@ static int jsonl_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_erro
     while (b->nrows < sl_batch_max_rows(sl_json_record_width(&st->ctx), max)) {
         if (sl_filesource_cancelled(&st->fs, err))
             return -1;
-        const char *p;
-        size_t n;
+        const char *p = NULL;
+        size_t n = 0;
         int64_t off = st->base + (int64_t)st->pos, line = st->line;
         int rc = next_line(st, &p, &n, err);
         if (rc < 0)
