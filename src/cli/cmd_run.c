@@ -203,8 +203,9 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
             const char *c0 = cli->color ? (strcmp(r.status, "success") == 0 ? "\033[32m" : "\033[31m") : "";
             const char *c1 = cli->color ? "\033[0m" : "";
             fprintf(stderr,
-                    "%s: %s%s%s%s  read %lld, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
-                    pl->name, c0, r.status, c1, r.resumed ? " (resumed)" : "", (long long)r.counts.read,
+                    "%s: %s%s%s%s%s  read %lld, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
+                    pl->name, c0, r.status, c1, r.resumed ? " (resumed)" : "",
+                    r.full_refresh && !opts.dry_run ? " (full refresh)" : "", (long long)r.counts.read,
                     (long long)r.counts.loaded, (long long)r.counts.filtered, (long long)r.counts.rejected,
                     r.duration_s, r.run_id, job.attempts > 1 ? ", after retries" : "");
             if (r.error[0])
