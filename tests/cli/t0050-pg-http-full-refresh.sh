@@ -9,6 +9,8 @@
 #     old table intact; the next run resumes the refresh;
 #   - an http sink under --full-refresh sends every row again ("full
 #     resync": updates, nothing deleted);
+#   - the same with the state store on PostgreSQL (the mark that makes a
+#     resumed run a full refresh lives in either store);
 #   - `run --json` has per-sink counts (PostgreSQL upsert: inserted vs
 #     updated vs unchanged; http: created/updated/unchanged), and
 #     `--dry-run --json` a plan with the requests an http sink would send.
@@ -127,6 +129,32 @@ assert_eq "refreshed twice" "$(sum_of fresh) $(counts postgres)" "$(want) 200 0 
 gen 1
 assert_exit 0 "$SLUICE" -C p --json run fresh
 assert_eq "then an ordinary upsert" "$(sum_of fresh) $(counts postgres)" "$(want) 800 0 0 200 0 "
+
+# ---- the state store on PostgreSQL: an interrupted refresh resumes ----
+export PGOPTIONS='-c client_min_messages=warning'
+ADMIN=${URL%/*}/postgres
+# a database of our own: other tests use the sluice_state schema of theirs
+psql -X -q "$ADMIN" -c "DROP DATABASE IF EXISTS t0050" -c "CREATE DATABASE t0050"
+SURL=${URL%/*}/t0050
+export SURL
+mkdir -p s/pipelines
+printf 'name: s\nstate: {type: postgres, url: "${SURL}"}\n' > s/sluice.yml
+printf 'source: {type: csv, path: %s/p/data/in.csv}\nsinks: [{type: sqlite, table: app}]\nbatch_rows: 100\n' "$T" \
+  > s/pipelines/app.yml
+gen 1
+assert_exit 0 "$SLUICE" -C s run app
+assert_exit 0 "$SLUICE" -C s run app
+assert_eq "pg state: appended twice" "$(q s/warehouse.db 'select count(*) from app')" 2000
+gen 4
+set +e
+SLUICE_FAILPOINTS=sink.after_commit=crash@2 "$SLUICE" -C s run app --full-refresh >/dev/null 2>&1
+rc=$?
+set -e
+assert_eq "pg state: crash during the refresh" "$rc" 137
+assert_eq "pg state: the old table" "$(q s/warehouse.db 'select count(*) from app')" 2000
+assert_exit 0 "$SLUICE" -C s --json run app
+assert_eq "pg state: the next run resumes the refresh" "$(field resumed) $(field full_refresh) $(field rows_read)" "True True 50"
+assert_eq "pg state: the table is the source" "$(q s/warehouse.db 'select count(*), sum(id) from app')" "250|125500"
 
 # ---- http: --full-refresh resends every row, deletes nothing -----------
 gen 10
