@@ -435,6 +435,8 @@ static int plan_epoch(sl_state *state, const sl_pipeline *pl, const sl_run_optio
     return 0;
 }
 
+#define PLAN_INPUTS 50
+
 /* Each sink's counts into the result (before the sinks close); in a dry
  * run also the plan (pipeline.h). */
 static void collect_sinks(engine *e, sl_run_result *res)
@@ -479,7 +481,9 @@ static void collect_sinks(engine *e, sl_run_result *res)
             sl_buf_adds(&plan, ",\"would\":null,\"requests\":[]}");
     }
     if (e->run.dry_run) {
-        /* the whole plan, sinks last (a plan too long for the result is cut at a sink) */
+        /* the whole plan: the first PLAN_INPUTS inputs (inputs_total says
+         * how many), then the sinks, left out whole ("truncated") when they
+         * would not fit in the result */
         sl_buf doc;
         sl_buf_init(&doc);
         sl_buf_adds(&doc, "{\"source\":{\"id\":");
@@ -487,12 +491,12 @@ static void collect_sinks(engine *e, sl_run_result *res)
         sl_buf_adds(&doc, ",\"type\":");
         sl_buf_add_json_str(&doc, pl->source.type, strlen(pl->source.type));
         sl_buf_adds(&doc, ",\"inputs\":[");
-        for (size_t i = 0; i < e->ninputs; i++) {
+        for (size_t i = 0; i < e->ninputs && i < PLAN_INPUTS; i++) {
             sl_buf_adds(&doc, i ? ",{\"input\":" : "{\"input\":");
             sl_buf_add_json_str(&doc, e->inputs[i], strlen(e->inputs[i]));
             sl_buf_addf(&doc, ",\"rows\":%lld}", (long long)e->input_rows[i]);
         }
-        sl_buf_adds(&doc, "]},\"transforms\":[");
+        sl_buf_addf(&doc, "],\"inputs_total\":%zu},\"transforms\":[", e->ninputs);
         for (size_t i = 0; i < pl->ntransforms; i++) {
             sl_buf_adds(&doc, i ? ",{\"id\":" : "{\"id\":");
             sl_buf_add_json_str(&doc, pl->transforms[i].id, strlen(pl->transforms[i].id));

@@ -60,8 +60,8 @@ typedef struct sl_run_result {
     int full_refresh;  /* the run rebuilt its sinks (--full-refresh, or resuming an interrupted one) */
     size_t nsinks;     /* sinks[]: the first SL_RUN_MAX_SINKS of the pipeline */
     sl_run_sink sinks[SL_RUN_MAX_SINKS];
-    char plan[8192];   /* --dry-run: the plan as a JSON object (sources, inputs,
-                        * transforms, sinks with counts and requests), or "" */
+    char plan[16384];  /* --dry-run: the plan as a JSON object (source and its
+                        * inputs, transforms, sinks with counts and requests), or "" */
 } sl_run_result;
 
 /* Runs the pipeline; returns 0 on success, -1 when the run failed

@@ -717,8 +717,8 @@ static int hsink_position(sl_instance *in, const char *key, sl_resume *pos, int 
     return 0;
 }
 
-/* --dry-run: one request of the plan (a JSON object; a body that is not
- * JSON is kept as a string) */
+/* --dry-run: one request of the plan, a JSON object whose body is the
+ * payload as a string */
 static void plan_request(hsink_state *st, const char *method, const char *url, const char *body)
 {
     sl_buf *q = &st->requests;
@@ -727,8 +727,8 @@ static void plan_request(hsink_state *st, const char *method, const char *url, c
     sl_buf_adds(q, ",\"url\":");
     sl_buf_add_json_str(q, url, strlen(url));
     sl_buf_adds(q, ",\"body\":");
-    if (body)
-        sl_buf_add_json_str(q, body, strlen(body));
+    if (body) /* the first KiB of it: the plan keeps to a few KiB per sink */
+        sl_buf_add_json_str(q, body, strlen(body) < 1024 ? strlen(body) : 1024);
     else
         sl_buf_adds(q, "null");
     sl_buf_addc(q, '}');

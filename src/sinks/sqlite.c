@@ -268,6 +268,23 @@ static int ensure_table(sqlite_state *st, const sl_batch *b, sl_error *err)
     return rc;
 }
 
+/* The batch's columns that are not key columns, as `table`."col", ... */
+static void add_value_columns(const sqlite_state *st, sl_buf *sql, const sl_batch *b, const char *table)
+{
+    for (size_t i = 0, n = 0; i < b->ncols; i++) {
+        int is_key = 0;
+        for (size_t k = 0; k < st->o->key.n; k++)
+            is_key |= strcmp(st->o->key.v[k], b->cols[i].name) == 0;
+        if (is_key)
+            continue;
+        if (n++)
+            sl_buf_addc(sql, ',');
+        sl_sql_ident(sql, table);
+        sl_buf_addc(sql, '.');
+        sl_sql_ident(sql, b->cols[i].name);
+    }
+}
+
 static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
 {
     sl_buf sig;
@@ -338,30 +355,9 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
             /* a row equal to the stored one changes nothing: not rewritten
              * (and counted unchanged, not updated) */
             sl_buf_adds(&sql, " WHERE (");
-            for (size_t i = 0, n = 0; i < b->ncols; i++) {
-                int is_key = 0;
-                for (size_t k = 0; k < st->o->key.n; k++)
-                    is_key |= strcmp(st->o->key.v[k], b->cols[i].name) == 0;
-                if (is_key)
-                    continue;
-                if (n++)
-                    sl_buf_addc(&sql, ',');
-                sl_sql_ident(&sql, st->target);
-                sl_buf_addc(&sql, '.');
-                sl_sql_ident(&sql, b->cols[i].name);
-            }
+            add_value_columns(st, &sql, b, st->target);
             sl_buf_adds(&sql, ") IS NOT (");
-            for (size_t i = 0, n = 0; i < b->ncols; i++) {
-                int is_key = 0;
-                for (size_t k = 0; k < st->o->key.n; k++)
-                    is_key |= strcmp(st->o->key.v[k], b->cols[i].name) == 0;
-                if (is_key)
-                    continue;
-                if (n++)
-                    sl_buf_addc(&sql, ',');
-                sl_buf_adds(&sql, "excluded.");
-                sl_sql_ident(&sql, b->cols[i].name);
-            }
+            add_value_columns(st, &sql, b, "excluded");
             sl_buf_addc(&sql, ')');
         } else {
             /* the stored row stays unless this one is newer (NULL: oldest) */
@@ -607,7 +603,7 @@ static int sqlite_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *reje
         return -1;
     if (st->upsert)
         lastrow = last_rowid(st);
-    changes0 = sqlite3_total_changes64(st->db);
+    changes0 = sqlite3_total_changes64(st->db); /* not the rows a retype copied */
     int count_stale = st->upsert && *st->o->only_if_newer;
     if (from == 0) {
         /* the fast path: the whole batch in one statement. If the table

@@ -164,7 +164,8 @@ import json, sys
 r = json.load(open(sys.argv[1]))["runs"][0]
 plan = r["plan"]
 assert r["run_id"] == "dry-run", r
-assert plan["source"] == {"id": "csv", "type": "csv", "inputs": [{"input": sys.argv[2], "rows": 1000}]}, plan["source"]
+assert plan["source"] == {"id": "csv", "type": "csv", "inputs": [{"input": sys.argv[2], "rows": 1000}],
+                          "inputs_total": 1}, plan["source"]
 assert plan["transforms"] == [], plan
 assert [(s["id"], s["type"], s["dry_run"], s["rows"], s["would"]) for s in plan["sinks"]] == \
     [("sqlite", "sqlite", False, 1000, None), ("jsonl", "jsonl", False, 1000, None)], plan["sinks"]
