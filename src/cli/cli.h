@@ -24,7 +24,11 @@ typedef struct sl_command {
     int (*fn)(sl_cli *cli, int argc, char **argv);
     const char *usage;   /* one line after "sluice <name>" */
     const char *help;    /* what it does */
+    const char *details; /* more for `sluice <name> --help` (options explained), or NULL */
 } sl_command;
+
+/* `sluice run --help`: what each option does (cmd_run.c) */
+extern const char sl_cmd_run_details[];
 
 extern const sl_command sl_commands[];
 

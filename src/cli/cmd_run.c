@@ -2,7 +2,8 @@
  * cmd_run.c: `sluice run [PIPELINE...]`: run pipelines in dependency
  * order (each as a job: timeout, retries, alerts; sched/runner.h) and
  * report each run's counts (human lines on stderr, or one JSON document on
- * stdout). A pipeline whose upstream failed in this invocation is skipped.
+ * stdout, with each sink's counts; a dry run's is its plan). A pipeline
+ * whose upstream failed in this invocation is skipped.
  */
 #include "cli/cli.h"
 #include "core/log.h"
@@ -16,6 +17,31 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+const char sl_cmd_run_details[] =
+    "options:\n"
+    "  --full-refresh     rebuild every sink from the whole source. Resets: the source's incremental state\n"
+    "                     (new_files' list, SQL and HTTP cursors) for this run, and the open epoch (a new\n"
+    "                     one starts unless the open one is an interrupted full refresh, which is resumed).\n"
+    "                     Destination: sqlite/postgres tables are rebuilt whatever their mode (append,\n"
+    "                     upsert, full_refresh): rows are staged and the table's rows are replaced in one\n"
+    "                     transaction at the end, so readers see the old table until then and its views,\n"
+    "                     grants and indexes stay; csv/jsonl files are rewritten and renamed into place;\n"
+    "                     http sinks send every row again (as --full-resync) and delete nothing for it.\n"
+    "                     A crash leaves the old table; the next run resumes the refresh.\n"
+    "  --restart          abandon the pipeline's unfinished run (its open epoch) instead of resuming it.\n"
+    "                     Resets: the epoch's positions only; incremental state stays. Destination: what\n"
+    "                     the unfinished run committed stays (append tables keep its rows).\n"
+    "  --full-resync      http sinks send every row, changed or not. Resets: nothing (the sync records'\n"
+    "                     hashes are rewritten as rows are sent). Destination: records updated, none deleted.\n"
+    "  --dry-run          read and transform, write and send nothing; http sinks say what they would send\n"
+    "                     (with --json: a plan per pipeline: source inputs, transforms, sinks' counts and\n"
+    "                     first requests).\n"
+    "  --allow-deletes    mirror sinks may delete more than max_deletes in this run.\n"
+    "  --with-upstream, --with-downstream  also run the named pipelines' after: neighbours.\n"
+    "\n"
+    "--json prints {\"schema_version\":1,\"runs\":[...]}: per run the counts, and per sink rows created,\n"
+    "updated, deleted, unchanged and failed (see README: \"sluice run --json\").\n";
 
 static _Atomic int cancel_flag;
 
@@ -42,9 +68,25 @@ static void result_json(sl_buf *b, const char *pipeline, const sl_run_result *r)
         sl_buf_add_json_str(b, r->error, strlen(r->error));
     else
         sl_buf_adds(b, "null");
+    sl_buf_addf(b, ",\"full_refresh\":%s,\"sinks\":[", r->full_refresh ? "true" : "false");
+    for (size_t i = 0, n = 0; i < r->nsinks; i++) {
+        const sl_run_sink *s = &r->sinks[i];
+        if (!s->ran)
+            continue;
+        sl_buf_adds(b, n++ ? ",{\"id\":" : "{\"id\":");
+        sl_buf_add_json_str(b, s->id, strlen(s->id));
+        sl_buf_adds(b, ",\"type\":");
+        sl_buf_add_json_str(b, s->type, strlen(s->type));
+        sl_buf_addf(b,
+                    ",\"rows_created\":%lld,\"rows_updated\":%lld,\"rows_deleted\":%lld,\"rows_unchanged\":%lld,"
+                    "\"rows_failed\":%lld}",
+                    (long long)s->c.created, (long long)s->c.updated, (long long)s->c.deleted,
+                    (long long)s->c.unchanged, (long long)s->c.failed);
+    }
+    sl_buf_addc(b, ']');
     if (strcmp(r->run_id, "dry-run") == 0) {
-        sl_buf_adds(b, ",\"dry_run_report\":");
-        sl_buf_add_json_str(b, r->report, strlen(r->report));
+        sl_buf_adds(b, ",\"plan\":");
+        sl_buf_adds(b, r->plan[0] ? r->plan : "null");
     }
     sl_buf_addc(b, '}');
 }
@@ -161,8 +203,9 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
             const char *c0 = cli->color ? (strcmp(r.status, "success") == 0 ? "\033[32m" : "\033[31m") : "";
             const char *c1 = cli->color ? "\033[0m" : "";
             fprintf(stderr,
-                    "%s: %s%s%s%s  read %lld, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
-                    pl->name, c0, r.status, c1, r.resumed ? " (resumed)" : "", (long long)r.counts.read,
+                    "%s: %s%s%s%s%s  read %lld, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
+                    pl->name, c0, r.status, c1, r.resumed ? " (resumed)" : "",
+                    r.full_refresh && !opts.dry_run ? " (full refresh)" : "", (long long)r.counts.read,
                     (long long)r.counts.loaded, (long long)r.counts.filtered, (long long)r.counts.rejected,
                     r.duration_s, r.run_id, job.attempts > 1 ? ", after retries" : "");
             if (r.error[0])

@@ -13,25 +13,25 @@
 #include <unistd.h>
 
 const sl_command sl_commands[] = {
-    {"init", cmd_init, "DIR", "create a runnable starter project with sample data in DIR"},
-    {"validate", cmd_validate, "", "check the whole project (YAML, options, types) without running anything"},
+    {"init", cmd_init, "DIR", "create a runnable starter project with sample data in DIR", NULL},
+    {"validate", cmd_validate, "", "check the whole project (YAML, options, types) without running anything", NULL},
     {"run", cmd_run,
      "[PIPELINE...] [--with-upstream] [--with-downstream] [--full-refresh] [--full-resync] [--allow-deletes] [--restart] [--dry-run]",
-     "run pipelines in dependency order (all of them when none is named)"},
-    {"list", cmd_list, "", "list the pipelines in dependency order with their schedules, next run, source and sinks"},
+     "run pipelines in dependency order (all of them when none is named)", sl_cmd_run_details},
+    {"list", cmd_list, "", "list the pipelines in dependency order with their schedules, next run, source and sinks", NULL},
     {"schedule", cmd_schedule, "next EXPR|PIPELINE [--from TIME] [--count N] [--timezone TZ]",
-     "print the next fire times of a cron expression, \"every 15m\" or a pipeline's schedule"},
+     "print the next fire times of a cron expression, \"every 15m\" or a pipeline's schedule", NULL},
     {"serve", cmd_serve, "[--listen HOST:PORT] [--log-format text|json] [--drain DURATION] [--lease-ttl DURATION]",
-     "run the scheduler and the HTTP API (/healthz, /api/v1/..., /metrics) until SIGTERM; SIGHUP reloads"},
-    {"alert", cmd_alert, "test CHANNEL", "send a test message through an alert channel of sluice.yml"},
-    {"history", cmd_history, "[PIPELINE] [--limit N] [--wide]", "show past runs from the state store"},
-    {"dlq", cmd_dlq, "list [--pipeline P] [--limit N] [--wide]", "show rejected rows kept in the dead-letter queue"},
+     "run the scheduler and the HTTP API (/healthz, /api/v1/..., /metrics) until SIGTERM; SIGHUP reloads", NULL},
+    {"alert", cmd_alert, "test CHANNEL", "send a test message through an alert channel of sluice.yml", NULL},
+    {"history", cmd_history, "[PIPELINE] [--limit N] [--wide]", "show past runs from the state store", NULL},
+    {"dlq", cmd_dlq, "list [--pipeline P] [--limit N] [--wide]", "show rejected rows kept in the dead-letter queue", NULL},
     {"state", cmd_state, "show [PIPELINE] | reset PIPELINE [--yes]",
-     "show what pipelines remember (checkpoints, bookmarks, loaded files), or forget it"},
-    {"schema", cmd_schema, "history [PIPELINE] [--limit N] [--wide]", "show the schema changes runs made (columns added, widened)"},
-    {"help", cmd_help, "[COMPONENT]", "list components, or show one's options (e.g. sluice help csv)"},
-    {"version", cmd_version, "", "print the version"},
-    {NULL, NULL, NULL, NULL},
+     "show what pipelines remember (checkpoints, bookmarks, loaded files), or forget it", NULL},
+    {"schema", cmd_schema, "history [PIPELINE] [--limit N] [--wide]", "show the schema changes runs made (columns added, widened)", NULL},
+    {"help", cmd_help, "[COMPONENT]", "list components, or show one's options (e.g. sluice help csv)", NULL},
+    {"version", cmd_version, "", "print the version", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static void usage(FILE *f)
@@ -47,6 +47,8 @@ static void usage(FILE *f)
 void sl_cli_usage(const sl_command *c, FILE *f)
 {
     fprintf(f, "usage: sluice %s %s\n\n%s\n", c->name, c->usage, c->help);
+    if (c->details)
+        fprintf(f, "\n%s", c->details);
 }
 
 int sl_cli_help_requested(const char *name, int argc, char **argv)

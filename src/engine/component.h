@@ -76,6 +76,23 @@ typedef struct sl_transform_plugin {
     int stateful;
 } sl_transform_plugin;
 
+/* What one sink did with the rows of a run (committed work only), or in a
+ * dry run would do. Per sink kind:
+ *   created    rows inserted (warehouses: new rows, new keys of an upsert,
+ *              the rows of a rebuilt table; files: lines written; http:
+ *              records created)
+ *   updated    rows that changed a stored row of their key (upsert; http:
+ *              records updated)
+ *   deleted    rows removed (a rebuilt table: the rows it held before;
+ *              http mirror: records deleted)
+ *   unchanged  rows that changed nothing (upsert: a stored row with equal
+ *              values, or a newer one under only_if_newer; http: payload
+ *              unchanged since it was last synced, not sent)
+ *   failed     rows the destination refused (they are in the DLQ) */
+typedef struct sl_sink_counts {
+    int64_t created, updated, deleted, unchanged, failed;
+} sl_sink_counts;
+
 typedef struct sl_sink_plugin {
     int version;
     const char *name, *summary;
@@ -107,6 +124,10 @@ typedef struct sl_sink_plugin {
      * writes nothing and appends what it would do to run->report. Sinks
      * without it are not opened in a dry run. */
     int dry_run;
+    /* Optional: what the sink did in this run (sl_sink_counts). In a dry
+     * run, `requests` (never NULL then) gets a JSON array of the first
+     * requests the sink would send: [{"method","url","body"}]. */
+    void (*counts)(sl_instance *in, sl_sink_counts *out, sl_buf *requests);
 } sl_sink_plugin;
 
 typedef enum { SL_KIND_SOURCE, SL_KIND_TRANSFORM, SL_KIND_SINK } sl_kind;

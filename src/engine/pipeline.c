@@ -41,6 +41,10 @@ typedef struct engine {
     int failed;
     sl_error err;
     sl_log_tail *log_tail;       /* the caller's log capture, shared by the stage threads */
+    /* --dry-run's plan: the inputs read and their rows (sink thread) */
+    char **inputs;
+    int64_t *input_rows;
+    size_t ninputs;
 } engine;
 
 /* In a dry run only the sinks that support it take part. */
@@ -243,6 +247,18 @@ static void count_batch(engine *e, const sl_batch *b, int stale, size_t done, si
 {
     sl_run_counts *c = &e->counts;
     c->bytes += b->bytes;
+    if (e->run.dry_run && b->file && b->nread > 0) {
+        size_t i = 0;
+        while (i < e->ninputs && strcmp(e->inputs[i], b->file) != 0)
+            i++;
+        if (i == e->ninputs) {
+            e->inputs = sl_realloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
+            e->input_rows = sl_realloc(e->input_rows, (e->ninputs + 1) * sizeof *e->input_rows);
+            e->inputs[i] = sl_strdup(b->file);
+            e->input_rows[e->ninputs++] = 0;
+        }
+        e->input_rows[i] += b->nread;
+    }
     if (stale && b->nread > 0)
         return;
     if (b->nread > 0) {
@@ -368,6 +384,142 @@ static void close_all(engine *e, size_t nsinks, size_t ntransforms, int source_o
         SL_SOURCE(&pl->source)->close(&pl->source);
 }
 
+/* The state store's mark of an epoch opened by a full refresh: a
+ * checkpoint of the pseudo sink FULL_REFRESH_OWNER. A run that resumes
+ * such an epoch is a full refresh too, whatever its flags: its sinks hold
+ * staged rows that only a refresh publishes. */
+#define FULL_REFRESH_OWNER "(run)"
+#define FULL_REFRESH_KEY "full_refresh"
+
+static void marked_fn(void *ctx, const char *key, const char *value)
+{
+    if (strcmp(key, FULL_REFRESH_KEY) == 0 && value && strcmp(value, "1") == 0)
+        *(int *)ctx = 1;
+}
+
+static int full_refresh_marked(sl_state *state, const char *pipeline, int64_t epoch, int *marked, sl_error *err)
+{
+    *marked = 0;
+    return sl_state_checkpoint_each(state, pipeline, FULL_REFRESH_OWNER, epoch, marked_fn, marked, err);
+}
+
+/* How the run starts: *restart = 1 to open a new epoch; *full_refresh = 1
+ * when the run rebuilds its sinks. A --full-refresh abandons an open
+ * epoch of ordinary runs (its rows are replaced anyway; resuming it would
+ * take its positions for the rebuild's); an open epoch of an interrupted
+ * full refresh is resumed as one, by any run without --restart. */
+static int plan_epoch(sl_state *state, const sl_pipeline *pl, const sl_run_options *opts, int *restart,
+                      int *full_refresh, sl_error *err)
+{
+    *restart = opts->restart;
+    *full_refresh = opts->full_refresh;
+    if (opts->restart || opts->dry_run)
+        return 0;
+    int64_t open = 0;
+    int marked = 0;
+    if (sl_state_open_epoch(state, pl->name, &open, err) < 0)
+        return -1;
+    if (!open)
+        return 0;
+    if (full_refresh_marked(state, pl->name, open, &marked, err) < 0)
+        return -1;
+    if (marked) {
+        if (!opts->full_refresh)
+            sl_log_info("%s: the interrupted run was a full refresh: resuming it (sinks are rebuilt; "
+                        "`sluice run %s --restart` abandons it)", pl->name, pl->name);
+        *full_refresh = 1;
+    } else if (opts->full_refresh) {
+        sl_log_info("%s: --full-refresh: the unfinished run's epoch is abandoned, its rows are replaced", pl->name);
+        *restart = 1;
+    }
+    return 0;
+}
+
+#define PLAN_INPUTS 50
+
+/* Each sink's counts into the result (before the sinks close); in a dry
+ * run also the plan (pipeline.h). */
+static void collect_sinks(engine *e, sl_run_result *res)
+{
+    sl_pipeline *pl = e->pl;
+    sl_buf plan, req;
+    sl_buf_init(&plan);
+    sl_buf_init(&req);
+    res->nsinks = pl->nsinks < SL_RUN_MAX_SINKS ? pl->nsinks : SL_RUN_MAX_SINKS;
+    for (size_t i = 0; i < pl->nsinks; i++) {
+        sl_instance *s = &pl->sinks[i];
+        sl_sink_counts c = {0};
+        int ran = active(e, s) && s->state;
+        sl_buf_reset(&req);
+        if (ran && SL_SINK(s)->counts)
+            SL_SINK(s)->counts(s, &c, &req);
+        if (i < SL_RUN_MAX_SINKS) {
+            sl_run_sink *rs = &res->sinks[i];
+            snprintf(rs->id, sizeof rs->id, "%s", s->id);
+            snprintf(rs->type, sizeof rs->type, "%s", s->type);
+            rs->ran = ran;
+            rs->c = c;
+        }
+        if (!e->run.dry_run)
+            continue;
+        sl_buf_adds(&plan, i ? "," : "");
+        sl_buf_adds(&plan, "{\"id\":");
+        sl_buf_add_json_str(&plan, s->id, strlen(s->id));
+        sl_buf_adds(&plan, ",\"type\":");
+        sl_buf_add_json_str(&plan, s->type, strlen(s->type));
+        /* rows: what reaches the sink; would: what the sinks that take part
+         * in a dry run would do with them (the others are not opened) */
+        sl_buf_addf(&plan, ",\"dry_run\":%s,\"rows\":%lld", SL_SINK(s)->dry_run ? "true" : "false",
+                    (long long)e->counts.loaded);
+        if (ran)
+            sl_buf_addf(&plan,
+                        ",\"would\":{\"created\":%lld,\"updated\":%lld,\"deleted\":%lld,\"unchanged\":%lld,"
+                        "\"failed\":%lld},\"requests\":%s}",
+                        (long long)c.created, (long long)c.updated, (long long)c.deleted, (long long)c.unchanged,
+                        (long long)c.failed, req.len ? req.data : "[]");
+        else
+            sl_buf_adds(&plan, ",\"would\":null,\"requests\":[]}");
+    }
+    if (e->run.dry_run) {
+        /* the whole plan: the first PLAN_INPUTS inputs (inputs_total says
+         * how many), then the sinks, left out whole ("truncated") when they
+         * would not fit in the result */
+        sl_buf doc;
+        sl_buf_init(&doc);
+        sl_buf_adds(&doc, "{\"source\":{\"id\":");
+        sl_buf_add_json_str(&doc, pl->source.id, strlen(pl->source.id));
+        sl_buf_adds(&doc, ",\"type\":");
+        sl_buf_add_json_str(&doc, pl->source.type, strlen(pl->source.type));
+        sl_buf_adds(&doc, ",\"inputs\":[");
+        for (size_t i = 0; i < e->ninputs && i < PLAN_INPUTS; i++) {
+            sl_buf_adds(&doc, i ? ",{\"input\":" : "{\"input\":");
+            sl_buf_add_json_str(&doc, e->inputs[i], strlen(e->inputs[i]));
+            sl_buf_addf(&doc, ",\"rows\":%lld}", (long long)e->input_rows[i]);
+        }
+        sl_buf_addf(&doc, "],\"inputs_total\":%zu},\"transforms\":[", e->ninputs);
+        for (size_t i = 0; i < pl->ntransforms; i++) {
+            sl_buf_adds(&doc, i ? ",{\"id\":" : "{\"id\":");
+            sl_buf_add_json_str(&doc, pl->transforms[i].id, strlen(pl->transforms[i].id));
+            sl_buf_adds(&doc, ",\"type\":");
+            sl_buf_add_json_str(&doc, pl->transforms[i].type, strlen(pl->transforms[i].type));
+            sl_buf_addc(&doc, '}');
+        }
+        sl_buf_addf(&doc, "],\"full_refresh\":%s,\"sinks\":[", e->run.full_refresh ? "true" : "false");
+        if (doc.len + plan.len + 3 < sizeof res->plan) {
+            sl_buf_add(&doc, plan.data ? plan.data : "", plan.len);
+            sl_buf_adds(&doc, "]}");
+        } else {
+            sl_buf_adds(&doc, "],\"truncated\":true}");
+        }
+        if (doc.len < sizeof res->plan)
+            memcpy(res->plan, doc.data, doc.len + 1);
+        sl_log_redact(res->plan);
+        sl_buf_release(&doc);
+    }
+    sl_buf_release(&plan);
+    sl_buf_release(&req);
+}
+
 int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl_run_options *opts,
                     sl_run_result *res, sl_error *err)
 {
@@ -390,23 +542,30 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     run->project = proj;
     run->pipeline = pl;
     run->state = state;
-    run->full_refresh = opts->full_refresh;
     run->full_resync = opts->full_resync;
     run->allow_deletes = opts->allow_deletes;
     run->dry_run = opts->dry_run;
     sl_buf_init(&run->report);
     double t0 = sl_mono_s();
     size_t nsinks = 0, ntransforms = 0;
-    int source_open = 0, rc = -1;
+    int source_open = 0, rc = -1, restart = 0;
 
+    if (plan_epoch(state, pl, opts, &restart, &run->full_refresh, err) < 0)
+        goto fail;
     if (run->dry_run) {
         /* nothing recorded: no run, no epoch (epoch 0 matches no position) */
         run->epoch = 0;
     } else if (snprintf(run->run_id, sizeof run->run_id, "%s", opts->run_id ? opts->run_id : ""),
-               sl_state_run_begin(state, pl->name, opts->restart, run->run_id, &run->epoch, &run->resumed, err) < 0) {
+               sl_state_run_begin(state, pl->name, restart, run->run_id, &run->epoch, &run->resumed, err) < 0) {
         run->run_id[0] = 0; /* no run was recorded: nothing to end */
         goto fail;
     }
+    /* marked before any sink stages a row: a crash from here on resumes
+     * the refresh (a crash before leaves an epoch with nothing in it) */
+    if (run->full_refresh && !run->dry_run && !run->resumed &&
+        sl_state_checkpoint_put(state, pl->name, FULL_REFRESH_OWNER, run->epoch, FULL_REFRESH_KEY, "1", err) < 0)
+        goto fail;
+    res->full_refresh = run->full_refresh;
     snprintf(res->run_id, sizeof res->run_id, "%s", run->run_id);
     res->resumed = run->resumed;
     if (run->resumed)
@@ -536,6 +695,7 @@ out:
         sl_free(run->schema_changes[i]);
     }
     sl_free(run->schema_changes);
+    collect_sinks(e, res);
     close_all(e, nsinks, ntransforms, source_open);
     res->counts = e->counts;
     res->stale = atomic_load(&run->rows_stale);
@@ -552,6 +712,10 @@ out:
     sl_expr_engine_free(run->expr);
     sl_free(e->rejected);
     sl_free(e->from);
+    for (size_t i = 0; i < e->ninputs; i++)
+        sl_free(e->inputs[i]);
+    sl_free(e->inputs);
+    sl_free(e->input_rows);
     pthread_mutex_destroy(&run->lock);
     pthread_mutex_destroy(&e->err_lock);
     sl_free(e);

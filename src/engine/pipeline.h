@@ -19,10 +19,15 @@
 #ifndef SL_PIPELINE_H
 #define SL_PIPELINE_H
 #include "config/project.h"
+#include "engine/component.h"
 #include "state/state.h"
 
 typedef struct sl_run_options {
-    int full_refresh;  /* ignore incremental state (new_files) */
+    int full_refresh;  /* rebuild every sink from the whole source: incremental
+                        * state (new_files, cursors) ignored, warehouse tables
+                        * replaced at the end in one transaction whatever their
+                        * mode, http sinks send every row; a new epoch unless
+                        * the open one is an interrupted full refresh */
     int restart;       /* abandon an open epoch instead of resuming it */
     int full_resync;   /* reverse ETL: send every row, changed or not */
     int allow_deletes; /* reverse ETL: mirror may delete more than max_deletes (this run only) */
@@ -35,6 +40,14 @@ typedef struct sl_run_options {
                           * queued, sl_state_new_run_id), or NULL: a new one */
 } sl_run_options;
 
+/* One sink's counts in a run result. */
+#define SL_RUN_MAX_SINKS 16
+typedef struct sl_run_sink {
+    char id[64], type[24];
+    int ran;              /* opened in this run (a dry run opens only sinks that support it) */
+    sl_sink_counts c;
+} sl_run_sink;
+
 typedef struct sl_run_result {
     char run_id[40];
     char status[16];   /* success | failed | cancelled | timeout */
@@ -44,6 +57,11 @@ typedef struct sl_run_result {
     double duration_s;
     char error[2048];
     char report[4096]; /* --dry-run: what the sinks would have done */
+    int full_refresh;  /* the run rebuilt its sinks (--full-refresh, or resuming an interrupted one) */
+    size_t nsinks;     /* sinks[]: the first SL_RUN_MAX_SINKS of the pipeline */
+    sl_run_sink sinks[SL_RUN_MAX_SINKS];
+    char plan[16384];  /* --dry-run: the plan as a JSON object (source and its
+                        * inputs, transforms, sinks with counts and requests), or "" */
 } sl_run_result;
 
 /* Runs the pipeline; returns 0 on success, -1 when the run failed

@@ -108,14 +108,17 @@ static int csv_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejecte
     if (fs->finished)
         return 0;
     int want_header = o->header && fs->bytes == 0 && !fs->header;
+    fs->out_rows += (int64_t)(b->nrows - from);
     return format_csv(in, &fs->out, &fs->header, &fs->nheader, want_header, delim_of(o), b, from, err);
 }
 
 static int jsonl_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected, sl_error *err)
 {
     sl_filesink *fs = in->state;
-    if (!fs->finished)
+    if (!fs->finished) {
         format_jsonl(&fs->out, b, from);
+        fs->out_rows += (int64_t)(b->nrows - from);
+    }
     return 0;
 }
 
@@ -127,8 +130,17 @@ static int file_commit(sl_instance *in, const sl_batch *b, sl_error *err)
 static void file_rollback(sl_instance *in)
 {
     sl_filesink *fs = in->state;
-    if (fs)
+    if (fs) {
         sl_buf_reset(&fs->out);
+        fs->out_rows = 0;
+    }
+}
+
+/* files and stdout: every row written is a line created */
+static void file_counts(sl_instance *in, sl_sink_counts *out, sl_buf *requests)
+{
+    (void)requests;
+    *out = (sl_sink_counts){.created = ((sl_filesink *)in->state)->rows};
 }
 
 static int file_finish(sl_instance *in, sl_error *err)
@@ -168,6 +180,7 @@ const sl_sink_plugin sl_sink_csv = {
     .rollback = file_rollback,
     .finish = file_finish,
     .close = file_close,
+    .counts = file_counts,
 };
 
 const sl_sink_plugin sl_sink_jsonl = {
@@ -183,12 +196,14 @@ const sl_sink_plugin sl_sink_jsonl = {
     .rollback = file_rollback,
     .finish = file_finish,
     .close = file_close,
+    .counts = file_counts,
 };
 
 /* ---- stdout: at-least-once, no checkpoint ---- */
 
 typedef struct stdout_state {
     sl_buf out;
+    int64_t out_rows, rows; /* rows in out; rows written */
     char **header;
     size_t nheader;
 } stdout_state;
@@ -211,6 +226,7 @@ static int stdout_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *reje
 {
     stdout_state *st = in->state;
     file_opts *o = in->opts;
+    st->out_rows += (int64_t)(b->nrows - from);
     if (strcmp(o->format, "csv") == 0)
         return format_csv(in, &st->out, &st->header, &st->nheader, 1, ',', b, from, err);
     format_jsonl(&st->out, b, from);
@@ -224,14 +240,24 @@ static int stdout_commit(sl_instance *in, const sl_batch *b, sl_error *err)
         return sl_error_set(err, SL_EIO, "sink %s: cannot write to standard output", in->id);
     fflush(stdout);
     sl_buf_reset(&st->out);
+    st->rows += st->out_rows;
+    st->out_rows = 0;
     return 0;
 }
 
 static void stdout_rollback(sl_instance *in)
 {
     stdout_state *st = in->state;
-    if (st)
+    if (st) {
         sl_buf_reset(&st->out);
+        st->out_rows = 0;
+    }
+}
+
+static void stdout_counts(sl_instance *in, sl_sink_counts *out, sl_buf *requests)
+{
+    (void)requests;
+    *out = (sl_sink_counts){.created = ((stdout_state *)in->state)->rows};
 }
 
 static void stdout_close(sl_instance *in)
@@ -259,4 +285,5 @@ const sl_sink_plugin sl_sink_stdout = {
     .commit = stdout_commit,
     .rollback = stdout_rollback,
     .close = stdout_close,
+    .counts = stdout_counts,
 };

@@ -135,6 +135,8 @@ int sl_filesink_commit(sl_filesink *fs, const sl_batch *b, sl_error *err)
     }
     fs->written += (int64_t)fs->out.len;
     sl_buf_reset(&fs->out);
+    fs->rows += fs->out_rows;
+    fs->out_rows = 0;
     if (b->file && !b->no_position)
         sl_posmap_put(&fs->pending, b->file, b->end_offset, b->end_line);
     /* group commits: a sync per batch cost more than the formatting. Until

@@ -28,6 +28,8 @@ typedef struct sl_filesink {
     sl_posmap positions;       /* committed, from the checkpoint (read-only during the run) */
     sl_posmap pending;         /* positions including this run's commits */
     sl_buf out;                /* formatted rows of the current batch */
+    int64_t out_rows;          /* rows in out */
+    int64_t rows;              /* rows committed by this run (rows_created) */
     char **header;             /* csv: the columns in the header */
     size_t nheader;
 } sl_filesink;

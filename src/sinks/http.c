@@ -26,7 +26,9 @@
  * Change-only: per key, the state store keeps the hash of the last payload
  * sent successfully (sync_records). A row whose payload hash is unchanged
  * is not sent; a row that failed is sent again next run; --full-resync
- * sends every row. Each request carries an Idempotency-Key derived from
+ * sends every row, and so does --full-refresh (as Hightouch's and Census's
+ * "full resync": every row is sent again, nothing is deleted for it; only
+ * mirror deletes, as on any run, the records whose key left the source). Each request carries an Idempotency-Key derived from
  * the key and the payload, so a request repeated after a crash is the
  * same request. 2xx: synced, also with no body (204 No Content, an empty
  * 200: no id is learnt). 4xx (and 5xx/429 after the retries): the row goes
@@ -123,6 +125,8 @@ typedef struct hsink_state {
     size_t npend, cappend, nstrs, capstrs;
     sl_posmap committed;         /* positions committed in this epoch */
     int64_t sent, unchanged, failed;
+    int64_t done[4];           /* by OP_*: records created, updated, deleted (sl_sink_counts) */
+    sl_buf requests;           /* --dry-run: the first requests, a JSON array's elements */
     int64_t splits;            /* batch requests refused whole, sent again as halves */
     /* --dry-run */
     int64_t would[4];          /* by OP_*: creates, updates, deletes */
@@ -713,6 +717,23 @@ static int hsink_position(sl_instance *in, const char *key, sl_resume *pos, int 
     return 0;
 }
 
+/* --dry-run: one request of the plan, a JSON object whose body is the
+ * payload as a string */
+static void plan_request(hsink_state *st, const char *method, const char *url, const char *body)
+{
+    sl_buf *q = &st->requests;
+    sl_buf_adds(q, q->len ? ",{\"method\":" : "{\"method\":");
+    sl_buf_add_json_str(q, method, strlen(method));
+    sl_buf_adds(q, ",\"url\":");
+    sl_buf_add_json_str(q, url, strlen(url));
+    sl_buf_adds(q, ",\"body\":");
+    if (body) /* the first KiB of it: the plan keeps to a few KiB per sink */
+        sl_buf_add_json_str(q, body, strlen(body) < 1024 ? strlen(body) : 1024);
+    else
+        sl_buf_adds(q, "null");
+    sl_buf_addc(q, '}');
+}
+
 static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected, sl_error *err)
 {
     hsink_state *st = in->state;
@@ -725,7 +746,7 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
         kc[i] = sl_batch_find(b, st->o->key.v[i]);
     int has_id = strstr(st->o->body, "dest_id") != NULL;
     /* a NULL key matches no record: to the DLQ, as in the warehouses' upsert */
-    sl_sinkkey_reject_nulls(b, from, rejected, &st->o->key, st->id);
+    st->failed += (int64_t)sl_sinkkey_reject_nulls(b, from, rejected, &st->o->key, st->id);
     sl_buf payload;
     sl_buf_init(&payload);
     for (size_t r = from; r < b->nrows; r++) {
@@ -739,7 +760,8 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
         char hash[20];
         snprintf(hash, sizeof hash, "%016llx", (unsigned long long)XXH3_64bits(payload.data, payload.len));
         int op = OP_NONE;
-        if (e && e->synced && e->hash && strcmp(e->hash, hash) == 0 && !st->run->full_resync)
+        if (e && e->synced && e->hash && strcmp(e->hash, hash) == 0 && !st->run->full_resync &&
+            !st->run->full_refresh)
             op = OP_NONE; /* unchanged */
         else if (st->mode == 0)
             op = e && e->synced ? OP_NONE : OP_CREATE;
@@ -775,6 +797,9 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
         /* count and show; send nothing */
         for (size_t i = 0; i < nw; i++) {
             st->would[w[i].op]++;
+            if (st->shown < 3)
+                plan_request(st, w[i].op == OP_CREATE ? st->o->create_method : st->o->update_method, w[i].url,
+                             w[i].payload);
             if (st->shown < 3) {
                 st->shown++;
                 sl_buf_addf(&st->run->report, "  %s: %s %s %s\n", st->id,
@@ -790,6 +815,7 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
         work *x = &w[i];
         if (x->ok) {
             st->sent++;
+            st->done[x->op]++;
             /* created, but the answer named no id (a 204, an empty 200): the
              * key is its id, and its next change is an update, not a create */
             if (x->op == OP_CREATE && !x->dest_id)
@@ -898,8 +924,10 @@ static int hsink_finish(sl_instance *in, sl_error *err)
         size_t nsend = nw;
         if (st->run->dry_run) {
             st->would[OP_DELETE] += (int64_t)nw;
-            for (size_t i = 0; i < nw && st->shown < 6; i++, st->shown++)
+            for (size_t i = 0; i < nw && st->shown < 6; i++, st->shown++) {
+                plan_request(st, st->o->delete_method, w[i].url, NULL);
                 sl_buf_addf(&st->run->report, "  %s: %s %s\n", st->id, st->o->delete_method, w[i].url);
+            }
             nsend = 0;
         }
         int rc = send_all(st, w, nsend, 0, err);
@@ -916,6 +944,8 @@ static int hsink_finish(sl_instance *in, sl_error *err)
                 sl_log_error("%s: %s %s: %s (kept; tried again next run)", st->id, st->o->delete_method, u, w[i].why);
             }
         }
+        st->done[OP_DELETE] += (int64_t)ngone;
+        st->failed += (int64_t)nfailed;
         if (rc == 0 && ngone)
             rc = sl_state_sync_commit(st->run->state, st->pipeline, st->id, st->run->epoch, NULL, 0, gone, ngone,
                                       NULL, NULL, err);
@@ -938,6 +968,19 @@ static int hsink_finish(sl_instance *in, sl_error *err)
     return 0;
 }
 
+static void hsink_counts(sl_instance *in, sl_sink_counts *out, sl_buf *requests)
+{
+    hsink_state *st = in->state;
+    const int64_t *n = st->run->dry_run ? st->would : st->done;
+    *out = (sl_sink_counts){.created = n[OP_CREATE], .updated = n[OP_UPDATE], .deleted = n[OP_DELETE],
+                            .unchanged = st->unchanged, .failed = st->failed};
+    if (requests && st->run->dry_run) {
+        sl_buf_addc(requests, '[');
+        sl_buf_add(requests, st->requests.data ? st->requests.data : "", st->requests.len);
+        sl_buf_addc(requests, ']');
+    }
+}
+
 static void hsink_close(sl_instance *in)
 {
     hsink_state *st = in->state;
@@ -954,6 +997,7 @@ static void hsink_close(sl_instance *in)
     sl_free(st->pend);
     sl_free(st->pend_strs);
     sl_posmap_release(&st->committed);
+    sl_buf_release(&st->requests);
     sl_free(st);
     in->state = NULL;
 }
@@ -973,4 +1017,5 @@ const sl_sink_plugin sl_sink_http = {
     .finish = hsink_finish,
     .close = hsink_close,
     .dry_run = 1,
+    .counts = hsink_counts,
 };

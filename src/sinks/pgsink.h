@@ -65,6 +65,9 @@ typedef struct pg_state {
     char *stale_sql;      /* only_if_newer: counts the staged rows lo..hi the upsert will not apply */
     int64_t stale;        /* rows of the open transaction only_if_newer did not apply */
     int64_t stale_total;  /* ... of the committed ones */
+    int64_t up_created, up_applied; /* the last upsert_range: rows it inserted, and inserted or changed */
+    sl_sink_counts pend;  /* what the open transaction did (component.h) */
+    sl_sink_counts done;  /* ... and the committed ones */
     sl_posmap positions;
     sl_buf buf;
 } pg_state;
@@ -95,7 +98,8 @@ typedef struct pg_copy_fail {
 /* COPY rows[0..n): 0 done, 1 the server refused (f filled), -1 error. */
 int sl_pgsink_copy_rows(pg_state *st, sl_batch *b, const size_t *rows, size_t n, pg_copy_fail *f, sl_error *err);
 /* upsert: INSERT the staged rows lo..hi; 0, 1 refused (f), -1 error. With
- * only_if_newer, the rows it did not apply are added to st->stale. */
+ * only_if_newer, the rows it did not apply are added to st->stale. On
+ * success st->up_created and st->up_applied say what it did. */
 int sl_pgsink_upsert_range(pg_state *st, size_t lo, size_t hi, pg_copy_fail *f, sl_error *err);
 /* Load rows under savepoints, rejecting the rows the server refuses. */
 int sl_pgsink_load_isolating(pg_state *st, sl_batch *b, size_t *rows, size_t n, uint8_t *rejected, sl_error *err);

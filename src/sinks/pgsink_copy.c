@@ -193,7 +193,8 @@ int sl_pgsink_upsert_range(pg_state *st, size_t lo, size_t hi, pg_copy_fail *f, 
     }
     PGresult *r = PQexecParams(st->c, st->upsert_sql, 2, NULL, p, NULL, NULL, 0);
     int rc = 0;
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    st->up_created = st->up_applied = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         if (PQstatus(st->c) != CONNECTION_OK) {
             sl_pg_result_error(r, st->c, "upsert", err);
             PQclear(r);
@@ -206,6 +207,9 @@ int sl_pgsink_upsert_range(pg_state *st, size_t lo, size_t hi, pg_copy_fail *f, 
         rc = 1;
     } else {
         st->stale += stale;
+        /* the statement answers (rows it inserted, rows it inserted or changed) */
+        st->up_created = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        st->up_applied = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
     }
     PQclear(r);
     return rc;
@@ -248,6 +252,13 @@ int sl_pgsink_load_isolating(pg_state *st, sl_batch *b, size_t *rows, size_t n, 
         if (rc == 0) {
             if (savepoint(st, "RELEASE SAVEPOINT", err) < 0)
                 return -1;
+            if (st->upsert) {
+                st->pend.created += st->up_created;
+                st->pend.updated += st->up_applied - st->up_created;
+                st->pend.unchanged += (int64_t)m - st->up_applied;
+            } else {
+                st->pend.created += (int64_t)m;
+            }
             rows += m;
             n -= m;
             chunk = m * 2;
@@ -265,6 +276,7 @@ int sl_pgsink_load_isolating(pg_state *st, sl_batch *b, size_t *rows, size_t n, 
             continue;
         }
         reject(st, b, rows[0], rejected, f.msg);
+        st->pend.failed++;
         rows++;
         n--;
         chunk = m > 1 ? m - 1 : 1;

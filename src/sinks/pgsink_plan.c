@@ -410,8 +410,10 @@ static int plan_statements(pg_state *st, const sl_batch *b, sl_error *err)
         }
         /* a key's rows in one batch: the last wins; with only_if_newer the
          * first of those with the greatest value (as if applied in order) */
-        sl_buf_addf(&q, "INSERT INTO %s AS sluice_t (%s) SELECT DISTINCT ON (%s) %s FROM pg_temp.sluice_stage "
-                        "WHERE _sluice_row BETWEEN $1 AND $2 ORDER BY %s, ",
+        /* it answers what it did: inserted rows have no xmax, updated ones
+         * the id of this transaction (rows_created / rows_updated) */
+        sl_buf_addf(&q, "WITH sluice_up AS (INSERT INTO %s AS sluice_t (%s) SELECT DISTINCT ON (%s) %s "
+                        "FROM pg_temp.sluice_stage WHERE _sluice_row BETWEEN $1 AND $2 ORDER BY %s, ",
                     st->qtable, cols.data, keys.data, cols.data, keys.data);
         if (newer)
             sl_buf_addf(&q, "%s DESC NULLS LAST, _sluice_row", newer);
@@ -451,6 +453,8 @@ static int plan_statements(pg_state *st, const sl_batch *b, sl_error *err)
             sl_buf_addf(&q, " WHERE (%s) IS DISTINCT FROM (%s)", mine.data, theirs.data);
         else
             sl_buf_adds(&q, "DO NOTHING");
+        sl_buf_adds(&q, " RETURNING (sluice_t.xmax = 0) AS created) "
+                        "SELECT count(*) FILTER (WHERE created), count(*) FROM sluice_up");
         sl_free(st->stale_sql);
         st->stale_sql = newer ? stale_query(st, newer, err) : NULL;
         sl_buf_release(&qn);

@@ -21,6 +21,9 @@
  *                 TRUNCATE the table and INSERT the staged rows (the first
  *                 time: rename the staging table). The table keeps its
  *                 grants, dependent views, triggers and indexes.
+ * `sluice run --full-refresh` makes every mode a full_refresh for that run
+ * (an upsert stages with its key, upserting into the staging table): the
+ * table is rebuilt from the source in the finishing transaction.
  *
  * COPY format: binary when every column's value can be encoded for its
  * table column type exactly (the common case: the table was created from
@@ -113,7 +116,8 @@ static int pg_open(sl_instance *in, sl_run *run, sl_error *err)
     st->pipeline = run->pipeline->name;
     st->names.dialect = SL_SQL_POSTGRES;
     sl_buf_init(&st->buf);
-    st->full_refresh = strcmp(o->mode, "full_refresh") == 0;
+    /* --full-refresh: every mode rebuilds the table this run */
+    st->full_refresh = strcmp(o->mode, "full_refresh") == 0 || run->full_refresh;
     st->upsert = strcmp(o->mode, "upsert") == 0;
     st->evolve = strcmp(o->schema_change, "evolve") == 0;
     st->freeze = strcmp(o->schema_change, "freeze") == 0;
@@ -188,7 +192,9 @@ static int pg_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected
             return sl_error_set(err, SL_EDATA, "sink %s: only_if_newer column %s is not among the rows' columns",
                                 st->id, st->o->only_if_newer);
         /* a NULL key matches nothing: to the DLQ (sinks/sinkkey.h) */
-        if (sl_sinkkey_reject_nulls(b, from, rejected, &st->o->key, st->id) == b->nrows - from)
+        size_t nullkeys = sl_sinkkey_reject_nulls(b, from, rejected, &st->o->key, st->id);
+        st->pend.failed += (int64_t)nullkeys;
+        if (nullkeys == b->nrows - from)
             return 0;
     }
     if (sl_pgsink_prepare(st, b, err) < 0)
@@ -204,8 +210,15 @@ static int pg_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected
     rc = sl_pgsink_copy_rows(st, b, rows, n, &f, err);
     if (rc == 0 && st->upsert) {
         rc = n ? sl_pgsink_upsert_range(st, 0, b->nrows, &f, err) : 0;
+        if (rc == 0 && n) {
+            st->pend.created += st->up_created;
+            st->pend.updated += st->up_applied - st->up_created;
+            st->pend.unchanged += (int64_t)n - st->up_applied;
+        }
         if (rc == 0)
             rc = exec_sql(st, "TRUNCATE pg_temp.sluice_stage", err);
+    } else if (rc == 0) {
+        st->pend.created += (int64_t)n;
     }
     if (rc == 1) {
         /* a row was refused: undo the batch and redo it row-safe */
@@ -237,6 +250,11 @@ static void count_stale(pg_state *st)
     atomic_fetch_add(&st->run->rows_stale, st->stale);
     st->stale_total += st->stale;
     st->stale = 0;
+    st->done.created += st->pend.created;
+    st->done.updated += st->pend.updated;
+    st->done.unchanged += st->pend.unchanged;
+    st->done.failed += st->pend.failed;
+    st->pend = (sl_sink_counts){0};
 }
 
 static int pg_commit(sl_instance *in, const sl_batch *b, sl_error *err)
@@ -281,6 +299,7 @@ static void pg_rollback(sl_instance *in)
         PQclear(PQexec(st->c, "ROLLBACK"));
         st->in_txn = 0;
         st->stale = 0;
+        st->pend = (sl_sink_counts){0};
         st->table_ready = 0; /* a CREATE or ALTER may have been rolled back */
         sl_free(st->plan_sig);
         st->plan_sig = NULL;
@@ -343,6 +362,7 @@ static int pg_finish(sl_instance *in, sl_error *err)
 {
     pg_state *st = in->state;
     sl_buf *q = &st->buf;
+    int64_t replaced = 0;
     sl_buf_reset(q);
     /* one synchronous commit that writes something makes every earlier
      * (asynchronous) commit durable too */
@@ -359,6 +379,16 @@ static int pg_finish(sl_instance *in, sl_error *err)
             return sink_err(st, err);
         int staged = PQgetvalue(r, 0, 0)[0] == 't', final = PQgetvalue(r, 0, 1)[0] == 't';
         PQclear(r);
+        if (final && (staged || st->positions.n == 0)) {
+            /* the rows the rebuild replaces (rows_deleted) */
+            char *sql = sl_printf("SELECT count(*) FROM %s", st->qfinal);
+            int crc = sl_pg_query(st->c, &r, err, sql, 0, NULL);
+            sl_free(sql);
+            if (crc < 0)
+                return sink_err(st, err);
+            replaced = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+            PQclear(r);
+        }
         if (staged && final) {
             if (refill(st, q, err) < 0)
                 return sink_err(st, err);
@@ -369,6 +399,19 @@ static int pg_finish(sl_instance *in, sl_error *err)
             sl_buf_addf(q, "ALTER TABLE %s RENAME TO ", st->qtable);
             sl_sql_ident(q, t);
             sl_buf_adds(q, "; ");
+            if (st->upsert) {
+                /* its key index keeps the staging name: give it the table's */
+                char *from = sl_printf("%s__sluice_key", st->target), *to = sl_printf("%s__sluice_key", st->o->table);
+                char *qfrom = qualified(st->o->schema, from);
+                char ti[SL_SQL_NAME_MAX + 1];
+                sl_sql_name_fit(SL_SQL_POSTGRES, to, ti, sizeof ti);
+                sl_buf_addf(q, "ALTER INDEX IF EXISTS %s RENAME TO ", qfrom);
+                sl_sql_ident(q, ti);
+                sl_buf_adds(q, "; ");
+                sl_free(qfrom);
+                sl_free(from);
+                sl_free(to);
+            }
         } else if (final && st->positions.n == 0) {
             /* a refresh with no rows at all leaves the table empty */
             sl_buf_addf(q, "TRUNCATE %s; ", st->qfinal);
@@ -380,19 +423,36 @@ static int pg_finish(sl_instance *in, sl_error *err)
         sl_sql_literal(q, st->id);
         sl_buf_adds(q, "; ");
     }
-    sl_buf_adds(q, "COMMIT; SET synchronous_commit = off");
     st->in_txn = 0;
-    if (sl_pg_exec_step(st->c, q->data, st->full_refresh ? "full_refresh: replacing the table's rows" : "final commit",
-                        err) < 0) {
+    int rc = 0;
+    if (st->full_refresh) {
+        /* the swap, then its commit: a crash between the two (failpoint
+         * sink.before_swap_commit) leaves the old table */
+        rc = sl_pg_exec_step(st->c, q->data, "full_refresh: replacing the table's rows", err);
+        if (rc == 0 && sl_failpoint("sink.before_swap_commit"))
+            rc = sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_swap_commit", st->id);
+        sl_buf_reset(q);
+    }
+    sl_buf_adds(q, "COMMIT; SET synchronous_commit = off");
+    if (rc == 0)
+        rc = sl_pg_exec_step(st->c, q->data, st->full_refresh ? "full_refresh: committing" : "final commit", err);
+    if (rc < 0) {
         PQclear(PQexec(st->c, "ROLLBACK"));
         return sink_err(st, err);
     }
     count_stale(st);
+    st->done.deleted += replaced;
     if (st->stale_total)
         sl_log_info("%s: %s: %lld row%s not applied: table %s holds a row of their key with an equal or greater %s "
                     "(only_if_newer)", st->pipeline, st->id, (long long)st->stale_total, st->stale_total == 1 ? "" : "s",
                     st->qfinal, st->o->only_if_newer);
     return 0;
+}
+
+static void pg_counts(sl_instance *in, sl_sink_counts *out, sl_buf *requests)
+{
+    (void)requests;
+    *out = ((pg_state *)in->state)->done;
 }
 
 static void pg_close(sl_instance *in)
@@ -458,4 +518,5 @@ const sl_sink_plugin sl_sink_postgres = {
     .finish = pg_finish,
     .close = pg_close,
     .positions = pg_positions,
+    .counts = pg_counts,
 };

@@ -14,6 +14,9 @@
  *                 staged ones (the first time: rename the staging table):
  *                 readers never see a half-loaded table, and the views,
  *                 triggers and indexes users add to the table stay.
+ * `sluice run --full-refresh` makes every mode a full_refresh for that run
+ * (an upsert stages with its key: the last row of a key wins): the table
+ * is rebuilt from the source in the finishing transaction.
  *
  * Exactly once: each batch is written and its position (input key, byte
  * offset, line) is upserted into _sluice_state in the same transaction.
@@ -82,6 +85,8 @@ typedef struct sqlite_state {
     int64_t wal_limit_frames;
     int64_t stale;         /* rows of the open transaction only_if_newer did not apply */
     int64_t stale_total;   /* ... of the committed ones */
+    sl_sink_counts pend;   /* what the open transaction did (component.h) */
+    sl_sink_counts done;   /* ... and the committed ones */
 } sqlite_state;
 
 /* SQLite's commit hook in WAL mode: remember the log's size, in frames */
@@ -263,6 +268,23 @@ static int ensure_table(sqlite_state *st, const sl_batch *b, sl_error *err)
     return rc;
 }
 
+/* The batch's columns that are not key columns, as `table`."col", ... */
+static void add_value_columns(const sqlite_state *st, sl_buf *sql, const sl_batch *b, const char *table)
+{
+    for (size_t i = 0, n = 0; i < b->ncols; i++) {
+        int is_key = 0;
+        for (size_t k = 0; k < st->o->key.n; k++)
+            is_key |= strcmp(st->o->key.v[k], b->cols[i].name) == 0;
+        if (is_key)
+            continue;
+        if (n++)
+            sl_buf_addc(sql, ',');
+        sl_sql_ident(sql, table);
+        sl_buf_addc(sql, '.');
+        sl_sql_ident(sql, b->cols[i].name);
+    }
+}
+
 static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
 {
     sl_buf sig;
@@ -329,7 +351,15 @@ static int prepare_insert(sqlite_state *st, const sl_batch *b, sl_error *err)
             /* only key columns: nothing to update */
             sql.len -= strlen(" DO UPDATE SET ");
             sl_buf_adds(&sql, " DO NOTHING");
-        } else if (*st->o->only_if_newer) {
+        } else if (!*st->o->only_if_newer) {
+            /* a row equal to the stored one changes nothing: not rewritten
+             * (and counted unchanged, not updated) */
+            sl_buf_adds(&sql, " WHERE (");
+            add_value_columns(st, &sql, b, st->target);
+            sl_buf_adds(&sql, ") IS NOT (");
+            add_value_columns(st, &sql, b, "excluded");
+            sl_buf_addc(&sql, ')');
+        } else {
             /* the stored row stays unless this one is newer (NULL: oldest) */
             const char *c = st->o->only_if_newer;
             sl_buf_adds(&sql, " WHERE excluded.");
@@ -420,7 +450,8 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
     st->run = run;
     st->id = in->id;
     st->pipeline = run->pipeline->name;
-    st->full_refresh = strcmp(o->mode, "full_refresh") == 0;
+    /* --full-refresh: every mode rebuilds the table this run */
+    st->full_refresh = strcmp(o->mode, "full_refresh") == 0 || run->full_refresh;
     st->upsert = strcmp(o->mode, "upsert") == 0;
     st->target = st->full_refresh ? sl_printf("%s__sluice_staging", o->table) : sl_strdup(o->table);
     char *path = *o->path ? sl_project_path(run->project, o->path) : sl_strdup(run->project->warehouse);
@@ -501,6 +532,51 @@ static int sqlite_position(sl_instance *in, const char *key, sl_resume *pos, int
     return 0;
 }
 
+/* The table's largest rowid (rows inserted after get larger ones), or -1
+ * when it has none to ask (a WITHOUT ROWID table a user made). */
+static int64_t last_rowid(sqlite_state *st)
+{
+    sl_buf sql;
+    sl_buf_init(&sql);
+    sl_buf_adds(&sql, "SELECT coalesce(max(rowid), 0) FROM ");
+    sl_sql_ident(&sql, st->target);
+    sqlite3_stmt *s;
+    int64_t last = -1;
+    if (sqlite3_prepare_v2(st->db, sql.data, -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            last = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    sl_buf_release(&sql);
+    return last;
+}
+
+/* Count what a write did: `offered` rows went to the table, `applied` of
+ * them inserted or changed a row. Upsert tells inserts from updates by
+ * rowid: the rows after lastrow are new (an update keeps its rowid). */
+static void count_rows(sqlite_state *st, size_t offered, int64_t applied, int64_t lastrow)
+{
+    int64_t created = applied;
+    if (st->upsert && lastrow >= 0) {
+        sl_buf sql;
+        sl_buf_init(&sql);
+        sl_buf_adds(&sql, "SELECT count(*) FROM ");
+        sl_sql_ident(&sql, st->target);
+        sl_buf_adds(&sql, " WHERE rowid > ?");
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(st->db, sql.data, -1, &s, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(s, 1, lastrow);
+            if (sqlite3_step(s) == SQLITE_ROW)
+                created = sqlite3_column_int64(s, 0);
+            sqlite3_finalize(s);
+        }
+        sl_buf_release(&sql);
+    }
+    st->pend.created += created;
+    st->pend.updated += applied - created;
+    st->pend.unchanged += (int64_t)offered - applied;
+}
+
 static int sqlite_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejected, sl_error *err)
 {
     sqlite_state *st = in->state;
@@ -513,7 +589,8 @@ static int sqlite_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *reje
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_data", st->id);
     if (from >= b->nrows || b->ncols == 0)
         return 0;
-    size_t nullkeys = 0;
+    size_t nullkeys = 0, refused = 0;
+    int64_t changes0 = sqlite3_total_changes64(st->db), lastrow = -1;
     if (st->upsert) {
         if (*st->o->only_if_newer && sl_batch_find(b, st->o->only_if_newer) < 0)
             return sl_error_set(err, SL_EDATA, "sink %s: only_if_newer column %s is not among the rows' columns",
@@ -524,6 +601,9 @@ static int sqlite_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *reje
     }
     if (ensure_table(st, b, err) < 0 || prepare_insert(st, b, err) < 0)
         return -1;
+    if (st->upsert)
+        lastrow = last_rowid(st);
+    changes0 = sqlite3_total_changes64(st->db); /* not the rows a retype copied */
     int count_stale = st->upsert && *st->o->only_if_newer;
     if (from == 0) {
         /* the fast path: the whole batch in one statement. If the table
@@ -538,6 +618,7 @@ static int sqlite_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *reje
         }
         if (bulk_err.code != SL_ESQL)
             return sl_error_set(err, SL_ESQL, "sink %s: %s", st->id, bulk_err.msg);
+        changes0 = sqlite3_total_changes64(st->db); /* the failed statement undid itself */
     }
     for (size_t r = from; r < b->nrows; r++) {
         if (st->upsert && sl_sinkkey_is_null(b, r, &st->o->key, NULL))
@@ -560,6 +641,7 @@ static int sqlite_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *reje
                 return db_fail(st, err, "insert");
             }
             rejected[r] = 1;
+            refused++;
             char why[300];
             snprintf(why, sizeof why, "table %s refused the row: %s", st->o->table, sqlite3_errmsg(st->db));
             sl_batch_reject_row(b, r, st->id, why);
@@ -567,9 +649,21 @@ static int sqlite_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *reje
         sqlite3_reset(st->insert);
     }
 written:
+    count_rows(st, b->nrows - from - nullkeys - refused, sqlite3_total_changes64(st->db) - changes0, lastrow);
+    st->pend.failed += (int64_t)(nullkeys + refused);
     if (sl_failpoint("sink.after_data"))
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_data", st->id);
     return 0;
+}
+
+static void add_counts(sl_sink_counts *to, sl_sink_counts *from)
+{
+    to->created += from->created;
+    to->updated += from->updated;
+    to->deleted += from->deleted;
+    to->unchanged += from->unchanged;
+    to->failed += from->failed;
+    *from = (sl_sink_counts){0};
 }
 
 static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
@@ -601,6 +695,7 @@ static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     atomic_fetch_add(&st->run->rows_stale, st->stale);
     st->stale_total += st->stale;
     st->stale = 0;
+    add_counts(&st->done, &st->pend);
     sl_walckpt_kick(st->ckpt);
     if (sl_failpoint("sink.after_commit"))
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_commit", st->id);
@@ -614,6 +709,7 @@ static void sqlite_rollback(sl_instance *in)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         st->in_txn = 0;
         st->stale = 0;
+        st->pend = (sl_sink_counts){0};
         st->table_ready = 0; /* a CREATE or ALTER may have been rolled back */
         sqlite3_finalize(st->insert);
         st->insert = NULL;
@@ -671,6 +767,24 @@ static int refill(sqlite_state *st, sl_error *err)
     return rc;
 }
 
+/* Rows of table name (the ones a rebuild replaces). */
+static int64_t count_table(sqlite_state *st, const char *name)
+{
+    sl_buf sql;
+    sl_buf_init(&sql);
+    sl_buf_adds(&sql, "SELECT count(*) FROM ");
+    sl_sql_ident(&sql, name);
+    sqlite3_stmt *s;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(st->db, sql.data, -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            n = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    sl_buf_release(&sql);
+    return n;
+}
+
 static int sqlite_finish(sl_instance *in, sl_error *err)
 {
     sqlite_state *st = in->state;
@@ -682,8 +796,10 @@ static int sqlite_finish(sl_instance *in, sl_error *err)
         return 0;
     sl_buf sql;
     sl_buf_init(&sql);
+    int64_t replaced = 0;
     int rc = exec_sql(st, "BEGIN IMMEDIATE", err);
     if (rc == 0 && table_exists(st, st->target) && table_exists(st, st->o->table)) {
+        replaced = count_table(st, st->o->table);
         rc = refill(st, err);
     } else if (rc == 0 && table_exists(st, st->target)) {
         /* the first refresh: the staging table becomes the table */
@@ -691,9 +807,30 @@ static int sqlite_finish(sl_instance *in, sl_error *err)
         sl_sql_ident(&sql, st->target);
         sl_buf_adds(&sql, " RENAME TO ");
         sl_sql_ident(&sql, st->o->table);
+        if (st->upsert) {
+            /* its key index keeps the staging name: give it the table's,
+             * so that the next refresh's staging table can have its own */
+            char *from = sl_printf("%s__sluice_key", st->target), *to = sl_printf("%s__sluice_key", st->o->table);
+            sl_buf_adds(&sql, "; DROP INDEX IF EXISTS ");
+            sl_sql_ident(&sql, from);
+            sl_buf_adds(&sql, "; CREATE UNIQUE INDEX IF NOT EXISTS ");
+            sl_sql_ident(&sql, to);
+            sl_buf_adds(&sql, " ON ");
+            sl_sql_ident(&sql, st->o->table);
+            sl_buf_adds(&sql, " (");
+            for (size_t i = 0; i < st->o->key.n; i++) {
+                if (i)
+                    sl_buf_adds(&sql, ", ");
+                sl_sql_ident(&sql, st->o->key.v[i]);
+            }
+            sl_buf_addc(&sql, ')');
+            sl_free(from);
+            sl_free(to);
+        }
         rc = exec_sql(st, sql.data, err);
     } else if (rc == 0 && st->positions.n == 0 && table_exists(st, st->o->table)) {
         /* a refresh with no rows at all leaves the table empty */
+        replaced = count_table(st, st->o->table);
         sl_buf_adds(&sql, "DELETE FROM ");
         sl_sql_ident(&sql, st->o->table);
         rc = exec_sql(st, sql.data, err);
@@ -708,12 +845,23 @@ static int sqlite_finish(sl_instance *in, sl_error *err)
             sqlite3_step(s);
             sqlite3_finalize(s);
         }
-        rc = exec_sql(st, "COMMIT", err);
+        if (sl_failpoint("sink.before_swap_commit"))
+            rc = sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_swap_commit", st->id);
+        if (rc == 0)
+            rc = exec_sql(st, "COMMIT", err);
     }
+    if (rc == 0)
+        st->done.deleted += replaced;
     if (rc < 0)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     sl_buf_release(&sql);
     return rc;
+}
+
+static void sqlite_counts(sl_instance *in, sl_sink_counts *out, sl_buf *requests)
+{
+    (void)requests;
+    *out = ((sqlite_state *)in->state)->done;
 }
 
 static void sqlite_close(sl_instance *in)
@@ -781,4 +929,5 @@ const sl_sink_plugin sl_sink_sqlite = {
     .finish = sqlite_finish,
     .close = sqlite_close,
     .positions = sqlite_positions,
+    .counts = sqlite_counts,
 };

@@ -203,6 +203,11 @@ static const sl_instance *sink_keeping_old_rows(const sl_run *run, const char **
             *mode = m;
             return k;
         }
+        /* --full-refresh stages every table, whatever its mode */
+        if (m && run->full_refresh && (strcmp(k->type, "sqlite") == 0 || strcmp(k->type, "postgres") == 0)) {
+            *mode = "full_refresh, by --full-refresh";
+            return k;
+        }
     }
     return NULL;
 }
@@ -238,8 +243,9 @@ static int check_identity(sl_filesource *fs, sl_file_entry *f, sl_error *err)
                 return sl_error_set(err, SL_EDATA,
                                     "%s changed since the interrupted run read it (%s); sink %s (mode: %s) has rows "
                                     "of the old content staged by that run, which a re-read cannot tell from the new "
-                                    "ones: `sluice run %s --restart` loads the file as it is now into a new epoch",
-                                    f->path, what, keeper->id, mode, fs->run->pipeline->name);
+                                    "ones: `sluice run %s %s--restart` loads the file as it is now into a new epoch",
+                                    f->path, what, keeper->id, mode, fs->run->pipeline->name,
+                                    fs->run->full_refresh ? "--full-refresh " : "");
             f->gen = ok ? gen + 1 : 1;
             sl_log_warn("%s: %s changed since the interrupted run read it (%s): the positions taken on the old "
                         "content do not apply, reading it from the start",

@@ -309,6 +309,18 @@ int sl_state_run_end(sl_state *s, const char *run_id, const char *pipeline, cons
     return rc;
 }
 
+int sl_state_open_epoch(sl_state *s, const char *pipeline, int64_t *epoch, sl_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    first_row open = {0};
+    int rc = run(s, err, first_fn, &open, "SELECT open_epoch FROM epochs WHERE pipeline = $1 AND open_epoch IS NOT NULL",
+                 "s", pipeline);
+    *epoch = rc == 0 && open.found && open.v[0] ? strtoll(open.v[0], NULL, 10) : 0;
+    first_free(&open);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
 /* ---- dead-letter queue ---------------------------------------------------- */
 
 /* What makes a rejected row the same one when a rerun (a new epoch: a full

@@ -44,6 +44,8 @@ void sl_state_new_run_id(char out[40]);
  * written there (36 characters). */
 int sl_state_run_begin(sl_state *s, const char *pipeline, int restart, char run_id[40],
                        int64_t *epoch, int *resumed, sl_error *err);
+/* *epoch = the pipeline's open epoch (a run that did not finish), 0 if none. */
+int sl_state_open_epoch(sl_state *s, const char *pipeline, int64_t *epoch, sl_error *err);
 int sl_state_run_progress(sl_state *s, const char *run_id, const sl_run_counts *c, sl_error *err);
 /* status: "success" (closes the epoch), "failed", "cancelled". */
 int sl_state_run_end(sl_state *s, const char *run_id, const char *pipeline, const char *status,
