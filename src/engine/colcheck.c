@@ -16,7 +16,7 @@
 
 /* Records read from the input to learn its columns (all its files' headers
  * are read up to this many records). */
-#define SAMPLE_RECORDS 1000
+#define SAMPLE_RECORDS 10000
 
 void sl_colset_release(sl_colset *c)
 {

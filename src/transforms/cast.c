@@ -46,7 +46,7 @@ static int cast_columns(sl_instance *in, sl_colset *c, sl_diags *d)
     snprintf(what, sizeof what, "transform %s", in->id);
     int n = 0;
     for (size_t i = 0; i < o->columns.n; i++)
-        n += sl_colset_require(c, o->columns.v[i].key, sl_colcheck_loc(o->columns.v[i].loc, in), what, d);
+        n += sl_colset_require(c, o->columns.v[i].key, sl_colcheck_loc(o->columns.loc, in), what, d);
     return n;
 }
 
