@@ -127,8 +127,12 @@ static void unknown_diag(const sl_colset *c, const char *name, sl_loc loc, const
     char in_expr[300] = "";
     if (expr)
         snprintf(in_expr, sizeof in_expr, " in '%.200s%s'", expr, strlen(expr) > 200 ? "..." : "");
-    sl_diags_add(d, loc, "%s: no column '%s'%s%s%s%s (the columns here: %s)", what, name, in_expr,
-                 s ? "; did you mean '" : "", s ? s : "", s ? "'?" : "", have);
+    char quoted[300], *dq = NULL;
+    snprintf(quoted, sizeof quoted, "\"%s\"", name);
+    if (expr && strstr(expr, quoted))
+        dq = "; in double quotes SQLite takes a name that is no column as a text: write a text in single quotes";
+    sl_diags_add(d, loc, "%s: no column '%s'%s%s%s%s (the columns here: %s)%s", what, name, in_expr,
+                 s ? "; did you mean '" : "", s ? s : "", s ? "'?" : "", have, dq ? dq : "");
 }
 
 sl_loc sl_colcheck_loc(sl_loc loc, const sl_instance *in)

@@ -522,6 +522,11 @@ static int resolve(const char *text, const char *const *known, size_t nknown, ch
     sl_expr_engine *e = sl_expr_engine_new(err);
     if (!e)
         return -1;
+    /* with the columns known, a double-quoted name that is no column is
+     * one too: SQLite would take it as a text (its "DQS" misfeature), and
+     * a typo there gives a wrong value, not an error */
+    if (added)
+        sqlite3_db_config(e->db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
     sl_expr *x = sl_expr_new(e, text);
     char **names = sl_calloc(nknown + 1, sizeof *names);
     size_t n = 0, cap = nknown + 1;

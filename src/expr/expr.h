@@ -60,7 +60,9 @@ int sl_expr_validate(const char *text, sl_error *err);
  * known[0..nknown) (`sluice validate`, when the columns are known): the
  * expression is compiled against a table of the known columns with
  * SQLite's own name resolution (names compare without case; a subquery's
- * own tables and json_each() columns are not the row's). *unknown gets
+ * own tables and json_each() columns are not the row's; a name in double
+ * quotes that is no column counts, where SQLite would take it as a text).
+ * *unknown gets
  * a NULL-terminated heap array of heap strings, in the order SQLite met
  * them (caller frees each and the array; NULL with *nunknown 0 on error).
  * 0, or -1 with err as sl_expr_validate (the expression is wrong

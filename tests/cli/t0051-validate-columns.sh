@@ -83,6 +83,17 @@ assert_exit 0 "$SLUICE" -C p run typos
 assert_eq "loaded" "$(q p/warehouse.db 'SELECT id, email, domain, label FROM t ORDER BY id')" "1|a@x.io|x.io|ANNx.io2
 2|b@x.io|x.io|BOBx.io2"
 
+# a typo inside double quotes: SQLite would take it as the text 'Full Nme'
+cat > p/pipelines/typos.yml <<'YML'
+source: {type: csv, path: data/c.csv}
+transforms:
+  - {type: derive, columns: {name: "upper(\"Full Nme\")", ok: "'Full Nme' || \"Full Name\""}}
+sinks: [{type: jsonl, path: out/q.jsonl}]
+YML
+assert_exit 1 "$SLUICE" -C p validate
+assert_contains "double-quoted typo" "typos.yml:3:45: transform derive, column 'name': no column 'Full Nme' in 'upper(\"Full Nme\")'; did you mean 'Full Name'? (the columns here: id, email, Full Name, updated_at, score); in double quotes SQLite takes a name that is no column as a text: write a text in single quotes" "$T/err"
+assert_eq "one problem" "$(grep -c 'no column' "$T/err")" 1
+
 # JSON lines: the keys of the first records (nested objects flattened as the source does)
 printf '{"id": 1, "user": {"email": "a@x.io"}}\n{"id": 2, "user": {"email": "b@x.io"}, "plan": "pro"}\n' > p/data/u.jsonl
 cat > p/pipelines/typos.yml <<'YML'
