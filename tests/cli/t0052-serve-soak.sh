@@ -17,7 +17,7 @@ pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
 if ldd "$SLUICE" 2>/dev/null | grep -q libasan || [ -n "${KILLS:-}" ]; then
   NPIPE=${NPIPE:-16}; WARM=${WARM:-20}; SOAK=${SOAK:-50}
-  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4:detect_leaks=0"
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4:allocator_release_to_os_interval_ms=500"
 else
   NPIPE=${NPIPE:-50}; WARM=${WARM:-20}; SOAK=${SOAK:-100}
 fi
