@@ -1,16 +1,58 @@
 /*
  * cmd_validate.c: `sluice validate`: check everything, run nothing.
+ *
+ * Exit 2 when the configuration is invalid (sl_cli_project prints the
+ * diagnostics); then the column names each pipeline uses are checked
+ * against the columns it can know (engine/colcheck.h: the input's header
+ * or first records, through each transform): an unknown one exits 1, with
+ * each at its file:line:col and the closest known name.
  */
 #include "cli/cli.h"
 #include "core/util.h"
+#include "engine/colcheck.h"
 #include <stdio.h>
 #include <string.h>
+
+/* Print column diagnostics (text on stderr, or the JSON error object). */
+static int columns_failed(sl_cli *cli, sl_diags *d)
+{
+    sl_diags_sort(d);
+    sl_buf b;
+    sl_buf_init(&b);
+    char m[96];
+    snprintf(m, sizeof m, "%zu column name%s not in the data", d->n, d->n == 1 ? " is" : "s are");
+    if (cli->json) {
+        sl_buf_adds(&b, "{\"schema_version\":1,\"error\":{\"code\":\"column_unknown\",\"message\":");
+        sl_buf_add_json_str(&b, m, strlen(m));
+        sl_buf_adds(&b, ",\"diagnostics\":");
+        sl_diags_json(d, &b);
+        sl_buf_adds(&b, "}}\n");
+        fputs(b.data, stdout);
+    } else {
+        sl_diags_format(d, &b);
+        fputs(b.data, stderr);
+        fprintf(stderr, "sluice: %s\n", m);
+    }
+    sl_buf_release(&b);
+    return EXIT_FAILED;
+}
 
 int cmd_validate(sl_cli *cli, int argc, char **argv)
 {
     sl_project *p = sl_cli_project(cli);
     if (!p)
         return EXIT_USAGE;
+    sl_diags d;
+    sl_diags_init(&d);
+    for (size_t i = 0; i < p->npipelines; i++)
+        sl_colcheck_pipeline(p->pipelines[i], &d);
+    if (d.n) {
+        int rc = columns_failed(cli, &d);
+        sl_diags_release(&d);
+        sl_project_free(p);
+        return rc;
+    }
+    sl_diags_release(&d);
     if (cli->json)
         printf("{\"schema_version\":1,\"valid\":true,\"pipelines\":%zu}\n", p->npipelines);
     else

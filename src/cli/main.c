@@ -29,7 +29,8 @@ const sl_command sl_commands[] = {
     {"state", cmd_state, "show [PIPELINE] | reset PIPELINE [--yes]",
      "show what pipelines remember (checkpoints, bookmarks, loaded files), or forget it", NULL},
     {"schema", cmd_schema, "history [PIPELINE] [--limit N] [--wide]", "show the schema changes runs made (columns added, widened)", NULL},
-    {"help", cmd_help, "[COMPONENT]", "list components, or show one's options (e.g. sluice help csv)", NULL},
+    {"help", cmd_help, "[COMPONENT | pipeline | functions [NAME]]",
+     "list components, or show one's options (e.g. sluice help csv); the functions expressions can call", NULL},
     {"version", cmd_version, "", "print the version", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

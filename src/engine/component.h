@@ -40,6 +40,7 @@ typedef int (*sl_resume_fn)(sl_run *run, const char *key, int64_t size, int64_t 
 typedef void (*sl_position_fn)(void *ctx, const char *key, int64_t epoch, int64_t offset, int64_t line,
                                const char *updated_at);
 struct sl_project;
+struct sl_colset; /* engine/colcheck.h */
 
 typedef struct sl_source_plugin {
     int version;
@@ -74,6 +75,11 @@ typedef struct sl_transform_plugin {
     /* 1 when the transform's output depends on rows before the resume point
      * (dedupe): the engine then re-reads a resumed run from its start. */
     int stateful;
+    /* Optional, for `sluice validate` (engine/colcheck.h): require the
+     * columns it names in cols (the columns before it; maybe not known),
+     * adding diagnostics at their file:line:col, then change cols to the
+     * columns after it. A transform without it makes them unknown. */
+    int (*columns)(sl_instance *in, struct sl_colset *cols, sl_diags *d);
 } sl_transform_plugin;
 
 /* What one sink did with the rows of a run (committed work only), or in a

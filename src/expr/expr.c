@@ -389,6 +389,9 @@ static sqlite3_stmt *prepare_guarded(sl_expr *x, const char *prefix, const char 
                      x->text);
     else if (strstr(why, "syntax error") && off >= 0 && (size_t)off >= plen)
         sl_error_set(err, SL_ECONFIG, "expression '%s': %s at character %d", x->text, why, off - (int)plen + 1);
+    else if (strcmp(why, "row value misused") == 0)
+        sl_error_set(err, SL_ECONFIG, "expression '%s': a list of values where one value is expected (an expression "
+                     "gives one value per row; a list belongs after IN)", x->text);
     else
         sl_error_set(err, SL_ECONFIG, "expression '%s': %s", x->text, why);
     return NULL;
@@ -504,7 +507,14 @@ int sl_expr_eval(sl_expr *x, sl_batch *b, void (*fn)(void *ctx, size_t row, sqli
 
 /* ---- checking a configured expression ------------------------------------ */
 
-int sl_expr_validate(const char *text, sl_error *err)
+/* Compile text against a table of the columns known[0..nknown) plus each
+ * name SQLite does not resolve, added one by one until it compiles or
+ * fails otherwise (SQLite's own resolution: names without case, quoted
+ * names, a subquery's own tables). The added names go to *added (heap,
+ * caller frees each and the array) when added is not NULL. 0, or -1 with
+ * err in the user's terms. */
+static int resolve(const char *text, const char *const *known, size_t nknown, char ***added, size_t *nadded,
+                   sl_error *err)
 {
     char msg[256];
     if (sl_expr_shape_check(text, msg, sizeof msg) < 0)
@@ -512,11 +522,16 @@ int sl_expr_validate(const char *text, sl_error *err)
     sl_expr_engine *e = sl_expr_engine_new(err);
     if (!e)
         return -1;
+    /* with the columns known, a double-quoted name that is no column is
+     * one too: SQLite would take it as a text (its "DQS" misfeature), and
+     * a typo there gives a wrong value, not an error */
+    if (added)
+        sqlite3_db_config(e->db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
     sl_expr *x = sl_expr_new(e, text);
-    /* the columns it names come from the data: each one SQLite does not
-     * know becomes a column, until it compiles or fails otherwise */
-    char **names = NULL;
-    size_t n = 0, cap = 0;
+    char **names = sl_calloc(nknown + 1, sizeof *names);
+    size_t n = 0, cap = nknown + 1;
+    for (; n < nknown; n++)
+        names[n] = sl_strdup(known[n]);
     int rc = -1;
     for (int round = 0; round < 4096; round++) {
         sl_buf sig;
@@ -531,10 +546,10 @@ int sl_expr_validate(const char *text, sl_error *err)
         if (strncmp(u, "no such column: ", 16) != 0)
             break;
         u += 16;
-        int known = 0;
-        for (size_t i = 0; i < n && !known; i++)
-            known = strcmp(names[i], u) == 0;
-        if (known) {
+        int seen = 0;
+        for (size_t i = 0; i < n && !seen; i++)
+            seen = strcmp(names[i], u) == 0;
+        if (seen) {
             if (strchr(u, '.'))
                 sl_error_set(err, SL_ECONFIG, "expression '%s': no such column: %s (a column whose name holds a "
                              "dot is written in double quotes: \"%s\")", text, u, u);
@@ -543,10 +558,33 @@ int sl_expr_validate(const char *text, sl_error *err)
         SL_GROW(names, cap, n + 1);
         names[n++] = sl_strdup(u);
     }
+    if (rc == 0 && added) {
+        *nadded = n - nknown;
+        *added = sl_calloc(*nadded + 1, sizeof **added);
+        for (size_t i = nknown; i < n; i++) {
+            (*added)[i - nknown] = names[i];
+            names[i] = NULL;
+        }
+    }
     for (size_t i = 0; i < n; i++)
         sl_free(names[i]);
     sl_free(names);
     sl_expr_free(x);
     sl_expr_engine_free(e);
     return rc;
+}
+
+int sl_expr_validate(const char *text, sl_error *err)
+{
+    /* the columns it names come from the data: each one SQLite does not
+     * know becomes a column */
+    return resolve(text, NULL, 0, NULL, NULL, err);
+}
+
+int sl_expr_unknown_columns(const char *text, const char *const *known, size_t nknown, char ***unknown,
+                            size_t *nunknown, sl_error *err)
+{
+    *unknown = NULL;
+    *nunknown = 0;
+    return resolve(text, known, nknown, unknown, nunknown, err);
 }

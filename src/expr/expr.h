@@ -56,6 +56,19 @@ void sl_expr_free(sl_expr *x);
  * exist (they come from the data). 0, or -1 with err (SL_ECONFIG) saying
  * what is wrong in the user's terms, never showing the internal query. */
 int sl_expr_validate(const char *text, sl_error *err);
+/* The columns a configured expression names that are not among
+ * known[0..nknown) (`sluice validate`, when the columns are known): the
+ * expression is compiled against a table of the known columns with
+ * SQLite's own name resolution (names compare without case; a subquery's
+ * own tables and json_each() columns are not the row's; a name in double
+ * quotes that is no column counts, where SQLite would take it as a text).
+ * *unknown gets
+ * a NULL-terminated heap array of heap strings, in the order SQLite met
+ * them (caller frees each and the array; NULL with *nunknown 0 on error).
+ * 0, or -1 with err as sl_expr_validate (the expression is wrong
+ * otherwise: syntax, an aggregate, ...). */
+int sl_expr_unknown_columns(const char *text, const char *const *known, size_t nknown, char ***unknown,
+                            size_t *nunknown, sl_error *err);
 /* Evaluate over b: calls fn(ctx, row, value) for each row in order, for
  * every row 0..b->nrows-1 exactly once (an expression that gives another
  * number of values fails: -1, SL_EDATA, and fn never sees a row past the

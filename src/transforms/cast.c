@@ -5,6 +5,7 @@
  * not convert rejects its row to the DLQ with the reason; never a silent null.
  */
 #include "core/mem.h"
+#include "engine/colcheck.h"
 #include "formats/json.h"
 #include "transforms/columns.h"
 #include <math.h>
@@ -35,6 +36,18 @@ static int cast_check(sl_instance *in, sl_diags *d)
                                                  "timestamp, json)", o->columns.v[i].value);
     }
     return (int)(d->n - before);
+}
+
+/* validate: each column to convert is there. */
+static int cast_columns(sl_instance *in, sl_colset *c, sl_diags *d)
+{
+    cast_opts *o = in->opts;
+    char what[128];
+    snprintf(what, sizeof what, "transform %s", in->id);
+    int n = 0;
+    for (size_t i = 0; i < o->columns.n; i++)
+        n += sl_colset_require(c, o->columns.v[i].key, sl_colcheck_loc(o->columns.loc, in), what, d);
+    return n;
 }
 
 /* Convert one cell of c (type from) to `to` into the out arrays; 0 ok. */
@@ -172,4 +185,5 @@ const sl_transform_plugin sl_transform_cast = {
     .opts_size = sizeof(cast_opts),
     .check = cast_check,
     .process = cast_process,
+    .columns = cast_columns,
 };

@@ -19,6 +19,7 @@
  * start so the same rows win again, and sinks skip what they committed.
  */
 #include "core/mem.h"
+#include "engine/colcheck.h"
 #include "core/sqlident.h"
 #include "engine/run.h"
 #include "engine/typing.h"
@@ -60,6 +61,22 @@ typedef struct dedupe_state {
     int64_t pending_off, pending_line;
     sl_buf pending_row;
 } dedupe_state;
+
+/* validate: the key columns and order_by are there. */
+static int dedupe_columns(sl_instance *in, sl_colset *c, sl_diags *d)
+{
+    dedupe_opts *o = in->opts;
+    char what[160];
+    snprintf(what, sizeof what, "transform %s, key", in->id);
+    int n = 0;
+    for (size_t i = 0; i < o->key.n; i++)
+        n += sl_colset_require(c, o->key.v[i], sl_colcheck_loc(o->key.loc, in), what, d);
+    snprintf(what, sizeof what, "transform %s, order_by", in->id);
+    if (*o->order_by)
+        n += sl_colset_require(c, o->order_by, sl_colcheck_loc(sl_options_loc(dedupe_options, o, "order_by"), in),
+                               what, d);
+    return n;
+}
 
 static int dedupe_open(sl_instance *in, sl_run *run, sl_error *err)
 {
@@ -307,4 +324,5 @@ const sl_transform_plugin sl_transform_dedupe = {
     .flush = dedupe_flush,
     .close = dedupe_close,
     .stateful = 1,
+    .columns = dedupe_columns,
 };

@@ -11,6 +11,7 @@
  * across batches: a later value that does not fit widens it.
  */
 #include "core/mem.h"
+#include "engine/colcheck.h"
 #include "engine/run.h"
 #include "expr/expr.h"
 #include "transforms/columns.h"
@@ -52,6 +53,21 @@ static int derive_check(sl_instance *in, sl_diags *d)
             sl_diags_add(d, o->columns.v[i].loc, "column '%s': %s", o->columns.v[i].key, err.msg);
             n++;
         }
+    }
+    return n;
+}
+
+/* validate: each expression names columns that are there (the input's
+ * and the ones derived before it); its column is there after it. */
+static int derive_columns(sl_instance *in, sl_colset *c, sl_diags *d)
+{
+    derive_opts *o = in->opts;
+    int n = 0;
+    for (size_t i = 0; i < o->columns.n; i++) {
+        char what[300];
+        snprintf(what, sizeof what, "transform %s, column '%s'", in->id, o->columns.v[i].key);
+        n += sl_colset_require_expr(c, o->columns.v[i].value, sl_colcheck_loc(o->columns.v[i].loc, in), what, d);
+        sl_colset_add(c, o->columns.v[i].key);
     }
     return n;
 }
@@ -208,6 +224,7 @@ const sl_transform_plugin sl_transform_derive = {
     .options = derive_options,
     .opts_size = sizeof(derive_opts),
     .check = derive_check,
+    .columns = derive_columns,
     .open = derive_open,
     .process = derive_process,
     .close = derive_close,

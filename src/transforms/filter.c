@@ -5,6 +5,7 @@
  * aggregate or window function at the row's level), checked at validate.
  */
 #include "core/mem.h"
+#include "engine/colcheck.h"
 #include "engine/run.h"
 #include "expr/expr.h"
 #include "transforms/columns.h"
@@ -35,6 +36,16 @@ static int filter_check(sl_instance *in, sl_diags *d)
         return 0;
     sl_diags_add(d, sl_options_loc(filter_options, o, "where"), "where: %s", err.msg);
     return 1;
+}
+
+/* validate: the condition names columns that are there. */
+static int filter_columns(sl_instance *in, sl_colset *c, sl_diags *d)
+{
+    filter_opts *o = in->opts;
+    char what[128];
+    snprintf(what, sizeof what, "transform %s, where", in->id);
+    return sl_colset_require_expr(c, o->where, sl_colcheck_loc(sl_options_loc(filter_options, o, "where"), in),
+                                  what, d);
 }
 
 static int filter_open(sl_instance *in, sl_run *run, sl_error *err)
@@ -89,6 +100,7 @@ const sl_transform_plugin sl_transform_filter = {
     .options = filter_options,
     .opts_size = sizeof(filter_opts),
     .check = filter_check,
+    .columns = filter_columns,
     .open = filter_open,
     .process = filter_process,
     .close = filter_close,

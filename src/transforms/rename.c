@@ -1,7 +1,9 @@
 /*
  * rename.c: the `rename` transform: {old name: new name, ...}.
  */
+#include "engine/colcheck.h"
 #include "transforms/columns.h"
+#include <stdio.h>
 #include <string.h>
 
 typedef struct rename_opts {
@@ -29,6 +31,20 @@ static int rename_process(sl_instance *in, sl_batch *b, sl_error *err)
     return 0;
 }
 
+/* validate: each old name is there; it becomes the new one. */
+static int rename_columns(sl_instance *in, sl_colset *c, sl_diags *d)
+{
+    rename_opts *o = in->opts;
+    char what[128];
+    snprintf(what, sizeof what, "transform %s", in->id);
+    int n = 0;
+    for (size_t i = 0; i < o->columns.n; i++) {
+        n += sl_colset_require(c, o->columns.v[i].key, sl_colcheck_loc(o->columns.loc, in), what, d);
+        sl_colset_rename(c, o->columns.v[i].key, o->columns.v[i].value);
+    }
+    return n;
+}
+
 const sl_transform_plugin sl_transform_rename = {
     .version = SL_PLUGIN_VERSION,
     .name = "rename",
@@ -36,4 +52,5 @@ const sl_transform_plugin sl_transform_rename = {
     .options = rename_options,
     .opts_size = sizeof(rename_opts),
     .process = rename_process,
+    .columns = rename_columns,
 };

@@ -3,6 +3,7 @@
  * columns (in the listed order), or remove the listed columns.
  */
 #include "core/mem.h"
+#include "engine/colcheck.h"
 #include "transforms/columns.h"
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,29 @@ static int select_process(sl_instance *in, sl_batch *b, sl_error *err)
     return 0;
 }
 
+/* validate: every listed column is there; after it, exactly those are
+ * (known from here on, whatever was known before). */
+static int select_columns(sl_instance *in, sl_colset *c, sl_diags *d)
+{
+    select_opts *o = in->opts;
+    char what[128];
+    snprintf(what, sizeof what, "transform %s", in->id);
+    int n = 0;
+    for (size_t i = 0; i < o->columns.n; i++)
+        n += sl_colset_require(c, o->columns.v[i], sl_colcheck_loc(o->columns.loc, in), what, d);
+    sl_colset_set(c, o->columns.v, o->columns.n);
+    return n;
+}
+
+/* validate: absent columns are ignored, by design; the others go. */
+static int drop_columns(sl_instance *in, sl_colset *c, sl_diags *d)
+{
+    select_opts *o = in->opts;
+    for (size_t i = 0; i < o->columns.n; i++)
+        sl_colset_remove(c, o->columns.v[i]);
+    return 0;
+}
+
 static int drop_process(sl_instance *in, sl_batch *b, sl_error *err)
 {
     select_opts *o = in->opts;
@@ -48,6 +72,7 @@ const sl_transform_plugin sl_transform_select = {
     .options = select_options,
     .opts_size = sizeof(select_opts),
     .process = select_process,
+    .columns = select_columns,
 };
 
 const sl_transform_plugin sl_transform_drop = {
@@ -57,4 +82,5 @@ const sl_transform_plugin sl_transform_drop = {
     .options = select_options,
     .opts_size = sizeof(select_opts),
     .process = drop_process,
+    .columns = drop_columns,
 };

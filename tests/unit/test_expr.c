@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/batch.h"
 #include "core/mem.h"
@@ -208,6 +209,51 @@ static void test_statement_form(void **state)
     sl_expr_engine_free(e);
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The columns an expression names that are not known, by SQLite's own
+ * name resolution (sluice validate's column check). */
+static const char *unknown(const char *text)
+{
+    static char out[256];
+    static const char *const known[] = {"id", "email", "Full Name", "tags"};
+    char **u;
+    size_t n;
+    sl_error err;
+    if (sl_expr_unknown_columns(text, known, 4, &u, &n, &err) < 0) {
+        assert_null(u);
+        snprintf(out, sizeof out, "error");
+        return out;
+    }
+    out[0] = 0;
+    qsort(u, n, sizeof *u, by_name); /* SQLite's order is its own */
+    for (size_t i = 0; i < n; i++) {
+        snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s", i ? "," : "", u[i]);
+        sl_free(u[i]);
+    }
+    assert_null(u[n]);
+    sl_free(u);
+    return out;
+}
+
+static void test_unknown_columns(void **state)
+{
+    assert_string_equal(unknown("lower(email) || id"), "");
+    assert_string_equal(unknown("EMAIL = 'a'"), "");            /* names compare without case */
+    assert_string_equal(unknown("upper(\"Full Name\")"), "");
+    assert_string_equal(unknown("lower(emial) || nmae || emial"), "emial,nmae"); /* each once */
+    assert_string_equal(unknown("\"Full Nme\" IS NULL AND [x y] = 1"), "Full Nme,x y");
+    /* a subquery's own table's columns are not the row's */
+    assert_string_equal(unknown("(SELECT count(*) FROM json_each(tags) WHERE value > 0)"), "");
+    assert_string_equal(unknown("(SELECT count(*) FROM json_each(tagz) WHERE value > 0)"), "tagz");
+    /* wrong otherwise: an error, as at validate */
+    assert_string_equal(unknown("lower(email"), "error");
+    assert_string_equal(unknown("count(id)"), "error");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_engine_refuses_attach),
         cmocka_unit_test(test_one_value_per_row),
         cmocka_unit_test(test_statement_form),
+        cmocka_unit_test(test_unknown_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

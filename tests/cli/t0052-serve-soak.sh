@@ -1,0 +1,105 @@
+#!/bin/sh
+# t0052: a short soak of `sluice serve` for CI: memory and descriptors stay
+# flat under a steady load (the long version is tests/serve/soak.sh).
+#   NPIPE pipelines on `every: 2s` (half upserting into the SQLite
+#   warehouse, half writing JSONL files), the API polled twice a second
+#   (pipelines, runs, /metrics), a SIGHUP reload every 10 s.
+# RSS and open descriptors are compared at two IDLE points only: the
+# project is reloaded without its schedules (a pause), the API is polled
+# until no pipeline is running or queued, and the daemon is sampled over
+# 12 s (one malloc trim, every 10 s, falls inside); the minimum of the
+# samples counts. Idle after the warm-up, idle after the soak:
+#   descriptors after == before; RSS after - before < 8 MB.
+# Under ASan (the suite's second pass) the work is scaled down and ASan's
+# quarantine of freed memory capped, so that its RSS means the same.
+. "$SRC/tests/cli/lib.sh"
+pid=
+trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
+if ldd "$SLUICE" 2>/dev/null | grep -q libasan || [ -n "${KILLS:-}" ]; then
+  NPIPE=${NPIPE:-16}; WARM=${WARM:-20}; SOAK=${SOAK:-50}
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4:allocator_release_to_os_interval_ms=500"
+else
+  NPIPE=${NPIPE:-50}; WARM=${WARM:-20}; SOAK=${SOAK:-100}
+fi
+mkdir -p p/pipelines p/data
+printf 'name: soak\nmax_concurrent_runs: 8\n' > p/sluice.yml
+printf 'id,email\n1,a@x.io\n2,b@x.io\n3,c@x.io\n' > p/data/x.csv
+# schedule "every: 2s" or none (a pause: nothing is due, nothing runs)
+write_pipelines() {
+  i=0
+  while [ $i -lt "$NPIPE" ]; do
+    if [ $((i % 2)) = 0 ]; then sink="{type: sqlite, table: t$i, mode: upsert, key: [id]}"
+    else sink="{type: jsonl, path: out/p$i.jsonl}"; fi
+    printf 'source: {type: csv, path: data/x.csv}\nsinks: [%s]\n%s\n' "$sink" "$1" > p/pipelines/p$i.yml
+    i=$((i + 1))
+  done
+}
+PORT=$(free_port)
+URL=http://127.0.0.1:$PORT
+write_pipelines "every: 2s"
+"$SLUICE" -C p serve --listen 127.0.0.1:$PORT 2>"$T/serve.log" &
+pid=$!
+wait_for 20 curl -sf "$URL/healthz" && ok || fail "daemon did not come up: $(tail -5 "$T/serve.log")"
+
+# load SECONDS: poll the API twice a second, SIGHUP every 10 s
+load() {
+  end=$(( $(date +%s) + $1 )); tick=0
+  while [ "$(date +%s)" -lt "$end" ]; do
+    for u in api/v1/pipelines "api/v1/runs?limit=50" metrics; do
+      curl -s -m 10 -o /dev/null "$URL/$u" || true
+    done
+    sleep 0.5
+    tick=$((tick + 1))
+    if [ $((tick % 20)) = 0 ]; then kill -HUP $pid; fi
+  done
+  return 0
+}
+# idle: no pipeline running or queued (the API says so)
+idle() {
+  curl -sf -m 10 "$URL/api/v1/pipelines" > "$T/pl.json" &&
+    python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["pipelines"]
+sys.exit(0 if p and not any(x["running"] or x["queued"] for x in p) else 1)' "$T/pl.json"
+}
+# pause: reload without schedules, wait until idle, then sample 12 times a
+# second apart; sets $sample to "min_rss_kb min_fds"
+pause_and_sample() {
+  write_pipelines ""
+  kill -HUP $pid
+  if ! wait_for 120 idle; then
+    fail "the daemon did not become idle: $(tail -5 "$T/serve.log")"; sample="0 0"; return 0
+  fi
+  sleep 1
+  n=0; : > "$T/samples"
+  while [ $n -lt 12 ]; do
+    echo "$(awk '/^VmRSS/ {print $2}' /proc/$pid/status) $(ls /proc/$pid/fd | wc -l)" >> "$T/samples"
+    sleep 1; n=$((n + 1))
+  done
+  sample=$(awk 'NR == 1 || $1 < r {r = $1} NR == 1 || $2 < f {f = $2} END {print r, f}' "$T/samples")
+  idle && ok || fail "a run started during a pause"
+}
+resume() {
+  write_pipelines "every: 2s"
+  kill -HUP $pid
+}
+
+load "$WARM"
+pause_and_sample; before=$sample
+runs0=$(q p/.sluice/state.db "SELECT count(*) FROM runs WHERE status = 'success'")
+resume
+load "$SOAK"
+pause_and_sample; after=$sample
+runs1=$(q p/.sluice/state.db "SELECT count(*) FROM runs WHERE status = 'success'")
+failed=$(q p/.sluice/state.db "SELECT count(*) FROM runs WHERE status <> 'success'")
+kill -TERM $pid; wait $pid; pid=
+
+echo "soak: $NPIPE pipelines, warm-up ${WARM}s, soak ${SOAK}s, $((runs1 - runs0)) runs in the soak;" \
+     "idle before: rss ${before% *} kB, fds ${before#* }; idle after: rss ${after% *} kB, fds ${after#* }"
+# the load really ran: each pipeline several times
+[ $((runs1 - runs0)) -ge $((NPIPE * 2)) ] && ok || fail "only $((runs1 - runs0)) runs in ${SOAK}s of soak"
+assert_eq "runs that did not succeed" "$failed" 0
+assert_eq "open descriptors idle after the soak vs before" "${after#* }" "${before#* }"
+grow=$(( ${after% *} - ${before% *} ))
+[ "$grow" -lt 8192 ] && ok || fail "RSS grew by $grow kB over the soak (${before% *} -> ${after% *} kB)"
+finish
