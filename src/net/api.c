@@ -175,7 +175,10 @@ int sl_api_refresh(sl_api *a, int force, sl_error *err)
     if (rc == 0 && !tok)
         rc = sl_error_set(err, SL_EIO, "oauth2 token from %s: no access_token in the answer", c.url);
     if (rc == 0) {
-        sl_log_secret(tok);
+        sl_log_secret(tok); /* tokens obtained at run time are secrets too */
+        char *refresh = sl_json_path_text(c.body_out.data, c.body_out.len, "refresh_token");
+        sl_log_secret(refresh);
+        sl_free(refresh);
         sl_free(a->token);
         a->token = tok;
         char *exp = sl_json_path_text(c.body_out.data, c.body_out.len, "expires_in");

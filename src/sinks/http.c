@@ -91,7 +91,7 @@ static const sl_option hsink_options[] = {
     {"results_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, results_path), NULL,
      "batch answers: the array of per-record results, in request order (an element with \"error\" failed)"},
     {"id_path", SL_OPT_STRING, "id", 0, offsetof(hsink_opts, id_path), NULL, "where an answer has the record's id"},
-    {"headers", SL_OPT_MAP, NULL, 0, offsetof(hsink_opts, headers), NULL, "request headers"},
+    {"headers", SL_OPT_MAP, NULL, SL_OPT_SECRET, offsetof(hsink_opts, headers), NULL, "request headers (a ${VAR} in a value is a secret)"},
     {"idempotency_header", SL_OPT_STRING, "Idempotency-Key", 0, offsetof(hsink_opts, idempotency_header), NULL,
      "header that carries each request's idempotency key (empty: none)"},
     SL_OPT_END,

@@ -69,7 +69,7 @@ static const sl_option http_options[] = {
     {"path", SL_OPT_STRING, "", 0, offsetof(http_opts, path), NULL, "path appended to url (/contacts)"},
     {"method", SL_OPT_ENUM, "GET", 0, offsetof(http_opts, method), "GET|POST", "HTTP method"},
     {"params", SL_OPT_MAP, NULL, 0, offsetof(http_opts, params), NULL, "query parameters (values may use {{ templates }})"},
-    {"headers", SL_OPT_MAP, NULL, 0, offsetof(http_opts, headers), NULL, "request headers"},
+    {"headers", SL_OPT_MAP, NULL, SL_OPT_SECRET, offsetof(http_opts, headers), NULL, "request headers (a ${VAR} in a value is a secret)"},
     {"body", SL_OPT_STRING, "", SL_OPT_MULTILINE, offsetof(http_opts, body), NULL, "JSON request body (POST)"},
     {"pagination", SL_OPT_MAP, NULL, 0, offsetof(http_opts, pagination), NULL,
      "{type: none|page|offset|cursor|next_url|link, ...}: page: param (page), size_param, size (100), start (1), "
