@@ -268,6 +268,22 @@ char *sl_redact_dup(const char *s, size_t len)
     return c;
 }
 
+char *sl_redact_cut(char *out, size_t outlen, const char *s, size_t len)
+{
+    if (!outlen)
+        return out;
+    pthread_mutex_lock(&lock);
+    size_t longest = nsecrets ? secrets[0].n : 0;
+    pthread_mutex_unlock(&lock);
+    /* an encoded byte takes at most 6 bytes (\u00XX): a secret starting
+     * before the cut ends within this window */
+    size_t window = outlen + 6 * longest;
+    char *c = sl_redact_dup(s, len < window ? len : window);
+    snprintf(out, outlen, "%s", c);
+    sl_free(c);
+    return out;
+}
+
 /* ---- streams ---------------------------------------------------------------- */
 
 struct sl_redact_stream {

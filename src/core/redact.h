@@ -41,6 +41,12 @@ void sl_redact_str(char *s);
 /* A redacted copy of s[0..len), NUL-terminated (caller frees with sl_free). */
 char *sl_redact_dup(const char *s, size_t len);
 
+/* The start of s[0..len) redacted, then cut to fit out (outlen bytes with
+ * the NUL): for excerpts (a URL, the start of an answer) a secret cut by
+ * the excerpt's end would no longer be recognised, so the cut comes after
+ * the redaction. Returns out. */
+char *sl_redact_cut(char *out, size_t outlen, const char *s, size_t len);
+
 /*
  * Streaming: text written in pieces (a FILE's buffer flushes) may split a
  * secret across two writes. A stream holds back the tail that could still

@@ -42,6 +42,7 @@
  */
 #include "core/failpoint.h"
 #include "core/log.h"
+#include "core/redact.h"
 #include "core/mem.h"
 #include "engine/run.h"
 #include "formats/json_path.h"
@@ -911,8 +912,7 @@ static int hsink_finish(sl_instance *in, sl_error *err)
             else {
                 nfailed++;
                 char u[512];
-                snprintf(u, sizeof u, "%s", w[i].url);
-                sl_log_redact(u);
+                sl_redact_cut(u, sizeof u, w[i].url, strlen(w[i].url)); /* redacted, then cut */
                 sl_log_error("%s: %s %s: %s (kept; tried again next run)", st->id, st->o->delete_method, u, w[i].why);
             }
         }

@@ -40,6 +40,7 @@
  * record that is not a JSON object is rejected alone, with its position.
  */
 #include "core/log.h"
+#include "core/redact.h"
 #include "core/mem.h"
 #include "formats/json.h"
 #include "formats/json_path.h"
@@ -332,8 +333,7 @@ static int read_records(http_state *st, page_req *r, sl_batch *b, int64_t *count
         if (sl_json_peek(&j) == SL_JSON_NULL)
             return 0; /* "data": null is an empty page */
         char url[512];
-        snprintf(url, sizeof url, "%s", r->url);
-        sl_log_redact(url);
+        sl_redact_cut(url, sizeof url, r->url, strlen(r->url)); /* redacted, then cut */
         return sl_error_set(err, SL_EDATA, "%s %s: no array at records_path '%s' in the answer", st->o->method, url,
                             st->o->records_path);
     }
@@ -441,12 +441,12 @@ static void restore(http_state *st, const char *bm)
 static int page_failed(http_state *st, page_req *r, sl_error *err)
 {
     char url[512];
-    snprintf(url, sizeof url, "%s", r->url);
-    sl_log_redact(url);
+    sl_redact_cut(url, sizeof url, r->url, strlen(r->url)); /* redacted, then cut */
     const sl_buf *body = &r->call.body_out;
+    char began[301];
     if (body->len)
-        sl_log_error("%s: %s %s: %s; the answer began: %.*s", st->id, st->o->method, url, r->call.error,
-                     (int)(body->len > 300 ? 300 : body->len), body->data);
+        sl_log_error("%s: %s %s: %s; the answer began: %s", st->id, st->o->method, url, r->call.error,
+                     sl_redact_cut(began, sizeof began, body->data, body->len));
     return sl_error_set(err, SL_EIO,
                         "%s %s: %s (page %lld of the run; the run fails rather than load a partial read, "
                         "and the next run resumes at this page)",
