@@ -126,29 +126,41 @@ static int alternatives(const unsigned char *s, size_t n, const unsigned char *t
             out[k++] = (alt){3, 1};
     }
     if (t[0] == '\\') {
+        /* one backslash, or a run of them: JSON text inside JSON text
+         * (a record kept as a string in a record) escapes each escape again:
+         * \u00e9 becomes \\u00e9, \" becomes \\\" */
         static const char esc[] = "\"\"\\\\//n\nt\tr\rb\bf\f";
-        if (tn < 2) {
+        size_t r = 0;
+        while (r < tn && r < 16 && t[r] == '\\')
+            r++;
+        const unsigned char *e = t + r;
+        size_t en = tn - r;
+        if (en == 0) {
             *partial = 1;
-        } else if (t[1] == 'u') {
-            long v = tn >= 6 ? hex4(t + 2) : -1;
-            if (tn < 6)
+        } else if (e[0] == 'u') {
+            long v = en >= 5 ? hex4(e + 1) : -1;
+            if (en < 5)
                 *partial = 1;
             else if (v == b)
-                out[k++] = (alt){6, 1}; /* a byte as a code point: ASCII, or Latin-1 misread UTF-8 */
+                out[k++] = (alt){r + 5, 1}; /* a byte as a code point: ASCII, or Latin-1 misread UTF-8 */
             size_t len = 0;
             long cp = b >= 0x80 && v >= 0 ? utf8_at(s, n, &len) : -1;
             if (cp >= 0 && cp <= 0xFFFF && v == cp) {
-                out[k++] = (alt){6, len};
+                out[k++] = (alt){r + 5, len};
             } else if (cp > 0xFFFF && v == 0xD800 + ((cp - 0x10000) >> 10)) {
-                if (tn < 12)
+                size_t lo = 5 + r; /* the low surrogate's 'u' */
+                int same_run = 1;
+                for (size_t i = 5; i < lo && i < en; i++)
+                    same_run &= e[i] == '\\';
+                if (en < lo + 5 && same_run)
                     *partial = 1;
-                else if (t[6] == '\\' && t[7] == 'u' && hex4(t + 8) == 0xDC00 + ((cp - 0x10000) & 0x3FF))
-                    out[k++] = (alt){12, len};
+                else if (same_run && en >= lo + 5 && e[lo] == 'u' && hex4(e + lo + 1) == 0xDC00 + ((cp - 0x10000) & 0x3FF))
+                    out[k++] = (alt){r + lo + 5, len};
             }
         } else {
-            for (const char *e = esc; *e; e += 2)
-                if (t[1] == (unsigned char)e[0] && b == (unsigned char)e[1])
-                    out[k++] = (alt){2, 1};
+            for (const char *x = esc; *x; x += 2)
+                if (e[0] == (unsigned char)x[0] && b == (unsigned char)x[1])
+                    out[k++] = (alt){r + 1, 1};
         }
     }
     if (b >= 0x80 && t[0] == (0xC0 | (b >> 6))) {

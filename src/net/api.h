@@ -25,7 +25,7 @@ typedef struct sl_api_opts {
 
 #define SL_API_OPTIONS(T, m)                                                                                   \
     {"url", SL_OPT_STRING, NULL, SL_OPT_REQUIRED, offsetof(T, m.url), NULL, "base URL (https://api.example.com/v2)"}, \
-    {"auth", SL_OPT_MAP, NULL, SL_OPT_SECRET, offsetof(T, m.auth), NULL,                                                    \
+    {"auth", SL_OPT_MAP, NULL, 0, offsetof(T, m.auth), NULL,                                                    \
      "{type: api_key, name, value, in: header|query} | {type: bearer, token} | {type: basic, username, password} | " \
      "{type: oauth2, token_url, client_id, client_secret, scope}"},                                            \
     {"rate_limit", SL_OPT_STRING, "", 0, offsetof(T, m.rate_limit), NULL,                                      \

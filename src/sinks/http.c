@@ -353,9 +353,9 @@ static char *idempotency_key(hsink_state *st, const char *what)
 
 static void answer_text(const sl_http_call *c, char *out, size_t cap)
 {
-    int n = (int)(c->body_out.len > 300 ? 300 : c->body_out.len);
-    snprintf(out, cap, "%s%s%.*s", c->error[0] ? c->error : "failed", n ? ": " : "", n,
-             c->body_out.data ? c->body_out.data : "");
+    char began[301]; /* the answer's start, redacted before it is cut (an echoed secret) */
+    sl_redact_cut(began, sizeof began, c->body_out.data ? c->body_out.data : "", c->body_out.len);
+    snprintf(out, cap, "%s%s%s", c->error[0] ? c->error : "failed", c->body_out.len ? ": " : "", began);
 }
 
 typedef struct req {
@@ -513,8 +513,9 @@ static void batch_result(hsink_state *st, const sl_http_call *c, size_t k, work 
     char *e = sl_strndup(elem, elen);
     char *errtxt = sl_json_path_text(e, elen, "error");
     if (errtxt || strstr(e, "\"error\"")) {
-        snprintf(x->why, sizeof x->why, "HTTP %ld, the batch answer says: %.*s", c->status,
-                 (int)(elen > 400 ? 400 : elen), e);
+        char says[401];
+        snprintf(x->why, sizeof x->why, "HTTP %ld, the batch answer says: %s", c->status,
+                 sl_redact_cut(says, sizeof says, e, elen));
     } else {
         x->ok = 1;
         char *id = sl_json_path_text(e, elen, st->o->id_path);

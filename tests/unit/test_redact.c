@@ -53,6 +53,9 @@ static void test_every_encoding(void **state)
     /* a server that reads header bytes as Latin-1, then escapes them */
     expect("K3y+/=&%\\\"x \\u00c3\\u00a9\\u00f0\\u009f\\u0098\\u0080!", "***!");
     expect("K3y+/=&%\"x \xc3\x83\xc2\xa9\xc3\xb0\xc2\x9f\xc2\x98\xc2\x80!", "***!");
+    /* JSON text kept as a string inside JSON: every escape escaped again */
+    expect("{\"raw\": \"{\\\"k\\\": \\\"K3y+\\\\/=&%\\\\\\\"x \\\\u00e9\\\\ud83d\\\\ude00\\\"}\"}",
+           "{\"raw\": \"{\\\"k\\\": \\\"***\\\"}\"}");
     /* HTML entities (Slack escapes & < >) */
     expect("K3y+/=&amp;%&quot;x é😀", "***");
     /* the same text without the secret's last character is kept */
