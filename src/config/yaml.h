@@ -13,8 +13,7 @@
  *
  * Secrets (docs/secrets.md): the value a ${VAR} brings (or its default)
  * is registered as a secret (core/redact.h) when the option is marked
- * secret (SL_YAML_SECRET: auth, headers, passwords, database and alert
- * URLs) or when the variable's name looks like one (sl_env_name_is_secret),
+ * secret (SL_YAML_SECRET: headers, passwords, database and alert URLs) or when the variable's name looks like one (sl_env_name_is_secret),
  * wherever it is used. Values shorter than SL_REDACT_MIN bytes never are.
  */
 #ifndef SL_YAML_H
