@@ -133,6 +133,20 @@ static void test_error_cut(void **state)
     assert_string_equal(err.msg, "source ***: GET /x?k=*** failed");
 }
 
+/* An excerpt whose end falls inside a secret: redacted first, then cut,
+ * so no prefix of the secret shows. */
+static void test_cut(void **state)
+{
+    (void)state;
+    sl_redact_add("excerpt-secret-42");
+    char out[16];
+    const char *url = "http://h/?k=excerpt%2Dsecret%2D42&x=1";
+    /* cut before redaction would show "http://h/?k=exc" */
+    assert_string_equal(sl_redact_cut(out, sizeof out, url, strlen(url)), "http://h/?k=***");
+    char big[8];
+    assert_string_equal(sl_redact_cut(big, sizeof big, "ab excerpt-secret-42", 20), "ab ***");
+}
+
 /* ${VAR}: secret options register any value; other options register only
  * variables named like secrets; a default is registered like a value. */
 static void test_env_rule(void **state)
@@ -167,7 +181,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_encoding), cmocka_unit_test(test_percent_longest),
         cmocka_unit_test(test_short_and_twice), cmocka_unit_test(test_stream_split),
-        cmocka_unit_test(test_error_cut),      cmocka_unit_test(test_env_rule),
+        cmocka_unit_test(test_error_cut),      cmocka_unit_test(test_cut),
+        cmocka_unit_test(test_env_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
