@@ -7,6 +7,7 @@
 #include "config/yaml.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/redact.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,10 @@ sl_state *sl_cli_state(sl_cli *cli, sl_project *p)
 
 int main(int argc, char **argv)
 {
+    /* every byte to stdout and stderr passes the one redaction (redact.h):
+     * a secret registered while loading the project never reaches a
+     * terminal, a --json document or a pipe, whichever code printed it */
+    sl_redact_stdio();
     sl_cli cli = {.dir = "."};
     const char *color = "auto";
     int i = 1;

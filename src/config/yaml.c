@@ -142,6 +142,22 @@ static int valid_name_char(char c, int first)
     return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (!first && c >= '0' && c <= '9');
 }
 
+int sl_env_name_is_secret(const char *name)
+{
+    static const char *const words[] = {"KEY",     "TOKEN",   "SECRET",    "PASSWORD", "PASSWD",
+                                        "PWD",     "PASS",    "AUTH",      "CREDENTIAL", "PRIVATE",
+                                        "COOKIE",  "SESSION", "SIGNATURE", NULL};
+    char up[256];
+    size_t n = 0;
+    for (; name[n] && n + 1 < sizeof up; n++)
+        up[n] = (char)(name[n] >= 'a' && name[n] <= 'z' ? name[n] - 32 : name[n]);
+    up[n] = 0;
+    for (int i = 0; words[i]; i++)
+        if (strstr(up, words[i]))
+            return 1;
+    return 0;
+}
+
 char *sl_interpolate(const char *s, size_t len, sl_loc loc, unsigned flags, sl_diags *d)
 {
     sl_buf out;
@@ -192,6 +208,11 @@ char *sl_interpolate(const char *s, size_t len, sl_loc loc, unsigned flags, sl_d
         }
         int missing = !val || (colon && !*val);
         if (kind == '-' && missing) {
+            if ((flags & SL_YAML_SECRET) || sl_env_name_is_secret(var)) {
+                char *def = sl_strndup(arg, (size_t)(close - arg));
+                sl_log_secret(def);
+                sl_free(def);
+            }
             sl_buf_add(&out, arg, (size_t)(close - arg));
         } else if (missing && (kind == '?' || kind == 0)) {
             if (kind == '?' && close > arg)
@@ -209,7 +230,7 @@ char *sl_interpolate(const char *s, size_t len, sl_loc loc, unsigned flags, sl_d
                 sl_buf_release(&out);
                 return NULL;
             }
-            if (flags & SL_YAML_SECRET)
+            if ((flags & SL_YAML_SECRET) || sl_env_name_is_secret(var))
                 sl_log_secret(val);
             sl_buf_adds(&out, val);
         }

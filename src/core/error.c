@@ -1,8 +1,19 @@
 /* error.c: see error.h. */
 #include "core/error.h"
+#include "core/mem.h"
+#include "core/redact.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Secrets leave the message before it is cut to size: a cut secret would
+ * no longer be recognised. Takes m. */
+static void set_redacted(sl_error *err, char *m)
+{
+    sl_redact_str(m);
+    snprintf(err->msg, sizeof err->msg, "%s", m);
+    sl_free(m);
+}
 
 int sl_error_set(sl_error *err, sl_code code, const char *fmt, ...)
 {
@@ -10,8 +21,9 @@ int sl_error_set(sl_error *err, sl_code code, const char *fmt, ...)
         return -1;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    char *m = sl_vprintf(fmt, ap);
     va_end(ap);
+    set_redacted(err, m);
     err->code = code;
     return -1;
 }
@@ -20,13 +32,12 @@ int sl_error_prefix(sl_error *err, const char *fmt, ...)
 {
     if (!err)
         return -1;
-    char prefix[512], old[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    char *prefix = sl_vprintf(fmt, ap);
     va_end(ap);
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    set_redacted(err, sl_printf("%s: %s", prefix, err->msg));
+    sl_free(prefix);
     return -1;
 }
 

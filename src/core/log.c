@@ -1,6 +1,7 @@
 /* log.c: see log.h. */
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/redact.h"
 #include "core/util.h"
 #include <pthread.h>
 #include <stdarg.h>
@@ -11,37 +12,13 @@
 
 static sl_log_level log_level = SL_LOG_INFO;
 static int log_json;
-static pthread_mutex_t secret_lock = PTHREAD_MUTEX_INITIALIZER;
-static char **secrets;
-static size_t nsecrets, capsecrets;
-
 void sl_log_set_level(sl_log_level level) { log_level = level; }
 sl_log_level sl_log_get_level(void) { return log_level; }
 void sl_log_set_json(int on) { log_json = on; }
 
-void sl_log_secret(const char *value)
-{
-    if (!value || strlen(value) < 3)
-        return;
-    pthread_mutex_lock(&secret_lock);
-    SL_GROW(secrets, capsecrets, nsecrets + 1);
-    secrets[nsecrets++] = sl_strdup(value);
-    pthread_mutex_unlock(&secret_lock);
-}
+void sl_log_secret(const char *value) { sl_redact_add(value); }
 
-void sl_log_redact(char *buf)
-{
-    pthread_mutex_lock(&secret_lock);
-    for (size_t i = 0; i < nsecrets; i++) {
-        size_t n = strlen(secrets[i]);
-        char *p;
-        while ((p = strstr(buf, secrets[i])) != NULL) {
-            memcpy(p, "***", 3);
-            memmove(p + 3, p + n, strlen(p + n) + 1);
-        }
-    }
-    pthread_mutex_unlock(&secret_lock);
-}
+void sl_log_redact(char *buf) { sl_redact_str(buf); }
 
 struct sl_log_tail {
     pthread_mutex_t lock;
@@ -107,14 +84,23 @@ static void tail_line(sl_log_tail *t, sl_log_level level, const char *msg)
     tail_add(t, line, k < (int)sizeof line ? (size_t)k : sizeof line - 1);
 }
 
+/* The message, redacted whole and then cut to len: a secret cut first
+ * would no longer be recognised. */
+static void format_redacted(char *out, size_t len, const char *fmt, va_list ap)
+{
+    char *m = sl_vprintf(fmt, ap);
+    sl_redact_str(m);
+    snprintf(out, len, "%s", m);
+    sl_free(m);
+}
+
 void sl_log_tail_note(sl_log_tail *t, sl_log_level level, const char *fmt, ...)
 {
-    char msg[4096];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    char msg[4096];
+    format_redacted(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    sl_log_redact(msg);
     tail_line(t, level, msg);
 }
 
@@ -126,9 +112,8 @@ void sl_log(sl_log_level level, const char *fmt, ...)
     char msg[4096];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    format_redacted(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    sl_log_redact(msg);
     if (tail)
         tail_line(tail, level, msg);
     if (level > log_level)

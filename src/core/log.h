@@ -1,9 +1,10 @@
 /*
  * log.h: logging to stderr, human or JSON lines, with secret redaction.
  *
- * Every value that came from a secret (an ${ENV} interpolation into an
- * option marked secret) is registered with sl_log_secret(); any log line,
- * and any text passed through sl_log_redact(), has it replaced by "***".
+ * Every value that came from a secret (see docs/secrets.md for the rule)
+ * is registered with sl_log_secret(); any log line, and any text passed
+ * through sl_log_redact(), has it replaced by "***" in whatever encoding
+ * it appears (core/redact.h).
  * Logging is thread-safe: one line is written with one write(2).
  */
 #ifndef SL_LOG_H
@@ -17,9 +18,12 @@ sl_log_level sl_log_get_level(void);
 void sl_log_set_json(int on);
 void sl_log(sl_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Register a secret value (copied). Empty and very short values are ignored. */
+/* Register a secret value (copied): sl_redact_add (redact.h), which also
+ * finds its URL-encoded, JSON-escaped and Latin-1-misread forms. Values
+ * shorter than SL_REDACT_MIN bytes are ignored. */
 void sl_log_secret(const char *value);
-/* Replace every registered secret in buf (NUL-terminated, in place). */
+/* Replace every registered secret, in any encoding, in buf (NUL-terminated,
+ * in place) with "***": sl_redact_str. */
 void sl_log_redact(char *buf);
 
 /* The tail of a run's log: the last lines (at most max_bytes) logged by

@@ -3,6 +3,7 @@
 #include "config/project.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,78 @@ static void notice(void *arg, const char *msg)
         sl_log_debug("postgres: %s", m);
 }
 
+static int hexdig(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* The password inside a postgres:// or postgresql:// URL, as written and
+ * percent-decoded, registered as secrets before libpq sees the URL. A
+ * password written with a raw '@', '/' or '#' (postgresql://u:p@ss/w@h/db:
+ * the host follows the last '@') would make libpq split the URL in the
+ * wrong place and echo pieces of it in its error; such a password is
+ * percent-encoded here. Returns the URL to connect with (caller frees) or
+ * NULL to use url as it is. */
+static char *url_password(const char *url)
+{
+    const char *p = strstr(url, "://");
+    if (!p || (strncmp(url, "postgresql://", 13) != 0 && strncmp(url, "postgres://", 11) != 0))
+        return NULL;
+    p += 3;
+    const char *at = strrchr(p, '@');
+    const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+    if (!colon || memchr(p, '?', (size_t)(at - p)))
+        return NULL;
+    const char *pw = colon + 1;
+    size_t n = (size_t)(at - pw);
+    char *written = sl_strndup(pw, n), *plain = sl_malloc(n + 1);
+    size_t k = 0;
+    int odd = 0; /* a character libpq would take for a delimiter, or a stray '%' */
+    for (size_t i = 0; i < n; i++) {
+        if (pw[i] == '%' && i + 2 < n && hexdig(pw[i + 1]) && hexdig(pw[i + 2])) {
+            char h[3] = {pw[i + 1], pw[i + 2], 0};
+            plain[k++] = (char)strtol(h, NULL, 16);
+            i += 2;
+        } else {
+            if (strchr("@/#%", pw[i]))
+                odd = 1;
+            plain[k++] = pw[i];
+        }
+    }
+    plain[k] = 0;
+    sl_log_secret(written);
+    sl_log_secret(plain);
+    char *fixed = NULL;
+    if (odd) {
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_buf_add(&b, url, (size_t)(pw - url));
+        for (size_t i = 0; i < k; i++) {
+            unsigned char c = (unsigned char)plain[i];
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("-._~", c))
+                sl_buf_addc(&b, (char)c);
+            else
+                sl_buf_addf(&b, "%%%02X", c);
+        }
+        sl_buf_adds(&b, at);
+        fixed = sl_buf_detach(&b);
+    }
+    sl_free(written);
+    sl_free(plain);
+    return fixed;
+}
+
 int sl_pg_connect(const sl_pg_conn_opts *o, PGconn **out, sl_error *err)
 {
     const char *keys[9], *vals[9];
     int n = 0;
     char port[24];
+    char *fixed_url = o->url && *o->url ? url_password(o->url) : NULL;
     /* dbname first with expand_dbname: a URL or conninfo there is expanded,
      * and the fields after it override what it said */
     if (o->url && *o->url) {
         keys[n] = "dbname";
-        vals[n++] = o->url;
+        vals[n++] = fixed_url ? fixed_url : o->url;
     }
 #define FIELD(k, v)              \
     if ((v) && *(v)) {           \
@@ -53,6 +116,7 @@ int sl_pg_connect(const sl_pg_conn_opts *o, PGconn **out, sl_error *err)
     keys[n] = NULL;
     vals[n] = NULL;
     PGconn *c = PQconnectdbParams(keys, vals, 1);
+    sl_free(fixed_url);
     if (!c)
         return sl_error_set(err, SL_EIO, "postgres: out of memory");
     /* the password may have come inside the URL: never show it */

@@ -71,12 +71,24 @@ static double parse_seconds(const char *s)
     return -1;
 }
 
+/* The auth values that are secrets, as soon as the configuration is read
+ * (not only once the API is opened): whatever a validation, a dry run or
+ * an error shows of them is redacted. The rest of auth (token_url,
+ * client_id, username) is not secret. */
+static void register_secrets(const sl_kvlist *au)
+{
+    static const char *const keys[] = {"value", "token", "password", "client_secret"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        sl_log_secret(sl_kv_get(au, keys[i], NULL));
+}
+
 int sl_api_check(const sl_api_opts *o, const sl_option *table, const void *opts, sl_diags *d)
 {
     static const char *const auth_keys[] = {"type", "name", "value", "in", "token", "username", "password",
                                             "token_url", "client_id", "client_secret", "scope", NULL};
     static const char *const retry_keys[] = {"attempts", "base", "cap", NULL};
     int n = sl_kv_check_keys(&o->auth, "auth", auth_keys, d) + sl_kv_check_keys(&o->retry, "retry", retry_keys, d);
+    register_secrets(&o->auth);
     const char *at = sl_kv_get(&o->auth, "type", NULL);
     if (o->auth.n && !at) {
         sl_diags_add(d, o->auth.loc, "auth needs type: api_key, bearer, basic or oauth2");
@@ -182,7 +194,10 @@ int sl_api_refresh(sl_api *a, int force, sl_error *err)
     if (rc == 0 && !tok)
         rc = sl_error_set(err, SL_EIO, "oauth2 token from %s: no access_token in the answer", c.url);
     if (rc == 0) {
-        sl_log_secret(tok);
+        sl_log_secret(tok); /* tokens obtained at run time are secrets too */
+        char *refresh = sl_json_path_text(c.body_out.data, c.body_out.len, "refresh_token");
+        sl_log_secret(refresh);
+        sl_free(refresh);
         sl_free(a->token);
         a->token = tok;
         char *exp = sl_json_path_text(c.body_out.data, c.body_out.len, "expires_in");
@@ -242,10 +257,7 @@ int sl_api_open(sl_api *a, const sl_api_opts *o, sl_run *run, const char *id, sl
     if (!t)
         return 0;
     a->auth_type = sl_strdup(t);
-    const char *secret_keys[] = {"value", "token", "password", "client_secret"};
-    for (int i = 0; i < 4; i++)
-        if (sl_kv_get(au, secret_keys[i], NULL))
-            sl_log_secret(sl_kv_get(au, secret_keys[i], NULL));
+    register_secrets(au);
     if (strcmp(t, "api_key") == 0) {
         a->key_name = sl_kv_get(au, "name", "X-API-Key");
         a->key_value = sl_kv_get(au, "value", "");

@@ -1,6 +1,7 @@
 /* http.c: see http.h. */
 #include "net/http.h"
 #include "core/log.h"
+#include "core/redact.h"
 #include "core/mem.h"
 #include <math.h>
 #include <pthread.h>
@@ -410,8 +411,7 @@ static void finish_attempt(sl_http *h, sl_http_call *c, CURLcode cc)
         snprintf(why, sizeof why, "HTTP %ld", c->status);
     }
     char url[512];
-    snprintf(url, sizeof url, "%s", c->url);
-    sl_log_redact(url);
+    sl_redact_cut(url, sizeof url, c->url, strlen(c->url)); /* redacted, then cut */
     const char *m = c->method ? c->method : "GET";
     double ms = (now - c->started) * 1000;
     if (c->status)

@@ -5,6 +5,7 @@
  * SMTP with its own retries. */
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/redact.h"
 #include "core/types.h"
 #include "net/http.h"
 #include "sched/alerts.h"
@@ -291,21 +292,36 @@ static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const ch
     return rc;
 }
 
-int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
+int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *given,
                      char *why, size_t len)
 {
     why[0] = 0;
-    if (strcmp(c->type, "email") == 0)
-        return deliver_email(a, c, project, ev, why, len);
-    sl_buf body;
-    sl_buf_init(&body);
-    if (strcmp(c->type, "slack") == 0)
-        format_slack(a, project, ev, &body);
-    else if (c->format && strcmp(c->format, "pagerduty") == 0)
-        format_pagerduty(c, project, ev, &body);
-    else
-        format_webhook(a, project, ev, &body);
-    int rc = deliver_http(c, body.data, why, len);
-    sl_buf_release(&body);
+    /* what the event says (a run's error, the summary table) may hold a
+     * secret in any encoding: every payload is built from a redacted copy */
+    sl_alert_event red = *given;
+    const sl_alert_event *ev = &red;
+    sl_redact_str(red.error);
+    sl_redact_str(red.pipeline);
+    red.summary = given->summary ? sl_redact_dup(given->summary, strlen(given->summary)) : NULL;
+    int rc;
+    if (strcmp(c->type, "email") == 0) {
+        rc = deliver_email(a, c, project, ev, why, len);
+    } else {
+        sl_buf body;
+        sl_buf_init(&body);
+        if (strcmp(c->type, "slack") == 0)
+            format_slack(a, project, ev, &body);
+        else if (c->format && strcmp(c->format, "pagerduty") == 0)
+            format_pagerduty(c, project, ev, &body); /* its routing_key must go out as it is */
+        else
+            format_webhook(a, project, ev, &body);
+        if (!(c->format && strcmp(c->format, "pagerduty") == 0) && body.data) {
+            body.len = sl_redact_span(body.data, body.len);
+            body.data[body.len] = 0;
+        }
+        rc = deliver_http(c, body.data, why, len);
+        sl_buf_release(&body);
+    }
+    sl_free(red.summary);
     return rc;
 }

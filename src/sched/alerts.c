@@ -61,8 +61,14 @@ static void channel_check(sl_alert_channel *c, sl_diags *d)
             sl_diags_add(d, c->on.loc, "alert channel '%s': unknown event '%s' (failure, recovery, daily_summary)",
                          c->name ? c->name : "?", e);
     }
+    /* the keys and passwords, also when written in sluice.yml itself; a
+     * webhook's URL is its credential (Slack's /services/T../B../XXX) */
+    sl_log_secret(c->routing_key);
+    sl_log_secret(c->password);
     if (!c->type || !c->url)
         return;
+    if (strcmp(c->type, "email") != 0)
+        sl_log_secret(c->url);
     if (strcmp(c->type, "email") == 0) {
         if (!c->from || c->to.n == 0)
             sl_diags_add(d, c->loc, "alert channel '%s': email needs from: and to:", c->name);

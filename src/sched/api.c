@@ -10,6 +10,7 @@
 #include "sched/api.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/redact.h"
 #include "sched/daemon.h"
 #include "state/state.h"
 #include <arpa/inet.h>
@@ -128,9 +129,16 @@ static void *guard_main(void *arg)
     return NULL;
 }
 
+/* Every answer (JSON, /metrics, errors) leaves through here, with every
+ * registered secret redacted: a run's stored error or log, a DLQ record,
+ * a label, whatever put it there. */
 static int reply(struct MHD_Connection *c, int code, const char *type, const char *body, size_t len)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    char *shown = sl_malloc(len + 1);
+    memcpy(shown, body, len);
+    len = sl_redact_span(shown, len);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, shown, MHD_RESPMEM_MUST_COPY);
+    sl_free(shown);
     MHD_add_response_header(r, "Content-Type", type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
     if (code == 401)
@@ -320,6 +328,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 sl_api_server *sl_api_start(sl_daemon *d, const char *listen, sl_error *err)
 {
+    sl_log_secret(getenv("SLUICE_API_TOKEN")); /* the bearer token clients present */
     char host[256];
     const char *colon = strrchr(listen, ':');
     if (!colon || colon == listen || !colon[1] || (size_t)(colon - listen) >= sizeof host) {

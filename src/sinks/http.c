@@ -44,6 +44,7 @@
  */
 #include "core/failpoint.h"
 #include "core/log.h"
+#include "core/redact.h"
 #include "core/mem.h"
 #include "engine/run.h"
 #include "formats/json_path.h"
@@ -93,7 +94,7 @@ static const sl_option hsink_options[] = {
     {"results_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, results_path), NULL,
      "batch answers: the array of per-record results, in request order (an element with \"error\" failed)"},
     {"id_path", SL_OPT_STRING, "id", 0, offsetof(hsink_opts, id_path), NULL, "where an answer has the record's id"},
-    {"headers", SL_OPT_MAP, NULL, 0, offsetof(hsink_opts, headers), NULL, "request headers"},
+    {"headers", SL_OPT_MAP, NULL, SL_OPT_SECRET, offsetof(hsink_opts, headers), NULL, "request headers (a ${VAR} in a value is a secret)"},
     {"idempotency_header", SL_OPT_STRING, "Idempotency-Key", 0, offsetof(hsink_opts, idempotency_header), NULL,
      "header that carries each request's idempotency key (empty: none)"},
     SL_OPT_END,
@@ -356,9 +357,9 @@ static char *idempotency_key(hsink_state *st, const char *what)
 
 static void answer_text(const sl_http_call *c, char *out, size_t cap)
 {
-    int n = (int)(c->body_out.len > 300 ? 300 : c->body_out.len);
-    snprintf(out, cap, "%s%s%.*s", c->error[0] ? c->error : "failed", n ? ": " : "", n,
-             c->body_out.data ? c->body_out.data : "");
+    char began[301]; /* the answer's start, redacted before it is cut (an echoed secret) */
+    sl_redact_cut(began, sizeof began, c->body_out.data ? c->body_out.data : "", c->body_out.len);
+    snprintf(out, cap, "%s%s%s", c->error[0] ? c->error : "failed", c->body_out.len ? ": " : "", began);
 }
 
 typedef struct req {
@@ -516,8 +517,9 @@ static void batch_result(hsink_state *st, const sl_http_call *c, size_t k, work 
     char *e = sl_strndup(elem, elen);
     char *errtxt = sl_json_path_text(e, elen, "error");
     if (errtxt || strstr(e, "\"error\"")) {
-        snprintf(x->why, sizeof x->why, "HTTP %ld, the batch answer says: %.*s", c->status,
-                 (int)(elen > 400 ? 400 : elen), e);
+        char says[401];
+        snprintf(x->why, sizeof x->why, "HTTP %ld, the batch answer says: %s", c->status,
+                 sl_redact_cut(says, sizeof says, e, elen));
     } else {
         x->ok = 1;
         char *id = sl_json_path_text(e, elen, st->o->id_path);
@@ -939,8 +941,7 @@ static int hsink_finish(sl_instance *in, sl_error *err)
             else {
                 nfailed++;
                 char u[512];
-                snprintf(u, sizeof u, "%s", w[i].url);
-                sl_log_redact(u);
+                sl_redact_cut(u, sizeof u, w[i].url, strlen(w[i].url)); /* redacted, then cut */
                 sl_log_error("%s: %s %s: %s (kept; tried again next run)", st->id, st->o->delete_method, u, w[i].why);
             }
         }

@@ -52,6 +52,7 @@
  * record that is not a JSON object is rejected alone, with its position.
  */
 #include "core/log.h"
+#include "core/redact.h"
 #include "core/mem.h"
 #include "formats/json.h"
 #include "formats/json_path.h"
@@ -83,7 +84,8 @@ static const sl_option http_options[] = {
     {"path", SL_OPT_STRING, "", 0, offsetof(http_opts, path), NULL, "path appended to url (/contacts)"},
     {"method", SL_OPT_ENUM, "GET", 0, offsetof(http_opts, method), "GET|POST", "HTTP method"},
     {"params", SL_OPT_MAP, NULL, 0, offsetof(http_opts, params), NULL, "query parameters (values may use {{ templates }})"},
-    {"headers", SL_OPT_MAP, NULL, 0, offsetof(http_opts, headers), NULL, "request headers"},
+    {"headers", SL_OPT_MAP, NULL, SL_OPT_SECRET, offsetof(http_opts, headers), NULL,
+     "request headers (a ${VAR} in a value is a secret)"},
     {"body", SL_OPT_STRING, "", SL_OPT_MULTILINE, offsetof(http_opts, body), NULL, "JSON request body (POST)"},
     {"pagination", SL_OPT_MAP, NULL, 0, offsetof(http_opts, pagination), NULL,
      "{type: none|page|offset|cursor|next_url|link, ...}: page: param (page), size_param, size (100), start (1), "
@@ -373,8 +375,7 @@ static page_req *prepare(http_state *st, int64_t page, int64_t offset)
 /* The URL of r for messages: without the API key, secrets redacted. */
 static void shown_url(const page_req *r, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s", r->plain);
-    sl_log_redact(out);
+    sl_redact_cut(out, cap, r->plain, strlen(r->plain)); /* redacted, then cut */
 }
 
 /* The first reading of a record (sl_json_records callback): valid JSON? */
@@ -591,9 +592,10 @@ static int page_failed(http_state *st, page_req *r, sl_error *err)
     char url[512];
     shown_url(r, url, sizeof url);
     const sl_buf *body = &r->call.body_out;
+    char began[301];
     if (body->len)
-        sl_log_error("%s: %s %s: %s; the answer began: %.*s", st->id, st->o->method, url, r->call.error,
-                     (int)(body->len > 300 ? 300 : body->len), body->data);
+        sl_log_error("%s: %s %s: %s; the answer began: %s", st->id, st->o->method, url, r->call.error,
+                     sl_redact_cut(began, sizeof began, body->data, body->len));
     /* an answer or a record over its cap is bad data, as a CSV record over it is */
     sl_code kind = r->call.too_big || (r->scanned && r->scan.oversized) ? SL_EDATA : SL_EIO;
     return sl_error_set(err, kind,

@@ -1,6 +1,7 @@
 /* http_pager.c: see http_pager.h. */
 #include "sources/http_pager.h"
 #include "core/log.h"
+#include "core/redact.h"
 #include "core/mem.h"
 #include "formats/json_path.h"
 #include "net/api.h"
@@ -215,8 +216,7 @@ static char *resolve_url(const char *base, const char *ref, sl_error *err)
         curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
         curl_url_set(u, CURLUPART_URL, ref, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK) {
         char shown[320];
-        snprintf(shown, sizeof shown, "%s", ref);
-        sl_log_redact(shown);
+        sl_redact_cut(shown, sizeof shown, ref, strlen(ref)); /* redacted, then cut */
         sl_error_set(err, SL_EDATA, "the next page's URL '%s' is not a URL", shown);
         goto done;
     }
@@ -283,8 +283,7 @@ static int advance_url(sl_http_pager *p, const sl_http_page *pg, const char *wha
             sl_free(next);
         } else if (seen_add(p, text_hash(next))) {
             char shown[512];
-            snprintf(shown, sizeof shown, "%s", next);
-            sl_log_redact(shown);
+            sl_redact_cut(shown, sizeof shown, next, strlen(next)); /* redacted, then cut */
             rc = sl_error_set(err, SL_EDATA,
                               "pagination does not advance: the next page's URL %s was already requested in this run "
                               "(page %lld led back to it)",

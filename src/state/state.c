@@ -5,6 +5,7 @@
 #include "state/state.h"
 #include "config/project.h"
 #include "core/mem.h"
+#include "core/redact.h"
 #include "core/types.h"
 #include "state/statedb.h"
 #include <pthread.h>
@@ -74,6 +75,10 @@ const char *sl_state_kind(const sl_state *s)
  * PostgreSQL store (UTF-8 only) takes it and both stores hold the same.
  * 's' is for keys and paths that must come back unchanged. 'b' goes to a
  * raw column byte for byte (TEXT in SQLite, bytea in PostgreSQL; statedb.h).
+ * 'u' and 'b' values (what people read: reasons, errors, logs, a DLQ raw
+ * record such as an API's answer that echoed the request) are stored with
+ * every registered secret redacted (core/redact.h); 's' keys and positions
+ * are stored as they are, since they must come back unchanged.
  * --------------------------------------------------------------------------- */
 
 #define MAXP 12
@@ -86,6 +91,21 @@ typedef struct params {
     int n;
 } params;
 
+/* Parameter i with the secrets taken out (in its shown buffer). */
+static void redacted(params *p, int i)
+{
+    const char *v = p->v[i];
+    if (!v || !*v || !sl_redact_count())
+        return;
+    if (v != p->shown[i].data) {
+        sl_buf_reset(&p->shown[i]);
+        sl_buf_adds(&p->shown[i], v);
+    }
+    p->shown[i].len = sl_redact_span(p->shown[i].data, p->shown[i].len);
+    p->shown[i].data[p->shown[i].len] = 0;
+    p->v[i] = p->shown[i].data;
+}
+
 static void vfill(params *p, const char *fmt, va_list ap)
 {
     p->n = 0;
@@ -94,8 +114,10 @@ static void vfill(params *p, const char *fmt, va_list ap)
         sl_buf_init(&p->shown[i]);
         if (fmt[i] == 's' || fmt[i] == 'b') {
             p->v[i] = va_arg(ap, const char *);
-            if (fmt[i] == 'b')
+            if (fmt[i] == 'b') {
                 p->bytes |= 1u << i;
+                redacted(p, i);
+            }
         } else if (fmt[i] == 'u') {
             const char *t = va_arg(ap, const char *);
             p->v[i] = t;
@@ -106,6 +128,7 @@ static void vfill(params *p, const char *fmt, va_list ap)
                     p->v[i] = p->shown[i].data;
                 }
             }
+            redacted(p, i);
         } else if (fmt[i] == 'i') {
             snprintf(p->num[i], sizeof p->num[i], "%lld", (long long)va_arg(ap, int64_t));
             p->v[i] = p->num[i];
