@@ -294,8 +294,31 @@ void sl_api_add_param(sl_buf *url, const char *k, const char *v)
     curl_free(ev);
 }
 
+/* Whether the query of url (NUL-terminated) has a parameter named name
+ * (as sl_api_add_param writes it); text elsewhere (a path segment, another
+ * parameter's value) does not count. */
+static int has_param(const char *url, const char *name)
+{
+    const char *q = url ? strchr(url, '?') : NULL;
+    if (!q)
+        return 0;
+    char *en = curl_easy_escape(NULL, name, 0);
+    size_t n = strlen(en);
+    int found = 0;
+    for (const char *p = q + 1; *p && *p != '#' && !found;) {
+        found = strncmp(p, en, n) == 0 && (p[n] == '=' || p[n] == '&' || p[n] == '#' || p[n] == 0);
+        size_t step = strcspn(p, "&#");
+        p += step + (p[step] == '&');
+        if (p[0] == '#')
+            break;
+    }
+    curl_free(en);
+    return found;
+}
+
 void sl_api_auth_query(sl_api *a, sl_buf *url)
 {
-    if (a->key_in_query && !(url->data && strstr(url->data, a->key_name)))
+    /* a next URL the API handed back may carry the key already */
+    if (a->key_in_query && !has_param(url->data, a->key_name))
         sl_api_add_param(url, a->key_name, a->key_value);
 }
