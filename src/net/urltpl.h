@@ -50,4 +50,12 @@ int sl_urltpl_expand(sl_buf *out, const char *tpl, sl_urltpl_value_fn fn, void *
  * {{ dest_id }} or {{ key }} (either pointer may be NULL). */
 int sl_urltpl_has_templates(const char *tpl, int *only_ids);
 
+/* Whether ref, resolved against base (RFC 3986: a relative reference, a
+ * path, //host...), is on the scheme, host and port of origin (the API's
+ * configured URL or the request's): 1 yes; 0 no, with where (cap bytes)
+ * set to "scheme://host:port" of the target; -1 when one of them is not a
+ * URL (where says so). An answer (a next URL, a redirect) that leads
+ * elsewhere must not take the request's credentials along. */
+int sl_url_same_origin(const char *origin, const char *base, const char *ref, char *where, size_t cap);
+
 #endif

@@ -22,10 +22,15 @@ Routes (anything else: 404):
   GET /far/next?mode=M, /far/link?mode=M   one record and a next URL (body
       "next", or a Link header) that leaves the API: M is host (localhost),
       port (another port), userinfo (127.0.0.1:PORT@localhost), scheme
-      (https), schemeless (//localhost:PORT), or redirect (a same-origin
-      next URL whose answer is a 302 to localhost)
-  GET /far/redir               302 to http://localhost:PORT/far/stolen
-  GET /far/stolen              200 (must never be reached)
+      (https), schemeless (//localhost:PORT), redirect (a same-origin next
+      URL whose answer is a 302 to localhost), or moved (a same-origin next
+      URL answered 301 to /far/end, on the API: followed)
+  any /far/redir...            302 (307 for other methods than GET) to
+      http://localhost:PORT/far/stolen
+  GET /far/moved               301 to /far/end
+  GET /far/end                 200, the last page
+  any /far/ok                  200 {}
+  any /far/stolen              200 (must never be reached)
 """
 import errno, json, os, socket, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -95,13 +100,19 @@ class H(BaseHTTPRequestHandler):
                    'userinfo': 'http://%s@localhost:%d/far/stolen' % (me, port),
                    'scheme': 'https://%s/far/stolen' % me,
                    'schemeless': '//localhost:%d/far/stolen' % port,
-                   'redirect': '/far/redir'}.get(mode)
+                   'redirect': '/far/redir',
+                   'moved': '/far/moved'}.get(mode)
             if path == '/far/link':
                 return self.send(200, {'data': [{'id': 1}]}, {'Link': '<%s>; rel="next"' % url})
             return self.send(200, {'data': [{'id': 1}], 'next': url})
-        if path == '/far/redir':
-            return self.send(302, {}, {'Location': 'http://localhost:%d/far/stolen' % port})
-        if path == '/far/stolen':
+        if path.startswith('/far/redir'):
+            return self.send(302 if self.command == 'GET' else 307, {},
+                             {'Location': 'http://localhost:%d/far/stolen' % port})
+        if path == '/far/moved':
+            return self.send(301, {}, {'Location': '/far/end'})
+        if path == '/far/ok':
+            return self.send(200, {})
+        if path in ('/far/end', '/far/stolen'):
             return self.send(200, {'data': [{'id': 2}], 'next': None})
         self.send(404, {'error': 'no route'})
 
