@@ -19,6 +19,14 @@
  * mirror (upsert, then delete the destination records whose key left the
  * source). A create's answer gives the id (`id_path`), kept per key;
  * a create answered without one keeps the key as the record's id.
+ *
+ * Paths (path, update_path, delete_path) take {{ column }}, {{ dest_id }}
+ * and {{ key }} too, in the path or the query, each value one
+ * percent-encoded URL component (net/urltpl.h): a key or an id the API
+ * returned cannot change the path, the query or the host, and "." or ".."
+ * are not dot segments. A row whose value in the path is empty or NULL is
+ * not sent (a PATCH to /contacts/ is not its record): it goes to the DLQ
+ * with the reason, as a reverse-ETL tool reports a row it cannot address.
  * Mirror's deletes are guarded: a run that would delete more than
  * `max_deletes` (a count, or a share of the synced records; 10 %) fails
  * before deleting anything, unless `sluice run --allow-deletes`.
@@ -71,11 +79,12 @@ static const sl_option hsink_options[] = {
     {"path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, path), NULL, "path that creates a record (/contacts)"},
     {"create_method", SL_OPT_ENUM, "POST", 0, offsetof(hsink_opts, create_method), "POST|PUT", "method that creates"},
     {"update_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, update_path), NULL,
-     "path that updates a record (/contacts/{{ dest_id }})"},
+     "path that updates a record (/contacts/{{ dest_id }}); every {{ }} value in a path or query is one "
+     "percent-encoded URL component, and a row whose value in the path is empty or NULL goes to the DLQ"},
     {"update_method", SL_OPT_ENUM, "PATCH", 0, offsetof(hsink_opts, update_method), "PATCH|PUT|POST",
      "method that updates"},
     {"delete_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, delete_path), NULL,
-     "mirror: path that deletes a record (default: update_path)"},
+     "mirror: path that deletes a record (default: update_path); only {{ dest_id }} and {{ key }}"},
     {"delete_method", SL_OPT_ENUM, "DELETE", 0, offsetof(hsink_opts, delete_method), "DELETE|POST|PATCH",
      "mirror: method that deletes"},
     {"max_deletes", SL_OPT_STRING, "10%", 0, offsetof(hsink_opts, max_deletes), NULL,
@@ -86,7 +95,8 @@ static const sl_option hsink_options[] = {
     {"batch_size", SL_OPT_INT, "1", 0, offsetof(hsink_opts, batch_size), NULL,
      "records per request (> 1: batch_path); a batch refused whole with a 4xx is sent again in halves, down to "
      "single records, so only the records the API refuses fail"},
-    {"batch_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, batch_path), NULL, "path of the batch endpoint"},
+    {"batch_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, batch_path), NULL,
+     "path of the batch endpoint (no {{ }} templates: one URL for many rows)"},
     {"batch_body", SL_OPT_STRING, "{{ records }}", SL_OPT_MULTILINE, offsetof(hsink_opts, batch_body), NULL,
      "JSON template of a batch request: {\"inputs\": {{ records }}}"},
     {"results_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, results_path), NULL,

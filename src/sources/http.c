@@ -5,7 +5,11 @@
  * JSON body, all of which may use ${ENV} (at load) and run-time templates
  * (at each request): {{ cursor }} (the incremental bookmark, or start:),
  * {{ start }}, {{ page }}, {{ offset }}, {{ limit }}, {{ next_cursor }} and
- * {{ last_run_at }}. Auth: api_key (header or query), bearer, basic, or
+ * {{ last_run_at }}. A value is one percent-encoded URL component in the
+ * path and the query (net/urltpl.h; an empty one in the path fails the
+ * run), JSON string contents in the body, and refused in a header when it
+ * has a line break: a cursor the API sent cannot change the request's
+ * host, path or parameters, add a header or a body member. Auth: api_key (header or query), bearer, basic, or
  * oauth2 client credentials (the token is fetched, cached, refreshed before
  * it expires and once more on a 401).
  *
@@ -67,11 +71,16 @@ typedef struct http_opts {
 
 static const sl_option http_options[] = {
     SL_API_OPTIONS(http_opts, api),
-    {"path", SL_OPT_STRING, "", 0, offsetof(http_opts, path), NULL, "path appended to url (/contacts)"},
+    {"path", SL_OPT_STRING, "", 0, offsetof(http_opts, path), NULL,
+     "path appended to url (/contacts); {{ template }} values are one percent-encoded URL component each, and an "
+     "empty one fails the run"},
     {"method", SL_OPT_ENUM, "GET", 0, offsetof(http_opts, method), "GET|POST", "HTTP method"},
-    {"params", SL_OPT_MAP, NULL, 0, offsetof(http_opts, params), NULL, "query parameters (values may use {{ templates }})"},
-    {"headers", SL_OPT_MAP, NULL, 0, offsetof(http_opts, headers), NULL, "request headers"},
-    {"body", SL_OPT_STRING, "", SL_OPT_MULTILINE, offsetof(http_opts, body), NULL, "JSON request body (POST)"},
+    {"params", SL_OPT_MAP, NULL, 0, offsetof(http_opts, params), NULL,
+     "query parameters (values may use {{ templates }}; each value is percent-encoded)"},
+    {"headers", SL_OPT_MAP, NULL, 0, offsetof(http_opts, headers), NULL,
+     "request headers (values may use {{ templates }}; a value with a line break fails the run)"},
+    {"body", SL_OPT_STRING, "", SL_OPT_MULTILINE, offsetof(http_opts, body), NULL,
+     "JSON request body (POST); {{ templates }} are written as JSON string contents: \"after\": \"{{ next_cursor }}\""},
     {"pagination", SL_OPT_MAP, NULL, 0, offsetof(http_opts, pagination), NULL,
      "{type: none|page|offset|cursor|next_url|link, ...}: page: param (page), size_param, size (100), start (1), "
      "total_path; offset: param (offset), limit_param, limit (100), total_path; cursor: cursor_path, param "

@@ -11,7 +11,9 @@
 #      run fails, the redirect is not followed and not retried; a redirect
 #      on the API's own host (301 to /far/end) is followed;
 #   3. the http sink: an update answered 307 to another host fails that row
-#      (DLQ with the reason), the PATCH and its bearer token go nowhere else.
+#      (DLQ with the reason), the PATCH and its bearer token go nowhere else;
+#   4. validate refuses templates a request has no row to fill from: column
+#      templates in mirror's delete path, any template in batch_path.
 . "$SRC/tests/cli/lib.sh"
 spid=
 trap '[ -n "$spid" ] && kill $spid 2>/dev/null; rm -rf "$T"' EXIT
@@ -82,6 +84,30 @@ assert_eq "sink: the redirected row fails alone" \
   "success 1 1"
 assert_exit 0 "$SLUICE" -C p dlq list --json
 assert_contains "sink: the DLQ says why" "HTTP 307 redirects to http://localhost:$PORT, not to the API: refused" "$T/out"
+# 4. templates a request has no row for are refused at validate time
+cat > p/pipelines/bad.yml <<'YML'
+source: {type: csv, path: data/in.csv}
+sinks:
+  - type: http
+    url: ${API}
+    key: [id]
+    mode: mirror
+    path: /far/ok
+    update_path: /far/{{ dest_id }}?email={{ email }}
+    body: '{"email": {{ email }}}'
+  - type: http
+    url: ${API}
+    key: [id]
+    batch_size: 10
+    batch_path: /far/{{ email }}/batch
+    body: '{"email": {{ email }}}'
+YML
+assert_exit 2 "$SLUICE" -C p validate
+assert_contains "mirror's delete path: ids only" \
+  "bad.yml:8:18: mirror's deletes have no source row: update_path (the delete path) may only use {{ dest_id }} and {{ key }}; set delete_path:" "$T/err"
+assert_contains "batch_path: no templates" \
+  "bad.yml:14:17: batch_path is one URL for the records of many rows: it cannot use {{ }} templates" "$T/err"
+rm p/pipelines/bad.yml
 python3 - srv/log.jsonl "$PORT" <<'PY' && ok || fail "requests as the server received them"
 import json, sys
 reqs = [json.loads(l) for l in open(sys.argv[1])]
