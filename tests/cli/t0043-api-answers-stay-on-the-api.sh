@@ -47,7 +47,7 @@ for kind in next link; do
     far $kind $mode
     assert_exit 1 "$SLUICE" -C p run far --restart
     case $mode in
-    port) to="http://127.0.0.1:$(python3 -c "p = $PORT; print(p + 1 if p < 65535 else p - 1)")" ;;
+    port) to="http://127.0.0.1:$((PORT < 65535 ? PORT + 1 : PORT - 1))" ;;
     scheme) to="https://127.0.0.1:$PORT" ;;
     *) to="http://localhost:$PORT" ;;
     esac
@@ -62,7 +62,7 @@ for kind in next link; do
   far $kind moved
   assert_exit 0 "$SLUICE" -C p run far --restart --json
   assert_eq "$kind: a redirect on the API is followed" \
-    "$(python3 -c "import json; r=json.load(open('$T/out'))['runs'][0]; print(r['status'], r['rows_loaded'])")" "success 2"
+    "$(python3 -c "import json; r=json.load(open('$T/out'))['runs'][0]; print(r['status'], r['rows_loaded'])" || true)" "success 2"
 done
 # the sink: one row's update is redirected elsewhere
 printf 'id,email\nok,a@x.io\nredir,b@x.io\n' > p/data/in.csv
@@ -80,7 +80,7 @@ sinks:
 YML
 assert_exit 0 "$SLUICE" -C p run sink --json
 assert_eq "sink: the redirected row fails alone" \
-  "$(python3 -c "import json; r=json.load(open('$T/out'))['runs'][0]; print(r['status'], r['rows_loaded'], r['rows_rejected'])")" \
+  "$(python3 -c "import json; r=json.load(open('$T/out'))['runs'][0]; print(r['status'], r['rows_loaded'], r['rows_rejected'])" || true)" \
   "success 1 1"
 assert_exit 0 "$SLUICE" -C p dlq list --json
 assert_contains "sink: the DLQ says why" "HTTP 307 redirects to http://localhost:$PORT, not to the API: refused" "$T/out"
