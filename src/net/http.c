@@ -175,7 +175,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &at);
         const char *to = line + 9;
         to += strspn(to, " \t");
-        if (code >= 300 && code < 400 && *to && sl_url_same_origin(c->url, at ? at : c->url, to, where, sizeof where) != 1) {
+        int follows = code == 301 || code == 302 || code == 303 || code == 307 || code == 308; /* as libcurl */
+        if (follows && *to && sl_url_same_origin(c->url, at ? at : c->url, to, where, sizeof where) != 1) {
             snprintf(c->error, sizeof c->error,
                      "HTTP %ld redirects to %s, not to the API: refused, the request's credentials are not sent elsewhere",
                      code, where);

@@ -797,8 +797,9 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
             /* an empty id or value in the path would address another
              * resource (the collection): this row alone fails, to the DLQ */
             char reason[800];
-            snprintf(reason, sizeof reason, "%s %s: %s", op == OP_CREATE ? st->o->create_method : st->o->update_method,
-                     op == OP_CREATE ? st->o->path : st->o->update_path, why);
+            snprintf(reason, sizeof reason, "%s: %s", op == OP_CREATE ? st->o->create_method : st->o->update_method,
+                     why);
+            sl_log_redact(reason); /* the path may hold an ${ENV} secret */
             rejected[r] = 1;
             sl_batch_reject_row(b, r, st->id, reason);
             st->failed++;

@@ -274,6 +274,7 @@ static char *page_url(http_state *st, sl_error *err)
         char why[400];
         if (sl_urltpl_expand(&u, st->o->path, template_value, st, why, sizeof why) < 0) {
             sl_buf_release(&u);
+            sl_log_redact(why); /* the path may hold an ${ENV} secret */
             sl_error_set(err, SL_EDATA, "path: %s", why);
             return NULL;
         }
