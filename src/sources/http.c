@@ -9,9 +9,10 @@
  * path and the query (net/urltpl.h; an empty one in the path fails the
  * run), JSON string contents in the body, and refused in a header when it
  * has a line break: a cursor the API sent cannot change the request's
- * host, path or parameters, add a header or a body member. Auth: api_key (header or query), bearer, basic, or
- * oauth2 client credentials (the token is fetched, cached, refreshed before
- * it expires and once more on a 401).
+ * host, path or parameters, add a header or a body member.
+ * Auth: api_key (header or query), bearer, basic, or oauth2 client
+ * credentials (the token is fetched, cached, refreshed before it expires
+ * and once more on a 401).
  *
  * Pagination (`pagination: {type: ...}`, sources/http_pager.h): page
  * numbers, offset/limit, a cursor read from the body, a next URL read from
@@ -210,7 +211,7 @@ enum { EXP_PARAM, EXP_HEADER, EXP_JSON };
 
 /* Expand {{ name }} templates in s: a query parameter's value (as it is:
  * sl_api_add_param encodes it as one component), a header's value (a
- * value with a line break or NUL is refused: it would add headers), or the
+ * value with a line break is refused: it would add headers), or the
  * JSON body (as the contents of a JSON string: the value cannot close the
  * string it is in or add members). The path goes through sl_urltpl_expand
  * (page_url). NULL with err when a value is refused. */
