@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "formats/json_path.h"
+#include "net/urltpl.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -306,17 +307,42 @@ struct curl_slist *sl_api_auth_header(sl_api *a, struct curl_slist *h)
 
 void sl_api_add_param(sl_buf *url, const char *k, const char *v)
 {
-    char *ek = curl_easy_escape(NULL, k, 0), *ev = curl_easy_escape(NULL, v, 0);
-    sl_buf_addc(url, url->data && strchr(url->data, '?') ? '&' : '?');
-    sl_buf_adds(url, ek);
+    int query = url->len && memchr(url->data, '?', url->len) != NULL;
+    sl_buf_addc(url, query ? '&' : '?');
+    sl_url_add_component(url, k, strlen(k));
     sl_buf_addc(url, '=');
-    sl_buf_adds(url, ev);
-    curl_free(ek);
-    curl_free(ev);
+    sl_url_add_component(url, v, strlen(v));
+}
+
+/* Whether the query of url (NUL-terminated) has a parameter named name
+ * (as sl_api_add_param writes it); text elsewhere (a path segment, another
+ * parameter's value) does not count. */
+static int has_param(const char *url, const char *name)
+{
+    const char *q = url ? strchr(url, '?') : NULL;
+    if (!q)
+        return 0;
+    sl_buf e;
+    sl_buf_init(&e);
+    sl_url_add_component(&e, name, strlen(name));
+    sl_buf_addc(&e, 0);
+    const char *en = e.data;
+    size_t n = e.len - 1;
+    int found = 0;
+    for (const char *p = q + 1; *p && *p != '#' && !found;) {
+        found = strncmp(p, en, n) == 0 && (p[n] == '=' || p[n] == '&' || p[n] == '#' || p[n] == 0);
+        size_t step = strcspn(p, "&#");
+        p += step + (p[step] == '&');
+        if (p[0] == '#')
+            break;
+    }
+    sl_buf_release(&e);
+    return found;
 }
 
 void sl_api_auth_query(sl_api *a, sl_buf *url)
 {
-    if (a->key_in_query && !(url->data && strstr(url->data, a->key_name)))
+    /* a next URL the API handed back may carry the key already */
+    if (a->key_in_query && !has_param(url->data, a->key_name))
         sl_api_add_param(url, a->key_name, a->key_value);
 }

@@ -68,9 +68,13 @@ int sl_api_open(sl_api *a, const sl_api_opts *o, sl_run *run, const char *id, sl
 void sl_api_close(sl_api *a);
 /* Append the auth header (if the auth goes in a header) to h. */
 struct curl_slist *sl_api_auth_header(sl_api *a, struct curl_slist *h);
-/* Append the API key as a query parameter (if it goes there) to url. */
+/* Append the API key as a query parameter (if it goes there) to url,
+ * unless the query has a parameter of that name already (a next URL the
+ * API gave back with it). */
 void sl_api_auth_query(sl_api *a, sl_buf *url);
-/* Add one query parameter, escaped, to url. */
+/* Add one query parameter to url (data NUL-terminated or empty), its name
+ * and value each encoded as one URL component (every byte but RFC 3986's
+ * unreserved ones as %XX: neither can add a parameter or leave the query). */
 void sl_api_add_param(sl_buf *url, const char *key, const char *value);
 int sl_api_is_oauth2(const sl_api *a);
 /* oauth2: fetch a token if the one held is about to expire (force: now). */

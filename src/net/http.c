@@ -1,5 +1,6 @@
 /* http.c: see http.h. */
 #include "net/http.h"
+#include "net/urltpl.h"
 #include "core/log.h"
 #include "core/redact.h"
 #include "core/mem.h"
@@ -305,6 +306,23 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     } else if (strncasecmp(line, "x-ratelimit-reset:", 18) == 0) {
         double v = atof(line + 18);
         c->rl_reset = v > 1e9 ? v : now + v; /* epoch seconds, or seconds from now */
+    } else if (strncasecmp(line, "location:", 9) == 0 && c->easy) {
+        /* a redirect is followed only on the API's own scheme, host and
+         * port: the request's credentials (headers, body) go nowhere else
+         * (net/urltpl.h); else the transfer stops here, not retried */
+        long code = 0;
+        char *at = NULL, where[300];
+        curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
+        curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &at);
+        const char *to = line + 9;
+        to += strspn(to, " \t");
+        int follows = code == 301 || code == 302 || code == 303 || code == 307 || code == 308; /* as libcurl */
+        if (follows && *to && sl_url_same_origin(c->url, at ? at : c->url, to, where, sizeof where) != 1) {
+            snprintf(c->error, sizeof c->error,
+                     "HTTP %ld redirects to %s, not to the API: refused, the request's credentials are not sent elsewhere",
+                     code, where);
+            return 0;
+        }
     } else if (len >= 5 && strncasecmp(p, "link:", 5) == 0) {
         /* Link: <url>; rel="next", <url2>; rel="last"; the whole line, however long */
         char *value = sl_strndup(p + 5, len - 5);
@@ -394,6 +412,8 @@ static void finish_attempt(sl_http *h, sl_http_call *c, CURLcode cc)
         snprintf(why, sizeof why, "writing the answer to a temporary file ($TMPDIR or /tmp): %s",
                  strerror(c->spill_errno));
         body_drop(c);
+    } else if (cc != CURLE_OK && c->error[0]) {
+        snprintf(why, sizeof why, "%s", c->error); /* on_header stopped it: a redirect elsewhere */
     } else if (cc != CURLE_OK) {
         snprintf(why, sizeof why, "%s", curl_easy_strerror(cc));
         retry = 1;

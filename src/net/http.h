@@ -18,6 +18,10 @@
  * X-RateLimit-Remaining / -Reset (and -Limit) slow the shared bucket down:
  * at 0 remaining nothing is sent before the reset; below a tenth of the
  * limit the remaining requests are spread evenly until the reset.
+ * Redirects are followed (up to 5) only on the request's scheme, host and
+ * port: one that leads elsewhere fails the call, not retried, so that an
+ * answer cannot send the request's credentials (auth headers, API keys,
+ * the body) to another server.
  * Each attempt is logged at debug level (method, URL with secrets
  * redacted, status, latency); failures at error level by the caller.
  *

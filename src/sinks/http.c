@@ -19,6 +19,14 @@
  * mirror (upsert, then delete the destination records whose key left the
  * source). A create's answer gives the id (`id_path`), kept per key;
  * a create answered without one keeps the key as the record's id.
+ *
+ * Paths (path, update_path, delete_path) take {{ column }}, {{ dest_id }}
+ * and {{ key }} too, in the path or the query, each value one
+ * percent-encoded URL component (net/urltpl.h): a key or an id the API
+ * returned cannot change the path, the query or the host, and "." or ".."
+ * are not dot segments. A row whose value in the path is empty or NULL is
+ * not sent (a PATCH to /contacts/ is not its record): it goes to the DLQ
+ * with the reason, as a reverse-ETL tool reports a row it cannot address.
  * Mirror's deletes are guarded: a run that would delete more than
  * `max_deletes` (a count, or a share of the synced records; 10 %) fails
  * before deleting anything, unless `sluice run --allow-deletes`.
@@ -49,6 +57,7 @@
 #include "engine/run.h"
 #include "formats/json_path.h"
 #include "net/api.h"
+#include "net/urltpl.h"
 #include "sinks/maxdeletes.h"
 #include "sinks/posmap.h"
 #include "sinks/sinkkey.h"
@@ -73,11 +82,12 @@ static const sl_option hsink_options[] = {
     {"path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, path), NULL, "path that creates a record (/contacts)"},
     {"create_method", SL_OPT_ENUM, "POST", 0, offsetof(hsink_opts, create_method), "POST|PUT", "method that creates"},
     {"update_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, update_path), NULL,
-     "path that updates a record (/contacts/{{ dest_id }})"},
+     "path that updates a record (/contacts/{{ dest_id }}); every {{ }} value in a path or query is one "
+     "percent-encoded URL component, and a row whose value in the path is empty or NULL goes to the DLQ"},
     {"update_method", SL_OPT_ENUM, "PATCH", 0, offsetof(hsink_opts, update_method), "PATCH|PUT|POST",
      "method that updates"},
     {"delete_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, delete_path), NULL,
-     "mirror: path that deletes a record (default: update_path)"},
+     "mirror: path that deletes a record (default: update_path); only {{ dest_id }} and {{ key }}"},
     {"delete_method", SL_OPT_ENUM, "DELETE", 0, offsetof(hsink_opts, delete_method), "DELETE|POST|PATCH",
      "mirror: method that deletes"},
     {"max_deletes", SL_OPT_STRING, "10%", 0, offsetof(hsink_opts, max_deletes), NULL,
@@ -88,7 +98,8 @@ static const sl_option hsink_options[] = {
     {"batch_size", SL_OPT_INT, "1", 0, offsetof(hsink_opts, batch_size), NULL,
      "records per request (> 1: batch_path); a batch refused whole with a 4xx is sent again in halves, down to "
      "single records, so only the records the API refuses fail"},
-    {"batch_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, batch_path), NULL, "path of the batch endpoint"},
+    {"batch_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, batch_path), NULL,
+     "path of the batch endpoint (no {{ }} templates: one URL for many rows)"},
     {"batch_body", SL_OPT_STRING, "{{ records }}", SL_OPT_MULTILINE, offsetof(hsink_opts, batch_body), NULL,
      "JSON template of a batch request: {\"inputs\": {{ records }}}"},
     {"results_path", SL_OPT_STRING, "", 0, offsetof(hsink_opts, results_path), NULL,
@@ -186,51 +197,34 @@ static void load_fn(void *ctx, const sl_sync_record *r)
 
 /* ---- templates ------------------------------------------------------------ */
 
+/* {{ name }}'s JSON value in a body: a column's value as JSON, {{ dest_id }}
+ * the destination's id (the key until a create returned one), {{ key }}
+ * the row's key (unless a column is named key). */
 static void add_value(sl_buf *out, const sl_batch *b, size_t row, const char *name, size_t n, const char *key,
-                      const char *dest_id, int json)
+                      const char *dest_id)
 {
     if (n == 7 && memcmp(name, "dest_id", 7) == 0) {
         const char *v = dest_id ? dest_id : key;
-        if (json)
-            sl_buf_add_json_str(out, v, strlen(v));
-        else
-            sl_buf_adds(out, v);
+        sl_buf_add_json_str(out, v, strlen(v));
         return;
     }
     if (n == 3 && memcmp(name, "key", 3) == 0 && sl_batch_find(b, "key") < 0) {
-        if (json)
-            sl_buf_add_json_str(out, key, strlen(key));
-        else
-            sl_buf_adds(out, key);
+        sl_buf_add_json_str(out, key, strlen(key));
         return;
     }
     for (size_t i = 0; i < b->ncols; i++) {
         const sl_column *c = &b->cols[i];
-        if (c->namelen != n || memcmp(c->name, name, n) != 0)
-            continue;
-        if (json) {
+        if (c->namelen == n && memcmp(c->name, name, n) == 0) {
             sl_cell_json(c, row, out);
-        } else {
-            char tmp[64];
-            const char *p;
-            size_t len;
-            if (sl_cell_text(c, row, tmp, &p, &len)) {
-                char *v = sl_strndup(p, len);
-                char *e = curl_easy_escape(NULL, v, 0);
-                sl_buf_adds(out, e);
-                curl_free(e);
-                sl_free(v);
-            }
+            return;
         }
-        return;
     }
-    if (json)
-        sl_buf_adds(out, "null"); /* a column this batch lacks */
+    sl_buf_adds(out, "null"); /* a column this batch lacks */
 }
 
-/* Expand {{ name }} in tpl for row: JSON values (json = 1) or URL text. */
+/* Expand {{ name }} in the JSON template tpl for row. */
 static void render(sl_buf *out, const char *tpl, const sl_batch *b, size_t row, const char *key,
-                   const char *dest_id, int json)
+                   const char *dest_id)
 {
     const char *s = tpl;
     while (*s) {
@@ -246,9 +240,42 @@ static void render(sl_buf *out, const char *tpl, const sl_batch *b, size_t row, 
             a++;
         while (e > a && e[-1] == ' ')
             e--;
-        add_value(out, b, row, a, (size_t)(e - a), key, dest_id, json);
+        add_value(out, b, row, a, (size_t)(e - a), key, dest_id);
         s = close + 2;
     }
+}
+
+/* What a URL template sees of one row (b NULL: a delete, which has only
+ * {{ dest_id }} and {{ key }}). */
+typedef struct url_row {
+    const sl_batch *b;
+    size_t row;
+    const char *key, *dest_id;
+    char tmp[64];
+} url_row;
+
+/* sl_urltpl_value_fn: the row's text of {{ name }}; net/urltpl.h encodes it. */
+static int url_value(void *ctx, const char *name, size_t n, const char **v, size_t *len)
+{
+    url_row *u = ctx;
+    if (n == 7 && memcmp(name, "dest_id", 7) == 0) {
+        *v = u->dest_id ? u->dest_id : u->key;
+        *len = strlen(*v);
+        return 1;
+    }
+    if (n == 3 && memcmp(name, "key", 3) == 0 && (!u->b || sl_batch_find(u->b, "key") < 0)) {
+        *v = u->key;
+        *len = strlen(u->key);
+        return 1;
+    }
+    if (!u->b)
+        return 0;
+    for (size_t i = 0; i < u->b->ncols; i++) {
+        const sl_column *c = &u->b->cols[i];
+        if (c->namelen == n && memcmp(c->name, name, n) == 0)
+            return sl_cell_text(c, u->row, u->tmp, v, len) ? 1 : 0;
+    }
+    return 0;
 }
 
 /* The row's key: its key columns' text joined by \x1f; kc holds their
@@ -293,33 +320,23 @@ static void work_free(work *w, size_t n)
     sl_free(w);
 }
 
-/* base URL + path; {{ templates }} from the row (URL-escaped), or for
- * deletes (b NULL) {{ dest_id }} / {{ key }} only */
+/* base URL + path, its {{ templates }} from the row, each value one URL
+ * component (net/urltpl.h: a key or an id the API returned cannot change
+ * the path, the query or the host); for deletes (b NULL) {{ dest_id }} and
+ * {{ key }} only (hsink_check refuses others there). NULL when a value in
+ * the path is empty or null, with why (cap bytes) saying which. */
 static char *url_for(hsink_state *st, const char *path, const sl_batch *b, size_t row, const char *key,
-                     const char *dest_id)
+                     const char *dest_id, char *why, size_t cap)
 {
     sl_buf u;
     sl_buf_init(&u);
     sl_buf_adds(&u, st->o->api.url);
     if (u.len && u.data[u.len - 1] == '/' && path[0] == '/')
         u.len--;
-    if (b) {
-        render(&u, path, b, row, key, dest_id, 0);
-    } else {
-        for (const char *s = path; *s;) {
-            const char *open = strstr(s, "{{"), *close = open ? strstr(open, "}}") : NULL;
-            if (!open || !close) {
-                sl_buf_adds(&u, s);
-                break;
-            }
-            sl_buf_add(&u, s, (size_t)(open - s));
-            const char *k = strstr(open, "key");
-            const char *v = k && k < close ? key : (dest_id ? dest_id : key);
-            char *e = curl_easy_escape(NULL, v, 0);
-            sl_buf_adds(&u, e);
-            curl_free(e);
-            s = close + 2;
-        }
+    url_row r = {b, row, key, dest_id, {0}};
+    if (sl_urltpl_expand(&u, path, url_value, &r, why, cap) < 0) {
+        sl_buf_release(&u);
+        return NULL;
     }
     sl_api_auth_query(&st->api, &u);
     return sl_buf_detach(&u);
@@ -582,7 +599,7 @@ static int send_all(hsink_state *st, work *w, size_t nw, int batched, sl_error *
         rs[i].first = i * bs;
         rs[i].count = rs[i].first + bs <= nw ? bs : nw - rs[i].first;
     }
-    char *batch_url = batched ? url_for(st, st->o->batch_path, NULL, 0, "", NULL) : NULL;
+    char *batch_url = batched ? url_for(st, st->o->batch_path, NULL, 0, "", NULL, NULL, 0) : NULL; /* no templates */
     int rc = 0;
     while (nreq) {
         for (size_t i = 0; i < nreq; i++)
@@ -669,6 +686,21 @@ static int hsink_check(sl_instance *in, sl_diags *d)
         sl_diags_add(d, sl_options_loc(hsink_options, o, "mode"), "mode mirror needs delete_path: (/contacts/{{ dest_id }})");
         n++;
     }
+    /* a batch request and a delete have no row to fill other templates from */
+    if (batched && sl_urltpl_has_templates(o->batch_path, NULL)) {
+        sl_diags_add(d, sl_options_loc(hsink_options, o, "batch_path"),
+                     "batch_path is one URL for the records of many rows: it cannot use {{ }} templates");
+        n++;
+    }
+    int only_ids = 1;
+    const char *del = *o->delete_path ? o->delete_path : o->update_path;
+    if (strcmp(o->mode, "mirror") == 0 && sl_urltpl_has_templates(del, &only_ids) && !only_ids) {
+        sl_diags_add(d, sl_options_loc(hsink_options, o, *o->delete_path ? "delete_path" : "update_path"),
+                     "mirror's deletes have no source row: %s may only use {{ dest_id }} and {{ key }}%s",
+                     *o->delete_path ? "delete_path" : "update_path (the delete path)",
+                     *o->delete_path ? "" : "; set delete_path:");
+        n++;
+    }
     sl_maxdeletes md;
     char why[200];
     if (sl_maxdeletes_parse(&md, o->max_deletes, why, sizeof why) < 0) {
@@ -747,6 +779,7 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
     for (size_t i = 0; i < st->o->key.n; i++)
         kc[i] = sl_batch_find(b, st->o->key.v[i]);
     int has_id = strstr(st->o->body, "dest_id") != NULL;
+    int batched = st->o->batch_size > 1;
     /* a NULL key matches no record: to the DLQ, as in the warehouses' upsert */
     st->failed += (int64_t)sl_sinkkey_reject_nulls(b, from, rejected, &st->o->key, st->id);
     sl_buf payload;
@@ -758,7 +791,7 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
         entry *e = lookup(st, key, 0);
         sl_buf_reset(&payload);
         /* the hash covers the record's content, not the id it is sent with */
-        render(&payload, st->o->body, b, r, key, has_id ? "" : NULL, 1);
+        render(&payload, st->o->body, b, r, key, has_id ? "" : NULL);
         char hash[20];
         snprintf(hash, sizeof hash, "%016llx", (unsigned long long)XXH3_64bits(payload.data, payload.len));
         int op = OP_NONE;
@@ -780,18 +813,36 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
             sl_free(key);
             continue;
         }
+        const char *dest_id = e ? e->dest_id : NULL;
+        char why[600];
+        char *url = url_for(st, batched ? st->o->batch_path : op == OP_CREATE ? st->o->path : st->o->update_path,
+                            b, r, key, dest_id, why, sizeof why);
+        if (!url) {
+            /* an empty id or value in the path would address another
+             * resource (the collection): this row alone fails, to the DLQ */
+            char reason[800];
+            snprintf(reason, sizeof reason, "%s: %s", op == OP_CREATE ? st->o->create_method : st->o->update_method,
+                     why);
+            sl_log_redact(reason); /* the path may hold an ${ENV} secret */
+            rejected[r] = 1;
+            sl_batch_reject_row(b, r, st->id, reason);
+            st->failed++;
+            pend(st, key, NULL, dest_id, "failed"); /* no hash: tried again next run */
+            sl_free(key);
+            continue;
+        }
         work *x = &w[nw++];
         x->row = r;
         x->op = op;
         x->key = key;
         x->hash = sl_strdup(hash);
-        x->dest_id = e && e->dest_id ? sl_strdup(e->dest_id) : NULL;
+        x->dest_id = dest_id ? sl_strdup(dest_id) : NULL;
         if (has_id) {
             sl_buf_reset(&payload);
-            render(&payload, st->o->body, b, r, key, x->dest_id, 1);
+            render(&payload, st->o->body, b, r, key, x->dest_id);
         }
         x->payload = sl_strdup(payload.data ? payload.data : "{}");
-        x->url = url_for(st, op == OP_CREATE ? st->o->path : st->o->update_path, b, r, key, x->dest_id);
+        x->url = url;
     }
     sl_buf_release(&payload);
     sl_free(kc);
@@ -903,7 +954,16 @@ static int hsink_finish(sl_instance *in, sl_error *err)
             x->op = OP_DELETE;
             x->key = sl_strdup(e->key);
             x->dest_id = e->dest_id ? sl_strdup(e->dest_id) : NULL;
-            x->url = url_for(st, path, NULL, 0, e->key, e->dest_id);
+            char why[600];
+            x->url = url_for(st, path, NULL, 0, e->key, e->dest_id, why, sizeof why);
+            if (!x->url) {
+                /* an empty id: the delete would go to the collection */
+                sl_log_error("%s: %s %s: %s (kept)", st->id, st->o->delete_method, path, why);
+                sl_free(x->key);
+                sl_free(x->dest_id);
+                memset(x, 0, sizeof *x);
+                nw--;
+            }
         }
         if (nw && sl_maxdeletes_exceeded(&st->max_deletes, (int64_t)nw, (int64_t)st->n)) {
             char what[300];

@@ -5,9 +5,14 @@
  * JSON body, all of which may use ${ENV} (at load) and run-time templates
  * (at each request): {{ cursor }} (the incremental bookmark, or start:),
  * {{ start }}, {{ page }}, {{ offset }}, {{ limit }}, {{ next_cursor }} and
- * {{ last_run_at }}. Auth: api_key (header or query), bearer, basic, or
- * oauth2 client credentials (the token is fetched, cached, refreshed before
- * it expires and once more on a 401).
+ * {{ last_run_at }}. A value is one percent-encoded URL component in the
+ * path and the query (net/urltpl.h; an empty one in the path fails the
+ * run), JSON string contents in the body, and refused in a header when it
+ * has a line break: a cursor the API sent cannot change the request's
+ * host, path or parameters, add a header or a body member.
+ * Auth: api_key (header or query), bearer, basic, or oauth2 client
+ * credentials (the token is fetched, cached, refreshed before it expires
+ * and once more on a 401).
  *
  * Pagination (`pagination: {type: ...}`, sources/http_pager.h): page
  * numbers, offset/limit, a cursor read from the body, a next URL read from
@@ -59,6 +64,7 @@
 #include "formats/json_record.h"
 #include "formats/json_stream.h"
 #include "net/api.h"
+#include "net/urltpl.h"
 #include "sources/bookmarks.h"
 #include "sources/http_pager.h"
 #include <errno.h>
@@ -81,12 +87,17 @@ typedef struct http_opts {
 
 static const sl_option http_options[] = {
     SL_API_OPTIONS(http_opts, api),
-    {"path", SL_OPT_STRING, "", 0, offsetof(http_opts, path), NULL, "path appended to url (/contacts)"},
+    {"path", SL_OPT_STRING, "", 0, offsetof(http_opts, path), NULL,
+     "path appended to url (/contacts); {{ template }} values are one percent-encoded URL component each, and an "
+     "empty one fails the run"},
     {"method", SL_OPT_ENUM, "GET", 0, offsetof(http_opts, method), "GET|POST", "HTTP method"},
-    {"params", SL_OPT_MAP, NULL, 0, offsetof(http_opts, params), NULL, "query parameters (values may use {{ templates }})"},
+    {"params", SL_OPT_MAP, NULL, 0, offsetof(http_opts, params), NULL,
+     "query parameters (values may use {{ templates }}; each value is percent-encoded)"},
     {"headers", SL_OPT_MAP, NULL, SL_OPT_SECRET, offsetof(http_opts, headers), NULL,
-     "request headers (a ${VAR} in a value is a secret)"},
-    {"body", SL_OPT_STRING, "", SL_OPT_MULTILINE, offsetof(http_opts, body), NULL, "JSON request body (POST)"},
+     "request headers (values may use {{ templates }}; a value with a line break fails the run; a ${VAR} in a "
+     "value is a secret)"},
+    {"body", SL_OPT_STRING, "", SL_OPT_MULTILINE, offsetof(http_opts, body), NULL,
+     "JSON request body (POST); {{ templates }} are written as JSON string contents: \"after\": \"{{ next_cursor }}\""},
     {"pagination", SL_OPT_MAP, NULL, 0, offsetof(http_opts, pagination), NULL,
      "{type: none|page|offset|cursor|next_url|link, ...}: page: param (page), size_param, size (100), start (1), "
      "total_path; offset: param (offset), limit_param, limit (100), total_path; cursor: cursor_path, param "
@@ -124,6 +135,7 @@ typedef struct http_state {
     int64_t page, offset; /* the position of the request being built */
     const char *cursor;   /* the cursor of the request being built, or NULL */
     const char *url;      /* the next URL of the request being built, or NULL */
+    char num[32];         /* a number template's text */
     char *since;          /* the incremental value this epoch sends */
     char *max_cursor;     /* largest cursor_field value read */
     int64_t null_cursors; /* records without a cursor_field value */
@@ -187,9 +199,11 @@ static int cursor_cmp(const char *a, const char *b)
 
 /* ---- requests ------------------------------------------------------------ */
 
-static void add_template_value(http_state *st, sl_buf *out, const char *name, size_t n)
+/* sl_urltpl_value_fn: the run-time value of {{ name }} (ctx: http_state);
+ * 0 for an unknown name. */
+static int template_value(void *ctx, const char *name, size_t n, const char **out, size_t *len)
 {
-    char num[32];
+    http_state *st = ctx;
     const char *v = NULL;
 #define IS(s) (n == strlen(s) && memcmp(name, s, n) == 0)
     if (IS("cursor"))
@@ -197,22 +211,31 @@ static void add_template_value(http_state *st, sl_buf *out, const char *name, si
     else if (IS("start"))
         v = st->o->start;
     else if (IS("page"))
-        snprintf(num, sizeof num, "%lld", (long long)st->page), v = num;
+        snprintf(st->num, sizeof st->num, "%lld", (long long)st->page), v = st->num;
     else if (IS("offset"))
-        snprintf(num, sizeof num, "%lld", (long long)st->offset), v = num;
+        snprintf(st->num, sizeof st->num, "%lld", (long long)st->offset), v = st->num;
     else if (IS("limit"))
-        snprintf(num, sizeof num, "%lld", (long long)st->pg.size), v = num;
+        snprintf(st->num, sizeof st->num, "%lld", (long long)st->pg.size), v = st->num;
     else if (IS("next_cursor"))
         v = st->cursor ? st->cursor : "";
     else if (IS("last_run_at"))
         v = st->last_run_at ? st->last_run_at : st->o->start;
 #undef IS
-    if (v)
-        sl_buf_adds(out, v);
+    *out = v;
+    *len = v ? strlen(v) : 0;
+    return v != NULL;
 }
 
-/* Expand {{ name }} templates in s. */
-static char *expand(http_state *st, const char *s)
+/* Where a template's value goes, which decides how it is written. */
+enum { EXP_PARAM, EXP_HEADER, EXP_JSON };
+
+/* Expand {{ name }} templates in s: a query parameter's value (as it is:
+ * sl_api_add_param encodes it as one component), a header's value (a
+ * value with a line break is refused: it would add headers), or the
+ * JSON body (as the contents of a JSON string: the value cannot close the
+ * string it is in or add members). The path goes through sl_urltpl_expand
+ * (page_url). NULL with err when a value is refused. */
+static char *expand(http_state *st, const char *s, int how, const char *what, sl_error *err)
 {
     sl_buf out;
     sl_buf_init(&out);
@@ -229,15 +252,35 @@ static char *expand(http_state *st, const char *s)
             a++;
         while (b > a && b[-1] == ' ')
             b--;
-        add_template_value(st, &out, a, (size_t)(b - a));
+        const char *v;
+        size_t n;
+        if (template_value(st, a, (size_t)(b - a), &v, &n)) {
+            if (how == EXP_HEADER && strcspn(v, "\r\n") < n) {
+                sl_buf_release(&out);
+                sl_error_set(err, SL_EDATA, "%s: the value of {{ %.*s }} has a line break: not sent in a header",
+                             what, (int)(b - a), a);
+                return NULL;
+            }
+            if (how == EXP_JSON) {
+                sl_buf q;
+                sl_buf_init(&q);
+                sl_buf_add_json_str(&q, v, n);
+                sl_buf_add(&out, q.data + 1, q.len - 2); /* without its quotes */
+                sl_buf_release(&q);
+            } else {
+                sl_buf_add(&out, v, n);
+            }
+        }
         s = close + 2;
     }
     return out.data ? sl_buf_detach(&out) : sl_strdup("");
 }
 
 /* The URL of the page being built, without the API key (a next URL from
- * the server as it is). */
-static char *page_url(http_state *st)
+ * the server as it is, checked by the pager to be on the API's host).
+ * Template values are one URL component each (net/urltpl.h); NULL with
+ * err when one in the path is empty. */
+static char *page_url(http_state *st, sl_error *err)
 {
     sl_buf u;
     sl_buf_init(&u);
@@ -249,12 +292,16 @@ static char *page_url(http_state *st)
     if (*st->o->path) {
         if (u.len && u.data[u.len - 1] == '/' && st->o->path[0] == '/')
             u.len--;
-        char *p = expand(st, st->o->path);
-        sl_buf_adds(&u, p);
-        sl_free(p);
+        char why[400];
+        if (sl_urltpl_expand(&u, st->o->path, template_value, st, why, sizeof why) < 0) {
+            sl_buf_release(&u);
+            sl_log_redact(why); /* the path may hold an ${ENV} secret */
+            sl_error_set(err, SL_EDATA, "path: %s", why);
+            return NULL;
+        }
     }
     for (size_t i = 0; i < st->o->params.n; i++) {
-        char *v = expand(st, st->o->params.v[i].value);
+        char *v = expand(st, st->o->params.v[i].value, EXP_PARAM, "params", err);
         sl_api_add_param(&u, st->o->params.v[i].key, v);
         sl_free(v);
     }
@@ -275,13 +322,18 @@ static char *page_url(http_state *st)
     return sl_buf_detach(&u);
 }
 
-static struct curl_slist *request_headers(http_state *st)
+/* The request's headers; NULL with err when a template value is refused. */
+static struct curl_slist *request_headers(http_state *st, sl_error *err)
 {
     struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
     if (*st->o->body)
         h = curl_slist_append(h, "Content-Type: application/json");
     for (size_t i = 0; i < st->o->headers.n; i++) {
-        char *v = expand(st, st->o->headers.v[i].value);
+        char *v = expand(st, st->o->headers.v[i].value, EXP_HEADER, st->o->headers.v[i].key, err);
+        if (!v) {
+            curl_slist_free_all(h);
+            return NULL;
+        }
         char *line = sl_printf("%s: %s", st->o->headers.v[i].key, v);
         h = curl_slist_append(h, line);
         sl_free(line);
@@ -342,8 +394,9 @@ static void page_req_free(page_req *r)
 
 static int validate_page(sl_http_call *c, char *why, size_t cap);
 
-/* Build the request of the page at (page, offset) and the pager's cursor or URL. */
-static page_req *prepare(http_state *st, int64_t page, int64_t offset)
+/* Build the request of the page at (page, offset) and the pager's cursor
+ * or URL; NULL with err when a template value is refused (the run fails). */
+static page_req *prepare(http_state *st, int64_t page, int64_t offset, sl_error *err)
 {
     page_req *r = sl_calloc(1, sizeof *r);
     r->st = st;
@@ -352,7 +405,11 @@ static page_req *prepare(http_state *st, int64_t page, int64_t offset)
     st->cursor = st->pg.next_cursor;
     st->url = st->pg.next_url;
     r->cursor = st->cursor ? sl_strdup(st->cursor) : NULL;
-    r->plain = page_url(st);
+    r->plain = page_url(st, err);
+    if (!r->plain) {
+        page_req_free(r);
+        return NULL;
+    }
     sl_buf u;
     sl_buf_init(&u);
     sl_buf_adds(&u, r->plain);
@@ -364,11 +421,19 @@ static page_req *prepare(http_state *st, int64_t page, int64_t offset)
     r->call.validate = validate_page;
     r->call.spill_after = SPILL_AFTER;
     if (*st->o->body) {
-        r->body = expand(st, st->o->body);
+        r->body = expand(st, st->o->body, EXP_JSON, "body", err);
+        if (!r->body) {
+            page_req_free(r);
+            return NULL;
+        }
         r->call.body = r->body;
         r->call.body_len = strlen(r->body);
     }
-    r->call.headers = request_headers(st);
+    r->call.headers = request_headers(st, err);
+    if (!r->call.headers) {
+        page_req_free(r);
+        return NULL;
+    }
     return r;
 }
 
@@ -612,16 +677,22 @@ static int fetch_pages(http_state *st, sl_error *err)
         return -1;
     size_t n = sl_http_pager_parallel(&st->pg, st->o->api.concurrency);
     page_req **reqs = sl_calloc(n, sizeof *reqs);
+    int rc = 0;
     sl_http_call **calls = sl_calloc(n, sizeof *calls);
     for (size_t i = 0; i < n; i++) {
         int64_t page, offset;
         sl_http_pager_position(&st->pg, i, &page, &offset);
-        reqs[i] = prepare(st, page, offset);
+        reqs[i] = prepare(st, page, offset, err);
+        if (!reqs[i]) {
+            rc = -1;
+            break;
+        }
         calls[i] = &reqs[i]->call;
     }
-    if (!st->pg.next_url && st->pg.pages == 0)
+    if (rc == 0 && !st->pg.next_url && st->pg.pages == 0)
         sl_http_pager_first_url(&st->pg, reqs[0]->plain);
-    int rc = sl_http_run(&st->api.http, calls, n, err);
+    if (rc == 0)
+        rc = sl_http_run(&st->api.http, calls, n, err);
     /* an expired or revoked OAuth2 token: fetch a new one and try once more */
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (reqs[i]->call.status != 401 || !sl_api_is_oauth2(&st->api))
@@ -631,9 +702,13 @@ static int fetch_pages(http_state *st, sl_error *err)
             rc = -1;
             break;
         }
-        page_req *fresh = prepare(st, reqs[i]->page, reqs[i]->offset);
+        page_req *fresh = prepare(st, reqs[i]->page, reqs[i]->offset, err);
         page_req_free(reqs[i]);
         reqs[i] = fresh;
+        if (!fresh) {
+            rc = -1;
+            break;
+        }
         sl_http_call *one[1] = {&fresh->call};
         rc = sl_http_run(&st->api.http, one, 1, err);
     }
@@ -786,7 +861,7 @@ static int http_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error
     st->ro.separator = o->separator;
     st->ro.snake_case = o->common.normalize_names && strcmp(o->common.normalize_names, "snake_case") == 0;
     sl_json_record_init(&st->ctx);
-    sl_http_pager_init(&st->pg, &o->pagination, o->max_pages);
+    sl_http_pager_init(&st->pg, &o->pagination, o->max_pages, o->api.url);
     if (sl_api_open(&st->api, &o->api, run, in->id, err) < 0)
         return -1;
     /* where to start: a resumed epoch's next page, or the saved cursor */

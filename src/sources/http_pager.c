@@ -11,9 +11,10 @@
 #include <strings.h>
 #include <xxhash.h>
 
-void sl_http_pager_init(sl_http_pager *p, const sl_kvlist *cfg, int64_t max_pages)
+void sl_http_pager_init(sl_http_pager *p, const sl_kvlist *cfg, int64_t max_pages, const char *origin)
 {
     memset(p, 0, sizeof *p);
+    p->origin = origin;
     const char *pt = sl_kv_get(cfg, "type", "none");
     p->kind = strcmp(pt, "page") == 0       ? SL_PAGER_PAGE
               : strcmp(pt, "offset") == 0   ? SL_PAGER_OFFSET
@@ -206,13 +207,15 @@ static int advance_cursor(sl_http_pager *p, const sl_http_page *pg, const char *
     return 0;
 }
 
-/* ref resolved against base (RFC 3986), or NULL with err. */
-static char *resolve_url(const char *base, const char *ref, sl_error *err)
+/* ref resolved against base (RFC 3986), or NULL with err; the result must
+ * be on origin's scheme, host and port (the API's configured URL; NULL:
+ * base's), whatever the URLs between led to. */
+static char *resolve_url(const char *base, const char *ref, const char *origin, sl_error *err)
 {
     CURLU *u = curl_url(), *b = curl_url();
     char *out = NULL, *res = NULL;
     char *s1 = NULL, *h1 = NULL, *p1 = NULL, *s2 = NULL, *h2 = NULL, *p2 = NULL;
-    if (!u || !b || curl_url_set(b, CURLUPART_URL, base, 0) != CURLUE_OK ||
+    if (!u || !b || curl_url_set(b, CURLUPART_URL, origin ? origin : base, 0) != CURLUE_OK ||
         curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
         curl_url_set(u, CURLUPART_URL, ref, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK) {
         char shown[320];
@@ -254,7 +257,7 @@ void sl_http_pager_first_url(sl_http_pager *p, const char *url)
     if (p->kind != SL_PAGER_NEXT_URL && p->kind != SL_PAGER_LINK)
         return;
     /* in curl's normal form, as next URLs are compared */
-    char *norm = resolve_url(url, url, NULL);
+    char *norm = resolve_url(url, url, NULL, NULL);
     p->first_hash = text_hash(norm ? norm : url);
     seen_add(p, p->first_hash);
     sl_free(norm);
@@ -273,7 +276,7 @@ static int advance_url(sl_http_pager *p, const sl_http_page *pg, const char *wha
     if (!raw || !*raw || pg->count == 0) {
         p->done = 1;
     } else {
-        char *next = resolve_url(pg->url, raw, err);
+        char *next = resolve_url(pg->url, raw, p->origin, err);
         if (!next) {
             rc = -1;
         } else if (requested ? strcmp(next, requested) == 0 : text_hash(next) == p->first_hash) {

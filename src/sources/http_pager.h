@@ -24,8 +24,9 @@
  *   - a cursor or next URL that was already requested earlier in the run
  *     (a cycle), or a page with exactly the records of the page before it
  *     (an API that ignores the page or offset parameter);
- *   - a next URL on another scheme, host or port than the request (the
- *     API's credentials are never sent elsewhere);
+ *   - a next URL on another scheme, host or port than the API's configured
+ *     URL (the API's credentials are never sent elsewhere: a body or Link
+ *     header cannot redirect them);
  *   - more than max_pages pages in one epoch (when max_pages > 0).
  * Relative next URLs and Link targets are resolved against the URL of the
  * request that returned them (RFC 3986, curl's URL API).
@@ -50,6 +51,7 @@ typedef struct sl_http_pager {
     /* configuration (strings point into the options, not copied) */
     sl_pager_kind kind;
     const char *param, *size_param, *cursor_path, *next_path, *total_path;
+    const char *origin;  /* the API's URL: next URLs stay on its scheme, host and port */
     int64_t size;        /* page size asked for */
     int64_t start;       /* first page number */
     int64_t max_pages;   /* pages allowed in one epoch; 0 = no limit */
@@ -83,8 +85,10 @@ typedef struct sl_http_page {
 } sl_http_page;
 
 /* Fill the configuration from the `pagination:` map (kvlist of the source's
- * options; its strings must outlive the pager) and the max_pages option. */
-void sl_http_pager_init(sl_http_pager *p, const sl_kvlist *cfg, int64_t max_pages);
+ * options; its strings must outlive the pager), the max_pages option and
+ * origin, the API's configured URL (not copied; NULL: each next URL is
+ * checked against the URL it came from). */
+void sl_http_pager_init(sl_http_pager *p, const sl_kvlist *cfg, int64_t max_pages, const char *origin);
 void sl_http_pager_release(sl_http_pager *p);
 /* Pages to request at once: page and offset pagination up to concurrency
  * (offset: once the first page told the server's page size), never past a
