@@ -135,6 +135,15 @@ static int alternatives(const unsigned char *s, size_t n, const unsigned char *t
             r++;
         const unsigned char *e = t + r;
         size_t en = tn - r;
+        if (b == '\\') {
+            /* a backslash of the secret: "\\" in JSON, "\\\\" in JSON
+             * inside JSON (the run above would take it for an escape's
+             * prefix) */
+            if (r >= 2)
+                out[k++] = (alt){2, 1};
+            if (r >= 4)
+                out[k++] = (alt){4, 1};
+        }
         if (en == 0) {
             *partial = 1;
         } else if (e[0] == 'u') {

@@ -63,6 +63,22 @@ static void test_every_encoding(void **state)
     expect("K3y%2B%2F", "K3y%2B%2F");
 }
 
+/* A secret with a backslash: JSON doubles it, JSON in JSON doubles it
+ * again (found by trying to break the redaction: "Abcd\\efgh" leaked). */
+static void test_backslash(void **state)
+{
+    (void)state;
+    sl_redact_add("Abcd\\efgh");
+    sl_redact_add("Hk\\9/+=&%\"zz");
+    expect("x Abcd\\efgh y", "x *** y");
+    expect("{\"X-Token\": \"Abcd\\\\efgh\"}", "{\"X-Token\": \"***\"}");
+    expect("\"{\\\"t\\\": \\\"Abcd\\\\\\\\efgh\\\"}\"", "\"{\\\"t\\\": \\\"***\\\"}\"");
+    expect("Abcd%5Cefgh", "***");
+    expect("{\"k\": \"Hk\\\\9\\/+=&%\\\"zz\"}", "{\"k\": \"***\"}");
+    /* a lone backslash before the secret's text stays */
+    expect("\\Abcd\\efgh", "\\***");
+}
+
 static void test_percent_longest(void **state)
 {
     (void)state;
@@ -182,7 +198,7 @@ int main(void)
         cmocka_unit_test(test_every_encoding), cmocka_unit_test(test_percent_longest),
         cmocka_unit_test(test_short_and_twice), cmocka_unit_test(test_stream_split),
         cmocka_unit_test(test_error_cut),      cmocka_unit_test(test_cut),
-        cmocka_unit_test(test_env_rule),
+        cmocka_unit_test(test_env_rule),       cmocka_unit_test(test_backslash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
