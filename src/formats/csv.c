@@ -8,7 +8,7 @@
 #include <emmintrin.h>
 #endif
 
-#define MAX_RECORD (64u << 20) /* a record this large is a runaway quote */
+#define MAX_RECORD SL_RECORD_MAX /* a record this large is a runaway quote (formats/input.h) */
 
 void sl_csv_init(sl_csv_reader *r, sl_input *in, const sl_csv_config *cfg, int64_t start,
                  int64_t start_line)
@@ -223,7 +223,7 @@ static int fill(sl_csv_reader *r, sl_error *err)
     }
     if (r->cap - r->len < SL_INPUT_BLOCK) {
         if (r->cap >= MAX_RECORD) {
-            return sl_error_set(err, SL_EDATA, "%s: a CSV record starting at line %lld is larger than %u MiB "
+            return sl_error_set(err, SL_EDATA, "%s: a CSV record starting at line %lld is larger than %zu MiB "
                                 "(an unbalanced quote?)", r->path ? r->path : "input", (long long)r->line,
                                 MAX_RECORD >> 20);
         }

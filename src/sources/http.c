@@ -117,6 +117,7 @@ static const sl_option http_options[] = {
     {"infer_types", SL_OPT_BOOL, "true", 0, offsetof(http_opts, common.infer_types), NULL,
      "infer column types from the first batch; false keeps undeclared columns as text"},
     SL_NORMALIZE_NAMES_OPTION(http_opts, common.normalize_names),
+    SL_MAX_COLUMNS_OPTION(http_opts, common.max_columns),
     SL_JSON_RECORD_OPTIONS(http_opts),
     SL_OPT_END,
 };
@@ -156,6 +157,10 @@ static int http_check(sl_instance *in, sl_diags *d)
     static const char *const page_keys[] = {"type", "param", "size_param", "size", "start", "total_path",
                                             "limit_param", "limit", "cursor_path", "next_path", NULL};
     n += sl_api_check(&o->api, http_options, o, d);
+    if (o->common.max_columns < 1 || o->common.max_columns > 100000) {
+        sl_diags_add(d, sl_options_loc(http_options, o, "max_columns"), "max_columns must be between 1 and 100000");
+        n++;
+    }
     n += sl_kv_check_keys(&o->pagination, "pagination", page_keys, d);
     const char *pt = sl_kv_get(&o->pagination, "type", "none");
     static const char *const kinds[] = {"none", "page", "offset", "cursor", "next_url", "link", NULL};
@@ -770,7 +775,9 @@ static void queue_pop(http_state *st)
 static int http_next(sl_instance *in, sl_batch *b, sl_error *err)
 {
     http_state *st = in->state;
-    int64_t want = st->run->pipeline->batch_rows;
+    /* wide records make shorter batches: rows x columns stay within the
+     * batch's cells (core/batch.h), as in the file readers */
+    int64_t want = (int64_t)sl_batch_max_rows(sl_json_record_width(&st->ctx), (size_t)st->run->pipeline->batch_rows);
     while ((int64_t)(b->nrows + b->nrejects) < want) {
         if (st->nqueue) {
             int rc = read_page(st, st->queue[0], b, want, err);
@@ -860,6 +867,7 @@ static int http_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error
     st->ro.max_depth = (int)o->max_depth;
     st->ro.separator = o->separator;
     st->ro.snake_case = o->common.normalize_names && strcmp(o->common.normalize_names, "snake_case") == 0;
+    st->ro.max_columns = sl_source_max_columns(&o->common);
     sl_json_record_init(&st->ctx);
     sl_http_pager_init(&st->pg, &o->pagination, o->max_pages, o->api.url);
     if (sl_api_open(&st->api, &o->api, run, in->id, err) < 0)
