@@ -47,7 +47,7 @@ static void add_position(void *ctx, const char *key, int64_t epoch, int64_t offs
     sl_buf_addc(b, '}');
 }
 
-static int state_show(sl_cli *cli, sl_project *p, sl_state *s, const char *pipeline)
+static int state_show(sl_cli *cli, sl_project *p, sl_state *s, const char *pipeline, int wide)
 {
     sl_buf store, sinks;
     sl_buf_init(&store);
@@ -85,7 +85,7 @@ static int state_show(sl_cli *cli, sl_project *p, sl_state *s, const char *pipel
     } else {
         static const char *const f[] = {"pipeline", "kind", "owner", "epoch", "key", "value", "updated_at"};
         static const int w[] = {14, 15, 22, 6, 36, 40, 0};
-        sl_cli_print_table(all.data, f, w, 7);
+        sl_cli_print_rows(all.data, f, w, 7, wide);
     }
     sl_buf_release(&all);
     sl_buf_release(&store);
@@ -126,14 +126,16 @@ static int state_reset(sl_cli *cli, sl_project *p, sl_state *s, const char *pipe
 int cmd_state(sl_cli *cli, int argc, char **argv)
 {
     if (argc < 1 || (strcmp(argv[0], "show") != 0 && strcmp(argv[0], "reset") != 0)) {
-        fprintf(stderr, "usage: sluice state show [PIPELINE] | sluice state reset PIPELINE [--yes]\n");
+        fprintf(stderr, "usage: sluice state show [PIPELINE] [--wide] | sluice state reset PIPELINE [--yes]\n");
         return EXIT_USAGE;
     }
-    int reset = strcmp(argv[0], "reset") == 0, yes = 0;
+    int reset = strcmp(argv[0], "reset") == 0, yes = 0, wide = 0;
     const char *pipeline = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0)
+        if (reset && (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0))
             yes = 1;
+        else if (!reset && strcmp(argv[i], "--wide") == 0)
+            wide = 1;
         else if (argv[i][0] != '-' && !pipeline)
             pipeline = argv[i];
         else {
@@ -152,7 +154,7 @@ int cmd_state(sl_cli *cli, int argc, char **argv)
     sl_state *s = sl_cli_state(cli, p);
     int rc = EXIT_FAILED;
     if (s)
-        rc = reset ? state_reset(cli, p, s, pipeline, yes) : state_show(cli, p, s, pipeline);
+        rc = reset ? state_reset(cli, p, s, pipeline, yes) : state_show(cli, p, s, pipeline, wide);
     sl_state_close(s);
     sl_project_free(p);
     return rc;

@@ -27,7 +27,7 @@ const sl_command sl_commands[] = {
     {"alert", cmd_alert, "test CHANNEL", "send a test message through an alert channel of sluice.yml", NULL},
     {"history", cmd_history, "[PIPELINE] [--limit N] [--wide]", "show past runs from the state store", NULL},
     {"dlq", cmd_dlq, "list [--pipeline P] [--limit N] [--wide]", "show rejected rows kept in the dead-letter queue", NULL},
-    {"state", cmd_state, "show [PIPELINE] | reset PIPELINE [--yes]",
+    {"state", cmd_state, "show [PIPELINE] [--wide] | reset PIPELINE [--yes]",
      "show what pipelines remember (checkpoints, bookmarks, loaded files), or forget it", NULL},
     {"schema", cmd_schema, "history [PIPELINE] [--limit N] [--wide]", "show the schema changes runs made (columns added, widened)", NULL},
     {"help", cmd_help, "[COMPONENT | pipeline | functions [NAME]]",

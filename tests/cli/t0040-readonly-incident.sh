@@ -31,6 +31,9 @@ assert_eq "--json stays one document" "$(python3 -c 'import json,sys; print(len(
 assert_exit 0 "$SLUICE" -C proj dlq list --pipeline contacts
 assert_contains "dlq lists the rejected row" "x5" "$T/out"
 assert_exit 0 "$SLUICE" -C proj state show contacts
+# --wide shows whole values, as the cut table's hint says (a tester found it refused)
+assert_exit 0 "$SLUICE" -C proj state show contacts --wide
+assert_contains "state show --wide keeps the whole input path" "/proj/data/contacts.csv v1 " "$T/out"
 assert_exit 0 "$SLUICE" -C proj schema history
 assert_exit 0 "$SLUICE" -C proj list
 assert_contains "list shows the valid pipeline" "contacts" "$T/out"
