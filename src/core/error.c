@@ -36,6 +36,11 @@ int sl_error_prefix(sl_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     char *prefix = sl_vprintf(fmt, ap);
     va_end(ap);
+    size_t n = strlen(prefix);
+    if (strncmp(err->msg, prefix, n) == 0 && err->msg[n] == ':') {
+        sl_free(prefix); /* the message already names it: "sink x: sink x: ..." says nothing more */
+        return -1;
+    }
     set_redacted(err, sl_printf("%s: %s", prefix, err->msg));
     sl_free(prefix);
     return -1;

@@ -31,7 +31,8 @@ typedef struct sl_error {
 /* Set err (if not NULL) and return -1. */
 int sl_error_set(sl_error *err, sl_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Prepend "<prefix>: " to the message already in err; returns -1. */
+/* Prepend "<prefix>: " to the message already in err (not when it already
+ * starts with it: "sink x: sink x: ..."); returns -1. */
 int sl_error_prefix(sl_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sl_error_clear(sl_error *err);
 /* Stable machine name of a code ("config_invalid", ...), used in --json errors. */

@@ -298,8 +298,12 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
                     dt = SL_T_TEXT;
             }
             sc = schema_add(t, c->name, dt, declared);
-            if (t->batches > 0)
-                sl_run_schema_change(run, c->name, "added (%s)", sl_type_name(dt));
+            /* a column first met in a later batch is no change of any
+             * destination (sinks record what they add to a table, once);
+             * recorded here it came back on every run of the same input */
+            if (t->batches > 0 && run)
+                sl_log_debug("%s: column '%s' (%s) first appears in batch %d of the run", run->pipeline->name,
+                             c->name, sl_type_name(dt), t->batches + 1);
         }
     }
 

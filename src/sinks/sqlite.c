@@ -97,9 +97,19 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
+/* What SQLite's own message leaves out: its limit on a table's width. */
+static const char *hint_for(const char *msg)
+{
+    if (msg && strstr(msg, "too many columns"))
+        return " (a SQLite table has at most 2000 columns: set the source's max_columns lower, or `select` the "
+               "columns to load)";
+    return "";
+}
+
 static int db_fail(sqlite_state *st, sl_error *err, const char *what)
 {
-    return sl_error_set(err, SL_ESQL, "sink %s: %s: %s", st->id, what, sqlite3_errmsg(st->db));
+    const char *m = sqlite3_errmsg(st->db);
+    return sl_error_set(err, SL_ESQL, "sink %s: %s: %s%s", st->id, what, m, hint_for(m));
 }
 
 static int exec_sql(sqlite_state *st, const char *sql, sl_error *err)
@@ -107,7 +117,7 @@ static int exec_sql(sqlite_state *st, const char *sql, sl_error *err)
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         sl_log_debug("sink %s: failed: %s", st->id, sql);
-        sl_error_set(err, SL_ESQL, "sink %s: %s", st->id, msg ? msg : "?");
+        sl_error_set(err, SL_ESQL, "sink %s: %s%s", st->id, msg ? msg : "?", hint_for(msg));
         sqlite3_free(msg);
         return -1;
     }

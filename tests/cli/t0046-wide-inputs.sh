@@ -112,6 +112,17 @@ assert_exit 0 "$SLUICE" -C p --json dlq list --pipeline doc
 assert_eq "doc dlq line" "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["rejected"][0]; print(r["line"], r["reason"])' "$T/out")" \
   "8 array element is not a JSON object"
 
+# 5b. keys first met in later batches: the sink records each column it adds
+# to the table once; a second run of the same input records nothing (a
+# tester saw every such column "added" again on every run)
+assert_exit 0 "$SLUICE" -C p schema history doc
+n1=$(grep -c "added to table doc" "$T/out")
+assert_exit 0 "$SLUICE" -C p run doc
+assert_exit 0 "$SLUICE" -C p --json schema history doc
+assert_eq "no schema change recorded by a second run" \
+  "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["changes"]))' "$T/out")" "$n1"
+assert_eq "the column added to table doc (_extra), once" "$n1" 1
+
 # 6. the option: documented, and checked where it is written
 assert_exit 0 "$SLUICE" help csv
 assert_contains "help max_columns" "max_columns" "$T/out"
@@ -119,4 +130,20 @@ printf 'source: {type: jsonl, path: data/keys.jsonl, max_columns: 0}\nsinks: [{t
 assert_exit 2 "$SLUICE" -C p validate
 assert_contains "bad max_columns" "bad.yml:1:" "$T/err"
 assert_contains "bad max_columns says" "max_columns must be between 1 and 100000" "$T/err"
+printf 'source: {type: http, url: "http://127.0.0.1:9", max_columns: 100001}\nsinks: [{type: jsonl, path: out/x.jsonl}]\n' > p/pipelines/bad.yml
+assert_exit 2 "$SLUICE" -C p validate
+assert_contains "the http source checks max_columns too" "max_columns must be between 1 and 100000" "$T/err"
+rm p/pipelines/bad.yml
+
+# 7. a limit raised past SQLite's own (2000 columns per table): the sink's
+# error says so once, with what to do (a tester saw "sink sqlite: sink
+# sqlite: too many columns on w" and nothing more)
+python3 -c "
+n = 2500
+print(','.join('c%d' % i for i in range(n)))
+print(','.join(str(i) for i in range(n)))" > p/data/w2500.csv
+printf 'source: {type: csv, path: data/w2500.csv, max_columns: 5000}\nsinks: [{type: sqlite, table: w2500}]\n' > p/pipelines/w2500.yml
+assert_exit 1 "$SLUICE" -C p run w2500
+assert_contains "sqlite's limit named" "a SQLite table has at most 2000 columns" "$T/err"
+if grep -q "sink sqlite: sink sqlite" "$T/err"; then fail "the sink is named twice"; else ok; fi
 finish
