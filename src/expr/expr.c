@@ -5,6 +5,7 @@
 #include "expr/shape.h"
 #include "core/mem.h"
 #include "core/sqlident.h"
+#include "core/util.h"
 #include "db/sqlite.h"
 #include <stdio.h>
 #include <string.h>
@@ -359,6 +360,24 @@ static int declare_vtab(sl_expr *x, const char *const *names, size_t n, sl_buf *
 /* Prepare SQL made of prefix + x->text + suffix under the guard; on error
  * set err in the user's terms (positions inside the expression, never the
  * wrapper). Returns the statement or NULL. */
+/* The documented function closest to name (a typo), or NULL; the same
+ * distance rule as the configuration's "did you mean" (config/diag.c). */
+static const char *closest_function(const char *name)
+{
+    size_t n = 0, len = strlen(name);
+    const sl_function_doc *docs = sl_functions_docs(&n);
+    const char *best = NULL;
+    int cap = len <= 4 ? 1 : len <= 8 ? 2 : 3, bestd = cap + 1;
+    for (size_t i = 0; i < n; i++) {
+        int d = sl_edit_distance(name, docs[i].name, cap);
+        if (d < bestd) {
+            bestd = d;
+            best = docs[i].name;
+        }
+    }
+    return best;
+}
+
 static sqlite3_stmt *prepare_guarded(sl_expr *x, const char *prefix, const char *suffix, sl_error *err)
 {
     sl_expr_engine *e = x->e;
@@ -392,6 +411,11 @@ static sqlite3_stmt *prepare_guarded(sl_expr *x, const char *prefix, const char 
     else if (strcmp(why, "row value misused") == 0)
         sl_error_set(err, SL_ECONFIG, "expression '%s': a list of values where one value is expected (an expression "
                      "gives one value per row; a list belongs after IN)", x->text);
+    else if (strncmp(why, "no such function: ", 18) == 0 && closest_function(why + 18))
+        sl_error_set(err, SL_ECONFIG, "expression '%s': %s; did you mean %s()? (`sluice help functions` lists them)",
+                     x->text, why, closest_function(why + 18));
+    else if (strncmp(why, "no such function: ", 18) == 0)
+        sl_error_set(err, SL_ECONFIG, "expression '%s': %s (`sluice help functions` lists them)", x->text, why);
     else
         sl_error_set(err, SL_ECONFIG, "expression '%s': %s", x->text, why);
     return NULL;

@@ -62,4 +62,9 @@ for i, f in enumerate(fs):
         print("%s: %s gave %r, documented %r" % (f["name"], f["example"], got, want))
 PY
 assert_eq "examples that did not give their documented value" "$(cat "$T/bad")" ""
+
+# a misspelt function: validate names the closest documented one
+printf 'source: {type: csv, path: data/one.csv}\ntransforms:\n  - type: derive\n    columns: {e: "lowr(id)"}\nsinks: [{type: jsonl, path: typo.jsonl}]\n' > p/pipelines/typo.yml
+assert_exit 2 "$SLUICE" -C p validate
+assert_contains "function typo" "typo.yml:4:19: column 'e': expression 'lowr(id)': no such function: lowr; did you mean lower()?" "$T/err"
 finish
