@@ -102,7 +102,11 @@ static void test_messages(void **state)
     assert_string_equal(check("\"user.name\" || sha256(normalize_email(email))"), "ok");
     assert_string_equal(check("a +"), "expression 'a +': syntax error: it ends before the expression is complete");
     assert_string_equal(check("a + + * 2"), "expression 'a + + * 2': near \"*\": syntax error at character 7");
-    assert_string_equal(check("nosuch(a)"), "expression 'nosuch(a)': no such function: nosuch");
+    assert_string_equal(check("nosuch(a)"),
+                        "expression 'nosuch(a)': no such function: nosuch (`sluice help functions` lists them)");
+    assert_string_equal(check("normalise_email(a)"), "expression 'normalise_email(a)': no such function: "
+                                                     "normalise_email; did you mean normalize_email()? (`sluice "
+                                                     "help functions` lists them)");
     assert_string_equal(check("user.name"), "expression 'user.name': no such column: user.name (a column whose "
                                             "name holds a dot is written in double quotes: \"user.name\")");
     assert_has(check("'open"), "the string opened at character 1 never ends");
