@@ -59,9 +59,11 @@ query parameters (pad=...) come back in next URLs, to make them long.
 Requests count in /_stats pages as bad/<style>:<first index>.
 
 GET /_stats: requests, statuses, requests per page key, Retry-After
-violations (a request to the API sooner than a Retry-After allowed, not
-counting those that arrive within IN_FLIGHT seconds of that answer: with
-several requests in flight, those were sent before it came), the
+violations (the request a Retry-After answered, asked again sooner than it
+allowed; or another request to the API in that time, not counting those
+that arrive within IN_FLIGHT seconds of the answer: with several requests
+in flight, those were sent before it came, and a slow build or a loaded
+server thread delays them), the
 most requests seen in any window of `window` seconds. POST /_reset clears
 stats and faults.
 """
@@ -70,7 +72,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse, urlencode
 
 BASE = 1767225600  # 2026-01-01T00:00:00Z
-IN_FLIGHT = 0.2    # seconds after a Retry-After answer during which requests were already on their way
+IN_FLIGHT = 1.0    # seconds after a Retry-After answer during which other requests may already be on their way
 lock = threading.RLock()
 state = {}
 
@@ -78,7 +80,7 @@ state = {}
 def reset():
     state.clear()
     state.update(faults={}, rng=random.Random(1), requests=0, statuses={}, pages={}, times=[],
-                 not_before=0.0, ra_sent=0.0, violations=0, tokens={}, oauth_issued=0,
+                 not_before=0.0, ra_sent=0.0, ra_keys={}, violations=0, tokens={}, oauth_issued=0,
                  crm={'records': {}, 'by_email': {}, 'idem': {}, 'next': 0, 'creates': 0, 'updates': 0,
                       'deletes': 0, 'replays': 0, 'key_violations': 0, 'requests': 0})
 
@@ -381,7 +383,9 @@ class Handler(BaseHTTPRequestHandler):
             state['times'].append(now)
             # requests already in flight when the Retry-After answer left
             # (up to IN_FLIGHT seconds after it) could not have known
-            if now < state['not_before'] - 0.001 and now > state['ra_sent'] + IN_FLIGHT:
+            if now < state['ra_keys'].get(self.path, 0.0) - 0.001:
+                state['violations'] += 1  # the very request a Retry-After answered, too soon
+            elif now < state['not_before'] - 0.001 and now > state['ra_sent'] + IN_FLIGHT:
                 state['violations'] += 1
             rng = state['rng']
             roll, kind_roll, ra_roll = rng.random(), rng.random(), rng.random()
@@ -426,6 +430,7 @@ class Handler(BaseHTTPRequestHandler):
                 with lock:
                     state['not_before'] = max(state['not_before'], time.time() + wait)
                     state['ra_sent'] = time.time()
+                    state['ra_keys'][self.path] = time.time() + wait
             self.answer(status, {'error': 'flaky'}, headers)
             return True, False
         return False, roll < reset_r + fail + trunc
