@@ -2,6 +2,7 @@
 #include "net/urltpl.h"
 #include <curl/curl.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -92,30 +93,38 @@ int sl_urltpl_has_templates(const char *tpl, int *only_ids)
     return any;
 }
 
-int sl_url_same_origin(const char *origin, const char *base, const char *ref, char *where, size_t cap)
+int sl_url_origin(const char *base, const char *ref, char *out, size_t cap)
 {
-    CURLU *o = curl_url(), *u = curl_url();
-    char *s1 = NULL, *h1 = NULL, *p1 = NULL, *s2 = NULL, *h2 = NULL, *p2 = NULL;
+    CURLU *u = curl_url();
+    char *sc = NULL, *h = NULL, *p = NULL;
     int rc = -1;
-    if (o && u && curl_url_set(o, CURLUPART_URL, origin, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK && curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK &&
-        curl_url_get(o, CURLUPART_SCHEME, &s1, 0) == CURLUE_OK && curl_url_get(o, CURLUPART_HOST, &h1, 0) == CURLUE_OK &&
-        curl_url_get(o, CURLUPART_PORT, &p1, CURLU_DEFAULT_PORT) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &s2, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &h2, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &p2, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-        rc = strcasecmp(s1, s2) == 0 && strcasecmp(h1, h2) == 0 && strcmp(p1, p2) == 0;
-        if (!rc && where)
-            snprintf(where, cap, "%s://%s:%s", s2, h2, p2);
-    } else if (where) {
-        snprintf(where, cap, "a text that is not a URL");
+    if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+        (!ref || curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK) &&
+        curl_url_get(u, CURLUPART_SCHEME, &sc, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        for (char *c = h; *c; c++) /* host names compare without case */
+            *c = (char)tolower((unsigned char)*c);
+        snprintf(out, cap, "%s://%s:%s", sc, h, p); /* libcurl gives the scheme in lower case */
+        rc = 0;
     }
-    curl_free(s1);
-    curl_free(h1);
-    curl_free(p1);
-    curl_free(s2);
-    curl_free(h2);
-    curl_free(p2);
-    curl_url_cleanup(o);
+    curl_free(sc);
+    curl_free(h);
+    curl_free(p);
     curl_url_cleanup(u);
     return rc;
+}
+
+int sl_url_same_origin(const char *origin, const char *base, const char *ref, char *where, size_t cap)
+{
+    char want[300], got[300];
+    if (sl_url_origin(origin, NULL, want, sizeof want) < 0 || sl_url_origin(base, ref, got, sizeof got) < 0) {
+        if (where)
+            snprintf(where, cap, "a text that is not a URL");
+        return -1;
+    }
+    if (strcmp(want, got) == 0)
+        return 1;
+    if (where)
+        snprintf(where, cap, "%s", got);
+    return 0;
 }

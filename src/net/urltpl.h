@@ -56,6 +56,11 @@ int sl_urltpl_has_templates(const char *tpl, int *only_ids);
  * set to "scheme://host:port" of the target; -1 when one of them is not a
  * URL (where says so). An answer (a next URL, a redirect) that leads
  * elsewhere must not take the request's credentials along. */
+/* "scheme://host:port" (host lower-cased, the scheme's default port
+ * written out) of ref resolved against base (ref NULL: base itself) into
+ * out (cap bytes); -1 when they are not a URL. */
+int sl_url_origin(const char *base, const char *ref, char *out, size_t cap);
+
 int sl_url_same_origin(const char *origin, const char *base, const char *ref, char *where, size_t cap);
 
 #endif

@@ -542,23 +542,30 @@ static int sqlite_position(sl_instance *in, const char *key, sl_resume *pos, int
     return 0;
 }
 
-/* The table's largest rowid (rows inserted after get larger ones), or -1
- * when it has none to ask (a WITHOUT ROWID table a user made). */
-static int64_t last_rowid(sqlite_state *st)
+/* The one integer of `SELECT <what> FROM <table>`, or fallback when the
+ * query cannot run (a WITHOUT ROWID table a user made has no rowid). */
+static int64_t table_scalar(sqlite_state *st, const char *what, const char *table, int64_t fallback)
 {
     sl_buf sql;
     sl_buf_init(&sql);
-    sl_buf_adds(&sql, "SELECT coalesce(max(rowid), 0) FROM ");
-    sl_sql_ident(&sql, st->target);
+    sl_buf_addf(&sql, "SELECT %s FROM ", what);
+    sl_sql_ident(&sql, table);
     sqlite3_stmt *s;
-    int64_t last = -1;
+    int64_t v = fallback;
     if (sqlite3_prepare_v2(st->db, sql.data, -1, &s, NULL) == SQLITE_OK) {
         if (sqlite3_step(s) == SQLITE_ROW)
-            last = sqlite3_column_int64(s, 0);
+            v = sqlite3_column_int64(s, 0);
         sqlite3_finalize(s);
     }
     sl_buf_release(&sql);
-    return last;
+    return v;
+}
+
+/* The table's largest rowid (rows inserted after get larger ones), or -1
+ * when it has none to ask. */
+static int64_t last_rowid(sqlite_state *st)
+{
+    return table_scalar(st, "coalesce(max(rowid), 0)", st->target, -1);
 }
 
 /* Count what a write did: `offered` rows went to the table, `applied` of
@@ -780,19 +787,7 @@ static int refill(sqlite_state *st, sl_error *err)
 /* Rows of table name (the ones a rebuild replaces). */
 static int64_t count_table(sqlite_state *st, const char *name)
 {
-    sl_buf sql;
-    sl_buf_init(&sql);
-    sl_buf_adds(&sql, "SELECT count(*) FROM ");
-    sl_sql_ident(&sql, name);
-    sqlite3_stmt *s;
-    int64_t n = 0;
-    if (sqlite3_prepare_v2(st->db, sql.data, -1, &s, NULL) == SQLITE_OK) {
-        if (sqlite3_step(s) == SQLITE_ROW)
-            n = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-    }
-    sl_buf_release(&sql);
-    return n;
+    return table_scalar(st, "count(*)", name, 0);
 }
 
 static int sqlite_finish(sl_instance *in, sl_error *err)

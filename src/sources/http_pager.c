@@ -1,5 +1,6 @@
 /* http_pager.c: see http_pager.h. */
 #include "sources/http_pager.h"
+#include "net/urltpl.h"
 #include "core/log.h"
 #include "core/redact.h"
 #include "core/mem.h"
@@ -212,43 +213,30 @@ static int advance_cursor(sl_http_pager *p, const sl_http_page *pg, const char *
  * base's), whatever the URLs between led to. */
 static char *resolve_url(const char *base, const char *ref, const char *origin, sl_error *err)
 {
-    CURLU *u = curl_url(), *b = curl_url();
+    CURLU *u = curl_url();
     char *out = NULL, *res = NULL;
-    char *s1 = NULL, *h1 = NULL, *p1 = NULL, *s2 = NULL, *h2 = NULL, *p2 = NULL;
-    if (!u || !b || curl_url_set(b, CURLUPART_URL, origin ? origin : base, 0) != CURLUE_OK ||
-        curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
-        curl_url_set(u, CURLUPART_URL, ref, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK) {
+    char api[300], to[300];
+    if (!u || curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+        curl_url_set(u, CURLUPART_URL, ref, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK ||
+        sl_url_origin(origin ? origin : base, NULL, api, sizeof api) < 0 ||
+        sl_url_origin(out, NULL, to, sizeof to) < 0) {
         char shown[320];
         sl_redact_cut(shown, sizeof shown, ref, strlen(ref)); /* redacted, then cut */
         sl_error_set(err, SL_EDATA, "the next page's URL '%s' is not a URL", shown);
         goto done;
     }
     /* the same scheme, host and port: the API's credentials go nowhere else */
-    curl_url_get(b, CURLUPART_SCHEME, &s1, 0);
-    curl_url_get(b, CURLUPART_HOST, &h1, 0);
-    curl_url_get(b, CURLUPART_PORT, &p1, CURLU_DEFAULT_PORT);
-    curl_url_get(u, CURLUPART_SCHEME, &s2, 0);
-    curl_url_get(u, CURLUPART_HOST, &h2, 0);
-    curl_url_get(u, CURLUPART_PORT, &p2, CURLU_DEFAULT_PORT);
-    if (!s1 || !s2 || !h1 || !h2 || !p1 || !p2 || strcasecmp(s1, s2) != 0 || strcasecmp(h1, h2) != 0 ||
-        strcmp(p1, p2) != 0) {
+    if (strcmp(api, to) != 0) {
         sl_error_set(err, SL_EDATA,
-                     "the next page's URL goes to %s://%s:%s, not to the API (%s://%s:%s): refused, the API's "
-                     "credentials are not sent elsewhere",
-                     s2 ? s2 : "?", h2 ? h2 : "?", p2 ? p2 : "?", s1 ? s1 : "?", h1 ? h1 : "?", p1 ? p1 : "?");
+                     "the next page's URL goes to %s, not to the API (%s): refused, the API's credentials are not "
+                     "sent elsewhere",
+                     to, api);
         goto done;
     }
     res = sl_strdup(out);
 done:
     curl_free(out);
-    curl_free(s1);
-    curl_free(h1);
-    curl_free(p1);
-    curl_free(s2);
-    curl_free(h2);
-    curl_free(p2);
     curl_url_cleanup(u);
-    curl_url_cleanup(b);
     return res;
 }
 
