@@ -1,0 +1,62 @@
+/*
+ * adapter.h: what the model layer needs of a warehouse, once for SQLite
+ * (the embedded default) and once for PostgreSQL: statements, a count, the
+ * columns of a relation, whether it exists, and the dialect's spelling of
+ * DDL. Materializations (models/materialize.h) are written against it.
+ *
+ * An adapter is one connection, used by one thread at a time; `sluice
+ * build --threads N` opens one per thread (SQLite: one writer).
+ * Names reaching SQL go through core/sqlident.h, never pasted raw.
+ */
+#ifndef SL_MODELS_ADAPTER_H
+#define SL_MODELS_ADAPTER_H
+#include "core/error.h"
+#include "core/util.h"
+#include <stdint.h>
+
+struct sl_project;
+
+typedef struct sl_relation {
+    const char *schema;      /* NULL: the default schema (SQLite "main", PostgreSQL the target schema) */
+    const char *identifier;
+} sl_relation;
+
+typedef struct sl_adapter sl_adapter;
+
+/* Open the project's warehouse (SQLite file or PostgreSQL URL). */
+int sl_adapter_open(const struct sl_project *p, sl_adapter **out, sl_error *err);
+void sl_adapter_close(sl_adapter *a);
+/* "sqlite" or "postgres" ({{ target.type }}). */
+const char *sl_adapter_type(const sl_adapter *a);
+/* The target's default schema name ("main" on SQLite, "public" or the
+ * URL's/target's schema on PostgreSQL) ({{ target.schema }}). */
+const char *sl_adapter_schema(const sl_adapter *a);
+/* Append the quoted relation ("schema"."name") to out. */
+void sl_adapter_relation_sql(const sl_adapter *a, sl_relation r, sl_buf *out);
+/* Run statements (no rows). */
+int sl_adapter_exec(sl_adapter *a, const char *sql, sl_error *err);
+int sl_adapter_begin(sl_adapter *a, sl_error *err);
+int sl_adapter_commit(sl_adapter *a, sl_error *err);
+void sl_adapter_rollback(sl_adapter *a);
+/* Run a query returning one integer (a count): *out, 0 when NULL. */
+int sl_adapter_scalar(sl_adapter *a, const char *sql, int64_t *out, sl_error *err);
+/* Rows of a query, as text cells (NULL cells NULL), to fn; stops when fn
+ * returns nonzero. Used by `sluice show`, test failure samples. */
+int sl_adapter_query(sl_adapter *a, const char *sql, size_t max_rows,
+                     int (*fn)(void *ctx, size_t ncols, const char *const *names, const char *const *cells),
+                     void *ctx, sl_error *err);
+/* Whether the relation exists; *is_view says whether it is a view. */
+int sl_adapter_exists(sl_adapter *a, sl_relation r, int *exists, int *is_view, sl_error *err);
+/* The relation's columns in order, with their declared types (caller frees with sl_adapter_columns_free). */
+typedef struct sl_adapter_column {
+    char *name;
+    char *type;
+} sl_adapter_column;
+int sl_adapter_columns(sl_adapter *a, sl_relation r, sl_adapter_column **cols, size_t *n, sl_error *err);
+void sl_adapter_columns_free(sl_adapter_column *cols, size_t n);
+/* Create the schema if the warehouse has schemas (PostgreSQL; SQLite: a
+ * non-main schema is an attached database file next to the warehouse:
+ * <warehouse>.<schema>.db, attached on open when it exists). */
+int sl_adapter_ensure_schema(sl_adapter *a, const char *schema, sl_error *err);
+
+#endif
