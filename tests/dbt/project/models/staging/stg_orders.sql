@@ -1,0 +1,10 @@
+{{ config(tags=['orders']) }}
+{#- stg_orders: reads the raw_orders seed through source() (declared in _staging.yml). -#}
+select
+    id as order_id,
+    customer_id,
+    order_date,
+    {{ normalize_text('status') }} as status,
+    amount_cents,
+    updated_at
+from {{ source('shop', 'raw_orders') }}
