@@ -95,3 +95,8 @@ WEAK int sl_materialize_seed(sl_adapter *a, const struct sl_project *p, const sl
     (void)a, (void)p, (void)n, (void)res;
     return NOT_YET(err);
 }
+WEAK int sl_graph_write_manifest(const sl_graph *g, sl_error *err)
+{
+    (void)g;
+    return NOT_YET(err);
+}
