@@ -65,5 +65,18 @@ int cmd_list(sl_cli *cli, int argc, char **argv);
 int cmd_schedule(sl_cli *cli, int argc, char **argv);
 int cmd_alert(sl_cli *cli, int argc, char **argv);
 int cmd_serve(sl_cli *cli, int argc, char **argv);
+/* the models layer (cmd_build.c) */
+extern const char sl_cmd_build_details[], sl_cmd_seed_details[], sl_cmd_snapshot_details[], sl_cmd_test_details[],
+    sl_cmd_show_details[];
+int cmd_build(sl_cli *cli, int argc, char **argv);
+int cmd_seed(sl_cli *cli, int argc, char **argv);
+int cmd_snapshot(sl_cli *cli, int argc, char **argv);
+int cmd_test(sl_cli *cli, int argc, char **argv);
+int cmd_show(sl_cli *cli, int argc, char **argv);
+/* `sluice run` in a project with models (or with -s/--exclude): runs the
+ * selected pipelines and models in DAG order and returns 1 with the exit
+ * status in *rc; returns 0 (nothing done) for a project without models,
+ * whose `sluice run` stays the pipelines' own. p stays the caller's. */
+int cmd_run_models(sl_cli *cli, sl_project *p, int argc, char **argv, int *rc);
 
 #endif

@@ -41,7 +41,12 @@ const char sl_cmd_run_details[] =
     "  --with-upstream, --with-downstream  also run the named pipelines' after: neighbours.\n"
     "\n"
     "--json prints {\"schema_version\":1,\"runs\":[...]}: per run the counts, and per sink rows created,\n"
-    "updated, deleted, unchanged and failed (see README: \"sluice run --json\").\n";
+    "updated, deleted, unchanged and failed (see README: \"sluice run --json\").\n"
+    "\n"
+    "In a project with models (a models/ folder or a dbt_project.yml), or with -s/--select, --exclude,\n"
+    "--threads, --fail-fast, --target or --vars, `sluice run` runs the selected pipelines and models (names\n"
+    "of either) in DAG order, as `sluice build` does without seeds, snapshots and tests, and reports like it\n"
+    "(see `sluice build --help`). --dry-run always runs pipelines only.\n";
 
 static _Atomic int cancel_flag;
 
@@ -112,6 +117,12 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
             opts.dry_run = 1;
         else if (strcmp(argv[i], "--allow-deletes") == 0)
             opts.allow_deletes = 1;
+        else if (strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "--select") == 0 || strcmp(argv[i], "--exclude") == 0 ||
+                 strcmp(argv[i], "--fail-fast") == 0)
+            ; /* the models layer's options: cmd_run_models (cmd_build.c) reads them */
+        else if ((strcmp(argv[i], "--threads") == 0 || strcmp(argv[i], "--target") == 0 ||
+                  strcmp(argv[i], "--vars") == 0) && i + 1 < argc)
+            i++;
         else if (argv[i][0] == '-') {
             fprintf(stderr, "sluice run: unknown option '%s'\n", argv[i]);
             sl_free(names);
@@ -123,6 +134,12 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
     if (!p) {
         sl_free(names);
         return EXIT_USAGE;
+    }
+    int models_rc;
+    if (cmd_run_models(cli, p, argc, argv, &models_rc)) {
+        sl_project_free(p);
+        sl_free(names);
+        return models_rc;
     }
     for (size_t i = 0; i < nnames; i++)
         if (!sl_project_find(p, names[i])) {

@@ -17,8 +17,20 @@ const sl_command sl_commands[] = {
     {"init", cmd_init, "DIR", "create a runnable starter project with sample data in DIR", NULL},
     {"validate", cmd_validate, "", "check the whole project (YAML, options, types) without running anything", NULL},
     {"run", cmd_run,
-     "[PIPELINE...] [--with-upstream] [--with-downstream] [--full-refresh] [--full-resync] [--allow-deletes] [--restart] [--dry-run]",
-     "run pipelines in dependency order (all of them when none is named)", sl_cmd_run_details},
+     "[PIPELINE|MODEL...] [-s SEL] [--exclude SEL] [--with-upstream] [--with-downstream] [--full-refresh] [--full-resync] [--allow-deletes] [--restart] [--dry-run] [--threads N] [--fail-fast]",
+     "run pipelines (and models, in a project with them) in dependency order (all of them when none is named)",
+     sl_cmd_run_details},
+    {"build", cmd_build, "[-s SEL] [--exclude SEL] [--full-refresh] [--threads N] [--fail-fast] [--target T] [--vars '{k: v}']",
+     "run seeds, pipelines, models, snapshots and tests in DAG order; a failure skips what depends on it",
+     sl_cmd_build_details},
+    {"seed", cmd_seed, "[-s SEL] [--exclude SEL] [--threads N] [--target T]", "load seeds/*.csv into the warehouse",
+     sl_cmd_seed_details},
+    {"snapshot", cmd_snapshot, "[-s SEL] [--exclude SEL] [--threads N] [--target T] [--vars '{k: v}']",
+     "run the snapshots (SCD type 2 history tables)", sl_cmd_snapshot_details},
+    {"test", cmd_test, "[-s SEL] [--exclude SEL] [--threads N] [--fail-fast] [--target T] [--vars '{k: v}']",
+     "run the data tests of the selection", sl_cmd_test_details},
+    {"show", cmd_show, "MODEL [--limit N] | --inline SQL [--limit N]", "preview the first rows of a model or a query",
+     sl_cmd_show_details},
     {"list", cmd_list, "", "list the pipelines in dependency order with their schedules, next run, source and sinks", NULL},
     {"schedule", cmd_schedule, "next EXPR|PIPELINE [--from TIME] [--count N] [--timezone TZ]",
      "print the next fire times of a cron expression, \"every 15m\" or a pipeline's schedule", NULL},
@@ -214,9 +226,9 @@ int main(int argc, char **argv)
                 return EXIT_OK;
             return c->fn(&cli, argc - i - 1, argv + i + 1);
         }
-    const char *names[16];
+    const char *names[32];
     size_t n = 0;
-    for (const sl_command *c = sl_commands; c->name && n < 16; c++)
+    for (const sl_command *c = sl_commands; c->name && n < 32; c++)
         names[n++] = c->name;
     const char *sug = sl_suggest(argv[i], names, n);
     fprintf(stderr, "sluice: unknown command '%s'%s%s%s\n", argv[i], sug ? "; did you mean '" : "", sug ? sug : "",

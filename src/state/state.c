@@ -765,6 +765,48 @@ int sl_state_runs_query_json(sl_state *s, const char *pipeline, const char *stat
     return rc;
 }
 
+/* ---- the models layer ------------------------------------------------------ */
+
+int sl_state_node_result(sl_state *s, const sl_node_run *r, sl_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = EXEC(s, err,
+                  "INSERT INTO node_results (run_id, unique_id, resource_type, status, failures, rows_affected,"
+                  " message, compiled_sql, started_at, duration_s)"
+                  " VALUES ($1, $2, $3, $4, CAST($5 AS BIGINT), CAST($6 AS BIGINT), $7, $8, $9,"
+                  " CAST($10 AS DOUBLE PRECISION))",
+                  "ssssiiuusd", r->run_id, r->unique_id, r->resource_type, r->status, r->failures, r->rows_affected,
+                  r->message, r->compiled_sql, r->started_at, r->duration_s);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int sl_state_node_results_json(sl_state *s, const char *node, const char *run_id, int limit, int with_sql,
+                               sl_buf *out, sl_error *err)
+{
+    /* a node by unique_id or by its name (what follows the last dot) */
+    char *sql = limited(with_sql ? "SELECT run_id, unique_id, resource_type, status, NULLIF(failures, -1),"
+                                   " NULLIF(rows_affected, -1), message, started_at, duration_s, compiled_sql"
+                                   " FROM node_results WHERE (CAST($1 AS TEXT) IS NULL OR unique_id = $1"
+                                   " OR substr(unique_id, length(unique_id) - length(CAST($1 AS TEXT))) = '.' || $1) AND (CAST($2 AS TEXT) IS NULL OR run_id = $2)"
+                                   " ORDER BY seq DESC"
+                                 : "SELECT run_id, unique_id, resource_type, status, NULLIF(failures, -1),"
+                                   " NULLIF(rows_affected, -1), message, started_at, duration_s"
+                                   " FROM node_results WHERE (CAST($1 AS TEXT) IS NULL OR unique_id = $1"
+                                   " OR substr(unique_id, length(unique_id) - length(CAST($1 AS TEXT))) = '.' || $1) AND (CAST($2 AS TEXT) IS NULL OR run_id = $2)"
+                                   " ORDER BY seq DESC",
+                        limit);
+    json_ctx j = {out, "run_id:s,unique_id:s,resource_type:s,status:s,failures:n,rows_affected:n,message:s,"
+                       "started_at:s,duration_s:n,compiled_sql:s", 0};
+    sl_buf_addc(out, '[');
+    pthread_mutex_lock(&s->lock);
+    int rc = run(s, err, json_fn, &j, sql, "ss", node, run_id);
+    pthread_mutex_unlock(&s->lock);
+    sl_buf_addc(out, ']');
+    sl_free(sql);
+    return rc;
+}
+
 static double wall_now(void)
 {
     return (double)sl_now_us() / 1e6;

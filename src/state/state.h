@@ -129,6 +129,25 @@ int sl_state_run_json(sl_state *s, const char *run_id, sl_buf *out, int *found, 
 int sl_state_runs_query_json(sl_state *s, const char *pipeline, const char *status, int limit, sl_buf *out,
                              sl_error *err);
 
+/* ---- the models layer (models/build.h): one row per node run ---------- */
+
+/* A node's result in one invocation (run_id: the invocation's id, shared by
+ * every node of one `sluice build`). resource_type: "model", "seed",
+ * "snapshot", "test", "pipeline"; status: dbt's (success, error, skipped,
+ * pass, warn, fail, cancelled); failures and rows_affected -1 when they
+ * do not apply; compiled_sql (tests) may be NULL. started_at ISO text. */
+typedef struct sl_node_run {
+    const char *run_id, *unique_id, *resource_type, *status, *message, *compiled_sql, *started_at;
+    int64_t failures, rows_affected;
+    double duration_s;
+} sl_node_run;
+int sl_state_node_result(sl_state *s, const sl_node_run *r, sl_error *err);
+/* Node results, newest first, as a JSON array of objects (the fields of
+ * sl_node_run; compiled_sql only when with_sql): node NULL = all, else a
+ * unique_id or the name after its last dot; run_id NULL = any. */
+int sl_state_node_results_json(sl_state *s, const char *node, const char *run_id, int limit, int with_sql,
+                               sl_buf *out, sl_error *err);
+
 /* A lease: holder keeps `name` for ttl_s seconds from now, if nobody else
  * holds it unexpired. *held = 1 when holder has it after the call. */
 int sl_state_lease(sl_state *s, const char *name, const char *holder, double ttl_s, int *held, sl_error *err);

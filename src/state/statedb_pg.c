@@ -47,7 +47,13 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS run_logs (run_id text PRIMARY KEY, started_by text, log text);"
     "CREATE TABLE IF NOT EXISTS slots ("
     "  pipeline text NOT NULL, slot bigint NOT NULL, holder text, claimed_at text, PRIMARY KEY(pipeline, slot));"
-    "CREATE TABLE IF NOT EXISTS leases (name text PRIMARY KEY, holder text NOT NULL, expires_at double precision NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS leases (name text PRIMARY KEY, holder text NOT NULL, expires_at double precision NOT NULL);"
+    /* models layer: one row per node a `sluice build/run/test/seed/snapshot` ran (state.h) */
+    "CREATE TABLE IF NOT EXISTS node_results ("
+    "  seq bigserial PRIMARY KEY, run_id text NOT NULL, unique_id text NOT NULL,"
+    "  resource_type text NOT NULL, status text NOT NULL, failures bigint, rows_affected bigint,"
+    "  message text, compiled_sql text, started_at text NOT NULL, duration_s double precision);"
+    "CREATE INDEX IF NOT EXISTS node_results_node ON node_results(unique_id, seq);";
 
 #define BYTEAOID 17
 

@@ -38,7 +38,13 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS run_logs (run_id TEXT PRIMARY KEY, started_by TEXT, log TEXT);"
     "CREATE TABLE IF NOT EXISTS slots ("
     "  pipeline TEXT NOT NULL, slot INTEGER NOT NULL, holder TEXT, claimed_at TEXT, PRIMARY KEY(pipeline, slot));"
-    "CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);"
+    /* models layer: one row per node a `sluice build/run/test/seed/snapshot` ran (state.h) */
+    "CREATE TABLE IF NOT EXISTS node_results ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, unique_id TEXT NOT NULL,"
+    "  resource_type TEXT NOT NULL, status TEXT NOT NULL, failures INTEGER, rows_affected INTEGER,"
+    "  message TEXT, compiled_sql TEXT, started_at TEXT NOT NULL, duration_s REAL);"
+    "CREATE INDEX IF NOT EXISTS node_results_node ON node_results(unique_id, seq);";
 
 /* After schema_sql: a store made before rejected rows were kept once
  * (row_key) gains the column; its old rows keep a NULL key. */
