@@ -468,22 +468,6 @@ int cmd_test(sl_cli *cli, int argc, char **argv)
     return command(cli, argc, argv, "test", SL_BUILD_KIND(SL_NODE_TEST));
 }
 
-/* Whether the project has a models layer: `sluice run` then runs models
- * too; without one it stays exactly the pipelines' `sluice run`. */
-static int has_models(const sl_project *p)
-{
-    static const char *const marks[] = {"models", "dbt_project.yml"};
-    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
-        char *path = sl_printf("%s/%s", p->dir, marks[i]);
-        struct stat st;
-        int yes = stat(path, &st) == 0;
-        sl_free(path);
-        if (yes)
-            return 1;
-    }
-    return 0;
-}
-
 int cmd_run_models(sl_cli *cli, sl_project *p, int argc, char **argv, int *rc)
 {
     int dry = 0, select = 0;
@@ -493,7 +477,7 @@ int cmd_run_models(sl_cli *cli, sl_project *p, int argc, char **argv, int *rc)
                   strcmp(argv[i], "--threads") == 0 || strcmp(argv[i], "--fail-fast") == 0 ||
                   strcmp(argv[i], "--target") == 0 || strcmp(argv[i], "--vars") == 0;
     }
-    if (dry || (!select && !has_models(p)))
+    if (dry || (!select && !sl_build_has_models(p)))
         return 0;
     args a;
     if (parse("run", argc, argv, &a, 1) < 0) {

@@ -1,5 +1,6 @@
 /*
- * cmd_history.c: `sluice history [PIPELINE]`, `sluice dlq list` and
+ * cmd_history.c: `sluice history [PIPELINE|NODE]` (pipeline runs, then
+ * the nodes `sluice build` and its kin ran), `sluice dlq list` and
  * `sluice schema history`: what the state store remembers, as a table or
  * as JSON. The table cuts long values to its columns unless --wide; it
  * never drops a row: one it cannot print is named and the command fails.
@@ -178,11 +179,6 @@ static int show(sl_cli *cli, query_fn query, const char *pipeline, int limit, co
     return printed < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
-static int runs_json(sl_state *s, const char *pipeline, int limit, sl_buf *out, sl_error *err)
-{
-    return sl_state_runs_query_json(s, pipeline, NULL, limit, out, err);
-}
-
 int cmd_history(sl_cli *cli, int argc, char **argv)
 {
     const char *pipeline = NULL;
@@ -202,7 +198,47 @@ int cmd_history(sl_cli *cli, int argc, char **argv)
     static const char *const f[] = {"run_id", "pipeline", "started_at", "duration_s", "status", "rows_read",
                                     "rows_loaded", "rows_filtered", "rows_rejected", "error"};
     static const int w[] = {36, 16, 24, 10, 11, 10, 11, 13, 13, 0};
-    return show(cli, runs_json, pipeline, limit, "runs", f, w, 10, wide);
+    sl_project *p = sl_cli_project_readonly(cli);
+    if (!p)
+        return EXIT_USAGE;
+    sl_state *s = sl_cli_state(cli, p);
+    if (!s) {
+        sl_project_free(p);
+        return EXIT_FAILED;
+    }
+    /* pipeline runs as always; then, when there are any, the nodes of
+     * `sluice build/run/test/seed/snapshot` (models, seeds, snapshots,
+     * tests, pipelines run by build), with each test's compiled SQL in --json */
+    sl_buf runs, nodes;
+    sl_buf_init(&runs);
+    sl_buf_init(&nodes);
+    sl_error err = {0};
+    int rc = sl_state_runs_query_json(s, pipeline, NULL, limit, &runs, &err), printed = 0;
+    if (rc == 0)
+        rc = sl_state_node_results_json(s, pipeline, NULL, limit, cli->json, &nodes, &err);
+    int any_nodes = rc == 0 && strcmp(nodes.data, "[]") != 0;
+    if (rc == 0 && cli->json) {
+        if (any_nodes)
+            printf("{\"schema_version\":1,\"runs\":%s,\"nodes\":%s}\n", runs.data, nodes.data);
+        else
+            printf("{\"schema_version\":1,\"runs\":%s}\n", runs.data);
+    } else if (rc == 0) {
+        printed = sl_cli_print_rows(runs.data, f, w, 10, wide);
+        if (any_nodes && printed == 0) {
+            static const char *const nf[] = {"run_id",   "started_at", "unique_id",     "status",
+                                             "failures", "rows_affected", "duration_s", "message"};
+            static const int nw[] = {36, 24, 40, 8, 9, 14, 10, 0};
+            printf("\nmodels, seeds, snapshots and tests:\n");
+            printed = sl_cli_print_rows(nodes.data, nf, nw, 8, wide);
+        }
+    }
+    sl_buf_release(&runs);
+    sl_buf_release(&nodes);
+    sl_state_close(s);
+    sl_project_free(p);
+    if (rc < 0)
+        return sl_cli_fail(cli, EXIT_FAILED, &err);
+    return printed < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 int cmd_dlq(sl_cli *cli, int argc, char **argv)

@@ -1,5 +1,6 @@
 /* build.c: the models layer's executor (see build.h). */
 #include "models/build.h"
+#include "config/project.h"
 #include "core/mem.h"
 #include "core/util.h"
 #include "models/materialize.h"
@@ -8,6 +9,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *sl_build_kind_name(sl_node_kind k)
 {
@@ -21,6 +23,23 @@ const char *sl_build_kind_name(sl_node_kind k)
     case SL_NODE_SOURCE: return "source";
     }
     return "node";
+}
+
+int sl_build_has_models(const sl_project *p)
+{
+    if (p->dbt_file)
+        return 1;
+    size_t n = p->model_paths.n ? p->model_paths.n : 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *dir = p->model_paths.n ? p->model_paths.v[i] : "models";
+        char *path = dir[0] == '/' ? sl_strdup(dir) : sl_printf("%s/%s", p->dir, dir);
+        struct stat st;
+        int yes = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+        sl_free(path);
+        if (yes)
+            return 1;
+    }
+    return 0;
 }
 
 int sl_build_runnable(const sl_node *n)

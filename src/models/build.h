@@ -36,6 +36,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+typedef struct sl_project sl_project;
+
 typedef struct sl_node_result {
     size_t node;           /* index into g->nodes */
     char status[12];       /* success | error | skipped (seeds, pipelines, models, snapshots);
@@ -96,6 +98,10 @@ typedef struct sl_build {
 int sl_build_run(sl_graph *g, const sl_build_opts *o, sl_build *out, sl_error *err);
 void sl_build_free(sl_build *b);
 
+/* Whether the project has a models layer (a dbt_project.yml, or a
+ * model-paths folder that exists): `sluice run` and `sluice serve` then
+ * load its graph; without one they stay the pipelines' own. */
+int sl_build_has_models(const sl_project *p);
 /* "pipeline", "seed", "model", "snapshot", "test", "analysis", "source" */
 const char *sl_build_kind_name(sl_node_kind k);
 /* Whether the node is one the executor runs (not a source, an analysis,

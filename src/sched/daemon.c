@@ -6,6 +6,9 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/types.h"
+#include "models/build.h"
+#include "models/graph.h"
+#include "models/results.h"
 #include "sched/alerts.h"
 #include "sched/api.h"
 #include "sched/dag.h"
@@ -29,6 +32,8 @@ typedef struct proj_ref {
     sl_project *p;
     sl_alerter *alerter;
     int refs;
+    sl_graph *g;              /* the models layer, or NULL (models/graph.h) */
+    pthread_mutex_t build;    /* one build at a time on g (compiling writes to it) */
 } proj_ref;
 
 #define BY_LEN 64
@@ -56,6 +61,10 @@ typedef struct pl_rt {
     double last_success, last_finished;
     char last_status[16];
     char last_run_id[40];
+    /* a model (seed, snapshot) with schedule: or after: in its config,
+     * scheduled like a pipeline and run as `sluice build -s NAME` */
+    int model;
+    sl_schedule *msched;  /* its schedule (cron/every, after) */
 } pl_rt;
 
 typedef struct http_count {
@@ -104,6 +113,20 @@ static proj_ref *ref_new(sl_project *p)
     r->p = p;
     r->refs = 1;
     r->alerter = sl_alerter_start(p->alerts, p->name);
+    pthread_mutex_init(&r->build, NULL);
+    if (sl_build_has_models(p)) {
+        sl_diags dg;
+        sl_diags_init(&dg);
+        if (sl_graph_load(p, NULL, &r->g, &dg) < 0) {
+            sl_buf b;
+            sl_buf_init(&b);
+            sl_diags_format(&dg, &b);
+            sl_log_error("models not scheduled: the project's models have problems:\n%s", b.data ? b.data : "");
+            sl_buf_release(&b);
+            r->g = NULL;
+        }
+        sl_diags_release(&dg);
+    }
     return r;
 }
 
@@ -118,6 +141,9 @@ static void ref_release(sl_daemon *d, proj_ref *r)
     int lost = sl_alerter_stop(r->alerter, 10);
     if (lost)
         sl_log_warn("%d alert%s not delivered", lost, lost == 1 ? "" : "s");
+    if (r->g)
+        sl_graph_free(r->g);
+    pthread_mutex_destroy(&r->build);
     sl_project_free(r->p);
     sl_free(r);
 }
@@ -132,7 +158,72 @@ static pl_rt *rt_find(sl_daemon *d, const char *name)
 
 static sl_pipeline *pl_of(sl_daemon *d, const pl_rt *rt)
 {
-    return rt->present ? sl_project_find(d->cur->p, rt->name) : NULL;
+    return rt->present && !rt->model ? sl_project_find(d->cur->p, rt->name) : NULL;
+}
+
+/* The schedule of a present pipeline or scheduled model; NULL otherwise. */
+static const sl_schedule *sched_of(sl_daemon *d, const pl_rt *rt)
+{
+    if (!rt->present)
+        return NULL;
+    if (rt->model)
+        return rt->msched;
+    sl_pipeline *pl = sl_project_find(d->cur->p, rt->name);
+    return pl ? pl->schedule : NULL;
+}
+
+/* Models with schedule: or after: join the table (d->lock held). A bad
+ * schedule is logged and the model left out. */
+static void adopt_models(sl_daemon *d, int64_t now)
+{
+    sl_graph *g = d->cur->g;
+    for (size_t i = 0; i < d->nrt; i++)
+        if (d->rt[i]->model && d->rt[i]->msched) {
+            sl_schedule_free_fields(d->rt[i]->msched);
+            sl_free(d->rt[i]->msched);
+            d->rt[i]->msched = NULL;
+        }
+    for (size_t i = 0; g && i < g->n; i++) {
+        const sl_node *n = &g->nodes[i];
+        if (n->kind == SL_NODE_TEST || n->kind == SL_NODE_PIPELINE || !sl_build_runnable(n) ||
+            (!n->config.schedule && !n->config.after.n))
+            continue;
+        if (sl_project_find(d->cur->p, n->name)) {
+            sl_log_error("model %s not scheduled: a pipeline has the same name", n->name);
+            continue;
+        }
+        sl_schedule *sc = sl_calloc(1, sizeof *sc);
+        char msg[512];
+        if (n->config.schedule && sl_schedule_parse_expr(n->config.schedule, "UTC", sc, msg, sizeof msg) < 0) {
+            sl_log_error("model %s not scheduled: schedule: %s", n->name, msg);
+            sl_free(sc);
+            continue;
+        }
+        if (!n->config.schedule && sl_schedule_parse_expr("@daily", "UTC", sc, msg, sizeof msg) == 0) {
+            /* after: only: not timed */
+            sc->has_cron = 0;
+            sc->every_s = 0;
+        }
+        sc->after.v = sl_calloc(n->config.after.n + 1, sizeof *sc->after.v);
+        for (size_t k = 0; k < n->config.after.n; k++)
+            sc->after.v[sc->after.n++] = sl_strdup(n->config.after.v[k]);
+        pl_rt *rt = rt_find(d, n->name);
+        if (!rt) {
+            rt = sl_calloc(1, sizeof *rt);
+            rt->name = sl_strdup(n->name);
+            rt->dep_since = wall_now();
+            d->rt = sl_realloc(d->rt, (d->nrt + 1) * sizeof *d->rt);
+            d->rt[d->nrt++] = rt;
+        }
+        rt->model = 1;
+        rt->present = 1;
+        rt->msched = sc;
+        rt->next_fire = sl_schedule_timed(sc) ? sl_schedule_next(sc, now) : -1;
+        d->order = sl_realloc(d->order, (d->norder + 1) * sizeof *d->order);
+        for (size_t k = 0; k < d->nrt; k++)
+            if (d->rt[k] == rt)
+                d->order[d->norder++] = k;
+    }
 }
 
 static void summary_plan(sl_daemon *d, int64_t now)
@@ -174,6 +265,7 @@ static void adopt(sl_daemon *d, int64_t now)
                 d->order[d->norder++] = i;
     }
     sl_free(po);
+    adopt_models(d, now);
     summary_plan(d, now);
 }
 
@@ -284,6 +376,8 @@ static void *job_main(void *arg)
     return NULL;
 }
 
+static void *model_main(void *arg);
+
 static void start(sl_daemon *d, pl_rt *rt, sl_pipeline *pl)
 {
     job_arg *a = sl_calloc(1, sizeof *a);
@@ -305,7 +399,7 @@ static void start(sl_daemon *d, pl_rt *rt, sl_pipeline *pl)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &attr, job_main, a) != 0) {
+    if (pthread_create(&t, &attr, rt->model ? model_main : job_main, a) != 0) {
         sl_log_error("%s: cannot start a thread for the run: %s", rt->name, strerror(errno));
         rt->running = 0;
         d->running--;
@@ -315,16 +409,74 @@ static void start(sl_daemon *d, pl_rt *rt, sl_pipeline *pl)
     pthread_attr_destroy(&attr);
 }
 
-/* Have all upstreams of pl succeeded since rt last started? */
-static int upstreams_ok(sl_daemon *d, const pl_rt *rt, const sl_pipeline *pl)
+/* Have all upstreams (after:) succeeded since rt last started? */
+static int upstreams_ok(sl_daemon *d, const pl_rt *rt, const sl_schedule *sc)
 {
-    const sl_strlist *u = &pl->schedule->after;
+    const sl_strlist *u = &sc->after;
     for (size_t k = 0; k < u->n; k++) {
         pl_rt *up = rt_find(d, u->v[k]);
         if (!up || up->last_success <= rt->dep_since)
             return 0;
     }
     return u->n > 0;
+}
+
+/* A scheduled model's run: `sluice build -s NAME` (the node and its tests). */
+static void *model_main(void *arg)
+{
+    job_arg *a = arg;
+    sl_daemon *d = a->d;
+    pl_rt *rt = a->rt;
+    proj_ref *ref = a->ref;
+    sl_graph *g = ref->g;
+    int rc = -1;
+    char status[16] = "error", msg[512] = "the model is no longer in the project";
+    double t0 = wall_now();
+    pthread_mutex_lock(&ref->build);
+    int64_t idx = g ? sl_graph_find(g, rt->name) : -1;
+    if (idx >= 0) {
+        uint8_t *sel = sl_calloc(g->n + 1, 1);
+        sel[idx] = 1;
+        for (size_t i = 0; i < g->n; i++) /* its tests */
+            if (g->nodes[i].kind == SL_NODE_TEST && g->nodes[i].ndeps == 1 && g->nodes[i].deps[0] == (size_t)idx)
+                sel[i] = 1;
+        sl_build_opts o = {.sel = sel, .cancel = &rt->cancel};
+        sl_build b;
+        sl_error err = {0};
+        rc = sl_build_run(g, &o, &b, &err);
+        snprintf(msg, sizeof msg, "%s", err.msg);
+        for (size_t k = 0; k < b.n; k++)
+            if (b.results[k].node == (size_t)idx) {
+                snprintf(status, sizeof status, "%s", b.results[k].status);
+                snprintf(msg, sizeof msg, "%s", b.results[k].message);
+            }
+        if (rc < 0 && strcmp(status, "success") == 0)
+            snprintf(status, sizeof status, "error"), snprintf(msg, sizeof msg, "a test of the model failed");
+        sl_state *st = NULL;
+        if (sl_state_open_project(ref->p, &st, &err) == 0) {
+            if (sl_results_store(st, g, &b, a->run_id, &err) < 0)
+                sl_log_warn("%s: results not kept: %s", rt->name, err.msg);
+            sl_state_close(st);
+        }
+        sl_build_free(&b);
+        sl_free(sel);
+    }
+    pthread_mutex_unlock(&ref->build);
+    double now = wall_now();
+    pthread_mutex_lock(&d->lock);
+    rt->running = 0;
+    d->running--;
+    rt->last_finished = now;
+    snprintf(rt->last_status, sizeof rt->last_status, "%s", status);
+    snprintf(rt->last_run_id, sizeof rt->last_run_id, "%s", a->run_id);
+    if (rc == 0)
+        rt->last_success = now;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    sl_log_info("model %s: %s (%s) in %.2fs%s%s", rt->name, status, a->by, now - t0, msg[0] ? ": " : "", msg);
+    ref_release(d, ref);
+    sl_free(a);
+    return NULL;
 }
 
 /* ---- the scheduler ------------------------------------------------------------- */
@@ -412,10 +564,9 @@ static double schedule_step(sl_daemon *d, double now)
     int64_t inow = (int64_t)now;
     for (size_t i = 0; i < d->nrt; i++) {
         pl_rt *rt = d->rt[i];
-        sl_pipeline *pl = pl_of(d, rt);
-        if (!pl)
+        const sl_schedule *sc = sched_of(d, rt);
+        if (!sc)
             continue;
-        const sl_schedule *sc = pl->schedule;
         while (rt->next_fire >= 0 && rt->next_fire <= inow) {
             int64_t slot = rt->next_fire;
             rt->next_fire = sl_schedule_next(sc, slot);
@@ -423,19 +574,20 @@ static double schedule_step(sl_daemon *d, double now)
         }
         if (rt->next_fire >= 0 && (double)rt->next_fire < wake)
             wake = (double)rt->next_fire;
-        if (!sl_schedule_timed(sc) && !rt->running && !rt->nq && upstreams_ok(d, rt, pl))
+        if (!sl_schedule_timed(sc) && !rt->running && !rt->nq && upstreams_ok(d, rt, sc))
             enqueue(rt, "upstream", 1);
     }
     for (size_t k = 0; k < d->norder; k++) {
         pl_rt *rt = d->rt[d->order[k]];
         sl_pipeline *pl = pl_of(d, rt);
-        if (!pl || !rt->nq || rt->running || atomic_load(d->o.stop))
+        const sl_schedule *sc = sched_of(d, rt);
+        if (!sc || !rt->nq || rt->running || atomic_load(d->o.stop))
             continue;
         if (d->running >= d->cur->p->max_concurrent_runs)
             break;
         /* a timed pipeline with upstreams waits for them (manual starts do not) */
-        if (sl_schedule_timed(pl->schedule) && pl->schedule->after.n && strncmp(rt->queue[0].by, "schedule", 8) == 0 &&
-            !upstreams_ok(d, rt, pl))
+        if (sl_schedule_timed(sc) && sc->after.n && strncmp(rt->queue[0].by, "schedule", 8) == 0 &&
+            !upstreams_ok(d, rt, sc))
             continue;
         start(d, rt, pl);
     }
@@ -555,6 +707,10 @@ out:
         ref_release(d, d->cur);
     sl_state_close(d->state);
     for (size_t i = 0; i < d->nrt; i++) {
+        if (d->rt[i]->msched) {
+            sl_schedule_free_fields(d->rt[i]->msched);
+            sl_free(d->rt[i]->msched);
+        }
         sl_free(d->rt[i]->name);
         sl_free(d->rt[i]->queue);
         sl_free(d->rt[i]);
