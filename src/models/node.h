@@ -18,10 +18,10 @@
 typedef enum sl_node_kind {
     SL_NODE_PIPELINE,  /* a pipelines/NAME.yml; its relations are its SQL sinks' tables */
     SL_NODE_SEED,      /* seeds/NAME.csv */
-    SL_NODE_MODEL,     /* models/**/NAME.sql */
-    SL_NODE_SNAPSHOT,  /* a {% snapshot NAME %} block in snapshots/*.sql */
-    SL_NODE_TEST,      /* a generic test instance (properties .yml) or a singular test (tests/*.sql) */
-    SL_NODE_ANALYSIS,  /* analyses/*.sql: compiled, never run */
+    SL_NODE_MODEL,     /* models/.../NAME.sql */
+    SL_NODE_SNAPSHOT,  /* a {% snapshot NAME %} block in snapshots/NAME.sql */
+    SL_NODE_TEST,      /* a generic test instance (properties .yml) or a singular test (tests/NAME.sql) */
+    SL_NODE_ANALYSIS,  /* analyses/NAME.sql: compiled, never run */
     SL_NODE_SOURCE,    /* a `sources:` table of a properties file: read, never built */
 } sl_node_kind;
 
