@@ -3,7 +3,7 @@
  * tests and sources (models/node.h), loaded from the project folder
  * (docs/MODELS.md), and dbt's node selection over it.
  *
- * Loading reads models/.../*.sql, the properties .yml beside them, seeds,
+ * Loading reads models/.../NAME.sql, the properties .yml beside them, seeds,
  * snapshots, macros, tests and analyses (paths from sluice.yml or
  * dbt_project.yml), resolves each node's config, renders every template
  * once in parse mode (is_incremental() false, execute false) to collect its
