@@ -118,7 +118,7 @@ sl_jinja_env *sl_jinja_env_new(void);
 void sl_jinja_env_free(sl_jinja_env *env);
 /* Set a global (takes v); replaces an earlier one of the same name. */
 void sl_jinja_env_set(sl_jinja_env *env, const char *name, sl_jv *v);
-/* Parse a macros file (dbt's macros/**.sql, tests/generic/*.sql, docs
+/* Parse a macros file (dbt's macros/.../NAME.sql, tests/generic/NAME.sql, docs
  * .md files): registers each {% macro NAME %} as a global callable NAME,
  * each {% test NAME(model, column_name, ...) %} as a callable "test_NAME",
  * each {% docs NAME %} block as a doc. Top-level text outside blocks is
