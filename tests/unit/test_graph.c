@@ -12,8 +12,6 @@
 #include "config/project.h"
 #include "helpers.h"
 #include "models/graph.h"
-/* models/compile.c (h5) is not there yet: a stand-in that scans for ref() */
-#include "stub_compile.c"
 
 /* Load dir's project and graph; returns the graph or NULL with the
  * diagnostics (paths shortened to be relative to dir) in *msgs. */
@@ -418,12 +416,12 @@ static void test_graph_errors(void **state)
     dir = th_tmpdir();
     th_write(dir, "sluice.yml", "name: p\nmodels:\n  p:\n    old:\n      +enabled: false\n");
     th_write(dir, "models/old/legacy.sql", "select 1\n");
-    th_write(dir, "models/gone.sql", "{{ config(enabled=false) }} select 1\n");
+    th_write(dir, "models/gone.sql", "select 1\n");
     th_write(dir, "models/new.sql", "select * from {{ ref('legacy') }}\n");
     th_write(dir, "models/ok.sql", "select 1\n");
     expect_errors(dir, "models/new.sql:1:18: ref('legacy'): that node is disabled (enabled: false)\n");
     th_write(dir, "models/new.sql", "select 1\n");
-    th_write(dir, "models/p.yml", "models:\n  - name: gone\n    columns: [{name: id, tests: [unique]}]\n");
+    th_write(dir, "models/p.yml", "models:\n  - name: gone\n    config: {enabled: false}\n    columns: [{name: id, tests: [unique]}]\n");
     sl_project *p;
     char *msgs;
     sl_graph *g = load(dir, &p, &msgs);
