@@ -12,6 +12,8 @@
 #include <ctype.h>
 #include <string.h>
 
+int sl_compile_relation(sl_graph *g, size_t i, sl_error *err);
+
 /* Where offset off is in text: 1-based line and column. */
 static void scan_pos(const char *text, size_t off, int *line, int *col)
 {
@@ -166,7 +168,7 @@ int sl_compile_parse(sl_graph *g, size_t i, sl_compile_dep **deps, size_t *ndeps
             dep->name = a[1];
         }
     }
-    return 0;
+    return sl_compile_relation(g, i, NULL);
 }
 
 void sl_compile_deps_free(sl_compile_dep *deps, size_t n)
@@ -177,4 +179,28 @@ void sl_compile_deps_free(sl_compile_dep *deps, size_t n)
         sl_free(deps[i].source_name);
     }
     sl_free(deps);
+}
+
+void sl_compile_env_free(sl_graph *g)
+{
+    g->env = NULL; /* temporary: sl_compile_env_init made nothing */
+    g->compile = NULL;
+}
+
+int sl_compile_relation(sl_graph *g, size_t i, sl_error *err)
+{
+    (void)err;
+    sl_node *n = &g->nodes[i];
+    if (n->kind != SL_NODE_MODEL && n->kind != SL_NODE_SEED && n->kind != SL_NODE_SNAPSHOT)
+        return 0;
+    const char *ts = g->target.schema ? g->target.schema : "main";
+    sl_free(n->schema);
+    n->schema = NULL;
+    if (n->kind == SL_NODE_SNAPSHOT && n->config.target_schema)
+        n->schema = sl_strdup(n->config.target_schema);
+    else if (n->config.schema && *n->config.schema)
+        n->schema = sl_printf("%s_%s", ts, n->config.schema);
+    sl_free(n->identifier);
+    n->identifier = sl_strdup(n->config.alias && *n->config.alias ? n->config.alias : n->name);
+    return 0;
 }
