@@ -37,6 +37,7 @@ void sl_adapter_relation_sql(const sl_adapter *a, sl_relation r, sl_buf *out);
 int sl_adapter_exec(sl_adapter *a, const char *sql, sl_error *err);
 int sl_adapter_begin(sl_adapter *a, sl_error *err);
 int sl_adapter_commit(sl_adapter *a, sl_error *err);
+/* Roll back the open transaction; nothing when none is open. */
 void sl_adapter_rollback(sl_adapter *a);
 /* Run a query returning one integer (a count): *out, 0 when NULL. */
 int sl_adapter_scalar(sl_adapter *a, const char *sql, int64_t *out, sl_error *err);
@@ -58,5 +59,30 @@ void sl_adapter_columns_free(sl_adapter_column *cols, size_t n);
  * non-main schema is an attached database file next to the warehouse:
  * <warehouse>.<schema>.db, attached on open when it exists). */
 int sl_adapter_ensure_schema(sl_adapter *a, const char *schema, sl_error *err);
+
+/* --- added by the adapters' implementation (h3) --- */
+
+/* sl_adapter_open with the PostgreSQL target schema given (NULL: the
+ * session's current_schema(), "public" unless the URL sets search_path);
+ * ignored on SQLite. The schema is created when a relation is built in it. */
+int sl_adapter_open_target(const struct sl_project *p, const char *schema, sl_adapter **out, sl_error *err);
+/* "sqlite" or "postgres" as an sl_sql_dialect (core/sqlident.h). */
+int sl_adapter_is_pg(const sl_adapter *a);
+/* sl_adapter_exec that also gives the rows the (last) statement changed. */
+int sl_adapter_exec_count(sl_adapter *a, const char *sql, int64_t *rows, sl_error *err);
+/* After a failed call: the byte offset in the SQL text passed where the
+ * warehouse located the error, or -1 (SQLite's sqlite3_error_offset,
+ * PostgreSQL's error position). */
+int64_t sl_adapter_error_offset(const sl_adapter *a);
+/* Insert nrows rows of ncols text cells (row-major, NULL cells NULL) into
+ * r's columns `names`; the warehouse converts the text to each column's
+ * type (SQLite by affinity, PostgreSQL by the column's input function). */
+int sl_adapter_insert(sl_adapter *a, sl_relation r, size_t ncols, const char *const *names, size_t nrows,
+                      const char *const *cells, sl_error *err);
+/* SQL for "now" as the snapshots' dbt_updated_at/dbt_valid_to values:
+ * PostgreSQL now()::timestamp (the transaction's start), SQLite
+ * strftime('%Y-%m-%d %H:%M:%f', 'now') (UTC, milliseconds; fixed within
+ * one statement). Static text. */
+const char *sl_adapter_now_sql(const sl_adapter *a);
 
 #endif

@@ -1,0 +1,260 @@
+/*
+ * adapter_pg.c: the model layer's PostgreSQL warehouse (models/adapter.h),
+ * on db/pg.h's connection (the project's warehouse URL; passwords never
+ * shown).
+ *
+ * The target schema is the one given to sl_adapter_open_target, else the
+ * session's current_schema(): "public", or the first schema of a
+ * search_path the URL sets (?options=-csearch_path%3Danalytics). Custom
+ * schemas are real schemas, made with CREATE SCHEMA IF NOT EXISTS when a
+ * relation is first built in them. Relations are looked up in pg_class by
+ * schema and name (the names as PostgreSQL keeps them: cut at 63 bytes);
+ * a table is relkind r/p/f, a view v/m. Errors carry the server's primary
+ * message, detail and hint, and the statement position becomes
+ * sl_adapter_error_offset (a character position turned into bytes).
+ */
+#include "config/project.h"
+#include "core/mem.h"
+#include "core/sqlident.h"
+#include "db/pg.h"
+#include "models/adapter_impl.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define CONN(a) ((PGconn *)(a)->impl)
+
+/* The byte offset of the 1-based character position pos in sql. */
+static int64_t char_to_byte(const char *sql, long pos)
+{
+    int64_t b = 0;
+    for (long ch = 1; ch < pos && sql[b]; ch++) {
+        b++;
+        while (((unsigned char)sql[b] & 0xC0) == 0x80)
+            b++;
+    }
+    return b;
+}
+
+static int pg_fail(sl_adapter *a, PGresult *r, const char *sql, sl_error *err)
+{
+    const char *pos = r ? PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION) : NULL;
+    a->err_offset = pos && sql ? char_to_byte(sql, atol(pos)) : -1;
+    return sl_pg_result_error(r, CONN(a), "PostgreSQL", err);
+}
+
+static int pg_ok(PGresult *r)
+{
+    ExecStatusType s = PQresultStatus(r);
+    return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+static int ad_exec(sl_adapter *a, const char *sql, int64_t *rows, sl_error *err)
+{
+    PGresult *r = PQexec(CONN(a), sql);
+    if (!pg_ok(r)) {
+        pg_fail(a, r, sql, err);
+        PQclear(r);
+        return -1;
+    }
+    if (rows) {
+        const char *t = PQcmdTuples(r);
+        *rows = t && *t ? atoll(t) : 0;
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* A parameterised query (one statement), *res to PQclear. */
+static int ad_params(sl_adapter *a, const char *sql, int n, const char *const *params, PGresult **res, sl_error *err)
+{
+    PGresult *r = PQexecParams(CONN(a), sql, n, NULL, params, NULL, NULL, 0);
+    if (!pg_ok(r)) {
+        pg_fail(a, r, sql, err);
+        PQclear(r);
+        return -1;
+    }
+    *res = r;
+    return 0;
+}
+
+static int ad_query(sl_adapter *a, const char *sql, size_t max_rows, sl_adapter_row_fn fn, void *ctx, sl_error *err)
+{
+    PGresult *r;
+    if (ad_params(a, sql, 0, NULL, &r, err) < 0)
+        return -1;
+    int n = PQnfields(r), rows = PQntuples(r);
+    const char **names = sl_calloc((size_t)n + 1, sizeof *names);
+    const char **cells = sl_calloc((size_t)n + 1, sizeof *cells);
+    for (int i = 0; i < n; i++)
+        names[i] = PQfname(r, i);
+    for (int row = 0; row < rows && (max_rows == 0 || (size_t)row < max_rows); row++) {
+        for (int i = 0; i < n; i++)
+            cells[i] = PQgetisnull(r, row, i) ? NULL : PQgetvalue(r, row, i);
+        if (fn(ctx, (size_t)n, names, cells))
+            break;
+    }
+    sl_free(names);
+    sl_free(cells);
+    PQclear(r);
+    return 0;
+}
+
+/* name as PostgreSQL keeps it: at most 63 bytes, cut on a UTF-8 boundary */
+static char *pg_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > SL_SQL_NAME_MAX) {
+        n = SL_SQL_NAME_MAX;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    return sl_strndup(s, n);
+}
+
+static int ad_lookup(sl_adapter *a, const char *sql, sl_relation r, PGresult **res, sl_error *err)
+{
+    char *s = pg_name(r.schema && *r.schema ? r.schema : a->schema), *t = pg_name(r.identifier);
+    const char *params[2] = {s, t};
+    int rc = ad_params(a, sql, 2, params, res, err);
+    sl_free(s);
+    sl_free(t);
+    return rc;
+}
+
+static int ad_exists(sl_adapter *a, sl_relation r, int *exists, int *is_view, sl_error *err)
+{
+    PGresult *res;
+    if (ad_lookup(a, "SELECT c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = "
+                     "c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f', 'v', 'm')",
+                  r, &res, err) < 0)
+        return -1;
+    if (PQntuples(res) > 0) {
+        *exists = 1;
+        const char *k = PQgetvalue(res, 0, 0);
+        *is_view = k[0] == 'v' || k[0] == 'm';
+    }
+    PQclear(res);
+    return 0;
+}
+
+static int ad_columns(sl_adapter *a, sl_relation r, sl_adapter_column **cols, size_t *n, sl_error *err)
+{
+    PGresult *res;
+    if (ad_lookup(a, "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute "
+                     "a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = "
+                     "c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
+                     "ORDER BY a.attnum",
+                  r, &res, err) < 0)
+        return -1;
+    int rows = PQntuples(res);
+    *cols = sl_calloc((size_t)rows + 1, sizeof **cols);
+    for (int i = 0; i < rows; i++) {
+        (*cols)[i].name = sl_strdup(PQgetvalue(res, i, 0));
+        (*cols)[i].type = sl_strdup(PQgetvalue(res, i, 1));
+    }
+    *n = (size_t)rows;
+    PQclear(res);
+    return 0;
+}
+
+static int ad_ensure_schema(sl_adapter *a, const char *schema, sl_error *err)
+{
+    PGresult *res;
+    char *s = pg_name(schema);
+    const char *params[1] = {s};
+    int rc = ad_params(a, "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", 1, params, &res, err);
+    sl_free(s);
+    if (rc < 0)
+        return -1;
+    int found = PQntuples(res) > 0;
+    PQclear(res);
+    if (found)
+        return 0;
+    sl_buf q;
+    sl_buf_init(&q);
+    sl_buf_adds(&q, "CREATE SCHEMA IF NOT EXISTS ");
+    sl_sql_ident(&q, schema);
+    rc = ad_exec(a, q.data, NULL, err);
+    sl_buf_release(&q);
+    return rc < 0 ? sl_error_prefix(err, "creating schema %s", schema) : 0;
+}
+
+static int ad_insert(sl_adapter *a, sl_relation r, size_t ncols, const char *const *names, size_t nrows,
+                     const char *const *cells, sl_error *err)
+{
+    size_t per = 60000 / ncols;
+    if (per > 1000)
+        per = 1000;
+    if (per == 0)
+        per = 1;
+    sl_buf q;
+    sl_buf_init(&q);
+    int rc = 0;
+    for (size_t first = 0; rc == 0 && first < nrows; first += per) {
+        size_t k = nrows - first < per ? nrows - first : per;
+        sl_buf_reset(&q);
+        sl_buf_adds(&q, "INSERT INTO ");
+        sl_adapter_relation_sql(a, r, &q);
+        sl_buf_adds(&q, " (");
+        for (size_t c = 0; c < ncols; c++) {
+            if (c)
+                sl_buf_adds(&q, ", ");
+            sl_sql_ident(&q, names[c]);
+        }
+        sl_buf_adds(&q, ") VALUES ");
+        size_t p = 1;
+        for (size_t i = 0; i < k; i++) {
+            sl_buf_adds(&q, i ? ", (" : "(");
+            for (size_t c = 0; c < ncols; c++)
+                sl_buf_addf(&q, c ? ", $%zu" : "$%zu", p++);
+            sl_buf_addc(&q, ')');
+        }
+        PGresult *res;
+        rc = ad_params(a, q.data, (int)(k * ncols), cells + first * ncols, &res, err);
+        if (rc == 0)
+            PQclear(res);
+    }
+    sl_buf_release(&q);
+    return rc;
+}
+
+static void ad_close(sl_adapter *a)
+{
+    if (a->impl)
+        PQfinish(CONN(a));
+}
+
+static const sl_adapter_ops pg_ops = {
+    .type = "postgres",
+    .now_sql = "now()::timestamp",
+    .exec = ad_exec,
+    .query = ad_query,
+    .exists = ad_exists,
+    .columns = ad_columns,
+    .ensure_schema = ad_ensure_schema,
+    .insert = ad_insert,
+    .begin_sql = "BEGIN",
+    .close = ad_close,
+};
+
+int sl_adapter_pg_open(const sl_project *p, const char *schema, sl_adapter **out, sl_error *err)
+{
+    sl_pg_conn_opts o;
+    memset(&o, 0, sizeof o);
+    o.url = p->warehouse_url;
+    PGconn *c;
+    if (sl_pg_connect(&o, &c, err) < 0)
+        return sl_error_prefix(err, "warehouse");
+    char *current = NULL;
+    if (!schema || !*schema) {
+        PGresult *r = PQexec(c, "SELECT current_schema()");
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+            current = sl_strdup(PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    sl_adapter *a = sl_adapter_new(&pg_ops, schema && *schema ? schema : current ? current : "public");
+    sl_free(current);
+    a->impl = c;
+    *out = a;
+    return 0;
+}
