@@ -287,12 +287,18 @@ static void check_packages(sl_project *p, const char *name, sl_diags *d, char *(
         fy_document_destroy(doc);
 }
 
+static void load_dbt_file(sl_project *p, sl_diags *d);
+
 void sl_project_models_load_dbt(sl_project *p, char *(*remember)(sl_project *, const char *), sl_diags *d)
 {
+    if (p->dbt_file)
+        load_dbt_file(p, d);
     check_packages(p, "packages.yml", d, remember);
     check_packages(p, "dependencies.yml", d, remember);
-    if (!p->dbt_file)
-        return;
+}
+
+static void load_dbt_file(sl_project *p, sl_diags *d)
+{
     struct fy_document *doc = sl_yaml_load(p->dbt_file, d);
     if (!doc)
         return;

@@ -13,6 +13,8 @@
  * Readers and typing have source.record (once per record of a file
  * source) and typing.column (once per column of a batch): with sleepMS
  * they make a run slow where cancellation must reach it.
+ * `sluice build` (models/build.c) has build.node (before each node runs)
+ * and build.node_done (after it finished, before the next starts).
  */
 #ifndef SL_FAILPOINT_H
 #define SL_FAILPOINT_H

@@ -1,6 +1,7 @@
 /* build.c: the models layer's executor (see build.h). */
 #include "models/build.h"
 #include "config/project.h"
+#include "core/failpoint.h"
 #include "core/mem.h"
 #include "core/util.h"
 #include "models/materialize.h"
@@ -428,11 +429,14 @@ static void *work(void *arg)
         sl_time_format_now(r->started_at, sizeof r->started_at);
         double t0 = sl_mono_s();
         sl_error err = {0};
-        if (!w->a && b->g->nodes[i].kind != SL_NODE_PIPELINE && !b->o->ops.node &&
-            open_adapter(b, &w->a, &err) < 0)
+        if (sl_failpoint("build.node"))
+            fail_msg(r, "", "failpoint build.node");
+        else if (!w->a && b->g->nodes[i].kind != SL_NODE_PIPELINE && !b->o->ops.node &&
+                 open_adapter(b, &w->a, &err) < 0)
             fail_msg(r, "warehouse: ", err.msg);
         else
             run_node(b, i, w->a, r);
+        sl_failpoint("build.node_done");
         if (!r->status[0])
             snprintf(r->status, sizeof r->status, "error");
         r->duration_s = sl_mono_s() - t0;

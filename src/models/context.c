@@ -474,15 +474,48 @@ void sl_context_init(sl_compile_state *st, sl_jv *vars)
     sl_jinja_env_set(env, "modules", refusing_object("modules", modules_attrs, modules_names));
 }
 
-sl_jv *sl_context_locals(sl_compile_state *st, size_t i)
+sl_jv *sl_context_node_value(const sl_graph *g, size_t i)
 {
-    sl_jv *l = sl_jv_dict();
-    sl_render *r = st->cur;
-    sl_jv_dict_set(l, "execute", sl_jv_bool(r && r->execute));
-    if (i != (size_t)-1) {
+    static const char *const kinds[] = {"pipeline", "seed", "model", "snapshot", "test", "analysis", "source"};
+    const sl_node *n = &g->nodes[i];
+    sl_jv *d = sl_jv_dict();
+    sl_jv_dict_set(d, "name", sl_jv_cstr(n->name));
+    sl_jv_dict_set(d, "unique_id", sl_jv_cstr(n->unique_id ? n->unique_id : n->name));
+    sl_jv_dict_set(d, "resource_type", sl_jv_cstr(kinds[n->kind]));
+    sl_jv_dict_set(d, "package_name", sl_jv_cstr(g->name ? g->name : ""));
+    sl_jv_dict_set(d, "original_file_path", n->file ? sl_jv_cstr(n->file) : sl_jv_none());
+    sl_jv *fqn = sl_jv_list();
+    for (size_t k = 0; k < n->fqn.n; k++)
+        sl_jv_list_push(fqn, sl_jv_cstr(n->fqn.v[k]));
+    sl_jv_dict_set(d, "fqn", fqn);
+    sl_jv *c = sl_jv_dict();
+    sl_jv_dict_set(c, "materialized", n->config.materialized ? sl_jv_cstr(n->config.materialized) : sl_jv_none());
+    sl_jv_dict_set(c, "schema", n->config.schema ? sl_jv_cstr(n->config.schema) : sl_jv_none());
+    sl_jv_dict_set(c, "alias", n->config.alias ? sl_jv_cstr(n->config.alias) : sl_jv_none());
+    sl_jv *tags = sl_jv_list();
+    for (size_t k = 0; k < n->config.tags.n; k++)
+        sl_jv_list_push(tags, sl_jv_cstr(n->config.tags.v[k]));
+    sl_jv_dict_set(c, "tags", tags);
+    sl_jv_dict_set(d, "config", c);
+    sl_jv_dict_set(d, "tags", sl_jv_ref(tags));
+    return d;
+}
+
+void sl_context_enter(sl_compile_state *st, sl_render *r)
+{
+    sl_jinja_env *env = st->g->env;
+    st->cur = r;
+    size_t i = r ? r->node : (size_t)-1;
+    sl_jinja_env_set(env, "execute", sl_jv_bool(r && r->execute));
+    if (i != (size_t)-1 && i < st->g->n) {
         const sl_node *n = &st->g->nodes[i];
         if (n->kind == SL_NODE_MODEL || n->kind == SL_NODE_SNAPSHOT || n->kind == SL_NODE_SEED)
-            sl_jv_dict_set(l, "this", sl_context_relation(st->g, i));
+            sl_jinja_env_set(env, "this", sl_context_relation(st->g, i));
+        else
+            sl_jinja_env_set(env, "this", sl_jv_none());
+        sl_jinja_env_set(env, "model", sl_context_node_value(st->g, i));
+    } else {
+        sl_jinja_env_set(env, "this", sl_jv_none());
+        sl_jinja_env_set(env, "model", sl_jv_none());
     }
-    return l;
 }

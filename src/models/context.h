@@ -53,8 +53,13 @@ typedef struct sl_compile_state {
 /* Register the context's globals in g->env (ref, source, var, ...). vars
  * is taken. */
 void sl_context_init(sl_compile_state *st, sl_jv *vars);
-/* The locals of one render of node i: this, execute (a new reference). */
-sl_jv *sl_context_locals(sl_compile_state *st, size_t i);
+/* Make r the render in progress (NULL: none) and set the globals that
+ * depend on it: execute, this (node r->node's relation; none for tests),
+ * model (the node as a dict: name, unique_id, resource_type, fqn, config,
+ * tags). Globals, not locals, so macros see them as in dbt. */
+void sl_context_enter(sl_compile_state *st, sl_render *r);
+/* Node i as the dict `model` and generate_*_name's `node` (a new reference). */
+sl_jv *sl_context_node_value(const sl_graph *g, size_t i);
 /* Node i's relation object (a new reference): its quoted text for the
  * target, or an ephemeral model's CTE name. */
 sl_jv *sl_context_relation(const sl_graph *g, size_t i);

@@ -3,7 +3,7 @@
  * tests and sources (models/node.h), loaded from the project folder
  * (docs/MODELS.md), and dbt's node selection over it.
  *
- * Loading reads models/.../NAME.sql, the properties .yml beside them, seeds,
+ * Loading reads the .sql files under models/, the properties .yml beside them, seeds,
  * snapshots, macros, tests and analyses (paths from sluice.yml or
  * dbt_project.yml), resolves each node's config, renders every template
  * once in parse mode (is_incremental() false, execute false) to collect its
@@ -38,7 +38,7 @@ typedef struct sl_graph {
     struct sl_jinja_env *env;  /* macros, tests, docs of the project plus sluice's built-in ones */
     sl_target target;
     char *target_path;         /* absolute; "target" unless target-path: */
-    char *vars_yaml;           /* --vars as given (sl_graph_load copies o->vars_yaml), for var() */
+    char *vars_yaml;           /* --vars as given (sl_graph_opts), or NULL; the project's vars: are p->vars */
     struct sl_compile_state *compile; /* compile.c's state (vars, the render in progress);
                                        * sl_compile_env_free releases it with env */
 } sl_graph;

@@ -294,18 +294,23 @@ static int make_dirs(const char *path, sl_error *err)
 
 int sl_graph_write_file(const char *path, const char *data, size_t len, sl_error *err)
 {
-    char *dir = sl_strdup(path);
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = 0;
-        if (make_dirs(dir, err) < 0) {
-            sl_free(dir);
-            return -1;
-        }
-    }
-    sl_free(dir);
     char *tmp = sl_printf("%s.tmp%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
+    if (!f && errno == ENOENT) { /* its folders first (only then: one syscall per file otherwise) */
+        char *dir = sl_strdup(path);
+        char *slash = strrchr(dir, '/');
+        int rc = 0;
+        if (slash && slash != dir) {
+            *slash = 0;
+            rc = make_dirs(dir, err);
+        }
+        sl_free(dir);
+        if (rc < 0) {
+            sl_free(tmp);
+            return -1;
+        }
+        f = fopen(tmp, "wb");
+    }
     if (!f) {
         sl_error_set(err, SL_EIO, "cannot write %s: %s", tmp, strerror(errno));
         sl_free(tmp);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 static sl_adapter *mc_a;
+static sl_project *mc_p; /* the project in th_dir (helpers.h) */
 static void mc_open(void);
 
 static int mc_row(void *ctx, size_t ncols, const char *const *names, const char *const *cells)
@@ -369,11 +370,274 @@ static void test_on_schema_change(void **state)
     sl_adapter_close(mc_a);
 }
 
+
+static sl_mat_result mc_snap(const sl_node *n, const char *sql)
+{
+    sl_mat_result r;
+    sl_error err;
+    if (sl_materialize_snapshot(mc_a, n, sql, &r, &err) < 0)
+        fail_msg("snapshot %s: %s", n->name, err.msg);
+    return r;
+}
+
+static void mc_snap_source(void)
+{
+    mc_x("CREATE TABLE src (id INTEGER, status TEXT, updated_at TIMESTAMP)");
+    mc_x("INSERT INTO src VALUES (1, 'new', '2024-01-01 00:00:00'), (2, 'new', '2024-01-01 00:00:00')");
+}
+
+/* what changes between runs: 1 changes, 2 goes, 3 comes */
+static void mc_snap_change(void)
+{
+    mc_x("UPDATE src SET status = 'won', updated_at = '2024-01-02 00:00:00' WHERE id = 1");
+    mc_x("DELETE FROM src WHERE id = 2");
+    mc_x("INSERT INTO src VALUES (3, 'new', '2024-01-02 00:00:00')");
+}
+
+#define MC_SNAP_ROWS                                                                                               \
+    "SELECT id, status, dbt_valid_from, CASE WHEN dbt_valid_to IS NULL THEN 'current' ELSE 'closed' END FROM snap " \
+    "ORDER BY id, dbt_valid_from"
+
+/* timestamp strategy, hard_deletes: ignore (default) */
+static void test_snapshot_timestamp_ignore(void **state)
+{
+    (void)state;
+    mc_open();
+    mc_snap_source();
+    char *id[] = {"id"};
+    sl_node n = mc_node("snap", "snapshot");
+    n.kind = SL_NODE_SNAPSHOT;
+    n.config.strategy = "timestamp";
+    n.config.updated_at = "updated_at";
+    n.config.unique_key.v = id;
+    n.config.unique_key.n = 1;
+    const char *sql = "select * from src";
+    sl_mat_result r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SELECT 2");
+    MC_COLUMNS("snap", "id,status,updated_at,dbt_scd_id,dbt_updated_at,dbt_valid_from,dbt_valid_to");
+    /* dbt's id: md5 of key and updated_at */
+    MC_ROWS("SELECT count(*) FROM snap WHERE dbt_scd_id = md5('1|2024-01-01 00:00:00')", "1");
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 0 changed");
+    mc_snap_change();
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 3 changed");
+    MC_ROWS("SELECT id, status, dbt_valid_from, coalesce(CAST(dbt_valid_to AS TEXT), '~') FROM snap ORDER BY id, "
+            "dbt_valid_from",
+            "1,new,2024-01-01 00:00:00,2024-01-02 00:00:00;1,won,2024-01-02 00:00:00,~;"
+            "2,new,2024-01-01 00:00:00,~;3,new,2024-01-02 00:00:00,~");
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 0 changed");
+    assert_false(mc_exists(NULL, "snap__sluice_src", NULL));
+    assert_false(mc_exists(NULL, "snap__sluice_stg", NULL));
+    /* a failing run changes nothing */
+    mc_x("UPDATE src SET status = 'lost', updated_at = '2024-01-05 00:00:00' WHERE id = 1");
+    char *post[] = {"SELECT * FROM no_such_table"};
+    n.config.post_hook.v = post;
+    n.config.post_hook.n = 1;
+    sl_error err;
+    assert_int_equal(sl_materialize_snapshot(mc_a, &n, sql, &r, &err), -1);
+    assert_non_null(strstr(err.msg, "snapshot snap: post_hook 1: "));
+    MC_ROWS("SELECT count(*) FROM snap", "4");
+    /* a column new in the query is added */
+    n.config.post_hook.n = 0;
+    r = mc_snap(&n, "select id, status, updated_at, 'x' as extra from src");
+    assert_string_equal(r.message, "SNAPSHOT 2 changed");
+    MC_ROWS("SELECT id, status, coalesce(extra, '~') FROM snap WHERE dbt_valid_to IS NULL ORDER BY id",
+            "1,lost,x;2,new,~;3,new,~");
+    /* config errors name the key */
+    sl_node bad = n;
+    bad.config.strategy = "timestmp";
+    assert_int_equal(sl_materialize_snapshot(mc_a, &bad, sql, &r, &err), -1);
+    assert_string_equal(err.msg, "snapshot snap: strategy 'timestmp' is not supported (timestamp, check)");
+    bad = n;
+    bad.config.updated_at = "changed_at";
+    assert_int_equal(sl_materialize_snapshot(mc_a, &bad, sql, &r, &err), -1);
+    assert_string_equal(err.msg,
+                        "snapshot snap: updated_at column 'changed_at' is not a column of the snapshot's query");
+    sl_adapter_close(mc_a);
+}
+
+static void test_snapshot_hard_deletes(void **state)
+{
+    (void)state;
+    mc_open();
+    mc_snap_source();
+    char *id[] = {"id"};
+    sl_node n = mc_node("snap", "snapshot");
+    n.kind = SL_NODE_SNAPSHOT;
+    n.config.strategy = "timestamp";
+    n.config.updated_at = "updated_at";
+    n.config.unique_key.v = id;
+    n.config.unique_key.n = 1;
+    n.config.hard_deletes = "invalidate";
+    const char *sql = "select * from src";
+    mc_snap(&n, sql);
+    mc_snap_change();
+    sl_mat_result r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 4 changed"); /* 2 closed (1 changed, 2 gone), 2 inserted */
+    MC_ROWS(MC_SNAP_ROWS, "1,new,2024-01-01 00:00:00,closed;1,won,2024-01-02 00:00:00,current;"
+                          "2,new,2024-01-01 00:00:00,closed;3,new,2024-01-02 00:00:00,current");
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 0 changed");
+    /* back again: a new current row */
+    mc_x("INSERT INTO src VALUES (2, 'back', '2024-01-03 00:00:00')");
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 1 changed");
+    MC_ROWS("SELECT status FROM snap WHERE id = 2 AND dbt_valid_to IS NULL", "back");
+
+    /* new_record: the deletion is a row of its own */
+    mc_x("DROP TABLE snap; DELETE FROM src; INSERT INTO src VALUES (1, 'new', '2024-01-01 00:00:00'), (2, 'new', "
+         "'2024-01-01 00:00:00')");
+    n.config.hard_deletes = "new_record";
+    r = mc_snap(&n, sql);
+    MC_COLUMNS("snap", "id,status,updated_at,dbt_scd_id,dbt_updated_at,dbt_valid_from,dbt_valid_to,dbt_is_deleted");
+    mc_snap_change();
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 5 changed"); /* 2 closed, 2 inserted, 1 deletion row */
+    MC_ROWS("SELECT id, status, dbt_is_deleted, CASE WHEN dbt_valid_to IS NULL THEN 'current' ELSE 'closed' END "
+            "FROM snap ORDER BY id, dbt_valid_from",
+            "1,new,False,closed;1,won,False,current;2,new,False,closed;2,new,True,current;3,new,False,current");
+    /* the deletion row starts where the closed row ends */
+    MC_ROWS("SELECT count(*) FROM snap AS a JOIN snap AS b ON a.id = b.id WHERE a.id = 2 AND "
+            "a.dbt_is_deleted = 'False' AND b.dbt_is_deleted = 'True' AND a.dbt_valid_to = b.dbt_valid_from",
+            "1");
+    MC_ROWS("SELECT count(*) FROM snap AS a JOIN snap AS b ON b.dbt_scd_id = md5(coalesce(CAST(a.dbt_scd_id AS "
+            "VARCHAR), '') || '|' || coalesce(CAST(b.dbt_valid_from AS VARCHAR), '')) WHERE a.id = 2",
+            "1");
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 0 changed");
+    /* it comes back: the deletion row is closed, a live row follows */
+    mc_x("INSERT INTO src VALUES (2, 'back', '2024-01-03 00:00:00')");
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 2 changed");
+    MC_ROWS("SELECT status, dbt_is_deleted FROM snap WHERE id = 2 AND dbt_valid_to IS NULL", "back,False");
+    MC_ROWS("SELECT count(*) FROM snap WHERE id = 2", "3");
+    sl_adapter_close(mc_a);
+}
+
+static void test_snapshot_check(void **state)
+{
+    (void)state;
+    mc_open();
+    mc_x("CREATE TABLE acc (a INTEGER, b TEXT, status TEXT, score INTEGER)");
+    mc_x("INSERT INTO acc VALUES (1, 'x', 'open', 10), (1, 'y', 'open', 20)");
+    char *ab[] = {"a", "b"}, *cc[] = {"status"}, *all[] = {"all"};
+    sl_node n = mc_node("snap", "snapshot");
+    n.kind = SL_NODE_SNAPSHOT;
+    n.config.strategy = "check";
+    n.config.check_cols.v = cc;
+    n.config.check_cols.n = 1;
+    n.config.unique_key.v = ab;
+    n.config.unique_key.n = 2;
+    const char *sql = "select a, b, status, score from acc";
+    sl_mat_result r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SELECT 2");
+    /* a column outside check_cols changes: no new version */
+    mc_x("UPDATE acc SET score = 11 WHERE b = 'x'");
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 0 changed");
+    /* a checked column changes, also to NULL */
+    mc_x("UPDATE acc SET status = NULL WHERE b = 'y'");
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 2 changed");
+    MC_ROWS("SELECT a, b, coalesce(status, '~'), score FROM snap WHERE dbt_valid_to IS NULL ORDER BY a, b",
+            "1,x,open,10;1,y,~,20");
+    MC_ROWS("SELECT count(*) FROM snap AS o JOIN snap AS c ON o.a = c.a AND o.b = c.b WHERE o.dbt_valid_to = "
+            "c.dbt_valid_from AND c.dbt_valid_to IS NULL",
+            "1");
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 0 changed");
+    /* check_cols: all: score counts now */
+    n.config.check_cols.v = all;
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 2 changed"); /* score 10 -> 11 of (1, x) */
+    MC_ROWS("SELECT score FROM snap WHERE b = 'x' AND dbt_valid_to IS NULL", "11");
+    r = mc_snap(&n, sql);
+    assert_string_equal(r.message, "SNAPSHOT 0 changed");
+    sl_adapter_close(mc_a);
+}
+
+static sl_mat_result mc_seed(const sl_node *n)
+{
+    sl_mat_result r;
+    sl_error err;
+    if (sl_materialize_seed(mc_a, mc_p, n, &r, &err) < 0)
+        fail_msg("seed %s: %s", n->name, err.msg);
+    return r;
+}
+
+static void test_seeds(void **state)
+{
+    (void)state;
+    mc_open();
+    th_write(th_dir, "seeds/people.csv",
+             "id,name,score,active,joined,note\n1,Ann,1.5,true,2024-01-01,\"\"\n2,\"Bob, Jr\",2.25,FALSE,2024-02-01,\n");
+    sl_node n = mc_node("people", "seed");
+    n.kind = SL_NODE_SEED;
+    n.file = "seeds/people.csv";
+    sl_mat_result r = mc_seed(&n);
+    assert_string_equal(r.message, "INSERT 2");
+    assert_int_equal(r.rows_affected, 2);
+    MC_ROWS("SELECT id + 0, name, score, CASE WHEN active THEN 'y' ELSE 'n' END, joined, coalesce(note, '~') FROM "
+            "people ORDER BY id",
+            "1,Ann,1.5,y,2024-01-01,;2,Bob, Jr,2.25,n,2024-02-01,~");
+    sl_relation rel = {NULL, "people"};
+    sl_adapter_column *c;
+    size_t nc;
+    sl_error err;
+    assert_int_equal(sl_adapter_columns(mc_a, rel, &c, &nc, &err), 0);
+    assert_int_equal(nc, 6);
+    const char *want_sqlite[] = {"INTEGER", "TEXT", "REAL", "BOOLEAN", "DATE TEXT", "TEXT"};
+    const char *want_pg[] = {"bigint", "text", "double precision", "boolean", "date", "text"};
+    for (size_t i = 0; i < nc; i++)
+        assert_string_equal(c[i].type, sl_adapter_is_pg(mc_a) ? want_pg[i] : want_sqlite[i]);
+    sl_adapter_columns_free(c, nc);
+    /* column_types wins; replaced whole on the next run */
+    char *ctn[] = {"ID"}, *ctt[] = {"text"};
+    n.config.column_types_names.v = ctn;
+    n.config.column_types_names.n = 1;
+    n.config.column_types_types.v = ctt;
+    n.config.column_types_types.n = 1;
+    th_write(th_dir, "seeds/people.csv", "id,name,score,active,joined,note\n007,Zed,1,true,2024-01-01,x\n");
+    r = mc_seed(&n);
+    assert_string_equal(r.message, "INSERT 1");
+    MC_ROWS("SELECT id, name FROM people", "007,Zed");
+    assert_false(mc_exists(NULL, "people__sluice_tmp", NULL));
+    /* a bad file names file:line and leaves the seed as it was */
+    th_write(th_dir, "seeds/people.csv", "id,name,score,active,joined,note\n1,a,1,true,2024-01-01,x\n2,b\n");
+    assert_int_equal(sl_materialize_seed(mc_a, mc_p, &n, &r, &err), -1);
+    assert_string_equal(err.msg, "seed people: seeds/people.csv:3: 2 field(s), the header has 6");
+    th_write(th_dir, "seeds/people.csv", "id,name\n1,\"a\"b\n");
+    assert_int_equal(sl_materialize_seed(mc_a, mc_p, &n, &r, &err), -1);
+    assert_non_null(strstr(err.msg, "seed people: seeds/people.csv:2: text after the closing quote"));
+    MC_ROWS("SELECT id, name FROM people", "007,Zed");
+    /* column_types of a column the file lacks */
+    char *bad[] = {"nope"};
+    n.config.column_types_names.v = bad;
+    th_write(th_dir, "seeds/people.csv", "id\n1\n");
+    assert_int_equal(sl_materialize_seed(mc_a, mc_p, &n, &r, &err), -1);
+    assert_string_equal(err.msg, "seed people: column_types names 'nope', which is not a column of seeds/people.csv");
+    /* delimiter */
+    th_write(th_dir, "seeds/semi.csv", "a;b\n1;x,y\n2;\n");
+    sl_node s = mc_node("semi", "seed");
+    s.kind = SL_NODE_SEED;
+    s.file = "seeds/semi.csv";
+    s.config.delimiter = ";";
+    mc_seed(&s);
+    MC_ROWS("SELECT a, coalesce(b, '~') FROM semi ORDER BY a", "1,x,y;2,~");
+    sl_adapter_close(mc_a);
+}
+
 #define MC_CASES                                                                                      \
     cmocka_unit_test_setup_teardown(test_view_and_table, mc_setup, mc_teardown),                      \
         cmocka_unit_test_setup_teardown(test_failed_build_keeps_table, mc_setup, mc_teardown),        \
         cmocka_unit_test_setup_teardown(test_incremental_append, mc_setup, mc_teardown),              \
         cmocka_unit_test_setup_teardown(test_incremental_merge_and_delete_insert, mc_setup, mc_teardown), \
-        cmocka_unit_test_setup_teardown(test_on_schema_change, mc_setup, mc_teardown)
+        cmocka_unit_test_setup_teardown(test_on_schema_change, mc_setup, mc_teardown),                \
+        cmocka_unit_test_setup_teardown(test_snapshot_timestamp_ignore, mc_setup, mc_teardown),       \
+        cmocka_unit_test_setup_teardown(test_snapshot_hard_deletes, mc_setup, mc_teardown),           \
+        cmocka_unit_test_setup_teardown(test_snapshot_check, mc_setup, mc_teardown),                  \
+        cmocka_unit_test_setup_teardown(test_seeds, mc_setup, mc_teardown)
 
 #endif

@@ -12,8 +12,6 @@
 #include "helpers.h"
 #include "mat_cases.h"
 
-static sl_project *mc_p;
-
 static void mc_open(void)
 {
     sl_error err;
