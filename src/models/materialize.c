@@ -36,8 +36,12 @@
  *                ASCII case): ignore (the table's columns are filled; one
  *                missing from the new rows is an error, as in dbt), fail,
  *                append_new_columns (ALTER TABLE ADD COLUMN with the new
- *                rows' type), sync_all_columns (also DROP COLUMN, and on
- *                PostgreSQL ALTER COLUMN TYPE for a changed type).
+ *                rows' type; a column the new rows lack stays, NULL in
+ *                them), sync_all_columns (also DROP COLUMN, and on
+ *                PostgreSQL ALTER COLUMN TYPE .. USING col::type for a
+ *                changed type; SQLite columns have no enforced type).
+ *                Names ending in __sluice_tmp/__sluice_src/__sluice_stg are
+ *                sluice's work tables: one left by a crash is dropped.
  *   ephemeral    nothing (the compiler inlines it).
  */
 #include "models/materialize_impl.h"
@@ -336,6 +340,11 @@ static int schema_change(sl_adapter *a, const sl_node *n, sl_relation r, const s
                          sl_adapter_column **dest, size_t *nd, sl_error *err)
 {
     const char *mode = n->config.on_schema_change ? n->config.on_schema_change : "ignore";
+    if (strcmp(mode, "ignore") != 0 && strcmp(mode, "fail") != 0 && strcmp(mode, "append_new_columns") != 0 &&
+        strcmp(mode, "sync_all_columns") != 0)
+        return sl_error_set(err, SL_ECONFIG,
+                            "on_schema_change '%s' is not supported (ignore, fail, append_new_columns, sync_all_columns)",
+                            mode);
     sl_adapter_column *oc;
     size_t on;
     if (sl_adapter_columns(a, r, &oc, &on, err) < 0)
@@ -365,7 +374,7 @@ static int schema_change(sl_adapter *a, const sl_node *n, sl_relation r, const s
                      names.data);
         goto out;
     }
-    if (!sync && ngone) {
+    if (!sync && !append && ngone) {
         add_names(&names, oc, gone, on);
         sl_error_set(err, SL_EDATA,
                      "the table's column(s) %s are not in the model's new rows (on_schema_change: %s); put them back, "

@@ -350,6 +350,10 @@ static void test_on_schema_change(void **state)
     char msg[2048];
     mc_build_fails(&n, "select 4 as id", 0, msg, sizeof msg);
     assert_non_null(strstr(msg, "the table's column(s) v are not in the model's new rows (on_schema_change: ignore)"));
+    /* a mode dbt does not have is refused by name */
+    n.config.on_schema_change = "sync";
+    mc_build_fails(&n, "select 4 as id, 'd' as v", 0, msg, sizeof msg);
+    assert_non_null(strstr(msg, "on_schema_change 'sync' is not supported"));
     /* fail */
     n.config.on_schema_change = "fail";
     mc_build_fails(&n, "select 4 as id, 'd' as v, 'n' as extra", 0, msg, sizeof msg);
@@ -361,7 +365,10 @@ static void test_on_schema_change(void **state)
     mc_build(&n, "select 4 as id, 'd' as v, 'n' as extra", 0);
     MC_COLUMNS("sc", "id,v,extra");
     MC_ROWS("SELECT id, v, extra FROM sc ORDER BY id", "1,a,~;2,b,~;3,c,~;4,d,n");
-    /* append_new_columns keeps a column the new rows lack? no: it must be there (as ignore) */
+    /* append_new_columns: a column the new rows lack stays, NULL in them */
+    mc_build(&n, "select 5 as id, 'n2' as extra", 0);
+    MC_ROWS("SELECT id, coalesce(v, '~'), extra FROM sc WHERE id = 5", "5,~,n2");
+    mc_x("DELETE FROM sc WHERE id = 5");
     /* sync_all_columns: v dropped, w added */
     n.config.on_schema_change = "sync_all_columns";
     mc_build(&n, "select 5 as id, 'e' as extra, 7 as w", 0);

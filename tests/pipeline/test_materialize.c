@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "helpers.h"
+#include <sqlite3.h>
 #include "mat_cases.h"
 
 static void mc_open(void)
@@ -83,12 +84,45 @@ static void test_sqlite_functions(void **state)
     sl_adapter_close(mc_a);
 }
 
+/* A reader in the middle of a read transaction neither fails the table
+ * swap nor sees half of it: it keeps the old table until it ends, then
+ * sees the new one whole. */
+static void test_sqlite_reader_during_swap(void **state)
+{
+    (void)state;
+    mc_open();
+    mc_raw();
+    sl_node n = mc_node("t", "table");
+    mc_build(&n, "select id, v from raw", 0);
+    sqlite3 *rd;
+    assert_int_equal(sqlite3_open(th_db, &rd), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(rd, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(th_sql_int(th_db, "SELECT count(*) FROM t"), 2);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(rd, "SELECT count(*) FROM t", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    sqlite3_reset(st);
+    mc_x("INSERT INTO raw VALUES (3, 'c')");
+    sl_mat_result r = mc_build(&n, "select id, v from raw", 0);
+    assert_int_equal(r.rows_affected, 3);
+    /* still the reader's snapshot */
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(rd);
+    assert_int_equal(th_sql_int(th_db, "SELECT count(*) FROM t"), 3);
+    sl_adapter_close(mc_a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         MC_CASES,
         cmocka_unit_test_setup_teardown(test_sqlite_custom_schema, mc_setup, mc_teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_functions, mc_setup, mc_teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite_reader_during_swap, mc_setup, mc_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
