@@ -168,6 +168,24 @@ static sl_jv *str_format_pct(jctx *c, const jnode *at, sl_jv *fmt, sl_jv *args)
             sl_jerr(c, at, "incomplete format");
             goto fail;
         }
+        sl_jv *named = NULL;
+        if (s[i] == '(') {
+            const char *close = memchr(s + i, ')', n - i);
+            if (!close) {
+                sl_jerr(c, at, "incomplete format key");
+                goto fail;
+            }
+            if (args->type != SL_JV_DICT) {
+                sl_jerr(c, at, "format requires a mapping");
+                goto fail;
+            }
+            named = sl_jv_dict_getn(args, s + i + 1, (size_t)(close - s - i - 1));
+            if (!named) {
+                sl_jerr(c, at, "format key '%.*s' not found", (int)(close - s - i - 1), s + i + 1);
+                goto fail;
+            }
+            i = (size_t)(close - s) + 1;
+        }
         char spec[32] = "%";
         size_t sn = 1;
         while (i < n && strchr("-+ #0123456789.", s[i]) && sn < sizeof spec - 3)
@@ -182,7 +200,9 @@ static sl_jv *str_format_pct(jctx *c, const jnode *at, sl_jv *fmt, sl_jv *args)
             continue;
         }
         sl_jv *arg;
-        if (tuple) {
+        if (named)
+            arg = named;
+        else if (tuple) {
             if (argi >= args->u.l.n) {
                 sl_jerr(c, at, "not enough arguments for format string");
                 goto fail;
