@@ -29,6 +29,8 @@ typedef struct sl_command {
 
 /* `sluice run --help`: what each option does (cmd_run.c) */
 extern const char sl_cmd_run_details[];
+/* `sluice compile --help` (cmd_compile.c) */
+extern const char sl_cmd_compile_details[];
 
 extern const sl_command sl_commands[];
 
@@ -65,5 +67,6 @@ int cmd_list(sl_cli *cli, int argc, char **argv);
 int cmd_schedule(sl_cli *cli, int argc, char **argv);
 int cmd_alert(sl_cli *cli, int argc, char **argv);
 int cmd_serve(sl_cli *cli, int argc, char **argv);
+int cmd_compile(sl_cli *cli, int argc, char **argv);
 
 #endif
