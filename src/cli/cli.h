@@ -32,6 +32,8 @@ typedef struct sl_command {
 extern const char sl_cmd_run_details[];
 /* `sluice ls --help` (cmd_ls.c) */
 extern const char sl_cmd_ls_details[];
+/* `sluice compile --help` (cmd_compile.c) */
+extern const char sl_cmd_compile_details[];
 
 extern const sl_command sl_commands[];
 
@@ -87,5 +89,6 @@ int cmd_show(sl_cli *cli, int argc, char **argv);
  * whose `sluice run` stays the pipelines' own. p stays the caller's. */
 int cmd_run_models(sl_cli *cli, sl_project *p, int argc, char **argv, int *rc);
 int cmd_ls(sl_cli *cli, int argc, char **argv);
+int cmd_compile(sl_cli *cli, int argc, char **argv);
 
 #endif
