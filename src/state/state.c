@@ -786,12 +786,12 @@ int sl_state_node_results_json(sl_state *s, const char *node, const char *run_id
 {
     /* a node by unique_id or by its name (what follows the last dot) */
     char *sql = limited(with_sql ? "SELECT run_id, unique_id, resource_type, status, NULLIF(failures, -1),"
-                                   " NULLIF(rows_affected, -1), message, started_at, duration_s, compiled_sql"
+                                   " NULLIF(rows_affected, -1), message, started_at, ROUND(CAST(duration_s AS NUMERIC), 3), compiled_sql"
                                    " FROM node_results WHERE (CAST($1 AS TEXT) IS NULL OR unique_id = $1"
                                    " OR substr(unique_id, length(unique_id) - length(CAST($1 AS TEXT))) = '.' || $1) AND (CAST($2 AS TEXT) IS NULL OR run_id = $2)"
                                    " ORDER BY seq DESC"
                                  : "SELECT run_id, unique_id, resource_type, status, NULLIF(failures, -1),"
-                                   " NULLIF(rows_affected, -1), message, started_at, duration_s"
+                                   " NULLIF(rows_affected, -1), message, started_at, ROUND(CAST(duration_s AS NUMERIC), 3)"
                                    " FROM node_results WHERE (CAST($1 AS TEXT) IS NULL OR unique_id = $1"
                                    " OR substr(unique_id, length(unique_id) - length(CAST($1 AS TEXT))) = '.' || $1) AND (CAST($2 AS TEXT) IS NULL OR run_id = $2)"
                                    " ORDER BY seq DESC",
