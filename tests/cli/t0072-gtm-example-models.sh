@@ -8,7 +8,9 @@
 #     written out here again in plain SQL over the loaded tables;
 #   - the reverse-ETL pipeline ran after the mart it reads and wrote exactly
 #     the hot and warm leads to out/crm_lead_scores.jsonl;
-#   - a second build changes nothing (incremental merge, snapshot).
+#   - a second build changes nothing (incremental merge, snapshot);
+#   - a failing test on lead_scores skips the reverse-ETL pipeline that
+#     reads it (exit 1): bad scores never reach the CRM.
 . "$SRC/tests/cli/lib.sh"
 cp -r "$SRC/examples/gtm" p
 rm -rf p/data p/warehouse.db* p/.sluice p/target p/out
@@ -63,4 +65,11 @@ sum() { q $W "select count(*) || '|' || total(lead_score) from lead_scores; sele
 before=$(sum)
 assert_exit 0 "$SLUICE" -C p build
 assert_eq "second build" "$(sum)" "$before"
+
+# a failing test of the mart gates the reverse ETL
+sed -i "s/values: \['hot', 'warm', 'cold'\]/values: ['warm', 'cold']/" p/models/marts/_marts.yml
+rm -f p/out/crm_lead_scores.jsonl
+assert_exit 1 "$SLUICE" -C p build
+assert_contains "reverse ETL skipped" "SKIP pipeline crm_lead_scores" "$T/out"
+if [ ! -e p/out/crm_lead_scores.jsonl ]; then ok; else fail "the reverse ETL ran after a failing test of its mart"; fi
 finish
