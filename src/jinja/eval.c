@@ -974,7 +974,10 @@ sl_jv *sl_jeval(jctx *c, const jnode *e)
         break;
     case E_NAME:
         r = sl_jlookup(c, c->scope, e->name, e->nlen, e->hash);
-        r = r ? sl_jv_ref(r) : undef_at(e, sl_jv_undefined_hint("'%.*s' is undefined", (int)e->nlen, e->name));
+        if (r && r->type == SL_JV_UNDEFINED && !r->u.u.line) /* e.g. a parameter not given: here is where it is used */
+            r = undef_at(e, sl_jv_undefined_hint("%s", sl_jv_undef_msg(r)));
+        else
+            r = r ? sl_jv_ref(r) : undef_at(e, sl_jv_undefined_hint("'%.*s' is undefined", (int)e->nlen, e->name));
         break;
     case E_GETATTR:
         if (!(a = sl_jeval(c, e->a)))

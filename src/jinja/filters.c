@@ -764,7 +764,7 @@ static sl_jv *f_sort(jctx *c, const jnode *at, sl_jv *v, const sl_jinja_args *a)
         rc = sl_jsort(c, at, items, keyed, n, rev && sl_jv_truthy(rev));
         sl_free(keyed);
     }
-    if (rc == 0) {
+    if (rc == 0 && n) {
         sl_jv **sorted = sl_malloc((n + 1) * sizeof *sorted);
         for (size_t i = 0; i < n; i++)
             sorted[i] = r->u.l.v[(uintptr_t)items[i]];

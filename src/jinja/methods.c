@@ -139,6 +139,8 @@ static void msort(sortctx *sc, sl_jv **keys, size_t *idx, size_t *tmp, size_t n,
 /* Sort items[0..n) in place by keys (borrowed, parallel); stable. */
 int sl_jsort(jctx *c, const jnode *at, sl_jv **items, sl_jv **keys, size_t n, int reverse)
 {
+    if (n < 2)
+        return 0;
     size_t *idx = sl_malloc((n + 1) * sizeof *idx), *tmp = sl_malloc((n + 1) * sizeof *tmp);
     for (size_t i = 0; i < n; i++)
         idx[i] = i;

@@ -220,6 +220,8 @@ static jnode *parse_call(P *p, jnode *fn)
 {
     jnode *c = mk(p, E_CALL, cur(p));
     c->a = fn;
+    c->line = fn->line; /* a call is where its callee's name is */
+    c->col = fn->col;
     if (parse_call_args(p, c) < 0)
         return NULL;
     return c;
@@ -1046,6 +1048,8 @@ static jnode *parse_set(P *p, jtok *at)
             nv_push(&nv, nm);
         }
         jnode *tup = mk(p, E_TUPLE, at);
+        tup->line = target->line;
+        tup->col = target->col;
         nv_finish(p, &nv, tup);
         target = tup;
     }

@@ -96,7 +96,7 @@ static int assign(jctx *c, jscope *s, const jnode *t, sl_jv *v)
         if (!ns)
             return sl_jerr(c, nsn, "'%.*s' is undefined", (int)nsn->nlen, nsn->name);
         if (ns->type != SL_JV_DICT || ns->sub != JV_NS)
-            return sl_jerr(c, t, "cannot assign attribute on non-namespace object");
+            return sl_jerr(c, nsn, "cannot assign attribute on non-namespace object");
         sl_jv *key = sl_jv_str(t->name, t->nlen);
         sl_jv_dict_setv(ns, key, sl_jv_ref(v));
         sl_jv_unref(key);
@@ -238,7 +238,7 @@ static int exec_stmt(jctx *c, jscope *s, const jnode *n, sl_buf *out)
         sl_jv *v = sl_jeval(c, n->a);
         if (!v)
             return -1;
-        int rc = c->unwind ? 0 : sl_jemit_value(c, n->a, v, out);
+        int rc = c->unwind ? 0 : sl_jemit_value(c, n, v, out);
         sl_jv_unref(v);
         return rc;
     }
