@@ -119,6 +119,11 @@ static char *read_text(const char *path, size_t *len)
     return sl_buf_detach(&b);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Every file under dir (relative path rel) ending in ext, sorted, as
  * project-relative paths. */
 static void walk(const char *projdir, const char *rel, const char *ext, sl_strv *out, int depth)
@@ -137,7 +142,8 @@ static void walk(const char *projdir, const char *rel, const char *ext, sl_strv 
         if (e->d_name[0] != '.')
             sl_strv_push(&names, e->d_name);
     closedir(dh);
-    qsort(names.v, names.n, sizeof *names.v, (int (*)(const void *, const void *))strcmp);
+    if (names.n)
+        qsort(names.v, names.n, sizeof *names.v, cmp_str);
     for (size_t i = 0; i < names.n; i++) {
         char *child = sl_printf("%s/%s", rel, names.v[i]);
         char *cabs = sl_printf("%s/%s", abs, names.v[i]);
@@ -156,17 +162,13 @@ static void walk(const char *projdir, const char *rel, const char *ext, sl_strv 
     sl_free(abs);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Files under every folder of paths ending in ext (each once). */
 static void walk_paths(const sl_project *p, const sl_strlist *paths, const char *ext, sl_strv *out)
 {
     for (size_t i = 0; i < paths->n; i++)
         walk(p->dir, paths->v[i], ext, out, 0);
-    qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    if (out->n) /* qsort's base may not be NULL */
+        qsort(out->v, out->n, sizeof *out->v, cmp_str);
     size_t w = 0;
     for (size_t i = 0; i < out->n; i++) {
         if (w && strcmp(out->v[w - 1], out->v[i]) == 0) {
