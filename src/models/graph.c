@@ -119,6 +119,11 @@ static char *read_text(const char *path, size_t *len)
     return sl_buf_detach(&b);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Every file under dir (relative path rel) ending in ext, sorted, as
  * project-relative paths. */
 static void walk(const char *projdir, const char *rel, const char *ext, sl_strv *out, int depth)
@@ -132,17 +137,27 @@ static void walk(const char *projdir, const char *rel, const char *ext, sl_strv 
         return;
     }
     sl_strv names = {0};
+    /* each name with its type as a last character: 'd' a folder, 'f' a
+     * file, '?' ask stat (walk_paths sorts the files found afterwards) */
     struct dirent *e;
     while ((e = readdir(dh)) != NULL)
-        if (e->d_name[0] != '.')
-            sl_strv_push(&names, e->d_name);
+        if (e->d_name[0] != '.') {
+            char *tagged = sl_printf("%s%c", e->d_name,
+                                     e->d_type == DT_DIR ? 'd' : e->d_type == DT_REG ? 'f' : '?');
+            sl_strv_push(&names, tagged);
+            sl_free(tagged);
+        }
     closedir(dh);
-    qsort(names.v, names.n, sizeof *names.v, (int (*)(const void *, const void *))strcmp);
+    if (names.n)
+        qsort(names.v, names.n, sizeof *names.v, cmp_str);
     for (size_t i = 0; i < names.n; i++) {
+        size_t tl = strlen(names.v[i]);
+        char type = names.v[i][tl - 1];
+        names.v[i][tl - 1] = 0;
         char *child = sl_printf("%s/%s", rel, names.v[i]);
         char *cabs = sl_printf("%s/%s", abs, names.v[i]);
         struct stat st;
-        if (stat(cabs, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (type == 'd' || (type == '?' && stat(cabs, &st) == 0 && S_ISDIR(st.st_mode))) {
             walk(projdir, child, ext, out, depth + 1);
         } else {
             size_t nl = strlen(names.v[i]), el = strlen(ext);
@@ -156,17 +171,13 @@ static void walk(const char *projdir, const char *rel, const char *ext, sl_strv 
     sl_free(abs);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Files under every folder of paths ending in ext (each once). */
 static void walk_paths(const sl_project *p, const sl_strlist *paths, const char *ext, sl_strv *out)
 {
     for (size_t i = 0; i < paths->n; i++)
         walk(p->dir, paths->v[i], ext, out, 0);
-    qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    if (out->n) /* qsort's base may not be NULL */
+        qsort(out->v, out->n, sizeof *out->v, cmp_str);
     size_t w = 0;
     for (size_t i = 0; i < out->n; i++) {
         if (w && strcmp(out->v[w - 1], out->v[i]) == 0) {
@@ -763,11 +774,8 @@ static void relations(sl_graph *g)
 static int find_cycles(sl_gload *L)
 {
     sl_graph *g = L->g;
-    size_t *order = sl_malloc((g->n + 1) * sizeof *order);
-    sl_graph_order(g, order);
     uint8_t *placed = sl_calloc(g->n + 1, 1);
-    /* sl_graph_order puts the nodes of cycles last, unplaced ones marked by a
-     * second pass: recompute with Kahn's counts */
+    /* Kahn's algorithm: what it cannot place is on or behind a cycle */
     size_t *indeg = sl_calloc(g->n + 1, sizeof *indeg);
     for (size_t i = 0; i < g->n; i++)
         indeg[i] = g->nodes[i].ndeps;
@@ -869,7 +877,6 @@ static int find_cycles(sl_gload *L)
     sl_free(indeg);
     sl_free(placed);
     sl_free(reported);
-    sl_free(order);
     return found;
 }
 
