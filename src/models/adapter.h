@@ -57,7 +57,9 @@ int sl_adapter_columns(sl_adapter *a, sl_relation r, sl_adapter_column **cols, s
 void sl_adapter_columns_free(sl_adapter_column *cols, size_t n);
 /* Create the schema if the warehouse has schemas (PostgreSQL; SQLite: a
  * non-main schema is an attached database file next to the warehouse:
- * <warehouse>.<schema>.db, attached on open when it exists). */
+ * <warehouse>.<schema>.db, attached on open when it exists; warehouse.db's
+ * schema staging is warehouse.staging.db). Call it outside a transaction
+ * (SQLite cannot attach inside one). */
 int sl_adapter_ensure_schema(sl_adapter *a, const char *schema, sl_error *err);
 
 /* --- added by the adapters' implementation (h3) --- */

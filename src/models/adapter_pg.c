@@ -176,6 +176,19 @@ static int ad_ensure_schema(sl_adapter *a, const char *schema, sl_error *err)
     sl_sql_ident(&q, schema);
     rc = ad_exec(a, q.data, NULL, err);
     sl_buf_release(&q);
+    if (rc < 0 && !a->in_txn) {
+        /* another connection (a build thread) made it at the same instant:
+         * IF NOT EXISTS does not cover that race, the unique index does */
+        sl_error again;
+        s = pg_name(schema);
+        params[0] = s;
+        if (ad_params(a, "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", 1, params, &res, &again) == 0) {
+            if (PQntuples(res) > 0)
+                rc = 0;
+            PQclear(res);
+        }
+        sl_free(s);
+    }
     return rc < 0 ? sl_error_prefix(err, "creating schema %s", schema) : 0;
 }
 

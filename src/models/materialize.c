@@ -267,8 +267,9 @@ out:
     return rc;
 }
 
-/* Build the work table from sql: drops a leftover, CREATE TABLE .. AS. */
-static int build_work(sl_adapter *a, sl_relation w, const char *sql, sl_error *err)
+/* Build the work table from sql: drops a leftover, CREATE TABLE .. AS;
+ * *rows (may be NULL): its rows (PostgreSQL says how many; SQLite is asked). */
+static int build_work(sl_adapter *a, sl_relation w, const char *sql, int64_t *rows, sl_error *err)
 {
     if (sl_mat_drop(a, w, err) < 0)
         return -1;
@@ -277,8 +278,10 @@ static int build_work(sl_adapter *a, sl_relation w, const char *sql, sl_error *e
     sl_buf_adds(&head, "CREATE TABLE ");
     sl_adapter_relation_sql(a, w, &head);
     sl_buf_adds(&head, " AS\n");
-    int rc = sl_mat_exec_user(a, head.data, sql, "\n", NULL, err);
+    int rc = sl_mat_exec_user(a, head.data, sql, "\n", rows, err);
     sl_buf_release(&head);
+    if (rc == 0 && rows && !sl_adapter_is_pg(a))
+        rc = sl_mat_count(a, w, rows, err);
     return rc;
 }
 
@@ -291,8 +294,8 @@ static int build_table(sl_adapter *a, const sl_node *n, const char *sql, sl_mat_
     int64_t rows = 0;
     if (sl_adapter_begin(a, err) < 0)
         goto out;
-    if (sl_mat_hooks(a, &n->config.pre_hook, "pre_hook", err) < 0 || build_work(a, w, sql, err) < 0 ||
-        sl_mat_count(a, w, &rows, err) < 0 || sl_mat_swap(a, r, work, err) < 0 ||
+    if (sl_mat_hooks(a, &n->config.pre_hook, "pre_hook", err) < 0 || build_work(a, w, sql, &rows, err) < 0 ||
+        sl_mat_swap(a, r, work, err) < 0 ||
         sl_mat_hooks(a, &n->config.post_hook, "post_hook", err) < 0 || sl_adapter_commit(a, err) < 0)
         goto out;
     res->rows_affected = rows;
@@ -572,7 +575,7 @@ static int build_incremental(sl_adapter *a, const sl_node *n, const char *sql, s
     int rc = -1;
     if (sl_adapter_begin(a, err) < 0)
         goto out;
-    if (sl_mat_hooks(a, &n->config.pre_hook, "pre_hook", err) < 0 || build_work(a, w, sql, err) < 0 ||
+    if (sl_mat_hooks(a, &n->config.pre_hook, "pre_hook", err) < 0 || build_work(a, w, sql, NULL, err) < 0 ||
         sl_adapter_columns(a, w, &nc, &nn, err) < 0 || schema_change(a, n, r, nc, nn, &dest, &nd, err) < 0)
         goto out;
     for (size_t k = 0; k < keys->n; k++)

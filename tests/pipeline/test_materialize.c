@@ -37,7 +37,7 @@ static int mc_teardown(void **state)
     return th_teardown(state);
 }
 
-/* schema: staging is the file warehouse.db.staging.db, attached at open */
+/* schema: staging is the file warehouse.staging.db, attached at open */
 static void test_sqlite_custom_schema(void **state)
 {
     (void)state;
@@ -47,7 +47,7 @@ static void test_sqlite_custom_schema(void **state)
     n.schema = "staging";
     mc_build(&n, "select id, v from main.raw", 0);
     char path[4300];
-    snprintf(path, sizeof path, "%s/warehouse.db.staging.db", th_dir);
+    snprintf(path, sizeof path, "%s/warehouse.staging.db", th_dir);
     assert_int_equal(access(path, F_OK), 0);
     MC_ROWS("SELECT id, v FROM staging.st ORDER BY id", "1,a;2,b");
     sl_adapter_close(mc_a);
