@@ -1,7 +1,9 @@
 /* project.c: see project.h. */
 #include "config/project.h"
+#include "config/project_models.h"
 #include "config/yaml.h"
 #include "core/mem.h"
+#include "core/util.h"
 #include "sched/dag.h"
 #include "sched/alerts.h"
 #include "sched/schedule.h"
@@ -352,14 +354,16 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
     return pl;
 }
 
-static const char *const project_keys[] = {"name", "warehouse", "state", "max_concurrent_runs", "alerts", NULL};
+static const char *const project_keys[] = {"name", "warehouse", "state", "max_concurrent_runs", "alerts",
+                                           "targets", "target", NULL};
 
 /* warehouse: path.db | {type: sqlite, path: path.db} | {type: postgres, url: ...}
  * (and the same for state:). Returns the absolute path, or NULL; a
  * PostgreSQL URL goes to *url. */
-static char *project_store_opt(sl_project *p, struct fy_node *v, const char *file, char **url, sl_diags *d)
+static char *project_store_opt(sl_project *p, struct fy_node *v, const char *file, char **url, char **schema,
+                               sl_diags *d)
 {
-    static const char *const keys[] = {"type", "path", "url", NULL};
+    static const char *const keys[] = {"type", "path", "url", "schema", NULL};
     if (v && fy_node_is_mapping(v)) {
         struct fy_node *t = fy_node_mapping_lookup_by_string(v, "type", 4);
         char *ts = t ? sl_yaml_scalar(t, file, 0, d) : sl_strdup("sqlite");
@@ -371,8 +375,11 @@ static char *project_store_opt(sl_project *p, struct fy_node *v, const char *fil
         struct fy_node_pair *pr;
         while ((pr = fy_node_mapping_iterate(v, &it)) != NULL) {
             char *k = sl_yaml_key(pr);
-            if (!k || (strcmp(k, "type") != 0 && strcmp(k, pg ? "url" : "path") != 0)) {
-                const char *sug = k ? sl_suggest(k, keys, 3) : NULL;
+            if (k && pg && schema && strcmp(k, "schema") == 0) {
+                sl_free(*schema);
+                *schema = sl_yaml_scalar(fy_node_pair_value(pr), file, 0, d);
+            } else if (!k || (strcmp(k, "type") != 0 && strcmp(k, pg ? "url" : "path") != 0)) {
+                const char *sug = k ? sl_suggest(k, keys, schema ? 4 : 3) : NULL;
                 sl_diags_add(d, sl_yaml_loc(fy_node_pair_key(pr), file), "unknown key '%s'%s%s%s", k ? k : "?",
                              sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
             }
@@ -396,6 +403,66 @@ static char *project_store_opt(sl_project *p, struct fy_node *v, const char *fil
     char *abs = sl_project_path(p, s);
     sl_free(s);
     return abs;
+}
+
+/* targets: {NAME: <warehouse block>, ...} */
+static void load_targets(sl_project *p, struct fy_node *v, const char *file, sl_diags *d)
+{
+    if (!v || !fy_node_is_mapping(v)) {
+        sl_diags_add(d, sl_yaml_loc(v, file), "targets: must map a target name to a warehouse block");
+        return;
+    }
+    void *it = NULL;
+    struct fy_node_pair *pr;
+    while ((pr = fy_node_mapping_iterate(v, &it)) != NULL) {
+        char *k = sl_yaml_key(pr);
+        sl_loc kl = sl_yaml_loc(fy_node_pair_key(pr), file);
+        if (!k || !valid_id(k)) {
+            sl_diags_add(d, kl, "a target name may only hold letters, digits, '_' and '-'");
+            sl_free(k);
+            continue;
+        }
+        p->targets = sl_realloc(p->targets, (p->ntargets + 1) * sizeof *p->targets);
+        sl_project_target *t = &p->targets[p->ntargets++];
+        memset(t, 0, sizeof *t);
+        t->name = k;
+        t->loc = kl;
+        t->warehouse = project_store_opt(p, fy_node_pair_value(pr), file, &t->warehouse_url, &t->schema, d);
+    }
+}
+
+int sl_project_use_target(sl_project *p, const char *name, sl_error *err)
+{
+    if (!name)
+        return 0;
+    if (!p->ntargets)
+        return sl_error_set(err, SL_EUSAGE, "--target %s: the project has no targets: in sluice.yml", name);
+    const sl_project_target *t = NULL;
+    const char *names[64];
+    size_t n = 0;
+    for (size_t i = 0; i < p->ntargets; i++) {
+        if (strcmp(p->targets[i].name, name) == 0)
+            t = &p->targets[i];
+        if (n < 64)
+            names[n++] = p->targets[i].name;
+    }
+    if (!t) {
+        const char *sug = sl_suggest(name, names, n);
+        if (sug)
+            return sl_error_set(err, SL_EUSAGE, "no target called '%s'; did you mean '%s'?", name, sug);
+        return sl_error_set(err, SL_EUSAGE, "no target called '%s' in targets: of sluice.yml", name);
+    }
+    sl_free(p->warehouse);
+    sl_free(p->warehouse_url);
+    sl_free(p->warehouse_schema);
+    p->warehouse = t->warehouse ? sl_strdup(t->warehouse) : NULL;
+    p->warehouse_url = t->warehouse_url ? sl_strdup(t->warehouse_url) : NULL;
+    p->warehouse_schema = t->schema ? sl_strdup(t->schema) : NULL;
+    if (!p->warehouse && !p->warehouse_url)
+        p->warehouse = sl_printf("%s/warehouse.db", p->dir);
+    sl_free(p->target_name);
+    p->target_name = sl_strdup(t->name);
+    return 0;
 }
 
 static int cmp_pipeline(const void *a, const void *b)
@@ -441,15 +508,23 @@ int sl_project_load_flags(const char *dir, int flags, sl_project **out, sl_diags
         sl_free(yml);
         yml = sl_printf("%s/sluice.yaml", abs);
     }
-    p->file = remember_file(p, yml);
-    sl_free(yml);
-    if (access(p->file, F_OK) != 0) {
-        sl_loc loc = {p->file, 0, 0};
+    char *dbt = sl_printf("%s/dbt_project.yml", abs);
+    int has_yml = access(yml, F_OK) == 0, has_dbt = access(dbt, F_OK) == 0;
+    if (!has_yml && !has_dbt) {
+        sl_loc loc = {yml, 0, 0};
         sl_diags_add(d, loc, "not a sluice project: no sluice.yml here (create one with `sluice init`)");
+        sl_free(yml);
+        sl_free(dbt);
         sl_project_free(p);
         return -1;
     }
-    struct fy_document *doc = sl_yaml_load(p->file, d);
+    p->file = remember_file(p, has_yml ? yml : dbt);
+    if (has_dbt)
+        p->dbt_file = has_yml ? remember_file(p, dbt) : p->file;
+    sl_free(yml);
+    sl_free(dbt);
+    struct fy_node *target_default = NULL;
+    struct fy_document *doc = has_yml ? sl_yaml_load(p->file, d) : NULL;
     if (doc) {
         struct fy_node *root = fy_document_root(doc);
         if (!fy_node_is_mapping(root)) {
@@ -463,9 +538,15 @@ int sl_project_load_flags(const char *dir, int flags, sl_project **out, sl_diags
                 if (k && strcmp(k, "name") == 0) {
                     p->name = sl_yaml_scalar(v, p->file, 0, d);
                 } else if (k && strcmp(k, "warehouse") == 0) {
-                    p->warehouse = project_store_opt(p, v, p->file, &p->warehouse_url, d);
+                    p->warehouse = project_store_opt(p, v, p->file, &p->warehouse_url, &p->warehouse_schema, d);
                 } else if (k && strcmp(k, "state") == 0) {
-                    p->state_path = project_store_opt(p, v, p->file, &p->state_url, d);
+                    p->state_path = project_store_opt(p, v, p->file, &p->state_url, NULL, d);
+                } else if (k && strcmp(k, "targets") == 0) {
+                    load_targets(p, v, p->file, d);
+                } else if (k && strcmp(k, "target") == 0) {
+                    target_default = v;
+                } else if (k && sl_project_models_key(p, k, fy_node_pair_key(pr), v, p->file, 0, d)) {
+                    /* models layer (project_models.c) */
                 } else if (k && strcmp(k, "max_concurrent_runs") == 0) {
                     char *s = sl_yaml_scalar(v, p->file, 0, d), *end = NULL;
                     long n = s ? strtol(s, &end, 10) : 0;
@@ -478,7 +559,13 @@ int sl_project_load_flags(const char *dir, int flags, sl_project **out, sl_diags
                     sl_alerts_free(p->alerts);
                     p->alerts = sl_alerts_load(v, p->file, d);
                 } else {
-                    const char *sug = k ? sl_suggest(k, project_keys, 5) : NULL;
+                    const char *all[40];
+                    size_t nall = 0;
+                    for (size_t q = 0; project_keys[q]; q++)
+                        all[nall++] = project_keys[q];
+                    for (size_t q = 0; sl_project_models_keys[q]; q++)
+                        all[nall++] = sl_project_models_keys[q];
+                    const char *sug = k ? sl_suggest(k, all, nall) : NULL;
                     sl_loc kl = sl_yaml_loc(fy_node_pair_key(pr), p->file);
                     if (sug)
                         sl_diags_add(d, kl, "unknown project key '%s'; did you mean '%s'?", k, sug);
@@ -488,7 +575,20 @@ int sl_project_load_flags(const char *dir, int flags, sl_project **out, sl_diags
                 sl_free(k);
             }
         }
-        fy_document_destroy(doc);
+        p->docs_kept[0] = doc; /* the config trees point into it */
+    }
+    sl_project_models_load_dbt(p, remember_file, d);
+    sl_project_models_defaults(p);
+    if (target_default && !p->ntargets) {
+        sl_diags_add(d, sl_yaml_loc(target_default, p->file), "target: names a target, but there is no targets:");
+    } else if (p->ntargets) {
+        if (p->warehouse || p->warehouse_url)
+            sl_diags_add(d, p->targets[0].loc, "give the warehouse either as warehouse: or as targets:, not both");
+        char *want = target_default ? sl_yaml_scalar(target_default, p->file, 0, d) : sl_strdup(p->targets[0].name);
+        sl_error terr = {0};
+        if (want && sl_project_use_target(p, want, &terr) < 0)
+            sl_diags_add(d, sl_yaml_loc(target_default, p->file), "target: %s", terr.msg);
+        sl_free(want);
     }
     if (!p->name) {
         const char *slash = strrchr(abs, '/');
@@ -591,6 +691,16 @@ void sl_project_free(sl_project *p)
     sl_free(p->state_path);
     sl_free(p->state_url);
     sl_free(p->warehouse_url);
+    sl_free(p->warehouse_schema);
+    sl_project_models_free(p);
+    for (size_t i = 0; i < p->ntargets; i++) {
+        sl_free(p->targets[i].name);
+        sl_free(p->targets[i].warehouse);
+        sl_free(p->targets[i].warehouse_url);
+        sl_free(p->targets[i].schema);
+    }
+    sl_free(p->targets);
+    sl_free(p->target_name);
     sl_free(p);
 }
 

@@ -4,6 +4,12 @@
  *   sluice.yml          name, warehouse (default: warehouse.db, SQLite),
  *                       state (default: .sluice/state.db)
  *                       max_concurrent_runs, alerts (sched/alerts.h)
+ *                       targets/target (warehouse per --target), the models
+ *                       layer's keys (config trees, vars, *-paths: below)
+ *   dbt_project.yml     a dbt project's file: read when there is no
+ *                       sluice.yml, and for the models layer's keys that
+ *                       sluice.yml does not give when both exist
+ *                       (project_models.c; docs/MODELS.md "Project layout")
  *   pipelines/NAME.yml  one pipeline per file; NAME is the pipeline name;
  *                       schedule keys in sched/schedule.h
  *
@@ -34,6 +40,25 @@ typedef struct sl_pipeline {
     struct sl_project *project;
 } sl_pipeline;
 
+/* A config tree (models:, seeds:, snapshots:, tests:/data_tests:,
+ * sources:) or vars: as YAML, with the file it is in. The node lives as
+ * long as the project (its document is kept). */
+typedef struct sl_project_tree {
+    struct fy_node *node;      /* NULL when the project has none */
+    const char *file;          /* points into p->files */
+} sl_project_tree;
+
+enum { SL_TREE_MODELS, SL_TREE_SEEDS, SL_TREE_SNAPSHOTS, SL_TREE_TESTS, SL_TREE_SOURCES, SL_TREE_N };
+
+/* One entry of `targets:`: a warehouse block under a name. */
+typedef struct sl_project_target {
+    char *name;
+    char *warehouse;           /* absolute SQLite path, or NULL */
+    char *warehouse_url;       /* or a PostgreSQL URL */
+    char *schema;              /* PostgreSQL schema (schema:), or NULL */
+    sl_loc loc;
+} sl_project_target;
+
 typedef struct sl_project {
     char *dir;                 /* absolute */
     char *file;                /* sluice.yml path */
@@ -48,6 +73,19 @@ typedef struct sl_project {
     size_t npipelines;
     char **files;              /* every loaded file name; diagnostics point here */
     size_t nfiles;
+    /* the models layer (docs/MODELS.md "Project layout") */
+    char *dbt_file;            /* dbt_project.yml when there is one (points into files), else NULL */
+    char *version;             /* version: of dbt_project.yml, or NULL */
+    char *warehouse_schema;    /* PostgreSQL schema of the warehouse (schema:), or NULL */
+    sl_project_tree trees[SL_TREE_N];
+    sl_project_tree vars;      /* vars: mapping */
+    sl_strlist model_paths, seed_paths, snapshot_paths, macro_paths, test_paths, analysis_paths, docs_paths;
+    sl_strlist clean_targets;
+    char *target_path;         /* relative as written; default "target" */
+    sl_project_target *targets;
+    size_t ntargets;
+    char *target_name;         /* the target in use: --target, else target:, else the first; NULL without targets: */
+    struct fy_document *docs_kept[2]; /* sluice.yml's and dbt_project.yml's documents, for the trees */
     char **skipped;            /* SL_LOAD_SKIP_BROKEN: "file:line:col: message" of each
                                 * problem that made a pipeline (or the DAG check) be skipped */
     size_t nskipped;
@@ -68,6 +106,14 @@ int sl_project_load_flags(const char *dir, int flags, sl_project **out, sl_diags
 void sl_project_free(sl_project *p);
 /* Every pipeline-level key with a help line, schedule keys included (`sluice help pipeline`). */
 void sl_pipeline_help(sl_buf *out);
+/* Use target `name` of targets: (--target NAME): the project's warehouse
+ * becomes that target's. NULL keeps the default target. An unknown name
+ * is an error (with a suggestion) in err; returns -1. */
+int sl_project_use_target(sl_project *p, const char *name, sl_error *err);
+/* Whether the project has a model (NAME.sql under a model path) or a seed
+ * (NAME.csv under a seed path) called name: `after:` of a pipeline may
+ * name one (sched/dag.c). */
+int sl_project_has_node_file(const sl_project *p, const char *name);
 sl_pipeline *sl_project_find(const sl_project *p, const char *name);
 /* Resolve a path relative to the project folder (caller frees). */
 char *sl_project_path(const sl_project *p, const char *rel);

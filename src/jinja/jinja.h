@@ -118,12 +118,18 @@ sl_jinja_env *sl_jinja_env_new(void);
 void sl_jinja_env_free(sl_jinja_env *env);
 /* Set a global (takes v); replaces an earlier one of the same name. */
 void sl_jinja_env_set(sl_jinja_env *env, const char *name, sl_jv *v);
-/* Parse a macros file (dbt's macros/.../NAME.sql, tests/generic/NAME.sql, docs
+/* Parse a macros file (dbt's macros/ and tests/generic/ .sql files, docs
  * .md files): registers each {% macro NAME %} as a global callable NAME,
  * each {% test NAME(model, column_name, ...) %} as a callable "test_NAME",
  * each {% docs NAME %} block as a doc. Top-level text outside blocks is
  * ignored. A name defined twice is an error naming both places. */
 int sl_jinja_env_load(sl_jinja_env *env, const char *file, const char *text, size_t len, sl_error *err);
+/* sl_jinja_env_load with flags: SL_JINJA_LOAD_OVERRIDABLE marks the file's
+ * macros and tests as defaults a later file may redefine without error
+ * (sluice's built-in macros, which a project may override as in dbt). */
+#define SL_JINJA_LOAD_OVERRIDABLE 1
+int sl_jinja_env_load_ex(sl_jinja_env *env, const char *file, const char *text, size_t len, int flags,
+                         sl_error *err);
 /* The text of a {% docs NAME %} block, or NULL (borrowed). */
 const char *sl_jinja_env_doc(const sl_jinja_env *env, const char *name);
 /* Whether a global or macro of that name exists. */

@@ -65,8 +65,8 @@ int sl_adapter_ensure_schema(sl_adapter *a, const char *schema, sl_error *err);
 /* --- added by the adapters' implementation (h3) --- */
 
 /* sl_adapter_open with the PostgreSQL target schema given (NULL: the
- * session's current_schema(), "public" unless the URL sets search_path);
- * ignored on SQLite. The schema is created when a relation is built in it. */
+ * warehouse's `schema:`, else "public"); ignored on SQLite. The schema is
+ * created when a relation is built in it. */
 int sl_adapter_open_target(const struct sl_project *p, const char *schema, sl_adapter **out, sl_error *err);
 /* "sqlite" or "postgres" as an sl_sql_dialect (core/sqlident.h). */
 int sl_adapter_is_pg(const sl_adapter *a);

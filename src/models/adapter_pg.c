@@ -4,8 +4,9 @@
  * shown).
  *
  * The target schema is the one given to sl_adapter_open_target, else the
- * session's current_schema(): "public", or the first schema of a
- * search_path the URL sets (?options=-csearch_path%3Danalytics). Custom
+ * warehouse block's `schema:` (p->warehouse_schema), else "public": the
+ * same rule as the graph's target.schema, so ref() and the relations built
+ * agree. Custom
  * schemas are real schemas, made with CREATE SCHEMA IF NOT EXISTS when a
  * relation is first built in them. Relations are looked up in pg_class by
  * schema and name (the names as PostgreSQL keeps them: cut at 63 bytes);
@@ -258,15 +259,9 @@ int sl_adapter_pg_open(const sl_project *p, const char *schema, sl_adapter **out
     PGconn *c;
     if (sl_pg_connect(&o, &c, err) < 0)
         return sl_error_prefix(err, "warehouse");
-    char *current = NULL;
-    if (!schema || !*schema) {
-        PGresult *r = PQexec(c, "SELECT current_schema()");
-        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
-            current = sl_strdup(PQgetvalue(r, 0, 0));
-        PQclear(r);
-    }
-    sl_adapter *a = sl_adapter_new(&pg_ops, schema && *schema ? schema : current ? current : "public");
-    sl_free(current);
+    if (!schema || !*schema)
+        schema = p->warehouse_schema && *p->warehouse_schema ? p->warehouse_schema : "public";
+    sl_adapter *a = sl_adapter_new(&pg_ops, schema);
     a->impl = c;
     *out = a;
     return 0;

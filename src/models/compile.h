@@ -26,10 +26,21 @@ typedef struct sl_compile_dep {
  * accepted_values, relationships; is_incremental...) then the project's
  * macros/tests/docs files (paths from the project). Diagnostics for errors. */
 int sl_compile_env_init(sl_graph *g, sl_diags *d);
+/* Free what sl_compile_env_init made: g->env and g->compile (both set to
+ * NULL). sl_graph_free calls it; safe on a graph without them. */
+void sl_compile_env_free(sl_graph *g);
 /* Parse-mode render of node i: its deps (caller frees with
  * sl_compile_deps_free) and its config() applied to g->nodes[i].config.
  * A template error is a diagnostic at file:line:col; returns -1. */
 int sl_compile_parse(sl_graph *g, size_t i, sl_compile_dep **deps, size_t *ndeps, sl_diags *d);
 void sl_compile_deps_free(sl_compile_dep *deps, size_t n);
+/* Decide node i's schema and identifier (models, seeds, snapshots) by
+ * dbt's rules: the project's generate_schema_name / generate_alias_name
+ * macros when it defines them, else the target schema or
+ * "<target schema>_<config schema>" (a snapshot's target_schema as
+ * written) and the alias or the name. sl_compile_parse calls it after the
+ * node's config() is applied; graph.c calls it for nodes it does not
+ * render (seeds). -1 with err when a macro fails. */
+int sl_compile_relation(sl_graph *g, size_t i, sl_error *err);
 
 #endif

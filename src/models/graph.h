@@ -3,7 +3,7 @@
  * tests and sources (models/node.h), loaded from the project folder
  * (docs/MODELS.md), and dbt's node selection over it.
  *
- * Loading reads models/.../NAME.sql, the properties .yml beside them, seeds,
+ * Loading reads the .sql files under models/, the properties .yml beside them, seeds,
  * snapshots, macros, tests and analyses (paths from sluice.yml or
  * dbt_project.yml), resolves each node's config, renders every template
  * once in parse mode (is_incremental() false, execute false) to collect its
@@ -38,6 +38,9 @@ typedef struct sl_graph {
     struct sl_jinja_env *env;  /* macros, tests, docs of the project plus sluice's built-in ones */
     sl_target target;
     char *target_path;         /* absolute; "target" unless target-path: */
+    char *vars_yaml;           /* --vars as given (sl_graph_opts), or NULL; the project's vars: are p->vars */
+    struct sl_compile_state *compile; /* compile.c's state (vars, the render in progress);
+                                       * sl_compile_env_free releases it with env */
 } sl_graph;
 
 typedef struct sl_graph_opts {
@@ -71,5 +74,8 @@ int sl_graph_compile(sl_graph *g, size_t i, int is_incremental, sl_buf *out, sl_
 int sl_graph_compile_test(sl_graph *g, size_t i, sl_buf *out, sl_error *err);
 /* Write target/manifest.json (nodes, configs, dependencies; format in docs/MODELS.md). */
 int sl_graph_write_manifest(const sl_graph *g, sl_error *err);
+/* Write a file under target/ whole: its folders created, a temporary file
+ * renamed into place (readers see the old file or the new one). */
+int sl_graph_write_file(const char *path, const char *data, size_t len, sl_error *err);
 
 #endif

@@ -18,10 +18,10 @@
 typedef enum sl_node_kind {
     SL_NODE_PIPELINE,  /* a pipelines/NAME.yml; its relations are its SQL sinks' tables */
     SL_NODE_SEED,      /* seeds/NAME.csv */
-    SL_NODE_MODEL,     /* models/.../NAME.sql */
-    SL_NODE_SNAPSHOT,  /* a {% snapshot NAME %} block in snapshots/NAME.sql */
-    SL_NODE_TEST,      /* a generic test instance (properties .yml) or a singular test (tests/NAME.sql) */
-    SL_NODE_ANALYSIS,  /* analyses/NAME.sql: compiled, never run */
+    SL_NODE_MODEL,     /* models/.../NAME.sql (any depth) */
+    SL_NODE_SNAPSHOT,  /* a {% snapshot NAME %} block in a snapshots/ .sql file */
+    SL_NODE_TEST,      /* a generic test instance (properties .yml) or a singular test (a tests/ .sql file) */
+    SL_NODE_ANALYSIS,  /* an analyses/ .sql file: compiled, never run */
     SL_NODE_SOURCE,    /* a `sources:` table of a properties file: read, never built */
 } sl_node_kind;
 
@@ -79,6 +79,7 @@ typedef struct sl_node {
     char *file;          /* path relative to the project folder ("models/staging/stg_contacts.sql") */
     sl_strv fqn;         /* [project, folder..., name] */
     char *raw;           /* the file's text (models, snapshot body, singular tests, analyses); NULL otherwise */
+    int raw_line, raw_col; /* where raw begins in file (1, 1 for whole files; a snapshot body's start) */
     char *description;
     sl_column_prop *columns;
     size_t ncolumns;
@@ -96,6 +97,9 @@ typedef struct sl_node {
     char *test_kwargs;   /* generic: the test's arguments as a JSON object text ({"values": [...]}) */
     /* sources */
     char *source_name;   /* sources: the `sources:` entry's name */
+    char *loaded_at_field; /* sources: loaded_at_field (kept, for freshness checks) */
+    char *freshness;     /* sources: the freshness block as JSON text ({"warn_after": {...}}), or NULL */
+    char *patch_file;    /* the properties file that described the node, or NULL */
     /* pipelines */
     struct sl_pipeline *pipeline;
     /* compile results (models/compile.h) */

@@ -59,8 +59,8 @@ int sl_dag_check(const sl_project *p, sl_diags *d)
     for (size_t i = 0; i < p->npipelines; i++) {
         const sl_strlist *u = ups(p, i);
         for (size_t k = 0; k < u->n; k++) {
-            if (sl_dag_index(p, u->v[k]) >= 0)
-                continue;
+            if (sl_dag_index(p, u->v[k]) >= 0 || sl_project_has_node_file(p, u->v[k]))
+                continue; /* a pipeline, or a model/seed (checked by models/graph.c) */
             const char *sug = sl_suggest(u->v[k], names, p->npipelines);
             if (sug)
                 sl_diags_add(d, u->loc, "after: no pipeline called '%s'; did you mean '%s'?", u->v[k], sug);

@@ -1,0 +1,1082 @@
+/*
+ * graph.c: loading a project's one DAG (graph.h): the files under the
+ * project's folders become nodes (models, analyses, singular tests, seeds,
+ * snapshot blocks; properties files through props.c; pipelines from the
+ * sl_project), each with its config resolved (project tree, properties,
+ * then the template's own config() through compile.h's parse mode); then
+ * the edges: ref()/source() calls, generic tests to what they test, the
+ * links between pipelines and models (a source table a pipeline loads, a
+ * pipeline reading a model's table, after: both ways), and the checks:
+ * unknown refs (with the closest name), disabled upstreams, cycles named
+ * node by node. Also sl_graph_find and sl_graph_order.
+ */
+#include "models/graph_int.h"
+#include "config/yaml.h"
+#include "core/mem.h"
+/* jinja/jinja.h (h1) is not included for one prototype: */
+struct sl_jinja_env;
+void sl_jinja_env_free(struct sl_jinja_env *env);
+#include "models/compile.h"
+#include "models/config.h"
+#include "sched/schedule.h"
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *sl_node_kind_word(sl_node_kind k)
+{
+    static const char *const w[] = {"pipeline", "seed", "model", "snapshot", "test", "analysis", "source"};
+    return (unsigned)k < sizeof w / sizeof w[0] ? w[k] : "node";
+}
+
+/* ---- building ---------------------------------------------------------- */
+
+static const char *uid_of(const void *ctx, size_t k, size_t *n)
+{
+    const sl_graph *g = ctx;
+    *n = strlen(g->nodes[k].unique_id);
+    return g->nodes[k].unique_id;
+}
+
+long sl_gload_find(const sl_gload *L, const char *uid)
+{
+    return sl_nameidx_find(&L->uid, uid, strlen(uid), uid_of, L->g);
+}
+
+sl_node *sl_gload_add(sl_gload *L, sl_node_kind kind, const char *name, const char *file, const sl_strv *dirs,
+                      const char *uid_override)
+{
+    sl_graph *g = L->g;
+    char *uid = uid_override ? sl_strdup(uid_override) : sl_printf("%s.%s.%s", sl_node_kind_word(kind), g->name, name);
+    if (sl_gload_find(L, uid) >= 0) {
+        sl_free(uid);
+        return NULL;
+    }
+    if (g->n == L->cap) {
+        size_t old = L->cap;
+        SL_GROW(g->nodes, L->cap, g->n + 1);
+        L->attached = sl_realloc(L->attached, L->cap * sizeof *L->attached);
+        memset(L->attached + old, 0, (L->cap - old) * sizeof *L->attached);
+    }
+    sl_node *n = &g->nodes[g->n];
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->name = sl_strdup(name);
+    n->unique_id = uid;
+    n->file = sl_strdup(file);
+    n->attached = (size_t)-1;
+    n->raw_line = n->raw_col = 1;
+    sl_strv_push(&n->fqn, g->name);
+    for (size_t i = 0; dirs && i < dirs->n; i++)
+        sl_strv_push(&n->fqn, dirs->v[i]);
+    sl_strv_push(&n->fqn, name);
+    sl_node_config_init(&n->config);
+    int tree = kind == SL_NODE_MODEL || kind == SL_NODE_ANALYSIS ? SL_TREE_MODELS
+               : kind == SL_NODE_SEED                             ? SL_TREE_SEEDS
+               : kind == SL_NODE_SNAPSHOT                         ? SL_TREE_SNAPSHOTS
+               : kind == SL_NODE_TEST                             ? SL_TREE_TESTS
+               : kind == SL_NODE_SOURCE                           ? SL_TREE_SOURCES
+                                                                  : -1;
+    if (tree >= 0 && L->p->trees[tree].node)
+        sl_config_apply_tree(&n->config, L->p->trees[tree].node, L->p->trees[tree].file, &n->fqn);
+    sl_nameidx_add(&L->uid, uid, strlen(uid), g->n, uid_of, g);
+    g->n++;
+    return n;
+}
+
+void sl_gload_dep(sl_gload *L, sl_pdep_kind kind, size_t from, const char *package, const char *name,
+                  const char *source_name, const char *file, int line, int col)
+{
+    SL_GROW(L->deps, L->capdeps, L->ndeps + 1);
+    sl_pdep *p = &L->deps[L->ndeps++];
+    p->kind = kind;
+    p->from = from;
+    p->package = package ? sl_strdup(package) : NULL;
+    p->name = sl_strdup(name);
+    p->source_name = source_name ? sl_strdup(source_name) : NULL;
+    p->file = sl_strdup(file ? file : "");
+    p->line = line;
+    p->col = col;
+}
+
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    sl_buf b;
+    sl_buf_init(&b);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sl_buf_add(&b, chunk, n);
+    fclose(f);
+    if (!b.data)
+        sl_buf_adds(&b, "");
+    *len = b.len;
+    return sl_buf_detach(&b);
+}
+
+/* Every file under dir (relative path rel) ending in ext, sorted, as
+ * project-relative paths. */
+static void walk(const char *projdir, const char *rel, const char *ext, sl_strv *out, int depth)
+{
+    if (depth > 64)
+        return;
+    char *abs = sl_printf("%s/%s", projdir, rel);
+    DIR *dh = opendir(abs);
+    if (!dh) {
+        sl_free(abs);
+        return;
+    }
+    sl_strv names = {0};
+    struct dirent *e;
+    while ((e = readdir(dh)) != NULL)
+        if (e->d_name[0] != '.')
+            sl_strv_push(&names, e->d_name);
+    closedir(dh);
+    qsort(names.v, names.n, sizeof *names.v, (int (*)(const void *, const void *))strcmp);
+    for (size_t i = 0; i < names.n; i++) {
+        char *child = sl_printf("%s/%s", rel, names.v[i]);
+        char *cabs = sl_printf("%s/%s", abs, names.v[i]);
+        struct stat st;
+        if (stat(cabs, &st) == 0 && S_ISDIR(st.st_mode)) {
+            walk(projdir, child, ext, out, depth + 1);
+        } else {
+            size_t nl = strlen(names.v[i]), el = strlen(ext);
+            if (nl > el && strcmp(names.v[i] + nl - el, ext) == 0)
+                sl_strv_push(out, child);
+        }
+        sl_free(child);
+        sl_free(cabs);
+    }
+    sl_strv_release(&names);
+    sl_free(abs);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files under every folder of paths ending in ext (each once). */
+static void walk_paths(const sl_project *p, const sl_strlist *paths, const char *ext, sl_strv *out)
+{
+    for (size_t i = 0; i < paths->n; i++)
+        walk(p->dir, paths->v[i], ext, out, 0);
+    qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    size_t w = 0;
+    for (size_t i = 0; i < out->n; i++) {
+        if (w && strcmp(out->v[w - 1], out->v[i]) == 0) {
+            sl_free(out->v[i]);
+            continue;
+        }
+        out->v[w++] = out->v[i];
+    }
+    out->n = w;
+}
+
+/* The resource path a file is under (its first folder[s]), the folders
+ * between it and the file, and the file's stem. */
+static void split_path(const sl_strlist *paths, const char *rel, sl_strv *dirs, char **stem)
+{
+    size_t skip = 0;
+    for (size_t i = 0; i < paths->n; i++) {
+        size_t l = strlen(paths->v[i]);
+        if (strncmp(rel, paths->v[i], l) == 0 && rel[l] == '/' && l + 1 > skip)
+            skip = l + 1;
+    }
+    const char *q = rel + skip, *e;
+    while ((e = strchr(q, '/')) != NULL) {
+        char *dir = sl_strndup(q, (size_t)(e - q));
+        sl_strv_push(dirs, dir);
+        sl_free(dir);
+        q = e + 1;
+    }
+    const char *dot = strrchr(q, '.');
+    *stem = sl_strndup(q, dot ? (size_t)(dot - q) : strlen(q));
+}
+
+static int valid_node_name(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+              *s == '-'))
+            return 0;
+    return 1;
+}
+
+/* A node per file of paths (models, analyses, singular tests). */
+static void load_sql_files(sl_gload *L, const sl_strlist *paths, sl_node_kind kind, const char *what)
+{
+    sl_strv files = {0};
+    walk_paths(L->p, paths, ".sql", &files);
+    for (size_t i = 0; i < files.n; i++) {
+        sl_strv dirs = {0};
+        char *stem;
+        split_path(paths, files.v[i], &dirs, &stem);
+        char *abs = sl_project_path(L->p, files.v[i]);
+        sl_loc loc = {abs, 1, 1};
+        if (kind == SL_NODE_TEST && dirs.n && strcmp(dirs.v[0], "generic") == 0) {
+            /* tests/generic/: generic test macros (compile.c loads them) */
+        } else if (!valid_node_name(stem)) {
+            sl_diags_add(L->d, loc, "%s file name '%s' may only hold letters, digits, '_' and '-'", what, stem);
+        } else {
+            size_t len;
+            char *text = read_text(abs, &len);
+            sl_node *n = text ? sl_gload_add(L, kind, stem, files.v[i], &dirs, NULL) : NULL;
+            if (!text) {
+                sl_diags_add(L->d, loc, "cannot read this file");
+            } else if (!n) {
+                char *uid = sl_printf("%s.%s.%s", sl_node_kind_word(kind), L->g->name, stem);
+                long j = sl_gload_find(L, uid);
+                sl_free(uid);
+                sl_diags_add(L->d, loc, "two %ss are called '%s': %s and %s", what, stem,
+                             j >= 0 ? L->g->nodes[j].file : "?", files.v[i]);
+                sl_free(text);
+            } else {
+                n->raw = text;
+            }
+        }
+        sl_free(abs);
+        sl_free(stem);
+        sl_strv_release(&dirs);
+    }
+    sl_strv_release(&files);
+}
+
+static void refuse_python_models(sl_gload *L)
+{
+    sl_strv files = {0};
+    walk_paths(L->p, &L->p->model_paths, ".py", &files);
+    for (size_t i = 0; i < files.n; i++) {
+        char *abs = sl_project_path(L->p, files.v[i]);
+        sl_loc loc = {abs, 1, 1};
+        sl_diags_add(L->d, loc, "Python models are not supported");
+        sl_free(abs);
+    }
+    sl_strv_release(&files);
+}
+
+static void load_seeds(sl_gload *L)
+{
+    sl_strv files = {0};
+    walk_paths(L->p, &L->p->seed_paths, ".csv", &files);
+    for (size_t i = 0; i < files.n; i++) {
+        sl_strv dirs = {0};
+        char *stem;
+        split_path(&L->p->seed_paths, files.v[i], &dirs, &stem);
+        char *abs = sl_project_path(L->p, files.v[i]);
+        sl_loc loc = {abs, 1, 1};
+        if (!valid_node_name(stem))
+            sl_diags_add(L->d, loc, "seed file name '%s' may only hold letters, digits, '_' and '-'", stem);
+        else if (!sl_gload_add(L, SL_NODE_SEED, stem, files.v[i], &dirs, NULL))
+            sl_diags_add(L->d, loc, "two seeds are called '%s'", stem);
+        sl_free(abs);
+        sl_free(stem);
+        sl_strv_release(&dirs);
+    }
+    sl_strv_release(&files);
+}
+
+/* "{%-? word" at s: the position after the word and its spaces, or NULL. */
+static const char *tag_open(const char *s, const char *word)
+{
+    if (s[0] != '{' || s[1] != '%')
+        return NULL;
+    s += 2;
+    if (*s == '-')
+        s++;
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    size_t n = strlen(word);
+    if (strncmp(s, word, n) != 0 || !(s[n] == ' ' || s[n] == '\t' || s[n] == '\n' || s[n] == '-' || s[n] == '%'))
+        return NULL;
+    s += n;
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    return s;
+}
+
+static void line_col(const char *text, const char *at, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (const char *q = text; q < at; q++) {
+        if (*q == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+/* snapshots/: each {% snapshot NAME %} ... {% endsnapshot %} block is a node. */
+static void load_snapshots(sl_gload *L)
+{
+    sl_strv files = {0};
+    walk_paths(L->p, &L->p->snapshot_paths, ".sql", &files);
+    for (size_t i = 0; i < files.n; i++) {
+        sl_strv dirs = {0};
+        char *stem;
+        split_path(&L->p->snapshot_paths, files.v[i], &dirs, &stem);
+        char *abs = sl_project_path(L->p, files.v[i]);
+        size_t len;
+        char *text = read_text(abs, &len);
+        for (const char *q = text; q && (q = strstr(q, "{%")) != NULL;) {
+            const char *a = tag_open(q, "snapshot");
+            if (!a) {
+                q += 2;
+                continue;
+            }
+            const char *ne = a;
+            while ((*ne >= 'a' && *ne <= 'z') || (*ne >= 'A' && *ne <= 'Z') || (*ne >= '0' && *ne <= '9') || *ne == '_')
+                ne++;
+            const char *close = strstr(ne, "%}");
+            int line, col;
+            line_col(text, q, &line, &col);
+            sl_loc loc = {abs, line, col};
+            if (ne == a || !close) {
+                sl_diags_add(L->d, loc, "a snapshot block is {%% snapshot NAME %%} ... {%% endsnapshot %%}");
+                break;
+            }
+            char *name = sl_strndup(a, (size_t)(ne - a));
+            const char *body = close + 2, *end = body;
+            while ((end = strstr(end, "{%")) != NULL && !tag_open(end, "endsnapshot"))
+                end += 2;
+            if (!end) {
+                sl_diags_add(L->d, loc, "snapshot '%s' has no {%% endsnapshot %%}", name);
+                sl_free(name);
+                break;
+            }
+            sl_node *n = sl_gload_add(L, SL_NODE_SNAPSHOT, name, files.v[i], &dirs, NULL);
+            if (!n) {
+                sl_diags_add(L->d, loc, "two snapshots are called '%s'", name);
+            } else {
+                n->raw = sl_strndup(body, (size_t)(end - body));
+                line_col(text, body, &n->raw_line, &n->raw_col);
+            }
+            sl_free(name);
+            const char *after = strstr(end, "%}");
+            q = after ? after + 2 : end + 2;
+        }
+        sl_free(text);
+        sl_free(abs);
+        sl_free(stem);
+        sl_strv_release(&dirs);
+    }
+    sl_strv_release(&files);
+}
+
+static void load_props(sl_gload *L)
+{
+    const sl_project *p = L->p;
+    const sl_strlist *lists[] = {&p->model_paths,    &p->seed_paths, &p->snapshot_paths,
+                                 &p->analysis_paths, &p->macro_paths, &p->test_paths};
+    sl_strlist all = {0};
+    size_t n = 0;
+    for (size_t i = 0; i < 6; i++)
+        n += lists[i]->n;
+    all.v = sl_calloc(n + 1, sizeof *all.v);
+    for (size_t i = 0; i < 6; i++)
+        for (size_t j = 0; j < lists[i]->n; j++)
+            all.v[all.n++] = lists[i]->v[j];
+    sl_strv files = {0}, yaml = {0};
+    walk_paths(p, &all, ".yml", &files);
+    walk_paths(p, &all, ".yaml", &yaml);
+    for (size_t i = 0; i < yaml.n; i++)
+        sl_strv_push(&files, yaml.v[i]);
+    for (size_t i = 0; i < files.n; i++)
+        sl_props_load(L, files.v[i], L->d);
+    sl_strv_release(&files);
+    sl_strv_release(&yaml);
+    sl_free(all.v);
+}
+
+/* The SQL warehouse table a pipeline loads (its first sqlite/postgres sink
+ * writing to the project's warehouse), or NULL. */
+static const char *pipeline_table(const sl_pipeline *pl, const char **schema)
+{
+    *schema = NULL;
+    for (size_t i = 0; i < pl->nsinks; i++) {
+        const sl_instance *k = &pl->sinks[i];
+        const sl_option *t = SL_SINK(k)->options;
+        int sq = strcmp(k->type, "sqlite") == 0, pg = strcmp(k->type, "postgres") == 0;
+        if (!sq && !pg)
+            continue;
+        const char *other = sl_options_string(t, k->opts, sq ? "path" : "url");
+        if (other && *other)
+            continue; /* another database than the warehouse */
+        if (pg)
+            *schema = sl_options_string(t, k->opts, "schema");
+        return sl_options_string(t, k->opts, "table");
+    }
+    return NULL;
+}
+
+static void load_pipelines(sl_gload *L)
+{
+    const sl_project *p = L->p;
+    size_t dl = strlen(p->dir);
+    for (size_t i = 0; i < p->npipelines; i++) {
+        sl_pipeline *pl = p->pipelines[i];
+        const char *rel = strncmp(pl->file, p->dir, dl) == 0 && pl->file[dl] == '/' ? pl->file + dl + 1 : pl->file;
+        sl_strv dirs = {0};
+        sl_node *n = sl_gload_add(L, SL_NODE_PIPELINE, pl->name, rel, &dirs, NULL);
+        if (!n)
+            continue;
+        n->pipeline = pl;
+        n->description = pl->description ? sl_strdup(pl->description) : NULL;
+        const char *schema;
+        const char *table = pipeline_table(pl, &schema);
+        if (table) {
+            n->identifier = sl_strdup(table);
+            n->schema = schema && *schema ? sl_strdup(schema) : NULL;
+        }
+        if (pl->schedule)
+            for (size_t k = 0; k < pl->schedule->after.n; k++) {
+                sl_loc loc = pl->schedule->after.loc;
+                sl_gload_dep(L, SL_PDEP_AFTER, (size_t)(n - L->g->nodes), NULL, pl->schedule->after.v[k], NULL,
+                             pl->file, loc.line, loc.col);
+            }
+    }
+}
+
+/* ---- ordering the array ------------------------------------------------ */
+
+static void node_release(sl_node *n)
+{
+    sl_free(n->name);
+    sl_free(n->unique_id);
+    sl_free(n->file);
+    sl_strv_release(&n->fqn);
+    sl_free(n->raw);
+    sl_free(n->description);
+    for (size_t i = 0; i < n->ncolumns; i++) {
+        sl_free(n->columns[i].name);
+        sl_free(n->columns[i].description);
+        sl_free(n->columns[i].data_type);
+    }
+    sl_free(n->columns);
+    sl_node_config_release(&n->config);
+    sl_free(n->schema);
+    sl_free(n->identifier);
+    sl_free(n->deps);
+    sl_free(n->test_name);
+    sl_free(n->column_name);
+    sl_free(n->test_kwargs);
+    sl_free(n->source_name);
+    sl_free(n->loaded_at_field);
+    sl_free(n->freshness);
+    sl_free(n->patch_file);
+    sl_free(n->compiled);
+    memset(n, 0, sizeof *n);
+}
+
+
+static const sl_graph *sort_g;
+static int cmp_idx(const void *a, const void *b)
+{
+    return strcmp(sort_g->nodes[*(const size_t *)a].unique_id, sort_g->nodes[*(const size_t *)b].unique_id);
+}
+
+/* Keep the nodes with keep[i] in the order of perm; remap everything that
+ * holds an index. */
+static void reorder(sl_gload *L, const size_t *perm, size_t nkeep)
+{
+    sl_graph *g = L->g;
+    size_t *old2new = sl_malloc((g->n + 1) * sizeof *old2new);
+    for (size_t i = 0; i < g->n; i++)
+        old2new[i] = (size_t)-1;
+    sl_node *nodes = sl_calloc(nkeep + 1, sizeof *nodes);
+    char **att = sl_calloc(nkeep + 1, sizeof *att);
+    for (size_t k = 0; k < nkeep; k++) {
+        nodes[k] = g->nodes[perm[k]];
+        att[k] = L->attached[perm[k]];
+        old2new[perm[k]] = k;
+        L->attached[perm[k]] = NULL;
+    }
+    for (size_t i = 0; i < g->n; i++)
+        if (old2new[i] == (size_t)-1) {
+            node_release(&g->nodes[i]);
+            sl_free(L->attached[i]);
+        }
+    size_t w = 0;
+    for (size_t i = 0; i < L->ndeps; i++) {
+        sl_pdep *pd = &L->deps[i];
+        if (old2new[pd->from] == (size_t)-1) {
+            sl_free(pd->package);
+            sl_free(pd->name);
+            sl_free(pd->source_name);
+            sl_free((char *)pd->file);
+            continue;
+        }
+        pd->from = old2new[pd->from];
+        L->deps[w++] = *pd;
+    }
+    L->ndeps = w;
+    sl_free(g->nodes);
+    sl_free(L->attached);
+    g->nodes = nodes;
+    L->attached = att;
+    g->n = nkeep;
+    L->cap = nkeep + 1;
+    sl_free(old2new);
+    sl_nameidx_clear(&L->uid);
+    for (size_t i = 0; i < g->n; i++)
+        sl_nameidx_add(&L->uid, g->nodes[i].unique_id, strlen(g->nodes[i].unique_id), i, uid_of, g);
+}
+
+/* ---- edges --------------------------------------------------------------- */
+
+static void add_edge(sl_node *n, size_t to)
+{
+    for (size_t i = 0; i < n->ndeps; i++)
+        if (n->deps[i] == to)
+            return;
+    n->deps = sl_realloc(n->deps, (n->ndeps + 1) * sizeof *n->deps);
+    n->deps[n->ndeps++] = to;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int64_t sl_graph_find(const sl_graph *g, const char *name)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) { /* by unique_id: the array is sorted by it */
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(g->nodes[mid].unique_id, name);
+        if (c == 0)
+            return (int64_t)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    static const char *const kinds[] = {"model", "seed", "snapshot", "pipeline"};
+    for (size_t k = 0; k < 4; k++) {
+        char *uid = sl_printf("%s.%s.%s", kinds[k], g->name, name);
+        lo = 0;
+        hi = g->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            int c = strcmp(g->nodes[mid].unique_id, uid);
+            if (c == 0) {
+                sl_free(uid);
+                return (int64_t)mid;
+            }
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        sl_free(uid);
+    }
+    return -1;
+}
+
+/* Candidates for a suggestion: the names of nodes of the given kinds. */
+static const char *suggest_name(const sl_graph *g, const char *name, unsigned kinds_mask)
+{
+    const char **names = sl_calloc(g->n + 1, sizeof *names);
+    size_t n = 0;
+    for (size_t i = 0; i < g->n; i++)
+        if (kinds_mask & (1u << g->nodes[i].kind))
+            names[n++] = g->nodes[i].name;
+    const char *s = sl_suggest(name, names, n);
+    sl_free(names);
+    return s;
+}
+
+#define BUILT ((1u << SL_NODE_MODEL) | (1u << SL_NODE_SEED) | (1u << SL_NODE_SNAPSHOT) | (1u << SL_NODE_PIPELINE))
+
+static int is_disabled(const sl_strv *disabled, const char *uid)
+{
+    return sl_strv_has(disabled, uid);
+}
+
+static void resolve_deps(sl_gload *L, const sl_strv *disabled)
+{
+    sl_graph *g = L->g;
+    for (size_t i = 0; i < L->ndeps; i++) {
+        sl_pdep *pd = &L->deps[i];
+        sl_node *n = &g->nodes[pd->from];
+        sl_loc loc = {pd->file, pd->line, pd->col};
+        int64_t to = -1;
+        if (pd->kind == SL_PDEP_UID) {
+            to = sl_graph_find(g, pd->name);
+        } else if (pd->kind == SL_PDEP_SOURCE) {
+            char *uid = sl_printf("source.%s.%s.%s", g->name, pd->source_name, pd->name);
+            to = sl_graph_find(g, uid);
+            if (to < 0 && is_disabled(disabled, uid)) {
+                sl_diags_add(L->d, loc, "source('%s', '%s'): that source table is disabled", pd->source_name,
+                             pd->name);
+            } else if (to < 0) {
+                /* the closest "source.table" */
+                sl_strv cands = {0};
+                for (size_t j = 0; j < g->n; j++)
+                    if (g->nodes[j].kind == SL_NODE_SOURCE) {
+                        char *c = sl_printf("%s.%s", g->nodes[j].source_name, g->nodes[j].name);
+                        sl_strv_push(&cands, c);
+                        sl_free(c);
+                    }
+                char *want = sl_printf("%s.%s", pd->source_name, pd->name);
+                const char *sug = sl_suggest(want, (const char *const *)cands.v, cands.n);
+                if (sug) {
+                    const char *dot = strchr(sug, '.');
+                    sl_diags_add(L->d, loc, "source('%s', '%s'): no such source table; did you mean source('%.*s', '%s')?",
+                                 pd->source_name, pd->name, (int)(dot - sug), sug, dot + 1);
+                } else {
+                    sl_diags_add(L->d, loc, "source('%s', '%s'): no such source table (declare it under sources: in a "
+                                            "properties file)", pd->source_name, pd->name);
+                }
+                sl_free(want);
+                sl_strv_release(&cands);
+            }
+            sl_free(uid);
+        } else {
+            int ref = pd->kind == SL_PDEP_REF;
+            if (ref && pd->package && strcmp(pd->package, g->name) != 0) {
+                sl_diags_add(L->d, loc, "ref('%s', '%s'): no project or package called '%s' (packages are not "
+                                        "supported)", pd->package, pd->name, pd->package);
+                continue;
+            }
+            to = sl_graph_find(g, pd->name);
+            if (to >= 0 && !(BUILT & (1u << g->nodes[to].kind)))
+                to = -1;
+            const char *what = ref ? "ref" : "after:";
+            if (to < 0) {
+                int dis = 0;
+                static const char *const kinds[] = {"model", "seed", "snapshot", "pipeline"};
+                for (size_t k = 0; k < 4 && !dis; k++) {
+                    char *uid = sl_printf("%s.%s.%s", kinds[k], g->name, pd->name);
+                    dis = is_disabled(disabled, uid);
+                    sl_free(uid);
+                }
+                const char *sug = dis ? NULL : suggest_name(g, pd->name, BUILT);
+                if (dis)
+                    sl_diags_add(L->d, loc, "%s%s'%s'%s: that node is disabled (enabled: false)", what, ref ? "(" : " ",
+                                 pd->name, ref ? ")" : "");
+                else if (sug)
+                    sl_diags_add(L->d, loc, "%s%s'%s'%s: no model, seed, snapshot or pipeline called '%s'; did you mean '%s'?",
+                                 what, ref ? "(" : " ", pd->name, ref ? ")" : "", pd->name, sug);
+                else
+                    sl_diags_add(L->d, loc, "%s%s'%s'%s: no model, seed, snapshot or pipeline called '%s'", what,
+                                 ref ? "(" : " ", pd->name, ref ? ")" : "", pd->name);
+            }
+        }
+        if (to >= 0 && (size_t)to != pd->from)
+            add_edge(n, (size_t)to);
+        else if (to >= 0 && pd->kind != SL_PDEP_UID)
+            sl_diags_add(L->d, loc, "%s refers to itself", n->unique_id);
+    }
+}
+
+/* The identifier-like words of SQL text, for "does this query read that table". */
+static int reads_word(const char *sql, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *q = sql; (q = strstr(q, word)) != NULL; q++) {
+        char b = q > sql ? q[-1] : ' ', a = q[wl];
+        int lb = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '_';
+        int la = (a >= 'a' && a <= 'z') || (a >= 'A' && a <= 'Z') || (a >= '0' && a <= '9') || a == '_';
+        if (!lb && !la)
+            return 1;
+    }
+    return 0;
+}
+
+/* Pipelines and models in one DAG: a source table a pipeline loads runs
+ * after that pipeline; a pipeline whose SQL source reads a model's (seed's,
+ * snapshot's) table runs after it. */
+static void pipeline_edges(sl_graph *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        sl_node *pn = &g->nodes[i];
+        if (pn->kind != SL_NODE_PIPELINE)
+            continue;
+        if (pn->identifier)
+            for (size_t j = 0; j < g->n; j++) {
+                sl_node *s = &g->nodes[j];
+                if (s->kind != SL_NODE_SOURCE || strcmp(s->identifier ? s->identifier : s->name, pn->identifier) != 0)
+                    continue;
+                if (g->project->warehouse_url && pn->schema && s->schema && strcmp(pn->schema, s->schema) != 0)
+                    continue;
+                add_edge(s, i);
+            }
+        const sl_instance *src = &pn->pipeline->source;
+        int sq = strcmp(src->type, "sqlite") == 0, pg = strcmp(src->type, "postgres") == 0;
+        if (!sq && !pg)
+            continue;
+        const sl_option *t = SL_SOURCE(src)->options;
+        const char *other = sl_options_string(t, src->opts, sq ? "path" : "url");
+        if (other && *other)
+            continue;
+        const char *table = sl_options_string(t, src->opts, "table"), *query = sl_options_string(t, src->opts, "query");
+        for (size_t j = 0; j < g->n; j++) {
+            sl_node *m = &g->nodes[j];
+            if (m->kind != SL_NODE_MODEL && m->kind != SL_NODE_SEED && m->kind != SL_NODE_SNAPSHOT)
+                continue;
+            if (m->config.materialized && strcmp(m->config.materialized, "ephemeral") == 0)
+                continue;
+            const char *id = m->identifier ? m->identifier : m->name;
+            if ((table && strcmp(table, id) == 0) || (query && *query && reads_word(query, id)))
+                add_edge(pn, j);
+        }
+    }
+}
+
+/* Where a node lives: dbt's generate_schema_name and alias rules. */
+static void relations(sl_graph *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        sl_node *n = &g->nodes[i];
+        if (n->kind == SL_NODE_SOURCE) {
+            if (!n->identifier)
+                n->identifier = sl_strdup(n->name);
+            continue;
+        }
+        if (n->kind != SL_NODE_MODEL && n->kind != SL_NODE_SEED && n->kind != SL_NODE_SNAPSHOT &&
+            n->kind != SL_NODE_TEST && n->kind != SL_NODE_ANALYSIS)
+            continue;
+        sl_free(n->identifier);
+        n->identifier = sl_strdup(n->config.alias ? n->config.alias : n->name);
+        sl_free(n->schema);
+        n->schema = NULL;
+        if (n->kind == SL_NODE_SNAPSHOT && n->config.target_schema)
+            n->schema = sl_strdup(n->config.target_schema);
+        else if (n->config.schema)
+            n->schema = sl_printf("%s_%s", g->target.schema, n->config.schema);
+    }
+}
+
+/* Cycles, named node by node (upstream first). Returns how many. */
+static int find_cycles(sl_gload *L)
+{
+    sl_graph *g = L->g;
+    size_t *order = sl_malloc((g->n + 1) * sizeof *order);
+    sl_graph_order(g, order);
+    uint8_t *placed = sl_calloc(g->n + 1, 1);
+    /* sl_graph_order puts the nodes of cycles last, unplaced ones marked by a
+     * second pass: recompute with Kahn's counts */
+    size_t *indeg = sl_calloc(g->n + 1, sizeof *indeg);
+    for (size_t i = 0; i < g->n; i++)
+        indeg[i] = g->nodes[i].ndeps;
+    size_t *rev_n = sl_calloc(g->n + 1, sizeof *rev_n);
+    for (size_t i = 0; i < g->n; i++)
+        for (size_t k = 0; k < g->nodes[i].ndeps; k++)
+            rev_n[g->nodes[i].deps[k]]++;
+    size_t **rev = sl_calloc(g->n + 1, sizeof *rev);
+    size_t *fill = sl_calloc(g->n + 1, sizeof *fill);
+    for (size_t i = 0; i < g->n; i++)
+        rev[i] = sl_malloc((rev_n[i] + 1) * sizeof **rev);
+    for (size_t i = 0; i < g->n; i++)
+        for (size_t k = 0; k < g->nodes[i].ndeps; k++) {
+            size_t u = g->nodes[i].deps[k];
+            rev[u][fill[u]++] = i;
+        }
+    size_t *queue = sl_malloc((g->n + 1) * sizeof *queue), qh = 0, qt = 0;
+    for (size_t i = 0; i < g->n; i++)
+        if (!indeg[i])
+            queue[qt++] = i;
+    while (qh < qt) {
+        size_t u = queue[qh++];
+        placed[u] = 1;
+        for (size_t k = 0; k < rev_n[u]; k++)
+            if (--indeg[rev[u][k]] == 0)
+                queue[qt++] = rev[u][k];
+    }
+    int found = 0;
+    uint8_t *reported = sl_calloc(g->n + 1, 1);
+    for (size_t s = 0; s < g->n; s++) {
+        if (placed[s] || reported[s])
+            continue;
+        /* walk upstream through unplaced nodes until one repeats */
+        size_t *path = sl_malloc((g->n + 1) * sizeof *path), len = 0;
+        size_t *pos = sl_malloc((g->n + 1) * sizeof *pos);
+        for (size_t i = 0; i < g->n; i++)
+            pos[i] = (size_t)-1;
+        size_t cur = s;
+        while (pos[cur] == (size_t)-1) {
+            pos[cur] = len;
+            path[len++] = cur;
+            size_t next = cur;
+            for (size_t k = 0; k < g->nodes[cur].ndeps; k++)
+                if (!placed[g->nodes[cur].deps[k]]) {
+                    next = g->nodes[cur].deps[k];
+                    break;
+                }
+            cur = next;
+        }
+        /* path[pos[cur]..len-1] is the cycle, each one depending on the next:
+         * print upstream first */
+        int already = 0;
+        for (size_t k = pos[cur]; k < len; k++)
+            already |= reported[path[k]];
+        if (!already) {
+            /* upstream first, starting at the smallest unique_id */
+            size_t clen = len - pos[cur], *cyc = sl_malloc((clen + 1) * sizeof *cyc), first = 0;
+            for (size_t k = 0; k < clen; k++) {
+                cyc[k] = path[len - 1 - k];
+                if (cyc[k] < cyc[first])
+                    first = k;
+            }
+            sl_buf b;
+            sl_buf_init(&b);
+            for (size_t k = 0; k < clen; k++) {
+                sl_buf_addf(&b, "%s -> ", g->nodes[cyc[(first + k) % clen]].unique_id);
+                reported[cyc[k]] = 1;
+            }
+            sl_buf_adds(&b, g->nodes[cyc[first]].unique_id);
+            /* at the reference that closes it: the first node's to the last */
+            size_t last = cyc[first], up = cyc[(first + clen - 1) % clen];
+            sl_free(cyc);
+            char *abs = sl_project_path(L->p, g->nodes[last].file);
+            sl_loc loc = {abs, 1, 1};
+            for (size_t i = 0; i < L->ndeps; i++)
+                if (L->deps[i].from == last && L->deps[i].line > 0 &&
+                    sl_graph_find(g, L->deps[i].name) == (int64_t)up) {
+                    loc.file = L->deps[i].file;
+                    loc.line = L->deps[i].line;
+                    loc.col = L->deps[i].col;
+                    break;
+                }
+            sl_diags_add(L->d, loc, "dependency cycle: %s", b.data);
+            sl_free(abs);
+            sl_buf_release(&b);
+            found++;
+        }
+        for (size_t k = 0; k < len; k++)
+            reported[path[k]] = 1;
+        sl_free(path);
+        sl_free(pos);
+    }
+    for (size_t i = 0; i < g->n; i++)
+        sl_free(rev[i]);
+    sl_free(rev);
+    sl_free(rev_n);
+    sl_free(fill);
+    sl_free(queue);
+    sl_free(indeg);
+    sl_free(placed);
+    sl_free(reported);
+    sl_free(order);
+    return found;
+}
+
+/* ---- load ------------------------------------------------------------------ */
+
+static void gload_release(sl_gload *L)
+{
+    for (size_t i = 0; i < L->ndeps; i++) {
+        sl_free(L->deps[i].package);
+        sl_free(L->deps[i].name);
+        sl_free(L->deps[i].source_name);
+        sl_free((char *)L->deps[i].file);
+    }
+    sl_free(L->deps);
+    for (size_t i = 0; i < L->g->n; i++)
+        sl_free(L->attached[i]);
+    sl_free(L->attached);
+    sl_nameidx_release(&L->uid);
+}
+
+int sl_graph_load(const struct sl_project *p, const sl_graph_opts *o, sl_graph **out, sl_diags *d)
+{
+    size_t before = d->n;
+    sl_graph *g = sl_calloc(1, sizeof *g);
+    *out = NULL;
+    g->project = p;
+    g->name = sl_strdup(p->name);
+    g->target.name = o && o->target_name ? o->target_name : p->target_name ? p->target_name : "dev";
+    g->target.type = p->warehouse_url ? "postgres" : "sqlite";
+    g->target.schema = p->warehouse_schema ? p->warehouse_schema : p->warehouse_url ? "public" : "main";
+    g->target_path = sl_project_path(p, p->target_path ? p->target_path : "target");
+    g->vars_yaml = o && o->vars_yaml ? sl_strdup(o->vars_yaml) : NULL;
+    sl_gload L = {.g = g, .p = p, .d = d};
+    sl_nameidx_init(&L.uid);
+
+    load_sql_files(&L, &p->model_paths, SL_NODE_MODEL, "model");
+    refuse_python_models(&L);
+    load_sql_files(&L, &p->analysis_paths, SL_NODE_ANALYSIS, "analysis");
+    load_sql_files(&L, &p->test_paths, SL_NODE_TEST, "test");
+    load_seeds(&L);
+    load_snapshots(&L);
+    load_pipelines(&L);
+    load_props(&L);
+
+    /* sorted by unique_id */
+    size_t *perm = sl_malloc((g->n + 1) * sizeof *perm);
+    for (size_t i = 0; i < g->n; i++)
+        perm[i] = i;
+    sort_g = g;
+    qsort(perm, g->n, sizeof *perm, cmp_idx);
+    reorder(&L, perm, g->n);
+
+    /* templates in parse mode: their ref()/source() calls and config() */
+    if (sl_compile_env_init(g, d) == 0) {
+        for (size_t i = 0; i < g->n; i++) {
+            if (!g->nodes[i].raw)
+                continue;
+            sl_compile_dep *deps = NULL;
+            size_t nd = 0;
+            if (sl_compile_parse(g, i, &deps, &nd, d) < 0)
+                continue;
+            char *abs = sl_project_path(p, g->nodes[i].file);
+            for (size_t k = 0; k < nd; k++)
+                sl_gload_dep(&L, deps[k].source_name ? SL_PDEP_SOURCE : SL_PDEP_REF, i, deps[k].package, deps[k].name,
+                             deps[k].source_name, abs, deps[k].line, deps[k].col);
+            sl_free(abs);
+            sl_compile_deps_free(deps, nd);
+        }
+    }
+    /* config after: of models */
+    for (size_t i = 0; i < g->n; i++) {
+        if (g->nodes[i].kind == SL_NODE_PIPELINE)
+            continue;
+        char *abs = sl_project_path(p, g->nodes[i].file);
+        for (size_t k = 0; k < g->nodes[i].config.after.n; k++)
+            sl_gload_dep(&L, SL_PDEP_AFTER, i, NULL, g->nodes[i].config.after.v[k], NULL, abs, 1, 1);
+        sl_free(abs);
+    }
+
+    /* disabled nodes leave the graph, and the tests of disabled nodes with them */
+    sl_strv disabled = {0};
+    size_t nkeep = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        int keep = g->nodes[i].config.enabled != 0;
+        if (keep && L.attached[i]) {
+            long t = sl_gload_find(&L, L.attached[i]);
+            keep = t >= 0 && g->nodes[t].config.enabled != 0;
+        }
+        if (keep)
+            perm[nkeep++] = i;
+        else
+            sl_strv_push(&disabled, g->nodes[i].unique_id);
+    }
+    if (nkeep != g->n)
+        reorder(&L, perm, nkeep);
+    sl_free(perm);
+    for (size_t i = 0; i < g->n; i++)
+        if (L.attached[i]) {
+            long t = sl_gload_find(&L, L.attached[i]);
+            g->nodes[i].attached = t >= 0 ? (size_t)t : (size_t)-1;
+        }
+    relations(g);
+    resolve_deps(&L, &disabled);
+    pipeline_edges(g);
+    for (size_t i = 0; i < g->n; i++)
+        if (g->nodes[i].ndeps)
+            qsort(g->nodes[i].deps, g->nodes[i].ndeps, sizeof *g->nodes[i].deps, cmp_size);
+    if (d->n == before)
+        find_cycles(&L);
+    sl_strv_release(&disabled);
+    gload_release(&L);
+    if (d->n != before) {
+        sl_diags_sort(d);
+        sl_graph_free(g);
+        return -1;
+    }
+    *out = g;
+    return 0;
+}
+
+void sl_graph_free(sl_graph *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->n; i++)
+        node_release(&g->nodes[i]);
+    sl_free(g->nodes);
+    if (g->env)
+        sl_jinja_env_free(g->env);
+    sl_free(g->name);
+    sl_free(g->target_path);
+    sl_free(g->vars_yaml);
+    sl_free(g);
+}
+
+/* Kahn's algorithm with a min-heap of ready nodes: upstreams first, ties
+ * by unique_id (the array's order). Nodes on a cycle (load refuses those)
+ * come last in index order. */
+void sl_graph_order(const sl_graph *g, size_t *order)
+{
+    size_t n = g->n, done = 0;
+    size_t *indeg = sl_calloc(n + 1, sizeof *indeg), *rev_n = sl_calloc(n + 1, sizeof *rev_n);
+    for (size_t i = 0; i < n; i++) {
+        indeg[i] = g->nodes[i].ndeps;
+        for (size_t k = 0; k < g->nodes[i].ndeps; k++)
+            rev_n[g->nodes[i].deps[k]]++;
+    }
+    size_t *start = sl_calloc(n + 1, sizeof *start), *adj = sl_malloc((n ? n : 1) * sizeof *adj), total = 0;
+    for (size_t i = 0; i < n; i++) {
+        start[i] = total;
+        total += rev_n[i];
+    }
+    start[n] = total;
+    adj = sl_realloc(adj, (total + 1) * sizeof *adj);
+    size_t *fill = sl_calloc(n + 1, sizeof *fill);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < g->nodes[i].ndeps; k++) {
+            size_t u = g->nodes[i].deps[k];
+            adj[start[u] + fill[u]++] = i;
+        }
+    size_t *heap = sl_malloc((n + 1) * sizeof *heap), hn = 0;
+#define HPUSH(x)                                                                                                       \
+    do {                                                                                                               \
+        size_t c_ = hn++;                                                                                              \
+        heap[c_] = (x);                                                                                                \
+        while (c_ && heap[(c_ - 1) / 2] > heap[c_]) {                                                                  \
+            size_t t_ = heap[c_];                                                                                      \
+            heap[c_] = heap[(c_ - 1) / 2];                                                                             \
+            heap[(c_ - 1) / 2] = t_;                                                                                   \
+            c_ = (c_ - 1) / 2;                                                                                         \
+        }                                                                                                              \
+    } while (0)
+    for (size_t i = 0; i < n; i++)
+        if (!indeg[i])
+            HPUSH(i);
+    uint8_t *placed = sl_calloc(n + 1, 1);
+    while (hn) {
+        size_t u = heap[0];
+        heap[0] = heap[--hn];
+        for (size_t c = 0;;) {
+            size_t l = 2 * c + 1, r = l + 1, m = c;
+            if (l < hn && heap[l] < heap[m])
+                m = l;
+            if (r < hn && heap[r] < heap[m])
+                m = r;
+            if (m == c)
+                break;
+            size_t t = heap[c];
+            heap[c] = heap[m];
+            heap[m] = t;
+            c = m;
+        }
+        order[done++] = u;
+        placed[u] = 1;
+        for (size_t k = start[u]; k < start[u + 1]; k++)
+            if (--indeg[adj[k]] == 0)
+                HPUSH(adj[k]);
+    }
+#undef HPUSH
+    for (size_t i = 0; i < n && done < n; i++)
+        if (!placed[i])
+            order[done++] = i;
+    sl_free(placed);
+    sl_free(heap);
+    sl_free(fill);
+    sl_free(adj);
+    sl_free(start);
+    sl_free(rev_n);
+    sl_free(indeg);
+}

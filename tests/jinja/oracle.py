@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""oracle.py: the renderer's differential test.
+
+Renders the hand-written cases of corpus.txt plus cases generated from a
+fixed seed with python3-jinja2 (dbt's settings: SandboxedEnvironment with
+the do and loopcontrols extensions, jinja2's defaults otherwise, strict
+undefined as sluice) and with sluice (render_cli), and fails unless every
+output is byte-identical (a case that fails in one must fail in the other).
+
+Usage: oracle.py RENDER_CLI CORPUS [--seed N] [--generated N] [--keep FILE]
+"""
+import random
+import subprocess
+import sys
+import tempfile
+
+import jinja2
+import jinja2.ext
+import jinja2.nodes
+import jinja2.sandbox
+
+
+class _BlockMacro(jinja2.ext.Extension):
+    """dbt's {% test %} and {% docs %}: macros named test_X / docs_X."""
+
+    tags = {"test", "docs"}
+
+    def parse(self, parser):
+        tag = next(parser.stream)
+        node = jinja2.nodes.Macro(lineno=tag.lineno)
+        name = parser.parse_assign_target(name_only=True).name
+        node.args = []
+        node.defaults = []
+        if tag.value == "test":
+            parser.parse_signature(node)
+        node.name = tag.value + "_" + name
+        node.body = parser.parse_statements(("name:end" + tag.value,), drop_needle=True)
+        return node
+
+
+def environment():
+    return jinja2.sandbox.SandboxedEnvironment(
+        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols", _BlockMacro],
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def shout(x):
+    return str(x).upper() + "!"
+
+
+GLOBALS = {
+    "s": "Hello World",
+    "n": 7,
+    "neg": -3,
+    "f": 2.5,
+    "big": 9223372036854775807,
+    "items": [3, 1, 2],
+    "names": ["bob", "Alice", "carol"],
+    "words": ["a", "b", "c"],
+    "cols": ["id", "name", "email"],
+    "d": {"b": 2, "a": 1, "c": 3},
+    "users": [
+        {"name": "ann", "age": 31, "active": True},
+        {"name": "bob", "age": 25, "active": False},
+        {"name": "cy", "age": 40, "active": True},
+    ],
+    "empty": [],
+    "nothing": None,
+    "flag": True,
+    "text": "  padded  ",
+    "multiline": "line1\nline2\n\nline4",
+    "nested": {"x": {"y": [10, 20, {"z": "deep"}]}},
+    "shout": shout,
+}
+
+
+def parse_corpus(text):
+    cases = []
+    name, body = None, []
+    for line in text.split("\n"):
+        if line.startswith("=== "):
+            if name is not None:
+                cases.append((name, "\n".join(body) + "\n"))
+            name, body = line[4:], []
+        elif name is not None:
+            body.append(line)
+    if name is not None:
+        cases.append((name, "\n".join(body)))
+    return cases
+
+
+# ---- generated cases ----
+
+NAMES = ["s", "n", "neg", "f", "items", "names", "words", "d", "flag", "nothing", "text", "empty"]
+FILTERS0 = ["upper", "lower", "length", "first", "last", "list", "string", "int", "float", "abs", "trim",
+            "capitalize", "title", "reverse", "sort", "unique", "round", "wordcount", "tojson", "join"]
+
+
+def gen_literal(r):
+    k = r.randrange(6)
+    if k == 0:
+        return str(r.randrange(-20, 100))
+    if k == 1:
+        return r.choice(["0.5", "1.25", "3.0", "1e3", "2.5e-3", "100.0", "0.1"])
+    if k == 2:
+        return repr(r.choice(["a", "xy", "Hello", "", "a b c", "3", "-4", " 12 ", "It's"]))
+    if k == 3:
+        return "[" + ", ".join(gen_literal(r) for _ in range(r.randrange(4))) + "]"
+    if k == 4:
+        return r.choice(["true", "false", "none"])
+    return r.choice(NAMES)
+
+
+def gen_expr(r, depth=0):
+    if depth > 3:
+        return gen_literal(r)
+    k = r.randrange(9)
+    if k < 2:
+        return gen_literal(r)
+    if k == 2:
+        op = r.choice(["+", "-", "*", "//", "%", "~", "/", "**"])
+        a, b = gen_expr(r, depth + 1), gen_expr(r, depth + 1)
+        if op == "**":
+            b = str(r.randrange(0, 5))
+        return "(%s %s %s)" % (a, op, b)
+    if k == 3:
+        op = r.choice(["==", "!=", "<", ">", "<=", ">=", "in", "not in"])
+        return "(%s %s %s)" % (gen_expr(r, depth + 1), op, gen_expr(r, depth + 1))
+    if k == 4:
+        op = r.choice(["and", "or"])
+        return "(%s %s %s)" % (gen_expr(r, depth + 1), op, gen_expr(r, depth + 1))
+    if k == 5:
+        return "(not %s)" % gen_expr(r, depth + 1)
+    if k == 6:
+        f = r.choice(FILTERS0)
+        arg = ""
+        if f == "join":
+            arg = "(%s)" % repr(r.choice([",", ", ", "-", ""]))
+        elif f == "round":
+            arg = r.choice(["", "(1)", "(2)", "(0, 'floor')", "(1, 'ceil')"])
+        if f in ("unique", "reverse"):
+            arg = " | list"  # jinja2 returns generators there; sluice returns lists
+        return "(%s | %s%s)" % (gen_expr(r, depth + 1), f, arg)
+    if k == 7:
+        return "(%s if %s else %s)" % (gen_expr(r, depth + 1), gen_expr(r, depth + 1), gen_expr(r, depth + 1))
+    return "(%s | default(%s))" % (gen_expr(r, depth + 1), gen_literal(r))
+
+
+def gen_template(r):
+    k = r.randrange(4)
+    if k == 0:
+        return "{{ %s }}" % gen_expr(r)
+    if k == 1:
+        return "{%% for x in %s %%}[{{ x }}|{{ loop.index }}]{%% else %%}none{%% endfor %%}" % r.choice(
+            ["items", "names", "words", "d", "s", "empty", "[1, 2]", "range(%d)" % r.randrange(5)])
+    if k == 2:
+        return "{%% if %s %%}yes{%% elif %s %%}mid{%% else %%}no{%% endif %%}" % (gen_expr(r), gen_expr(r))
+    ws = r.choice(["-", ""]), r.choice(["-", ""])
+    return " a \n {%%%s set v = %s %s%%}\n {{%s v %s}} \n b " % (ws[0], gen_expr(r), ws[1], ws[1], ws[0])
+
+
+def render_py(env, text):
+    try:
+        return env.from_string(text).render(GLOBALS), None
+    except Exception as e:  # noqa: BLE001 - any failure is an ERROR case
+        return None, "%s: %s" % (type(e).__name__, e)
+
+
+def main():
+    args = sys.argv[1:]
+    if len(args) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cli, corpus = args[0], args[1]
+    seed, ngen, keep = 12, 400, None
+    i = 2
+    while i < len(args):
+        if args[i] == "--seed":
+            seed = int(args[i + 1])
+        elif args[i] == "--generated":
+            ngen = int(args[i + 1])
+        elif args[i] == "--keep":
+            keep = args[i + 1]
+        i += 2
+    with open(corpus, encoding="utf-8") as fh:
+        cases = parse_corpus(fh.read())
+    r = random.Random(seed)
+    for k in range(ngen):
+        cases.append(("gen%d" % k, gen_template(r) + "\n"))
+    text = "".join("=== %s\n%s" % (name, body) for name, body in cases)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as tmp:
+        tmp.write(text)
+        path = tmp.name
+    if keep:
+        with open(keep, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    proc = subprocess.run([cli, path], capture_output=True)
+    got = proc.stdout.decode("utf-8", "surrogateescape")
+    errs = proc.stderr.decode("utf-8", "replace").splitlines()
+    if proc.returncode != 0:
+        print("render_cli failed (exit %d):\n%s" % (proc.returncode, "\n".join(errs[-20:])))
+        return 1
+    outs = {}
+    cur, buf = None, []
+    for line in got.split("\n"):
+        if line.startswith("=== ") and cur is None:
+            cur, buf = line[4:], []
+        elif line == "--- end" and cur is not None:
+            outs[cur] = "\n".join(buf)
+            cur = None
+        elif cur is not None:
+            buf.append(line)
+    env = environment()
+    bad = 0
+    nerr = 0
+    for name, body in cases:
+        want, err = render_py(env, body)
+        have = outs.get(name)
+        if err is not None:
+            nerr += 1
+            if have != "ERROR":
+                bad += 1
+                print("MISMATCH %s: jinja2 failed (%s), sluice rendered %r\n  template: %r" % (name, err, have, body))
+        elif have != want:
+            bad += 1
+            print("MISMATCH %s:\n  template: %r\n  jinja2:   %r\n  sluice:   %r" % (name, body, want, have))
+    print("%d cases (%d hand-written, %d generated; %d errors in both), %d mismatches"
+          % (len(cases), len(cases) - ngen, ngen, nerr, bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
