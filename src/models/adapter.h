@@ -57,14 +57,16 @@ int sl_adapter_columns(sl_adapter *a, sl_relation r, sl_adapter_column **cols, s
 void sl_adapter_columns_free(sl_adapter_column *cols, size_t n);
 /* Create the schema if the warehouse has schemas (PostgreSQL; SQLite: a
  * non-main schema is an attached database file next to the warehouse:
- * <warehouse>.<schema>.db, attached on open when it exists). */
+ * <warehouse>.<schema>.db, attached on open when it exists; warehouse.db's
+ * schema staging is warehouse.staging.db). Call it outside a transaction
+ * (SQLite cannot attach inside one). */
 int sl_adapter_ensure_schema(sl_adapter *a, const char *schema, sl_error *err);
 
 /* --- added by the adapters' implementation (h3) --- */
 
 /* sl_adapter_open with the PostgreSQL target schema given (NULL: the
- * session's current_schema(), "public" unless the URL sets search_path);
- * ignored on SQLite. The schema is created when a relation is built in it. */
+ * warehouse's `schema:`, else "public"); ignored on SQLite. The schema is
+ * created when a relation is built in it. */
 int sl_adapter_open_target(const struct sl_project *p, const char *schema, sl_adapter **out, sl_error *err);
 /* "sqlite" or "postgres" as an sl_sql_dialect (core/sqlident.h). */
 int sl_adapter_is_pg(const sl_adapter *a);

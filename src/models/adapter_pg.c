@@ -4,8 +4,9 @@
  * shown).
  *
  * The target schema is the one given to sl_adapter_open_target, else the
- * session's current_schema(): "public", or the first schema of a
- * search_path the URL sets (?options=-csearch_path%3Danalytics). Custom
+ * warehouse block's `schema:` (p->warehouse_schema), else "public": the
+ * same rule as the graph's target.schema, so ref() and the relations built
+ * agree. Custom
  * schemas are real schemas, made with CREATE SCHEMA IF NOT EXISTS when a
  * relation is first built in them. Relations are looked up in pg_class by
  * schema and name (the names as PostgreSQL keeps them: cut at 63 bytes);
@@ -176,6 +177,19 @@ static int ad_ensure_schema(sl_adapter *a, const char *schema, sl_error *err)
     sl_sql_ident(&q, schema);
     rc = ad_exec(a, q.data, NULL, err);
     sl_buf_release(&q);
+    if (rc < 0 && !a->in_txn) {
+        /* another connection (a build thread) made it at the same instant:
+         * IF NOT EXISTS does not cover that race, the unique index does */
+        sl_error again;
+        s = pg_name(schema);
+        params[0] = s;
+        if (ad_params(a, "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", 1, params, &res, &again) == 0) {
+            if (PQntuples(res) > 0)
+                rc = 0;
+            PQclear(res);
+        }
+        sl_free(s);
+    }
     return rc < 0 ? sl_error_prefix(err, "creating schema %s", schema) : 0;
 }
 
@@ -245,15 +259,9 @@ int sl_adapter_pg_open(const sl_project *p, const char *schema, sl_adapter **out
     PGconn *c;
     if (sl_pg_connect(&o, &c, err) < 0)
         return sl_error_prefix(err, "warehouse");
-    char *current = NULL;
-    if (!schema || !*schema) {
-        PGresult *r = PQexec(c, "SELECT current_schema()");
-        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
-            current = sl_strdup(PQgetvalue(r, 0, 0));
-        PQclear(r);
-    }
-    sl_adapter *a = sl_adapter_new(&pg_ops, schema && *schema ? schema : current ? current : "public");
-    sl_free(current);
+    if (!schema || !*schema)
+        schema = p->warehouse_schema && *p->warehouse_schema ? p->warehouse_schema : "public";
+    sl_adapter *a = sl_adapter_new(&pg_ops, schema);
     a->impl = c;
     *out = a;
     return 0;

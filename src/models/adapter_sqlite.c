@@ -17,8 +17,8 @@
  * surrogate keys) have the same value on both warehouses.
  *
  * Schemas: SQLite has none; a custom schema S is an attached database
- * file next to the warehouse, "<warehouse file>.S.db" (warehouse.db.staging.db),
- * in WAL mode too. sl_adapter_ensure_schema attaches (and so creates) it;
+ * file next to the warehouse, "<warehouse without .db>.S.db"
+ * (warehouse.db: warehouse.staging.db), in WAL mode too. sl_adapter_ensure_schema attaches (and so creates) it;
  * every such file that exists is attached at open, so relations in any
  * schema can be read. SQLite's limits apply: at most 10 attached files,
  * and a VIEW can only read relations of its own file ("view v cannot
@@ -42,6 +42,7 @@
 typedef struct sq_impl {
     sqlite3 *db;
     char *path; /* the warehouse file */
+    char *stem; /* its path without a final ".db": schema S is "<stem>.S.db" */
 } sq_impl;
 
 #define DB(a) (((sq_impl *)(a)->impl)->db)
@@ -217,13 +218,13 @@ static int sq_columns(sl_adapter *a, sl_relation r, sl_adapter_column **cols, si
     return 0;
 }
 
-/* Attach "<warehouse>.<schema>.db" as schema (creating the file). */
+/* Attach "<stem>.<schema>.db" as schema (creating the file). */
 static int attach(sl_adapter *a, const char *schema, sl_error *err)
 {
     sq_impl *im = a->impl;
     sl_buf q;
     sl_buf_init(&q);
-    char *path = sl_printf("%s.%s.db", im->path, schema);
+    char *path = sl_printf("%s.%s.db", im->stem, schema);
     sl_buf_adds(&q, "ATTACH DATABASE ");
     sl_sql_literal(&q, path);
     sl_buf_adds(&q, " AS ");
@@ -301,6 +302,7 @@ static void sq_close(sl_adapter *a)
         return;
     sqlite3_close_v2(im->db);
     sl_free(im->path);
+    sl_free(im->stem);
     sl_free(im);
 }
 
@@ -317,11 +319,11 @@ static const sl_adapter_ops sqlite_ops = {
     .close = sq_close,
 };
 
-/* Attach every "<warehouse>.<schema>.db" next to the warehouse. */
+/* Attach every "<stem>.<schema>.db" next to the warehouse. */
 static int attach_existing(sl_adapter *a, sl_error *err)
 {
     sq_impl *im = a->impl;
-    char *d1 = sl_strdup(im->path), *d2 = sl_strdup(im->path);
+    char *d1 = sl_strdup(im->stem), *d2 = sl_strdup(im->stem);
     const char *dir = dirname(d1), *base = basename(d2);
     size_t bl = strlen(base);
     DIR *dh = opendir(dir);
@@ -341,8 +343,10 @@ static int attach_existing(sl_adapter *a, sl_error *err)
         closedir(dh);
     }
     for (size_t i = 0; i < n; i++) {
-        if (rc == 0 && !attached(a, names[i]))
-            rc = attach(a, names[i], err);
+        /* one that cannot be attached (SQLite's limit of 10, a file that is
+         * not a database) fails only the models that use it, when they do */
+        if (!attached(a, names[i]) && attach(a, names[i], err) < 0)
+            sl_log_warn("warehouse: %s", err->msg);
         sl_free(names[i]);
     }
     sl_free(names);
@@ -357,6 +361,8 @@ int sl_adapter_sqlite_open(const sl_project *p, sl_adapter **out, sl_error *err)
     sq_impl *im = sl_calloc(1, sizeof *im);
     a->impl = im;
     im->path = sl_strdup(p->warehouse);
+    size_t pl = strlen(im->path);
+    im->stem = pl > 3 && strcmp(im->path + pl - 3, ".db") == 0 ? sl_strndup(im->path, pl - 3) : sl_strdup(im->path);
     if (sl_sqlite_open(im->path, &im->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX) !=
         SQLITE_OK) {
         sl_error_set(err, SL_EIO, "cannot open the warehouse %s: %s", im->path,

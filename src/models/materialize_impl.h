@@ -23,6 +23,11 @@ int sl_mat_drop(sl_adapter *a, sl_relation r, sl_error *err);
 /* In the open transaction: drop target (table or view) and rename the
  * table `work` (same schema) to target's name. */
 int sl_mat_swap(sl_adapter *a, sl_relation target, const char *work, sl_error *err);
+/* Whether a table build may go straight into r inside its transaction
+ * instead of through a work table and a RENAME: on SQLite, when sql (NULL:
+ * no SQL, a seed) does not mention r's name, so it cannot read the old
+ * table. Readers cannot tell: the transaction hides both ways. */
+int sl_mat_direct(sl_adapter *a, const char *sql, sl_relation r);
 /* Run head + sql + tail (sql: the user's compiled SQL); on failure the
  * error gains " (line N of the compiled SQL)" when the warehouse located
  * the error inside sql. *rows as sl_adapter_exec_count (may be NULL). */

@@ -20,7 +20,10 @@
  * timestamps in UTC, an offset applied.)
  * Loading: BEGIN; pre_hook; CREATE TABLE "<name>__sluice_tmp" (...); the
  * rows (sl_adapter_insert); DROP the old relation; RENAME; post_hook;
- * COMMIT: readers see the old seed or the new one. A record with a
+ * COMMIT: readers see the old seed or the new one. (SQLite: the old one is
+ * dropped and the new one made under its name in the transaction, which
+ * readers cannot tell apart and which spares the RENAME: see
+ * sl_mat_direct.) A record with a
  * different number of fields, an unterminated quote or text after a
  * closing quote fails the seed with "<file>:<line>: ...".
  */
@@ -185,7 +188,8 @@ static int load(sl_adapter *a, const sl_node *n, seed_data *d, const char **type
 {
     sl_relation r = sl_mat_relation(n);
     char *work = sl_mat_work_name(a, r.identifier, "__sluice_tmp");
-    sl_relation w = {r.schema, work};
+    int direct = sl_mat_direct(a, NULL, r);
+    sl_relation w = {r.schema, direct ? r.identifier : work};
     sl_buf q;
     sl_buf_init(&q);
     sl_buf_adds(&q, "CREATE TABLE ");
@@ -204,7 +208,7 @@ static int load(sl_adapter *a, const sl_node *n, seed_data *d, const char **type
         sl_adapter_exec(a, q.data, err) < 0 ||
         sl_adapter_insert(a, w, d->ncols, (const char *const *)d->names, d->nrows, (const char *const *)d->cells,
                           err) < 0 ||
-        sl_mat_swap(a, r, work, err) < 0 || sl_mat_hooks(a, &n->config.post_hook, "post_hook", err) < 0 ||
+        (!direct && sl_mat_swap(a, r, work, err) < 0) || sl_mat_hooks(a, &n->config.post_hook, "post_hook", err) < 0 ||
         sl_adapter_commit(a, err) < 0)
         goto out;
     res->rows_affected = (int64_t)d->nrows;

@@ -1,6 +1,6 @@
 /* test_materialize_pg.c: materializations on a real PostgreSQL warehouse
  * (the ctest fixture starts one): the cases of mat_cases.h in schema "mt",
- * plus PostgreSQL's own: the target schema from current_schema(), custom
+ * plus PostgreSQL's own: the target schema (the warehouse's schema:), custom
  * schemas created, CREATE OR REPLACE VIEW keeping the views over a view. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,9 +48,16 @@ static void test_pg_schemas(void **state)
     (void)state;
     sl_error err;
     mc_p = th_project(th_dir);
-    /* no schema given: the session's current schema */
+    /* no schema given: public, or the warehouse's schema: */
     assert_int_equal(sl_adapter_open(mc_p, &mc_a, &err), 0);
     assert_string_equal(sl_adapter_schema(mc_a), "public");
+    sl_adapter_close(mc_a);
+    sl_project_free(mc_p);
+    th_write(th_dir, "sluice.yml",
+             "name: t\nwarehouse: {type: postgres, url: \"${SLUICE_TEST_PG_URL}\", schema: mt}\n");
+    mc_p = th_project(th_dir);
+    assert_int_equal(sl_adapter_open(mc_p, &mc_a, &err), 0);
+    assert_string_equal(sl_adapter_schema(mc_a), "mt");
     sl_adapter_close(mc_a);
     mc_open();
     mc_raw();
