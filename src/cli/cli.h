@@ -29,6 +29,8 @@ typedef struct sl_command {
 
 /* `sluice run --help`: what each option does (cmd_run.c) */
 extern const char sl_cmd_run_details[];
+/* `sluice compile --help` (cmd_compile.c) */
+extern const char sl_cmd_compile_details[];
 
 extern const sl_command sl_commands[];
 
@@ -78,5 +80,6 @@ int cmd_show(sl_cli *cli, int argc, char **argv);
  * status in *rc; returns 0 (nothing done) for a project without models,
  * whose `sluice run` stays the pipelines' own. p stays the caller's. */
 int cmd_run_models(sl_cli *cli, sl_project *p, int argc, char **argv, int *rc);
+int cmd_compile(sl_cli *cli, int argc, char **argv);
 
 #endif

@@ -397,6 +397,8 @@ static int fn_refuse(void *ud, const sl_jinja_args *a, sl_jv **ret, sl_error *er
     (void)a;
     (void)ret;
     const char *what = ud;
+    if (strncmp(what, "modules.", 8) == 0)
+        return sl_error_set(err, SL_ECONFIG, "%s is not supported: sluice's templates have no Python modules", what);
     return sl_error_set(err, SL_ECONFIG, "%s is not supported: sluice renders templates without querying the warehouse",
                         what);
 }
@@ -420,9 +422,39 @@ static const char *const adapter_names[] = {"adapter.dispatch", "adapter.get_rel
                                             "adapter.drop_relation", "adapter.rename_relation", "adapter.create_schema",
                                             "adapter.drop_schema", "adapter.list_relations_without_caching",
                                             "adapter.already_exists", "adapter.type", NULL};
-static const char *const modules_attrs[] = {"datetime", "re", "pytz", "itertools", NULL};
-static const char *const modules_names[] = {"modules.datetime", "modules.re", "modules.pytz", "modules.itertools",
-                                            NULL};
+/* modules.datetime, modules.re, ...: objects whose usual attributes (and
+ * theirs, one level down: modules.datetime.datetime.now) are functions
+ * refusing with the module's name. */
+static const char *const module_names[] = {"modules.datetime", "modules.re", "modules.pytz", "modules.itertools", NULL};
+static const char *const module_leaves[] = {
+    "datetime", "date", "time", "timedelta", "timezone", "now", "utcnow", "today", "strptime", "strftime",
+    "fromisoformat", "fromtimestamp", "combine", "utc", "UTC", "match", "search", "sub", "compile", "findall",
+    "finditer", "split", "fullmatch", "escape", "IGNORECASE", "chain", "product", "combinations", "permutations",
+    "groupby", "islice", "count", "cycle", "repeat", "accumulate", NULL};
+
+static int is_class(const char *leaf)
+{
+    return !strcmp(leaf, "datetime") || !strcmp(leaf, "date") || !strcmp(leaf, "time") || !strcmp(leaf, "timedelta") ||
+           !strcmp(leaf, "timezone");
+}
+
+static sl_jv *refusing_module(const char *name, int depth)
+{
+    sl_jv *d = sl_jv_dict();
+    for (size_t i = 0; module_leaves[i]; i++)
+        sl_jv_dict_set(d, module_leaves[i],
+                       depth && is_class(module_leaves[i]) ? refusing_module(name, depth - 1)
+                                                           : sl_jv_fn(name, fn_refuse, (void *)name));
+    return sl_jv_object(d, name);
+}
+
+static sl_jv *modules_value(void)
+{
+    sl_jv *d = sl_jv_dict();
+    for (size_t i = 0; module_names[i]; i++)
+        sl_jv_dict_set(d, module_names[i] + 8, refusing_module(module_names[i], 1));
+    return sl_jv_object(d, "modules");
+}
 
 /* ---- setup ---- */
 
@@ -471,7 +503,7 @@ void sl_context_init(sl_compile_state *st, sl_jv *vars)
     for (size_t i = 0; refused[i]; i++)
         sl_jinja_env_set(env, refused[i], sl_jv_fn(refused[i], fn_refuse, (void *)refused[i]));
     sl_jinja_env_set(env, "adapter", refusing_object("adapter", adapter_attrs, adapter_names));
-    sl_jinja_env_set(env, "modules", refusing_object("modules", modules_attrs, modules_names));
+    sl_jinja_env_set(env, "modules", modules_value());
 }
 
 sl_jv *sl_context_node_value(const sl_graph *g, size_t i)
