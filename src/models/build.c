@@ -241,7 +241,12 @@ static void sql_error(builder *b, size_t i, sl_node_result *r, const sl_error *e
 {
     char *path = sl_results_compiled_path(b->g, i);
     snprintf(r->status, sizeof r->status, "error");
-    snprintf(r->message, sizeof r->message, "%s (compiled SQL: %s)", err->msg, path);
+    const char *at = strstr(err->msg, " of the compiled SQL)");
+    if (at) /* the adapter's "(line N of the compiled SQL)": name the file */
+        snprintf(r->message, sizeof r->message, "%.*s of %s%s", (int)(at - err->msg), err->msg, path,
+                 at + strlen(" of the compiled SQL"));
+    else
+        snprintf(r->message, sizeof r->message, "%s (compiled SQL: %s)", err->msg, path);
     sl_free(path);
 }
 
