@@ -14,7 +14,8 @@
 #     snapshots close and open versions;
 #   - the data tests: a warn-severity test that fails warns (exit 0), the
 #     singular and custom generic tests pass; run_results.json says so;
-#   - sluice compile writes the analysis; --full-refresh rebuilds an
+#   - sluice compile writes the analysis and a manifest whose descriptions
+#     are rendered (doc() blocks); --full-refresh rebuilds an
 #     incremental model from its whole input.
 # PostgreSQL: t0071.
 . "$SRC/tests/cli/lib.sh"
@@ -54,6 +55,12 @@ assert_eq "build 2: relationships" "$(result 'relationships_stg_orders_customer_
 assert_exit 0 "$SLUICE" -C p compile
 f=$(find p/target/compiled -name order_status_counts.sql | head -1)
 if [ -n "$f" ] && grep -q 'stg_orders' "$f" && ! grep -q '{{' "$f"; then ok; else fail "compiled analysis: [$f] $(cat "$f" 2>/dev/null)"; fi
+# descriptions are templates too: '{{ doc("stg_customers") }}' is the docs block's text
+assert_eq "doc() in a description" "$(python3 -c '
+import json, sys
+n = json.load(open(sys.argv[1]))["nodes"]["model.sl_shop.stg_customers"]
+print(n["description"].strip())' p/target/manifest.json)" \
+  "Customers, one row per customer: e-mail lower-cased, country code upper-cased."
 assert_eq "analysis not built" "$(q p/warehouse.db "select count(*) from sqlite_master where name = 'order_status_counts'")" 0
 
 # ---- --full-refresh: an incremental model rebuilt from its whole input -------
