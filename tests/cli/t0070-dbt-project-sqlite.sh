@@ -41,6 +41,11 @@ assert_eq "build 1: singular test" "$(result 'assert_payments_cover_orders')" "p
 assert_eq "build 1: custom generic test with a default argument" "$(result 'at_least_stg_orders_amount_cents__50')" "pass"
 assert_eq "build 1: custom generic test from macros/" "$(result 'is_positive_stg_orders_amount_cents')" "pass"
 assert_eq "build 1: snapshot scd ids unique" "$(result 'unique_orders_snapshot_dbt_scd_id')" "pass"
+# config from dbt_project.yml (+materialized: view; marts' materialized: table
+# without the +; big_orders' own +materialized: view), the yml and config()
+assert_eq "build 1: relation types" "$(q p/warehouse.db "select group_concat(name || ':' || type, ' ') from (select name, type from sqlite_master
+  where name in ('stg_customers', 'stg_orders', 'customer_orders', 'big_orders', 'orders_merge', 'features', 'raw_orders') order by name)")" \
+  "big_orders:view customer_orders:table features:table orders_merge:table raw_orders:table stg_customers:view stg_orders:view"
 
 # ---- build 2: new inputs, --vars, env_var ----------------------------------
 cp "$D"/v2/seeds/*.csv p/seeds/
@@ -50,6 +55,15 @@ unset SL_TEST_CURRENCY
 if python3 "$D/check.py" build2 sqlite p/warehouse.db >"$T/check" 2>&1; then ok; else fail "build 2: $(cat "$T/check")"; fi
 assert_eq "build 2: singular test" "$(result 'assert_payments_cover_orders')" "pass"
 assert_eq "build 2: relationships" "$(result 'relationships_stg_orders_customer_id__customer_id__ref_stg_customers_')" "pass"
+
+# ---- on_schema_change: fail leaves the table as it was --------------------------
+before=$(q p/warehouse.db "select count(*) from orders_append")
+sed -i "s/on_schema_change='ignore'/on_schema_change='fail'/" p/models/marts/orders_append.sql
+assert_exit 1 "$SLUICE" -C p build -s orders_append --vars '{include_channel: true}'
+assert_contains "on_schema_change fail names the model" "orders_append" "$T/out"
+assert_eq "on_schema_change fail: table unchanged" "$(q p/warehouse.db "select count(*) from orders_append")" "$before"
+assert_eq "on_schema_change fail: no column added" "$(q p/warehouse.db "select count(*) from pragma_table_info('orders_append') where name = 'channel'")" 0
+sed -i "s/on_schema_change='fail'/on_schema_change='ignore'/" p/models/marts/orders_append.sql
 
 # ---- compile: analyses are compiled, never run -------------------------------
 assert_exit 0 "$SLUICE" -C p compile
