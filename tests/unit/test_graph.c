@@ -586,6 +586,12 @@ static void test_generic_tests(void **state)
     sl_graph_free(g);
     sl_project_free(p);
     free(msgs);
+    th_write(dir, "seeds/orders.csv", "id\n1\n");
+    expect_errors(dir, "seeds/orders.csv:1:1: a model and a seed are both called 'orders' (models/orders.sql): "
+                       "ref('orders') would not know which\n");
+    char seed[4200];
+    snprintf(seed, sizeof seed, "%s/seeds/orders.csv", dir);
+    assert_int_equal(remove(seed), 0);
     th_write(dir, "models/p.yml", "models:\n  - name: orders\n    tests: [dbt_utils.at_least_one, 7: x]\n");
     expect_errors(dir, "models/p.yml:3:13: test 'dbt_utils.at_least_one' comes from a package; packages are not "
                        "supported\n"
