@@ -32,6 +32,8 @@ typedef struct sl_command {
 extern const char sl_cmd_run_details[];
 /* `sluice ls --help` (cmd_ls.c) */
 extern const char sl_cmd_ls_details[];
+/* `sluice compile --help` (cmd_compile.c) */
+extern const char sl_cmd_compile_details[];
 
 extern const sl_command sl_commands[];
 
@@ -74,5 +76,6 @@ int cmd_schedule(sl_cli *cli, int argc, char **argv);
 int cmd_alert(sl_cli *cli, int argc, char **argv);
 int cmd_serve(sl_cli *cli, int argc, char **argv);
 int cmd_ls(sl_cli *cli, int argc, char **argv);
+int cmd_compile(sl_cli *cli, int argc, char **argv);
 
 #endif

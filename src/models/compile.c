@@ -1,174 +1,534 @@
 /*
  * compile.c: rendering nodes' templates in the project's context
- * (models/compile.h).
+ * (models/compile.h, graph.h's sl_graph_compile and sl_graph_compile_test).
  *
- * TEMPORARY UNTIL THE RENDERER LANDS (h1's src/jinja): sl_compile_parse
- * finds ref('x'), ref('p', 'x'), source('s', 't') and config(k='v', ...)
- * calls by a plain scan of {{ }} / {% %} text, so the loader (graph.c) can
- * link and collect edges. It is replaced by a parse-mode render.
+ * The environment: the project's macro files (macros/, tests/generic/, and
+ * {% docs %} blocks in .md files), then sluice's built-in macros
+ * (builtin.c) whose names the project does not define, then the context's
+ * globals (context.c).
+ *
+ * Parse mode renders a node once at load time to collect its ref()/source()
+ * calls and apply its config(); then its schema and identifier are decided
+ * by dbt's rules: generate_schema_name (the target schema, or
+ * "<target schema>_<custom schema>") and generate_alias_name (the alias or
+ * the name), or the project's own macros of those names.
+ *
+ * Execute mode renders the SQL that runs: ref()s resolve to relations and
+ * the ephemeral models reached (also through other ephemeral models) are
+ * inlined as CTEs __sluice_cte__NAME in dependency order, merged into the
+ * model's own WITH clause when it starts with one (dbt's __dbt__cte__).
  */
 #include "models/compile.h"
+#include "config/project.h"
 #include "core/mem.h"
+#include "models/builtin.h"
+#include "models/context.h"
+#include "models/jvyaml.h"
 #include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
-int sl_compile_relation(sl_graph *g, size_t i, sl_error *err);
+/* ---- errors ---- */
 
-/* Where offset off is in text: 1-based line and column. */
-static void scan_pos(const char *text, size_t off, int *line, int *col)
+/* A renderer error "FILE:LINE:COL: message" as a diagnostic at that place
+ * (file is the node's or macro file's path, kept by the diagnostic). */
+static void diag_from_error(sl_diags *d, const sl_error *err, const char *file)
 {
-    int l = 1, c = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (text[i] == '\n') {
-            l++;
-            c = 1;
+    const char *m = err->msg;
+    size_t fl = strlen(file);
+    int line = 0, col = 0, used = 0;
+    if (strncmp(m, file, fl) == 0 && m[fl] == ':' && sscanf(m + fl + 1, "%d:%d: %n", &line, &col, &used) == 2 && used) {
+        sl_diags_add(d, (sl_loc){file, line, col}, "%s", m + fl + 1 + used);
+        return;
+    }
+    sl_diags_add(d, (sl_loc){file, 1, 1}, "%s", m);
+}
+
+/* ---- the environment ---- */
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    sl_buf b;
+    sl_buf_init(&b);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sl_buf_add(&b, chunk, n);
+    fclose(f);
+    *len = b.len;
+    if (!b.data)
+        sl_buf_add(&b, "", 0);
+    return sl_buf_detach(&b);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every file under dir (relative to the project) whose name ends in ext,
+ * sorted, as project-relative paths appended to *out. */
+static void list_files(const char *root, const char *rel, const char *ext, char ***out, size_t *n, size_t *cap)
+{
+    char *path = sl_printf("%s/%s", root, rel);
+    DIR *dir = opendir(path);
+    sl_free(path);
+    if (!dir)
+        return;
+    char **names = NULL;
+    size_t nn = 0, nc = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (e->d_name[0] == '.')
+            continue;
+        SL_GROW(names, nc, nn + 1);
+        names[nn++] = sl_strdup(e->d_name);
+    }
+    closedir(dir);
+    qsort(names, nn, sizeof *names, cmp_str);
+    for (size_t i = 0; i < nn; i++) {
+        char *sub = sl_printf("%s/%s", rel, names[i]);
+        char *full = sl_printf("%s/%s", root, sub);
+        struct stat sb;
+        if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            list_files(root, sub, ext, out, n, cap);
+            sl_free(sub);
         } else {
-            c++;
+            size_t l = strlen(sub), el = strlen(ext);
+            if (l > el && strcmp(sub + l - el, ext) == 0) {
+                SL_GROW(*out, *cap, *n + 1);
+                (*out)[(*n)++] = sub;
+            } else {
+                sl_free(sub);
+            }
         }
+        sl_free(full);
+        sl_free(names[i]);
     }
-    *line = l;
-    *col = c;
+    sl_free(names);
 }
 
-static const char *skip_ws(const char *p)
+/* Load the project's macro files: .sql files under the macro paths and
+ * under <test path>/generic, and the {% docs %} blocks of .md files under
+ * the docs paths (dbt's: every resource folder unless docs-paths:). */
+static int load_project_macros(sl_graph *g, sl_diags *d)
 {
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    return p;
-}
-
-/* A quoted string literal at p: its text (caller frees) and the end. */
-static char *scan_str(const char *p, const char **end)
-{
-    char q = *p;
-    if (q != '\'' && q != '"')
-        return NULL;
-    const char *s = p + 1, *e = strchr(s, q);
-    if (!e)
-        return NULL;
-    *end = e + 1;
-    return sl_strndup(s, (size_t)(e - s));
-}
-
-/* Up to 2 string arguments of a call whose '(' is at p. */
-static int scan_args(const char *p, char **a, int max)
-{
-    int n = 0;
-    p = skip_ws(p + 1);
-    while (n < max) {
-        const char *e;
-        char *s = scan_str(p, &e);
-        if (!s)
-            break;
-        a[n++] = s;
-        p = skip_ws(e);
-        if (*p != ',')
-            break;
-        p = skip_ws(p + 1);
-    }
-    return n;
-}
-
-static int word_at(const char *text, const char *p, const char *w)
-{
-    size_t n = strlen(w);
-    if (strncmp(p, w, n) != 0)
+    const sl_project *p = g->project;
+    if (!p || !p->dir)
         return 0;
-    if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.'))
-        return 0;
-    const char *q = skip_ws(p + n);
-    return *q == '(' ? (int)(q - p) : 0;
-}
-
-static void cfg_str(char **slot, const char *v)
-{
-    sl_free(*slot);
-    *slot = sl_strdup(v);
-}
-
-/* config(materialized='table', schema='x', alias='y', tags='t') string kwargs. */
-static void scan_config(sl_node *n, const char *p)
-{
-    p = skip_ws(p + 1);
-    while (*p && *p != ')') {
-        const char *k = p;
-        while (isalnum((unsigned char)*p) || *p == '_')
-            p++;
-        size_t kl = (size_t)(p - k);
-        p = skip_ws(p);
-        if (kl == 0 || *p != '=')
-            return;
-        p = skip_ws(p + 1);
-        const char *e;
-        char *v = scan_str(p, &e);
-        if (!v)
-            return;
-        if (kl == 12 && !strncmp(k, "materialized", kl))
-            cfg_str(&n->config.materialized, v);
-        else if (kl == 6 && !strncmp(k, "schema", kl))
-            cfg_str(&n->config.schema, v);
-        else if (kl == 5 && !strncmp(k, "alias", kl))
-            cfg_str(&n->config.alias, v);
-        else if (kl == 20 && !strncmp(k, "incremental_strategy", kl))
-            cfg_str(&n->config.incremental_strategy, v);
-        sl_free(v);
-        p = skip_ws(e);
-        if (*p == ',')
-            p = skip_ws(p + 1);
+    const char *root = p->dir;
+    char **files = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < p->macro_paths.n; i++)
+        list_files(root, p->macro_paths.v[i], ".sql", &files, &n, &cap);
+    for (size_t i = 0; i < p->test_paths.n; i++) {
+        char *gen = sl_printf("%s/generic", p->test_paths.v[i]);
+        list_files(root, gen, ".sql", &files, &n, &cap);
+        sl_free(gen);
     }
+    for (size_t i = 0; i < p->docs_paths.n; i++)
+        list_files(root, p->docs_paths.v[i], ".md", &files, &n, &cap);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *full = sl_printf("%s/%s", root, files[i]);
+        size_t len = 0;
+        char *text = read_file(full, &len);
+        sl_free(full);
+        if (!text) {
+            sl_diags_add(d, (sl_loc){files[i], 1, 1}, "cannot read the macro file");
+            rc = -1;
+        } else {
+            sl_error err = {0};
+            if (sl_jinja_env_load(g->env, files[i], text, len, &err) < 0) {
+                diag_from_error(d, &err, files[i]);
+                rc = -1;
+            }
+            sl_free(text);
+        }
+        sl_free(files[i]);
+    }
+    sl_free(files);
+    return rc;
+}
+
+/* Add the entries of dict src to dict dst (later ones win). */
+static void dict_merge(sl_jv *dst, const sl_jv *src)
+{
+    for (size_t i = 0; i < sl_jv_len(src); i++)
+        sl_jv_dict_set(dst, sl_jv_dict_key_at(src, i), sl_jv_ref(sl_jv_dict_value_at(src, i)));
+}
+
+/* The vars var() sees: the project's `vars:` (a `vars:` entry named after
+ * the project, a mapping, is dbt's scoping: merged over the global ones),
+ * then --vars over both. A new dict, or NULL with a diagnostic. */
+static sl_jv *load_vars(sl_graph *g, const char *cli_vars, sl_diags *d)
+{
+    sl_jv *vars = sl_jv_dict();
+    const sl_project *p = g->project;
+    if (p && p->vars.node) {
+        sl_jv *pv = sl_jv_from_fy(p->vars.node);
+        if (sl_jv_type_of(pv) == SL_JV_DICT) {
+            sl_jv *scoped = g->name ? sl_jv_dict_get(pv, g->name) : NULL;
+            if (scoped && sl_jv_type_of(scoped) != SL_JV_DICT)
+                scoped = NULL;
+            for (size_t i = 0; i < sl_jv_len(pv); i++) {
+                const char *k = sl_jv_dict_key_at(pv, i);
+                if (!(scoped && strcmp(k, g->name) == 0))
+                    sl_jv_dict_set(vars, k, sl_jv_ref(sl_jv_dict_value_at(pv, i)));
+            }
+            if (scoped)
+                dict_merge(vars, scoped);
+        }
+        sl_jv_unref(pv);
+    }
+    if (cli_vars) {
+        sl_error err = {0};
+        sl_jv *cv = sl_jv_from_yaml("--vars", cli_vars, strlen(cli_vars), &err);
+        if (!cv || (sl_jv_type_of(cv) != SL_JV_DICT && sl_jv_type_of(cv) != SL_JV_NONE)) {
+            sl_diags_add(d, (sl_loc){"--vars", 1, 1}, "%s",
+                         cv ? "--vars: expected a mapping like '{key: value}'" : err.msg);
+            if (cv)
+                sl_jv_unref(cv);
+            sl_jv_unref(vars);
+            return NULL;
+        }
+        if (sl_jv_type_of(cv) == SL_JV_DICT)
+            dict_merge(vars, cv);
+        sl_jv_unref(cv);
+    }
+    return vars;
 }
 
 int sl_compile_env_init(sl_graph *g, sl_diags *d)
 {
-    (void)d;
-    g->env = NULL; /* temporary: no renderer yet */
+    sl_compile_env_free(g);
+    g->env = sl_jinja_env_new();
+    sl_compile_state *st = sl_calloc(1, sizeof *st);
+    st->g = g;
+    g->compile = st;
+    int rc = load_project_macros(g, d);
+    for (const sl_builtin *b = sl_builtins; b->name; b++) {
+        if (sl_jinja_env_has(g->env, b->name))
+            continue; /* the project's own replaces sluice's (dbt's rule) */
+        sl_error err = {0};
+        if (sl_jinja_env_load(g->env, SL_BUILTIN_FILE, b->text, strlen(b->text), &err) < 0) {
+            diag_from_error(d, &err, SL_BUILTIN_FILE);
+            rc = -1;
+        }
+    }
+    sl_jv *vars = load_vars(g, g->vars_yaml, d);
+    if (!vars) {
+        vars = sl_jv_dict();
+        rc = -1;
+    }
+    sl_context_init(st, vars);
+    sl_context_enter(st, NULL);
+    return rc;
+}
+
+void sl_compile_env_free(sl_graph *g)
+{
+    if (g->compile) {
+        sl_compile_state *st = g->compile;
+        sl_context_release(st);
+        if (st->vars)
+            sl_jv_unref(st->vars);
+        sl_free(st);
+        g->compile = NULL;
+    }
+    if (g->env) {
+        sl_jinja_env_free(g->env);
+        g->env = NULL;
+    }
+}
+
+/* ---- rendering ---- */
+
+static void render_release(sl_render *r)
+{
+    sl_compile_deps_free(r->deps, r->ndeps);
+    sl_free(r->eph);
+    memset(r, 0, sizeof *r);
+}
+
+/* Render node i's text with r as the render in progress. */
+static int render_node(sl_graph *g, size_t i, sl_render *r, sl_buf *out, sl_error *err)
+{
+    sl_compile_state *st = g->compile;
+    const sl_node *n = &g->nodes[i];
+    /* parsed for each render: keeping 10,000 parsed templates between the
+     * load and the compile costs more memory (~15 KB each) than parsing
+     * again costs time */
+    sl_jinja_tpl *t = NULL;
+    if (sl_jinja_parse(n->file ? n->file : n->name, n->raw, strlen(n->raw), &t, err) < 0)
+        return -1;
+    sl_render *saved = st->cur;
+    sl_context_enter(st, r);
+    int rc = sl_jinja_render(g->env, t, NULL, out, err);
+    sl_context_enter(st, saved);
+    sl_jinja_tpl_free(t);
+    return rc;
+}
+
+/* Where a dependency is called in text: the first ref(/source( call
+ * naming it, else 1:1. */
+static void dep_position(const char *text, sl_compile_dep *dep)
+{
+    const char *fn = dep->source_name ? "source" : "ref";
+    const char *want = dep->name;
+    size_t fl = strlen(fn);
+    int line = 1, col = 1;
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n') {
+            line++;
+            col = 1;
+            continue;
+        }
+        if (strncmp(p, fn, fl) == 0 && (p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_'))) {
+            const char *q = p + fl;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q == '(') {
+                /* the call names the dependency if one of its string arguments does */
+                const char *end = strchr(q, ')');
+                size_t wl = strlen(want);
+                for (const char *s = q; end && s < end; s++)
+                    if ((*s == '\'' || *s == '"') && strncmp(s + 1, want, wl) == 0 && s[1 + wl] == *s) {
+                        dep->line = line;
+                        dep->col = col;
+                        return;
+                    }
+            }
+        }
+        col++;
+    }
+    dep->line = 1;
+    dep->col = 1;
+}
+
+/* Call the project's generate_NAME macro with (custom or none, node); its
+ * output trimmed into *out (caller frees). */
+static int call_generate(sl_graph *g, const char *macro, const char *custom, size_t i, char **out,
+                         sl_error *err)
+{
+    sl_jv *pos[2] = {custom ? sl_jv_cstr(custom) : sl_jv_none(), sl_context_node_value(g, i)};
+    sl_jinja_args a = {.npos = 2, .pos = pos};
+    sl_buf b;
+    sl_buf_init(&b);
+    int rc = sl_jinja_call(g->env, macro, &a, &b, err);
+    sl_jv_unref(pos[0]);
+    sl_jv_unref(pos[1]);
+    if (rc == 0) {
+        size_t s = 0, e = b.len;
+        while (s < e && isspace((unsigned char)b.data[s]))
+            s++;
+        while (e > s && isspace((unsigned char)b.data[e - 1]))
+            e--;
+        if (e == s)
+            rc = sl_error_set(err, SL_ECONFIG, "%s() gave an empty name for %s", macro, g->nodes[i].name);
+        else
+            *out = sl_strndup(b.data + s, e - s);
+    }
+    sl_buf_release(&b);
+    return rc;
+}
+
+int sl_compile_relation(sl_graph *g, size_t i, sl_error *err)
+{
+    sl_node *n = &g->nodes[i];
+    if (n->kind != SL_NODE_MODEL && n->kind != SL_NODE_SEED && n->kind != SL_NODE_SNAPSHOT)
+        return 0;
+    char *schema = NULL, *ident = NULL;
+    const char *tschema = g->target.schema ? g->target.schema : "main";
+    if (n->kind == SL_NODE_SNAPSHOT && n->config.target_schema) {
+        schema = sl_strdup(n->config.target_schema); /* dbt's legacy key: as written */
+    } else if (g->env && sl_jinja_env_has(g->env, "generate_schema_name")) {
+        if (call_generate(g, "generate_schema_name", n->config.schema, i, &schema, err) < 0)
+            return -1;
+    } else if (n->config.schema && *n->config.schema) {
+        schema = sl_printf("%s_%s", tschema, n->config.schema);
+    }
+    if (g->env && sl_jinja_env_has(g->env, "generate_alias_name")) {
+        if (call_generate(g, "generate_alias_name", n->config.alias, i, &ident, err) < 0) {
+            sl_free(schema);
+            return -1;
+        }
+    } else {
+        ident = sl_strdup(n->config.alias && *n->config.alias ? n->config.alias : n->name);
+    }
+    sl_free(n->schema);
+    n->schema = schema;
+    sl_free(n->identifier);
+    n->identifier = ident;
     return 0;
+}
+
+static int looks_like_call(const char *s)
+{
+    static const char *const fns[] = {"env_var", "ref", "var", "source", "doc", NULL};
+    while (isspace((unsigned char)*s))
+        s++;
+    for (size_t i = 0; fns[i]; i++) {
+        size_t l = strlen(fns[i]);
+        if (strncmp(s, fns[i], l) != 0)
+            continue;
+        const char *p = s + l;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p != '(')
+            continue;
+        const char *e = s + strlen(s);
+        while (e > p && isspace((unsigned char)e[-1]))
+            e--;
+        return e > p + 1 && e[-1] == ')';
+    }
+    return 0;
+}
+
+/* A test argument as dbt renders it: strings that look like a ref(),
+ * source(), var(), env_var() or doc() call are evaluated, strings holding
+ * {{ }} or {% %} rendered, lists and dicts item by item; the result is a
+ * new reference. */
+static sl_jv *render_kwarg(sl_graph *g, const char *file, const sl_jv *v, sl_error *err)
+{
+    switch (sl_jv_type_of(v)) {
+    case SL_JV_STRING: {
+        size_t len;
+        const char *s = sl_jv_str_of(v, &len);
+        char *text = NULL;
+        if (looks_like_call(s))
+            text = sl_printf("{{ %s }}", s);
+        else if (strstr(s, "{{") || strstr(s, "{%"))
+            text = sl_strndup(s, len);
+        if (!text)
+            return sl_jv_ref((sl_jv *)v);
+        sl_jinja_tpl *t = NULL;
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_jv *res = NULL;
+        if (sl_jinja_parse(file, text, strlen(text), &t, err) == 0) {
+            if (sl_jinja_render(g->env, t, NULL, &b, err) == 0)
+                res = sl_jv_str(b.data ? b.data : "", b.len);
+            sl_jinja_tpl_free(t);
+        }
+        sl_buf_release(&b);
+        sl_free(text);
+        return res;
+    }
+    case SL_JV_LIST: {
+        sl_jv *l = sl_jv_list();
+        for (size_t i = 0; i < sl_jv_len(v); i++) {
+            sl_jv *x = render_kwarg(g, file, sl_jv_list_at(v, i), err);
+            if (!x) {
+                sl_jv_unref(l);
+                return NULL;
+            }
+            sl_jv_list_push(l, x);
+        }
+        return l;
+    }
+    case SL_JV_DICT: {
+        sl_jv *d = sl_jv_dict();
+        for (size_t i = 0; i < sl_jv_len(v); i++) {
+            sl_jv *x = render_kwarg(g, file, sl_jv_dict_value_at(v, i), err);
+            if (!x) {
+                sl_jv_unref(d);
+                return NULL;
+            }
+            sl_jv_dict_set(d, sl_jv_dict_key_at(v, i), x);
+        }
+        return d;
+    }
+    default:
+        return sl_jv_ref((sl_jv *)v);
+    }
+}
+
+/* A generic test's arguments (node.h's test_kwargs), rendered; a new dict
+ * or NULL with err set. column_name and model are not among them. */
+static sl_jv *test_kwargs(sl_graph *g, const sl_node *n, sl_error *err)
+{
+    const char *file = n->file ? n->file : n->name;
+    sl_jv *raw = n->test_kwargs ? sl_jv_from_yaml(file, n->test_kwargs, strlen(n->test_kwargs), err) : sl_jv_dict();
+    if (!raw)
+        return NULL;
+    if (sl_jv_type_of(raw) == SL_JV_NONE) {
+        sl_jv_unref(raw);
+        raw = sl_jv_dict();
+    }
+    if (sl_jv_type_of(raw) != SL_JV_DICT) {
+        sl_jv_unref(raw);
+        sl_error_set(err, SL_EINTERNAL, "%s: test %s: its arguments are not a mapping", file, n->name);
+        return NULL;
+    }
+    sl_jv *d = sl_jv_dict();
+    for (size_t i = 0; i < sl_jv_len(raw); i++) {
+        const char *k = sl_jv_dict_key_at(raw, i);
+        if (strcmp(k, "column_name") == 0 || strcmp(k, "model") == 0)
+            continue;
+        sl_jv *x = render_kwarg(g, file, sl_jv_dict_value_at(raw, i), err);
+        if (!x) {
+            sl_jv_unref(d);
+            sl_jv_unref(raw);
+            return NULL;
+        }
+        sl_jv_dict_set(d, k, x);
+    }
+    sl_jv_unref(raw);
+    return d;
 }
 
 int sl_compile_parse(sl_graph *g, size_t i, sl_compile_dep **deps, size_t *ndeps, sl_diags *d)
 {
-    (void)d;
     sl_node *n = &g->nodes[i];
     *deps = NULL;
     *ndeps = 0;
-    if (!n->raw)
-        return 0;
-    size_t cap = 0;
-    const char *text = n->raw;
-    for (const char *p = text; *p; p++) {
-        int w;
-        int is_ref = 0, is_src = 0;
-        if ((w = word_at(text, p, "ref")))
-            is_ref = 1;
-        else if ((w = word_at(text, p, "source")))
-            is_src = 1;
-        else if ((w = word_at(text, p, "config"))) {
-            scan_config(n, p + w);
-            continue;
-        } else
-            continue;
-        char *a[2] = {NULL, NULL};
-        int na = scan_args(p + w, a, 2);
-        if (na == 0 || (is_src && na != 2)) {
-            sl_free(a[0]);
-            sl_free(a[1]);
-            continue;
-        }
-        SL_GROW(*deps, cap, *ndeps + 1);
-        sl_compile_dep *dep = &(*deps)[(*ndeps)++];
-        memset(dep, 0, sizeof *dep);
-        scan_pos(text, (size_t)(p - text), &dep->line, &dep->col);
-        if (is_ref && na == 1) {
-            dep->name = a[0];
-        } else if (is_ref) {
-            dep->package = a[0];
-            dep->name = a[1];
-        } else {
-            dep->source_name = a[0];
-            dep->name = a[1];
-        }
+    if (!g->compile) {
+        sl_diags_add(d, (sl_loc){n->file, 1, 1}, "internal: templates rendered before sl_compile_env_init");
+        return -1;
     }
-    return sl_compile_relation(g, i, NULL);
+    sl_compile_state *st = g->compile;
+    const char *file = n->file ? n->file : n->name;
+    sl_render r = {.node = i, .execute = 0};
+    sl_error err = {0};
+    int rc = 0;
+    if (n->raw) {
+        sl_buf out;
+        sl_buf_init(&out);
+        rc = render_node(g, i, &r, &out, &err);
+        sl_buf_release(&out);
+    } else if (n->kind == SL_NODE_TEST && n->test_name) {
+        sl_render *saved = st->cur;
+        sl_context_enter(st, &r);
+        sl_jv *kw = test_kwargs(g, n, &err);
+        sl_context_enter(st, saved);
+        if (kw)
+            sl_jv_unref(kw);
+        else
+            rc = -1;
+    }
+    if (rc == 0 && sl_compile_relation(g, i, &err) < 0)
+        rc = -1;
+    if (rc < 0) {
+        diag_from_error(d, &err, file);
+        render_release(&r);
+        return -1;
+    }
+    for (size_t k = 0; k < r.ndeps; k++)
+        dep_position(n->raw ? n->raw : "", &r.deps[k]);
+    *deps = r.deps;
+    *ndeps = r.ndeps;
+    r.deps = NULL;
+    r.ndeps = 0;
+    render_release(&r);
+    return 0;
 }
 
 void sl_compile_deps_free(sl_compile_dep *deps, size_t n)
@@ -181,26 +541,264 @@ void sl_compile_deps_free(sl_compile_dep *deps, size_t n)
     sl_free(deps);
 }
 
-void sl_compile_env_free(sl_graph *g)
+/* ---- ephemeral models as CTEs ---- */
+
+typedef struct cte_set {
+    size_t *order; /* ephemeral nodes, upstreams first */
+    char **sql;    /* their rendered SQL, by position in order */
+    size_t n, cap;
+    uint8_t *state; /* per node: 0 unseen, 1 in progress, 2 done */
+} cte_set;
+
+static int cte_visit(sl_graph *g, cte_set *cs, size_t e, sl_error *err)
 {
-    g->env = NULL; /* temporary: sl_compile_env_init made nothing */
-    g->compile = NULL;
+    if (cs->state[e] == 2)
+        return 0;
+    if (cs->state[e] == 1)
+        return sl_error_set(err, SL_ECONFIG, "ephemeral model %s refers to itself through other ephemeral models",
+                            g->nodes[e].name);
+    cs->state[e] = 1;
+    sl_render r = {.node = e, .execute = 1};
+    sl_buf b;
+    sl_buf_init(&b);
+    if (!g->nodes[e].raw || render_node(g, e, &r, &b, err) < 0) {
+        if (!g->nodes[e].raw)
+            sl_error_set(err, SL_EINTERNAL, "ephemeral model %s has no SQL", g->nodes[e].name);
+        sl_buf_release(&b);
+        render_release(&r);
+        return -1;
+    }
+    for (size_t k = 0; k < r.neph; k++)
+        if (cte_visit(g, cs, r.eph[k], err) < 0) {
+            sl_buf_release(&b);
+            render_release(&r);
+            return -1;
+        }
+    render_release(&r);
+    while (b.len && isspace((unsigned char)b.data[b.len - 1]))
+        b.data[--b.len] = 0;
+    SL_GROW(cs->order, cs->cap, cs->n + 1);
+    cs->sql = sl_realloc(cs->sql, cs->cap * sizeof *cs->sql);
+    cs->order[cs->n] = e;
+    cs->sql[cs->n++] = sl_buf_detach(&b);
+    cs->state[e] = 2;
+    return 0;
 }
 
-int sl_compile_relation(sl_graph *g, size_t i, sl_error *err)
+/* Skip whitespace and SQL comments from p; the first token's offset. */
+static size_t first_token(const char *s)
 {
-    (void)err;
+    const char *p = s;
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e ? e + 2 : p + strlen(p);
+        } else {
+            return (size_t)(p - s);
+        }
+    }
+}
+
+static int word_is(const char *p, const char *w)
+{
+    size_t l = strlen(w);
+    return strncasecmp(p, w, l) == 0 && !(isalnum((unsigned char)p[l]) || p[l] == '_');
+}
+
+/* sql with cs's CTEs put in front: into the model's own WITH clause when
+ * it starts with one (after WITH [RECURSIVE]), else a new one. */
+static void inject_ctes(const sl_graph *g, const cte_set *cs, const char *sql, sl_buf *out)
+{
+    sl_buf ctes;
+    sl_buf_init(&ctes);
+    for (size_t k = 0; k < cs->n; k++) {
+        if (k)
+            sl_buf_adds(&ctes, ", ");
+        sl_context_cte_name(g, cs->order[k], &ctes);
+        sl_buf_adds(&ctes, " as (\n");
+        sl_buf_adds(&ctes, cs->sql[k]);
+        sl_buf_adds(&ctes, "\n)");
+    }
+    size_t at = first_token(sql);
+    if (word_is(sql + at, "with")) {
+        size_t after = at + 4;
+        size_t nx = after + first_token(sql + after);
+        if (word_is(sql + nx, "recursive"))
+            after = nx + 9;
+        sl_buf_add(out, sql, after);
+        sl_buf_addc(out, ' ');
+        sl_buf_add(out, ctes.data, ctes.len);
+        sl_buf_addc(out, ',');
+        sl_buf_adds(out, sql + after);
+    } else {
+        sl_buf_add(out, sql, at);
+        sl_buf_adds(out, "with ");
+        sl_buf_add(out, ctes.data, ctes.len);
+        sl_buf_addc(out, '\n');
+        sl_buf_adds(out, sql + at);
+    }
+    sl_buf_release(&ctes);
+}
+
+/* out = sql with the ephemeral models r reached inlined; stores the text
+ * in node i's compiled. */
+static int finish_compile(sl_graph *g, size_t i, const sl_render *r, const char *sql, size_t len, sl_buf *out,
+                          sl_error *err)
+{
+    size_t start = out->len;
+    if (r->neph == 0) {
+        sl_buf_add(out, sql, len);
+    } else {
+        cte_set cs = {0};
+        cs.state = sl_calloc(g->n, 1);
+        int rc = 0;
+        for (size_t k = 0; k < r->neph && rc == 0; k++)
+            rc = cte_visit(g, &cs, r->eph[k], err);
+        if (rc == 0)
+            inject_ctes(g, &cs, sql, out);
+        for (size_t k = 0; k < cs.n; k++)
+            sl_free(cs.sql[k]);
+        sl_free(cs.sql);
+        sl_free(cs.order);
+        sl_free(cs.state);
+        if (rc < 0)
+            return sl_error_prefix(err, "%s", g->nodes[i].name);
+    }
     sl_node *n = &g->nodes[i];
-    if (n->kind != SL_NODE_MODEL && n->kind != SL_NODE_SEED && n->kind != SL_NODE_SNAPSHOT)
-        return 0;
-    const char *ts = g->target.schema ? g->target.schema : "main";
-    sl_free(n->schema);
-    n->schema = NULL;
-    if (n->kind == SL_NODE_SNAPSHOT && n->config.target_schema)
-        n->schema = sl_strdup(n->config.target_schema);
-    else if (n->config.schema && *n->config.schema)
-        n->schema = sl_printf("%s_%s", ts, n->config.schema);
-    sl_free(n->identifier);
-    n->identifier = sl_strdup(n->config.alias && *n->config.alias ? n->config.alias : n->name);
+    sl_free(n->compiled);
+    n->compiled = sl_strndup(out->data + start, out->len - start);
     return 0;
+}
+
+int sl_graph_compile(sl_graph *g, size_t i, int is_incremental, sl_buf *out, sl_error *err)
+{
+    sl_node *n = &g->nodes[i];
+    if (!g->compile)
+        return sl_error_set(err, SL_EINTERNAL, "%s: compiled before sl_compile_env_init", n->name);
+    if (n->kind == SL_NODE_TEST)
+        return sl_graph_compile_test(g, i, out, err);
+    if (!n->raw)
+        return sl_error_set(err, SL_EINTERNAL, "%s: a %s has no SQL to compile", n->name,
+                            n->kind == SL_NODE_SEED ? "seed" : n->kind == SL_NODE_SOURCE ? "source" : "pipeline");
+    sl_render r = {.node = i, .execute = 1, .is_incremental = is_incremental};
+    sl_buf b;
+    sl_buf_init(&b);
+    int rc = render_node(g, i, &r, &b, err);
+    if (rc == 0)
+        rc = finish_compile(g, i, &r, b.data ? b.data : "", b.len, out, err);
+    sl_buf_release(&b);
+    render_release(&r);
+    return rc;
+}
+
+/* ---- tests ---- */
+
+/* The relation a generic test reads: the tested node's, or with `where:`
+ * dbt's subquery over it. */
+static sl_jv *test_model(sl_graph *g, const sl_node *t, sl_render *r)
+{
+    size_t m = t->attached;
+    sl_jv *rel = sl_context_relation(g, m);
+    const sl_node *mn = &g->nodes[m];
+    if (mn->kind == SL_NODE_MODEL && mn->config.materialized && strcmp(mn->config.materialized, "ephemeral") == 0) {
+        SL_GROW(r->eph, r->ephcap, r->neph + 1);
+        r->eph[r->neph++] = m;
+    }
+    if (!t->config.where || !*t->config.where)
+        return rel;
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_buf_adds(&b, "(select * from ");
+    if (sl_jv_print(rel, &b, NULL) < 0)
+        sl_buf_reset(&b);
+    sl_buf_adds(&b, " where ");
+    sl_buf_adds(&b, t->config.where);
+    sl_buf_adds(&b, ") dbt_subquery");
+    sl_jv *attrs = sl_jv_dict();
+    const char *keys[] = {"database", "schema", "identifier", "name", "table", "type"};
+    for (size_t k = 0; k < 6; k++) {
+        sl_jv *v = sl_jv_dict_get(rel, keys[k]);
+        sl_jv_dict_set(attrs, keys[k], v ? sl_jv_ref(v) : sl_jv_none());
+    }
+    sl_jv *sub = sl_jv_object(attrs, b.data);
+    sl_buf_release(&b);
+    sl_jv_unref(rel);
+    return sub;
+}
+
+static const char *test_names_hint(sl_graph *g, const char *name)
+{
+    static const char *const known[] = {"unique", "not_null", "accepted_values", "relationships"};
+    (void)g;
+    return sl_suggest(name, known, 4);
+}
+
+int sl_graph_compile_test(sl_graph *g, size_t i, sl_buf *out, sl_error *err)
+{
+    sl_node *n = &g->nodes[i];
+    if (!g->compile)
+        return sl_error_set(err, SL_EINTERNAL, "%s: compiled before sl_compile_env_init", n->name);
+    sl_compile_state *st = g->compile;
+    sl_render r = {.node = i, .execute = 1};
+    sl_buf b;
+    sl_buf_init(&b);
+    int rc;
+    if (n->raw) { /* a singular test: its own SQL */
+        rc = render_node(g, i, &r, &b, err);
+    } else if (n->test_name && n->attached != (size_t)-1 && n->attached < g->n) {
+        char *macro = sl_printf("test_%s", n->test_name);
+        if (!sl_jinja_env_has(g->env, macro)) {
+            const char *s = test_names_hint(g, n->test_name);
+            if (s)
+                rc = sl_error_set(err, SL_ECONFIG, "%s: test '%s' is not defined (did you mean '%s'?)",
+                                  n->file ? n->file : n->name, n->test_name, s);
+            else
+                rc = sl_error_set(err, SL_ECONFIG,
+                                  "%s: test '%s' is not defined (no {%% test %s(model, ...) %%} in macros/ or tests/generic/)",
+                                  n->file ? n->file : n->name, n->test_name, n->test_name);
+        } else {
+            sl_render *saved = st->cur;
+            sl_context_enter(st, &r);
+            sl_jv *kw = test_kwargs(g, n, err);
+            if (!kw) {
+                rc = -1;
+            } else {
+                size_t nk = sl_jv_len(kw) + 2;
+                const char **names = sl_calloc(nk, sizeof *names);
+                sl_jv **vals = sl_calloc(nk, sizeof *vals);
+                size_t k = 0;
+                names[k] = "model";
+                vals[k++] = test_model(g, n, &r);
+                if (n->column_name) {
+                    names[k] = "column_name";
+                    vals[k++] = sl_jv_cstr(n->column_name);
+                }
+                for (size_t j = 0; j < sl_jv_len(kw); j++) {
+                    names[k] = sl_jv_dict_key_at(kw, j);
+                    vals[k++] = sl_jv_ref(sl_jv_dict_value_at(kw, j));
+                }
+                sl_jinja_args a = {.nkw = k, .kw_names = names, .kw = vals};
+                rc = sl_jinja_call(g->env, macro, &a, &b, err);
+                for (size_t j = 0; j < k; j++)
+                    sl_jv_unref(vals[j]);
+                sl_free(vals);
+                sl_free(names);
+                sl_jv_unref(kw);
+            }
+            sl_context_enter(st, saved);
+        }
+        sl_free(macro);
+    } else {
+        rc = sl_error_set(err, SL_EINTERNAL, "%s: a test with neither SQL nor a tested node", n->name);
+    }
+    if (rc == 0)
+        rc = finish_compile(g, i, &r, b.data ? b.data : "", b.len, out, err);
+    sl_buf_release(&b);
+    render_release(&r);
+    return rc;
 }

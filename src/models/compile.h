@@ -27,7 +27,8 @@ typedef struct sl_compile_dep {
  * macros/tests/docs files (paths from the project). Diagnostics for errors. */
 int sl_compile_env_init(sl_graph *g, sl_diags *d);
 /* Free what sl_compile_env_init made: g->env and g->compile (both set to
- * NULL). sl_graph_free calls it; safe on a graph without them. */
+ * NULL). sl_graph_free calls it (instead of sl_jinja_env_free: the compile
+ * state would leak); safe on a graph without them. */
 void sl_compile_env_free(sl_graph *g);
 /* Parse-mode render of node i: its deps (caller frees with
  * sl_compile_deps_free) and its config() applied to g->nodes[i].config.
@@ -38,9 +39,11 @@ void sl_compile_deps_free(sl_compile_dep *deps, size_t n);
  * dbt's rules: the project's generate_schema_name / generate_alias_name
  * macros when it defines them, else the target schema or
  * "<target schema>_<config schema>" (a snapshot's target_schema as
- * written) and the alias or the name. sl_compile_parse calls it after the
- * node's config() is applied; graph.c calls it for nodes it does not
- * render (seeds). -1 with err when a macro fails. */
+ * written) and the alias or the name. graph.c calls it for every model,
+ * seed and snapshot once configs are final (after sl_compile_parse and
+ * the disabled nodes' removal), instead of applying the default rule
+ * itself: only this call knows the project's macros. -1 with err when a
+ * macro fails (a diagnostic at the node's file). */
 int sl_compile_relation(sl_graph *g, size_t i, sl_error *err);
 
 #endif

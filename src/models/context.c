@@ -187,17 +187,62 @@ static const char *suggest_node(const sl_graph *g, const char *name, int sources
     return s;
 }
 
-/* The node ref('name') means: models first, then seeds, snapshots,
- * pipelines (graph.h's sl_graph_find), never a test or source. */
-static int64_t find_ref(const sl_graph *g, const char *name)
+static const char *node_name_at(const void *ctx, size_t k, size_t *n)
 {
-    int64_t i = sl_graph_find(g, name);
-    if (i < 0)
-        return -1;
-    sl_node_kind k = g->nodes[i].kind;
-    if (k == SL_NODE_TEST || k == SL_NODE_SOURCE || k == SL_NODE_ANALYSIS)
-        return -1;
+    const sl_graph *g = ctx;
+    (void)n;
+    return g->nodes[k].name;
+}
+
+/* Caches made for another node array (the loader reorders it) are dropped. */
+static void context_sync(sl_compile_state *st)
+{
+    const sl_graph *g = st->g;
+    if (st->idx_nodes == g->nodes && st->idx_n == g->n)
+        return;
+    sl_context_release(st);
+    static const sl_node_kind order[] = {SL_NODE_MODEL, SL_NODE_SEED, SL_NODE_SNAPSHOT, SL_NODE_PIPELINE};
+    for (size_t k = 0; k < 4; k++)
+        for (size_t i = 0; i < g->n; i++)
+            if (g->nodes[i].kind == order[k])
+                sl_nameidx_add(&st->refidx, g->nodes[i].name, strlen(g->nodes[i].name), i, node_name_at, g);
+    st->idx_nodes = g->nodes;
+    st->idx_n = g->n;
+}
+
+void sl_context_release(sl_compile_state *st)
+{
+    sl_nameidx_release(&st->refidx);
+    sl_nameidx_init(&st->refidx);
+    for (size_t i = 0; i < st->idx_n; i++) {
+        if (st->relcache && st->relcache[i])
+            sl_jv_unref(st->relcache[i]);
+    }
+    sl_free(st->relcache);
+    st->relcache = NULL;
+    st->idx_nodes = NULL;
+    st->idx_n = 0;
+}
+
+int64_t sl_context_find_ref(sl_compile_state *st, const char *name)
+{
+    context_sync(st);
+    long i = sl_nameidx_find(&st->refidx, name, strlen(name), node_name_at, st->g);
     return i;
+}
+
+/* Node i's relation: made once per node in execute mode (schemas are final
+ * then), made each time while the project loads. A new reference. */
+static sl_jv *relation_of(sl_compile_state *st, size_t i)
+{
+    if (!st->cur || !st->cur->execute)
+        return sl_context_relation(st->g, i);
+    context_sync(st);
+    if (!st->relcache)
+        st->relcache = sl_calloc(st->idx_n + 1, sizeof *st->relcache);
+    if (!st->relcache[i])
+        st->relcache[i] = sl_context_relation(st->g, i);
+    return sl_jv_ref(st->relcache[i]);
 }
 
 /* ---- ref, source ---- */
@@ -225,7 +270,7 @@ static int fn_ref(void *ud, const sl_jinja_args *a, sl_jv **ret, sl_error *err)
         return sl_error_set(err, SL_ECONFIG,
                             "ref('%s', '%s'): '%s' is not this project ('%s'); sluice projects have no packages",
                             package, name, package, g->name);
-    int64_t i = find_ref(g, name);
+    int64_t i = sl_context_find_ref(st, name);
     if (!execute) {
         if (r)
             dep_add(r, package, name, NULL);
@@ -245,19 +290,19 @@ static int fn_ref(void *ud, const sl_jinja_args *a, sl_jv **ret, sl_error *err)
         SL_GROW(r->eph, r->ephcap, r->neph + 1);
         r->eph[r->neph++] = (size_t)i;
     }
-    *ret = sl_context_relation(g, (size_t)i);
+    *ret = relation_of(st, (size_t)i);
     return 0;
 }
 
+/* The `sources:` table src.table: by its unique_id, source.<project>.<src>.<table>. */
 static int64_t find_source(const sl_graph *g, const char *src, const char *table)
 {
-    for (size_t i = 0; i < g->n; i++) {
-        const sl_node *n = &g->nodes[i];
-        if (n->kind == SL_NODE_SOURCE && n->source_name && strcmp(n->source_name, src) == 0 &&
-            strcmp(n->name, table) == 0)
-            return (int64_t)i;
-    }
-    return -1;
+    char *uid = sl_printf("source.%s.%s.%s", g->name ? g->name : "", src, table);
+    int64_t i = sl_graph_find(g, uid);
+    sl_free(uid);
+    if (i >= 0 && g->nodes[i].kind != SL_NODE_SOURCE)
+        return -1;
+    return i;
 }
 
 static int fn_source(void *ud, const sl_jinja_args *a, sl_jv **ret, sl_error *err)
@@ -300,7 +345,7 @@ static int fn_source(void *ud, const sl_jinja_args *a, sl_jv **ret, sl_error *er
         sl_free(want);
         return -1;
     }
-    *ret = sl_context_relation(g, (size_t)i);
+    *ret = relation_of(st, (size_t)i);
     return 0;
 }
 
@@ -397,6 +442,8 @@ static int fn_refuse(void *ud, const sl_jinja_args *a, sl_jv **ret, sl_error *er
     (void)a;
     (void)ret;
     const char *what = ud;
+    if (strncmp(what, "modules.", 8) == 0)
+        return sl_error_set(err, SL_ECONFIG, "%s is not supported: sluice's templates have no Python modules", what);
     return sl_error_set(err, SL_ECONFIG, "%s is not supported: sluice renders templates without querying the warehouse",
                         what);
 }
@@ -420,9 +467,39 @@ static const char *const adapter_names[] = {"adapter.dispatch", "adapter.get_rel
                                             "adapter.drop_relation", "adapter.rename_relation", "adapter.create_schema",
                                             "adapter.drop_schema", "adapter.list_relations_without_caching",
                                             "adapter.already_exists", "adapter.type", NULL};
-static const char *const modules_attrs[] = {"datetime", "re", "pytz", "itertools", NULL};
-static const char *const modules_names[] = {"modules.datetime", "modules.re", "modules.pytz", "modules.itertools",
-                                            NULL};
+/* modules.datetime, modules.re, ...: objects whose usual attributes (and
+ * theirs, one level down: modules.datetime.datetime.now) are functions
+ * refusing with the module's name. */
+static const char *const module_names[] = {"modules.datetime", "modules.re", "modules.pytz", "modules.itertools", NULL};
+static const char *const module_leaves[] = {
+    "datetime", "date", "time", "timedelta", "timezone", "now", "utcnow", "today", "strptime", "strftime",
+    "fromisoformat", "fromtimestamp", "combine", "utc", "UTC", "match", "search", "sub", "compile", "findall",
+    "finditer", "split", "fullmatch", "escape", "IGNORECASE", "chain", "product", "combinations", "permutations",
+    "groupby", "islice", "count", "cycle", "repeat", "accumulate", NULL};
+
+static int is_class(const char *leaf)
+{
+    return !strcmp(leaf, "datetime") || !strcmp(leaf, "date") || !strcmp(leaf, "time") || !strcmp(leaf, "timedelta") ||
+           !strcmp(leaf, "timezone");
+}
+
+static sl_jv *refusing_module(const char *name, int depth)
+{
+    sl_jv *d = sl_jv_dict();
+    for (size_t i = 0; module_leaves[i]; i++)
+        sl_jv_dict_set(d, module_leaves[i],
+                       depth && is_class(module_leaves[i]) ? refusing_module(name, depth - 1)
+                                                           : sl_jv_fn(name, fn_refuse, (void *)name));
+    return sl_jv_object(d, name);
+}
+
+static sl_jv *modules_value(void)
+{
+    sl_jv *d = sl_jv_dict();
+    for (size_t i = 0; module_names[i]; i++)
+        sl_jv_dict_set(d, module_names[i] + 8, refusing_module(module_names[i], 1));
+    return sl_jv_object(d, "modules");
+}
 
 /* ---- setup ---- */
 
@@ -471,7 +548,7 @@ void sl_context_init(sl_compile_state *st, sl_jv *vars)
     for (size_t i = 0; refused[i]; i++)
         sl_jinja_env_set(env, refused[i], sl_jv_fn(refused[i], fn_refuse, (void *)refused[i]));
     sl_jinja_env_set(env, "adapter", refusing_object("adapter", adapter_attrs, adapter_names));
-    sl_jinja_env_set(env, "modules", refusing_object("modules", modules_attrs, modules_names));
+    sl_jinja_env_set(env, "modules", modules_value());
 }
 
 sl_jv *sl_context_node_value(const sl_graph *g, size_t i)
@@ -510,7 +587,7 @@ void sl_context_enter(sl_compile_state *st, sl_render *r)
     if (i != (size_t)-1 && i < st->g->n) {
         const sl_node *n = &st->g->nodes[i];
         if (n->kind == SL_NODE_MODEL || n->kind == SL_NODE_SNAPSHOT || n->kind == SL_NODE_SEED)
-            sl_jinja_env_set(env, "this", sl_context_relation(st->g, i));
+            sl_jinja_env_set(env, "this", relation_of(st, i));
         else
             sl_jinja_env_set(env, "this", sl_jv_none());
         sl_jinja_env_set(env, "model", sl_context_node_value(st->g, i));
