@@ -130,7 +130,7 @@ int cmd_compile(sl_cli *cli, int argc, char **argv)
         sl_buf_reset(&path);
         sl_buf_addf(&path, "%s/compiled/%s/%s", g->target_path, g->name ? g->name : "project", rel);
         if (rc == 0)
-            rc = sl_graph_write_file(path.data, sql.data ? sql.data : "", sql.len, &err);
+            rc = sl_graph_write_compiled(path.data, sql.data ? sql.data : "", sql.len, &err);
         if (rc < 0) {
             failed++;
             sl_error_prefix(&err, "%s", n->unique_id ? n->unique_id : n->name);

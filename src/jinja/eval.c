@@ -188,8 +188,15 @@ static sl_jv *str_format_pct(jctx *c, const jnode *at, sl_jv *fmt, sl_jv *args)
         }
         char spec[32] = "%";
         size_t sn = 1;
-        while (i < n && strchr("-+ #0123456789.", s[i]) && sn < sizeof spec - 3)
+        int num = 0;
+        while (i < n && s[i] && strchr("-+ #0123456789.", s[i]) && sn < sizeof spec - 4) {
+            num = s[i] >= '0' && s[i] <= '9' ? num * 10 + (s[i] - '0') : 0;
+            if (num > 400) {
+                sl_jerr(c, at, "format width or precision too large (the limit is 400)");
+                goto fail;
+            }
             spec[sn++] = s[i++];
+        }
         if (i >= n) {
             sl_jerr(c, at, "incomplete format");
             goto fail;

@@ -506,7 +506,7 @@ static int parse_py_float(const char *s, size_t n, double *out)
         char ch = s[i];
         if (ch == '_')
             continue;
-        if (!(isdigit((unsigned char)ch) || strchr("+-.eE", ch) || isalpha((unsigned char)ch)))
+        if (!ch || !(isdigit((unsigned char)ch) || strchr("+-.eE", ch) || isalpha((unsigned char)ch)))
             return -1;
         buf[j++] = ch;
     }

@@ -297,7 +297,7 @@ int sl_jmethod_find(const sl_jv *recv, const char *name, size_t n);
 sl_jv *sl_jmethod_call(jctx *c, const jnode *at, sl_jv *recv, int id, const sl_jinja_args *a);
 
 /* Built-in globals (range, dict, namespace, return, ...). */
-enum { BI_RANGE = 1, BI_DICT, BI_NAMESPACE, BI_RETURN, BI_RAISE, BI_LIPSUM_UNUSED };
+enum { BI_RANGE = 1, BI_DICT, BI_NAMESPACE, BI_RETURN, BI_RAISE, BI_WARN };
 sl_jv *sl_jbuiltin_call(jctx *c, const jnode *at, int id, const sl_jinja_args *a);
 
 /* Helpers used by several files. */

@@ -423,6 +423,13 @@ static jnode *parse_postfix(P *p, jnode *n)
                 perr(p, t, "expected a subscript inside '[]'");
                 return NULL;
             }
+            for (size_t k = 0; nv.n > 1 && k < nv.n; k++)
+                if (nv.v[k]->kind == E_SLICE) {
+                    jtok at = {.line = nv.v[k]->line, .col = nv.v[k]->col};
+                    sl_free(nv.v);
+                    perr(p, &at, "a slice inside a tuple subscript is not supported");
+                    return NULL;
+                }
             jnode *idx;
             if (nv.n == 1) {
                 idx = nv.v[0];

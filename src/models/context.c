@@ -187,17 +187,62 @@ static const char *suggest_node(const sl_graph *g, const char *name, int sources
     return s;
 }
 
-/* The node ref('name') means: models first, then seeds, snapshots,
- * pipelines (graph.h's sl_graph_find), never a test or source. */
-static int64_t find_ref(const sl_graph *g, const char *name)
+static const char *node_name_at(const void *ctx, size_t k, size_t *n)
 {
-    int64_t i = sl_graph_find(g, name);
-    if (i < 0)
-        return -1;
-    sl_node_kind k = g->nodes[i].kind;
-    if (k == SL_NODE_TEST || k == SL_NODE_SOURCE || k == SL_NODE_ANALYSIS)
-        return -1;
+    const sl_graph *g = ctx;
+    (void)n;
+    return g->nodes[k].name;
+}
+
+/* Caches made for another node array (the loader reorders it) are dropped. */
+static void context_sync(sl_compile_state *st)
+{
+    const sl_graph *g = st->g;
+    if (st->idx_nodes == g->nodes && st->idx_n == g->n)
+        return;
+    sl_context_release(st);
+    static const sl_node_kind order[] = {SL_NODE_MODEL, SL_NODE_SEED, SL_NODE_SNAPSHOT, SL_NODE_PIPELINE};
+    for (size_t k = 0; k < 4; k++)
+        for (size_t i = 0; i < g->n; i++)
+            if (g->nodes[i].kind == order[k])
+                sl_nameidx_add(&st->refidx, g->nodes[i].name, strlen(g->nodes[i].name), i, node_name_at, g);
+    st->idx_nodes = g->nodes;
+    st->idx_n = g->n;
+}
+
+void sl_context_release(sl_compile_state *st)
+{
+    sl_nameidx_release(&st->refidx);
+    sl_nameidx_init(&st->refidx);
+    for (size_t i = 0; i < st->idx_n; i++) {
+        if (st->relcache && st->relcache[i])
+            sl_jv_unref(st->relcache[i]);
+    }
+    sl_free(st->relcache);
+    st->relcache = NULL;
+    st->idx_nodes = NULL;
+    st->idx_n = 0;
+}
+
+int64_t sl_context_find_ref(sl_compile_state *st, const char *name)
+{
+    context_sync(st);
+    long i = sl_nameidx_find(&st->refidx, name, strlen(name), node_name_at, st->g);
     return i;
+}
+
+/* Node i's relation: made once per node in execute mode (schemas are final
+ * then), made each time while the project loads. A new reference. */
+static sl_jv *relation_of(sl_compile_state *st, size_t i)
+{
+    if (!st->cur || !st->cur->execute)
+        return sl_context_relation(st->g, i);
+    context_sync(st);
+    if (!st->relcache)
+        st->relcache = sl_calloc(st->idx_n + 1, sizeof *st->relcache);
+    if (!st->relcache[i])
+        st->relcache[i] = sl_context_relation(st->g, i);
+    return sl_jv_ref(st->relcache[i]);
 }
 
 /* ---- ref, source ---- */
@@ -225,7 +270,7 @@ static int fn_ref(void *ud, const sl_jinja_args *a, sl_jv **ret, sl_error *err)
         return sl_error_set(err, SL_ECONFIG,
                             "ref('%s', '%s'): '%s' is not this project ('%s'); sluice projects have no packages",
                             package, name, package, g->name);
-    int64_t i = find_ref(g, name);
+    int64_t i = sl_context_find_ref(st, name);
     if (!execute) {
         if (r)
             dep_add(r, package, name, NULL);
@@ -245,19 +290,19 @@ static int fn_ref(void *ud, const sl_jinja_args *a, sl_jv **ret, sl_error *err)
         SL_GROW(r->eph, r->ephcap, r->neph + 1);
         r->eph[r->neph++] = (size_t)i;
     }
-    *ret = sl_context_relation(g, (size_t)i);
+    *ret = relation_of(st, (size_t)i);
     return 0;
 }
 
+/* The `sources:` table src.table: by its unique_id, source.<project>.<src>.<table>. */
 static int64_t find_source(const sl_graph *g, const char *src, const char *table)
 {
-    for (size_t i = 0; i < g->n; i++) {
-        const sl_node *n = &g->nodes[i];
-        if (n->kind == SL_NODE_SOURCE && n->source_name && strcmp(n->source_name, src) == 0 &&
-            strcmp(n->name, table) == 0)
-            return (int64_t)i;
-    }
-    return -1;
+    char *uid = sl_printf("source.%s.%s.%s", g->name ? g->name : "", src, table);
+    int64_t i = sl_graph_find(g, uid);
+    sl_free(uid);
+    if (i >= 0 && g->nodes[i].kind != SL_NODE_SOURCE)
+        return -1;
+    return i;
 }
 
 static int fn_source(void *ud, const sl_jinja_args *a, sl_jv **ret, sl_error *err)
@@ -300,7 +345,7 @@ static int fn_source(void *ud, const sl_jinja_args *a, sl_jv **ret, sl_error *er
         sl_free(want);
         return -1;
     }
-    *ret = sl_context_relation(g, (size_t)i);
+    *ret = relation_of(st, (size_t)i);
     return 0;
 }
 
@@ -542,7 +587,7 @@ void sl_context_enter(sl_compile_state *st, sl_render *r)
     if (i != (size_t)-1 && i < st->g->n) {
         const sl_node *n = &st->g->nodes[i];
         if (n->kind == SL_NODE_MODEL || n->kind == SL_NODE_SNAPSHOT || n->kind == SL_NODE_SEED)
-            sl_jinja_env_set(env, "this", sl_context_relation(st->g, i));
+            sl_jinja_env_set(env, "this", relation_of(st, i));
         else
             sl_jinja_env_set(env, "this", sl_jv_none());
         sl_jinja_env_set(env, "model", sl_context_node_value(st->g, i));

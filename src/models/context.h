@@ -26,6 +26,7 @@
  */
 #ifndef SL_MODELS_CONTEXT_H
 #define SL_MODELS_CONTEXT_H
+#include "core/nameidx.h"
 #include "jinja/jinja.h"
 #include "models/compile.h"
 
@@ -48,11 +49,23 @@ typedef struct sl_compile_state {
     sl_jv *vars;              /* dict: the project's vars with --vars over them */
     sl_render *cur;           /* the render in progress, or NULL */
     char started[48];         /* run_started_at's text */
+    /* ref() by name: models first, then seeds, snapshots, pipelines; built
+     * for the node array it was built on (rebuilt when the array changes) */
+    sl_nameidx refidx;
+    const sl_node *idx_nodes;
+    size_t idx_n;
+    /* execute mode: each node's relation, made once */
+    sl_jv **relcache;
 } sl_compile_state;
 
 /* Register the context's globals in g->env (ref, source, var, ...). vars
  * is taken. */
 void sl_context_init(sl_compile_state *st, sl_jv *vars);
+/* Free the context's indexes and caches (not the env, not st). */
+void sl_context_release(sl_compile_state *st);
+/* The node ref('name') means (models first, then seeds, snapshots,
+ * pipelines; never a test, source or analysis), or -1. */
+int64_t sl_context_find_ref(sl_compile_state *st, const char *name);
 /* Make r the render in progress (NULL: none) and set the globals that
  * depend on it: execute, this (node r->node's relation; none for tests),
  * model (the node as a dict: name, unique_id, resource_type, fqn, config,

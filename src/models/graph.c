@@ -458,6 +458,32 @@ static void load_pipelines(sl_gload *L)
     }
 }
 
+/* A model, a seed and a snapshot may not share a name: ref() would not
+ * know which one it means. */
+static void same_names(sl_gload *L)
+{
+    static const sl_node_kind kinds[] = {SL_NODE_MODEL, SL_NODE_SEED, SL_NODE_SNAPSHOT};
+    for (size_t i = 0; i < L->g->n; i++) {
+        const sl_node *n = &L->g->nodes[i];
+        for (size_t k = 0; k < 3; k++) {
+            if (n->kind != kinds[k])
+                continue;
+            for (size_t j = k + 1; j < 3; j++) {
+                char *uid = sl_printf("%s.%s.%s", sl_node_kind_word(kinds[j]), L->g->name, n->name);
+                long o = sl_gload_find(L, uid);
+                sl_free(uid);
+                if (o < 0)
+                    continue;
+                char *abs = sl_project_path(L->p, L->g->nodes[o].file);
+                sl_loc loc = {abs, L->g->nodes[o].raw_line, 1};
+                sl_diags_add(L->d, loc, "a %s and a %s are both called '%s' (%s): ref('%s') would not know which",
+                             sl_node_kind_word(n->kind), sl_node_kind_word(kinds[j]), n->name, n->file, n->name);
+                sl_free(abs);
+            }
+        }
+    }
+}
+
 /* ---- ordering the array ------------------------------------------------ */
 
 static void node_release(sl_node *n)
@@ -920,6 +946,7 @@ int sl_graph_load(const struct sl_project *p, const sl_graph_opts *o, sl_graph *
     load_snapshots(&L);
     load_pipelines(&L);
     load_props(&L);
+    same_names(&L);
 
     /* sorted by unique_id */
     size_t *perm = sl_malloc((g->n + 1) * sizeof *perm);

@@ -77,5 +77,8 @@ int sl_graph_write_manifest(const sl_graph *g, sl_error *err);
 /* Write a file under target/ whole: its folders created, a temporary file
  * renamed into place (readers see the old file or the new one). */
 int sl_graph_write_file(const char *path, const char *data, size_t len, sl_error *err);
+/* Write compiled SQL to path (folders created) unless it already holds
+ * exactly that: in place, not atomically (a compiled file is a copy). */
+int sl_graph_write_compiled(const char *path, const char *data, size_t len, sl_error *err);
 
 #endif

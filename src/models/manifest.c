@@ -10,11 +10,8 @@
 #include "core/sqlident.h"
 #include "models/context.h"
 #include "models/graph.h"
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static const char *const kind_names[] = {"pipeline", "seed", "model", "snapshot", "test", "analysis", "source"};
 
@@ -268,64 +265,6 @@ static void manifest_json(const sl_graph *g, sl_buf *b)
     sl_free(kids);
     sl_free(fill);
     sl_buf_adds(b, "}}\n");
-}
-
-/* mkdir -p of path (absolute). */
-static int make_dirs(const char *path, sl_error *err)
-{
-    char *p = sl_strdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = 0;
-        if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-            sl_error_set(err, SL_EIO, "cannot create %s: %s", p, strerror(errno));
-            sl_free(p);
-            return -1;
-        }
-        *s = '/';
-    }
-    int rc = 0;
-    if (mkdir(p, 0777) < 0 && errno != EEXIST)
-        rc = sl_error_set(err, SL_EIO, "cannot create %s: %s", p, strerror(errno));
-    sl_free(p);
-    return rc;
-}
-
-int sl_graph_write_file(const char *path, const char *data, size_t len, sl_error *err)
-{
-    char *tmp = sl_printf("%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f && errno == ENOENT) { /* its folders first (only then: one syscall per file otherwise) */
-        char *dir = sl_strdup(path);
-        char *slash = strrchr(dir, '/');
-        int rc = 0;
-        if (slash && slash != dir) {
-            *slash = 0;
-            rc = make_dirs(dir, err);
-        }
-        sl_free(dir);
-        if (rc < 0) {
-            sl_free(tmp);
-            return -1;
-        }
-        f = fopen(tmp, "wb");
-    }
-    if (!f) {
-        sl_error_set(err, SL_EIO, "cannot write %s: %s", tmp, strerror(errno));
-        sl_free(tmp);
-        return -1;
-    }
-    int bad = fwrite(data, 1, len, f) != len;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) < 0) {
-        sl_error_set(err, SL_EIO, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        sl_free(tmp);
-        return -1;
-    }
-    sl_free(tmp);
-    return 0;
 }
 
 int sl_graph_write_manifest(const sl_graph *g, sl_error *err)

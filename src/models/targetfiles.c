@@ -1,0 +1,121 @@
+/*
+ * targetfiles.c: writing files under target/ (graph.h): the manifest whole
+ * and atomically (a temporary file renamed into place), compiled SQL in
+ * place and only when it changed, so that compiling 10,000 unchanged
+ * models reads 10,000 small files instead of creating 10,000 inodes.
+ * Folders are made only when an open says they are missing.
+ */
+#include "core/mem.h"
+#include "models/graph.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* mkdir -p of the folder holding path. */
+static int make_parent(const char *path, sl_error *err)
+{
+    char *p = sl_strdup(path);
+    char *slash = strrchr(p, '/');
+    int rc = 0;
+    if (slash && slash != p) {
+        *slash = 0;
+        for (char *s = p + 1; *s && rc == 0; s++) {
+            if (*s != '/')
+                continue;
+            *s = 0;
+            if (mkdir(p, 0777) < 0 && errno != EEXIST)
+                rc = sl_error_set(err, SL_EIO, "cannot create %s: %s", p, strerror(errno));
+            *s = '/';
+        }
+        if (rc == 0 && mkdir(p, 0777) < 0 && errno != EEXIST)
+            rc = sl_error_set(err, SL_EIO, "cannot create %s: %s", p, strerror(errno));
+    }
+    sl_free(p);
+    return rc;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Open path for writing (created, truncated), making its folders if missing. */
+static int open_out(const char *path, sl_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == ENOENT) {
+        if (make_parent(path, err) < 0)
+            return -1;
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    }
+    if (fd < 0)
+        sl_error_set(err, SL_EIO, "cannot write %s: %s", path, strerror(errno));
+    return fd;
+}
+
+int sl_graph_write_file(const char *path, const char *data, size_t len, sl_error *err)
+{
+    char *tmp = sl_printf("%s.tmp", path);
+    int fd = open_out(tmp, err);
+    if (fd < 0) {
+        sl_free(tmp);
+        return -1;
+    }
+    int bad = write_all(fd, data, len) < 0;
+    bad |= close(fd) < 0;
+    if (bad || rename(tmp, path) < 0) {
+        sl_error_set(err, SL_EIO, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        sl_free(tmp);
+        return -1;
+    }
+    sl_free(tmp);
+    return 0;
+}
+
+/* Whether the file at path holds exactly data[0..len). */
+static int same_content(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct stat st;
+    int same = fstat(fd, &st) == 0 && (size_t)st.st_size == len;
+    char buf[65536];
+    size_t off = 0;
+    while (same && off < len) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r <= 0 || off + (size_t)r > len || memcmp(buf, data + off, (size_t)r) != 0)
+            same = 0;
+        else
+            off += (size_t)r;
+    }
+    close(fd);
+    return same && off == len;
+}
+
+int sl_graph_write_compiled(const char *path, const char *data, size_t len, sl_error *err)
+{
+    if (same_content(path, data, len))
+        return 0;
+    int fd = open_out(path, err);
+    if (fd < 0)
+        return -1;
+    int bad = write_all(fd, data, len) < 0;
+    if (close(fd) < 0 || bad)
+        return sl_error_set(err, SL_EIO, "cannot write %s: %s", path, strerror(errno));
+    return 0;
+}
