@@ -125,7 +125,20 @@ assert_exit 0 "$SLUICE" -C p run --threads 3 -s stg_orders team_totals --json
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['args']['threads']==1, d['args']" "$T/out" \
   && ok || fail "SQLite: one writer"
 
-# 6. --help of every new command; a bad --threads is a usage error
+# 6. SIGTERM during a build: the running node finishes, no new one starts,
+#    the rest are reported skipped (interrupted), exit 1
+rm -rf p/target
+SLUICE_FAILPOINTS=build.node=sleep400 "$SLUICE" -C p build --exclude broken+ >"$T/term.out" 2>"$T/term.err" &
+bpid=$!
+wait_for 60 grep -q "^1 of 4" "$T/term.out" && ok || fail "the first node never finished"
+kill -TERM $bpid
+set +e; wait $bpid; rc=$?; set -e
+assert_eq "exit after SIGTERM" "$rc" "1"
+assert_contains "interrupted" "skipped: interrupted" "$T/term.out"
+assert_contains "said so" "sluice: interrupted: nodes not started were skipped" "$T/term.err"
+assert_eq "run_results written" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["counts"]["skipped"] >= 1, d["counts"]["total"])' p/target/run_results.json)" "True 4"
+
+# 7. --help of every new command; a bad --threads is a usage error
 for c in build seed snapshot test show; do
   assert_exit 0 "$SLUICE" $c --help
   assert_contains "$c --help" "usage: sluice $c" "$T/out"
