@@ -9,6 +9,9 @@
 #   - the reverse-ETL pipeline ran after the mart it reads and wrote exactly
 #     the hot and warm leads to out/crm_lead_scores.jsonl;
 #   - a second build changes nothing (incremental merge, snapshot);
+#   - the CRM moving a contact on (a re-export with a later updated_at):
+#     lead_scores merges that contact's new row, contact_stages keeps the
+#     old stage as a closed version and the new one as current;
 #   - a failing test on lead_scores skips the reverse-ETL pipeline that
 #     reads it (exit 1): bad scores never reach the CRM.
 . "$SRC/tests/cli/lib.sh"
@@ -65,6 +68,18 @@ sum() { q $W "select count(*) || '|' || total(lead_score) from lead_scores; sele
 before=$(sum)
 assert_exit 0 "$SLUICE" -C p build
 assert_eq "second build" "$(sum)" "$before"
+
+# the CRM moves contact 1 to another stage
+old=$(q $W "select lifecycle_stage from contacts where id = 1")
+new=customer; [ "$old" = customer ] && new=opportunity
+acc=$(q $W "select account_id from contacts where id = 1")
+echo "1,ada@example.com,Ada,Lovelace,Acme,,US,$new,90,$acc,2026-12-01T09:00:00Z" >> p/data/crm/contacts.csv
+assert_exit 0 "$SLUICE" -C p build
+assert_eq "lead_scores merged the moved contact" "$(q $W "select lifecycle_stage || ' ' || email from lead_scores where contact_id = 1")" "$new ada@example.com"
+assert_eq "lead_scores: still one row per contact" "$(q $W 'select count(*) from lead_scores')" "$(q $W 'select count(*) from contacts')"
+assert_eq "contact_stages: the old stage closed, the new one current" \
+  "$(q $W "select group_concat(lifecycle_stage || ':' || (dbt_valid_to is null), ' ') from (select * from contact_stages where contact_id = 1 order by dbt_valid_from)")" \
+  "$old:0 $new:1"
 
 # a failing test of the mart gates the reverse ETL
 sed -i "s/values: \['hot', 'warm', 'cold'\]/values: ['warm', 'cold']/" p/models/marts/_marts.yml
