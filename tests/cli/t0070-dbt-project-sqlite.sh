@@ -77,6 +77,14 @@ print(n["description"].strip())' p/target/manifest.json)" \
   "Customers, one row per customer: e-mail lower-cased, country code upper-cased."
 assert_eq "analysis not built" "$(q p/warehouse.db "select count(*) from sqlite_master where name = 'order_status_counts'")" 0
 
+# exceptions.raise_compiler_error() reached: the message at file:line, exit 2
+printf "select 1 as x\n{%% if var('explode', false) %%}\n  {{ exceptions.raise_compiler_error('explode was set: ' ~ var('explode')) }}\n{%% endif %%}\n" > p/models/boom.sql
+assert_exit 0 "$SLUICE" -C p compile
+assert_exit 2 "$SLUICE" -C p compile --vars '{explode: now}'
+assert_contains "raise_compiler_error" "models/boom.sql:3:" "$T/err"
+assert_contains "raise_compiler_error message" "explode was set: now" "$T/err"
+rm p/models/boom.sql
+
 # ---- --full-refresh: an incremental model rebuilt from its whole input -------
 assert_exit 0 "$SLUICE" -C p build -s orders_append --full-refresh
 assert_eq "full refresh of orders_append" \
