@@ -264,7 +264,9 @@ static int exec_stmt(jctx *c, jscope *s, const jnode *n, sl_buf *out)
     case S_SETBLOCK: {
         sl_buf b;
         sl_buf_init(&b);
-        int rc = sl_jexec(c, s, n->c, &b);
+        jscope bs = {.parent = s}; /* as jinja2: what the body sets stays in it */
+        int rc = sl_jexec(c, &bs, n->c, &b);
+        sl_jscope_release(&bs);
         if (rc < 0 || c->unwind) {
             sl_buf_release(&b);
             return rc;
