@@ -133,6 +133,12 @@ void sl_jinja_env_free(sl_jinja_env *env)
 
 void sl_jinja_env_set(sl_jinja_env *env, const char *name, sl_jv *v) { env_put(env, name, v); }
 
+void sl_jinja_env_set_limits(sl_jinja_env *env, size_t max_output, uint64_t max_iters)
+{
+    env->max_output = max_output && max_output < SL_JINJA_MAX_OUTPUT ? max_output : 0;
+    env->max_iters = max_iters && max_iters < SL_JINJA_MAX_ITERS ? max_iters : 0;
+}
+
 int sl_jinja_env_has(const sl_jinja_env *env, const char *name)
 {
     return env_find(env, name, strlen(name)) >= 0;

@@ -224,6 +224,8 @@ typedef struct jctx {
     sl_jv *retval;          /* what return() gave */
     jscope *scope;          /* the innermost scope of what runs now */
     jtpl_shared *tpl;       /* the template of what runs now */
+    size_t max_output;      /* the env's limits */
+    uint64_t max_iters;
 } jctx;
 
 struct sl_jinja_env {
@@ -238,6 +240,9 @@ struct sl_jinja_env {
     char **docnames;
     char **doctexts;
     size_t ndocs, doccap;
+    /* per-render limits (sl_jinja_env_set_limits) */
+    size_t max_output;
+    uint64_t max_iters;
     /* parsed macro files, kept alive */
     jtpl_shared **tpls;
     size_t ntpls, tplcap;

@@ -207,13 +207,21 @@ static void test_limits(void **state)
     /* runaway recursion */
     assert_string_equal(render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"),
                         "ERR t.sql:1:20: macro calls nested too deeply (limit 256)");
-    /* huge loops: 10 million iterations per render */
+    /* huge loops and huge output, with the limits lowered so the test is
+     * quick (the defaults, 10 million and 256 MiB, work the same way) */
+    sl_jinja_env_set_limits(g_env, 4 << 20, 200000);
     assert_string_equal(render("{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"),
-                        "ERR t.sql:1:29: more than 10000000 loop iterations in one render (the limit)");
-    /* huge output and huge strings */
+                        "ERR t.sql:1:29: more than 200000 loop iterations in one render (the limit)");
+    assert_string_equal(render("{% for a in range(3000) %}{{ 'x' * 10000 }}{% endfor %}"),
+                        "ERR t.sql:1:27: output larger than the 4 MiB limit");
+    assert_string_equal(render("{% macro m() %}{% for a in range(3000) %}{{ 'x' * 10000 }}{% endfor %}{% endmacro %}{{ m() }}"),
+                        "ERR t.sql:1:42: output larger than the 4 MiB limit");
+    sl_jinja_env_set_limits(g_env, 1000, 0);
+    assert_string_equal(render("{{ 'x' * 1001 }}"), "ERR t.sql:1:1: output larger than the 1000-byte limit");
+    sl_jinja_env_set_limits(g_env, 0, 0);
+    assert_string_equal(render("{% for a in range(1000) %}{% for b in range(1000) %}{% endfor %}{% endfor %}"), "");
+    /* huge strings: refused before they are built */
     assert_string_equal(render("{{ 'x' * 300000000 }}"), "ERR t.sql:1:8: repetition larger than the 256 MiB limit");
-    assert_string_equal(render("{% for a in range(30000) %}{{ 'x' * 10000 }}{% endfor %}"),
-                        "ERR t.sql:1:28: output larger than the 256 MiB limit");
 }
 
 static int h_echo(void *ud, const sl_jinja_args *a, sl_jv **ret, sl_error *err)
