@@ -772,9 +772,13 @@ static void pipeline_edges(sl_graph *g)
     }
 }
 
-/* Where a node lives: dbt's generate_schema_name and alias rules. */
-static void relations(sl_graph *g)
+/* Where a node lives: models, seeds and snapshots through compile.h's
+ * sl_compile_relation (the project's generate_schema_name and
+ * generate_alias_name macros, else dbt's default rules); a test or an
+ * analysis by its alias or name; a source by its identifier. */
+static void relations(sl_gload *L)
 {
+    sl_graph *g = L->g;
     for (size_t i = 0; i < g->n; i++) {
         sl_node *n = &g->nodes[i];
         if (n->kind == SL_NODE_SOURCE) {
@@ -785,14 +789,18 @@ static void relations(sl_graph *g)
         if (n->kind != SL_NODE_MODEL && n->kind != SL_NODE_SEED && n->kind != SL_NODE_SNAPSHOT &&
             n->kind != SL_NODE_TEST && n->kind != SL_NODE_ANALYSIS)
             continue;
-        sl_free(n->identifier);
-        n->identifier = sl_strdup(n->config.alias ? n->config.alias : n->name);
-        sl_free(n->schema);
-        n->schema = NULL;
-        if (n->kind == SL_NODE_SNAPSHOT && n->config.target_schema)
-            n->schema = sl_strdup(n->config.target_schema);
-        else if (n->config.schema)
-            n->schema = sl_printf("%s_%s", g->target.schema, n->config.schema);
+        if (n->kind == SL_NODE_TEST || n->kind == SL_NODE_ANALYSIS) {
+            sl_free(n->identifier);
+            n->identifier = sl_strdup(n->config.alias ? n->config.alias : n->name);
+            continue;
+        }
+        sl_error err = {0};
+        if (sl_compile_relation(g, i, &err) < 0) {
+            char *abs = sl_project_path(L->p, n->file);
+            sl_loc loc = {abs, n->raw_line, n->raw_col};
+            sl_diags_add(L->d, loc, "%s", err.msg);
+            sl_free(abs);
+        }
     }
 }
 
@@ -1005,7 +1013,7 @@ int sl_graph_load(const struct sl_project *p, const sl_graph_opts *o, sl_graph *
             long t = sl_gload_find(&L, L.attached[i]);
             g->nodes[i].attached = t >= 0 ? (size_t)t : (size_t)-1;
         }
-    relations(g);
+    relations(&L);
     resolve_deps(&L, &disabled);
     pipeline_edges(g);
     for (size_t i = 0; i < g->n; i++)
