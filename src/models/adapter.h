@@ -41,8 +41,10 @@ int sl_adapter_commit(sl_adapter *a, sl_error *err);
 void sl_adapter_rollback(sl_adapter *a);
 /* Run a query returning one integer (a count): *out, 0 when NULL. */
 int sl_adapter_scalar(sl_adapter *a, const char *sql, int64_t *out, sl_error *err);
-/* Rows of a query, as text cells (NULL cells NULL), to fn; stops when fn
- * returns nonzero. Used by `sluice show`, test failure samples. */
+/* Rows of a query (one statement), as text cells (NULL cells NULL), to
+ * fn; at most max_rows (0: all); stops when fn returns nonzero. The names
+ * and cells are valid during the call only. Used by `sluice show`, test
+ * failure samples. */
 int sl_adapter_query(sl_adapter *a, const char *sql, size_t max_rows,
                      int (*fn)(void *ctx, size_t ncols, const char *const *names, const char *const *cells),
                      void *ctx, sl_error *err);

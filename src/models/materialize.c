@@ -254,7 +254,8 @@ static int build_view(sl_adapter *a, const sl_node *n, const char *sql, sl_mat_r
     }
     /* SQLite resolves a view's names only when it is read: read it once,
      * so a wrong column fails the build, not the first query */
-    if (!done && !sl_adapter_is_pg(a) && sl_mat_exec_user(a, "SELECT * FROM (\n", sql, "\n) AS sl_check LIMIT 0", NULL, err) < 0)
+    if (!done && !sl_adapter_is_pg(a) &&
+        sl_mat_exec_user(a, "SELECT * FROM (\n", sql, "\n) AS sl_check LIMIT 0", NULL, err) < 0)
         goto out;
     if (!done) {
         if (exists && sl_mat_drop(a, r, err) < 0)
