@@ -638,7 +638,7 @@ int cmd_show(sl_cli *cli, int argc, char **argv)
             goto out;
         }
     }
-    if (sl_adapter_open(p, &ad, &err) < 0) {
+    if (sl_build_open_adapter(g, &ad, &err) < 0) {
         rc = sl_cli_fail(cli, EXIT_FAILED, &err);
         goto out;
     }

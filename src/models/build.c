@@ -43,6 +43,20 @@ int sl_build_has_models(const sl_project *p)
     return 0;
 }
 
+int sl_build_open_adapter(const sl_graph *g, sl_adapter **a, sl_error *err)
+{
+    /* the relations were named in the graph's target schema: the
+     * connection's default must be that one too */
+    if (sl_adapter_open_target(g->project, g->target.schema, a, err) < 0)
+        return -1;
+    if (strcmp(sl_adapter_type(*a), "postgres") == 0 && sl_adapter_ensure_schema(*a, NULL, err) < 0) {
+        sl_adapter_close(*a);
+        *a = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 int sl_build_runnable(const sl_node *n)
 {
     if (n->config.enabled == 0)
@@ -399,7 +413,7 @@ static int open_adapter(builder *b, sl_adapter **a, sl_error *err)
 {
     if (b->o->ops.open)
         return b->o->ops.open(b->o->ops.ctx, b->g, a, err);
-    return sl_adapter_open(b->g->project, a, err);
+    return sl_build_open_adapter(b->g, a, err);
 }
 
 static void *work(void *arg)

@@ -102,6 +102,9 @@ void sl_build_free(sl_build *b);
  * model-paths folder that exists): `sluice run` and `sluice serve` then
  * load its graph; without one they stay the pipelines' own. */
 int sl_build_has_models(const sl_project *p);
+/* A warehouse connection whose default schema is the graph's target
+ * schema (created on PostgreSQL when missing). */
+int sl_build_open_adapter(const sl_graph *g, sl_adapter **a, sl_error *err);
 /* "pipeline", "seed", "model", "snapshot", "test", "analysis", "source" */
 const char *sl_build_kind_name(sl_node_kind k);
 /* Whether the node is one the executor runs (not a source, an analysis,
