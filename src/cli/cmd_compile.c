@@ -91,6 +91,11 @@ int cmd_compile(sl_cli *cli, int argc, char **argv)
     sl_project *p = sl_cli_project(cli);
     if (!p)
         return EXIT_USAGE;
+    sl_error terr = {0};
+    if (sl_project_use_target(p, o.target_name, &terr) < 0) {
+        sl_project_free(p);
+        return sl_cli_fail(cli, EXIT_USAGE, &terr);
+    }
     sl_diags d;
     sl_diags_init(&d);
     sl_graph *g = NULL;
