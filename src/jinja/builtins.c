@@ -2,9 +2,11 @@
  * builtins.c: the renderer's own global functions: range() (with the
  * sandbox's limit of 100,000 items, as dbt's SandboxedEnvironment), dict(),
  * namespace(), return() (dbt: a macro's value), and
- * exceptions.raise_compiler_error().
+ * exceptions.raise_compiler_error() and exceptions.warn() (a warning in
+ * the log, naming FILE:LINE:COL).
  */
 #include "jinja/jinja_int.h"
+#include "core/log.h"
 #include <string.h>
 
 static int int_arg(jctx *c, const jnode *at, sl_jv *v, int64_t *out)
@@ -100,18 +102,26 @@ sl_jv *sl_jbuiltin_call(jctx *c, const jnode *at, int id, const sl_jinja_args *a
         c->retval = sl_jv_ref(a->npos ? a->pos[0] : a->nkw ? a->kw[0] : sl_jv_none());
         c->unwind = UNW_RETURN;
         return sl_jv_none();
+    case BI_WARN:
     case BI_RAISE: {
         sl_jv *m = sl_jinja_arg(a, 0, "msg");
         if (!m) {
-            sl_jerr(c, at, "raise_compiler_error() needs a message");
+            sl_jerr(c, at, "%s() needs a message", id == BI_WARN ? "warn" : "raise_compiler_error");
             return NULL;
         }
         sl_buf b;
         sl_buf_init(&b);
-        if (sl_jv_str_into(m, &b, c->err) < 0)
+        if (sl_jv_str_into(m, &b, c->err) < 0) {
             sl_jerr(c, at, "%s", c->err->msg);
-        else
-            sl_jerr(c, at, "%s", b.data ? b.data : "");
+            sl_buf_release(&b);
+            return NULL;
+        }
+        if (id == BI_WARN) {
+            sl_log(SL_LOG_WARN, "%s:%u:%u: %s", c->file, at ? at->line : 0, at ? at->col : 0, b.data ? b.data : "");
+            sl_buf_release(&b);
+            return sl_jv_str("", 0);
+        }
+        sl_jerr(c, at, "%s", b.data ? b.data : "");
         sl_buf_release(&b);
         return NULL;
     }

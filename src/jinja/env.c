@@ -99,6 +99,7 @@ sl_jinja_env *sl_jinja_env_new(void)
     env_put(env, "return", builtin(BI_RETURN));
     sl_jv *ex = sl_jv_dict();
     sl_jv_dict_set(ex, "raise_compiler_error", builtin(BI_RAISE));
+    sl_jv_dict_set(ex, "warn", builtin(BI_WARN));
     env_put(env, "exceptions", sl_jv_object(ex, "exceptions"));
     return env;
 }

@@ -168,10 +168,35 @@ static sl_jv *str_format_pct(jctx *c, const jnode *at, sl_jv *fmt, sl_jv *args)
             sl_jerr(c, at, "incomplete format");
             goto fail;
         }
+        sl_jv *named = NULL;
+        if (s[i] == '(') {
+            const char *close = memchr(s + i, ')', n - i);
+            if (!close) {
+                sl_jerr(c, at, "incomplete format key");
+                goto fail;
+            }
+            if (args->type != SL_JV_DICT) {
+                sl_jerr(c, at, "format requires a mapping");
+                goto fail;
+            }
+            named = sl_jv_dict_getn(args, s + i + 1, (size_t)(close - s - i - 1));
+            if (!named) {
+                sl_jerr(c, at, "format key '%.*s' not found", (int)(close - s - i - 1), s + i + 1);
+                goto fail;
+            }
+            i = (size_t)(close - s) + 1;
+        }
         char spec[32] = "%";
         size_t sn = 1;
-        while (i < n && strchr("-+ #0123456789.", s[i]) && sn < sizeof spec - 3)
+        int num = 0;
+        while (i < n && s[i] && strchr("-+ #0123456789.", s[i]) && sn < sizeof spec - 4) {
+            num = s[i] >= '0' && s[i] <= '9' ? num * 10 + (s[i] - '0') : 0;
+            if (num > 400) {
+                sl_jerr(c, at, "format width or precision too large (the limit is 400)");
+                goto fail;
+            }
             spec[sn++] = s[i++];
+        }
         if (i >= n) {
             sl_jerr(c, at, "incomplete format");
             goto fail;
@@ -182,7 +207,9 @@ static sl_jv *str_format_pct(jctx *c, const jnode *at, sl_jv *fmt, sl_jv *args)
             continue;
         }
         sl_jv *arg;
-        if (tuple) {
+        if (named)
+            arg = named;
+        else if (tuple) {
             if (argi >= args->u.l.n) {
                 sl_jerr(c, at, "not enough arguments for format string");
                 goto fail;
@@ -954,7 +981,10 @@ sl_jv *sl_jeval(jctx *c, const jnode *e)
         break;
     case E_NAME:
         r = sl_jlookup(c, c->scope, e->name, e->nlen, e->hash);
-        r = r ? sl_jv_ref(r) : undef_at(e, sl_jv_undefined_hint("'%.*s' is undefined", (int)e->nlen, e->name));
+        if (r && r->type == SL_JV_UNDEFINED && !r->u.u.line) /* e.g. a parameter not given: here is where it is used */
+            r = undef_at(e, sl_jv_undefined_hint("%s", sl_jv_undef_msg(r)));
+        else
+            r = r ? sl_jv_ref(r) : undef_at(e, sl_jv_undefined_hint("'%.*s' is undefined", (int)e->nlen, e->name));
         break;
     case E_GETATTR:
         if (!(a = sl_jeval(c, e->a)))

@@ -100,27 +100,7 @@ static sl_jv *f_lower(jctx *c, const jnode *at, sl_jv *v, const sl_jinja_args *a
 static sl_jv *f_capitalize(jctx *c, const jnode *at, sl_jv *v, const sl_jinja_args *a) { return f_case(c, at, v, a, 'c'); }
 
 /* jinja2's title: words start after whitespace, -, (, {, [ and <. */
-static sl_jv *f_title(jctx *c, const jnode *at, sl_jv *v, const sl_jinja_args *a)
-{
-    if (check_args(c, at, a, 0, NULL) < 0)
-        return NULL;
-    sl_jv *s = to_str(c, at, v);
-    if (!s)
-        return NULL;
-    sl_jv *r = sl_jv_str(s->u.s.p, s->u.s.n);
-    sl_jv_unref(s);
-    int start = 1;
-    for (size_t i = 0; i < r->u.s.n; i++) {
-        char ch = r->u.s.p[i];
-        if (strchr(" \t\n\r\f\v-({[<", ch) && ch) {
-            start = 1;
-            continue;
-        }
-        r->u.s.p[i] = (char)(start ? toupper((unsigned char)ch) : tolower((unsigned char)ch));
-        start = 0;
-    }
-    return r;
-}
+static sl_jv *f_title(jctx *c, const jnode *at, sl_jv *v, const sl_jinja_args *a) { return f_case(c, at, v, a, 'j'); }
 
 static sl_jv *f_trim(jctx *c, const jnode *at, sl_jv *v, const sl_jinja_args *a)
 {
@@ -526,7 +506,7 @@ static int parse_py_float(const char *s, size_t n, double *out)
         char ch = s[i];
         if (ch == '_')
             continue;
-        if (!(isdigit((unsigned char)ch) || strchr("+-.eE", ch) || isalpha((unsigned char)ch)))
+        if (!ch || !(isdigit((unsigned char)ch) || strchr("+-.eE", ch) || isalpha((unsigned char)ch)))
             return -1;
         buf[j++] = ch;
     }
@@ -784,7 +764,7 @@ static sl_jv *f_sort(jctx *c, const jnode *at, sl_jv *v, const sl_jinja_args *a)
         rc = sl_jsort(c, at, items, keyed, n, rev && sl_jv_truthy(rev));
         sl_free(keyed);
     }
-    if (rc == 0) {
+    if (rc == 0 && n) {
         sl_jv **sorted = sl_malloc((n + 1) * sizeof *sorted);
         for (size_t i = 0; i < n; i++)
             sorted[i] = r->u.l.v[(uintptr_t)items[i]];

@@ -3,9 +3,10 @@
  * (docs/TEMPLATES.md). No C library renders Jinja, so this is our own
  * (../shared/DEPENDENCIES.md); python3-jinja2 is its test oracle.
  *
- * The subset: {{ }}, {% %}, {# #} with `-` whitespace control (and
- * jinja2's defaults: trim_blocks and lstrip_blocks off, the final newline
- * kept); {% raw %}; set (expressions and block set), for (loop.index,
+ * The subset: {{ }}, {% %}, {# #} with `-` whitespace control (and the
+ * settings of dbt's environment, jinja2's defaults: trim_blocks and
+ * lstrip_blocks off, one final newline of a file dropped, newlines
+ * normalised to \n); {% raw %}; set (expressions and block set), for (loop.index,
  * index0, first, last, length, revindex; else; tuple unpacking), if/elif/
  * else, macro (default arguments; varargs/kwargs not needed), call/caller,
  * do; expressions: literals (strings, ints, floats, true/false/none in
@@ -19,8 +20,9 @@
  * join default/d length/count first last list string int float round abs
  * capitalize title unique sort reverse map (attribute=) select reject
  * selectattr rejectattr batch indent safe escape/e tojson wordcount;
- * globals: range, dict, namespace, return, exceptions.raise_compiler_error
- * (the host adds dbt's: ref, source, var, config, this, target, ...).
+ * globals: range, dict, namespace, return, exceptions.raise_compiler_error,
+ * exceptions.warn (the host adds dbt's: ref, source, var, config, this,
+ * target, ...); break/continue (dbt enables loopcontrols).
  * Anything else is an error naming the construct at file:line:col.
  *
  * Undefined names are strict, like dbt: using one (printing it, calling
@@ -31,7 +33,8 @@
  * Values are reference counted: a function returning sl_jv * returns a new
  * reference the caller releases with sl_jv_unref; "borrowed" results are
  * valid while their container is. Functions taking a value say whether they
- * take the caller's reference ("takes") or not.
+ * take the caller's reference ("takes") or not. Counts are not atomic: a
+ * value belongs to one thread at a time (an env and its values per thread).
  *
  * Errors: every failing call returns -1 with err->msg
  * "FILE:LINE:COL: message" (1-based line and column of the construct).

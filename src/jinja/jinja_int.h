@@ -297,7 +297,7 @@ int sl_jmethod_find(const sl_jv *recv, const char *name, size_t n);
 sl_jv *sl_jmethod_call(jctx *c, const jnode *at, sl_jv *recv, int id, const sl_jinja_args *a);
 
 /* Built-in globals (range, dict, namespace, return, ...). */
-enum { BI_RANGE = 1, BI_DICT, BI_NAMESPACE, BI_RETURN, BI_RAISE, BI_LIPSUM_UNUSED };
+enum { BI_RANGE = 1, BI_DICT, BI_NAMESPACE, BI_RETURN, BI_RAISE, BI_WARN };
 sl_jv *sl_jbuiltin_call(jctx *c, const jnode *at, int id, const sl_jinja_args *a);
 
 /* Helpers used by several files. */
@@ -306,7 +306,8 @@ sl_jv *sl_jbuiltin_call(jctx *c, const jnode *at, int id, const sl_jinja_args *a
 sl_jv *sl_jgetitem(const jnode *at, sl_jv *obj, sl_jv *key);
 /* Stable sort of items[0..n) in place by keys (parallel, borrowed). */
 int sl_jsort(jctx *c, const jnode *at, sl_jv **items, sl_jv **keys, size_t n, int reverse);
-/* ASCII case maps: 'u' upper, 'l' lower, 'c' capitalize, 't' Python's title. */
+/* Case maps: 'u' upper, 'l' lower, 'c' capitalize, 't' Python's title, 'j'
+ * jinja2's title filter (Latin, Greek and Cyrillic letters; others kept). */
 sl_jv *sl_jstr_case(sl_jv *s, int mode);
 /* s stripped of chars (a string, or NULL: whitespace) on the sides asked. */
 sl_jv *sl_jstr_strip(sl_jv *s, const sl_jv *chars, int left, int right);

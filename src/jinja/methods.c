@@ -139,6 +139,8 @@ static void msort(sortctx *sc, sl_jv **keys, size_t *idx, size_t *tmp, size_t n,
 /* Sort items[0..n) in place by keys (borrowed, parallel); stable. */
 int sl_jsort(jctx *c, const jnode *at, sl_jv **items, sl_jv **keys, size_t n, int reverse)
 {
+    if (n < 2)
+        return 0;
     size_t *idx = sl_malloc((n + 1) * sizeof *idx), *tmp = sl_malloc((n + 1) * sizeof *tmp);
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
@@ -158,26 +160,154 @@ int sl_jsort(jctx *c, const jnode *at, sl_jv **items, sl_jv **keys, size_t n, in
 
 /* ---- strings ---- */
 
+/* Simple case mapping of the scripts templates meet (ASCII, Latin-1,
+ * Latin Extended-A, Greek, Cyrillic); other characters are kept. */
+static uint32_t cp_upper(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'a' && c <= 'z' ? c - 32 : c;
+    if (c >= 0xE0 && c <= 0xFE && c != 0xF7)
+        return c - 0x20;
+    if (c == 0xFF)
+        return 0x178;
+    if (c == 0xB5)
+        return 0x39C;
+    if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+        return c & 1 ? c - 1 : c;
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+        return c & 1 ? c : c - 1;
+    if (c == 0x17F)
+        return 'S';
+    if (c == 0x131)
+        return 'I';
+    if (c >= 0x3B1 && c <= 0x3C9)
+        return c == 0x3C2 ? 0x3A3 : c - 0x20;
+    if (c >= 0x430 && c <= 0x44F)
+        return c - 0x20;
+    if (c >= 0x450 && c <= 0x45F)
+        return c - 0x50;
+    return c;
+}
+
+static uint32_t cp_lower(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
+        return c + 0x20;
+    if (c == 0x178)
+        return 0xFF;
+    if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+        return c & 1 ? c : c + 1;
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+        return c & 1 ? c + 1 : c;
+    if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2)
+        return c + 0x20;
+    if (c >= 0x410 && c <= 0x42F)
+        return c + 0x20;
+    if (c >= 0x400 && c <= 0x40F)
+        return c + 0x50;
+    return c;
+}
+
+/* Whether c has case (a letter the maps above change, or one they produce). */
+static int cp_cased(uint32_t c) { return cp_upper(c) != c || cp_lower(c) != c || c == 0xDF; }
+
+static size_t utf8_dec(const unsigned char *p, size_t left, uint32_t *cp)
+{
+    if (p[0] < 0x80 || left < 2) {
+        *cp = p[0];
+        return 1;
+    }
+    size_t n = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 1;
+    if (n == 1 || n > left) {
+        *cp = p[0];
+        return 1;
+    }
+    uint32_t c = p[0] & (0xFF >> (n + 1));
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            *cp = p[0];
+            return 1;
+        }
+        c = (c << 6) | (p[i] & 0x3F);
+    }
+    *cp = c;
+    return n;
+}
+
+static void utf8_enc(sl_buf *b, uint32_t c)
+{
+    char o[4];
+    size_t n;
+    if (c < 0x80) {
+        o[0] = (char)c;
+        n = 1;
+    } else if (c < 0x800) {
+        o[0] = (char)(0xC0 | (c >> 6));
+        o[1] = (char)(0x80 | (c & 0x3F));
+        n = 2;
+    } else if (c < 0x10000) {
+        o[0] = (char)(0xE0 | (c >> 12));
+        o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (c & 0x3F));
+        n = 3;
+    } else {
+        o[0] = (char)(0xF0 | (c >> 18));
+        o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+        o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+        o[3] = (char)(0x80 | (c & 0x3F));
+        n = 4;
+    }
+    sl_buf_add(b, o, n);
+}
+
+/* mode: 'u' upper, 'l' lower, 'c' capitalize, 't' Python's title, 'j'
+ * jinja2's title filter (words start after whitespace - ( { [ <). */
 static sl_jv *case_map(sl_jv *s, int mode)
 {
-    sl_jv *r = sl_jv_str(s->u.s.p, s->u.s.n);
-    char *p = r->u.s.p;
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_buf_reserve(&b, s->u.s.n + 4);
+    const unsigned char *p = (const unsigned char *)s->u.s.p;
+    size_t n = s->u.s.n;
     int start = 1;
-    for (size_t i = 0; i < r->u.s.n; i++) {
-        unsigned char ch = (unsigned char)p[i];
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t len = utf8_dec(p + i, n - i, &cp);
+        if (len == 1 && p[i] >= 0x80) { /* an invalid byte: kept */
+            sl_buf_addc(&b, (char)p[i]);
+            i++;
+            continue;
+        }
+        int up;
         switch (mode) {
-        case 'u': p[i] = (char)toupper(ch); break;
-        case 'l': p[i] = (char)tolower(ch); break;
-        case 'c': p[i] = (char)(i == 0 ? toupper(ch) : tolower(ch)); break;
+        case 'u': up = 1; break;
+        case 'l': up = 0; break;
+        case 'c': up = i == 0; break;
         case 't':
-            if (isalpha(ch)) {
-                p[i] = (char)(start ? toupper(ch) : tolower(ch));
-                start = 0;
-            } else
-                start = ch < 0x80;
+            up = start;
+            start = !cp_cased(cp);
+            break;
+        default: /* 'j' */
+            if (cp < 0x80 && strchr(" \t\n\r\f\v-({[<", (int)cp) && cp) {
+                start = 1;
+                utf8_enc(&b, cp);
+                i += len;
+                continue;
+            }
+            up = start;
+            start = 0;
             break;
         }
+        if (up && cp == 0xDF)
+            sl_buf_adds(&b, "SS");
+        else
+            utf8_enc(&b, up ? cp_upper(cp) : cp_lower(cp));
+        i += len;
     }
+    sl_jv *r = sl_jv_str(b.data ? b.data : "", b.len);
+    sl_buf_release(&b);
     return r;
 }
 

@@ -220,6 +220,8 @@ static jnode *parse_call(P *p, jnode *fn)
 {
     jnode *c = mk(p, E_CALL, cur(p));
     c->a = fn;
+    c->line = fn->line; /* a call is where its callee's name is */
+    c->col = fn->col;
     if (parse_call_args(p, c) < 0)
         return NULL;
     return c;
@@ -421,6 +423,13 @@ static jnode *parse_postfix(P *p, jnode *n)
                 perr(p, t, "expected a subscript inside '[]'");
                 return NULL;
             }
+            for (size_t k = 0; nv.n > 1 && k < nv.n; k++)
+                if (nv.v[k]->kind == E_SLICE) {
+                    jtok at = {.line = nv.v[k]->line, .col = nv.v[k]->col};
+                    sl_free(nv.v);
+                    perr(p, &at, "a slice inside a tuple subscript is not supported");
+                    return NULL;
+                }
             jnode *idx;
             if (nv.n == 1) {
                 idx = nv.v[0];
@@ -1046,6 +1055,8 @@ static jnode *parse_set(P *p, jtok *at)
             nv_push(&nv, nm);
         }
         jnode *tup = mk(p, E_TUPLE, at);
+        tup->line = target->line;
+        tup->col = target->col;
         nv_finish(p, &nv, tup);
         target = tup;
     }

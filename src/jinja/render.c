@@ -14,18 +14,6 @@
 #include "jinja/jinja_int.h"
 #include <string.h>
 
-static uint32_t g_loop_hash, g_varargs_hash, g_kwargs_hash, g_caller_hash;
-
-static void init_hashes(void)
-{
-    if (!g_loop_hash) {
-        g_varargs_hash = sl_jhash("varargs", 7);
-        g_kwargs_hash = sl_jhash("kwargs", 6);
-        g_caller_hash = sl_jhash("caller", 6);
-        g_loop_hash = sl_jhash("loop", 4);
-    }
-}
-
 static int check_out(jctx *c, const jnode *at, const sl_buf *out)
 {
     if (out->len > SL_JINJA_MAX_OUTPUT)
@@ -96,7 +84,7 @@ static int assign(jctx *c, jscope *s, const jnode *t, sl_jv *v)
         if (!ns)
             return sl_jerr(c, nsn, "'%.*s' is undefined", (int)nsn->nlen, nsn->name);
         if (ns->type != SL_JV_DICT || ns->sub != JV_NS)
-            return sl_jerr(c, t, "cannot assign attribute on non-namespace object");
+            return sl_jerr(c, nsn, "cannot assign attribute on non-namespace object");
         sl_jv *key = sl_jv_str(t->name, t->nlen);
         sl_jv_dict_setv(ns, key, sl_jv_ref(v));
         sl_jv_unref(key);
@@ -165,6 +153,7 @@ static int exec_for(jctx *c, jscope *s, const jnode *n, sl_buf *out)
         return n->d ? sl_jexec(c, s, n->d, out) : 0;
     }
     sl_jv *loop = NULL;
+    uint32_t loop_hash = sl_jhash("loop", 4);
     int64_t len = (int64_t)items->u.l.n;
     c->scope = &ls;
     for (size_t i = 0; i < items->u.l.n; i++) {
@@ -181,7 +170,7 @@ static int exec_for(jctx *c, jscope *s, const jnode *n, sl_buf *out)
             loop->u.lp.depth = 1;
         }
         loop->u.lp.index0 = (int64_t)i;
-        sl_jscope_set(&ls, "loop", 4, g_loop_hash, sl_jv_ref(loop));
+        sl_jscope_set(&ls, "loop", 4, loop_hash, sl_jv_ref(loop));
         if ((rc = assign(c, &ls, n->a, items->u.l.v[i])) < 0)
             break;
         if ((rc = sl_jexec(c, &ls, n->c, out)) < 0)
@@ -238,7 +227,7 @@ static int exec_stmt(jctx *c, jscope *s, const jnode *n, sl_buf *out)
         sl_jv *v = sl_jeval(c, n->a);
         if (!v)
             return -1;
-        int rc = c->unwind ? 0 : sl_jemit_value(c, n->a, v, out);
+        int rc = c->unwind ? 0 : sl_jemit_value(c, n, v, out);
         sl_jv_unref(v);
         return rc;
     }
@@ -357,7 +346,6 @@ sl_jv *sl_jmacro_invoke(jctx *c, const jnode *at, sl_jv *m, const sl_jinja_args 
         sl_jerr(c, at, "macro calls nested too deeply (limit %d)", SL_JINJA_MAX_CALLS);
         return NULL;
     }
-    init_hashes();
     uint32_t np = node->nkids;
     unsigned char setbuf[64];
     unsigned char *isset = np <= sizeof setbuf ? setbuf : sl_malloc(np);
@@ -424,17 +412,17 @@ sl_jv *sl_jmacro_invoke(jctx *c, const jnode *at, sl_jv *m, const sl_jinja_args 
     }
     if (rc == 0) {
         if (node->flags & MF_VARARGS)
-            sl_jscope_set(&ps, "varargs", 7, g_varargs_hash, varargs ? varargs : sl_jv_tuple());
+            sl_jscope_set(&ps, "varargs", 7, sl_jhash("varargs", 7), varargs ? varargs : sl_jv_tuple());
         else
             sl_jv_unref(varargs);
         varargs = NULL;
         if (node->flags & MF_KWARGS)
-            sl_jscope_set(&ps, "kwargs", 6, g_kwargs_hash, kwargs ? kwargs : sl_jv_dict());
+            sl_jscope_set(&ps, "kwargs", 6, sl_jhash("kwargs", 6), kwargs ? kwargs : sl_jv_dict());
         else
             sl_jv_unref(kwargs);
         kwargs = NULL;
         if (node->flags & MF_CALLER)
-            sl_jscope_set(&ps, "caller", 6, g_caller_hash,
+            sl_jscope_set(&ps, "caller", 6, sl_jhash("caller", 6),
                           caller ? sl_jv_ref(caller) : sl_jv_undefined_hint("no caller defined"));
         sl_buf b;
         sl_buf_init(&b);
@@ -531,7 +519,6 @@ static void ctx_init(jctx *c, sl_jinja_env *env, const sl_jv *locals, sl_error *
     c->err = err;
     c->tpl = tpl;
     c->file = tpl ? tpl->file : "<call>";
-    init_hashes();
 }
 
 int sl_jinja_render(sl_jinja_env *env, const sl_jinja_tpl *t, const sl_jv *locals, sl_buf *out, sl_error *err)

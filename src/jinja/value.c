@@ -579,6 +579,8 @@ void sl_jv_type_repr(const sl_jv *v, char *out, size_t cap)
 {
     if (v->type == SL_JV_NONE)
         snprintf(out, cap, "None");
+    else if (v->type == SL_JV_DICT && v->sub == JV_OBJECT && v->u.dc.text)
+        snprintf(out, cap, "%s", v->u.dc.text);
     else
         snprintf(out, cap, "%s object", sl_jv_type_name(v));
 }

@@ -7,14 +7,20 @@ the do and loopcontrols extensions, jinja2's defaults otherwise, strict
 undefined as sluice) and with sluice (render_cli), and fails unless every
 output is byte-identical (a case that fails in one must fail in the other).
 
-Usage: oracle.py RENDER_CLI CORPUS [--seed N] [--generated N] [--keep FILE]
+Each --doc FILE (a Markdown page) adds its examples: a ```jinja block
+followed by "renders:" and a ```text block must render to that text in
+both, so the documentation's examples run as written.
+
+Usage: oracle.py RENDER_CLI CORPUS [--doc FILE] [--seed N] [--generated N] [--keep FILE]
 """
 import random
+import re
 import subprocess
 import sys
 import tempfile
 
 import jinja2
+import jinja2.runtime
 import jinja2.ext
 import jinja2.nodes
 import jinja2.sandbox
@@ -38,11 +44,48 @@ class _BlockMacro(jinja2.ext.Extension):
         return node
 
 
+class _Return(Exception):
+    """dbt's MacroReturn: return(x) ends the macro, whose call is then x."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
+
+
+def _return(value=None):
+    raise _Return(value)
+
+
+def _raise_compiler_error(msg):
+    raise RuntimeError(msg)
+
+
+_orig_invoke = jinja2.runtime.Macro._invoke
+
+
+def _invoke(self, arguments, autoescape):
+    try:
+        return _orig_invoke(self, arguments, autoescape)
+    except _Return as r:
+        return r.value
+
+
+jinja2.runtime.Macro._invoke = _invoke
+
+
+class _Exceptions:
+    raise_compiler_error = staticmethod(_raise_compiler_error)
+
+
 def environment():
-    return jinja2.sandbox.SandboxedEnvironment(
+    env = jinja2.sandbox.SandboxedEnvironment(
         extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols", _BlockMacro],
         undefined=jinja2.StrictUndefined,
     )
+    # dbt's text filters (TEXT_FILTERS in dbt_common/clients/jinja.py): the identity
+    for name in ("as_text", "as_bool", "as_native", "as_number"):
+        env.filters[name] = lambda x: x
+    return env
 
 
 def shout(x):
@@ -72,6 +115,8 @@ GLOBALS = {
     "multiline": "line1\nline2\n\nline4",
     "nested": {"x": {"y": [10, 20, {"z": "deep"}]}},
     "shout": shout,
+    "return": _return,
+    "exceptions": _Exceptions(),
 }
 
 
@@ -88,6 +133,17 @@ def parse_corpus(text):
     if name is not None:
         cases.append((name, "\n".join(body)))
     return cases
+
+
+def doc_examples(path):
+    """(name, template, expected output) of each example of a Markdown page."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    pat = re.compile(r"```jinja\n(.*?)```\nrenders:\n```text\n(.*?)```", re.S)
+    out = []
+    for k, m in enumerate(pat.finditer(text)):
+        out.append(("doc%d" % k, m.group(1), m.group(2)[:-1] if m.group(2).endswith("\n") else m.group(2)))
+    return out
 
 
 # ---- generated cases ----
@@ -173,7 +229,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     cli, corpus = args[0], args[1]
-    seed, ngen, keep = 12, 400, None
+    seed, ngen, keep, docs = 12, 400, None, []
     i = 2
     while i < len(args):
         if args[i] == "--seed":
@@ -182,9 +238,19 @@ def main():
             ngen = int(args[i + 1])
         elif args[i] == "--keep":
             keep = args[i + 1]
+        elif args[i] == "--doc":
+            docs.append(args[i + 1])
         i += 2
     with open(corpus, encoding="utf-8") as fh:
         cases = parse_corpus(fh.read())
+    expected = {}
+    for path in docs:
+        for name, body, want in doc_examples(path):
+            cases.append((name, body))
+            expected[name] = want
+    if docs and not expected:
+        print("no examples found in %s" % ", ".join(docs))
+        return 1
     r = random.Random(seed)
     for k in range(ngen):
         cases.append(("gen%d" % k, gen_template(r) + "\n"))
@@ -217,6 +283,16 @@ def main():
     for name, body in cases:
         want, err = render_py(env, body)
         have = outs.get(name)
+        if name.startswith("sluice_error_"):
+            # sluice fails by design where Python would go on (64-bit integers)
+            nerr += 1
+            if have != "ERROR":
+                bad += 1
+                print("MISMATCH %s: sluice should fail, rendered %r" % (name, have))
+            continue
+        if name in expected and (err is not None or want != expected[name]):
+            bad += 1
+            print("DOC EXAMPLE %s: jinja2 renders %r (%s), the page says %r" % (name, want, err, expected[name]))
         if err is not None:
             nerr += 1
             if have != "ERROR":
@@ -225,8 +301,8 @@ def main():
         elif have != want:
             bad += 1
             print("MISMATCH %s:\n  template: %r\n  jinja2:   %r\n  sluice:   %r" % (name, body, want, have))
-    print("%d cases (%d hand-written, %d generated; %d errors in both), %d mismatches"
-          % (len(cases), len(cases) - ngen, ngen, nerr, bad))
+    print("%d cases (%d hand-written, %d from docs, %d generated; %d errors in both), %d mismatches"
+          % (len(cases), len(cases) - ngen - len(expected), len(expected), ngen, nerr, bad))
     return 1 if bad else 0
 
 

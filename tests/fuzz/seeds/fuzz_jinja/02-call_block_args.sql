@@ -1,0 +1,1 @@
+{% macro each(xs) %}{% for x in xs %}{{ caller(x, loop.index) }}{% endfor %}{% endmacro %}{% call(item, i) each(words) %}{{ i }}={{ item }} {% endcall %}

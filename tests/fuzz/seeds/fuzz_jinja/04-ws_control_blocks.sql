@@ -1,0 +1,5 @@
+<ul>
+{%- for w in words %}
+  <li>{{ w }}</li>
+{%- endfor %}
+</ul>

@@ -1,0 +1,1 @@
+{{ names | map('upper') | list }} {{ users | map(attribute='age') | list }} {{ users | map(attribute='missing', default='?') | list }} {{ ['1', '2'] | map('int') | sum }} {{ names | map('replace', 'o', '0') | join(',') }}

@@ -1,0 +1,1 @@
+{{ users | selectattr('active') | map(attribute='name') | join(',') }} {{ users | rejectattr('active') | map(attribute='name') | join(',') }} {{ users | selectattr('age', 'gt', 30) | map(attribute='name') | list }}

@@ -1,0 +1,1 @@
+{% set shouted | upper | trim %}  quiet words  {% endset %}[{{ shouted }}]

@@ -1,0 +1,1 @@
+{% set m = {'a': 1} %}{% do m.update({'b': 2}) %}{% do m.update(c=3) %}{{ m }} {{ m.keys() | list }} {{ m.values() | list }} {{ m.get('a') }} {{ m.get('z') }} {{ m.get('z', 0) }} {{ m.pop('a') }} {{ m }} {{ m.setdefault('q', 9) }} {{ m }}

@@ -1,0 +1,1 @@
+x   {%- raw -%}   {{ raw }}   {%- endraw -%}   y

@@ -1,0 +1,1 @@
+{{ 1 is eq 1 }} {{ 1 is ne 2 }} {{ 1 is lt 2 }} {{ 2 is le 2 }} {{ 3 is gt 2 }} {{ 3 is ge 4 }} {{ 2 is in items }} {{ 'ABC' is upper }} {{ 'abc' is lower }} {{ none is sameas none }} {{ true is true }} {{ 0 is false }}
