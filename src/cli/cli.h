@@ -17,6 +17,7 @@
 typedef struct sl_cli {
     const char *dir;   /* -C */
     int json, quiet, color, verbose;
+    const char *target; /* --target NAME: a target of sluice.yml's targets:, or NULL */
 } sl_cli;
 
 typedef struct sl_command {
@@ -29,6 +30,8 @@ typedef struct sl_command {
 
 /* `sluice run --help`: what each option does (cmd_run.c) */
 extern const char sl_cmd_run_details[];
+/* `sluice ls --help` (cmd_ls.c) */
+extern const char sl_cmd_ls_details[];
 /* `sluice compile --help` (cmd_compile.c) */
 extern const char sl_cmd_compile_details[];
 
@@ -41,6 +44,11 @@ sl_project *sl_cli_project(sl_cli *cli);
  * on stderr naming each problem, so the command still works during an incident. */
 sl_project *sl_cli_project_readonly(sl_cli *cli);
 sl_state *sl_cli_state(sl_cli *cli, sl_project *p);
+/* Load the project's graph of models, seeds, snapshots, tests and
+ * pipelines (models/graph.h) with --vars (or NULL); on problems print them
+ * (text on stderr or the JSON error on stdout, like sl_cli_project) and
+ * return NULL. */
+struct sl_graph *sl_cli_graph(sl_cli *cli, const sl_project *p, const char *vars_yaml);
 /* Print an error (text on stderr, or the JSON error object on stdout). Returns code. */
 int sl_cli_fail(sl_cli *cli, int code, const sl_error *err);
 /* --help for a command; returns 1 if argv asked for help (and printed it). */
@@ -67,6 +75,7 @@ int cmd_list(sl_cli *cli, int argc, char **argv);
 int cmd_schedule(sl_cli *cli, int argc, char **argv);
 int cmd_alert(sl_cli *cli, int argc, char **argv);
 int cmd_serve(sl_cli *cli, int argc, char **argv);
+int cmd_ls(sl_cli *cli, int argc, char **argv);
 int cmd_compile(sl_cli *cli, int argc, char **argv);
 
 #endif

@@ -2,7 +2,8 @@
  * cmd_validate.c: `sluice validate`: check everything, run nothing.
  *
  * Exit 2 when the configuration is invalid (sl_cli_project prints the
- * diagnostics); then the column names each pipeline uses are checked
+ * diagnostics), or when the models layer is (models/graph.h: unknown refs,
+ * config keys, cycles...); then the column names each pipeline uses are checked
  * against the columns it can know (engine/colcheck.h: the input's header
  * or first records, through each transform): an unknown one exits 1, with
  * each at its file:line:col and the closest known name.
@@ -10,6 +11,7 @@
 #include "cli/cli.h"
 #include "core/util.h"
 #include "engine/colcheck.h"
+#include "models/graph.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -42,6 +44,15 @@ int cmd_validate(sl_cli *cli, int argc, char **argv)
     sl_project *p = sl_cli_project(cli);
     if (!p)
         return EXIT_USAGE;
+    sl_graph *g = sl_cli_graph(cli, p, NULL);
+    if (!g) {
+        sl_project_free(p);
+        return EXIT_USAGE;
+    }
+    size_t nodes = 0; /* models, seeds, snapshots, tests, sources, analyses */
+    for (size_t i = 0; i < g->n; i++)
+        nodes += g->nodes[i].kind != SL_NODE_PIPELINE;
+    sl_graph_free(g);
     sl_diags d;
     sl_diags_init(&d);
     for (size_t i = 0; i < p->npipelines; i++)
@@ -54,7 +65,10 @@ int cmd_validate(sl_cli *cli, int argc, char **argv)
     }
     sl_diags_release(&d);
     if (cli->json)
-        printf("{\"schema_version\":1,\"valid\":true,\"pipelines\":%zu}\n", p->npipelines);
+        printf("{\"schema_version\":1,\"valid\":true,\"pipelines\":%zu,\"nodes\":%zu}\n", p->npipelines, nodes);
+    else if (nodes)
+        fprintf(stderr, "%s: valid (%zu pipeline%s, %zu model-layer node%s)\n", p->file, p->npipelines,
+                p->npipelines == 1 ? "" : "s", nodes, nodes == 1 ? "" : "s");
     else
         fprintf(stderr, "%s: valid (%zu pipeline%s)\n", p->file, p->npipelines, p->npipelines == 1 ? "" : "s");
     sl_project_free(p);

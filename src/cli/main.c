@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/redact.h"
+#include "models/graph.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,9 @@ const sl_command sl_commands[] = {
     {"state", cmd_state, "show [PIPELINE] [--wide] | reset PIPELINE [--yes]",
      "show what pipelines remember (checkpoints, bookmarks, loaded files), or forget it", NULL},
     {"schema", cmd_schema, "history [PIPELINE] [--limit N] [--wide]", "show the schema changes runs made (columns added, widened)", NULL},
+    {"ls", cmd_ls, "[-s SELECTOR...] [--exclude SELECTOR...] [--resource-type TYPE...] [--output selector|name|path|json] [--vars YAML]",
+     "list the project's nodes (models, seeds, snapshots, tests, sources, analyses, pipelines) a selection picks",
+     sl_cmd_ls_details},
     {"help", cmd_help, "[COMPONENT | pipeline | functions [NAME]]",
      "list components, or show one's options (e.g. sluice help csv); the functions expressions can call", NULL},
     {"version", cmd_version, "", "print the version", NULL},
@@ -41,7 +45,7 @@ const sl_command sl_commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: sluice [-C DIR] [--json] [--quiet] [--color=auto|always|never] [-v] <command> [args]\n\n"
+    fprintf(f, "usage: sluice [-C DIR] [--json] [--quiet] [--color=auto|always|never] [-v] [--target NAME] <command> [args]\n\n"
                "commands:\n");
     for (const sl_command *c = sl_commands; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->help);
@@ -87,32 +91,58 @@ int sl_cli_fail(sl_cli *cli, int code, const sl_error *err)
     return code;
 }
 
+/* Print configuration diagnostics: text on stderr, or the JSON error. */
+static void print_diags(sl_cli *cli, const sl_diags *d)
+{
+    sl_buf b;
+    sl_buf_init(&b);
+    if (cli->json) {
+        sl_buf_adds(&b, "{\"schema_version\":1,\"error\":{\"code\":\"config_invalid\",\"message\":");
+        char m[64];
+        snprintf(m, sizeof m, "%zu configuration problem%s", d->n, d->n == 1 ? "" : "s");
+        sl_buf_add_json_str(&b, m, strlen(m));
+        sl_buf_adds(&b, ",\"diagnostics\":");
+        sl_diags_json(d, &b);
+        sl_buf_adds(&b, "}}\n");
+        fputs(b.data, stdout);
+    } else {
+        sl_diags_format(d, &b);
+        fputs(b.data ? b.data : "", stderr);
+    }
+    sl_buf_release(&b);
+}
+
+struct sl_graph *sl_cli_graph(sl_cli *cli, const sl_project *p, const char *vars_yaml)
+{
+    sl_diags d;
+    sl_diags_init(&d);
+    sl_graph_opts o = {cli->target, vars_yaml};
+    sl_graph *g = NULL;
+    if (sl_graph_load(p, &o, &g, &d) < 0) {
+        print_diags(cli, &d);
+        g = NULL;
+    }
+    sl_diags_release(&d);
+    return g;
+}
+
 static sl_project *load_project(sl_cli *cli, int flags)
 {
     sl_diags d;
     sl_diags_init(&d);
     sl_project *p = NULL;
     if (sl_project_load_flags(cli->dir, flags, &p, &d) < 0) {
-        sl_buf b;
-        sl_buf_init(&b);
-        if (cli->json) {
-            sl_buf_adds(&b, "{\"schema_version\":1,\"error\":{\"code\":\"config_invalid\",\"message\":");
-            char m[64];
-            snprintf(m, sizeof m, "%zu configuration problem%s", d.n, d.n == 1 ? "" : "s");
-            sl_buf_add_json_str(&b, m, strlen(m));
-            sl_buf_adds(&b, ",\"diagnostics\":");
-            sl_diags_json(&d, &b);
-            sl_buf_adds(&b, "}}\n");
-            fputs(b.data, stdout);
-        } else {
-            sl_diags_format(&d, &b);
-            fputs(b.data, stderr);
-        }
-        sl_buf_release(&b);
+        print_diags(cli, &d);
         sl_diags_release(&d);
         return NULL;
     }
     sl_diags_release(&d);
+    sl_error err = {0};
+    if (cli->target && sl_project_use_target(p, cli->target, &err) < 0) {
+        sl_cli_fail(cli, EXIT_USAGE, &err);
+        sl_project_free(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -170,6 +200,10 @@ int main(int argc, char **argv)
             color = a + 8;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             cli.verbose = 1;
+        } else if (strcmp(a, "--target") == 0 && i + 1 < argc) {
+            cli.target = argv[++i];
+        } else if (strncmp(a, "--target=", 9) == 0) {
+            cli.target = a + 9;
         } else if (strcmp(a, "--log-format=json") == 0) {
             sl_log_set_json(1);
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -192,6 +226,10 @@ int main(int argc, char **argv)
             cli.quiet = 1;
         else if (strcmp(argv[r], "-v") == 0 || strcmp(argv[r], "--verbose") == 0)
             cli.verbose = 1;
+        else if (strcmp(argv[r], "--target") == 0 && r + 1 < argc)
+            cli.target = argv[++r];
+        else if (strncmp(argv[r], "--target=", 9) == 0)
+            cli.target = argv[r] + 9;
         else
             argv[w++] = argv[r];
     }
@@ -217,9 +255,9 @@ int main(int argc, char **argv)
                 return EXIT_OK;
             return c->fn(&cli, argc - i - 1, argv + i + 1);
         }
-    const char *names[16];
+    const char *names[64];
     size_t n = 0;
-    for (const sl_command *c = sl_commands; c->name && n < 16; c++)
+    for (const sl_command *c = sl_commands; c->name && n < 64; c++)
         names[n++] = c->name;
     const char *sug = sl_suggest(argv[i], names, n);
     fprintf(stderr, "sluice: unknown command '%s'%s%s%s\n", argv[i], sug ? "; did you mean '" : "", sug ? sug : "",

@@ -119,6 +119,11 @@ static char *read_text(const char *path, size_t *len)
     return sl_buf_detach(&b);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Every file under dir (relative path rel) ending in ext, sorted, as
  * project-relative paths. */
 static void walk(const char *projdir, const char *rel, const char *ext, sl_strv *out, int depth)
@@ -132,17 +137,27 @@ static void walk(const char *projdir, const char *rel, const char *ext, sl_strv 
         return;
     }
     sl_strv names = {0};
+    /* each name with its type as a last character: 'd' a folder, 'f' a
+     * file, '?' ask stat (walk_paths sorts the files found afterwards) */
     struct dirent *e;
     while ((e = readdir(dh)) != NULL)
-        if (e->d_name[0] != '.')
-            sl_strv_push(&names, e->d_name);
+        if (e->d_name[0] != '.') {
+            char *tagged = sl_printf("%s%c", e->d_name,
+                                     e->d_type == DT_DIR ? 'd' : e->d_type == DT_REG ? 'f' : '?');
+            sl_strv_push(&names, tagged);
+            sl_free(tagged);
+        }
     closedir(dh);
-    qsort(names.v, names.n, sizeof *names.v, (int (*)(const void *, const void *))strcmp);
+    if (names.n)
+        qsort(names.v, names.n, sizeof *names.v, cmp_str);
     for (size_t i = 0; i < names.n; i++) {
+        size_t tl = strlen(names.v[i]);
+        char type = names.v[i][tl - 1];
+        names.v[i][tl - 1] = 0;
         char *child = sl_printf("%s/%s", rel, names.v[i]);
         char *cabs = sl_printf("%s/%s", abs, names.v[i]);
         struct stat st;
-        if (stat(cabs, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (type == 'd' || (type == '?' && stat(cabs, &st) == 0 && S_ISDIR(st.st_mode))) {
             walk(projdir, child, ext, out, depth + 1);
         } else {
             size_t nl = strlen(names.v[i]), el = strlen(ext);
@@ -156,17 +171,13 @@ static void walk(const char *projdir, const char *rel, const char *ext, sl_strv 
     sl_free(abs);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Files under every folder of paths ending in ext (each once). */
 static void walk_paths(const sl_project *p, const sl_strlist *paths, const char *ext, sl_strv *out)
 {
     for (size_t i = 0; i < paths->n; i++)
         walk(p->dir, paths->v[i], ext, out, 0);
-    qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    if (out->n) /* qsort's base may not be NULL */
+        qsort(out->v, out->n, sizeof *out->v, cmp_str);
     size_t w = 0;
     for (size_t i = 0; i < out->n; i++) {
         if (w && strcmp(out->v[w - 1], out->v[i]) == 0) {
@@ -444,6 +455,32 @@ static void load_pipelines(sl_gload *L)
                 sl_gload_dep(L, SL_PDEP_AFTER, (size_t)(n - L->g->nodes), NULL, pl->schedule->after.v[k], NULL,
                              pl->file, loc.line, loc.col);
             }
+    }
+}
+
+/* A model, a seed and a snapshot may not share a name: ref() would not
+ * know which one it means. */
+static void same_names(sl_gload *L)
+{
+    static const sl_node_kind kinds[] = {SL_NODE_MODEL, SL_NODE_SEED, SL_NODE_SNAPSHOT};
+    for (size_t i = 0; i < L->g->n; i++) {
+        const sl_node *n = &L->g->nodes[i];
+        for (size_t k = 0; k < 3; k++) {
+            if (n->kind != kinds[k])
+                continue;
+            for (size_t j = k + 1; j < 3; j++) {
+                char *uid = sl_printf("%s.%s.%s", sl_node_kind_word(kinds[j]), L->g->name, n->name);
+                long o = sl_gload_find(L, uid);
+                sl_free(uid);
+                if (o < 0)
+                    continue;
+                char *abs = sl_project_path(L->p, L->g->nodes[o].file);
+                sl_loc loc = {abs, L->g->nodes[o].raw_line, 1};
+                sl_diags_add(L->d, loc, "a %s and a %s are both called '%s' (%s): ref('%s') would not know which",
+                             sl_node_kind_word(n->kind), sl_node_kind_word(kinds[j]), n->name, n->file, n->name);
+                sl_free(abs);
+            }
+        }
     }
 }
 
@@ -735,9 +772,13 @@ static void pipeline_edges(sl_graph *g)
     }
 }
 
-/* Where a node lives: dbt's generate_schema_name and alias rules. */
-static void relations(sl_graph *g)
+/* Where a node lives: models, seeds and snapshots through compile.h's
+ * sl_compile_relation (the project's generate_schema_name and
+ * generate_alias_name macros, else dbt's default rules); a test or an
+ * analysis by its alias or name; a source by its identifier. */
+static void relations(sl_gload *L)
 {
+    sl_graph *g = L->g;
     for (size_t i = 0; i < g->n; i++) {
         sl_node *n = &g->nodes[i];
         if (n->kind == SL_NODE_SOURCE) {
@@ -748,14 +789,18 @@ static void relations(sl_graph *g)
         if (n->kind != SL_NODE_MODEL && n->kind != SL_NODE_SEED && n->kind != SL_NODE_SNAPSHOT &&
             n->kind != SL_NODE_TEST && n->kind != SL_NODE_ANALYSIS)
             continue;
-        sl_free(n->identifier);
-        n->identifier = sl_strdup(n->config.alias ? n->config.alias : n->name);
-        sl_free(n->schema);
-        n->schema = NULL;
-        if (n->kind == SL_NODE_SNAPSHOT && n->config.target_schema)
-            n->schema = sl_strdup(n->config.target_schema);
-        else if (n->config.schema)
-            n->schema = sl_printf("%s_%s", g->target.schema, n->config.schema);
+        if (n->kind == SL_NODE_TEST || n->kind == SL_NODE_ANALYSIS) {
+            sl_free(n->identifier);
+            n->identifier = sl_strdup(n->config.alias ? n->config.alias : n->name);
+            continue;
+        }
+        sl_error err = {0};
+        if (sl_compile_relation(g, i, &err) < 0) {
+            char *abs = sl_project_path(L->p, n->file);
+            sl_loc loc = {abs, n->raw_line, n->raw_col};
+            sl_diags_add(L->d, loc, "%s", err.msg);
+            sl_free(abs);
+        }
     }
 }
 
@@ -763,11 +808,8 @@ static void relations(sl_graph *g)
 static int find_cycles(sl_gload *L)
 {
     sl_graph *g = L->g;
-    size_t *order = sl_malloc((g->n + 1) * sizeof *order);
-    sl_graph_order(g, order);
     uint8_t *placed = sl_calloc(g->n + 1, 1);
-    /* sl_graph_order puts the nodes of cycles last, unplaced ones marked by a
-     * second pass: recompute with Kahn's counts */
+    /* Kahn's algorithm: what it cannot place is on or behind a cycle */
     size_t *indeg = sl_calloc(g->n + 1, sizeof *indeg);
     for (size_t i = 0; i < g->n; i++)
         indeg[i] = g->nodes[i].ndeps;
@@ -869,7 +911,6 @@ static int find_cycles(sl_gload *L)
     sl_free(indeg);
     sl_free(placed);
     sl_free(reported);
-    sl_free(order);
     return found;
 }
 
@@ -913,6 +954,7 @@ int sl_graph_load(const struct sl_project *p, const sl_graph_opts *o, sl_graph *
     load_snapshots(&L);
     load_pipelines(&L);
     load_props(&L);
+    same_names(&L);
 
     /* sorted by unique_id */
     size_t *perm = sl_malloc((g->n + 1) * sizeof *perm);
@@ -971,7 +1013,7 @@ int sl_graph_load(const struct sl_project *p, const sl_graph_opts *o, sl_graph *
             long t = sl_gload_find(&L, L.attached[i]);
             g->nodes[i].attached = t >= 0 ? (size_t)t : (size_t)-1;
         }
-    relations(g);
+    relations(&L);
     resolve_deps(&L, &disabled);
     pipeline_edges(g);
     for (size_t i = 0; i < g->n; i++)

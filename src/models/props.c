@@ -406,6 +406,9 @@ static void generic_test(props *P, struct fy_node *t, long target, const char *t
         size_t ti = (size_t)(n - P->L->g->nodes);
         n->test_name = sl_strdup(type);
         n->column_name = column ? sl_strdup(column) : NULL;
+        for (size_t i = 0; !column && i < nargs; i++) /* a model-level test's column_name: argument */
+            if (strcmp(args[i].name, "column_name") == 0 && args[i].v && sc(args[i].v))
+                n->column_name = sl_strdup(sc(args[i].v));
         n->patch_file = sl_strdup(P->rel);
         sl_buf kw;
         sl_buf_init(&kw);
@@ -538,6 +541,14 @@ static void node_entry(props *P, struct fy_node *e, sl_node_kind kind, const cha
     const char *name = sc(nn);
     if (!name) {
         sl_diags_add(P->d, sl_yaml_loc(e, P->file), "each entry of %s: needs a name:", section);
+        return;
+    }
+    struct fy_node *rel = kind == SL_NODE_SNAPSHOT ? fy_node_mapping_lookup_by_string(e, "relation", 8) : NULL;
+    if (rel) { /* dbt 1.9's snapshots written in YAML */
+        sl_diags_add(P->d, sl_yaml_loc(rel, P->file),
+                     "snapshot '%s': snapshots defined in YAML (relation:) are not supported; write a "
+                     "{%% snapshot %%} block in a snapshots/ .sql file",
+                     name);
         return;
     }
     char *uid = sl_printf("%s.%s.%s", sl_node_kind_word(kind), P->L->g->name, name);

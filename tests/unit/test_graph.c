@@ -11,9 +11,8 @@
 #include <string.h>
 #include "config/project.h"
 #include "helpers.h"
+#include "models/config.h"
 #include "models/graph.h"
-/* models/compile.c (h5) is not there yet: a stand-in that scans for ref() */
-#include "stub_compile.c"
 
 /* Load dir's project and graph; returns the graph or NULL with the
  * diagnostics (paths shortened to be relative to dir) in *msgs. */
@@ -418,12 +417,12 @@ static void test_graph_errors(void **state)
     dir = th_tmpdir();
     th_write(dir, "sluice.yml", "name: p\nmodels:\n  p:\n    old:\n      +enabled: false\n");
     th_write(dir, "models/old/legacy.sql", "select 1\n");
-    th_write(dir, "models/gone.sql", "{{ config(enabled=false) }} select 1\n");
+    th_write(dir, "models/gone.sql", "select 1\n");
     th_write(dir, "models/new.sql", "select * from {{ ref('legacy') }}\n");
     th_write(dir, "models/ok.sql", "select 1\n");
     expect_errors(dir, "models/new.sql:1:18: ref('legacy'): that node is disabled (enabled: false)\n");
     th_write(dir, "models/new.sql", "select 1\n");
-    th_write(dir, "models/p.yml", "models:\n  - name: gone\n    columns: [{name: id, tests: [unique]}]\n");
+    th_write(dir, "models/p.yml", "models:\n  - name: gone\n    config: {enabled: false}\n    columns: [{name: id, tests: [unique]}]\n");
     sl_project *p;
     char *msgs;
     sl_graph *g = load(dir, &p, &msgs);
@@ -489,6 +488,118 @@ static void test_targets_and_after(void **state)
     free(dir);
 }
 
+static void test_config_keys(void **state)
+{
+    sl_node_config c;
+    sl_node_config_init(&c);
+    char msg[512];
+    const char *one[] = {"table"}, *tags1[] = {"a", "b"}, *tags2[] = {"b", "c"};
+    sl_cfgv v = {SL_CFGV_SCALAR, one, NULL, 1};
+    assert_int_equal(sl_config_set(&c, "materialized", &v, msg, sizeof msg), 0);
+    assert_string_equal(c.materialized, "table");
+    sl_cfgv l1 = {SL_CFGV_LIST, tags1, NULL, 2}, l2 = {SL_CFGV_LIST, tags2, NULL, 2};
+    sl_config_set(&c, "tags", &l1, msg, sizeof msg);
+    sl_config_set(&c, "tags", &l2, msg, sizeof msg);
+    assert_int_equal(c.tags.n, 3); /* tags add up, once each */
+    sl_config_set(&c, "unique_key", &l1, msg, sizeof msg);
+    sl_config_set(&c, "unique_key", &l2, msg, sizeof msg);
+    assert_int_equal(c.unique_key.n, 2); /* other lists are replaced */
+    assert_string_equal(c.unique_key.v[0], "b");
+    const char *warn[] = {"WARN"};
+    sl_cfgv w = {SL_CFGV_SCALAR, warn, NULL, 1};
+    assert_int_equal(sl_config_set(&c, "severity", &w, msg, sizeof msg), 0);
+    assert_string_equal(c.severity, "warn");
+    const char *yes[] = {"true"};
+    sl_cfgv t = {SL_CFGV_SCALAR, yes, NULL, 1};
+    assert_int_equal(sl_config_set(&c, "invalidate_hard_deletes", &t, msg, sizeof msg), 0);
+    assert_string_equal(c.hard_deletes, "invalidate");
+    sl_cfgv nul = {SL_CFGV_NULL, NULL, NULL, 0};
+    assert_int_equal(sl_config_set(&c, "materialized", &nul, msg, sizeof msg), 0);
+    assert_null(c.materialized); /* null unsets */
+    assert_int_equal(sl_config_set(&c, "meta", &l1, msg, sizeof msg), 0); /* accepted */
+    const char *maybe[] = {"maybe"}, *neg[] = {"-1"}, *count[] = {"sum(n)"}, *ekeys[] = {"enforced"};
+    sl_cfgv mb = {SL_CFGV_SCALAR, maybe, NULL, 1}, ng = {SL_CFGV_SCALAR, neg, NULL, 1},
+            fc = {SL_CFGV_SCALAR, count, NULL, 1}, ct = {SL_CFGV_MAP, ekeys, yes, 1};
+    struct {
+        const char *key;
+        const sl_cfgv *v;
+        const char *msg;
+    } bad[] = {
+        {"materialised", &v, "unknown config key 'materialised'; did you mean 'materialized'?"},
+        {"colour", &v, "unknown config key 'colour' (see \"Project layout\" in docs/MODELS.md)"},
+        {"enabled", &mb, "config 'enabled' must be true or false"},
+        {"limit", &ng, "config 'limit' must be a whole number >= 0"},
+        {"materialized", &l1, "config 'materialized' takes a single value"},
+        {"on_schema_change", &mb, "on_schema_change 'maybe' is not supported (one of ignore,append_new_columns,fail,"
+                                  "sync_all_columns)"},
+        {"grants", &v, "config 'grants' is not supported (granting privileges on built relations)"},
+        {"incremental_predicates", &l1, "config 'incremental_predicates' is not supported (extra merge predicates)"},
+        {"fail_calc", &fc, "config 'fail_calc' other than count(*) is not supported"},
+        {"contract", &ct, "config 'contract' with enforced: true is not supported (model contracts)"},
+        {"column_types", &v, "config 'column_types' takes a mapping of column name to type"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(sl_config_set(&c, bad[i].key, bad[i].v, msg, sizeof msg), -1);
+        assert_string_equal(msg, bad[i].msg);
+    }
+    sl_node_config_release(&c);
+}
+
+static void test_generic_tests(void **state)
+{
+    char *dir = th_tmpdir(), *msgs;
+    th_write(dir, "sluice.yml", "name: p\n");
+    th_write(dir, "models/orders.sql", "select 1\n");
+    th_write(dir, "models/customers.sql", "select 1\n");
+    th_write(dir, "models/p.yml",
+             "models:\n"
+             "  - name: orders\n"
+             "    data_tests:\n"
+             "      - unique:\n"
+             "          column_name: \"id || '-' || kind\"\n"
+             "          severity: warn\n"
+             "      - my_check:\n"
+             "          name: orders_are_sane\n"
+             "          arguments: {threshold: 10, flag: true}\n"
+             "    columns:\n"
+             "      - name: status\n"
+             "        tests:\n"
+             "          - not_null\n"
+             "          - not_null: {where: \"status <> 'x'\", limit: 5}\n"
+             "          - accepted_values: {values: [1, 2], quote: false}\n"
+             "          - p.not_null\n");
+    sl_project *p;
+    sl_graph *g = load(dir, &p, &msgs);
+    assert_string_equal(msgs, "");
+    const sl_node *t = node(g, "test.p.unique_orders_id_kind");
+    assert_string_equal(t->column_name, "id || '-' || kind");
+    assert_string_equal(t->config.severity, "warn");
+    t = node(g, "test.p.orders_are_sane");
+    assert_string_equal(t->test_name, "my_check");
+    assert_string_equal(t->test_kwargs, "{\"flag\":true,\"threshold\":10}");
+    t = node(g, "test.p.not_null_orders_status_2");
+    assert_string_equal(t->config.where, "status <> 'x'");
+    assert_int_equal(t->config.limit, 5);
+    node(g, "test.p.not_null_orders_status_3"); /* p.not_null: this project's own */
+    t = node(g, "test.p.accepted_values_orders_status__False__1__2");
+    assert_string_equal(t->test_kwargs, "{\"column_name\":\"status\",\"quote\":false,\"values\":[1,2]}");
+    sl_graph_free(g);
+    sl_project_free(p);
+    free(msgs);
+    th_write(dir, "seeds/orders.csv", "id\n1\n");
+    expect_errors(dir, "seeds/orders.csv:1:1: a model and a seed are both called 'orders' (models/orders.sql): "
+                       "ref('orders') would not know which\n");
+    char seed[4200];
+    snprintf(seed, sizeof seed, "%s/seeds/orders.csv", dir);
+    assert_int_equal(remove(seed), 0);
+    th_write(dir, "models/p.yml", "models:\n  - name: orders\n    tests: [dbt_utils.at_least_one, 7: x]\n");
+    expect_errors(dir, "models/p.yml:3:13: test 'dbt_utils.at_least_one' comes from a package; packages are not "
+                       "supported\n"
+                       "models/p.yml:3:40: test '7': its arguments must be a mapping\n");
+    th_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +608,8 @@ int main(void)
         cmocka_unit_test(test_project_errors),
         cmocka_unit_test(test_graph_errors),
         cmocka_unit_test(test_targets_and_after),
+        cmocka_unit_test(test_config_keys),
+        cmocka_unit_test(test_generic_tests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
