@@ -52,7 +52,7 @@ assert_contains "bad --vars" "--vars: not valid YAML or JSON" "$T/err"
 # a var nobody sets, without default: dbt's words, at the call
 printf 'select 1\nwhere day >= {{ var("start_date") }}\n' > models/need.sql
 assert_exit 2 "$SLUICE" compile
-assert_contains "missing var" "models/need.sql:2:20: Required var 'start_date' not found in config" "$T/err"
+assert_contains "missing var" "models/need.sql:2:17: Required var 'start_date' not found in config" "$T/err"
 assert_exit 0 "$SLUICE" compile --vars '{start_date: 2024-01-01}'
 assert_eq "var given" "$(cat target/compiled/v/models/need.sql)" "select 1
 where day >= 2024-01-01"
@@ -61,7 +61,7 @@ rm models/need.sql
 # env_var without default, unset: an error naming it
 printf "select '{{ env_var('T68_UNSET_THING') }}'\n" > models/env.sql
 assert_exit 2 "$SLUICE" compile
-assert_contains "unset env_var" "models/env.sql:1:19: Env var required but not provided: 'T68_UNSET_THING'" "$T/err"
+assert_contains "unset env_var" "models/env.sql:1:12: Env var required but not provided: 'T68_UNSET_THING'" "$T/err"
 # a secret's value read by env_var is never shown, even when a template logs it
 printf "{{ log('token is ' ~ env_var('T68_API_TOKEN'), info=True) }}select 1\n" > models/env.sql
 T68_API_TOKEN=s3cr3t-t0ken-value assert_exit 0 "$SLUICE" compile
