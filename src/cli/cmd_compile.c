@@ -15,10 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* TEMPORARY until h2's select.c lands: weak, so the binary links without it */
-extern int sl_graph_select(const sl_graph *g, const char *select, const char *exclude, uint8_t *sel, sl_error *err)
-    __attribute__((weak));
-
 const char sl_cmd_compile_details[] =
     "options:\n"
     "  -s, --select SEL   nodes to compile (dbt's selection syntax: name, +name, name+, tag:T, path:P, ...)\n"
@@ -91,6 +87,11 @@ int cmd_compile(sl_cli *cli, int argc, char **argv)
     sl_project *p = sl_cli_project(cli);
     if (!p)
         return EXIT_USAGE;
+    sl_error terr = {0};
+    if (sl_project_use_target(p, o.target_name, &terr) < 0) {
+        sl_project_free(p);
+        return sl_cli_fail(cli, EXIT_USAGE, &terr);
+    }
     sl_diags d;
     sl_diags_init(&d);
     sl_graph *g = NULL;
@@ -103,9 +104,7 @@ int cmd_compile(sl_cli *cli, int argc, char **argv)
     sl_diags_release(&d);
     sl_error err = {0};
     uint8_t *sel = sl_calloc(g->n + 1, 1);
-    if (!sl_graph_select)
-        memset(sel, 1, g->n);
-    if (sl_graph_select && sl_graph_select(g, select, exclude, sel, &err) < 0) {
+    if (sl_graph_select(g, select, exclude, sel, &err) < 0) {
         sl_free(sel);
         sl_graph_free(g);
         sl_project_free(p);

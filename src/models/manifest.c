@@ -15,12 +15,48 @@
 
 static const char *const kind_names[] = {"pipeline", "seed", "model", "snapshot", "test", "analysis", "source"};
 
+/* A JSON string: runs of printable ASCII copied whole (most of the
+ * manifest is SQL text), the rest through sl_buf_add_json_str, which
+ * escapes and checks UTF-8. */
 static void jstr(sl_buf *b, const char *s)
 {
-    if (s)
-        sl_buf_add_json_str(b, s, strlen(s));
-    else
+    if (!s) {
         sl_buf_adds(b, "null");
+        return;
+    }
+    size_t n = strlen(s), i = 0;
+    sl_buf_reserve(b, n + 2);
+    sl_buf_addc(b, '"');
+    while (i < n) {
+        size_t run = i;
+        while (run < n) {
+            unsigned char c = (unsigned char)s[run];
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+                break;
+            run++;
+        }
+        sl_buf_add(b, s + i, run - i);
+        i = run;
+        if (i >= n)
+            break;
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n') {
+            sl_buf_add(b, "\\n", 2);
+            i++;
+        } else if (c == '"' || c == '\\') {
+            sl_buf_addc(b, '\\');
+            sl_buf_addc(b, (char)c);
+            i++;
+        } else { /* control bytes and non-ASCII: the careful way, for the rest */
+            sl_buf tail;
+            sl_buf_init(&tail);
+            sl_buf_add_json_str(&tail, s + i, n - i);
+            sl_buf_add(b, tail.data + 1, tail.len - 1); /* without its opening quote */
+            sl_buf_release(&tail);
+            return;
+        }
+    }
+    sl_buf_addc(b, '"');
 }
 
 static void jstrv(sl_buf *b, const sl_strv *v)
@@ -180,10 +216,6 @@ static void node_json(sl_buf *b, const sl_graph *g, size_t i)
             jstr(b, g->nodes[n->attached].unique_id);
         }
     }
-    if (n->raw) {
-        sl_buf_adds(b, ",\"raw_code\":");
-        jstr(b, n->raw);
-    }
     if (n->compiled) {
         sl_buf_adds(b, ",\"compiled\":true,\"compiled_code\":");
         jstr(b, n->compiled);
@@ -273,6 +305,10 @@ int sl_graph_write_manifest(const sl_graph *g, sl_error *err)
         return sl_error_set(err, SL_EINTERNAL, "the graph has no target path");
     sl_buf b;
     sl_buf_init(&b);
+    size_t guess = 4096;
+    for (size_t i = 0; i < g->n; i++)
+        guess += 1024 + (g->nodes[i].compiled ? strlen(g->nodes[i].compiled) * 11 / 10 : 0);
+    sl_buf_reserve(&b, guess);
     manifest_json(g, &b);
     char *path = sl_printf("%s/manifest.json", g->target_path);
     int rc = sl_graph_write_file(path, b.data, b.len, err);

@@ -86,25 +86,31 @@ int sl_graph_write_file(const char *path, const char *data, size_t len, sl_error
     return 0;
 }
 
-/* Whether the file at path holds exactly data[0..len). */
+/* Whether the file at path holds exactly data[0..len): one read of len + 1
+ * bytes (a regular file gives all it has up to that), no stat. */
 static int same_content(const char *path, const char *data, size_t len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
-    struct stat st;
-    int same = fstat(fd, &st) == 0 && (size_t)st.st_size == len;
-    char buf[65536];
-    size_t off = 0;
-    while (same && off < len) {
-        ssize_t r = read(fd, buf, sizeof buf);
-        if (r <= 0 || off + (size_t)r > len || memcmp(buf, data + off, (size_t)r) != 0)
-            same = 0;
-        else
-            off += (size_t)r;
+    char small[8192];
+    char *buf = len + 1 <= sizeof small ? small : sl_malloc(len + 1);
+    size_t got = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf + got, len + 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+        if (got == len + 1)
+            break;
     }
     close(fd);
-    return same && off == len;
+    int same = got == len && memcmp(buf, data, len) == 0;
+    if (buf != small)
+        sl_free(buf);
+    return same;
 }
 
 int sl_graph_write_compiled(const char *path, const char *data, size_t len, sl_error *err)

@@ -5,7 +5,7 @@
 # quoted relations, the custom schema rule (<target schema>_<custom>), a
 # project macro and a for loop, vars, an ephemeral model inlined as a CTE,
 # and target/manifest.json lists the nodes with their dependencies. The
-# compiled files' content is checked byte for byte.
+# compiled files' content is checked byte for byte; -s compiles a selection.
 . "$SRC/tests/cli/lib.sh"
 mkdir -p p && cd p
 cat > dbt_project.yml <<'YML'
@@ -237,4 +237,17 @@ want "$T/json" <<'X'
 0 12 ['target/compiled/jaffle/models/marts/revenue.sql']
 <<END>>
 X
+# a selection compiles only what it selects, with the tests of what it
+# selects (dbt's indirect selection); the manifest still lists every node
+rm -rf target
+assert_exit 0 "$SLUICE" compile -s revenue
+assert_eq "selected files" "$(cd target/compiled && find . -type f | sort)" "./jaffle/models/marts/revenue.sql
+./jaffle/models/marts/schema.yml/not_null_revenue_customer_id.sql
+./jaffle/models/marts/schema.yml/unique_revenue_customer_id.sql
+./jaffle/tests/assert_no_negative_revenue.sql"
+assert_eq "manifest compiled flags" "$(python3 -c '
+import json; n = json.load(open("target/manifest.json"))["nodes"]
+print(n["model.jaffle.revenue"]["compiled"], n["model.jaffle.stg_orders"]["compiled"], len(n))')" "True False 13"
+assert_exit 2 "$SLUICE" compile -s revenu
+assert_contains "unknown selection" "revenu" "$T/err"
 finish

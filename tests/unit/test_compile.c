@@ -157,7 +157,7 @@ static void test_unknown_ref_suggests(void **state)
     l.g->nodes[m].raw = sl_strdup("select *\nfrom {{ ref('stg_contact') }}");
     sl_error err = {0};
     assert_null(compile(&l, "m", 0, &err));
-    assert_string_equal(err.msg, "models/m.sql:2:12: ref('stg_contact'): no model, seed, snapshot or pipeline named "
+    assert_string_equal(err.msg, "models/m.sql:2:9: ref('stg_contact'): no model, seed, snapshot or pipeline named "
                                  "'stg_contact' (did you mean 'stg_contacts'?)");
     unload(&l);
 }
@@ -186,7 +186,7 @@ static void test_vars(void **state)
     l = load(NULL);
     assert_int_equal(l.rc, -1);
     char *t = diags_text(&l);
-    if (!strstr(t, "models/w.sql:2:9: Required var 'start_date' not found in config"))
+    if (!strstr(t, "models/w.sql:2:6: Required var 'start_date' not found in config"))
         fail_msg("got %s", t);
     sl_free(t);
     unload(&l);
@@ -215,7 +215,7 @@ static void test_env_var(void **state)
     l = load(NULL);
     assert_int_equal(l.rc, -1);
     char *t = diags_text(&l);
-    if (!strstr(t, "models/e.sql:1:11: Env var required but not provided: 'SLUICE_TEST_UNSET'"))
+    if (!strstr(t, "models/e.sql:1:4: Env var required but not provided: 'SLUICE_TEST_UNSET'"))
         fail_msg("got %s", t);
     sl_free(t);
     unload(&l);
@@ -242,7 +242,7 @@ static void test_config_and_target(void **state)
     l = load(NULL);
     assert_int_equal(l.rc, -1);
     char *t = diags_text(&l);
-    if (!strstr(t, "models/inc.sql:2:10: ") || !strstr(t, "'materialised'") || !strstr(t, "materialized"))
+    if (!strstr(t, "models/inc.sql:2:4: ") || !strstr(t, "'materialised'") || !strstr(t, "materialized"))
         fail_msg("got: %s", t);
     sl_free(t);
     unload(&l);
@@ -252,12 +252,12 @@ static void test_refused_by_name(void **state)
 {
     (void)state;
     const char *cases[][2] = {
-        {"{% set r = run_query('select 1') %}", "models/r.sql:1:21: run_query is not supported"},
-        {"{{ adapter.get_relation(this) }}", "models/r.sql:1:24: adapter.get_relation is not supported"},
-        {"{{ modules.datetime.datetime.now() }}", "models/r.sql:1:33: modules.datetime is not supported: sluice's templates have no Python modules"},
-        {"{{ modules.re.match('a', 'b') }}", "models/r.sql:1:20: modules.re is not supported"},
+        {"{% set r = run_query('select 1') %}", "models/r.sql:1:12: run_query is not supported"},
+        {"{{ adapter.get_relation(this) }}", "models/r.sql:1:12: adapter.get_relation is not supported"},
+        {"{{ modules.datetime.datetime.now() }}", "models/r.sql:1:30: modules.datetime is not supported: sluice's templates have no Python modules"},
+        {"{{ modules.re.match('a', 'b') }}", "models/r.sql:1:15: modules.re is not supported"},
         {"{% call statement('x', fetch_result=True) %}select 1{% endcall %}",
-         "models/r.sql:1:18: statement is not supported"},
+         "models/r.sql:1:9: statement is not supported"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         th_write(dir, "models/r.sql", cases[k][0]);
