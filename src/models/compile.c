@@ -92,7 +92,8 @@ static void list_files(const char *root, const char *rel, const char *ext, char 
         names[nn++] = sl_strdup(e->d_name);
     }
     closedir(dir);
-    qsort(names, nn, sizeof *names, cmp_str);
+    if (nn)
+        qsort(names, nn, sizeof *names, cmp_str);
     for (size_t i = 0; i < nn; i++) {
         char *sub = sl_printf("%s/%s", rel, names[i]);
         char *full = sl_printf("%s/%s", root, sub);
