@@ -144,6 +144,11 @@ int sl_jinja_env_has(const sl_jinja_env *env, const char *name)
     return env_find(env, name, strlen(name)) >= 0;
 }
 
+sl_jv *sl_jinja_env_lookup(const sl_jinja_env *env, const char *name)
+{
+    return sl_jinja_env_get(env, name, strlen(name));
+}
+
 const char *sl_jinja_env_doc(const sl_jinja_env *env, const char *name)
 {
     for (size_t i = 0; i < env->ndocs; i++)

@@ -321,6 +321,10 @@ static void test_macro_files(void **state)
                      0);
     assert_true(sl_jinja_env_has(g_env, "cents"));
     assert_true(sl_jinja_env_has(g_env, "test_positive"));
+    assert_int_equal(sl_jv_type_of(sl_jinja_env_lookup(g_env, "cents")), SL_JV_CALLABLE);
+    assert_null(sl_jinja_env_lookup(g_env, "nope"));
+    sl_jinja_env_set(g_env, "cents_alias", sl_jv_ref(sl_jinja_env_lookup(g_env, "cents")));
+    assert_string_equal(render("{{ cents_alias('x') }}"), "(x / 100)::numeric(16, 2)");
     assert_false(sl_jinja_env_has(g_env, "positive"));
     assert_string_equal(sl_jinja_env_doc(g_env, "orders"), "\nThe **orders** table.\n");
     assert_null(sl_jinja_env_doc(g_env, "nope"));
