@@ -99,7 +99,7 @@ sl_jv *sl_jlookup(jctx *c, jscope *s, const char *name, size_t n, uint32_t hash)
     sl_jv *v = sl_jv_dict_getn(c->locals, name, n);
     if (v)
         return v;
-    return sl_jinja_env_get(c->env, name, n);
+    return sl_jinja_env_get_h(c->env, name, n, hash);
 }
 
 /* ---- helpers ---- */

@@ -249,6 +249,8 @@ struct sl_jinja_env {
 };
 
 sl_jv *sl_jinja_env_get(const sl_jinja_env *env, const char *name, size_t n); /* borrowed */
+/* The same with the name's sl_jhash already computed. */
+sl_jv *sl_jinja_env_get_h(const sl_jinja_env *env, const char *name, size_t n, uint32_t hash);
 
 /* Format "FILE:LINE:COL: message" into ctx->err; returns -1. */
 int sl_jerr(jctx *c, const jnode *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
