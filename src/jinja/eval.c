@@ -99,7 +99,7 @@ sl_jv *sl_jlookup(jctx *c, jscope *s, const char *name, size_t n, uint32_t hash)
     sl_jv *v = sl_jv_dict_getn(c->locals, name, n);
     if (v)
         return v;
-    return sl_jinja_env_get(c->env, name, n);
+    return sl_jinja_env_get_h(c->env, name, n, hash);
 }
 
 /* ---- helpers ---- */
@@ -375,17 +375,29 @@ int sl_jarith(jctx *c, const jnode *at, int op, sl_jv *a, sl_jv *b, sl_jv **out)
                 return sl_jerr(c, at, "division by zero");
             r = x / y;
             break;
-        case OP_FLOORDIV:
+        case OP_FLOORDIV: { /* Python's float_floor_div */
             if (y == 0)
                 return sl_jerr(c, at, "float floor division by zero");
-            r = floor(x / y);
+            double mod = fmod(x, y), div = (x - mod) / y;
+            if (mod != 0 && ((y < 0) != (mod < 0)))
+                div -= 1.0;
+            if (div != 0) {
+                r = floor(div);
+                if (div - r > 0.5)
+                    r += 1.0;
+            } else
+                r = copysign(0.0, x / y);
             break;
+        }
         case OP_MOD:
             if (y == 0)
                 return sl_jerr(c, at, "float modulo");
-            r = fmod(x, y);
-            if (r != 0 && ((r < 0) != (y < 0)))
-                r += y;
+            r = fmod(x, y); /* Python's float_rem */
+            if (r != 0) {
+                if ((r < 0) != (y < 0))
+                    r += y;
+            } else
+                r = copysign(0.0, y);
             break;
         case OP_POW:
             if (x == 0 && y < 0)
@@ -661,6 +673,8 @@ static int contains(jctx *c, const jnode *at, sl_jv *item, sl_jv *seq, int *res)
         return 0;
     }
     if (seq->type == SL_JV_DICT && seq->sub != JV_LOOP) {
+        if (item->type == SL_JV_LIST || item->type == SL_JV_DICT)
+            return sl_jerr(c, at, "unhashable type: '%s'", sl_jv_type_name(item));
         *res = sl_jv_dict_getv(seq, item) != NULL;
         return 0;
     }

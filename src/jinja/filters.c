@@ -794,6 +794,17 @@ static sl_jv *f_unique(jctx *c, const jnode *at, sl_jv *v, const sl_jinja_args *
     sl_jv *r = sl_jv_list(), *seen = sl_jv_list();
     for (size_t i = 0; i < l->u.l.n; i++) {
         sl_jv *k = sort_key(l->u.l.v[i], attr, cs && sl_jv_truthy(cs), c, at);
+        if (k->type == SL_JV_LIST || k->type == SL_JV_DICT || k->type == SL_JV_UNDEFINED) {
+            if (k->type == SL_JV_UNDEFINED)
+                sl_jerr(c, at, "%s", sl_jv_undef_msg(k));
+            else
+                sl_jerr(c, at, "unhashable type: '%s'", sl_jv_type_name(k));
+            sl_jv_unref(k);
+            sl_jv_unref(seen);
+            sl_jv_unref(r);
+            sl_jv_unref(l);
+            return NULL;
+        }
         int dup = 0;
         for (size_t j = 0; j < seen->u.l.n && !dup; j++)
             dup = sl_jv_equal(seen->u.l.v[j], k);

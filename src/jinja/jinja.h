@@ -121,6 +121,10 @@ sl_jinja_env *sl_jinja_env_new(void);
 void sl_jinja_env_free(sl_jinja_env *env);
 /* Set a global (takes v); replaces an earlier one of the same name. */
 void sl_jinja_env_set(sl_jinja_env *env, const char *name, sl_jv *v);
+/* Lower env's per-render limits: output bytes and loop iterations (0, or
+ * a value above the default, keeps the default: 256 MiB, 10 million).
+ * For a host that renders small things (a preview) and for tests. */
+void sl_jinja_env_set_limits(sl_jinja_env *env, size_t max_output, uint64_t max_iters);
 /* Parse a macros file (dbt's macros/ and tests/generic/ .sql files, docs
  * .md files): registers each {% macro NAME %} as a global callable NAME,
  * each {% test NAME(model, column_name, ...) %} as a callable "test_NAME",
@@ -137,6 +141,10 @@ int sl_jinja_env_load_ex(sl_jinja_env *env, const char *file, const char *text, 
 const char *sl_jinja_env_doc(const sl_jinja_env *env, const char *name);
 /* Whether a global or macro of that name exists. */
 int sl_jinja_env_has(const sl_jinja_env *env, const char *name);
+/* The global or macro of that name (borrowed), or NULL: a host function
+ * may return it (sl_jv_ref) for the template to call, as dbt's
+ * adapter.dispatch() returns a macro. */
+sl_jv *sl_jinja_env_lookup(const sl_jinja_env *env, const char *name);
 
 /* A parsed template. */
 typedef struct sl_jinja_tpl sl_jinja_tpl;

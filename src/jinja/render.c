@@ -16,8 +16,11 @@
 
 static int check_out(jctx *c, const jnode *at, const sl_buf *out)
 {
-    if (out->len > SL_JINJA_MAX_OUTPUT)
-        return sl_jerr(c, at, "output larger than the 256 MiB limit");
+    if (out->len > c->max_output) {
+        if (c->max_output % (1 << 20) == 0)
+            return sl_jerr(c, at, "output larger than the %zu MiB limit", c->max_output >> 20);
+        return sl_jerr(c, at, "output larger than the %zu-byte limit", c->max_output);
+    }
     return 0;
 }
 
@@ -157,8 +160,9 @@ static int exec_for(jctx *c, jscope *s, const jnode *n, sl_buf *out)
     int64_t len = (int64_t)items->u.l.n;
     c->scope = &ls;
     for (size_t i = 0; i < items->u.l.n; i++) {
-        if (++c->iters > SL_JINJA_MAX_ITERS) {
-            rc = sl_jerr(c, n, "more than 10000000 loop iterations in one render (the limit)");
+        if (++c->iters > c->max_iters) {
+            rc = sl_jerr(c, n, "more than %llu loop iterations in one render (the limit)",
+                         (unsigned long long)c->max_iters);
             break;
         }
         sl_jscope_release(&ls);
@@ -264,7 +268,9 @@ static int exec_stmt(jctx *c, jscope *s, const jnode *n, sl_buf *out)
     case S_SETBLOCK: {
         sl_buf b;
         sl_buf_init(&b);
-        int rc = sl_jexec(c, s, n->c, &b);
+        jscope bs = {.parent = s}; /* as jinja2: what the body sets stays in it */
+        int rc = sl_jexec(c, &bs, n->c, &b);
+        sl_jscope_release(&bs);
         if (rc < 0 || c->unwind) {
             sl_buf_release(&b);
             return rc;
@@ -519,6 +525,8 @@ static void ctx_init(jctx *c, sl_jinja_env *env, const sl_jv *locals, sl_error *
     c->err = err;
     c->tpl = tpl;
     c->file = tpl ? tpl->file : "<call>";
+    c->max_output = env->max_output ? env->max_output : SL_JINJA_MAX_OUTPUT;
+    c->max_iters = env->max_iters ? env->max_iters : SL_JINJA_MAX_ITERS;
 }
 
 int sl_jinja_render(sl_jinja_env *env, const sl_jinja_tpl *t, const sl_jv *locals, sl_buf *out, sl_error *err)

@@ -142,6 +142,8 @@ T(t_in)
         return 0;
     }
     if (seq->type == SL_JV_DICT && seq->sub != JV_LOOP) {
+        if (v->type == SL_JV_LIST || v->type == SL_JV_DICT)
+            return sl_jerr(c, at, "unhashable type: '%s'", sl_jv_type_name(v));
         *r = sl_jv_dict_getv(seq, v) != NULL;
         return 0;
     }

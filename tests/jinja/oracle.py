@@ -149,7 +149,9 @@ def doc_examples(path):
 # ---- generated cases ----
 
 NAMES = ["s", "n", "neg", "f", "items", "names", "words", "d", "flag", "nothing", "text", "empty"]
-FILTERS0 = ["upper", "lower", "length", "first", "last", "list", "string", "int", "float", "abs", "trim",
+# (first/last are left to the hand-written cases: jinja2's optimizer folds
+# `[] | last` at compile time and fails on a branch that never runs)
+FILTERS0 = ["upper", "lower", "length", "list", "string", "int", "float", "abs", "trim",
             "capitalize", "title", "reverse", "sort", "unique", "round", "wordcount", "tojson", "join"]
 
 
@@ -203,7 +205,50 @@ def gen_expr(r, depth=0):
     return "(%s | default(%s))" % (gen_expr(r, depth + 1), gen_literal(r))
 
 
+def gen_stmts(r, depth, loopvars):
+    """A random sequence of statements: set, for (with loop vars, break,
+    continue, else), if/elif/else, macro definition and call, output."""
+    out = []
+    for _ in range(r.randrange(1, 4)):
+        k = r.randrange(8 if depth < 3 else 3)
+        ws = lambda: r.choice(["", "", "-"])  # noqa: E731
+        if k == 0:
+            out.append("{%s set v%d = %s %s}" % ("%" + ws(), r.randrange(3), gen_expr(r, 2), ws() + "%"))
+        elif k == 1:
+            out.append("{{%s %s %s}}" % (ws(), r.choice(["v0", "v1", "v2", "n", "s"] + loopvars), ws()))
+        elif k == 2:
+            out.append(r.choice([" ", "\n", "x", "\n  ", ","]))
+        elif k == 3:
+            var = "i%d" % depth
+            body = gen_stmts(r, depth + 1, loopvars + [var, "loop.index", "loop.first", "loop.revindex"])
+            if r.randrange(4) == 0:
+                body += "{%% if %s %%}{%% %s %%}{%% endif %%}" % (
+                    r.choice(["loop.index > 1", "loop.last", var + " == 2"]), r.choice(["break", "continue"]))
+            els = "{% else %}E" if r.randrange(3) == 0 else ""
+            cond = " if %s is odd" % var if r.randrange(4) == 0 else ""
+            out.append("{%%%s for %s in %s%s %%}%s%s{%% endfor %s%%}" % (
+                ws(), var, r.choice(["items", "range(3)", "words", "empty", "[1, 2, 2]"]), cond, body, els, ws()))
+        elif k == 4:
+            out.append("{%% if %s %%}%s{%% elif %s %%}%s{%% else %%}%s{%% endif %%}" % (
+                r.choice(["v0 is defined", "n > 3", "flag", "s", "empty"] + [lv + " == 1" for lv in loopvars[:1]]),
+                gen_stmts(r, depth + 1, loopvars), r.choice(["false", "nothing is none"]),
+                gen_stmts(r, depth + 1, loopvars), gen_stmts(r, depth + 1, loopvars)))
+        elif k == 5:
+            name = "m%d" % r.randrange(3)
+            out.append("{%% macro %s(a, b=%s) %%}%s{{ a }}-{{ b }}{%% endmacro %%}{{ %s(%s) }}" % (
+                name, gen_literal(r), gen_stmts(r, depth + 1, ["a", "b"]), name,
+                r.choice(["1", "'x', 2", "b=3, a=4", "items"])))
+        elif k == 6:
+            out.append("{%% set ns = namespace(c=0) %%}{%% for q in items %%}{%% set ns.c = ns.c + q %%}"
+                       "{%% endfor %%}{{ ns.c }}")
+        else:
+            out.append("{%% set blk %%}%s{%% endset %%}[{{ blk | trim }}]" % gen_stmts(r, depth + 1, loopvars))
+    return "".join(out)
+
+
 def gen_template(r):
+    if r.randrange(3) == 0:
+        return "{% set v0 = 0 %}{% set v1 = 'one' %}" + gen_stmts(r, 0, [])
     k = r.randrange(4)
     if k == 0:
         return "{{ %s }}" % gen_expr(r)
