@@ -3,13 +3,15 @@
  * [--vars '{k: v}']`: render the selected models, tests, analyses and
  * snapshots to target/compiled/<project>/<path> (a generic test to
  * <properties file>/<test name>.sql, a snapshot to its folder/<name>.sql)
- * and write target/manifest.json. Nothing runs and the warehouse is not
+ * and write target/manifest.json (a secret env_var() read shows as ***
+ * in both; the SQL that runs has its value). Nothing runs and the warehouse is not
  * opened: is_incremental() is false, as on a model's first build (`sluice
  * build` decides it per run from the warehouse). Exit 0, 1 when a node
  * failed to compile, 2 on usage or project problems.
  */
 #include "cli/cli.h"
 #include "core/mem.h"
+#include "core/redact.h"
 #include "models/graph.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +130,8 @@ int cmd_compile(sl_cli *cli, int argc, char **argv)
         char *rel = compiled_path(n);
         sl_buf_reset(&path);
         sl_buf_addf(&path, "%s/compiled/%s/%s", g->target_path, g->name ? g->name : "project", rel);
+        if (rc == 0 && sql.data) /* a copy for people to read: secrets as *** (what runs keeps them) */
+            sql.len = sl_redact_span(sql.data, sql.len);
         if (rc == 0)
             rc = sl_graph_write_compiled(path.data, sql.data ? sql.data : "", sql.len, &err);
         if (rc < 0) {

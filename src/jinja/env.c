@@ -12,17 +12,22 @@
 #include <stdio.h>
 #include <string.h>
 
-static long env_find(const sl_jinja_env *env, const char *name, size_t n)
+static long env_find_h(const sl_jinja_env *env, const char *name, size_t n, uint32_t hash)
 {
     if (!env->cap)
         return -1;
-    size_t mask = env->cap - 1, h = sl_jhash(name, n) & mask;
+    size_t mask = env->cap - 1, h = hash & mask;
     while (env->names[h]) {
         if (strncmp(env->names[h], name, n) == 0 && env->names[h][n] == 0)
             return (long)h;
         h = (h + 1) & mask;
     }
     return -1;
+}
+
+static long env_find(const sl_jinja_env *env, const char *name, size_t n)
+{
+    return env_find_h(env, name, n, sl_jhash(name, n));
 }
 
 static void env_grow(sl_jinja_env *env)
@@ -80,6 +85,12 @@ static long env_put(sl_jinja_env *env, const char *name, sl_jv *v)
 sl_jv *sl_jinja_env_get(const sl_jinja_env *env, const char *name, size_t n)
 {
     long at = env_find(env, name, n);
+    return at < 0 ? NULL : env->vals[at];
+}
+
+sl_jv *sl_jinja_env_get_h(const sl_jinja_env *env, const char *name, size_t n, uint32_t hash)
+{
+    long at = env_find_h(env, name, n, hash);
     return at < 0 ? NULL : env->vals[at];
 }
 
@@ -142,6 +153,11 @@ void sl_jinja_env_set_limits(sl_jinja_env *env, size_t max_output, uint64_t max_
 int sl_jinja_env_has(const sl_jinja_env *env, const char *name)
 {
     return env_find(env, name, strlen(name)) >= 0;
+}
+
+sl_jv *sl_jinja_env_lookup(const sl_jinja_env *env, const char *name)
+{
+    return sl_jinja_env_get(env, name, strlen(name));
 }
 
 const char *sl_jinja_env_doc(const sl_jinja_env *env, const char *name)

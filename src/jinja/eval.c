@@ -99,7 +99,7 @@ sl_jv *sl_jlookup(jctx *c, jscope *s, const char *name, size_t n, uint32_t hash)
     sl_jv *v = sl_jv_dict_getn(c->locals, name, n);
     if (v)
         return v;
-    return sl_jinja_env_get(c->env, name, n);
+    return sl_jinja_env_get_h(c->env, name, n, hash);
 }
 
 /* ---- helpers ---- */
@@ -392,9 +392,12 @@ int sl_jarith(jctx *c, const jnode *at, int op, sl_jv *a, sl_jv *b, sl_jv **out)
         case OP_MOD:
             if (y == 0)
                 return sl_jerr(c, at, "float modulo");
-            r = fmod(x, y);
-            if (r != 0 && ((r < 0) != (y < 0)))
-                r += y;
+            r = fmod(x, y); /* Python's float_rem */
+            if (r != 0) {
+                if ((r < 0) != (y < 0))
+                    r += y;
+            } else
+                r = copysign(0.0, y);
             break;
         case OP_POW:
             if (x == 0 && y < 0)

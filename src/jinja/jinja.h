@@ -141,6 +141,10 @@ int sl_jinja_env_load_ex(sl_jinja_env *env, const char *file, const char *text, 
 const char *sl_jinja_env_doc(const sl_jinja_env *env, const char *name);
 /* Whether a global or macro of that name exists. */
 int sl_jinja_env_has(const sl_jinja_env *env, const char *name);
+/* The global or macro of that name (borrowed), or NULL: a host function
+ * may return it (sl_jv_ref) for the template to call, as dbt's
+ * adapter.dispatch() returns a macro. */
+sl_jv *sl_jinja_env_lookup(const sl_jinja_env *env, const char *name);
 
 /* A parsed template. */
 typedef struct sl_jinja_tpl sl_jinja_tpl;

@@ -103,7 +103,6 @@ size_t sl_jv_strlen_cp(sl_jv *s);
 /* Byte offset of code point i in s (i <= length). */
 size_t sl_jv_str_cp_off(sl_jv *s, size_t i);
 void sl_jv_float_repr(double d, sl_buf *out);
-int sl_jv_is_string(const sl_jv *v);
 jalive *sl_jalive_new(void);
 void sl_jalive_unref(jalive *a);
 void sl_jtpl_shared_unref(jtpl_shared *t);
@@ -203,7 +202,8 @@ typedef struct jvar {
 } jvar;
 
 typedef struct jscope {
-    struct jscope *parent;  /* NULL: next is the closure / render's top */
+    struct jscope *parent;  /* the enclosing scope (a macro's: where it was defined); NULL: then
+                             * the render's locals, then the globals */
     jvar *vars;
     size_t n, cap;
     jvar inl[6];
@@ -249,6 +249,8 @@ struct sl_jinja_env {
 };
 
 sl_jv *sl_jinja_env_get(const sl_jinja_env *env, const char *name, size_t n); /* borrowed */
+/* The same with the name's sl_jhash already computed. */
+sl_jv *sl_jinja_env_get_h(const sl_jinja_env *env, const char *name, size_t n, uint32_t hash);
 
 /* Format "FILE:LINE:COL: message" into ctx->err; returns -1. */
 int sl_jerr(jctx *c, const jnode *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -319,9 +321,10 @@ sl_jv *sl_jstr_strip(sl_jv *s, const sl_jv *chars, int left, int right);
 sl_jv *sl_jstr_replace(jctx *c, const jnode *at, sl_jv *s, sl_jv *old, sl_jv *new, int64_t count);
 /* items (a list) joined by sep; convert: items that are not strings are printed. */
 sl_jv *sl_jstr_join(jctx *c, const jnode *at, sl_jv *sep, sl_jv *items, int convert);
+/* str(a) ~ str(b): a new string, or NULL with the error at `at`. */
 sl_jv *sl_jstr_concat(jctx *c, const jnode *at, sl_jv *a, sl_jv *b);
+/* a OP b for OP_ADD..OP_POW with Python's semantics (64-bit integers that
+ * fail on overflow): *out a new reference, or -1 with the error at `at`. */
 int sl_jarith(jctx *c, const jnode *at, int op, sl_jv *a, sl_jv *b, sl_jv **out);
-int sl_jargs_check(jctx *c, const jnode *at, const char *what, const sl_jinja_args *a, size_t maxpos,
-                   const char *const *kwnames);
 
 #endif

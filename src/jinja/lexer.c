@@ -222,6 +222,33 @@ static int lex_number(lex *L, size_t *ppos)
     const char *s = L->src;
     size_t pos = *ppos, i = pos;
     int isfloat = 0;
+    if (s[pos] == '0' && pos + 2 < L->n && strchr("xXoObB", s[pos + 1]) && s[pos + 1]) {
+        /* 0x1f, 0o17, 0b101 (with _ separators) */
+        int base = s[pos + 1] == 'x' || s[pos + 1] == 'X' ? 16 : s[pos + 1] == 'o' || s[pos + 1] == 'O' ? 8 : 2;
+        int64_t v = 0;
+        int big = 0, nd = 0;
+        i = pos + 2;
+        for (; i < L->n; i++) {
+            if (s[i] == '_' && i + 1 < L->n && s[i + 1] != '_')
+                continue;
+            int d = hexval(s[i]);
+            if (d < 0 || d >= base)
+                break;
+            if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, d, &v))
+                big = 1;
+            nd++;
+        }
+        if (nd > 0) {
+            jtok *t = push(L, T_INT, pos);
+            t->p = s + pos;
+            t->n = i - pos;
+            t->i = v;
+            t->big = big;
+            *ppos = i;
+            return 0;
+        }
+        i = pos;
+    }
 #define DIGITS()                                                                                                       \
     do {                                                                                                               \
         while (i < L->n && (isdigit((unsigned char)s[i]) || (s[i] == '_' && i + 1 < L->n && isdigit((unsigned char)s[i + 1])))) \
@@ -245,6 +272,11 @@ static int lex_number(lex *L, size_t *ppos)
         }
     }
 #undef DIGITS
+    if (!isfloat && s[pos] == '0') { /* jinja2: an integer starting with 0 is 0, 00, 0_0... */
+        i = pos + 1;
+        while (i < L->n && (s[i] == '0' || (s[i] == '_' && i + 1 < L->n && s[i + 1] == '0')))
+            i++;
+    }
     char buf[128];
     size_t bn = 0;
     for (size_t k = pos; k < i && bn < sizeof buf - 1; k++)

@@ -340,8 +340,6 @@ void sl_jv_unref(sl_jv *v)
 
 sl_jv_type sl_jv_type_of(const sl_jv *v) { return (sl_jv_type)v->type; }
 
-int sl_jv_is_string(const sl_jv *v) { return v && v->type == SL_JV_STRING; }
-
 int sl_jv_truthy(const sl_jv *v)
 {
     switch (v->type) {

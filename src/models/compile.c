@@ -14,14 +14,14 @@
  * the name), or the project's own macros of those names.
  *
  * Execute mode renders the SQL that runs: ref()s resolve to relations and
- * the ephemeral models reached (also through other ephemeral models) are
- * inlined as CTEs __sluice_cte__NAME in dependency order, merged into the
- * model's own WITH clause when it starts with one (dbt's __dbt__cte__).
+ * the ephemeral models reached are inlined as CTEs (ephemeral.c). Generic
+ * and singular tests compile in testsql.c.
  */
 #include "models/compile.h"
 #include "config/project.h"
 #include "core/mem.h"
 #include "models/builtin.h"
+#include "models/compile_int.h"
 #include "models/context.h"
 #include "models/jvyaml.h"
 #include <ctype.h>
@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 /* ---- errors ---- */
@@ -92,7 +91,8 @@ static void list_files(const char *root, const char *rel, const char *ext, char 
         names[nn++] = sl_strdup(e->d_name);
     }
     closedir(dir);
-    qsort(names, nn, sizeof *names, cmp_str);
+    if (nn)
+        qsort(names, nn, sizeof *names, cmp_str);
     for (size_t i = 0; i < nn; i++) {
         char *sub = sl_printf("%s/%s", rel, names[i]);
         char *full = sl_printf("%s/%s", root, sub);
@@ -251,7 +251,7 @@ void sl_compile_env_free(sl_graph *g)
 
 /* ---- rendering ---- */
 
-static void render_release(sl_render *r)
+void sl_compile_render_release(sl_render *r)
 {
     sl_compile_deps_free(r->deps, r->ndeps);
     sl_free(r->eph);
@@ -259,7 +259,7 @@ static void render_release(sl_render *r)
 }
 
 /* Render node i's text with r as the render in progress. */
-static int render_node(sl_graph *g, size_t i, sl_render *r, sl_buf *out, sl_error *err)
+int sl_compile_render_node(sl_graph *g, size_t i, sl_render *r, sl_buf *out, sl_error *err)
 {
     sl_compile_state *st = g->compile;
     const sl_node *n = &g->nodes[i];
@@ -370,121 +370,6 @@ int sl_compile_relation(sl_graph *g, size_t i, sl_error *err)
     return 0;
 }
 
-static int looks_like_call(const char *s)
-{
-    static const char *const fns[] = {"env_var", "ref", "var", "source", "doc", NULL};
-    while (isspace((unsigned char)*s))
-        s++;
-    for (size_t i = 0; fns[i]; i++) {
-        size_t l = strlen(fns[i]);
-        if (strncmp(s, fns[i], l) != 0)
-            continue;
-        const char *p = s + l;
-        while (isspace((unsigned char)*p))
-            p++;
-        if (*p != '(')
-            continue;
-        const char *e = s + strlen(s);
-        while (e > p && isspace((unsigned char)e[-1]))
-            e--;
-        return e > p + 1 && e[-1] == ')';
-    }
-    return 0;
-}
-
-/* A test argument as dbt renders it: strings that look like a ref(),
- * source(), var(), env_var() or doc() call are evaluated, strings holding
- * {{ }} or {% %} rendered, lists and dicts item by item; the result is a
- * new reference. */
-static sl_jv *render_kwarg(sl_graph *g, const char *file, const sl_jv *v, sl_error *err)
-{
-    switch (sl_jv_type_of(v)) {
-    case SL_JV_STRING: {
-        size_t len;
-        const char *s = sl_jv_str_of(v, &len);
-        char *text = NULL;
-        if (looks_like_call(s))
-            text = sl_printf("{{ %s }}", s);
-        else if (strstr(s, "{{") || strstr(s, "{%"))
-            text = sl_strndup(s, len);
-        if (!text)
-            return sl_jv_ref((sl_jv *)v);
-        sl_jinja_tpl *t = NULL;
-        sl_buf b;
-        sl_buf_init(&b);
-        sl_jv *res = NULL;
-        if (sl_jinja_parse(file, text, strlen(text), &t, err) == 0) {
-            if (sl_jinja_render(g->env, t, NULL, &b, err) == 0)
-                res = sl_jv_str(b.data ? b.data : "", b.len);
-            sl_jinja_tpl_free(t);
-        }
-        sl_buf_release(&b);
-        sl_free(text);
-        return res;
-    }
-    case SL_JV_LIST: {
-        sl_jv *l = sl_jv_list();
-        for (size_t i = 0; i < sl_jv_len(v); i++) {
-            sl_jv *x = render_kwarg(g, file, sl_jv_list_at(v, i), err);
-            if (!x) {
-                sl_jv_unref(l);
-                return NULL;
-            }
-            sl_jv_list_push(l, x);
-        }
-        return l;
-    }
-    case SL_JV_DICT: {
-        sl_jv *d = sl_jv_dict();
-        for (size_t i = 0; i < sl_jv_len(v); i++) {
-            sl_jv *x = render_kwarg(g, file, sl_jv_dict_value_at(v, i), err);
-            if (!x) {
-                sl_jv_unref(d);
-                return NULL;
-            }
-            sl_jv_dict_set(d, sl_jv_dict_key_at(v, i), x);
-        }
-        return d;
-    }
-    default:
-        return sl_jv_ref((sl_jv *)v);
-    }
-}
-
-/* A generic test's arguments (node.h's test_kwargs), rendered; a new dict
- * or NULL with err set. column_name and model are not among them. */
-static sl_jv *test_kwargs(sl_graph *g, const sl_node *n, sl_error *err)
-{
-    const char *file = n->file ? n->file : n->name;
-    sl_jv *raw = n->test_kwargs ? sl_jv_from_yaml(file, n->test_kwargs, strlen(n->test_kwargs), err) : sl_jv_dict();
-    if (!raw)
-        return NULL;
-    if (sl_jv_type_of(raw) == SL_JV_NONE) {
-        sl_jv_unref(raw);
-        raw = sl_jv_dict();
-    }
-    if (sl_jv_type_of(raw) != SL_JV_DICT) {
-        sl_jv_unref(raw);
-        sl_error_set(err, SL_EINTERNAL, "%s: test %s: its arguments are not a mapping", file, n->name);
-        return NULL;
-    }
-    sl_jv *d = sl_jv_dict();
-    for (size_t i = 0; i < sl_jv_len(raw); i++) {
-        const char *k = sl_jv_dict_key_at(raw, i);
-        if (strcmp(k, "column_name") == 0 || strcmp(k, "model") == 0)
-            continue;
-        sl_jv *x = render_kwarg(g, file, sl_jv_dict_value_at(raw, i), err);
-        if (!x) {
-            sl_jv_unref(d);
-            sl_jv_unref(raw);
-            return NULL;
-        }
-        sl_jv_dict_set(d, k, x);
-    }
-    sl_jv_unref(raw);
-    return d;
-}
-
 int sl_compile_parse(sl_graph *g, size_t i, sl_compile_dep **deps, size_t *ndeps, sl_diags *d)
 {
     sl_node *n = &g->nodes[i];
@@ -502,12 +387,12 @@ int sl_compile_parse(sl_graph *g, size_t i, sl_compile_dep **deps, size_t *ndeps
     if (n->raw) {
         sl_buf out;
         sl_buf_init(&out);
-        rc = render_node(g, i, &r, &out, &err);
+        rc = sl_compile_render_node(g, i, &r, &out, &err);
         sl_buf_release(&out);
     } else if (n->kind == SL_NODE_TEST && n->test_name) {
         sl_render *saved = st->cur;
         sl_context_enter(st, &r);
-        sl_jv *kw = test_kwargs(g, n, &err);
+        sl_jv *kw = sl_compile_test_kwargs(g, n, &err);
         sl_context_enter(st, saved);
         if (kw)
             sl_jv_unref(kw);
@@ -518,7 +403,7 @@ int sl_compile_parse(sl_graph *g, size_t i, sl_compile_dep **deps, size_t *ndeps
         rc = -1;
     if (rc < 0) {
         diag_from_error(d, &err, file);
-        render_release(&r);
+        sl_compile_render_release(&r);
         return -1;
     }
     for (size_t k = 0; k < r.ndeps; k++)
@@ -527,7 +412,7 @@ int sl_compile_parse(sl_graph *g, size_t i, sl_compile_dep **deps, size_t *ndeps
     *ndeps = r.ndeps;
     r.deps = NULL;
     r.ndeps = 0;
-    render_release(&r);
+    sl_compile_render_release(&r);
     return 0;
 }
 
@@ -539,140 +424,6 @@ void sl_compile_deps_free(sl_compile_dep *deps, size_t n)
         sl_free(deps[i].source_name);
     }
     sl_free(deps);
-}
-
-/* ---- ephemeral models as CTEs ---- */
-
-typedef struct cte_set {
-    size_t *order; /* ephemeral nodes, upstreams first */
-    char **sql;    /* their rendered SQL, by position in order */
-    size_t n, cap;
-    uint8_t *state; /* per node: 0 unseen, 1 in progress, 2 done */
-} cte_set;
-
-static int cte_visit(sl_graph *g, cte_set *cs, size_t e, sl_error *err)
-{
-    if (cs->state[e] == 2)
-        return 0;
-    if (cs->state[e] == 1)
-        return sl_error_set(err, SL_ECONFIG, "ephemeral model %s refers to itself through other ephemeral models",
-                            g->nodes[e].name);
-    cs->state[e] = 1;
-    sl_render r = {.node = e, .execute = 1};
-    sl_buf b;
-    sl_buf_init(&b);
-    if (!g->nodes[e].raw || render_node(g, e, &r, &b, err) < 0) {
-        if (!g->nodes[e].raw)
-            sl_error_set(err, SL_EINTERNAL, "ephemeral model %s has no SQL", g->nodes[e].name);
-        sl_buf_release(&b);
-        render_release(&r);
-        return -1;
-    }
-    for (size_t k = 0; k < r.neph; k++)
-        if (cte_visit(g, cs, r.eph[k], err) < 0) {
-            sl_buf_release(&b);
-            render_release(&r);
-            return -1;
-        }
-    render_release(&r);
-    while (b.len && isspace((unsigned char)b.data[b.len - 1]))
-        b.data[--b.len] = 0;
-    SL_GROW(cs->order, cs->cap, cs->n + 1);
-    cs->sql = sl_realloc(cs->sql, cs->cap * sizeof *cs->sql);
-    cs->order[cs->n] = e;
-    cs->sql[cs->n++] = sl_buf_detach(&b);
-    cs->state[e] = 2;
-    return 0;
-}
-
-/* Skip whitespace and SQL comments from p; the first token's offset. */
-static size_t first_token(const char *s)
-{
-    const char *p = s;
-    for (;;) {
-        while (isspace((unsigned char)*p))
-            p++;
-        if (p[0] == '-' && p[1] == '-') {
-            while (*p && *p != '\n')
-                p++;
-        } else if (p[0] == '/' && p[1] == '*') {
-            const char *e = strstr(p + 2, "*/");
-            p = e ? e + 2 : p + strlen(p);
-        } else {
-            return (size_t)(p - s);
-        }
-    }
-}
-
-static int word_is(const char *p, const char *w)
-{
-    size_t l = strlen(w);
-    return strncasecmp(p, w, l) == 0 && !(isalnum((unsigned char)p[l]) || p[l] == '_');
-}
-
-/* sql with cs's CTEs put in front: into the model's own WITH clause when
- * it starts with one (after WITH [RECURSIVE]), else a new one. */
-static void inject_ctes(const sl_graph *g, const cte_set *cs, const char *sql, sl_buf *out)
-{
-    sl_buf ctes;
-    sl_buf_init(&ctes);
-    for (size_t k = 0; k < cs->n; k++) {
-        if (k)
-            sl_buf_adds(&ctes, ", ");
-        sl_context_cte_name(g, cs->order[k], &ctes);
-        sl_buf_adds(&ctes, " as (\n");
-        sl_buf_adds(&ctes, cs->sql[k]);
-        sl_buf_adds(&ctes, "\n)");
-    }
-    size_t at = first_token(sql);
-    if (word_is(sql + at, "with")) {
-        size_t after = at + 4;
-        size_t nx = after + first_token(sql + after);
-        if (word_is(sql + nx, "recursive"))
-            after = nx + 9;
-        sl_buf_add(out, sql, after);
-        sl_buf_addc(out, ' ');
-        sl_buf_add(out, ctes.data, ctes.len);
-        sl_buf_addc(out, ',');
-        sl_buf_adds(out, sql + after);
-    } else {
-        sl_buf_add(out, sql, at);
-        sl_buf_adds(out, "with ");
-        sl_buf_add(out, ctes.data, ctes.len);
-        sl_buf_addc(out, '\n');
-        sl_buf_adds(out, sql + at);
-    }
-    sl_buf_release(&ctes);
-}
-
-/* out = sql with the ephemeral models r reached inlined; stores the text
- * in node i's compiled. */
-static int finish_compile(sl_graph *g, size_t i, const sl_render *r, const char *sql, size_t len, sl_buf *out,
-                          sl_error *err)
-{
-    size_t start = out->len;
-    if (r->neph == 0) {
-        sl_buf_add(out, sql, len);
-    } else {
-        cte_set cs = {0};
-        cs.state = sl_calloc(g->n, 1);
-        int rc = 0;
-        for (size_t k = 0; k < r->neph && rc == 0; k++)
-            rc = cte_visit(g, &cs, r->eph[k], err);
-        if (rc == 0)
-            inject_ctes(g, &cs, sql, out);
-        for (size_t k = 0; k < cs.n; k++)
-            sl_free(cs.sql[k]);
-        sl_free(cs.sql);
-        sl_free(cs.order);
-        sl_free(cs.state);
-        if (rc < 0)
-            return sl_error_prefix(err, "%s", g->nodes[i].name);
-    }
-    sl_node *n = &g->nodes[i];
-    sl_free(n->compiled);
-    n->compiled = sl_strndup(out->data + start, out->len - start);
-    return 0;
 }
 
 int sl_graph_compile(sl_graph *g, size_t i, int is_incremental, sl_buf *out, sl_error *err)
@@ -688,117 +439,11 @@ int sl_graph_compile(sl_graph *g, size_t i, int is_incremental, sl_buf *out, sl_
     sl_render r = {.node = i, .execute = 1, .is_incremental = is_incremental};
     sl_buf b;
     sl_buf_init(&b);
-    int rc = render_node(g, i, &r, &b, err);
+    int rc = sl_compile_render_node(g, i, &r, &b, err);
     if (rc == 0)
-        rc = finish_compile(g, i, &r, b.data ? b.data : "", b.len, out, err);
+        rc = sl_compile_finish(g, i, &r, b.data ? b.data : "", b.len, out, err);
     sl_buf_release(&b);
-    render_release(&r);
+    sl_compile_render_release(&r);
     return rc;
 }
 
-/* ---- tests ---- */
-
-/* The relation a generic test reads: the tested node's, or with `where:`
- * dbt's subquery over it. */
-static sl_jv *test_model(sl_graph *g, const sl_node *t, sl_render *r)
-{
-    size_t m = t->attached;
-    sl_jv *rel = sl_context_relation(g, m);
-    const sl_node *mn = &g->nodes[m];
-    if (mn->kind == SL_NODE_MODEL && mn->config.materialized && strcmp(mn->config.materialized, "ephemeral") == 0) {
-        SL_GROW(r->eph, r->ephcap, r->neph + 1);
-        r->eph[r->neph++] = m;
-    }
-    if (!t->config.where || !*t->config.where)
-        return rel;
-    sl_buf b;
-    sl_buf_init(&b);
-    sl_buf_adds(&b, "(select * from ");
-    if (sl_jv_print(rel, &b, NULL) < 0)
-        sl_buf_reset(&b);
-    sl_buf_adds(&b, " where ");
-    sl_buf_adds(&b, t->config.where);
-    sl_buf_adds(&b, ") dbt_subquery");
-    sl_jv *attrs = sl_jv_dict();
-    const char *keys[] = {"database", "schema", "identifier", "name", "table", "type"};
-    for (size_t k = 0; k < 6; k++) {
-        sl_jv *v = sl_jv_dict_get(rel, keys[k]);
-        sl_jv_dict_set(attrs, keys[k], v ? sl_jv_ref(v) : sl_jv_none());
-    }
-    sl_jv *sub = sl_jv_object(attrs, b.data);
-    sl_buf_release(&b);
-    sl_jv_unref(rel);
-    return sub;
-}
-
-static const char *test_names_hint(sl_graph *g, const char *name)
-{
-    static const char *const known[] = {"unique", "not_null", "accepted_values", "relationships"};
-    (void)g;
-    return sl_suggest(name, known, 4);
-}
-
-int sl_graph_compile_test(sl_graph *g, size_t i, sl_buf *out, sl_error *err)
-{
-    sl_node *n = &g->nodes[i];
-    if (!g->compile)
-        return sl_error_set(err, SL_EINTERNAL, "%s: compiled before sl_compile_env_init", n->name);
-    sl_compile_state *st = g->compile;
-    sl_render r = {.node = i, .execute = 1};
-    sl_buf b;
-    sl_buf_init(&b);
-    int rc;
-    if (n->raw) { /* a singular test: its own SQL */
-        rc = render_node(g, i, &r, &b, err);
-    } else if (n->test_name && n->attached != (size_t)-1 && n->attached < g->n) {
-        char *macro = sl_printf("test_%s", n->test_name);
-        if (!sl_jinja_env_has(g->env, macro)) {
-            const char *s = test_names_hint(g, n->test_name);
-            if (s)
-                rc = sl_error_set(err, SL_ECONFIG, "%s: test '%s' is not defined (did you mean '%s'?)",
-                                  n->file ? n->file : n->name, n->test_name, s);
-            else
-                rc = sl_error_set(err, SL_ECONFIG,
-                                  "%s: test '%s' is not defined (no {%% test %s(model, ...) %%} in macros/ or tests/generic/)",
-                                  n->file ? n->file : n->name, n->test_name, n->test_name);
-        } else {
-            sl_render *saved = st->cur;
-            sl_context_enter(st, &r);
-            sl_jv *kw = test_kwargs(g, n, err);
-            if (!kw) {
-                rc = -1;
-            } else {
-                size_t nk = sl_jv_len(kw) + 2;
-                const char **names = sl_calloc(nk, sizeof *names);
-                sl_jv **vals = sl_calloc(nk, sizeof *vals);
-                size_t k = 0;
-                names[k] = "model";
-                vals[k++] = test_model(g, n, &r);
-                if (n->column_name) {
-                    names[k] = "column_name";
-                    vals[k++] = sl_jv_cstr(n->column_name);
-                }
-                for (size_t j = 0; j < sl_jv_len(kw); j++) {
-                    names[k] = sl_jv_dict_key_at(kw, j);
-                    vals[k++] = sl_jv_ref(sl_jv_dict_value_at(kw, j));
-                }
-                sl_jinja_args a = {.nkw = k, .kw_names = names, .kw = vals};
-                rc = sl_jinja_call(g->env, macro, &a, &b, err);
-                for (size_t j = 0; j < k; j++)
-                    sl_jv_unref(vals[j]);
-                sl_free(vals);
-                sl_free(names);
-                sl_jv_unref(kw);
-            }
-            sl_context_enter(st, saved);
-        }
-        sl_free(macro);
-    } else {
-        rc = sl_error_set(err, SL_EINTERNAL, "%s: a test with neither SQL nor a tested node", n->name);
-    }
-    if (rc == 0)
-        rc = finish_compile(g, i, &r, b.data ? b.data : "", b.len, out, err);
-    sl_buf_release(&b);
-    render_release(&r);
-    return rc;
-}

@@ -7,6 +7,7 @@
  * so a reader sees the old manifest or the new one.
  */
 #include "core/mem.h"
+#include "core/redact.h"
 #include "core/sqlident.h"
 #include "models/context.h"
 #include "models/graph.h"
@@ -310,6 +311,7 @@ int sl_graph_write_manifest(const sl_graph *g, sl_error *err)
         guess += 1024 + (g->nodes[i].compiled ? strlen(g->nodes[i].compiled) * 11 / 10 : 0);
     sl_buf_reserve(&b, guess);
     manifest_json(g, &b);
+    b.len = sl_redact_span(b.data, b.len); /* compiled SQL may hold a secret env_var() read */
     char *path = sl_printf("%s/manifest.json", g->target_path);
     int rc = sl_graph_write_file(path, b.data, b.len, err);
     sl_free(path);

@@ -67,4 +67,9 @@ printf "{{ log('token is ' ~ env_var('T68_API_TOKEN'), info=True) }}select 1\n" 
 T68_API_TOKEN=s3cr3t-t0ken-value assert_exit 0 "$SLUICE" compile
 assert_contains "log line" "env: token is ***" "$T/err"
 if grep -q "s3cr3t-t0ken-value" "$T/err" "$T/out"; then fail "the token was shown"; else ok; fi
+# nor in the files under target/ written for people (compiled SQL, manifest)
+printf "select '{{ env_var('T68_API_TOKEN') }}' as t\n" > models/env.sql
+T68_API_TOKEN=s3cr3t-t0ken-value assert_exit 0 "$SLUICE" compile
+assert_eq "compiled copy" "$(cat target/compiled/v/models/env.sql)" "select '***' as t"
+if grep -rq "s3cr3t-t0ken-value" target; then fail "the token is in target/"; else ok; fi
 finish

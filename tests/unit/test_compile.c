@@ -136,11 +136,22 @@ static void test_generate_schema_name_macro(void **state)
              "{% macro generate_schema_name(custom_schema_name, node) -%}\n"
              "{%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}\n"
              "{%- endmacro %}\n");
+    th_write(dir, "macros/aliases.sql",
+             "{% macro generate_alias_name(custom_alias_name, node) -%}\n"
+             "{{ 'v_' ~ (custom_alias_name or node.name) }}\n"
+             "{%- endmacro %}\n");
     th_write(dir, "models/m.sql", "{{ config(schema='analytics') }}select 1");
-    th_write(dir, "models/n.sql", "select * from {{ ref('m') }}");
+    th_write(dir, "models/n.sql", "select * from {{ ref('m') }}, {{ this }}");
+    th_write(dir, "models/o.sql", "{{ config(alias='renamed') }}select * from {{ ref('n') }}");
+    th_write(dir, "models/q.sql", "select * from {{ ref('o') }}");
     loaded l = load(NULL);
     assert_loaded(&l);
-    assert_compiles(&l, "n", 0, "select * from \"analytics\".\"m\"");
+    /* the project's macros decide: the schema as written, names prefixed */
+    assert_compiles(&l, "n", 0, "select * from \"analytics\".\"v_m\", \"main\".\"v_n\"");
+    assert_compiles(&l, "q", 0, "select * from \"main\".\"v_renamed\"");
+    int64_t m = sl_graph_find(l.g, "m");
+    assert_string_equal(l.g->nodes[m].schema, "analytics");
+    assert_string_equal(l.g->nodes[m].identifier, "v_m");
     unload(&l);
 }
 

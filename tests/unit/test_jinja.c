@@ -17,14 +17,14 @@
 #include "jinja/jinja.h"
 
 static sl_jinja_env *g_env;
+static char *g_last; /* render's last result */
 
 /* Render text (file "t.sql") in g_env with locals; returns the output, or
  * "ERR " + the message. The result is valid until the next call. */
 static const char *render_with(const char *text, const sl_jv *locals)
 {
-    static char *last;
-    sl_free(last);
-    last = NULL;
+    sl_free(g_last);
+    g_last = NULL;
     sl_jinja_tpl *t = NULL;
     sl_error err;
     sl_error_clear(&err);
@@ -35,12 +35,12 @@ static const char *render_with(const char *text, const sl_jv *locals)
         rc = sl_jinja_render(g_env, t, locals, &out, &err);
     sl_jinja_tpl_free(t);
     if (rc < 0) {
-        last = sl_printf("ERR %s", err.msg);
+        g_last = sl_printf("ERR %s", err.msg);
         assert_int_not_equal(err.code, SL_OK);
     } else
-        last = sl_strndup(out.data ? out.data : "", out.len);
+        g_last = sl_strndup(out.data ? out.data : "", out.len);
     sl_buf_release(&out);
-    return last;
+    return g_last;
 }
 
 static const char *render(const char *text) { return render_with(text, NULL); }
@@ -56,7 +56,7 @@ static int teardown(void **state)
 {
     (void)state;
     sl_jinja_env_free(g_env);
-    render(""); /* frees the last result */
+    sl_free(g_last);
     return 0;
 }
 
@@ -321,6 +321,10 @@ static void test_macro_files(void **state)
                      0);
     assert_true(sl_jinja_env_has(g_env, "cents"));
     assert_true(sl_jinja_env_has(g_env, "test_positive"));
+    assert_int_equal(sl_jv_type_of(sl_jinja_env_lookup(g_env, "cents")), SL_JV_CALLABLE);
+    assert_null(sl_jinja_env_lookup(g_env, "nope"));
+    sl_jinja_env_set(g_env, "cents_alias", sl_jv_ref(sl_jinja_env_lookup(g_env, "cents")));
+    assert_string_equal(render("{{ cents_alias('x') }}"), "(x / 100)::numeric(16, 2)");
     assert_false(sl_jinja_env_has(g_env, "positive"));
     assert_string_equal(sl_jinja_env_doc(g_env, "orders"), "\nThe **orders** table.\n");
     assert_null(sl_jinja_env_doc(g_env, "nope"));
