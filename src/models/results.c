@@ -61,10 +61,38 @@ static int write_file(char *path, const char *text, size_t len, sl_error *err)
     return rc;
 }
 
+/* Whether the file at path holds exactly text[0..len). */
+static int same_content(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char buf[8192];
+    size_t at = 0, n;
+    int same = 1;
+    while (same && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        same = at + n <= len && memcmp(buf, text + at, n) == 0;
+        at += n;
+    }
+    fclose(f);
+    return same && at == len;
+}
+
 int sl_results_write_compiled(const sl_graph *g, size_t i, const char *sql, sl_error *err)
 {
+    /* per node of every build: cheap when nothing changed (no write, no
+     * rename: on a busy disk a rename costs milliseconds), folders made
+     * only when missing; a reader never depends on these files whole */
     char *path = absolute_compiled_path(g, i);
-    int rc = write_file(path, sql, strlen(sql), err);
+    size_t len = strlen(sql);
+    int rc = 0;
+    if (!same_content(path, sql, len)) {
+        FILE *f = fopen(path, "w");
+        if (!f && errno == ENOENT && make_parents(path) == 0)
+            f = fopen(path, "w");
+        if (!f || fwrite(sql, 1, len, f) != len || fclose(f) != 0)
+            rc = sl_error_set(err, SL_EIO, "cannot write %s: %s", path, strerror(errno));
+    }
     sl_free(path);
     return rc;
 }
@@ -153,28 +181,30 @@ int sl_results_write(const sl_graph *g, const sl_build *b, const char *invocatio
 
 int sl_results_store(sl_state *s, const sl_graph *g, const sl_build *b, const char *invocation_id, sl_error *err)
 {
+    sl_node_run *runs = sl_calloc(b->n + 1, sizeof *runs);
+    char (*started)[40] = sl_calloc(b->n + 1, sizeof *started);
     for (size_t i = 0; i < b->n; i++) {
         const sl_node_result *r = &b->results[i];
         const sl_node *n = &g->nodes[r->node];
-        char started[40];
         if (r->started_at[0])
-            snprintf(started, sizeof started, "%s", r->started_at);
+            snprintf(started[i], sizeof started[i], "%s", r->started_at);
         else
-            sl_time_format_now(started, sizeof started);
-        sl_node_run nr = {
+            sl_time_format_now(started[i], sizeof started[i]);
+        runs[i] = (sl_node_run){
             .run_id = invocation_id,
             .unique_id = n->unique_id,
             .resource_type = sl_build_kind_name(n->kind),
             .status = r->status,
             .message = r->message[0] ? r->message : NULL,
             .compiled_sql = n->kind == SL_NODE_TEST ? r->compiled : NULL,
-            .started_at = started,
+            .started_at = started[i],
             .failures = r->failures,
             .rows_affected = r->rows_affected,
             .duration_s = r->duration_s,
         };
-        if (sl_state_node_result(s, &nr, err) < 0)
-            return -1;
     }
-    return 0;
+    int rc = b->n ? sl_state_node_results(s, runs, b->n, err) : 0;
+    sl_free(runs);
+    sl_free(started);
+    return rc;
 }

@@ -767,16 +767,32 @@ int sl_state_runs_query_json(sl_state *s, const char *pipeline, const char *stat
 
 /* ---- the models layer ------------------------------------------------------ */
 
+static int node_insert(sl_state *s, const sl_node_run *r, sl_error *err)
+{
+    return EXEC(s, err,
+                "INSERT INTO node_results (run_id, unique_id, resource_type, status, failures, rows_affected,"
+                " message, compiled_sql, started_at, duration_s)"
+                " VALUES ($1, $2, $3, $4, CAST($5 AS BIGINT), CAST($6 AS BIGINT), $7, $8, $9,"
+                " CAST($10 AS DOUBLE PRECISION))",
+                "ssssiiuusd", r->run_id, r->unique_id, r->resource_type, r->status, r->failures, r->rows_affected,
+                r->message, r->compiled_sql, r->started_at, r->duration_s);
+}
+
 int sl_state_node_result(sl_state *s, const sl_node_run *r, sl_error *err)
 {
+    return sl_state_node_results(s, r, 1, err);
+}
+
+int sl_state_node_results(sl_state *s, const sl_node_run *r, size_t n, sl_error *err)
+{
     pthread_mutex_lock(&s->lock);
-    int rc = EXEC(s, err,
-                  "INSERT INTO node_results (run_id, unique_id, resource_type, status, failures, rows_affected,"
-                  " message, compiled_sql, started_at, duration_s)"
-                  " VALUES ($1, $2, $3, $4, CAST($5 AS BIGINT), CAST($6 AS BIGINT), $7, $8, $9,"
-                  " CAST($10 AS DOUBLE PRECISION))",
-                  "ssssiiuusd", r->run_id, r->unique_id, r->resource_type, r->status, r->failures, r->rows_affected,
-                  r->message, r->compiled_sql, r->started_at, r->duration_s);
+    int rc = begin(s, err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = node_insert(s, &r[i], err);
+    if (rc == 0)
+        rc = commit(s, err);
+    else
+        rollback(s);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }

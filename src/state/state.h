@@ -142,6 +142,8 @@ typedef struct sl_node_run {
     double duration_s;
 } sl_node_run;
 int sl_state_node_result(sl_state *s, const sl_node_run *r, sl_error *err);
+/* n results in one transaction (a build's, all or none). */
+int sl_state_node_results(sl_state *s, const sl_node_run *r, size_t n, sl_error *err);
 /* Node results, newest first, as a JSON array of objects (the fields of
  * sl_node_run; compiled_sql only when with_sql): node NULL = all, else a
  * unique_id or the name after its last dot; run_id NULL = any. */
