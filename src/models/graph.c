@@ -13,9 +13,6 @@
 #include "models/graph_int.h"
 #include "config/yaml.h"
 #include "core/mem.h"
-/* jinja/jinja.h (h1) is not included for one prototype: */
-struct sl_jinja_env;
-void sl_jinja_env_free(struct sl_jinja_env *env);
 #include "models/compile.h"
 #include "models/config.h"
 #include "sched/schedule.h"
@@ -687,7 +684,14 @@ static void resolve_deps(sl_gload *L, const sl_strv *disabled)
                                         "supported)", pd->package, pd->name, pd->package);
                 continue;
             }
-            to = sl_graph_find(g, pd->name);
+            to = -1;
+            if (!ref) { /* after: a pipeline first, as it always meant */
+                char *uid = sl_printf("pipeline.%s.%s", g->name, pd->name);
+                to = sl_graph_find(g, uid);
+                sl_free(uid);
+            }
+            if (to < 0)
+                to = sl_graph_find(g, pd->name);
             if (to >= 0 && !(BUILT & (1u << g->nodes[to].kind)))
                 to = -1;
             const char *what = ref ? "ref" : "after:";
@@ -1039,8 +1043,7 @@ void sl_graph_free(sl_graph *g)
     for (size_t i = 0; i < g->n; i++)
         node_release(&g->nodes[i]);
     sl_free(g->nodes);
-    if (g->env)
-        sl_jinja_env_free(g->env);
+    sl_compile_env_free(g); /* g->env and compile.c's state */
     sl_free(g->name);
     sl_free(g->target_path);
     sl_free(g->vars_yaml);

@@ -480,6 +480,22 @@ static void test_targets_and_after(void **state)
     sl_project_free(p);
     free(msgs);
 
+    /* after: of a pipeline means a pipeline first, even with a model of that name */
+    th_write(dir, "pipelines/load2.yml",
+             "after: [load]\nsource: {type: csv, path: x.csv}\nsinks: [{type: sqlite, table: t2}]\n");
+    th_write(dir, "models/load.sql", "select 1\n");
+    g = load(dir, &p, &msgs);
+    assert_string_equal(msgs, "");
+    dp = deps_of(g, "pipeline.p.load2");
+    assert_string_equal(dp, "pipeline.p.load");
+    free(dp);
+    sl_graph_free(g);
+    sl_project_free(p);
+    free(msgs);
+    char rm[4200];
+    snprintf(rm, sizeof rm, "%s/pipelines/load2.yml", dir);
+    remove(rm);
+
     /* after: naming a node that does not exist */
     th_write(dir, "pipelines/load.yml",
              "after: [mm]\nsource: {type: csv, path: x.csv}\nsinks: [{type: sqlite, table: t}]\n");
