@@ -157,6 +157,9 @@ static int exec_for(jctx *c, jscope *s, const jnode *n, sl_buf *out)
     }
     sl_jv *loop = NULL;
     uint32_t loop_hash = sl_jhash("loop", 4);
+    /* as jinja2's generated code: the else block runs unless some iteration
+     * ran its body to the end (a break or continue skips that mark) */
+    int completed = 0;
     int64_t len = (int64_t)items->u.l.n;
     c->scope = &ls;
     for (size_t i = 0; i < items->u.l.n; i++) {
@@ -179,6 +182,8 @@ static int exec_for(jctx *c, jscope *s, const jnode *n, sl_buf *out)
             break;
         if ((rc = sl_jexec(c, &ls, n->c, out)) < 0)
             break;
+        if (c->unwind == UNW_NONE)
+            completed = 1;
         if (c->unwind == UNW_BREAK) {
             c->unwind = UNW_NONE;
             break;
@@ -192,6 +197,8 @@ static int exec_for(jctx *c, jscope *s, const jnode *n, sl_buf *out)
     c->scope = s;
     sl_jv_unref(loop);
     sl_jv_unref(items);
+    if (rc == 0 && !completed && n->d && c->unwind == UNW_NONE)
+        rc = sl_jexec(c, s, n->d, out);
     return rc;
 }
 
