@@ -100,7 +100,7 @@ assert "upstream test.p." in res["model.p.contact_report"]["message"]
 assert res["model.p.account_list"]["status"] == "success"
 PY
 # store_failures: the duplicated email is kept in the audit file
-AUDIT=p/warehouse.db.main_dbt_test__audit.db
+AUDIT=p/warehouse.main_dbt_test__audit.db
 assert_eq "audit table" "$(q $AUDIT "select unique_field from unique_stg_contacts_email")" "a@x.io"
 
 # 2. sluice test alone: same verdicts, text lines, exit 1

@@ -1,6 +1,6 @@
 /* test_datatests.c: data tests (models/test.h) on the SQLite warehouse:
  * the cases of dt_cases.h; store_failures lands in the attached file
- * warehouse.db.main_dbt_test__audit.db. */
+ * warehouse.main_dbt_test__audit.db. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,7 +41,7 @@ static void test_store_failures(void **state)
     (void)state;
     dt_case_store_failures("main_dbt_test__audit");
     char path[4300];
-    snprintf(path, sizeof path, "%s/warehouse.db.main_dbt_test__audit.db", th_dir);
+    snprintf(path, sizeof path, "%s/warehouse.main_dbt_test__audit.db", th_dir);
     assert_int_equal(access(path, F_OK), 0);
     assert_int_equal(th_sql_int(path, "select count(*) from not_null_people_email"), 0);
 }
