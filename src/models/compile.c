@@ -416,6 +416,59 @@ int sl_compile_parse(sl_graph *g, size_t i, sl_compile_dep **deps, size_t *ndeps
     return 0;
 }
 
+/* A text of a properties file (a description, a source's schema or
+ * identifier) rendered as dbt renders them: var, env_var, target, doc.
+ * Text without "{{" or "{%" is left as it is. */
+static int render_prop(sl_graph *g, size_t i, const char *file, char **text, sl_diags *d)
+{
+    if (!*text || (!strstr(*text, "{{") && !strstr(*text, "{%")))
+        return 0;
+    sl_compile_state *st = g->compile;
+    sl_jinja_tpl *t = NULL;
+    sl_error err = {0};
+    sl_buf out;
+    sl_buf_init(&out);
+    sl_render r = {.node = i, .execute = 0};
+    int rc = sl_jinja_parse(file, *text, strlen(*text), &t, &err);
+    if (rc == 0) {
+        sl_render *saved = st->cur;
+        sl_context_enter(st, &r);
+        rc = sl_jinja_render(g->env, t, NULL, &out, &err);
+        sl_context_enter(st, saved);
+        sl_jinja_tpl_free(t);
+    }
+    sl_compile_render_release(&r);
+    if (rc < 0) {
+        /* the renderer's line:col count from the value's first byte */
+        sl_error_prefix(&err, "in a value of the properties file");
+        sl_diags_add(d, (sl_loc){file, 1, 1}, "%s", err.msg);
+        sl_buf_release(&out);
+        return -1;
+    }
+    sl_free(*text);
+    *text = sl_buf_detach(&out);
+    return 0;
+}
+
+int sl_compile_render_props(sl_graph *g, sl_diags *d)
+{
+    int rc = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        sl_node *n = &g->nodes[i];
+        const char *file = n->patch_file ? n->patch_file : n->file ? n->file : n->name;
+        if (render_prop(g, i, file, &n->description, d) < 0)
+            rc = -1;
+        for (size_t c = 0; c < n->ncolumns; c++)
+            if (render_prop(g, i, file, &n->columns[c].description, d) < 0)
+                rc = -1;
+        if (n->kind == SL_NODE_SOURCE) {
+            if (render_prop(g, i, file, &n->schema, d) < 0 || render_prop(g, i, file, &n->identifier, d) < 0)
+                rc = -1;
+        }
+    }
+    return rc;
+}
+
 void sl_compile_deps_free(sl_compile_dep *deps, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -35,6 +35,11 @@ void sl_compile_env_free(sl_graph *g);
  * A template error is a diagnostic at file:line:col; returns -1. */
 int sl_compile_parse(sl_graph *g, size_t i, sl_compile_dep **deps, size_t *ndeps, sl_diags *d);
 void sl_compile_deps_free(sl_compile_dep *deps, size_t n);
+/* Render the templated texts of properties files, as dbt does: every
+ * node's and column's description (doc() blocks), a source's schema and
+ * identifier ("{{ target.schema }}", var(), env_var()). Errors are
+ * diagnostics naming the properties file. */
+int sl_compile_render_props(sl_graph *g, sl_diags *d);
 /* Decide node i's schema and identifier (models, seeds, snapshots) by
  * dbt's rules: the project's generate_schema_name / generate_alias_name
  * macros when it defines them, else the target schema or

@@ -984,6 +984,7 @@ int sl_graph_load(const struct sl_project *p, const sl_graph_opts *o, sl_graph *
             sl_free(abs);
             sl_compile_deps_free(deps, nd);
         }
+        sl_compile_render_props(g, d);
     }
     /* config after: of models */
     for (size_t i = 0; i < g->n; i++) {
