@@ -4,7 +4,7 @@
 # KILLS (default 20; the chains of t0020 kill more) and ROWS (default
 # 200000) can be set.
 . "$SRC/tests/cli/lib.sh"
-KILLS=${KILLS:-20}
+KILLS=${KILLS:-${CRASH_KILLS:-20}}
 ROWS=${ROWS:-200000}
 python3 "$SRC/tests/cli/gen_contacts.py" "$ROWS" "$T/in.csv"
 # how long a full load takes, to spread the kills over it

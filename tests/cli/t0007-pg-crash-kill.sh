@@ -8,7 +8,7 @@
 # KILLS (default 20, per phase; the chains of t0021 kill more) and ROWS
 # (default 100000) can be set.
 . "$SRC/tests/cli/lib.sh"
-KILLS=${KILLS:-20}
+KILLS=${KILLS:-${CRASH_KILLS:-20}}
 ROWS=${ROWS:-100000}
 URL=$(cat "${SLUICE_TEST_PGDIR:?run through ctest: its fixture starts PostgreSQL}/url")
 export URL
