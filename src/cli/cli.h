@@ -53,6 +53,10 @@ struct sl_graph *sl_cli_graph(sl_cli *cli, const sl_project *p, const char *vars
 int sl_cli_fail(sl_cli *cli, int code, const sl_error *err);
 /* --help for a command; returns 1 if argv asked for help (and printed it). */
 int sl_cli_help_requested(const char *name, int argc, char **argv);
+/* A count option's value (--limit N): a whole number from 0 to 1,000,000,
+ * all of it digits. Returns 0 with *out set, or -1 after telling stderr
+ * "sluice CMD: OPT wants a whole number, not 'S'" (the caller exits 2). */
+int sl_cli_count_arg(const char *cmd, const char *opt, const char *s, int *out);
 void sl_cli_usage(const sl_command *c, FILE *f);
 /* Print a JSON array of flat objects as aligned columns (cmd_history.c):
  * fields[i] in widths[i] characters, longer values cut (the last column

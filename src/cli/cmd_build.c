@@ -120,9 +120,10 @@ static int parse(const char *cmd, int argc, char **argv, args *a, int positional
             a->vars = argv[++i];
         else if (strcmp(o, "--inline") == 0 && more && strcmp(cmd, "show") == 0)
             a->inline_sql = argv[++i];
-        else if ((strcmp(o, "--limit") == 0 || strcmp(o, "-n") == 0) && more && strcmp(cmd, "show") == 0)
-            a->limit = atoi(argv[++i]);
-        else if ((strcmp(o, "--threads") == 0 || strcmp(o, "-t") == 0) && more && strcmp(cmd, "show") != 0) {
+        else if ((strcmp(o, "--limit") == 0 || strcmp(o, "-n") == 0) && more && strcmp(cmd, "show") == 0) {
+            if (sl_cli_count_arg(cmd, o, argv[++i], &a->limit) < 0)
+                return -1;
+        } else if ((strcmp(o, "--threads") == 0 || strcmp(o, "-t") == 0) && more && strcmp(cmd, "show") != 0) {
             char *end;
             long t = strtol(argv[++i], &end, 10);
             if (*end || t < 1 || t > 64) {

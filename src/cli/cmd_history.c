@@ -184,9 +184,10 @@ int cmd_history(sl_cli *cli, int argc, char **argv)
     const char *pipeline = NULL;
     int limit = 20, wide = 0;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
-            limit = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--wide") == 0)
+        if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
+            if (sl_cli_count_arg("history", "--limit", argv[++i], &limit) < 0)
+                return EXIT_USAGE;
+        } else if (strcmp(argv[i], "--wide") == 0)
             wide = 1;
         else if (argv[i][0] != '-')
             pipeline = argv[i];
@@ -252,9 +253,10 @@ int cmd_dlq(sl_cli *cli, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--pipeline") == 0 && i + 1 < argc)
             pipeline = argv[++i];
-        else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
-            limit = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--wide") == 0)
+        else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
+            if (sl_cli_count_arg("dlq list", "--limit", argv[++i], &limit) < 0)
+                return EXIT_USAGE;
+        } else if (strcmp(argv[i], "--wide") == 0)
             wide = 1;
         else {
             fprintf(stderr, "sluice dlq list: unknown option '%s'\n", argv[i]);
@@ -275,9 +277,10 @@ int cmd_schema(sl_cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
-            limit = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--wide") == 0)
+        if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
+            if (sl_cli_count_arg("schema history", "--limit", argv[++i], &limit) < 0)
+                return EXIT_USAGE;
+        } else if (strcmp(argv[i], "--wide") == 0)
             wide = 1;
         else if (argv[i][0] != '-' && !pipeline)
             pipeline = argv[i];

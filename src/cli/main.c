@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "core/redact.h"
 #include "models/graph.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,19 @@ static void usage(FILE *f)
         fprintf(f, "  %-10s %s\n", c->name, c->help);
     fprintf(f, "\nRun 'sluice <command> --help' for a command's options.\n"
                "Exit status: 0 success, 1 a pipeline failed, 2 usage or configuration error.\n");
+}
+
+int sl_cli_count_arg(const char *cmd, const char *opt, const char *s, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = s && *s >= '0' && *s <= '9' ? strtol(s, &end, 10) : -1;
+    if (v < 0 || !end || *end || errno || v > 1000000) {
+        fprintf(stderr, "sluice %s: %s wants a whole number from 0 to 1000000, not '%s'\n", cmd, opt, s ? s : "");
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
 }
 
 void sl_cli_usage(const sl_command *c, FILE *f)

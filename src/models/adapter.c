@@ -89,6 +89,14 @@ int sl_adapter_exec_count(sl_adapter *a, const char *sql, int64_t *rows, sl_erro
     return a->ops->exec(a, sql, rows, err);
 }
 
+int sl_adapter_exec_one(sl_adapter *a, const char *sql, int64_t *rows, sl_error *err)
+{
+    int64_t dummy;
+    a->err_offset = -1;
+    *(rows ? rows : &dummy) = 0;
+    return a->ops->exec_one(a, sql, rows ? rows : &dummy, err);
+}
+
 int sl_adapter_begin(sl_adapter *a, sl_error *err)
 {
     if (a->in_txn)

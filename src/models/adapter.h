@@ -74,6 +74,14 @@ int sl_adapter_open_target(const struct sl_project *p, const char *schema, sl_ad
 int sl_adapter_is_pg(const sl_adapter *a);
 /* sl_adapter_exec that also gives the rows the (last) statement changed. */
 int sl_adapter_exec_count(sl_adapter *a, const char *sql, int64_t *rows, sl_error *err);
+/* Run exactly one statement (*rows its changes; rows may be NULL): SQL
+ * holding a second statement after a ';' is refused before anything runs,
+ * with "... holds more than one statement". Every statement that embeds a
+ * model's, snapshot's or test's compiled SQL goes through it, so no
+ * template (nor a var or env_var value in it) can add a statement of its
+ * own. SQLite: the tail after the first statement must prepare to nothing;
+ * PostgreSQL: the extended protocol, which runs one statement only. */
+int sl_adapter_exec_one(sl_adapter *a, const char *sql, int64_t *rows, sl_error *err);
 /* After a failed call: the byte offset in the SQL text passed where the
  * warehouse located the error, or -1 (SQLite's sqlite3_error_offset,
  * PostgreSQL's error position). */

@@ -15,6 +15,10 @@ typedef struct sl_adapter_ops {
     const char *now_sql;   /* sl_adapter_now_sql */
     /* run statements (several allowed); *rows: changes of the last one (may be NULL) */
     int (*exec)(sl_adapter *a, const char *sql, int64_t *rows, sl_error *err);
+    /* run exactly one statement: SQL that holds a second one is refused
+     * before anything runs (a model's SQL is one statement inside its
+     * materialization, whatever its template produced) */
+    int (*exec_one)(sl_adapter *a, const char *sql, int64_t *rows, sl_error *err);
     int (*query)(sl_adapter *a, const char *sql, size_t max_rows, sl_adapter_row_fn fn, void *ctx, sl_error *err);
     int (*exists)(sl_adapter *a, sl_relation r, int *exists, int *is_view, sl_error *err);
     int (*columns)(sl_adapter *a, sl_relation r, sl_adapter_column **cols, size_t *n, sl_error *err);

@@ -65,6 +65,24 @@ static int ad_exec(sl_adapter *a, const char *sql, int64_t *rows, sl_error *err)
     return 0;
 }
 
+/* One statement: the extended protocol refuses a second one. */
+static int ad_exec_one(sl_adapter *a, const char *sql, int64_t *rows, sl_error *err)
+{
+    PGresult *r = PQexecParams(CONN(a), sql, 0, NULL, NULL, NULL, NULL, 0);
+    if (!pg_ok(r)) {
+        pg_fail(a, r, sql, err);
+        PQclear(r);
+        if (strstr(err->msg, "multiple commands"))
+            sl_error_set(err, SL_ESQL, "PostgreSQL: the SQL holds more than one statement; a model, snapshot or "
+                                       "test is one SELECT");
+        return -1;
+    }
+    const char *t = PQcmdTuples(r);
+    *rows = t && *t ? atoll(t) : 0;
+    PQclear(r);
+    return 0;
+}
+
 /* A parameterised query (one statement), *res to PQclear. */
 static int ad_params(sl_adapter *a, const char *sql, int n, const char *const *params, PGresult **res, sl_error *err)
 {
@@ -242,6 +260,7 @@ static const sl_adapter_ops pg_ops = {
     .type = "postgres",
     .now_sql = "now()::timestamp",
     .exec = ad_exec,
+    .exec_one = ad_exec_one,
     .query = ad_query,
     .exists = ad_exists,
     .columns = ad_columns,

@@ -118,6 +118,45 @@ static int sq_exec(sl_adapter *a, const char *sql, int64_t *rows, sl_error *err)
     return 0;
 }
 
+static int sq_exec_one(sl_adapter *a, const char *sql, int64_t *rows, sl_error *err)
+{
+    sqlite3 *db = DB(a);
+    sqlite3_stmt *st = NULL, *next = NULL;
+    const char *tail = NULL, *tail2 = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, &tail) != SQLITE_OK)
+        return sq_fail(a, 0, err);
+    if (!st)
+        return sl_error_set(err, SL_ESQL, "SQLite: the SQL is empty");
+    /* what follows the first statement must be nothing but spaces,
+     * comments and semicolons: prepared, it gives no statement */
+    while (*tail) {
+        if (sqlite3_prepare_v2(db, tail, -1, &next, &tail2) != SQLITE_OK) {
+            int64_t off = tail - sql;
+            sqlite3_finalize(st);
+            return sq_fail(a, off, err);
+        }
+        if (next) {
+            sqlite3_finalize(next);
+            sqlite3_finalize(st);
+            a->err_offset = tail - sql;
+            return sl_error_set(err, SL_ESQL, "SQLite: the SQL holds more than one statement; a model, snapshot or "
+                                              "test is one SELECT");
+        }
+        tail = tail2;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    if (rc != SQLITE_DONE) {
+        sq_fail(a, 0, err);
+        sqlite3_finalize(st);
+        return -1;
+    }
+    *rows = sqlite3_changes64(db);
+    sqlite3_finalize(st);
+    return 0;
+}
+
 static int sq_query(sl_adapter *a, const char *sql, size_t max_rows, sl_adapter_row_fn fn, void *ctx, sl_error *err)
 {
     sqlite3 *db = DB(a);
@@ -310,6 +349,7 @@ static const sl_adapter_ops sqlite_ops = {
     .type = "sqlite",
     .now_sql = "strftime('%Y-%m-%d %H:%M:%f', 'now')",
     .exec = sq_exec,
+    .exec_one = sq_exec_one,
     .query = sq_query,
     .exists = sq_exists,
     .columns = sq_columns,

@@ -493,6 +493,24 @@ static sl_jv *refusing_module(const char *name, int depth)
     return sl_jv_object(d, name);
 }
 
+/* dbt's `graph` (graph.nodes.values(), graph.sources...): every member and
+ * its dict methods refuse by name, so a template reaching for it is told
+ * why rather than "'function object' has no attribute". */
+static sl_jv *graph_value(void)
+{
+    static const char *const members[] = {"nodes", "sources", "exposures", "metrics", "groups", "semantic_models",
+                                          "saved_queries", "unit_tests", NULL};
+    static const char *const methods[] = {"values", "items", "keys", "get", NULL};
+    sl_jv *d = sl_jv_dict();
+    for (size_t i = 0; members[i]; i++) {
+        sl_jv *m = sl_jv_dict();
+        for (size_t k = 0; methods[k]; k++)
+            sl_jv_dict_set(m, methods[k], sl_jv_fn("graph", fn_refuse, (void *)"graph"));
+        sl_jv_dict_set(d, members[i], sl_jv_object(m, "graph"));
+    }
+    return sl_jv_object(d, "graph");
+}
+
 static sl_jv *modules_value(void)
 {
     sl_jv *d = sl_jv_dict();
@@ -544,11 +562,12 @@ void sl_context_init(sl_compile_state *st, sl_jv *vars)
     sl_jinja_env_set(env, "target", target_value(st->g));
     sl_jinja_env_set(env, "project_name", sl_jv_cstr(st->g->name ? st->g->name : ""));
     sl_jinja_env_set(env, "run_started_at", sl_jv_object(sl_jv_dict(), st->started));
-    static const char *const refused[] = {"run_query", "statement", "load_result", "dispatch", "graph", NULL};
+    static const char *const refused[] = {"run_query", "statement", "load_result", "dispatch", NULL};
     for (size_t i = 0; refused[i]; i++)
         sl_jinja_env_set(env, refused[i], sl_jv_fn(refused[i], fn_refuse, (void *)refused[i]));
     sl_jinja_env_set(env, "adapter", refusing_object("adapter", adapter_attrs, adapter_names));
     sl_jinja_env_set(env, "modules", modules_value());
+    sl_jinja_env_set(env, "graph", graph_value());
 }
 
 sl_jv *sl_context_node_value(const sl_graph *g, size_t i)

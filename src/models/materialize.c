@@ -130,7 +130,7 @@ int sl_mat_exec_user(sl_adapter *a, const char *head, const char *sql, const cha
 {
     char *text = sl_printf("%s%s%s", head, sql, tail);
     int64_t dummy;
-    int rc = sl_adapter_exec_count(a, text, rows ? rows : &dummy, err);
+    int rc = sl_adapter_exec_one(a, text, rows ? rows : &dummy, err);
     sl_free(text);
     if (rc < 0) {
         int64_t off = sl_adapter_error_offset(a), h = (int64_t)strlen(head), n = (int64_t)strlen(sql);

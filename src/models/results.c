@@ -2,6 +2,7 @@
 #include "models/results.h"
 #include "config/project.h"
 #include "core/mem.h"
+#include "core/redact.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,68 +32,12 @@ char *sl_results_compiled_path(const sl_graph *g, size_t i)
     return abs;
 }
 
-/* mkdir -p of the folder holding path. */
-static int make_parents(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        int rc = mkdir(path, 0777);
-        *p = '/';
-        if (rc < 0 && errno != EEXIST)
-            return -1;
-    }
-    return 0;
-}
-
-static int write_file(char *path, const char *text, size_t len, sl_error *err)
-{
-    if (make_parents(path) < 0)
-        return sl_error_set(err, SL_EIO, "cannot create the folder of %s: %s", path, strerror(errno));
-    char *tmp = sl_printf("%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int rc = 0;
-    if (!f || fwrite(text, 1, len, f) != len || fclose(f) != 0 || rename(tmp, path) < 0) {
-        rc = sl_error_set(err, SL_EIO, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
-    sl_free(tmp);
-    return rc;
-}
-
-/* Whether the file at path holds exactly text[0..len). */
-static int same_content(const char *path, const char *text, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    char buf[8192];
-    size_t at = 0, n;
-    int same = 1;
-    while (same && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-        same = at + n <= len && memcmp(buf, text + at, n) == 0;
-        at += n;
-    }
-    fclose(f);
-    return same && at == len;
-}
-
 int sl_results_write_compiled(const sl_graph *g, size_t i, const char *sql, sl_error *err)
 {
-    /* per node of every build: cheap when nothing changed (no write, no
-     * rename: on a busy disk a rename costs milliseconds), folders made
-     * only when missing; a reader never depends on these files whole */
+    /* per node of every build, through the one writer of compiled files
+     * (targetfiles.c): rewritten only when changed, secrets as *** */
     char *path = absolute_compiled_path(g, i);
-    size_t len = strlen(sql);
-    int rc = 0;
-    if (!same_content(path, sql, len)) {
-        FILE *f = fopen(path, "w");
-        if (!f && errno == ENOENT && make_parents(path) == 0)
-            f = fopen(path, "w");
-        if (!f || fwrite(sql, 1, len, f) != len || fclose(f) != 0)
-            rc = sl_error_set(err, SL_EIO, "cannot write %s: %s", path, strerror(errno));
-    }
+    int rc = sl_graph_write_compiled(path, sql, strlen(sql), err);
     sl_free(path);
     return rc;
 }
@@ -172,8 +117,10 @@ int sl_results_write(const sl_graph *g, const sl_build *b, const char *invocatio
     sl_buf_init(&doc);
     sl_results_json(g, b, invocation_id, command, &doc);
     sl_buf_addc(&doc, '\n');
+    doc.len = sl_redact_span(doc.data, doc.len); /* compiled SQL may hold a secret env_var() read */
+    doc.data[doc.len] = 0;
     char *path = sl_printf("%s/run_results.json", g->target_path ? g->target_path : "target");
-    int rc = write_file(path, doc.data, doc.len, err);
+    int rc = sl_graph_write_file(path, doc.data, doc.len, err);
     sl_free(path);
     sl_buf_release(&doc);
     return rc;
@@ -183,6 +130,8 @@ int sl_results_store(sl_state *s, const sl_graph *g, const sl_build *b, const ch
 {
     sl_node_run *runs = sl_calloc(b->n + 1, sizeof *runs);
     char (*started)[40] = sl_calloc(b->n + 1, sizeof *started);
+    /* what the state store keeps is shown by history and the API: secrets as *** */
+    char **sqls = sl_calloc(b->n + 1, sizeof *sqls), **msgs = sl_calloc(b->n + 1, sizeof *msgs);
     for (size_t i = 0; i < b->n; i++) {
         const sl_node_result *r = &b->results[i];
         const sl_node *n = &g->nodes[r->node];
@@ -195,8 +144,10 @@ int sl_results_store(sl_state *s, const sl_graph *g, const sl_build *b, const ch
             .unique_id = n->unique_id,
             .resource_type = sl_build_kind_name(n->kind),
             .status = r->status,
-            .message = r->message[0] ? r->message : NULL,
-            .compiled_sql = n->kind == SL_NODE_TEST ? r->compiled : NULL,
+            .message = r->message[0] ? (msgs[i] = sl_redact_dup(r->message, strlen(r->message))) : NULL,
+            .compiled_sql = n->kind == SL_NODE_TEST && r->compiled
+                                ? (sqls[i] = sl_redact_dup(r->compiled, strlen(r->compiled)))
+                                : NULL,
             .started_at = started[i],
             .failures = r->failures,
             .rows_affected = r->rows_affected,
@@ -204,6 +155,12 @@ int sl_results_store(sl_state *s, const sl_graph *g, const sl_build *b, const ch
         };
     }
     int rc = b->n ? sl_state_node_results(s, runs, b->n, err) : 0;
+    for (size_t i = 0; i < b->n; i++) {
+        sl_free(sqls[i]);
+        sl_free(msgs[i]);
+    }
+    sl_free(sqls);
+    sl_free(msgs);
     sl_free(runs);
     sl_free(started);
     return rc;

@@ -6,6 +6,7 @@
  * Folders are made only when an open says they are missing.
  */
 #include "core/mem.h"
+#include "core/redact.h"
 #include "models/graph.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -115,13 +116,22 @@ static int same_content(const char *path, const char *data, size_t len)
 
 int sl_graph_write_compiled(const char *path, const char *data, size_t len, sl_error *err)
 {
-    if (same_content(path, data, len))
-        return 0;
-    int fd = open_out(path, err);
-    if (fd < 0)
-        return -1;
-    int bad = write_all(fd, data, len) < 0;
-    if (close(fd) < 0 || bad)
-        return sl_error_set(err, SL_EIO, "cannot write %s: %s", path, strerror(errno));
-    return 0;
+    /* a copy for people to read: a secret an env_var() read shows as ***
+     * (the SQL that runs keeps it), whichever command writes the file */
+    char *text = sl_malloc(len + 1);
+    memcpy(text, data, len);
+    len = sl_redact_span(text, len);
+    int rc = 0;
+    if (!same_content(path, text, len)) {
+        int fd = open_out(path, err);
+        if (fd < 0) {
+            rc = -1;
+        } else {
+            int bad = write_all(fd, text, len) < 0;
+            if (close(fd) < 0 || bad)
+                rc = sl_error_set(err, SL_EIO, "cannot write %s: %s", path, strerror(errno));
+        }
+    }
+    sl_free(text);
+    return rc;
 }

@@ -111,7 +111,7 @@ static int store_failures(sl_adapter *a, const sl_node *n, const char *sql, sl_t
         add_body(&q, sql);
         sl_buf_adds(&q, ") dbt_internal_test");
         if (rc == 0)
-            rc = sl_adapter_exec(a, q.data, err);
+            rc = sl_adapter_exec_one(a, q.data, NULL, err);
         if (rc == 0)
             rc = sl_adapter_commit(a, err);
         else

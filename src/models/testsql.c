@@ -37,6 +37,83 @@ static int looks_like_call(const char *s)
     return 0;
 }
 
+/* The value of the one {{ expression }} a string is made of, for dbt's
+ * native rendering of test arguments ("{{ var('methods') }}" is the list
+ * the var holds, not its printed text). */
+static int fn_capture(void *ud, const sl_jinja_args *a, sl_jv **ret, sl_error *err)
+{
+    (void)err;
+    sl_jv **slot = ud;
+    if (*slot)
+        sl_jv_unref(*slot);
+    *slot = a->npos ? sl_jv_ref(a->pos[0]) : NULL;
+    *ret = sl_jv_cstr("");
+    return 0;
+}
+
+/* Whether s is one {{ expression }} and nothing else; its inside in
+ * *expr (caller frees). */
+static int single_expression(const char *s, char **expr)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
+    if (n < 4 || strncmp(s, "{{", 2) != 0 || strncmp(s + n - 2, "}}", 2) != 0)
+        return 0;
+    char *in = sl_strndup(s + 2, n - 4);
+    if (strstr(in, "}}") || strstr(in, "{{") || strstr(in, "{%") || strstr(in, "%}")) {
+        sl_free(in);
+        return 0;
+    }
+    size_t l = strlen(in); /* whitespace control: {{- x -}} */
+    if (in[0] == '-')
+        in[0] = ' ';
+    if (l && in[l - 1] == '-')
+        in[l - 1] = ' ';
+    *expr = in;
+    return 1;
+}
+
+/* dbt renders a test argument natively: a list, dict, number or boolean
+ * stays one. *out is the value (new reference) or NULL when the text form
+ * applies (strings, relations). Returns -1 on a template error. */
+static int native_kwarg(sl_graph *g, const char *file, const char *s, sl_jv **out, sl_error *err)
+{
+    *out = NULL;
+    char *expr = NULL;
+    if (!single_expression(s, &expr))
+        return 0;
+    sl_jv *captured = NULL;
+    sl_jinja_env_set(g->env, "__sluice_capture", sl_jv_fn("__sluice_capture", fn_capture, &captured));
+    char *text = sl_printf("{{ __sluice_capture((%s)) }}", expr);
+    sl_free(expr);
+    sl_jinja_tpl *t = NULL;
+    sl_buf b;
+    sl_buf_init(&b);
+    int rc = sl_jinja_parse(file, text, strlen(text), &t, err);
+    if (rc == 0) {
+        rc = sl_jinja_render(g->env, t, NULL, &b, err);
+        sl_jinja_tpl_free(t);
+    }
+    sl_buf_release(&b);
+    sl_free(text);
+    sl_jinja_env_set(g->env, "__sluice_capture", sl_jv_none());
+    if (rc == 0 && captured) {
+        sl_jv_type ty = sl_jv_type_of(captured);
+        int object = ty == SL_JV_DICT && sl_jv_dict_get(captured, "identifier"); /* a relation prints as text */
+        if (!object && (ty == SL_JV_LIST || ty == SL_JV_DICT || ty == SL_JV_INT || ty == SL_JV_FLOAT ||
+                        ty == SL_JV_BOOL)) {
+            *out = captured;
+            captured = NULL;
+        }
+    }
+    if (captured)
+        sl_jv_unref(captured);
+    return rc;
+}
+
 /* A test argument as dbt renders it: strings that look like a ref(),
  * source(), var(), env_var() or doc() call are evaluated, strings holding
  * {{ }} or {% %} rendered, lists and dicts item by item; the result is a
@@ -54,6 +131,15 @@ static sl_jv *render_kwarg(sl_graph *g, const char *file, const sl_jv *v, sl_err
             text = sl_strndup(s, len);
         if (!text)
             return sl_jv_ref((sl_jv *)v);
+        sl_jv *native = NULL;
+        if (native_kwarg(g, file, text, &native, err) < 0) {
+            sl_free(text);
+            return NULL;
+        }
+        if (native) {
+            sl_free(text);
+            return native;
+        }
         sl_jinja_tpl *t = NULL;
         sl_buf b;
         sl_buf_init(&b);
