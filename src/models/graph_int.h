@@ -1,5 +1,5 @@
 /*
- * graph_int.h: what graph.c (files, edges, order) and props.c (properties
+ * graph_int.h: what graph.c (files), graph_link.c (edges, order) and props.c (properties
  * .yml files) share while a project's graph is being loaded. Not a public
  * interface: callers use models/graph.h.
  *
@@ -52,6 +52,11 @@ void sl_gload_dep(sl_gload *L, sl_pdep_kind kind, size_t from, const char *packa
                   const char *source_name, const char *file, int line, int col);
 /* The unique_id prefix of a kind ("model", "seed", ...). */
 const char *sl_node_kind_word(sl_node_kind k);
+/* graph_link.c: once the nodes are final (sorted, disabled ones removed,
+ * their unique_id names in `disabled`): relations, edges as sorted
+ * indexes, pipeline links, and (check_cycles) the cycle check, each
+ * problem a diagnostic in L->d. */
+void sl_gload_link(sl_gload *L, const sl_strv *disabled, int check_cycles);
 
 /* props.c: read one properties file (path relative to the project). */
 int sl_props_load(sl_gload *L, const char *rel, sl_diags *d);
