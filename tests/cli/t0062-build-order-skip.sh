@@ -126,9 +126,10 @@ python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['args']['t
   && ok || fail "SQLite: one writer"
 
 # 6. SIGTERM during a build: the running node finishes, no new one starts,
-#    the rest are reported skipped (interrupted), exit 1
+#    the rest are reported skipped (interrupted), exit 1 (each node sleeps
+#    1.5 s first, so the TERM lands inside the build however loaded the machine)
 rm -rf p/target
-SLUICE_FAILPOINTS=build.node=sleep400 "$SLUICE" -C p build --exclude broken+ >"$T/term.out" 2>"$T/term.err" &
+SLUICE_FAILPOINTS=build.node=sleep1500 "$SLUICE" -C p build --exclude broken+ >"$T/term.out" 2>"$T/term.err" &
 bpid=$!
 wait_for 60 grep -q "^1 of 4" "$T/term.out" && ok || fail "the first node never finished"
 kill -TERM $bpid
