@@ -128,8 +128,8 @@ void sl_instance_release(sl_instance *in)
     memset(in, 0, sizeof *in);
 }
 
-static const char *const pipeline_keys[] = {"source", "transforms", "sinks", "on_error",
-                                            "description", "batch_rows", "max_rejected", NULL};
+static const char *const pipeline_keys[] = {"source", "transforms", "sinks", "on_error", "description",
+                                            "batch_rows", "max_rejected", "checks", "monitors", "profile", NULL};
 
 /* `sluice help pipeline`: one line per key of pipeline_keys, in its order. */
 static const char *const pipeline_key_help[][2] = {
@@ -143,6 +143,11 @@ static const char *const pipeline_key_help[][2] = {
     {"max_rejected", "fail the run when its epoch rejected more rows than this, or more than a share of the rows "
                      "read (1%: needs sinks that publish at the end); the refused load stays unpublished "
                      "(default: no limit)"},
+    {"checks", "data checks on the run's rows, before publish: not_null, unique, accepted_values, regex, range, "
+               "row_count_change, ... (`sluice help checks`)"},
+    {"monitors", "automatic monitors (volume, rejected rate, null rates, schema, freshness): false turns them off, "
+                 "a mapping tunes them (default: the project's monitors:)"},
+    {"profile", "record a profile of every column loaded (rows, nulls, distinct, min/max, ...) (default true)"},
 };
 
 void sl_pipeline_help(sl_buf *out)
@@ -207,6 +212,7 @@ static void pipeline_free(sl_pipeline *pl)
     sl_free(pl->file);
     sl_free(pl->description);
     sl_schedule_free(pl->schedule);
+    sl_checks_free(&pl->checks);
     sl_free(pl);
 }
 
@@ -268,6 +274,7 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
     pl->project = proj;
     pl->batch_rows = 8192;
     pl->max_rejected = -1;
+    pl->profile = 1;
     pl->max_rejected_pct = -1;
     if (!fy_node_is_mapping(root)) {
         sl_diags_add(d, top, "a pipeline file must be a mapping with source: and sinks:");
@@ -303,6 +310,17 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
         } else if (strcmp(k, "max_rejected") == 0) {
             load_max_rejected(pl, v, file, d);
             pct_loc = sl_yaml_loc(v, file);
+        } else if (strcmp(k, "checks") == 0) {
+            sl_checks_load(v, file, "pipeline", &pl->checks, d);
+        } else if (strcmp(k, "monitors") == 0) {
+            sl_monitor_config_load(v, file, &pl->monitors, d);
+        } else if (strcmp(k, "profile") == 0) {
+            char *s = sl_yaml_scalar(v, file, 0, d);
+            if (s && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0))
+                pl->profile = strcmp(s, "true") == 0;
+            else if (s)
+                sl_diags_add(d, sl_yaml_loc(v, file), "profile must be true or false, not '%s'", s);
+            sl_free(s);
         } else if (strcmp(k, "batch_rows") == 0) {
             char *s = sl_yaml_scalar(v, file, 0, d);
             char *end = NULL;
@@ -355,7 +373,7 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
 }
 
 static const char *const project_keys[] = {"name", "warehouse", "state", "max_concurrent_runs", "alerts",
-                                           "targets", "target", NULL};
+                                           "targets", "target", "monitors", NULL};
 
 /* warehouse: path.db | {type: sqlite, path: path.db} | {type: postgres, url: ...}
  * (and the same for state:). Returns the absolute path, or NULL; a
@@ -555,6 +573,8 @@ int sl_project_load_flags(const char *dir, int flags, sl_project **out, sl_diags
                     else if (s)
                         p->max_concurrent_runs = (int)n;
                     sl_free(s);
+                } else if (k && strcmp(k, "monitors") == 0) {
+                    sl_monitor_config_load(v, p->file, &p->monitors, d);
                 } else if (k && strcmp(k, "alerts") == 0) {
                     sl_alerts_free(p->alerts);
                     p->alerts = sl_alerts_load(v, p->file, d);
@@ -653,6 +673,9 @@ int sl_project_load_flags(const char *dir, int flags, sl_project **out, sl_diags
         qsort(p->pipelines, p->npipelines, sizeof *p->pipelines, cmp_pipeline);
     if (!p->max_concurrent_runs)
         p->max_concurrent_runs = 4;
+    if (!p->monitors.set)
+        sl_monitor_config_defaults(&p->monitors);
+    sl_monitor_tables_load(p, d);
     if (d->n == before && (flags & SL_LOAD_SKIP_BROKEN)) {
         sl_diags dag;
         sl_diags_init(&dag);
@@ -687,6 +710,7 @@ void sl_project_free(sl_project *p)
     sl_free(p->dir);
     sl_free(p->name);
     sl_alerts_free(p->alerts);
+    sl_monitor_tables_free(p);
     sl_free(p->warehouse);
     sl_free(p->state_path);
     sl_free(p->state_url);

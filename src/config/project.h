@@ -22,6 +22,8 @@
 #define SL_PROJECT_H
 #include "config/diag.h"
 #include "engine/component.h"
+#include "quality/check.h"
+#include "quality/monitor.h"
 
 typedef struct sl_pipeline {
     char *name;
@@ -37,8 +39,24 @@ typedef struct sl_pipeline {
     int64_t max_rejected;      /* max_rejected: N rows; -1: no limit */
     double max_rejected_pct;   /* max_rejected: P% of the rows read; -1: no limit */
     struct sl_schedule *schedule; /* schedule, after, timeout, retries (sched/schedule.h) */
+    sl_check_list checks;      /* checks: on the run's rows (quality/check.h, engine/checks.h) */
+    sl_monitor_config monitors; /* monitors: (quality/monitor.h); .set = 0: the project's */
+    int profile;               /* profile: false turns column profiles off (default 1) */
     struct sl_project *project;
 } sl_pipeline;
+
+/* One table of monitors/NAME.yml: checks and monitors on any warehouse table. */
+typedef struct sl_monitor_table {
+    char *table;               /* as written: "schema.table" or "table" */
+    char *schema;              /* NULL: the warehouse's default schema */
+    char *identifier;
+    char *node;                /* "table.<project>.<schema or main/public>.<table>" */
+    const char *file;          /* points into p->files */
+    sl_loc loc;
+    sl_check_list checks;
+    sl_monitor_config monitors;
+    char *description;
+} sl_monitor_table;
 
 /* A config tree (models:, seeds:, snapshots:, tests:/data_tests:,
  * sources:) or vars: as YAML, with the file it is in. The node lives as
@@ -86,6 +104,9 @@ typedef struct sl_project {
     size_t ntargets;
     char *target_name;         /* the target in use: --target, else target:, else the first; NULL without targets: */
     struct fy_document *docs_kept[2]; /* sluice.yml's and dbt_project.yml's documents, for the trees */
+    sl_monitor_config monitors; /* monitors: of sluice.yml: the default of every node */
+    sl_monitor_table *monitor_tables; /* monitors/NAME.yml, in file order */
+    size_t nmonitor_tables;
     char **skipped;            /* SL_LOAD_SKIP_BROKEN: "file:line:col: message" of each
                                 * problem that made a pipeline (or the DAG check) be skipped */
     size_t nskipped;
@@ -115,6 +136,10 @@ int sl_project_use_target(sl_project *p, const char *name, sl_error *err);
  * name one (sched/dag.c). */
 int sl_project_has_node_file(const sl_project *p, const char *name);
 sl_pipeline *sl_project_find(const sl_project *p, const char *name);
+/* Load monitors/NAME.yml into p->monitor_tables (quality/monitor_tables.c;
+ * called by sl_project_load). Returns diagnostics added. */
+int sl_monitor_tables_load(sl_project *p, sl_diags *d);
+void sl_monitor_tables_free(sl_project *p);
 /* Resolve a path relative to the project folder (caller frees). */
 char *sl_project_path(const sl_project *p, const char *rel);
 

@@ -40,6 +40,7 @@ typedef int (*sl_resume_fn)(sl_run *run, const char *key, int64_t size, int64_t 
 typedef void (*sl_position_fn)(void *ctx, const char *key, int64_t epoch, int64_t offset, int64_t line,
                                const char *updated_at);
 struct sl_project;
+struct sl_adapter; /* models/adapter.h */
 struct sl_colset; /* engine/colcheck.h */
 
 typedef struct sl_source_plugin {
@@ -134,6 +135,24 @@ typedef struct sl_sink_plugin {
      * run, `requests` (never NULL then) gets a JSON array of the first
      * requests the sink would send: [{"method","url","body"}]. */
     void (*counts)(sl_instance *in, sl_sink_counts *out, sl_buf *requests);
+    /* Optional, for checks that read the warehouse (quality/check.h,
+     * engine/checks.h): call fn once with an adapter over the sink's
+     * connection (models/adapter.h: sl_adapter_wrap_*) and the relation
+     * that holds the run's rows.
+     *   staged = 1: after the last commit, before finish, for a sink that
+     *     publishes at the end (mode: full_refresh, commit: run): the
+     *     relation is the staging table, read inside the sink's open
+     *     transaction (write-audit-publish: fn failing makes the engine
+     *     roll the sink back instead of finishing it).
+     *   staged = 0: after finish: the published table.
+     * A sink that is not a SQL table leaves it NULL. */
+    int (*audit)(sl_instance *in, int staged,
+                 int (*fn)(void *ctx, struct sl_adapter *a, const char *schema, const char *identifier,
+                           sl_error *err),
+                 void *ctx, sl_error *err);
+    /* Optional: 1 when this sink, as configured, publishes its rows only at
+     * finish (a full_refresh staging table, one transaction per run). */
+    int (*publishes_at_end)(sl_instance *in);
 } sl_sink_plugin;
 
 typedef enum { SL_KIND_SOURCE, SL_KIND_TRANSFORM, SL_KIND_SINK } sl_kind;

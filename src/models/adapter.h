@@ -97,4 +97,16 @@ int sl_adapter_insert(sl_adapter *a, sl_relation r, size_t ncols, const char *co
  * one statement). Static text. */
 const char *sl_adapter_now_sql(const sl_adapter *a);
 
+/* --- data quality (quality/check.h): checks on a connection someone else owns --- */
+
+/* An adapter over the caller's open connection (a sink's, inside its
+ * transaction: write-audit-publish runs checks on staged rows there).
+ * Closing the adapter leaves the connection open and its transaction as
+ * it is; sl_adapter_begin/commit must not be called on it. pg: the
+ * default schema of unqualified relations (NULL: "public"). */
+struct sqlite3;
+struct pg_conn;
+int sl_adapter_wrap_sqlite(struct sqlite3 *db, sl_adapter **out);
+int sl_adapter_wrap_pg(struct pg_conn *conn, const char *schema, sl_adapter **out);
+
 #endif

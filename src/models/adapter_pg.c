@@ -256,6 +256,12 @@ static void ad_close(sl_adapter *a)
         PQfinish(CONN(a));
 }
 
+/* sl_adapter_wrap_pg: the caller's connection, never closed here. */
+static void ad_close_borrowed(sl_adapter *a)
+{
+    (void)a;
+}
+
 static const sl_adapter_ops pg_ops = {
     .type = "postgres",
     .now_sql = "now()::timestamp",
@@ -269,6 +275,28 @@ static const sl_adapter_ops pg_ops = {
     .begin_sql = "BEGIN",
     .close = ad_close,
 };
+
+static const sl_adapter_ops pg_borrowed_ops = {
+    .type = "postgres",
+    .now_sql = "now()::timestamp",
+    .exec = ad_exec,
+    .exec_one = ad_exec_one,
+    .query = ad_query,
+    .exists = ad_exists,
+    .columns = ad_columns,
+    .ensure_schema = ad_ensure_schema,
+    .insert = ad_insert,
+    .begin_sql = "BEGIN",
+    .close = ad_close_borrowed,
+};
+
+int sl_adapter_wrap_pg(struct pg_conn *conn, const char *schema, sl_adapter **out)
+{
+    sl_adapter *a = sl_adapter_new(&pg_borrowed_ops, schema && *schema ? schema : "public");
+    a->impl = conn;
+    *out = a;
+    return 0;
+}
 
 int sl_adapter_pg_open(const sl_project *p, const char *schema, sl_adapter **out, sl_error *err)
 {

@@ -41,6 +41,7 @@
 
 typedef struct sq_impl {
     sqlite3 *db;
+    int borrowed; /* sl_adapter_wrap_sqlite: the caller's connection, not closed here */
     char *path; /* the warehouse file */
     char *stem; /* its path without a final ".db": schema S is "<stem>.S.db" */
 } sq_impl;
@@ -339,7 +340,8 @@ static void sq_close(sl_adapter *a)
     sq_impl *im = a->impl;
     if (!im)
         return;
-    sqlite3_close_v2(im->db);
+    if (!im->borrowed)
+        sqlite3_close_v2(im->db);
     sl_free(im->path);
     sl_free(im->stem);
     sl_free(im);
@@ -425,6 +427,21 @@ int sl_adapter_sqlite_open(const sl_project *p, sl_adapter **out, sl_error *err)
         sl_adapter_close(a);
         return -1;
     }
+    *out = a;
+    return 0;
+}
+
+int sl_adapter_wrap_sqlite(struct sqlite3 *db, sl_adapter **out)
+{
+    sl_adapter *a = sl_adapter_new(&sqlite_ops, "main");
+    sq_impl *im = sl_calloc(1, sizeof *im);
+    a->impl = im;
+    im->db = db;
+    im->borrowed = 1;
+    const char *file = sqlite3_db_filename(db, "main");
+    im->path = sl_strdup(file ? file : "");
+    size_t pl = strlen(im->path);
+    im->stem = pl > 3 && strcmp(im->path + pl - 3, ".db") == 0 ? sl_strndup(im->path, pl - 3) : sl_strdup(im->path);
     *out = a;
     return 0;
 }

@@ -2,6 +2,8 @@
 #include "sched/runner.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "quality/monitor.h"
+#include "sched/incidents.h"
 #include "sched/schedule.h"
 #include <stdatomic.h>
 #include <stdio.h>
@@ -43,6 +45,31 @@ static void alert(sl_job *j, sl_alert_kind kind)
     ev.attempts = j->attempts;
     ev.time = (int64_t)time(NULL);
     sl_alerter_send(j->alerter, &ev);
+}
+
+/* Data quality after the last attempt (docs/QUALITY.md): the run's check
+ * results become incidents (alerted once until they clear), and its
+ * counts, profile and schema changes points of the pipeline's monitors.
+ * Problems here are logged: they never change the run's status. */
+static void after_run_quality(sl_job *j, sl_state *state)
+{
+    sl_error err = {0};
+    if (sl_incident_report_run_checks(state, j->alerter, j->res.run_id, &err) < 0)
+        sl_log_warn("%s: check incidents: %s", j->pipeline->name, err.msg);
+    char *node = sl_printf("pipeline.%s.%s", j->project->name, j->pipeline->name);
+    sl_monitor_run mr = {0};
+    mr.node = node;
+    mr.run_id = j->res.run_id;
+    mr.at = (int64_t)time(NULL);
+    mr.status = j->res.status;
+    mr.rows_read = j->res.counts.read;
+    mr.rows_loaded = j->res.counts.loaded;
+    mr.rows_rejected = j->res.counts.rejected;
+    sl_error_clear(&err);
+    if (sl_monitor_after_run(state, j->alerter, sl_monitor_config_pick(&j->pipeline->monitors, &j->project->monitors),
+                             &mr, &err) < 0)
+        sl_log_warn("%s: monitors: %s", j->pipeline->name, err.msg);
+    sl_free(node);
 }
 
 int sl_job_run(sl_job *j)
@@ -99,6 +126,8 @@ int sl_job_run(sl_job *j)
         if (rc == 0 || strcmp(j->res.status, "cancelled") == 0 || err.code == SL_EBUSY || err.code == SL_ECONFIG)
             break;
     }
+    if (!j->opts.dry_run && j->res.run_id[0] && strcmp(j->res.run_id, "dry-run") != 0)
+        after_run_quality(j, state);
     if (!j->opts.dry_run && j->alerter) {
         if (rc < 0 && sl_status_failing(j->res.status) && !sl_status_failing(before))
             alert(j, SL_ALERT_FAILURE);

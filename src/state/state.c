@@ -17,11 +17,7 @@
 #include <time.h>
 #include <xxhash.h>
 
-struct sl_state {
-    void *conn;
-    const sl_statedb_ops *ops;
-    pthread_mutex_t lock;
-};
+#include "state/state_int.h"
 
 static sl_state *wrap(void *conn, const sl_statedb_ops *ops)
 {
@@ -139,7 +135,7 @@ static void vfill(params *p, const char *fmt, va_list ap)
     }
 }
 
-static int run(sl_state *s, sl_error *err, sl_statedb_row_fn fn, void *ctx, const char *sql, const char *fmt, ...)
+int sl_state_sql(sl_state *s, sl_error *err, sl_statedb_row_fn fn, void *ctx, const char *sql, const char *fmt, ...)
 {
     params p;
     va_list ap;
@@ -151,6 +147,8 @@ static int run(sl_state *s, sl_error *err, sl_statedb_row_fn fn, void *ctx, cons
         sl_buf_release(&p.shown[i]);
     return rc;
 }
+
+#define run sl_state_sql
 
 #define EXEC(s, err, sql, ...) run((s), (err), NULL, NULL, (sql), __VA_ARGS__)
 
@@ -598,17 +596,10 @@ int sl_state_reset(sl_state *s, const char *pipeline, sl_error *err)
 
 /* ---- JSON for the CLI ----------------------------------------------------- */
 
-/* Rows to a JSON array of objects. spec: "name:k,..." with k = s (string),
- * n (number), b (0/1 as boolean). */
-typedef struct json_ctx {
-    sl_buf *out;
-    const char *spec;
-    int rows;
-} json_ctx;
-
-static void json_fn(void *ctx, int n, const char *const *vals)
+/* Rows to JSON objects (state_int.h). */
+void sl_state_json_row(void *ctx, int n, const char *const *vals)
 {
-    json_ctx *j = ctx;
+    sl_state_json_ctx *j = ctx;
     sl_buf_adds(j->out, j->rows++ ? ",{" : "{");
     const char *p = j->spec;
     for (int i = 0; i < n && *p; i++) {
@@ -625,6 +616,8 @@ static void json_fn(void *ctx, int n, const char *const *vals)
             sl_buf_adds(j->out, vals[i]);
         else if (kind == 'b')
             sl_buf_adds(j->out, strcmp(vals[i], "0") == 0 || strcmp(vals[i], "f") == 0 ? "false" : "true");
+        else if (kind == 'j')
+            sl_buf_adds(j->out, vals[i]);
         else
             sl_buf_add_json_str(j->out, vals[i], strlen(vals[i]));
         p = next ? next + 1 : p + strlen(p);
@@ -635,10 +628,10 @@ static void json_fn(void *ctx, int n, const char *const *vals)
 static int query_json(sl_state *s, const char *sql, const char *spec, const char *pipeline, sl_buf *out,
                       sl_error *err)
 {
-    json_ctx j = {out, spec, 0};
+    sl_state_json_ctx j = {out, spec, 0};
     sl_buf_addc(out, '[');
     pthread_mutex_lock(&s->lock);
-    int rc = run(s, err, json_fn, &j, sql, "s", pipeline);
+    int rc = run(s, err, sl_state_json_row, &j, sql, "s", pipeline);
     pthread_mutex_unlock(&s->lock);
     sl_buf_addc(out, ']');
     return rc;
@@ -735,9 +728,9 @@ int sl_state_run_json(sl_state *s, const char *run_id, sl_buf *out, int *found, 
 {
     sl_buf tmp;
     sl_buf_init(&tmp);
-    json_ctx j = {&tmp, RUN_SPEC ",started_by:s,log:s", 0};
+    sl_state_json_ctx j = {&tmp, RUN_SPEC ",started_by:s,log:s", 0};
     pthread_mutex_lock(&s->lock);
-    int rc = run(s, err, json_fn, &j,
+    int rc = run(s, err, sl_state_json_row, &j,
                  "SELECT " RUN_COLUMNS ", l.started_by, l.log FROM runs r LEFT JOIN run_logs l ON l.run_id = r.run_id"
                  " WHERE r.run_id = $1",
                  "s", run_id);
@@ -755,10 +748,10 @@ int sl_state_runs_query_json(sl_state *s, const char *pipeline, const char *stat
     char *sql = limited("SELECT " RUN_COLUMNS ", l.started_by FROM runs r LEFT JOIN run_logs l ON l.run_id = r.run_id WHERE (CAST($1 AS TEXT) IS NULL OR r.pipeline = $1)"
                         " AND (CAST($2 AS TEXT) IS NULL OR r.status = $2) ORDER BY r.seq DESC",
                         limit);
-    json_ctx j = {out, RUN_SPEC ",started_by:s", 0};
+    sl_state_json_ctx j = {out, RUN_SPEC ",started_by:s", 0};
     sl_buf_addc(out, '[');
     pthread_mutex_lock(&s->lock);
-    int rc = run(s, err, json_fn, &j, sql, "ss", pipeline, status);
+    int rc = run(s, err, sl_state_json_row, &j, sql, "ss", pipeline, status);
     pthread_mutex_unlock(&s->lock);
     sl_buf_addc(out, ']');
     sl_free(sql);
@@ -812,11 +805,11 @@ int sl_state_node_results_json(sl_state *s, const char *node, const char *run_id
                                    " OR substr(unique_id, length(unique_id) - length(CAST($1 AS TEXT))) = '.' || $1) AND (CAST($2 AS TEXT) IS NULL OR run_id = $2)"
                                    " ORDER BY seq DESC",
                         limit);
-    json_ctx j = {out, "run_id:s,unique_id:s,resource_type:s,status:s,failures:n,rows_affected:n,message:s,"
+    sl_state_json_ctx j = {out, "run_id:s,unique_id:s,resource_type:s,status:s,failures:n,rows_affected:n,message:s,"
                        "started_at:s,duration_s:n,compiled_sql:s", 0};
     sl_buf_addc(out, '[');
     pthread_mutex_lock(&s->lock);
-    int rc = run(s, err, json_fn, &j, sql, "ss", node, run_id);
+    int rc = run(s, err, sl_state_json_row, &j, sql, "ss", node, run_id);
     pthread_mutex_unlock(&s->lock);
     sl_buf_addc(out, ']');
     sl_free(sql);

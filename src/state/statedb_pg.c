@@ -53,7 +53,28 @@ static const char schema_sql[] =
     "  seq bigserial PRIMARY KEY, run_id text NOT NULL, unique_id text NOT NULL,"
     "  resource_type text NOT NULL, status text NOT NULL, failures bigint, rows_affected bigint,"
     "  message text, compiled_sql text, started_at text NOT NULL, duration_s double precision);"
-    "CREATE INDEX IF NOT EXISTS node_results_node ON node_results(unique_id, seq);";
+    "CREATE INDEX IF NOT EXISTS node_results_node ON node_results(unique_id, seq);"
+    /* data quality (state/quality_store.h): check results, column profiles, monitor points, incidents */
+    "CREATE TABLE IF NOT EXISTS check_results ("
+    "  seq bigserial PRIMARY KEY, run_id text NOT NULL, node text NOT NULL, check_name text NOT NULL, kind text NOT NULL,"
+    "  column_name text, status text NOT NULL, severity text NOT NULL, observed double precision, threshold text,"
+    "  failures bigint, rows_checked bigint, message text, sample text, checked_at text NOT NULL, duration_s double precision);"
+    "CREATE INDEX IF NOT EXISTS check_results_node ON check_results(node, check_name, seq);"
+    "CREATE INDEX IF NOT EXISTS check_results_run ON check_results(run_id);"
+    "CREATE TABLE IF NOT EXISTS profiles ("
+    "  seq bigserial PRIMARY KEY, run_id text NOT NULL, node text NOT NULL, column_name text NOT NULL, type text,"
+    "  row_count bigint, null_count bigint, distinct_count bigint, min_value double precision, max_value double precision, mean double precision,"
+    "  stddev double precision, min_length bigint, max_length bigint, min_text text, max_text text, format text,"
+    "  format_fail_rate double precision, profiled_at text NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS profiles_node ON profiles(node, column_name, seq);"
+    "CREATE TABLE IF NOT EXISTS monitor_points ("
+    "  seq bigserial PRIMARY KEY, monitor text NOT NULL, node text NOT NULL, metric text NOT NULL, column_name text,"
+    "  run_id text, at bigint NOT NULL, value double precision, expected double precision, lower_bound double precision, upper_bound double precision,"
+    "  status text NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS monitor_points_monitor ON monitor_points(monitor, seq);"
+    "CREATE TABLE IF NOT EXISTS incidents ("
+    "  incident_key text PRIMARY KEY, kind text NOT NULL, node text NOT NULL, status text NOT NULL,"
+    "  message text, opened_at text NOT NULL, updated_at text NOT NULL, closed_at text, occurrences bigint NOT NULL);";
 
 #define BYTEAOID 17
 

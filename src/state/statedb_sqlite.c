@@ -44,7 +44,28 @@ static const char schema_sql[] =
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, unique_id TEXT NOT NULL,"
     "  resource_type TEXT NOT NULL, status TEXT NOT NULL, failures INTEGER, rows_affected INTEGER,"
     "  message TEXT, compiled_sql TEXT, started_at TEXT NOT NULL, duration_s REAL);"
-    "CREATE INDEX IF NOT EXISTS node_results_node ON node_results(unique_id, seq);";
+    "CREATE INDEX IF NOT EXISTS node_results_node ON node_results(unique_id, seq);"
+    /* data quality (state/quality_store.h): check results, column profiles, monitor points, incidents */
+    "CREATE TABLE IF NOT EXISTS check_results ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, node TEXT NOT NULL, check_name TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  column_name TEXT, status TEXT NOT NULL, severity TEXT NOT NULL, observed REAL, threshold TEXT,"
+    "  failures INTEGER, rows_checked INTEGER, message TEXT, sample TEXT, checked_at TEXT NOT NULL, duration_s REAL);"
+    "CREATE INDEX IF NOT EXISTS check_results_node ON check_results(node, check_name, seq);"
+    "CREATE INDEX IF NOT EXISTS check_results_run ON check_results(run_id);"
+    "CREATE TABLE IF NOT EXISTS profiles ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, node TEXT NOT NULL, column_name TEXT NOT NULL, type TEXT,"
+    "  row_count INTEGER, null_count INTEGER, distinct_count INTEGER, min_value REAL, max_value REAL, mean REAL,"
+    "  stddev REAL, min_length INTEGER, max_length INTEGER, min_text TEXT, max_text TEXT, format TEXT,"
+    "  format_fail_rate REAL, profiled_at TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS profiles_node ON profiles(node, column_name, seq);"
+    "CREATE TABLE IF NOT EXISTS monitor_points ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, monitor TEXT NOT NULL, node TEXT NOT NULL, metric TEXT NOT NULL, column_name TEXT,"
+    "  run_id TEXT, at INTEGER NOT NULL, value REAL, expected REAL, lower_bound REAL, upper_bound REAL,"
+    "  status TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS monitor_points_monitor ON monitor_points(monitor, seq);"
+    "CREATE TABLE IF NOT EXISTS incidents ("
+    "  incident_key TEXT PRIMARY KEY, kind TEXT NOT NULL, node TEXT NOT NULL, status TEXT NOT NULL,"
+    "  message TEXT, opened_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT, occurrences INTEGER NOT NULL);";
 
 /* After schema_sql: a store made before rejected rows were kept once
  * (row_key) gains the column; its old rows keep a NULL key. */

@@ -1,0 +1,73 @@
+/*
+ * profile.h: column profiles of what a run loaded (docs/QUALITY.md
+ * "Profiles"). Every pipeline run and model build records, per column:
+ * rows, nulls, a distinct estimate (HyperLogLog, 2^12 registers, ~1.6 %
+ * standard error), min and max, mean and standard deviation for numbers
+ * (Welford's online algorithm), min/max length for text (characters),
+ * min/max for dates and timestamps, and the share of non-null values that
+ * fail the column's inferred format (email, e164, url, uuid, date,
+ * iso_country: the first of quality/check.h's formats that most of the
+ * first batch's values pass; none for other columns).
+ *
+ * Two ways in:
+ *   - a pipeline: sl_profiler_add(p, batch, skip) on each batch a sink
+ *     loaded (rows flagged in skip are not counted: rejected or already
+ *     committed), then sl_profiler_result. Costs must stay under 10 % of a
+ *     run (bench/quality).
+ *   - a model or any table: sl_profile_relation asks the warehouse (one
+ *     aggregate query; distinct counted exactly with count(DISTINCT) up to
+ *     10M rows, HyperLogLog beyond? no: exactly).
+ * Profiles are stored with sl_state_profile_add (state/quality_store.h).
+ */
+#ifndef SL_QUALITY_PROFILE_H
+#define SL_QUALITY_PROFILE_H
+#include "core/batch.h"
+#include "core/error.h"
+#include <stdint.h>
+
+struct sl_adapter;
+
+typedef struct sl_column_profile {
+    char name[128];
+    char type[16];            /* sluice type name (core/types.h) or the warehouse's declared type */
+    int64_t rows, nulls;
+    int64_t distinct;         /* estimate; -1 unknown */
+    int has_num;              /* numbers: */
+    double min, max, mean, stddev;
+    int has_len;              /* text: */
+    int64_t min_len, max_len;
+    char min_text[64], max_text[64]; /* dates/timestamps (ISO) and text min/max, cut to 63 bytes; "" when none */
+    char format[16];          /* inferred format, "" when none */
+    double format_fail_rate;  /* share of non-null values failing it; 0 when no format */
+} sl_column_profile;
+
+typedef struct sl_profile {
+    int64_t rows;
+    sl_column_profile *cols;
+    size_t ncols;
+} sl_profile;
+
+typedef struct sl_profiler sl_profiler;
+sl_profiler *sl_profiler_new(void);
+/* Count rows [0, b->nrows) of b except those with skip[row] != 0 (skip may
+ * be NULL). Columns are matched by name; a column appearing in a later
+ * batch joins with its earlier rows counted as nulls. Not thread-safe:
+ * one thread per profiler. */
+void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip);
+/* The profile so far (owned by the caller; sl_profile_release). */
+void sl_profiler_result(const sl_profiler *p, sl_profile *out);
+void sl_profiler_free(sl_profiler *p);
+
+/* Profile a warehouse relation with SQL. */
+int sl_profile_relation(struct sl_adapter *a, const char *schema, const char *identifier, sl_profile *out,
+                        sl_error *err);
+void sl_profile_release(sl_profile *p);
+
+/* HyperLogLog on its own (tests, other estimators). */
+typedef struct sl_hll sl_hll;
+sl_hll *sl_hll_new(void);
+void sl_hll_add_hash(sl_hll *h, uint64_t hash);
+double sl_hll_estimate(const sl_hll *h);
+void sl_hll_free(sl_hll *h);
+
+#endif

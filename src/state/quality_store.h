@@ -1,0 +1,87 @@
+/*
+ * quality_store.h: the data-quality records of the state store
+ * (docs/QUALITY.md): check results per run, column profiles per run,
+ * monitor points with their expected band, and incidents (one open
+ * incident per key until it clears, so that alerts go out once).
+ *
+ * Tables (both backends, statedb_*.c): check_results, profiles,
+ * monitor_points, incidents. Node ids are unique ids: model.P.N,
+ * pipeline.P.N, seed.P.N, snapshot.P.N, table.P.<schema>.<table> (a
+ * monitors/NAME.yml table). Every call holds the store's mutex (state.c).
+ *
+ * Files: quality_checks.c (check results), quality_profiles.c (profiles),
+ * quality_monitors.c (monitor points), quality_incidents.c (incidents).
+ */
+#ifndef SL_STATE_QUALITY_STORE_H
+#define SL_STATE_QUALITY_STORE_H
+#include "core/error.h"
+#include "core/util.h"
+#include "quality/check.h"
+#include "quality/profile.h"
+#include "state/state.h"
+#include <stdint.h>
+
+/* ---- check results (quality_checks.c) ----------------------------------- */
+
+/* Store n results of run_id in one transaction. */
+int sl_state_check_results_add(sl_state *s, const char *run_id, const sl_check_result *r, size_t n, sl_error *err);
+/* Results as a JSON array of objects {run_id, node, check, kind, column,
+ * status, severity, observed, threshold, failures, rows, message, sample
+ * (JSON array or null), checked_at, duration_s}, newest first. Filters
+ * (NULL = any): run_id; node (a unique id, or the name after its last
+ * dot); status. latest = 1: only the latest result of each (node, check). */
+int sl_state_check_results_json(sl_state *s, const char *run_id, const char *node, const char *status, int latest,
+                                int limit, sl_buf *out, sl_error *err);
+/* The latest result of each (node, check), for /metrics: fn once per pair. */
+typedef struct sl_check_latest {
+    const char *node, *check, *kind, *status, *severity;
+    int64_t failures;          /* -1 when not row-level */
+    double observed;           /* NAN when none */
+    int64_t failed_total;      /* results of this (node, check) with status fail or error, all time */
+} sl_check_latest;
+int sl_state_check_latest_each(sl_state *s, void (*fn)(void *ctx, const sl_check_latest *c), void *ctx,
+                               sl_error *err);
+
+/* ---- profiles (quality_profiles.c) -------------------------------------- */
+
+int sl_state_profile_add(sl_state *s, const char *run_id, const char *node, const sl_profile *p, sl_error *err);
+/* Profiles of node (unique id or last-dot name), newest run first, at most
+ * `runs` runs (<= 0: all), column NULL = all: JSON array of objects with
+ * the fields of sl_column_profile plus run_id and profiled_at. */
+int sl_state_profiles_json(sl_state *s, const char *node, const char *column, int runs, sl_buf *out, sl_error *err);
+/* The profile of node's latest run (empty when none). */
+int sl_state_profile_latest(sl_state *s, const char *node, sl_profile *out, sl_error *err);
+
+/* ---- monitor points (quality_monitors.c) -------------------------------- */
+
+typedef struct sl_monitor_point {
+    const char *monitor;       /* "<node>|<metric>[|<column>]" */
+    const char *node, *metric, *column; /* metric: volume | freshness | null_rate | rejected_rate | schema | ...; column may be NULL */
+    const char *run_id;        /* may be NULL */
+    int64_t at;                /* Unix seconds */
+    double value;
+    int has_band;
+    double expected, lower, upper;
+    const char *status;        /* training | normal | anomaly */
+} sl_monitor_point;
+int sl_state_monitor_point_add(sl_state *s, const sl_monitor_point *p, sl_error *err);
+/* The last `limit` values of a monitor, oldest first: fn per point
+ * (strings valid during the call only). */
+int sl_state_monitor_series(sl_state *s, const char *monitor, int limit,
+                            void (*fn)(void *ctx, const sl_monitor_point *p), void *ctx, sl_error *err);
+/* The latest point of every monitor (node NULL = all): JSON array. */
+int sl_state_monitors_json(sl_state *s, const char *node, sl_buf *out, sl_error *err);
+
+/* ---- incidents (quality_incidents.c) ------------------------------------ */
+
+/* Record the state of incident `key` (kind: check_failure | anomaly |
+ * freshness | schema_change): failing = 1 opens it when it is not open
+ * (*changed = 1: alert now) or counts one more occurrence (*changed = 0);
+ * failing = 0 closes an open one (*changed = 1: send the recovery) and
+ * does nothing otherwise. */
+int sl_state_incident(sl_state *s, const char *key, const char *kind, const char *node, int failing,
+                      const char *message, int *changed, sl_error *err);
+/* Incidents as a JSON array, open first then newest (status NULL = any). */
+int sl_state_incidents_json(sl_state *s, const char *status, int limit, sl_buf *out, sl_error *err);
+
+#endif
