@@ -87,6 +87,9 @@ int cmd_seed(sl_cli *cli, int argc, char **argv);
 int cmd_snapshot(sl_cli *cli, int argc, char **argv);
 int cmd_test(sl_cli *cli, int argc, char **argv);
 int cmd_show(sl_cli *cli, int argc, char **argv);
+/* `sluice check` (cmd_check.c) and its --help text */
+int cmd_check(sl_cli *cli, int argc, char **argv);
+extern const char sl_cmd_check_details[];
 /* `sluice run` in a project with models (or with -s/--exclude): runs the
  * selected pipelines and models in DAG order and returns 1 with the exit
  * status in *rc; returns 0 (nothing done) for a project without models,
