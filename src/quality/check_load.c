@@ -274,6 +274,15 @@ static void read_arg(load_ctx *x, const sl_check_arg *a, struct fy_node *v)
             sl_diags_add(x->d, loc, "check %s: columns is empty", x->kname);
         return;
     }
+    if (strcmp(n, "column") == 0 && v && fy_node_is_sequence(v)) {
+        if (sl_check_kind_takes(c->kind, "columns")) {
+            clear_columns(c);
+            read_list(x, n, v, &c->columns, &c->ncolumns);
+        } else {
+            sl_diags_add(x->d, loc, "check %s checks one column: give column: one name", x->kname);
+        }
+        return;
+    }
     if (strcmp(n, "values") == 0) {
         read_list(x, n, v, &c->values, &c->nvalues);
         if (c->nvalues == 0)
@@ -560,6 +569,8 @@ static void finish(load_ctx *x, sl_loc loc)
                          "the warehouse after the load",
                          x->kname, x->kname);
     }
+    if (c->kind == SL_CHECK_ROW_COUNT && !c->has_min && !c->has_max)
+        c->has_min = 1, c->min = 1; /* `- row_count`: not empty */
     if (c->kind == SL_CHECK_ROW_COUNT_CHANGE && !c->against)
         c->against = sl_strdup("previous");
     if (c->kind == SL_CHECK_ROW_COUNT_CHANGE && !c->runs)

@@ -311,7 +311,7 @@ int sl_check_build_sql_typed(const sl_check *c, sl_sql_dialect d, const char *re
         sl_buf_addf(&q, "SELECT count(*), count(*) FROM %s", from.data);
         break;
     case SL_CHECK_ROW_COUNT_MATCH:
-        if (!other)
+        if (!other || (c->compare_to && strcmp(c->compare_to, "source") == 0))
             break; /* compare_to: source: a pipeline's, no SQL */
         sl_buf_addf(&q,
                     "SELECT CASE WHEN b = 0 THEN CASE WHEN a = 0 THEN 0 ELSE 1 END ELSE abs(a - b) * 1.0 / b END, a, "
