@@ -246,16 +246,16 @@ static void test_edges(void **st)
     assert_int_equal(c.min_history, 7);
 
     /* flat series: the relative floor keeps small changes quiet, a big one alerts */
-    fill(h, 20, 1000);
-    sl_anomaly_detect(NULL, h, 20, (sl_anomaly_point){1000, T0 + 20 * 86400}, &v);
+    fill(h, 24, 1000);
+    sl_anomaly_detect(NULL, h, 24, (sl_anomaly_point){1000, T0 + 24 * 86400}, &v);
     assert_false(v.training);
     assert_false(v.anomaly);
     assert_true(v.expected == 1000);
     assert_true(fabs(v.upper - (1000 + 4.0 * 30)) < 1e-9);
     assert_true(fabs(v.lower - (1000 - 4.0 * 30)) < 1e-9);
-    sl_anomaly_detect(NULL, h, 20, (sl_anomaly_point){1100, T0 + 20 * 86400}, &v);
+    sl_anomaly_detect(NULL, h, 24, (sl_anomaly_point){1100, T0 + 24 * 86400}, &v);
     assert_false(v.anomaly);
-    sl_anomaly_detect(NULL, h, 20, (sl_anomaly_point){500, T0 + 20 * 86400}, &v);
+    sl_anomaly_detect(NULL, h, 24, (sl_anomaly_point){500, T0 + 24 * 86400}, &v);
     assert_true(v.anomaly);
     assert_true(v.score < 0);
 
@@ -274,6 +274,15 @@ static void test_edges(void **st)
     assert_true(v.upper == 4);
     sl_anomaly_detect(&c, h, 20, (sl_anomaly_point){5, 0}, &v);
     assert_true(v.anomaly);
+
+    /* daily points: the first three weeks are training (weekly seasonality
+     * cannot be learnt sooner), unless seasonality is off */
+    fill(h, 14, 1000);
+    sl_anomaly_detect(NULL, h, 14, (sl_anomaly_point){100, T0 + 14 * 86400}, &v);
+    assert_true(v.training && !v.anomaly);
+    c = (sl_anomaly_config){.seasonality = -1};
+    sl_anomaly_detect(&c, h, 14, (sl_anomaly_point){100, T0 + 14 * 86400}, &v);
+    assert_true(!v.training && v.anomaly);
 
     /* fewer points than min_history: training, never an anomaly, band filled */
     fill(h, 6, 100);
