@@ -2,8 +2,6 @@
 #include "quality/monitor.h"
 #include "state/quality_store.h"
 #include <string.h>
-void sl_anomaly_config_defaults(sl_anomaly_config *cfg) { (void)cfg; }
-void sl_anomaly_detect(const sl_anomaly_config *cfg, const sl_anomaly_point *h, size_t n, sl_anomaly_point x, sl_anomaly_verdict *out) { (void)cfg; (void)h; (void)n; (void)x; memset(out, 0, sizeof *out); out->training = 1; }
 void sl_monitor_config_defaults(sl_monitor_config *c) { memset(c, 0, sizeof *c); for (int i = 0; i < SL_MON_N; i++) c->enabled[i] = 1; }
 int sl_monitor_config_load(struct fy_node *v, const char *file, sl_monitor_config *c, sl_diags *d) { (void)v; (void)file; (void)d; sl_monitor_config_defaults(c); c->set = 1; return 0; }
 const sl_monitor_config *sl_monitor_config_pick(const sl_monitor_config *c, const sl_monitor_config *parent) { return c && c->set ? c : parent; }
