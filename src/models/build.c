@@ -327,6 +327,7 @@ static int audit_model(void *ctx, sl_adapter *a, sl_relation staged, sl_error *e
     sl_graph *g = b->g;
     size_t n = 0, nfail = 0;
     sl_check_result *res = NULL;
+    sl_failpoint("build.audit"); /* sleepMS: the staged data waits unpublished (tests of readers) */
     for (size_t t = 0; t < g->n; t++) {
         if (!sl_build_audits(g, ac->model, t))
             continue;
