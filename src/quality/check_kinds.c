@@ -181,13 +181,16 @@ int sl_check_kind_takes(sl_check_kind k, const char *name)
 
 void sl_check_kind_args_text(sl_check_kind k, sl_buf *out)
 {
+    /* the kind's own arguments in its order, then the row-level ones */
+    char list[256];
+    snprintf(list, sizeof list, "%s%s%s", kinds[k].args, kinds[k].row ? " " : "", kinds[k].row ? row_args : "");
     int first = 1;
-    for (const sl_check_arg *a = sl_check_args; a->name; a++)
-        if (in_words(kinds[k].args, a->name) || (kinds[k].row && in_words(row_args, a->name))) {
-            sl_buf_adds(out, first ? "" : ", ");
-            sl_buf_adds(out, a->name);
-            first = 0;
-        }
+    char *save = NULL;
+    for (char *w = strtok_r(list, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        sl_buf_adds(out, first ? "" : ", ");
+        sl_buf_adds(out, w);
+        first = 0;
+    }
 }
 
 void sl_check_duration_text(int64_t s, char *out, size_t cap)

@@ -458,6 +458,9 @@ static void read_args(load_ctx *x, struct fy_node *m, const char *kind_key)
                 if (sl_check_kind_takes(x->c->kind, q->name))
                     cand[n++] = q->name;
             const char *sug = sl_suggest(k, cand, n);
+            for (size_t i = 0; !sug && i < n && strlen(k) >= 3; i++)
+                if (strncmp(cand[i], k, 3) == 0)
+                    sug = cand[i]; /* vals -> values */
             sl_buf takes;
             sl_buf_init(&takes);
             sl_check_kind_args_text(x->c->kind, &takes);

@@ -18,16 +18,13 @@
 #include "helpers.h"
 #include "quality/check.h"
 
-/* Load the checks of yaml (written to a file "c.yml" in a temp folder);
+/* Load the checks of yaml (as if from a file "c.yml");
  * the diagnostics as text ("" when none) into *diags (caller frees). */
 static void load(const char *yaml, const char *where, sl_check_list *out, char **diags)
 {
-    char *dir = th_tmpdir();
-    th_write(dir, "c.yml", yaml);
-    char *path = sl_printf("%s/c.yml", dir);
     sl_diags d;
     sl_diags_init(&d);
-    struct fy_document *doc = sl_yaml_load(path, &d);
+    struct fy_document *doc = fy_document_build_from_string(NULL, yaml, FY_NT);
     assert_non_null(doc);
     sl_checks_load(fy_document_root(doc), "c.yml", where, out, &d);
     sl_buf b;
@@ -37,9 +34,6 @@ static void load(const char *yaml, const char *where, sl_check_list *out, char *
     sl_buf_release(&b);
     sl_diags_release(&d);
     fy_document_destroy(doc);
-    sl_free(path);
-    th_rmtree(dir);
-    free(dir);
 }
 
 static void test_spellings(void **state)
