@@ -199,6 +199,38 @@ static void test_text_dates_late_skip(void **state)
     sl_profiler_free(p);
 }
 
+static void test_format_inferred(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"email", "note", "country"};
+    static const sl_type types[] = {SL_T_TEXT, SL_T_TEXT, SL_T_TEXT};
+    static const char *const emails[] = {"a@example.com", "b@example.org", "not an email", "c@example.net"};
+    static const char *const notes[] = {"hello", "a@example.com", "world", "again"};
+    static const char *const countries[] = {"US", "FR", "DE", "XX"};
+    sl_profiler *p = sl_profiler_new();
+    for (int k = 0; k < 2; k++) { /* the format of the first batch is kept for the second */
+        sl_batch *b = batch(3, names, types);
+        for (size_t r = 0; r < 4; r++) {
+            size_t row = sl_batch_add_row(b, 0, (int64_t)r + 1);
+            set_text(b, 0, row, emails[r]);
+            set_text(b, 1, row, notes[r]);
+            set_text(b, 2, row, countries[r]);
+        }
+        sl_profiler_add(p, b, NULL);
+        sl_batch_free(b);
+    }
+    sl_profile pr;
+    sl_profiler_result(p, &pr);
+    assert_string_equal(col(&pr, "email")->format, "email");
+    assert_true(col(&pr, "email")->format_fail_rate == 0.25);
+    assert_string_equal(col(&pr, "note")->format, ""); /* one in four: not most */
+    assert_true(col(&pr, "note")->format_fail_rate == 0);
+    assert_string_equal(col(&pr, "country")->format, "iso_country");
+    assert_true(col(&pr, "country")->format_fail_rate == 0.25);
+    sl_profile_release(&pr);
+    sl_profiler_free(p);
+}
+
 static void test_state_roundtrip(void **state)
 {
     (void)state;
@@ -282,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_hll_accuracy),
         cmocka_unit_test(test_numbers_two_pass),
         cmocka_unit_test(test_text_dates_late_skip),
+        cmocka_unit_test(test_format_inferred),
         cmocka_unit_test(test_state_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
