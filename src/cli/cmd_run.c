@@ -233,9 +233,9 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
             /* one line per check that did not pass: observed against its threshold */
             for (const char *l = r.checks_text; *l;) {
                 const char *nl = strchr(l, '\n');
-                int n = nl ? (int)(nl - l) : (int)strlen(l);
-                fprintf(stderr, "%s: %.*s\n", pl->name, n, l);
-                l += n + (nl ? 1 : 0);
+                int len = nl ? (int)(nl - l) : (int)strlen(l);
+                fprintf(stderr, "%s: %.*s\n", pl->name, len, l);
+                l += len + (nl ? 1 : 0);
             }
             if (r.stale)
                 fprintf(stderr, "%s: %lld row write%s not applied: an upsert sink held a newer version "

@@ -7,6 +7,7 @@
 #include "engine/run.h"
 #include "expr/expr.h"
 #include "models/adapter.h"
+#include "state/quality_history.h"
 #include "state/quality_store.h"
 #include <math.h>
 #include <sqlite3.h>
@@ -427,22 +428,16 @@ int sl_run_checks_batch(sl_run_checks *rc, sl_batch *b, size_t from, sl_error *e
 }
 
 /* rows_loaded of the pipeline's last `runs` successful runs, newest first. */
-static size_t history(sl_run_checks *rc, int64_t *out, size_t runs)
+static size_t history(sl_run_checks *rc, const sl_check *c, int64_t *out, size_t runs)
 {
-    sl_buf js;
-    sl_buf_init(&js);
+    double v[64];
+    int got = 0;
     sl_error err = {0};
-    size_t n = 0;
-    if (sl_state_runs_query_json(rc->run->state, rc->run->pipeline->name, "success", (int)runs, &js, &err) == 0 &&
-        js.data) {
-        const char *p = js.data;
-        while (n < runs && (p = strstr(p, "\"rows_loaded\":")) != NULL) {
-            p += strlen("\"rows_loaded\":");
-            out[n++] = strtoll(p, NULL, 10);
-        }
-    }
-    sl_buf_release(&js);
-    return n;
+    if (sl_state_rows_history(rc->run->state, rc->run->pipeline->name, rc->node, c->name, (int)runs, v, &got, &err) < 0)
+        return 0;
+    for (int i = 0; i < got; i++)
+        out[i] = (int64_t)v[i];
+    return (size_t)got;
 }
 
 static void set_error(cstate *s, const char *node, const char *msg)
@@ -579,7 +574,7 @@ void sl_run_checks_end(sl_run_checks *rc, const sl_run_counts *counts, int64_t s
             size_t want = c->against && strcmp(c->against, "mean") == 0 ? (size_t)(c->runs > 0 ? c->runs : 7) : 1;
             if (want > 64)
                 want = 64;
-            size_t n = history(rc, past, want);
+            size_t n = history(rc, c, past, want);
             rows = counts->loaded;
             if (n == 0) {
                 sl_check_judge(c, rc->node, 0, -1, rows, r);
