@@ -195,3 +195,46 @@ int sl_state_check_failures_since(sl_state *s, const char *since,
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
+
+typedef struct each_ctx {
+    void (*fn)(void *ctx, const sl_check_result *r);
+    void *ctx;
+} each_ctx;
+
+static void each_fn(void *ctx, int n, const char *const *v)
+{
+    each_ctx *e = ctx;
+    if (n < 12)
+        return;
+    sl_check_result r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.node, sizeof r.node, "%s", v[0] ? v[0] : "");
+    snprintf(r.check, sizeof r.check, "%s", v[1] ? v[1] : "");
+    int k = sl_check_kind_find(v[2] ? v[2] : "");
+    r.kind = k >= 0 ? sl_check_kind_name((sl_check_kind)k) : "?"; /* static, as the struct says */
+    snprintf(r.column, sizeof r.column, "%s", v[3] ? v[3] : "");
+    snprintf(r.status, sizeof r.status, "%s", v[4] ? v[4] : "");
+    snprintf(r.severity, sizeof r.severity, "%s", v[5] ? v[5] : "");
+    r.has_observed = v[6] != NULL;
+    r.observed = v[6] ? strtod(v[6], NULL) : NAN;
+    snprintf(r.threshold, sizeof r.threshold, "%s", v[7] ? v[7] : "");
+    r.failures = v[8] ? strtoll(v[8], NULL, 10) : -1;
+    r.rows = v[9] ? strtoll(v[9], NULL, 10) : -1;
+    snprintf(r.message, sizeof r.message, "%s", v[10] ? v[10] : "");
+    r.sample_json = (char *)v[11];
+    r.duration_s = n > 12 && v[12] ? strtod(v[12], NULL) : 0;
+    e->fn(e->ctx, &r);
+}
+
+int sl_state_check_results_each(sl_state *s, const char *run_id, void (*fn)(void *ctx, const sl_check_result *r),
+                                void *ctx, sl_error *err)
+{
+    each_ctx e = {fn, ctx};
+    pthread_mutex_lock(&s->lock);
+    int rc = RUN(s, err, each_fn, &e,
+                 "SELECT node, check_name, kind, column_name, status, severity, observed, threshold, failures,"
+                 " rows_checked, message, sample, duration_s FROM check_results WHERE run_id = $1 ORDER BY seq",
+                 "s", run_id);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}

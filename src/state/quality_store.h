@@ -32,6 +32,11 @@ int sl_state_check_results_add(sl_state *s, const char *run_id, const sl_check_r
  * dot); status. latest = 1: only the latest result of each (node, check). */
 int sl_state_check_results_json(sl_state *s, const char *run_id, const char *node, const char *status, int latest,
                                 int limit, sl_buf *out, sl_error *err);
+/* The results of run_id in the order they were stored: fn once each with
+ * the result as a sl_check_result (sample_json borrowed, valid during the
+ * call only; has_observed 0 when none; failures and rows -1 when none). */
+int sl_state_check_results_each(sl_state *s, const char *run_id, void (*fn)(void *ctx, const sl_check_result *r),
+                                void *ctx, sl_error *err);
 /* The latest result of each (node, check), for /metrics: fn once per pair. */
 typedef struct sl_check_latest {
     const char *node, *check, *kind, *status, *severity;
