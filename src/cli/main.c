@@ -44,6 +44,7 @@ const sl_command sl_commands[] = {
     {"alert", cmd_alert, "test CHANNEL", "send a test message through an alert channel of sluice.yml", NULL},
     {"history", cmd_history, "[PIPELINE|NODE] [--limit N] [--wide]",
      "show past runs from the state store (pipelines, then models, seeds, snapshots and tests)", NULL},
+    {"monitors", cmd_monitors, "[NODE] [--json] [--wide]", "list the automatic monitors: latest value, expected band, status", sl_cmd_monitors_details},
     {"dlq", cmd_dlq, "list [--pipeline P] [--limit N] [--wide]", "show rejected rows kept in the dead-letter queue", NULL},
     {"state", cmd_state, "show [PIPELINE] [--wide] | reset PIPELINE [--yes]",
      "show what pipelines remember (checkpoints, bookmarks, loaded files), or forget it", NULL},
