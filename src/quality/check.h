@@ -103,6 +103,11 @@ int sl_check_kind_is_row(sl_check_kind k);
  * the sink's table: staged, before publish, when the sink publishes at
  * the end; see engine/checks.c). */
 int sl_check_kind_in_stream(sl_check_kind k);
+/* 1 when a pipeline evaluates c on its rows in the stream: an in-stream
+ * kind, row_count_match only with compare_to: source, freshness only
+ * with a column. (Added by h1.) */
+struct sl_check;
+int sl_check_in_stream(const struct sl_check *c);
 
 typedef enum { SL_SEVERITY_ERROR, SL_SEVERITY_WARN } sl_check_severity;
 typedef enum { SL_ON_FAIL_DEFAULT, SL_ON_FAIL_ALERT, SL_ON_FAIL_FAIL, SL_ON_FAIL_QUARANTINE } sl_check_on_fail;
@@ -142,6 +147,7 @@ typedef struct sl_check {
     char **schema_names, **schema_types; /* schema: expected columns and types, parallel */
     size_t nschema;
     int exact;                    /* schema: extra columns fail too */
+    char *description;            /* description: (docs only) */
     sl_loc loc;                   /* of the entry, for diagnostics */
 } sl_check;
 
@@ -195,7 +201,10 @@ typedef struct sl_check_result {
 void sl_check_result_release(sl_check_result *r);
 
 /* Judge an observed value against c's thresholds and severity: fills
- * status, threshold and message of r (r's node/check/kind/column too).
+ * status, threshold and message of r (r's node/check/kind/column too;
+ * r is overwritten whole, so judge before setting sample_json). An
+ * observed NAN means "nothing to compare with yet" (row_count_change
+ * without history): pass, has_observed = 0.
  * failures: for row-level kinds the failing rows (-1 otherwise), rows: rows
  * checked (-1 unknown). The one place where pass/warn/fail is decided for
  * sluice's kinds (dbt's generic tests are judged by models/test.c). */
@@ -240,6 +249,27 @@ typedef struct sl_check_target {
     const char *history_key; /* row_count_change/freshness: the pipeline or node name whose loads count (NULL: node) */
 } sl_check_target;
 int sl_check_run(struct sl_adapter *a, const sl_check *c, const sl_check_target *t, sl_check_result *r);
+
+/* Pieces pipelines reuse (engine/checks.c; added by h1):
+ * the expected columns of a required_columns or schema check against the
+ * columns a relation or batch has (types may be NULL: not compared; types
+ * compare by family: int/integer/bigint alike, text/varchar, real/double/
+ * numeric, timestamp*, date, boolean, json; an empty type matches any):
+ * returns how many are missing or of another type (and extra ones with
+ * exact: true), msg "missing: a; b is text, expected integer; extra: c". */
+int sl_check_schema_compare(const sl_check *c, size_t ncols, const char *const *names, const char *const *types,
+                            char *msg, size_t cap);
+/* Whether a declared type is of the expected type's family (NULL/"" match). */
+int sl_check_types_match(const char *expected, const char *actual);
+/* row_count_change: the baseline of check c (the previous run's rows, or
+ * the mean of the last c->runs): a pipeline's successful runs' rows_loaded
+ * when history_key names one with runs, else the rows of the previous
+ * results of this check of node (check_results); NAN when there are none
+ * (or state is NULL). */
+int sl_check_row_count_baseline(struct sl_state *state, const sl_check *c, const char *node, const char *history_key,
+                                double *baseline, sl_error *err);
+/* |rows - baseline| / baseline; 1 when the baseline is 0 and rows are not; NAN for a NAN baseline. */
+double sl_check_change(double rows, double baseline);
 
 /* ---- functions the checks' SQL calls on SQLite ----------------------------
  * regexp(pattern, value)  (also `value REGEXP pattern`): PCRE2, UTF-8,
