@@ -35,6 +35,10 @@ extern const char sl_cmd_ls_details[];
 /* `sluice compile --help` (cmd_compile.c) */
 extern const char sl_cmd_compile_details[];
 
+/* `sluice monitors` (cmd_monitors.c) */
+extern const char sl_cmd_monitors_details[];
+int cmd_monitors(sl_cli *cli, int argc, char **argv);
+
 extern const sl_command sl_commands[];
 
 /* Load and validate the project; on problems print them (text or JSON) and return NULL. */

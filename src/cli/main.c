@@ -50,6 +50,7 @@ const sl_command sl_commands[] = {
      "show past runs from the state store (pipelines, then models, seeds, snapshots and tests, then the checks that "
      "did not pass); --checks: the latest result of every data check; --incidents: data-quality incidents",
      NULL},
+    {"monitors", cmd_monitors, "[NODE] [--json] [--wide]", "list the automatic monitors: latest value, expected band, status", sl_cmd_monitors_details},
     {"dlq", cmd_dlq, "list [--pipeline P] [--limit N] [--wide]", "show rejected rows kept in the dead-letter queue", NULL},
     {"state", cmd_state, "show [PIPELINE] [--wide] | reset PIPELINE [--yes]",
      "show what pipelines remember (checkpoints, bookmarks, loaded files), or forget it", NULL},

@@ -88,6 +88,7 @@ struct sl_daemon {
     double lease_next;
     int running;
     int64_t summary_next; /* next daily summary (Unix seconds), -1 none */
+    int64_t freshness_next; /* next freshness check of the monitors (Unix seconds; once a minute) */
     double trim_next;     /* next malloc_trim (see the loop in sl_daemon_run) */
     int64_t reloads, reload_failures, lease_takeovers, coalesced_slots;
     http_count *http;
@@ -605,6 +606,12 @@ static double schedule_step(sl_daemon *d, double now)
     }
     if (d->summary_next >= 0 && (double)d->summary_next < wake)
         wake = (double)d->summary_next;
+    if (inow >= d->freshness_next) { /* quality/monitor.h: stale pipelines and models, once a minute */
+        sl_error err = {0};
+        d->freshness_next = inow + 60;
+        if (sl_monitor_freshness(d->state, d->cur->alerter, d->cur->p, inow, &err) < 0)
+            sl_log_warn("monitors: freshness: %s", err.msg);
+    }
     return wake;
 }
 

@@ -90,8 +90,28 @@ int sl_state_monitor_point_add(sl_state *s, const sl_monitor_point *p, sl_error 
  * (strings valid during the call only). */
 int sl_state_monitor_series(sl_state *s, const char *monitor, int limit,
                             void (*fn)(void *ctx, const sl_monitor_point *p), void *ctx, sl_error *err);
-/* The latest point of every monitor (node NULL = all): JSON array. */
+/* The latest point of every monitor (node NULL = all, else a unique id or
+ * the name after its last dot): JSON array of objects {monitor, node,
+ * metric, column, run_id, at, value, expected, lower, upper, status,
+ * points}, ordered by node, metric, column. */
 int sl_state_monitors_json(sl_state *s, const char *node, sl_buf *out, sl_error *err);
+/* What the monitors read besides their points (quality_monitors.c):
+ * the schema changes a pipeline run recorded (fn per column, change); */
+int sl_state_run_schema_changes(sl_state *s, const char *run_id,
+                                void (*fn)(void *ctx, const char *column, const char *change), void *ctx,
+                                sl_error *err);
+/* the columns and types of node's latest profile stored by a run other
+ * than run_id (fn per column; none when there is no such profile); */
+int sl_state_profile_columns_before(sl_state *s, const char *node, const char *run_id,
+                                    void (*fn)(void *ctx, const char *column, const char *type), void *ctx,
+                                    sl_error *err);
+/* the profile run_id stored for node (rows, nulls, name and type of each
+ * column; out->ncols = 0 when none; sl_profile_release); */
+int sl_state_profile_of_run(sl_state *s, const char *node, const char *run_id, sl_profile *out, sl_error *err);
+/* the end (Unix seconds) of the latest successful build of every model,
+ * seed and snapshot (node_results): fn per unique id. */
+int sl_state_node_last_success_each(sl_state *s, void (*fn)(void *ctx, const char *node, int64_t at), void *ctx,
+                                    sl_error *err);
 
 /* ---- incidents (quality_incidents.c) ------------------------------------ */
 
