@@ -68,6 +68,17 @@ models:
       - name: amount
         tests: [length]
 YML
+# a pipeline: `sluice check` runs its checks that read the warehouse (relationships), not the in-stream ones
+mkdir -p p/pipelines p/data
+printf 'lead,account_id\nx,10\ny,77\n' > p/data/leads.csv
+cat > p/pipelines/leads.yml <<'YML'
+source: {type: csv, path: data/leads.csv}
+sinks:
+  - {type: sqlite, table: leads, mode: full_refresh}
+checks:
+  - not_null: {column: lead}
+  - relationships: {column: account_id, to: accounts_t, field: account_id, severity: warn}
+YML
 cat > p/monitors/crm.yml <<'YML'
 monitors:
   - table: main.contacts
@@ -126,7 +137,7 @@ assert_exit 1 "$SLUICE" -C p check
 assert_contains "monitored table fails" "FAIL  table.p.main.contacts stage_short: observed 2, expected <= 5 characters" "$T/out"
 assert_contains "failing rows" "failing rows: [{" "$T/out"
 assert_contains "model check" "PASS  model.p.stg_contacts null_rate_email: observed 0.2, expected <= 0.25" "$T/out"
-assert_contains "summary" "PASS=13 WARN=7 FAIL=1 TOTAL=21" "$T/out"
+assert_contains "summary" "PASS=13 WARN=8 FAIL=1 TOTAL=22" "$T/out"
 assert_exit 1 "$SLUICE" -C p check --json
 python3 - "$T/out" <<'PY' && ok || fail "check --json"
 import json, sys
@@ -141,7 +152,7 @@ assert ("model.p.stg_contacts", "unique_stg_contacts_id") not in c  # dbt tests 
 print(d["run_id"], file=open(sys.argv[1] + ".id", "w"))
 PY
 RUN=$(cat "$T/out.id")
-assert_eq "check run stored" "$(q $STATE "select count(*) from check_results where run_id = '$RUN'")" "21"
+assert_eq "check run stored" "$(q $STATE "select count(*) from check_results where run_id = '$RUN'")" "22"
 assert_eq "monitored table profiled" "$(q $STATE "select row_count from profiles where run_id = '$RUN' and node = 'table.p.main.contacts' and column_name = 'stage'")" "5"
 # names pick what to check: the model alone has only warnings -> 0
 assert_exit 0 "$SLUICE" -C p check stg_contacts
@@ -150,6 +161,9 @@ assert_exit 1 "$SLUICE" -C p check main.contacts
 assert_contains "only the table" "TOTAL=2 " "$T/out"
 assert_exit 0 "$SLUICE" -C p check -s stg_contacts_row_count
 assert_contains "one check by selection" "TOTAL=1 " "$T/out"
+assert_exit 0 "$SLUICE" -C p check leads
+assert_contains "pipeline's warehouse check on its table" "WARN  pipeline.p.leads relationships_account_id: observed 1" "$T/out"
+assert_contains "in-stream checks are the run's" "TOTAL=1 " "$T/out"
 assert_exit 2 "$SLUICE" -C p check nosuch
 assert_contains "unknown name" "nothing called 'nosuch'" "$T/err"
 
