@@ -74,6 +74,8 @@ int sl_build_audits(const sl_graph *g, size_t model, size_t ti)
         return 0;
     if (t->check->severity != SL_SEVERITY_ERROR)
         return 0;
+    if (t->check->kind == SL_CHECK_SQL)
+        return 0; /* the user's query names tables itself: it would read the published one */
     for (size_t k = 0; k < t->ndeps; k++)
         if (t->deps[k] != model)
             return 0;

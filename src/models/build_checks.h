@@ -31,7 +31,8 @@ int sl_build_check_run(sl_adapter *a, const sl_graph *g, size_t i, sl_relation r
 void sl_build_check_from_test(const sl_graph *g, size_t i, const sl_test_result *tr, double duration_s,
                               sl_check_result *out);
 /* Whether test node t is audited before its model is published: a check
- * of severity error whose only upstream is the model. */
+ * of severity error whose only upstream is the model, not of kind sql
+ * (its query names the published table itself). */
 int sl_build_audits(const sl_graph *g, size_t model, size_t t);
 /* After model/seed/snapshot i was built: profile its relation (tables,
  * incremental models, seeds, snapshots; not views) into the state store
