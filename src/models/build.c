@@ -433,8 +433,15 @@ static int run_node(builder *b, size_t i, sl_adapter *a, sl_node_result *r)
             rc = run_check(b, i, a, r);
             break;
         }
-        if ((rc = compile_node(b, i, 0, 1, &sql, r)) < 0)
+        if ((rc = compile_node(b, i, 0, 1, &sql, r)) < 0) {
+            sl_test_result tr = {.failures = -1}; /* kept as a result too: status error, the message */
+            snprintf(tr.status, sizeof tr.status, "error");
+            snprintf(tr.message, sizeof tr.message, "%s", r->message);
+            r->checks = sl_calloc(1, sizeof *r->checks);
+            r->nchecks = 1;
+            sl_build_check_from_test(g, i, &tr, 0, r->checks);
             break;
+        }
         sl_test_result tr;
         t = sl_mono_s();
         rc = sl_test_run(a, n, r->compiled, &tr);

@@ -84,6 +84,8 @@ int sl_build_audits(const sl_graph *g, size_t model, size_t ti)
 
 static int profiled(const sl_node *n)
 {
+    if (n->config.profile >= 0)
+        return n->config.profile && n->kind != SL_NODE_TEST;
     if (n->kind == SL_NODE_SEED || n->kind == SL_NODE_SNAPSHOT)
         return 1;
     if (n->kind != SL_NODE_MODEL)

@@ -55,6 +55,9 @@ typedef struct sl_node_config {
     char *where;                 /* filter on the tested model */
     int64_t limit;               /* -1 unset */
     int store_failures;          /* -1 unset */
+    /* data quality (docs/quality/models.md) */
+    int profile;                 /* profile: true profiles a view too, false nothing; -1 unset (tables,
+                                  * incremental models, seeds and snapshots are profiled) */
     /* seeds */
     sl_strv column_types_names;  /* column_types: name -> type, two parallel arrays */
     sl_strv column_types_types;

@@ -30,6 +30,10 @@ SQL
 cat > p/models/by_stage.sql <<'SQL'
 select stage, count(*) as n from {{ ref('stg_contacts') }} group by stage
 SQL
+cat > p/models/by_stage_p.sql <<'SQL'
+{{ config(profile=true) }}
+select stage, count(*) as n from {{ ref('stg_contacts') }} group by stage
+SQL
 # the project's own `length` test: the column test below runs it, not sluice's kind
 cat > p/tests/generic/odd.sql <<'SQL'
 {% test length(model, column_name) %}
@@ -125,6 +129,7 @@ assert_eq "sample stored" "$(q $STATE "select json_extract(sample, '\$[0].email'
 # built tables and seeds are profiled (views are not)
 assert_eq "profile of the table" "$(q $STATE "select row_count || ' ' || null_count from profiles where run_id = '$INV' and node = 'model.p.stg_contacts' and column_name = 'email'")" "5 1"
 assert_eq "no profile of a view" "$(q $STATE "select count(*) from profiles where node = 'model.p.by_stage'")" "0"
+assert_eq "profile: true profiles a view" "$(q $STATE "select row_count from profiles where node = 'model.p.by_stage_p' and column_name = 'n'")" "3"
 
 # 2. sluice test -s stg_contacts: the checks run with dbt's tests; nothing is built
 assert_exit 0 "$SLUICE" -C p test -s stg_contacts
