@@ -119,6 +119,8 @@ void sl_build_observe(sl_adapter *a, const sl_graph *g, size_t i, sl_state *s, s
     sl_monitor_config defaults;
     sl_monitor_config_defaults(&defaults);
     const sl_monitor_config *mc = p ? &p->monitors : &defaults; /* sl_project_load fills the project's */
+    if (n->monitors)
+        mc = sl_monitor_config_pick(n->monitors, mc);
     sl_monitor_run mr = {.node = n->unique_id,
                          .run_id = run_id,
                          .at = (int64_t)time(NULL),

@@ -509,6 +509,7 @@ static void node_release(sl_node *n)
         sl_check_release(n->check);
         sl_free(n->check);
     }
+    sl_free(n->monitors);
     sl_free(n->source_name);
     sl_free(n->loaded_at_field);
     sl_free(n->freshness);

@@ -98,6 +98,8 @@ typedef struct sl_node {
     char *test_name;     /* generic: unique, not_null, accepted_values, relationships, or a custom test's name */
     char *column_name;   /* generic: the tested column, or NULL */
     char *test_kwargs;   /* generic: the test's arguments as a JSON object text ({"values": [...]}) */
+    struct sl_monitor_config *monitors; /* models, seeds, snapshots: `monitors:` of the properties file
+                                         * (quality/monitor.h), or NULL: the project's */
     struct sl_check *check; /* a sluice check (quality/check.h) from checks: or a column's tests: entry of
                              * a sluice kind dbt has not: run with sl_check_run instead of a test macro */
     /* sources */

@@ -14,6 +14,7 @@
 #include "models/config.h"
 #include "models/graph_int.h"
 #include "quality/check.h"
+#include "quality/monitor.h"
 #include "jinja/jinja.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -656,7 +657,7 @@ static void columns(props *P, struct fy_node *v, long idx, const char *tname)
 static const char *const node_keys[] = {"name",        "description", "columns", "config",          "tests",
                                         "data_tests",  "docs",        "meta",    "access",          "group",
                                         "constraints", "deprecation_date", "latest_version", "versions",
-                                        "time_spine",  "tags",        "arguments", "checks", NULL};
+                                        "time_spine",  "tags",        "arguments", "checks", "monitors", NULL};
 
 /* An entry of models:/seeds:/snapshots:/analyses: describing a node of kind. */
 static void node_entry(props *P, struct fy_node *e, sl_node_kind kind, const char *section)
@@ -720,6 +721,10 @@ static void node_entry(props *P, struct fy_node *e, sl_node_kind kind, const cha
             tests_list(P, v, idx, name, NULL);
         } else if (strcmp(k, "checks") == 0) {
             checks_list(P, v, idx, name);
+        } else if (strcmp(k, "monitors") == 0 && kind != SL_NODE_ANALYSIS) {
+            if (!n->monitors)
+                n->monitors = sl_calloc(1, sizeof *n->monitors);
+            sl_monitor_config_load(v, P->file, n->monitors, P->d);
         } else if (strcmp(k, "tags") == 0) {
             sl_config_set_yaml(&n->config, "tags", fy_node_pair_key(p), v, P->file, P->d);
         } else if ((strcmp(k, "versions") == 0 || strcmp(k, "latest_version") == 0) && !is_null(v)) {

@@ -71,6 +71,8 @@ models:
           - format: {format: email, severity: warn}
       - name: amount
         tests: [length]
+  - name: accounts_t
+    monitors: false
 YML
 # a pipeline: `sluice check` runs its checks that read the warehouse (relationships), not the in-stream ones
 mkdir -p p/pipelines p/data
@@ -129,6 +131,9 @@ assert_eq "sample stored" "$(q $STATE "select json_extract(sample, '\$[0].email'
 # built tables and seeds are profiled (views are not)
 assert_eq "profile of the table" "$(q $STATE "select row_count || ' ' || null_count from profiles where run_id = '$INV' and node = 'model.p.stg_contacts' and column_name = 'email'")" "5 1"
 assert_eq "no profile of a view" "$(q $STATE "select count(*) from profiles where node = 'model.p.by_stage'")" "0"
+# monitors are fed after each built table (volume = rows in it); monitors: false turns them off
+assert_eq "volume point of the model" "$(q $STATE "select value from monitor_points where node = 'model.p.stg_contacts' and metric = 'volume' and run_id = '$INV'")" "5.0"
+assert_eq "monitors: false" "$(q $STATE "select count(*) from monitor_points where node = 'model.p.accounts_t'")" "0"
 assert_eq "profile: true profiles a view" "$(q $STATE "select row_count from profiles where node = 'model.p.by_stage_p' and column_name = 'n'")" "3"
 
 # 2. sluice test -s stg_contacts: the checks run with dbt's tests; nothing is built
