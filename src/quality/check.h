@@ -8,8 +8,11 @@
  *
  * One entry of a `checks:` list is either a kind name alone (`- row_count`)
  * or a one-key mapping `- KIND: {arguments}` (dbt's spelling of generic
- * tests), or a mapping with `kind:` / `type:` (`- {kind: null_rate,
- * column: email, max: 0.05}`). Arguments common to every kind:
+ * tests; dbt 1.10's nested `arguments:` and `config:` mappings are read as
+ * if their keys were written there; `- not_null: email` gives the column
+ * alone), or a mapping with `kind:` / `type:` (`- {kind: null_rate,
+ * column: email, max: 0.05}`). The kind table is in check_kinds.c, the
+ * user docs in docs/quality/checks.md. Arguments common to every kind:
  *
  *   name        the check's name, unique within its node (default
  *               "<kind>[_<column>...]", dbt's test naming)
@@ -40,7 +43,7 @@
  *     null_rate         column, max (share 0..1): nulls / rows
  *     duplicate_rate    column(s), max: rows beyond the first of each key / rows
  *     required_columns  columns: [..]: observed = how many are missing
- *     row_count         min and/or max rows
+ *     row_count         min and/or max rows (neither: min 1, not empty)
  *     row_count_change  max (share, e.g. 0.2 = 20 %), against: previous (default) |
  *                       mean, runs: N (mean of the last N runs, default 7):
  *                       |rows - baseline| / baseline

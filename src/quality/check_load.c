@@ -27,7 +27,7 @@ typedef struct load_ctx {
     sl_diags *d;
     sl_check *c;
     const char *kname;
-    unsigned seen; /* bit per sl_check_args index: given already */
+    uint64_t seen; /* bit per sl_check_args index: given already */
 } load_ctx;
 
 static int is_empty(struct fy_node *v)
@@ -474,7 +474,7 @@ static void read_args(load_ctx *x, struct fy_node *m, const char *kind_key)
             sl_free(k);
             continue;
         }
-        unsigned bit = 1u << (unsigned)(a - sl_check_args);
+        uint64_t bit = (uint64_t)1 << (unsigned)(a - sl_check_args);
         if (x->seen & bit)
             sl_diags_add(x->d, kloc, "check %s: %s is given twice", x->kname, k);
         x->seen |= bit;
@@ -493,7 +493,7 @@ static int given(const load_ctx *x, const char *name)
     if (strcmp(name, "column") == 0 || strcmp(name, "columns") == 0)
         return c->ncolumns > 0 || c->nschema > 0;
     const sl_check_arg *a = sl_check_arg_find(name);
-    return a && (x->seen & (1u << (unsigned)(a - sl_check_args)));
+    return a && (x->seen & ((uint64_t)1 << (unsigned)(a - sl_check_args)));
 }
 
 /* The required groups of the kind, the combinations that cannot run, the default name. */

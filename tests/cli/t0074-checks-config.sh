@@ -62,7 +62,12 @@ assert_exit 0 "$SLUICE" help checks
 for k in not_null null_rate required_columns unique duplicate_rate accepted_values regex range length format \
          relationships expression equal_aggregates row_count_match row_count row_count_change freshness schema sql; do
   assert_contains "kind $k" "  $k " "$T/out"
+  assert_contains "docs of $k" "**\`$k\`**" "$SRC/docs/quality/checks.md"
 done
+# every argument `sluice help checks` lists is in the docs
+sed -n '/^arguments:/,$p' "$T/out" | awk 'NF {print $1}' | grep -v '^arguments:' > args.txt
+[ "$(wc -l < args.txt)" -ge 25 ] && ok || fail "only $(wc -l < args.txt) arguments listed"
+while read -r a; do assert_contains "docs of argument $a" "\`$a\`" "$SRC/docs/quality/checks.md"; done < args.txt
 assert_contains "arguments" "arguments: column, values, quote, where, max_failures, max_failure_rate" "$T/out"
 assert_exit 0 "$SLUICE" help
 assert_contains "help points to checks" "'sluice help checks'" "$T/out"

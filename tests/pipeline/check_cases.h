@@ -159,6 +159,9 @@ static void cc_row_level(void)
     /* a second statement is refused, nothing runs */
     cc_case("- sql: {sql: \"select * from people) sl_f; DROP TABLE people; select * from (select 1\"}\n", "error",
             NAN, -1, NULL, "");
+    cc_case("- not_null: {column: email, where: \"1 = 1)) sl_t; DROP TABLE people; --\"}\n", "error", NAN, -1, NULL,
+            "");
+    cc_case("- expression: {expression: \"1)) sl_f; DROP TABLE people; --\"}\n", "error", NAN, -1, NULL, "");
     assert_int_equal(cc_int("SELECT count(*) FROM people"), 5);
     /* names that look like SQL are quoted */
     cc_case_tol("- not_null: \"na\\\"me; --\"\n", "od\"d; --", NULL, "fail", 1, 1e-6, 1, NULL, "\"na\\\"me; --\":null");

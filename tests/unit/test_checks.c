@@ -303,7 +303,8 @@ static void test_predicates(void **state)
     (void)state;
     struct { const char *yaml, *sqlite, *pg; } cases[] = {
         {"- accepted_values: {column: \"st\\\"x\", values: [\"a'); DROP TABLE t; --\", b]}\n",
-         "\"st\"\"x\" IS NOT NULL AND \"st\"\"x\" NOT IN ('a''); DROP TABLE t; --','b')",
+         "\"st\"\"x\" IS NOT NULL AND \"st\"\"x\" NOT IN ('a''); DROP TABLE t; --','b') AND CAST(\"st\"\"x\" AS "
+         "TEXT) NOT IN ('a''); DROP TABLE t; --','b')",
          "\"st\"\"x\" IS NOT NULL AND \"st\"\"x\" NOT IN ('a''); DROP TABLE t; --','b')"},
         {"- accepted_values: {column: n, values: [1, 2.5, true], quote: false}\n",
          "\"n\" IS NOT NULL AND \"n\" NOT IN (1,2.5,TRUE)", "\"n\" IS NOT NULL AND \"n\" NOT IN (1,2.5,TRUE)"},
@@ -408,6 +409,18 @@ static void test_regexp(void **state)
         snprintf(want, sizeof want, "%d", i % 2);
         expect_sql(db, q, want);
     }
+    /* accepted_values on columns without affinity (a pipeline's batch): 30 is accepted as '30' */
+    sl_check c = one("- accepted_values: {column: a, values: ['30', x]}\n");
+    sl_buf p;
+    sl_buf_init(&p);
+    assert_int_equal(sl_check_fail_predicate(&c, SL_SQL_SQLITE, &p, &err), 0);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE na(a); INSERT INTO na VALUES (30), ('x'), (31), (NULL)", NULL,
+                                  NULL, NULL), SQLITE_OK);
+    char *q = sl_printf("SELECT group_concat(a) FROM na WHERE %s", p.data);
+    expect_sql(db, q, "31");
+    sl_free(q);
+    sl_buf_release(&p);
+    sl_check_release(&c);
     expect_sql(db, "SELECT sl_format_valid('email', 'a@b.co')", "1");
     expect_sql(db, "SELECT sl_format_valid('iso_country', 'FR')", "1");
     expect_sql(db, "SELECT sl_format_valid('iso_currency', 'XYZ')", "0");
