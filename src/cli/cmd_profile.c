@@ -163,9 +163,13 @@ static void add_field(sl_buf *b, const char *key, const char *val)
     sl_buf_add_json_str(b, val, strlen(val));
 }
 
+/* Whole numbers in full (ids, counts), others to 6 significant digits. */
 static void number(char *out, size_t cap, double v)
 {
-    snprintf(out, cap, "%.6g", v);
+    if (v == (double)(long long)v && v > -1e15 && v < 1e15)
+        snprintf(out, cap, "%lld", (long long)v);
+    else
+        snprintf(out, cap, "%.6g", v);
 }
 
 static void null_pct(char *out, size_t cap, const sl_column_profile *c)
@@ -189,7 +193,7 @@ static void extremes(const sl_column_profile *c, char *mn, char *mx, size_t cap)
 
 static const char *const table_fields[] = {"column", "type", "nulls", "distinct", "min", "max", "mean", "stddev",
                                            "length", "format"};
-static const int table_widths[] = {20, 9, 7, 9, 20, 20, 10, 10, 9, 0};
+static const int table_widths[] = {20, 9, 7, 9, 20, 20, 11, 11, 9, 0};
 static const char *const history_fields[] = {"run_id", "profiled_at", "rows", "nulls", "distinct", "min", "max",
                                              "mean"};
 static const int history_widths[] = {36, 24, 9, 7, 9, 20, 20, 0};
