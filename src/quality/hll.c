@@ -26,7 +26,7 @@
 #define HLL_P SL_HLL_P
 #define HLL_M SL_HLL_M
 #define SL_HLL_EXACT 256          /* distinct hashes counted exactly */
-#define EXACT_SLOTS 512           /* table of them: at most half full */
+#define EXACT_SLOTS SL_HLL_EXACT_SLOTS
 
 sl_hll *sl_hll_new(void)
 {
@@ -49,7 +49,7 @@ void sl_hll_exact_add(sl_hll *h, uint64_t hash)
         h->nexact += !h->zero_seen;
         h->zero_seen = 1;
     } else {
-        size_t i = (size_t)(hash ^ hash >> 29) & (EXACT_SLOTS - 1);
+        size_t i = SL_HLL_EXACT_SLOT(hash);
         while (h->exact[i] && h->exact[i] != hash)
             i = (i + 1) & (EXACT_SLOTS - 1);
         if (!h->exact[i]) {

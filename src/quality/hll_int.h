@@ -19,6 +19,9 @@ struct sl_hll {
     int zero_seen;                /* hash 0 is a value of its own (0 marks an empty slot) */
 };
 
+#define SL_HLL_EXACT_SLOTS 512    /* the exact set's table: at most half full */
+#define SL_HLL_EXACT_SLOT(hash) ((size_t)((hash) ^ (hash) >> 29) & (SL_HLL_EXACT_SLOTS - 1))
+
 /* Count hash in the exact set (hll.c); frees it when it overflows. */
 void sl_hll_exact_add(sl_hll *h, uint64_t hash);
 
@@ -29,7 +32,7 @@ static inline void sl_hll_add_inline(sl_hll *h, uint64_t hash)
     uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
     if (rank > h->reg[j])
         h->reg[j] = rank;
-    if (h->exact)
+    if (h->exact && (h->exact[SL_HLL_EXACT_SLOT(hash)] != hash || hash == 0)) /* not there at its first slot */
         sl_hll_exact_add(h, hash);
 }
 
