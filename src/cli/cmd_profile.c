@@ -355,7 +355,10 @@ int cmd_profile(sl_cli *cli, int argc, char **argv)
         goto out;
     }
     if (x.history && x.nrows) {
-        printf("%s, column %s: the last %d runs, newest first\n", node, column, x.nrows);
+        if (x.nrows == 1)
+            printf("%s, column %s: the last run\n", node, column);
+        else
+            printf("%s, column %s: the last %d runs, newest first\n", node, column, x.nrows);
         sl_buf_addc(&x.rows, ']');
         if (sl_cli_print_rows(x.rows.data, history_fields, history_widths, 8, wide) < 0)
             x.failed = 1;

@@ -191,16 +191,17 @@ static inline int counted(const uint8_t *skip, size_t r)
     return !skip || !skip[r];
 }
 
-static void add_numbers(col_state *s, const sl_column *c, size_t nrows, const uint8_t *skip)
+static int64_t add_numbers(col_state *s, const sl_column *c, size_t nrows, const uint8_t *skip)
 {
     int is_int = sl_type_storage(c->type) == SL_STORE_I64;
-    int64_t n = 0;
+    int64_t n = 0, values = 0;
     double sum = 0, mn = s->nnum ? s->min : INFINITY, mx = s->nnum ? s->max : -INFINITY;
     for (size_t r = 0; r < nrows; r++) {
         if (!counted(skip, r) || !c->valid[r])
             continue;
         double v;
         uint64_t h;
+        values++;
         if (is_int) {
             v = (double)c->i64[r];
             h = XXH3_64bits(&c->i64[r], sizeof c->i64[r]);
@@ -218,7 +219,7 @@ static void add_numbers(col_state *s, const sl_column *c, size_t nrows, const ui
         mx = v > mx ? v : mx;
     }
     if (n == 0)
-        return;
+        return values;
     double mean = sum / (double)n, m2 = 0;
     for (size_t r = 0; r < nrows; r++) {
         if (!counted(skip, r) || !c->valid[r])
@@ -230,14 +231,16 @@ static void add_numbers(col_state *s, const sl_column *c, size_t nrows, const ui
     moments_merge(s, n, mean, m2);
     s->min = mn;
     s->max = mx;
+    return values;
 }
 
-static void add_times(col_state *s, const sl_column *c, size_t nrows, const uint8_t *skip)
+static int64_t add_times(col_state *s, const sl_column *c, size_t nrows, const uint8_t *skip)
 {
-    int64_t scale = c->type == SL_T_DATE ? 86400000000LL : 1;
+    int64_t scale = c->type == SL_T_DATE ? 86400000000LL : 1, values = 0;
     for (size_t r = 0; r < nrows; r++) {
         if (!counted(skip, r) || !c->valid[r])
             continue;
+        values++;
         sl_hll_add_inline(s->hll, XXH3_64bits(&c->i64[r], sizeof c->i64[r]));
         int64_t us = c->i64[r] * scale;
         if (!s->has_time || us < s->time_min)
@@ -246,8 +249,9 @@ static void add_times(col_state *s, const sl_column *c, size_t nrows, const uint
             s->time_max = us;
         s->has_time = 1;
     }
-    if (c->type != SL_T_DATE)
+    if (c->type != SL_T_DATE && values)
         s->only_dates = 0;
+    return values;
 }
 
 /* Infer a text column's format from up to FORMAT_INFER_VALUES of this
@@ -283,20 +287,21 @@ static int infer_format(col_state *s, const sl_column *c, size_t nrows, const ui
     return 1;
 }
 
-static void add_text(col_state *s, const sl_column *c, size_t nrows, const uint8_t *skip)
+static int64_t add_text(col_state *s, const sl_column *c, size_t nrows, const uint8_t *skip)
 {
     int lexical = c->raw || c->type == SL_T_TEXT; /* decimals and JSON: no min/max text */
     int decimal = !c->raw && c->type == SL_T_DECIMAL;
     if (lexical && !s->format_done)
         s->format_done = infer_format(s, c, nrows, skip);
     int check = lexical && s->format[0];
-    int64_t n = 0;
+    int64_t n = 0, values = 0;
     double sum = 0, mn = s->nnum ? s->min : INFINITY, mx = s->nnum ? s->max : -INFINITY;
     for (size_t r = 0; r < nrows; r++) {
         if (!counted(skip, r) || !c->valid[r])
             continue;
         const char *v = c->str[r].p;
         size_t len = c->str[r].n;
+        values++;
         sl_hll_add_inline(s->hll, XXH3_64bits(v, len));
         if (decimal) {
             char tmp[64];
@@ -348,6 +353,7 @@ static void add_text(col_state *s, const sl_column *c, size_t nrows, const uint8
         s->min = mn;
         s->max = mx;
     }
+    return values;
 }
 
 void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
@@ -365,40 +371,36 @@ void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
             s->nulls += p->rows - s->rows;
             s->rows = p->rows;
         }
-        int64_t valid = 0; /* branch-free: the compiler vectorizes these */
-        if (skip)
-            for (size_t r = 0; r < nrows; r++)
-                valid += (skip[r] == 0) & (c->valid[r] != 0);
-        else
-            for (size_t r = 0; r < nrows; r++)
-                valid += c->valid[r] != 0;
         s->rows += counted_rows;
-        s->nulls += counted_rows - valid;
-        if (!valid)
-            continue;
-        sl_type t = c->raw ? SL_T_TEXT : c->type;
-        s->type = s->type == SL_T_NULL ? t : sl_type_widen(s->type, t);
+        int64_t valid = 0;
         if (c->raw)
-            add_text(s, c, nrows, skip);
+            valid = add_text(s, c, nrows, skip);
         else
             switch (c->type) {
             case SL_T_BOOL:
             case SL_T_INT:
             case SL_T_FLOAT:
-                add_numbers(s, c, nrows, skip);
+                valid = add_numbers(s, c, nrows, skip);
                 break;
             case SL_T_DATE:
             case SL_T_TIMESTAMP:
-                add_times(s, c, nrows, skip);
+                valid = add_times(s, c, nrows, skip);
                 break;
             case SL_T_DECIMAL:
             case SL_T_TEXT:
             case SL_T_JSON:
-                add_text(s, c, nrows, skip);
+                valid = add_text(s, c, nrows, skip);
                 break;
             default:
+                for (size_t r = 0; r < nrows; r++)
+                    valid += counted(skip, r) && c->valid[r];
                 break;
             }
+        s->nulls += counted_rows - valid;
+        if (valid) {
+            sl_type t = c->raw ? SL_T_TEXT : c->type;
+            s->type = s->type == SL_T_NULL ? t : sl_type_widen(s->type, t);
+        }
     }
     p->rows += counted_rows;
 }
