@@ -15,6 +15,7 @@
 #include <xxhash.h>
 #include "core/batch.h"
 #include "core/mem.h"
+#include "core/redact.h"
 #include "helpers.h"
 #include "quality/profile.h"
 #include "state/quality_store.h"
@@ -355,6 +356,16 @@ static void test_state_roundtrip(void **state)
     sl_profile_release(&latest);
     assert_int_equal(sl_state_profile_latest(s, "pipeline.proj.none", &latest, &err), 0);
     assert_int_equal(latest.ncols, 0);
+    /* a value holding a registered secret is stored redacted */
+    sl_redact_add("hunter2-profile-secret");
+    snprintf(cols[1].max_text, sizeof cols[1].max_text, "pw=hunter2-profile-secret");
+    sl_profile sp = {1, cols + 1, 1};
+    assert_int_equal(sl_state_profile_add(s, "run-s", "pipeline.proj.secrets", &sp, &err), 0);
+    sl_buf_init(&b);
+    assert_int_equal(sl_state_profiles_json(s, "secrets", NULL, 0, &b, &err), 0);
+    assert_null(strstr(b.data, "hunter2"));
+    assert_non_null(strstr(b.data, "\"max_text\":\"pw=***\""));
+    sl_buf_release(&b);
     sl_state_close(s);
     th_rmtree(dir);
     free(dir);
