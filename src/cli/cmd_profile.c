@@ -163,9 +163,13 @@ static void add_field(sl_buf *b, const char *key, const char *val)
     sl_buf_add_json_str(b, val, strlen(val));
 }
 
+/* Whole numbers in full (ids, counts), others to 6 significant digits. */
 static void number(char *out, size_t cap, double v)
 {
-    snprintf(out, cap, "%.6g", v);
+    if (v == (double)(long long)v && v > -1e15 && v < 1e15)
+        snprintf(out, cap, "%lld", (long long)v);
+    else
+        snprintf(out, cap, "%.6g", v);
 }
 
 static void null_pct(char *out, size_t cap, const sl_column_profile *c)
@@ -189,7 +193,7 @@ static void extremes(const sl_column_profile *c, char *mn, char *mx, size_t cap)
 
 static const char *const table_fields[] = {"column", "type", "nulls", "distinct", "min", "max", "mean", "stddev",
                                            "length", "format"};
-static const int table_widths[] = {20, 9, 7, 9, 20, 20, 10, 10, 9, 0};
+static const int table_widths[] = {20, 9, 7, 9, 20, 20, 11, 11, 9, 0};
 static const char *const history_fields[] = {"run_id", "profiled_at", "rows", "nulls", "distinct", "min", "max",
                                              "mean"};
 static const int history_widths[] = {36, 24, 9, 7, 9, 20, 20, 0};
@@ -351,7 +355,10 @@ int cmd_profile(sl_cli *cli, int argc, char **argv)
         goto out;
     }
     if (x.history && x.nrows) {
-        printf("%s, column %s: the last %d runs, newest first\n", node, column, x.nrows);
+        if (x.nrows == 1)
+            printf("%s, column %s: the last run\n", node, column);
+        else
+            printf("%s, column %s: the last %d runs, newest first\n", node, column, x.nrows);
         sl_buf_addc(&x.rows, ']');
         if (sl_cli_print_rows(x.rows.data, history_fields, history_widths, 8, wide) < 0)
             x.failed = 1;

@@ -88,7 +88,7 @@ static void column_sql(sl_buf *q, const char *name, kind k, int pg)
                  : sl_printf("CAST(%s AS REAL)", c);
     if (k == K_TEXT || k == K_JSON)
         txt = pg ? sl_printf("CAST(%s AS TEXT)", c) : sl_strdup(c);
-    const char *distinct_of = pg && k == K_JSON ? txt : c; /* json has no equality */
+    const char *distinct_of = pg && txt ? txt : c; /* json, xml, point... have no equality: as text */
     sl_buf_addf(q, ", count(%s), count(DISTINCT %s)", c, distinct_of);
     if (num) {
         sl_buf_addf(q, ", min(%s), max(%s), avg(%s)", num, num, num);

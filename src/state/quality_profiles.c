@@ -12,6 +12,7 @@
  * stored as valid UTF-8 (other bytes as \xE9), as everything shown.
  */
 #include "core/mem.h"
+#include "core/redact.h"
 #include "core/util.h"
 #include "state/quality_store.h"
 #include "state/state_int.h"
@@ -51,14 +52,23 @@ static const char *inum(char buf[32], int present, int64_t v)
     return buf;
 }
 
-/* Text to store: as it is when valid UTF-8, else with \xE9 for bad bytes. */
+/* Text to store: valid UTF-8 (other bytes as \xE9), without any secret
+ * (a value that happens to hold a registered secret is redacted, as
+ * every text the state store keeps). */
 static const char *shown(sl_buf *b, const char *s)
 {
     size_t n = strlen(s);
-    if (sl_utf8_valid_prefix(s, n) == n)
+    if (sl_utf8_valid_prefix(s, n) == n && !sl_redact_count())
         return s;
     sl_buf_reset(b);
-    sl_buf_add_utf8_shown(b, s, n);
+    if (sl_utf8_valid_prefix(s, n) == n)
+        sl_buf_adds(b, s);
+    else
+        sl_buf_add_utf8_shown(b, s, n);
+    if (sl_redact_count()) {
+        b->len = sl_redact_span(b->data, b->len);
+        b->data[b->len] = 0;
+    }
     return b->data;
 }
 

@@ -15,6 +15,7 @@
 #include <xxhash.h>
 #include "core/batch.h"
 #include "core/mem.h"
+#include "core/redact.h"
 #include "helpers.h"
 #include "quality/profile.h"
 #include "state/quality_store.h"
@@ -231,6 +232,58 @@ static void test_format_inferred(void **state)
     sl_profiler_free(p);
 }
 
+/* Lengths in characters for strings of every length 0..40 mixing 1-, 2-,
+ * 3- and 4-byte characters (the counter reads 8 bytes at a time and the
+ * tail as the last 8), and text extremes among values sharing their first
+ * 8 bytes (compared by an 8-byte key, then memcmp). */
+static void test_lengths_and_prefixes(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"a", "\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80"};
+    unsigned seed = 7;
+    for (int len = 1; len <= 40; len++) {
+        char v[200];
+        size_t n = 0;
+        for (int k = 0; k < len; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *piece = pieces[(seed >> 16) % 4];
+            memcpy(v + n, piece, strlen(piece));
+            n += strlen(piece);
+        }
+        v[n] = 0;
+        static const char *const names[] = {"t"};
+        static const sl_type types[] = {SL_T_TEXT};
+        sl_batch *b = batch(1, names, types);
+        set_text(b, 0, sl_batch_add_row(b, 0, 1), v);
+        sl_profiler *p = sl_profiler_new();
+        sl_profiler_add(p, b, NULL);
+        sl_profile pr;
+        sl_profiler_result(p, &pr);
+        assert_int_equal(pr.cols[0].min_len, len);
+        assert_int_equal(pr.cols[0].max_len, len);
+        sl_profile_release(&pr);
+        sl_profiler_free(p);
+        sl_batch_free(b);
+    }
+    static const char *const names[] = {"t"};
+    static const sl_type types[] = {SL_T_TEXT};
+    static const char *const vals[] = {"customer_b", "customer_a2", "customer", "customer_ab", "customer_b\x01",
+                                       "custome", "customer_a"};
+    sl_batch *b = batch(1, names, types);
+    for (size_t r = 0; r < sizeof vals / sizeof *vals; r++)
+        set_text(b, 0, sl_batch_add_row(b, 0, (int64_t)r + 1), vals[r]);
+    sl_profiler *p = sl_profiler_new();
+    sl_profiler_add(p, b, NULL);
+    sl_profile pr;
+    sl_profiler_result(p, &pr);
+    assert_string_equal(pr.cols[0].min_text, "custome");
+    assert_string_equal(pr.cols[0].max_text, "customer_b\x01");
+    assert_int_equal(pr.cols[0].distinct, 7);
+    sl_profile_release(&pr);
+    sl_profiler_free(p);
+    sl_batch_free(b);
+}
+
 static void test_state_roundtrip(void **state)
 {
     (void)state;
@@ -303,6 +356,16 @@ static void test_state_roundtrip(void **state)
     sl_profile_release(&latest);
     assert_int_equal(sl_state_profile_latest(s, "pipeline.proj.none", &latest, &err), 0);
     assert_int_equal(latest.ncols, 0);
+    /* a value holding a registered secret is stored redacted */
+    sl_redact_add("hunter2-profile-secret");
+    snprintf(cols[1].max_text, sizeof cols[1].max_text, "pw=hunter2-profile-secret");
+    sl_profile sp = {1, cols + 1, 1};
+    assert_int_equal(sl_state_profile_add(s, "run-s", "pipeline.proj.secrets", &sp, &err), 0);
+    sl_buf_init(&b);
+    assert_int_equal(sl_state_profiles_json(s, "secrets", NULL, 0, &b, &err), 0);
+    assert_null(strstr(b.data, "hunter2"));
+    assert_non_null(strstr(b.data, "\"max_text\":\"pw=***\""));
+    sl_buf_release(&b);
     sl_state_close(s);
     th_rmtree(dir);
     free(dir);
@@ -315,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_numbers_two_pass),
         cmocka_unit_test(test_text_dates_late_skip),
         cmocka_unit_test(test_format_inferred),
+        cmocka_unit_test(test_lengths_and_prefixes),
         cmocka_unit_test(test_state_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
