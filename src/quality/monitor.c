@@ -55,12 +55,13 @@ static char *monitor_key(const char *node, const char *metric, const char *colum
     return column ? sl_printf("%s|%s|%s", node, metric, column) : sl_printf("%s|%s", node, metric);
 }
 
-static void fmt_value(char *out, size_t n, const char *metric, double v)
+/* A value as people read it: rows, or a rate in percent; unit 0: the number alone. */
+static void fmt_value(char *out, size_t n, const char *metric, double v, int unit)
 {
     if (strcmp(metric, "volume") == 0)
-        snprintf(out, n, "%.0f rows", v);
+        snprintf(out, n, "%.0f%s", v, unit ? " rows" : "");
     else
-        snprintf(out, n, "%.2f %%", v * 100);
+        snprintf(out, n, "%.2f%s", v * 100, unit ? " %" : "");
 }
 
 /* Judge value against the monitor's series, store it with its band, and
@@ -86,10 +87,10 @@ static int judge(sl_state *s, sl_alerter *al, const sl_monitor_run *r, const cha
         char *ik = sl_printf("anomaly|%s", key), *msg = NULL;
         if (vd.anomaly) {
             char got[64], exp[64], lo[64], hi[64];
-            fmt_value(got, sizeof got, metric, value);
-            fmt_value(exp, sizeof exp, metric, vd.expected);
-            fmt_value(lo, sizeof lo, metric, vd.lower);
-            fmt_value(hi, sizeof hi, metric, vd.upper);
+            fmt_value(got, sizeof got, metric, value, 1);
+            fmt_value(exp, sizeof exp, metric, vd.expected, 0);
+            fmt_value(lo, sizeof lo, metric, vd.lower, 0);
+            fmt_value(hi, sizeof hi, metric, vd.upper, 1);
             msg = sl_printf("%s%s%s of %s: %s, expected %s (band %s to %s), %.1f robust sigmas %s", metric,
                             column ? " of column " : "", column ? column : "", r->node, got, exp, lo, hi,
                             fabs(vd.score), vd.score < 0 ? "below" : "above");
