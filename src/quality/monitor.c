@@ -301,8 +301,9 @@ static int freshness_one(sl_state *s, sl_alerter *al, const char *node, int64_t 
     int rc = sl_state_monitor_series(s, key, 1, series_add, &prev, err);
     sl_free(prev.v);
     if (rc == 0 && (strcmp(prev.last_status, status) != 0 || now - prev.last_at >= 3600)) {
-        double limit = (double)(error ? error : warn);
-        sl_monitor_point p = {key, node, "freshness", NULL, NULL, now, (double)age, limit > 0, 0, 0, limit, status};
+        /* band: expected within warn_after (or error_after), anomalous beyond error_after (or warn_after) */
+        double limit = (double)(error ? error : warn), expect = (double)(warn ? warn : error);
+        sl_monitor_point p = {key, node, "freshness", NULL, NULL, now, (double)age, limit > 0, expect, 0, limit, status};
         rc = sl_state_monitor_point_add(s, &p, err);
     }
     if (rc == 0 && (warn || error)) {

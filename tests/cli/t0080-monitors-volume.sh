@@ -32,7 +32,7 @@ ST=p/.sluice/state.db
 assert_eq "volume points" "$(q $ST "SELECT group_concat(value || ':' || status, ' ') FROM (SELECT value, status FROM monitor_points WHERE monitor = 'pipeline.p.orders|volume' ORDER BY seq)")" \
   "100.0:training 100.0:training 100.0:training 10.0:anomaly"
 assert_eq "band stored" "$(q $ST "SELECT expected || ' ' || lower_bound || ' ' || upper_bound || ' ' || (run_id IS NOT NULL) FROM monitor_points WHERE monitor = 'pipeline.p.orders|volume' ORDER BY seq DESC LIMIT 1")" "100.0 88.0 112.0 1"
-assert_eq "null rate per column" "$(q $ST "SELECT group_concat(column_name || '=' || value, ' ') FROM (SELECT column_name, value FROM monitor_points WHERE metric = 'null_rate' AND at = (SELECT max(at) FROM monitor_points) ORDER BY column_name)")" "amount=0.0 id=0.0 note=0.5"
+assert_eq "null rate per column" "$(q $ST "SELECT group_concat(column_name || '=' || value, ' ') FROM (SELECT column_name, value FROM monitor_points WHERE metric = 'null_rate' AND run_id = (SELECT run_id FROM monitor_points WHERE metric = 'volume' ORDER BY seq DESC LIMIT 1) ORDER BY column_name)")" "amount=0.0 id=0.0 note=0.5"
 assert_eq "incident open" "$(q $ST "SELECT kind || ' ' || status FROM incidents WHERE incident_key = 'anomaly|pipeline.p.orders|volume'")" "anomaly open"
 assert_eq "monitors: false records nothing" "$(q $ST "SELECT count(*) FROM monitor_points WHERE node = 'pipeline.p.quiet'")" "0"
 # the table
