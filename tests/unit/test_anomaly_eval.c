@@ -126,6 +126,7 @@ typedef struct eval {
     int events[EV_N], caught[EV_N];
     int normal, false_alerts;
     int after_change_points, after_change_alerts;
+    int after_shift_points, after_shift_alerts; /* of those, after a level shift (a drift keeps drifting) */
     int cls_normal[4], cls_false[4]; /* by series class: bit 0 seasonal, bit 1 heavy-tailed */
 } eval;
 
@@ -163,6 +164,10 @@ static void run_eval(const sl_anomaly_config *cfg, eval *e)
                 if (t > s.ev_at[2] + 2) {
                     e->after_change_points++;
                     e->after_change_alerts += flagged[t];
+                    if (s.ev_kind[2] == EV_SHIFT) {
+                        e->after_shift_points++;
+                        e->after_shift_alerts += flagged[t];
+                    }
                 }
                 continue;
             }
@@ -198,8 +203,12 @@ static void test_evaluation(void **st)
         if (e.cls_normal[k])
             printf("    %-22s %.2f per 100 (%d of %d)\n", cls_name[k], 100.0 * e.cls_false[k] / e.cls_normal[k],
                    e.cls_false[k], e.cls_normal[k]);
-    printf("  after a shift or drift (re-learning, not counted above): %d alerts over %d points\n",
-           e.after_change_alerts, e.after_change_points);
+    printf("  after a shift or drift (not counted above): %d alerts over %d points; after a level shift alone: "
+           "%d over %d (%.1f per shift: the new level is learnt after 5 anomalies in a row)\n",
+           e.after_change_alerts, e.after_change_points, e.after_shift_alerts, e.after_shift_points,
+           (double)e.after_shift_alerts / e.events[EV_SHIFT]);
+    /* a level shift is learnt: a few alerts after it, not weeks of them */
+    assert_true(e.after_shift_alerts <= 5 * e.events[EV_SHIFT]);
     assert_true(events == 3 * NSERIES);
     assert_true(recall >= 90.0);
     assert_true(fa <= 1.0);
@@ -308,6 +317,23 @@ static void test_edges(void **st)
     sl_anomaly_detect(NULL, h, 20, (sl_anomaly_point){NAN, 0}, &v);
     assert_false(v.anomaly);
     assert_true(v.training);
+
+    /* a new level is learnt after 5 anomalies in a row; zero never is */
+    fill(h, 40, 100);
+    for (int i = 25; i < 29; i++)
+        h[i].value = 150;
+    sl_anomaly_detect(NULL, h, 29, (sl_anomaly_point){150, T0 + 29 * 86400}, &v);
+    assert_true(v.anomaly); /* the 5th */
+    h[29].value = 150;
+    sl_anomaly_detect(NULL, h, 30, (sl_anomaly_point){150, T0 + 30 * 86400}, &v);
+    assert_false(v.anomaly);
+    assert_true(fabs(v.expected - 150) < 1e-9);
+    sl_anomaly_detect(NULL, h, 30, (sl_anomaly_point){100, T0 + 30 * 86400}, &v);
+    assert_true(v.anomaly); /* the old level is now the unusual one */
+    for (int i = 25; i < 30; i++)
+        h[i].value = 0;
+    sl_anomaly_detect(NULL, h, 30, (sl_anomaly_point){0, T0 + 30 * 86400}, &v);
+    assert_true(v.anomaly);
 
     /* the window: only the last 28 points count */
     fill(h, 40, 10);
