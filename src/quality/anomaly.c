@@ -187,8 +187,8 @@ void sl_anomaly_detect(const sl_anomaly_config *cfg_in, const sl_anomaly_point *
     if (n > RELEARN + cfg.min_history) {
         double ratio[RELEARN];
         int side = 0, run = 1;
-        for (size_t k = 0; k < RELEARN && run; k++) {
-            size_t i = n - RELEARN + k;
+        for (size_t k = 0; k < RELEARN && run; k++) { /* newest first: most calls stop at once */
+            size_t i = n - 1 - k;
             sl_anomaly_verdict v;
             detect_core(&cfg, h, i, h[i], &v);
             int sd = v.score > 0 ? 1 : -1;
