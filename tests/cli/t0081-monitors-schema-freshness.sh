@@ -70,4 +70,13 @@ assert_eq "hourly incident" "$(q $ST "SELECT status FROM incidents WHERE inciden
 # a model built 3 h ago: the project's error_after (2 h)
 q $ST "INSERT INTO node_results (run_id, unique_id, resource_type, status, started_at, duration_s) VALUES ('r1', 'model.p.m', 'model', 'success', '$(ago 10800)', 1)"
 assert_eq "model stale" "$(fresh model.p.m)" "stale"
+# `sluice serve` checks freshness on its own (its first tick, then every minute)
+q $ST "INSERT INTO node_results (run_id, unique_id, resource_type, status, started_at, duration_s) VALUES ('r2', 'model.p.n', 'model', 'success', '$(ago 10800)', 1)"
+PORT=$(free_port)
+"$SLUICE" -C p serve --listen 127.0.0.1:$PORT 2>"$T/serve.log" & daemon=$!
+trap 'kill -9 $daemon 2>/dev/null || true; rm -rf "$T"' EXIT
+wait_for 20 sh -c "[ \"\$(sqlite3 -cmd '.timeout 10000' $ST \"SELECT status FROM incidents WHERE incident_key = 'freshness|model.p.n'\")\" = open ]" \
+  && ok || fail "the daemon did not report model.p.n stale: $(tail -n 5 "$T/serve.log")"
+kill -TERM $daemon
+wait $daemon || true
 finish
