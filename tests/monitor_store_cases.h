@@ -146,6 +146,38 @@ static void ms_after_run(void **st)
     sl_state_close(s);
 }
 
+/* Volume of a pipeline whose runs often load nothing: an empty run is
+ * normal, a non-empty one is judged against the non-empty ones. */
+static void ms_intermittent(void **st)
+{
+    (void)st;
+    sl_state *s = ms_open();
+    assert_non_null(s);
+    sl_error err = {0};
+    char node[128], key[160];
+    snprintf(node, sizeof node, "pipeline.p%s.incremental", ms_tag);
+    snprintf(key, sizeof key, "%s|volume", node);
+    sl_monitor_config c;
+    sl_monitor_config_defaults(&c);
+    c.anomaly[SL_MON_VOLUME].min_history = 3;
+    const int64_t loaded[11] = {100, 0, 100, 0, 100, 0, 100, 0, 0, 104, 10};
+    for (int i = 0; i < 11; i++) {
+        char run[64];
+        snprintf(run, sizeof run, "inc-%s-%d", ms_tag, i);
+        sl_monitor_run r = {node, run, 1000 + i, "success", loaded[i], loaded[i], 0, NULL, NULL, 0};
+        const char *none[1] = {NULL};
+        r.schema_changes = none;
+        assert_int_equal(sl_monitor_after_run(s, NULL, &c, &r, &err), 0);
+    }
+    ms_series got = {0};
+    assert_int_equal(sl_state_monitor_series(s, key, 3, ms_collect, &got, &err), 0);
+    assert_int_equal(got.n, 3);
+    assert_string_equal(got.status[0], "normal");  /* 0 */
+    assert_string_equal(got.status[1], "normal");  /* 104 against 100, 100, 100, 100 */
+    assert_string_equal(got.status[2], "anomaly"); /* 10 */
+    sl_state_close(s);
+}
+
 /* Schema: a pipeline's recorded changes, and a model's columns against its
  * previous profile (added, type changed, dropped). */
 static void ms_schema(void **st)
@@ -241,7 +273,7 @@ static void ms_freshness(void **st)
 }
 
 #define MS_TESTS                                                                                       \
-    cmocka_unit_test(ms_points), cmocka_unit_test(ms_after_run), cmocka_unit_test(ms_schema),          \
+    cmocka_unit_test(ms_points), cmocka_unit_test(ms_after_run), cmocka_unit_test(ms_intermittent), cmocka_unit_test(ms_schema),          \
         cmocka_unit_test(ms_freshness)
 
 #endif

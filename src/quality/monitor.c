@@ -77,8 +77,28 @@ static int judge(sl_state *s, sl_alerter *al, const sl_monitor_run *r, const cha
     series h = {0};
     int rc = sl_state_monitor_series(s, key, (int)(cfg.window * HISTORY_FACTOR), series_add, &h, err);
     sl_anomaly_verdict vd;
+    /* Volume of a pipeline whose runs often load nothing (incremental
+     * sources run more often than data arrives: 1 in 5 of the window or
+     * more): an empty run is normal, a non-empty one is judged against
+     * the non-empty ones. */
+    int intermittent = 0;
+    if (rc == 0 && strcmp(metric, "volume") == 0) {
+        size_t from = h.n > cfg.window ? h.n - cfg.window : 0, zeros = 0, k = 0;
+        for (size_t i = from; i < h.n; i++)
+            zeros += h.v[i].value == 0;
+        intermittent = h.n - from >= cfg.min_history && zeros * 5 >= h.n - from;
+        for (size_t i = 0; intermittent && i < h.n; i++)
+            if (h.v[i].value != 0)
+                h.v[k++] = h.v[i];
+        if (intermittent)
+            h.n = k;
+    }
     if (rc == 0) {
         sl_anomaly_detect(&cfg, h.v, h.n, (sl_anomaly_point){value, r->at}, &vd);
+        if (intermittent && value == 0) {
+            vd.anomaly = 0;
+            vd.lower = 0;
+        }
         sl_monitor_point p = {key, r->node, metric, column, r->run_id, r->at, value, h.n > 0, vd.expected,
                               vd.lower, vd.upper, vd.training ? "training" : vd.anomaly ? "anomaly" : "normal"};
         rc = sl_state_monitor_point_add(s, &p, err);
