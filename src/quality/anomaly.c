@@ -28,6 +28,7 @@
 #define SEASON_MIN 3
 #define SEASON_TOL_S 1800
 #define AUTO_RATIO 0.8
+#define RELEARN 5 /* consecutive same-side anomalies that make a new level */
 
 void sl_anomaly_config_defaults(sl_anomaly_config *cfg)
 {
@@ -111,11 +112,11 @@ static int daily_or_slower(const sl_anomaly_point *h, size_t n)
     return m >= 43200;
 }
 
-void sl_anomaly_detect(const sl_anomaly_config *cfg_in, const sl_anomaly_point *h, size_t n, sl_anomaly_point x,
-                       sl_anomaly_verdict *out)
+/* The detector on h as it is (no re-learning of a new level). */
+static void detect_core(const sl_anomaly_config *cfg_in, const sl_anomaly_point *h, size_t n, sl_anomaly_point x,
+                        sl_anomaly_verdict *out)
 {
-    sl_anomaly_config cfg = cfg_in ? *cfg_in : (sl_anomaly_config){0};
-    sl_anomaly_config_defaults(&cfg);
+    sl_anomaly_config cfg = *cfg_in;
     memset(out, 0, sizeof *out);
     size_t from = n > cfg.window ? n - cfg.window : 0, nf = 0;
     double *v = sl_malloc((n - from + 1) * sizeof *v);
@@ -171,4 +172,42 @@ void sl_anomaly_detect(const sl_anomaly_config *cfg_in, const sl_anomaly_point *
     if (!isfinite(out->score))
         out->score = x.value > expected ? 1e300 : -1e300;
     out->anomaly = !out->training && (x.value < out->lower || x.value > out->upper);
+}
+
+void sl_anomaly_detect(const sl_anomaly_config *cfg_in, const sl_anomaly_point *h, size_t n, sl_anomaly_point x,
+                       sl_anomaly_verdict *out)
+{
+    sl_anomaly_config cfg = cfg_in ? *cfg_in : (sl_anomaly_config){0};
+    sl_anomaly_config_defaults(&cfg);
+    /* A new level: the last RELEARN points were all anomalies on the same
+     * side, none of them zero. The history before them is rescaled by the
+     * new level's ratio to the old expected value (so that seasonality and
+     * the spread carry over) and x is judged against that. A drop to zero
+     * is never learnt: it stays an anomaly. */
+    if (n > RELEARN + cfg.min_history) {
+        double ratio[RELEARN];
+        int side = 0, run = 1;
+        for (size_t k = 0; k < RELEARN && run; k++) { /* newest first: most calls stop at once */
+            size_t i = n - 1 - k;
+            sl_anomaly_verdict v;
+            detect_core(&cfg, h, i, h[i], &v);
+            int sd = v.score > 0 ? 1 : -1;
+            run = v.anomaly && (k == 0 || sd == side) && v.expected > 0 && h[i].value > 0;
+            side = sd;
+            ratio[k] = run ? h[i].value / v.expected : 0;
+        }
+        if (run) {
+            double r = median(ratio, RELEARN);
+            sl_anomaly_point *adj = sl_malloc(n * sizeof *adj);
+            for (size_t i = 0; i < n; i++) {
+                adj[i] = h[i];
+                if (i < n - RELEARN)
+                    adj[i].value *= r;
+            }
+            detect_core(&cfg, adj, n, x, out);
+            sl_free(adj);
+            return;
+        }
+    }
+    detect_core(&cfg, h, n, x, out);
 }

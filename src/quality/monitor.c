@@ -55,12 +55,13 @@ static char *monitor_key(const char *node, const char *metric, const char *colum
     return column ? sl_printf("%s|%s|%s", node, metric, column) : sl_printf("%s|%s", node, metric);
 }
 
-static void fmt_value(char *out, size_t n, const char *metric, double v)
+/* A value as people read it: rows, or a rate in percent; unit 0: the number alone. */
+static void fmt_value(char *out, size_t n, const char *metric, double v, int unit)
 {
     if (strcmp(metric, "volume") == 0)
-        snprintf(out, n, "%.0f rows", v);
+        snprintf(out, n, "%.0f%s", v, unit ? " rows" : "");
     else
-        snprintf(out, n, "%.2f %%", v * 100);
+        snprintf(out, n, "%.2f%s", v * 100, unit ? " %" : "");
 }
 
 /* Judge value against the monitor's series, store it with its band, and
@@ -76,8 +77,28 @@ static int judge(sl_state *s, sl_alerter *al, const sl_monitor_run *r, const cha
     series h = {0};
     int rc = sl_state_monitor_series(s, key, (int)(cfg.window * HISTORY_FACTOR), series_add, &h, err);
     sl_anomaly_verdict vd;
+    /* Volume of a pipeline whose runs often load nothing (incremental
+     * sources run more often than data arrives: 1 in 5 of the window or
+     * more): an empty run is normal, a non-empty one is judged against
+     * the non-empty ones. */
+    int intermittent = 0;
+    if (rc == 0 && strcmp(metric, "volume") == 0) {
+        size_t from = h.n > cfg.window ? h.n - cfg.window : 0, zeros = 0, k = 0;
+        for (size_t i = from; i < h.n; i++)
+            zeros += h.v[i].value == 0;
+        intermittent = h.n - from >= cfg.min_history && zeros * 5 >= h.n - from;
+        for (size_t i = 0; intermittent && i < h.n; i++)
+            if (h.v[i].value != 0)
+                h.v[k++] = h.v[i];
+        if (intermittent)
+            h.n = k;
+    }
     if (rc == 0) {
         sl_anomaly_detect(&cfg, h.v, h.n, (sl_anomaly_point){value, r->at}, &vd);
+        if (intermittent && value == 0) {
+            vd.anomaly = 0;
+            vd.lower = 0;
+        }
         sl_monitor_point p = {key, r->node, metric, column, r->run_id, r->at, value, h.n > 0, vd.expected,
                               vd.lower, vd.upper, vd.training ? "training" : vd.anomaly ? "anomaly" : "normal"};
         rc = sl_state_monitor_point_add(s, &p, err);
@@ -86,10 +107,10 @@ static int judge(sl_state *s, sl_alerter *al, const sl_monitor_run *r, const cha
         char *ik = sl_printf("anomaly|%s", key), *msg = NULL;
         if (vd.anomaly) {
             char got[64], exp[64], lo[64], hi[64];
-            fmt_value(got, sizeof got, metric, value);
-            fmt_value(exp, sizeof exp, metric, vd.expected);
-            fmt_value(lo, sizeof lo, metric, vd.lower);
-            fmt_value(hi, sizeof hi, metric, vd.upper);
+            fmt_value(got, sizeof got, metric, value, 1);
+            fmt_value(exp, sizeof exp, metric, vd.expected, 0);
+            fmt_value(lo, sizeof lo, metric, vd.lower, 0);
+            fmt_value(hi, sizeof hi, metric, vd.upper, 1);
             msg = sl_printf("%s%s%s of %s: %s, expected %s (band %s to %s), %.1f robust sigmas %s", metric,
                             column ? " of column " : "", column ? column : "", r->node, got, exp, lo, hi,
                             fabs(vd.score), vd.score < 0 ? "below" : "above");
@@ -300,8 +321,9 @@ static int freshness_one(sl_state *s, sl_alerter *al, const char *node, int64_t 
     int rc = sl_state_monitor_series(s, key, 1, series_add, &prev, err);
     sl_free(prev.v);
     if (rc == 0 && (strcmp(prev.last_status, status) != 0 || now - prev.last_at >= 3600)) {
-        double limit = (double)(error ? error : warn);
-        sl_monitor_point p = {key, node, "freshness", NULL, NULL, now, (double)age, limit > 0, 0, 0, limit, status};
+        /* band: expected within warn_after (or error_after), anomalous beyond error_after (or warn_after) */
+        double limit = (double)(error ? error : warn), expect = (double)(warn ? warn : error);
+        sl_monitor_point p = {key, node, "freshness", NULL, NULL, now, (double)age, limit > 0, expect, 0, limit, status};
         rc = sl_state_monitor_point_add(s, &p, err);
     }
     if (rc == 0 && (warn || error)) {
