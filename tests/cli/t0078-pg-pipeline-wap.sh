@@ -53,7 +53,7 @@ poll() {
   set -e
   touch "$T/stop"
   wait $reader
-  seen=$(sort -u "$T/seen" | tr '\n' ' ')
+  seen=$(sort -n -u "$T/seen" | tr '\n' ' ')
 }
 
 for pl in fr run; do
