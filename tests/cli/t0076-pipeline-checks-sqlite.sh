@@ -81,6 +81,8 @@ assert_contains "dlq: unique" "check unique_id failed" "$T/dlq"
 assert_eq "dlq rows" "$(grep -c 'check .* failed' "$T/dlq")" "4"
 assert_eq "row 6 rejected once" "$(grep -c 'Fay' "$T/dlq")" "1"
 assert_eq "stored results" "$(q $st "select count(*) from check_results where run_id = '$run1'")" "15"
+# the profile of what the sink loaded (4 rows; one without a name)
+assert_eq "profile" "$(q $st "select row_count, null_count from profiles where run_id = '$run1' and node = 'pipeline.p.c' and column_name = 'name'")" "4|1"
 assert_eq "stored warn" "$(q $st "select status from check_results where run_id = '$run1' and check_name = 'regex_email'")" "warn"
 
 # run 2: 2 rows (against 4: a 50 % change: warn), and an error check that fails: exit 1, check named
