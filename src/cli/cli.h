@@ -94,5 +94,8 @@ int cmd_show(sl_cli *cli, int argc, char **argv);
 int cmd_run_models(sl_cli *cli, sl_project *p, int argc, char **argv, int *rc);
 int cmd_ls(sl_cli *cli, int argc, char **argv);
 int cmd_compile(sl_cli *cli, int argc, char **argv);
+/* `sluice profile` (cmd_profile.c) */
+extern const char sl_cmd_profile_details[];
+int cmd_profile(sl_cli *cli, int argc, char **argv);
 
 #endif

@@ -50,6 +50,7 @@ const sl_command sl_commands[] = {
     {"dlq", cmd_dlq, "list [--pipeline P] [--limit N] [--wide]", "show rejected rows kept in the dead-letter queue", NULL},
     {"state", cmd_state, "show [PIPELINE] [--wide] | reset PIPELINE [--yes]",
      "show what pipelines remember (checkpoints, bookmarks, loaded files), or forget it", NULL},
+    {"profile", cmd_profile, "NODE [--column C] [--runs N] [--wide]", "show the column profiles of a pipeline's, model's or table's latest runs", sl_cmd_profile_details},
     {"schema", cmd_schema, "history [PIPELINE] [--limit N] [--wide]", "show the schema changes runs made (columns added, widened)", NULL},
     {"ls", cmd_ls, "[-s SELECTOR...] [--exclude SELECTOR...] [--resource-type TYPE...] [--output selector|name|path|json] [--vars YAML]",
      "list the project's nodes (models, seeds, snapshots, tests, sources, analyses, pipelines) a selection picks",

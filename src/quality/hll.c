@@ -19,21 +19,14 @@
  * estimate is its count (a column of 12 countries reports 12, not 12.02).
  */
 #include "core/mem.h"
-#include "quality/profile.h"
+#include "quality/hll_int.h"
 #include <math.h>
 #include <string.h>
 
-#define HLL_P 12
-#define HLL_M (1u << HLL_P)
+#define HLL_P SL_HLL_P
+#define HLL_M SL_HLL_M
 #define SL_HLL_EXACT 256          /* distinct hashes counted exactly */
-#define EXACT_SLOTS 512           /* table of them: at most half full */
-
-struct sl_hll {
-    uint8_t reg[HLL_M];
-    uint64_t *exact;              /* EXACT_SLOTS hashes (0 = empty), NULL once overflowed */
-    int nexact;
-    int zero_seen;                /* hash 0 is a value of its own (0 marks an empty slot) */
-};
+#define EXACT_SLOTS SL_HLL_EXACT_SLOTS
 
 sl_hll *sl_hll_new(void)
 {
@@ -50,13 +43,13 @@ void sl_hll_free(sl_hll *h)
     sl_free(h);
 }
 
-static void exact_add(sl_hll *h, uint64_t hash)
+void sl_hll_exact_add(sl_hll *h, uint64_t hash)
 {
     if (hash == 0) {
         h->nexact += !h->zero_seen;
         h->zero_seen = 1;
     } else {
-        size_t i = (size_t)(hash ^ hash >> 29) & (EXACT_SLOTS - 1);
+        size_t i = SL_HLL_EXACT_SLOT(hash);
         while (h->exact[i] && h->exact[i] != hash)
             i = (i + 1) & (EXACT_SLOTS - 1);
         if (!h->exact[i]) {
@@ -72,13 +65,7 @@ static void exact_add(sl_hll *h, uint64_t hash)
 
 void sl_hll_add_hash(sl_hll *h, uint64_t hash)
 {
-    uint32_t j = (uint32_t)(hash >> (64 - HLL_P));
-    uint64_t rest = hash << HLL_P | (uint64_t)1 << (HLL_P - 1); /* the sentinel caps the rank at 53 */
-    uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
-    if (rank > h->reg[j])
-        h->reg[j] = rank;
-    if (h->exact)
-        exact_add(h, hash);
+    sl_hll_add_inline(h, hash);
 }
 
 /* Ertl's sigma(x) = x + sum_k x^(2^k) 2^(k-1), the share of empty registers' term. */

@@ -144,23 +144,12 @@ int sl_state_profiles_json(sl_state *s, const char *node, const char *column, in
     return rc;
 }
 
-typedef struct latest_ctx {
-    sl_profile *out;
-    size_t cap;
-} latest_ctx;
-
-static void latest_row(void *ctx, int n, const char *const *v)
+/* A row of query() as a column profile. */
+static void row_profile(int n, const char *const *v, sl_column_profile *c)
 {
-    latest_ctx *l = ctx;
-    sl_profile *p = l->out;
+    memset(c, 0, sizeof *c);
     if (n < 18)
         return;
-    if (p->ncols == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        p->cols = sl_realloc(p->cols, l->cap * sizeof *p->cols);
-    }
-    sl_column_profile *c = &p->cols[p->ncols++];
-    memset(c, 0, sizeof *c);
     snprintf(c->name, sizeof c->name, "%s", v[2] ? v[2] : "");
     snprintf(c->type, sizeof c->type, "%s", v[3] ? v[3] : "");
     c->rows = v[4] ? strtoll(v[4], NULL, 10) : 0;
@@ -182,6 +171,25 @@ static void latest_row(void *ctx, int n, const char *const *v)
     snprintf(c->max_text, sizeof c->max_text, "%s", v[14] ? v[14] : "");
     snprintf(c->format, sizeof c->format, "%s", v[15] ? v[15] : "");
     c->format_fail_rate = v[16] ? strtod(v[16], NULL) : 0;
+}
+
+typedef struct latest_ctx {
+    sl_profile *out;
+    size_t cap;
+} latest_ctx;
+
+static void latest_row(void *ctx, int n, const char *const *v)
+{
+    latest_ctx *l = ctx;
+    sl_profile *p = l->out;
+    if (n < 18)
+        return;
+    if (p->ncols == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        p->cols = sl_realloc(p->cols, l->cap * sizeof *p->cols);
+    }
+    sl_column_profile *c = &p->cols[p->ncols++];
+    row_profile(n, v, c);
     if (c->rows > p->rows)
         p->rows = c->rows;
 }
@@ -194,4 +202,26 @@ int sl_state_profile_latest(sl_state *s, const char *node, sl_profile *out, sl_e
     if (rc < 0)
         sl_profile_release(out);
     return rc;
+}
+
+typedef struct each_ctx {
+    sl_state_profile_fn fn;
+    void *ctx;
+} each_ctx;
+
+static void each_row(void *ctx, int n, const char *const *v)
+{
+    each_ctx *e = ctx;
+    sl_column_profile c;
+    if (n < 18)
+        return;
+    row_profile(n, v, &c);
+    e->fn(e->ctx, v[0], v[1], v[17], &c);
+}
+
+int sl_state_profiles_each(sl_state *s, const char *node, const char *column, int runs, sl_state_profile_fn fn,
+                           void *ctx, sl_error *err)
+{
+    each_ctx e = {fn, ctx};
+    return query(s, node, column, runs, each_row, &e, err);
 }

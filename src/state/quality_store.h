@@ -65,6 +65,13 @@ int sl_state_profile_add(sl_state *s, const char *run_id, const char *node, cons
 int sl_state_profiles_json(sl_state *s, const char *node, const char *column, int runs, sl_buf *out, sl_error *err);
 /* The profile of node's latest run (empty when none). */
 int sl_state_profile_latest(sl_state *s, const char *node, sl_profile *out, sl_error *err);
+/* The same rows as sl_state_profiles_json, one call of fn per column and
+ * run (newest run first, columns in their order); the strings and the
+ * profile are valid during the call only. (h3: added for `sluice profile`.) */
+typedef void (*sl_state_profile_fn)(void *ctx, const char *run_id, const char *node, const char *profiled_at,
+                                    const sl_column_profile *c);
+int sl_state_profiles_each(sl_state *s, const char *node, const char *column, int runs, sl_state_profile_fn fn,
+                           void *ctx, sl_error *err);
 
 /* ---- monitor points (quality_monitors.c) -------------------------------- */
 

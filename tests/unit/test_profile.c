@@ -199,6 +199,90 @@ static void test_text_dates_late_skip(void **state)
     sl_profiler_free(p);
 }
 
+static void test_format_inferred(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"email", "note", "country"};
+    static const sl_type types[] = {SL_T_TEXT, SL_T_TEXT, SL_T_TEXT};
+    static const char *const emails[] = {"a@example.com", "b@example.org", "not an email", "c@example.net"};
+    static const char *const notes[] = {"hello", "a@example.com", "world", "again"};
+    static const char *const countries[] = {"US", "FR", "DE", "XX"};
+    sl_profiler *p = sl_profiler_new();
+    for (int k = 0; k < 2; k++) { /* the format of the first batch is kept for the second */
+        sl_batch *b = batch(3, names, types);
+        for (size_t r = 0; r < 4; r++) {
+            size_t row = sl_batch_add_row(b, 0, (int64_t)r + 1);
+            set_text(b, 0, row, emails[r]);
+            set_text(b, 1, row, notes[r]);
+            set_text(b, 2, row, countries[r]);
+        }
+        sl_profiler_add(p, b, NULL);
+        sl_batch_free(b);
+    }
+    sl_profile pr;
+    sl_profiler_result(p, &pr);
+    assert_string_equal(col(&pr, "email")->format, "email");
+    assert_true(col(&pr, "email")->format_fail_rate == 0.25);
+    assert_string_equal(col(&pr, "note")->format, ""); /* one in four: not most */
+    assert_true(col(&pr, "note")->format_fail_rate == 0);
+    assert_string_equal(col(&pr, "country")->format, "iso_country");
+    assert_true(col(&pr, "country")->format_fail_rate == 0.25);
+    sl_profile_release(&pr);
+    sl_profiler_free(p);
+}
+
+/* Lengths in characters for strings of every length 0..40 mixing 1-, 2-,
+ * 3- and 4-byte characters (the counter reads 8 bytes at a time and the
+ * tail as the last 8), and text extremes among values sharing their first
+ * 8 bytes (compared by an 8-byte key, then memcmp). */
+static void test_lengths_and_prefixes(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"a", "\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80"};
+    unsigned seed = 7;
+    for (int len = 1; len <= 40; len++) {
+        char v[200];
+        size_t n = 0;
+        for (int k = 0; k < len; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *piece = pieces[(seed >> 16) % 4];
+            memcpy(v + n, piece, strlen(piece));
+            n += strlen(piece);
+        }
+        v[n] = 0;
+        static const char *const names[] = {"t"};
+        static const sl_type types[] = {SL_T_TEXT};
+        sl_batch *b = batch(1, names, types);
+        set_text(b, 0, sl_batch_add_row(b, 0, 1), v);
+        sl_profiler *p = sl_profiler_new();
+        sl_profiler_add(p, b, NULL);
+        sl_profile pr;
+        sl_profiler_result(p, &pr);
+        assert_int_equal(pr.cols[0].min_len, len);
+        assert_int_equal(pr.cols[0].max_len, len);
+        sl_profile_release(&pr);
+        sl_profiler_free(p);
+        sl_batch_free(b);
+    }
+    static const char *const names[] = {"t"};
+    static const sl_type types[] = {SL_T_TEXT};
+    static const char *const vals[] = {"customer_b", "customer_a2", "customer", "customer_ab", "customer_b\x01",
+                                       "custome", "customer_a"};
+    sl_batch *b = batch(1, names, types);
+    for (size_t r = 0; r < sizeof vals / sizeof *vals; r++)
+        set_text(b, 0, sl_batch_add_row(b, 0, (int64_t)r + 1), vals[r]);
+    sl_profiler *p = sl_profiler_new();
+    sl_profiler_add(p, b, NULL);
+    sl_profile pr;
+    sl_profiler_result(p, &pr);
+    assert_string_equal(pr.cols[0].min_text, "custome");
+    assert_string_equal(pr.cols[0].max_text, "customer_b\x01");
+    assert_int_equal(pr.cols[0].distinct, 7);
+    sl_profile_release(&pr);
+    sl_profiler_free(p);
+    sl_batch_free(b);
+}
+
 static void test_state_roundtrip(void **state)
 {
     (void)state;
@@ -282,6 +366,8 @@ int main(void)
         cmocka_unit_test(test_hll_accuracy),
         cmocka_unit_test(test_numbers_two_pass),
         cmocka_unit_test(test_text_dates_late_skip),
+        cmocka_unit_test(test_format_inferred),
+        cmocka_unit_test(test_lengths_and_prefixes),
         cmocka_unit_test(test_state_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
