@@ -425,16 +425,27 @@ static void close_all(engine *e, size_t nsinks, size_t ntransforms, int source_o
  * staged rows that only a refresh publishes. */
 #define FULL_REFRESH_OWNER "(run)"
 #define FULL_REFRESH_KEY "full_refresh"
+/* The same pseudo sink marks an epoch whose staged rows a check refused
+ * (write-audit-publish): every sink dropped what it staged, so the next
+ * run starts a new epoch (the source's records of what it read in this
+ * one describe rows no sink holds). */
+#define DISCARDED_KEY "discarded"
 
 static void marked_fn(void *ctx, const char *key, const char *value)
 {
-    if (strcmp(key, FULL_REFRESH_KEY) == 0 && value && strcmp(value, "1") == 0)
-        *(int *)ctx = 1;
+    int *m = ctx;
+    if (value && strcmp(value, "1") == 0) {
+        if (strcmp(key, FULL_REFRESH_KEY) == 0)
+            m[0] = 1;
+        else if (strcmp(key, DISCARDED_KEY) == 0)
+            m[1] = 1;
+    }
 }
 
-static int full_refresh_marked(sl_state *state, const char *pipeline, int64_t epoch, int *marked, sl_error *err)
+/* marked[0]: the epoch is a full refresh's; marked[1]: a check discarded it. */
+static int full_refresh_marked(sl_state *state, const char *pipeline, int64_t epoch, int marked[2], sl_error *err)
 {
-    *marked = 0;
+    marked[0] = marked[1] = 0;
     return sl_state_checkpoint_each(state, pipeline, FULL_REFRESH_OWNER, epoch, marked_fn, marked, err);
 }
 
@@ -451,14 +462,17 @@ static int plan_epoch(sl_state *state, const sl_pipeline *pl, const sl_run_optio
     if (opts->restart || opts->dry_run)
         return 0;
     int64_t open = 0;
-    int marked = 0;
+    int marks[2] = {0, 0};
     if (sl_state_open_epoch(state, pl->name, &open, err) < 0)
         return -1;
     if (!open)
         return 0;
-    if (full_refresh_marked(state, pl->name, open, &marked, err) < 0)
+    if (full_refresh_marked(state, pl->name, open, marks, err) < 0)
         return -1;
-    if (marked) {
+    if (marks[1]) {
+        sl_log_info("%s: a check refused the previous run's rows: loading into a new epoch", pl->name);
+        *restart = 1;
+    } else if (marks[0]) {
         if (!opts->full_refresh)
             sl_log_info("%s: the interrupted run was a full refresh: resuming it (sinks are rebuilt; "
                         "`sluice run %s --restart` abandons it)", pl->name, pl->name);
@@ -496,17 +510,27 @@ static int64_t sink_rows(sl_instance *s)
  * goes (readers keep the previous data; the next run redoes the epoch). */
 static void discard_staged(engine *e, size_t nsinks)
 {
+    size_t kept = 0;
     for (size_t i = 0; i < nsinks; i++) {
         sl_instance *s = &e->pl->sinks[i];
         const sl_sink_plugin *sp = SL_SINK(s);
-        if (!active(e, s) || !s->state || !sp->publishes_at_end || !sp->publishes_at_end(s))
+        if (!active(e, s) || !s->state || !sp->publishes_at_end || !sp->publishes_at_end(s)) {
+            kept += active(e, s);
             continue;
+        }
         sl_error derr = {0};
         if (sp->discard && sp->discard(s, &derr) < 0)
             sl_log_warn("%s: sink %s: discarding the staged rows: %s", e->pl->name, s->id, derr.msg);
         else if (!sp->discard && sp->rollback)
             sp->rollback(s);
     }
+    /* nothing of the epoch is kept anywhere: the next run starts a new one
+     * (a sink that committed each batch keeps the epoch: it resumes) */
+    sl_error merr = {0};
+    if (!kept && nsinks == e->pl->nsinks && e->run.run_id[0] && !e->run.dry_run &&
+        sl_state_checkpoint_put(e->run.state, e->pl->name, FULL_REFRESH_OWNER, e->run.epoch, DISCARDED_KEY, "1",
+                                &merr) < 0)
+        sl_log_warn("%s: marking the refused epoch: %s", e->pl->name, merr.msg);
 }
 
 /* The run's check results (stored, and summed up in res) and its profile. */

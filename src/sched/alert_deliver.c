@@ -308,8 +308,9 @@ static size_t mail_read(char *buf, size_t size, size_t n, void *ud)
     return want;
 }
 
-static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
-                         char *why, size_t len)
+/* The RFC 5322 message (headers, CRLF lines, dots doubled) into msg. */
+static void mail_message(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
+                         sl_buf *msg)
 {
     char head[300], date[64], host[128] = "localhost";
     headline(project, ev, head, sizeof head);
@@ -318,14 +319,13 @@ static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const ch
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    sl_buf msg, body;
-    sl_buf_init(&msg);
+    sl_buf body;
     sl_buf_init(&body);
     body_text(a, project, ev, &body);
-    sl_buf_addf(&msg, "Date: %s\r\nFrom: sluice <%s>\r\nTo: ", date, c->from);
+    sl_buf_addf(msg, "Date: %s\r\nFrom: sluice <%s>\r\nTo: ", date, c->from);
     for (size_t i = 0; i < c->to.n; i++)
-        sl_buf_addf(&msg, "%s%s", i ? ", " : "", c->to.v[i]);
-    sl_buf_addf(&msg,
+        sl_buf_addf(msg, "%s%s", i ? ", " : "", c->to.v[i]);
+    sl_buf_addf(msg,
                 "\r\nSubject: %s\r\nMessage-ID: <%lld.%s.%d@%s>\r\nMIME-Version: 1.0\r\n"
                 "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
                 head, (long long)sl_now_us(), ev->run_id[0] ? ev->run_id : "sluice", (int)getpid(), host);
@@ -334,11 +334,20 @@ static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const ch
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         if (*p == '.')
-            sl_buf_addc(&msg, '.');
-        sl_buf_add(&msg, p, n);
-        sl_buf_adds(&msg, "\r\n");
+            sl_buf_addc(msg, '.');
+        sl_buf_add(msg, p, n);
+        sl_buf_adds(msg, "\r\n");
         p += n + (nl ? 1 : 0);
     }
+    sl_buf_release(&body);
+}
+
+static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
+                         char *why, size_t len)
+{
+    sl_buf msg;
+    sl_buf_init(&msg);
+    mail_message(a, c, project, ev, &msg);
     int rc = -1;
     for (int attempt = 1; attempt <= c->attempts && rc < 0; attempt++) {
         if (attempt > 1)
@@ -378,8 +387,20 @@ static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const ch
         curl_easy_cleanup(cu);
     }
     sl_buf_release(&msg);
-    sl_buf_release(&body);
     return rc;
+}
+
+void sl_alert_format(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
+                     sl_buf *out)
+{
+    if (strcmp(c->type, "email") == 0)
+        mail_message(a, c, project, ev, out);
+    else if (strcmp(c->type, "slack") == 0)
+        format_slack(a, project, ev, out);
+    else if (c->format && strcmp(c->format, "pagerduty") == 0)
+        format_pagerduty(c, project, ev, out);
+    else
+        format_webhook(a, project, ev, out);
 }
 
 int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *given,
@@ -402,12 +423,8 @@ int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *
     } else {
         sl_buf body;
         sl_buf_init(&body);
-        if (strcmp(c->type, "slack") == 0)
-            format_slack(a, project, ev, &body);
-        else if (c->format && strcmp(c->format, "pagerduty") == 0)
-            format_pagerduty(c, project, ev, &body); /* its routing_key must go out as it is */
-        else
-            format_webhook(a, project, ev, &body);
+        sl_alert_format(a, c, project, ev, &body);
+        /* PagerDuty's routing_key must go out as it is */
         if (!(c->format && strcmp(c->format, "pagerduty") == 0) && body.data) {
             body.len = sl_redact_span(body.data, body.len);
             body.data[body.len] = 0;

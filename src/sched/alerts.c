@@ -302,9 +302,9 @@ sl_alerter *sl_alerter_start(const sl_alerts *a, const char *project)
 
 static int wants(const sl_alert_channel *c, const sl_alert_event *ev)
 {
-    /* an incident's recovery: to the channels of its kind or of `recovery` */
-    unsigned take = (ev->kind & SL_ALERT_INCIDENTS) && ev->resolved ? ev->kind | SL_ALERT_RECOVERY : ev->kind;
-    if (!(c->events & take))
+    /* an incident's recovery goes where its alert went: to the channels of
+     * its kind (`recovery` is the pipelines' recovery) */
+    if (!(c->events & ev->kind))
         return 0;
     if (c->pipelines.n == 0 || !ev->pipeline[0])
         return 1;

@@ -17,8 +17,10 @@
  * Events (`on:`): failure and recovery of a pipeline run, daily_summary,
  * and the data-quality incidents (sched/incidents.h): check_failure,
  * anomaly, freshness, schema_change. An incident is alerted once when it
- * opens and once more when it clears (`resolved`), that recovery going to
- * the channels whose on: has the incident's kind or `recovery`.
+ * opens and once more when it clears (`resolved`), that recovery going
+ * where the alert went: to the channels whose on: has the incident's kind
+ * (`recovery` is about pipeline runs: a channel that never saw the alert
+ * gets no "resolved" for it).
  *
  * Which events to send is the runner's business (one failure alert per
  * failure streak, one recovery; runner.h; one alert per incident,
@@ -109,6 +111,12 @@ void sl_alert_event_release(sl_alert_event *ev);
 /* "failure", "recovery", "daily_summary", "test", "check_failure",
  * "anomaly", "freshness", "schema_change" */
 const char *sl_alert_kind_name(sl_alert_kind k);
+
+/* The body channel c sends for ev (Slack JSON, webhook JSON, PagerDuty
+ * Events v2 JSON; for e-mail the message text, headers included), before
+ * redaction. For tests and `sluice alert`. */
+void sl_alert_format(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
+                     sl_buf *out);
 
 /* Deliver one event to one channel now, with the channel's retries
  * (alert_deliver.c).

@@ -107,6 +107,25 @@ int sl_state_check_results_add(sl_state *s, const char *run_id, const sl_check_r
 /* the latest result of each (node, check) */
 #define LATEST_SEQ "SELECT MAX(seq) FROM check_results GROUP BY node, check_name"
 
+/* A row of RESULT_COLUMNS to JSON: a whole observed value shows the same
+ * from both stores ("2", where SQLite's REAL says "2.0"). */
+static void result_row(void *ctx, int n, const char *const *vals)
+{
+    char obs[64];
+    const char *v[16];
+    for (int i = 0; i < n && i < 16; i++)
+        v[i] = vals[i];
+    if (n > 7 && vals[7]) {
+        size_t len = strlen(vals[7]);
+        if (len > 2 && len < sizeof obs && strcmp(vals[7] + len - 2, ".0") == 0) {
+            memcpy(obs, vals[7], len - 2);
+            obs[len - 2] = 0;
+            v[7] = obs;
+        }
+    }
+    sl_state_json_row(ctx, n < 16 ? n : 16, v);
+}
+
 int sl_state_check_results_json(sl_state *s, const char *run_id, const char *node, const char *status, int latest,
                                 int limit, sl_buf *out, sl_error *err)
 {
@@ -122,7 +141,7 @@ int sl_state_check_results_json(sl_state *s, const char *run_id, const char *nod
     sl_state_json_ctx j = {out, RESULT_SPEC, 0};
     sl_buf_addc(out, '[');
     pthread_mutex_lock(&s->lock);
-    int rc = RUN(s, err, sl_state_json_row, &j, q.data, "sss", run_id, node, status);
+    int rc = RUN(s, err, result_row, &j, q.data, "sss", run_id, node, status);
     pthread_mutex_unlock(&s->lock);
     sl_buf_addc(out, ']');
     sl_buf_release(&q);
