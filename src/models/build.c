@@ -357,6 +357,8 @@ static int audit_model(void *ctx, sl_adapter *a, sl_relation staged, sl_error *e
         k++;
     }
     int rc = 0;
+    if (nfail && !first)
+        first = &ac->r->checks[ac->r->nchecks - 1];
     if (nfail) {
         ac->failed = 1;
         rc = sl_error_set(err, SL_EDATA, "check %s failed before publish%s: %s (the previous data stays)",
