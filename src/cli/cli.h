@@ -35,6 +35,10 @@ extern const char sl_cmd_ls_details[];
 /* `sluice compile --help` (cmd_compile.c) */
 extern const char sl_cmd_compile_details[];
 
+/* `sluice monitors` (cmd_monitors.c) */
+extern const char sl_cmd_monitors_details[];
+int cmd_monitors(sl_cli *cli, int argc, char **argv);
+
 extern const sl_command sl_commands[];
 
 /* Load and validate the project; on problems print them (text or JSON) and return NULL. */
@@ -87,6 +91,9 @@ int cmd_seed(sl_cli *cli, int argc, char **argv);
 int cmd_snapshot(sl_cli *cli, int argc, char **argv);
 int cmd_test(sl_cli *cli, int argc, char **argv);
 int cmd_show(sl_cli *cli, int argc, char **argv);
+/* `sluice check` (cmd_check.c) and its --help text */
+int cmd_check(sl_cli *cli, int argc, char **argv);
+extern const char sl_cmd_check_details[];
 /* `sluice run` in a project with models (or with -s/--exclude): runs the
  * selected pipelines and models in DAG order and returns 1 with the exit
  * status in *rc; returns 0 (nothing done) for a project without models,
@@ -94,5 +101,8 @@ int cmd_show(sl_cli *cli, int argc, char **argv);
 int cmd_run_models(sl_cli *cli, sl_project *p, int argc, char **argv, int *rc);
 int cmd_ls(sl_cli *cli, int argc, char **argv);
 int cmd_compile(sl_cli *cli, int argc, char **argv);
+/* `sluice profile` (cmd_profile.c) */
+extern const char sl_cmd_profile_details[];
+int cmd_profile(sl_cli *cli, int argc, char **argv);
 
 #endif

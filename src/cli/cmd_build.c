@@ -14,6 +14,8 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "models/build.h"
+#include "models/build_checks.h"
+#include "sched/incidents.h"
 #include "models/graph.h"
 #include "models/results.h"
 #include "sched/runner.h"
@@ -52,7 +54,8 @@ const char sl_cmd_seed_details[] = "loads seeds/*.csv into the warehouse (replac
 const char sl_cmd_snapshot_details[] = "runs the snapshots (SCD type 2) of the selection.\n\n"
                                        "options:\n" SELECT_OPTIONS RUN_OPTIONS RESULTS_TEXT;
 const char sl_cmd_test_details[] =
-    "runs the data tests of the selection (generic tests of properties files, singular tests).\n"
+    "runs the data tests of the selection (generic tests of properties files, singular tests) and the\n"
+    "sluice checks of models' properties files (checks:, and columns' tests of sluice kinds).\n"
     "A test fails when its failing rows meet error_if (default != 0), warns on warn_if; severity: warn\n"
     "never fails. store_failures keeps the failing rows in <schema>_dbt_test__audit.<test name>.\n\n"
     "options:\n" SELECT_OPTIONS RUN_OPTIONS RESULTS_TEXT;
@@ -380,6 +383,9 @@ static int run_build(sl_cli *cli, sl_project *p, args *a, const char *command, u
                        .ops = {.pipeline = run_pipeline, .report = report, .ctx = &rp}};
     char invocation[40];
     sl_state_new_run_id(invocation);
+    o.state = state;
+    o.run_id = invocation;
+    o.alerter = rp.alerter;
     sl_build b;
     int rc = sl_build_run(g, &o, &b, &err);
     if (rc < 0 && err.msg[0] && b.n == 0) {
@@ -393,6 +399,11 @@ static int run_build(sl_cli *cli, sl_project *p, args *a, const char *command, u
     sl_error werr = {0};
     if (sl_results_store(state, g, &b, invocation, &werr) < 0)
         sl_log_warn("node results not kept in the state store: %s", werr.msg);
+    /* checks and tests: kept per invocation, alerted once per incident */
+    if (sl_build_store_checks(state, &b, invocation, &werr) < 0)
+        sl_log_warn("check results not kept in the state store: %s", werr.msg);
+    else if (sl_incident_report_run_checks(state, rp.alerter, invocation, &werr) < 0)
+        sl_log_warn("check incidents: %s", werr.msg);
     if (sl_results_write(g, &b, invocation, command, &werr) < 0)
         sl_log_warn("%s", werr.msg);
     if (sl_graph_write_manifest(g, &werr) < 0)

@@ -164,7 +164,7 @@ int cmd_help(sl_cli *cli, int argc, char **argv)
         }
         printf("\n'sluice help NAME' shows a component's options; 'sluice help source csv' picks a kind;\n"
                "'sluice help pipeline' the keys of a pipeline file; 'sluice help functions' the functions\n"
-               "derive and filter expressions can call.\n");
+               "derive and filter expressions can call; 'sluice help checks' the data checks.\n");
         return EXIT_OK;
     }
     if (argc == 1 && strcmp(argv[0], "pipeline") == 0) {
@@ -177,6 +177,15 @@ int cmd_help(sl_cli *cli, int argc, char **argv)
     }
     if (strcmp(argv[0], "functions") == 0)
         return help_functions(cli, argc - 1, argv + 1);
+    if (argc == 1 && strcmp(argv[0], "checks") == 0) {
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_checks_help(&b);
+        printf("checks: data checks of pipelines (checks:), models (checks:, columns: tests:) and monitors/*.yml\n"
+               "(docs/quality/checks.md).\n\n%s", b.data ? b.data : "");
+        sl_buf_release(&b);
+        return EXIT_OK;
+    }
     const char *kind = NULL, *name = argv[0];
     if (argc > 1) {
         kind = argv[0];

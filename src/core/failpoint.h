@@ -14,7 +14,8 @@
  * source) and typing.column (once per column of a batch): with sleepMS
  * they make a run slow where cancellation must reach it.
  * `sluice build` (models/build.c) has build.node (before each node runs)
- * and build.node_done (after it finished, before the next starts).
+ * and build.node_done (after it finished, before the next starts), and
+ * build.audit (a model's write-audit-publish, the staged data unpublished).
  */
 #ifndef SL_FAILPOINT_H
 #define SL_FAILPOINT_H

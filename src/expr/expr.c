@@ -3,6 +3,7 @@
 #include "expr/expr.h"
 #include "expr/functions.h"
 #include "expr/shape.h"
+#include "quality/check.h"
 #include "core/mem.h"
 #include "core/sqlident.h"
 #include "core/util.h"
@@ -230,7 +231,8 @@ static const char *action_name(int action)
 static int engine_setup(sl_expr_engine *e)
 {
     if (sqlite3_create_module(e->db, "sl_batch", &batch_module, NULL) != SQLITE_OK ||
-        sl_functions_register(e->db) < 0 || sqlite3_set_authorizer(e->db, authorize, e) != SQLITE_OK)
+        sl_functions_register(e->db) < 0 || sl_quality_register_sqlite(e->db, NULL) < 0 ||
+        sqlite3_set_authorizer(e->db, authorize, e) != SQLITE_OK)
         return -1;
     if (!e->borrowed)
         sqlite3_limit(e->db, SQLITE_LIMIT_ATTACHED, 0);

@@ -421,7 +421,7 @@ int sl_adapter_sqlite_open(const sl_project *p, sl_adapter **out, sl_error *err)
         return -1;
     }
     int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
-    if (sl_functions_register(im->db) < 0 ||
+    if (sl_functions_register(im->db) < 0 || sl_quality_register_sqlite(im->db, NULL) < 0 ||
         sqlite3_create_function(im->db, "md5", 1, flags, NULL, fn_md5, NULL, NULL) != SQLITE_OK) {
         sl_error_set(err, SL_EINTERNAL, "warehouse %s: registering functions: %s", im->path, sqlite3_errmsg(im->db));
         sl_adapter_close(a);
@@ -438,6 +438,7 @@ int sl_adapter_wrap_sqlite(struct sqlite3 *db, sl_adapter **out)
     a->impl = im;
     im->db = db;
     im->borrowed = 1;
+    sl_quality_register_sqlite(db, NULL); /* regexp() and sl_format_valid() for checks on the sink's rows */
     const char *file = sqlite3_db_filename(db, "main");
     im->path = sl_strdup(file ? file : "");
     size_t pl = strlen(im->path);

@@ -4,6 +4,7 @@
 #include "core/failpoint.h"
 #include "core/mem.h"
 #include "core/util.h"
+#include "models/build_checks.h"
 #include "models/materialize.h"
 #include "models/results.h"
 #include "models/test.h"
@@ -113,6 +114,7 @@ typedef struct builder {
     pthread_mutex_t lock, compile_lock;
     pthread_cond_t wake;
     sl_adapter *first;   /* worker 0's connection (opened to learn the warehouse's type) */
+    sl_check_result **audited; /* g->n: a check node's result from its model's write-audit-publish, or NULL */
 } builder;
 
 /* Walk up from node x through nodes outside the run to the nearest ones in
@@ -264,6 +266,108 @@ static void sql_error(builder *b, size_t i, sl_node_result *r, const sl_error *e
     sl_free(path);
 }
 
+/* ---- data quality: checks and write-audit-publish ------------------------- */
+
+static void add_check(sl_node_result *r, const sl_check_result *c)
+{
+    r->checks = sl_realloc(r->checks, (r->nchecks + 1) * sizeof *r->checks);
+    r->checks[r->nchecks++] = *c;
+}
+
+/* A test node carrying a sluice check: its write-audit-publish result when
+ * its model ran it on the staged data, else run now on the model. */
+static int run_check(builder *b, size_t i, sl_adapter *a, sl_node_result *r)
+{
+    sl_check_result cr;
+    int rc;
+    if (b->audited && b->audited[i]) {
+        cr = *b->audited[i];
+        sl_free(b->audited[i]);
+        b->audited[i] = NULL;
+        rc = strcmp(cr.status, "pass") == 0 || strcmp(cr.status, "warn") == 0 ? 0 : -1;
+        r->sql_s = cr.duration_s;
+    } else {
+        double t = sl_mono_s();
+        rc = sl_build_check_run(a, b->g, i, sl_build_test_relation(b->g, &b->g->nodes[i]), b->o->state, &cr);
+        r->sql_s = sl_mono_s() - t;
+        if (!cr.duration_s)
+            cr.duration_s = r->sql_s;
+    }
+    snprintf(r->status, sizeof r->status, "%s", cr.status);
+    snprintf(r->message, sizeof r->message, "%s", cr.message);
+    r->failures = cr.failures >= 0 ? cr.failures : -1;
+    r->sample_json = cr.sample_json ? sl_strdup(cr.sample_json) : NULL;
+    add_check(r, &cr);
+    return rc;
+}
+
+/* Whether model i has checks to run before it is published. */
+static int has_audit(builder *b, size_t i)
+{
+    if (b->o->no_audit || b->o->ops.node)
+        return 0;
+    for (size_t t = 0; t < b->g->n; t++)
+        if (sl_build_audits(b->g, i, t))
+            return 1;
+    return 0;
+}
+
+typedef struct audit_ctx {
+    builder *b;
+    size_t model;
+    sl_node_result *r;
+    int failed;
+} audit_ctx;
+
+/* sl_mat_audit_fn: the model's error-severity checks on the staged data. */
+static int audit_model(void *ctx, sl_adapter *a, sl_relation staged, sl_error *err)
+{
+    audit_ctx *ac = ctx;
+    builder *b = ac->b;
+    sl_graph *g = b->g;
+    size_t n = 0, nfail = 0;
+    sl_check_result *res = NULL;
+    sl_failpoint("build.audit"); /* sleepMS: the staged data waits unpublished (tests of readers) */
+    for (size_t t = 0; t < g->n; t++) {
+        if (!sl_build_audits(g, ac->model, t))
+            continue;
+        res = sl_realloc(res, (n + 1) * sizeof *res);
+        double t0 = sl_mono_s();
+        if (sl_build_check_run(a, g, t, staged, b->o->state, &res[n]) < 0)
+            nfail++;
+        if (!res[n].duration_s)
+            res[n].duration_s = sl_mono_s() - t0;
+        n++;
+    }
+    const sl_check_result *first = NULL;
+    for (size_t k = 0; k < n; k++) {
+        if (!first && strcmp(res[k].status, "pass") != 0 && strcmp(res[k].status, "warn") != 0)
+            first = &res[k];
+    }
+    size_t k = 0;
+    for (size_t t = 0; t < g->n && k < n; t++) {
+        if (!sl_build_audits(g, ac->model, t))
+            continue;
+        if (!nfail && b->slot[t] >= 0) { /* the check's own node reports it */
+            b->audited[t] = sl_malloc(sizeof *b->audited[t]);
+            *b->audited[t] = res[k];
+        } else {
+            add_check(ac->r, &res[k]);
+        }
+        k++;
+    }
+    int rc = 0;
+    if (nfail && !first)
+        first = &ac->r->checks[ac->r->nchecks - 1];
+    if (nfail) {
+        ac->failed = 1;
+        rc = sl_error_set(err, SL_EDATA, "check %s failed before publish%s: %s (the previous data stays)",
+                          first->check, nfail > 1 ? " (and more)" : "", first->message);
+    }
+    sl_free(res);
+    return rc;
+}
+
 static int run_node(builder *b, size_t i, sl_adapter *a, sl_node_result *r)
 {
     sl_graph *g = b->g;
@@ -306,9 +410,14 @@ static int run_node(builder *b, size_t i, sl_adapter *a, sl_node_result *r)
         if ((rc = compile_node(b, i, incremental, 0, &sql, r)) < 0)
             break;
         t = sl_mono_s();
-        rc = sl_materialize_model(a, n, r->compiled, b->o->full_refresh, &mr, &err);
+        audit_ctx ac = {b, i, r, 0};
+        sl_mat_audit au = {audit_model, &ac};
+        rc = sl_materialize_model_audited(a, n, r->compiled, b->o->full_refresh, has_audit(b, i) ? &au : NULL, &mr,
+                                          &err);
         r->sql_s += sl_mono_s() - t;
-        if (rc < 0)
+        if (rc < 0 && ac.failed)
+            fail_msg(r, "", err.msg);
+        else if (rc < 0)
             sql_error(b, i, r, &err);
         break;
     }
@@ -322,10 +431,25 @@ static int run_node(builder *b, size_t i, sl_adapter *a, sl_node_result *r)
             sql_error(b, i, r, &err);
         break;
     case SL_NODE_TEST: {
-        if ((rc = compile_node(b, i, 0, 1, &sql, r)) < 0)
+        if (n->check) {
+            rc = run_check(b, i, a, r);
             break;
+        }
+        if ((rc = compile_node(b, i, 0, 1, &sql, r)) < 0) {
+            sl_test_result tr = {.failures = -1}; /* kept as a result too: status error, the message */
+            snprintf(tr.status, sizeof tr.status, "error");
+            snprintf(tr.message, sizeof tr.message, "%s", r->message);
+            r->checks = sl_calloc(1, sizeof *r->checks);
+            r->nchecks = 1;
+            sl_build_check_from_test(g, i, &tr, 0, r->checks);
+            break;
+        }
         sl_test_result tr;
+        t = sl_mono_s();
         rc = sl_test_run(a, n, r->compiled, &tr);
+        r->checks = sl_calloc(1, sizeof *r->checks);
+        r->nchecks = 1;
+        sl_build_check_from_test(g, i, &tr, sl_mono_s() - t, r->checks);
         r->sql_s = tr.sql_s;
         snprintf(r->status, sizeof r->status, "%s", tr.status);
         snprintf(r->message, sizeof r->message, "%s", tr.message);
@@ -341,10 +465,15 @@ static int run_node(builder *b, size_t i, sl_adapter *a, sl_node_result *r)
         break;
     }
     sl_buf_release(&sql);
-    if (rc == 0) {
+    if (rc == 0 && n->kind != SL_NODE_TEST) {
         snprintf(r->status, sizeof r->status, "success");
         snprintf(r->message, sizeof r->message, "%s", mr.message);
         r->rows_affected = mr.rows_affected;
+        if (b->o->state) {
+            double t1 = sl_mono_s();
+            sl_build_observe(a, g, i, b->o->state, b->o->alerter, b->o->run_id);
+            r->sql_s += sl_mono_s() - t1;
+        }
     }
     return rc;
 }
@@ -474,6 +603,7 @@ int sl_build_run(sl_graph *g, const sl_build_opts *o, sl_build *out, sl_error *e
     builder b = {.g = g, .o = o};
     double t0 = sl_mono_s();
     plan(&b);
+    b.audited = sl_calloc(g->n + 1, sizeof *b.audited);
     pthread_mutex_init(&b.lock, NULL);
     pthread_mutex_init(&b.compile_lock, NULL);
     pthread_cond_init(&b.wake, NULL);
@@ -542,6 +672,12 @@ int sl_build_run(sl_graph *g, const sl_build_opts *o, sl_build *out, sl_error *e
     sl_free(b.down);
     sl_free(b.waiting);
     sl_free(b.state);
+    for (size_t i = 0; i < g->n; i++)
+        if (b.audited[i]) {
+            sl_check_result_release(b.audited[i]);
+            sl_free(b.audited[i]);
+        }
+    sl_free(b.audited);
     sl_free(b.slot);
     sl_free(b.node_of);
     return failed ? -1 : 0;
@@ -552,6 +688,9 @@ void sl_build_free(sl_build *b)
     for (size_t i = 0; i < b->n; i++) {
         sl_free(b->results[i].compiled);
         sl_free(b->results[i].sample_json);
+        for (size_t k = 0; k < b->results[i].nchecks; k++)
+            sl_check_result_release(&b->results[i].checks[k]);
+        sl_free(b->results[i].checks);
     }
     sl_free(b->results);
     memset(b, 0, sizeof *b);

@@ -11,7 +11,17 @@
  *             sl_materialize_model (ephemeral models are inlined by their
  *             readers and never run)
  *   snapshot  sl_graph_compile -> sl_materialize_snapshot
- *   test      sl_graph_compile_test -> sl_test_run (models/test.h)
+ *   test      sl_graph_compile_test -> sl_test_run (models/test.h); a test
+ *             node carrying a sluice check (node->check) -> sl_check_run
+ *             on its model's relation (quality/check.h)
+ *
+ * Data quality (docs/quality/models.md): table and incremental models run
+ * their error-severity checks on the staged data inside the build's
+ * transaction (write-audit-publish, sl_materialize_model_audited): a
+ * failing one rolls the build back and the model's status is error.
+ * With o->state, each built table, incremental model, seed and snapshot is
+ * profiled (sl_profile_relation -> sl_state_profile_add) and its monitors
+ * fed (sl_monitor_after_run, rows = rows in the table).
  *
  * A node that fails (status error, or fail: a test of severity error)
  * skips every node that depends on it, transitively (status skipped, the
@@ -52,6 +62,10 @@ typedef struct sl_node_result {
     double duration_s;     /* whole node */
     double sql_s;          /* of which in the warehouse (or the pipeline run); the rest is sluice's overhead */
     int thread;            /* worker number, 0-based */
+    struct sl_check_result *checks; /* data-quality results of this node (quality/check.h), owned: a test's
+                             * or check's one result (dbt tests mapped: kind = the test's name), a
+                             * model's write-audit-publish results that no test node of the run reports */
+    size_t nchecks;
 } sl_node_result;
 
 /* Hooks; every one may be NULL. */
@@ -82,6 +96,11 @@ typedef struct sl_build_opts {
     int full_refresh;    /* rebuild incremental models and seeds from scratch */
     _Atomic int *cancel; /* non-zero: stop starting nodes (Ctrl-C, SIGTERM); may be NULL */
     sl_build_ops ops;
+    /* data quality (docs/quality/models.md); all may be NULL */
+    struct sl_state *state;     /* check history (row_count_change, freshness), profiles, monitor points */
+    const char *run_id;         /* the invocation's id: profiles and monitor points are kept under it */
+    struct sl_alerter *alerter; /* monitors' incidents */
+    int no_audit;               /* 1: no write-audit-publish (checks run after the build, as tests) */
 } sl_build_opts;
 
 typedef struct sl_build {

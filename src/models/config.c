@@ -65,6 +65,7 @@ static const cfgkey keys[] = {
     {"where", K_STR, OFF(where), NULL, NULL},
     {"limit", K_INT, OFF(limit), NULL, NULL},
     {"store_failures", K_BOOL, OFF(store_failures), NULL, NULL},
+    {"profile", K_BOOL, OFF(profile), NULL, NULL},
     {"column_types", K_MAP, 0, NULL, NULL},
     {"delimiter", K_STR, OFF(delimiter), NULL, NULL},
     {"pre-hook", K_ADDLIST, OFF(pre_hook), NULL, NULL},
@@ -132,6 +133,7 @@ void sl_node_config_init(sl_node_config *c)
     c->full_refresh = -1;
     c->limit = -1;
     c->store_failures = -1;
+    c->profile = -1;
 }
 
 void sl_node_config_release(sl_node_config *c)
@@ -176,6 +178,7 @@ void sl_node_config_copy(sl_node_config *dst, const sl_node_config *src)
     dst->full_refresh = src->full_refresh;
     dst->limit = src->limit;
     dst->store_failures = src->store_failures;
+    dst->profile = src->profile;
     strv_copy(&dst->column_types_names, &src->column_types_names);
     strv_copy(&dst->column_types_types, &src->column_types_types);
 }

@@ -15,6 +15,7 @@
 #include "core/mem.h"
 #include "models/compile.h"
 #include "models/config.h"
+#include "quality/check.h"
 #include "sched/schedule.h"
 #include <dirent.h>
 #include <stdio.h>
@@ -504,6 +505,11 @@ static void node_release(sl_node *n)
     sl_free(n->test_name);
     sl_free(n->column_name);
     sl_free(n->test_kwargs);
+    if (n->check) {
+        sl_check_release(n->check);
+        sl_free(n->check);
+    }
+    sl_free(n->monitors);
     sl_free(n->source_name);
     sl_free(n->loaded_at_field);
     sl_free(n->freshness);
@@ -605,6 +611,9 @@ int sl_graph_load(const struct sl_project *p, const sl_graph_opts *o, sl_graph *
     load_seeds(&L);
     load_snapshots(&L);
     load_pipelines(&L);
+    /* the environment before the properties files: a column test of a
+     * sluice check kind stays the project's {% test %} macro of that name */
+    int env_rc = sl_compile_env_init(g, d);
     load_props(&L);
     same_names(&L);
 
@@ -617,7 +626,7 @@ int sl_graph_load(const struct sl_project *p, const sl_graph_opts *o, sl_graph *
     reorder(&L, perm, g->n);
 
     /* templates in parse mode: their ref()/source() calls and config() */
-    if (sl_compile_env_init(g, d) == 0) {
+    if (env_rc == 0) {
         for (size_t i = 0; i < g->n; i++) {
             if (!g->nodes[i].raw)
                 continue;

@@ -116,6 +116,8 @@ static void config_json(sl_buf *b, const sl_node_config *c)
         sl_buf_addf(b, ",\"full_refresh\":%s", c->full_refresh ? "true" : "false");
     if (c->store_failures >= 0)
         sl_buf_addf(b, ",\"store_failures\":%s", c->store_failures ? "true" : "false");
+    if (c->profile >= 0)
+        sl_buf_addf(b, ",\"profile\":%s", c->profile ? "true" : "false");
     if (c->limit >= 0)
         sl_buf_addf(b, ",\"limit\":%lld", (long long)c->limit);
     if (c->column_types_names.n) {

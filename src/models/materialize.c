@@ -48,6 +48,10 @@
  *                Names ending in __sluice_tmp/__sluice_src/__sluice_stg are
  *                sluice's work tables: one left by a crash is dropped.
  *   ephemeral    nothing (the compiler inlines it).
+ *
+ * Write-audit-publish: sl_materialize_model_audited calls the audit inside
+ * the transaction once the new data is in place and before the swap (table)
+ * or the commit (incremental); a failing audit rolls everything back.
  */
 #include "models/materialize_impl.h"
 #include "core/log.h"
@@ -296,7 +300,13 @@ static int build_work(sl_adapter *a, sl_relation w, const char *sql, int64_t *ro
     return rc;
 }
 
-static int build_table(sl_adapter *a, const sl_node *n, const char *sql, sl_mat_result *res, sl_error *err)
+static int audit(const sl_mat_audit *au, sl_adapter *a, sl_relation staged, sl_error *err)
+{
+    return au && au->fn ? au->fn(au->ctx, a, staged, err) : 0;
+}
+
+static int build_table(sl_adapter *a, const sl_node *n, const char *sql, const sl_mat_audit *au, sl_mat_result *res,
+                       sl_error *err)
 {
     sl_relation r = sl_mat_relation(n);
     char *work = sl_mat_work_name(a, r.identifier, "__sluice_tmp");
@@ -307,7 +317,7 @@ static int build_table(sl_adapter *a, const sl_node *n, const char *sql, sl_mat_
     if (sl_adapter_begin(a, err) < 0)
         goto out;
     if (sl_mat_hooks(a, &n->config.pre_hook, "pre_hook", err) < 0 || build_work(a, w, sql, &rows, err) < 0 ||
-        (!direct && sl_mat_swap(a, r, work, err) < 0) ||
+        audit(au, a, w, err) < 0 || (!direct && sl_mat_swap(a, r, work, err) < 0) ||
         sl_mat_hooks(a, &n->config.post_hook, "post_hook", err) < 0 || sl_adapter_commit(a, err) < 0)
         goto out;
     res->rows_affected = rows;
@@ -567,7 +577,8 @@ static int update_rows(sl_adapter *a, sl_relation r, sl_relation w, const sl_ada
     return rc;
 }
 
-static int build_incremental(sl_adapter *a, const sl_node *n, const char *sql, sl_mat_result *res, sl_error *err)
+static int build_incremental(sl_adapter *a, const sl_node *n, const char *sql, const sl_mat_audit *au,
+                             sl_mat_result *res, sl_error *err)
 {
     const sl_strv *keys = &n->config.unique_key;
     const char *strategy = n->config.incremental_strategy ? n->config.incremental_strategy
@@ -607,8 +618,8 @@ static int build_incremental(sl_adapter *a, const sl_node *n, const char *sql, s
             goto out;
         changed += more;
     }
-    if (sl_mat_drop(a, w, err) < 0 || sl_mat_hooks(a, &n->config.post_hook, "post_hook", err) < 0 ||
-        sl_adapter_commit(a, err) < 0)
+    if (sl_mat_drop(a, w, err) < 0 || audit(au, a, r, err) < 0 ||
+        sl_mat_hooks(a, &n->config.post_hook, "post_hook", err) < 0 || sl_adapter_commit(a, err) < 0)
         goto out;
     res->rows_affected = changed;
     snprintf(res->message, sizeof res->message, "%s %lld",
@@ -627,6 +638,12 @@ out:
 int sl_materialize_model(sl_adapter *a, const sl_node *n, const char *sql, int full_refresh, sl_mat_result *res,
                          sl_error *err)
 {
+    return sl_materialize_model_audited(a, n, sql, full_refresh, NULL, res, err);
+}
+
+int sl_materialize_model_audited(sl_adapter *a, const sl_node *n, const char *sql, int full_refresh,
+                                 const sl_mat_audit *au, sl_mat_result *res, sl_error *err)
+{
     res->rows_affected = -1;
     res->message[0] = 0;
     const char *m = materialized(n);
@@ -641,12 +658,12 @@ int sl_materialize_model(sl_adapter *a, const sl_node *n, const char *sql, int f
         if (strcmp(m, "view") == 0)
             rc = build_view(a, n, clean, res, err);
         else if (strcmp(m, "table") == 0)
-            rc = build_table(a, n, clean, res, err);
+            rc = build_table(a, n, clean, au, res, err);
         else if (strcmp(m, "incremental") == 0) {
             int inc = 0;
             rc = sl_materialize_is_incremental(a, n, full_refresh, &inc, err);
             if (rc == 0)
-                rc = inc ? build_incremental(a, n, clean, res, err) : build_table(a, n, clean, res, err);
+                rc = inc ? build_incremental(a, n, clean, au, res, err) : build_table(a, n, clean, au, res, err);
         } else
             rc = sl_error_set(err, SL_ECONFIG,
                               "materialized '%s' is not one sluice knows (view, table, incremental, ephemeral)", m);

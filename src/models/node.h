@@ -55,6 +55,9 @@ typedef struct sl_node_config {
     char *where;                 /* filter on the tested model */
     int64_t limit;               /* -1 unset */
     int store_failures;          /* -1 unset */
+    /* data quality (docs/quality/models.md) */
+    int profile;                 /* profile: true profiles a view too, false nothing; -1 unset (tables,
+                                  * incremental models, seeds and snapshots are profiled) */
     /* seeds */
     sl_strv column_types_names;  /* column_types: name -> type, two parallel arrays */
     sl_strv column_types_types;
@@ -95,6 +98,10 @@ typedef struct sl_node {
     char *test_name;     /* generic: unique, not_null, accepted_values, relationships, or a custom test's name */
     char *column_name;   /* generic: the tested column, or NULL */
     char *test_kwargs;   /* generic: the test's arguments as a JSON object text ({"values": [...]}) */
+    struct sl_monitor_config *monitors; /* models, seeds, snapshots: `monitors:` of the properties file
+                                         * (quality/monitor.h), or NULL: the project's */
+    struct sl_check *check; /* a sluice check (quality/check.h) from checks: or a column's tests: entry of
+                             * a sluice kind dbt has not: run with sl_check_run instead of a test macro */
     /* sources */
     char *source_name;   /* sources: the `sources:` entry's name */
     char *loaded_at_field; /* sources: loaded_at_field (kept, for freshness checks) */

@@ -13,6 +13,9 @@
 #include "core/mem.h"
 #include "models/config.h"
 #include "models/graph_int.h"
+#include "quality/check.h"
+#include "quality/monitor.h"
+#include "jinja/jinja.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +279,108 @@ static int cmp_arg(const void *a, const void *b)
     return strcmp(((const arg *)a)->name, ((const arg *)b)->name);
 }
 
+/* Whether a column test's name is a sluice check kind that runs as a
+ * check: not one of dbt's four built-in generic tests (they stay macros)
+ * and not the name of one of the project's own {% test %} macros. */
+static int is_check_test(props *P, const char *type)
+{
+    static const char *const dbt[] = {"not_null", "unique", "accepted_values", "relationships"};
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(type, dbt[i]) == 0)
+            return 0;
+    if (sl_check_kind_find(type) < 0)
+        return 0;
+    char *macro = sl_printf("test_%s", type);
+    int own = P->L->g->env && sl_jinja_env_has(P->L->g->env, macro);
+    sl_free(macro);
+    return !own;
+}
+
+/* The edges a check needs: a table it compares with or refers to (to:,
+ * compare_to:) that is a model, seed, snapshot or pipeline of the project. */
+static void check_deps(props *P, size_t ti, const sl_check *c)
+{
+    const char *names[2] = {c->to, c->compare_to};
+    static const sl_node_kind kinds[] = {SL_NODE_MODEL, SL_NODE_SEED, SL_NODE_SNAPSHOT, SL_NODE_PIPELINE};
+    for (size_t k = 0; k < 2; k++) {
+        if (!names[k] || strchr(names[k], '.') || strcmp(names[k], "source") == 0)
+            continue;
+        for (size_t j = 0; j < 4; j++) {
+            char *uid = sl_printf("%s.%s.%s", sl_node_kind_word(kinds[j]), P->L->g->name, names[k]);
+            long f = sl_gload_find(P->L, uid);
+            if (f >= 0)
+                sl_gload_dep(P->L, SL_PDEP_UID, ti, NULL, uid, NULL, P->file, 0, 0);
+            sl_free(uid);
+            if (f >= 0)
+                break;
+        }
+    }
+}
+
+/* A test node for check c (taken over: c's strings move to the node) on
+ * `target`, named name (made unique with _2, _3...). */
+static void check_node(props *P, sl_check *c, long target, const char *name, const char *column)
+{
+    char *uname = sl_strdup(name);
+    for (int k = 2;; k++) {
+        char *uid = sl_printf("test.%s.%s", P->L->g->name, uname);
+        long found = sl_gload_find(P->L, uid);
+        sl_free(uid);
+        if (found < 0)
+            break;
+        sl_free(uname);
+        uname = sl_printf("%s_%d", name, k);
+    }
+    sl_strv dirs = P->dirs;
+    sl_node *n = sl_gload_add(P->L, SL_NODE_TEST, uname, P->rel, &dirs, NULL);
+    sl_free(uname);
+    if (!n) {
+        sl_check_release(c);
+        return;
+    }
+    size_t ti = (size_t)(n - P->L->g->nodes);
+    c->loc.file = NULL; /* the properties file's name is not kept */
+    n->check = sl_malloc(sizeof *n->check);
+    *n->check = *c;
+    memset(c, 0, sizeof *c);
+    n->test_name = sl_strdup(sl_check_kind_name(n->check->kind));
+    const char *col = column ? column : n->check->ncolumns ? n->check->columns[0] : NULL;
+    n->column_name = col ? sl_strdup(col) : NULL;
+    n->patch_file = sl_strdup(P->rel);
+    n->test_kwargs = sl_strdup("{}");
+    if (n->check->severity == SL_SEVERITY_WARN) {
+        sl_free(n->config.severity);
+        n->config.severity = sl_strdup("warn");
+    } else if (n->config.severity && strcasecmp(n->config.severity, "warn") == 0) {
+        n->check->severity = SL_SEVERITY_WARN; /* the project's tests: +severity: warn */
+    }
+    if (n->check->where && !n->config.where)
+        n->config.where = sl_strdup(n->check->where);
+    P->L->attached[ti] = sl_strdup(P->L->g->nodes[target].unique_id);
+    sl_gload_dep(P->L, SL_PDEP_UID, ti, NULL, P->L->g->nodes[target].unique_id, NULL, P->file, 0, 0);
+    check_deps(P, ti, n->check);
+}
+
+/* checks: of a model, seed, snapshot or source table (quality/check.h). */
+static void checks_list(props *P, struct fy_node *v, long target, const char *tname)
+{
+    if (is_null(v))
+        return;
+    sl_check_list l = {0};
+    size_t before = P->d->n;
+    sl_checks_load(v, P->file, "model", &l, P->d);
+    if (P->d->n != before) {
+        sl_checks_free(&l);
+        return;
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        char *name = sl_printf("%s%s_%s", P->in_source ? "source_" : "", tname, l.v[i].name);
+        check_node(P, &l.v[i], target, name, NULL);
+        sl_free(name);
+    }
+    sl_checks_free(&l); /* what check_node took is zeroed */
+}
+
 /* One entry of a tests:/data_tests: list, on `target` (node index) whose
  * test-name part is `tname` (a model's name, "<source>_<table>"). */
 static void generic_test(props *P, struct fy_node *t, long target, const char *tname, const char *column)
@@ -388,6 +493,26 @@ static void generic_test(props *P, struct fy_node *t, long target, const char *t
         else
             sl_buf_addc(&full, f[i]);
     const char *name = custom_name ? custom_name : full.data;
+    if (is_check_test(P, type)) { /* a sluice kind: a check node (its arguments: the entry's mapping) */
+        struct fy_node *cargs = body;
+        struct fy_node *an = body ? fy_node_mapping_lookup_by_string(body, "arguments", 9) : NULL;
+        if (an && fy_node_is_mapping(an))
+            cargs = an;
+        sl_check c;
+        memset(&c, 0, sizeof c);
+        if (sl_check_load_one(type, column, cargs, P->file, sl_yaml_loc(type_node, P->file), "model", &c, P->d) == 0) {
+            if (custom_name && !(cargs && fy_node_mapping_lookup_by_string(cargs, "name", 4))) {
+                sl_free(c.name);
+                c.name = sl_strdup(custom_name);
+            }
+            check_node(P, &c, target, name, column);
+        } else {
+            sl_check_release(&c);
+        }
+        sl_buf_release(&flat);
+        sl_buf_release(&full);
+        return;
+    }
     /* a second test of the same name (only configs differ): _2, _3 */
     char *uname = sl_strdup(name);
     for (int k = 2;; k++) {
@@ -532,7 +657,7 @@ static void columns(props *P, struct fy_node *v, long idx, const char *tname)
 static const char *const node_keys[] = {"name",        "description", "columns", "config",          "tests",
                                         "data_tests",  "docs",        "meta",    "access",          "group",
                                         "constraints", "deprecation_date", "latest_version", "versions",
-                                        "time_spine",  "tags",        "arguments", NULL};
+                                        "time_spine",  "tags",        "arguments", "checks", "monitors", NULL};
 
 /* An entry of models:/seeds:/snapshots:/analyses: describing a node of kind. */
 static void node_entry(props *P, struct fy_node *e, sl_node_kind kind, const char *section)
@@ -594,6 +719,12 @@ static void node_entry(props *P, struct fy_node *e, sl_node_kind kind, const cha
             columns(P, v, idx, name);
         } else if (strcmp(k, "tests") == 0 || strcmp(k, "data_tests") == 0) {
             tests_list(P, v, idx, name, NULL);
+        } else if (strcmp(k, "checks") == 0) {
+            checks_list(P, v, idx, name);
+        } else if (strcmp(k, "monitors") == 0 && kind != SL_NODE_ANALYSIS) {
+            if (!n->monitors)
+                n->monitors = sl_calloc(1, sizeof *n->monitors);
+            sl_monitor_config_load(v, P->file, n->monitors, P->d);
         } else if (strcmp(k, "tags") == 0) {
             sl_config_set_yaml(&n->config, "tags", fy_node_pair_key(p), v, P->file, P->d);
         } else if ((strcmp(k, "versions") == 0 || strcmp(k, "latest_version") == 0) && !is_null(v)) {
@@ -613,7 +744,7 @@ static const char *const source_keys[] = {"name",   "description", "database", "
                                           "overrides", NULL};
 static const char *const table_keys[] = {"name",       "identifier", "description", "columns", "tests",
                                          "data_tests", "loaded_at_field", "freshness", "quoting", "meta",
-                                         "tags",       "config",     "external",    "docs", NULL};
+                                         "tags",       "config",     "external",    "docs", "checks", NULL};
 
 static void source_entry(props *P, struct fy_node *e)
 {
@@ -729,6 +860,8 @@ static void source_entry(props *P, struct fy_node *e)
                 columns(P, v, idx, test_target);
             } else if (strcmp(k, "tests") == 0 || strcmp(k, "data_tests") == 0) {
                 tests_list(P, v, idx, test_target, NULL);
+            } else if (strcmp(k, "checks") == 0) {
+                checks_list(P, v, idx, test_target);
             } else if (strcmp(k, "external") == 0 && !is_null(v)) {
                 sl_diags_add(P->d, sl_yaml_loc(fy_node_pair_key(q), P->file),
                              "source table '%s': external: is not supported (external tables)", tname);

@@ -90,6 +90,22 @@ static int sample_row(void *ctx, size_t ncols, const char *const *names, const c
     return 0;
 }
 
+int sl_test_sample_json(sl_adapter *a, const char *sql, size_t max, char **json, sl_error *err)
+{
+    sl_buf s;
+    sl_buf_init(&s);
+    sample_ctx sc = {&s, 0};
+    sl_buf_addc(&s, '[');
+    if (sl_adapter_query(a, sql, max, sample_row, &sc, err) < 0) {
+        sl_buf_release(&s);
+        *json = NULL;
+        return -1;
+    }
+    sl_buf_addc(&s, ']');
+    *json = sl_buf_detach(&s);
+    return 0;
+}
+
 /* store_failures: the failing rows replace the audit table's. */
 static int store_failures(sl_adapter *a, const sl_node *n, const char *sql, sl_test_result *r, sl_error *err)
 {

@@ -49,5 +49,9 @@ int sl_test_condition(const char *cond, int64_t failures, int *holds, sl_error *
  * -1 for fail or error. Release r with sl_test_result_release. */
 int sl_test_run(sl_adapter *a, const sl_node *n, const char *sql, sl_test_result *r);
 void sl_test_result_release(sl_test_result *r);
+/* Up to max rows of query sql as a JSON array of objects (column: text or
+ * null) in *json (caller frees); the sample of failing rows that test
+ * results and data-quality check results keep. */
+int sl_test_sample_json(sl_adapter *a, const char *sql, size_t max, char **json, sl_error *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include "models/compile_int.h"
 #include "models/context.h"
 #include "models/jvyaml.h"
+#include "quality/check.h"
 #include <ctype.h>
 #include <string.h>
 
@@ -247,11 +248,25 @@ static sl_jv *test_model(sl_graph *g, const sl_node *t, sl_render *r)
     return sub;
 }
 
+/* The closest known test: dbt's four generic tests and sluice's check
+ * kinds (a column test of a sluice kind runs as a check, models/props.c). */
 static const char *test_names_hint(sl_graph *g, const char *name)
 {
-    static const char *const known[] = {"unique", "not_null", "accepted_values", "relationships"};
+    static const char *const dbt[] = {"unique", "not_null", "accepted_values", "relationships"};
+    const char *known[4 + SL_CHECK_NKINDS];
+    size_t n = 0;
+    for (size_t i = 0; i < 4; i++)
+        known[n++] = dbt[i];
+    for (int k = 0; k < SL_CHECK_NKINDS; k++) {
+        const char *kn = sl_check_kind_name((sl_check_kind)k);
+        int dup = 0;
+        for (size_t i = 0; i < 4; i++)
+            dup |= strcmp(kn, dbt[i]) == 0;
+        if (!dup)
+            known[n++] = kn;
+    }
     (void)g;
-    return sl_suggest(name, known, 4);
+    return sl_suggest(name, known, n);
 }
 
 int sl_graph_compile_test(sl_graph *g, size_t i, sl_buf *out, sl_error *err)
@@ -275,7 +290,8 @@ int sl_graph_compile_test(sl_graph *g, size_t i, sl_buf *out, sl_error *err)
                                   n->file ? n->file : n->name, n->test_name, s);
             else
                 rc = sl_error_set(err, SL_ECONFIG,
-                                  "%s: test '%s' is not defined (no {%% test %s(model, ...) %%} in macros/ or tests/generic/)",
+                                  "%s: test '%s' is not defined (no {%% test %s(model, ...) %%} in macros/ or tests/generic/, "
+                                  "and not a sluice check kind: see `sluice help checks`)",
                                   n->file ? n->file : n->name, n->test_name, n->test_name);
         } else {
             sl_render *saved = st->cur;

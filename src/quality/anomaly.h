@@ -21,12 +21,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Defaults, tuned on the 200-series evaluation (tests/unit/test_anomaly_eval.c,
+ * docs/quality/anomaly.md). */
+#define SL_ANOMALY_DEFAULT_SENSITIVITY 4.0
+#define SL_ANOMALY_DEFAULT_REL_BAND 0.03
+
 typedef struct sl_anomaly_config {
-    double sensitivity;   /* band half-width in robust sigmas; default 3.5 (0 means default) */
+    double sensitivity;   /* band half-width in robust sigmas; default SL_ANOMALY_DEFAULT_SENSITIVITY (0 means default) */
     size_t window;        /* training points used (the most recent); default 28 */
     size_t min_history;   /* points needed before alerting; default 7 */
-    int seasonality;      /* 1: weekly (points carry times); default 0 */
-    double min_rel_band;  /* floor of the band as a share of |expected|; default 0.05 */
+    int seasonality;      /* 0: auto (default: weekly when it fits the history clearly better),
+                           * 1: weekly (points carry times), -1: none */
+    double min_rel_band;  /* floor of the band as a share of |expected|; default SL_ANOMALY_DEFAULT_REL_BAND */
     double min_abs_band;  /* absolute floor of the band; default 0 (counts: 1) */
 } sl_anomaly_config;
 

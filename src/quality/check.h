@@ -8,8 +8,11 @@
  *
  * One entry of a `checks:` list is either a kind name alone (`- row_count`)
  * or a one-key mapping `- KIND: {arguments}` (dbt's spelling of generic
- * tests), or a mapping with `kind:` / `type:` (`- {kind: null_rate,
- * column: email, max: 0.05}`). Arguments common to every kind:
+ * tests; dbt 1.10's nested `arguments:` and `config:` mappings are read as
+ * if their keys were written there; `- not_null: email` gives the column
+ * alone), or a mapping with `kind:` / `type:` (`- {kind: null_rate,
+ * column: email, max: 0.05}`). The kind table is in check_kinds.c, the
+ * user docs in docs/quality/checks.md. Arguments common to every kind:
  *
  *   name        the check's name, unique within its node (default
  *               "<kind>[_<column>...]", dbt's test naming)
@@ -40,7 +43,7 @@
  *     null_rate         column, max (share 0..1): nulls / rows
  *     duplicate_rate    column(s), max: rows beyond the first of each key / rows
  *     required_columns  columns: [..]: observed = how many are missing
- *     row_count         min and/or max rows
+ *     row_count         min and/or max rows (neither: min 1, not empty)
  *     row_count_change  max (share, e.g. 0.2 = 20 %), against: previous (default) |
  *                       mean, runs: N (mean of the last N runs, default 7):
  *                       |rows - baseline| / baseline
@@ -103,6 +106,11 @@ int sl_check_kind_is_row(sl_check_kind k);
  * the sink's table: staged, before publish, when the sink publishes at
  * the end; see engine/checks.c). */
 int sl_check_kind_in_stream(sl_check_kind k);
+/* 1 when a pipeline evaluates c on its rows in the stream: an in-stream
+ * kind, row_count_match only with compare_to: source, freshness only
+ * with a column. (Added by h1.) */
+struct sl_check;
+int sl_check_in_stream(const struct sl_check *c);
 
 typedef enum { SL_SEVERITY_ERROR, SL_SEVERITY_WARN } sl_check_severity;
 typedef enum { SL_ON_FAIL_DEFAULT, SL_ON_FAIL_ALERT, SL_ON_FAIL_FAIL, SL_ON_FAIL_QUARANTINE } sl_check_on_fail;
@@ -142,6 +150,7 @@ typedef struct sl_check {
     char **schema_names, **schema_types; /* schema: expected columns and types, parallel */
     size_t nschema;
     int exact;                    /* schema: extra columns fail too */
+    char *description;            /* description: (docs only) */
     sl_loc loc;                   /* of the entry, for diagnostics */
 } sl_check;
 
@@ -195,7 +204,10 @@ typedef struct sl_check_result {
 void sl_check_result_release(sl_check_result *r);
 
 /* Judge an observed value against c's thresholds and severity: fills
- * status, threshold and message of r (r's node/check/kind/column too).
+ * status, threshold and message of r (r's node/check/kind/column too;
+ * r is overwritten whole, so judge before setting sample_json). An
+ * observed NAN means "nothing to compare with yet" (row_count_change
+ * without history): pass, has_observed = 0.
  * failures: for row-level kinds the failing rows (-1 otherwise), rows: rows
  * checked (-1 unknown). The one place where pass/warn/fail is decided for
  * sluice's kinds (dbt's generic tests are judged by models/test.c). */
@@ -240,6 +252,27 @@ typedef struct sl_check_target {
     const char *history_key; /* row_count_change/freshness: the pipeline or node name whose loads count (NULL: node) */
 } sl_check_target;
 int sl_check_run(struct sl_adapter *a, const sl_check *c, const sl_check_target *t, sl_check_result *r);
+
+/* Pieces pipelines reuse (engine/checks.c; added by h1):
+ * the expected columns of a required_columns or schema check against the
+ * columns a relation or batch has (types may be NULL: not compared; types
+ * compare by family: int/integer/bigint alike, text/varchar, real/double/
+ * numeric, timestamp*, date, boolean, json; an empty type matches any):
+ * returns how many are missing or of another type (and extra ones with
+ * exact: true), msg "missing: a; b is text, expected integer; extra: c". */
+int sl_check_schema_compare(const sl_check *c, size_t ncols, const char *const *names, const char *const *types,
+                            char *msg, size_t cap);
+/* Whether a declared type is of the expected type's family (NULL/"" match). */
+int sl_check_types_match(const char *expected, const char *actual);
+/* row_count_change: the baseline of check c (the previous run's rows, or
+ * the mean of the last c->runs): a pipeline's successful runs' rows_loaded
+ * when history_key names one with runs, else the rows of the previous
+ * results of this check of node (check_results); NAN when there are none
+ * (or state is NULL). */
+int sl_check_row_count_baseline(struct sl_state *state, const sl_check *c, const char *node, const char *history_key,
+                                double *baseline, sl_error *err);
+/* |rows - baseline| / baseline; 1 when the baseline is 0 and rows are not; NAN for a NAN baseline. */
+double sl_check_change(double rows, double baseline);
 
 /* ---- functions the checks' SQL calls on SQLite ----------------------------
  * regexp(pattern, value)  (also `value REGEXP pattern`): PCRE2, UTF-8,

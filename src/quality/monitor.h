@@ -41,6 +41,8 @@ typedef struct sl_monitor_config {
     int64_t warn_after_s, error_after_s; /* freshness: 0 = from the schedule */
 } sl_monitor_config;
 
+/* "volume", "rejected_rate", "null_rate", "schema", "freshness" ("" out of range). */
+const char *sl_monitor_name(int m);
 /* Defaults: everything on. */
 void sl_monitor_config_defaults(sl_monitor_config *c);
 /* Parse `monitors:` (false | true | mapping) into c; diagnostics at

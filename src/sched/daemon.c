@@ -7,11 +7,13 @@
 #include "core/mem.h"
 #include "core/types.h"
 #include "models/build.h"
+#include "models/build_checks.h"
 #include "models/graph.h"
 #include "models/results.h"
 #include "sched/alerts.h"
 #include "sched/api.h"
 #include "sched/dag.h"
+#include "sched/incidents.h"
 #include "sched/metrics.h"
 #include "sched/runner.h"
 #include "sched/schedule.h"
@@ -88,6 +90,7 @@ struct sl_daemon {
     double lease_next;
     int running;
     int64_t summary_next; /* next daily summary (Unix seconds), -1 none */
+    int64_t freshness_next; /* next freshness check of the monitors (Unix seconds; once a minute) */
     double trim_next;     /* next malloc_trim (see the loop in sl_daemon_run) */
     int64_t reloads, reload_failures, lease_takeovers, coalesced_slots;
     http_count *http;
@@ -443,6 +446,12 @@ static void *model_main(void *arg)
         sl_build_opts o = {.sel = sel, .cancel = &rt->cancel};
         sl_build b;
         sl_error err = {0};
+        sl_state *st = NULL; /* checks' history, profiles and monitors of the build (docs/quality/models.md) */
+        if (sl_state_open_project(ref->p, &st, &err) == 0) {
+            o.state = st;
+            o.run_id = a->run_id;
+            o.alerter = ref->alerter;
+        }
         rc = sl_build_run(g, &o, &b, &err);
         snprintf(msg, sizeof msg, "%s", err.msg);
         for (size_t k = 0; k < b.n; k++)
@@ -452,10 +461,13 @@ static void *model_main(void *arg)
             }
         if (rc < 0 && strcmp(status, "success") == 0)
             snprintf(status, sizeof status, "error"), snprintf(msg, sizeof msg, "a test of the model failed");
-        sl_state *st = NULL;
-        if (sl_state_open_project(ref->p, &st, &err) == 0) {
+        if (st) {
             if (sl_results_store(st, g, &b, a->run_id, &err) < 0)
                 sl_log_warn("%s: results not kept: %s", rt->name, err.msg);
+            if (sl_build_store_checks(st, &b, a->run_id, &err) < 0)
+                sl_log_warn("%s: check results not kept: %s", rt->name, err.msg);
+            else if (sl_incident_report_run_checks(st, ref->alerter, a->run_id, &err) < 0)
+                sl_log_warn("%s: check incidents: %s", rt->name, err.msg);
             sl_state_close(st);
         }
         sl_build_free(&b);
@@ -605,6 +617,12 @@ static double schedule_step(sl_daemon *d, double now)
     }
     if (d->summary_next >= 0 && (double)d->summary_next < wake)
         wake = (double)d->summary_next;
+    if (inow >= d->freshness_next) { /* quality/monitor.h: stale pipelines and models, once a minute */
+        sl_error err = {0};
+        d->freshness_next = inow + 60;
+        if (sl_monitor_freshness(d->state, d->cur->alerter, d->cur->p, inow, &err) < 0)
+            sl_log_warn("monitors: freshness: %s", err.msg);
+    }
     return wake;
 }
 

@@ -32,6 +32,11 @@ int sl_state_check_results_add(sl_state *s, const char *run_id, const sl_check_r
  * dot); status. latest = 1: only the latest result of each (node, check). */
 int sl_state_check_results_json(sl_state *s, const char *run_id, const char *node, const char *status, int latest,
                                 int limit, sl_buf *out, sl_error *err);
+/* The results of run_id in the order they were stored: fn once each with
+ * the result as a sl_check_result (sample_json borrowed, valid during the
+ * call only; has_observed 0 when none; failures and rows -1 when none). */
+int sl_state_check_results_each(sl_state *s, const char *run_id, void (*fn)(void *ctx, const sl_check_result *r),
+                                void *ctx, sl_error *err);
 /* The latest result of each (node, check), for /metrics: fn once per pair. */
 typedef struct sl_check_latest {
     const char *node, *check, *kind, *status, *severity;
@@ -41,6 +46,15 @@ typedef struct sl_check_latest {
 } sl_check_latest;
 int sl_state_check_latest_each(sl_state *s, void (*fn)(void *ctx, const sl_check_latest *c), void *ctx,
                                sl_error *err);
+/* The checks that failed (status fail or error) in results checked at or
+ * after `since` (ISO text, a prefix of checked_at; NULL = all time), per
+ * (node, check): how many times and the latest message. fn once per pair,
+ * ordered by node and check (strings valid during the call only). For the
+ * daily summary. */
+int sl_state_check_failures_since(sl_state *s, const char *since,
+                                  void (*fn)(void *ctx, const char *node, const char *check, int64_t count,
+                                             const char *message),
+                                  void *ctx, sl_error *err);
 
 /* ---- profiles (quality_profiles.c) -------------------------------------- */
 
@@ -51,6 +65,13 @@ int sl_state_profile_add(sl_state *s, const char *run_id, const char *node, cons
 int sl_state_profiles_json(sl_state *s, const char *node, const char *column, int runs, sl_buf *out, sl_error *err);
 /* The profile of node's latest run (empty when none). */
 int sl_state_profile_latest(sl_state *s, const char *node, sl_profile *out, sl_error *err);
+/* The same rows as sl_state_profiles_json, one call of fn per column and
+ * run (newest run first, columns in their order); the strings and the
+ * profile are valid during the call only. (h3: added for `sluice profile`.) */
+typedef void (*sl_state_profile_fn)(void *ctx, const char *run_id, const char *node, const char *profiled_at,
+                                    const sl_column_profile *c);
+int sl_state_profiles_each(sl_state *s, const char *node, const char *column, int runs, sl_state_profile_fn fn,
+                           void *ctx, sl_error *err);
 
 /* ---- monitor points (quality_monitors.c) -------------------------------- */
 
@@ -69,8 +90,28 @@ int sl_state_monitor_point_add(sl_state *s, const sl_monitor_point *p, sl_error 
  * (strings valid during the call only). */
 int sl_state_monitor_series(sl_state *s, const char *monitor, int limit,
                             void (*fn)(void *ctx, const sl_monitor_point *p), void *ctx, sl_error *err);
-/* The latest point of every monitor (node NULL = all): JSON array. */
+/* The latest point of every monitor (node NULL = all, else a unique id or
+ * the name after its last dot): JSON array of objects {monitor, node,
+ * metric, column, run_id, at, value, expected, lower, upper, status,
+ * points}, ordered by node, metric, column. */
 int sl_state_monitors_json(sl_state *s, const char *node, sl_buf *out, sl_error *err);
+/* What the monitors read besides their points (quality_monitors.c):
+ * the schema changes a pipeline run recorded (fn per column, change); */
+int sl_state_run_schema_changes(sl_state *s, const char *run_id,
+                                void (*fn)(void *ctx, const char *column, const char *change), void *ctx,
+                                sl_error *err);
+/* the columns and types of node's latest profile stored by a run other
+ * than run_id (fn per column; none when there is no such profile); */
+int sl_state_profile_columns_before(sl_state *s, const char *node, const char *run_id,
+                                    void (*fn)(void *ctx, const char *column, const char *type), void *ctx,
+                                    sl_error *err);
+/* the profile run_id stored for node (rows, nulls, name and type of each
+ * column; out->ncols = 0 when none; sl_profile_release); */
+int sl_state_profile_of_run(sl_state *s, const char *node, const char *run_id, sl_profile *out, sl_error *err);
+/* the end (Unix seconds) of the latest successful build of every model,
+ * seed and snapshot (node_results): fn per unique id. */
+int sl_state_node_last_success_each(sl_state *s, void (*fn)(void *ctx, const char *node, int64_t at), void *ctx,
+                                    sl_error *err);
 
 /* ---- incidents (quality_incidents.c) ------------------------------------ */
 
@@ -81,7 +122,19 @@ int sl_state_monitors_json(sl_state *s, const char *node, sl_buf *out, sl_error 
  * does nothing otherwise. */
 int sl_state_incident(sl_state *s, const char *key, const char *kind, const char *node, int failing,
                       const char *message, int *changed, sl_error *err);
-/* Incidents as a JSON array, open first then newest (status NULL = any). */
+/* Incidents as a JSON array of objects {key, kind, node, status (open |
+ * closed), message, opened_at, updated_at, closed_at, occurrences}, open
+ * first then newest (status NULL = any; limit <= 0: all). */
 int sl_state_incidents_json(sl_state *s, const char *status, int limit, sl_buf *out, sl_error *err);
+/* One incident row (strings valid during the call only; closed_at NULL
+ * while open). */
+typedef struct sl_incident_row {
+    const char *key, *kind, *node, *status, *message, *opened_at, *updated_at, *closed_at;
+    int64_t occurrences;
+} sl_incident_row;
+/* fn per incident of `kind` with `status` updated at or after `since` (ISO
+ * text); NULL filters match any. Ordered by node then key. */
+int sl_state_incidents_each(sl_state *s, const char *kind, const char *status, const char *since,
+                            void (*fn)(void *ctx, const sl_incident_row *r), void *ctx, sl_error *err);
 
 #endif

@@ -3,6 +3,8 @@
 # succeeds (its results reach the state store and `sluice history`), a
 # model with `after:` another model follows it, and a model whose
 # schedule is not a schedule is logged and left out while the rest run.
+# A scheduled model's checks run with it; their results and the table's
+# profile reach the state store.
 . "$SRC/tests/cli/lib.sh"
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
@@ -31,6 +33,9 @@ version: 2
 models:
   - name: total_copy
     config: {after: [order_total]}
+  - name: order_total
+    checks:
+      - row_count: {min: 1}
 YML
 
 PORT=$(free_port)
@@ -43,6 +48,9 @@ sys.exit(0 if n and n[0]["status"] == "success" else 1)'; }
 wait_for 30 built order_total && ok || fail "order_total never built after load: $(tail -5 "$T/serve.log")"
 wait_for 30 built total_copy && ok || fail "total_copy never built after order_total: $(tail -5 "$T/serve.log")"
 assert_eq "model's table" "$(q p/warehouse.db "select total || '/' || n from order_total")" "12/2"
+checked() { [ "$(sqlite3 -cmd '.timeout 5000' p/.sluice/state.db "select status from check_results where node = 'model.p.order_total' and check_name = 'row_count' limit 1")" = pass ]; }
+wait_for 30 checked && ok || fail "the scheduled model's check result was not kept"
+assert_eq "scheduled model profiled" "$(q p/.sluice/state.db "select count(*) > 0 from profiles where node = 'model.p.order_total'")" "1"
 assert_eq "follower's table" "$(q p/warehouse.db "select doubled from total_copy")" "24"
 assert_contains "bad schedule logged" "model never not scheduled: schedule:" "$T/serve.log"
 # the model keeps following: new rows in the source reach it on a later run
