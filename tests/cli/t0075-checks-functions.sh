@@ -56,4 +56,16 @@ sinks:
 YML
 assert_exit 1 "$SLUICE" -C p run f
 assert_contains "unknown format" "sl_format_valid: unknown format 'phone' (email, e164, iso_country, iso_currency, url, uuid, date)" "$T/err"
+
+# without the ISO lists (the iso-codes package) a country check errors out naming the file, never passes
+cat > p/pipelines/i.yml <<'YML'
+source: {type: csv, path: data/c.csv}
+transforms:
+  - type: derive
+    columns: {ok: "sl_format_valid('iso_country', country)"}
+sinks:
+  - {type: sqlite, table: i}
+YML
+SLUICE_ISO_CODES_DIR="$T/none" assert_exit 1 "$SLUICE" -C p run i
+assert_contains "no iso-codes" "sl_format_valid: format iso_country: cannot read $T/none/iso_3166-1.json (install the iso-codes package)" "$T/err"
 finish
