@@ -52,6 +52,7 @@ struct sl_run_checks {
     cstate *v;
     size_t n;
     int has_warehouse, ended;
+    int64_t skipped;         /* rows of a resumed epoch every sink had committed: not this run's */
     sqlite3 *keys;           /* temporary database of keys (unique, duplicate_rate) */
     seen_col *cols;          /* every column the rows had, with its last type */
     size_t ncols;
@@ -318,6 +319,7 @@ int sl_run_checks_batch(sl_run_checks *rc, sl_batch *b, size_t from, sl_error *e
     if (!rc || b->nrows == 0)
         return 0;
     note_columns(rc, b);
+    rc->skipped += (int64_t)(from < b->nrows ? from : b->nrows);
     if (from >= b->nrows)
         return 0;
     if (rc->cap < b->nrows + 1) {
@@ -469,7 +471,7 @@ void sl_run_checks_end(sl_run_checks *rc, const sl_run_counts *counts, int64_t s
         return;
     rc->ended = 1;
     const char *note = partial ? " (the run stopped early: partial rows)"
-                       : rc->run->resumed ? " (resumed run: only the rows this run loaded)" : "";
+                       : rc->skipped ? " (resumed run: only the rows this run loaded)" : "";
     for (size_t i = 0; i < rc->n; i++) {
         cstate *s = &rc->v[i];
         const sl_check *c = s->c;

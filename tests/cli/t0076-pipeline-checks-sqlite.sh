@@ -118,6 +118,16 @@ YML
 assert_exit 1 "$SLUICE" -C p run d
 assert_contains "row check fails the run" "check not_null_email failed" "$T/err"
 assert_eq "nothing written" "$(q p/warehouse.db "select count(*) from sqlite_master where name = 'd'")" "0"
+# with max_failure_rate a row check is decided on the whole run: 1 of 3 (0.33 <= 0.5) passes
+printf 'id,email\n1,a@x.io\n2,\n3,c@x.io\n' > p/in_e.csv
+cat > p/pipelines/e.yml <<'YML'
+source: {type: csv, path: in_e.csv}
+batch_rows: 1
+checks: [{not_null: {column: email, max_failure_rate: 0.5}}]
+sinks: [{type: sqlite, table: e}]
+YML
+assert_exit 0 "$SLUICE" -C p run e
+assert_eq "rate: all rows loaded" "$(q p/warehouse.db 'select count(*) from e')" "3"
 # the kinds that read the warehouse, on a table that commits each batch: after the load
 q p/warehouse.db "create table totals (total int); insert into totals values (60)"
 printf 'id,score\n1,10\n2,20\n3,30\n' > p/in_w.csv
