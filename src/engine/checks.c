@@ -52,6 +52,7 @@ struct sl_run_checks {
     cstate *v;
     size_t n;
     int has_warehouse, ended;
+    int64_t skipped;         /* rows of a resumed epoch every sink had committed: not this run's */
     sqlite3 *keys;           /* temporary database of keys (unique, duplicate_rate) */
     seen_col *cols;          /* every column the rows had, with its last type */
     size_t ncols;
@@ -99,9 +100,10 @@ int sl_run_checks_open(sl_run *run, const char *node, sl_run_checks **out, sl_er
         s->c = c;
         sl_buf_init(&s->sample);
         s->stream = sl_check_kind_in_stream(c->kind);
-        /* row_count_match against the source is the engine's own count */
-        if (c->kind == SL_CHECK_ROW_COUNT_MATCH && c->compare_to && strcmp(c->compare_to, "source") == 0)
-            s->stream = 1;
+        /* row_count_match against the source is the engine's own count;
+         * against a table, the warehouse's */
+        if (c->kind == SL_CHECK_ROW_COUNT_MATCH)
+            s->stream = c->compare_to && strcmp(c->compare_to, "source") == 0;
         if (c->kind == SL_CHECK_FRESHNESS && !c->ncolumns)
             s->stream = 0;
         if (!s->stream) {
@@ -317,6 +319,7 @@ int sl_run_checks_batch(sl_run_checks *rc, sl_batch *b, size_t from, sl_error *e
     if (!rc || b->nrows == 0)
         return 0;
     note_columns(rc, b);
+    rc->skipped += (int64_t)(from < b->nrows ? from : b->nrows);
     if (from >= b->nrows)
         return 0;
     if (rc->cap < b->nrows + 1) {
@@ -468,7 +471,7 @@ void sl_run_checks_end(sl_run_checks *rc, const sl_run_counts *counts, int64_t s
         return;
     rc->ended = 1;
     const char *note = partial ? " (the run stopped early: partial rows)"
-                       : rc->run->resumed ? " (resumed run: only the rows this run loaded)" : "";
+                       : rc->skipped ? " (resumed run: only the rows this run loaded)" : "";
     for (size_t i = 0; i < rc->n; i++) {
         cstate *s = &rc->v[i];
         const sl_check *c = s->c;
@@ -651,6 +654,40 @@ typedef struct audit_ctx {
     int staged;
 } audit_ctx;
 
+/* text with every "{{ this }}" (spaces optional) replaced by the quoted
+ * relation schema.identifier (caller frees). */
+static char *with_this(sl_adapter *a, const char *text, const char *schema, const char *identifier)
+{
+    sl_buf rel, out;
+    sl_buf_init(&rel);
+    sl_buf_init(&out);
+    sl_adapter_relation_sql(a, (sl_relation){schema, identifier}, &rel);
+    const char *p = text;
+    while (*p) {
+        const char *q = p;
+        if (q[0] == '{' && q[1] == '{') {
+            q += 2;
+            while (*q == ' ')
+                q++;
+            if (strncmp(q, "this", 4) == 0) {
+                q += 4;
+                while (*q == ' ')
+                    q++;
+                if (q[0] == '}' && q[1] == '}') {
+                    sl_buf_add(&out, rel.data, rel.len);
+                    p = q + 2;
+                    continue;
+                }
+            }
+        }
+        sl_buf_addc(&out, *p++);
+    }
+    sl_buf_release(&rel);
+    if (!out.data)
+        sl_buf_adds(&out, "");
+    return sl_buf_detach(&out);
+}
+
 static int audit_fn(void *ctx, sl_adapter *a, const char *schema, const char *identifier, sl_error *err)
 {
     audit_ctx *ac = ctx;
@@ -667,7 +704,14 @@ static int audit_fn(void *ctx, sl_adapter *a, const char *schema, const char *id
         if (pg)
             sl_adapter_exec(a, "SAVEPOINT sl_check", &serr);
         double t0 = now_s();
-        sl_check_run(a, s->c, &t, &s->res);
+        /* sql: {{ this }} is the relation holding the run's rows (the
+         * staging table before publish), quoted as a name */
+        sl_check copy = *s->c;
+        char *sql = NULL;
+        if (copy.kind == SL_CHECK_SQL && copy.sql)
+            copy.sql = sql = with_this(a, copy.sql, schema, identifier);
+        sl_check_run(a, &copy, &t, &s->res);
+        sl_free(sql);
         s->res.duration_s = now_s() - t0;
         if (pg)
             sl_adapter_exec(a, "ROLLBACK TO SAVEPOINT sl_check; RELEASE SAVEPOINT sl_check", &serr);

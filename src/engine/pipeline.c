@@ -49,6 +49,7 @@ typedef struct engine {
     int64_t *input_rows;
     size_t ninputs;
     sl_run_checks *checks;       /* the pipeline's checks: NULL without (engine/checks.h) */
+    pthread_mutex_t pos_lock;    /* sinks' commits (which move positions) vs the checks reading them */
     int check_failed;            /* a check stopped the run */
     sl_profiler *prof;           /* profile of what the profiled sink loaded (sink thread); NULL: none */
     size_t prof_sink;            /* that sink: the first SQL or file sink */
@@ -159,7 +160,14 @@ static int check_batch(engine *e, sl_batch *b, sl_error *err)
 {
     if (!e->checks)
         return 0;
-    int64_t done_at = b->file ? committed_everywhere(e, b->file) : 0;
+    /* a new epoch has no positions from before this run; a resumed one
+     * reads them while the sink thread commits (an http sink's map moves) */
+    int64_t done_at = 0;
+    if (b->file && e->run.resumed) {
+        pthread_mutex_lock(&e->pos_lock);
+        done_at = committed_everywhere(e, b->file);
+        pthread_mutex_unlock(&e->pos_lock);
+    }
     size_t from = 0;
     while (from < b->nrows && b->offset[from] < done_at)
         from++;
@@ -347,13 +355,17 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
     int64_t batch_rejected = stale && b->nread > 0 ? 0 : (int64_t)(pre - done_rejects + sink_rejected);
     if (batch_rejected && sl_gate_check(&e->gate, 0, e->counts.rejected + batch_rejected, 0, err) < 0)
         return -1;
+    pthread_mutex_lock(&e->pos_lock);
     for (size_t i = 0; i < pl->nsinks; i++) {
         sl_instance *s = &pl->sinks[i];
         if (e->from[i] == SKIP_BATCH)
             continue;
-        if (SL_SINK(s)->commit(s, b, err) < 0)
+        if (SL_SINK(s)->commit(s, b, err) < 0) {
+            pthread_mutex_unlock(&e->pos_lock);
             return sl_error_prefix(err, "sink %s", s->id);
+        }
     }
+    pthread_mutex_unlock(&e->pos_lock);
     count_batch(e, b, stale, done, done_rejects, pre, sink_rejected);
     if (e->prof && e->from[e->prof_sink] != SKIP_BATCH) {
         /* what the profiled sink loaded: not its rows before its position, nor rejected ones */
@@ -659,6 +671,7 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     e->log_tail = sl_log_capture_current();
     e->opts = opts;
     pthread_mutex_init(&e->err_lock, NULL);
+    pthread_mutex_init(&e->pos_lock, NULL);
     pthread_mutex_init(&run->lock, NULL);
     run->project = proj;
     run->pipeline = pl;
@@ -884,6 +897,7 @@ out:
     sl_free(e->input_rows);
     pthread_mutex_destroy(&run->lock);
     pthread_mutex_destroy(&e->err_lock);
+    pthread_mutex_destroy(&e->pos_lock);
     sl_free(e);
     close(lockfd);
     return rc;

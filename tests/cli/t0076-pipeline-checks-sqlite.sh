@@ -118,4 +118,30 @@ YML
 assert_exit 1 "$SLUICE" -C p run d
 assert_contains "row check fails the run" "check not_null_email failed" "$T/err"
 assert_eq "nothing written" "$(q p/warehouse.db "select count(*) from sqlite_master where name = 'd'")" "0"
+# with max_failure_rate a row check is decided on the whole run: 1 of 3 (0.33 <= 0.5) passes
+printf 'id,email\n1,a@x.io\n2,\n3,c@x.io\n' > p/in_e.csv
+cat > p/pipelines/e.yml <<'YML'
+source: {type: csv, path: in_e.csv}
+batch_rows: 1
+checks: [{not_null: {column: email, max_failure_rate: 0.5}}]
+sinks: [{type: sqlite, table: e}]
+YML
+assert_exit 0 "$SLUICE" -C p run e
+assert_eq "rate: all rows loaded" "$(q p/warehouse.db 'select count(*) from e')" "3"
+# the kinds that read the warehouse, on a table that commits each batch: after the load
+q p/warehouse.db "create table totals (total int); insert into totals values (60)"
+printf 'id,score\n1,10\n2,20\n3,30\n' > p/in_w.csv
+cat > p/pipelines/w.yml <<'YML'
+source: {type: csv, path: in_w.csv}
+checks:
+  - row_count_match: {compare_to: source}
+  - equal_aggregates: {expression: "sum(score)", compare_to: totals, compare_expression: "sum(total)"}
+  - sql: {name: big_scores, sql: "select * from {{ this }} where score > 25", severity: warn}
+  - row_count_match: {name: matches_totals, compare_to: totals, severity: warn}
+sinks: [{type: sqlite, table: w}]
+YML
+assert_exit 0 "$SLUICE" -C p run w
+runw=$(q $st "select run_id from runs where pipeline = 'w' order by seq desc limit 1")
+assert_eq "warehouse kinds" "$(q $st "select kind, status, coalesce(nullif(failures, -1), '-') from check_results where run_id = '$runw' order by seq" | tr '\n' ' ')" \
+  "row_count_match|pass|- equal_aggregates|pass|- sql|warn|1 row_count_match|warn|- "
 finish

@@ -25,6 +25,7 @@ checks:
   - null_rate: {column: email, max: 0.1}
   - relationships: {column: plan, to: plans, field: name}
   - not_null: {name: id_present, column: id, severity: warn}
+  - sql: {name: no_gold, sql: "select * from {{ this }} where plan = 'gold'"}
 sinks: [$sink]
 YML
   csv p/in_$pl.csv 5 0 free
@@ -63,6 +64,7 @@ for pl in fr run; do
   poll $pl
   assert_eq "$pl: relationships exits 1" "$got" "1"
   assert_contains "$pl: relationships named" "check relationships_plan failed" "$T/err"
+  assert_contains "$pl: sql on the staged rows ({{ this }})" "check no_gold (sql): fail" "$T/err"
   assert_eq "$pl: reader saw old rows (relationships)" "$seen" "5 "
   # fixed data: the next run publishes
   csv p/in_$pl.csv 12 0 pro
