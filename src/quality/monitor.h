@@ -5,10 +5,13 @@
  *   rejected_rate  rejected / read per run (pipelines)
  *   null_rate      per column, from the run's profile (quality/profile.h)
  *   schema         columns added, widened or dropped since the last run
- *   freshness      time since the last successful load, against the
- *                  node's schedule (expected interval x 2 + 1 h, or 25 h
- *                  without a schedule) unless `freshness: {warn_after,
- *                  error_after}` says otherwise
+ *   freshness      time since the last successful load, against
+ *                  `freshness: {warn_after, error_after}`, else the
+ *                  pipeline's schedule (stale once the second fire time
+ *                  after the last success is an hour past: 2 x the
+ *                  interval + 1 h for `every:`), else no threshold (status
+ *                  "manual", never alerted: a pipeline run by hand has no
+ *                  expected age; docs/quality/monitors.md)
  * Each value is a point of a series in the state store
  * (state/quality_store.h), judged by quality/anomaly.h with its band kept
  * beside it; anomalies, stale nodes and schema changes are incidents

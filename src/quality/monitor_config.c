@@ -191,6 +191,7 @@ int sl_monitor_config_load(struct fy_node *v, const char *file, sl_monitor_confi
         return (int)(d->n - before);
     }
     sl_anomaly_config all = {0};
+    struct fy_node *fresh = v;
     void *it = NULL;
     struct fy_node_pair *p;
     while ((p = fy_node_mapping_iterate(v, &it)) != NULL) {
@@ -207,6 +208,8 @@ int sl_monitor_config_load(struct fy_node *v, const char *file, sl_monitor_confi
                 m = i;
         if (m >= 0) {
             one_monitor(m, val, file, c, d);
+            if (m == SL_MON_FRESHNESS)
+                fresh = val;
         } else if (!tuning(k, val, file, &all, d)) {
             const char *keys[SL_MON_N + NTUNING];
             size_t n = 0;
@@ -239,6 +242,6 @@ int sl_monitor_config_load(struct fy_node *v, const char *file, sl_monitor_confi
             a->seasonality = all.seasonality;
     }
     if (c->warn_after_s && c->error_after_s && c->warn_after_s > c->error_after_s)
-        sl_diags_add(d, sl_yaml_loc(v, file), "monitors: freshness: warn_after must not be longer than error_after");
+        sl_diags_add(d, sl_yaml_loc(fresh, file), "monitors: freshness: warn_after must not be longer than error_after");
     return (int)(d->n - before);
 }

@@ -71,4 +71,13 @@ p/pipelines/quiet.yml:6:28: sensitivity must be a number above 0 (robust standar
 p/pipelines/quiet.yml:6:32: unknown key 'windw' in monitors: null_rate; did you mean 'window'?
 p/pipelines/quiet.yml:7:16: seasonality must be weekly, none or auto, not 'monthly'
 p/pipelines/quiet.yml:8:28: error_after must be a duration such as 30m, 12h or 2d, not 'soon'"
+rm p/pipelines/quiet.yml
+printf 'name: p\nmonitors:\n  warn_after: 1h\n  schema: {sensitivity: 3}\n  freshness: {warn_after: 2d, error_after: 1d}\n' > p/sluice.yml
+assert_exit 2 "$SLUICE" -C p validate
+assert_eq "project diagnostics" "$(sed "s|$T/||" "$T/err")" "p/sluice.yml:3:3: unknown key 'warn_after' in monitors:; it goes under freshness: (freshness: {warn_after: ...})
+p/sluice.yml:4:12: unknown key 'sensitivity' in monitors: schema (it takes true or false)
+p/sluice.yml:5:15: monitors: freshness: warn_after must not be longer than error_after"
+printf 'name: p\nmonitors: false\n' > p/sluice.yml
+assert_exit 0 "$SLUICE" -C p -q run orders
+assert_eq "project monitors: false" "$(q $ST "SELECT count(*) FROM monitor_points WHERE run_id = (SELECT run_id FROM runs ORDER BY seq DESC LIMIT 1)")" "0"
 finish
