@@ -520,7 +520,7 @@ int sl_alert_summary(sl_state *s, int64_t now, sl_alert_event *ev, sl_error *err
     memset(ev, 0, sizeof *ev);
     ev->kind = SL_ALERT_SUMMARY;
     ev->time = now;
-    snprintf(ev->status, sizeof ev->status, "%s", tf ? "failures" : "ok");
+    snprintf(ev->status, sizeof ev->status, "%s", tf || nchecks || nanomalies || nstale ? "failures" : "ok");
     ev->summary = sl_buf_detach(&b);
     sl_free(c.rows);
     return 0;
