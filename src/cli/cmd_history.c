@@ -1,6 +1,9 @@
 /*
  * cmd_history.c: `sluice history [PIPELINE|NODE]` (pipeline runs, then
- * the nodes `sluice build` and its kin ran), `sluice dlq list` and
+ * the nodes `sluice build` and its kin ran, then the checks of those runs
+ * that did not pass; in --json every run and node carries its "checks"),
+ * `sluice history --checks [NODE]` (the latest result of every data
+ * check), `sluice history --incidents` (data-quality incidents), `sluice dlq list` and
  * `sluice schema history`: what the state store remembers, as a table or
  * as JSON. The table cuts long values to its columns unless --wide; it
  * never drops a row: one it cannot print is named and the command fails.
@@ -10,6 +13,8 @@
 #include "cli/cli.h"
 #include "core/mem.h"
 #include "formats/json.h"
+#include "state/quality_store.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,22 +184,210 @@ static int show(sl_cli *cli, query_fn query, const char *pipeline, int limit, co
     return printed < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/* ---- check results in the history ------------------------------------------ */
+
+/* Copy a JSON array of flat objects (runs, or node results) to out, each
+ * object gaining "checks": the check results of its run_id (and, with
+ * by_node, of its unique_id only). */
+static int attach_checks(sl_state *s, const char *json, int by_node, sl_buf *out, sl_error *err)
+{
+    sl_json j;
+    sl_json_init(&j, json, strlen(json));
+    sl_buf key, run_id, node;
+    sl_buf_init(&key);
+    sl_buf_init(&run_id);
+    sl_buf_init(&node);
+    int first = 1, more, rc = sl_json_array_begin(&j) < 0 ? -1 : 0;
+    const char *copied = json;
+    while (rc == 0 && (more = sl_json_element(&j, &first)) > 0) {
+        sl_buf_reset(&run_id);
+        sl_buf_reset(&node);
+        int f1 = 1, m;
+        if (sl_json_object_begin(&j) < 0) {
+            rc = -1;
+            break;
+        }
+        while (rc == 0 && (m = sl_json_member(&j, &f1, &key)) != 0) {
+            sl_buf *want = m < 0 ? NULL : strcmp(key.data, "run_id") == 0 ? &run_id
+                                        : strcmp(key.data, "unique_id") == 0 ? &node : NULL;
+            if (m < 0)
+                rc = -1;
+            else if (want && sl_json_peek(&j) == SL_JSON_STRING)
+                rc = sl_json_string(&j, want);
+            else
+                rc = sl_json_skip(&j);
+        }
+        if (rc < 0)
+            break;
+        /* j.p is just after the object's '}' */
+        sl_buf_add(out, copied, (size_t)(j.p - 1 - copied));
+        sl_buf_adds(out, ",\"checks\":");
+        if (run_id.len)
+            rc = sl_state_check_results_json(s, run_id.data, by_node && node.len ? node.data : NULL, NULL, 0, 0, out,
+                                             err);
+        else
+            sl_buf_adds(out, "[]");
+        sl_buf_addc(out, '}');
+        copied = j.p;
+    }
+    if (rc == 0 && more < 0)
+        rc = -1;
+    if (rc < 0 && !err->msg[0])
+        sl_error_set(err, SL_EINTERNAL, "history: cannot read the runs' JSON to add their checks");
+    sl_buf_adds(out, copied);
+    sl_buf_release(&key);
+    sl_buf_release(&run_id);
+    sl_buf_release(&node);
+    return rc;
+}
+
+/* The checks that did not pass in the runs of `json` (an array of objects
+ * with run_id), as a JSON array for the table. */
+typedef struct failing_ctx {
+    sl_buf *out;
+    int n;
+    const char *node; /* only this node (NULL: any) */
+} failing_ctx;
+
+static void failing_fn(void *ctx, const sl_check_result *r)
+{
+    failing_ctx *f = ctx;
+    if (strcmp(r->status, "pass") == 0 || (f->node && strcmp(f->node, r->node) != 0))
+        return;
+    sl_buf_adds(f->out, f->n++ ? ",{" : "{");
+    const char *names[] = {"node", "check", "status", "threshold", "message"};
+    const char *vals[] = {r->node, r->check, r->status, r->threshold, r->message};
+    for (int i = 0; i < 5; i++) {
+        sl_buf_addf(f->out, "%s\"%s\":", i ? "," : "", names[i]);
+        sl_buf_add_json_str(f->out, vals[i], strlen(vals[i]));
+    }
+    if (r->has_observed && isfinite(r->observed))
+        sl_buf_addf(f->out, ",\"observed\":%.15g}", r->observed);
+    else
+        sl_buf_adds(f->out, ",\"observed\":null}");
+}
+
+static int failing_checks(sl_state *s, const char *json, int by_node, sl_buf *out, sl_error *err)
+{
+    sl_json j;
+    sl_json_init(&j, json, strlen(json));
+    sl_buf key, run_id, node;
+    sl_buf_init(&key);
+    sl_buf_init(&run_id);
+    sl_buf_init(&node);
+    failing_ctx f = {out, 0, NULL};
+    sl_buf_addc(out, '[');
+    int first = 1, rc = sl_json_array_begin(&j) < 0 ? -1 : 0;
+    while (rc == 0 && sl_json_element(&j, &first) > 0) {
+        sl_buf_reset(&run_id);
+        sl_buf_reset(&node);
+        int f1 = 1, m;
+        if (sl_json_object_begin(&j) < 0)
+            break;
+        while (rc == 0 && (m = sl_json_member(&j, &f1, &key)) > 0) {
+            sl_buf *want = strcmp(key.data, "run_id") == 0 ? &run_id : strcmp(key.data, "unique_id") == 0 ? &node : NULL;
+            rc = want && sl_json_peek(&j) == SL_JSON_STRING ? sl_json_string(&j, want) : sl_json_skip(&j);
+        }
+        f.node = by_node && node.len ? node.data : NULL;
+        if (rc == 0 && run_id.len)
+            rc = sl_state_check_results_each(s, run_id.data, failing_fn, &f, err);
+    }
+    sl_buf_addc(out, ']');
+    sl_buf_release(&key);
+    sl_buf_release(&run_id);
+    sl_buf_release(&node);
+    return rc < 0 ? -1 : f.n;
+}
+
+/* `sluice history --checks [NODE] [--status S] [--all]` and `--incidents`. */
+static int history_quality(sl_cli *cli, int incidents, const char *node, const char *status, int all, int limit,
+                           int wide)
+{
+    static const char *const check_statuses[] = {"pass", "warn", "fail", "error"};
+    static const char *const incident_statuses[] = {"open", "closed"};
+    if (status) {
+        const char *const *ok = incidents ? incident_statuses : check_statuses;
+        size_t n = incidents ? 2 : 4, i = 0;
+        while (i < n && strcmp(ok[i], status) != 0)
+            i++;
+        if (i == n) {
+            fprintf(stderr, "sluice history: --status must be %s, not '%s'\n",
+                    incidents ? "open or closed" : "pass, warn, fail or error", status);
+            return EXIT_USAGE;
+        }
+    }
+    if (incidents && (node || all)) {
+        fprintf(stderr, "sluice history --incidents: takes --status and --limit only\n");
+        return EXIT_USAGE;
+    }
+    sl_project *p = sl_cli_project_readonly(cli);
+    if (!p)
+        return EXIT_USAGE;
+    sl_state *s = sl_cli_state(cli, p);
+    if (!s) {
+        sl_project_free(p);
+        return EXIT_FAILED;
+    }
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_error err = {0};
+    int rc = incidents ? sl_state_incidents_json(s, status, limit, &b, &err)
+                       : sl_state_check_results_json(s, NULL, node, status, !all, limit, &b, &err);
+    int printed = 0;
+    if (rc == 0 && cli->json) {
+        printf("{\"schema_version\":1,\"%s\":%s}\n", incidents ? "incidents" : "checks", b.data);
+    } else if (rc == 0 && incidents) {
+        static const char *const f[] = {"status", "kind", "node", "opened_at", "closed_at", "occurrences", "message"};
+        static const int w[] = {7, 14, 36, 24, 24, 11, 0};
+        printed = sl_cli_print_rows(b.data, f, w, 7, wide);
+    } else if (rc == 0) {
+        static const char *const f[] = {"checked_at", "node", "check", "status", "observed", "threshold", "message"};
+        static const int w[] = {24, 32, 28, 6, 12, 24, 0};
+        printed = sl_cli_print_rows(b.data, f, w, 7, wide);
+    }
+    sl_buf_release(&b);
+    sl_state_close(s);
+    sl_project_free(p);
+    if (rc < 0)
+        return sl_cli_fail(cli, EXIT_FAILED, &err);
+    return printed < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
 int cmd_history(sl_cli *cli, int argc, char **argv)
 {
-    const char *pipeline = NULL;
-    int limit = 20, wide = 0;
+    const char *pipeline = NULL, *status = NULL;
+    int limit = 20, wide = 0, checks = 0, incidents = 0, all = 0, limit_given = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
             if (sl_cli_count_arg("history", "--limit", argv[++i], &limit) < 0)
                 return EXIT_USAGE;
+            limit_given = 1;
         } else if (strcmp(argv[i], "--wide") == 0)
             wide = 1;
+        else if (strcmp(argv[i], "--checks") == 0)
+            checks = 1;
+        else if (strcmp(argv[i], "--incidents") == 0)
+            incidents = 1;
+        else if (strcmp(argv[i], "--all") == 0)
+            all = 1;
+        else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
+            status = argv[++i];
         else if (argv[i][0] != '-')
             pipeline = argv[i];
         else {
             fprintf(stderr, "sluice history: unknown option '%s'\n", argv[i]);
             return EXIT_USAGE;
         }
+    }
+    if (checks && incidents) {
+        fprintf(stderr, "sluice history: --checks or --incidents, not both\n");
+        return EXIT_USAGE;
+    }
+    if (checks || incidents)
+        return history_quality(cli, incidents, pipeline, status, all, limit_given ? limit : 0, wide);
+    if (status || all) {
+        fprintf(stderr, "sluice history: --status and --all go with --checks or --incidents\n");
+        return EXIT_USAGE;
     }
     static const char *const f[] = {"run_id", "pipeline", "started_at", "duration_s", "status", "rows_read",
                                     "rows_loaded", "rows_filtered", "rows_rejected", "error"};
@@ -218,11 +411,19 @@ int cmd_history(sl_cli *cli, int argc, char **argv)
     if (rc == 0)
         rc = sl_state_node_results_json(s, pipeline, NULL, limit, cli->json, &nodes, &err);
     int any_nodes = rc == 0 && strcmp(nodes.data, "[]") != 0;
+    sl_buf with_runs, with_nodes, failing;
+    sl_buf_init(&with_runs);
+    sl_buf_init(&with_nodes);
+    sl_buf_init(&failing);
     if (rc == 0 && cli->json) {
-        if (any_nodes)
-            printf("{\"schema_version\":1,\"runs\":%s,\"nodes\":%s}\n", runs.data, nodes.data);
-        else
-            printf("{\"schema_version\":1,\"runs\":%s}\n", runs.data);
+        /* every run and node with its check results */
+        rc = attach_checks(s, runs.data, 0, &with_runs, &err);
+        if (rc == 0 && any_nodes)
+            rc = attach_checks(s, nodes.data, 1, &with_nodes, &err);
+        if (rc == 0 && any_nodes)
+            printf("{\"schema_version\":1,\"runs\":%s,\"nodes\":%s}\n", with_runs.data, with_nodes.data);
+        else if (rc == 0)
+            printf("{\"schema_version\":1,\"runs\":%s}\n", with_runs.data);
     } else if (rc == 0) {
         printed = sl_cli_print_rows(runs.data, f, w, 10, wide);
         if (any_nodes && printed == 0) {
@@ -232,7 +433,36 @@ int cmd_history(sl_cli *cli, int argc, char **argv)
             printf("\nmodels, seeds, snapshots and tests:\n");
             printed = sl_cli_print_rows(nodes.data, nf, nw, 8, wide);
         }
+        /* the checks of those runs that did not pass */
+        int nfail = printed == 0 ? failing_checks(s, runs.data, 0, &failing, &err) : 0;
+        if (nfail == 0 && any_nodes) {
+            sl_buf_reset(&failing);
+            nfail = failing_checks(s, nodes.data, 1, &failing, &err);
+        } else if (nfail > 0 && any_nodes) {
+            /* both: one table, the runs' then the nodes' */
+            sl_buf more;
+            sl_buf_init(&more);
+            int n2 = failing_checks(s, nodes.data, 1, &more, &err);
+            if (n2 > 0) {
+                failing.len--; /* ']' */
+                sl_buf_addc(&failing, ',');
+                sl_buf_add(&failing, more.data + 1, more.len - 1);
+            }
+            sl_buf_release(&more);
+            nfail = n2 < 0 ? -1 : nfail + n2;
+        }
+        if (nfail < 0) {
+            rc = -1;
+        } else if (nfail > 0) {
+            static const char *const cf[] = {"node", "check", "status", "observed", "threshold", "message"};
+            static const int cw[] = {32, 28, 6, 12, 24, 0};
+            printf("\nchecks that did not pass:\n");
+            printed = sl_cli_print_rows(failing.data, cf, cw, 6, wide);
+        }
     }
+    sl_buf_release(&with_runs);
+    sl_buf_release(&with_nodes);
+    sl_buf_release(&failing);
     sl_buf_release(&runs);
     sl_buf_release(&nodes);
     sl_state_close(s);

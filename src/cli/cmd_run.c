@@ -89,6 +89,9 @@ static void result_json(sl_buf *b, const char *pipeline, const sl_run_result *r)
                     (long long)s->c.unchanged, (long long)s->c.failed);
     }
     sl_buf_addc(b, ']');
+    /* the pipeline's checks (engine/checks.h): [] without any */
+    sl_buf_adds(b, ",\"checks\":");
+    sl_buf_adds(b, r->checks[0] ? r->checks : "[]");
     if (strcmp(r->run_id, "dry-run") == 0) {
         sl_buf_adds(b, ",\"plan\":");
         sl_buf_adds(b, r->plan[0] ? r->plan : "null");
@@ -227,6 +230,13 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
                     r.duration_s, r.run_id, job.attempts > 1 ? ", after retries" : "");
             if (r.error[0])
                 fprintf(stderr, "%s: error: %s\n", pl->name, r.error);
+            /* one line per check that did not pass: observed against its threshold */
+            for (const char *l = r.checks_text; *l;) {
+                const char *nl = strchr(l, '\n');
+                int len = nl ? (int)(nl - l) : (int)strlen(l);
+                fprintf(stderr, "%s: %.*s\n", pl->name, len, l);
+                l += len + (nl ? 1 : 0);
+            }
             if (r.stale)
                 fprintf(stderr, "%s: %lld row write%s not applied: an upsert sink held a newer version "
                                 "(only_if_newer; counted per sink)\n", pl->name, (long long)r.stale,

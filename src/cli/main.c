@@ -42,8 +42,11 @@ const sl_command sl_commands[] = {
     {"serve", cmd_serve, "[--listen HOST:PORT] [--log-format text|json] [--drain DURATION] [--lease-ttl DURATION]",
      "run the scheduler and the HTTP API (/healthz, /api/v1/..., /metrics) until SIGTERM; SIGHUP reloads", NULL},
     {"alert", cmd_alert, "test CHANNEL", "send a test message through an alert channel of sluice.yml", NULL},
-    {"history", cmd_history, "[PIPELINE|NODE] [--limit N] [--wide]",
-     "show past runs from the state store (pipelines, then models, seeds, snapshots and tests)", NULL},
+    {"history", cmd_history,
+     "[PIPELINE|NODE] [--limit N] [--wide] | --checks [NODE] [--status S] [--all] | --incidents [--status open|closed]",
+     "show past runs from the state store (pipelines, then models, seeds, snapshots and tests, then the checks that "
+     "did not pass); --checks: the latest result of every data check; --incidents: data-quality incidents",
+     NULL},
     {"dlq", cmd_dlq, "list [--pipeline P] [--limit N] [--wide]", "show rejected rows kept in the dead-letter queue", NULL},
     {"state", cmd_state, "show [PIPELINE] [--wide] | reset PIPELINE [--yes]",
      "show what pipelines remember (checkpoints, bookmarks, loaded files), or forget it", NULL},

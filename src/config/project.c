@@ -244,7 +244,7 @@ static void load_max_rejected(sl_pipeline *pl, struct fy_node *v, const char *fi
 
 /* A percentage is only known at the end of the input, so it can only keep a
  * refused load unpublished in sinks that publish at the end: a full_refresh
- * table, a file sink (renamed at the end), PostgreSQL with `commit: run`.
+ * table, a file sink (renamed at the end), SQLite or PostgreSQL with `commit: run`.
  * An append or upsert table, stdout or an API gets each batch as it
  * commits. Returns the first sink that cannot wait, or NULL. */
 static const sl_instance *sink_publishing_each_batch(const sl_pipeline *pl)
@@ -366,7 +366,7 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
         sl_diags_add(d, pct_loc,
                      "max_rejected as a percentage is decided at the end of the input, but sink %s (%s) "
                      "commits each batch as it goes: give a number of rows, or load into mode: full_refresh, a "
-                     "file sink or PostgreSQL with commit: run",
+                     "file sink or SQLite or PostgreSQL with commit: run",
                      early->id, early->type);
     fy_document_destroy(doc);
     return pl;

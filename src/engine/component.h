@@ -153,6 +153,12 @@ typedef struct sl_sink_plugin {
     /* Optional: 1 when this sink, as configured, publishes its rows only at
      * finish (a full_refresh staging table, one transaction per run). */
     int (*publishes_at_end)(sl_instance *in);
+    /* Optional, with publishes_at_end: write-audit-publish refused the
+     * run's staged rows (engine/checks.h): undo them (roll back the run's
+     * transaction; drop the staging table and the sink's positions of this
+     * epoch) so that readers keep the previous data and the next run loads
+     * the epoch again from its start. Called instead of finish. */
+    int (*discard)(sl_instance *in, sl_error *err);
 } sl_sink_plugin;
 
 typedef enum { SL_KIND_SOURCE, SL_KIND_TRANSFORM, SL_KIND_SINK } sl_kind;

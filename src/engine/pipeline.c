@@ -4,11 +4,14 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/queue.h"
+#include "engine/checks.h"
 #include "engine/gate.h"
 #include "engine/progress.h"
 #include "engine/run.h"
 #include "engine/typing.h"
 #include "expr/expr.h"
+#include "quality/profile.h"
+#include "state/quality_store.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -45,6 +48,12 @@ typedef struct engine {
     char **inputs;
     int64_t *input_rows;
     size_t ninputs;
+    sl_run_checks *checks;       /* the pipeline's checks: NULL without (engine/checks.h) */
+    int check_failed;            /* a check stopped the run */
+    sl_profiler *prof;           /* profile of what the profiled sink loaded (sink thread); NULL: none */
+    size_t prof_sink;            /* that sink: the first SQL or file sink */
+    uint8_t *skip;               /* its skipped rows in a batch */
+    size_t skip_cap;
 } engine;
 
 /* In a dry run only the sinks that support it take part. */
@@ -142,6 +151,25 @@ static int run_transforms(engine *e, sl_batch *b, size_t from, sl_error *err)
     return 0;
 }
 
+static int64_t committed_everywhere(void *ctx, const char *file);
+
+/* The in-stream checks on b (rows the run loads: those every sink
+ * committed before are not this run's). */
+static int check_batch(engine *e, sl_batch *b, sl_error *err)
+{
+    if (!e->checks)
+        return 0;
+    int64_t done_at = b->file ? committed_everywhere(e, b->file) : 0;
+    size_t from = 0;
+    while (from < b->nrows && b->offset[from] < done_at)
+        from++;
+    if (sl_run_checks_batch(e->checks, b, from, err) < 0) {
+        e->check_failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
 static void *transform_main(void *arg)
 {
     engine *e = arg;
@@ -149,7 +177,7 @@ static void *transform_main(void *arg)
     sl_error err = {0};
     sl_batch *b;
     while ((b = sl_queue_pop(&e->q1)) != NULL) {
-        if (run_transforms(e, b, 0, &err) < 0) {
+        if (run_transforms(e, b, 0, &err) < 0 || check_batch(e, b, &err) < 0) {
             stage_fail(e, &err);
             sl_queue_close(&e->q2);
             return NULL;
@@ -175,7 +203,7 @@ static void *transform_main(void *arg)
                     stage_fail(e, &err);
                 break;
             }
-            if (run_transforms(e, b, i + 1, &err) < 0) {
+            if (run_transforms(e, b, i + 1, &err) < 0 || check_batch(e, b, &err) < 0) {
                 stage_fail(e, &err);
                 break;
             }
@@ -327,6 +355,13 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
             return sl_error_prefix(err, "sink %s", s->id);
     }
     count_batch(e, b, stale, done, done_rejects, pre, sink_rejected);
+    if (e->prof && e->from[e->prof_sink] != SKIP_BATCH) {
+        /* what the profiled sink loaded: not its rows before its position, nor rejected ones */
+        SL_GROW(e->skip, e->skip_cap, b->nrows + 1);
+        for (size_t r = 0; r < b->nrows; r++)
+            e->skip[r] = r < e->from[e->prof_sink] || e->rejected[r];
+        sl_profiler_add(e->prof, b, e->skip);
+    }
     double now = sl_mono_s();
     if (now - e->last_progress_save > 1.0 && !e->run.dry_run) {
         e->last_progress_save = now;
@@ -390,16 +425,27 @@ static void close_all(engine *e, size_t nsinks, size_t ntransforms, int source_o
  * staged rows that only a refresh publishes. */
 #define FULL_REFRESH_OWNER "(run)"
 #define FULL_REFRESH_KEY "full_refresh"
+/* The same pseudo sink marks an epoch whose staged rows a check refused
+ * (write-audit-publish): every sink dropped what it staged, so the next
+ * run starts a new epoch (the source's records of what it read in this
+ * one describe rows no sink holds). */
+#define DISCARDED_KEY "discarded"
 
 static void marked_fn(void *ctx, const char *key, const char *value)
 {
-    if (strcmp(key, FULL_REFRESH_KEY) == 0 && value && strcmp(value, "1") == 0)
-        *(int *)ctx = 1;
+    int *m = ctx;
+    if (value && strcmp(value, "1") == 0) {
+        if (strcmp(key, FULL_REFRESH_KEY) == 0)
+            m[0] = 1;
+        else if (strcmp(key, DISCARDED_KEY) == 0)
+            m[1] = 1;
+    }
 }
 
-static int full_refresh_marked(sl_state *state, const char *pipeline, int64_t epoch, int *marked, sl_error *err)
+/* marked[0]: the epoch is a full refresh's; marked[1]: a check discarded it. */
+static int full_refresh_marked(sl_state *state, const char *pipeline, int64_t epoch, int marked[2], sl_error *err)
 {
-    *marked = 0;
+    marked[0] = marked[1] = 0;
     return sl_state_checkpoint_each(state, pipeline, FULL_REFRESH_OWNER, epoch, marked_fn, marked, err);
 }
 
@@ -416,14 +462,17 @@ static int plan_epoch(sl_state *state, const sl_pipeline *pl, const sl_run_optio
     if (opts->restart || opts->dry_run)
         return 0;
     int64_t open = 0;
-    int marked = 0;
+    int marks[2] = {0, 0};
     if (sl_state_open_epoch(state, pl->name, &open, err) < 0)
         return -1;
     if (!open)
         return 0;
-    if (full_refresh_marked(state, pl->name, open, &marked, err) < 0)
+    if (full_refresh_marked(state, pl->name, open, marks, err) < 0)
         return -1;
-    if (marked) {
+    if (marks[1]) {
+        sl_log_info("%s: a check refused the previous run's rows: loading into a new epoch", pl->name);
+        *restart = 1;
+    } else if (marks[0]) {
         if (!opts->full_refresh)
             sl_log_info("%s: the interrupted run was a full refresh: resuming it (sinks are rebuilt; "
                         "`sluice run %s --restart` abandons it)", pl->name, pl->name);
@@ -433,6 +482,78 @@ static int plan_epoch(sl_state *state, const sl_pipeline *pl, const sl_run_optio
         *restart = 1;
     }
     return 0;
+}
+
+/* The sink whose table the warehouse checks read: the first one that can
+ * be audited (a SQL sink); NULL when none. */
+static sl_instance *audit_sink(engine *e)
+{
+    for (size_t i = 0; i < e->pl->nsinks; i++) {
+        sl_instance *s = &e->pl->sinks[i];
+        if (active(e, s) && s->state && SL_SINK(s)->audit)
+            return s;
+    }
+    return NULL;
+}
+
+/* Rows sink s took in this run (row_count_match against the source), -1 unknown. */
+static int64_t sink_rows(sl_instance *s)
+{
+    if (!s || !SL_SINK(s)->counts)
+        return -1;
+    sl_sink_counts c = {0};
+    SL_SINK(s)->counts(s, &c, NULL);
+    return c.created + c.updated + c.unchanged;
+}
+
+/* A check refused the run: what the sinks that publish at the end staged
+ * goes (readers keep the previous data; the next run redoes the epoch). */
+static void discard_staged(engine *e, size_t nsinks)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < nsinks; i++) {
+        sl_instance *s = &e->pl->sinks[i];
+        const sl_sink_plugin *sp = SL_SINK(s);
+        if (!active(e, s) || !s->state || !sp->publishes_at_end || !sp->publishes_at_end(s)) {
+            kept += active(e, s);
+            continue;
+        }
+        sl_error derr = {0};
+        if (sp->discard && sp->discard(s, &derr) < 0)
+            sl_log_warn("%s: sink %s: discarding the staged rows: %s", e->pl->name, s->id, derr.msg);
+        else if (!sp->discard && sp->rollback)
+            sp->rollback(s);
+    }
+    /* nothing of the epoch is kept anywhere: the next run starts a new one
+     * (a sink that committed each batch keeps the epoch: it resumes) */
+    sl_error merr = {0};
+    if (!kept && nsinks == e->pl->nsinks && e->run.run_id[0] && !e->run.dry_run &&
+        sl_state_checkpoint_put(e->run.state, e->pl->name, FULL_REFRESH_OWNER, e->run.epoch, DISCARDED_KEY, "1",
+                                &merr) < 0)
+        sl_log_warn("%s: marking the refused epoch: %s", e->pl->name, merr.msg);
+}
+
+/* The run's check results (stored, and summed up in res) and its profile. */
+static void finish_quality(engine *e, sl_run_result *res, const char *node, int rc)
+{
+    sl_run *run = &e->run;
+    snprintf(res->checks, sizeof res->checks, "[]");
+    res->checks_failed = e->check_failed;
+    sl_error qerr = {0};
+    if (e->checks) {
+        if (e->check_failed)
+            sl_run_checks_end(e->checks, &e->counts, -1, 1); /* a row check stopped the stream */
+        if (run->run_id[0] && sl_run_checks_store(e->checks, run->state, run->run_id, &qerr) < 0)
+            sl_log_warn("%s: storing check results: %s", e->pl->name, qerr.msg);
+        sl_run_checks_summary(e->checks, res->checks, sizeof res->checks, res->checks_text, sizeof res->checks_text);
+    }
+    if (e->prof && rc == 0 && run->run_id[0] && node) {
+        sl_profile p = {0};
+        sl_profiler_result(e->prof, &p);
+        if (p.ncols && sl_state_profile_add(run->state, run->run_id, node, &p, &qerr) < 0)
+            sl_log_warn("%s: storing the profile: %s", e->pl->name, qerr.msg);
+        sl_profile_release(&p);
+    }
 }
 
 #define PLAN_INPUTS 50
@@ -549,6 +670,7 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     double t0 = sl_mono_s();
     size_t nsinks = 0, ntransforms = 0;
     int source_open = 0, rc = -1, restart = 0;
+    char *node = NULL;
 
     if (plan_epoch(state, pl, opts, &restart, &run->full_refresh, err) < 0)
         goto fail;
@@ -573,6 +695,9 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     run->expr = sl_expr_engine_new(err);
     if (!run->expr)
         goto fail;
+    node = sl_printf("pipeline.%s.%s", proj->name ? proj->name : "", pl->name);
+    if (!run->dry_run && sl_run_checks_open(run, node, &e->checks, err) < 0)
+        goto fail;
     for (size_t i = 0; i < pl->ntransforms; i++)
         e->stateful |= SL_TRANSFORM(&pl->transforms[i])->stateful;
     for (; nsinks < pl->nsinks; nsinks++) {
@@ -589,6 +714,14 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     }
     if (sl_gate_init(&e->gate, run, committed_everywhere, e, err) < 0)
         goto fail;
+    if (pl->profile && !run->dry_run) {
+        /* the first SQL or file sink's rows (an http sink's are not a table) */
+        for (e->prof_sink = 0; e->prof_sink < pl->nsinks; e->prof_sink++)
+            if (strcmp(pl->sinks[e->prof_sink].type, "http") != 0)
+                break;
+        if (e->prof_sink < pl->nsinks)
+            e->prof = sl_profiler_new();
+    }
     for (; ntransforms < pl->ntransforms; ntransforms++) {
         sl_instance *t = &pl->transforms[ntransforms];
         t->run = run;
@@ -662,6 +795,24 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     /* the gate on the whole input, before anything is published */
     if (sl_gate_check(&e->gate, e->counts.read, e->counts.rejected, 1, err) < 0)
         goto fail;
+    /* write-audit-publish: the checks decide before any sink publishes */
+    sl_instance *audited = NULL;
+    int staged = 0;
+    if (e->checks) {
+        audited = audit_sink(e);
+        staged = audited && SL_SINK(audited)->publishes_at_end && SL_SINK(audited)->publishes_at_end(audited);
+        sl_run_checks_end(e->checks, &e->counts, sink_rows(audited), 0);
+        if (sl_run_checks_has_warehouse(e->checks) && (staged || !audited))
+            sl_run_checks_audit(e->checks, audited, 1, err);
+        if (sl_run_checks_blocking(e->checks, err)) {
+            e->check_failed = 1;
+            goto fail;
+        }
+        if (sl_failpoint("run.after_audit")) {
+            sl_error_set(err, SL_EIO, "failpoint run.after_audit");
+            goto fail;
+        }
+    }
     /* publish: sinks first, then what the source must remember */
     for (size_t i = 0; i < pl->nsinks; i++) {
         sl_instance *s = &pl->sinks[i];
@@ -669,6 +820,14 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
             continue;
         if (SL_SINK(s)->finish && SL_SINK(s)->finish(s, err) < 0) {
             sl_error_prefix(err, "sink %s", s->id);
+            goto fail;
+        }
+    }
+    /* a sink that committed each batch: its table is checked as published */
+    if (e->checks && audited && !staged && sl_run_checks_has_warehouse(e->checks)) {
+        sl_run_checks_audit(e->checks, audited, 0, err);
+        if (sl_run_checks_blocking(e->checks, err)) {
+            e->check_failed = 1;
             goto fail;
         }
     }
@@ -682,6 +841,8 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     snprintf(res->status, sizeof res->status, "success");
     goto out;
 fail:
+    if (e->check_failed)
+        discard_staged(e, nsinks);
     snprintf(res->status, sizeof res->status, "%s",
              err->code == SL_ECANCELLED ? "cancelled" : err->code == SL_ETIMEOUT ? "timeout" : "failed");
     snprintf(res->error, sizeof res->error, "%s", err->msg);
@@ -695,6 +856,7 @@ out:
         sl_free(run->schema_changes[i]);
     }
     sl_free(run->schema_changes);
+    finish_quality(e, res, node, rc);
     collect_sinks(e, res);
     close_all(e, nsinks, ntransforms, source_open);
     res->counts = e->counts;
@@ -709,6 +871,10 @@ out:
         sl_log_redact(res->report);
     }
     sl_buf_release(&run->report);
+    sl_run_checks_free(e->checks); /* its expressions first: they live in the engine */
+    sl_profiler_free(e->prof);
+    sl_free(e->skip);
+    sl_free(node);
     sl_expr_engine_free(run->expr);
     sl_free(e->rejected);
     sl_free(e->from);

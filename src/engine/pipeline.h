@@ -15,6 +15,17 @@
  * rows before its own position: fan-out stays exactly once per sink.
  * Order at commit: DLQ rows first (idempotent), then each sink's data and
  * position. Every row read ends up loaded, filtered or rejected.
+ *
+ * Checks (engine/checks.h): the in-stream ones on the transform thread
+ * after the transforms (quarantined rows become rejects of the batch); at
+ * the end, after the max_rejected gate and before any sink finishes, the
+ * stream aggregates and (for a first SQL sink that publishes at the end)
+ * the warehouse checks on the staged rows: a failing error check with
+ * on_fail: fail discards what the sinks that publish at the end staged and
+ * fails the run (write-audit-publish; the checkpoint does not move). The
+ * warehouse checks of a sink that commits each batch run after finish.
+ * Results are stored under the run id. Profiles (quality/profile.h): the
+ * rows the first SQL or file sink loaded, fed on the sink thread.
  */
 #ifndef SL_PIPELINE_H
 #define SL_PIPELINE_H
@@ -62,6 +73,11 @@ typedef struct sl_run_result {
     sl_run_sink sinks[SL_RUN_MAX_SINKS];
     char plan[16384];  /* --dry-run: the plan as a JSON object (source and its
                         * inputs, transforms, sinks with counts and requests), or "" */
+    int checks_failed; /* the run failed because a check refused its rows (engine/checks.h) */
+    char checks[8192]; /* the run's check results as a JSON array ([] without checks;
+                        * cut to [] when they would not fit): check, kind, column,
+                        * status, severity, observed, threshold, failures, rows, message */
+    char checks_text[2048]; /* one line per check that did not pass, or "" */
 } sl_run_result;
 
 /* Runs the pipeline; returns 0 on success, -1 when the run failed

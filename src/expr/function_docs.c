@@ -24,6 +24,15 @@ static const sl_function_doc docs[] = {
      "before the '@' (the same mailbox)",
      "NULL gives NULL; so does a text without exactly one '@' with text on both sides",
      "normalize_email(' Ann.Lee+promo@GMail.com ')", "annlee@gmail.com"},
+    {"regexp", "sluice", 1, "regexp(pattern, x)",
+     "1 when the PCRE2 regular expression pattern (UTF-8) matches anywhere in x's text (anchor it with ^...$), "
+     "else 0; x REGEXP pattern is the same; a bad pattern, or one that backtracks catastrophically on a value, "
+     "is an error naming it (quality/regexp.c)",
+     "NULL gives NULL", "regexp('^[A-Z]{2}-[0-9]+$', 'AB-12')", "1"},
+    {"sl_format_valid", "sluice", 1, "sl_format_valid(format, x)",
+     "1 when x is a valid email, e164, iso_country, iso_currency, url, uuid or date (the rules of the format "
+     "check, docs/quality/checks.md), else 0; an unknown format is an error",
+     "NULL gives NULL", "sl_format_valid('iso_country', 'DE')", "1"},
 
     /* ---- text ---- */
     {"lower", "text", 0, "lower(x)", "x with the ASCII letters in lower case (other letters are kept)",

@@ -60,7 +60,7 @@ static const sl_check_kind_info kinds[SL_CHECK_NKINDS] = {
     [SL_CHECK_ROW_COUNT_MATCH] = {"row_count_match", 0, 1, "compare_to tolerance where", "compare_to",
                                   "as many rows as another table (or, in a pipeline, as the source gave)",
                                   "|rows - other| / other (0..1; 1 when other is 0 and rows is not)"},
-    [SL_CHECK_ROW_COUNT] = {"row_count", 0, 1, "min max where", "min|max", "the number of rows lies between bounds",
+    [SL_CHECK_ROW_COUNT] = {"row_count", 0, 1, "min max where", "", "the number of rows lies between bounds (default: min 1, not empty)",
                             "rows"},
     [SL_CHECK_ROW_COUNT_CHANGE] = {"row_count_change", 0, 1, "max against runs where", "max",
                                    "rows change by at most a share against the previous run or the mean of "
@@ -181,13 +181,16 @@ int sl_check_kind_takes(sl_check_kind k, const char *name)
 
 void sl_check_kind_args_text(sl_check_kind k, sl_buf *out)
 {
+    /* the kind's own arguments in its order, then the row-level ones */
+    char list[256];
+    snprintf(list, sizeof list, "%s%s%s", kinds[k].args, kinds[k].row ? " " : "", kinds[k].row ? row_args : "");
     int first = 1;
-    for (const sl_check_arg *a = sl_check_args; a->name; a++)
-        if (in_words(kinds[k].args, a->name) || (kinds[k].row && in_words(row_args, a->name))) {
-            sl_buf_adds(out, first ? "" : ", ");
-            sl_buf_adds(out, a->name);
-            first = 0;
-        }
+    char *save = NULL;
+    for (char *w = strtok_r(list, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        sl_buf_adds(out, first ? "" : ", ");
+        sl_buf_adds(out, w);
+        first = 0;
+    }
 }
 
 void sl_check_duration_text(int64_t s, char *out, size_t cap)
@@ -222,10 +225,12 @@ void sl_checks_help(sl_buf *out)
         sl_buf_addf(out, "  %-17s   arguments: ", "");
         sl_check_kind_args_text((sl_check_kind)k, out);
         sl_buf_adds(out, "\n");
-        sl_buf_addf(out, "  %-17s   required: ", "");
-        for (const char *p = kinds[k].required; *p; p++)
-            sl_buf_adds(out, *p == '|' ? " or " : *p == ' ' ? ", " : (char[2]){*p, 0});
-        sl_buf_adds(out, "\n");
+        if (*kinds[k].required) {
+            sl_buf_addf(out, "  %-17s   required: ", "");
+            for (const char *p = kinds[k].required; *p; p++)
+                sl_buf_adds(out, *p == '|' ? " or " : *p == ' ' ? ", " : (char[2]){*p, 0});
+            sl_buf_adds(out, "\n");
+        }
     }
     sl_buf_adds(out, "\narguments:\n");
     for (const sl_check_arg *a = sl_check_args; a->name; a++)
@@ -286,12 +291,18 @@ char *sl_check_threshold_text(const sl_check *c)
             return sl_printf("<= %s change vs the mean of the last %lld runs", a, (long long)c->runs);
         return sl_printf("<= %s change vs the previous run", a);
     case SL_CHECK_ROW_COUNT_MATCH:
-    case SL_CHECK_EQUAL_AGGREGATES:
-        if (c->tolerance > 0) {
-            pct_text(c->tolerance, a, sizeof a);
-            return sl_printf("within %s of %s", a, c->compare_to ? c->compare_to : "?");
-        }
-        return sl_printf("= %s", c->compare_to ? c->compare_to : "?");
+    case SL_CHECK_EQUAL_AGGREGATES: {
+        const char *to = c->compare_to ? c->compare_to : "?";
+        char *what = c->kind == SL_CHECK_EQUAL_AGGREGATES
+                         ? sl_printf("%s of %s", c->compare_expression ? c->compare_expression : "?", to)
+                     : strcmp(to, "source") == 0 ? sl_strdup("the source's rows")
+                                                 : sl_printf("the rows of %s", to);
+        char *t;
+        pct_text(c->tolerance, a, sizeof a);
+        t = c->tolerance > 0 ? sl_printf("within %s of %s", a, what) : sl_printf("= %s", what);
+        sl_free(what);
+        return t;
+    }
     case SL_CHECK_FRESHNESS:
         sl_check_duration_text(c->warn_after_s, a, sizeof a);
         sl_check_duration_text(c->error_after_s, b, sizeof b);

@@ -27,7 +27,7 @@ typedef struct load_ctx {
     sl_diags *d;
     sl_check *c;
     const char *kname;
-    unsigned seen; /* bit per sl_check_args index: given already */
+    uint64_t seen; /* bit per sl_check_args index: given already */
 } load_ctx;
 
 static int is_empty(struct fy_node *v)
@@ -274,6 +274,15 @@ static void read_arg(load_ctx *x, const sl_check_arg *a, struct fy_node *v)
             sl_diags_add(x->d, loc, "check %s: columns is empty", x->kname);
         return;
     }
+    if (strcmp(n, "column") == 0 && v && fy_node_is_sequence(v)) {
+        if (sl_check_kind_takes(c->kind, "columns")) {
+            clear_columns(c);
+            read_list(x, n, v, &c->columns, &c->ncolumns);
+        } else {
+            sl_diags_add(x->d, loc, "check %s checks one column: give column: one name", x->kname);
+        }
+        return;
+    }
     if (strcmp(n, "values") == 0) {
         read_list(x, n, v, &c->values, &c->nvalues);
         if (c->nvalues == 0)
@@ -449,6 +458,9 @@ static void read_args(load_ctx *x, struct fy_node *m, const char *kind_key)
                 if (sl_check_kind_takes(x->c->kind, q->name))
                     cand[n++] = q->name;
             const char *sug = sl_suggest(k, cand, n);
+            for (size_t i = 0; !sug && i < n && strlen(k) >= 3; i++)
+                if (strncmp(cand[i], k, 3) == 0)
+                    sug = cand[i]; /* vals -> values */
             sl_buf takes;
             sl_buf_init(&takes);
             sl_check_kind_args_text(x->c->kind, &takes);
@@ -462,7 +474,7 @@ static void read_args(load_ctx *x, struct fy_node *m, const char *kind_key)
             sl_free(k);
             continue;
         }
-        unsigned bit = 1u << (unsigned)(a - sl_check_args);
+        uint64_t bit = (uint64_t)1 << (unsigned)(a - sl_check_args);
         if (x->seen & bit)
             sl_diags_add(x->d, kloc, "check %s: %s is given twice", x->kname, k);
         x->seen |= bit;
@@ -481,7 +493,7 @@ static int given(const load_ctx *x, const char *name)
     if (strcmp(name, "column") == 0 || strcmp(name, "columns") == 0)
         return c->ncolumns > 0 || c->nschema > 0;
     const sl_check_arg *a = sl_check_arg_find(name);
-    return a && (x->seen & (1u << (unsigned)(a - sl_check_args)));
+    return a && (x->seen & ((uint64_t)1 << (unsigned)(a - sl_check_args)));
 }
 
 /* The required groups of the kind, the combinations that cannot run, the default name. */
@@ -560,6 +572,8 @@ static void finish(load_ctx *x, sl_loc loc)
                          "the warehouse after the load",
                          x->kname, x->kname);
     }
+    if (c->kind == SL_CHECK_ROW_COUNT && !c->has_min && !c->has_max)
+        c->has_min = 1, c->min = 1; /* `- row_count`: not empty */
     if (c->kind == SL_CHECK_ROW_COUNT_CHANGE && !c->against)
         c->against = sl_strdup("previous");
     if (c->kind == SL_CHECK_ROW_COUNT_CHANGE && !c->runs)

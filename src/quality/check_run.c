@@ -282,22 +282,39 @@ static void column_type(sl_adapter *a, sl_relation rel, const char *col, char *o
 static int run_row_level(sl_adapter *a, const sl_check *c, const char *node, const char *from, const char *failing,
                          sl_check_result *r, sl_error *err)
 {
-    sl_buf q;
+    sl_buf q, pred;
     sl_buf_init(&q);
+    sl_buf_init(&pred);
     int64_t failures = 0, rows = -1;
-    sl_buf_addf(&q, "SELECT count(*) FROM (%s) sl_f", failing);
-    int rc = query_count(a, q.data, &failures, err);
-    if (rc == 0) {
-        sl_buf_reset(&q);
-        sl_buf_addf(&q, "SELECT count(*) FROM %s", from);
-        rc = query_count(a, q.data, &rows, err);
+    int rc;
+    /* kinds with a row predicate: the failing rows and the rows checked in one scan */
+    sl_check nowhere = *c;
+    nowhere.where = NULL;
+    sl_error ignored = {0};
+    if (sl_check_fail_predicate(&nowhere, sl_adapter_is_pg(a) ? SL_SQL_POSTGRES : SL_SQL_SQLITE, &pred, &ignored) ==
+        0) {
+        row_vals v;
+        sl_buf_addf(&q, "SELECT coalesce(sum(CASE WHEN %s THEN 1 ELSE 0 END), 0), count(*) FROM %s", pred.data, from);
+        rc = query_row(a, q.data, &v, err);
+        if (rc == 0) {
+            failures = v.isnull[0] ? 0 : (int64_t)v.v[0];
+            rows = v.n > 1 && !v.isnull[1] ? (int64_t)v.v[1] : -1;
+        }
+    } else {
+        sl_buf_addf(&q, "SELECT count(*) FROM (%s) sl_f", failing);
+        rc = query_count(a, q.data, &failures, err);
+        if (rc == 0) {
+            sl_buf_reset(&q);
+            sl_buf_addf(&q, "SELECT count(*) FROM %s", from);
+            rc = query_count(a, q.data, &rows, err);
+        }
     }
+    sl_buf_release(&pred);
     if (rc == 0) {
         sl_check_judge(c, node, (double)failures, failures, rows, r);
         if (failures > 0) {
             sl_buf_reset(&q);
             sl_buf_addf(&q, "SELECT * FROM (%s) sl_f LIMIT %d", failing, SL_TEST_SAMPLE_ROWS);
-            sl_error ignored = {0};
             sl_test_sample_json(a, q.data, SL_TEST_SAMPLE_ROWS, &r->sample_json, &ignored);
         }
     }

@@ -95,6 +95,30 @@ static int pg_format_valid(sl_buf *out, const char *format, const char *x, sl_er
     return 0;
 }
 
+/* (v1,v2,...) of accepted_values: quoted literals, or numbers printed by us (quote: false). */
+static int value_list(const sl_check *c, sl_buf *out, sl_error *err)
+{
+    sl_buf_addc(out, '(');
+    for (size_t i = 0; i < c->nvalues; i++) {
+        if (i)
+            sl_buf_addc(out, ',');
+        const char *v = c->values[i];
+        if (c->quote) {
+            sl_sql_literal(out, v);
+        } else if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+            sl_buf_adds(out, strcmp(v, "true") == 0 ? "TRUE" : "FALSE");
+        } else {
+            char *end;
+            double n = strtod(v, &end);
+            if (end == v || *end)
+                return sl_error_set(err, SL_ECONFIG, "check %s: '%s' is not a number (quote: false)", c->name, v);
+            num(out, n);
+        }
+    }
+    sl_buf_addc(out, ')');
+    return 0;
+}
+
 int sl_check_fail_predicate(const sl_check *c, sl_sql_dialect d, sl_buf *out, sl_error *err)
 {
     int pg = d == SL_SQL_POSTGRES;
@@ -119,26 +143,13 @@ int sl_check_fail_predicate(const sl_check *c, sl_sql_dialect d, sl_buf *out, sl
         sl_buf_addc(out, ')');
         break;
     case SL_CHECK_ACCEPTED_VALUES:
-        sl_buf_addf(out, "%s IS NOT NULL AND %s NOT IN (", col.data, col.data);
-        for (size_t i = 0; i < c->nvalues; i++) {
-            if (i)
-                sl_buf_addc(out, ',');
-            const char *v = c->values[i];
-            if (c->quote) {
-                sl_sql_literal(out, v);
-            } else if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
-                sl_buf_adds(out, strcmp(v, "true") == 0 ? "TRUE" : "FALSE");
-            } else {
-                char *end;
-                double n = strtod(v, &end);
-                if (end == v || *end) {
-                    rc = sl_error_set(err, SL_ECONFIG, "check %s: '%s' is not a number (quote: false)", c->name, v);
-                    break;
-                }
-                num(out, n);
-            }
+        sl_buf_addf(out, "%s IS NOT NULL AND %s NOT IN ", col.data, col.data);
+        rc = value_list(c, out, err);
+        if (rc == 0 && !pg && c->quote) {
+            /* SQLite: a column without affinity (a pipeline's batch) holding 30 is not IN ('30'); its text is */
+            sl_buf_addf(out, " AND CAST(%s AS TEXT) NOT IN ", col.data);
+            rc = value_list(c, out, err);
         }
-        sl_buf_addc(out, ')');
         break;
     case SL_CHECK_REGEX:
         if (pg) {
@@ -311,7 +322,7 @@ int sl_check_build_sql_typed(const sl_check *c, sl_sql_dialect d, const char *re
         sl_buf_addf(&q, "SELECT count(*), count(*) FROM %s", from.data);
         break;
     case SL_CHECK_ROW_COUNT_MATCH:
-        if (!other)
+        if (!other || (c->compare_to && strcmp(c->compare_to, "source") == 0))
             break; /* compare_to: source: a pipeline's, no SQL */
         sl_buf_addf(&q,
                     "SELECT CASE WHEN b = 0 THEN CASE WHEN a = 0 THEN 0 ELSE 1 END ELSE abs(a - b) * 1.0 / b END, a, "

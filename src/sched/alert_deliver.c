@@ -17,9 +17,33 @@
 
 /* ---- formatting ----------------------------------------------------------- */
 
+/* What an incident is about, as people say it. */
+static const char *incident_label(sl_alert_kind k)
+{
+    return k == SL_ALERT_CHECK_FAILURE ? "check failure"
+           : k == SL_ALERT_ANOMALY     ? "anomaly"
+           : k == SL_ALERT_FRESHNESS   ? "stale data"
+                                       : "schema change";
+}
+
+static int is_incident(const sl_alert_event *ev)
+{
+    return (ev->kind & SL_ALERT_INCIDENTS) != 0;
+}
+
 /* One line of plain text for the event (Slack text, e-mail subject). */
 static void headline(const char *project, const sl_alert_event *ev, char *out, size_t len)
 {
+    if (is_incident(ev)) {
+        if (ev->resolved)
+            snprintf(out, len, "[%s] resolved: %s on %s", project, incident_label(ev->kind), ev->node);
+        else
+            snprintf(out, len, "[%s] %s on %s: %.160s", project, incident_label(ev->kind), ev->node, ev->message);
+        for (char *p = out; *p; p++) /* one line: it is also an e-mail's Subject */
+            if ((unsigned char)*p < 0x20)
+                *p = ' ';
+        return;
+    }
     switch (ev->kind) {
     case SL_ALERT_FAILURE:
         snprintf(out, len, "[%s] pipeline %s %s%s", project, ev->pipeline,
@@ -38,6 +62,17 @@ static void body_text(const sl_alerts *a, const char *project, const sl_alert_ev
     sl_format_timestamp(ts, ev->time * 1000000);
     if (ev->kind == SL_ALERT_SUMMARY) {
         sl_buf_adds(b, ev->summary ? ev->summary : "");
+    } else if (is_incident(ev)) {
+        sl_buf_addf(b, "%s: %s\nnode: %s\nincident: %s\nstatus: %s\ntime: %s\n", incident_label(ev->kind),
+                    ev->message[0] ? ev->message : "-", ev->node, ev->incident_key, ev->resolved ? "resolved" : "open",
+                    ts);
+        if (ev->run_id[0])
+            sl_buf_addf(b, "run: %s\n", ev->run_id);
+        if (ev->details && ev->details[0]) {
+            sl_buf_adds(b, ev->details);
+            if (ev->details[strlen(ev->details) - 1] != '\n')
+                sl_buf_addc(b, '\n');
+        }
     } else if (ev->kind == SL_ALERT_TEST) {
         sl_buf_addf(b, "This is a test message from sluice (project %s) at %s.\n", project, ts);
     } else {
@@ -78,7 +113,10 @@ static void format_slack(const sl_alerts *a, const char *project, const sl_alert
     sl_buf text, body;
     sl_buf_init(&text);
     sl_buf_init(&body);
-    const char *icon = ev->kind == SL_ALERT_FAILURE    ? ":red_circle: "
+    const char *icon = is_incident(ev)                 ? (ev->resolved ? ":large_green_circle: "
+                                                                       : strcmp(ev->severity, "warning") == 0 ? ":warning: "
+                                                                                                               : ":red_circle: ")
+                       : ev->kind == SL_ALERT_FAILURE  ? ":red_circle: "
                        : ev->kind == SL_ALERT_RECOVERY ? ":large_green_circle: "
                                                        : "";
     sl_buf_adds(&text, icon);
@@ -126,6 +164,20 @@ static void format_webhook(const sl_alerts *a, const char *project, const sl_ale
         sl_buf_add_json_str(out, ev->error, strlen(ev->error));
     else
         sl_buf_adds(out, "null");
+    if (is_incident(ev)) {
+        sl_buf_addf(out, ",\"resolved\":%s,\"severity\":\"%s\",\"node\":", ev->resolved ? "true" : "false",
+                    ev->severity[0] ? ev->severity : "error");
+        sl_buf_add_json_str(out, ev->node, strlen(ev->node));
+        sl_buf_adds(out, ",\"incident_key\":");
+        sl_buf_add_json_str(out, ev->incident_key, strlen(ev->incident_key));
+        sl_buf_adds(out, ",\"message\":");
+        sl_buf_add_json_str(out, ev->message, strlen(ev->message));
+        sl_buf_adds(out, ",\"details\":");
+        if (ev->details)
+            sl_buf_add_json_str(out, ev->details, strlen(ev->details));
+        else
+            sl_buf_adds(out, "null");
+    }
     sl_buf_adds(out, ",\"summary\":");
     sl_buf_add_json_str(out, head, strlen(head));
     sl_buf_adds(out, ",\"text\":");
@@ -134,10 +186,48 @@ static void format_webhook(const sl_alerts *a, const char *project, const sl_ale
     sl_buf_release(&body);
 }
 
+/* An incident for PagerDuty: trigger when it opens, resolve when it
+ * clears, dedup_key = the incident key, so PagerDuty's own deduplication
+ * matches ours. */
+static void format_pagerduty_incident(const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
+                                      sl_buf *out)
+{
+    char head[300], host[256] = "sluice";
+    headline(project, ev, head, sizeof head);
+    gethostname(host, sizeof host - 1);
+    sl_buf_adds(out, "{\"routing_key\":");
+    sl_buf_add_json_str(out, c->routing_key, strlen(c->routing_key));
+    sl_buf_addf(out, ",\"event_action\":\"%s\",\"dedup_key\":", ev->resolved ? "resolve" : "trigger");
+    sl_buf_add_json_str(out, ev->incident_key, strlen(ev->incident_key));
+    sl_buf_adds(out, ",\"payload\":{\"summary\":");
+    sl_buf_add_json_str(out, head, strlen(head));
+    sl_buf_adds(out, ",\"source\":");
+    sl_buf_add_json_str(out, host, strlen(host));
+    sl_buf_addf(out, ",\"severity\":\"%s\",\"component\":",
+                ev->resolved ? "info" : ev->severity[0] ? ev->severity : "error");
+    sl_buf_add_json_str(out, ev->node, strlen(ev->node));
+    sl_buf_adds(out, ",\"group\":");
+    sl_buf_add_json_str(out, project, strlen(project));
+    sl_buf_addf(out, ",\"class\":\"%s\",\"custom_details\":{\"message\":", sl_alert_kind_name(ev->kind));
+    sl_buf_add_json_str(out, ev->message, strlen(ev->message));
+    sl_buf_adds(out, ",\"run_id\":");
+    sl_buf_add_json_str(out, ev->run_id, strlen(ev->run_id));
+    sl_buf_adds(out, ",\"details\":");
+    if (ev->details)
+        sl_buf_add_json_str(out, ev->details, strlen(ev->details));
+    else
+        sl_buf_adds(out, "null");
+    sl_buf_adds(out, "}}}");
+}
+
 /* PagerDuty Events v2: trigger on failure, resolve on recovery, with one
  * dedup_key per pipeline so the recovery closes the incident. */
 static void format_pagerduty(const sl_alert_channel *c, const char *project, const sl_alert_event *ev, sl_buf *out)
 {
+    if (is_incident(ev)) {
+        format_pagerduty_incident(c, project, ev, out);
+        return;
+    }
     char head[300], host[256] = "sluice";
     headline(project, ev, head, sizeof head);
     gethostname(host, sizeof host - 1);
@@ -218,8 +308,9 @@ static size_t mail_read(char *buf, size_t size, size_t n, void *ud)
     return want;
 }
 
-static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
-                         char *why, size_t len)
+/* The RFC 5322 message (headers, CRLF lines, dots doubled) into msg. */
+static void mail_message(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
+                         sl_buf *msg)
 {
     char head[300], date[64], host[128] = "localhost";
     headline(project, ev, head, sizeof head);
@@ -228,14 +319,13 @@ static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const ch
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    sl_buf msg, body;
-    sl_buf_init(&msg);
+    sl_buf body;
     sl_buf_init(&body);
     body_text(a, project, ev, &body);
-    sl_buf_addf(&msg, "Date: %s\r\nFrom: sluice <%s>\r\nTo: ", date, c->from);
+    sl_buf_addf(msg, "Date: %s\r\nFrom: sluice <%s>\r\nTo: ", date, c->from);
     for (size_t i = 0; i < c->to.n; i++)
-        sl_buf_addf(&msg, "%s%s", i ? ", " : "", c->to.v[i]);
-    sl_buf_addf(&msg,
+        sl_buf_addf(msg, "%s%s", i ? ", " : "", c->to.v[i]);
+    sl_buf_addf(msg,
                 "\r\nSubject: %s\r\nMessage-ID: <%lld.%s.%d@%s>\r\nMIME-Version: 1.0\r\n"
                 "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
                 head, (long long)sl_now_us(), ev->run_id[0] ? ev->run_id : "sluice", (int)getpid(), host);
@@ -244,11 +334,20 @@ static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const ch
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         if (*p == '.')
-            sl_buf_addc(&msg, '.');
-        sl_buf_add(&msg, p, n);
-        sl_buf_adds(&msg, "\r\n");
+            sl_buf_addc(msg, '.');
+        sl_buf_add(msg, p, n);
+        sl_buf_adds(msg, "\r\n");
         p += n + (nl ? 1 : 0);
     }
+    sl_buf_release(&body);
+}
+
+static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
+                         char *why, size_t len)
+{
+    sl_buf msg;
+    sl_buf_init(&msg);
+    mail_message(a, c, project, ev, &msg);
     int rc = -1;
     for (int attempt = 1; attempt <= c->attempts && rc < 0; attempt++) {
         if (attempt > 1)
@@ -288,8 +387,20 @@ static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const ch
         curl_easy_cleanup(cu);
     }
     sl_buf_release(&msg);
-    sl_buf_release(&body);
     return rc;
+}
+
+void sl_alert_format(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
+                     sl_buf *out)
+{
+    if (strcmp(c->type, "email") == 0)
+        mail_message(a, c, project, ev, out);
+    else if (strcmp(c->type, "slack") == 0)
+        format_slack(a, project, ev, out);
+    else if (c->format && strcmp(c->format, "pagerduty") == 0)
+        format_pagerduty(c, project, ev, out);
+    else
+        format_webhook(a, project, ev, out);
 }
 
 int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *given,
@@ -302,19 +413,18 @@ int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *
     const sl_alert_event *ev = &red;
     sl_redact_str(red.error);
     sl_redact_str(red.pipeline);
+    sl_redact_str(red.message);
+    sl_redact_str(red.node);
     red.summary = given->summary ? sl_redact_dup(given->summary, strlen(given->summary)) : NULL;
+    red.details = given->details ? sl_redact_dup(given->details, strlen(given->details)) : NULL;
     int rc;
     if (strcmp(c->type, "email") == 0) {
         rc = deliver_email(a, c, project, ev, why, len);
     } else {
         sl_buf body;
         sl_buf_init(&body);
-        if (strcmp(c->type, "slack") == 0)
-            format_slack(a, project, ev, &body);
-        else if (c->format && strcmp(c->format, "pagerduty") == 0)
-            format_pagerduty(c, project, ev, &body); /* its routing_key must go out as it is */
-        else
-            format_webhook(a, project, ev, &body);
+        sl_alert_format(a, c, project, ev, &body);
+        /* PagerDuty's routing_key must go out as it is */
         if (!(c->format && strcmp(c->format, "pagerduty") == 0) && body.data) {
             body.len = sl_redact_span(body.data, body.len);
             body.data[body.len] = 0;
@@ -323,5 +433,6 @@ int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *
         sl_buf_release(&body);
     }
     sl_free(red.summary);
+    sl_free(red.details);
     return rc;
 }

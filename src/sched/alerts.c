@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/types.h"
+#include "state/quality_store.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,8 @@ static const sl_option channel_options[] = {
     {"ca_file", SL_OPT_STRING, NULL, 0, offsetof(sl_alert_channel, ca_file), NULL,
      "email: CA certificates (PEM) to verify the SMTP server with (default: the system's)"},
     {"on", SL_OPT_LIST, "[failure, recovery]", 0, offsetof(sl_alert_channel, on), NULL,
-     "events: failure, recovery, daily_summary"},
+     "events: failure, recovery, daily_summary, check_failure, anomaly, freshness, schema_change "
+     "(data-quality incidents: one alert when one opens, a recovery when it clears)"},
     {"pipelines", SL_OPT_LIST, NULL, 0, offsetof(sl_alert_channel, pipelines), NULL,
      "only these pipelines (default: all)"},
     {"timeout", SL_OPT_DURATION, "15s", 0, offsetof(sl_alert_channel, timeout), NULL, "per delivery attempt"},
@@ -47,18 +49,32 @@ static const sl_option channel_options[] = {
     SL_OPT_END,
 };
 
+/* The events of `on:`, in the order the help lists them. */
+static const char *const event_names[] = {"failure", "recovery", "daily_summary", "check_failure",
+                                          "anomaly", "freshness", "schema_change", NULL};
+static const sl_alert_kind event_kinds[] = {SL_ALERT_FAILURE, SL_ALERT_RECOVERY, SL_ALERT_SUMMARY,
+                                            SL_ALERT_CHECK_FAILURE, SL_ALERT_ANOMALY, SL_ALERT_FRESHNESS,
+                                            SL_ALERT_SCHEMA_CHANGE};
+
 static void channel_check(sl_alert_channel *c, sl_diags *d)
 {
     for (size_t i = 0; i < c->on.n; i++) {
         const char *e = c->on.v[i];
-        if (strcmp(e, "failure") == 0)
-            c->events |= SL_ALERT_FAILURE;
-        else if (strcmp(e, "recovery") == 0)
-            c->events |= SL_ALERT_RECOVERY;
-        else if (strcmp(e, "daily_summary") == 0)
-            c->events |= SL_ALERT_SUMMARY;
+        size_t k = 0;
+        while (event_names[k] && strcmp(event_names[k], e) != 0)
+            k++;
+        if (event_names[k]) {
+            c->events |= event_kinds[k];
+            continue;
+        }
+        const char *sug = sl_suggest(e, event_names, 7);
+        if (sug)
+            sl_diags_add(d, c->on.loc, "alert channel '%s': unknown event '%s'; did you mean '%s'?",
+                         c->name ? c->name : "?", e, sug);
         else
-            sl_diags_add(d, c->on.loc, "alert channel '%s': unknown event '%s' (failure, recovery, daily_summary)",
+            sl_diags_add(d, c->on.loc,
+                         "alert channel '%s': unknown event '%s' (failure, recovery, daily_summary, check_failure, "
+                         "anomaly, freshness, schema_change)",
                          c->name ? c->name : "?", e);
     }
     /* the keys and passwords, also when written in sluice.yml itself; a
@@ -84,7 +100,9 @@ static void channel_check(sl_alert_channel *c, sl_diags *d)
         if (!c->routing_key)
             sl_diags_add(d, c->loc, "alert channel '%s': format: pagerduty needs routing_key:", c->name);
         if (c->events & SL_ALERT_SUMMARY)
-            sl_diags_add(d, c->on.loc, "alert channel '%s': PagerDuty takes failure and recovery, not daily_summary",
+            sl_diags_add(d, c->on.loc,
+                         "alert channel '%s': PagerDuty takes failure and recovery, not daily_summary (and the "
+                         "incidents: check_failure, anomaly, freshness, schema_change)",
                          c->name);
     }
     if (c->attempts < 1 || c->attempts > 20)
@@ -191,10 +209,17 @@ const sl_alert_channel *sl_alerts_find(const sl_alerts *a, const char *name)
 
 const char *sl_alert_kind_name(sl_alert_kind k)
 {
-    return k == SL_ALERT_FAILURE    ? "failure"
-           : k == SL_ALERT_RECOVERY ? "recovery"
-           : k == SL_ALERT_SUMMARY  ? "daily_summary"
-                                    : "test";
+    for (size_t i = 0; event_names[i]; i++)
+        if (event_kinds[i] == k)
+            return event_names[i];
+    return "test";
+}
+
+void sl_alert_event_release(sl_alert_event *ev)
+{
+    sl_free(ev->summary);
+    sl_free(ev->details);
+    ev->summary = ev->details = NULL;
 }
 
 /* ---- the background sender --------------------------------------------------- */
@@ -220,12 +245,6 @@ struct sl_alerter {
     int given_up;
 };
 
-static void event_release(sl_alert_event *ev)
-{
-    sl_free(ev->summary);
-    ev->summary = NULL;
-}
-
 static void *alerter_main(void *arg)
 {
     sl_alerter *al = arg;
@@ -242,19 +261,21 @@ static void *alerter_main(void *arg)
         const sl_alert_channel *c = &al->a->ch[item.channel];
         char why[512];
         int rc = sl_alert_deliver(al->a, c, al->project, &item.ev, why, sizeof why);
+        const char *about = item.ev.node[0] ? item.ev.node : item.ev.pipeline[0] ? item.ev.pipeline : al->project;
+        const char *what = item.ev.resolved ? " recovery" : "";
         if (rc < 0)
-            sl_log_warn("alert channel %s: %s alert for %s not delivered: %s", c->name,
-                        sl_alert_kind_name(item.ev.kind), item.ev.pipeline[0] ? item.ev.pipeline : al->project, why);
+            sl_log_warn("alert channel %s: %s%s alert for %s not delivered: %s", c->name,
+                        sl_alert_kind_name(item.ev.kind), what, about, why);
         else
-            sl_log_info("alert channel %s: %s alert for %s delivered", c->name, sl_alert_kind_name(item.ev.kind),
-                        item.ev.pipeline[0] ? item.ev.pipeline : al->project);
-        event_release(&item.ev);
+            sl_log_info("alert channel %s: %s%s alert for %s delivered", c->name, sl_alert_kind_name(item.ev.kind),
+                        what, about);
+        sl_alert_event_release(&item.ev);
         pthread_mutex_lock(&al->lock);
         (rc < 0 ? al->failed : al->sent)[item.channel]++;
     }
     /* what is left when the deadline passed */
     while (al->n) {
-        event_release(&al->q[al->head].ev);
+        sl_alert_event_release(&al->q[al->head].ev);
         al->head = (al->head + 1) % QUEUE_MAX;
         al->n--;
         al->given_up++;
@@ -281,6 +302,8 @@ sl_alerter *sl_alerter_start(const sl_alerts *a, const char *project)
 
 static int wants(const sl_alert_channel *c, const sl_alert_event *ev)
 {
+    /* an incident's recovery goes where its alert went: to the channels of
+     * its kind (`recovery` is the pipelines' recovery) */
     if (!(c->events & ev->kind))
         return 0;
     if (c->pipelines.n == 0 || !ev->pipeline[0])
@@ -302,7 +325,7 @@ void sl_alerter_send(sl_alerter *al, const sl_alert_event *ev)
         if (al->n == QUEUE_MAX) {
             sl_log_warn("alert queue full: dropping the oldest alert (channel %s)",
                         al->a->ch[al->q[al->head].channel].name);
-            event_release(&al->q[al->head].ev);
+            sl_alert_event_release(&al->q[al->head].ev);
             al->head = (al->head + 1) % QUEUE_MAX;
             al->n--;
             al->given_up++;
@@ -311,6 +334,7 @@ void sl_alerter_send(sl_alerter *al, const sl_alert_event *ev)
         q->channel = i;
         q->ev = *ev;
         q->ev.summary = ev->summary ? sl_strdup(ev->summary) : NULL;
+        q->ev.details = ev->details ? sl_strdup(ev->details) : NULL;
         al->n++;
     }
     pthread_cond_signal(&al->cond);
@@ -406,6 +430,53 @@ static void summary_fn(void *ctx, const sl_run_stats *st)
         snprintf(r->error, sizeof r->error, "%s", st->last_error);
 }
 
+/* The data-quality part of the summary: checks that failed, anomalies and
+ * stale tables (open freshness incidents). */
+typedef struct quality_lines {
+    sl_buf *b;
+    int n;
+} quality_lines;
+
+static void failed_check_fn(void *ctx, const char *node, const char *check, int64_t count, const char *message)
+{
+    quality_lines *q = ctx;
+    if (!q->n++)
+        sl_buf_addf(q->b, "\nChecks that failed:\n%-36s %-28s %5s  %s\n", "node", "check", "times", "last message");
+    sl_buf_addf(q->b, "%-36s %-28s %5lld  %.200s\n", node, check, (long long)count, message ? message : "");
+}
+
+static void incident_line_fn(void *ctx, const sl_incident_row *r)
+{
+    quality_lines *q = ctx;
+    q->n++;
+    sl_buf_addf(q->b, "%-36s %-6s since %.19s  %.200s\n", r->node, r->status, r->opened_at, r->message);
+}
+
+static int summary_quality(sl_state *s, const char *since, sl_buf *b, int64_t *nchecks, int64_t *nanomalies,
+                           int64_t *nstale, sl_error *err)
+{
+    quality_lines q = {b, 0};
+    if (sl_state_check_failures_since(s, since, failed_check_fn, &q, err) < 0)
+        return -1;
+    *nchecks = q.n;
+    sl_buf an, st;
+    sl_buf_init(&an);
+    sl_buf_init(&st);
+    quality_lines qa = {&an, 0}, qs = {&st, 0};
+    int rc = sl_state_incidents_each(s, "anomaly", NULL, since, incident_line_fn, &qa, err);
+    if (rc == 0)
+        rc = sl_state_incidents_each(s, "freshness", "open", NULL, incident_line_fn, &qs, err);
+    if (rc == 0 && qa.n)
+        sl_buf_addf(b, "\nAnomalies:\n%s", an.data);
+    if (rc == 0 && qs.n)
+        sl_buf_addf(b, "\nStale tables:\n%s", st.data);
+    *nanomalies = qa.n;
+    *nstale = qs.n;
+    sl_buf_release(&an);
+    sl_buf_release(&st);
+    return rc;
+}
+
 int sl_alert_summary(sl_state *s, int64_t now, sl_alert_event *ev, sl_error *err)
 {
     char since[40];
@@ -436,7 +507,16 @@ int sl_alert_summary(sl_state *s, int64_t now, sl_alert_event *ev, sl_error *err
         if (c.rows[i].error[0]) {
             sl_buf_addf(&b, "%s%s: %s\n", any++ ? "" : "\nLast errors:\n", c.rows[i].pipeline, c.rows[i].error);
         }
+    int64_t nchecks = 0, nanomalies = 0, nstale = 0;
+    if (summary_quality(s, since, &b, &nchecks, &nanomalies, &nstale, err) < 0) {
+        sl_buf_release(&b);
+        sl_free(c.rows);
+        return -1;
+    }
     sl_buf_addf(&b, "\nTotal: %lld runs, %lld succeeded, %lld failed.\n", (long long)tr, (long long)tok, (long long)tf);
+    sl_buf_addf(&b, "Data quality: %lld check%s failed, %lld anomal%s, %lld stale table%s.\n", (long long)nchecks,
+                nchecks == 1 ? "" : "s", (long long)nanomalies, nanomalies == 1 ? "y" : "ies", (long long)nstale,
+                nstale == 1 ? "" : "s");
     memset(ev, 0, sizeof *ev);
     ev->kind = SL_ALERT_SUMMARY;
     ev->time = now;

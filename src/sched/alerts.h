@@ -11,11 +11,20 @@
  *       - {name: pager, type: webhook, format: pagerduty, url: ..., routing_key: "${PD_KEY}"}
  *       - {name: team, type: email, url: "smtp://mail:587", starttls: true,
  *          username: "${SMTP_USER}", password: "${SMTP_PASSWORD}",
- *          from: sluice@example.com, to: [data@example.com], on: [daily_summary]}
+ *          from: sluice@example.com, to: [data@example.com],
+ *          on: [daily_summary, check_failure, schema_change]}
+ *
+ * Events (`on:`): failure and recovery of a pipeline run, daily_summary,
+ * and the data-quality incidents (sched/incidents.h): check_failure,
+ * anomaly, freshness, schema_change. An incident is alerted once when it
+ * opens and once more when it clears (`resolved`), that recovery going
+ * where the alert went: to the channels whose on: has the incident's kind
+ * (`recovery` is about pipeline runs: a channel that never saw the alert
+ * gets no "resolved" for it).
  *
  * Which events to send is the runner's business (one failure alert per
- * failure streak, one recovery; runner.h); this module formats and
- * delivers. Delivery runs on its own thread from a bounded queue, retried
+ * failure streak, one recovery; runner.h; one alert per incident,
+ * incidents.h); this module formats and delivers. Delivery runs on its own thread from a bounded queue, retried
  * with backoff (Retry-After honoured), so a slow or failing channel never
  * blocks or fails a pipeline. URLs, keys and passwords are secrets: they
  * are redacted from every log line.
@@ -33,7 +42,15 @@ typedef enum sl_alert_kind {
     SL_ALERT_RECOVERY = 2,
     SL_ALERT_SUMMARY = 4,
     SL_ALERT_TEST = 8,
+    /* data-quality incidents (sched/incidents.h) */
+    SL_ALERT_CHECK_FAILURE = 16,
+    SL_ALERT_ANOMALY = 32,
+    SL_ALERT_FRESHNESS = 64,
+    SL_ALERT_SCHEMA_CHANGE = 128,
 } sl_alert_kind;
+
+/* The incident kinds as a mask. */
+#define SL_ALERT_INCIDENTS (SL_ALERT_CHECK_FAILURE | SL_ALERT_ANOMALY | SL_ALERT_FRESHNESS | SL_ALERT_SCHEMA_CHANGE)
 
 typedef struct sl_alert_channel {
     char *name, *type; /* slack | webhook | email */
@@ -45,7 +62,7 @@ typedef struct sl_alert_channel {
     sl_strlist to;
     int starttls;
     char *ca_file;          /* email: CA bundle for the SMTP server's certificate */
-    sl_strlist on;        /* failure | recovery | daily_summary */
+    sl_strlist on;        /* failure | recovery | daily_summary | check_failure | anomaly | freshness | schema_change */
     sl_strlist pipelines; /* only these (default: all) */
     int64_t timeout;      /* per attempt, seconds */
     int64_t attempts;
@@ -77,10 +94,29 @@ typedef struct sl_alert_event {
     int attempts;
     int64_t time;  /* Unix seconds */
     char *summary; /* SL_ALERT_SUMMARY: the table (owned by the event) */
+    /* incidents (kind & SL_ALERT_INCIDENTS); pipeline is then the
+     * pipeline's name when node is one (pipeline.P.NAME), else "" */
+    char node[256];          /* unique id: pipeline.P.N, model.P.N, table.P.<schema.table> */
+    char incident_key[320];  /* "check|<node>|<check>", ...: PagerDuty's dedup_key */
+    char message[1024];      /* one line: what failed, observed vs expected */
+    char severity[16];       /* PagerDuty's: error | warning */
+    int resolved;            /* 1: the incident cleared (the recovery message) */
+    char *details;           /* more lines (schema change: columns added/widened/dropped; a check's
+                              * observed value, threshold and failing rows), or NULL; owned by the event */
 } sl_alert_event;
 
-/* "failure", "recovery", "daily_summary", "test" */
+/* Free what an event owns (summary, details). */
+void sl_alert_event_release(sl_alert_event *ev);
+
+/* "failure", "recovery", "daily_summary", "test", "check_failure",
+ * "anomaly", "freshness", "schema_change" */
 const char *sl_alert_kind_name(sl_alert_kind k);
+
+/* The body channel c sends for ev (Slack JSON, webhook JSON, PagerDuty
+ * Events v2 JSON; for e-mail the message text, headers included), before
+ * redaction. For tests and `sluice alert`. */
+void sl_alert_format(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
+                     sl_buf *out);
 
 /* Deliver one event to one channel now, with the channel's retries
  * (alert_deliver.c).

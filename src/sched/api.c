@@ -12,6 +12,7 @@
 #include "core/mem.h"
 #include "core/redact.h"
 #include "sched/daemon.h"
+#include "state/quality_store.h"
 #include "state/state.h"
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -195,6 +196,83 @@ static const char *trigger_name(const char *url, char *out, size_t cap)
     return out;
 }
 
+/* ?limit=: default def, else a whole number 1-10000 (-1: bad). */
+static long limit_arg(struct MHD_Connection *c, long def)
+{
+    const char *lim = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+    char *end = NULL;
+    long limit = lim ? strtol(lim, &end, 10) : def;
+    return lim && (!*lim || *end || limit < 1 || limit > 10000) ? -1 : limit;
+}
+
+/* A query argument, NULL when absent or empty. */
+static const char *arg(struct MHD_Connection *c, const char *name)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+    return v && *v ? v : NULL;
+}
+
+static int one_of(const char *v, const char *const *allowed)
+{
+    for (; *allowed; allowed++)
+        if (strcmp(v, *allowed) == 0)
+            return 1;
+    return 0;
+}
+
+/* GET /api/v1/checks: the latest result of each (node, check), or every
+ * result of ?run_id=; ?node= (unique id or name), ?status=, ?limit=. */
+static int api_checks(struct MHD_Connection *c, sl_state *st, sl_buf *b, int *code)
+{
+    static const char *const statuses[] = {"pass", "warn", "fail", "error", NULL};
+    const char *node = arg(c, "node"), *status = arg(c, "status"), *run_id = arg(c, "run_id");
+    long limit = limit_arg(c, 1000);
+    sl_error err = {0};
+    if (limit < 0)
+        return reply_error(c, *code = 400, "limit must be a whole number 1-10000");
+    if (status && !one_of(status, statuses))
+        return reply_error(c, *code = 400, "status must be pass, warn, fail or error");
+    sl_buf_adds(b, "{\"checks\":");
+    if (sl_state_check_results_json(st, run_id, node, status, run_id == NULL, (int)limit, b, &err) < 0) {
+        sl_log_error("api: %s", err.msg);
+        return reply_error(c, *code = 500, "the state store failed");
+    }
+    sl_buf_adds(b, "}");
+    return reply_json(c, *code = 200, b);
+}
+
+/* GET /api/v1/incidents: open first, then the newest; ?status=open|closed, ?limit=. */
+static int api_incidents(struct MHD_Connection *c, sl_state *st, sl_buf *b, int *code)
+{
+    static const char *const statuses[] = {"open", "closed", NULL};
+    const char *status = arg(c, "status");
+    long limit = limit_arg(c, 1000);
+    sl_error err = {0};
+    if (limit < 0)
+        return reply_error(c, *code = 400, "limit must be a whole number 1-10000");
+    if (status && !one_of(status, statuses))
+        return reply_error(c, *code = 400, "status must be open or closed");
+    sl_buf_adds(b, "{\"incidents\":");
+    if (sl_state_incidents_json(st, status, (int)limit, b, &err) < 0) {
+        sl_log_error("api: %s", err.msg);
+        return reply_error(c, *code = 500, "the state store failed");
+    }
+    sl_buf_adds(b, "}");
+    return reply_json(c, *code = 200, b);
+}
+
+/* A run's object (b, ending in '}') gains "checks": its check results. */
+static int add_run_checks(sl_state *st, const char *run_id, sl_buf *b, sl_error *err)
+{
+    if (!b->len || b->data[b->len - 1] != '}')
+        return 0;
+    b->len--;
+    sl_buf_adds(b, ",\"checks\":");
+    int rc = sl_state_check_results_json(st, run_id, NULL, NULL, 0, 0, b, err);
+    sl_buf_addc(b, '}');
+    return rc;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -264,12 +342,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 rc = reply_json(c, code = 200, &b);
             }
         }
+    } else if (strcmp(url, "/api/v1/checks") == 0) {
+        handler = "checks";
+        rc = get ? api_checks(c, sl_daemon_state(d), &b, &code) : reply_error(c, code = 405, "use GET");
+    } else if (strcmp(url, "/api/v1/incidents") == 0) {
+        handler = "incidents";
+        rc = get ? api_incidents(c, sl_daemon_state(d), &b, &code) : reply_error(c, code = 405, "use GET");
     } else if (strncmp(url, "/api/v1/runs/", 13) == 0) {
         handler = "run";
         int found = 0;
         if (!get) {
             rc = reply_error(c, code = 405, "use GET");
-        } else if (sl_state_run_json(sl_daemon_state(d), url + 13, &b, &found, &err) < 0) {
+        } else if (sl_state_run_json(sl_daemon_state(d), url + 13, &b, &found, &err) < 0 ||
+                   (found && add_run_checks(sl_daemon_state(d), url + 13, &b, &err) < 0)) {
             rc = reply_error(c, code = 500, "the state store failed");
             sl_log_error("api: %s", err.msg);
         } else if (!found && sl_daemon_queued(d, url + 13, &b)) {

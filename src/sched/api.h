@@ -4,7 +4,9 @@
  *   GET  /healthz                          "ok"
  *   GET  /api/v1/pipelines                 name, schedule, next run, last run
  *   GET  /api/v1/runs?pipeline=&status=&limit=
- *   GET  /api/v1/runs/{id}                 counts, timings, error, log tail
+ *   GET  /api/v1/runs/{id}                 counts, timings, error, log tail, checks (its check results)
+ *   GET  /api/v1/checks?node=&status=&run_id=&limit=   latest result of each check (every result of run_id)
+ *   GET  /api/v1/incidents?status=open|closed&limit=   data-quality incidents, open first
  *   POST /api/v1/pipelines/{name}/runs     trigger now (Bearer SLUICE_API_TOKEN)
  *   GET  /metrics                          Prometheus text format (metrics.h)
  *

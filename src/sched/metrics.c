@@ -3,6 +3,7 @@
  * they go through sl_metrics_label() anyway. */
 #include "sched/metrics.h"
 #include "core/mem.h"
+#include "state/quality_store.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,6 +130,79 @@ static void stats_fn(void *ctx, const sl_run_stats *st)
         a->errs += st->runs;
 }
 
+/* ---- data quality: the latest result of every check, open incidents ---- */
+
+typedef struct check_acc {
+    sl_buf status, failures, failed;
+} check_acc;
+
+static void check_labels(sl_buf *b, const char *family, const sl_check_latest *c)
+{
+    sl_buf_adds(b, family);
+    sl_buf_adds(b, "{node=\"");
+    sl_metrics_label(b, c->node);
+    sl_buf_adds(b, "\",check=\"");
+    sl_metrics_label(b, c->check);
+    sl_buf_adds(b, "\"");
+}
+
+static void check_fn(void *ctx, const sl_check_latest *c)
+{
+    check_acc *a = ctx;
+    int v = strcmp(c->status, "pass") == 0 ? 0 : strcmp(c->status, "warn") == 0 ? 1 : strcmp(c->status, "fail") == 0 ? 2 : 3;
+    check_labels(&a->status, "sluice_check_status", c);
+    sl_buf_adds(&a->status, ",kind=\"");
+    sl_metrics_label(&a->status, c->kind);
+    sl_buf_adds(&a->status, "\",severity=\"");
+    sl_metrics_label(&a->status, c->severity);
+    sl_buf_addf(&a->status, "\"} %d\n", v);
+    if (c->failures >= 0) {
+        check_labels(&a->failures, "sluice_check_failures", c);
+        sl_buf_addf(&a->failures, "} %lld\n", (long long)c->failures);
+    }
+    check_labels(&a->failed, "sluice_check_failed_total", c);
+    sl_buf_addf(&a->failed, "} %lld\n", (long long)c->failed_total);
+}
+
+static const char *const incident_kinds[] = {"check_failure", "anomaly", "freshness", "schema_change"};
+
+static void incident_fn(void *ctx, const sl_incident_row *r)
+{
+    int64_t *open = ctx;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(r->kind, incident_kinds[i]) == 0)
+            open[i]++;
+}
+
+static int render_quality(sl_state *s, sl_buf *out, sl_error *err)
+{
+    check_acc a;
+    sl_buf_init(&a.status);
+    sl_buf_init(&a.failures);
+    sl_buf_init(&a.failed);
+    int64_t open[4] = {0};
+    int rc = sl_state_check_latest_each(s, check_fn, &a, err);
+    if (rc == 0)
+        rc = sl_state_incidents_each(s, NULL, "open", NULL, incident_fn, open, err);
+    sl_buf_adds(out, "# HELP sluice_check_status Latest result of each data-quality check: 0 pass, 1 warn, 2 fail, 3 error.\n"
+                     "# TYPE sluice_check_status gauge\n");
+    sl_buf_add(out, a.status.data ? a.status.data : "", a.status.len);
+    sl_buf_adds(out, "# HELP sluice_check_failures Failing rows in the latest result of each row-level check.\n"
+                     "# TYPE sluice_check_failures gauge\n");
+    sl_buf_add(out, a.failures.data ? a.failures.data : "", a.failures.len);
+    sl_buf_adds(out, "# HELP sluice_check_failed_total Results of each check that failed or could not run (status fail or error).\n"
+                     "# TYPE sluice_check_failed_total counter\n");
+    sl_buf_add(out, a.failed.data ? a.failed.data : "", a.failed.len);
+    sl_buf_adds(out, "# HELP sluice_incidents_open Open data-quality incidents (alerted once, until they clear), by kind.\n"
+                     "# TYPE sluice_incidents_open gauge\n");
+    for (int i = 0; i < 4; i++)
+        sl_buf_addf(out, "sluice_incidents_open{kind=\"%s\"} %lld\n", incident_kinds[i], (long long)open[i]);
+    sl_buf_release(&a.status);
+    sl_buf_release(&a.failures);
+    sl_buf_release(&a.failed);
+    return rc;
+}
+
 int sl_metrics_render(sl_state *s, const sl_project *p, sl_buf *out, sl_error *err)
 {
     acc a = {0};
@@ -181,6 +255,11 @@ int sl_metrics_render(sl_state *s, const sl_project *p, sl_buf *out, sl_error *e
     }
     for (int i = 0; i < 6; i++)
         sl_buf_release(bufs[i]);
+    sl_error qerr = {0};
+    if (render_quality(s, out, &qerr) < 0 && rc == 0) {
+        *err = qerr;
+        rc = -1;
+    }
     return rc;
 }
 

@@ -11,12 +11,18 @@
  *   sluice_component_sent_events_total{...}                    counter (per sink)
  *   sluice_component_discarded_events_total{pipeline,reason}   counter (filtered|rejected)
  *   sluice_pipeline_errors_total{pipeline}                     counter (failed, timed-out, interrupted runs)
+ *   sluice_check_status{node,check,kind,severity}              gauge: latest result, 0 pass 1 warn 2 fail 3 error
+ *   sluice_check_failures{node,check}                          gauge: failing rows of the latest result (row-level kinds)
+ *   sluice_check_failed_total{node,check}                      counter: results with status fail or error
+ *   sluice_incidents_open{kind}                                gauge: open data-quality incidents
  *   + the scheduler's gauges (daemon.c), http request and alert counters,
  *   + process_cpu_seconds_total, process_resident_memory_bytes,
  *     process_virtual_memory_bytes, process_open_fds, process_start_time_seconds
  *
  * Run counters come from the run history in the state store, so they
- * match `sluice history` and survive restarts and lease hand-overs.
+ * match `sluice history` and survive restarts and lease hand-overs; the
+ * check series from the check results and incidents kept there too
+ * (state/quality_store.h).
  */
 #ifndef SL_METRICS_H
 #define SL_METRICS_H

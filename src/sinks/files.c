@@ -148,6 +148,18 @@ static int file_finish(sl_instance *in, sl_error *err)
     return sl_filesink_finish(in->state, err);
 }
 
+/* The file is renamed into place at finish: readers see it whole or not at all. */
+static int file_publishes_at_end(sl_instance *in)
+{
+    sl_filesink *fs = in->state;
+    return fs && !fs->finished;
+}
+
+static int file_discard(sl_instance *in, sl_error *err)
+{
+    return sl_filesink_discard(in->state, err);
+}
+
 static void file_close(sl_instance *in)
 {
     if (in->state)
@@ -179,6 +191,8 @@ const sl_sink_plugin sl_sink_csv = {
     .commit = file_commit,
     .rollback = file_rollback,
     .finish = file_finish,
+    .publishes_at_end = file_publishes_at_end,
+    .discard = file_discard,
     .close = file_close,
     .counts = file_counts,
 };
@@ -195,6 +209,8 @@ const sl_sink_plugin sl_sink_jsonl = {
     .commit = file_commit,
     .rollback = file_rollback,
     .finish = file_finish,
+    .publishes_at_end = file_publishes_at_end,
+    .discard = file_discard,
     .close = file_close,
     .counts = file_counts,
 };

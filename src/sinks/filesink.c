@@ -163,6 +163,22 @@ int sl_filesink_finish(sl_filesink *fs, sl_error *err)
     return save_checkpoint(fs, err);
 }
 
+int sl_filesink_discard(sl_filesink *fs, sl_error *err)
+{
+    if (fs->finished)
+        return 0;
+    sl_buf_reset(&fs->out);
+    fs->out_rows = 0;
+    fs->rows = 0;
+    if (fs->fd >= 0) {
+        close(fs->fd);
+        fs->fd = -1;
+    }
+    if (unlink(fs->tmp) < 0 && errno != ENOENT)
+        return sl_error_set(err, SL_EIO, "sink %s: %s: %s", fs->id, fs->tmp, strerror(errno));
+    return sl_state_checkpoint_delete(fs->run->state, fs->run->pipeline->name, fs->id, err);
+}
+
 void sl_filesink_close(sl_filesink *fs)
 {
     if (fs->fd >= 0)

@@ -38,6 +38,9 @@ int sl_filesink_open(sl_filesink *fs, sl_instance *in, sl_run *run, const char *
 int sl_filesink_position(sl_filesink *fs, const char *key, sl_resume *pos, int *found);
 int sl_filesink_commit(sl_filesink *fs, const sl_batch *b, sl_error *err);
 int sl_filesink_finish(sl_filesink *fs, sl_error *err);
+/* Write-audit-publish refused the run (engine/checks.h): the temp file and
+ * this sink's checkpoint go; <path> keeps what it held. */
+int sl_filesink_discard(sl_filesink *fs, sl_error *err);
 void sl_filesink_close(sl_filesink *fs);
 
 #endif

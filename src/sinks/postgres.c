@@ -48,10 +48,17 @@
  * run is marked successful. `commit: run` keeps the whole run in one
  * transaction instead (each batch under a savepoint): a failed run, with
  * `on_error: fail` for instance, leaves the table exactly as it was.
+ *
+ * Write-audit-publish (engine/checks.h): with full_refresh or commit: run
+ * the pipeline's warehouse checks read the staged rows (audit, staged = 1:
+ * the staging table, or the table inside the run's open transaction,
+ * under a savepoint) before finish; discard rolls back and drops them
+ * when a check refuses them.
  */
 #include "core/failpoint.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "models/adapter.h"
 #include "sinks/pgsink.h"
 #include "sinks/sinkkey.h"
 #include <stdlib.h>
@@ -452,7 +459,72 @@ static int pg_finish(sl_instance *in, sl_error *err)
 static void pg_counts(sl_instance *in, sl_sink_counts *out, sl_buf *requests)
 {
     (void)requests;
-    *out = ((pg_state *)in->state)->done;
+    pg_state *st = in->state;
+    *out = st->done;
+    if (st->run_txn && st->in_txn) {
+        /* commit: run before finish: the open transaction is the run */
+        out->created += st->pend.created;
+        out->updated += st->pend.updated;
+        out->unchanged += st->pend.unchanged;
+        out->failed += st->pend.failed;
+    }
+}
+
+static int pg_publishes_at_end(sl_instance *in)
+{
+    pg_state *st = in->state;
+    return st && (st->full_refresh || st->run_txn);
+}
+
+/* The run's rows for the checks that read the warehouse (staged: the
+ * staging table, or the table inside the run's open transaction; else the
+ * table), read in a transaction of their own or under a savepoint of the
+ * run's, rolled back after: a check never changes what is published. */
+static int pg_audit(sl_instance *in, int staged,
+                    int (*fn)(void *ctx, sl_adapter *a, const char *schema, const char *identifier, sl_error *err),
+                    void *ctx, sl_error *err)
+{
+    pg_state *st = in->state;
+    char t[SL_SQL_NAME_MAX + 1];
+    sl_sql_name_fit(SL_SQL_POSTGRES, st->o->table, t, sizeof t);
+    if (exec_sql(st, st->in_txn ? "SAVEPOINT sl_audit" : "BEGIN", err) < 0)
+        return sink_err(st, err);
+    sl_adapter *a = NULL;
+    int rc = sl_adapter_wrap_pg(st->c, st->o->schema, &a);
+    if (rc < 0 || !a)
+        rc = sl_error_set(err, SL_ESQL, "sink %s: cannot audit the table", st->id);
+    else
+        rc = fn(ctx, a, st->o->schema, staged ? st->target : t, err);
+    sl_adapter_close(a);
+    sl_error e2 = {0};
+    if (exec_sql(st, st->in_txn ? "ROLLBACK TO SAVEPOINT sl_audit; RELEASE SAVEPOINT sl_audit" : "ROLLBACK", &e2) < 0 &&
+        rc == 0)
+        rc = sl_error_set(err, SL_ESQL, "sink %s: after the audit: %s", st->id, e2.msg);
+    return rc;
+}
+
+/* Write-audit-publish refused the staged rows: roll the run's transaction
+ * back; a staging table and this epoch's positions go, so the next run
+ * loads the epoch from its start. The table is untouched. */
+static int pg_discard(sl_instance *in, sl_error *err)
+{
+    pg_state *st = in->state;
+    pg_rollback(in);
+    st->done = (sl_sink_counts){0};
+    if (!st->full_refresh)
+        return 0;
+    sl_buf *q = &st->buf;
+    sl_buf_reset(q);
+    sl_buf_addf(q, "BEGIN; DROP TABLE IF EXISTS %s; DELETE FROM %s WHERE pipeline = ", st->qtable, st->qstate);
+    sl_sql_literal(q, st->pipeline);
+    sl_buf_adds(q, " AND sink = ");
+    sl_sql_literal(q, st->id);
+    sl_buf_adds(q, "; COMMIT");
+    if (exec_sql(st, q->data, err) < 0) {
+        PQclear(PQexec(st->c, "ROLLBACK"));
+        return sink_err(st, err);
+    }
+    return 0;
 }
 
 static void pg_close(sl_instance *in)
@@ -519,4 +591,7 @@ const sl_sink_plugin sl_sink_postgres = {
     .close = pg_close,
     .positions = pg_positions,
     .counts = pg_counts,
+    .audit = pg_audit,
+    .publishes_at_end = pg_publishes_at_end,
+    .discard = pg_discard,
 };

@@ -18,6 +18,18 @@
  * (an upsert stages with its key: the last row of a key wins): the table
  * is rebuilt from the source in the finishing transaction.
  *
+ * commit: batch (default) commits each batch with its position; commit:
+ * run keeps the whole run in one transaction (positions included) that
+ * finish commits: readers see the table as it was until the run succeeds,
+ * a failed run leaves it exactly as it was, and other writers of the same
+ * file wait for the run (busy timeout 30 s).
+ *
+ * Write-audit-publish (engine/checks.h): a sink that publishes at the end
+ * (full_refresh, commit: run) lets the pipeline's warehouse checks read the
+ * staged rows (audit, staged = 1: the staging table, or the table inside
+ * the open transaction) before finish; discard drops them when a check
+ * refuses them.
+ *
  * Exactly once: each batch is written and its position (input key, byte
  * offset, line) is upserted into _sluice_state in the same transaction.
  * After a crash the engine resumes the run's epoch, and rows at or after
@@ -31,6 +43,8 @@
 #include "db/walckpt.h"
 #include "engine/run.h"
 #include "expr/expr.h"
+#include "models/adapter.h"
+#include "quality/check.h"
 #include "sinks/posmap.h"
 #include "sinks/sinkkey.h"
 #include "sinks/sqlite_retype.h"
@@ -40,7 +54,7 @@
 #include <strings.h>
 
 typedef struct sqlite_opts {
-    char *table, *path, *mode, *only_if_newer;
+    char *table, *path, *mode, *only_if_newer, *commit;
     sl_strlist key;
     int64_t page_size, wal_limit;
 } sqlite_opts;
@@ -61,6 +75,10 @@ static const sl_option sqlite_options[] = {
      "large pages load and scan faster (an existing file keeps its own)"},
     {"wal_limit", SL_OPT_INT, "67108864", 0, offsetof(sqlite_opts, wal_limit), NULL,
      "bytes of write-ahead log after which a commit completes a checkpoint and the log restarts"},
+    {"commit", SL_OPT_ENUM, "batch", 0, offsetof(sqlite_opts, commit), "batch|run",
+     "batch: commit each batch with its checkpoint (a failed run keeps what it loaded and the next resumes); "
+     "run: one transaction for the whole run (readers see nothing of it until it succeeds; a failed run, or "
+     "a failing check, leaves the table as it was; other writers of the file wait)"},
     SL_OPT_END,
 };
 
@@ -70,7 +88,7 @@ typedef struct sqlite_state {
     sqlite3 *db;
     const char *id, *pipeline;
     char *target;          /* table written during the run (staging for full_refresh) */
-    int full_refresh, upsert, in_txn, table_ready;
+    int full_refresh, upsert, in_txn, table_ready, run_txn;
     char **cols;           /* columns the table has */
     char **decls;          /* their declared types */
     size_t ncols;
@@ -463,6 +481,7 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
     /* --full-refresh: every mode rebuilds the table this run */
     st->full_refresh = strcmp(o->mode, "full_refresh") == 0 || run->full_refresh;
     st->upsert = strcmp(o->mode, "upsert") == 0;
+    st->run_txn = o->commit && strcmp(o->commit, "run") == 0;
     st->target = st->full_refresh ? sl_printf("%s__sluice_staging", o->table) : sl_strdup(o->table);
     char *path = *o->path ? sl_project_path(run->project, o->path) : sl_strdup(run->project->warehouse);
     int rc = sl_sqlite_open(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
@@ -474,6 +493,9 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
     if (!st->xe)
         return -1;
     sl_sqlite_exact_text_register(st->db);
+    /* regexp() and sl_format_valid() for the checks that audit the table */
+    if (sl_quality_register_sqlite(st->db, err) < 0)
+        return -1;
     /* a new file gets large pages (fewer, larger writes); this is a no-op on
      * a database that has any content */
     char pragma[64];
@@ -702,6 +724,14 @@ static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
         if (rc != SQLITE_DONE)
             return db_fail(st, err, "write checkpoint");
     }
+    if (st->run_txn) {
+        /* commit: run: finish commits; the run's counts so far */
+        atomic_fetch_add(&st->run->rows_stale, st->stale);
+        st->stale_total += st->stale;
+        st->stale = 0;
+        add_counts(&st->done, &st->pend);
+        return 0;
+    }
     if (exec_sql(st, "COMMIT", err) < 0)
         return -1;
     st->in_txn = 0;
@@ -725,6 +755,8 @@ static void sqlite_rollback(sl_instance *in)
     if (st && st->in_txn) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         st->in_txn = 0;
+        if (st->run_txn) /* the whole run's rows were in it */
+            st->done = (sl_sink_counts){0};
         st->stale = 0;
         st->pend = (sl_sink_counts){0};
         st->table_ready = 0; /* a CREATE or ALTER may have been rolled back */
@@ -797,12 +829,23 @@ static int sqlite_finish(sl_instance *in, sl_error *err)
         sl_log_info("%s: %s: %lld row%s not applied: table %s holds a row of their key with an equal or greater %s "
                     "(only_if_newer)", st->pipeline, st->id, (long long)st->stale_total, st->stale_total == 1 ? "" : "s",
                     st->o->table, st->o->only_if_newer);
-    if (!st->full_refresh)
+    if (!st->full_refresh) {
+        if (!st->in_txn)
+            return 0;
+        /* commit: run: the run's one transaction */
+        if (sl_failpoint("sink.before_swap_commit"))
+            return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_swap_commit", st->id);
+        if (exec_sql(st, "COMMIT", err) < 0)
+            return -1;
+        st->in_txn = 0;
         return 0;
+    }
     sl_buf sql;
     sl_buf_init(&sql);
     int64_t replaced = 0;
-    int rc = exec_sql(st, "BEGIN IMMEDIATE", err);
+    /* commit: run: the swap joins the run's open transaction */
+    int rc = st->in_txn ? 0 : exec_sql(st, "BEGIN IMMEDIATE", err);
+    st->in_txn = 0;
     if (rc == 0 && table_exists(st, st->target) && table_exists(st, st->o->table)) {
         replaced = count_table(st, st->o->table);
         rc = refill(st, err);
@@ -857,6 +900,54 @@ static int sqlite_finish(sl_instance *in, sl_error *err)
     }
     if (rc == 0)
         st->done.deleted += replaced;
+    if (rc < 0)
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    sl_buf_release(&sql);
+    return rc;
+}
+
+static int sqlite_publishes_at_end(sl_instance *in)
+{
+    sqlite_state *st = in->state;
+    return st && (st->full_refresh || st->run_txn);
+}
+
+/* The run's rows for the checks that read the warehouse: before finish
+ * (staged) the staging table, or the table inside the run's open
+ * transaction (the same connection sees it); after finish the table. */
+static int sqlite_audit(sl_instance *in, int staged,
+                        int (*fn)(void *ctx, sl_adapter *a, const char *schema, const char *identifier, sl_error *err),
+                        void *ctx, sl_error *err)
+{
+    sqlite_state *st = in->state;
+    sl_adapter *a = NULL;
+    if (sl_adapter_wrap_sqlite(st->db, &a) < 0 || !a)
+        return sl_error_set(err, SL_ESQL, "sink %s: cannot audit the table", st->id);
+    int rc = fn(ctx, a, NULL, staged ? st->target : st->o->table, err);
+    sl_adapter_close(a);
+    return rc;
+}
+
+/* Write-audit-publish refused the staged rows: the run's transaction is
+ * rolled back; a staging table and this epoch's positions go, so the next
+ * run loads the epoch from its start. The table is untouched. */
+static int sqlite_discard(sl_instance *in, sl_error *err)
+{
+    sqlite_state *st = in->state;
+    sqlite_rollback(in);
+    st->done = (sl_sink_counts){0};
+    if (!st->full_refresh)
+        return 0;
+    sl_buf sql;
+    sl_buf_init(&sql);
+    sl_buf_adds(&sql, "BEGIN IMMEDIATE; DROP TABLE IF EXISTS ");
+    sl_sql_ident(&sql, st->target);
+    sl_buf_adds(&sql, "; DELETE FROM _sluice_state WHERE pipeline = ");
+    sl_sql_literal(&sql, st->pipeline);
+    sl_buf_adds(&sql, " AND sink = ");
+    sl_sql_literal(&sql, st->id);
+    sl_buf_adds(&sql, "; COMMIT");
+    int rc = exec_sql(st, sql.data, err);
     if (rc < 0)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     sl_buf_release(&sql);
@@ -935,4 +1026,7 @@ const sl_sink_plugin sl_sink_sqlite = {
     .close = sqlite_close,
     .positions = sqlite_positions,
     .counts = sqlite_counts,
+    .audit = sqlite_audit,
+    .publishes_at_end = sqlite_publishes_at_end,
+    .discard = sqlite_discard,
 };

@@ -32,6 +32,11 @@ int sl_state_check_results_add(sl_state *s, const char *run_id, const sl_check_r
  * dot); status. latest = 1: only the latest result of each (node, check). */
 int sl_state_check_results_json(sl_state *s, const char *run_id, const char *node, const char *status, int latest,
                                 int limit, sl_buf *out, sl_error *err);
+/* The results of run_id in the order they were stored: fn once each with
+ * the result as a sl_check_result (sample_json borrowed, valid during the
+ * call only; has_observed 0 when none; failures and rows -1 when none). */
+int sl_state_check_results_each(sl_state *s, const char *run_id, void (*fn)(void *ctx, const sl_check_result *r),
+                                void *ctx, sl_error *err);
 /* The latest result of each (node, check), for /metrics: fn once per pair. */
 typedef struct sl_check_latest {
     const char *node, *check, *kind, *status, *severity;
@@ -41,6 +46,15 @@ typedef struct sl_check_latest {
 } sl_check_latest;
 int sl_state_check_latest_each(sl_state *s, void (*fn)(void *ctx, const sl_check_latest *c), void *ctx,
                                sl_error *err);
+/* The checks that failed (status fail or error) in results checked at or
+ * after `since` (ISO text, a prefix of checked_at; NULL = all time), per
+ * (node, check): how many times and the latest message. fn once per pair,
+ * ordered by node and check (strings valid during the call only). For the
+ * daily summary. */
+int sl_state_check_failures_since(sl_state *s, const char *since,
+                                  void (*fn)(void *ctx, const char *node, const char *check, int64_t count,
+                                             const char *message),
+                                  void *ctx, sl_error *err);
 
 /* ---- profiles (quality_profiles.c) -------------------------------------- */
 
@@ -88,7 +102,19 @@ int sl_state_monitors_json(sl_state *s, const char *node, sl_buf *out, sl_error 
  * does nothing otherwise. */
 int sl_state_incident(sl_state *s, const char *key, const char *kind, const char *node, int failing,
                       const char *message, int *changed, sl_error *err);
-/* Incidents as a JSON array, open first then newest (status NULL = any). */
+/* Incidents as a JSON array of objects {key, kind, node, status (open |
+ * closed), message, opened_at, updated_at, closed_at, occurrences}, open
+ * first then newest (status NULL = any; limit <= 0: all). */
 int sl_state_incidents_json(sl_state *s, const char *status, int limit, sl_buf *out, sl_error *err);
+/* One incident row (strings valid during the call only; closed_at NULL
+ * while open). */
+typedef struct sl_incident_row {
+    const char *key, *kind, *node, *status, *message, *opened_at, *updated_at, *closed_at;
+    int64_t occurrences;
+} sl_incident_row;
+/* fn per incident of `kind` with `status` updated at or after `since` (ISO
+ * text); NULL filters match any. Ordered by node then key. */
+int sl_state_incidents_each(sl_state *s, const char *kind, const char *status, const char *since,
+                            void (*fn)(void *ctx, const sl_incident_row *r), void *ctx, sl_error *err);
 
 #endif
