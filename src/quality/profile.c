@@ -209,10 +209,10 @@ static int64_t add_numbers(col_state *s, const sl_column *c, size_t nrows, const
             v = c->f64[r];
             double k = v == 0 ? 0.0 : v; /* -0 and 0 are one value */
             h = XXH3_64bits(&k, sizeof k);
-            if (isnan(v))
-                continue; /* no NaN in the moments (hashed: it is a value) */
         }
         sl_hll_add_inline(s->hll, h);
+        if (isnan(v))
+            continue; /* counted as a value and a distinct one, kept out of the moments */
         n++;
         sum += v;
         mn = v < mn ? v : mn;
@@ -299,6 +299,8 @@ static int64_t add_text(col_state *s, const sl_column *c, size_t nrows, const ui
     for (size_t r = 0; r < nrows; r++) {
         if (!counted(skip, r) || !c->valid[r])
             continue;
+        if (r + 8 < nrows) /* the arena is laid out row by row: fetch ahead of this column's walk */
+            __builtin_prefetch(c->str[r + 8].p);
         const char *v = c->str[r].p;
         size_t len = c->str[r].n;
         values++;
