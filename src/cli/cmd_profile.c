@@ -240,8 +240,8 @@ static void show_row(void *ctx, const char *run_id, const char *node, const char
     if (strcmp(x->run, run_id ? run_id : "") != 0) { /* a new run: its heading */
         flush_run(x);
         snprintf(x->run, sizeof x->run, "%s", run_id ? run_id : "");
-        printf("%s%s: run %s at %s, %lld rows\n", x->runs_shown++ ? "\n" : "", x->node, x->run,
-               profiled_at ? profiled_at : "?", (long long)c->rows);
+        printf("%s%s: run %s at %s, %lld row%s\n", x->runs_shown++ ? "\n" : "", x->node, x->run,
+               profiled_at ? profiled_at : "?", (long long)c->rows, c->rows == 1 ? "" : "s");
     }
     if (c->has_len)
         snprintf(len, sizeof len, "%lld..%lld", (long long)c->min_len, (long long)c->max_len);

@@ -23,12 +23,21 @@
  *     otherwise. Afterwards the first 10,000 non-null values are checked,
  *     then every 16th (a sample of 1/16: the fail share of a 1M-row load is
  *     still measured on ~72,000 values).
+ *
+ * Off the pipeline's critical path: sl_profiler_add copies what it reads
+ * of the batch (arrays by memcpy, the counted text values into one buffer
+ * per column) and hands the copy to the profiler's own worker thread,
+ * which does the work above in batch order; at most 4 copies wait (the
+ * caller blocks beyond, bounding memory), and sl_profiler_result waits
+ * for the worker to finish. Without a thread (pthread_create failed) the
+ * batch is profiled on the caller's thread.
  */
 #include "core/mem.h"
 #include "quality/check.h"
 #include "quality/hll_int.h"
 #include "quality/profile.h"
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,21 +74,198 @@ typedef struct col_state {
     int64_t fmt_seen, fmt_checked, fmt_failed;
 } col_state;
 
+static inline int counted_row(const uint8_t *skip, size_t r)
+{
+    return !skip || !skip[r];
+}
+
+/* A batch as the worker sees it: the columns' arrays and text copied
+ * (strings into one buffer per column), so that the pipeline can recycle
+ * the batch at once. Snapshots are recycled too (their arrays only grow):
+ * no allocation, hence no page faults, in the steady state. */
+typedef struct snap_caps {
+    size_t valid, i64, f64, str, text;
+} snap_caps;
+
+typedef struct snapshot {
+    size_t nrows, ncols, colcap;
+    sl_column *cols;         /* name, type, raw, valid, i64/f64/str (str[].p into text[i]) */
+    char **text;
+    snap_caps *caps;
+    uint8_t *skip;           /* NULL when every row counts; else skipbuf */
+    uint8_t *skipbuf;
+    size_t skipcap;
+    struct snapshot *next;   /* in the free list */
+} snapshot;
+
+#define QUEUE 4              /* snapshots waiting: bounds memory (~2 MB each) */
+
 struct sl_profiler {
     int64_t rows;
     col_state *cols;
     size_t ncols, cap;
+    /* the worker thread, its queue and the recycled snapshots */
+    pthread_t thread;
+    int started, closing, busy;
+    pthread_mutex_t mu;
+    pthread_cond_t put, got, idle;
+    snapshot *q[QUEUE];
+    size_t head, count;
+    snapshot *spare;
 };
+
+static void profile_batch(sl_profiler *p, const sl_batch *b, const uint8_t *skip);
 
 sl_profiler *sl_profiler_new(void)
 {
-    return sl_calloc(1, sizeof(sl_profiler));
+    sl_profiler *p = sl_calloc(1, sizeof(sl_profiler));
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->put, NULL);
+    pthread_cond_init(&p->got, NULL);
+    pthread_cond_init(&p->idle, NULL);
+    return p;
+}
+
+static void snapshot_free(snapshot *s)
+{
+    for (size_t i = 0; i < s->colcap; i++) {
+        sl_free(s->cols[i].name);
+        sl_free(s->cols[i].valid);
+        sl_free(s->cols[i].i64);
+        sl_free(s->cols[i].f64);
+        sl_free(s->cols[i].str);
+        sl_free(s->text[i]);
+    }
+    sl_free(s->cols);
+    sl_free(s->text);
+    sl_free(s->caps);
+    sl_free(s->skipbuf);
+    sl_free(s);
+}
+
+/* Copy what the profiler reads of b into s: a memcpy per array, one per
+ * text value that counts (a few ns each: the hashing, comparing and
+ * counting then happen on the worker, off the sink's thread). */
+static void snapshot_fill(snapshot *s, const sl_batch *b, const uint8_t *skip)
+{
+    size_t n = b->nrows, n1 = n ? n : 1;
+    if (b->ncols > s->colcap) {
+        size_t old = s->colcap;
+        s->colcap = b->ncols;
+        s->cols = sl_realloc(s->cols, s->colcap * sizeof *s->cols);
+        s->text = sl_realloc(s->text, s->colcap * sizeof *s->text);
+        s->caps = sl_realloc(s->caps, s->colcap * sizeof *s->caps);
+        memset(s->cols + old, 0, (s->colcap - old) * sizeof *s->cols);
+        memset(s->text + old, 0, (s->colcap - old) * sizeof *s->text);
+        memset(s->caps + old, 0, (s->colcap - old) * sizeof *s->caps);
+    }
+    s->nrows = n;
+    s->ncols = b->ncols;
+    s->skip = NULL;
+    if (skip) {
+        SL_GROW(s->skipbuf, s->skipcap, n1);
+        memcpy(s->skipbuf, skip, n);
+        s->skip = s->skipbuf;
+    }
+    for (size_t i = 0; i < b->ncols; i++) {
+        const sl_column *c = &b->cols[i];
+        sl_column *d = &s->cols[i];
+        snap_caps *k = &s->caps[i];
+        if (!d->name || strcmp(d->name, c->name) != 0) {
+            sl_free(d->name);
+            d->name = sl_strdup(c->name);
+        }
+        d->namelen = c->namelen;
+        d->type = c->type;
+        d->raw = c->raw;
+        SL_GROW(d->valid, k->valid, n1);
+        memcpy(d->valid, c->valid, n);
+        int st = c->raw ? SL_STORE_STR : sl_type_storage(c->type);
+        if (st == SL_STORE_I64) {
+            SL_GROW(d->i64, k->i64, n1);
+            memcpy(d->i64, c->i64, n * sizeof *d->i64);
+        } else if (st == SL_STORE_F64) {
+            SL_GROW(d->f64, k->f64, n1);
+            memcpy(d->f64, c->f64, n * sizeof *d->f64);
+        } else {
+            size_t bytes = 0;
+            for (size_t r = 0; r < n; r++)
+                if (counted_row(skip, r) && c->valid[r])
+                    bytes += c->str[r].n;
+            SL_GROW(s->text[i], k->text, bytes ? bytes : 1);
+            SL_GROW(d->str, k->str, n1);
+            char *t = s->text[i];
+            for (size_t r = 0; r < n; r++)
+                if (counted_row(skip, r) && c->valid[r]) {
+                    memcpy(t, c->str[r].p, c->str[r].n);
+                    d->str[r].p = t;
+                    d->str[r].n = c->str[r].n;
+                    t += c->str[r].n;
+                }
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    sl_profiler *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->count == 0 && !p->closing)
+            pthread_cond_wait(&p->got, &p->mu);
+        if (p->count == 0)
+            break;
+        snapshot *s = p->q[p->head];
+        p->head = (p->head + 1) % QUEUE;
+        p->count--;
+        p->busy = 1;
+        pthread_cond_signal(&p->put);
+        pthread_mutex_unlock(&p->mu);
+        sl_batch view = {0};
+        view.nrows = s->nrows;
+        view.ncols = s->ncols;
+        view.cols = s->cols;
+        profile_batch(p, &view, s->skip);
+        pthread_mutex_lock(&p->mu);
+        s->next = p->spare;
+        p->spare = s;
+        p->busy = 0;
+        if (p->count == 0)
+            pthread_cond_broadcast(&p->idle);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Wait until the worker has profiled every batch handed to it. */
+static void drain(sl_profiler *p)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->count > 0 || p->busy)
+        pthread_cond_wait(&p->idle, &p->mu);
+    pthread_mutex_unlock(&p->mu);
 }
 
 void sl_profiler_free(sl_profiler *p)
 {
     if (!p)
         return;
+    if (p->started) {
+        pthread_mutex_lock(&p->mu);
+        p->closing = 1;
+        pthread_cond_signal(&p->got);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->thread, NULL);
+    }
+    while (p->spare) {
+        snapshot *s = p->spare;
+        p->spare = s->next;
+        snapshot_free(s);
+    }
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->put);
+    pthread_cond_destroy(&p->got);
+    pthread_cond_destroy(&p->idle);
     for (size_t i = 0; i < p->ncols; i++) {
         sl_hll_free(p->cols[i].hll);
         sl_free(p->cols[i].tmin.p);
@@ -209,10 +395,10 @@ static int64_t add_numbers(col_state *s, const sl_column *c, size_t nrows, const
             v = c->f64[r];
             double k = v == 0 ? 0.0 : v; /* -0 and 0 are one value */
             h = XXH3_64bits(&k, sizeof k);
-            if (isnan(v))
-                continue; /* no NaN in the moments (hashed: it is a value) */
         }
         sl_hll_add_inline(s->hll, h);
+        if (isnan(v))
+            continue; /* counted as a value and a distinct one, kept out of the moments */
         n++;
         sum += v;
         mn = v < mn ? v : mn;
@@ -299,6 +485,8 @@ static int64_t add_text(col_state *s, const sl_column *c, size_t nrows, const ui
     for (size_t r = 0; r < nrows; r++) {
         if (!counted(skip, r) || !c->valid[r])
             continue;
+        if (r + 8 < nrows) /* the arena is laid out row by row: fetch ahead of this column's walk */
+            __builtin_prefetch(c->str[r + 8].p);
         const char *v = c->str[r].p;
         size_t len = c->str[r].n;
         values++;
@@ -356,10 +544,8 @@ static int64_t add_text(col_state *s, const sl_column *c, size_t nrows, const ui
     return values;
 }
 
-void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
+static void profile_batch(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
 {
-    if (!p || !b)
-        return;
     size_t nrows = b->nrows;
     int64_t counted_rows = (int64_t)nrows;
     for (size_t r = 0; skip && r < nrows; r++)
@@ -405,6 +591,37 @@ void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
     p->rows += counted_rows;
 }
 
+void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
+{
+    if (!p || !b)
+        return;
+    if (!p->started) {
+        if (pthread_create(&p->thread, NULL, worker_main, p) == 0)
+            p->started = 1;
+        else
+            p->started = -1; /* no thread: profile on the caller's */
+    }
+    if (p->started < 0) {
+        profile_batch(p, b, skip);
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    snapshot *s = p->spare;
+    if (s)
+        p->spare = s->next;
+    pthread_mutex_unlock(&p->mu);
+    if (!s)
+        s = sl_calloc(1, sizeof *s);
+    snapshot_fill(s, b, skip);
+    pthread_mutex_lock(&p->mu);
+    while (p->count == QUEUE)
+        pthread_cond_wait(&p->put, &p->mu);
+    p->q[(p->head + p->count) % QUEUE] = s;
+    p->count++;
+    pthread_cond_signal(&p->got);
+    pthread_mutex_unlock(&p->mu);
+}
+
 /* Copy s (n bytes) into out[64], cut to 63 bytes at a character boundary. */
 static void cut_text(char out[64], const char *s, size_t n)
 {
@@ -422,6 +639,8 @@ void sl_profiler_result(const sl_profiler *p, sl_profile *out)
     memset(out, 0, sizeof *out);
     if (!p)
         return;
+    if (p->started > 0)
+        drain((sl_profiler *)p); /* the worker's state only changes while batches are queued */
     out->rows = p->rows;
     out->ncols = p->ncols;
     out->cols = p->ncols ? sl_calloc(p->ncols, sizeof *out->cols) : NULL;

@@ -51,8 +51,10 @@ typedef struct sl_profiler sl_profiler;
 sl_profiler *sl_profiler_new(void);
 /* Count rows [0, b->nrows) of b except those with skip[row] != 0 (skip may
  * be NULL). Columns are matched by name; a column appearing in a later
- * batch joins with its earlier rows counted as nulls. Not thread-safe:
- * one thread per profiler. */
+ * batch joins with its earlier rows counted as nulls. b is only read
+ * during the call (its values are copied and profiled on the profiler's
+ * own worker thread, off the caller's path); sl_profiler_result waits for
+ * that work. Not thread-safe: one calling thread per profiler. */
 void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip);
 /* The profile so far (owned by the caller; sl_profile_release). */
 void sl_profiler_result(const sl_profiler *p, sl_profile *out);
