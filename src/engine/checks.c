@@ -530,6 +530,12 @@ void sl_run_checks_end(sl_run_checks *rc, const sl_run_counts *counts, int64_t s
             break;
         case SL_CHECK_REQUIRED_COLUMNS:
         case SL_CHECK_SCHEMA: {
+            if (rc->ncols == 0) { /* no batch reached the sinks (no new file): no columns to judge */
+                observed = NAN;
+                rows = -1;
+                snprintf(detail, sizeof detail, "no rows reached the sinks in this run: nothing to compare");
+                break;
+            }
             size_t want = c->kind == SL_CHECK_SCHEMA ? c->nschema : c->ncolumns;
             int bad = 0;
             size_t dl = 0;
