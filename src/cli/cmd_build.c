@@ -284,6 +284,12 @@ static void report(void *ctx, const sl_graph *g, const sl_node_result *r, size_t
         printf("    skipped: %s\n", r->message);
     else if (strcmp(st, "success") != 0 && strcmp(st, "pass") != 0 && r->message[0])
         printf("    %s\n", r->message);
+    for (const char *l = r->notes; l && *l;) { /* a pipeline's checks that did not pass */
+        const char *e = strchr(l, '\n');
+        size_t ll = e ? (size_t)(e - l) : strlen(l);
+        printf("    %.*s\n", (int)ll, l);
+        l = e ? e + 1 : l + ll;
+    }
     fflush(stdout);
 }
 
@@ -304,6 +310,8 @@ static int run_pipeline(void *ctx, sl_graph *g, size_t i, sl_node_result *r)
     int rc = sl_job_run(&job);
     snprintf(r->run_id, sizeof r->run_id, "%s", job.res.run_id);
     snprintf(r->status, sizeof r->status, "%s", rc == 0 ? "success" : "error");
+    if (job.res.checks_text[0])
+        r->notes = sl_strdup(job.res.checks_text);
     r->rows_affected = job.res.counts.loaded;
     if (rc == 0)
         snprintf(r->message, sizeof r->message, "read %lld, loaded %lld, filtered %lld, rejected %lld",

@@ -116,6 +116,15 @@ static const char *pipeline_table(const sl_pipeline *pl, const char **schema)
     return NULL;
 }
 
+/* Whether two schemas name the same place: NULL is the warehouse's
+ * default, which SQLite calls main and PostgreSQL (by default) public. */
+static int same_schema(const char *a, const char *b)
+{
+    int da = !a || !*a || strcmp(a, "main") == 0 || strcmp(a, "public") == 0;
+    int db = !b || !*b || strcmp(b, "main") == 0 || strcmp(b, "public") == 0;
+    return da || db ? da && db : strcmp(a, b) == 0;
+}
+
 /* Whether name picks node id / short name / a table spelled name. */
 static int named(const char *name, const char *id, const char *shortname)
 {
@@ -287,8 +296,23 @@ int cmd_check(sl_cli *cli, int argc, char **argv)
                 take = used[k] = 1;
         if (!take)
             continue;
+        /* the loads that count for freshness without a column: the
+         * pipeline whose SQL sink writes this table, or the model that
+         * builds it (none: the table's own `sluice check` history) */
+        const char *loader = NULL;
+        for (size_t k = 0; !loader && k < p->npipelines; k++) {
+            const char *ps = NULL, *pt = pipeline_table(p->pipelines[k], &ps);
+            if (pt && strcmp(pt, t->identifier) == 0 && same_schema(ps, t->schema))
+                loader = p->pipelines[k]->name;
+        }
+        for (size_t k = 0; !loader && g && k < g->n; k++) {
+            const sl_node *m = &g->nodes[k];
+            if ((m->kind == SL_NODE_MODEL || m->kind == SL_NODE_SEED || m->kind == SL_NODE_SNAPSHOT) && m->identifier &&
+                strcmp(m->identifier, t->identifier) == 0 && same_schema(m->schema, t->schema))
+                loader = m->unique_id;
+        }
         for (size_t c = 0; c < t->checks.n; c++)
-            add(&pl, &t->checks.v[c], t->node, t->schema, t->identifier, NULL, t);
+            add(&pl, &t->checks.v[c], t->node, t->schema, t->identifier, loader, t);
         if (!t->checks.n) /* a table with monitors only: still profiled below */
             add(&pl, NULL, t->node, t->schema, t->identifier, NULL, t);
     }

@@ -141,8 +141,12 @@ int sl_cli_print_rows(const char *json, const char *const *fields, const int *wi
         }
         printf("\n");
     }
-    if (cut && !wide)
+    static int noted; /* once per command, after the table it is about */
+    if (cut && !wide && !noted) {
+        noted = 1;
+        fflush(stdout);
         fprintf(stderr, "(values cut to fit; --wide shows them whole)\n");
+    }
     sl_free(cells);
     sl_buf_release(&key);
     sl_buf_release(&val);

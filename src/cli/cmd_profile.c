@@ -115,6 +115,17 @@ static char *resolve(sl_cli *cli, const sl_project *p, sl_state *s, const char *
     for (size_t i = 0; i < c.n && !found && matches == 1; i++)
         if (strcmp(c.name[i], arg) == 0)
             found = sl_strdup(c.id[i]);
+    /* a pipeline or model and the monitors/ entry of the table it loads
+     * share the table's name: the name means the pipeline or model (the
+     * table entry is still reached as schema.table or its unique id) */
+    size_t loaders = 0, pick = 0;
+    for (size_t i = 0; i < c.n && !found && matches > 1; i++)
+        if (strcmp(c.name[i], arg) == 0 && strncmp(c.id[i], "table.", 6) != 0)
+            loaders++, pick = i;
+    if (!found && matches > 1 && loaders == 1) {
+        found = sl_strdup(c.id[pick]);
+        matches = 1;
+    }
     if (matches > 1) {
         sl_error err = {0};
         sl_error_set(&err, SL_EUSAGE, "'%s' names several nodes (%s): give the unique id", arg, many.data);

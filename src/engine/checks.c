@@ -1,6 +1,7 @@
 /* checks.c: a pipeline's checks during a run: in the stream, in the
  * warehouse through the sink's audit, judged and stored. See checks.h. */
 #include "engine/checks.h"
+#include "config/diag.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/types.h"
@@ -261,6 +262,29 @@ static int fail_check(cstate *s, const char *what)
     return 0;
 }
 
+/* A check naming a column the rows lack is an error naming it, never a
+ * judgement of something else (in SQLite a double-quoted name that is no
+ * column would be read as the text of the name). 1 when one is missing. */
+static int missing_column(cstate *s, const sl_batch *b)
+{
+    const sl_check *c = s->c;
+    for (size_t k = 0; k < c->ncolumns; k++) {
+        if (sl_batch_find(b, c->columns[k]) >= 0)
+            continue;
+        const char *names[256];
+        size_t n = 0;
+        for (size_t i = 0; i < b->ncols && n < 256; i++)
+            names[n++] = b->cols[i].name;
+        const char *sug = sl_suggest(c->columns[k], names, n);
+        char msg[400];
+        snprintf(msg, sizeof msg, "column %s is not in the rows%s%s%s", c->columns[k], sug ? " (did you mean " : "",
+                 sug ? sug : "", sug ? "?)" : "");
+        fail_check(s, msg);
+        return 1;
+    }
+    return 0;
+}
+
 /* unique / duplicate_rate: count the kept rows' keys; unique with
  * quarantine marks rows whose key is already there. */
 static int count_keys(sl_run_checks *rc, size_t i, sl_batch *b, size_t from, sl_error *err)
@@ -334,7 +358,7 @@ int sl_run_checks_batch(sl_run_checks *rc, sl_batch *b, size_t from, sl_error *e
     /* 1. the row-level checks, on every row this run loads */
     for (size_t i = 0; i < rc->n; i++) {
         cstate *s = &rc->v[i];
-        if (!s->stream || s->errored || !s->by_predicate)
+        if (!s->stream || s->errored || !s->by_predicate || missing_column(s, b))
             continue;
         double t0 = now_s();
         sl_error xerr = {0};

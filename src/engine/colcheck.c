@@ -256,6 +256,25 @@ static int check_sinks(const sl_pipeline *pl, const sl_colset *c, sl_diags *d)
     return n;
 }
 
+/* The columns the pipeline's checks name (checks: of the pipeline file),
+ * in the rows that reach the sinks; in-stream checks' expressions too. */
+static int check_checks(const sl_pipeline *pl, const sl_colset *c, sl_diags *d)
+{
+    int n = 0;
+    for (size_t k = 0; k < pl->checks.n; k++) {
+        const sl_check *ck = &pl->checks.v[k];
+        char what[300];
+        snprintf(what, sizeof what, "check %s", ck->name ? ck->name : "?");
+        if (ck->kind == SL_CHECK_REQUIRED_COLUMNS) /* naming missing columns is its job, at run time */
+            continue;
+        for (size_t i = 0; i < ck->ncolumns; i++)
+            n += sl_colset_require(c, ck->columns[i], ck->loc, what, d);
+        if (ck->kind == SL_CHECK_EXPRESSION && ck->expression && sl_check_in_stream(ck))
+            n += sl_colset_require_expr(c, ck->expression, ck->loc, what, d);
+    }
+    return n;
+}
+
 int sl_colcheck_pipeline(sl_pipeline *pl, sl_diags *d)
 {
     size_t before = d->n;
@@ -270,6 +289,7 @@ int sl_colcheck_pipeline(sl_pipeline *pl, sl_diags *d)
             sl_colset_release(&c); /* what it does to the columns is not known */
     }
     check_sinks(pl, &c, d);
+    check_checks(pl, &c, d);
     sl_colset_release(&c);
     return (int)(d->n - before);
 }

@@ -108,5 +108,10 @@ struct sqlite3;
 struct pg_conn;
 int sl_adapter_wrap_sqlite(struct sqlite3 *db, sl_adapter **out);
 int sl_adapter_wrap_pg(struct pg_conn *conn, const char *schema, sl_adapter **out);
+/* SQLite: strict = 1 turns off double-quoted string literals in the
+ * statements prepared from now on ("x" must name a column; SQLite's
+ * default reads an unknown "x" as the text 'x'). Returns the previous
+ * setting (0 or 1). PostgreSQL has no such fallback: nothing to do, 1. */
+int sl_adapter_strict_names(sl_adapter *a, int strict);
 
 #endif

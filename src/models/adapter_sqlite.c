@@ -446,3 +446,13 @@ int sl_adapter_wrap_sqlite(struct sqlite3 *db, sl_adapter **out)
     *out = a;
     return 0;
 }
+
+int sl_adapter_strict_names(sl_adapter *a, int strict)
+{
+    if (strcmp(a->ops->type, "sqlite") != 0)
+        return 1;
+    int dqs = 1;
+    sqlite3_db_config(DB(a), SQLITE_DBCONFIG_DQS_DML, -1, &dqs);
+    sqlite3_db_config(DB(a), SQLITE_DBCONFIG_DQS_DML, strict ? 0 : 1, NULL);
+    return !dqs;
+}

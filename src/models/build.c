@@ -687,6 +687,7 @@ void sl_build_free(sl_build *b)
 {
     for (size_t i = 0; i < b->n; i++) {
         sl_free(b->results[i].compiled);
+        sl_free(b->results[i].notes);
         sl_free(b->results[i].sample_json);
         for (size_t k = 0; k < b->results[i].nchecks; k++)
             sl_check_result_release(&b->results[i].checks[k]);

@@ -66,6 +66,7 @@ typedef struct sl_node_result {
                              * or check's one result (dbt tests mapped: kind = the test's name), a
                              * model's write-audit-publish results that no test node of the run reports */
     size_t nchecks;
+    char *notes;           /* lines to print under the node's line (a pipeline's checks that did not pass), or NULL; owned */
 } sl_node_result;
 
 /* Hooks; every one may be NULL. */

@@ -351,7 +351,21 @@ static int run_aggregate(sl_adapter *a, const sl_check *c, const char *node, con
     return 0;
 }
 
+static int check_run(struct sl_adapter *a, const sl_check *c, const sl_check_target *t, sl_check_result *r);
+
+/* On SQLite, a double-quoted name that names no column is read as a string
+ * literal (SQLite's "double-quoted string" compatibility): a check naming a
+ * column the table lacks would silently judge the text of its name. Checks
+ * run with that off, so such a check is an error ("no such column"). */
 int sl_check_run(struct sl_adapter *a, const sl_check *c, const sl_check_target *t, sl_check_result *r)
+{
+    int prev = sl_adapter_strict_names(a, 1);
+    int rc = check_run(a, c, t, r);
+    sl_adapter_strict_names(a, prev);
+    return rc;
+}
+
+static int check_run(struct sl_adapter *a, const sl_check *c, const sl_check_target *t, sl_check_result *r)
 {
     double t0 = sl_mono_s();
     memset(r, 0, sizeof *r);
