@@ -335,7 +335,7 @@ int cmd_check(sl_cli *cli, int argc, char **argv)
         sl_state_new_run_id(run_id);
         sl_alerter *al = p->alerts ? sl_alerter_start(p->alerts, p->name) : NULL;
         sl_check_result *res = sl_calloc(pl.n + 1, sizeof *res);
-        size_t nres = 0, nfail = 0, nwarn = 0, npass = 0;
+        size_t nres = 0, nfail = 0, nwarn = 0, npass = 0, nerror = 0;
         for (size_t i = 0; i < pl.n; i++) {
             item *it = &pl.v[i];
             if (it->table && (i == 0 || pl.v[i - 1].table != it->table))
@@ -366,6 +366,8 @@ int cmd_check(sl_cli *cli, int argc, char **argv)
                 npass++;
             else if (warn || strcmp(r->severity, "warn") == 0)
                 nwarn++;
+            else if (strcmp(r->status, "error") == 0) /* could not run: counted apart, fails the command too */
+                nerror++, nfail++;
             else
                 nfail++;
             if (!cli->json && !cli->quiet)
@@ -394,7 +396,8 @@ int cmd_check(sl_cli *cli, int argc, char **argv)
         } else if (!cli->quiet) {
             if (!nres)
                 printf("no checks to run\n");
-            printf("\nDone. PASS=%zu WARN=%zu FAIL=%zu TOTAL=%zu (run %s)\n", npass, nwarn, nfail, nres, run_id);
+            printf("\nDone. PASS=%zu WARN=%zu FAIL=%zu ERROR=%zu TOTAL=%zu (run %s)\n", npass, nwarn, nfail - nerror,
+                   nerror, nres, run_id);
         }
         for (size_t i = 0; i < nres; i++)
             sl_check_result_release(&res[i]);

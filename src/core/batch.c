@@ -352,6 +352,48 @@ void sl_cell_json(const sl_column *c, size_t row, sl_buf *out)
         sl_buf_add_json_str(out, p, n);
 }
 
+/* Bytes of s[0..n) cut to at most max at a UTF-8 character boundary. */
+static size_t utf8_cut(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    size_t k = max;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    return k;
+}
+
+void sl_batch_row_json_capped(const sl_batch *b, size_t row, size_t cell_max, size_t row_max, sl_buf *out)
+{
+    size_t start = out->len;
+    sl_buf_addc(out, '{');
+    for (size_t i = 0; i < b->ncols; i++) {
+        if (out->len - start > row_max) {
+            sl_buf_addf(out, ",\"...\":\"%zu more column%s\"", b->ncols - i, b->ncols - i == 1 ? "" : "s");
+            break;
+        }
+        const sl_column *c = &b->cols[i];
+        if (i)
+            sl_buf_addc(out, ',');
+        sl_buf_add_json_str(out, c->name, strlen(c->name));
+        sl_buf_addc(out, ':');
+        char tmp[64];
+        const char *p;
+        size_t n;
+        if (sl_cell_text(c, row, tmp, &p, &n) && n > cell_max) {
+            sl_buf tx;
+            sl_buf_init(&tx);
+            sl_buf_add(&tx, p, utf8_cut(p, n, cell_max));
+            sl_buf_adds(&tx, "\xe2\x80\xa6"); /* … */
+            sl_buf_add_json_str(out, tx.data, tx.len);
+            sl_buf_release(&tx);
+        } else {
+            sl_cell_json(c, row, out);
+        }
+    }
+    sl_buf_addc(out, '}');
+}
+
 void sl_batch_row_json(const sl_batch *b, size_t row, sl_buf *out)
 {
     sl_buf_addc(out, '{');

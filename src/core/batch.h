@@ -148,6 +148,11 @@ void sl_batch_render_times(sl_batch *b);
 /* The cell as text (JSON-ish formatting for dates, floats...); 0 if null. */
 int sl_cell_text(const sl_column *c, size_t row, char *tmp, const char **p, size_t *n);
 /* Append row as a JSON object to out. */
+/* sl_batch_row_json for what people read (check samples): a value longer
+ * than cell_max bytes is cut at a character and ends with "…" (as a
+ * string), and columns after the first row_max bytes are left out with
+ * "...": "N more columns". */
+void sl_batch_row_json_capped(const sl_batch *b, size_t row, size_t cell_max, size_t row_max, sl_buf *out);
 void sl_batch_row_json(const sl_batch *b, size_t row, sl_buf *out);
 /* Append the cell as a JSON value to out (json columns are emitted verbatim). */
 void sl_cell_json(const sl_column *c, size_t row, sl_buf *out);

@@ -209,7 +209,7 @@ static void add_sample(cstate *s, const sl_batch *b, size_t row)
         return;
     if (s->nsample++)
         sl_buf_addc(&s->sample, ',');
-    sl_batch_row_json(b, row, &s->sample);
+    sl_batch_row_json_capped(b, row, SL_CHECK_SAMPLE_CELL_MAX, SL_CHECK_SAMPLE_ROW_MAX, &s->sample);
 }
 
 /* A cell as microseconds since the epoch (timestamps, dates, ISO text). */

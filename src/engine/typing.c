@@ -266,8 +266,10 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
         memset(t->why + t->badcap, 0, (b->rowcap - t->badcap) * sizeof *t->why);
         t->badcap = b->rowcap;
     }
-    if (b->nrows == 0 && b->ncols == 0)
-        return 0; /* e.g. a resumed file whose rows were all committed */
+    if (b->nrows == 0)
+        return 0; /* e.g. a resumed file whose rows were all committed: its header
+                   * alone must not decide the columns' types (they would all be
+                   * text, and the next input's numbers would retype the table) */
     if (b->nrows)
         memset(t->bad, 0, b->nrows);
     if (check_width(t, b, run, err) < 0)

@@ -67,6 +67,11 @@ static void add_body(sl_buf *b, const char *sql)
     sl_buf_add(b, sql, n);
 }
 
+/* A sample's values are cut at 256 bytes and its rows after 8 KiB
+ * (quality/check.h's SL_CHECK_SAMPLE_*). */
+#define SAMPLE_CELL_MAX 256
+#define SAMPLE_ROW_MAX 8192
+
 typedef struct sample_ctx {
     sl_buf *out;
     size_t rows;
@@ -75,16 +80,33 @@ typedef struct sample_ctx {
 static int sample_row(void *ctx, size_t ncols, const char *const *names, const char *const *cells)
 {
     sample_ctx *s = ctx;
+    size_t row_start = s->out->len;
     sl_buf_adds(s->out, s->rows++ ? ",{" : "{");
     for (size_t i = 0; i < ncols; i++) {
         if (i)
             sl_buf_addc(s->out, ',');
         sl_buf_add_json_str(s->out, names[i] ? names[i] : "", names[i] ? strlen(names[i]) : 0);
         sl_buf_addc(s->out, ':');
-        if (cells[i])
-            sl_buf_add_json_str(s->out, cells[i], strlen(cells[i]));
-        else
+        size_t n = cells[i] ? strlen(cells[i]) : 0;
+        if (!cells[i]) {
             sl_buf_adds(s->out, "null");
+        } else if (n <= SAMPLE_CELL_MAX) {
+            sl_buf_add_json_str(s->out, cells[i], n);
+        } else { /* what people read stays small: cut at a character, marked */
+            size_t k = SAMPLE_CELL_MAX;
+            while (k > 0 && ((unsigned char)cells[i][k] & 0xC0) == 0x80)
+                k--;
+            sl_buf tx;
+            sl_buf_init(&tx);
+            sl_buf_add(&tx, cells[i], k);
+            sl_buf_adds(&tx, "\xe2\x80\xa6");
+            sl_buf_add_json_str(s->out, tx.data, tx.len);
+            sl_buf_release(&tx);
+        }
+        if (s->out->len - row_start > SAMPLE_ROW_MAX && i + 1 < ncols) {
+            sl_buf_addf(s->out, ",\"...\":\"%zu more column%s\"", ncols - i - 1, ncols - i - 1 == 1 ? "" : "s");
+            break;
+        }
     }
     sl_buf_addc(s->out, '}');
     return 0;

@@ -203,6 +203,11 @@ typedef struct sl_check_result {
 
 void sl_check_result_release(sl_check_result *r);
 
+/* Failing-row samples stay small whatever the rows' width: a value is cut
+ * at 256 bytes (ending with "…"), a row after 8 KiB of JSON. */
+#define SL_CHECK_SAMPLE_CELL_MAX 256
+#define SL_CHECK_SAMPLE_ROW_MAX 8192
+
 /* Judge an observed value against c's thresholds and severity: fills
  * status, threshold and message of r (r's node/check/kind/column too;
  * r is overwritten whole, so judge before setting sample_json). An

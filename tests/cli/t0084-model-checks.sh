@@ -147,7 +147,7 @@ assert_exit 1 "$SLUICE" -C p check
 assert_contains "monitored table fails" "FAIL  table.p.main.contacts stage_short: observed 2, expected <= 5 characters" "$T/out"
 assert_contains "failing rows" "failing rows: [{" "$T/out"
 assert_contains "model check" "PASS  model.p.stg_contacts null_rate_email: observed 0.2, expected <= 0.25" "$T/out"
-assert_contains "summary" "PASS=13 WARN=8 FAIL=1 TOTAL=22" "$T/out"
+assert_contains "summary" "PASS=13 WARN=8 FAIL=1 ERROR=0 TOTAL=22" "$T/out"
 assert_exit 1 "$SLUICE" -C p check --json
 python3 - "$T/out" <<'PY' && ok || fail "check --json"
 import json, sys
@@ -166,7 +166,7 @@ assert_eq "check run stored" "$(q $STATE "select count(*) from check_results whe
 assert_eq "monitored table profiled" "$(q $STATE "select row_count from profiles where run_id = '$RUN' and node = 'table.p.main.contacts' and column_name = 'stage'")" "5"
 # names pick what to check: the model alone has only warnings -> 0
 assert_exit 0 "$SLUICE" -C p check stg_contacts
-assert_contains "only the model" "Done. PASS=12 WARN=7 FAIL=0 TOTAL=19" "$T/out"
+assert_contains "only the model" "Done. PASS=12 WARN=7 FAIL=0 ERROR=0 TOTAL=19" "$T/out"
 assert_exit 1 "$SLUICE" -C p check main.contacts
 assert_contains "only the table" "TOTAL=2 " "$T/out"
 assert_exit 0 "$SLUICE" -C p check -s stg_contacts_row_count

@@ -83,7 +83,7 @@ assert_contains "table check" "FAIL  table.p.t85_crm.accounts null_rate_name: ob
 assert_contains "warn check" "WARN  table.p.t85_crm.accounts accepted_values_plan: observed 1" "$T/out"
 assert_eq "monitored table profiled" "$(q $STATE "select row_count from profiles where node = 'table.p.t85_crm.accounts' and column_name = 'plan'")" "3"
 assert_exit 0 "$SLUICE" -C p check t
-assert_contains "model checks" "PASS=4 WARN=3 FAIL=0 TOTAL=7" "$T/out"
+assert_contains "model checks" "PASS=4 WARN=3 FAIL=0 ERROR=0 TOTAL=7" "$T/out"
 
 # write-audit-publish: a NULL email (t) and a bad one (inc) are staged, checked, rolled back
 printf '4,,+14155550104,1,1\n5,not-an-email,+14155550105,1,1\n' >> p/seeds/src.csv
