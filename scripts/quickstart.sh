@@ -4,7 +4,9 @@
 # example project end to end (`sluice build`: the three loading pipelines,
 # the seeds, the models, the snapshot, the data tests, then the reverse-ETL
 # pipeline reading the lead_scores mart) into the embedded SQLite
-# warehouse, then queries a few rows back. No server needed.
+# warehouse, with their data checks (one fails on purpose, as a warning),
+# then queries a few rows back and shows the checks, a column profile and
+# the monitors (docs/QUALITY.md). No server needed.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh tool build test
@@ -37,3 +39,10 @@ sqlite3 -header -column "$ex/warehouse.db" \
 head -3 "$ex/out/crm_lead_scores.jsonl"
 echo
 build/sluice -C "$ex" history --limit 3
+echo
+echo "== data checks on the warehouse tables (monitors/warehouse.yml, the models' and pipelines' warehouse checks)"
+build/sluice -C "$ex" check
+echo
+echo "== the contacts pipeline's column profile, and the first monitors (they train on the first runs)"
+build/sluice -C "$ex" profile contacts
+build/sluice -C "$ex" monitors contacts | head -8
