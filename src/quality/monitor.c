@@ -12,6 +12,7 @@
 #include "config/project.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "quality/check_int.h"
 #include "quality/monitor.h"
 #include "sched/incidents.h"
 #include "sched/schedule.h"
@@ -271,6 +272,11 @@ int sl_monitor_after_run(sl_state *s, struct sl_alerter *al, const sl_monitor_co
             return -1;
         prof = &stored;
     }
+    if (success && c->enabled[SL_MON_FRESHNESS]) { /* a successful load is fresh: an open freshness incident clears */
+        char *ik = sl_printf("freshness|%s", r->node);
+        rc |= sl_incident_report(s, al, SL_INCIDENT_FRESHNESS, ik, r->node, 0, NULL, NULL, err);
+        sl_free(ik);
+    }
     if (success && c->enabled[SL_MON_VOLUME] && r->rows_loaded >= 0)
         rc |= judge(s, al, r, "volume", NULL, (double)r->rows_loaded, &c->anomaly[SL_MON_VOLUME], COUNT_FLOOR, err);
     if (success && c->enabled[SL_MON_REJECTED_RATE] && r->rows_read > 0 && r->rows_rejected >= 0)
@@ -331,10 +337,12 @@ static int freshness_one(sl_state *s, sl_alerter *al, const char *node, int64_t 
         int failing = strcmp(status, "stale") == 0 || strcmp(status, "warn") == 0;
         if (failing) {
             int64_t limit = strcmp(status, "stale") == 0 ? error : warn;
-            msg = sl_printf("%s is %s: last successful load %lldh%02lldm ago, %s after %lldh%02lldm (%s)", node,
-                            strcmp(status, "stale") == 0 ? "stale (error)" : "late (warn)", (long long)(age / 3600),
-                            (long long)(age % 3600 / 60), strcmp(status, "stale") == 0 ? "error" : "warn",
-                            (long long)(limit / 3600), (long long)(limit % 3600 / 60), basis);
+            char ago[64], lim[64];
+            sl_check_duration_text(age, ago, sizeof ago);
+            sl_check_duration_text(limit, lim, sizeof lim);
+            msg = sl_printf("%s is %s: last successful load %s ago, %s after %s (%s)", node,
+                            strcmp(status, "stale") == 0 ? "stale (error)" : "late (warn)", ago,
+                            strcmp(status, "stale") == 0 ? "error" : "warn", lim, basis);
         }
         rc = sl_incident_report(s, al, SL_INCIDENT_FRESHNESS, ik, node, failing, msg, NULL, err);
         sl_free(ik);

@@ -109,9 +109,13 @@ static void freshness_key(const char *k, struct fy_node *v, const char *file, sl
     char *s = sl_yaml_scalar(v, file, 0, d);
     if (!s)
         return;
-    int64_t secs = sl_parse_duration(s);
+    /* as a check's warn_after: 30m, 12h, 2d, or a number of seconds */
+    char *end = NULL;
+    long long plain = strtoll(s, &end, 10);
+    int64_t secs = *s && end && !*end ? (int64_t)plain : sl_parse_duration(s);
     if (secs <= 0)
-        sl_diags_add(d, sl_yaml_loc(v, file), "%s must be a duration such as 30m, 12h or 2d, not '%s'", k, s);
+        sl_diags_add(d, sl_yaml_loc(v, file), "%s must be a duration such as 30m, 12h, 2d or a number of seconds, not '%s'",
+                     k, s);
     else if (strcmp(k, "warn_after") == 0)
         c->warn_after_s = secs;
     else

@@ -70,7 +70,7 @@ assert_eq "diagnostics" "$(sed "s|$T/||" "$T/err")" "p/pipelines/quiet.yml:5:3: 
 p/pipelines/quiet.yml:6:28: sensitivity must be a number above 0 (robust standard deviations, default 4.0), not '-1'
 p/pipelines/quiet.yml:6:32: unknown key 'windw' in monitors: null_rate; did you mean 'window'?
 p/pipelines/quiet.yml:7:16: seasonality must be weekly, none or auto, not 'monthly'
-p/pipelines/quiet.yml:8:28: error_after must be a duration such as 30m, 12h or 2d, not 'soon'"
+p/pipelines/quiet.yml:8:28: error_after must be a duration such as 30m, 12h, 2d or a number of seconds, not 'soon'"
 rm p/pipelines/quiet.yml
 printf 'name: p\nmonitors:\n  warn_after: 1h\n  schema: {sensitivity: 3}\n  freshness: {warn_after: 2d, error_after: 1d}\n' > p/sluice.yml
 assert_exit 2 "$SLUICE" -C p validate
