@@ -194,15 +194,52 @@ static void snapshot_fill(snapshot *s, const sl_batch *b, const uint8_t *skip)
                     bytes += c->str[r].n;
             SL_GROW(s->text[i], k->text, bytes ? bytes : 1);
             SL_GROW(d->str, k->str, n1);
-            char *t = s->text[i];
-            for (size_t r = 0; r < n; r++)
-                if (counted_row(skip, r) && c->valid[r]) {
-                    memcpy(t, c->str[r].p, c->str[r].n);
-                    d->str[r].p = t;
-                    d->str[r].n = c->str[r].n;
-                    t += c->str[r].n;
-                }
         }
+    }
+    /* The text values, row by row: the batch's arena holds them in row
+     * order, so this walk reads it front to back (a walk column by column
+     * jumps across it and waits on the memory at every value). */
+    size_t ntext = 0;
+    size_t textcols[256];
+    char *cursor[256];
+    for (size_t i = 0; i < b->ncols && ntext < 256; i++) {
+        const sl_column *c = &b->cols[i];
+        if ((c->raw ? SL_STORE_STR : sl_type_storage(c->type)) != SL_STORE_I64 &&
+            (c->raw ? SL_STORE_STR : sl_type_storage(c->type)) != SL_STORE_F64) {
+            textcols[ntext] = i;
+            cursor[ntext++] = s->text[i];
+        }
+    }
+    for (size_t r = 0; r < n; r++) {
+        if (!counted_row(skip, r))
+            continue;
+        for (size_t t = 0; t < ntext; t++) {
+            size_t i = textcols[t];
+            const sl_column *c = &b->cols[i];
+            if (!c->valid[r])
+                continue;
+            sl_column *d = &s->cols[i];
+            memcpy(cursor[t], c->str[r].p, c->str[r].n);
+            d->str[r].p = cursor[t];
+            d->str[r].n = c->str[r].n;
+            cursor[t] += c->str[r].n;
+        }
+    }
+    /* past 256 text columns: column by column */
+    for (size_t i = ntext ? textcols[ntext - 1] + 1 : 0; ntext == 256 && i < b->ncols; i++) {
+        const sl_column *c = &b->cols[i];
+        if ((c->raw ? SL_STORE_STR : sl_type_storage(c->type)) == SL_STORE_I64 ||
+            (c->raw ? SL_STORE_STR : sl_type_storage(c->type)) == SL_STORE_F64)
+            continue;
+        sl_column *d = &s->cols[i];
+        char *t = s->text[i];
+        for (size_t r = 0; r < n; r++)
+            if (counted_row(skip, r) && c->valid[r]) {
+                memcpy(t, c->str[r].p, c->str[r].n);
+                d->str[r].p = t;
+                d->str[r].n = c->str[r].n;
+                t += c->str[r].n;
+            }
     }
 }
 
