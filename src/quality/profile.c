@@ -149,9 +149,10 @@ static void snapshot_free(snapshot *s)
 static void snapshot_fill(snapshot *s, const sl_batch *b, const uint8_t *skip)
 {
     size_t n = b->nrows, n1 = n ? n : 1;
-    if (b->ncols > s->colcap) {
+    size_t ncols = b->ncols < SL_PROFILE_MAX_COLUMNS ? b->ncols : SL_PROFILE_MAX_COLUMNS;
+    if (ncols > s->colcap) {
         size_t old = s->colcap;
-        s->colcap = b->ncols;
+        s->colcap = ncols;
         s->cols = sl_realloc(s->cols, s->colcap * sizeof *s->cols);
         s->text = sl_realloc(s->text, s->colcap * sizeof *s->text);
         s->caps = sl_realloc(s->caps, s->colcap * sizeof *s->caps);
@@ -160,14 +161,14 @@ static void snapshot_fill(snapshot *s, const sl_batch *b, const uint8_t *skip)
         memset(s->caps + old, 0, (s->colcap - old) * sizeof *s->caps);
     }
     s->nrows = n;
-    s->ncols = b->ncols;
+    s->ncols = ncols;
     s->skip = NULL;
     if (skip) {
         SL_GROW(s->skipbuf, s->skipcap, n1);
         memcpy(s->skipbuf, skip, n);
         s->skip = s->skipbuf;
     }
-    for (size_t i = 0; i < b->ncols; i++) {
+    for (size_t i = 0; i < ncols; i++) {
         const sl_column *c = &b->cols[i];
         sl_column *d = &s->cols[i];
         snap_caps *k = &s->caps[i];
@@ -202,7 +203,7 @@ static void snapshot_fill(snapshot *s, const sl_batch *b, const uint8_t *skip)
     size_t ntext = 0;
     size_t textcols[256];
     char *cursor[256];
-    for (size_t i = 0; i < b->ncols && ntext < 256; i++) {
+    for (size_t i = 0; i < ncols && ntext < 256; i++) {
         const sl_column *c = &b->cols[i];
         if ((c->raw ? SL_STORE_STR : sl_type_storage(c->type)) != SL_STORE_I64 &&
             (c->raw ? SL_STORE_STR : sl_type_storage(c->type)) != SL_STORE_F64) {
@@ -226,7 +227,7 @@ static void snapshot_fill(snapshot *s, const sl_batch *b, const uint8_t *skip)
         }
     }
     /* past 256 text columns: column by column */
-    for (size_t i = ntext ? textcols[ntext - 1] + 1 : 0; ntext == 256 && i < b->ncols; i++) {
+    for (size_t i = ntext ? textcols[ntext - 1] + 1 : 0; ntext == 256 && i < ncols; i++) {
         const sl_column *c = &b->cols[i];
         if ((c->raw ? SL_STORE_STR : sl_type_storage(c->type)) == SL_STORE_I64 ||
             (c->raw ? SL_STORE_STR : sl_type_storage(c->type)) == SL_STORE_F64)
@@ -325,6 +326,8 @@ static col_state *find_col(sl_profiler *p, const sl_column *c, size_t hint)
         p->cap = p->cap ? p->cap * 2 : 16;
         p->cols = sl_realloc(p->cols, p->cap * sizeof *p->cols);
     }
+    if (p->ncols >= SL_PROFILE_MAX_COLUMNS)
+        return NULL; /* wide inputs: the first SL_PROFILE_MAX_COLUMNS columns are profiled */
     col_state *s = &p->cols[p->ncols++];
     memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "%s", c->name);
@@ -587,9 +590,11 @@ static void profile_batch(sl_profiler *p, const sl_batch *b, const uint8_t *skip
     int64_t counted_rows = (int64_t)nrows;
     for (size_t r = 0; skip && r < nrows; r++)
         counted_rows -= skip[r] != 0;
-    for (size_t i = 0; i < b->ncols; i++) {
+    for (size_t i = 0; i < b->ncols && i < SL_PROFILE_MAX_COLUMNS; i++) {
         const sl_column *c = &b->cols[i];
         col_state *s = find_col(p, c, i);
+        if (!s)
+            continue;
         if (s->rows < p->rows) { /* a column appearing late: its earlier rows were nulls */
             s->nulls += p->rows - s->rows;
             s->rows = p->rows;

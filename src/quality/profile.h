@@ -27,6 +27,11 @@
 
 struct sl_adapter;
 
+/* The most columns a profile covers: the first ones of a wider input
+ * (a source's default max_columns), so that memory and the state store's
+ * rows per run stay bounded whatever the input's width. */
+#define SL_PROFILE_MAX_COLUMNS 1000
+
 typedef struct sl_column_profile {
     char name[128];
     char type[16];            /* sluice type name (core/types.h) or the warehouse's declared type */
