@@ -19,7 +19,7 @@ rm -rf "$WORK"; mkdir -p "$WORK/lite/monitors" "$WORK/pg/monitors"
 # the table: ids, accounts (1000), e-mails (2 % NULL, a few bad), countries,
 # amounts, events, timestamps within the last day
 echo "name: checksbench" > "$WORK/lite/sluice.yml"
-sqlite3 "$WORK/lite/warehouse.db" <<SQL
+sqlite3 "$WORK/lite/warehouse.db" >/dev/null <<SQL
 PRAGMA journal_mode=WAL;
 CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT);
 WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 1000)
