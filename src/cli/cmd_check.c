@@ -200,6 +200,12 @@ static void print_result(const sl_check_result *r, int color)
 static void observe_table(sl_adapter *a, sl_project *p, const sl_monitor_table *t, sl_state *s, sl_alerter *al,
                           const char *run_id)
 {
+    const sl_monitor_config *mc = sl_monitor_config_pick(&t->monitors, &p->monitors);
+    int any = 0;
+    for (int i = 0; i < SL_MON_N; i++)
+        any |= mc->enabled[i];
+    if (!any) /* monitors: false: neither a profile (a full scan of the table) nor points */
+        return;
     sl_profile prof;
     memset(&prof, 0, sizeof prof);
     sl_error err = {0};
@@ -218,7 +224,7 @@ static void observe_table(sl_adapter *a, sl_project *p, const sl_monitor_table *
                          .rows_rejected = -1,
                          .profile = &prof};
     sl_error merr = {0};
-    if (sl_monitor_after_run(s, al, sl_monitor_config_pick(&t->monitors, &p->monitors), &mr, &merr) < 0)
+    if (sl_monitor_after_run(s, al, mc, &mr, &merr) < 0)
         sl_log_warn("%s: monitors: %s", t->node, merr.msg);
     sl_profile_release(&prof);
 }
