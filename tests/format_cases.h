@@ -41,6 +41,9 @@ static const format_case format_cases[] = {
     {"email", "a@b.com ", 0},
     {"email", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@x.com", 0}, /* 65-character local part */
     {"email", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@x.com", 1},  /* 64 */
+    {"email", "a@bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.com", 1}, /* a 63-character label */
+    {"email", "a@bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.com", 0}, /* 64 */
+    {"email", "a@x.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 0}, /* a 64-character TLD */
     {"e164", "+14155552671", 1},
     {"e164", "+442071838750", 1},
     {"e164", "+12345678", 1},

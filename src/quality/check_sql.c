@@ -27,8 +27,11 @@
 #define PG_H "[^\\x01-\\x2c\\x2e\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]"
 #define PG_A "[^\\x01-\\x20\\x7f\"(),.:;<>@\\[\\\\\\]]"
 #define PG_LABEL PG_L "(" PG_H "{0,61}" PG_L ")?"
-static const char pg_email[] = "^(?=[^@]{1,64}@)" PG_A "+(\\." PG_A "+)*@(" PG_LABEL "\\.)+(?![0-9]+$)" PG_L PG_H
-                               "{0,61}" PG_L "$";
+/* e-mail: the shape only; the lengths (local part 1-64, labels 1-63) and
+ * the TLD not all digits are separate tests in pg_format_valid: bounded
+ * repeats ({0,61}) and lookaheads make PostgreSQL's regex engine build a
+ * huge automaton (90 s for 10M values, against 3 s this way). */
+static const char pg_email[] = "^" PG_A "+(\\." PG_A "+)*@(" PG_L "(" PG_H "*" PG_L ")?\\.)+" PG_L PG_H "*" PG_L "$";
 static const char pg_url[] = "^[hH][tT][tT][pP][sS]?://(" PG_LABEL "(\\." PG_LABEL ")*|\\[[0-9A-Fa-f:.]+\\])"
                              "(:[0-9]{1,5})?([/?#][^\\x01-\\x20\\x7f]*)?$";
 static const char pg_e164[] = "^\\+[1-9][0-9]{7,14}$";
@@ -91,7 +94,10 @@ static int pg_format_valid(sl_buf *out, const char *format, const char *x, sl_er
     sl_buf_addf(out, "%s ~ ", x);
     sl_sql_literal(out, re);
     if (strcmp(format, "email") == 0)
-        sl_buf_addf(out, " AND char_length(%s) <= 254", x);
+        sl_buf_addf(out,
+                    " AND char_length(%s) <= 254 AND strpos(%s, '@') BETWEEN 2 AND 65 AND %s !~ '\\.[0-9]+$'"
+                    " AND split_part(%s, '@', 2) !~ '[^.]{64}'",
+                    x, x, x, x);
     return 0;
 }
 
