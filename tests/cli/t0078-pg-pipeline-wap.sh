@@ -41,6 +41,9 @@ poll() {
   rm -f "$T/stop" "$T/seen"
   ( while [ ! -f "$T/stop" ]; do pq "select count(*) from wap.t_$pl" >> "$T/seen" 2>/dev/null || true; sleep 0.02; done ) &
   reader=$!
+  # the reader has read once before the run starts: however loaded the
+  # machine, "seen" is never empty by chance
+  wait_for 20 test -s "$T/seen" || fail "the reader did not start"
   set +e
   SLUICE_FAILPOINTS=sink.after_data=sleep10 "$SLUICE" -C p run "$pl" "$@" >"$T/out" 2>"$T/err"
   got=$?

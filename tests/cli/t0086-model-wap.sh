@@ -47,6 +47,7 @@ rm -f "$T/done" "$T/reads"
     q $W "select 't', count(*), max(id) from t; select 'inc', count(*), max(id) from inc" >> "$T/reads" 2>/dev/null || true
   done ) &
 READER=$!
+wait_for 20 test -s "$T/reads" || fail "the reader did not start" # it reads before the build, whatever the load
 # build.audit sleeps 300 ms with the staged data written and not published
 SLUICE_FAILPOINTS=build.audit=sleep300 "$SLUICE" -C p build > "$T/build.out" 2>&1 && rc=0 || rc=$?
 touch "$T/done"
