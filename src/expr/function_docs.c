@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* The sections, in the order help shows them. */
-static const char *const sections[] = {"sluice", "text", "null handling", "numbers", "json", "date and time", NULL};
+static const char *const sections[] = {"sluice", "go-to-market", "text", "null handling", "numbers", "json", "date and time", NULL};
 
 static const sl_function_doc docs[] = {
     /* ---- sluice's own (functions.c) ---- */
@@ -33,6 +33,11 @@ static const sl_function_doc docs[] = {
      "1 when x is a valid email, e164, iso_country, iso_currency, url, uuid or date (the rules of the format "
      "check, docs/quality/checks.md), else 0; an unknown format is an error",
      "NULL gives NULL", "sl_format_valid('iso_country', 'DE')", "1"},
+
+    /* ---- go-to-market (gtm/gtm.h): e-mails, companies, domains, Unicode text (h1) ---- */
+#include "gtm/docs_text.inc"
+    /* ---- go-to-market: phones, countries, currencies (h2) ---- */
+#include "gtm/docs_reference.inc"
 
     /* ---- text ---- */
     {"lower", "text", 0, "lower(x)", "x with the ASCII letters in lower case (other letters are kept)",

@@ -1,6 +1,7 @@
 /* functions.c: see functions.h. */
 #include "expr/functions.h"
 #include "core/mem.h"
+#include "gtm/register.h"
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <string.h>
@@ -71,7 +72,8 @@ int sl_functions_register(sqlite3 *db)
 {
     int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
     if (sqlite3_create_function(db, "sha256", 1, flags, NULL, fn_sha256, NULL, NULL) != SQLITE_OK ||
-        sqlite3_create_function(db, "normalize_email", 1, flags, NULL, fn_normalize_email, NULL, NULL) != SQLITE_OK)
+        sqlite3_create_function(db, "normalize_email", 1, flags, NULL, fn_normalize_email, NULL, NULL) != SQLITE_OK ||
+        sl_gtm_register(db) < 0)
         return -1;
     return 0;
 }

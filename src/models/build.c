@@ -6,6 +6,7 @@
 #include "core/util.h"
 #include "models/build_checks.h"
 #include "models/materialize.h"
+#include "models/mtype.h"
 #include "models/results.h"
 #include "models/test.h"
 #include <pthread.h>
@@ -399,6 +400,16 @@ static int run_node(builder *b, size_t i, sl_adapter *a, sl_node_result *r)
             fail_msg(r, "", err.msg);
         break;
     case SL_NODE_MODEL: {
+        if (n->mtype || n->mtype_owner) { /* a typed model (models/mtype.h) or one of its outputs */
+            t = sl_mono_s();
+            audit_ctx ac = {b, i, r, 0};
+            sl_mat_audit au = {audit_model, &ac};
+            rc = sl_mtype_run(a, g, i, b->o->full_refresh, has_audit(b, i) ? &au : NULL, &mr, &err);
+            r->sql_s = sl_mono_s() - t;
+            if (rc < 0)
+                fail_msg(r, "", err.msg);
+            break;
+        }
         int incremental = 0;
         t = sl_mono_s();
         rc = sl_materialize_is_incremental(a, n, b->o->full_refresh, &incremental, &err);

@@ -11,6 +11,7 @@
  * node by node, which graph_link.c draws and checks (sl_gload_link).
  */
 #include "models/graph_int.h"
+#include "models/mtype.h"
 #include "config/yaml.h"
 #include "core/mem.h"
 #include "models/compile.h"
@@ -400,6 +401,9 @@ static void load_props(sl_gload *L)
     walk_paths(p, &all, ".yaml", &yaml);
     for (size_t i = 0; i < yaml.n; i++)
         sl_strv_push(&files, yaml.v[i]);
+    /* typed models first: properties files may describe them */
+    for (size_t i = 0; i < files.n; i++)
+        sl_mtype_scan(L, files.v[i], L->d);
     for (size_t i = 0; i < files.n; i++)
         sl_props_load(L, files.v[i], L->d);
     sl_strv_release(&files);
@@ -515,6 +519,9 @@ static void node_release(sl_node *n)
     sl_free(n->freshness);
     sl_free(n->patch_file);
     sl_free(n->compiled);
+    if (n->mtype && n->mtype_spec)
+        n->mtype->free_spec(n->mtype_spec);
+    sl_free(n->mtype_owner);
     memset(n, 0, sizeof *n);
 }
 

@@ -61,4 +61,11 @@ void sl_gload_link(sl_gload *L, const sl_strv *disabled, int check_cycles);
 /* props.c: read one properties file (path relative to the project). */
 int sl_props_load(sl_gload *L, const char *rel, sl_diags *d);
 
+/* mtype_load.c (models/mtype.h): whether a .yml file's root is a typed
+ * model's spec (a mapping with `type:`); and, before any properties file
+ * is read (they may describe it), load the file at rel as a typed model
+ * when it is one: 1 (loaded, maybe with diagnostics), 0 (not one). */
+int sl_mtype_is_spec(struct fy_node *root);
+int sl_mtype_scan(sl_gload *L, const char *rel, sl_diags *d);
+
 #endif

@@ -109,6 +109,10 @@ typedef struct sl_node {
     char *patch_file;    /* the properties file that described the node, or NULL */
     /* pipelines */
     struct sl_pipeline *pipeline;
+    /* typed models (models/mtype.h): a models/ .yml with `type:` */
+    const struct sl_mtype *mtype; /* its type, or NULL (a SQL model, or an extra output) */
+    void *mtype_spec;    /* what the type's parse returned (freed with its free_spec) */
+    char *mtype_owner;   /* an extra output of a typed model (materialized "output"): the owner's name */
     /* compile results (models/compile.h) */
     char *compiled;      /* the rendered SQL (ephemeral upstreams inlined as CTEs) */
 } sl_node;

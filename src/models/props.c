@@ -893,6 +893,8 @@ int sl_props_load(sl_gload *L, const char *rel, sl_diags *d)
         q = e + 1;
     }
     struct fy_node *root = doc ? fy_document_root(doc) : NULL;
+    if (sl_mtype_is_spec(root)) /* a typed model (models/mtype.h), loaded by sl_mtype_scan */
+        root = NULL;
     if (root && !is_null(root) && !fy_node_is_mapping(root))
         sl_diags_add(d, sl_yaml_loc(root, abs), "a properties file is a mapping (version: 2, models: [...])");
     void *it = NULL;
