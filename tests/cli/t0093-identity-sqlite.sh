@@ -9,6 +9,7 @@
 #     the most recent);
 #   - a rerun and --full-refresh keep every id; a new visit linking two
 #     entities keeps the OLDER id and records the merge;
+#   - level: account: domains of e-mails link, a free-mail domain does not;
 #   - a typo in the spec: file:line:col and did-you-mean; a column typo:
 #     the model, input and column named.
 . "$SRC/tests/cli/lib.sh"
@@ -57,6 +58,15 @@ assert_eq "others kept their ids" "$(q $W "select count(*) from people_map m whe
 # the merge history survives the next build
 assert_exit 0 "$SLUICE" -C p build
 assert_eq "merges kept" "$(q $W "select count(*) from people_merges")" "1"
+
+# level: account: e-mail domains link (registered domain), a free-mail domain is excluded
+echo "u4,dee@GMAIL.com,2026-02-04 09:00:00,pro" >> p/seeds/product_users.csv
+cp "$SRC/tests/cli/identity/companies.yml" p/models/gtm/companies.yml
+assert_exit 0 "$SLUICE" -C p build -s +companies
+assert_eq "account map" "$(q $W "select identifier_value || ' ' || coalesce(entity_id, 'NULL') || ' ' || source || ' ' || status from companies_map order by 1" | sed 's/e_[0-9a-f]*/E/')" \
+  "$(printf 'acme.io E crm,product linked\nexample.net E crm linked\nglobex.com E crm,product linked\ngmail.com NULL product excluded\ninitech.com E product linked')"
+assert_eq "accounts" "$(q $W "select records || ' ' || coalesce(country, '') || ' ' || coalesce(plan, '') from companies order by records desc, country")" \
+  "$(printf '5 DE pro\n2 FR free\n2 US \n1  free')"
 
 # spec errors
 sed -i 's/^survivorship:/survivorshp:/' p/models/gtm/people.yml
