@@ -9,6 +9,7 @@
 #     the most recent);
 #   - a rerun and --full-refresh keep every id; a new visit linking two
 #     entities keeps the OLDER id and records the merge;
+#   - max_component_size refuses the link that would pass it, and warns;
 #   - level: account: domains of e-mails link, a free-mail domain does not;
 #   - a typo in the spec: file:line:col and did-you-mean; a column typo:
 #     the model, input and column named.
@@ -67,6 +68,19 @@ assert_eq "account map" "$(q $W "select identifier_value || ' ' || coalesce(enti
   "$(printf 'acme.io E crm,product linked\nexample.net E crm linked\nglobex.com E crm,product linked\ngmail.com NULL product excluded\ninitech.com E product linked')"
 assert_eq "accounts" "$(q $W "select records || ' ' || coalesce(country, '') || ' ' || coalesce(plan, '') from companies order by records desc, country")" \
   "$(printf '5 DE pro\n2 FR free\n2 US \n1  free')"
+
+# max_component_size: the link that would grow a component past it is refused, with a warning
+cat > p/models/gtm/tiny.yml <<'YML'
+type: identity
+inputs:
+  - from: web_visits
+    identifiers: {anonymous_id: anonymous_id, user_id: user_id}
+max_component_size: 2
+YML
+assert_exit 0 "$SLUICE" -C p build -s tiny
+assert_contains "size warning" "model tiny: 1 links refused: a component of 2 identifiers (holding anonymous_id a" "$T/err"
+assert_eq "a2 kept apart" "$(q $W "select count(distinct entity_id) from tiny_map where identifier_value in ('a1', 'a2')")" "2"
+rm p/models/gtm/tiny.yml
 
 # spec errors
 sed -i 's/^survivorship:/survivorshp:/' p/models/gtm/people.yml
