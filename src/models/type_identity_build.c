@@ -403,8 +403,8 @@ typedef struct prevq {
     bctx *c;
     int what; /* 0 map, 1 entities, 2 merges */
     sl_mtype_table *merges;
-    sl_error *err;
-    int rc;
+    char **kept; /* previous merges: 4 cells a row */
+    size_t nkept, keptcap;
 } prevq;
 
 static uint32_t eid_intern(bctx *c, const char *v)
@@ -426,9 +426,12 @@ static int on_prev(void *ctx, size_t ncols, const char *const *names, const char
     prevq *q = ctx;
     bctx *c = q->c;
     if (q->what == 2) {
-        if (ncols == 4 && sl_mtype_table_row(q->merges, cells, q->err) < 0) {
-            q->rc = -1;
-            return 1;
+        /* kept, written after the query: no statement may run on the
+         * connection while a PostgreSQL query streams its rows */
+        if (ncols == 4) {
+            SL_GROW(q->kept, q->keptcap, q->nkept + 4);
+            for (size_t i = 0; i < 4; i++)
+                q->kept[q->nkept++] = cells[i] ? sl_strdup(cells[i]) : NULL;
         }
         return 0;
     }
@@ -469,12 +472,18 @@ static int read_prev(bctx *c, sl_relation r, int what, const char *cols, sl_mtyp
     sl_buf_init(&sql);
     sl_buf_addf(&sql, "SELECT %s FROM ", cols);
     sl_mtype_relation_sql(c->b, r, &sql);
-    prevq q = {c, what, merges, err, 0};
+    prevq q = {c, what, merges, NULL, 0, 0};
     int rc = sl_adapter_query(c->b->a, sql.data, 0, on_prev, &q, err);
     sl_buf_release(&sql);
     if (rc < 0)
         sl_error_prefix(err, "model %s: reading its previous %s", c->s->name, r.identifier);
-    return rc < 0 || q.rc < 0 ? -1 : 0;
+    for (size_t i = 0; i < q.nkept; i += 4)
+        if (rc == 0)
+            rc = sl_mtype_table_row(merges, (const char *const *)q.kept + i, err);
+    for (size_t i = 0; i < q.nkept; i++)
+        sl_free(q.kept[i]);
+    sl_free(q.kept);
+    return rc < 0 ? -1 : 0;
 }
 
 /* the older of two previous entities: earlier first_seen, then smaller id */
