@@ -37,7 +37,7 @@ typedef struct attr_spec {
     size_t nmodels;
     sl_attr_params params;
     char **direct;
-    size_t ndirect;
+    size_t ndirect, cdirect;
 } attr_spec;
 
 static void spec_free(void *v)
@@ -239,7 +239,7 @@ static void parse_direct(const sl_mtype_parse *p, attr_spec *s, struct fy_node *
             sl_diags_add(p->d, loc_of(p, e), "direct_channels: must be a list of channel names");
             continue;
         }
-        SL_GROW(s->direct, s->ndirect, s->ndirect + 2);
+        SL_GROW(s->direct, s->cdirect, s->ndirect + 1);
         s->direct[s->ndirect++] = sl_strdup(v);
     }
 }
