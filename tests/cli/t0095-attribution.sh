@@ -10,7 +10,8 @@
 # conversion and model the credits sum to 1 and the revenues to its value;
 # a rebuild gives the same rows; spec typos are reported at file:line:col
 # with a did-you-mean, a missing column and a bad time at build time with
-# the model, input and column named, leaving the previous output as it was.
+# the model, input and column named, and a failing error check on the staged
+# rows (write-audit-publish), each leaving the previous output as it was.
 . "$SRC/tests/cli/lib.sh"
 cp -r "$SRC/tests/attribution/project" p
 dump() {
@@ -49,7 +50,23 @@ assert_eq "position_based 50/20/30 on c1" "$(q p/warehouse.db "select group_conc
     (select * from attribution where conversion_id = 'c1' and model = 'position_based' order by touch_index)")" "1=0.5 2=0.1 3=0.1 4=0.3"
 assert_eq "last_non_direct skips email and direct" "$(q p/warehouse.db "select channel from attribution where conversion_id = 'c1' and model = 'last_non_direct'")" \
   "paid_search"
+assert_eq "subset rows" "$(q p/warehouse.db "select count(*) from attribution")" "16"
 cp "$SRC/tests/attribution/project/models/attribution.yml" p/models/
+
+# write-audit-publish: an error check fails on the staged rows (all 59 of
+# them, flushed before the audit); the 16 published rows stay
+cat > p/models/props.yml <<'YML'
+version: 2
+models:
+  - name: attribution
+    checks:
+      - row_count: {max: 10}
+      - range: {column: credit, min: 0, max: 1}
+YML
+assert_exit 1 "$SLUICE" -C p build -s attribution
+assert_contains "audit" "check row_count failed before publish: row_count 59, expected <= 10 rows (the previous data stays)" "$T/out"
+assert_eq "previous rows stay" "$(q p/warehouse.db "select count(*) from attribution")" "16"
+rm p/models/props.yml
 
 # spec typos: every one at its file:line:col, with a suggestion; nothing runs
 sed 's/^lookback:/lookbak:/; s/linear, time_decay/linaer, time_decay/; s/  channel: channel/  chanel: channel/; s/first: 0.4, last: 0.4/first: 0.7, last: 0.4/' \
