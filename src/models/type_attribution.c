@@ -708,9 +708,11 @@ static int read_pg(attr_run *r, const char *sql, sl_error *err)
     sl_buf_addf(&d, "DECLARE sluice_attribution NO SCROLL CURSOR FOR %s", sql);
     int rc = sl_adapter_exec(r->b->a, d.data, err);
     sl_buf_release(&d);
+    char fetch[64];
+    snprintf(fetch, sizeof fetch, "FETCH FORWARD %d FROM sluice_attribution", FETCH_ROWS);
     while (rc == 0) {
         r->nbatch = 0;
-        rc = sl_adapter_query(r->b->a, "FETCH FORWARD 10000 FROM sluice_attribution", 0, on_batch_row, r, err);
+        rc = sl_adapter_query(r->b->a, fetch, 0, on_batch_row, r, err);
         size_t got = r->nbatch;
         for (size_t i = 0; i < got; i++) {
             char **cells = r->batch + i * NCELL;
