@@ -77,6 +77,19 @@ done
 cat > p/models/engagement.sql <<'SQL'
 {{ engagement_metrics(ref('events'), 'user_id', 'occurred_at', event_column='event', as_of='2026-11-30 00:00:00') }}
 SQL
+cat > p/models/funnel.sql <<'SQL'
+with reached as (
+    select id, max(stage_index) as top from {{ ref('lifecycle_history') }} group by id
+), steps as (
+    select h.stage, h.stage_index, count(distinct r.id) as entities
+    from (select distinct stage, stage_index from {{ ref('lifecycle_history') }}) h
+    join reached r on r.top >= h.stage_index
+    group by h.stage, h.stage_index
+)
+select stage, stage_index, entities,
+       round(1.0 * entities / lag(entities) over (order by stage_index), 4) as conversion
+from steps order by stage_index
+SQL
 cat > p/models/velocity.sql <<'SQL'
 select stage, count(*) as exits,
        round(avg({{ sluice_days_between('entered_at', 'exited_at') }}), 2) as avg_days
@@ -117,6 +130,7 @@ assert_exit 0 "$SLUICE" -C p build
 assert_eq "history of 1" "$(hist lifecycle_history 1)" "mql 2026-11-01 00:00:00 2026-12-10 00:00:00|lead 2026-12-10 00:00:00 2026-12-20 00:00:00|mql 2026-12-20 00:00:00 -|"
 assert_eq "history of 1, never_regress" "$(hist lifecycle_nr_history 1)" "mql 2026-11-01 00:00:00 -|"
 assert_eq "history rows" "$(pg "select count(*) from t99.lifecycle_history") $(pg "select count(*) from t99.lifecycle_nr_history")" "7 5"
+assert_eq "funnel" "$(pg "select stage || ' ' || entities || ' ' || coalesce(conversion::text, '-') from t99.funnel" | tr '\n' '|')" "subscriber 4 -|lead 3 0.7500|mql 2 0.6667|customer 1 0.5000|"
 assert_eq "velocity" "$(pg "select stage || ' ' || exits || ' ' || avg_days from t99.velocity" | tr '\n' '|')" "lead 2 24.50|mql 1 39.00|"
 assert_eq "3 kept its mql_at" "$(pg "select mql_at from t99.lead_score where id = 3")" "2026-12-10 00:00:00"
 # a condition PostgreSQL refuses: named by its rule, the previous build stays
