@@ -118,4 +118,9 @@ assert_exit 1 "$SLUICE" -C p build -s lead_score
 assert_contains "condition" "model lead_score: rule big_company:" "$T/out"
 assert_contains "condition names the column" "employes" "$T/out"
 assert_eq "the failed build kept the old table" "$(row 3)" "68.12 B 1 2026-12-11 00:00:00"
+# an entity twice in the input is refused, naming the key
+spec "2026-12-11 00:00:00"
+echo '3,dup@x.io,1,US' >> p/seeds/contacts.csv
+assert_exit 1 "$SLUICE" -C p build
+assert_contains "duplicate" "model lead_score: input 'contacts' has id = '3' twice (entities must be unique)" "$T/out"
 finish
