@@ -495,6 +495,6 @@ static int lc_build(const sl_mtype_build *b, sl_mat_result *res, sl_error *err)
     return rc;
 }
 
-const sl_mtype sl_mtype_lifecycle = {"lifecycle",
-                                     "lifecycle stages from ordered conditions, with their history (docs/gtm/lifecycle.md)",
-                                     lc_parse, lc_build, lc_free};
+const sl_mtype sl_mtype_lifecycle = {
+    "lifecycle", "lifecycle stages from ordered conditions, with their history (docs/gtm/lifecycle.md)", lc_parse,
+    lc_build, lc_free};
