@@ -40,13 +40,15 @@ static const char *const tables_sql =
     "CREATE OR REPLACE FUNCTION sluice._map_chars(x text, m jsonb) RETURNS text LANGUAGE sql IMMUTABLE STRICT "
     "PARALLEL SAFE AS $f$ SELECT coalesce(string_agg(coalesce(m ->> c, c), '' ORDER BY i), '') FROM "
     "regexp_split_to_table(x, '') WITH ORDINALITY AS t(c, i) $f$;"
-    /* define sluice.<fname>(x text) from a character map (pg_install.h) */
+    /* define sluice.<fname>(x text) from a character map (pg_install.h):
+     * PL/pgSQL, whose plans (and so the map's constants, parsed once) are
+     * cached for the session; a SQL function would parse them per call */
     "CREATE OR REPLACE FUNCTION sluice._install_charmap(fname text, af text, at text, f text, t text, cls text, m "
     "jsonb) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN EXECUTE format('CREATE OR REPLACE FUNCTION sluice.%I(x text) "
-    "RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS %L', fname, CASE WHEN cls = '' THEN "
-    "format('SELECT CASE WHEN x !~ ''[^\\x01-\\x7f]'' THEN translate(x, %L, %L) ELSE translate(x, %L, %L) END', af, "
-    "at, f, t) ELSE format('SELECT CASE WHEN x !~ ''[^\\x01-\\x7f]'' THEN translate(x, %L, %L) WHEN x ~ %L THEN "
-    "sluice._map_chars(x, %L::jsonb) ELSE translate(x, %L, %L) END', af, at, cls, m, f, t) END); END $f$;";
+    "RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS %L', fname, "
+    "format('BEGIN IF x !~ ''[^\\x01-\\x7f]'' THEN RETURN translate(x, %L, %L); END IF; ', af, at) || "
+    "CASE WHEN cls = '' THEN '' ELSE format('IF x ~ %L THEN RETURN sluice._map_chars(x, %L::jsonb); END IF; ', cls, "
+    "m) END || format('RETURN translate(x, %L, %L); END', f, t)); END $f$;";
 
 /* Then the functions (CREATE OR REPLACE: views using them survive). */
 static const char *const functions_sql =
@@ -125,9 +127,10 @@ static const char *const functions_sql =
     "ps := coalesce(exc, ps, 1); "
     "IF ps >= n THEN RETURN NULL; END IF; RETURN array_to_string(l[n - ps : n], '.'); END $f$;"
     /* ---- countries and currencies (country.c): its key, its codes */
-    "CREATE OR REPLACE FUNCTION sluice._ref_key(x text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS "
-    "$f$ SELECT CASE WHEN octet_length(x) > 512 OR k = '' THEN NULL WHEN k ~ '^[0-9]{1,6}$' AND k::int < 1000 THEN "
-    "lpad(k::int::text, 3, '0') ELSE k END FROM (SELECT sluice._ref_fold(x) AS k) s $f$;"
+    "CREATE OR REPLACE FUNCTION sluice._ref_key(x text) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE "
+    "AS $f$ DECLARE k text; BEGIN IF octet_length(x) > 512 THEN RETURN NULL; END IF; k := sluice._ref_fold(x); "
+    "IF k = '' THEN RETURN NULL; END IF; IF k ~ '^[0-9]{1,6}$' AND k::int < 1000 THEN RETURN lpad(k::int::text, 3, "
+    "'0'); END IF; RETURN k; END $f$;"
     "CREATE OR REPLACE FUNCTION sluice._ref_code(k text, cur boolean) RETURNS text LANGUAGE sql STABLE STRICT "
     "PARALLEL SAFE AS $f$ SELECT CASE WHEN cur THEN coalesce((SELECT code FROM sluice.currency_keys WHERE key = k), "
     "CASE WHEN octet_length(k) > 3 AND left(k, 3) = 'the' THEN (SELECT code FROM sluice.currency_keys WHERE key = "
