@@ -21,7 +21,8 @@
 #include <libpq-fe.h>
 #include <malloc.h>
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+/* libasan's (clang's <sanitizer/allocator_interface.h>; gcc ships none) */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 /* Heap bytes in use (the allocator's view, as sched/metrics.c measures). */
