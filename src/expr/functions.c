@@ -1,8 +1,6 @@
 /* functions.c: see functions.h. */
 #include "expr/functions.h"
-#include "core/mem.h"
 #include "gtm/register.h"
-#include <ctype.h>
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -30,49 +28,10 @@ static void fn_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, hex, (int)(2 * len), SQLITE_TRANSIENT);
 }
 
-static void fn_normalize_email(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    (void)argc;
-    const char *s = (const char *)sqlite3_value_text(argv[0]);
-    if (!s) {
-        sqlite3_result_null(ctx);
-        return;
-    }
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        n--;
-    while (n && isspace((unsigned char)*s))
-        s++, n--;
-    char *e = sl_malloc(n + 1);
-    for (size_t i = 0; i < n; i++)
-        e[i] = (char)tolower((unsigned char)s[i]);
-    e[n] = 0;
-    char *at = strchr(e, '@');
-    if (!at || at == e || !at[1] || strchr(at + 1, '@')) {
-        sl_free(e);
-        sqlite3_result_null(ctx);
-        return;
-    }
-    if (strcmp(at + 1, "gmail.com") == 0 || strcmp(at + 1, "googlemail.com") == 0) {
-        char *w = e;
-        int tag = 0;
-        for (char *r = e; r < at; r++) {
-            if (*r == '+')
-                tag = 1;
-            if (!tag && *r != '.')
-                *w++ = *r;
-        }
-        memmove(w, at, strlen(at) + 1);
-    }
-    sqlite3_result_text(ctx, e, -1, SQLITE_TRANSIENT);
-    sl_free(e);
-}
-
 int sl_functions_register(sqlite3 *db)
 {
     int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
     if (sqlite3_create_function(db, "sha256", 1, flags, NULL, fn_sha256, NULL, NULL) != SQLITE_OK ||
-        sqlite3_create_function(db, "normalize_email", 1, flags, NULL, fn_normalize_email, NULL, NULL) != SQLITE_OK ||
         sl_gtm_register(db) < 0)
         return -1;
     return 0;

@@ -5,11 +5,11 @@
  *   sha256(x)            lowercase hex SHA-256 of x's text (OpenSSL EVP);
  *                        NULL stays NULL. Ad platforms take audiences as
  *                        hashes: sha256(normalize_email(email)).
- *   normalize_email(x)   trimmed and lowercased; for gmail.com and
- *                        googlemail.com also without dots and +tags in the
- *                        local part (the same mailbox); NULL unless x has
- *                        exactly one '@' with text on both sides.
- *
+ *   the go-to-market functions (normalize_email, canonical_email, lower,
+ *   upper, casefold, unaccent, normalize_company, registered_domain,
+ *   normalize_phone, country_code, ...): gtm/gtm.h, registered by
+ *   gtm/register.h's sl_gtm_register.
+
  * Every function an expression may call is documented in one table
  * (function_docs.c): sluice's own and the SQLite built-ins people use.
  * `sluice help functions` prints it and docs/FUNCTIONS.md is generated

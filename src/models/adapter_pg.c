@@ -13,11 +13,15 @@
  * a table is relkind r/p/f, a view v/m. Errors carry the server's primary
  * message, detail and hint, and the statement position becomes
  * sl_adapter_error_offset (a character position turned into bytes).
+ * Opening installs sluice's GTM functions (gtm/pg_functions.h) once per
+ * process and puts their schema `sluice` last on the search_path. Query
+ * rows stream one at a time (single-row mode), so memory stays bounded.
  */
 #include "config/project.h"
 #include "core/mem.h"
 #include "core/sqlident.h"
 #include "db/pg.h"
+#include "gtm/pg_functions.h"
 #include "models/adapter_impl.h"
 #include <stdlib.h>
 #include <string.h>
@@ -96,26 +100,75 @@ static int ad_params(sl_adapter *a, const char *sql, int n, const char *const *p
     return 0;
 }
 
+/* Drop what is left of the query in flight: results until the end, so
+ * the connection is ready for the next statement. cancel: ask the server
+ * to stop first (outside a transaction block only: a cancelled statement
+ * aborts the transaction it runs in, and the caller's must survive). */
+static void drain(PGconn *c, int cancel)
+{
+    if (cancel) {
+        PGcancel *k = PQgetCancel(c);
+        char buf[256];
+        if (k) {
+            PQcancel(k, buf, (int)sizeof buf); /* best effort: the query may already be done */
+            PQfreeCancel(k);
+        }
+    }
+    PGresult *r;
+    while ((r = PQgetResult(c)) != NULL)
+        PQclear(r);
+}
+
+/* Rows stream in single-row mode (PQsetSingleRowMode): one row in memory
+ * at a time whatever the result's size, so a typed model reading 10M
+ * identifiers stays bounded. Stopping early (max_rows, fn nonzero) cancels
+ * the rest outside a transaction block, and reads it to the end inside
+ * one; either way the connection is usable afterwards. */
 static int ad_query(sl_adapter *a, const char *sql, size_t max_rows, sl_adapter_row_fn fn, void *ctx, sl_error *err)
 {
+    PGconn *c = CONN(a);
+    int in_block = PQtransactionStatus(c) != PQTRANS_IDLE;
+    if (!PQsendQueryParams(c, sql, 0, NULL, NULL, NULL, NULL, 0)) {
+        a->err_offset = -1;
+        return sl_pg_result_error(NULL, c, "PostgreSQL", err);
+    }
+    if (!PQsetSingleRowMode(c)) {
+        drain(c, 0);
+        a->err_offset = -1;
+        return sl_error_set(err, SL_ESQL, "PostgreSQL: cannot stream the rows of the query (single-row mode refused)");
+    }
+    const char **names = NULL, **cells = NULL;
+    size_t seen = 0;
+    int n = 0, rc = 0, stopped = 0;
     PGresult *r;
-    if (ad_params(a, sql, 0, NULL, &r, err) < 0)
-        return -1;
-    int n = PQnfields(r), rows = PQntuples(r);
-    const char **names = sl_calloc((size_t)n + 1, sizeof *names);
-    const char **cells = sl_calloc((size_t)n + 1, sizeof *cells);
-    for (int i = 0; i < n; i++)
-        names[i] = PQfname(r, i);
-    for (int row = 0; row < rows && (max_rows == 0 || (size_t)row < max_rows); row++) {
-        for (int i = 0; i < n; i++)
-            cells[i] = PQgetisnull(r, row, i) ? NULL : PQgetvalue(r, row, i);
-        if (fn(ctx, (size_t)n, names, cells))
-            break;
+    while ((r = PQgetResult(c)) != NULL) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_SINGLE_TUPLE && !stopped) {
+            if (!names) {
+                n = PQnfields(r);
+                names = sl_calloc((size_t)n + 1, sizeof *names);
+                cells = sl_calloc((size_t)n + 1, sizeof *cells);
+            }
+            for (int i = 0; i < n; i++) {
+                names[i] = PQfname(r, i);
+                cells[i] = PQgetisnull(r, 0, i) ? NULL : PQgetvalue(r, 0, i);
+            }
+            seen++;
+            if (fn(ctx, (size_t)n, names, cells) || (max_rows && seen >= max_rows)) {
+                stopped = 1;
+                PQclear(r);
+                drain(c, !in_block);
+                break;
+            }
+        } else if (st != PGRES_SINGLE_TUPLE && !pg_ok(r) && rc == 0) {
+            pg_fail(a, r, sql, err);
+            rc = -1;
+        }
+        PQclear(r);
     }
     sl_free(names);
     sl_free(cells);
-    PQclear(r);
-    return 0;
+    return rc;
 }
 
 /* name as PostgreSQL keeps it: at most 63 bytes, cut on a UTF-8 boundary */
@@ -306,6 +359,12 @@ int sl_adapter_pg_open(const sl_project *p, const char *schema, sl_adapter **out
     PGconn *c;
     if (sl_pg_connect(&o, &c, err) < 0)
         return sl_error_prefix(err, "warehouse");
+    /* the GTM functions (normalize_email, country_code, ...) in schema
+     * sluice, installed once per process and database, on the search_path */
+    if (sl_gtm_pg_prepare(c, err) < 0) {
+        PQfinish(c);
+        return sl_error_prefix(err, "warehouse");
+    }
     if (!schema || !*schema)
         schema = p->warehouse_schema && *p->warehouse_schema ? p->warehouse_schema : "public";
     sl_adapter *a = sl_adapter_new(&pg_ops, schema);

@@ -73,5 +73,65 @@ const sl_builtin sl_builtins[] = {
      "    on child.from_field = parent.to_field\n"
      "where parent.to_field is null\n"
      "{% endtest %}\n"},
+    {"sluice_days_between",
+     "{% macro sluice_days_between(start, end) -%}\n"
+     "{%- if target.type == 'postgres' -%}\n"
+     "(extract(epoch from (cast({{ end }} as timestamp) - cast({{ start }} as timestamp))) / 86400.0)\n"
+     "{%- else -%}\n"
+     "(julianday({{ end }}) - julianday({{ start }}))\n"
+     "{%- endif -%}\n"
+     "{%- endmacro %}\n"},
+    {"sluice_as_of_sql",
+     "{% macro sluice_as_of_sql(as_of=none) -%}\n"
+     "{%- if as_of is none -%}\n"
+     "{%- if target.type == 'postgres' -%}(now() at time zone 'UTC'){%- else -%}'now'{%- endif -%}\n"
+     "{%- else -%}\n"
+     "'{{ as_of | string | replace(\"'\", \"''\") }}'\n"
+     "{%- endif -%}\n"
+     "{%- endmacro %}\n"},
+    {"sluice_age_days",
+     "{% macro sluice_age_days(time_column, as_of=none) -%}\n"
+     "{{ sluice_days_between(time_column, sluice_as_of_sql(as_of)) }}\n"
+     "{%- endmacro %}\n"},
+    {"rolling_count",
+     "{% macro rolling_count(time_column, days, where=none, as_of=none) -%}\n"
+     "sum(case when {{ sluice_age_days(time_column, as_of) }} >= 0 and {{ sluice_age_days(time_column, as_of) }} < {{ days }}\n"
+     "{%- if where is not none %} and ({{ where }}){% endif %} then 1 else 0 end)\n"
+     "{%- endmacro %}\n"},
+    {"days_since_last_activity",
+     "{% macro days_since_last_activity(time_column, as_of=none) -%}\n"
+     "{%- if target.type == 'postgres' -%}\n"
+     "cast(floor(min(case when {{ sluice_age_days(time_column, as_of) }} >= 0 then {{ sluice_age_days(time_column, as_of) }} end)) as integer)\n"
+     "{%- else -%}\n"
+     "cast(min(case when {{ sluice_age_days(time_column, as_of) }} >= 0 then {{ sluice_age_days(time_column, as_of) }} end) as integer)\n"
+     "{%- endif -%}\n"
+     "{%- endmacro %}\n"},
+    {"email_click_rate",
+     "{% macro email_click_rate(event_column, clicked='email_clicked', sent='email_sent') -%}\n"
+     "{%- set rate -%}\n"
+     "1.0 * sum(case when {{ event_column }} = '{{ clicked | string | replace(\"'\", \"''\") }}' then 1 else 0 end)\n"
+     " / nullif(sum(case when {{ event_column }} = '{{ sent | string | replace(\"'\", \"''\") }}' then 1 else 0 end), 0)\n"
+     "{%- endset -%}\n"
+     "{%- if target.type == 'postgres' -%}\n"
+     "cast(round(cast({{ rate }} as numeric), 4) as double precision)\n"
+     "{%- else -%}\n"
+     "round({{ rate }}, 4)\n"
+     "{%- endif -%}\n"
+     "{%- endmacro %}\n"},
+    {"engagement_metrics",
+     "{% macro engagement_metrics(events, entity, time_column, event_column=none, windows=[7, 30, 90], as_of=none, clicked='email_clicked', sent='email_sent') -%}\n"
+     "select\n"
+     "    {{ entity }},\n"
+     "    {%- for d in windows %}\n"
+     "    {{ rolling_count(time_column, d, as_of=as_of) }} as events_{{ d }}d,\n"
+     "    {%- endfor %}\n"
+     "    {%- if event_column is not none %}\n"
+     "    {{ email_click_rate(event_column, clicked, sent) }} as email_click_rate,\n"
+     "    {%- endif %}\n"
+     "    {{ days_since_last_activity(time_column, as_of) }} as days_since_last_activity\n"
+     "from {{ events }}\n"
+     "where {{ entity }} is not null\n"
+     "group by {{ entity }}\n"
+     "{%- endmacro %}\n"},
     {NULL, NULL},
 };
