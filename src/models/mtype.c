@@ -197,6 +197,11 @@ int sl_mtype_table_row(sl_mtype_table *t, const char *const *cells, sl_error *er
     return 0;
 }
 
+int sl_mtype_table_flush(sl_mtype_table *t, sl_error *err)
+{
+    return flush_rows(t, err);
+}
+
 sl_relation sl_mtype_table_staged(const sl_mtype_table *t)
 {
     sl_relation w = {t->schema, t->work};

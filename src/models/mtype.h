@@ -135,6 +135,9 @@ int sl_mtype_table_open(const sl_mtype_build *b, sl_relation r, const sl_mtype_c
                         sl_mtype_table **out, sl_error *err);
 /* One row: ncols cells (copied). */
 int sl_mtype_table_row(sl_mtype_table *t, const char *const *cells, sl_error *err);
+/* Insert the rows still buffered (before reading the work table back or
+ * auditing it). */
+int sl_mtype_table_flush(sl_mtype_table *t, sl_error *err);
 /* The work table's relation (to read back, or to audit before publish). */
 sl_relation sl_mtype_table_staged(const sl_mtype_table *t);
 /* Flush, swap in, free t. rows (may be NULL): rows written. */
