@@ -46,6 +46,19 @@ print(sum(1 for r in rows if len(r) > 1 and ("@" not in r[1] or "@@" in r[1] or 
 if [ "$n_broken" -gt 0 ]; then ok; else fail "the generator wrote no broken e-mail: the next check proves nothing"; fi
 assert_eq "broken e-mails never reach the warehouse" "$(q $W "select count(*) from contacts where email is null")" 0
 
+assert_eq "product users' e-mails normalised by the normalize transform" \
+  "$(q $W "select count(*) from product_users where email is null or email <> lower(trim(email_raw))")" 0
+assert_eq "every product user loaded" "$(q $W "select count(*) from product_users")" "$(($(wc -l < p/data/product_users.csv) - 1))"
+
+# ---- lookup and aggregate
+assert_eq "every event has its account's plan (lookup)" \
+  "$(q $W "select count(*) from events e left join accounts a using (account_id) where e.account_plan is not a.plan")" 0
+assert_eq "daily activity counts every event once (aggregate)" \
+  "$(q $W "select sum(events) || ' ' || sum(feature_uses) from daily_account_activity")" \
+  "$(q $W "select count(*) || ' ' || sum(event = 'feature_used') from events")"
+assert_eq "one row per account and day" \
+  "$(q $W "select count(*) from daily_account_activity")" "$(q $W "select count(distinct account_id || substr(ts, 1, 10)) from events")"
+
 # ---- identity resolution against the truth
 python3 - "$W" p/data/truth/identity.csv >"$T/pr" <<'PY'
 import csv, sqlite3, sys
