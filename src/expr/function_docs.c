@@ -19,11 +19,6 @@ static const sl_function_doc docs[] = {
      "the lowercase hex SHA-256 of x's text (a number hashes as its text: sha256(42) = sha256('42')); ad "
      "platforms take audiences as sha256(normalize_email(email))",
      "NULL gives NULL", "sha256('abc')", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
-    {"normalize_email", "sluice", 1, "normalize_email(x)",
-     "x trimmed and lowercased; for gmail.com and googlemail.com also without dots and +tags in the part "
-     "before the '@' (the same mailbox)",
-     "NULL gives NULL; so does a text without exactly one '@' with text on both sides",
-     "normalize_email(' Ann.Lee+promo@GMail.com ')", "annlee@gmail.com"},
     {"regexp", "sluice", 1, "regexp(pattern, x)",
      "1 when the PCRE2 regular expression pattern (UTF-8) matches anywhere in x's text (anchor it with ^...$), "
      "else 0; x REGEXP pattern is the same; a bad pattern, or one that backtracks catastrophically on a value, "
@@ -40,10 +35,14 @@ static const sl_function_doc docs[] = {
 #include "gtm/docs_reference.inc"
 
     /* ---- text ---- */
-    {"lower", "text", 0, "lower(x)", "x with the ASCII letters in lower case (other letters are kept)",
-     "NULL gives NULL", "lower('Ann LEE')", "ann lee"},
-    {"upper", "text", 0, "upper(x)", "x with the ASCII letters in upper case (other letters are kept)",
-     "NULL gives NULL", "upper('ann lee')", "ANN LEE"},
+    {"lower", "text", 1, "lower(x)",
+     "x in lower case, every letter (Unicode simple case mapping: 'ÉCOLE' gives 'école'); sluice's, in place of "
+     "SQLite's ASCII-only one",
+     "NULL gives NULL; so does invalid UTF-8", "lower('ÉCOLE Ann')", "école ann"},
+    {"upper", "text", 1, "upper(x)",
+     "x in upper case, every letter (Unicode simple case mapping: 'españa' gives 'ESPAÑA'; ß is kept); "
+     "sluice's, in place of SQLite's ASCII-only one",
+     "NULL gives NULL; so does invalid UTF-8", "upper('españa')", "ESPAÑA"},
     {"trim", "text", 0, "trim(x[, chars])", "x without leading and trailing spaces (or any of the characters in chars)",
      "NULL gives NULL", "trim('  a b  ')", "a b"},
     {"ltrim", "text", 0, "ltrim(x[, chars])", "x without leading spaces (or any of the characters in chars)",

@@ -12,10 +12,10 @@ for f in "sha256(x)" "normalize_email(x)" "coalesce(x, y, ...)" "json_extract(js
 done
 assert_exit 0 "$SLUICE" help functions NORMALIZE_EMAIL
 assert_eq "one function" "$(cat "$T/out")" "normalize_email(x)  (sluice)
-  returns: x trimmed and lowercased; for gmail.com and googlemail.com also without dots and +tags in the part before the '@' (the same mailbox)
-  NULL:    NULL gives NULL; so does a text without exactly one '@' with text on both sides
+  returns: x trimmed and lower-cased (Unicode) when it is exactly one address local@domain (dot-atom local part, a domain of two labels or more); no gmail or +tag folding (canonical_email does that); audiences take sha256(normalize_email(email))
+  NULL:    NULL gives NULL; so does a display name ('Jane <j@x.com>'), 'mailto:', two addresses, spaces or double dots inside, a missing or dotless domain
   example: normalize_email(' Ann.Lee+promo@GMail.com ')
-           -> annlee@gmail.com"
+           -> ann.lee+promo@gmail.com"
 assert_exit 2 "$SLUICE" help functions json_extact
 assert_contains "suggestion" "no function called 'json_extact' is documented; did you mean 'json_extract'?" "$T/err"
 assert_exit 0 "$SLUICE" help
