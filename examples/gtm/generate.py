@@ -146,6 +146,7 @@ visits = []
 opportunities = []
 next_contact = 1
 next_person = 1
+on_web = set()      # contact ids whose person visited the website
 
 
 def new_person():
@@ -212,6 +213,8 @@ for k in range(1, a.contacts + 1):
             devices.append(('bridge', uid))
     elif rnd.random() < 0.4:
         devices.append(('form', None))
+    if devices:
+        on_web.add(cid)
     for how, uid in devices:
         anon = f'anon_{rnd.getrandbits(48):012x}'
         truth.append(('web_visits', anon, pid))
@@ -257,8 +260,9 @@ for k in range(max(10, a.contacts // 10)):
                        'visited_at': ts(T0 + rnd.randint(0, 95) * DAY + rnd.randint(0, DAY - 1)),
                        'cost': round(rnd.uniform(lo, hi), 2) if hi else 0})
 
-# ---- opportunities: about one contact in eight, after their first visits
-for n, row in enumerate(r for r in crm_rows if rnd.random() < 0.12):
+# ---- opportunities: about one contact in eight (mostly people the website
+# knows), created after their first visits
+for n, row in enumerate(r for r in crm_rows if rnd.random() < (0.16 if r[0] in on_web else 0.03)):
     created = T0 + rnd.randint(60, 100) * DAY + rnd.randint(0, DAY - 1)
     stage = rnd.choices(['won', 'lost', 'open'], [4, 3, 3])[0]
     closed = ts(created + rnd.randint(3, 40) * DAY) if stage != 'open' else ''
