@@ -24,10 +24,13 @@ echo "== a few rows from the warehouse ($ex/warehouse.db): contacts normalised b
 sqlite3 -header -column "$ex/warehouse.db" \
   "SELECT id, email, country, country_code, phone, phone_e164, company_key FROM contacts ORDER BY id LIMIT 5;"
 echo
+echo "== feature use by plan (the events pipeline's lookup added account_plan), and the busiest account-days (aggregate)"
 sqlite3 -header -column "$ex/warehouse.db" \
-  "SELECT a.plan, count(DISTINCT e.account_id) AS accounts, count(*) AS feature_events
-     FROM events e JOIN accounts a USING (account_id)
-    WHERE e.event = 'feature_used' GROUP BY a.plan ORDER BY feature_events DESC;"
+  "SELECT account_plan AS plan, count(DISTINCT account_id) AS accounts, count(*) AS feature_events
+     FROM events WHERE event = 'feature_used' GROUP BY account_plan ORDER BY feature_events DESC;"
+sqlite3 -header -column "$ex/warehouse.db" \
+  "SELECT account_id, day, events, active_users, feature_uses FROM daily_account_activity
+    ORDER BY events DESC, account_id, day LIMIT 3;"
 echo
 echo "== identity resolution (models/gtm/people.yml): the people with the most records, and the map by identifier type"
 sqlite3 -header -column "$ex/warehouse.db" \
