@@ -21,6 +21,7 @@
 #include "gtm/gtm.h"
 #include "gtm/text_int.h"
 #include "core/mem.h"
+#include <pthread.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -39,6 +40,25 @@ const char *const *sl_gtm_company_legal_forms(size_t *n)
 {
     *n = NFORMS;
     return forms;
+}
+
+/* Each form's words, split once: forms_words[f] words, the last one at
+ * forms[f] + last_off[f] (last_len bytes), for a quick first test. */
+static unsigned char form_words[NFORMS], last_off[NFORMS], last_len[NFORMS];
+static pthread_once_t forms_once = PTHREAD_ONCE_INIT;
+
+static void forms_split(void)
+{
+    for (size_t f = 0; f < NFORMS; f++) {
+        const char *sp = strrchr(forms[f], ' ');
+        size_t off = sp ? (size_t)(sp + 1 - forms[f]) : 0;
+        unsigned words = 1;
+        for (const char *q = forms[f]; *q; q++)
+            words += *q == ' ';
+        form_words[f] = (unsigned char)words;
+        last_off[f] = (unsigned char)off;
+        last_len[f] = (unsigned char)(strlen(forms[f]) - off);
+    }
 }
 
 #define MAXW 64 /* words kept apart; a longer text keeps its words but no legal form is removed */
@@ -77,9 +97,21 @@ static int is_word_char(int32_t c)
 int sl_gtm_company_normalize(const char *s, size_t n, sl_buf *out)
 {
     sl_buf_reset(out);
-    int32_t buf[512], *cps, *heap;
-    long k = sl_gtm_decompose(s, n, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK, 1,
-                              buf, 512, &cps, &heap);
+    pthread_once(&forms_once, forms_split);
+    int32_t buf[512], *cps = buf, *heap = NULL;
+    long k = 0;
+    /* ASCII (the common case) folds to itself but for case: no utf8proc */
+    int ascii = n <= 512;
+    for (size_t i = 0; ascii && i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        ascii = c < 0x80;
+        buf[i] = c >= 'A' && c <= 'Z' ? c + 32 : c;
+    }
+    if (ascii)
+        k = (long)n;
+    else
+        k = sl_gtm_decompose(s, n, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK, 1,
+                             buf, 512, &cps, &heap);
     if (k < 0)
         return 0;
     /* step 2: the words, written to out separated by single spaces */
@@ -150,11 +182,11 @@ int sl_gtm_company_normalize(const char *s, size_t n, sl_buf *out)
     for (int again = 1; again;) {
         again = 0;
         size_t best = nw;
+        const word *lw = &w[nw - 1];
         for (size_t f = 0; f < NFORMS; f++) {
-            size_t words = 1;
-            for (const char *q = forms[f]; *q; q++)
-                words += *q == ' ';
-            if (words >= nw - first || nw - words >= best)
+            size_t words = form_words[f];
+            if (words >= nw - first || nw - words >= best || lw->len != last_len[f] ||
+                memcmp(p + lw->off, forms[f] + last_off[f], lw->len) != 0)
                 continue;
             if (ends_with_form(p, w, nw, nw - words, forms[f]))
                 best = nw - words;

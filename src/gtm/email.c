@@ -20,8 +20,8 @@
  * consecutive or leading/trailing dots, and a missing local part or
  * domain are all refused. normalize lower-cases the whole address
  * (Unicode simple lower case, text.c). canonical then removes a `+tag`
- * (from the first '+' that is not the first character of the local part)
- * for every domain, and for gmail.com and googlemail.com (one mailbox
+ * (from the first '+' that is not the first character of the local part,
+ * with the dots right before it) for every domain, and for gmail.com and googlemail.com (one mailbox
  * provider that ignores dots) removes the dots and writes gmail.com.
  */
 #include "gtm/gtm.h"
@@ -152,7 +152,9 @@ int sl_gtm_email_canonical(const char *s, size_t n, sl_buf *out)
         if (!tag && !(gmail && d[r] == '.'))
             d[w++] = d[r];
     }
-    if (w == 0) /* only dots before a tag: nothing left (cannot happen for a valid address) */
+    while (w > 0 && d[w - 1] == '.')
+        w--; /* "ann.+x": the dot before the tag goes with it (a local part never ends in a dot) */
+    if (w == 0)
         return 0;
     d[w++] = '@';
     if (gmail) {
