@@ -89,7 +89,7 @@ static int normalize_check(sl_instance *in, sl_diags *d)
         sl_buf b;
         sl_buf_init(&b);
         if (!sl_gtm_country_code(o->region, strlen(o->region), &b))
-            sl_diags_add(d, (sl_loc){NULL, 0, 0}, "normalize: region '%s' is not a country (e.g. US, DE, Germany)",
+            sl_diags_add(d, in->loc, "normalize: region '%s' is not a country (e.g. US, DE, Germany)",
                          o->region);
         sl_buf_release(&b);
     }
@@ -106,7 +106,7 @@ static int normalize_columns(sl_instance *in, sl_colset *c, sl_diags *d)
     for (size_t i = 0; i < o->columns.n; i++)
         n += sl_colset_require(c, o->columns.v[i].key, sl_colcheck_loc(o->columns.v[i].loc, in), what, d);
     if (o->region_column && *o->region_column)
-        n += sl_colset_require(c, o->region_column, sl_colcheck_loc(o->columns.loc, in), what, d);
+        n += sl_colset_require(c, o->region_column, sl_colcheck_loc(in->loc, in), what, d);
     return n;
 }
 
