@@ -200,6 +200,27 @@ static void pipeline_edges(sl_graph *g)
                     continue;
                 add_edge(s, i);
             }
+        /* a lookup transform reads the warehouse: after the table it reads */
+        for (size_t t = 0; t < pn->pipeline->ntransforms; t++) {
+            const sl_instance *tr = &pn->pipeline->transforms[t];
+            if (strcmp(tr->type, "lookup") != 0)
+                continue;
+            const sl_option *to = SL_TRANSFORM(tr)->options;
+            const char *from = sl_options_string(to, tr->opts, "from"), *lq = sl_options_string(to, tr->opts, "query");
+            for (size_t j = 0; j < g->n; j++) {
+                sl_node *m = &g->nodes[j];
+                if (j == i || (m->kind != SL_NODE_MODEL && m->kind != SL_NODE_SEED && m->kind != SL_NODE_SNAPSHOT &&
+                               m->kind != SL_NODE_PIPELINE))
+                    continue;
+                if (m->config.materialized && strcmp(m->config.materialized, "ephemeral") == 0)
+                    continue;
+                const char *id = m->identifier ? m->identifier : m->name;
+                if (m->kind == SL_NODE_PIPELINE && !m->identifier)
+                    continue;
+                if ((from && strcmp(from, id) == 0) || (lq && *lq && reads_word(lq, id)))
+                    add_edge(pn, j);
+            }
+        }
         const sl_instance *src = &pn->pipeline->source;
         int sq = strcmp(src->type, "sqlite") == 0, pg = strcmp(src->type, "postgres") == 0;
         if (!sq && !pg)

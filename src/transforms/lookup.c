@@ -30,6 +30,9 @@
  * A miss: `keep` adds nulls, `drop` drops the row (filtered), `reject`
  * sends it to the DLQ with "lookup: no accounts row for account_id = 7".
  *
+ * On PostgreSQL a query:'s unqualified names resolve in the warehouse's
+ * schema first (search_path: that schema, then public).
+ *
  * DAG: a pipeline whose lookup reads a model's, seed's or snapshot's table
  * (from:, or a word of query:) runs after it (models/graph_link.c).
  */
@@ -305,6 +308,19 @@ static int load(sl_instance *in, sl_error *err)
                 }
             }
             sl_adapter_columns_free(dc, nd);
+        }
+    }
+    if (*o->query && sl_adapter_is_pg(a)) {
+        /* a query's unqualified names are the warehouse schema's, as from:'s are */
+        sl_buf_addf(&sql, "SET search_path TO ");
+        sl_sql_ident(&sql, sl_adapter_schema(a));
+        sl_buf_addf(&sql, ", public");
+        int rc = sl_adapter_exec(a, sql.data, err);
+        sl_buf_reset(&sql);
+        if (rc < 0) {
+            sl_buf_release(&sql);
+            sl_adapter_close(a);
+            return -1;
         }
     }
     sl_buf_addf(&sql, "SELECT ");
