@@ -377,8 +377,10 @@ static int link_rows(bctx *c)
             }
             if (sl_idgraph_union(c->g, f, y, c->s->max_component) < 0) {
                 refused++;
-                uint32_t ry = sl_idgraph_root(c->g, f);
-                if (big == SL_IDGRAPH_NONE || sl_idgraph_size(c->g, ry) > sl_idgraph_size(c->g, big))
+                uint32_t rf = sl_idgraph_root(c->g, f), ry = sl_idgraph_root(c->g, y);
+                if (sl_idgraph_size(c->g, rf) > sl_idgraph_size(c->g, ry))
+                    ry = rf;
+                if (big == SL_IDGRAPH_NONE || sl_idgraph_size(c->g, ry) > sl_idgraph_size(c->g, sl_idgraph_root(c->g, big)))
                     big = ry;
             }
         }
