@@ -12,8 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const model_names[] = {"first_touch", "linear",         "last_touch", "last_non_direct",
-                                          "time_decay",  "position_based", "w_shaped",   NULL};
+static const char *const model_names[] = {"first_touch", "last_touch",     "last_non_direct", "linear",
+                                          "time_decay",  "position_based", "w_shaped",        NULL};
 /* indexed by sl_attr_model */
 static const char *const by_model[SL_ATTR_NMODELS] = {"first_touch", "last_touch",     "last_non_direct", "linear",
                                                       "time_decay",  "position_based", "w_shaped"};
