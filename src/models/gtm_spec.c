@@ -320,3 +320,18 @@ void sl_gtms_text_sql(sl_buf *sql, const char *col)
     sl_sql_ident(sql, col);
     sl_buf_adds(sql, " AS TEXT)");
 }
+
+int sl_gtms_error_in(sl_error *err, const char *model, const char *what)
+{
+    char head[512];
+    snprintf(head, sizeof head, "model %s: ", model);
+    size_t n = strlen(head);
+    if (strncmp(err->msg, head, n) == 0) {
+        char rest[sizeof err->msg];
+        snprintf(rest, sizeof rest, "%s", err->msg + n);
+        snprintf(err->msg, sizeof err->msg, "%s%s: %s", head, what, rest);
+        return -1;
+    }
+    sl_error_prefix(err, "%s", what);
+    return sl_error_prefix(err, "model %s", model);
+}

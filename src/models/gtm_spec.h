@@ -51,6 +51,10 @@ void sl_gtms_time_format(int64_t t, char *out, size_t cap);
 int sl_gtms_input_check(const sl_mtype_build *b, const char *from, const char *const *cols, sl_relation *rel,
                         int *key_integer, sl_error *err);
 
+/* Make err read "model MODEL: WHAT: ..." (WHAT after the model's name
+ * when the message starts with it, else in front); returns -1. */
+int sl_gtms_error_in(sl_error *err, const char *model, const char *what);
+
 /* Entity keys in input order (as text), found by key. */
 typedef struct sl_gtms_keys {
     char **v;

@@ -59,6 +59,7 @@ static void parse_stage(const sl_mtype_parse *p, struct fy_node *m, lc_spec *s)
     }
     lc_stage st = {0};
     struct fy_node *nn = NULL;
+    size_t before = p->d->n;
     void *it = NULL;
     struct fy_node_pair *pr;
     while ((pr = fy_node_mapping_iterate(m, &it)) != NULL) {
@@ -77,7 +78,7 @@ static void parse_stage(const sl_mtype_parse *p, struct fy_node *m, lc_spec *s)
             sl_mtype_unknown_key(p, kn, k ? k : "?", stage_keys);
         }
     }
-    if (!st.name || !st.when)
+    if ((!st.name || !st.when) && p->d->n == before)
         sl_diags_add(p->d, sl_yaml_loc(m, p->file), "a stage needs %s", !st.name ? "name:" : "when: (a SQL condition)");
     for (size_t i = 0; st.name && i < s->nstages; i++)
         if (strcmp(s->stages[i].name, st.name) == 0)

@@ -429,8 +429,10 @@ static int read_events(score_run *R, size_t i, sl_error *err)
     const score_rule *r = &R->s->rules[i];
     sl_relation rel;
     const char *cols[] = {r->ev.key, r->ev.time, NULL};
+    char what[256];
+    snprintf(what, sizeof what, "rule %s", r->name);
     if (sl_gtms_input_check(R->b, r->ev.from, cols, &rel, NULL, err) < 0)
-        return sl_error_prefix(err, "rule %s", r->name);
+        return sl_gtms_error_in(err, R->b->n->name, what);
     sl_buf sql;
     sl_buf_init(&sql);
     sl_buf_adds(&sql, "SELECT ");

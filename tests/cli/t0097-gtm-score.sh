@@ -111,11 +111,16 @@ assert_contains "missing rules" "lead_score.yml:1:7: a score model needs rules:"
 spec "2026-12-11 00:00:00"
 sed -i 's/time: occurred_at, where: "event = .pricing_viewed."/time: occured_at/' p/models/gtm/lead_score.yml
 assert_exit 1 "$SLUICE" -C p build -s lead_score
-assert_contains "column" "model lead_score: rule pricing_views: model lead_score: input 'events' has no column 'occured_at'; did you mean 'occurred_at'?" "$T/out"
+assert_contains "column" "model lead_score: rule pricing_views: input 'events' has no column 'occured_at'; did you mean 'occurred_at'?" "$T/out"
 spec "2026-12-11 00:00:00"
 sed -i 's/employees >= 500/employes >= 500/' p/models/gtm/lead_score.yml
 assert_exit 1 "$SLUICE" -C p build -s lead_score
 assert_contains "condition" "model lead_score: rule big_company:" "$T/out"
 assert_contains "condition names the column" "employes" "$T/out"
 assert_eq "the failed build kept the old table" "$(row 3)" "68.12 B 1 2026-12-11 00:00:00"
+# an entity twice in the input is refused, naming the key
+spec "2026-12-11 00:00:00"
+echo '3,dup@x.io,1,US' >> p/seeds/contacts.csv
+assert_exit 1 "$SLUICE" -C p build
+assert_contains "duplicate" "model lead_score: input 'contacts' has id = '3' twice (entities must be unique)" "$T/out"
 finish
