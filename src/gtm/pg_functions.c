@@ -93,17 +93,22 @@ static const char *const functions_sql =
     "s := regexp_replace(s, '^.*@', ''); "
     "IF s ~ '^\\[' THEN s := substring(s FROM '^\\[([^]]*)\\]'); ELSE s := regexp_replace(s, ':[0-9]*$', ''); END IF; "
     "s := rtrim(s, '.'); IF s IS NULL OR s = '' OR s ~ '[[:space:]]' THEN RETURN NULL; END IF; RETURN s; END $f$;"
+    /* the Public Suffix List's algorithm: the longest matching rule, an
+     * exception (!rule) winning and meaning the rule minus its first
+     * label, a wildcard (*.rule) matching any one label; no rule: the
+     * last label; the registrable domain is one label more */
     "CREATE OR REPLACE FUNCTION sluice.registered_domain(x text) RETURNS text LANGUAGE plpgsql STABLE STRICT "
-    "PARALLEL SAFE AS $f$ DECLARE h text := sluice.url_host(x); l text[]; n int; ps int; exc int; BEGIN "
+    "PARALLEL SAFE AS $f$ DECLARE h text := sluice.url_host(x); l text[]; c text[] := '{}'; s text; n int; ps int; "
+    "exc int; BEGIN "
     "IF h IS NULL OR position('.' IN h) = 0 OR h ~ '^[0-9.]+$' OR position(':' IN h) > 0 THEN RETURN NULL; END IF; "
     "l := string_to_array(h, '.'); n := array_length(l, 1); "
-    "IF EXISTS (SELECT 1 FROM unnest(l) p WHERE p = '') THEN RETURN NULL; END IF; "
-    "SELECT max(n - i + 1) INTO exc FROM generate_series(1, n) i JOIN sluice.public_suffixes r ON r.rule = '!' || "
-    "array_to_string(l[i : n], '.'); "
-    "IF exc IS NOT NULL THEN ps := exc - 1; ELSE "
-    "SELECT coalesce(max(n - i + 1), 1) INTO ps FROM generate_series(1, n) i WHERE EXISTS (SELECT 1 FROM "
-    "sluice.public_suffixes r WHERE r.rule = array_to_string(l[i : n], '.') OR (i < n AND r.rule = '*.' || "
-    "array_to_string(l[i + 1 : n], '.'))); END IF; "
+    "IF '' = ANY(l) THEN RETURN NULL; END IF; "
+    "FOR i IN 1 .. n LOOP s := array_to_string(l[i : n], '.'); c := c || s || ('!' || s); "
+    "IF i > 1 THEN c := c || ('*.' || s); END IF; END LOOP; "
+    "SELECT max(length(rule) - length(replace(rule, '.', '')) + 1) FILTER (WHERE left(rule, 1) <> '!'), "
+    "max(length(rule) - length(replace(rule, '.', ''))) FILTER (WHERE left(rule, 1) = '!') INTO ps, exc "
+    "FROM sluice.public_suffixes WHERE rule = ANY(c); "
+    "ps := coalesce(exc, ps, 1); "
     "IF ps >= n THEN RETURN NULL; END IF; RETURN array_to_string(l[n - ps : n], '.'); END $f$;"
     /* countries and currencies */
     "CREATE OR REPLACE FUNCTION sluice.country_code(x text) RETURNS text LANGUAGE sql STABLE STRICT PARALLEL SAFE AS "
