@@ -44,7 +44,7 @@ the ground truth of who is who:
                             for a visitor who never identifies), country
                             (alpha-2), account_id
 """
-import argparse, csv, gzip, json, os, random
+import argparse, csv, gzip, json, os, random, time
 
 p = argparse.ArgumentParser()
 p.add_argument('--contacts', type=int, default=5000)
@@ -96,7 +96,6 @@ T0 = 1785542400  # 2026-08-01 00:00:00 UTC
 
 
 def ts(t):
-    import time
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(t))
 
 
