@@ -6,8 +6,9 @@
  * catalogs (/usr/share/locale/<lang>/LC_MESSAGES/iso_3166-1.mo and
  * iso_4217.mo, or $SLUICE_LOCALE_DIR), read with gtm/mo.c.
  *
- * The data loads once per process (pthread_once) into a sorted array of
- * folded keys -> record. A key is the text case-folded, compatibility-
+ * The data loads once per process (pthread_once) into sorted arrays of
+ * folded keys -> record: first the lists with their English names and
+ * the aliases; the translations only when a lookup misses those. A key is the text case-folded, compatibility-
  * decomposed with its combining marks removed (casefold(unaccent(x))),
  * keeping only letters, digits and currency symbols: "Côte d'Ivoire",
  * "COTE D IVOIRE" and "cote-d'ivoire" are one key. All-digit text is a
@@ -69,15 +70,23 @@ typedef struct ref_table {
     const char *what;  /* "iso_3166-1" */
     ref_rec *recs;
     size_t nrecs;
-    ref_key *keys;     /* sorted by key, one per key after ranking */
+    ref_key *keys;     /* every candidate (key, record, rank), any order */
     size_t nkeys, capkeys;
     ref_key *english;  /* exact English names -> rec, sorted, for the catalogs */
     size_t nenglish, capenglish;
+    ref_key *base;     /* ranked, one per key: codes, English names, aliases */
+    size_t nbase;
+    ref_key *full;     /* ranked, one per key: the above and the translations */
+    size_t nfull;
     char err[512];
 } ref_table;
 
 static ref_table countries = {.what = "iso_3166-1"}, currencies = {.what = "iso_4217"};
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+/* the lists, names and aliases; the translations only when a lookup
+ * misses them (most data is codes and English names: a process that only
+ * meets those never reads the ~200 catalogs) */
+static pthread_once_t load_once = PTHREAD_ONCE_INIT, countries_once = PTHREAD_ONCE_INIT,
+                      currencies_once = PTHREAD_ONCE_INIT;
 
 /* ---- folding --------------------------------------------------------------- */
 
@@ -341,8 +350,36 @@ static size_t find_code(const ref_table *t, const char *code)
     return (size_t)-1;
 }
 
-static void build(ref_table *t, const char *dir, const char *localedir, const char *key, int is_country,
-                  const char *const (*aliases)[2], size_t naliases)
+/* Rank the candidates: one entry per key (the keys are shared, not copied). */
+static void rank_keys(ref_table *t, ref_key **out, size_t *nout)
+{
+    qsort(t->keys, t->nkeys, sizeof *t->keys, cmp_key);
+    *out = sl_malloc((t->nkeys ? t->nkeys : 1) * sizeof **out);
+    size_t w = 0;
+    for (size_t i = 0; i < t->nkeys;) {
+        size_t end = i + 1;
+        while (end < t->nkeys && strcmp(t->keys[end].key, t->keys[i].key) == 0)
+            end++;
+        /* entries of the best rank are first, then by record: count runs */
+        size_t best = i, best_votes = 0;
+        for (size_t a = i; a < end && t->keys[a].rank == t->keys[i].rank;) {
+            size_t b = a;
+            while (b < end && t->keys[b].rank == t->keys[a].rank && t->keys[b].rec == t->keys[a].rec)
+                b++;
+            if (b - a > best_votes) {
+                best_votes = b - a;
+                best = a;
+            }
+            a = b;
+        }
+        (*out)[w++] = t->keys[best];
+        i = end;
+    }
+    *nout = w;
+}
+
+static void build(ref_table *t, const char *dir, const char *key, int is_country, const char *const (*aliases)[2],
+                  size_t naliases)
 {
     if (load_json(t, dir, key, is_country) < 0)
         return;
@@ -367,40 +404,7 @@ static void build(ref_table *t, const char *dir, const char *localedir, const ch
             add_folded(t, aliases[i][0], strlen(aliases[i][0]), rec, RANK_ALIAS);
     }
     qsort(t->english, t->nenglish, sizeof *t->english, cmp_english);
-    load_translations(t, localedir);
-
-    /* rank: one entry per key */
-    qsort(t->keys, t->nkeys, sizeof *t->keys, cmp_key);
-    size_t w = 0;
-    for (size_t i = 0; i < t->nkeys;) {
-        size_t end = i + 1;
-        while (end < t->nkeys && strcmp(t->keys[end].key, t->keys[i].key) == 0)
-            end++;
-        /* entries of the best rank are first, then by record: count runs */
-        size_t best = i, best_votes = 0;
-        for (size_t a = i; a < end && t->keys[a].rank == t->keys[i].rank;) {
-            size_t b = a;
-            while (b < end && t->keys[b].rank == t->keys[a].rank && t->keys[b].rec == t->keys[a].rec)
-                b++;
-            if (b - a > best_votes) {
-                best_votes = b - a;
-                best = a;
-            }
-            a = b;
-        }
-        ref_key keep = t->keys[best];
-        for (size_t a = i; a < end; a++)
-            if (a != best)
-                sl_free(t->keys[a].key);
-        t->keys[w++] = keep;
-        i = end;
-    }
-    t->nkeys = w;
-    for (size_t i = 0; i < t->nenglish; i++)
-        sl_free(t->english[i].key);
-    sl_free(t->english);
-    t->english = NULL;
-    t->nenglish = 0;
+    rank_keys(t, &t->base, &t->nbase);
 }
 
 static void load(void)
@@ -408,14 +412,22 @@ static void load(void)
     const char *dir = getenv("SLUICE_ISO_CODES_DIR");
     if (!dir || !*dir)
         dir = "/usr/share/iso-codes/json";
+    build(&countries, dir, "3166-1", 1, country_aliases, sizeof country_aliases / sizeof *country_aliases);
+    build(&currencies, dir, "4217", 0, currency_aliases, sizeof currency_aliases / sizeof *currency_aliases);
+}
+
+/* Add the translations and rank everything (after load). */
+static void load_full(ref_table *t)
+{
     const char *localedir = getenv("SLUICE_LOCALE_DIR");
     if (!localedir || !*localedir)
         localedir = "/usr/share/locale";
-    build(&countries, dir, localedir, "3166-1", 1, country_aliases,
-          sizeof country_aliases / sizeof *country_aliases);
-    build(&currencies, dir, localedir, "4217", 0, currency_aliases,
-          sizeof currency_aliases / sizeof *currency_aliases);
+    if (!t->err[0])
+        load_translations(t, localedir);
+    rank_keys(t, &t->full, &t->nfull);
 }
+static void load_countries_full(void) { load_full(&countries); }
+static void load_currencies_full(void) { load_full(&currencies); }
 
 const char *sl_gtm_ref_error(int currency)
 {
@@ -426,22 +438,31 @@ const char *sl_gtm_ref_error(int currency)
 
 /* ---- lookups ---------------------------------------------------------------- */
 
+static const ref_key *find(const ref_key *keys, size_t n, const char *key)
+{
+    ref_key probe = {(char *)key, 0, 0};
+    return n ? bsearch(&probe, keys, n, sizeof *keys, cmp_english) : NULL;
+}
+
+/* The record s names: a code, English name or alias is found in the base
+ * table (they outrank every translation, so the full table would give
+ * the same); anything else loads the translations and looks there. */
 static const ref_rec *lookup(ref_table *t, const char *s, size_t n)
 {
     pthread_once(&load_once, load);
-    if (!s || t->nkeys == 0)
+    if (!s || t->err[0])
         return NULL;
-    char stack[128];
     sl_buf f;
     sl_buf_init(&f);
     const ref_rec *r = NULL;
     if (sl_gtm_ref_fold(s, n, &f)) {
-        ref_key probe = {f.data, 0, 0};
-        const ref_key *k = bsearch(&probe, t->keys, t->nkeys, sizeof *t->keys, cmp_english);
-        if (!k && f.len > 3 && memcmp(f.data, "the", 3) == 0) {
-            snprintf(stack, sizeof stack, "%s", f.data + 3);
-            probe.key = stack;
-            k = f.len - 3 < sizeof stack ? bsearch(&probe, t->keys, t->nkeys, sizeof *t->keys, cmp_english) : NULL;
+        const ref_key *k = find(t->base, t->nbase, f.data);
+        if (!k) {
+            pthread_once(t == &countries ? &countries_once : &currencies_once,
+                         t == &countries ? load_countries_full : load_currencies_full);
+            k = find(t->full, t->nfull, f.data);
+            if (!k && f.len > 3 && memcmp(f.data, "the", 3) == 0)
+                k = find(t->full, t->nfull, f.data + 3);
         }
         if (k)
             r = &t->recs[k->rec];
