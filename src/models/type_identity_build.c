@@ -332,7 +332,8 @@ static void mark_shared(bctx *c)
                 pairs[np++] = (uint64_t)x << 32 | y;
             }
         }
-    qsort(pairs, np, sizeof *pairs, cmp_u64);
+    if (np)
+        qsort(pairs, np, sizeof *pairs, cmp_u64);
     uint32_t *count = sl_calloc(s->ntypes + 1, sizeof *count);
     for (size_t i = 0; i < np;) {
         uint32_t x = (uint32_t)(pairs[i] >> 32);
@@ -559,7 +560,8 @@ static uint32_t *survive(bctx *c, const uint32_t *rowcomp, size_t ncomp)
                     SL_GROW(v, cap, n + 1);
                     v[n++] = (surv){rowcomp[r], c->rtrait[r * nt + t], (uint32_t)r};
                 }
-            qsort(v, n, sizeof *v, cmp_surv);
+            if (n)
+                qsort(v, n, sizeof *v, cmp_surv);
             uint32_t *bestn = sl_calloc(ncomp + 1, sizeof *bestn);
             for (size_t i = 0; i < n;) {
                 size_t j = i;
@@ -728,7 +730,8 @@ static int write_outputs(bctx *c, sl_mtype_table *mt, sl_mat_result *res, sl_err
             SL_GROW(pe, pecap, npe + 1);
             pe[npe++] = (uint64_t)(c->id[i].prev - 1) << 32 | compof[i];
         }
-    qsort(pe, npe, sizeof *pe, cmp_u64);
+    if (npe)
+        qsort(pe, npe, sizeof *pe, cmp_u64);
     uint64_t *won = NULL; /* comp << 32 | eid */
     size_t nwon = 0, woncap = 0;
     for (size_t i = 0; i < npe;) {
@@ -751,7 +754,8 @@ static int write_outputs(bctx *c, sl_mtype_table *mt, sl_mat_result *res, sl_err
         i = j;
     }
     sl_free(pe);
-    qsort(won, nwon, sizeof *won, cmp_u64);
+    if (nwon)
+        qsort(won, nwon, sizeof *won, cmp_u64);
     int rc = 0;
     sl_buf reason;
     sl_buf_init(&reason);
