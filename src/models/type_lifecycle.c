@@ -233,30 +233,6 @@ static int on_prev(void *ctx, size_t ncols, const char *const *names, const char
     return 0;
 }
 
-/* history rows are kept as 5 strings each; NULL cells as NULL pointers */
-typedef struct lc_rows {
-    char **v;
-    size_t n, cap;
-} lc_rows;
-
-static void rows_push(lc_rows *r, const char *const *cells)
-{
-    if (r->n + 5 > r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 640;
-        r->v = sl_realloc(r->v, r->cap * sizeof *r->v);
-    }
-    for (size_t i = 0; i < 5; i++)
-        r->v[r->n++] = i >= 3 ? norm_time(cells[i]) : cells[i] ? sl_strdup(cells[i]) : NULL;
-}
-
-static int on_hist(void *ctx, size_t ncols, const char *const *names, const char *const *cells)
-{
-    (void)names;
-    if (ncols == 5)
-        rows_push(ctx, cells);
-    return 0;
-}
-
 static int query_cols(lc_run *R, sl_relation rel, const char *const *cols, const char *tail,
                       int (*fn)(void *, size_t, const char *const *, const char *const *), void *ctx, sl_error *err)
 {
@@ -358,6 +334,53 @@ static int publish(const sl_mtype_build *b, sl_mtype_table *t, int audit, int64_
     return rc;
 }
 
+/* The previous history into the work table w, in the warehouse (one
+ * INSERT ... SELECT: no row passes through memory), then its open rows
+ * whose stage is no longer the entity's stage in the model's new relation
+ * self closed at as_of. An entity gone from the input keeps its rows. */
+static int carry_history(const sl_mtype_build *b, const lc_spec *s, sl_relation old, sl_relation w,
+                         sl_relation self, const char *as_of, int64_t *carried, sl_error *err)
+{
+    static const char *const rest[] = {"stage", "stage_index", "entered_at", "exited_at", NULL};
+    sl_buf cols, sql;
+    sl_buf_init(&cols);
+    sl_buf_init(&sql);
+    sl_sql_ident(&cols, s->ent.key);
+    for (size_t i = 0; rest[i]; i++) {
+        sl_buf_adds(&cols, ", ");
+        sl_sql_ident(&cols, rest[i]);
+    }
+    sl_buf_adds(&sql, "INSERT INTO ");
+    sl_mtype_relation_sql(b, w, &sql);
+    sl_buf_addf(&sql, " (%s) SELECT %s FROM ", cols.data, cols.data);
+    sl_mtype_relation_sql(b, old, &sql);
+    int rc = sl_adapter_exec_count(b->a, sql.data, carried, err);
+    if (rc == 0) {
+        sl_buf_reset(&sql);
+        sl_buf_adds(&sql, "UPDATE ");
+        sl_mtype_relation_sql(b, w, &sql);
+        sl_buf_adds(&sql, " SET exited_at = ");
+        sl_sql_literal(&sql, as_of);
+        sl_buf_adds(&sql, " WHERE exited_at IS NULL AND EXISTS (SELECT 1 FROM ");
+        sl_mtype_relation_sql(b, self, &sql);
+        sl_buf_adds(&sql, " sluice_now WHERE sluice_now.");
+        sl_sql_ident(&sql, s->ent.key);
+        sl_buf_adds(&sql, " = ");
+        sl_sql_ident(&sql, w.identifier);
+        sl_buf_adds(&sql, ".");
+        sl_sql_ident(&sql, s->ent.key);
+        sl_buf_adds(&sql, " AND (sluice_now.stage IS NULL OR sluice_now.stage <> ");
+        sl_sql_ident(&sql, w.identifier);
+        sl_buf_adds(&sql, ".stage))");
+        rc = sl_adapter_exec(b->a, sql.data, err);
+    }
+    sl_buf_release(&cols);
+    sl_buf_release(&sql);
+    if (rc < 0)
+        sl_error_prefix(err, "model %s: carrying its history over", b->n->name);
+    return rc;
+}
+
 static int lc_build(const sl_mtype_build *b, sl_mat_result *res, sl_error *err)
 {
     lc_spec *s = b->spec;
@@ -365,7 +388,7 @@ static int lc_build(const sl_mtype_build *b, sl_mat_result *res, sl_error *err)
     R.b = b;
     R.s = s;
     sl_gtms_keys_init(&R.keys);
-    lc_rows old = {0};
+    int hist_exists = 0;
     const char *as_of = s->as_of ? s->as_of : b->run_started_at;
     sl_relation rel, self = sl_mtype_self(b), hist;
     int key_integer = 0;
@@ -383,9 +406,7 @@ static int lc_build(const sl_mtype_build *b, sl_mat_result *res, sl_error *err)
             rc = query_cols(&R, self, sc, NULL, on_prev, &R, err);
         const char *hc[] = {s->ent.key, "stage", "stage_index", "entered_at", "exited_at", NULL};
         if (rc == 0)
-            rc = has_table(&R, hist, hc, &yes, err);
-        if (rc == 0 && yes)
-            rc = query_cols(&R, hist, hc, " ORDER BY entered_at", on_hist, &old, err);
+            rc = has_table(&R, hist, hc, &hist_exists, err);
         if (rc < 0)
             sl_error_prefix(err, "model %s: reading its previous build", b->n->name);
     }
@@ -431,17 +452,16 @@ static int lc_build(const sl_mtype_build *b, sl_mat_result *res, sl_error *err)
                                 e->entered, e->previous};
         rc = sl_mtype_table_row(t, cells, err);
     }
+    /* the model's relation first: the history's carry-over reads it */
+    if (rc == 0) {
+        rc = publish(b, t, 1, &rows, err);
+        t = NULL;
+    }
     if (rc == 0)
         rc = sl_mtype_table_open(b, hist, hcols, 5, &h, err);
-    /* the previous history: rows of entities that moved are closed */
-    for (size_t i = 0; rc == 0 && i < old.n; i += 5) {
-        char **c = old.v + i;
-        long k = c[0] ? sl_gtms_keys_find(&R.keys, c[0]) : -1;
-        const char *cells[5] = {c[0], c[1], c[2], c[3], c[4]};
-        if (k >= 0 && changed[k] && !c[4])
-            cells[4] = as_of;
-        rc = sl_mtype_table_row(h, cells, err);
-    }
+    int64_t carried = 0;
+    if (rc == 0 && hist_exists)
+        rc = carry_history(b, s, hist, sl_mtype_table_staged(h), self, as_of, &carried, err);
     for (size_t k = 0; rc == 0 && k < R.keys.n; k++) {
         lc_ent *e = &R.e[k];
         if (!changed[k] || !e->now)
@@ -452,11 +472,8 @@ static int lc_build(const sl_mtype_build *b, sl_mat_result *res, sl_error *err)
         rc = sl_mtype_table_row(h, cells, err);
     }
     if (rc == 0) {
-        rc = publish(b, t, 1, &rows, err);
-        t = NULL;
-    }
-    if (rc == 0) {
         rc = publish(b, h, 0, &hrows, err);
+        hrows += carried;
         h = NULL;
     }
     sl_mtype_table_free(t);
@@ -467,9 +484,6 @@ static int lc_build(const sl_mtype_build *b, sl_mat_result *res, sl_error *err)
                  (long long)rows, (long long)moved, (long long)hrows);
     }
     sl_free(changed);
-    for (size_t i = 0; i < old.n; i++)
-        sl_free(old.v[i]);
-    sl_free(old.v);
     for (size_t k = 0; k < R.keys.n; k++) {
         sl_free(R.e[k].prev_name);
         sl_free(R.e[k].entered);
@@ -481,6 +495,6 @@ static int lc_build(const sl_mtype_build *b, sl_mat_result *res, sl_error *err)
     return rc;
 }
 
-const sl_mtype sl_mtype_lifecycle = {"lifecycle",
-                                     "lifecycle stages from ordered conditions, with their history (docs/gtm/lifecycle.md)",
-                                     lc_parse, lc_build, lc_free};
+const sl_mtype sl_mtype_lifecycle = {
+    "lifecycle", "lifecycle stages from ordered conditions, with their history (docs/gtm/lifecycle.md)", lc_parse,
+    lc_build, lc_free};

@@ -77,7 +77,8 @@ static int parse_rule(const sl_mtype_parse *p, struct fy_node *m, score_spec *s,
 {
     size_t before = p->d->n;
     if (!fy_node_is_mapping(m)) {
-        sl_diags_add(p->d, sl_yaml_loc(m, p->file), "rules: each rule must be a mapping (name, points, when or events)");
+        sl_diags_add(p->d, sl_yaml_loc(m, p->file),
+                     "rules: each rule must be a mapping (name, points, when or events)");
         return -1;
     }
     struct fy_node *events = NULL, *name_node = NULL, *points = NULL, *aging = NULL, *maxn = NULL;
@@ -615,5 +616,6 @@ static int score_build(const sl_mtype_build *b, sl_mat_result *res, sl_error *er
     return rc;
 }
 
-const sl_mtype sl_mtype_score = {"score", "lead scoring by rules: points, grade, MQL flag and date (docs/gtm/scoring.md)",
+const sl_mtype sl_mtype_score = {"score",
+                                 "lead scoring by rules: points, grade, MQL flag and date (docs/gtm/scoring.md)",
                                  score_parse, score_build, score_free};
