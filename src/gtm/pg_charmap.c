@@ -6,7 +6,9 @@
  */
 #include "gtm/pg_install.h"
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 static size_t utf8_put(uint32_t cp, char *o)
 {
@@ -46,8 +48,9 @@ void sl_gtm_pg_charmap(int (*fn)(const char *s, size_t n, sl_buf *out), sl_gtm_c
     sl_buf *all[] = {&m->ascii_from, &m->ascii_to, &m->from, &m->to, &m->cls, &m->json};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         sl_buf_init(all[i]);
-    sl_buf del, out;
+    sl_buf del, adel, out;
     sl_buf_init(&del);
+    sl_buf_init(&adel);
     sl_buf_init(&out);
     sl_buf_addc(&m->json, '{');
     int first = 1;
@@ -63,6 +66,8 @@ void sl_gtm_pg_charmap(int (*fn)(const char *s, size_t n, sl_buf *out), sl_gtm_c
         if (cp < 0x80 && k == 1) {
             sl_buf_add(&m->ascii_from, c, cn);
             sl_buf_add(&m->ascii_to, out.data, out.len);
+        } else if (cp < 0x80 && k == 0) {
+            sl_buf_add(&adel, c, cn);
         }
         if (k == 1) {
             sl_buf_add(&m->from, c, cn);
@@ -81,6 +86,7 @@ void sl_gtm_pg_charmap(int (*fn)(const char *s, size_t n, sl_buf *out), sl_gtm_c
     }
     sl_buf_addc(&m->json, '}');
     sl_buf_add(&m->from, del.data ? del.data : "", del.len);
+    sl_buf_add(&m->ascii_from, adel.data ? adel.data : "", adel.len);
     if (m->cls.len) {
         sl_buf cls;
         sl_buf_init(&cls);
@@ -94,7 +100,72 @@ void sl_gtm_pg_charmap(int (*fn)(const char *s, size_t n, sl_buf *out), sl_gtm_c
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         sl_buf_add(all[i], "", 0);
     sl_buf_release(&del);
+    sl_buf_release(&adel);
     sl_buf_release(&out);
+}
+
+/* utf8proc_map of s with flags, each resulting code point through keep:
+ * 1 keep, 0 drop, else the character written instead. */
+static int map_keep(const char *s, size_t n, int flags, int32_t (*keep)(int32_t c), sl_buf *out)
+{
+    sl_buf_reset(out);
+    utf8proc_uint8_t *m = NULL;
+    utf8proc_ssize_t mn = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &m,
+                                       (utf8proc_option_t)(flags | UTF8PROC_STABLE));
+    if (mn < 0)
+        return 0;
+    for (utf8proc_ssize_t i = 0; i < mn;) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate(m + i, mn - i, &c);
+        if (k <= 0)
+            break;
+        int32_t r = keep(c);
+        if (r == 1)
+            sl_buf_add(out, m + i, (size_t)k);
+        else if (r > 1)
+            sl_buf_addc(out, (char)r);
+        i += k;
+    }
+    free(m);
+    sl_buf_add(out, "", 0);
+    return 1;
+}
+
+/* company.c's word characters (letters, digits, combining marks) stay,
+ * apostrophes go, '.' and '&' stay (the SQL joins and spells them),
+ * anything else separates words (a space). */
+static int32_t company_keep(int32_t c)
+{
+    if (c == '\'' || c == 0x2019 || c == 0x2BC)
+        return 0;
+    if (c == '.' || c == '&')
+        return 1;
+    utf8proc_category_t k = utf8proc_category(c);
+    if ((k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_LO) ||
+        (k >= UTF8PROC_CATEGORY_ND && k <= UTF8PROC_CATEGORY_NO) || k == UTF8PROC_CATEGORY_MN ||
+        k == UTF8PROC_CATEGORY_MC)
+        return 1;
+    return ' ';
+}
+
+int sl_gtm_pg_company_char(const char *s, size_t n, sl_buf *out)
+{
+    return map_keep(s, n, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK, company_keep,
+                    out);
+}
+
+/* country.c's key characters: letters, digits, currency symbols. */
+static int32_t ref_keep(int32_t c)
+{
+    utf8proc_category_t k = utf8proc_category(c);
+    return (k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_LO) ||
+           (k >= UTF8PROC_CATEGORY_ND && k <= UTF8PROC_CATEGORY_NO) || k == UTF8PROC_CATEGORY_SC;
+}
+
+int sl_gtm_pg_ref_char(const char *s, size_t n, sl_buf *out)
+{
+    return map_keep(s, n, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK, ref_keep,
+                    out);
 }
 
 void sl_gtm_pg_charmap_release(sl_gtm_charmap *m)

@@ -29,14 +29,12 @@ static const char *const tables_sql =
     "CREATE TABLE IF NOT EXISTS sluice.functions_version (version text NOT NULL, installed_at timestamptz NOT NULL "
     "DEFAULT now());"
     "DROP TABLE IF EXISTS sluice.public_suffixes, sluice.company_legal_forms, sluice.countries, "
-    "sluice.country_names, sluice.country_keys, sluice.currencies, sluice.currency_names, sluice.currency_keys;"
+    "sluice.country_keys, sluice.currencies, sluice.currency_keys;"
     "CREATE TABLE sluice.public_suffixes (rule text NOT NULL);"
     "CREATE TABLE sluice.company_legal_forms (form text NOT NULL);"
-    "CREATE TABLE sluice.countries (alpha2 text PRIMARY KEY, alpha3 text NOT NULL, numeric text, name text NOT NULL);"
-    "CREATE TABLE sluice.country_names (name text NOT NULL, code text NOT NULL, prio int NOT NULL);"
+    "CREATE TABLE sluice.countries (alpha2 text PRIMARY KEY, alpha3 text, name text);"
     "CREATE TABLE sluice.country_keys (key text PRIMARY KEY, code text NOT NULL);"
-    "CREATE TABLE sluice.currencies (alpha3 text PRIMARY KEY, numeric text, name text NOT NULL);"
-    "CREATE TABLE sluice.currency_names (name text NOT NULL, code text NOT NULL, prio int NOT NULL);"
+    "CREATE TABLE sluice.currencies (alpha3 text PRIMARY KEY, name text);"
     "CREATE TABLE sluice.currency_keys (key text PRIMARY KEY, code text NOT NULL);"
     /* every character of x through the map m (JSON object char -> text) */
     "CREATE OR REPLACE FUNCTION sluice._map_chars(x text, m jsonb) RETURNS text LANGUAGE sql IMMUTABLE STRICT "
@@ -52,47 +50,64 @@ static const char *const tables_sql =
 
 /* Then the functions (CREATE OR REPLACE: views using them survive). */
 static const char *const functions_sql =
-    /* the key names are matched by: casefolded, unaccented, everything but
-     * letters and digits dropped */
-    "CREATE OR REPLACE FUNCTION sluice._name_key(x text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
-    "AS $f$ SELECT regexp_replace(sluice.unaccent(sluice.casefold(x)), '[[:space:][:punct:]]+', '', 'g') $f$;"
-    /* e-mail */
+    /* ---- e-mail (email.c): one dot-atom addr-spec, trimmed, lower-cased */
     "CREATE OR REPLACE FUNCTION sluice._email_shape(e text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
     "AS $f$ SELECT CASE WHEN e ~ '^[a-z0-9!#$%&''*+/=?^_`{|}~\\u0080-\\U0010FFFF-]+(\\.[a-z0-9!#$%&''*+/=?^_`{|}~"
-    "\\u0080-\\U0010FFFF-]+)*@([a-z0-9\\u0080-\\U0010FFFF]([a-z0-9\\u0080-\\U0010FFFF-]*[a-z0-9\\u0080-\\U0010FFFF])?"
-    "\\.)+[a-z0-9\\u0080-\\U0010FFFF]([a-z0-9\\u0080-\\U0010FFFF-]*[a-z0-9\\u0080-\\U0010FFFF])?$' AND "
-    "octet_length(split_part(e, '@', 1)) <= 64 AND octet_length(e) <= 254 THEN e END $f$;"
+    "\\u0080-\\U0010FFFF-]+)*@[a-z0-9\\u0080-\\U0010FFFF]([a-z0-9\\u0080-\\U0010FFFF-]*[a-z0-9\\u0080-\\U0010FFFF])?"
+    "(\\.[a-z0-9\\u0080-\\U0010FFFF]([a-z0-9\\u0080-\\U0010FFFF-]*[a-z0-9\\u0080-\\U0010FFFF])?)+$' "
+    "AND char_length(split_part(e, '@', 1)) <= 64 AND char_length(e) <= 254 "
+    "AND split_part(e, '@', 2) !~ '[^.]{64}' AND substring(e FROM '[^.]*$') ~ '^.*[^0-9].*$' "
+    "AND char_length(substring(e FROM '[^.]*$')) >= 2 THEN e END $f$;"
     "CREATE OR REPLACE FUNCTION sluice.normalize_email(x text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL "
     "SAFE AS $f$ SELECT sluice._email_shape(sluice.lower(btrim(x, E' \\t\\r\\n\\f\\v'))) $f$;"
-    "CREATE OR REPLACE FUNCTION sluice._email_canonical(e text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL "
-    "SAFE AS $f$ SELECT CASE WHEN split_part(split_part(e, '@', 1), '+', 1) = '' THEN NULL WHEN split_part(e, '@', "
-    "2) IN ('gmail.com', 'googlemail.com') THEN nullif(replace(split_part(split_part(e, '@', 1), '+', 1), '.', ''), "
-    "'') || '@gmail.com' ELSE split_part(split_part(e, '@', 1), '+', 1) || '@' || split_part(e, '@', 2) END $f$;"
+    /* canonical: a +tag (from a '+' past the first character) removed;
+     * gmail.com / googlemail.com: dots removed, gmail.com */
+    "CREATE OR REPLACE FUNCTION sluice._email_canonical(e text) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT "
+    "PARALLEL SAFE AS $f$ DECLARE l text := split_part(e, '@', 1); d text := split_part(e, '@', 2); p int; BEGIN "
+    "p := position('+' IN substr(l, 2)); IF p > 0 THEN l := substr(l, 1, p); END IF; "
+    "IF d IN ('gmail.com', 'googlemail.com') THEN l := replace(l, '.', ''); d := 'gmail.com'; END IF; "
+    "IF l = '' THEN RETURN NULL; END IF; RETURN l || '@' || d; END $f$;"
     "CREATE OR REPLACE FUNCTION sluice.canonical_email(x text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL "
     "SAFE AS $f$ SELECT sluice._email_canonical(sluice.normalize_email(x)) $f$;"
     "CREATE OR REPLACE FUNCTION sluice.email_domain(x text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
     "AS $f$ SELECT split_part(sluice.normalize_email(x), '@', 2) $f$;"
     "CREATE OR REPLACE FUNCTION sluice.is_valid_email(x text) RETURNS integer LANGUAGE sql IMMUTABLE STRICT PARALLEL "
     "SAFE AS $f$ SELECT (sluice.normalize_email(x) IS NOT NULL)::integer $f$;"
-    /* companies */
+    /* ---- companies (company.c): the fold map gives word characters, ' ',
+     * '.' and '&'; a dot after a one-character word joins; '&' is "and";
+     * a leading "the" goes; legal forms go from the end, longest first,
+     * while a word is left (not past 64 words) */
     "CREATE OR REPLACE FUNCTION sluice.normalize_company(x text) RETURNS text LANGUAGE plpgsql STABLE STRICT "
-    "PARALLEL SAFE AS $f$ DECLARE s text; w text[]; n int; m int; BEGIN "
-    "s := replace(sluice.unaccent(sluice.casefold(x)), '&', ' and '); "
-    "s := btrim(regexp_replace(s, '[^[:alnum:]]+', ' ', 'g')); "
-    "IF s = '' THEN RETURN NULL; END IF; w := string_to_array(s, ' '); "
-    /* drop the longest trailing legal form, again, while a word remains */
-    "LOOP n := array_length(w, 1); EXIT WHEN n < 2; "
-    "SELECT max(k) INTO m FROM generate_series(1, n - 1) k WHERE EXISTS (SELECT 1 FROM sluice.company_legal_forms f "
-    "WHERE f.form = array_to_string(w[n - k + 1 : n], ' ')); "
-    "EXIT WHEN m IS NULL; w := w[1 : n - m]; END LOOP; "
-    "RETURN nullif(array_to_string(w, ' '), ''); END $f$;"
-    /* domains */
+    "PARALLEL SAFE AS $f$ DECLARE s text; w text[]; n int; m int; f int := 1; BEGIN "
+    "s := sluice._company_fold(x); "
+    "s := regexp_replace(s, '(?<![^ .&])([^ .&])\\.', '\\1', 'g'); "
+    "s := replace(s, '&', ' and '); "
+    "s := btrim(regexp_replace(s, '[ .]+', ' ', 'g')); "
+    "IF s = '' THEN RETURN NULL; END IF; w := string_to_array(s, ' '); n := array_length(w, 1); "
+    "IF n > 1 AND w[1] = 'the' THEN f := 2; END IF; "
+    "IF n <= 64 THEN LOOP "
+    "SELECT max(k) INTO m FROM generate_series(1, n - f) k WHERE EXISTS (SELECT 1 FROM sluice.company_legal_forms "
+    "l WHERE l.form = array_to_string(w[n - k + 1 : n], ' ')); "
+    "EXIT WHEN m IS NULL; n := n - m; END LOOP; END IF; "
+    "RETURN array_to_string(w[f : n], ' '); END $f$;"
+    /* ---- domains (domain.c) */
     "CREATE OR REPLACE FUNCTION sluice.url_host(x text) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL "
-    "SAFE AS $f$ DECLARE s text := sluice.lower(btrim(x, E' \\t\\r\\n\\f\\v')); BEGIN "
-    "s := regexp_replace(s, '^[a-z][a-z0-9+.-]*://', ''); s := regexp_replace(s, '[/?#].*$', ''); "
+    "SAFE AS $f$ DECLARE s text := btrim(x, E' \\t\\r\\n\\f\\v'); h text; b int; BEGIN "
+    "IF s ~ '^[A-Za-z][A-Za-z0-9+.-]*://' THEN s := substr(s, position('://' IN s) + 3); "
+    "ELSIF left(s, 2) = '//' THEN s := substr(s, 3); END IF; "
+    "s := substring(s FROM '^[^/?#\\\\]*'); "
     "s := regexp_replace(s, '^.*@', ''); "
-    "IF s ~ '^\\[' THEN s := substring(s FROM '^\\[([^]]*)\\]'); ELSE s := regexp_replace(s, ':[0-9]*$', ''); END IF; "
-    "s := rtrim(s, '.'); IF s IS NULL OR s = '' OR s ~ '[[:space:]]' THEN RETURN NULL; END IF; RETURN s; END $f$;"
+    "IF left(s, 1) = '[' THEN "
+    "h := substring(s FROM '^\\[([0-9a-fA-F:.]*)\\](:[0-9]*)?$'); "
+    "IF h IS NULL OR char_length(h) < 2 THEN RETURN NULL; END IF; RETURN sluice.lower(h); END IF; "
+    "b := position(':' IN s); IF b > 0 THEN IF substr(s, b + 1) !~ '^[0-9]*$' THEN RETURN NULL; END IF; "
+    "s := left(s, b - 1); END IF; "
+    "IF right(s, 1) = '.' THEN s := left(s, -1); END IF; "
+    "s := sluice.lower(s); "
+    "IF s = '' OR octet_length(s) > 253 OR s !~ '^[a-zA-Z0-9\\u0080-\\U0010FFFF-]+(\\.[a-zA-Z0-9\\u0080-\\U0010FFFF-]+)*$' "
+    "OR s ~ '(^|\\.)-' OR s ~ '-(\\.|$)' "
+    "OR EXISTS (SELECT 1 FROM unnest(string_to_array(s, '.')) l WHERE octet_length(l) > 63) THEN RETURN NULL; END IF; "
+    "RETURN s; END $f$;"
     /* the Public Suffix List's algorithm: the longest matching rule, an
      * exception (!rule) winning and meaning the rule minus its first
      * label, a wildcard (*.rule) matching any one label; no rule: the
@@ -100,9 +115,8 @@ static const char *const functions_sql =
     "CREATE OR REPLACE FUNCTION sluice.registered_domain(x text) RETURNS text LANGUAGE plpgsql STABLE STRICT "
     "PARALLEL SAFE AS $f$ DECLARE h text := sluice.url_host(x); l text[]; c text[] := '{}'; s text; n int; ps int; "
     "exc int; BEGIN "
-    "IF h IS NULL OR position('.' IN h) = 0 OR h ~ '^[0-9.]+$' OR position(':' IN h) > 0 THEN RETURN NULL; END IF; "
+    "IF h IS NULL OR position('.' IN h) = 0 OR position(':' IN h) > 0 OR h ~ '\\.[0-9]+$' THEN RETURN NULL; END IF; "
     "l := string_to_array(h, '.'); n := array_length(l, 1); "
-    "IF '' = ANY(l) THEN RETURN NULL; END IF; "
     "FOR i IN 1 .. n LOOP s := array_to_string(l[i : n], '.'); c := c || s || ('!' || s); "
     "IF i > 1 THEN c := c || ('*.' || s); END IF; END LOOP; "
     "SELECT max(length(rule) - length(replace(rule, '.', '')) + 1) FILTER (WHERE left(rule, 1) <> '!'), "
@@ -110,15 +124,24 @@ static const char *const functions_sql =
     "FROM sluice.public_suffixes WHERE rule = ANY(c); "
     "ps := coalesce(exc, ps, 1); "
     "IF ps >= n THEN RETURN NULL; END IF; RETURN array_to_string(l[n - ps : n], '.'); END $f$;"
-    /* countries and currencies */
+    /* ---- countries and currencies (country.c): its key, its codes */
+    "CREATE OR REPLACE FUNCTION sluice._ref_key(x text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS "
+    "$f$ SELECT CASE WHEN octet_length(x) > 512 OR k = '' THEN NULL WHEN k ~ '^[0-9]{1,6}$' AND k::int < 1000 THEN "
+    "lpad(k::int::text, 3, '0') ELSE k END FROM (SELECT sluice._ref_fold(x) AS k) s $f$;"
+    "CREATE OR REPLACE FUNCTION sluice._ref_code(k text, cur boolean) RETURNS text LANGUAGE sql STABLE STRICT "
+    "PARALLEL SAFE AS $f$ SELECT CASE WHEN cur THEN coalesce((SELECT code FROM sluice.currency_keys WHERE key = k), "
+    "CASE WHEN octet_length(k) > 3 AND left(k, 3) = 'the' THEN (SELECT code FROM sluice.currency_keys WHERE key = "
+    "substr(k, 4)) END) ELSE coalesce((SELECT code FROM sluice.country_keys WHERE key = k), CASE WHEN "
+    "octet_length(k) > 3 AND left(k, 3) = 'the' THEN (SELECT code FROM sluice.country_keys WHERE key = substr(k, "
+    "4)) END) END $f$;"
     "CREATE OR REPLACE FUNCTION sluice.country_code(x text) RETURNS text LANGUAGE sql STABLE STRICT PARALLEL SAFE AS "
-    "$f$ SELECT code FROM sluice.country_keys WHERE key = sluice._name_key(x) $f$;"
+    "$f$ SELECT sluice._ref_code(sluice._ref_key(x), false) $f$;"
     "CREATE OR REPLACE FUNCTION sluice.country_name(x text) RETURNS text LANGUAGE sql STABLE STRICT PARALLEL SAFE AS "
     "$f$ SELECT name FROM sluice.countries WHERE alpha2 = sluice.country_code(x) $f$;"
     "CREATE OR REPLACE FUNCTION sluice.country_alpha3(x text) RETURNS text LANGUAGE sql STABLE STRICT PARALLEL SAFE "
     "AS $f$ SELECT alpha3 FROM sluice.countries WHERE alpha2 = sluice.country_code(x) $f$;"
     "CREATE OR REPLACE FUNCTION sluice.currency_code(x text) RETURNS text LANGUAGE sql STABLE STRICT PARALLEL SAFE "
-    "AS $f$ SELECT code FROM sluice.currency_keys WHERE key = sluice._name_key(x) $f$;"
+    "AS $f$ SELECT sluice._ref_code(sluice._ref_key(x), true) $f$;"
     "CREATE OR REPLACE FUNCTION sluice.currency_name(x text) RETURNS text LANGUAGE sql STABLE STRICT PARALLEL SAFE "
     "AS $f$ SELECT name FROM sluice.currencies WHERE alpha3 = sluice.currency_code(x) $f$;"
     /* phones: libphonenumber is not in PostgreSQL */
@@ -147,10 +170,6 @@ static const char *const functions_sql =
 /* After the data: the match keys and the indexes. */
 static const char *const keys_sql =
     "CREATE INDEX ON sluice.public_suffixes (rule);"
-    "INSERT INTO sluice.country_keys SELECT DISTINCT ON (k) k, code FROM (SELECT sluice._name_key(name) AS k, code, "
-    "prio FROM sluice.country_names) s WHERE k <> '' ORDER BY k, prio, code;"
-    "INSERT INTO sluice.currency_keys SELECT DISTINCT ON (k) k, code FROM (SELECT sluice._name_key(name) AS k, code, "
-    "prio FROM sluice.currency_names) s WHERE k <> '' ORDER BY k, prio, code;"
     "ANALYZE sluice.public_suffixes, sluice.company_legal_forms, sluice.country_keys, sluice.currency_keys;";
 
 static int step(PGconn *c, const char *sql, sl_error *err)
@@ -208,11 +227,8 @@ static int install_legal_forms(PGconn *c, sl_error *err)
     const char *const *forms = sl_gtm_company_legal_forms(&n);
     for (size_t i = 0; i < n; i++) {
         const char *p[1] = {forms[i]};
-        /* kept as normalize_company's own folding sees them */
-        if (params(c,
-                   "INSERT INTO sluice.company_legal_forms (form) SELECT btrim(regexp_replace(sluice.unaccent("
-                   "sluice.casefold($1)), '[^[:alnum:]]+', ' ', 'g'))",
-                   1, p, NULL, err) < 0)
+        /* written as company.c's words already ("gmbh and co kg") */
+        if (params(c, "INSERT INTO sluice.company_legal_forms (form) VALUES ($1)", 1, p, NULL, err) < 0)
             return -1;
     }
     return 0;
@@ -235,6 +251,10 @@ static int install(PGconn *c, sl_error *err)
         rc = install_charmap(c, "casefold", sl_gtm_text_casefold, err);
     if (rc == 0)
         rc = install_charmap(c, "unaccent", sl_gtm_text_unaccent, err);
+    if (rc == 0)
+        rc = install_charmap(c, "_company_fold", sl_gtm_pg_company_char, err);
+    if (rc == 0)
+        rc = install_charmap(c, "_ref_fold", sl_gtm_pg_ref_char, err);
     if (rc == 0)
         rc = step(c, functions_sql, err);
     if (rc == 0)

@@ -13,8 +13,9 @@
 /* A per-code-point map of a text function (lower, upper, casefold,
  * unaccent), in the shapes PostgreSQL's translate() and a JSON object
  * take:
- *   ascii_from/ascii_to: the ASCII characters that change, 1:1 (every
- *     ASCII character maps to one ASCII character in these functions);
+ *   ascii_from/ascii_to: the ASCII characters that change to one
+ *     character, then (past ascii_to's length) those that map to nothing
+ *     (no ASCII character maps to more than one in these functions);
  *   from/to: every character that maps to one character, then (in from
  *     only, past to's length, which translate() deletes) the characters
  *     that map to nothing, such as combining accents for unaccent;
@@ -30,6 +31,17 @@ typedef struct sl_gtm_charmap {
  * refuses or leaves as they are are not in the map). */
 void sl_gtm_pg_charmap(int (*fn)(const char *s, size_t n, sl_buf *out), sl_gtm_charmap *m);
 void sl_gtm_pg_charmap_release(sl_gtm_charmap *m);
+
+/* Per-character folds with gtm.h's shape, for maps of the folding steps
+ * that have no function of their own:
+ * company_char: company.c's step 1 and word classes (NFKC, casefold,
+ *   marks stripped; word characters kept, apostrophes dropped, '.' and
+ *   '&' kept, anything else a space);
+ * ref_char: country.c's key characters (compatibility-decomposed,
+ *   casefolded, marks stripped; letters, digits and currency symbols
+ *   kept, the rest dropped). */
+int sl_gtm_pg_company_char(const char *s, size_t n, sl_buf *out);
+int sl_gtm_pg_ref_char(const char *s, size_t n, sl_buf *out);
 
 /* Fill the reference tables (created empty by pg_functions.c, inside its
  * install transaction): sluice.public_suffixes from Debian's

@@ -4,16 +4,19 @@
  * package), ISO 3166-1 countries and ISO 4217 currencies (Debian's
  * iso-codes: its JSON, whose text goes to the server as one parameter and
  * is unpacked there with jsonb, and its gettext .mo translations, read
- * here and sent with COPY). The matching keys (casefolded, unaccented,
- * punctuation and spaces dropped) are computed in PostgreSQL by the same
- * sluice._name_key that folds a function's input, so both sides agree.
+ * here and sent with COPY). Every name is keyed and coded by country.c
+ * itself (sl_gtm_ref_fold, sl_gtm_country_code), so the key -> code
+ * tables hold exactly its answers; PostgreSQL folds a function's input
+ * with a per-character map of the same fold (pg_charmap.c).
  */
 #include "gtm/pg_install.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "db/pg.h"
+#include "gtm/country.h"
+#include "gtm/gtm.h"
+#include "gtm/mo.h"
 #include <dirent.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -108,57 +111,42 @@ static int load_psl(PGconn *c, sl_error *err)
     return rc;
 }
 
-static uint32_t mo_u32(const unsigned char *p, int swap)
+typedef struct mo_ctx {
+    const char *kind;
+    sl_buf *rows;
+} mo_ctx;
+
+static int mo_pair(void *ctx, const char *msgid, size_t idn, const char *msgstr, size_t strn)
 {
-    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    return swap ? (v >> 24) | ((v >> 8) & 0xFF00) | ((v << 8) & 0xFF0000) | (v << 24) : v;
+    (void)msgid;
+    (void)idn;
+    mo_ctx *m = ctx;
+    if (sl_utf8_valid_prefix(msgstr, strn) != strn)
+        return 0;
+    copy_field(m->rows, m->kind, strlen(m->kind));
+    sl_buf_addc(m->rows, '\t');
+    copy_field(m->rows, msgstr, strn);
+    sl_buf_addc(m->rows, '\n');
+    return 0;
 }
 
-/* The (msgid, msgstr) pairs of one gettext .mo file as COPY rows
- * "lang\tmsgid\tmsgstr\n"; a malformed file is skipped with a debug line. */
-static void mo_rows(const char *path, const char *lang, sl_buf *rows)
+/* The translations (msgstr) of one gettext .mo file (gtm/mo.h) as COPY
+ * rows "kind\tmsgstr\n"; a malformed file is skipped with a debug line. */
+static void mo_rows(const char *path, const char *kind, sl_buf *rows)
 {
     sl_buf f;
     sl_buf_init(&f);
     sl_error e;
-    if (read_file(path, &f, &e) < 0 || f.len < 28) {
-        sl_buf_release(&f);
-        return;
-    }
-    const unsigned char *d = (const unsigned char *)f.data;
-    uint32_t magic = mo_u32(d, 0);
-    int swap = magic == 0xde120495u;
-    if (!swap && magic != 0x950412deu) {
-        sl_log_debug("gtm: %s is not a .mo file", path);
-        sl_buf_release(&f);
-        return;
-    }
-    uint32_t count = mo_u32(d + 8, swap), orig = mo_u32(d + 12, swap), trans = mo_u32(d + 16, swap);
-    for (uint32_t i = 0; i < count; i++) {
-        uint64_t oe = (uint64_t)orig + 8ull * i, te = (uint64_t)trans + 8ull * i;
-        if (oe + 8 > f.len || te + 8 > f.len)
-            break;
-        uint32_t on = mo_u32(d + oe, swap), oo = mo_u32(d + oe + 4, swap);
-        uint32_t tn = mo_u32(d + te, swap), to = mo_u32(d + te + 4, swap);
-        if ((uint64_t)oo + on > f.len || (uint64_t)to + tn > f.len || on == 0 || tn == 0)
-            continue;
-        /* no context (\004) nor plural forms (\0 inside) in iso-codes' catalogs */
-        if (memchr(d + oo, 4, on) || strlen((const char *)d + oo) != on || strlen((const char *)d + to) != tn)
-            continue;
-        if (sl_utf8_valid_prefix((const char *)d + to, tn) != tn)
-            continue;
-        copy_field(rows, lang, strlen(lang));
-        sl_buf_addc(rows, '\t');
-        copy_field(rows, (const char *)d + oo, on);
-        sl_buf_addc(rows, '\t');
-        copy_field(rows, (const char *)d + to, tn);
-        sl_buf_addc(rows, '\n');
-    }
+    char why[128];
+    mo_ctx m = {kind, rows};
+    if (read_file(path, &f, &e) == 0 && sl_mo_parse(f.data, f.len, mo_pair, &m, why, sizeof why) < 0)
+        sl_log_debug("gtm: %s: %s", path, why);
     sl_buf_release(&f);
 }
 
-/* Every language's translations of one iso-codes domain ("iso_3166-1"). */
-static int load_mo(PGconn *c, const char *domain, const char *table, sl_error *err)
+/* Every language's translations of one iso-codes domain ("iso_3166-1")
+ * into the temp table sluice_names as names of kind. */
+static int load_mo(PGconn *c, const char *domain, const char *kind, sl_error *err)
 {
     sl_buf rows, path;
     sl_buf_init(&rows);
@@ -170,15 +158,66 @@ static int load_mo(PGconn *c, const char *domain, const char *table, sl_error *e
             continue;
         sl_buf_reset(&path);
         sl_buf_addf(&path, "%s/%s/LC_MESSAGES/%s.mo", LOCALE_DIR, de->d_name, domain);
-        mo_rows(path.data, de->d_name, &rows);
+        mo_rows(path.data, kind, &rows);
     }
     if (dir)
         closedir(dir);
-    char sql[128];
-    snprintf(sql, sizeof sql, "COPY %s (lang, msgid, msgstr) FROM STDIN", table);
-    int rc = copy_in(c, sql, &rows, err);
+    int rc = copy_in(c, "COPY sluice_names (kind, name) FROM STDIN", &rows, err);
     sl_buf_release(&rows);
     sl_buf_release(&path);
+    return rc;
+}
+
+/* Probes country.c knows beyond iso-codes (its documented aliases,
+ * docs/gtm/reference.md): their keys go in too; the codes still come
+ * from country.c. */
+static const char *const alias_probes[] = {
+    "UK", "Great Britain", "Britain", "England", "Scotland", "Wales", "Northern Ireland", "USA", "America",
+    "United States of America", "Holland", "Russia", "Turkey", "Czech Republic", "Republic of Korea",
+    "Ivory Coast", "Cape Verde", "East Timor", "Swaziland", "Macedonia", "Burma", "Vatican", "Vatican City",
+    "Brunei", "DR Congo", "DRC", "Democratic Republic of the Congo", "Micronesia", "Palestine", "UAE",
+    "Emirates", "$", "US$", "€", "£", "¥", "₹", "R$", "A$", "C$", "Yuan", "Renminbi", "RMB",
+};
+
+/* Every distinct name of the temp table sluice_names of one kind, keyed
+ * and coded by country.c (sl_gtm_ref_fold + code), COPY'd into table. */
+static int load_keys(PGconn *c, const char *kind, int (*code)(const char *, size_t, sl_buf *), const char *table,
+                     sl_error *err)
+{
+    const char *p[1] = {kind};
+    PGresult *r = PQexecParams(c, "SELECT DISTINCT name FROM sluice_names WHERE kind = $1", 1, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        sl_pg_result_error(r, c, "installing sluice's GTM functions", err);
+        PQclear(r);
+        return -1;
+    }
+    sl_buf rows, key, val;
+    sl_buf_init(&rows);
+    sl_buf_init(&key);
+    sl_buf_init(&val);
+    int n = PQntuples(r);
+    for (int i = 0; i < n + (int)(sizeof alias_probes / sizeof *alias_probes); i++) {
+        const char *name = i < n ? PQgetvalue(r, i, 0) : alias_probes[i - n];
+        size_t len = strlen(name);
+        if (!sl_gtm_ref_fold(name, len, &key) || !code(name, len, &val))
+            continue;
+        copy_field(&rows, key.data, key.len);
+        sl_buf_addc(&rows, '\t');
+        copy_field(&rows, val.data, val.len);
+        sl_buf_addc(&rows, '\n');
+    }
+    PQclear(r);
+    int rc = run(c, "TRUNCATE sluice_keys", 0, NULL, err);
+    if (rc == 0)
+        rc = copy_in(c, "COPY sluice_keys (key, code) FROM STDIN", &rows, err);
+    if (rc == 0) {
+        char sql[160];
+        snprintf(sql, sizeof sql, "INSERT INTO %s (key, code) SELECT DISTINCT ON (key) key, code FROM sluice_keys", table);
+        rc = run(c, sql, 0, NULL, err);
+    }
+    sl_buf_release(&rows);
+    sl_buf_release(&key);
+    sl_buf_release(&val);
     return rc;
 }
 
@@ -186,22 +225,21 @@ int sl_gtm_pg_load_reference(PGconn *c, sl_error *err)
 {
     if (load_psl(c, err) < 0)
         return -1;
+    if (sl_gtm_ref_error(0) || sl_gtm_ref_error(1))
+        return sl_error_set(err, SL_EIO, "%s", sl_gtm_ref_error(0) ? sl_gtm_ref_error(0) : sl_gtm_ref_error(1));
+    int rc = run(c, "CREATE TEMP TABLE sluice_names (kind text, name text) ON COMMIT DROP", 0, NULL, err);
+    if (rc == 0)
+        rc = run(c, "CREATE TEMP TABLE sluice_keys (key text, code text) ON COMMIT DROP", 0, NULL, err);
     sl_buf js;
     sl_buf_init(&js);
-    int rc = read_file(ISO_JSON "iso_3166-1.json", &js, err);
+    if (rc == 0)
+        rc = read_file(ISO_JSON "iso_3166-1.json", &js, err);
     const char *p[1] = {js.data};
     if (rc == 0)
         rc = run(c,
-                 "INSERT INTO sluice.countries (alpha2, alpha3, numeric, name) SELECT e->>'alpha_2', e->>'alpha_3', "
-                 "e->>'numeric', coalesce(e->>'common_name', e->>'name') FROM jsonb_array_elements($1::jsonb -> "
-                 "'3166-1') e",
-                 1, p, err);
-    if (rc == 0)
-        rc = run(c,
-                 "INSERT INTO sluice.country_names (name, code, prio) SELECT v.name, e->>'alpha_2', v.prio FROM "
-                 "jsonb_array_elements($1::jsonb -> '3166-1') e, LATERAL (VALUES (e->>'alpha_2', 0), "
-                 "(e->>'alpha_3', 0), (e->>'numeric', 0), (e->>'name', 1), (e->>'official_name', 1), "
-                 "(e->>'common_name', 1)) v(name, prio) WHERE v.name IS NOT NULL",
+                 "INSERT INTO sluice_names (kind, name) SELECT 'c', v FROM jsonb_array_elements($1::jsonb -> "
+                 "'3166-1') e, LATERAL (VALUES (e->>'alpha_2'), (e->>'alpha_3'), (e->>'numeric'), (e->>'name'), "
+                 "(e->>'official_name'), (e->>'common_name')) v(v) WHERE v IS NOT NULL",
                  1, p, err);
     sl_buf_reset(&js);
     if (rc == 0)
@@ -209,33 +247,56 @@ int sl_gtm_pg_load_reference(PGconn *c, sl_error *err)
     p[0] = js.data;
     if (rc == 0)
         rc = run(c,
-                 "INSERT INTO sluice.currencies (alpha3, numeric, name) SELECT e->>'alpha_3', e->>'numeric', "
-                 "e->>'name' FROM jsonb_array_elements($1::jsonb -> '4217') e",
-                 1, p, err);
-    if (rc == 0)
-        rc = run(c,
-                 "INSERT INTO sluice.currency_names (name, code, prio) SELECT v.name, e->>'alpha_3', v.prio FROM "
-                 "jsonb_array_elements($1::jsonb -> '4217') e, LATERAL (VALUES (e->>'alpha_3', 0), "
-                 "(e->>'numeric', 0), (e->>'name', 1)) v(name, prio) WHERE v.name IS NOT NULL",
+                 "INSERT INTO sluice_names (kind, name) SELECT 'm', v FROM jsonb_array_elements($1::jsonb -> "
+                 "'4217') e, LATERAL (VALUES (e->>'alpha_3'), (e->>'numeric'), (e->>'name')) v(v) WHERE v IS NOT "
+                 "NULL",
                  1, p, err);
     sl_buf_release(&js);
     if (rc == 0)
-        rc = run(c, "CREATE TEMP TABLE sluice_mo (lang text, msgid text, msgstr text) ON COMMIT DROP", 0, NULL, err);
+        rc = load_mo(c, "iso_3166-1", "c", err);
     if (rc == 0)
-        rc = load_mo(c, "iso_3166-1", "sluice_mo", err);
+        rc = load_mo(c, "iso_4217", "m", err);
     if (rc == 0)
-        rc = run(c,
-                 "INSERT INTO sluice.country_names (name, code, prio) SELECT DISTINCT m.msgstr, n.code, 2 FROM "
-                 "sluice_mo m JOIN sluice.country_names n ON n.name = m.msgid AND n.prio = 1",
-                 0, NULL, err);
+        rc = load_keys(c, "c", sl_gtm_country_code, "sluice.country_keys", err);
     if (rc == 0)
-        rc = run(c, "TRUNCATE sluice_mo", 0, NULL, err);
-    if (rc == 0)
-        rc = load_mo(c, "iso_4217", "sluice_mo", err);
-    if (rc == 0)
-        rc = run(c,
-                 "INSERT INTO sluice.currency_names (name, code, prio) SELECT DISTINCT m.msgstr, n.code, 2 FROM "
-                 "sluice_mo m JOIN sluice.currency_names n ON n.name = m.msgid AND n.prio = 1",
-                 0, NULL, err);
+        rc = load_keys(c, "m", sl_gtm_currency_code, "sluice.currency_keys", err);
+    /* the names and alpha-3 as country.c gives them */
+    if (rc == 0) {
+        PGresult *r = PQexec(c, "SELECT DISTINCT code FROM sluice.country_keys");
+        sl_buf rows, v;
+        sl_buf_init(&rows);
+        sl_buf_init(&v);
+        for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
+            const char *code = PQgetvalue(r, i, 0);
+            size_t cn = strlen(code);
+            copy_field(&rows, code, cn);
+            sl_buf_addc(&rows, '\t');
+            if (sl_gtm_country_alpha3(code, cn, &v))
+                copy_field(&rows, v.data, v.len);
+            sl_buf_addc(&rows, '\t');
+            if (sl_gtm_country_name(code, cn, &v))
+                copy_field(&rows, v.data, v.len);
+            sl_buf_addc(&rows, '\n');
+        }
+        PQclear(r);
+        rc = copy_in(c, "COPY sluice.countries (alpha2, alpha3, name) FROM STDIN", &rows, err);
+        sl_buf_reset(&rows);
+        r = PQexec(c, "SELECT DISTINCT code FROM sluice.currency_keys");
+        for (int i = 0; rc == 0 && PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
+            const char *code = PQgetvalue(r, i, 0);
+            size_t cn = strlen(code);
+            if (!sl_gtm_currency_name(code, cn, &v))
+                continue;
+            copy_field(&rows, code, cn);
+            sl_buf_addc(&rows, '\t');
+            copy_field(&rows, v.data, v.len);
+            sl_buf_addc(&rows, '\n');
+        }
+        PQclear(r);
+        if (rc == 0)
+            rc = copy_in(c, "COPY sluice.currencies (alpha3, name) FROM STDIN", &rows, err);
+        sl_buf_release(&rows);
+        sl_buf_release(&v);
+    }
     return rc;
 }
