@@ -1,12 +1,14 @@
 #!/bin/sh
 # quickstart.sh: the README's first command. Installs what is missing
 # (deps.txt), builds sluice, generates the example GTM data and runs the
-# example project end to end (`sluice build`: the three loading pipelines,
-# the seeds, the models, the snapshot, the data tests, then the reverse-ETL
-# pipeline reading the lead_scores mart) into the embedded SQLite
+# example project end to end (`sluice build`: the loading pipelines with
+# the GTM normalisers, the seeds, the SQL models, the snapshot, the typed
+# models (identity, attribution, lead score, lifecycle), the data tests,
+# then the reverse-ETL pipeline reading the marts) into the embedded SQLite
 # warehouse, with their data checks (one fails on purpose, as a warning),
-# then queries a few rows back and shows the checks, a column profile and
-# the monitors (docs/QUALITY.md). No server needed.
+# then queries a few rows of each output back and shows the checks, a
+# column profile and the monitors (docs/QUALITY.md, docs/gtm/README.md).
+# No server needed.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh tool build test
@@ -18,14 +20,38 @@ python3 "$ex/generate.py"
 build/sluice -C "$ex" validate
 build/sluice -C "$ex" build
 echo
-echo "== a few rows from the warehouse ($ex/warehouse.db)"
+echo "== a few rows from the warehouse ($ex/warehouse.db): contacts normalised by the pipeline"
 sqlite3 -header -column "$ex/warehouse.db" \
-  "SELECT id, email, email_domain, country, lifecycle_stage, lead_score FROM contacts ORDER BY id LIMIT 5;"
+  "SELECT id, email, country, country_code, phone, phone_e164, company_key FROM contacts ORDER BY id LIMIT 5;"
 echo
+echo "== feature use by plan (the events pipeline's lookup added account_plan), and the busiest account-days (aggregate)"
 sqlite3 -header -column "$ex/warehouse.db" \
-  "SELECT a.plan, count(DISTINCT e.account_id) AS accounts, count(*) AS feature_events
-     FROM events e JOIN accounts a USING (account_id)
-    WHERE e.event = 'feature_used' GROUP BY a.plan ORDER BY feature_events DESC;"
+  "SELECT account_plan AS plan, count(DISTINCT account_id) AS accounts, count(*) AS feature_events
+     FROM events WHERE event = 'feature_used' GROUP BY account_plan ORDER BY feature_events DESC;"
+sqlite3 -header -column "$ex/warehouse.db" \
+  "SELECT account_id, day, events, active_users, feature_uses FROM daily_account_activity
+    ORDER BY events DESC, account_id, day LIMIT 3;"
+echo
+echo "== identity resolution (models/gtm/people.yml): the people with the most records, and the map by identifier type"
+sqlite3 -header -column "$ex/warehouse.db" \
+  "SELECT entity_id, records, identifiers, first_name, last_name, country_code FROM people ORDER BY records DESC, entity_id LIMIT 5;"
+sqlite3 -header -column "$ex/warehouse.db" \
+  "SELECT identifier_type, status, count(*) AS identifiers, count(DISTINCT entity_id) AS entities
+     FROM people_map GROUP BY 1, 2 ORDER BY 1, 2;"
+echo
+echo "== attribution (models/gtm/attribution.yml): won revenue by channel, three of the seven models"
+sqlite3 -header -column "$ex/warehouse.db" \
+  "SELECT channel,
+          round(sum(CASE WHEN model = 'first_touch' THEN revenue END)) AS first_touch,
+          round(sum(CASE WHEN model = 'linear' THEN revenue END)) AS linear,
+          round(sum(CASE WHEN model = 'w_shaped' THEN revenue END)) AS w_shaped
+     FROM attribution GROUP BY channel ORDER BY linear DESC;"
+echo
+echo "== lead scores (models/gtm/lead_score.yml) and lifecycle stages (models/gtm/lifecycle.yml)"
+sqlite3 -header -column "$ex/warehouse.db" \
+  "SELECT contact_id, score, grade, is_mql, mql_at, contributions FROM lead_score ORDER BY score DESC, contact_id LIMIT 3;"
+sqlite3 -header -column "$ex/warehouse.db" \
+  "SELECT stage, count(*) AS contacts FROM lifecycle GROUP BY stage ORDER BY min(stage_index);"
 echo
 echo "== the account_health mart: the five least healthy accounts"
 sqlite3 -header -column "$ex/warehouse.db" \

@@ -1,5 +1,7 @@
 {#- stg_contacts: the contacts pipeline's table, one row per contact, with the
-    country spelled as an ISO code and the funnel position of its stage. -#}
+    sales region of its country (the pipeline's country_code(): every
+    spelling, in any language, as an ISO code) and the funnel position of
+    its stage. -#}
 select
     c.id as contact_id,
     c.email,
@@ -7,7 +9,9 @@ select
     c.first_name,
     c.last_name,
     c.company,
-    cc.country_code,
+    c.country_code,
+    c.phone_e164,
+    c.company_key,
     cc.region,
     c.lifecycle_stage,
     s.stage_order,
@@ -15,5 +19,5 @@ select
     c.account_id,
     c.updated_at
 from {{ source('crm', 'contacts') }} c
-left join {{ ref('country_codes') }} cc on cc.country_raw = c.country
+left join {{ ref('country_codes') }} cc on cc.country_code = c.country_code
 left join {{ ref('lifecycle_stages') }} s on s.lifecycle_stage = c.lifecycle_stage
