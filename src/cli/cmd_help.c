@@ -8,6 +8,7 @@
 #include "core/mem.h"
 #include "engine/component.h"
 #include "expr/functions.h"
+#include "models/mtype.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -164,7 +165,8 @@ int cmd_help(sl_cli *cli, int argc, char **argv)
         }
         printf("\n'sluice help NAME' shows a component's options; 'sluice help source csv' picks a kind;\n"
                "'sluice help pipeline' the keys of a pipeline file; 'sluice help functions' the functions\n"
-               "derive and filter expressions can call; 'sluice help checks' the data checks.\n");
+               "derive and filter expressions can call; 'sluice help checks' the data checks;\n"
+               "'sluice help model-types' the models sluice computes (identity, attribution, score, lifecycle).\n");
         return EXIT_OK;
     }
     if (argc == 1 && strcmp(argv[0], "pipeline") == 0) {
@@ -177,6 +179,31 @@ int cmd_help(sl_cli *cli, int argc, char **argv)
     }
     if (strcmp(argv[0], "functions") == 0)
         return help_functions(cli, argc - 1, argv + 1);
+    if (argc == 1 && (strcmp(argv[0], "model-types") == 0 || sl_mtype_find(argv[0]))) {
+        /* typed models (models/mtype.h): their specs are documented in docs/gtm/ */
+        static const char *const doc[][2] = {{"identity", "identity.md"}, {"attribution", "attribution.md"},
+                                             {"score", "scoring.md"}, {"lifecycle", "lifecycle.md"}};
+        int one = strcmp(argv[0], "model-types") != 0;
+        if (!one)
+            printf("model types: a models/ .yml file whose root has `type:` is a model sluice computes
+"
+                   "(docs/gtm/README.md); its keys are validated with file:line:col and suggestions.
+
+");
+        for (const sl_mtype *const *t = sl_mtype_all(); *t; t++) {
+            if (one && strcmp((*t)->name, argv[0]) != 0)
+                continue;
+            const char *file = "README.md";
+            for (size_t i = 0; i < sizeof doc / sizeof doc[0]; i++)
+                if (strcmp(doc[i][0], (*t)->name) == 0)
+                    file = doc[i][1];
+            printf("  type: %-12s %s
+  %-18s the spec, its outputs and examples: docs/gtm/%s
+", (*t)->name,
+                   (*t)->summary, "", file);
+        }
+        return EXIT_OK;
+    }
     if (argc == 1 && strcmp(argv[0], "checks") == 0) {
         sl_buf b;
         sl_buf_init(&b);

@@ -16,8 +16,8 @@
 #include <time.h>
 
 extern const sl_mtype sl_mtype_identity, sl_mtype_attribution, sl_mtype_score, sl_mtype_lifecycle;
-static const sl_mtype *const types[] = {&sl_mtype_identity, &sl_mtype_score, &sl_mtype_lifecycle,
-                                        &sl_mtype_attribution, NULL};
+static const sl_mtype *const types[] = {&sl_mtype_identity, &sl_mtype_attribution, &sl_mtype_score,
+                                        &sl_mtype_lifecycle, NULL};
 
 const sl_mtype *sl_mtype_find(const char *name)
 {
@@ -25,6 +25,11 @@ const sl_mtype *sl_mtype_find(const char *name)
         if (strcmp(types[i]->name, name) == 0)
             return types[i];
     return NULL;
+}
+
+const sl_mtype *const *sl_mtype_all(void)
+{
+    return types;
 }
 
 const char *sl_mtype_names(void)

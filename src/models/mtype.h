@@ -86,6 +86,8 @@ typedef struct sl_mtype {
 const sl_mtype *sl_mtype_find(const char *name);
 /* "identity, attribution, score, lifecycle" (static). */
 const char *sl_mtype_names(void);
+/* Every type, NULL-terminated, in the order `sluice help model-types` lists them. */
+const sl_mtype *const *sl_mtype_all(void);
 
 /* ---- for parse callbacks ---- */
 

@@ -67,4 +67,12 @@ assert_eq "examples that did not give their documented value" "$(cat "$T/bad")" 
 printf 'source: {type: csv, path: data/one.csv}\ntransforms:\n  - type: derive\n    columns: {e: "lowr(id)"}\nsinks: [{type: jsonl, path: typo.jsonl}]\n' > p/pipelines/typo.yml
 assert_exit 2 "$SLUICE" -C p validate
 assert_contains "function typo" "typo.yml:4:19: column 'e': expression 'lowr(id)': no such function: lowr; did you mean lower()?" "$T/err"
+
+# the model types sluice computes have their help topic, one line each, and one per type
+assert_exit 0 "$SLUICE" help model-types
+for t in identity attribution score lifecycle; do assert_contains "help model-types lists $t" "type: $t" "$T/out"; done
+assert_exit 0 "$SLUICE" help attribution
+assert_contains "help of one type names its doc" "docs/gtm/attribution.md" "$T/out"
+assert_exit 0 "$SLUICE" help
+assert_contains "help names the topic" "sluice help model-types" "$T/out"
 finish
