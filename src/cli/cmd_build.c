@@ -662,8 +662,8 @@ int cmd_show(sl_cli *cli, int argc, char **argv)
         rc = sl_cli_fail(cli, EXIT_FAILED, &err);
         goto out;
     }
-    if (model && g->nodes[i].kind == SL_NODE_SEED) {
-        /* a seed has no SQL: its table */
+    if (model && (g->nodes[i].kind == SL_NODE_SEED || g->nodes[i].mtype || g->nodes[i].mtype_owner)) {
+        /* a seed, a typed model (models/mtype.h) or one of its outputs has no SQL: its table */
         sl_adapter_relation_sql(ad, (sl_relation){g->nodes[i].schema, g->nodes[i].identifier}, &q);
         sl_buf_adds(&sql, "SELECT * FROM ");
         sl_buf_add(&sql, q.data, q.len);

@@ -125,6 +125,8 @@ int cmd_compile(sl_cli *cli, int argc, char **argv)
         sl_node *n = &g->nodes[i];
         if (!sel[i] || !compiled_kind(n->kind) || n->config.enabled == 0)
             continue;
+        if (n->mtype || n->mtype_owner)
+            continue; /* a typed model (models/mtype.h): a YAML spec, no SQL to compile */
         sl_buf_reset(&sql);
         int rc = n->kind == SL_NODE_TEST ? sl_graph_compile_test(g, i, &sql, &err) : sl_graph_compile(g, i, 0, &sql, &err);
         char *rel = compiled_path(n);

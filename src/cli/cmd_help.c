@@ -138,12 +138,24 @@ static int help_functions(sl_cli *cli, int argc, char **argv)
         printf("\n%s:\n", strcmp(*sec, "sluice") == 0 ? "sluice's own" : *sec);
         for (size_t i = 0; i < n; i++)
             if (strcmp(docs[i].section, *sec) == 0) {
-                /* the list shows what it gives up to the first aside */
+                /* the list shows what it gives up to the first aside (a ';' or
+                 * a " (" parenthesis, not a call like "normalize_email(x)"),
+                 * at most 72 bytes, cut after a word */
                 const char *r = docs[i].returns;
-                size_t len = strcspn(r, ";(");
-                while (len && r[len - 1] == ' ')
+                size_t len = strcspn(r, ";");
+                const char *aside = strstr(r, " (");
+                if (aside && (size_t)(aside - r) < len)
+                    len = (size_t)(aside - r);
+                int cut = 0;
+                if (len > 72) {
+                    len = 72;
+                    while (len > 20 && r[len] != ' ')
+                        len--;
+                    cut = 1;
+                }
+                while (len && (r[len - 1] == ' ' || r[len - 1] == ','))
                     len--;
-                printf("  %-30s %.*s\n", docs[i].signature, (int)len, r);
+                printf("  %-30s %.*s%s\n", docs[i].signature, (int)len, r, cut ? " ..." : "");
             }
     }
     printf("\n'sluice help functions NAME' shows one with its NULL behaviour and an example.\n");

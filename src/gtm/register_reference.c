@@ -37,13 +37,17 @@ static const ref_def defs[] = {
 static void ref_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     const ref_def *d = sqlite3_user_data(ctx);
-    for (int i = 0; i < argc; i++)
-        if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
-            return; /* NULL */
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return; /* NULL */
+    /* a NULL region is no region (as the normalize transform's
+     * region_column without a value): a +country number still parses, so
+     * normalize_phone(phone, country_code(country)) keeps the
+     * international numbers of rows whose country is unknown */
+    int has_region = argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL;
     const char *s = (const char *)sqlite3_value_text(argv[0]);
     int n = sqlite3_value_bytes(argv[0]);
-    const char *region = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : NULL;
-    if (!s || (argc > 1 && !region)) {
+    const char *region = has_region ? (const char *)sqlite3_value_text(argv[1]) : NULL;
+    if (!s || (has_region && !region)) {
         sqlite3_result_error_nomem(ctx);
         return;
     }

@@ -488,7 +488,10 @@ int sl_graph_compile(sl_graph *g, size_t i, int is_incremental, sl_buf *out, sl_
         return sl_graph_compile_test(g, i, out, err);
     if (!n->raw)
         return sl_error_set(err, SL_EINTERNAL, "%s: a %s has no SQL to compile", n->name,
-                            n->kind == SL_NODE_SEED ? "seed" : n->kind == SL_NODE_SOURCE ? "source" : "pipeline");
+                            n->kind == SL_NODE_SEED     ? "seed"
+                            : n->kind == SL_NODE_SOURCE ? "source"
+                            : n->kind == SL_NODE_MODEL  ? "typed model (a YAML spec)"
+                                                        : "pipeline");
     sl_render r = {.node = i, .execute = 1, .is_incremental = is_incremental};
     sl_buf b;
     sl_buf_init(&b);

@@ -55,9 +55,10 @@ void sl_mtype_unknown_key(const sl_mtype_parse *p, struct fy_node *key, const ch
         n++;
     const char *s = sl_suggest(k, known, n);
     const sl_node *self = &p->L->g->nodes[p->node];
-    sl_diags_add(p->d, sl_yaml_loc(key, p->file), "unknown key '%s' in a %s model%s%s%s", k,
-                 self->config.materialized ? self->config.materialized : "typed", s ? "; did you mean '" : "",
-                 s ? s : "", s ? "'?" : "");
+    const char *t = self->config.materialized ? self->config.materialized : "typed";
+    int vowel = strchr("aeiou", t[0]) != NULL;
+    sl_diags_add(p->d, sl_yaml_loc(key, p->file), "unknown key '%s' in %s %s model%s%s%s", k, vowel ? "an" : "a",
+                 t, s ? "; did you mean '" : "", s ? s : "", s ? "'?" : "");
 }
 
 const char *sl_mtype_scalar(struct fy_node *n)

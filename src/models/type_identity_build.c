@@ -60,6 +60,7 @@ typedef struct bctx {
     /* previous entities' first_seen, per eid */
     int64_t *eidfirst;
     size_t eidfirstcap;
+    char *bad_time;    /* a seen_at value that is not a time: the read stops, the build fails naming it */
 } bctx;
 
 /* ---- small helpers ---- */
@@ -216,6 +217,10 @@ static int on_row(void *ctx, size_t ncols, const char *const *names, const char 
     const id_spec *s = c->s;
     const id_input *in = &s->in[c->input];
     int64_t seen = in->seen_at ? parse_ts(cells[in->nid]) : TS_NONE;
+    if (seen == TS_NONE && in->seen_at && cells[in->nid] && *cells[in->nid]) {
+        c->bad_time = sl_strdup(cells[in->nid]);
+        return 1; /* stop: a build never guesses a time */
+    }
     size_t start = c->nrid;
     for (size_t k = 0; k < in->nid; k++) {
         if (!cells[k])
@@ -303,6 +308,13 @@ static int read_input(bctx *c, size_t i, sl_error *err)
     c->input = i;
     int rc = sl_adapter_query(c->b->a, sql.data, 0, on_row, c, err);
     sl_buf_release(&sql);
+    if (rc == 0 && c->bad_time) {
+        rc = sl_error_set(err, SL_EDATA, "model %s: input %s: column %s holds '%.60s', not a time (YYYY-MM-DD[ HH:MM:SS])",
+                          c->s->name, in->from, in->seen_at, c->bad_time);
+        sl_free(c->bad_time);
+        c->bad_time = NULL;
+        return rc;
+    }
     if (rc < 0)
         sl_error_prefix(err, "model %s: reading input %s", c->s->name, in->from);
     return rc;
@@ -429,6 +441,11 @@ static int on_prev(void *ctx, size_t ncols, const char *const *names, const char
         /* kept, written after the query: no statement may run on the
          * connection while a PostgreSQL query streams its rows */
         if (ncols == 4) {
+            /* a merged (retired) id stays taken: a later component, even
+             * one a split leaves with the same smallest identifier, never
+             * gets it again (new_eid salts past it) */
+            if (cells[0])
+                eid_intern(c, cells[0]);
             SL_GROW(q->kept, q->keptcap, q->nkept + 4);
             for (size_t i = 0; i < 4; i++)
                 q->kept[q->nkept++] = cells[i] ? sl_strdup(cells[i]) : NULL;
@@ -628,6 +645,7 @@ static void bctx_free(bctx *c)
     sl_free(c->rinput);
     sl_free(c->rtrait);
     sl_free(c->eidfirst);
+    sl_free(c->bad_time);
     sl_buf_release(&c->norm);
 }
 

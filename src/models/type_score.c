@@ -269,6 +269,7 @@ typedef struct score_run {
     int64_t as_of;
     size_t rule;          /* the events rule being read */
     char *dup;            /* a key seen twice */
+    char *bad_time;       /* an event time that is not a time: the read stops, the build fails naming it */
 } score_run;
 
 static void grow(score_run *R)
@@ -317,9 +318,13 @@ static int on_event(void *ctx, size_t ncols, const char *const *names, const cha
         return 0;
     double w = 1;
     int64_t t;
-    if (!cells[1] || sl_gtms_time_parse(cells[1], &t) < 0) {
+    if (cells[1] && *cells[1] && sl_gtms_time_parse(cells[1], &t) < 0) {
+        R->bad_time = sl_strdup(cells[1]);
+        return 1; /* stop: a build never guesses a time */
+    }
+    if (!cells[1] || !*cells[1]) {
         if (r->half_life || r->within)
-            return 0;
+            return 0; /* no time: no age to decay or window by */
     } else {
         int64_t age = R->as_of - t;
         if (age < 0)
@@ -453,6 +458,13 @@ static int read_events(score_run *R, size_t i, sl_error *err)
     R->rule = i;
     int rc = sl_adapter_query(R->b->a, sql.data, 0, on_event, R, err);
     sl_buf_release(&sql);
+    if (rc == 0 && R->bad_time) {
+        rc = sl_error_set(err, SL_EDATA, "model %s: rule %s: events %s: column %s holds '%.60s', not a time",
+                          R->b->n->name, r->name, r->ev.from, r->ev.time, R->bad_time);
+        sl_free(R->bad_time);
+        R->bad_time = NULL;
+        return rc;
+    }
     if (rc < 0)
         return sl_error_prefix(err, "model %s: rule %s", R->b->n->name, r->name);
     return 0;
@@ -612,6 +624,7 @@ static int score_build(const sl_mtype_build *b, sl_mat_result *res, sl_error *er
     sl_free(R.mql_at);
     sl_free(R.pts);
     sl_free(R.dup);
+    sl_free(R.bad_time);
     sl_gtms_keys_release(&R.keys);
     return rc;
 }

@@ -74,8 +74,8 @@ sed 's/^lookback:/lookbak:/; s/linear, time_decay/linaer, time_decay/; s/  chann
 assert_exit 2 "$SLUICE" -C p build
 F="$T/p/models/attribution.yml"
 assert_contains "missing key" "$F:4:3: touchpoints: needs 'channel'" "$T/err"
-assert_contains "nested typo" "$F:7:3: unknown key 'chanel' in a attribution model; did you mean 'channel'?" "$T/err"
-assert_contains "root typo" "$F:19:1: unknown key 'lookbak' in a attribution model; did you mean 'lookback'?" "$T/err"
+assert_contains "nested typo" "$F:7:3: unknown key 'chanel' in an attribution model; did you mean 'channel'?" "$T/err"
+assert_contains "root typo" "$F:19:1: unknown key 'lookbak' in an attribution model; did you mean 'lookback'?" "$T/err"
 assert_contains "model typo" "$F:20:52: models: 'linaer' is not an attribution model (first_touch, last_touch, last_non_direct, linear, time_decay, position_based, w_shaped); did you mean 'linear'?" "$T/err"
 assert_contains "shares" "$F:22:18: position_based: the shares add up to 1.1, more than 1" "$T/err"
 printf 'type: attribution\ntouchpoints: {from: touchpoints, entity: entity_id, time: touched_at, channel: channel}\nlookback: soon\n' >p/models/attribution.yml

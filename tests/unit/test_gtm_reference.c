@@ -317,6 +317,10 @@ static void test_sql(void **state)
     assert_string_equal(eval("SELECT normalize_phone('415 555 0100')"), "(null)");
     assert_string_equal(eval("SELECT normalize_phone(NULL, 'US')"), "(null)");
     assert_string_equal(eval("SELECT normalize_phone('415 555 0100', NULL)"), "(null)");
+    /* a NULL region is no region: an international number still normalises
+     * (normalize_phone(phone, country_code(country)) with an unknown country) */
+    assert_string_equal(eval("SELECT normalize_phone('+44 20 7946 0958', NULL)"), "+442079460958");
+    assert_string_equal(eval("SELECT phone_region('+44 20 7946 0958', NULL)"), "GB");
     assert_string_equal(eval("SELECT phone_is_valid('+44 20 7946 0958')"), "1");
     assert_string_equal(eval("SELECT phone_is_valid('+44 20 7946')"), "0");
     assert_string_equal(eval("SELECT phone_is_valid(NULL)"), "(null)");
