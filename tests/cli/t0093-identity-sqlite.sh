@@ -59,6 +59,27 @@ assert_eq "others kept their ids" "$(q $W "select count(*) from people_map m whe
 # the merge history survives the next build
 assert_exit 0 "$SLUICE" -C p build
 assert_eq "merges kept" "$(q $W "select count(*) from people_merges")" "1"
+# typed models have no SQL: compile skips them, show reads their tables
+assert_exit 0 "$SLUICE" -C p compile
+assert_exit 0 "$SLUICE" -C p show people_map --limit 1
+assert_contains "show of an output" "identifier_type" "$T/out"
+
+# a split after the merge (a smaller component cap refuses the link that
+# merged them): the part that leaves gets a new id, never the retired one
+# (fresh-user finding: the merged id came back naming another entity)
+cp p/models/gtm/people.yml "$T/people.yml"
+echo "max_component_size: 5" >> p/models/gtm/people.yml
+assert_exit 0 "$SLUICE" -C p build -s people
+assert_eq "ann split again" "$(q $W "select count(distinct entity_id) from people_map where identifier_value in ('ann@acme.io', 'ann.b@acme.io')")" "2"
+assert_eq "the retired id is not issued again" "$(q $W "select count(*) from people where entity_id = '$ANNB'")" "0"
+cp "$T/people.yml" p/models/gtm/people.yml
+
+# a seen_at that is not a time fails the build, naming it (never the build time)
+cp p/seeds/web_visits.csv "$T/web_visits.csv"
+echo "a9,,,soon" >> p/seeds/web_visits.csv
+assert_exit 1 "$SLUICE" -C p build
+assert_contains "bad seen_at named" "model people: input web_visits: column visited_at holds 'soon', not a time" "$T/out"
+cp "$T/web_visits.csv" p/seeds/web_visits.csv
 
 # level: account: e-mail domains link (registered domain), a free-mail domain is excluded
 echo "u4,dee@GMAIL.com,2026-02-04 09:00:00,pro" >> p/seeds/product_users.csv

@@ -98,6 +98,15 @@ assert_exit 0 "$SLUICE" -C p build -s lead_score --full-refresh
 assert_eq "1 forgotten" "$(row 1)" "37.4 C 0 -"
 assert_eq "3 restamped" "$(q $W "select mql_at from lead_score where id = 3")" "2026-12-11 00:00:00"
 
+# an event time that is not a time fails the build, naming it (it was
+# silently ignored: fresh-user finding); the previous table stays
+cp p/seeds/events.csv "$T/events.csv"
+echo '3,pricing_viewed,not a time' >> p/seeds/events.csv
+assert_exit 1 "$SLUICE" -C p build -s +lead_score
+assert_contains "bad time named" "model lead_score: rule pricing_views: events events: column occurred_at holds 'not a time', not a time" "$T/out"
+assert_eq "the failed build kept the old table" "$(q $W "select mql_at from lead_score where id = 3")" "2026-12-11 00:00:00"
+cp "$T/events.csv" p/seeds/events.csv
+
 # spec errors: a misspelt key (file:line:col, did you mean), a missing key at type:
 spec "2026-12-11 00:00:00"
 sed -i 's/    half_life: 14d/    halflife: 14d/' p/models/gtm/lead_score.yml
