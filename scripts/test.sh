@@ -5,7 +5,7 @@
 #   3. builds again with AddressSanitizer + UndefinedBehaviorSanitizer in
 #      build-asan/ and runs the suite there too,
 #   4. builds the libFuzzer targets with clang and runs each briefly
-#      (FUZZ_SECONDS, default 20; 0 skips them).
+#      (FUZZ_SECONDS, default 15; 0 skips them).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh tool build test
@@ -28,14 +28,14 @@ cmake --build build-asan -j "$jobs" >/dev/null
 # The fuzzers start from the checked-in seeds with a fixed random seed, so
 # a run explores the same inputs in the same order on every machine (a slower
 # machine explores a prefix); FUZZ_SEED=0 asks libFuzzer for a fresh seed.
-if [ "${FUZZ_SECONDS:-20}" -gt 0 ]; then
-  echo "== fuzz (${FUZZ_SECONDS:-20}s per target, seed ${FUZZ_SEED:-1})"
+if [ "${FUZZ_SECONDS:-15}" -gt 0 ]; then
+  echo "== fuzz (${FUZZ_SECONDS:-15}s per target, seed ${FUZZ_SEED:-1})"
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSLUICE_FUZZ=ON -DSLUICE_TESTS=OFF >/dev/null
   cmake --build build-fuzz -j "$jobs" >/dev/null
   for t in fuzz_csv fuzz_json fuzz_json_stream fuzz_config fuzz_jinja fuzz_normalize; do
     rm -rf build-fuzz/corpus/$t && mkdir -p build-fuzz/corpus/$t
     cp tests/fuzz/seeds/$t/* build-fuzz/corpus/$t/ 2>/dev/null || true
-    build-fuzz/tests/fuzz/$t -seed="${FUZZ_SEED:-1}" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 -max_len=4096 \
+    build-fuzz/tests/fuzz/$t -seed="${FUZZ_SEED:-1}" -max_total_time="${FUZZ_SECONDS:-15}" -timeout=10 -max_len=4096 \
       build-fuzz/corpus/$t tests/fuzz/regressions/$t 2>build-fuzz/$t.log || { tail -40 build-fuzz/$t.log; exit 1; }
     echo "$t: $(grep -E '^Done' build-fuzz/$t.log | tail -1), no crash"
   done

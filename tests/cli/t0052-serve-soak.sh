@@ -11,9 +11,10 @@
 # samples counts. Idle after the warm-up, idle after the soak:
 #   descriptors after == before;
 #   heap in use (/metrics sluice_heap_inuse_bytes: live allocations, no
-#   allocator caches) after - before < 2 MB: a leak of 1 kB a run fails
-#   (the state store's SQLite page cache grows with the store, bounded at
-#   1 MiB: statedb_sqlite.c);
+#   allocator caches) after - before < 1.5 MB: the state store's SQLite
+#   page cache grows with the store, bounded at 1 MiB (statedb_sqlite.c;
+#   +0.3-0.5 MB measured), so a leak of 1 kB a run over the soak's ~1,400
+#   runs fails;
 #   RSS after - before < 8 MB (release only).
 # Under ASan (the suite's second pass) the work is scaled down and the RSS
 # is not compared: ASan's allocator keeps size-class regions, quarantine
@@ -27,7 +28,7 @@ if ldd "$SLUICE" 2>/dev/null | grep -q libasan || [ -n "${KILLS:-}" ]; then
   asan=1; NPIPE=${NPIPE:-16}; WARM=${WARM:-20}; SOAK=${SOAK:-50}
   export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4:allocator_release_to_os_interval_ms=500"
 else
-  NPIPE=${NPIPE:-50}; WARM=${WARM:-20}; SOAK=${SOAK:-100}
+  NPIPE=${NPIPE:-50}; WARM=${WARM:-20}; SOAK=${SOAK:-60}
 fi
 mkdir -p p/pipelines p/data
 printf 'name: soak\nmax_concurrent_runs: 8\n' > p/sluice.yml
@@ -114,7 +115,7 @@ assert_eq "runs that did not succeed" "$failed" 0
 assert_eq "open descriptors idle after the soak vs before" "$fds1" "$fds0"
 [ "$heap0" -gt 0 ] && ok || fail "no sluice_heap_inuse_bytes in /metrics"
 grow=$((heap1 - heap0))
-[ "$grow" -lt 2048 ] && ok || fail "heap in use grew by $grow kB over the soak ($heap0 -> $heap1 kB)"
+[ "$grow" -lt 1536 ] && ok || fail "heap in use grew by $grow kB over the soak ($heap0 -> $heap1 kB)"
 if [ -z "$asan" ]; then
   grow=$((rss1 - rss0))
   [ "$grow" -lt 8192 ] && ok || fail "RSS grew by $grow kB over the soak ($rss0 -> $rss1 kB)"
