@@ -197,11 +197,8 @@ int cmd_help(sl_cli *cli, int argc, char **argv)
                                              {"score", "scoring.md"}, {"lifecycle", "lifecycle.md"}};
         int one = strcmp(argv[0], "model-types") != 0;
         if (!one)
-            printf("model types: a models/ .yml file whose root has `type:` is a model sluice computes
-"
-                   "(docs/gtm/README.md); its keys are validated with file:line:col and suggestions.
-
-");
+            printf("model types: a models/ .yml file whose root has `type:` is a model sluice computes\n"
+                   "(docs/gtm/README.md); its keys are validated with file:line:col and suggestions.\n\n");
         for (const sl_mtype *const *t = sl_mtype_all(); *t; t++) {
             if (one && strcmp((*t)->name, argv[0]) != 0)
                 continue;
@@ -209,9 +206,7 @@ int cmd_help(sl_cli *cli, int argc, char **argv)
             for (size_t i = 0; i < sizeof doc / sizeof doc[0]; i++)
                 if (strcmp(doc[i][0], (*t)->name) == 0)
                     file = doc[i][1];
-            printf("  type: %-12s %s
-  %-18s the spec, its outputs and examples: docs/gtm/%s
-", (*t)->name,
+            printf("  type: %-12s %s\n  %-18s the spec, its outputs and examples: docs/gtm/%s\n", (*t)->name,
                    (*t)->summary, "", file);
         }
         return EXIT_OK;
