@@ -14,11 +14,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* set per input: a NUL byte inside the input may pass through to the
+ * result (lower/upper copy every byte they do not map, as SQLite's do) */
+static int input_has_nul;
+
 static void check(int ok, const sl_buf *out)
 {
     if (!ok)
         return;
-    if (out->data && (strlen(out->data) != out->len || sl_utf8_valid_prefix(out->data, out->len) != out->len))
+    if (out->data && ((!input_has_nul && strlen(out->data) != out->len) ||
+                      sl_utf8_valid_prefix(out->data, out->len) != out->len))
         abort();
 }
 
@@ -36,6 +41,7 @@ static int on_pair(void *ctx, const char *id, size_t idn, const char *str, size_
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
+    input_has_nul = size && memchr(data, 0, size) != NULL;
     sl_buf out;
     sl_buf_init(&out);
     check(sl_gtm_email_normalize(s, size, &out), &out);
