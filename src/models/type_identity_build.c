@@ -16,6 +16,7 @@
 #include "core/sqlident.h"
 #include "gtm/gtm.h"
 #include "gtm/idgraph.h"
+#include "models/gtm_spec.h"
 #include "models/type_identity_int.h"
 #include <fnmatch.h>
 #include <stdio.h>
@@ -65,33 +66,12 @@ typedef struct bctx {
 
 /* ---- small helpers ---- */
 
+/* times as both warehouses print them (models/gtm_spec.h: offsets
+ * applied), TS_NONE when s is NULL or not a time */
 static int64_t parse_ts(const char *s)
 {
-    if (!s)
-        return TS_NONE;
-    while (*s == ' ')
-        s++;
-    struct tm tm = {0};
-    int y, mo, d, h = 0, mi = 0, se = 0, k = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &k) != 3 || k != 10)
-        return TS_NONE;
-    if (s[10] == 'T' || s[10] == ' ')
-        sscanf(s + 11, "%2d:%2d:%2d", &h, &mi, &se);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    return (int64_t)timegm(&tm);
-}
-
-static void fmt_ts(int64_t t, char *out, size_t cap)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
+    int64_t t;
+    return sl_gtms_time_parse(s, &t) == 0 ? t : TS_NONE;
 }
 
 static uint64_t hash64(const char *a, size_t na, const char *b, size_t nb, unsigned salt)
@@ -833,8 +813,8 @@ static int write_outputs(bctx *c, sl_mtype_table *mt, sl_mat_result *res, sl_err
     char f1[32], f2[32];
     for (uint32_t i = 0; i < nids && rc == 0; i++) {
         const ident *x = &c->id[i];
-        fmt_ts(x->first, f1, sizeof f1);
-        fmt_ts(x->last, f2, sizeof f2);
+        sl_gtms_time_format(x->first, f1, sizeof f1);
+        sl_gtms_time_format(x->last, f2, sizeof f2);
         const char *cells[7] = {s->types[sl_idgraph_type(c->g, i)].name,
                                 sl_idgraph_value(c->g, i, NULL),
                                 compof[i] != SL_IDGRAPH_NONE ? sl_idgraph_value(c->eids, cs[compof[i]].eid, NULL)
@@ -867,8 +847,8 @@ static int write_outputs(bctx *c, sl_mtype_table *mt, sl_mat_result *res, sl_err
     char **cells = sl_calloc(ncols, sizeof *cells);
     char (*num)[24] = sl_calloc(2 + s->ntypes, sizeof *num);
     for (size_t k = 0; k < ncomp && rc == 0; k++) {
-        fmt_ts(cs[k].first, f1, sizeof f1);
-        fmt_ts(cs[k].last, f2, sizeof f2);
+        sl_gtms_time_format(cs[k].first, f1, sizeof f1);
+        sl_gtms_time_format(cs[k].last, f2, sizeof f2);
         cells[0] = (char *)sl_idgraph_value(c->eids, cs[k].eid, NULL);
         cells[1] = f1;
         cells[2] = f2;
