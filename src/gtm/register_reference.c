@@ -5,10 +5,14 @@
  *   phone_region(x[, region]), phone_type(x[, region]),
  *   country_code(x), country_name(x), country_alpha3(x),
  *   currency_code(x), currency_name(x).
- * NULL in any argument gives NULL; a value that cannot be normalised gives
- * NULL (phone_is_valid: 0). When iso-codes cannot be read the country and
- * currency functions are an error naming the file, never silent NULLs.
+ * NULL x gives NULL (a NULL region is no region); a value that cannot be
+ * normalised gives NULL (phone_is_valid: 0). When iso-codes cannot be read
+ * the country and currency functions are an error naming the file, never
+ * silent NULLs. As in register_text.c, each registration owns one output
+ * buffer per connection (freed with it): a call allocates nothing but
+ * SQLite's copy.
  */
+#include "core/mem.h"
 #include "gtm/country.h"
 #include "gtm/gtm.h"
 #include "gtm/register.h"
@@ -34,9 +38,16 @@ static const ref_def defs[] = {
     {"currency_name", F_CURRENCY_NAME, 0},
 };
 
+/* one registration's user data: its definition and its output buffer */
+typedef struct ref_call {
+    const ref_def *d;
+    sl_buf out;
+} ref_call;
+
 static void ref_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    const ref_def *d = sqlite3_user_data(ctx);
+    ref_call *rc = sqlite3_user_data(ctx);
+    const ref_def *d = rc->d;
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
         return; /* NULL */
     /* a NULL region is no region (as the normalize transform's
@@ -60,36 +71,46 @@ static void ref_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             return;
         }
     }
-    sl_buf out;
-    sl_buf_init(&out);
+    sl_buf *out = &rc->out;
     int ok = 0;
     size_t len = (size_t)n;
     switch (d->fn) {
-    case F_PHONE: ok = sl_gtm_phone_normalize(s, len, region, &out); break;
+    case F_PHONE: ok = sl_gtm_phone_normalize(s, len, region, out); break;
     case F_PHONE_VALID:
         sqlite3_result_int(ctx, sl_gtm_phone_valid(s, len, region));
         return;
-    case F_PHONE_REGION: ok = sl_gtm_phone_region(s, len, region, &out); break;
-    case F_PHONE_TYPE: ok = sl_gtm_phone_type(s, len, region, &out); break;
-    case F_COUNTRY: ok = sl_gtm_country_code(s, len, &out); break;
-    case F_COUNTRY_NAME: ok = sl_gtm_country_name(s, len, &out); break;
-    case F_COUNTRY_ALPHA3: ok = sl_gtm_country_alpha3(s, len, &out); break;
-    case F_CURRENCY: ok = sl_gtm_currency_code(s, len, &out); break;
-    case F_CURRENCY_NAME: ok = sl_gtm_currency_name(s, len, &out); break;
+    case F_PHONE_REGION: ok = sl_gtm_phone_region(s, len, region, out); break;
+    case F_PHONE_TYPE: ok = sl_gtm_phone_type(s, len, region, out); break;
+    case F_COUNTRY: ok = sl_gtm_country_code(s, len, out); break;
+    case F_COUNTRY_NAME: ok = sl_gtm_country_name(s, len, out); break;
+    case F_COUNTRY_ALPHA3: ok = sl_gtm_country_alpha3(s, len, out); break;
+    case F_CURRENCY: ok = sl_gtm_currency_code(s, len, out); break;
+    case F_CURRENCY_NAME: ok = sl_gtm_currency_name(s, len, out); break;
     }
     if (ok)
-        sqlite3_result_text(ctx, out.data ? out.data : "", (int)out.len, SQLITE_TRANSIENT);
-    sl_buf_release(&out);
+        sqlite3_result_text(ctx, out->data ? out->data : "", (int)out->len, SQLITE_TRANSIENT);
+}
+
+static void ref_destroy(void *p)
+{
+    ref_call *rc = p;
+    sl_buf_release(&rc->out);
+    sl_free(rc);
 }
 
 int sl_gtm_register_reference(sqlite3 *db)
 {
     const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
     for (size_t i = 0; i < sizeof defs / sizeof *defs; i++) {
-        for (int argc = 1; argc <= (defs[i].phone ? 2 : 1); argc++)
-            if (sqlite3_create_function_v2(db, defs[i].name, argc, flags, (void *)&defs[i], ref_sql, NULL, NULL,
-                                           NULL) != SQLITE_OK)
+        for (int argc = 1; argc <= (defs[i].phone ? 2 : 1); argc++) {
+            ref_call *rc = sl_calloc(1, sizeof *rc);
+            rc->d = &defs[i];
+            sl_buf_init(&rc->out);
+            /* on failure SQLite calls ref_destroy(rc) itself */
+            if (sqlite3_create_function_v2(db, defs[i].name, argc, flags, rc, ref_sql, NULL, NULL, ref_destroy) !=
+                SQLITE_OK)
                 return -1;
+        }
     }
     return 0;
 }
