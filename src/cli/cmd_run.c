@@ -64,10 +64,11 @@ static void result_json(sl_buf *b, const char *pipeline, const sl_run_result *r)
     sl_buf_add_json_str(b, r->run_id, strlen(r->run_id));
     sl_buf_addf(b,
                 ",\"status\":\"%s\",\"resumed\":%s,\"rows_read\":%lld,\"rows_loaded\":%lld,"
-                "\"rows_filtered\":%lld,\"rows_rejected\":%lld,\"rows_stale\":%lld,\"bytes_read\":%lld,\"duration_s\":%.3f,"
-                "\"error\":",
+                "\"rows_filtered\":%lld,\"rows_rejected\":%lld,\"rows_derived\":%lld,\"rows_stale\":%lld,\"bytes_read\":%lld,"
+                "\"duration_s\":%.3f,\"error\":",
                 r->status, r->resumed ? "true" : "false", (long long)r->counts.read, (long long)r->counts.loaded,
-                (long long)r->counts.filtered, (long long)r->counts.rejected, (long long)r->stale, (long long)r->counts.bytes,
+                (long long)r->counts.filtered, (long long)r->counts.rejected, (long long)r->counts.derived,
+                (long long)r->stale, (long long)r->counts.bytes,
                 r->duration_s);
     if (r->error[0])
         sl_buf_add_json_str(b, r->error, strlen(r->error));
@@ -222,10 +223,13 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
         if (!cli->json) {
             const char *c0 = cli->color ? (strcmp(r.status, "success") == 0 ? "\033[32m" : "\033[31m") : "";
             const char *c1 = cli->color ? "\033[0m" : "";
+            char derived[48] = "";
+            if (r.counts.derived)
+                snprintf(derived, sizeof derived, ", derived %lld", (long long)r.counts.derived);
             fprintf(stderr,
-                    "%s: %s%s%s%s%s  read %lld, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
+                    "%s: %s%s%s%s%s  read %lld%s, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
                     pl->name, c0, r.status, c1, r.resumed ? " (resumed)" : "",
-                    r.full_refresh && !opts.dry_run ? " (full refresh)" : "", (long long)r.counts.read,
+                    r.full_refresh && !opts.dry_run ? " (full refresh)" : "", (long long)r.counts.read, derived,
                     (long long)r.counts.loaded, (long long)r.counts.filtered, (long long)r.counts.rejected,
                     r.duration_s, r.run_id, job.attempts > 1 ? ", after retries" : "");
             if (r.error[0])

@@ -72,6 +72,7 @@ void sl_batch_free(sl_batch *b)
     sl_free(b->cols);
     sl_free(b->offset);
     sl_free(b->line);
+    sl_free(b->derived);
     rejects_clear(b);
     sl_free(b->rejects);
     sl_arena_release(&b->arena);
@@ -103,6 +104,8 @@ void sl_batch_clear(sl_batch *b)
     b->file_done = 0;
     b->bytes = 0;
     b->nread = b->nfiltered = 0;
+    b->nderived = 0;
+    b->clock_us = 0;
 }
 
 void sl_column_ensure(sl_column *c, size_t rows)
@@ -192,6 +195,17 @@ size_t sl_batch_max_rows(size_t ncols, size_t batch_rows)
     return rows ? rows : 1;
 }
 
+/* Make b->derived cover every row (zero for rows not derived). */
+static void derived_ensure(sl_batch *b)
+{
+    if (b->derivedcap < b->rowcap) {
+        size_t old = b->derived ? b->derivedcap : 0;
+        b->derived = sl_realloc(b->derived, b->rowcap);
+        memset(b->derived + old, 0, b->rowcap - old);
+        b->derivedcap = b->rowcap;
+    }
+}
+
 size_t sl_batch_add_row(sl_batch *b, int64_t offset, int64_t line)
 {
     if (b->nrows == b->rowcap) {
@@ -208,9 +222,48 @@ size_t sl_batch_add_row(sl_batch *b, int64_t offset, int64_t line)
     size_t r = b->nrows++;
     b->offset[r] = offset;
     b->line[r] = line;
+    if (b->nderived) {
+        derived_ensure(b);
+        b->derived[r] = 0;
+    }
     for (size_t i = 0; i < b->ncols; i++)
         b->cols[i].valid[r] = 0;
     return r;
+}
+
+size_t sl_batch_add_derived_row(sl_batch *b, size_t at, int64_t offset, int64_t line)
+{
+    if (!b->nderived && b->derived)
+        memset(b->derived, 0, b->derivedcap); /* stale marks of an earlier use */
+    size_t last = sl_batch_add_row(b, offset, line);
+    derived_ensure(b);
+    b->derived[last] = 1;
+    b->nderived++;
+    if (at >= last)
+        return last;
+    /* move the new (all-null) row from the end to `at` */
+    memmove(b->offset + at + 1, b->offset + at, (last - at) * sizeof *b->offset);
+    memmove(b->line + at + 1, b->line + at, (last - at) * sizeof *b->line);
+    memmove(b->derived + at + 1, b->derived + at, last - at);
+    b->offset[at] = offset;
+    b->line[at] = line;
+    b->derived[at] = 1;
+    for (size_t i = 0; i < b->ncols; i++) {
+        sl_column *c = &b->cols[i];
+        memmove(c->valid + at + 1, c->valid + at, last - at);
+        c->valid[at] = 0;
+        if (c->i64)
+            memmove(c->i64 + at + 1, c->i64 + at, (last - at) * sizeof *c->i64);
+        if (c->f64)
+            memmove(c->f64 + at + 1, c->f64 + at, (last - at) * sizeof *c->f64);
+        if (c->str) {
+            memmove(c->str + at + 1, c->str + at, (last - at) * sizeof *c->str);
+            c->str[at] = (sl_str){NULL, 0};
+        }
+        if (c->kind)
+            memmove(c->kind + at + 1, c->kind + at, last - at);
+    }
+    return at;
 }
 
 void sl_batch_set_text(sl_batch *b, size_t col, size_t row, const char *p, size_t n)
@@ -230,6 +283,8 @@ void sl_batch_keep(sl_batch *b, const uint8_t *keep)
         if (w != r) {
             b->offset[w] = b->offset[r];
             b->line[w] = b->line[r];
+            if (b->nderived)
+                b->derived[w] = b->derived[r];
             for (size_t i = 0; i < b->ncols; i++) {
                 sl_column *c = &b->cols[i];
                 c->valid[w] = c->valid[r];
@@ -409,5 +464,5 @@ void sl_batch_row_json(const sl_batch *b, size_t row, sl_buf *out)
 
 int sl_batch_check_accounting(const sl_batch *b)
 {
-    return b->nread == (int64_t)b->nrows + b->nfiltered + (int64_t)b->nrejects ? 0 : -1;
+    return b->nread + b->nderived == (int64_t)b->nrows + b->nfiltered + (int64_t)b->nrejects ? 0 : -1;
 }

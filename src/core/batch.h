@@ -21,11 +21,14 @@
  * wider or longer batch once needed; columns are found by name through a
  * hash (sl_batch_find, constant time).
  *
- * Invariant: nread == nrows + nfiltered + nrejects (checked by
+ * Invariant: nread + nderived == nrows + nfiltered + nrejects (checked by
  * sl_batch_check_accounting()). A blocking transform (dedupe keep: last)
  * counts rows it holds back as filtered and, when it releases them in
  * later batches, counts those with a negative nfiltered: run totals stay
- * exact.
+ * exact. A transform that adds rows no source read (a milestone's event,
+ * transforms/milestones.c) adds them with sl_batch_add_derived_row: they
+ * are counted as derived, so a run accounts for
+ * read + derived = loaded + filtered + rejected.
  */
 #ifndef SL_BATCH_H
 #define SL_BATCH_H
@@ -89,9 +92,14 @@ typedef struct sl_batch {
     int no_position;       /* rows held by a blocking transform: do not checkpoint */
     int file_done;         /* this batch ends its file */
     int64_t bytes;         /* input bytes consumed for this batch */
+    int64_t clock_us;      /* a stream source's tick that ended this batch (UTC
+                            * microseconds; sources/stream.h), 0 when none */
 
     /* accounting */
     int64_t nread, nfiltered;
+    int64_t nderived;      /* rows a transform added (sl_batch_add_derived_row) */
+    uint8_t *derived;      /* per row: 1 = added by a transform; NULL while nderived == 0 */
+    size_t derivedcap;
     sl_reject *rejects;
     size_t nrejects, caprejects;
 } sl_batch;
@@ -116,6 +124,12 @@ void sl_batch_swap_columns(sl_batch *b, size_t i, size_t j);
 size_t sl_batch_max_rows(size_t ncols, size_t batch_rows);
 /* Make room for and append a row, all null; returns its index. */
 size_t sl_batch_add_row(sl_batch *b, int64_t offset, int64_t line);
+/* Insert a row no source read (all null) before row `at` (at == nrows:
+ * append), with the position of the row it derives from (rows stay in
+ * position order); counted in nderived. Returns its index (at). */
+size_t sl_batch_add_derived_row(sl_batch *b, size_t at, int64_t offset, int64_t line);
+/* Whether row r was added by a transform. */
+static inline int sl_batch_row_derived(const sl_batch *b, size_t r) { return b->nderived && b->derived[r]; }
 /* Ensure a column's arrays for its (possibly new) type can hold rowcap rows. */
 void sl_column_ensure(sl_column *c, size_t rows);
 void sl_column_set_type(sl_column *c, sl_type t, size_t rows);

@@ -67,6 +67,8 @@ const char *sl_error_code_name(sl_code code)
     case SL_ECANCELLED: return "cancelled";
     case SL_ETIMEOUT: return "timeout";
     case SL_EINTERNAL: return "internal";
+    case SL_EFULL: return "full";
+    case SL_EINVAL: return "invalid";
     }
     return "unknown";
 }

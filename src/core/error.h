@@ -21,6 +21,8 @@ typedef enum sl_code {
     SL_ECANCELLED, /* interrupted */
     SL_ETIMEOUT,   /* ran longer than its timeout */
     SL_EINTERNAL,  /* a bug */
+    SL_EFULL,      /* a bounded store is full (the spool: HTTP 503 + Retry-After) */
+    SL_EINVAL,     /* an argument out of its documented range */
 } sl_code;
 
 typedef struct sl_error {

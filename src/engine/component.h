@@ -58,6 +58,10 @@ typedef struct sl_source_plugin {
     void (*close)(sl_instance *in);
     /* Total input bytes if known (progress bars), else -1. Optional. */
     int64_t (*total_bytes)(sl_instance *in);
+    /* A stream source (webhook, segment): what `sluice serve` does with
+     * the HTTP requests that feed its spool (stream/ingest.h); the source
+     * then reads the spool (sources/stream.h). NULL for batch sources. */
+    const struct sl_ingest_kind *ingest;
 } sl_source_plugin;
 
 typedef struct sl_transform_plugin {

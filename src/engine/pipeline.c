@@ -297,11 +297,16 @@ static void count_batch(engine *e, const sl_batch *b, int stale, size_t done, si
     }
     if (stale && b->nread > 0)
         return;
+    /* derived rows (a transform's, not read) among those every sink had */
+    size_t done_derived = 0;
+    for (size_t r = 0; b->nderived && r < done; r++)
+        done_derived += sl_batch_row_derived(b, r);
+    c->derived += b->nderived - (int64_t)done_derived;
     if (b->nread > 0) {
-        c->read += b->nread - (int64_t)(done + done_rejects);
+        c->read += b->nread - (int64_t)(done - done_derived + done_rejects);
         c->filtered += b->nfiltered;
     } else {
-        c->filtered += b->nfiltered + (int64_t)(done + done_rejects);
+        c->filtered += b->nfiltered + (int64_t)(done - done_derived + done_rejects);
     }
     c->loaded += (int64_t)(b->nrows - done - sink_rejected);
     c->rejected += (int64_t)(pre - done_rejects + sink_rejected);
@@ -679,6 +684,7 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     run->full_resync = opts->full_resync;
     run->allow_deletes = opts->allow_deletes;
     run->dry_run = opts->dry_run;
+    run->stream = opts->stream;
     sl_buf_init(&run->report);
     double t0 = sl_mono_s();
     size_t nsinks = 0, ntransforms = 0;

@@ -31,6 +31,7 @@
 #define SL_PIPELINE_H
 #include "config/project.h"
 #include "engine/component.h"
+#include "engine/run.h"
 #include "state/state.h"
 
 typedef struct sl_run_options {
@@ -49,6 +50,7 @@ typedef struct sl_run_options {
     double timeout_s;    /* > 0: cancel the run after this long (status timeout) */
     const char *run_id;  /* record the run under this id (one handed out when it was
                           * queued, sl_state_new_run_id), or NULL: a new one */
+    struct sl_run_stream stream; /* a stream pipeline's run under serve (engine/run.h); zero: none */
 } sl_run_options;
 
 /* One sink's counts in a run result. */

@@ -33,6 +33,12 @@ struct sl_run {
     int64_t total_bytes;    /* -1 if unknown */
     _Atomic int cancel;
     struct sl_expr_engine *expr; /* SQL expressions; used by the transform thread only */     /* set on SIGINT/SIGTERM or a stage error */
+    /* a stream pipeline's run (sources/stream.h, sched/stream.c): zero for batch runs */
+    struct sl_run_stream {
+        int continuous;       /* 1 under serve: wait for events; 0: read what the spool holds and end */
+        int64_t until_us;     /* continuous: end the run (successfully) at this wall time; 0: never */
+        _Atomic int *stop;    /* continuous: set to end the run (successfully) soon; NULL: none */
+    } stream;
     /* schema changes noticed while running, written to the state store at the end */
     pthread_mutex_t lock;
     char **schema_changes;  /* "column\tchange" */

@@ -18,6 +18,7 @@
 #include "sched/runner.h"
 #include "sched/schedule.h"
 #include "state/state.h"
+#include "stream/ingest.h"
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -78,6 +79,7 @@ typedef struct http_count {
 struct sl_daemon {
     sl_daemon_opts o;
     pthread_mutex_t lock;
+    sl_ingest_set *ingest;    /* the stream pipelines' spools and endpoints (stream/ingest.h) */
     pthread_cond_t cond;
     proj_ref *cur;
     pl_rt **rt;
@@ -678,6 +680,11 @@ int sl_daemon_run(const sl_daemon_opts *o)
         goto out;
     }
     d->cur = ref_new(p);
+    /* before the API: its requests may be events for a stream pipeline */
+    if (sl_ingest_start(p, &d->ingest, &err) < 0) {
+        sl_log_error("%s", err.msg);
+        goto out;
+    }
     adopt(d, (int64_t)time(NULL));
     api = sl_api_start(d, o->listen, &err);
     if (!api) {
@@ -721,6 +728,7 @@ int sl_daemon_run(const sl_daemon_opts *o)
     rc = 0;
 out:
     sl_api_stop(api);
+    sl_ingest_stop(d->ingest);
     if (d->cur)
         ref_release(d, d->cur);
     sl_state_close(d->state);
@@ -747,6 +755,11 @@ out:
 sl_state *sl_daemon_state(sl_daemon *d)
 {
     return d->state;
+}
+
+sl_ingest_set *sl_daemon_ingest(sl_daemon *d)
+{
+    return d->ingest;
 }
 
 void sl_daemon_pipelines_json(sl_daemon *d, sl_buf *out)

@@ -53,6 +53,8 @@ int sl_daemon_trigger(sl_daemon *d, const char *pipeline, const char *by, char r
 int sl_daemon_queued(sl_daemon *d, const char *run_id, sl_buf *out);
 /* The state store connection the API reads from. */
 struct sl_state *sl_daemon_state(sl_daemon *d);
+/* The stream pipelines' spools and ingest endpoints (stream/ingest.h). */
+struct sl_ingest_set *sl_daemon_ingest(sl_daemon *d);
 /* Append the Prometheus text of the scheduler's own gauges and counters. */
 void sl_daemon_metrics(sl_daemon *d, sl_buf *out);
 /* Count one HTTP request for sluice_http_requests_total. */

@@ -281,8 +281,8 @@ int sl_state_run_progress(sl_state *s, const char *run_id, const sl_run_counts *
 {
     pthread_mutex_lock(&s->lock);
     int rc = EXEC(s, err, "UPDATE runs SET rows_read = $1, rows_loaded = $2, rows_filtered = $3, "
-                          "rows_rejected = $4, bytes_read = $5 WHERE run_id = $6",
-                  "iiiiis", c->read, c->loaded, c->filtered, c->rejected, c->bytes, run_id);
+                          "rows_rejected = $4, bytes_read = $5, rows_derived = $6 WHERE run_id = $7",
+                  "iiiiiis", c->read, c->loaded, c->filtered, c->rejected, c->bytes, c->derived, run_id);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -315,9 +315,9 @@ int sl_state_run_end(sl_state *s, const char *run_id, const char *pipeline, cons
     if (rc == 0)
         rc = EXEC(s, err, "UPDATE runs SET status = $1, error = $2, finished_at = $3, duration_s = $4, "
                           "rows_read = $5, rows_loaded = $6, rows_filtered = $7, rows_rejected = $8, "
-                          "bytes_read = $9 WHERE run_id = $10",
-                  "susdiiiiis", status, error, now, dur, c->read, c->loaded, c->filtered, c->rejected, c->bytes,
-                  run_id);
+                          "bytes_read = $9, rows_derived = $10 WHERE run_id = $11",
+                  "susdiiiiiis", status, error, now, dur, c->read, c->loaded, c->filtered, c->rejected, c->bytes,
+                  c->derived, run_id);
     if (rc == 0 && strcmp(status, "success") == 0)
         rc = EXEC(s, err, "UPDATE epochs SET open_epoch = NULL WHERE pipeline = $1", "s", pipeline);
     if (rc == 0)
@@ -719,10 +719,10 @@ int sl_state_run_log(sl_state *s, const char *run_id, const char *trigger, const
 
 #define RUN_COLUMNS                                                                                    \
     "r.run_id, r.pipeline, r.status, r.resumed, r.started_at, r.finished_at, r.duration_s, r.rows_read,"  \
-    " r.rows_loaded, r.rows_filtered, r.rows_rejected, r.bytes_read, r.error"
+    " r.rows_loaded, r.rows_filtered, r.rows_rejected, r.bytes_read, r.error, r.rows_derived"
 #define RUN_SPEC                                                                                       \
     "run_id:s,pipeline:s,status:s,resumed:b,started_at:s,finished_at:s,duration_s:n,rows_read:n,"        \
-    "rows_loaded:n,rows_filtered:n,rows_rejected:n,bytes_read:n,error:s"
+    "rows_loaded:n,rows_filtered:n,rows_rejected:n,bytes_read:n,error:s,rows_derived:n"
 
 int sl_state_run_json(sl_state *s, const char *run_id, sl_buf *out, int *found, sl_error *err)
 {

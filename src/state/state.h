@@ -25,8 +25,11 @@
 typedef struct sl_state sl_state;
 typedef struct sl_project sl_project;
 
+/* A run's accounting: read + derived = loaded + filtered + rejected
+ * (derived: rows a transform added, e.g. milestones; core/batch.h). */
 typedef struct sl_run_counts {
     int64_t read, loaded, filtered, rejected, bytes;
+    int64_t derived;
 } sl_run_counts;
 
 int sl_state_open(const char *path, sl_state **out, sl_error *err);
