@@ -85,6 +85,13 @@ typedef struct sl_transform_plugin {
      * adding diagnostics at their file:line:col, then change cols to the
      * columns after it. A transform without it makes them unknown. */
     int (*columns)(sl_instance *in, struct sl_colset *cols, sl_diags *d);
+    /* Optional: the run succeeded (every sink finished: what the run read
+     * is committed everywhere); called before the source's done. A
+     * stateful transform saves the state it keeps across runs here
+     * (transforms/milestones.c), tagged with b->end_offset of the last
+     * batch it saw, so a run that resumes the epoch knows which rows its
+     * state already holds. Failing fails the run. */
+    int (*done)(sl_instance *in, sl_run *run, sl_error *err);
 } sl_transform_plugin;
 
 /* What one sink did with the rows of a run (committed work only), or in a

@@ -850,6 +850,13 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
             goto fail;
         }
     }
+    for (size_t i = 0; i < pl->ntransforms && !run->dry_run; i++) {
+        sl_instance *t = &pl->transforms[i];
+        if (SL_TRANSFORM(t)->done && SL_TRANSFORM(t)->done(t, run, err) < 0) {
+            sl_error_prefix(err, "transform %s", t->id);
+            goto fail;
+        }
+    }
     if (!run->dry_run && SL_SOURCE(&pl->source)->done && SL_SOURCE(&pl->source)->done(&pl->source, run, err) < 0)
         goto fail;
     if (sl_failpoint("run.after_source_done")) {
