@@ -101,7 +101,8 @@ typedef struct ms_cell {
     int64_t at;       /* first_time, count: when it fired; inactive: newest matching event time */
     int64_t fired_at; /* inactive: the clock it fired at; 0 = armed */
     int64_t *times;   /* count: matching event times within the window, ascending */
-    uint32_t ntimes, cap;
+    size_t cap;
+    uint32_t ntimes;
     uint8_t has, fired, dirty;
 } ms_cell;
 
