@@ -453,6 +453,9 @@ static void *flusher_main(void *arg)
         if (ok) {
             sp->durable = end;
             sp->segs[sp->nsegs - 1].mtime_us = sl_now_us();
+            /* before waiters wake: whoever sl_spool_wait returned to
+             * finds the records with a reader */
+            spool_live_publish(sp->live, end);
         }
         size_t ndue = take_callbacks(sp, !ok, &due, &capdue);
         pthread_cond_broadcast(&sp->durable_cv);
@@ -462,8 +465,6 @@ static void *flusher_main(void *arg)
         sp->spare = g;
         pthread_mutex_unlock(&sp->mu);
 
-        if (ok)
-            spool_live_publish(sp->live, end);
         for (size_t i = 0; i < ndue; i++)
             due[i].fn(due[i].ctx, ok);
         if (rolled)
