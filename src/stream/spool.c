@@ -76,6 +76,7 @@ struct sl_spool {
     int64_t end;          /* logical end of everything appended */
     int64_t app_seg_base; /* the segment appends go to */
     int64_t durable;
+    int64_t groups; /* written and synced */
     seg *segs; /* on disk, ascending; segs[nsegs-1] is the one written */
     size_t nsegs, capsegs;
     spool_consumer *cons;
@@ -452,6 +453,7 @@ static void *flusher_main(void *arg)
         pthread_mutex_lock(&sp->mu);
         if (ok) {
             sp->durable = end;
+            sp->groups++;
             sp->segs[sp->nsegs - 1].mtime_us = sl_now_us();
             /* before waiters wake: whoever sl_spool_wait returned to
              * finds the records with a reader */
@@ -689,6 +691,7 @@ int64_t sl_spool_durable_end(sl_spool *sp) { LOCKED_GET(sp->durable); }
 int64_t sl_spool_end(sl_spool *sp) { LOCKED_GET(sp->end); }
 int64_t sl_spool_start(sl_spool *sp) { LOCKED_GET(sp->segs[0].base); }
 int64_t sl_spool_pending_bytes(sl_spool *sp) { LOCKED_GET(sp->end - low_mark(sp)); }
+int64_t sl_spool_groups(sl_spool *sp) { LOCKED_GET(sp->groups); }
 
 void sl_spool_release(sl_spool *sp, const char *consumer, int64_t offset)
 {

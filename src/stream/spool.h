@@ -99,6 +99,9 @@ int64_t sl_spool_end(sl_spool *sp);
 int64_t sl_spool_start(sl_spool *sp);
 /* Bytes on disk not yet released by every consumer (what max_bytes bounds). */
 int64_t sl_spool_pending_bytes(sl_spool *sp);
+/* How many groups the flusher has written and synced since open (for
+ * metrics and benchmarks: appends / groups = records per fsync). */
+int64_t sl_spool_groups(sl_spool *sp);
 
 /* Consumers: a lane registers with the offset it resumes at and moves it
  * as its sinks commit. Segments wholly before the lowest consumer (and

@@ -600,9 +600,14 @@ static void test_write_error(void **state)
                 _exit(11);
         }
         /* the callback of the failed group said so */
-        for (int k = 0; k < 1000 && cb_failed == 0; k++)
+        int failed = 0;
+        for (int k = 0; k < 1000 && failed == 0; k++) {
             usleep(1000);
-        if (cb_failed != 1)
+            pthread_mutex_lock(&cb_mu);
+            failed = cb_failed;
+            pthread_mutex_unlock(&cb_mu);
+        }
+        if (failed != 1)
             code = 12;
         sl_spool_rec r = {.kind = SL_SPOOL_EVENT, .data = "x", .len = 1};
         int64_t t;
