@@ -181,13 +181,12 @@ static int recover_last(sl_spool *sp, int fd, const char *path, int64_t base, in
         }
         munmap(data, n);
         data = NULL;
-        if (ftruncate(fd, (off_t)pos) < 0 || fsync(fd) < 0) {
+        if (ftruncate(fd, (off_t)pos) < 0 || (!sp->o.no_fsync && fsync(fd) < 0)) {
             return sl_error_set(err, SL_EIO, "spool %s: cannot truncate a torn tail: %s", path, strerror(errno));
         }
         sl_log_info("spool %s: truncated a torn tail of %zu bytes at file offset %zu (records never acknowledged)",
                     path, n - pos, pos);
     }
-    (void)sp;
     if (data)
         munmap(data, n);
     *size = (int64_t)pos;

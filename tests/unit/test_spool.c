@@ -232,6 +232,44 @@ static void test_round_trip(void **state)
     sl_spool_close(sp);
 }
 
+/* Records larger than a reader's buffer (it grows from 16 KiB; frames up
+ * to SL_SPOOL_MAX_RECORD) read back whole; a reader opened after them
+ * skips them by their lengths. */
+static void test_large_records(void **state)
+{
+    (void)state;
+    sl_spool *sp = open_spool(0, 0, 0);
+    size_t sizes[] = {100000, 20, 600000, 3 << 20, 7};
+    int64_t starts[5], t = 0;
+    for (int i = 0; i < 5; i++) {
+        char *p = malloc(sizes[i] + 1);
+        for (size_t k = 0; k < sizes[i]; k++)
+            p[k] = (char)('a' + (k * 7 + (size_t)i) % 26);
+        p[sizes[i]] = 0;
+        starts[i] = t;
+        t = append1(sp, SL_SPOOL_EVENT, i, p);
+        free(p);
+    }
+    wait_ok(sp, t);
+    for (int from = 0; from < 5; from += 3) {
+        sl_spool_reader *r;
+        sl_error err = {0};
+        assert_int_equal(sl_spool_reader_open(dir, starts[from], &r, NULL, &err), 0);
+        sl_spool_rec rec;
+        for (int i = from; i < 5; i++) {
+            assert_int_equal(sl_spool_read(r, &rec, 0, &err), 1);
+            assert_int_equal(rec.len, sizes[i]);
+            assert_int_equal(rec.offset, starts[i]);
+            for (size_t k = 0; k < sizes[i]; k += 997)
+                assert_int_equal(rec.data[k], (char)('a' + (k * 7 + (size_t)i) % 26));
+            assert_int_equal(rec.data[sizes[i] - 1], (char)('a' + ((sizes[i] - 1) * 7 + (size_t)i) % 26));
+        }
+        assert_int_equal(sl_spool_read(r, &rec, 0, &err), 0);
+        sl_spool_reader_close(r);
+    }
+    sl_spool_close(sp);
+}
+
 static int cb_ok, cb_failed;
 static pthread_mutex_t cb_mu = PTHREAD_MUTEX_INITIALIZER;
 static void on_durable(void *ctx, int ok)
@@ -698,6 +736,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
