@@ -320,8 +320,19 @@ static int rd_try(sl_spool_reader *r, sl_spool_rec *rec, int64_t limit, sl_error
             if (r->pos == r->seg_base)
                 return 0;
             rc = rd_open_seg(r, r->pos, r->pos, err);
-            if (rc != 0)
-                return rc < 0 ? -1 : 0;
+            if (rc < 0)
+                return -1;
+            if (rc == 1) {
+                /* no next segment: caught up, unless retention deleted
+                 * this one and the next while we were behind */
+                struct stat st;
+                if (stat(r->path, &st) < 0 && errno == ENOENT)
+                    return sl_error_set(err, SL_EDATA,
+                                        "spool %s: the records from offset %lld were deleted (retention) while this "
+                                        "reader was behind; reopen it (it starts at the spool's start)",
+                                        r->dir, (long long)r->pos);
+                return 0;
+            }
             continue;
         }
         long size = spool_frame_check(r->buf + r->off, avail);

@@ -413,6 +413,21 @@ static void test_retention(void **state)
     assert_true(read_all(0, -1, &skipped, NULL) > 0);
     assert_int_equal(skipped, start);
     assert_int_equal(sl_spool_pending_bytes(sp), t - mid);
+    /* a reader behind a consumer that released: its segments go under it;
+     * it reads the one it holds open, then says the rest is gone */
+    sl_spool_release(sp, "slow", start);
+    assert_int_equal(sl_spool_reader_open(dir, start, &r, NULL, &err), 0);
+    assert_int_equal(sl_spool_read(r, &rec, 0, &err), 1);
+    sl_spool_release(sp, "slow", t);
+    n = 1;
+    int rc;
+    while ((rc = sl_spool_read(r, &rec, 0, &err)) == 1)
+        n++;
+    assert_int_equal(rc, -1);
+    assert_int_equal(err.code, SL_EDATA);
+    assert_non_null(strstr(err.msg, "were deleted (retention) while this reader was behind"));
+    assert_true(n < 60 - 30);
+    sl_spool_reader_close(r);
     /* everything released: the last segment stays */
     sl_spool_release(sp, "slow", t);
     assert_int_equal(count_segments(), 1);
