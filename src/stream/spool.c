@@ -279,9 +279,10 @@ static int64_t low_mark(sl_spool *sp)
     return m > start ? m : start;
 }
 
-/* Under mu: drop the segments every consumer is past and that are older
- * than retain_s from segs; returns their bases for the caller to unlink
- * outside the lock (caller frees). */
+/* Under mu: drop from segs the segments every consumer is past that are
+ * older than retain_s, or that keep the bytes on disk over max_bytes
+ * (retention never takes more disk than the limit); returns their bases
+ * for the caller to unlink outside the lock (caller frees). */
 static int64_t *retention_take(sl_spool *sp, size_t *n)
 {
     *n = 0;
@@ -290,7 +291,8 @@ static int64_t *retention_take(sl_spool *sp, size_t *n)
     int64_t m = low_mark(sp), now = sl_now_us();
     int64_t keep_us = (int64_t)(sp->o.retain_s * 1e6);
     size_t k = 0;
-    while (k + 1 < sp->nsegs && sp->segs[k + 1].base <= m && now - sp->segs[k].mtime_us >= keep_us)
+    while (k + 1 < sp->nsegs && sp->segs[k + 1].base <= m &&
+           (now - sp->segs[k].mtime_us >= keep_us || sp->end - sp->segs[k].base > sp->o.max_bytes))
         k++;
     if (k == 0)
         return NULL;

@@ -30,7 +30,8 @@
  * disk not yet released by every consumer) fail with SL_EFULL, which
  * the HTTP layer answers 503 + Retry-After. Segments whose records every
  * registered consumer released, and that are older than retain_s, are
- * deleted.
+ * deleted; so are released segments that keep the bytes on disk over
+ * max_bytes (retain_s never takes more disk than the limit).
  *
  * One writer per spool directory (an flock on `LOCK` in it): a second
  * process's sl_spool_open fails with SL_EBUSY.

@@ -499,6 +499,23 @@ static void test_retention(void **state)
     sl_spool_forget(sp, "fast");
     assert_int_equal(count_segments(), 1);
     sl_spool_close(sp);
+
+    /* released segments go before retain_s when they keep the disk over
+     * max_bytes: with a consumer keeping up and retain_s 1 hour, the spool
+     * stays within 2000 bytes (+ the segment being written) */
+    remove_all();
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    sp = open_spool(2000, 500, 3600);
+    sl_spool_release(sp, "warehouse", 0);
+    for (int i = 60; i < 120; i++) {
+        payload(i, p, sizeof p);
+        int64_t t2 = append1(sp, SL_SPOOL_EVENT, 1000 + i, p);
+        wait_ok(sp, t2);
+        sl_spool_release(sp, "warehouse", t2);
+        assert_true(sl_spool_end(sp) - sl_spool_start(sp) <= 2000 + 500 + 250);
+    }
+    assert_true(sl_spool_start(sp) > 4000);
+    sl_spool_close(sp);
 }
 
 static int64_t file_size(const char *path)
