@@ -63,7 +63,8 @@ typedef struct sl_spool_opts {
 typedef struct sl_spool_rec {
     int kind;              /* SL_SPOOL_EVENT | SL_SPOOL_TICK */
     int64_t time_us;       /* when sluice received it (UTC microseconds) */
-    const char *data;      /* payload; owned by the caller (append) or the reader (read) */
+    const char *data;      /* payload; owned by the caller (append) or the reader (read:
+                            * followed by a NUL byte, so a JSON text is a C string) */
     size_t len;
     int64_t offset, end;   /* read: where it starts and where the next one starts */
 } sl_spool_rec;
