@@ -42,8 +42,8 @@ static const sl_option email_options[] = {
     {"from", SL_OPT_STRING, NULL, SL_OPT_REQUIRED, offsetof(email_opts, from), NULL,
      "the sender: alerts@example.com or \"Product <alerts@example.com>\""},
     {"to", SL_OPT_STRING, NULL, SL_OPT_REQUIRED, offsetof(email_opts, to), NULL,
-     "template of the recipients, separated by commas: \"{{ email }}, success@example.com\"; a row whose "
-     "recipients are empty goes to the DLQ"},
+     "template of the recipients, separated by commas: \"{{ name }} <{{ email }}>, success@example.com\" (a "
+     "value is one address: one holding a comma or a line break, or no recipient at all, sends the row to the DLQ)"},
     {"subject", SL_OPT_STRING, NULL, SL_OPT_REQUIRED, offsetof(email_opts, subject), NULL,
      "template of the subject: \"Welcome, {{ name }}\" (UTF-8: encoded as RFC 2047 says)"},
     {"body", SL_OPT_STRING, NULL, SL_OPT_REQUIRED | SL_OPT_MULTILINE, offsetof(email_opts, body), NULL,
@@ -101,20 +101,48 @@ static int email_position(sl_instance *in, const char *key, sl_resume *pos, int 
     return sl_trigger_position(&((email_state *)in->state)->t, key, pos, found);
 }
 
-/* Split the rendered recipients at commas (an address has none). */
-static size_t split_to(char *s, char **to, size_t max)
+/* The recipients of row r: the `to` template split at its commas (before
+ * rendering, so that a value's comma never makes two recipients), each
+ * part rendered and trimmed; an empty part is left out. A part whose value
+ * holds a comma, a line break or no '@' is not one address: 0 with why. */
+static size_t recipients(const char *tpl, const sl_batch *b, size_t r, sl_buf *out, char **to, size_t max,
+                         char *why, size_t len)
 {
     size_t n = 0;
-    for (char *p = strtok(s, ","); p && n < max; p = strtok(NULL, ",")) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        size_t len = strlen(p);
-        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            p[--len] = 0;
-        if (*p)
-            to[n++] = p;
+    sl_buf_reset(out);
+    size_t *starts = sl_calloc(max + 1, sizeof *starts);
+    for (const char *p = tpl; *p && n < max;) {
+        const char *comma = strchr(p, ',');
+        size_t plen = comma ? (size_t)(comma - p) : strlen(p);
+        char *part = sl_strndup(p, plen);
+        size_t at = out->len;
+        sl_template_render(out, part, b, r, 0, NULL, NULL);
+        sl_free(part);
+        sl_buf_addc(out, 0);
+        starts[n++] = at;
+        p += plen + (comma ? 1 : 0);
     }
-    return n;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *a = out->data + starts[i];
+        while (*a == ' ' || *a == '\t')
+            a++;
+        size_t alen = strlen(a);
+        while (alen && (a[alen - 1] == ' ' || a[alen - 1] == '\t'))
+            a[--alen] = 0;
+        if (!*a)
+            continue;
+        if (strpbrk(a, ",\r\n") || !strchr(a, '@')) {
+            snprintf(why, len, "email: recipient '%.200s' is not one address", a);
+            sl_free(starts);
+            return 0;
+        }
+        to[k++] = a;
+    }
+    sl_free(starts);
+    if (!k)
+        snprintf(why, len, "email: no recipient (the `to:` template gave nothing for this row)");
+    return k;
 }
 
 #define MAX_TO 100
@@ -140,10 +168,8 @@ static int email_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
             continue;
         }
         snprintf(mid, sizeof mid, "<%s@sluice>", id);
-        sl_buf_reset(&to);
         sl_buf_reset(&subject);
         sl_buf_reset(&body);
-        sl_template_render(&to, st->o->to, b, r, 0, NULL, NULL);
         sl_template_render(&subject, st->o->subject, b, r, 0, NULL, NULL);
         sl_template_render(&body, st->o->body, b, r, 0, NULL, NULL);
         for (size_t i = 0; i < st->o->headers.n; i++) {
@@ -153,14 +179,12 @@ static int email_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
             sl_free(hv[i]);
             hv[i] = sl_buf_detach(&hdr);
         }
-        char *tos[MAX_TO];
-        char *tocopy = sl_strdup(to.data ? to.data : "");
-        size_t nto = split_to(tocopy, tos, MAX_TO);
+        char *tos[MAX_TO], bad[300];
+        size_t nto = recipients(st->o->to, b, r, &to, tos, MAX_TO, bad, sizeof bad);
         if (nto == 0) {
             rejected[r] = 1;
-            sl_batch_reject_row(b, r, t->id, "email: no recipient (the `to:` template gave nothing for this row)");
+            sl_batch_reject_row(b, r, t->id, bad);
             t->nfailed++;
-            sl_free(tocopy);
             continue;
         }
         sl_smtp_message m = {.from = st->o->from, .to = (const char *const *)tos, .nto = nto,
@@ -168,9 +192,8 @@ static int email_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
                              .message_id = mid, .headers = (const char *const *)hv, .nheaders = st->o->headers.n};
         if (t->run->dry_run) {
             if (st->shown++ < 3)
-                sl_buf_addf(&t->run->report, "  %s: mail to %s: %s\n", t->id, to.data, m.subject);
+                sl_buf_addf(&t->run->report, "  %s: mail to %s: %s\n", t->id, tos[0], m.subject);
             t->nsent++;
-            sl_free(tocopy);
             rc = sl_trigger_sent(t, id, err);
             continue;
         }
@@ -185,7 +208,6 @@ static int email_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
                 break;
             sl_log_warn("%s: %s (try %d of %lld)", t->id, why, attempt, (long long)t->attempts);
         }
-        sl_free(tocopy);
         if (sent == 0) {
             t->nsent++;
             rc = sl_trigger_sent(t, id, err);

@@ -7,7 +7,8 @@
 # a message was accepted and before its record (sink.after_send) resends
 # exactly that message, with the same Message-ID, and no other; a crash
 # before the batch's position commit resends nothing; a 550 sends the row
-# to the DLQ; a server that cannot be reached fails the run after the
+# to the DLQ, so does a value that would add a recipient; a server that
+# cannot be reached fails the run after the
 # attempts. slack: text and blocks rendered, a 429 then success (one
 # message, sent twice, Retry-After honoured), a 400 to the DLQ, a rerun
 # sends nothing again.
@@ -31,6 +32,7 @@ cat > ev.jsonl <<'J'
 {"user_id": "u5", "kind": "activated", "name": "Di", "email": "di@example.com", "plan": "pro"}
 {"user_id": "u6", "kind": "page", "name": "Ed", "email": "ed@example.com", "plan": "pro"}
 {"user_id": "u7", "kind": "activated", "name": "Flo", "email": "flo@example.com", "plan": "team"}
+{"user_id": "u8", "kind": "activated", "name": "Gil", "email": "gil@example.com>, evil@example.com", "plan": "free"}
 J
 mkdir -p p/pipelines
 echo "name: p" > p/sluice.yml
@@ -78,7 +80,7 @@ PY
 # 1. one run: four messages (u1 u3 u5 u7), u4 refused for good (550) -> DLQ
 pipeline welcome "\${SMTP_URL}"
 "$SLUICE" -C p run welcome >"$T/out" 2>"$T/err" || fail "run: $(cat "$T/err")"
-assert_contains "accounting" "read 7, loaded 4, filtered 2, rejected 1" "$T/err"
+assert_contains "accounting" "read 8, loaded 4, filtered 2, rejected 2" "$T/err"
 assert_eq "messages" "$(mails 'len(ms)' '[m["to"] for m in ms][0]' '(ms[0]["from"], ms[0]["tls"], ms[0]["auth"])' \
   '[subject(m) for m in ms]' '"=?UTF-8?B?" in ms[1]["data"]' 'repr(body(ms[0]))' \
   'email.message_from_string(ms[0]["data"])["X-Plan"]' \
@@ -91,7 +93,9 @@ True
 'Hi Ada,\\nyour pro plan is active.\\n.u1\\n'
 pro
 True"
-assert_eq "dlq" "$(q p/.sluice/state.db "select line, stage, reason like '%refused%550%' from dlq")" "4|email|1"
+assert_eq "dlq" "$(q p/.sluice/state.db "select line, stage, reason from dlq order by line")" \
+"4|email|email: the server refused the message: SMTP: Failed sending data to the peer (reply 550)
+8|email|email: recipient 'Gil <gil@example.com>, evil@example.com>' is not one address"
 # 2. a rerun (a new epoch reads the file again): nothing is sent twice
 "$SLUICE" -C p run welcome >"$T/out" 2>"$T/err" || fail "rerun: $(cat "$T/err")"
 assert_eq "rerun sends nothing" "$(wc -l < rx/mail.jsonl)" 4
@@ -145,7 +149,7 @@ sinks:
 YML
 cp ev.jsonl p/
 "$SLUICE" -C p run notify >"$T/out" 2>"$T/err" || fail "slack run: $(cat "$T/err")"
-assert_contains "slack accounting" "read 7, loaded 4, filtered 3, rejected 0" "$T/err"
+assert_contains "slack accounting" "read 8, loaded 4, filtered 4, rejected 0" "$T/err"
 assert_eq "slack requests" "$(python3 -c '
 import json
 rs = [json.loads(l) for l in open("rx/http.jsonl")]
@@ -159,6 +163,6 @@ if grep -q hook-secret-abc "$T/err" "$T/out"; then fail "the webhook URL in the 
 sed -i 's#webhook_url: .*#webhook_url: "http://127.0.0.1:'"$HP"'/services/fail-9-400/x"#; s#notify#refused#' p/pipelines/notify.yml
 mv p/pipelines/notify.yml p/pipelines/refused.yml
 "$SLUICE" -C p run refused >"$T/out" 2>"$T/err" || fail "slack 400 run: $(cat "$T/err")"
-assert_contains "slack 400" "read 7, loaded 0, filtered 3, rejected 4" "$T/err"
+assert_contains "slack 400" "read 8, loaded 0, filtered 4, rejected 4" "$T/err"
 assert_eq "slack 400: dlq" "$(q p/.sluice/state.db "select count(*), min(reason like '%refused%400%') from dlq where pipeline = 'refused'")" "4|1"
 finish
