@@ -66,6 +66,7 @@ typedef struct engine {
         sl_batch *copy;          /* its rows and columns of the current batch */
         size_t *rowmap, rowmap_cap; /* row of copy -> row of the batch */
         size_t from;             /* the first row of copy to write */
+        int64_t rows;            /* rows given to the sink in this run (a dry run's plan) */
     } *slots;
     uint8_t *copy_rejected;
     size_t copy_rejected_cap;
@@ -400,6 +401,7 @@ static int route_write(engine *e, size_t i, sl_batch *b, sl_error *err)
     SL_GROW(e->copy_rejected, e->copy_rejected_cap, c->nrows + 1);
     memset(e->copy_rejected, 0, c->nrows);
     int rc = SL_SINK(s)->write(s, c, sl->from, e->copy_rejected, err);
+    sl->rows += (int64_t)(c->nrows - sl->from);
     for (size_t r = 0; r < c->nrows; r++)
         if (e->copy_rejected[r])
             e->rejected[sl->rowmap[r]] = 1;
@@ -452,6 +454,13 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
     for (size_t i = 0; i < pl->nsinks; i++) {
         sl_instance *s = &pl->sinks[i];
         e->from[i] = active(e, s) ? first_new_row(s, b) : SKIP_BATCH;
+        if (!active(e, s) && s->route) {
+            /* a dry run's plan: the rows its where takes */
+            const uint8_t *m =
+                e->route_expr && e->route_expr[i] && b->nrows ? *route_mask(e, b, NULL) + i * b->nrows : NULL;
+            for (size_t r = 0; r < b->nrows; r++)
+                e->slots[i].rows += !m || m[r];
+        }
         if (e->from[i] == SKIP_BATCH)
             continue;
         if (s->route) {
@@ -771,7 +780,7 @@ static void collect_sinks(engine *e, sl_run_result *res)
         /* rows: what reaches the sink; would: what the sinks that take part
          * in a dry run would do with them (the others are not opened) */
         sl_buf_addf(&plan, ",\"dry_run\":%s,\"rows\":%lld", SL_SINK(s)->dry_run ? "true" : "false",
-                    (long long)e->counts.loaded);
+                    (long long)(s->route && e->slots ? e->slots[i].rows : e->counts.loaded));
         if (ran)
             sl_buf_addf(&plan,
                         ",\"would\":{\"created\":%lld,\"updated\":%lld,\"deleted\":%lld,\"unchanged\":%lld,"

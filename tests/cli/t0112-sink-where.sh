@@ -67,6 +67,13 @@ assert_eq "identity in the store" \
 assert_eq "dlq: the refused row's line, from the ms sink" \
   "$(q p/.sluice/state.db "select line, stage, reason like '%NULL%' from dlq")" "61|ms|1"
 assert_eq "dlq: the row as the sink got it" "$(q p/.sluice/state.db "select raw from dlq")" '{"id":null,"user_id":"u9"}'
+# a dry run's plan: the rows each sink's where takes
+"$SLUICE" -C p run --dry-run --json >"$T/out" 2>/dev/null
+assert_eq "dry-run rows per sink" "$(python3 -c '
+import json, sys
+print([(s["id"], s["rows"]) for s in json.load(open(sys.argv[1]))["runs"][0]["plan"]["sinks"]])' "$T/out")" \
+  "[('wh', 46), ('ms', 16), ('tracks', 15)]"
+
 # 2. a crash (or an error) at each commit failpoint, then a rerun: every
 # sink exactly once; the runs' totals still account for every line
 # (3 sinks commit each batch: the Nth hit is batch (N+2)/3's sink (N-1)%3+1,
