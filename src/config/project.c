@@ -141,7 +141,8 @@ static const char *const pipeline_keys[] = {"source", "transforms", "sinks", "on
 static const char *const pipeline_key_help[][2] = {
     {"source", "where rows come from: {type: csv|jsonl|json|sqlite|postgres|http, ...} (required)"},
     {"transforms", "a list of steps applied in order: rename, select, drop, cast, derive, filter, dedupe"},
-    {"sinks", "a list of destinations, each committed exactly once: sqlite, postgres, csv, jsonl, stdout, http (required)"},
+    {"sinks", "a list of destinations, each committed exactly once: sqlite, postgres, csv, jsonl, stdout, http, email, "
+              "slack (required); each takes where: and select: (docs/events/routing.md)"},
     {"on_error", "dlq (default): a bad row goes to the dead-letter queue and the run goes on; fail: the batch "
                  "rolls back and the run fails"},
     {"description", "free text for the people who read the project"},
