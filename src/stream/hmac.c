@@ -91,6 +91,8 @@ static long decode_base64(const char *s, size_t n, unsigned char *out, size_t ca
             out[o++] = (unsigned char)(acc >> bits);
         }
     }
+    if (acc & ((1u << bits) - 1)) /* non-zero padding bits: not the canonical encoding */
+        return -1;
     return (long)o;
 }
 

@@ -455,6 +455,14 @@ static const char *kind_name(sl_json_kind k)
     }
 }
 
+/* The length of [start, end) without trailing white space. */
+static size_t trimmed(const char *start, const char *end)
+{
+    while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+        end--;
+    return (size_t)(end - start);
+}
+
 /* The value at j's cursor: add it as a record if it is an object. */
 static int take_object(sl_json *j, const sl_ingest_request *rq, sl_ingest_records *out, sl_ingest_answer *a,
                        long index)
@@ -479,7 +487,7 @@ static int take_object(sl_json *j, const sl_ingest_request *rq, sl_ingest_record
     }
     if (sl_json_skip(j) < 0)
         return -2;
-    sl_ingest_records_add(out, rq->received_us, start, (size_t)(j->p - start));
+    sl_ingest_records_add(out, rq->received_us, start, trimmed(start, j->p));
     return 0;
 }
 
@@ -565,7 +573,9 @@ static int parse_jsonl(const sl_ingest_request *rq, sl_ingest_records *out, sl_i
                             (long)(start - p) + 1, (long)(start - rq->body));
                 return -1;
             }
+            const char *end_of_value = NULL;
             if (sl_json_skip(&j) == 0) {
+                end_of_value = j.p;
                 sl_json_ws(&j);
                 if (j.p != j.end) {
                     j.err_at = j.p;
@@ -576,7 +586,7 @@ static int parse_jsonl(const sl_ingest_request *rq, sl_ingest_records *out, sl_i
                 json_error(a, rq->body, j.err_at, j.err, "invalid JSON");
                 return -1;
             }
-            sl_ingest_records_add(out, rq->received_us, start, (size_t)(j.p - start));
+            sl_ingest_records_add(out, rq->received_us, start, trimmed(start, end_of_value));
         }
         p = nl ? nl + 1 : end;
     }
