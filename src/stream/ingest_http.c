@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 enum { PH_BODY, PH_WAIT, PH_DURABLE, PH_DONE };
+/* A body past max_body is read and dropped up to this much more (for a
+ * 413 the client can read), then the connection is closed. */
+#define DISCARD_MAX ((size_t)8 << 20)
 
 struct sl_ingest_conn {
     sl_ingest_endpoint *ep;
@@ -29,6 +32,8 @@ struct sl_ingest_conn {
     _Atomic int phase;
     int ok;          /* from the durable callback */
     int status;      /* answered at begin */
+    int too_large;   /* the body passed max: its rest is dropped, 413 at its end */
+    size_t discarded;
     int64_t ticket;
     void *pending;
     sl_ingest_answer ans;
@@ -137,18 +142,31 @@ enum MHD_Result sl_ingest_conn_step(sl_ingest_conn *ic, const char *upload, size
     *status = 0;
     int phase = atomic_load(&ic->phase);
     if (*upload_size) {
-        if (phase == PH_BODY) {
+        if (phase == PH_BODY && !ic->too_large) {
             if (ic->body.len + *upload_size > ic->max) {
-                char msg[160];
-                snprintf(msg, sizeof msg, "the body is larger than this endpoint takes (%zu bytes)", ic->max);
-                answer_error(ic->c, *status = 413, msg, 0);
-                atomic_store(&ic->phase, PH_DONE);
+                /* libmicrohttpd answers only once the request is read:
+                 * drop the body from here on, answer 413 at its end */
+                ic->too_large = 1;
+                ic->discarded = ic->body.len;
+                sl_buf_release(&ic->body);
+                sl_buf_init(&ic->body);
             } else {
                 sl_buf_add(&ic->body, upload, *upload_size);
             }
         }
+        if (ic->too_large) {
+            ic->discarded += *upload_size;
+            if (ic->discarded > ic->max + DISCARD_MAX) /* a body without end: close the connection */
+                return MHD_NO;
+        }
         *upload_size = 0;
         return MHD_YES;
+    }
+    if (phase == PH_BODY && ic->too_large) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "the body is larger than this endpoint takes (%zu bytes)", ic->max);
+        atomic_store(&ic->phase, PH_DONE);
+        return answer_error(ic->c, *status = 413, msg, 0) == 0 ? MHD_YES : MHD_NO;
     }
     if (phase == PH_BODY) {
         sl_ingest_request rq = {.method = ic->method,
