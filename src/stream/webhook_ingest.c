@@ -600,6 +600,14 @@ typedef struct form_field {
     size_t klen, vlen, idx, group;
 } form_field;
 
+static int hexdigit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 32;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 /* Decode a form component in place (+ -> space, %XX): its length, -1 when a % is bad. */
 static long form_decode(char *s, size_t n)
 {
@@ -608,21 +616,12 @@ static long form_decode(char *s, size_t n)
         if (s[i] == '+') {
             s[o++] = ' ';
         } else if (s[i] == '%') {
-            int h = i + 2 < n + 0 ? 0 : -1;
-            if (h == 0) {
-                int a = (s[i + 1] >= '0' && s[i + 1] <= '9')   ? s[i + 1] - '0'
-                        : (s[i + 1] | 32) >= 'a' && (s[i + 1] | 32) <= 'f' ? (s[i + 1] | 32) - 'a' + 10
-                                                                          : -1;
-                int b = (s[i + 2] >= '0' && s[i + 2] <= '9')   ? s[i + 2] - '0'
-                        : (s[i + 2] | 32) >= 'a' && (s[i + 2] | 32) <= 'f' ? (s[i + 2] | 32) - 'a' + 10
-                                                                          : -1;
-                if (a < 0 || b < 0)
-                    return -1;
-                s[o++] = (char)(a << 4 | b);
-                i += 2;
-            } else {
+            int a = i + 2 < n ? hexdigit((unsigned char)s[i + 1]) : -1;
+            int b = i + 2 < n ? hexdigit((unsigned char)s[i + 2]) : -1;
+            if (a < 0 || b < 0)
                 return -1;
-            }
+            s[o++] = (char)(a << 4 | b);
+            i += 2;
         } else {
             s[o++] = s[i];
         }
