@@ -762,6 +762,11 @@ sl_ingest_set *sl_daemon_ingest(sl_daemon *d)
     return d->ingest;
 }
 
+int sl_daemon_stopping(sl_daemon *d)
+{
+    return atomic_load(d->o.stop) != 0;
+}
+
 void sl_daemon_pipelines_json(sl_daemon *d, sl_buf *out)
 {
     pthread_mutex_lock(&d->lock);
