@@ -431,6 +431,42 @@ static size_t routed_out_rows(engine *e, const sl_batch *b, size_t done)
     return out;
 }
 
+/* Sink i's part of batch b: write its rows, then (the DLQ first: it is
+ * idempotent, so a crash before the data commit only means the same
+ * entries are offered again; then the max_rejected gate: the batch that
+ * crosses it is not committed by this sink) commit them with its position.
+ * pre: b's rejects before any sink wrote; *dlq_done: how many of b's
+ * rejects are in the DLQ already (moved on). */
+static int sink_write_commit(engine *e, size_t i, sl_batch *b, size_t pre, size_t *dlq_done, int stale,
+                             size_t done_rejects, sl_error *err)
+{
+    sl_pipeline *pl = e->pl;
+    sl_instance *s = &pl->sinks[i];
+    size_t before = b->nrejects;
+    if (s->route ? route_write(e, i, b, err) < 0 : SL_SINK(s)->write(s, b, e->from[i], e->rejected, err) < 0)
+        return sl_error_prefix(err, "sink %s", s->id);
+    if (pl->on_error_fail && b->nrejects > before) {
+        const sl_reject *r = &b->rejects[before];
+        return sl_error_set(err, SL_EDATA, "%s line %lld: %s: %s", b->file ? b->file : "input", (long long)r->line,
+                            r->stage, r->reason);
+    }
+    if (!e->run.dry_run && *dlq_done < b->nrejects &&
+        sl_state_dlq_add(e->run.state, pl->name, e->run.run_id, e->run.epoch, b->file, b->rejects + *dlq_done,
+                         b->nrejects - *dlq_done, err) < 0)
+        return -1;
+    *dlq_done = b->nrejects;
+    size_t sink_rejected = 0;
+    for (size_t r = 0; r < b->nrows; r++)
+        sink_rejected += e->rejected[r];
+    int64_t batch_rejected = stale && b->nread > 0 ? 0 : (int64_t)(pre - done_rejects + sink_rejected);
+    if (batch_rejected && sl_gate_check(&e->gate, 0, e->counts.rejected + batch_rejected, 0, err) < 0)
+        return -1;
+    pthread_mutex_lock(&e->pos_lock);
+    int rc = SL_SINK(s)->commit(s, s->route ? e->slots[i].copy : b, err);
+    pthread_mutex_unlock(&e->pos_lock);
+    return rc < 0 ? sl_error_prefix(err, "sink %s", s->id) : 0;
+}
+
 static int sink_batch(engine *e, sl_batch *b, sl_error *err)
 {
     sl_pipeline *pl = e->pl;
@@ -451,6 +487,7 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
     SL_GROW(e->rejected, e->rejected_cap, b->nrows + 1);
     memset(e->rejected, 0, b->nrows);
     SL_GROW(e->from, e->from_cap, pl->nsinks + 1);
+    size_t dlq_done = 0; /* rejects of b already in the DLQ */
     for (size_t i = 0; i < pl->nsinks; i++) {
         sl_instance *s = &pl->sinks[i];
         e->from[i] = active(e, s) ? first_new_row(s, b) : SKIP_BATCH;
@@ -463,43 +500,22 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
         }
         if (e->from[i] == SKIP_BATCH)
             continue;
-        if (s->route) {
-            if (route_write(e, i, b, err) < 0)
-                return sl_error_prefix(err, "sink %s", s->id);
-            continue;
-        }
-        if (SL_SINK(s)->write(s, b, e->from[i], e->rejected, err) < 0)
-            return sl_error_prefix(err, "sink %s", s->id);
+        /* each sink writes and commits in turn: two sinks on one SQLite
+         * file would otherwise wait for each other's write lock (the first
+         * holds it from its write to its commit) */
+        if (sink_write_commit(e, i, b, pre, &dlq_done, stale, done_rejects, err) < 0)
+            return -1;
     }
     size_t routed_out = routed_out_rows(e, b, done);
     size_t sink_rejected = 0;
     for (size_t r = 0; r < b->nrows; r++)
         sink_rejected += e->rejected[r];
-    if (pl->on_error_fail && sink_rejected) {
-        const sl_reject *r = &b->rejects[pre];
-        return sl_error_set(err, SL_EDATA, "%s line %lld: %s: %s", b->file ? b->file : "input", (long long)r->line,
-                            r->stage, r->reason);
-    }
-    /* the DLQ first: it is idempotent, so a crash before the data commit
-     * only means the same entries are offered again */
-    if (!e->run.dry_run && sl_state_dlq_add(e->run.state, pl->name, e->run.run_id, e->run.epoch, b->file,
-                                            b->rejects, b->nrejects, err) < 0)
+    /* the source's and transforms' rejects of a batch no sink commits
+     * (every sink had it) go to the DLQ too (idempotent) */
+    if (!e->run.dry_run && dlq_done < b->nrejects &&
+        sl_state_dlq_add(e->run.state, pl->name, e->run.run_id, e->run.epoch, b->file, b->rejects + dlq_done,
+                         b->nrejects - dlq_done, err) < 0)
         return -1;
-    /* the gate before the commit: the batch that crosses it rolls back */
-    int64_t batch_rejected = stale && b->nread > 0 ? 0 : (int64_t)(pre - done_rejects + sink_rejected);
-    if (batch_rejected && sl_gate_check(&e->gate, 0, e->counts.rejected + batch_rejected, 0, err) < 0)
-        return -1;
-    pthread_mutex_lock(&e->pos_lock);
-    for (size_t i = 0; i < pl->nsinks; i++) {
-        sl_instance *s = &pl->sinks[i];
-        if (e->from[i] == SKIP_BATCH)
-            continue;
-        if (SL_SINK(s)->commit(s, s->route ? e->slots[i].copy : b, err) < 0) {
-            pthread_mutex_unlock(&e->pos_lock);
-            return sl_error_prefix(err, "sink %s", s->id);
-        }
-    }
-    pthread_mutex_unlock(&e->pos_lock);
     count_batch(e, b, stale, done, done_rejects, pre, sink_rejected, routed_out);
     if (e->prof && e->from[e->prof_sink] != SKIP_BATCH && pl->sinks[e->prof_sink].route) {
         /* a routed sink: what its copy held */

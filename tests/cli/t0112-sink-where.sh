@@ -125,4 +125,20 @@ assert_contains "key outside select" "pipelines/bad.yml:8:11: sink sqlite, key" 
 "$SLUICE" help sink jsonl >"$T/out"
 assert_contains "help where" "where            SQL condition" "$T/out"
 assert_contains "help select" "select           list of the columns" "$T/out"
+# two sqlite sinks on one warehouse file (Segment's tables in one lane):
+# each sink writes and commits in turn (they waited for each other's write
+# lock for 30 s, then failed: "database is locked")
+rm -f p/pipelines/bad.yml
+mkdir -p two/pipelines
+echo "name: two" > two/sluice.yml
+printf 'id,kind\n1,a\n2,b\n3,a\n' > two/in.csv
+cat > two/pipelines/split.yml <<YML
+source: {type: csv, path: in.csv}
+sinks:
+  - {type: sqlite, table: t_a, where: "kind = 'a'"}
+  - {type: sqlite, table: t_b, where: "kind = 'b'"}
+  - {type: sqlite, table: t_all}
+YML
+assert_exit 0 "$SLUICE" -C two run split
+assert_eq "two sinks, one file" "$(q two/warehouse.db "select (select count(*) from t_a) || ',' || (select count(*) from t_b) || ',' || (select count(*) from t_all)")" "2,1,3"
 finish
