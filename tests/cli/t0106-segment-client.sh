@@ -27,7 +27,7 @@ PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 "$SLUICE" -C p serve --listen 127.0.0.1:$PORT 2>"$T/serve.log" &
 pid=$!
-wait_for 20 curl -sf "$URL/healthz" && ok || fail "daemon did not come up: $(tail -5 "$T/serve.log")"
+wait_for 20 curl -sf "$URL/healthz" && ok || { fail "daemon did not come up: $(tail -5 "$T/serve.log")"; finish; }
 
 assert_exit 0 node "$SRC/tests/segment/send.mjs" "$URL" "$SEGMENT_WRITE_KEY" /collect
 assert_contains "sent" "sent 6 messages" "$T/out"

@@ -32,7 +32,7 @@ static void test_pg_rows(void **state)
     assert_int_equal(sl_spool_open(dir, &so, &sp, &err), 0);
     void *st = NULL;
     assert_int_equal(sl_ingest_segment.open(&pl->source, p, dir, sp, &st, &err), 0);
-    int64_t now = 1767323045000000LL; /* 2026-01-02T03:04:05Z */
+    int64_t now = sl_now_us() / 1000000 * 1000000; /* within the dedupe window of the real clock */
     assert_int_equal(post(&pl->source, st, sp, "/v1/screen",
                           "{\"writeKey\":\"k1\",\"anonymousId\":\"a1\",\"messageId\":\"p1\"}", now), 200);
     assert_int_equal(post(&pl->source, st, sp, "/v1/batch",
