@@ -44,18 +44,18 @@ assert_exit 0 "$SLUICE" -C p run events
 assert_eq "rows" "$(q $W 'SELECT COUNT(*), COUNT(DISTINCT id) FROM events')" "6|6"
 assert_eq "rows by row" "$(q $W "SELECT id, type, coalesce(user_id,''), coalesce(anonymous_id,''), coalesce(event,''), coalesce(event_text,''), coalesce(name,''), coalesce(group_id,''), coalesce(previous_id,''), coalesce(context_library_name,'') FROM events ORDER BY id")" \
 "msg-alias-1|alias|u-1||||||anon-1|@segment/analytics-node
-msg-group-1|group|u-1||||acct-1||@segment/analytics-node
+msg-group-1|group|u-1|||||acct-1||@segment/analytics-node
 msg-identify-1|identify|u-1|||||||@segment/analytics-node
 msg-page-1|page||anon-1|||Pricing|||@segment/analytics-node
 msg-screen-1|screen|u-1||||Dashboard|||@segment/analytics-node
 msg-track-1|track|u-1||project_created|Project Created||||@segment/analytics-node"
 assert_eq "original timestamps" "$(q $W "SELECT id, original_timestamp FROM events ORDER BY id")" \
-"msg-alias-1|2026-01-02T03:04:06.000Z
-msg-group-1|2026-01-02T03:04:05.000Z
-msg-identify-1|2026-01-02T03:04:01.000Z
-msg-page-1|2026-01-02T03:04:03.000Z
-msg-screen-1|2026-01-02T03:04:04.000Z
-msg-track-1|2026-01-02T03:04:02.000Z"
+"msg-alias-1|2026-01-02T03:04:06Z
+msg-group-1|2026-01-02T03:04:05Z
+msg-identify-1|2026-01-02T03:04:01Z
+msg-page-1|2026-01-02T03:04:03Z
+msg-screen-1|2026-01-02T03:04:04Z
+msg-track-1|2026-01-02T03:04:02Z"
 # the client's sentAt is its clock at flush: timestamp = receivedAt - (sentAt - originalTimestamp), to the ms
 assert_eq "skew formula" "$(q $W "SELECT COUNT(*) FROM events WHERE sent_at IS NOT NULL AND
   round((julianday(timestamp) - (julianday(received_at) - (julianday(sent_at) - julianday(original_timestamp)))) * 86400000) = 0")" 6
