@@ -18,10 +18,9 @@ static void test_pg_rows(void **state)
     th_setup(state);
     th_pg_url();
     th_pg_exec("DROP SCHEMA IF EXISTS seg_pg CASCADE; CREATE SCHEMA seg_pg;");
-    th_write(th_dir, "sluice.yml", "name: s\nwarehouse: {type: postgres, url: \"${SLUICE_TEST_PG_URL}\", schema: seg_pg}\n");
-    th_write(th_dir, "pipelines/ev.yml",
+        th_write(th_dir, "pipelines/ev.yml",
              "source: {type: segment, write_key: k1}\n"
-             "sinks: [{type: postgres, table: ev}]\n");
+             "sinks: [{type: postgres, url: \"${SLUICE_TEST_PG_URL}\", schema: seg_pg, table: ev}]\n");
     sl_project *p = th_project(th_dir);
     sl_pipeline *pl = sl_project_find(p, "ev");
     assert_non_null(pl);
