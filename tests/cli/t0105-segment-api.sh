@@ -70,7 +70,8 @@ assert_contains "too large answer" 'at most 32 KB per message' "$T/body"
 code=$(post /v1/track "{\"messageId\": \"no-9\", \"userId\": \"u\", \"event\": \"E\", \"properties\": {\"x\": \"$big\"}}" $K)
 case $code in 400|413) ok ;; *) fail "call over 32 KB: $code" ;; esac
 
-kill -TERM $pid; wait $pid || true; pid=
+kill -TERM $pid; rc=0; wait $pid || rc=$?; pid=
+assert_eq "serve exit after SIGTERM" $rc 0
 # whatever serve's lane loaded, `sluice run` loads the rest of the spool
 assert_exit 0 "$SLUICE" -C p run events
 W=p/warehouse.db

@@ -38,7 +38,8 @@ assert_exit 1 node "$SRC/tests/segment/send.mjs" "$URL" wrong-key /collect
 
 W=p/warehouse.db
 # serve's lane loads them; `sluice run` after serve stops loads whatever it had not
-kill -TERM $pid; wait $pid || true; pid=
+kill -TERM $pid; rc=0; wait $pid || rc=$?; pid=
+assert_eq "serve exit after SIGTERM" $rc 0
 assert_exit 0 "$SLUICE" -C p run events
 
 assert_eq "rows" "$(q $W 'SELECT COUNT(*), COUNT(DISTINCT id) FROM events')" "6|6"
