@@ -6,7 +6,7 @@
 #include <string.h>
 
 extern const sl_source_plugin sl_source_csv, sl_source_jsonl, sl_source_json, sl_source_sqlite, sl_source_postgres,
-    sl_source_http, sl_source_webhook;
+    sl_source_http, sl_source_webhook, sl_source_segment;
 extern const sl_transform_plugin sl_transform_select, sl_transform_drop, sl_transform_rename,
     sl_transform_cast, sl_transform_derive, sl_transform_filter, sl_transform_dedupe, sl_transform_normalize,
     sl_transform_lookup, sl_transform_aggregate, sl_transform_milestones;
@@ -15,7 +15,7 @@ extern const sl_sink_plugin sl_sink_sqlite, sl_sink_postgres, sl_sink_http, sl_s
 
 static const sl_source_plugin *const sources[] = {&sl_source_csv, &sl_source_jsonl, &sl_source_json, &sl_source_sqlite,
                                                   &sl_source_postgres, &sl_source_http, &sl_source_webhook,
-                                                  NULL};
+                                                  &sl_source_segment, NULL};
 static const sl_transform_plugin *const transforms[] = {
     &sl_transform_select, &sl_transform_drop, &sl_transform_rename, &sl_transform_cast,
     &sl_transform_derive, &sl_transform_filter, &sl_transform_dedupe, &sl_transform_normalize,
