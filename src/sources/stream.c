@@ -13,11 +13,13 @@
  * ended; a stateful chain re-reads its epoch from the epoch's start.
  */
 #include "sources/stream.h"
+#include "sources/stream_live.h"
 #include "core/failpoint.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/util.h"
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,73 @@
 #define CKPT_OWNER "(source)"
 #define CKPT_KEY "spool"
 #define POLL_S 0.1 /* the longest a wait lasts before stop and cancel are looked at again */
+
+/* ---- the live registry (stream_live.h) ---- */
+
+typedef struct live_entry {
+    char *name;
+    sl_run *run; /* NULL when no run of it is open */
+    int64_t start, consumed, events_read, last_time_us;
+    int caught_up;
+    struct live_entry *next;
+} live_entry;
+
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static live_entry *live_head;
+
+/* The entry of name (created); live_lock held. */
+static live_entry *live_find(const char *name)
+{
+    for (live_entry *e = live_head; e; e = e->next)
+        if (strcmp(e->name, name) == 0)
+            return e;
+    live_entry *e = sl_calloc(1, sizeof *e);
+    e->name = sl_strdup(name);
+    e->next = live_head;
+    live_head = e;
+    return e;
+}
+
+int sl_stream_live_get(const char *name, sl_stream_live *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&live_lock);
+    live_entry *e = live_head;
+    while (e && strcmp(e->name, name) != 0)
+        e = e->next;
+    if (e) {
+        out->open = e->run != NULL;
+        if (e->run) {
+            out->read = atomic_load(&e->run->rows_read);
+            out->loaded = atomic_load(&e->run->rows_loaded);
+            out->filtered = atomic_load(&e->run->rows_filtered);
+            out->rejected = atomic_load(&e->run->rows_rejected);
+        }
+        out->start = e->start;
+        out->consumed = e->consumed;
+        out->events_read = e->events_read;
+        out->lag_s = e->caught_up || !e->last_time_us ? 0 : (double)(sl_now_us() - e->last_time_us) / 1e6;
+        if (out->lag_s < 0)
+            out->lag_s = 0;
+    }
+    pthread_mutex_unlock(&live_lock);
+    return e != NULL;
+}
+
+/* After a batch (caught_up: 1 the reader found nothing more, 0 events in
+ * flight, -1 unchanged). */
+static void live_note(sl_run *run, int64_t consumed, int64_t events, int64_t last_time_us, int caught_up)
+{
+    pthread_mutex_lock(&live_lock);
+    live_entry *e = live_find(run->pipeline->name);
+    e->consumed = consumed;
+    e->events_read += events;
+    if (last_time_us)
+        e->last_time_us = last_time_us;
+    if (caught_up >= 0)
+        e->caught_up = caught_up;
+    pthread_mutex_unlock(&live_lock);
+}
 
 struct sl_stream_impl {
     sl_run *run;
@@ -36,6 +105,8 @@ struct sl_stream_impl {
     int64_t line;            /* events read by this run (the DLQ's line) */
     double interval_s;       /* commit_interval */
     int ended;
+    int64_t noted;           /* events counted into the live registry */
+    int64_t last_time_us;    /* receipt time of the last event read */
 };
 
 double sl_stream_interval(const sl_stream_opts *o)
@@ -146,6 +217,12 @@ int sl_stream_open(sl_instance *in, sl_stream_source *st, sl_run *run, sl_resume
         return sl_error_set(err, SL_EIO, "cannot find where the spool was committed");
     im->start = pos.offset > ckpt ? pos.offset : ckpt;
     im->consumed = im->start;
+    pthread_mutex_lock(&live_lock);
+    live_entry *le = live_find(run->pipeline->name);
+    le->run = run;
+    le->start = le->consumed = im->start;
+    le->caught_up = 0;
+    pthread_mutex_unlock(&live_lock);
     sl_log_debug("%s: reading the spool %s from offset %lld", run->pipeline->name, im->dir, (long long)im->start);
     (void)in;
     return reader_try(im, err) < 0 ? -1 : 0;
@@ -168,6 +245,8 @@ static int hand_out(struct sl_stream_impl *im, sl_batch *b, int64_t end)
     b->end_line = im->line;
     b->nread = (int64_t)b->nrows + (int64_t)b->nrejects;
     im->consumed = end;
+    live_note(im->run, end, im->line - im->noted, im->last_time_us, b->nrows || b->nrejects ? 0 : -1);
+    im->noted = im->line;
     return 1;
 }
 
@@ -222,6 +301,8 @@ int sl_stream_next(sl_instance *in, sl_batch *b, sl_error *err)
             }
             if (have && (double)(sl_now_us() - first_us) / 1e6 >= im->interval_s / 10)
                 return hand_out(im, b, end);
+            if (!have)
+                live_note(run, im->consumed, 0, 0, 1); /* caught up: no lag */
             continue;
         }
         end = rec.end;
@@ -237,6 +318,7 @@ int sl_stream_next(sl_instance *in, sl_batch *b, sl_error *err)
             first_us = started_us < rec.time_us ? started_us : rec.time_us;
         }
         im->line++;
+        im->last_time_us = rec.time_us;
         b->bytes += (int64_t)rec.len;
         if (st->row(st->ctx, &rec, im->line, b, err) < 0)
             return -1;
@@ -265,6 +347,11 @@ void sl_stream_close(sl_instance *in)
     struct sl_stream_impl *im = st ? st->impl : NULL;
     if (!im)
         return;
+    pthread_mutex_lock(&live_lock);
+    live_entry *le = live_find(im->run->pipeline->name);
+    if (le->run == im->run)
+        le->run = NULL;
+    pthread_mutex_unlock(&live_lock);
     if (im->reader)
         sl_spool_reader_close(im->reader);
     sl_free(im->dir);
