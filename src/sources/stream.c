@@ -174,6 +174,12 @@ static void ckpt_fn(void *ctx, const char *key, const char *value)
         *(int64_t *)ctx = strtoll(value, NULL, 10);
 }
 
+/* The source's record of where `name`'s last run ended (-1: none). */
+static int ckpt_of(sl_run *run, const char *name, int64_t *out, sl_error *err)
+{
+    return sl_state_checkpoint_each(run->state, name, CKPT_OWNER, 0, ckpt_fn, out, err);
+}
+
 /* Open the reader once the spool directory exists (0: not yet). */
 static int reader_try(struct sl_stream_impl *im, sl_error *err)
 {
@@ -208,10 +214,25 @@ int sl_stream_open(sl_instance *in, sl_stream_source *st, sl_run *run, sl_resume
     im->interval_s = sl_stream_interval(st->o);
     if (im->interval_s <= 0)
         im->interval_s = 1;
-    int64_t ckpt = 0;
-    if (!run->dry_run &&
-        sl_state_checkpoint_each(run->state, run->pipeline->name, CKPT_OWNER, 0, ckpt_fn, &ckpt, err) < 0)
+    int64_t ckpt = -1;
+    if (!run->dry_run && ckpt_of(run, run->pipeline->name, &ckpt, err) < 0)
         return -1;
+    if (ckpt < 0 && !run->dry_run) {
+        /* a lane with no record of its own (the pipeline's sinks were split
+         * into lanes, or joined back into one): it starts where the
+         * pipeline's previous layout ended, not at the spool's start */
+        const char *name = run->pipeline->name, *at = strchr(name, '@');
+        char *other = at ? sl_printf("%.*s", (int)(at - name), name) : sl_printf("%s@warehouse", name);
+        int rc = ckpt_of(run, other, &ckpt, err);
+        if (ckpt >= 0)
+            sl_log_info("%s: first run of this lane: starting where %s ended (offset %lld)", name, other,
+                        (long long)ckpt);
+        sl_free(other);
+        if (rc < 0)
+            return -1;
+    }
+    if (ckpt < 0)
+        ckpt = 0;
     sl_resume pos = {0, 0};
     if (resume && resume(run, CKPT_KEY, -1, -1, &pos) < 0)
         return sl_error_set(err, SL_EIO, "cannot find where the spool was committed");
