@@ -11,7 +11,10 @@ for role in $roles; do
 done
 missing=""
 for p in $want; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+  # a nodejs built elsewhere (NodeSource's) ships npm itself and conflicts with Debian's npm package
+  [ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
+  missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
 echo "install-deps: installing$missing" >&2

@@ -12,7 +12,20 @@
  * is `memory_limit` bytes, so a small table stays in memory and a large one
  * spills to a temporary file: memory is bounded either way, and no data
  * value ever reaches a statement (rows are matched with bound parameters).
- * `ttl:` reads it again when that much time has passed (long runs).
+ *
+ * Refresh (long and continuous runs, docs/events/enrichment.md): the
+ * relation is read again every `refresh:` interval (`ttl:` is its older
+ * name), and on a SQLite warehouse also when another connection committed
+ * to the warehouse: `PRAGMA data_version` of the lookup's own connection,
+ * kept open for the run, is checked once per batch (a few microseconds)
+ * and a move reloads; so that a busy warehouse (the pipeline's own sink
+ * commits every micro-batch) does not reload a big table all the time, a
+ * commit-triggered reload waits at least ten times as long as the last
+ * reload took (the cost stays under about a tenth of the run's time).
+ * PostgreSQL has no such counter: the interval only.
+ * A reload fills the second of two tables (t0, t1) and the lookups switch
+ * to it only when it is complete, between batches: a batch never sees half
+ * the old rows and half the new; a reload that fails fails the run.
  *
  * Keys compare by their key form (transforms/tcell.h): as text, except that
  * a whole number written as 1.0 is 1; so the integer 1, the float 1.0 and
@@ -36,8 +49,10 @@
  * DAG: a pipeline whose lookup reads a model's, seed's or snapshot's table
  * (from:, or a word of query:) runs after it (models/graph_link.c).
  */
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/sqlident.h"
+#include "core/util.h"
 #include "db/sqlite.h"
 #include "engine/colcheck.h"
 #include "engine/run.h"
@@ -47,14 +62,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 typedef struct lookup_opts {
     char *from, *query;
     sl_kvlist key;
     sl_strlist columns;
     char *on_miss, *duplicates;
-    int64_t memory_limit, ttl;
+    int64_t memory_limit, ttl, refresh;
 } lookup_opts;
 
 static const sl_option lookup_options[] = {
@@ -66,14 +80,18 @@ static const sl_option lookup_options[] = {
      "row column: lookup column, one or more, e.g. {account_id: id}"},
     {"columns", SL_OPT_LIST, NULL, SL_OPT_REQUIRED, offsetof(lookup_opts, columns), NULL,
      "lookup columns to add, each `name` or `name as new_name`, e.g. [name, plan as account_plan]"},
-    {"on_miss", SL_OPT_ENUM, "keep", 0, offsetof(lookup_opts, on_miss), "keep|drop|reject",
-     "a row whose key is not in the lookup: keep it with nulls, drop it (filtered), or send it to the DLQ"},
+    {"on_miss", SL_OPT_ENUM, "keep", 0, offsetof(lookup_opts, on_miss), "keep|drop|filter|reject",
+     "a row whose key is not in the lookup: keep it with nulls, drop it (filtered; `filter` is the same), or send "
+     "it to the DLQ"},
     {"duplicates", SL_OPT_ENUM, "first", 0, offsetof(lookup_opts, duplicates), "first|error",
      "two lookup rows with one key: keep the first read, or fail the run"},
     {"memory_limit", SL_OPT_INT, "67108864", 0, offsetof(lookup_opts, memory_limit), NULL,
      "bytes of memory for the lookup rows (at least 4096); beyond it they spill to a temporary file"},
+    {"refresh", SL_OPT_DURATION, "0s", 0, offsetof(lookup_opts, refresh), NULL,
+     "read the lookup relation again every this long while a run lasts (0: at the start, and on SQLite when "
+     "another connection commits to the warehouse)"},
     {"ttl", SL_OPT_DURATION, "0s", 0, offsetof(lookup_opts, ttl), NULL,
-     "read the lookup relation again after this long (0: once per run)"},
+     "the older name of refresh: (refresh: wins when both are given)"},
     SL_OPT_END,
 };
 
@@ -86,11 +104,17 @@ typedef struct lookup_col {
 
 typedef struct lookup_state {
     sqlite3 *db;
-    sqlite3_stmt *put, *get;
+    sqlite3_stmt *put[2], *get[2]; /* tables t0 and t1 */
+    int cur;                       /* the table lookups read; a reload fills the other */
     lookup_col *cols;
     size_t ncols, nkeys;
     int dup_error, miss;  /* miss: 0 keep, 1 drop, 2 reject */
-    time_t loaded_at;
+    double loaded_at;     /* sl_mono_s() when the last load started */
+    double load_s;        /* how long it took */
+    int64_t interval;     /* refresh: seconds, 0 none */
+    sl_adapter *wh;       /* SQLite warehouse: kept open for PRAGMA data_version */
+    int64_t data_version; /* of wh, read before the last load */
+    int64_t reloads;      /* loads after the first (tests, debug log) */
     int loaded;
     char *what;           /* "accounts" or "the lookup query", for messages */
     sl_error load_err;
@@ -218,16 +242,17 @@ static int load_row(void *ctx, size_t ncols, const char *const *names, const cha
             return 0; /* a key with a null matches no row */
         sl_tcell_key_text(cells[k], strlen(cells[k]), &st->key);
     }
-    sqlite3_bind_blob(st->put, 1, st->key.data, (int)st->key.len, SQLITE_STATIC);
+    sqlite3_stmt *put = st->put[1 - st->cur];
+    sqlite3_bind_blob(put, 1, st->key.data, (int)st->key.len, SQLITE_STATIC);
     for (size_t j = 0; j < st->ncols; j++) {
         lookup_col *c = &st->cols[j];
         const char *v = cells[st->nkeys + j];
         if (!v) {
-            sqlite3_bind_null(st->put, (int)(2 + j));
+            sqlite3_bind_null(put, (int)(2 + j));
             continue;
         }
         size_t n = strlen(v);
-        sqlite3_bind_text(st->put, (int)(2 + j), v, (int)n, SQLITE_STATIC);
+        sqlite3_bind_text(put, (int)(2 + j), v, (int)n, SQLITE_STATIC);
         if (!st->loaded) {
             int64_t iv;
             double dv;
@@ -237,8 +262,8 @@ static int load_row(void *ctx, size_t ncols, const char *const *names, const cha
                 c->type = sl_type_widen(c->type, sl_type_infer_text(v, n));
         }
     }
-    int rc = sqlite3_step(st->put);
-    sqlite3_reset(st->put);
+    int rc = sqlite3_step(put);
+    sqlite3_reset(put);
     if (rc == SQLITE_CONSTRAINT && st->dup_error) {
         sl_buf msg;
         sl_buf_init(&msg);
@@ -258,13 +283,25 @@ static int load_row(void *ctx, size_t ncols, const char *const *names, const cha
     return 0;
 }
 
-/* Read the lookup relation into the private database. */
+/* Close the warehouse connection unless it is the one kept for the run. */
+static void done_with(lookup_state *st, sl_adapter *a)
+{
+    if (a != st->wh)
+        sl_adapter_close(a);
+}
+
+/* Read the lookup relation into the private database's spare table, then
+ * make it the one lookups read (so a failed or partial read changes
+ * nothing they see). */
 static int load(sl_instance *in, sl_error *err)
 {
     lookup_opts *o = in->opts;
     lookup_state *st = in->state;
-    sl_adapter *a = NULL;
-    if (sl_adapter_open(in->run->project, &a, err) < 0)
+    sl_adapter *a = st->wh;
+    double t0 = sl_mono_s();
+    if (!a && sl_adapter_open(in->run->project, &a, err) < 0)
+        return sl_error_prefix(err, "transform %s: the warehouse", in->id);
+    if (a == st->wh && sl_adapter_scalar(a, "PRAGMA data_version", &st->data_version, err) < 0)
         return sl_error_prefix(err, "transform %s: the warehouse", in->id);
     sl_buf sql;
     sl_buf_init(&sql);
@@ -276,7 +313,7 @@ static int load(sl_instance *in, sl_error *err)
             if (!exists)
                 sl_error_set(err, SL_ECONFIG, "transform %s: from: there is no table '%s' in the warehouse (build "
                                               "the model or seed first, or load it)", in->id, o->from);
-            sl_adapter_close(a);
+            done_with(st, a);
             return -1;
         }
         if (sl_adapter_columns(a, (sl_relation){NULL, o->from}, &dc, &nd, err) == 0) {
@@ -291,7 +328,7 @@ static int load(sl_instance *in, sl_error *err)
                     sl_error_set(err, SL_ECONFIG, "transform %s: columns: '%s' is not a column of %s", in->id,
                                  st->cols[j].src, o->from);
                     sl_adapter_columns_free(dc, nd);
-                    sl_adapter_close(a);
+                    done_with(st, a);
                     return -1;
                 }
             }
@@ -303,7 +340,7 @@ static int load(sl_instance *in, sl_error *err)
                     sl_error_set(err, SL_ECONFIG, "transform %s: key: '%s' is not a column of %s", in->id,
                                  o->key.v[k].value, o->from);
                     sl_adapter_columns_free(dc, nd);
-                    sl_adapter_close(a);
+                    done_with(st, a);
                     return -1;
                 }
             }
@@ -319,7 +356,7 @@ static int load(sl_instance *in, sl_error *err)
         sl_buf_reset(&sql);
         if (rc < 0) {
             sl_buf_release(&sql);
-            sl_adapter_close(a);
+            done_with(st, a);
             return -1;
         }
     }
@@ -338,17 +375,22 @@ static int load(sl_instance *in, sl_error *err)
     else
         sl_buf_addf(&sql, "(%s)", o->query);
     sl_buf_addf(&sql, " AS lk");
-    sqlite3_exec(st->db, "DELETE FROM t", NULL, NULL, NULL);
+    sqlite3_exec(st->db, st->cur ? "DELETE FROM t0" : "DELETE FROM t1", NULL, NULL, NULL);
     st->load_failed = 0;
     int rc = sl_adapter_query(a, sql.data, 0, load_row, st, err);
     sl_buf_release(&sql);
-    sl_adapter_close(a);
+    done_with(st, a);
     if (rc < 0)
         return sl_error_prefix(err, "transform %s: reading %s", in->id, st->what);
     if (st->load_failed) {
         *err = st->load_err;
         return -1;
     }
+    /* complete: switch, and give the old rows' pages back for the next load */
+    st->cur = 1 - st->cur;
+    sqlite3_exec(st->db, st->cur ? "DELETE FROM t0" : "DELETE FROM t1", NULL, NULL, NULL);
+    if (st->loaded)
+        st->reloads++;
     if (!st->loaded)
         for (size_t j = 0; j < st->ncols; j++) {
             lookup_col *c = &st->cols[j];
@@ -358,7 +400,8 @@ static int load(sl_instance *in, sl_error *err)
                 c->type = SL_T_TEXT;
         }
     st->loaded = 1;
-    st->loaded_at = time(NULL);
+    st->loaded_at = t0;
+    st->load_s = sl_mono_s() - t0;
     return 0;
 }
 
@@ -372,7 +415,8 @@ static int lookup_open(sl_instance *in, sl_run *run, sl_error *err)
     st->nkeys = o->key.n;
     st->ncols = o->columns.n;
     st->dup_error = strcmp(o->duplicates, "error") == 0;
-    st->miss = strcmp(o->on_miss, "drop") == 0 ? 1 : strcmp(o->on_miss, "reject") == 0 ? 2 : 0;
+    st->miss = strcmp(o->on_miss, "reject") == 0 ? 2 : strcmp(o->on_miss, "keep") == 0 ? 0 : 1; /* drop, filter */
+    st->interval = o->refresh > 0 ? o->refresh : o->ttl;
     st->what = sl_strdup(*o->from ? o->from : "the lookup query");
     st->cols = sl_calloc(st->ncols + 1, sizeof *st->cols);
     for (size_t j = 0; j < st->ncols; j++) {
@@ -386,37 +430,67 @@ static int lookup_open(sl_instance *in, sl_run *run, sl_error *err)
     sl_buf sql;
     sl_buf_init(&sql);
     sl_buf_addf(&sql, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -%lld;"
-                      " CREATE TABLE t (k BLOB PRIMARY KEY", (long long)(o->memory_limit / 1024));
-    for (size_t j = 0; j < st->ncols; j++)
-        sl_buf_addf(&sql, ", c%zu", j);
-    sl_buf_addf(&sql, ") WITHOUT ROWID");
+                      , (long long)(o->memory_limit / 1024));
+    for (int t = 0; t < 2; t++) {
+        sl_buf_addf(&sql, " CREATE TABLE t%d (k BLOB PRIMARY KEY", t);
+        for (size_t j = 0; j < st->ncols; j++)
+            sl_buf_addf(&sql, ", c%zu", j);
+        sl_buf_addf(&sql, ") WITHOUT ROWID;");
+    }
     int rc = sqlite3_exec(st->db, sql.data, NULL, NULL, NULL);
-    sl_buf_reset(&sql);
-    sl_buf_addf(&sql, "INSERT %s INTO t VALUES (?", st->dup_error ? "" : "OR IGNORE");
-    for (size_t j = 0; j < st->ncols; j++)
-        sl_buf_addf(&sql, ", ?");
-    sl_buf_addf(&sql, ")");
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(st->db, sql.data, -1, &st->put, NULL);
-    sl_buf_reset(&sql);
-    sl_buf_addf(&sql, "SELECT 1");
-    for (size_t j = 0; j < st->ncols; j++)
-        sl_buf_addf(&sql, ", c%zu", j);
-    sl_buf_addf(&sql, " FROM t WHERE k = ?");
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(st->db, sql.data, -1, &st->get, NULL);
+    for (int t = 0; t < 2 && rc == SQLITE_OK; t++) {
+        sl_buf_reset(&sql);
+        sl_buf_addf(&sql, "INSERT %s INTO t%d VALUES (?", st->dup_error ? "" : "OR IGNORE", t);
+        for (size_t j = 0; j < st->ncols; j++)
+            sl_buf_addf(&sql, ", ?");
+        sl_buf_addf(&sql, ")");
+        rc = sqlite3_prepare_v2(st->db, sql.data, -1, &st->put[t], NULL);
+        sl_buf_reset(&sql);
+        sl_buf_addf(&sql, "SELECT 1");
+        for (size_t j = 0; j < st->ncols; j++)
+            sl_buf_addf(&sql, ", c%zu", j);
+        sl_buf_addf(&sql, " FROM t%d WHERE k = ?", t);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_prepare_v2(st->db, sql.data, -1, &st->get[t], NULL);
+    }
     sl_buf_release(&sql);
     if (rc != SQLITE_OK)
         return sl_error_set(err, SL_EINTERNAL, "lookup: %s", sqlite3_errmsg(st->db));
+    /* a SQLite warehouse: keep the connection, to see other connections' commits */
+    sl_adapter *a = NULL;
+    if (sl_adapter_open(in->run->project, &a, err) < 0)
+        return sl_error_prefix(err, "transform %s: the warehouse", in->id);
+    if (sl_adapter_is_pg(a))
+        sl_adapter_close(a);
+    else
+        st->wh = a;
     return load(in, err);
+}
+
+/* Between batches: read the relation again when refresh: has passed, or
+ * when the SQLite warehouse's data_version moved (another connection
+ * committed) and the last load was long enough ago (10 times its cost). */
+static int refresh_due(sl_instance *in, sl_error *err)
+{
+    lookup_state *st = in->state;
+    double now = sl_mono_s();
+    if (st->interval > 0 && now - st->loaded_at >= (double)st->interval)
+        return load(in, err);
+    if (!st->wh || now - st->loaded_at < 10 * st->load_s)
+        return 0;
+    int64_t v = 0;
+    if (sl_adapter_scalar(st->wh, "PRAGMA data_version", &v, err) < 0)
+        return sl_error_prefix(err, "transform %s: the warehouse", in->id);
+    return v != st->data_version ? load(in, err) : 0;
 }
 
 static int lookup_process(sl_instance *in, sl_batch *b, sl_error *err)
 {
     lookup_opts *o = in->opts;
     lookup_state *st = in->state;
-    if (o->ttl > 0 && time(NULL) - st->loaded_at >= o->ttl && load(in, err) < 0)
+    if (refresh_due(in, err) < 0)
         return -1;
+    sqlite3_stmt *get = st->get[st->cur];
     int kcols[64];
     if (st->nkeys > 64)
         return sl_error_set(err, SL_ECONFIG, "lookup: at most 64 key columns");
@@ -451,14 +525,14 @@ static int lookup_process(sl_instance *in, sl_batch *b, sl_error *err)
         }
         int hit = 0;
         if (!null_key) {
-            sqlite3_bind_blob(st->get, 1, st->key.data, (int)st->key.len, SQLITE_STATIC);
-            int rc = sqlite3_step(st->get);
+            sqlite3_bind_blob(get, 1, st->key.data, (int)st->key.len, SQLITE_STATIC);
+            int rc = sqlite3_step(get);
             if (rc == SQLITE_ROW) {
                 hit = 1;
                 for (size_t j = 0; j < st->ncols; j++)
-                    sl_tcell_set(b, out[j], r, st->get, (int)(1 + j));
+                    sl_tcell_set(b, out[j], r, get, (int)(1 + j));
             }
-            sqlite3_reset(st->get);
+            sqlite3_reset(get);
             if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
                 sl_free(out);
                 sl_free(keep);
@@ -503,8 +577,13 @@ static void lookup_close(sl_instance *in)
     lookup_state *st = in->state;
     if (!st)
         return;
-    sqlite3_finalize(st->put);
-    sqlite3_finalize(st->get);
+    for (int t = 0; t < 2; t++) {
+        sqlite3_finalize(st->put[t]);
+        sqlite3_finalize(st->get[t]);
+    }
+    if (st->reloads)
+        sl_log(SL_LOG_DEBUG, "transform %s: %s read %lld more times", in->id, st->what, (long long)st->reloads);
+    sl_adapter_close(st->wh);
     sqlite3_close(st->db);
     for (size_t j = 0; j < st->ncols; j++) {
         sl_free(st->cols[j].src);

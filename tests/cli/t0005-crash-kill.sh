@@ -1,10 +1,10 @@
 #!/bin/sh
 # t0005: SIGKILL at random points of a large load, rerun to completion,
 # compare the table with the input row by row: 0 lost, 0 duplicated.
-# KILLS (default 14; the chains of t0020 kill more) and ROWS (default
+# KILLS (default 8; the chains of t0020 kill more) and ROWS (default
 # 200000) can be set.
 . "$SRC/tests/cli/lib.sh"
-KILLS=${KILLS:-${CRASH_KILLS:-14}}
+KILLS=${KILLS:-${CRASH_KILLS:-8}}
 ROWS=${ROWS:-200000}
 python3 "$SRC/tests/cli/gen_contacts.py" "$ROWS" "$T/in.csv"
 # how long a full load takes, to spread the kills over it

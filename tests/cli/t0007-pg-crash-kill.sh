@@ -5,10 +5,10 @@
 #   phase 1: CSV -> PostgreSQL table (append: a duplicate would show)
 #   phase 2: PostgreSQL table -> SQLite (cursor: updated_at + cursor_key:
 #            id, with many rows sharing each cursor value; append)
-# KILLS (default 12, per phase; the chains of t0021 kill more) and ROWS
+# KILLS (default 7, per phase; the chains of t0021 kill more) and ROWS
 # (default 100000) can be set.
 . "$SRC/tests/cli/lib.sh"
-KILLS=${KILLS:-${CRASH_KILLS:-12}}
+KILLS=${KILLS:-${CRASH_KILLS:-7}}
 ROWS=${ROWS:-100000}
 URL=$(cat "${SLUICE_TEST_PGDIR:?run through ctest: its fixture starts PostgreSQL}/url")
 export URL

@@ -10,7 +10,7 @@
 #   3. SIGKILL during an extraction, rerun: 0 records lost, 0 duplicated.
 . "$SRC/tests/cli/lib.sh"
 PAGES=${PAGES:-100}
-KILLS=${KILLS:-8}
+KILLS=${KILLS:-5}
 API=$(cat "${SLUICE_TEST_HTTPDIR:?run through ctest: its fixture starts the API}/url")
 export API
 ctl() { curl -sf -X POST -H 'Content-Type: application/json' --data "$2" "$API$1" >/dev/null; }

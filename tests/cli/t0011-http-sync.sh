@@ -10,7 +10,7 @@
 #      another payload.
 . "$SRC/tests/cli/lib.sh"
 if ldd "$SLUICE" 2>/dev/null | grep -q libasan; then ROWS=${ROWS:-3000}; else ROWS=${ROWS:-10000}; fi
-KILLS=${KILLS:-4}
+KILLS=${KILLS:-3}
 API=$(cat "${SLUICE_TEST_HTTPDIR:?run through ctest: its fixture starts the API}/url")
 export API
 ctl() { curl -sf -X POST -H 'Content-Type: application/json' --data "$2" "$API$1" >/dev/null; }

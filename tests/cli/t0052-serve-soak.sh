@@ -25,10 +25,10 @@ pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
 asan=
 if ldd "$SLUICE" 2>/dev/null | grep -q libasan || [ -n "${KILLS:-}" ]; then
-  asan=1; NPIPE=${NPIPE:-16}; WARM=${WARM:-20}; SOAK=${SOAK:-50}
+  asan=1; NPIPE=${NPIPE:-16}; WARM=${WARM:-15}; SOAK=${SOAK:-30}
   export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4:allocator_release_to_os_interval_ms=500"
 else
-  NPIPE=${NPIPE:-50}; WARM=${WARM:-20}; SOAK=${SOAK:-60}
+  NPIPE=${NPIPE:-50}; WARM=${WARM:-15}; SOAK=${SOAK:-40}
 fi
 mkdir -p p/pipelines p/data
 printf 'name: soak\nmax_concurrent_runs: 8\n' > p/sluice.yml

@@ -113,6 +113,58 @@ static void test_batch_keep_and_rejects(void **state)
     sl_batch_free(b);
 }
 
+/* Rows a transform adds (milestones): inserted in position order, marked,
+ * counted in nderived (read + derived = rows + filtered + rejects), the
+ * marks follow rows through sl_batch_keep and a cleared batch forgets them. */
+static void test_batch_derived_rows(void **state)
+{
+    (void)state;
+    sl_batch *b = sl_batch_new();
+    size_t c = sl_batch_add_column(b, "v", 1, SL_T_INT, 0);
+    for (int i = 0; i < 40; i++) {
+        size_t r = sl_batch_add_row(b, i * 10, i + 1);
+        b->cols[c].i64[r] = i;
+        b->cols[c].valid[r] = 1;
+    }
+    b->nread = 40;
+    size_t d = sl_batch_add_derived_row(b, 6, 50, 6); /* after row 5 (offset 50) */
+    assert_int_equal(d, 6);
+    b->cols[c].i64[d] = 1000;
+    b->cols[c].valid[d] = 1;
+    size_t e = sl_batch_add_derived_row(b, b->nrows, 390, 40); /* at the end */
+    assert_int_equal(e, 41);
+    assert_int_equal(b->nrows, 42);
+    assert_int_equal(b->nderived, 2);
+    assert_int_equal(sl_batch_check_accounting(b), 0);
+    assert_int_equal(b->offset[5], 50);
+    assert_int_equal(b->offset[6], 50);
+    assert_int_equal(b->offset[7], 60);
+    assert_int_equal(b->cols[c].i64[7], 6);
+    assert_int_equal(b->cols[c].valid[41], 0);
+    assert_true(sl_batch_row_derived(b, 6) && sl_batch_row_derived(b, 41));
+    assert_false(sl_batch_row_derived(b, 5) || sl_batch_row_derived(b, 7));
+    /* rows added after a derived one are not derived (the marks grow with the batch) */
+    for (int i = 0; i < 100; i++)
+        assert_false(sl_batch_row_derived(b, sl_batch_add_row(b, 400 + i, 41 + i)));
+    b->nread += 100;
+    /* drop every even row: the derived row 6 goes (filtered), 41 stays */
+    uint8_t keep[142];
+    for (size_t r = 0; r < b->nrows; r++)
+        keep[r] = r % 2 == 1;
+    sl_batch_keep(b, keep);
+    b->nfiltered = 71;
+    assert_int_equal(sl_batch_check_accounting(b), 0);
+    size_t marked = 0;
+    for (size_t r = 0; r < b->nrows; r++)
+        marked += sl_batch_row_derived(b, r);
+    assert_int_equal(marked, 1);
+    sl_batch_clear(b);
+    sl_batch_add_column(b, "v", 1, SL_T_INT, 0);
+    assert_int_equal(b->nderived, 0);
+    assert_false(sl_batch_row_derived(b, sl_batch_add_row(b, 0, 1)));
+    sl_batch_free(b);
+}
+
 /* JSON string escaping with each special byte or sequence at every offset
  * of a long string (the 16-byte scan), against a byte-by-byte reference.
  * Valid UTF-8 passes unchanged; a byte that is not UTF-8 (a Latin-1 é, a
@@ -228,7 +280,8 @@ int main(void)
         cmocka_unit_test(test_buf_empty_is_terminated), cmocka_unit_test(test_arena_reuses_blocks),
         cmocka_unit_test(test_edit_distance), cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_duration), cmocka_unit_test(test_sql_ident),
-        cmocka_unit_test(test_batch_keep_and_rejects), cmocka_unit_test(test_render_times),
+        cmocka_unit_test(test_batch_keep_and_rejects), cmocka_unit_test(test_batch_derived_rows),
+        cmocka_unit_test(test_render_times),
         cmocka_unit_test(test_json_str_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
