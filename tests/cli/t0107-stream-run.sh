@@ -62,6 +62,7 @@ assert l["total"]["loaded"] == 20 and l["total"]["read"] == 20, l
 PY
 curl -sf "$URL/metrics" > "$T/metrics" && ok || fail "GET /metrics"
 assert_contains "received metric" 'sluice_stream_events_received_total{pipeline="ev"} 20' "$T/metrics"
+assert_contains "rows metric" 'sluice_stream_rows_total{pipeline="ev",lane="warehouse",outcome="loaded"} 20' "$T/metrics"
 assert_contains "lag metric" 'sluice_stream_lag_seconds{pipeline="ev",lane="warehouse"}' "$T/metrics"
 assert_contains "spool metric" 'sluice_spool_bytes{pipeline="ev"}' "$T/metrics"
 # windows of 2 s: at least two successful records while it runs
