@@ -319,6 +319,14 @@ static void stream_keys_check(sl_pipeline *pl, struct fy_node *root, struct fy_n
                          "record_every: sets how often a run is recorded)",
                          pl->source.type, timed[i]);
     }
+    /* a file sink writes one file per run: each window would replace the last */
+    for (size_t i = 0; stream && i < pl->nsinks; i++)
+        if (pl->sinks[i].type && (strcmp(pl->sinks[i].type, "csv") == 0 || strcmp(pl->sinks[i].type, "jsonl") == 0))
+            sl_diags_add(d, pl->sinks[i].loc,
+                         "a %s sink writes one file per run, and a stream pipeline's runs are windows "
+                         "(record_every:): each would replace the previous one's file; load events into a "
+                         "warehouse (sqlite, postgres) or send them (http)",
+                         pl->sinks[i].type);
     for (size_t i = 0; !stream && i < pl->nsinks; i++)
         if (pl->sink_lanes && pl->sink_lanes[i]) {
             struct fy_node *n = NULL;

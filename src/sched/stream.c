@@ -139,6 +139,7 @@ typedef struct lane {
     int64_t runs, failures;
     sl_run_counts total;   /* finished runs of this process */
     int lag_open;          /* the max_lag incident is open */
+    int failing;           /* its last run failed (until one succeeds) */
     int64_t released;      /* last offset released in the spool */
 } lane;
 
@@ -200,6 +201,21 @@ static sproj *sproj_load(const char *dir)
     return sp;
 }
 
+/* How far lane l is behind (r->lock held): the reading lag, or for a lane
+ * whose last run failed (and whose current run has committed nothing yet),
+ * the age of the first event that run read (not known to be committed). */
+static double lane_lag(const lane *l, const sl_stream_live *lv)
+{
+    double lag = lv->lag_s;
+    int progress = lv->open && lv->loaded + lv->filtered + lv->rejected > 0; /* the retry commits */
+    if (l->failing && !progress && lv->first_us > 0) {
+        double age = (double)(sl_now_us() - lv->first_us) / 1e6;
+        if (age > lag)
+            lag = age;
+    }
+    return lag;
+}
+
 /* Sleep up to s seconds, waking early when flag is set. */
 static void nap(_Atomic int *flag, double s)
 {
@@ -259,6 +275,7 @@ static void *lane_main(void *arg)
         snprintf(l->last_error, sizeof l->last_error, "%s", job.res.error);
         if (rc < 0)
             l->failures++;
+        l->failing = rc < 0;
         pthread_mutex_unlock(&r->lock);
         sl_log_info("%s: window ended: %s, read %lld, loaded %lld, filtered %lld, rejected %lld%s%s", l->name,
                     job.res.status, (long long)job.res.counts.read, (long long)job.res.counts.loaded,
@@ -408,14 +425,15 @@ static void *ticker_main(void *arg)
                 sl_spool_release(spool, l->name, lv.start);
                 l->released = lv.start;
             }
-            int behind = lv.lag_s > (double)l->pl->max_lag_s;
+            double lag = lane_lag(l, &lv);
+            int behind = lag > (double)l->pl->max_lag_s;
             if (behind != l->lag_open && st) {
                 char key[300], node[300], msg[400];
                 snprintf(key, sizeof key, "stream_lag|%s", l->name);
                 snprintf(node, sizeof node, "pipeline.%s.%s", l->sp->p->name ? l->sp->p->name : "", l->name);
                 if (behind)
                     snprintf(msg, sizeof msg, "lane %s of %s is %.0fs behind its events (max_lag %llds)", l->key,
-                             l->pipeline, lv.lag_s, (long long)l->pl->max_lag_s);
+                             l->pipeline, lag, (long long)l->pl->max_lag_s);
                 else
                     snprintf(msg, sizeof msg, "lane %s of %s caught up", l->key, l->pipeline);
                 if (sl_incident_report(st, l->sp->al, SL_INCIDENT_FRESHNESS, key, node, behind, msg, NULL, &err) == 0) {
@@ -557,7 +575,7 @@ int sl_stream_runner_json(sl_stream_runner *r, const char *pipeline, sl_buf *out
                     "\"failed_runs\":%lld,\"total\":{\"read\":%lld,\"loaded\":%lld,\"filtered\":%lld,"
                     "\"rejected\":%lld,\"derived\":%lld},\"last_status\":",
                     (long long)received, (long long)lv.read, (long long)lv.loaded, (long long)lv.filtered,
-                    (long long)lv.rejected, (long long)lag_events, (long long)lag_bytes, lv.lag_s,
+                    (long long)lv.rejected, (long long)lag_events, (long long)lag_bytes, lane_lag(l, &lv),
                     (long long)lv.consumed, (long long)l->runs, (long long)l->failures,
                     (long long)(l->total.read + lv.read), (long long)(l->total.loaded + lv.loaded),
                     (long long)(l->total.filtered + lv.filtered), (long long)(l->total.rejected + lv.rejected),
@@ -615,7 +633,7 @@ void sl_stream_runner_metrics(sl_stream_runner *r, sl_buf *out)
         sl_stream_live lv;
         sl_stream_live_get(r->lanes[i]->name, &lv);
         sl_buf_addf(out, "sluice_stream_lag_seconds{pipeline=\"%s\",lane=\"%s\"} %.3f\n", r->lanes[i]->pipeline,
-                    r->lanes[i]->key, lv.lag_s);
+                    r->lanes[i]->key, lane_lag(r->lanes[i], &lv));
     }
     sl_buf_adds(out, "# HELP sluice_spool_bytes Bytes a stream pipeline's spool holds that some lane has not "
                      "released.\n# TYPE sluice_spool_bytes gauge\n");

@@ -34,7 +34,7 @@
 typedef struct live_entry {
     char *name;
     sl_run *run; /* NULL when no run of it is open */
-    int64_t start, consumed, events_read, last_time_us;
+    int64_t start, consumed, events_read, last_time_us, first_us;
     int caught_up;
     struct live_entry *next;
 } live_entry;
@@ -73,6 +73,7 @@ int sl_stream_live_get(const char *name, sl_stream_live *out)
         out->start = e->start;
         out->consumed = e->consumed;
         out->events_read = e->events_read;
+        out->first_us = e->first_us;
         out->lag_s = e->caught_up || !e->last_time_us ? 0 : (double)(sl_now_us() - e->last_time_us) / 1e6;
         if (out->lag_s < 0)
             out->lag_s = 0;
@@ -107,6 +108,7 @@ struct sl_stream_impl {
     int ended;
     int64_t noted;           /* events counted into the live registry */
     int64_t last_time_us;    /* receipt time of the last event read */
+    int seen_first;          /* the run's first event went into the live registry */
 };
 
 double sl_stream_interval(const sl_stream_opts *o)
@@ -340,6 +342,12 @@ int sl_stream_next(sl_instance *in, sl_batch *b, sl_error *err)
         }
         im->line++;
         im->last_time_us = rec.time_us;
+        if (!im->seen_first) {
+            im->seen_first = 1;
+            pthread_mutex_lock(&live_lock);
+            live_find(run->pipeline->name)->first_us = rec.time_us;
+            pthread_mutex_unlock(&live_lock);
+        }
         b->bytes += (int64_t)rec.len;
         if (st->row(st->ctx, &rec, im->line, b, err) < 0)
             return -1;

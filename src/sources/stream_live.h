@@ -16,6 +16,8 @@ typedef struct sl_stream_live {
     int64_t consumed;      /* end of the last micro-batch handed out */
     int64_t events_read;   /* events read by its runs in this process */
     double lag_s;          /* 0 when caught up, else now - receipt time of the last event read */
+    int64_t first_us;      /* receipt time of the first event its last run read that read any (0: none):
+                            * when that run failed, the oldest event not known to be committed */
 } sl_stream_live;
 
 /* 1 with out filled when a run of `name` has read in this process, else 0. */

@@ -5,13 +5,17 @@
 
 Answers every POST with 201 {"id": "<n>"} after DELAY_S seconds (threads:
 keep-alive clients each get their own), appending the JSON body to
-OUT.jsonl, one line per request; GET answers 200 (readiness)."""
+OUT.jsonl, one line per request; a request with an Idempotency-Key seen
+before gets the first answer again and is not appended (the http sink
+resends a request it got no answer for with the same key); GET answers
+200 (readiness)."""
 import json, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, out, delay = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 lock = threading.Lock()
 n = [0]
+seen = {}
 
 
 class H(BaseHTTPRequestHandler):
@@ -28,11 +32,17 @@ class H(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         time.sleep(delay)
+        key = self.headers.get("Idempotency-Key")
         with lock:
-            n[0] += 1
-            with open(out, "a") as f:
-                f.write(json.dumps(json.loads(body)) + "\n")
-            rid = n[0]
+            if key and key in seen:
+                rid = seen[key]
+            else:
+                n[0] += 1
+                with open(out, "a") as f:
+                    f.write(json.dumps(json.loads(body)) + "\n")
+                rid = n[0]
+                if key:
+                    seen[key] = rid
         b = json.dumps({"id": str(rid)}).encode()
         self.send_response(201)
         self.send_header("Content-Type", "application/json")

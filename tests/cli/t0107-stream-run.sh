@@ -83,7 +83,7 @@ cat > p/pipelines/ev.yml <<YML
 source: {type: webhook, path: /hooks/ev}
 sinks:
   - {type: sqlite, table: ev}
-  - {type: http, name: hook, url: "http://127.0.0.1:$HP", path: /ev, key: [id], mode: create, retry: {attempts: 1}}
+  - {type: http, name: hook, url: "http://127.0.0.1:$HP", path: /ev, key: [id], mode: create, body: '{"id": {{ id }}}', retry: {attempts: 1}}
 YML
 "$SLUICE" -C p serve --listen 127.0.0.1:$PORT 2>"$T/serve2.log" &
 pid=$!

@@ -25,8 +25,8 @@ source: {type: webhook, path: /hooks/ev}
 sinks:
   - {type: sqlite, table: ev}
   - {type: sqlite, table: ev_side, lane: side}
-  - {type: http, name: slow, url: "http://127.0.0.1:$SP", path: /ev, key: [id], mode: create, concurrency: 1}
-  - {type: http, name: down, url: "http://127.0.0.1:$DP", path: /ev, key: [id], mode: create, retry: {attempts: 2, base: 10ms}}
+  - {type: http, name: slow, url: "http://127.0.0.1:$SP", path: /ev, key: [id], mode: create, body: '{"id": {{ id }}}', concurrency: 1}
+  - {type: http, name: down, url: "http://127.0.0.1:$DP", path: /ev, key: [id], mode: create, body: '{"id": {{ id }}}', retry: {attempts: 2, base: 10ms}}
 max_lag: 1s
 record_every: 1h
 YML
