@@ -28,6 +28,7 @@ sinks:
   - {type: http, name: slow, url: "http://127.0.0.1:$SP", path: /ev, key: [id], mode: create, body: '{"id": {{ id }}}', concurrency: 1}
   - {type: http, name: down, url: "http://127.0.0.1:$DP", path: /ev, key: [id], mode: create, body: '{"id": {{ id }}}', retry: {attempts: 2, base: 10ms}}
 max_lag: 1s
+on_error: fail
 record_every: 1h
 YML
 assert_exit 0 "$SLUICE" -C p validate
