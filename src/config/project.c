@@ -4,6 +4,7 @@
 #include "config/yaml.h"
 #include "core/mem.h"
 #include "core/util.h"
+#include "engine/route.h"
 #include "sched/dag.h"
 #include "sched/alerts.h"
 #include "sched/schedule.h"
@@ -105,8 +106,11 @@ int sl_instance_load(sl_instance *in, sl_kind kind, struct fy_node *map, const c
     char what[96];
     snprintf(what, sizeof what, "%s %s", in->type, kind_word(kind));
     static const char *const skip[] = {"type", "name", NULL};
-    static const char *const skip_sink[] = {"type", "name", "lane", NULL}; /* lane: sink_lanes_load */
-    sl_options_load(table, in->opts, map, file, kind == SL_KIND_SINK ? skip_sink : skip, what, d);
+    /* lane: stream_keys_check; where, select: sl_route_load */
+    static const char *const sink_skip[] = {"type", "name", "where", "select", "lane", NULL};
+    sl_options_load(table, in->opts, map, file, kind == SL_KIND_SINK ? sink_skip : skip, what, d);
+    if (kind == SL_KIND_SINK)
+        in->route = sl_route_load(map, file, d);
     if (d->n == before) {
         int (*check)(sl_instance *, sl_diags *) =
             kind == SL_KIND_SOURCE      ? ((const sl_source_plugin *)plugin)->check
@@ -126,6 +130,7 @@ void sl_instance_release(sl_instance *in)
     }
     sl_free(in->opts);
     sl_free(in->id);
+    sl_route_free(in->route);
     memset(in, 0, sizeof *in);
 }
 
@@ -137,7 +142,8 @@ static const char *const pipeline_keys[] = {"source", "transforms", "sinks", "on
 static const char *const pipeline_key_help[][2] = {
     {"source", "where rows come from: {type: csv|jsonl|json|sqlite|postgres|http, ...} (required)"},
     {"transforms", "a list of steps applied in order: rename, select, drop, cast, derive, filter, dedupe"},
-    {"sinks", "a list of destinations, each committed exactly once: sqlite, postgres, csv, jsonl, stdout, http (required)"},
+    {"sinks", "a list of destinations, each committed exactly once: sqlite, postgres, csv, jsonl, stdout, http, email, "
+              "slack (required); each takes where: and select: (docs/events/routing.md)"},
     {"on_error", "dlq (default): a bad row goes to the dead-letter queue and the run goes on; fail: the batch "
                  "rolls back and the run fails"},
     {"description", "free text for the people who read the project"},

@@ -110,7 +110,7 @@ static void make_stream(sl_pipeline *pl, int64_t batch_rows)
     pl->source.pipeline = pl->name;
     fake_opts *o = sl_calloc(1, sizeof *o);
     o->common.infer_types = 0;
-    o->common.normalize_names = sl_strdup("none");
+    o->common.normalize_names = (char *)"none"; /* not in the table: never freed */
     o->s.commit_interval = sl_strdup("100ms");
     o->s.batch_rows = batch_rows;
     o->s.spool_max_mb = 64;
