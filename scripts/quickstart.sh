@@ -8,7 +8,9 @@
 # warehouse, with their data checks (one fails on purpose, as a warning),
 # then queries a few rows of each output back and shows the checks, a
 # column profile and the monitors (docs/QUALITY.md, docs/gtm/README.md).
-# No server needed.
+# Then the real-time events example (examples/events/run.sh): `sluice serve`
+# fed by Segment's official Node.js client, with an e-mail trigger to a
+# local test mail receiver. No server to install.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh tool build test
@@ -72,3 +74,7 @@ echo
 echo "== the contacts pipeline's column profile, and the first monitors (they train on the first runs)"
 build/sluice -C "$ex" profile contacts
 build/sluice -C "$ex" monitors contacts | head -8
+echo
+echo "== real-time events (examples/events, docs/events/README.md): sluice serve takes a product session"
+echo "   from Segment's own Node.js client, loads Segment's tables, and e-mails at each activation milestone"
+sh examples/events/run.sh

@@ -11,6 +11,10 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh tool build test
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# Segment's official Node.js client, pinned (tests/segment/package-lock.json):
+# t0106 and the events example send with it
+(cd tests/segment && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
 echo "== build and test (release)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs" >/dev/null
