@@ -109,6 +109,7 @@ YML
     c=$(count)
     [ "$c" != "$last" ] && { last=$c; tlast=$(now); }
     [ $((c - base)) -ge "$accepted" ] && break
+    kill -0 $spid 2>/dev/null || { echo "bench/events: $W: sluice serve ended: $(tail -3 "$WORK/$W.serve.log")" >&2; exit 1; }
     [ "$(date +%s)" -gt "$deadline" ] && { echo "bench/events: $W: $((c - base)) of $accepted accepted events committed after 180 s" >&2; break; }
     sleep 0.2
   done
