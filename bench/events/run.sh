@@ -123,6 +123,9 @@ YML
   echo "$W $(cat "$WORK/$W.res") $accepted $committed $secs $rss $probe" >> "$WORK/results"
   [ "$W" = postgres ] && "$root/scripts/pg-test-server.sh" stop "$WORK/pg" >/dev/null 2>&1 || true
 }
+if [ "$SLUICE_TOO" = 1 ] && ! "$SLUICE" help segment >/dev/null 2>&1; then
+  echo "bench/events: this sluice has no segment source: nginx only" >&2; SLUICE_TOO=0; PG=0
+fi
 [ "$SLUICE_TOO" = 1 ] && sluice_case sqlite
 [ "$PG" = 1 ] && sluice_case postgres
 
