@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "core/mem.h"
 #include "engine/component.h"
+#include "state/keyed.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,12 +114,12 @@ static int state_reset(sl_cli *cli, sl_project *p, sl_state *s, const char *pipe
         }
     }
     sl_error err = {0};
-    if (sl_state_reset(s, pipeline, &err) < 0)
+    if (sl_state_reset(s, pipeline, &err) < 0 || sl_state_keyed_reset(s, pipeline, &err) < 0)
         return sl_cli_fail(cli, EXIT_FAILED, &err);
     if (cli->json)
         printf("{\"schema_version\":1,\"reset\":\"%s\"}\n", pipeline);
     else if (!cli->quiet)
-        printf("%s: checkpoints, bookmarks and loaded files forgotten; the next run starts from the beginning\n",
+        printf("%s: checkpoints, bookmarks, loaded files and milestone state forgotten; the next run starts from the beginning\n",
                pipeline);
     return EXIT_OK;
 }

@@ -166,6 +166,65 @@ static void list_default(sl_strlist *l, const char *def)
     }
 }
 
+const sl_kv *sl_kvlist_get(const sl_kvlist *m, const char *key)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->v[i].key, key) == 0)
+            return &m->v[i];
+    return NULL;
+}
+
+static void kvlist_clear(sl_kvlist *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        sl_free(m->v[i].key);
+        sl_free(m->v[i].value);
+    }
+    sl_free(m->v);
+    memset(m, 0, sizeof *m);
+}
+
+/* One mapping of an SL_OPT_RECORDS list into m, nested mappings as
+ * "prefix.key" (at most a few levels deep: rules are small). */
+static int load_record(const sl_option *o, sl_kvlist *m, struct fy_node *v, const char *prefix, int depth,
+                       const char *file, const char *what, sl_diags *d)
+{
+    void *it = NULL;
+    struct fy_node_pair *p;
+    int bad = 0;
+    while ((p = fy_node_mapping_iterate(v, &it)) != NULL) {
+        char *k = sl_yaml_key(p);
+        sl_loc kloc = sl_yaml_loc(fy_node_pair_key(p), file);
+        struct fy_node *val = fy_node_pair_value(p);
+        if (!k) {
+            sl_diags_add(d, kloc, "%s option '%s': keys must be plain names", what, o->name);
+            bad = 1;
+            continue;
+        }
+        char full[256];
+        snprintf(full, sizeof full, "%s%s%s", prefix, *prefix ? "." : "", k);
+        sl_free(k);
+        if (val && fy_node_is_mapping(val) && depth < 4) {
+            bad |= load_record(o, m, val, full, depth + 1, file, what, d) < 0;
+            continue;
+        }
+        char *s = sl_yaml_scalar(val, file, scalar_flags(o), d);
+        if (!s) {
+            bad = 1;
+            continue;
+        }
+        if (sl_kvlist_get(m, full)) {
+            sl_diags_add(d, kloc, "%s option '%s': '%s' is given twice", what, o->name, full);
+            sl_free(s);
+            bad = 1;
+            continue;
+        }
+        m->v = sl_realloc(m->v, (m->n + 1) * sizeof *m->v);
+        m->v[m->n++] = (sl_kv){sl_strdup(full), s, sl_yaml_loc(val, file)};
+    }
+    return bad ? -1 : 0;
+}
+
 static int load_one(const sl_option *o, void *opts, struct fy_node *v, const char *file,
                     const char *what, sl_diags *d)
 {
@@ -198,6 +257,31 @@ static int load_one(const sl_option *o, void *opts, struct fy_node *v, const cha
             }
             l->v = sl_realloc(l->v, (l->n + 1) * sizeof *l->v);
             l->v[l->n++] = s;
+        }
+        return bad ? -1 : 0;
+    }
+    if (o->type == SL_OPT_RECORDS) {
+        sl_kvlists *l = FIELD(opts, o, sl_kvlists);
+        l->loc = loc;
+        if (!v || !fy_node_is_sequence(v)) {
+            sl_diags_add(d, loc, "%s option '%s' must be a list of mappings", what, o->name);
+            return -1;
+        }
+        void *it = NULL;
+        struct fy_node *item;
+        int bad = 0;
+        while ((item = fy_node_sequence_iterate(v, &it)) != NULL) {
+            if (!fy_node_is_mapping(item)) {
+                sl_diags_add(d, sl_yaml_loc(item, file), "%s option '%s': each item must be a mapping", what,
+                             o->name);
+                bad = 1;
+                continue;
+            }
+            l->v = sl_realloc(l->v, (l->n + 1) * sizeof *l->v);
+            sl_kvlist *m = &l->v[l->n++];
+            memset(m, 0, sizeof *m);
+            m->loc = sl_yaml_loc(item, file);
+            bad |= load_record(o, m, item, "", 0, file, what, d) < 0;
         }
         return bad ? -1 : 0;
     }
@@ -249,7 +333,7 @@ void sl_options_defaults(const sl_option *table, void *opts)
     for (const sl_option *o = table; o->name; o++) {
         if (o->def && o->type == SL_OPT_LIST)
             list_default(FIELD(opts, o, sl_strlist), o->def);
-        else if (o->def && o->type != SL_OPT_MAP)
+        else if (o->def && o->type != SL_OPT_MAP && o->type != SL_OPT_RECORDS)
             set_scalar(o, opts, o->def, none, "", &d);
     }
     sl_diags_release(&d);
@@ -327,14 +411,15 @@ void sl_options_release(const sl_option *table, void *opts)
             memset(l, 0, sizeof *l);
             break;
         }
-        case SL_OPT_MAP: {
-            sl_kvlist *m = FIELD(opts, o, sl_kvlist);
-            for (size_t i = 0; i < m->n; i++) {
-                sl_free(m->v[i].key);
-                sl_free(m->v[i].value);
-            }
-            sl_free(m->v);
-            memset(m, 0, sizeof *m);
+        case SL_OPT_MAP:
+            kvlist_clear(FIELD(opts, o, sl_kvlist));
+            break;
+        case SL_OPT_RECORDS: {
+            sl_kvlists *l = FIELD(opts, o, sl_kvlists);
+            for (size_t i = 0; i < l->n; i++)
+                kvlist_clear(&l->v[i]);
+            sl_free(l->v);
+            memset(l, 0, sizeof *l);
             break;
         }
         default:
@@ -359,6 +444,7 @@ static const char *type_word(const sl_option *o)
     case SL_OPT_DURATION: return "duration";
     case SL_OPT_LIST: return "list";
     case SL_OPT_MAP: return "mapping";
+    case SL_OPT_RECORDS: return "list of mappings";
     }
     return "?";
 }

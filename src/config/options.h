@@ -27,6 +27,9 @@ typedef enum sl_opt_type {
     SL_OPT_DURATION, /* int64_t seconds ("10m", "1h30m")         */
     SL_OPT_LIST,     /* sl_strlist: a list or a single value     */
     SL_OPT_MAP,      /* sl_kvlist: ordered name -> value mapping */
+    SL_OPT_RECORDS,  /* sl_kvlists: a list of mappings (rules): each item's
+                      * nested mappings flattened to dotted keys, e.g.
+                      * {name: a, count: {when: x}} -> name, count.when */
 } sl_opt_type;
 
 #define SL_OPT_REQUIRED 1u
@@ -62,6 +65,16 @@ typedef struct sl_kvlist {
     size_t n;
     sl_loc loc;
 } sl_kvlist;
+
+/* SL_OPT_RECORDS: one sl_kvlist per list item (its loc: the item's). */
+typedef struct sl_kvlists {
+    sl_kvlist *v;
+    size_t n;
+    sl_loc loc;
+} sl_kvlists;
+
+/* The value of key in m, or NULL. */
+const sl_kv *sl_kvlist_get(const sl_kvlist *m, const char *key);
 
 /* Fill opts (zeroed struct of the table's type) from a YAML mapping.
  * `skip` lists keys handled by the caller (NULL-terminated, e.g. "type").

@@ -9,7 +9,7 @@ extern const sl_source_plugin sl_source_csv, sl_source_jsonl, sl_source_json, sl
     sl_source_http;
 extern const sl_transform_plugin sl_transform_select, sl_transform_drop, sl_transform_rename,
     sl_transform_cast, sl_transform_derive, sl_transform_filter, sl_transform_dedupe, sl_transform_normalize,
-    sl_transform_lookup, sl_transform_aggregate;
+    sl_transform_lookup, sl_transform_aggregate, sl_transform_milestones;
 extern const sl_sink_plugin sl_sink_sqlite, sl_sink_postgres, sl_sink_http, sl_sink_csv, sl_sink_jsonl,
     sl_sink_stdout;
 
@@ -18,7 +18,7 @@ static const sl_source_plugin *const sources[] = {&sl_source_csv, &sl_source_jso
 static const sl_transform_plugin *const transforms[] = {
     &sl_transform_select, &sl_transform_drop, &sl_transform_rename, &sl_transform_cast,
     &sl_transform_derive, &sl_transform_filter, &sl_transform_dedupe, &sl_transform_normalize,
-    &sl_transform_lookup, &sl_transform_aggregate, NULL};
+    &sl_transform_lookup, &sl_transform_aggregate, &sl_transform_milestones, NULL};
 static const sl_sink_plugin *const sinks[] = {&sl_sink_sqlite, &sl_sink_postgres, &sl_sink_http, &sl_sink_csv,
                                               &sl_sink_jsonl,  &sl_sink_stdout,   NULL};
 

@@ -48,7 +48,10 @@ static size_t batch_column(sl_json_record_ctx *c, sl_batch *b, size_t k)
     }
     size_t i = sl_batch_add_column(b, name, n, SL_T_TEXT, 1);
     sl_column *col = &b->cols[i];
-    col->kind = sl_calloc(col->cap, 1);
+    /* a column slot of a cleared batch keeps its kind array (zeroed by
+     * sl_batch_add_column): a new one would leak it (validate's sample) */
+    if (!col->kind)
+        col->kind = sl_calloc(col->cap, 1);
     c->hint = i + 1;
     return i;
 }

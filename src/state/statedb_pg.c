@@ -73,6 +73,7 @@ static const char schema_sql[] =
     "  run_id text, at bigint NOT NULL, value double precision, expected double precision, lower_bound double precision, upper_bound double precision,"
     "  status text NOT NULL);"
     "CREATE INDEX IF NOT EXISTS monitor_points_monitor ON monitor_points(monitor, seq);"
+    "CREATE TABLE IF NOT EXISTS keyed_state (pipeline TEXT NOT NULL, transform TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT, updated_at TEXT, PRIMARY KEY(pipeline, transform, scope, key));"
     "CREATE TABLE IF NOT EXISTS incidents ("
     "  incident_key text PRIMARY KEY, kind text NOT NULL, node text NOT NULL, status text NOT NULL,"
     "  message text, opened_at text NOT NULL, updated_at text NOT NULL, closed_at text, occurrences bigint NOT NULL);";

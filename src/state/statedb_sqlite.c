@@ -63,6 +63,7 @@ static const char schema_sql[] =
     "  run_id TEXT, at INTEGER NOT NULL, value REAL, expected REAL, lower_bound REAL, upper_bound REAL,"
     "  status TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS monitor_points_monitor ON monitor_points(monitor, seq);"
+    "CREATE TABLE IF NOT EXISTS keyed_state (pipeline TEXT NOT NULL, transform TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT, updated_at TEXT, PRIMARY KEY(pipeline, transform, scope, key));"
     "CREATE TABLE IF NOT EXISTS incidents ("
     "  incident_key TEXT PRIMARY KEY, kind TEXT NOT NULL, node TEXT NOT NULL, status TEXT NOT NULL,"
     "  message TEXT, opened_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT, occurrences INTEGER NOT NULL);";

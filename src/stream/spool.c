@@ -35,7 +35,7 @@
 
 #define DEFAULT_MAX_BYTES ((int64_t)1 << 30)
 #define DEFAULT_SEGMENT_BYTES ((int64_t)64 << 20)
-#define SPARE_KEEP ((size_t)8 << 20) /* a group buffer larger than this is freed after use */
+#define SPARE_KEEP ((size_t)32 << 20) /* a group buffer larger than this is freed after use */
 
 typedef struct seg {
     int64_t base;
@@ -76,6 +76,7 @@ struct sl_spool {
     int64_t end;          /* logical end of everything appended */
     int64_t app_seg_base; /* the segment appends go to */
     int64_t durable;
+    int64_t groups; /* written and synced */
     seg *segs; /* on disk, ascending; segs[nsegs-1] is the one written */
     size_t nsegs, capsegs;
     spool_consumer *cons;
@@ -180,13 +181,12 @@ static int recover_last(sl_spool *sp, int fd, const char *path, int64_t base, in
         }
         munmap(data, n);
         data = NULL;
-        if (ftruncate(fd, (off_t)pos) < 0 || fsync(fd) < 0) {
+        if (ftruncate(fd, (off_t)pos) < 0 || (!sp->o.no_fsync && fsync(fd) < 0)) {
             return sl_error_set(err, SL_EIO, "spool %s: cannot truncate a torn tail: %s", path, strerror(errno));
         }
         sl_log_info("spool %s: truncated a torn tail of %zu bytes at file offset %zu (records never acknowledged)",
                     path, n - pos, pos);
     }
-    (void)sp;
     if (data)
         munmap(data, n);
     *size = (int64_t)pos;
@@ -279,9 +279,10 @@ static int64_t low_mark(sl_spool *sp)
     return m > start ? m : start;
 }
 
-/* Under mu: drop the segments every consumer is past and that are older
- * than retain_s from segs; returns their bases for the caller to unlink
- * outside the lock (caller frees). */
+/* Under mu: drop from segs the segments every consumer is past that are
+ * older than retain_s, or that keep the bytes on disk over max_bytes
+ * (retention never takes more disk than the limit); returns their bases
+ * for the caller to unlink outside the lock (caller frees). */
 static int64_t *retention_take(sl_spool *sp, size_t *n)
 {
     *n = 0;
@@ -290,7 +291,8 @@ static int64_t *retention_take(sl_spool *sp, size_t *n)
     int64_t m = low_mark(sp), now = sl_now_us();
     int64_t keep_us = (int64_t)(sp->o.retain_s * 1e6);
     size_t k = 0;
-    while (k + 1 < sp->nsegs && sp->segs[k + 1].base <= m && now - sp->segs[k].mtime_us >= keep_us)
+    while (k + 1 < sp->nsegs && sp->segs[k + 1].base <= m &&
+           (now - sp->segs[k].mtime_us >= keep_us || sp->end - sp->segs[k].base > sp->o.max_bytes))
         k++;
     if (k == 0)
         return NULL;
@@ -452,6 +454,7 @@ static void *flusher_main(void *arg)
         pthread_mutex_lock(&sp->mu);
         if (ok) {
             sp->durable = end;
+            sp->groups++;
             sp->segs[sp->nsegs - 1].mtime_us = sl_now_us();
             /* before waiters wake: whoever sl_spool_wait returned to
              * finds the records with a reader */
@@ -689,6 +692,7 @@ int64_t sl_spool_durable_end(sl_spool *sp) { LOCKED_GET(sp->durable); }
 int64_t sl_spool_end(sl_spool *sp) { LOCKED_GET(sp->end); }
 int64_t sl_spool_start(sl_spool *sp) { LOCKED_GET(sp->segs[0].base); }
 int64_t sl_spool_pending_bytes(sl_spool *sp) { LOCKED_GET(sp->end - low_mark(sp)); }
+int64_t sl_spool_groups(sl_spool *sp) { LOCKED_GET(sp->groups); }
 
 void sl_spool_release(sl_spool *sp, const char *consumer, int64_t offset)
 {

@@ -30,7 +30,8 @@
  * disk not yet released by every consumer) fail with SL_EFULL, which
  * the HTTP layer answers 503 + Retry-After. Segments whose records every
  * registered consumer released, and that are older than retain_s, are
- * deleted.
+ * deleted; so are released segments that keep the bytes on disk over
+ * max_bytes (retain_s never takes more disk than the limit).
  *
  * One writer per spool directory (an flock on `LOCK` in it): a second
  * process's sl_spool_open fails with SL_EBUSY.
@@ -62,7 +63,8 @@ typedef struct sl_spool_opts {
 typedef struct sl_spool_rec {
     int kind;              /* SL_SPOOL_EVENT | SL_SPOOL_TICK */
     int64_t time_us;       /* when sluice received it (UTC microseconds) */
-    const char *data;      /* payload; owned by the caller (append) or the reader (read) */
+    const char *data;      /* payload; owned by the caller (append) or the reader (read:
+                            * followed by a NUL byte, so a JSON text is a C string) */
     size_t len;
     int64_t offset, end;   /* read: where it starts and where the next one starts */
 } sl_spool_rec;
@@ -99,6 +101,9 @@ int64_t sl_spool_end(sl_spool *sp);
 int64_t sl_spool_start(sl_spool *sp);
 /* Bytes on disk not yet released by every consumer (what max_bytes bounds). */
 int64_t sl_spool_pending_bytes(sl_spool *sp);
+/* How many groups the flusher has written and synced since open (for
+ * metrics and benchmarks: appends / groups = records per fsync). */
+int64_t sl_spool_groups(sl_spool *sp);
 
 /* Consumers: a lane registers with the offset it resumes at and moves it
  * as its sinks commit. Segments wholly before the lowest consumer (and

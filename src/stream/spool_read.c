@@ -28,6 +28,7 @@
 #include <zlib.h>
 
 #define READ_CHUNK ((size_t)256 << 10)
+#define READ_FIRST ((size_t)16 << 10) /* a reader's first buffer; it grows to READ_CHUNK */
 #define POLL_S 0.020
 
 /* ---- frames */
@@ -205,6 +206,7 @@ struct sl_spool_reader {
     char path[4200];    /* of the current segment, for messages */
     unsigned char *buf; /* buf[off..len) are the bytes at pos */
     size_t cap, off, len;
+    int grow; /* the last read filled the buffer */
     int64_t pos;
 };
 
@@ -241,14 +243,23 @@ static int rd_fill(sl_spool_reader *r, size_t need, sl_error *err)
 {
     if (r->len - r->off >= need)
         return 0;
-    if (r->cap - r->off < need || r->cap - r->len < READ_CHUNK / 4) {
+    /* the unread rest is less than need (a part of one frame): move it to
+     * the front; grow the buffer for a large frame, or toward READ_CHUNK
+     * while it fills (a small spool keeps a small buffer) */
+    if (r->off > 0) {
         memmove(r->buf, r->buf + r->off, r->len - r->off);
         r->len -= r->off;
         r->off = 0;
-        if (need > r->cap) {
-            r->cap = need;
-            r->buf = sl_realloc(r->buf, r->cap);
-        }
+    }
+    size_t cap = r->cap;
+    if (need > cap)
+        cap = need;
+    else if (r->grow && cap < READ_CHUNK)
+        cap *= 2;
+    r->grow = 0;
+    if (cap != r->cap) {
+        r->cap = cap;
+        r->buf = sl_realloc(r->buf, r->cap);
     }
     while (r->len - r->off < need) {
         size_t room = r->cap - r->len;
@@ -260,6 +271,8 @@ static int rd_fill(sl_spool_reader *r, size_t need, sl_error *err)
         }
         if (k == 0)
             return 1;
+        if ((size_t)k == room)
+            r->grow = 1; /* more to read than room: a larger buffer next time */
         r->len += (size_t)k;
     }
     return 0;
@@ -307,8 +320,19 @@ static int rd_try(sl_spool_reader *r, sl_spool_rec *rec, int64_t limit, sl_error
             if (r->pos == r->seg_base)
                 return 0;
             rc = rd_open_seg(r, r->pos, r->pos, err);
-            if (rc != 0)
-                return rc < 0 ? -1 : 0;
+            if (rc < 0)
+                return -1;
+            if (rc == 1) {
+                /* no next segment: caught up, unless retention deleted
+                 * this one and the next while we were behind */
+                struct stat st;
+                if (stat(r->path, &st) < 0 && errno == ENOENT)
+                    return sl_error_set(err, SL_EDATA,
+                                        "spool %s: the records from offset %lld were deleted (retention) while this "
+                                        "reader was behind; reopen it (it starts at the spool's start)",
+                                        r->dir, (long long)r->pos);
+                return 0;
+            }
             continue;
         }
         long size = spool_frame_check(r->buf + r->off, avail);
@@ -368,7 +392,7 @@ int sl_spool_reader_open(const char *dir, int64_t from, sl_spool_reader **out, i
     r->dir = sl_strdup(dir);
     r->key = spool_canonical(dir);
     r->fd = -1;
-    r->cap = READ_CHUNK;
+    r->cap = READ_FIRST;
     r->buf = sl_malloc(r->cap);
     r->live = spool_live_get(r->key);
     if (from < 0)

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,105 @@ static void test_round_trip(void **state)
     sl_spool_close(sp);
 }
 
+/* Records larger than a reader's buffer (it grows from 16 KiB; frames up
+ * to SL_SPOOL_MAX_RECORD) read back whole; a reader opened after them
+ * skips them by their lengths. */
+static void test_large_records(void **state)
+{
+    (void)state;
+    sl_spool *sp = open_spool(0, 0, 0);
+    size_t sizes[] = {100000, 20, 600000, 3 << 20, 7};
+    int64_t starts[5], t = 0;
+    for (int i = 0; i < 5; i++) {
+        char *p = malloc(sizes[i] + 1);
+        for (size_t k = 0; k < sizes[i]; k++)
+            p[k] = (char)('a' + (k * 7 + (size_t)i) % 26);
+        p[sizes[i]] = 0;
+        starts[i] = t;
+        t = append1(sp, SL_SPOOL_EVENT, i, p);
+        free(p);
+    }
+    wait_ok(sp, t);
+    for (int from = 0; from < 5; from += 3) {
+        sl_spool_reader *r;
+        sl_error err = {0};
+        assert_int_equal(sl_spool_reader_open(dir, starts[from], &r, NULL, &err), 0);
+        sl_spool_rec rec;
+        for (int i = from; i < 5; i++) {
+            assert_int_equal(sl_spool_read(r, &rec, 0, &err), 1);
+            assert_int_equal(rec.len, sizes[i]);
+            assert_int_equal(rec.offset, starts[i]);
+            for (size_t k = 0; k < sizes[i]; k += 997)
+                assert_int_equal(rec.data[k], (char)('a' + (k * 7 + (size_t)i) % 26));
+            assert_int_equal(rec.data[sizes[i] - 1], (char)('a' + ((sizes[i] - 1) * 7 + (size_t)i) % 26));
+        }
+        assert_int_equal(sl_spool_read(r, &rec, 0, &err), 0);
+        sl_spool_reader_close(r);
+    }
+    sl_spool_close(sp);
+}
+
+static sl_spool *conc_sp;
+
+static void *conc_writer(void *arg)
+{
+    int w = (int)(intptr_t)arg;
+    char p[64];
+    for (int i = 0; i < 500; i++) {
+        snprintf(p, sizeof p, "{\"w\":%d,\"i\":%d}", w, i);
+        append1(conc_sp, SL_SPOOL_EVENT, i, p);
+    }
+    return NULL;
+}
+
+static void *conc_reader(void *arg)
+{
+    int *bad = arg;
+    sl_spool_reader *r;
+    sl_error err = {0};
+    if (sl_spool_reader_open(dir, 0, &r, NULL, &err) != 0) {
+        *bad = 1;
+        return NULL;
+    }
+    int next[2] = {0, 0};
+    sl_spool_rec rec;
+    int64_t at = 0;
+    for (int n = 0; n < 1000; n++) {
+        if (sl_spool_read(r, &rec, 30, &err) != 1 || rec.offset != at) {
+            *bad = 2;
+            break;
+        }
+        int w, i;
+        if (sscanf(rec.data, "{\"w\":%d,\"i\":%d}", &w, &i) != 2 || w < 0 || w > 1 || i != next[w]) {
+            *bad = 3;
+            break;
+        }
+        next[w]++;
+        at = rec.end;
+    }
+    sl_spool_reader_close(r);
+    return NULL;
+}
+
+/* Two appending threads and a reader following them across segment rolls:
+ * every record once, each thread's in order, offsets contiguous. */
+static void test_concurrent(void **state)
+{
+    (void)state;
+    conc_sp = open_spool(0, 4096, 0);
+    int bad = 0;
+    pthread_t rd, w0, w1;
+    assert_int_equal(pthread_create(&rd, NULL, conc_reader, &bad), 0);
+    assert_int_equal(pthread_create(&w0, NULL, conc_writer, (void *)(intptr_t)0), 0);
+    assert_int_equal(pthread_create(&w1, NULL, conc_writer, (void *)(intptr_t)1), 0);
+    pthread_join(w0, NULL);
+    pthread_join(w1, NULL);
+    pthread_join(rd, NULL);
+    assert_int_equal(bad, 0);
+    assert_true(count_segments() > 3);
+    sl_spool_close(conc_sp);
+}
+
 static int cb_ok, cb_failed;
 static pthread_mutex_t cb_mu = PTHREAD_MUTEX_INITIALIZER;
 static void on_durable(void *ctx, int ok)
@@ -375,6 +475,21 @@ static void test_retention(void **state)
     assert_true(read_all(0, -1, &skipped, NULL) > 0);
     assert_int_equal(skipped, start);
     assert_int_equal(sl_spool_pending_bytes(sp), t - mid);
+    /* a reader behind a consumer that released: its segments go under it;
+     * it reads the one it holds open, then says the rest is gone */
+    sl_spool_release(sp, "slow", start);
+    assert_int_equal(sl_spool_reader_open(dir, start, &r, NULL, &err), 0);
+    assert_int_equal(sl_spool_read(r, &rec, 0, &err), 1);
+    sl_spool_release(sp, "slow", t);
+    n = 1;
+    int rc;
+    while ((rc = sl_spool_read(r, &rec, 0, &err)) == 1)
+        n++;
+    assert_int_equal(rc, -1);
+    assert_int_equal(err.code, SL_EDATA);
+    assert_non_null(strstr(err.msg, "were deleted (retention) while this reader was behind"));
+    assert_true(n < 60 - 30);
+    sl_spool_reader_close(r);
     /* everything released: the last segment stays */
     sl_spool_release(sp, "slow", t);
     assert_int_equal(count_segments(), 1);
@@ -383,6 +498,23 @@ static void test_retention(void **state)
     sl_spool_forget(sp, "slow");
     sl_spool_forget(sp, "fast");
     assert_int_equal(count_segments(), 1);
+    sl_spool_close(sp);
+
+    /* released segments go before retain_s when they keep the disk over
+     * max_bytes: with a consumer keeping up and retain_s 1 hour, the spool
+     * stays within 2000 bytes (+ the segment being written) */
+    remove_all();
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    sp = open_spool(2000, 500, 3600);
+    sl_spool_release(sp, "warehouse", 0);
+    for (int i = 60; i < 120; i++) {
+        payload(i, p, sizeof p);
+        int64_t t2 = append1(sp, SL_SPOOL_EVENT, 1000 + i, p);
+        wait_ok(sp, t2);
+        sl_spool_release(sp, "warehouse", t2);
+        assert_true(sl_spool_end(sp) - sl_spool_start(sp) <= 2000 + 500 + 250);
+    }
+    assert_true(sl_spool_start(sp) > 4000);
     sl_spool_close(sp);
 }
 
@@ -600,9 +732,14 @@ static void test_write_error(void **state)
                 _exit(11);
         }
         /* the callback of the failed group said so */
-        for (int k = 0; k < 1000 && cb_failed == 0; k++)
+        int failed = 0;
+        for (int k = 0; k < 1000 && failed == 0; k++) {
             usleep(1000);
-        if (cb_failed != 1)
+            pthread_mutex_lock(&cb_mu);
+            failed = cb_failed;
+            pthread_mutex_unlock(&cb_mu);
+        }
+        if (failed != 1)
             code = 12;
         sl_spool_rec r = {.kind = SL_SPOOL_EVENT, .data = "x", .len = 1};
         int64_t t;
@@ -693,6 +830,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
@@ -700,6 +838,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_wakes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
     };
