@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "core/mem.h"
 #include "engine/component.h"
+#include "engine/route.h"
 #include "expr/functions.h"
 #include "models/mtype.h"
 #include <stdio.h>
@@ -16,6 +17,8 @@ static void show(const char *kind, const char *name, const char *summary, const 
 {
     sl_buf b;
     sl_buf_init(&b);
+    if (strcmp(kind, "sink") == 0)
+        sl_route_help(&b); /* the generic sink keys, beside name: */
     sl_options_help(opts, &b);
     printf("%s %s: %s\n\noptions:\n  %-16s the component type (required)\n  %-16s an id for logs, metrics and "
            "the DLQ (default: the type)\n%s", name, kind, summary, "type", "name", b.data ? b.data : "");

@@ -11,6 +11,7 @@
 #include "engine/pipeline.h"
 #include "sched/dag.h"
 #include "sched/runner.h"
+#include "sched/stream.h"
 #include "sched/schedule.h"
 #include <signal.h>
 #include <stdatomic.h>
@@ -210,47 +211,64 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
                 fprintf(stderr, "%s: skipped: upstream %s did not succeed\n", pl->name, blocked);
             continue;
         }
-        sl_job job = {.project = p, .pipeline = pl, .state = state, .opts = opts, .alerter = alerter};
-        int rc = sl_job_run(&job);
-        sl_run_result r = job.res;
-        if (rc < 0) {
-            failed = 1;
-            bad[i] = 1;
-        }
-        if (count++)
-            sl_buf_addc(&out, ',');
-        result_json(&out, pl->name, &r);
-        if (!cli->json) {
-            const char *c0 = cli->color ? (strcmp(r.status, "success") == 0 ? "\033[32m" : "\033[31m") : "";
-            const char *c1 = cli->color ? "\033[0m" : "";
-            char derived[48] = "";
-            if (r.counts.derived)
-                snprintf(derived, sizeof derived, ", derived %lld", (long long)r.counts.derived);
-            fprintf(stderr,
-                    "%s: %s%s%s%s%s  read %lld%s, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
-                    pl->name, c0, r.status, c1, r.resumed ? " (resumed)" : "",
-                    r.full_refresh && !opts.dry_run ? " (full refresh)" : "", (long long)r.counts.read, derived,
-                    (long long)r.counts.loaded, (long long)r.counts.filtered, (long long)r.counts.rejected,
-                    r.duration_s, r.run_id, job.attempts > 1 ? ", after retries" : "");
-            if (r.error[0])
-                fprintf(stderr, "%s: error: %s\n", pl->name, r.error);
-            /* one line per check that did not pass: observed against its threshold */
-            for (const char *l = r.checks_text; *l;) {
-                const char *nl = strchr(l, '\n');
-                int len = nl ? (int)(nl - l) : (int)strlen(l);
-                fprintf(stderr, "%s: %.*s\n", pl->name, len, l);
-                l += len + (nl ? 1 : 0);
+        /* a stream pipeline: each of its lanes once, draining what its spool holds (sched/stream.h) */
+        size_t nunits = sl_stream_pipeline(pl) ? sl_stream_lane_count(pl) : 1;
+        for (size_t u = 0; u < nunits; u++) {
+            sl_pipeline *rp = pl;
+            if (sl_stream_pipeline(pl)) {
+                sl_error lerr = {0};
+                rp = sl_stream_lane_load(p, pl, u, &lerr);
+                if (!rp) {
+                    failed = 1;
+                    bad[i] = 1;
+                    fprintf(stderr, "%s: error: %s\n", pl->name, lerr.msg);
+                    continue;
+                }
             }
-            if (r.stale)
-                fprintf(stderr, "%s: %lld row write%s not applied: an upsert sink held a newer version "
-                                "(only_if_newer; counted per sink)\n", pl->name, (long long)r.stale,
-                        r.stale == 1 ? "" : "s");
-            if (opts.dry_run)
-                printf("%s (dry run, nothing sent or written):\n%s", pl->name,
-                       r.report[0] ? r.report : "  no sink here reports a dry run (only http sinks do)\n");
-            if (r.counts.rejected && strcmp(r.status, "success") == 0)
-                fprintf(stderr, "%s: %lld rejected rows are in the dead-letter queue: sluice dlq list --pipeline %s\n",
-                        pl->name, (long long)r.counts.rejected, pl->name);
+            sl_job job = {.project = p, .pipeline = rp, .state = state, .opts = opts, .alerter = alerter};
+            int rc = sl_job_run(&job);
+            sl_run_result r = job.res;
+            if (rc < 0) {
+                failed = 1;
+                bad[i] = 1;
+            }
+            if (count++)
+                sl_buf_addc(&out, ',');
+            result_json(&out, rp->name, &r);
+            if (!cli->json) {
+                const char *c0 = cli->color ? (strcmp(r.status, "success") == 0 ? "\033[32m" : "\033[31m") : "";
+                const char *c1 = cli->color ? "\033[0m" : "";
+                char derived[48] = "";
+                if (r.counts.derived)
+                    snprintf(derived, sizeof derived, ", derived %lld", (long long)r.counts.derived);
+                fprintf(stderr,
+                        "%s: %s%s%s%s%s  read %lld%s, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
+                        rp->name, c0, r.status, c1, r.resumed ? " (resumed)" : "",
+                        r.full_refresh && !opts.dry_run ? " (full refresh)" : "", (long long)r.counts.read, derived,
+                        (long long)r.counts.loaded, (long long)r.counts.filtered, (long long)r.counts.rejected,
+                        r.duration_s, r.run_id, job.attempts > 1 ? ", after retries" : "");
+                if (r.error[0])
+                    fprintf(stderr, "%s: error: %s\n", rp->name, r.error);
+                /* one line per check that did not pass: observed against its threshold */
+                for (const char *l = r.checks_text; *l;) {
+                    const char *nl = strchr(l, '\n');
+                    int len = nl ? (int)(nl - l) : (int)strlen(l);
+                    fprintf(stderr, "%s: %.*s\n", rp->name, len, l);
+                    l += len + (nl ? 1 : 0);
+                }
+                if (r.stale)
+                    fprintf(stderr, "%s: %lld row write%s not applied: an upsert sink held a newer version "
+                                    "(only_if_newer; counted per sink)\n", rp->name, (long long)r.stale,
+                            r.stale == 1 ? "" : "s");
+                if (opts.dry_run)
+                    printf("%s (dry run, nothing sent or written):\n%s", rp->name,
+                           r.report[0] ? r.report : "  no sink here reports a dry run (only http sinks do)\n");
+                if (r.counts.rejected && strcmp(r.status, "success") == 0)
+                    fprintf(stderr, "%s: %lld rejected rows are in the dead-letter queue: sluice dlq list --pipeline %s\n",
+                            rp->name, (long long)r.counts.rejected, rp->name);
+            }
+            if (rp != pl)
+                sl_pipeline_free(rp);
         }
     }
     /* alerts go out before we exit, but never hold the exit for long */

@@ -4,6 +4,7 @@
 #include "config/yaml.h"
 #include "core/mem.h"
 #include "core/util.h"
+#include "engine/route.h"
 #include "sched/dag.h"
 #include "sched/alerts.h"
 #include "sched/schedule.h"
@@ -105,7 +106,11 @@ int sl_instance_load(sl_instance *in, sl_kind kind, struct fy_node *map, const c
     char what[96];
     snprintf(what, sizeof what, "%s %s", in->type, kind_word(kind));
     static const char *const skip[] = {"type", "name", NULL};
-    sl_options_load(table, in->opts, map, file, skip, what, d);
+    /* lane: stream_keys_check; where, select: sl_route_load */
+    static const char *const sink_skip[] = {"type", "name", "where", "select", "lane", NULL};
+    sl_options_load(table, in->opts, map, file, kind == SL_KIND_SINK ? sink_skip : skip, what, d);
+    if (kind == SL_KIND_SINK)
+        in->route = sl_route_load(map, file, d);
     if (d->n == before) {
         int (*check)(sl_instance *, sl_diags *) =
             kind == SL_KIND_SOURCE      ? ((const sl_source_plugin *)plugin)->check
@@ -125,17 +130,20 @@ void sl_instance_release(sl_instance *in)
     }
     sl_free(in->opts);
     sl_free(in->id);
+    sl_route_free(in->route);
     memset(in, 0, sizeof *in);
 }
 
 static const char *const pipeline_keys[] = {"source", "transforms", "sinks", "on_error", "description",
-                                            "batch_rows", "max_rejected", "checks", "monitors", "profile", NULL};
+                                            "batch_rows", "max_rejected", "checks", "monitors", "profile",
+                                            "record_every", "max_lag", NULL};
 
 /* `sluice help pipeline`: one line per key of pipeline_keys, in its order. */
 static const char *const pipeline_key_help[][2] = {
     {"source", "where rows come from: {type: csv|jsonl|json|sqlite|postgres|http, ...} (required)"},
     {"transforms", "a list of steps applied in order: rename, select, drop, cast, derive, filter, dedupe"},
-    {"sinks", "a list of destinations, each committed exactly once: sqlite, postgres, csv, jsonl, stdout, http (required)"},
+    {"sinks", "a list of destinations, each committed exactly once: sqlite, postgres, csv, jsonl, stdout, http, email, "
+              "slack (required); each takes where: and select: (docs/events/routing.md)"},
     {"on_error", "dlq (default): a bad row goes to the dead-letter queue and the run goes on; fail: the batch "
                  "rolls back and the run fails"},
     {"description", "free text for the people who read the project"},
@@ -148,6 +156,9 @@ static const char *const pipeline_key_help[][2] = {
     {"monitors", "automatic monitors (volume, rejected rate, null rates, schema, freshness): false turns them off, "
                  "a mapping tunes them (default: the project's monitors:)"},
     {"profile", "record a profile of every column loaded (rows, nulls, distinct, min/max, ...) (default true)"},
+    {"record_every", "stream pipelines: one run (a history record) per window of this length (default 1h; "
+                     "docs/events/continuous.md)"},
+    {"max_lag", "stream pipelines: alert when a lane is behind by more than this in event time (default 5m)"},
 };
 
 void sl_pipeline_help(sl_buf *out)
@@ -207,6 +218,9 @@ static void pipeline_free(sl_pipeline *pl)
     for (size_t i = 0; i < pl->nsinks; i++)
         sl_instance_release(&pl->sinks[i]);
     sl_free(pl->transforms);
+    for (size_t i = 0; pl->sink_lanes && i < pl->nsinks; i++)
+        sl_free(pl->sink_lanes[i]);
+    sl_free(pl->sink_lanes);
     sl_free(pl->sinks);
     sl_free(pl->name);
     sl_free(pl->file);
@@ -261,6 +275,91 @@ static const sl_instance *sink_publishing_each_batch(const sl_pipeline *pl)
     return NULL;
 }
 
+static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char *name, sl_diags *d);
+
+/* ---- stream pipelines: record_every:, max_lag:, a sink's lane: (sched/stream.h) ---- */
+
+/* A stream pipeline key (1: it was one). */
+static int stream_key_load(sl_pipeline *pl, const char *k, struct fy_node *v, const char *file, sl_diags *d)
+{
+    int64_t *dst = strcmp(k, "record_every") == 0 ? &pl->record_every_s
+                   : strcmp(k, "max_lag") == 0    ? &pl->max_lag_s
+                                                  : NULL;
+    if (!dst)
+        return 0;
+    char *s = sl_yaml_scalar(v, file, 0, d);
+    int64_t n = s ? sl_parse_duration(s) : -1;
+    if (s && n < 1)
+        sl_diags_add(d, sl_yaml_loc(v, file), "%s must be a duration of at least 1s (2s, 15m, 1h), not '%s'", k, s);
+    else if (s)
+        *dst = n;
+    sl_free(s);
+    return 1;
+}
+
+/* Each sink's lane: (NULL: the default lane); a stream pipeline takes no
+ * schedule (its lanes run continuously under serve). */
+static void stream_keys_check(sl_pipeline *pl, struct fy_node *root, struct fy_node *sk, const char *file,
+                              sl_diags *d)
+{
+    if (sk && fy_node_is_sequence(sk) && pl->nsinks) {
+        pl->sink_lanes = sl_calloc(pl->nsinks, sizeof *pl->sink_lanes);
+        void *it = NULL;
+        struct fy_node *item;
+        size_t i = 0;
+        while ((item = fy_node_sequence_iterate(sk, &it)) != NULL && i < pl->nsinks) {
+            struct fy_node *ln = fy_node_is_mapping(item) ? fy_node_mapping_lookup_by_string(item, "lane", 4) : NULL;
+            char *lane = ln ? sl_yaml_scalar(ln, file, 0, d) : NULL;
+            if (lane && !valid_id(lane))
+                sl_diags_add(d, sl_yaml_loc(ln, file), "lane '%s' may only hold letters, digits, '_' and '-'", lane);
+            pl->sink_lanes[i++] = lane;
+        }
+    }
+    int stream = pl->source.plugin && SL_SOURCE(&pl->source)->ingest;
+    static const char *const timed[] = {"schedule", "every", NULL};
+    for (size_t i = 0; stream && timed[i]; i++) {
+        struct fy_node_pair *pr = fy_node_mapping_lookup_pair_by_string(root, timed[i], strlen(timed[i]));
+        if (pr)
+            sl_diags_add(d, sl_yaml_loc(fy_node_pair_key(pr), file),
+                         "a %s source runs continuously under `sluice serve`: it takes no %s: (remove it; "
+                         "record_every: sets how often a run is recorded)",
+                         pl->source.type, timed[i]);
+    }
+    /* a file sink writes one file per run: each window would replace the last */
+    for (size_t i = 0; stream && i < pl->nsinks; i++)
+        if (pl->sinks[i].type && (strcmp(pl->sinks[i].type, "csv") == 0 || strcmp(pl->sinks[i].type, "jsonl") == 0))
+            sl_diags_add(d, pl->sinks[i].loc,
+                         "a %s sink writes one file per run, and a stream pipeline's runs are windows "
+                         "(record_every:): each would replace the previous one's file; load events into a "
+                         "warehouse (sqlite, postgres) or send them (http)",
+                         pl->sinks[i].type);
+    for (size_t i = 0; !stream && i < pl->nsinks; i++)
+        if (pl->sink_lanes && pl->sink_lanes[i]) {
+            struct fy_node *n = NULL;
+            void *it = NULL;
+            for (size_t k = 0; k <= i; k++)
+                n = fy_node_sequence_iterate(sk, &it);
+            sl_diags_add(d, sl_yaml_loc(fy_node_mapping_lookup_by_string(n, "lane", 4), file),
+                         "lane: is for the sinks of a stream pipeline (a webhook or segment source)");
+        }
+}
+
+sl_pipeline *sl_pipeline_load_as(sl_project *proj, const sl_pipeline *pl, const char *name, sl_diags *d)
+{
+    size_t before = d->n;
+    sl_pipeline *np = pipeline_load(proj, pl->file, name, d);
+    if (d->n != before) {
+        pipeline_free(np);
+        return NULL;
+    }
+    return np;
+}
+
+void sl_pipeline_free(sl_pipeline *pl)
+{
+    pipeline_free(pl);
+}
+
 static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char *name, sl_diags *d)
 {
     struct fy_document *doc = sl_yaml_load(file, d);
@@ -276,6 +375,8 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
     pl->max_rejected = -1;
     pl->profile = 1;
     pl->max_rejected_pct = -1;
+    pl->record_every_s = 3600;
+    pl->max_lag_s = 300;
     if (!fy_node_is_mapping(root)) {
         sl_diags_add(d, top, "a pipeline file must be a mapping with source: and sinks:");
         fy_document_destroy(doc);
@@ -321,6 +422,7 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
             else if (s)
                 sl_diags_add(d, sl_yaml_loc(v, file), "profile must be true or false, not '%s'", s);
             sl_free(s);
+        } else if (stream_key_load(pl, k, v, file, d)) {
         } else if (strcmp(k, "batch_rows") == 0) {
             char *s = sl_yaml_scalar(v, file, 0, d);
             char *end = NULL;
@@ -361,6 +463,7 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
         load_list(sk, SL_KIND_SINK, file, pl->name, &pl->sinks, &pl->nsinks, d);
     if (sk && pl->nsinks == 0)
         sl_diags_add(d, sl_yaml_loc(sk, file), "sinks: is empty");
+    stream_keys_check(pl, root, sk, file, d);
     const sl_instance *early = pl->max_rejected_pct >= 0 ? sink_publishing_each_batch(pl) : NULL;
     if (early)
         sl_diags_add(d, pct_loc,

@@ -43,6 +43,10 @@ typedef struct sl_pipeline {
     sl_monitor_config monitors; /* monitors: (quality/monitor.h); .set = 0: the project's */
     int profile;               /* profile: false turns column profiles off (default 1) */
     struct sl_project *project;
+    /* stream pipelines (sched/stream.h, docs/events/continuous.md) */
+    int64_t record_every_s;    /* record_every: one run (history record) per window (default 3600) */
+    int64_t max_lag_s;         /* max_lag: a lane behind by more (event time) raises an alert (default 300) */
+    char **sink_lanes;         /* per sink: its `lane:` as written, or NULL (the default lane) */
 } sl_pipeline;
 
 /* One table of monitors/NAME.yml: checks and monitors on any warehouse table. */
@@ -136,6 +140,12 @@ int sl_project_use_target(sl_project *p, const char *name, sl_error *err);
  * name one (sched/dag.c). */
 int sl_project_has_node_file(const sl_project *p, const char *name);
 sl_pipeline *sl_project_find(const sl_project *p, const char *name);
+/* A fresh copy of pl (its own instances: a stream pipeline's lanes,
+ * sched/stream.c), loaded again from pl->file under the name `name`
+ * (positions, locks and history are kept under it). NULL with d filled
+ * when the file no longer loads. Free with sl_pipeline_free. */
+sl_pipeline *sl_pipeline_load_as(sl_project *proj, const sl_pipeline *pl, const char *name, sl_diags *d);
+void sl_pipeline_free(sl_pipeline *pl);
 /* Load monitors/NAME.yml into p->monitor_tables (quality/monitor_tables.c;
  * called by sl_project_load). Returns diagnostics added. */
 int sl_monitor_tables_load(sl_project *p, sl_diags *d);

@@ -7,6 +7,7 @@
  * reachable and could cost the API's quota.
  */
 #include "engine/colcheck.h"
+#include "engine/route.h"
 #include "core/mem.h"
 #include "engine/run.h"
 #include "expr/expr.h"
@@ -239,19 +240,34 @@ static int check_sinks(const sl_pipeline *pl, const sl_colset *c, sl_diags *d)
     for (size_t k = 0; k < pl->nsinks; k++) {
         const sl_instance *s = &pl->sinks[k];
         char what[160];
+        n += sl_route_columns(s, c, d);
+        /* a sink's own keys name the columns it gets: those its select: keeps */
+        sl_colset mine = {0};
+        const sl_colset *cs = c;
+        if (s->route && s->route->nselect && c->known) {
+            for (size_t i = 0; i < c->n; i++)
+                for (size_t j = 0; j < s->route->nselect; j++)
+                    if (sl_route_match(s->route->select[j], c->v[i])) {
+                        sl_colset_add(&mine, c->v[i]);
+                        break;
+                    }
+            mine.known = 1;
+            cs = &mine;
+        }
         for (const sl_option *o = SL_SINK(s)->options; o && o->name; o++) {
             if (o->type == SL_OPT_LIST && strcmp(o->name, "key") == 0) {
                 const sl_strlist *l = (const sl_strlist *)((const char *)s->opts + o->offset);
                 snprintf(what, sizeof what, "sink %s, key", s->id);
                 for (size_t i = 0; i < l->n; i++)
-                    n += sl_colset_require(c, l->v[i], sl_colcheck_loc(l->loc, s), what, d);
+                    n += sl_colset_require(cs, l->v[i], sl_colcheck_loc(l->loc, s), what, d);
             } else if (o->type == SL_OPT_STRING && strcmp(o->name, "only_if_newer") == 0) {
                 const char *v = *(char *const *)((const char *)s->opts + o->offset);
                 snprintf(what, sizeof what, "sink %s, only_if_newer", s->id);
                 if (v && *v)
-                    n += sl_colset_require(c, v, sl_colcheck_loc(sl_options_loc(o, s->opts, "only_if_newer"), s), what, d);
+                    n += sl_colset_require(cs, v, sl_colcheck_loc(sl_options_loc(o, s->opts, "only_if_newer"), s), what, d);
             }
         }
+        sl_colset_release(&mine);
     }
     return n;
 }

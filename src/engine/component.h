@@ -184,6 +184,8 @@ struct sl_instance {
     void *state;         /* private, set by open */
     sl_loc loc;
     sl_run *run;
+    /* sinks: `where:` and `select:` (engine/route.h); NULL: every row and column */
+    struct sl_sink_route *route;
 };
 
 #define SL_SOURCE(in) ((const sl_source_plugin *)(in)->plugin)

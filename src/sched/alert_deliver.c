@@ -1,13 +1,14 @@
 /* alert_deliver.c: one alert to one channel (alerts.h): the payload per
  * channel type (Slack text, sluice's JSON event, PagerDuty Events v2, an
  * RFC 5322 e-mail) and its delivery, over the http client (net/http.h:
- * retries with backoff and full jitter, Retry-After honoured) or libcurl's
- * SMTP with its own retries. */
+ * retries with backoff and full jitter, Retry-After honoured) or SMTP
+ * (net/smtp.h) with the channel's attempts. */
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/redact.h"
 #include "core/types.h"
 #include "net/http.h"
+#include "net/smtp.h"
 #include "sched/alerts.h"
 #include <curl/curl.h>
 #include <stdio.h>
@@ -292,101 +293,55 @@ static int deliver_http(const sl_alert_channel *c, const char *body, char *why, 
     return rc;
 }
 
-typedef struct mail_src {
-    const char *data;
-    size_t len, pos;
-} mail_src;
-
-static size_t mail_read(char *buf, size_t size, size_t n, void *ud)
+/* The alert as an e-mail (net/smtp.h): the headline as its subject. */
+static void mail_compose(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
+                         char *head, size_t headlen, char *from, size_t fromlen, sl_buf *body, sl_smtp_message *m)
 {
-    mail_src *m = ud;
-    size_t want = size * n, left = m->len - m->pos;
-    if (want > left)
-        want = left;
-    memcpy(buf, m->data + m->pos, want);
-    m->pos += want;
-    return want;
+    headline(project, ev, head, headlen);
+    snprintf(from, fromlen, "sluice <%s>", c->from);
+    body_text(a, project, ev, body);
+    *m = (sl_smtp_message){.from = from, .to = (const char *const *)c->to.v, .nto = c->to.n, .subject = head,
+                           .body = body->data ? body->data : ""};
 }
 
-/* The RFC 5322 message (headers, CRLF lines, dots doubled) into msg. */
+/* The RFC 5322 message (headers, CRLF lines) into msg. */
 static void mail_message(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
                          sl_buf *msg)
 {
-    char head[300], date[64], host[128] = "localhost";
-    headline(project, ev, head, sizeof head);
-    gethostname(host, sizeof host - 1);
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    char head[300], from[300];
     sl_buf body;
     sl_buf_init(&body);
-    body_text(a, project, ev, &body);
-    sl_buf_addf(msg, "Date: %s\r\nFrom: sluice <%s>\r\nTo: ", date, c->from);
-    for (size_t i = 0; i < c->to.n; i++)
-        sl_buf_addf(msg, "%s%s", i ? ", " : "", c->to.v[i]);
-    sl_buf_addf(msg,
-                "\r\nSubject: %s\r\nMessage-ID: <%lld.%s.%d@%s>\r\nMIME-Version: 1.0\r\n"
-                "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
-                head, (long long)sl_now_us(), ev->run_id[0] ? ev->run_id : "sluice", (int)getpid(), host);
-    /* body lines: CRLF, and a leading '.' doubled (RFC 5321 4.5.2) */
-    for (const char *p = body.data ? body.data : ""; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        if (*p == '.')
-            sl_buf_addc(msg, '.');
-        sl_buf_add(msg, p, n);
-        sl_buf_adds(msg, "\r\n");
-        p += n + (nl ? 1 : 0);
-    }
+    sl_smtp_message m;
+    mail_compose(a, c, project, ev, head, sizeof head, from, sizeof from, &body, &m);
+    sl_smtp_format(&m, msg);
     sl_buf_release(&body);
 }
 
 static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
                          char *why, size_t len)
 {
-    sl_buf msg;
-    sl_buf_init(&msg);
-    mail_message(a, c, project, ev, &msg);
+    char head[300], from[300], id[300], host[128] = "localhost";
+    sl_buf body;
+    sl_buf_init(&body);
+    sl_smtp_message m;
+    mail_compose(a, c, project, ev, head, sizeof head, from, sizeof from, &body, &m);
+    /* one Message-ID for every attempt of this alert */
+    gethostname(host, sizeof host - 1);
+    snprintf(id, sizeof id, "<%lld.%s.%d@%s>", (long long)sl_now_us(), ev->run_id[0] ? ev->run_id : "sluice",
+             (int)getpid(), host);
+    m.message_id = id;
+    sl_smtp_server srv = {.url = c->url, .starttls = c->starttls, .ca_file = c->ca_file, .username = c->username,
+                          .password = c->password, .timeout_s = (long)c->timeout};
     int rc = -1;
     for (int attempt = 1; attempt <= c->attempts && rc < 0; attempt++) {
         if (attempt > 1)
             sleep((unsigned)(1u << (attempt - 2 > 4 ? 4 : attempt - 2)));
-        CURL *cu = curl_easy_init();
-        struct curl_slist *rcpt = NULL;
-        for (size_t i = 0; i < c->to.n; i++)
-            rcpt = curl_slist_append(rcpt, c->to.v[i]);
-        mail_src src = {msg.data, msg.len, 0};
-        curl_easy_setopt(cu, CURLOPT_URL, c->url);
-        curl_easy_setopt(cu, CURLOPT_MAIL_FROM, c->from);
-        curl_easy_setopt(cu, CURLOPT_MAIL_RCPT, rcpt);
-        curl_easy_setopt(cu, CURLOPT_READFUNCTION, mail_read);
-        curl_easy_setopt(cu, CURLOPT_READDATA, &src);
-        curl_easy_setopt(cu, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(cu, CURLOPT_TIMEOUT, (long)c->timeout);
-        curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-        if (strncmp(c->url, "smtp://", 7) == 0)
-            curl_easy_setopt(cu, CURLOPT_USE_SSL, (long)(c->starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
-        if (c->ca_file)
-            curl_easy_setopt(cu, CURLOPT_CAINFO, c->ca_file);
-        if (c->username)
-            curl_easy_setopt(cu, CURLOPT_USERNAME, c->username);
-        if (c->password)
-            curl_easy_setopt(cu, CURLOPT_PASSWORD, c->password);
-        CURLcode res = curl_easy_perform(cu);
-        if (res == CURLE_OK) {
-            rc = 0;
-        } else {
-            long code = 0;
-            curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &code);
-            snprintf(why, len, "SMTP: %s (reply %ld)", curl_easy_strerror(res), code);
-            if (code >= 500 && code < 600 && res != CURLE_OPERATION_TIMEDOUT)
-                attempt = (int)c->attempts; /* a permanent refusal: do not retry */
-        }
-        curl_slist_free_all(rcpt);
-        curl_easy_cleanup(cu);
+        long reply = 0;
+        rc = sl_smtp_send(&srv, &m, &reply, why, len);
+        if (rc < 0 && sl_smtp_permanent(reply))
+            break; /* a permanent refusal: do not retry */
     }
-    sl_buf_release(&msg);
+    sl_buf_release(&body);
     return rc;
 }
 

@@ -9,6 +9,8 @@
  *   GET  /api/v1/incidents?status=open|closed&limit=   data-quality incidents, open first
  *   POST /api/v1/pipelines/{name}/runs     trigger now (Bearer SLUICE_API_TOKEN)
  *   GET  /metrics                          Prometheus text format (metrics.h)
+ *   POST <path>                            events for a stream pipeline (a webhook source's
+ *                                          path:, Segment's /v1/...): stream/ingest.h
  *
  * Errors are JSON ({"error": "..."}) with their status code: 400, 401
  * (no or wrong token; also when SLUICE_API_TOKEN is unset: no one may

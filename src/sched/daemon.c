@@ -17,6 +17,7 @@
 #include "sched/metrics.h"
 #include "sched/runner.h"
 #include "sched/schedule.h"
+#include "sched/stream.h"
 #include "state/state.h"
 #include "stream/ingest.h"
 #include <errno.h>
@@ -80,6 +81,7 @@ struct sl_daemon {
     sl_daemon_opts o;
     pthread_mutex_t lock;
     sl_ingest_set *ingest;    /* the stream pipelines' spools and endpoints (stream/ingest.h) */
+    sl_stream_runner *stream; /* their lanes, run continuously (sched/stream.h) */
     pthread_cond_t cond;
     proj_ref *cur;
     pl_rt **rt;
@@ -174,7 +176,8 @@ static const sl_schedule *sched_of(sl_daemon *d, const pl_rt *rt)
     if (rt->model)
         return rt->msched;
     sl_pipeline *pl = sl_project_find(d->cur->p, rt->name);
-    return pl ? pl->schedule : NULL;
+    /* a stream pipeline is never scheduled: its lanes run continuously (sched/stream.h) */
+    return pl && !sl_stream_pipeline(pl) ? pl->schedule : NULL;
 }
 
 /* Models with schedule: or after: join the table (d->lock held). A bad
@@ -315,6 +318,7 @@ static void do_reload(sl_daemon *d)
     d->reloads++;
     pthread_mutex_unlock(&d->lock);
     sl_log_info("reloaded %s: %zu pipelines", np->file, np->npipelines);
+    sl_stream_runner_reload(d->stream); /* the lanes of changed stream pipelines restart */
     ref_release(d, old);
 }
 
@@ -685,6 +689,8 @@ int sl_daemon_run(const sl_daemon_opts *o)
         sl_log_error("%s", err.msg);
         goto out;
     }
+    /* the lanes of the stream pipelines read the spools the ingest opened */
+    d->stream = sl_stream_runner_start(o->project_dir, d->ingest);
     adopt(d, (int64_t)time(NULL));
     api = sl_api_start(d, o->listen, &err);
     if (!api) {
@@ -723,10 +729,14 @@ int sl_daemon_run(const sl_daemon_opts *o)
     }
     double t0 = wall_now();
     shutdown_runs(d);
+    /* before the ingest: each lane's run ends successfully at a batch boundary */
+    sl_stream_runner_stop(d->stream);
+    d->stream = NULL;
     sl_state_lease_release(d->state, "scheduler", d->holder);
     sl_log_info("stopped in %.2fs", wall_now() - t0);
     rc = 0;
 out:
+    sl_stream_runner_stop(d->stream);
     sl_api_stop(api);
     sl_ingest_stop(d->ingest);
     if (d->cur)
@@ -762,6 +772,11 @@ sl_ingest_set *sl_daemon_ingest(sl_daemon *d)
     return d->ingest;
 }
 
+int sl_daemon_stopping(sl_daemon *d)
+{
+    return atomic_load(d->o.stop) != 0;
+}
+
 void sl_daemon_pipelines_json(sl_daemon *d, sl_buf *out)
 {
     pthread_mutex_lock(&d->lock);
@@ -773,6 +788,7 @@ void sl_daemon_pipelines_json(sl_daemon *d, sl_buf *out)
         if (!pl)
             continue;
         const sl_schedule *sc = pl->schedule;
+        int stream = sl_stream_pipeline(pl);
         char desc[256], t[40];
         sl_schedule_describe(sc, desc, sizeof desc);
         sl_buf_adds(out, n++ ? ",{\"name\":" : "{\"name\":");
@@ -794,7 +810,8 @@ void sl_daemon_pipelines_json(sl_daemon *d, sl_buf *out)
         } else {
             sl_buf_adds(out, "null");
         }
-        sl_buf_addf(out, ",\"running\":%s,\"queued\":%zu,\"last_run\":", rt->running ? "true" : "false", rt->nq);
+        sl_buf_addf(out, ",\"running\":%s,\"queued\":%zu,\"last_run\":", rt->running || stream ? "true" : "false",
+                    rt->nq);
         if (rt->last_run_id[0]) {
             iso((int64_t)rt->last_finished, t);
             sl_buf_adds(out, "{\"run_id\":");
@@ -803,6 +820,8 @@ void sl_daemon_pipelines_json(sl_daemon *d, sl_buf *out)
         } else {
             sl_buf_adds(out, "null");
         }
+        if (stream && !sl_stream_runner_json(d->stream, rt->name, out))
+            sl_buf_adds(out, ",\"mode\":\"continuous\",\"lanes\":[]");
         sl_buf_addc(out, '}');
     }
     sl_buf_addf(out, "],\"leader\":%s}", d->leader ? "true" : "false");
@@ -819,8 +838,8 @@ int sl_daemon_trigger(sl_daemon *d, const char *pipeline, const char *by, char r
         rc = 503; /* shutting down: no new runs */
     else if (!rt || !rt->present)
         rc = 404;
-    else if (rt->running || rt->nq)
-        rc = 409;
+    else if (rt->running || rt->nq || sl_stream_pipeline(pl_of(d, rt)))
+        rc = 409; /* a stream pipeline's lanes run continuously */
     else if (!(q = enqueue(rt, by, 0)))
         rc = 503;
     if (q)
@@ -944,6 +963,7 @@ void sl_daemon_metrics(sl_daemon *d, sl_buf *out)
         sl_buf_addf(out, "sluice_http_requests_total{handler=\"%s\",code=\"%d\"} %lld\n", d->http[i].handler,
                     d->http[i].code, (long long)d->http[i].n);
     pthread_mutex_unlock(&d->lock);
+    sl_stream_runner_metrics(d->stream, out);
     sl_metrics_process(out);
     ref_release(d, r);
 }

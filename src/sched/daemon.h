@@ -55,6 +55,8 @@ int sl_daemon_queued(sl_daemon *d, const char *run_id, sl_buf *out);
 struct sl_state *sl_daemon_state(sl_daemon *d);
 /* The stream pipelines' spools and ingest endpoints (stream/ingest.h). */
 struct sl_ingest_set *sl_daemon_ingest(sl_daemon *d);
+/* 1 once SIGTERM/SIGINT asked the daemon to stop (event requests get 503). */
+int sl_daemon_stopping(sl_daemon *d);
 /* Append the Prometheus text of the scheduler's own gauges and counters. */
 void sl_daemon_metrics(sl_daemon *d, sl_buf *out);
 /* Count one HTTP request for sluice_http_requests_total. */

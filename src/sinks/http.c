@@ -61,6 +61,7 @@
 #include "sinks/maxdeletes.h"
 #include "sinks/posmap.h"
 #include "sinks/sinkkey.h"
+#include "sinks/template.h"
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -197,52 +198,36 @@ static void load_fn(void *ctx, const sl_sync_record *r)
 
 /* ---- templates ------------------------------------------------------------ */
 
-/* {{ name }}'s JSON value in a body: a column's value as JSON, {{ dest_id }}
- * the destination's id (the key until a create returned one), {{ key }}
- * the row's key (unless a column is named key). */
-static void add_value(sl_buf *out, const sl_batch *b, size_t row, const char *name, size_t n, const char *key,
-                      const char *dest_id)
+/* {{ name }} in a body besides the columns (sinks/template.h):
+ * {{ dest_id }} the destination's id (the key until a create returned
+ * one), {{ key }} the row's key (unless a column is named key). */
+typedef struct body_vars {
+    const sl_batch *b;
+    const char *key, *dest_id;
+} body_vars;
+
+static int body_var(void *ctx, const char *name, size_t n, int json, sl_buf *out)
 {
+    body_vars *v = ctx;
+    (void)json;
     if (n == 7 && memcmp(name, "dest_id", 7) == 0) {
-        const char *v = dest_id ? dest_id : key;
-        sl_buf_add_json_str(out, v, strlen(v));
-        return;
+        const char *id = v->dest_id ? v->dest_id : v->key;
+        sl_buf_add_json_str(out, id, strlen(id));
+        return 1;
     }
-    if (n == 3 && memcmp(name, "key", 3) == 0 && sl_batch_find(b, "key") < 0) {
-        sl_buf_add_json_str(out, key, strlen(key));
-        return;
+    if (n == 3 && memcmp(name, "key", 3) == 0 && sl_batch_find(v->b, "key") < 0) {
+        sl_buf_add_json_str(out, v->key, strlen(v->key));
+        return 1;
     }
-    for (size_t i = 0; i < b->ncols; i++) {
-        const sl_column *c = &b->cols[i];
-        if (c->namelen == n && memcmp(c->name, name, n) == 0) {
-            sl_cell_json(c, row, out);
-            return;
-        }
-    }
-    sl_buf_adds(out, "null"); /* a column this batch lacks */
+    return 0;
 }
 
 /* Expand {{ name }} in the JSON template tpl for row. */
 static void render(sl_buf *out, const char *tpl, const sl_batch *b, size_t row, const char *key,
                    const char *dest_id)
 {
-    const char *s = tpl;
-    while (*s) {
-        const char *open = strstr(s, "{{");
-        const char *close = open ? strstr(open + 2, "}}") : NULL;
-        if (!open || !close) {
-            sl_buf_adds(out, s);
-            return;
-        }
-        sl_buf_add(out, s, (size_t)(open - s));
-        const char *a = open + 2, *e = close;
-        while (a < e && *a == ' ')
-            a++;
-        while (e > a && e[-1] == ' ')
-            e--;
-        add_value(out, b, row, a, (size_t)(e - a), key, dest_id);
-        s = close + 2;
-    }
+    body_vars v = {b, key, dest_id};
+    sl_template_render(out, tpl, b, row, 1, body_var, &v);
 }
 
 /* What a URL template sees of one row (b NULL: a delete, which has only

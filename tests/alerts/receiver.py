@@ -10,7 +10,8 @@ Ports go to DIR/http.port and DIR/smtp.port once both listen.
 
 Faults: a request to a path containing "/fail-N-CODE/" is answered CODE for
 the first N requests to that path (with Retry-After: 1 on 429), then 200
-"ok" like Slack. Everything else gets 200 "ok"."""
+"ok" like Slack. Everything else gets 200 "ok". SMTP: RCPT TO an address
+that starts with "reject" is refused for good (550)."""
 import base64, http.server, json, os, socketserver, ssl, sys, threading
 
 out = sys.argv[1]
@@ -91,7 +92,11 @@ class Smtp(socketserver.StreamRequestHandler):
                 sender, rcpt = cmd.split(":", 1)[1].strip().strip("<>").split(">")[0], []
                 self.reply("250 ok")
             elif verb == "RCPT":
-                rcpt.append(cmd.split(":", 1)[1].strip().strip("<>"))
+                addr = cmd.split(":", 1)[1].strip().strip("<>")
+                if addr.startswith("reject"):
+                    self.reply("550 5.1.1 no such user")
+                    continue
+                rcpt.append(addr)
                 self.reply("250 ok")
             elif verb == "DATA":
                 self.reply("354 end with .")
