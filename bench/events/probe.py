@@ -79,7 +79,7 @@ class Psql:
     """One psql session: a query in, its rows out (no driver needed)."""
     def __init__(self, url):
         self.p = subprocess.Popen(["psql", "-X", "-q", "-At", "-F", "|", url], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True, bufsize=1)
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
         self.rows("SET timezone = 'UTC'")
 
     def rows(self, sql):
