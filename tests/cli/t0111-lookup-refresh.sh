@@ -6,6 +6,8 @@
 # own connection, checked once per batch) and reads the table again: rows
 # read after the update get the new values, rows before keep the old ones,
 # and no batch mixes the two (the reload is swapped in between batches).
+# refresh: alone (no commits to the warehouse: a jsonl sink) reads a query
+# again once the interval passed: its clock column changes mid-run.
 # Also: on_miss: filter is drop (the misses counted as filtered), refresh:
 # is documented by `sluice help lookup`, and the accounting stays exact.
 . "$SRC/tests/cli/lib.sh"
@@ -31,6 +33,19 @@ transforms:
     on_miss: filter
     refresh: 1h
 sinks: [{type: sqlite, table: enriched}]
+YML
+# the interval: a query: lookup of the clock, read again after 1 s; 40 records at >= 30 ms each
+python3 -c 'print("n,one"); [print("%d,1" % n) for n in range(1, 41)]' > p/data/clock.csv
+cat > p/pipelines/clock.yml <<'YML'
+batch_rows: 5
+source: {type: csv, path: data/clock.csv}
+transforms:
+  - type: lookup
+    query: "SELECT 1 AS one, CAST(strftime('%s', 'now') AS INTEGER) AS loaded_s"
+    key: {one: one}
+    columns: [loaded_s]
+    refresh: 1s
+sinks: [{type: jsonl, path: out/clock.jsonl}]
 YML
 cd p
 assert_exit 0 "$SLUICE" validate
@@ -58,4 +73,11 @@ assert_eq "the switch is at a batch boundary" "$(( (first_new - 1) % 5 ))" "0"
 assert_eq "accounting: read = loaded + filtered + rejected, misses filtered" \
   "$(q .sluice/state.db "select rows_read || ' ' || rows_loaded || ' ' || rows_filtered || ' ' || rows_rejected from runs where pipeline = 'enrich'")" \
   "60 54 6 0"
+# refresh: 1s: the clock read at the start, then again once a second passed (the 40 records take >= 1.2 s)
+SLUICE_FAILPOINTS=source.record=sleep30 "$SLUICE" run clock >"$T/out" 2>"$T/err" || fail "clock run: $(cat "$T/err")"
+assert_eq "refresh: 1s read the query again mid-run, between batches, never back in time" "$(python3 -c '
+import json
+v = [json.loads(l)["loaded_s"] for l in open("out/clock.jsonl")]
+batches = [set(v[i:i + 5]) for i in range(0, len(v), 5)]
+print(len(v), len(set(v)) >= 2, all(len(b) == 1 for b in batches), v == sorted(v))')" "40 True True True"
 finish
