@@ -77,16 +77,15 @@ assert_eq "no cancelled window" "$(q p/.sluice/state.db "SELECT COUNT(*) FROM ru
 assert_eq "windows add up" "$(q p/.sluice/state.db "SELECT SUM(rows_read) || '/' || SUM(rows_loaded) FROM runs WHERE pipeline = 'ev'")" "20/20"
 
 # two lanes: the http sink is a lane of its own; serve with its server down, so
-# only the warehouse lane loads (on_error: fail: the http lane's run fails
-# and its events wait in the spool, instead of going to the DLQ); then
-# `sluice run` drains the http lane
+# only the warehouse lane loads (on_error: fail: the http lane's runs fail
+# rather than put the events in the DLQ); then `sluice run` drains the http lane
 HP=$(free_port)
 cat > p/pipelines/ev.yml <<YML
 source: {type: webhook, path: /hooks/ev}
-on_error: fail
 sinks:
   - {type: sqlite, table: ev}
   - {type: http, name: hook, url: "http://127.0.0.1:$HP", path: /ev, key: [id], mode: create, body: '{"id": {{ id }}}', retry: {attempts: 1}}
+on_error: fail
 YML
 "$SLUICE" -C p serve --listen 127.0.0.1:$PORT 2>"$T/serve2.log" &
 pid=$!
