@@ -26,7 +26,7 @@ cmake --build build-asan -j "$jobs" >/dev/null
 # the crash tests (t0005, t0007; the chains of t0020, t0021) kill at random
 # times: fewer kills keep the slower build in budget (CRASH_KILLS and
 # CHAIN_KILLS: not KILLS, which would also raise the few kills of t0010 and t0011)
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 CRASH_KILLS=6 CHAIN_KILLS=24 \
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 CRASH_KILLS=6 CHAIN_KILLS=24 STREAM_EVENTS=30000 STREAM_KILLS=3 \
    ctest --output-on-failure -j "$jobs")
 
 # The fuzzers start from the checked-in seeds with a fixed random seed, so

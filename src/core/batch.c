@@ -129,8 +129,10 @@ void sl_column_ensure(sl_column *c, size_t rows)
         c->f64 = sl_realloc(c->f64, cap * sizeof *c->f64);
     if (c->str || st == SL_STORE_STR)
         c->str = sl_realloc(c->str, cap * sizeof *c->str);
-    if (c->kind)
+    if (c->kind) { /* new rows are strings until a reader says otherwise */
         c->kind = sl_realloc(c->kind, cap);
+        memset(c->kind + old, SL_KIND_STRING, cap - old);
+    }
     c->cap = cap;
 }
 

@@ -127,7 +127,8 @@ static size_t column(seg_src *st, sl_batch *b, size_t k)
     if (at >= 0)
         return (size_t)at;
     size_t i = sl_batch_add_column(b, e->name, e->namelen, SL_T_TEXT, 1);
-    b->cols[i].kind = sl_calloc(b->cols[i].cap ? b->cols[i].cap : 1, 1);
+    if (!b->cols[i].kind) /* a slot of a cleared batch keeps its kind array */
+        b->cols[i].kind = sl_calloc(b->cols[i].cap ? b->cols[i].cap : 1, 1);
     return i;
 }
 

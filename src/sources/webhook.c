@@ -118,11 +118,16 @@ static int webhook_row(void *ctx, const sl_spool_rec *rec, int64_t line, sl_batc
     int col = sl_batch_find(b, e->name);
     if (col < 0) {
         col = (int)sl_batch_add_column(b, e->name, e->namelen, SL_T_TIMESTAMP, 1);
-        b->cols[col].kind = sl_calloc(b->cols[col].cap, 1);
+        /* a slot of a cleared batch keeps its kind array (a new one would leak it) */
+        if (!b->cols[col].kind)
+            b->cols[col].kind = sl_calloc(b->cols[col].cap ? b->cols[col].cap : 1, 1);
     }
     char t[40];
     size_t n = iso_time(rec->time_us, t, sizeof t);
     sl_batch_set_text(b, (size_t)col, row, t, n);
+    /* a string, whatever this row of a reused column held before (a JSON
+     * kind left from an earlier batch made the time "not a valid timestamp") */
+    b->cols[col].kind[row] = SL_KIND_STRING;
     return 0;
 }
 
