@@ -49,7 +49,7 @@ while [ "$(q 'SELECT COUNT(*) FROM tracks')" != 9 ] || [ "$(q 'SELECT COUNT(*) F
   i=$((i + 1)); [ $i -gt 300 ] && { echo "timed out waiting for the rows and e-mails:" >&2; tail "$TMP/serve.log" >&2; exit 1; }; sleep 0.1
 done
 
-show() { echo; echo "== $1"; sqlite3 -header -column "$EX/warehouse.db" "$2"; }
+show() { echo; echo "== $1"; sqlite3 -cmd ".timeout 5000" -header -column "$EX/warehouse.db" "$2"; }
 show "tracks" "SELECT user_id, event, event_text, timestamp, account_name FROM tracks ORDER BY timestamp"
 show "identifies" "SELECT user_id, json_extract(traits, '\$.email') AS email, received_at FROM identifies ORDER BY user_id"
 show "pages" "SELECT anonymous_id, name, json_extract(properties, '\$.path') AS path FROM pages ORDER BY anonymous_id"

@@ -321,3 +321,59 @@ int64_t sl_parse_duration(const char *s)
     }
     return total;
 }
+
+void sl_buf_add_base64(sl_buf *b, const void *p, size_t n)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)s[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)s[i + 1] << 8;
+        if (i + 2 < n)
+            v |= s[i + 2];
+        sl_buf_addc(b, digits[(v >> 18) & 63]);
+        sl_buf_addc(b, digits[(v >> 12) & 63]);
+        sl_buf_addc(b, i + 1 < n ? digits[(v >> 6) & 63] : '=');
+        sl_buf_addc(b, i + 2 < n ? digits[v & 63] : '=');
+    }
+}
+
+static int base64_value(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+int sl_base64_decode(const char *s, size_t n, int strict, sl_buf *b)
+{
+    unsigned acc = 0;
+    int bits = 0;
+    size_t i = 0;
+    for (; i < n && s[i] != '='; i++) {
+        int v = base64_value((unsigned char)s[i]);
+        if (v < 0)
+            return -1;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            sl_buf_addc(b, (char)((acc >> bits) & 0xff));
+        }
+    }
+    for (; i < n; i++)
+        if (s[i] != '=')
+            return -1;
+    if (strict && (acc & ((1u << bits) - 1)))
+        return -1;
+    return 0;
+}

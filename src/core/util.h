@@ -27,6 +27,14 @@ void sl_buf_addf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 
  * of valid UTF-8 becomes the four characters \xE9 (escaped for JSON as
  * "\\xE9"): the output is always valid JSON, never a lone surrogate. */
 void sl_buf_add_json_str(sl_buf *b, const char *s, size_t n);
+/* Append the base64 (RFC 4648 section 4, with padding) of p[0..n) to b. */
+void sl_buf_add_base64(sl_buf *b, const void *p, size_t n);
+/* Append the bytes of base64 text s[0..n) to b: the standard or the
+ * URL-safe alphabet (RFC 4648 sections 4 and 5), padding optional (only
+ * '=' may follow the first '='). strict: also refuse non-zero bits in the
+ * last character's padding (a non-canonical encoding, which a signature
+ * check must not accept). Returns 0, or -1 with b holding a prefix. */
+int sl_base64_decode(const char *s, size_t n, int strict, sl_buf *b);
 /* Append s[0..n) with each byte that is not part of valid UTF-8 written as
  * the four characters \xE9 (uppercase hex), for text shown to people or
  * kept where only UTF-8 fits; valid UTF-8 is copied unchanged. */

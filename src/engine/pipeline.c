@@ -40,7 +40,6 @@ typedef struct engine {
     size_t *from;                /* per sink: first row to write, or SKIP_BATCH */
     size_t from_cap;
     sl_gate gate;                /* max_rejected */
-    double last_progress_save;
     pthread_mutex_t err_lock;
     int failed;
     sl_error err;
@@ -148,7 +147,6 @@ static void *source_main(void *arg)
             stage_fail(e, &err);
             break;
         }
-        atomic_fetch_add(&e->run.rows_read, b->nread);
         atomic_fetch_add(&e->run.bytes_read, b->bytes);
         if (sl_queue_push(&e->q1, b) < 0)
             break;
@@ -375,6 +373,9 @@ static void count_batch(engine *e, const sl_batch *b, int stale, size_t done, si
     c->filtered += (int64_t)routed_out;
     c->loaded += (int64_t)(b->nrows - done - sink_rejected - routed_out);
     c->rejected += (int64_t)(pre - done_rejects + sink_rejected);
+    /* the live counters are the run's accounting (a resumed run re-reads
+     * rows every sink had: not this run's), so they add up as the record will */
+    atomic_store(&e->run.rows_read, c->read);
     atomic_store(&e->run.rows_loaded, c->loaded);
     atomic_store(&e->run.rows_filtered, c->filtered);
     atomic_store(&e->run.rows_rejected, c->rejected);
@@ -531,11 +532,11 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
             e->skip[r] = r < e->from[e->prof_sink] || e->rejected[r];
         sl_profiler_add(e->prof, b, e->skip);
     }
-    double now = sl_mono_s();
-    if (now - e->last_progress_save > 1.0 && !e->run.dry_run) {
-        e->last_progress_save = now;
+    /* the run's record follows every commit: a killed run's record keeps
+     * the rows it committed (a resumed run does not count them again), to
+     * within the batch whose commit the kill interrupted */
+    if (!e->run.dry_run)
         sl_state_run_progress(e->run.state, e->run.run_id, &e->counts, err);
-    }
     return 0;
 }
 

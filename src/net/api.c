@@ -140,21 +140,9 @@ int sl_api_check(const sl_api_opts *o, const sl_option *table, const void *opts,
 
 static char *base64(const char *s)
 {
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(s);
     sl_buf h;
     sl_buf_init(&h);
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)(unsigned char)s[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)(unsigned char)s[i + 1] << 8;
-        if (i + 2 < n)
-            v |= (unsigned char)s[i + 2];
-        sl_buf_addc(&h, b64[(v >> 18) & 63]);
-        sl_buf_addc(&h, b64[(v >> 12) & 63]);
-        sl_buf_addc(&h, i + 1 < n ? b64[(v >> 6) & 63] : '=');
-        sl_buf_addc(&h, i + 2 < n ? b64[v & 63] : '=');
-    }
+    sl_buf_add_base64(&h, s, strlen(s));
     return h.data ? sl_buf_detach(&h) : sl_strdup("");
 }
 

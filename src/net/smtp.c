@@ -54,7 +54,6 @@ static void add_subject(sl_buf *out, const char *s)
         add_line(out, s);
         return;
     }
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t n = strlen(s), at = 0;
     int first = 1;
     while (at < n) {
@@ -64,18 +63,10 @@ static void add_subject(sl_buf *out, const char *s)
             take--;
         sl_buf_adds(out, first ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
         first = 0;
-        const unsigned char *p = (const unsigned char *)s + at;
-        for (size_t i = 0; i < take; i += 3) {
-            unsigned v = (unsigned)(p[i] < 0x20 ? ' ' : p[i]) << 16;
-            if (i + 1 < take)
-                v |= (unsigned)(p[i + 1] < 0x20 ? ' ' : p[i + 1]) << 8;
-            if (i + 2 < take)
-                v |= (p[i + 2] < 0x20 ? ' ' : p[i + 2]);
-            sl_buf_addc(out, b64[(v >> 18) & 63]);
-            sl_buf_addc(out, b64[(v >> 12) & 63]);
-            sl_buf_addc(out, i + 1 < take ? b64[(v >> 6) & 63] : '=');
-            sl_buf_addc(out, i + 2 < take ? b64[v & 63] : '=');
-        }
+        unsigned char word[45]; /* control characters become spaces: a value never adds a header */
+        for (size_t i = 0; i < take; i++)
+            word[i] = (unsigned char)s[at + i] < 0x20 ? ' ' : (unsigned char)s[at + i];
+        sl_buf_add_base64(out, word, take);
         sl_buf_adds(out, "?=");
         at += take;
     }

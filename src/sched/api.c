@@ -14,6 +14,7 @@
  * the guard thread. libmicrohttpd's own timeout is an idle timeout, which a
  * client sending one header line every few seconds never meets. */
 #include "sched/api.h"
+#include "net/listen.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/redact.h"
@@ -443,27 +444,9 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 sl_api_server *sl_api_start(sl_daemon *d, const char *listen, sl_error *err)
 {
     sl_log_secret(getenv("SLUICE_API_TOKEN")); /* the bearer token clients present */
-    char host[256];
-    const char *colon = strrchr(listen, ':');
-    if (!colon || colon == listen || !colon[1] || (size_t)(colon - listen) >= sizeof host) {
-        sl_error_set(err, SL_EUSAGE, "--listen '%s': expected HOST:PORT (127.0.0.1:8686)", listen);
+    struct addrinfo *ai = NULL;
+    if (sl_listen_resolve(listen, "--listen", SL_EUSAGE, "127.0.0.1:8686", &ai, err) < 0)
         return NULL;
-    }
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = 0;
-    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-        memmove(host, host + 1, strlen(host));
-        host[strlen(host) - 1] = 0;
-    }
-    struct addrinfo hints = {0}, *ai = NULL;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    int g = getaddrinfo(host, colon + 1, &hints, &ai);
-    if (g != 0 || !ai) {
-        sl_error_set(err, SL_EUSAGE, "--listen '%s': %s", listen, gai_strerror(g));
-        return NULL;
-    }
     sl_api_server *s = sl_calloc(1, sizeof *s);
     s->d = d;
     pthread_mutex_init(&s->lock, NULL);
@@ -471,7 +454,7 @@ sl_api_server *sl_api_start(sl_daemon *d, const char *listen, sl_error *err)
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    uint16_t port = (uint16_t)atoi(colon + 1);
+    uint16_t port = sl_listen_port(ai);
     s->mhd = MHD_start_daemon(flags, port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_SLOTS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                               (unsigned)API_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_IDLE_TIMEOUT_S,

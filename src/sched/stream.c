@@ -277,8 +277,9 @@ static void *lane_main(void *arg)
             l->failures++;
         l->failing = rc < 0;
         pthread_mutex_unlock(&r->lock);
-        sl_log_info("%s: window ended: %s, read %lld, loaded %lld, filtered %lld, rejected %lld%s%s", l->name,
-                    job.res.status, (long long)job.res.counts.read, (long long)job.res.counts.loaded,
+        sl_log_info("%s: window ended: %s, read %lld, derived %lld, loaded %lld, filtered %lld, rejected %lld%s%s",
+                    l->name, job.res.status, (long long)job.res.counts.read, (long long)job.res.counts.derived,
+                    (long long)job.res.counts.loaded,
                     (long long)job.res.counts.filtered, (long long)job.res.counts.rejected,
                     job.res.error[0] ? ": " : "", job.res.error);
         if (rc == 0) {
@@ -311,6 +312,12 @@ static void ckpt_fn(void *ctx, const char *key, const char *value)
 /* Start the lanes of pipeline pl of sp (r->lock not held). */
 static void start_lanes(sl_stream_runner *r, sproj *sp, const sl_pipeline *pl, sl_state *st)
 {
+    /* under serve, a pipeline whose spool did not open here (damaged, or
+     * held by another daemon: stream/ingest.c said why) runs no lanes */
+    if (r->ingest && !sl_ingest_spool(r->ingest, pl->name)) {
+        sl_log_warn("%s: its spool is not open in this daemon: its lanes do not run here", pl->name);
+        return;
+    }
     size_t n = sl_stream_lane_count(pl);
     char *text = file_text(pl->file);
     for (size_t i = 0; i < n; i++) {

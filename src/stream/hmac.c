@@ -55,45 +55,16 @@ static long decode_hex(const char *s, size_t n, unsigned char *out, size_t cap)
     return (long)(n / 2);
 }
 
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
-/* Standard or URL-safe base64, padding optional. */
+/* Standard or URL-safe base64, padding optional, canonical only. */
 static long decode_base64(const char *s, size_t n, unsigned char *out, size_t cap)
 {
-    while (n && s[n - 1] == '=')
-        n--;
-    size_t o = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64val((unsigned char)s[i]);
-        if (v < 0)
-            return -1;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o >= cap)
-                return -1;
-            out[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    if (acc & ((1u << bits) - 1)) /* non-zero padding bits: not the canonical encoding */
-        return -1;
-    return (long)o;
+    sl_buf b;
+    sl_buf_init(&b);
+    long m = sl_base64_decode(s, n, 1, &b) == 0 && b.len <= cap ? (long)b.len : -1;
+    if (m > 0)
+        memcpy(out, b.data, b.len);
+    sl_buf_release(&b);
+    return m;
 }
 
 /* 1 when sig (text) is the digest of payload. */

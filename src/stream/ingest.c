@@ -18,7 +18,9 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 struct sl_ingest_endpoint {
     char *pipeline;
@@ -227,8 +229,15 @@ int sl_ingest_start(sl_project *p, sl_ingest_set **out, sl_error *err)
             continue;
         sl_ingest_endpoint *ep = NULL;
         if (open_endpoint(p, pl, &ep, err) < 0) {
-            sl_ingest_stop(s);
-            return -1;
+            if (err->code == SL_ECONFIG) {
+                sl_ingest_stop(s);
+                return -1;
+            }
+            /* a damaged spool, or one another daemon holds, stops this
+             * pipeline only: the others keep taking events */
+            sl_log_error("%s: not taking events: %s", pl->name, err->msg);
+            *err = (sl_error){0};
+            continue;
         }
         s->eps = sl_realloc(s->eps, (s->n + 1) * sizeof *s->eps);
         s->eps[s->n++] = ep;
@@ -330,8 +339,9 @@ const char *sl_ingest_endpoint_pipeline(const sl_ingest_endpoint *ep)
     return ep->pipeline;
 }
 
-int sl_ingest_handle(sl_ingest_endpoint *ep, const sl_ingest_request *rq, sl_ingest_answer *ans, int64_t *ticket,
-                     void **pending)
+/* A request with a plain body (see sl_ingest_handle). */
+static int ingest_plain(sl_ingest_endpoint *ep, const sl_ingest_request *rq, sl_ingest_answer *ans, int64_t *ticket,
+                        void **pending)
 {
     sl_ingest_records *r = sl_calloc(1, sizeof *r);
     sl_error err = {0};
@@ -371,6 +381,77 @@ int sl_ingest_handle(sl_ingest_endpoint *ep, const sl_ingest_request *rq, sl_ing
     }
     *pending = r;
     return 1;
+}
+
+/* A gzip body (Content-Encoding: gzip, as RudderStack's and Segment's
+ * clients can send) inflated into out, at most max bytes: 0, or -1 with
+ * *status set (413 past max, 400 for a damaged stream). */
+static int inflate_body(const char *p, size_t n, size_t max, sl_buf *out, int *status)
+{
+    z_stream z = {0};
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+        *status = 500;
+        return -1;
+    }
+    z.next_in = (Bytef *)(uintptr_t)p;
+    z.avail_in = (uInt)n;
+    int rc = Z_OK;
+    char chunk[16384];
+    while (rc != Z_STREAM_END) {
+        z.next_out = (Bytef *)chunk;
+        z.avail_out = sizeof chunk;
+        rc = inflate(&z, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END) {
+            *status = 400;
+            break;
+        }
+        size_t got = sizeof chunk - z.avail_out;
+        if (out->len + got > max) {
+            *status = 413;
+            rc = Z_DATA_ERROR;
+            break;
+        }
+        sl_buf_add(out, chunk, got);
+        if (rc == Z_OK && got == 0 && z.avail_in == 0) { /* cut short */
+            *status = 400;
+            rc = Z_DATA_ERROR;
+            break;
+        }
+    }
+    inflateEnd(&z);
+    return rc == Z_STREAM_END ? 0 : -1;
+}
+
+int sl_ingest_handle(sl_ingest_endpoint *ep, const sl_ingest_request *rq, sl_ingest_answer *ans, int64_t *ticket,
+                     void **pending)
+{
+    const char *enc = rq->header(rq->hctx, "Content-Encoding");
+    if (enc && *enc && strcasecmp(enc, "identity") != 0) {
+        *pending = NULL;
+        if (strcasecmp(enc, "gzip") != 0 && strcasecmp(enc, "x-gzip") != 0) {
+            sl_ingest_answer_error(ans, 415, "Content-Encoding '%s' is not taken: gzip or none", enc);
+            return 0;
+        }
+        sl_buf body;
+        sl_buf_init(&body);
+        int status = 0;
+        size_t max = sl_ingest_max_body(ep, rq->path);
+        if (inflate_body(rq->body, rq->len, max, &body, &status) < 0) {
+            if (status == 413)
+                sl_ingest_answer_error(ans, 413, "the body is larger than %zu bytes once decompressed", max);
+            else
+                sl_ingest_answer_error(ans, status, "the gzip body is damaged");
+            sl_buf_release(&body);
+            return 0;
+        }
+        sl_ingest_request plain = *rq;
+        plain.body = body.data ? body.data : "";
+        plain.len = body.len;
+        int rc = ingest_plain(ep, &plain, ans, ticket, pending);
+        sl_buf_release(&body);
+        return rc;
+    }
+    return ingest_plain(ep, rq, ans, ticket, pending);
 }
 
 void sl_ingest_settle(sl_ingest_endpoint *ep, void *pending, int ok, sl_ingest_answer *ans)

@@ -5,6 +5,7 @@
  * durable callback resumes it -> step (answer) -> end.
  */
 #include "stream/ingest_http.h"
+#include "net/listen.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/redact.h"
@@ -279,34 +280,16 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 sl_ingest_listener *sl_ingest_listener_start(sl_ingest_set *s, const char *addr, sl_error *err)
 {
-    char host[256];
-    const char *colon = strrchr(addr, ':');
-    if (!colon || colon == addr || !colon[1] || (size_t)(colon - addr) >= sizeof host) {
-        sl_error_set(err, SL_ECONFIG, "listen '%s': expected HOST:PORT (127.0.0.1:8687)", addr);
+    struct addrinfo *ai = NULL;
+    if (sl_listen_resolve(addr, "listen", SL_ECONFIG, "127.0.0.1:8687", &ai, err) < 0)
         return NULL;
-    }
-    memcpy(host, addr, (size_t)(colon - addr));
-    host[colon - addr] = 0;
-    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-        memmove(host, host + 1, strlen(host));
-        host[strlen(host) - 1] = 0;
-    }
-    struct addrinfo hints = {0}, *ai = NULL;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    int g = getaddrinfo(host, colon + 1, &hints, &ai);
-    if (g != 0 || !ai) {
-        sl_error_set(err, SL_ECONFIG, "listen '%s': %s", addr, gai_strerror(g));
-        return NULL;
-    }
     sl_ingest_listener *l = sl_calloc(1, sizeof *l);
     l->set = s;
     l->addr = sl_strdup(addr);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    l->mhd = MHD_start_daemon(flags, (uint16_t)atoi(colon + 1), NULL, NULL, listener_access, l, MHD_OPTION_SOCK_ADDR,
+    l->mhd = MHD_start_daemon(flags, sl_listen_port(ai), NULL, NULL, listener_access, l, MHD_OPTION_SOCK_ADDR,
                               ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT, 512u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 128u,
                               MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_NOTIFY_COMPLETED, listener_completed, l,
                               MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);

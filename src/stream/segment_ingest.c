@@ -392,42 +392,6 @@ static int key_ok(const sl_segment_opts *o, const char *g, size_t gn)
     return ok;
 }
 
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
-/* Decode base64 (padding optional) into out; -1 on a bad character. */
-static int b64decode(const char *s, size_t n, sl_buf *out)
-{
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '=')
-            break;
-        int v = b64val((unsigned char)s[i]);
-        if (v < 0)
-            return -1;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            sl_buf_addc(out, (char)((acc >> bits) & 0xff));
-        }
-    }
-    return 0;
-}
-
 /* One object's members, as they lie in the input. */
 typedef struct member {
     size_t k, kn;      /* key, unescaped, in the keys buffer */
@@ -790,7 +754,7 @@ static int seg_handle(void *state, const sl_ingest_request *rq, sl_ingest_record
             size_t bn = strlen(b);
             while (bn && b[bn - 1] == ' ')
                 bn--;
-            ok = b64decode(b, bn, &dec) == 0;
+            ok = sl_base64_decode(b, bn, 0, &dec) == 0;
         }
         if (ok) {
             const char *colon = dec.data ? memchr(dec.data, ':', dec.len) : NULL;

@@ -335,17 +335,6 @@ static int secret_equal(const wh_state *s, const char *got, size_t n)
     return CRYPTO_memcmp(h, s->auth_digest, sizeof h) == 0;
 }
 
-static int b64v(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 static int authorized(const wh_state *s, const sl_ingest_request *rq)
 {
     if (s->auth == AUTH_NONE)
@@ -365,29 +354,15 @@ static int authorized(const wh_state *s, const sl_ingest_request *rq)
         n--;
     if (s->auth == AUTH_BEARER)
         return secret_equal(s, h, n);
-    /* Basic: base64 of user:pass */
-    char *dec = sl_malloc(n + 1);
-    size_t o = 0;
-    unsigned acc = 0;
-    int bits = 0, ok = 1;
-    for (size_t i = 0; i < n && ok; i++) {
-        if (h[i] == '=')
-            break;
-        int v = b64v((unsigned char)h[i]);
-        if (v < 0) {
-            ok = 0;
-            break;
-        }
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            dec[o++] = (char)(acc >> bits);
-        }
-    }
-    ok = ok && secret_equal(s, dec, o);
-    OPENSSL_cleanse(dec, o);
-    sl_free(dec);
+    /* Basic: base64 of user:pass (standard alphabet only, as RFC 7617 says) */
+    if (memchr(h, '-', n) || memchr(h, '_', n))
+        return 0;
+    sl_buf dec;
+    sl_buf_init(&dec);
+    int ok = sl_base64_decode(h, n, 0, &dec) == 0 && secret_equal(s, dec.data ? dec.data : "", dec.len);
+    if (dec.data)
+        OPENSSL_cleanse(dec.data, dec.len);
+    sl_buf_release(&dec);
     return ok;
 }
 

@@ -117,4 +117,27 @@ import json,sys
 ids=[json.loads(l)['id'] for l in open('$T/hook.jsonl')]
 print(len(ids), len(set(ids)), min(ids), max(ids))")" "10 10 21 30"
 assert_eq "warehouse exactly once" "$(q p/warehouse.db 'SELECT COUNT(DISTINCT id) || "/" || COUNT(*) FROM ev')" "30/30"
+# a damaged spool stops its own pipeline, not the daemon: a second stream
+# pipeline whose spool has a bad frame before valid ones; serve starts, says
+# why, and the first pipeline still takes events
+cat > p/pipelines/other.yml <<YML
+source: {type: webhook, path: /hooks/other}
+sinks: [{type: sqlite, table: other}]
+YML
+mkdir -p p/.sluice/spool/other
+python3 - p/.sluice/spool/other/00000000000000000000.log <<'PY'
+import struct, sys, zlib
+def frame(payload):
+    body = bytes([1]) + struct.pack("<q", 1) + payload
+    return struct.pack("<I", 0x50534C53) + struct.pack("<I", len(body)) + body + struct.pack("<I", zlib.crc32(body))
+data = bytearray(frame(b'{"a":1}') + frame(b'{"a":2}'))
+data[20] ^= 0xFF  # inside the first record (its payload): a valid one follows
+open(sys.argv[1], "wb").write(data)
+PY
+"$SLUICE" -C p serve --listen 127.0.0.1:$PORT 2>"$T/serve3.log" &
+pid=$!
+wait_for 20 curl -sf "$URL/healthz" && ok || fail "a damaged spool stopped the daemon: $(tail -3 "$T/serve3.log")"
+assert_contains "the damaged spool named" "other: not taking events" "$T/serve3.log"
+python3 "$SRC/tests/cli/stream_post.py" "$URL/hooks/ev" 31 1 && ok || fail "the other pipeline took no event"
+kill -TERM $pid; wait $pid 2>/dev/null; pid=
 finish

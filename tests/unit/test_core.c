@@ -165,6 +165,44 @@ static void test_batch_derived_rows(void **state)
     sl_batch_free(b);
 }
 
+/* base64 both ways (RFC 4648 section 10's vectors), the URL-safe
+ * alphabet, padding optional, strict refusal of non-canonical text. */
+static void test_base64(void **state)
+{
+    (void)state;
+    static const char *const vec[][2] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
+                                         {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+                                         {"foobar", "Zm9vYmFy"}};
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_buf_add_base64(&b, vec[i][0], strlen(vec[i][0]));
+        assert_string_equal(b.data ? b.data : "", vec[i][1]);
+        sl_buf_reset(&b);
+        assert_int_equal(sl_base64_decode(vec[i][1], strlen(vec[i][1]), 1, &b), 0);
+        assert_int_equal(b.len, strlen(vec[i][0]));
+        assert_memory_equal(b.data ? b.data : "", vec[i][0], b.len);
+        sl_buf_release(&b);
+    }
+    sl_buf b;
+    sl_buf_init(&b);
+    assert_int_equal(sl_base64_decode("Zm9vYg", 6, 1, &b), 0); /* no padding */
+    assert_int_equal(b.len, 4);
+    sl_buf_reset(&b);
+    assert_int_equal(sl_base64_decode("-_8", 3, 0, &b), 0); /* URL-safe: fb ff */
+    assert_int_equal((unsigned char)b.data[0], 0xfb);
+    assert_int_equal((unsigned char)b.data[1], 0xff);
+    sl_buf_reset(&b);
+    assert_int_equal(sl_base64_decode("Zh==", 4, 1, &b), -1); /* padding bits set */
+    sl_buf_reset(&b);
+    assert_int_equal(sl_base64_decode("Zh==", 4, 0, &b), 0);
+    sl_buf_reset(&b);
+    assert_int_equal(sl_base64_decode("Zg=x", 4, 0, &b), -1); /* only '=' after '=' */
+    sl_buf_reset(&b);
+    assert_int_equal(sl_base64_decode("Z g=", 4, 0, &b), -1);
+    sl_buf_release(&b);
+}
+
 /* JSON string escaping with each special byte or sequence at every offset
  * of a long string (the 16-byte scan), against a byte-by-byte reference.
  * Valid UTF-8 passes unchanged; a byte that is not UTF-8 (a Latin-1 é, a
@@ -281,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_edit_distance), cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_duration), cmocka_unit_test(test_sql_ident),
         cmocka_unit_test(test_batch_keep_and_rejects), cmocka_unit_test(test_batch_derived_rows),
+        cmocka_unit_test(test_base64),
         cmocka_unit_test(test_render_times),
         cmocka_unit_test(test_json_str_escape),
     };
