@@ -615,7 +615,7 @@ static int norm_message(const char *p, size_t n, const char *type, const batch_c
             goto done;
         }
     } else if (!id_present(mget(&m, "userId")) && !id_present(mget(&m, "anonymousId"))) {
-        snprintf(why, whycap, "a %s needs userId or anonymousId", type);
+        snprintf(why, whycap, "%s %s needs userId or anonymousId", type[0] && strchr("aeiou", type[0]) ? "an" : "a", type);
         goto done;
     }
     if (strcmp(type, "track") == 0) {
