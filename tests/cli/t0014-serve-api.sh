@@ -159,7 +159,8 @@ set +e; wait $pid; rc=$?; set -e
 pid=
 took=$(python3 -c "import time; print('%.2f' % (time.time() - $start))")
 assert_eq "exit status after SIGTERM" "$rc" 0
-python3 -c "import sys; sys.exit(0 if $took < 10 else 1)" && ok || fail "took ${took}s to stop"
+# a bound that only a hang crosses (a loaded machine under ASan took 11 s)
+python3 -c "import sys; sys.exit(0 if $took < 60 else 1)" && ok || fail "took ${took}s to stop"
 echo "SIGTERM to exit: ${took}s"
 # every log line is JSON
 python3 -c "
