@@ -46,7 +46,7 @@ int sl_stream_check(sl_instance *in, const sl_stream_opts *o, sl_diags *d);
 #define SL_STREAM_OPTIONS(T, F)                                                                          \
     {"commit_interval", SL_OPT_STRING, "1s", 0, offsetof(T, F.commit_interval), NULL,                  \
      "longest time an event waits before its micro-batch is committed (250ms, 1s, 2.5s)"},                                 \
-    {"batch_rows", SL_OPT_INT, "10000", 0, offsetof(T, F.batch_rows), NULL,                               \
+    {"batch_rows", SL_OPT_INT, "2000", 0, offsetof(T, F.batch_rows), NULL,                                \
      "most events in one micro-batch"},                                                                  \
     {"spool_max_mb", SL_OPT_INT, "1024", 0, offsetof(T, F.spool_max_mb), NULL,                           \
      "most megabytes the spool holds that some sink has not committed: past it requests get 503 with "   \

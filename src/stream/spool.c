@@ -35,7 +35,7 @@
 
 #define DEFAULT_MAX_BYTES ((int64_t)1 << 30)
 #define DEFAULT_SEGMENT_BYTES ((int64_t)64 << 20)
-#define SPARE_KEEP ((size_t)32 << 20) /* a group buffer larger than this is freed after use */
+#define SPARE_KEEP ((size_t)8 << 20) /* a group buffer larger than this is freed after use */
 
 typedef struct seg {
     int64_t base;
