@@ -694,22 +694,6 @@ done:
     return rc;
 }
 
-/* Append a record to out (the layout of stream/ingest.h). */
-static void records_add(sl_ingest_records *r, int64_t time_us, const char *p, size_t n)
-{
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 16;
-        r->off = sl_realloc(r->off, r->cap * sizeof *r->off);
-        r->len = sl_realloc(r->len, r->cap * sizeof *r->len);
-        r->time_us = sl_realloc(r->time_us, r->cap * sizeof *r->time_us);
-    }
-    r->off[r->n] = r->data.len;
-    r->len[r->n] = n;
-    r->time_us[r->n] = time_us;
-    sl_buf_add(&r->data, p, n);
-    r->n++;
-}
-
 static const char *header(const sl_ingest_request *rq, const char *name)
 {
     return rq->header ? rq->header(rq->hctx, name) : NULL;
@@ -907,11 +891,11 @@ static int seg_handle(void *state, const sl_ingest_request *rq, sl_ingest_record
         }
         for (size_t i = 0; i < nmsg; i++)
             if (keep[i])
-                records_add(out, rq->received_us, msgs.data + moff[i], mlen[i]);
+                sl_ingest_records_add(out, rq->received_us, msgs.data + moff[i], mlen[i]);
         sl_free(keep);
     } else {
         for (size_t i = 0; i < nmsg; i++)
-            records_add(out, rq->received_us, msgs.data + moff[i], mlen[i]);
+            sl_ingest_records_add(out, rq->received_us, msgs.data + moff[i], mlen[i]);
     }
     if (dups)
         atomic_fetch_add(&st->duplicates, dups);
