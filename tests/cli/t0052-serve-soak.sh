@@ -50,6 +50,14 @@ write_pipelines "every: 2s"
 pid=$!
 wait_for 20 curl -sf "$URL/healthz" && ok || fail "daemon did not come up: $(tail -5 "$T/serve.log")"
 
+# hup: reload the daemon; if it is gone, say how it ended and what it logged
+hup() {
+  if kill -HUP $pid 2>/dev/null; then return 0; fi
+  set +e; wait $pid; st=$?; set -e; pid=
+  fail "the daemon is gone (exit status $st); its log ends: $(tail -20 "$T/serve.log")"
+  finish
+}
+
 # load SECONDS: poll the API twice a second, SIGHUP every 10 s
 load() {
   end=$(( $(date +%s) + $1 )); tick=0
@@ -59,7 +67,7 @@ load() {
     done
     sleep 0.5
     tick=$((tick + 1))
-    if [ $((tick % 20)) = 0 ]; then kill -HUP $pid; fi
+    if [ $((tick % 20)) = 0 ]; then hup; fi
   done
   return 0
 }
@@ -75,7 +83,7 @@ sys.exit(0 if p and not any(x["running"] or x["queued"] for x in p) else 1)' "$T
 # second apart; sets $sample to "min_rss_kb min_fds min_heap_kb"
 pause_and_sample() {
   write_pipelines ""
-  kill -HUP $pid
+  hup
   if ! wait_for 120 idle; then
     fail "the daemon did not become idle: $(tail -5 "$T/serve.log")"; sample="0 0 0"; return 0
   fi
@@ -92,7 +100,7 @@ pause_and_sample() {
 }
 resume() {
   write_pipelines "every: 2s"
-  kill -HUP $pid
+  hup
 }
 
 load "$WARM"
