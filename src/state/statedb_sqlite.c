@@ -2,6 +2,7 @@
  * .sluice/state.db), WAL mode. See statedb.h. */
 #include "state/statedb.h"
 #include "core/mem.h"
+#include "core/util.h"
 #include "db/sqlite.h"
 #include <errno.h>
 #include <libgen.h>
