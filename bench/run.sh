@@ -1,6 +1,9 @@
 #!/bin/sh
 # bench/run.sh: sluice beside the tools users would otherwise use, on the same
-# generated data, in one run. Reports medians of whole-process wall time,
+# generated data, in one run: sqlite3 .import, Miller, jq, and DuckDB
+# (bench/duckdb: its Node.js package, pinned, installed on first use) on
+# four workloads (CSV -> database file, CSV -> CSV transform, JSONL filter +
+# projection, CSV group-by). Reports medians of whole-process wall time,
 # CPU and peak RSS, and the ratios, as Markdown on stdout (docs/BENCHMARKS.md
 # is this output). Usage:
 #   bench/run.sh [--runs N] [--scale10]
