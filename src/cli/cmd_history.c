@@ -398,9 +398,10 @@ int cmd_history(sl_cli *cli, int argc, char **argv)
         fprintf(stderr, "sluice history: --status and --all go with --checks or --incidents\n");
         return EXIT_USAGE;
     }
-    static const char *const f[] = {"run_id", "pipeline", "started_at", "duration_s", "status", "rows_read",
-                                    "rows_loaded", "rows_filtered", "rows_rejected", "error"};
-    static const int w[] = {36, 16, 24, 10, 11, 10, 11, 13, 13, 0};
+    static const char *const f[] = {"run_id",      "pipeline",    "started_at",    "duration_s",
+                                    "status",      "rows_read",   "rows_derived",  "rows_loaded",
+                                    "rows_filtered", "rows_rejected", "error"};
+    static const int w[] = {36, 16, 24, 10, 11, 10, 12, 11, 13, 13, 0};
     sl_project *p = sl_cli_project_readonly(cli);
     if (!p)
         return EXIT_USAGE;
@@ -434,7 +435,7 @@ int cmd_history(sl_cli *cli, int argc, char **argv)
         else if (rc == 0)
             printf("{\"schema_version\":1,\"runs\":%s}\n", with_runs.data);
     } else if (rc == 0) {
-        printed = sl_cli_print_rows(runs.data, f, w, 10, wide);
+        printed = sl_cli_print_rows(runs.data, f, w, 11, wide);
         if (any_nodes && printed == 0) {
             static const char *const nf[] = {"run_id",   "started_at", "unique_id",     "status",
                                              "failures", "rows_affected", "duration_s", "message"};

@@ -1,13 +1,17 @@
 /* util.c: see util.h. */
 #include "core/util.h"
 #include "core/mem.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 void sl_buf_init(sl_buf *b)
 {
@@ -376,4 +380,36 @@ int sl_base64_decode(const char *s, size_t n, int strict, sl_buf *b)
     if (strict && (acc & ((1u << bits) - 1)))
         return -1;
     return 0;
+}
+
+int sl_mkdir_p(const char *dir)
+{
+    char *p = sl_strdup(dir);
+    int rc = 0;
+    for (char *s = p + 1; *s && rc == 0; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0777) < 0 && errno != EEXIST)
+            rc = -1;
+        *s = '/';
+    }
+    if (rc == 0 && mkdir(p, 0777) < 0 && errno != EEXIST)
+        rc = -1;
+    int e = errno;
+    sl_free(p);
+    errno = e;
+    return rc;
+}
+
+int sl_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
 }

@@ -61,4 +61,11 @@ size_t sl_utf8_valid_prefix(const char *s, size_t n);
 /* Parse a human duration ("10m", "1h30m", "45s", "2d") into seconds; -1 if invalid. */
 int64_t sl_parse_duration(const char *s);
 
+/* Create dir and its missing parents (mode 0777 less the umask, as
+ * `mkdir -p`). 0, or -1 with errno set; an existing folder is fine. */
+int sl_mkdir_p(const char *dir);
+/* Make the entries of dir (a rename or a new file in it) durable: fsync of
+ * the folder itself, as POSIX requires after rename(2). 0, or -1 with errno. */
+int sl_fsync_dir(const char *dir);
+
 #endif

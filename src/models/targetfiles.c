@@ -7,6 +7,7 @@
  */
 #include "core/mem.h"
 #include "core/redact.h"
+#include "core/util.h"
 #include "models/graph.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -23,15 +24,7 @@ static int make_parent(const char *path, sl_error *err)
     int rc = 0;
     if (slash && slash != p) {
         *slash = 0;
-        for (char *s = p + 1; *s && rc == 0; s++) {
-            if (*s != '/')
-                continue;
-            *s = 0;
-            if (mkdir(p, 0777) < 0 && errno != EEXIST)
-                rc = sl_error_set(err, SL_EIO, "cannot create %s: %s", p, strerror(errno));
-            *s = '/';
-        }
-        if (rc == 0 && mkdir(p, 0777) < 0 && errno != EEXIST)
+        if (sl_mkdir_p(p) < 0)
             rc = sl_error_set(err, SL_EIO, "cannot create %s: %s", p, strerror(errno));
     }
     sl_free(p);

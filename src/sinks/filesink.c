@@ -64,19 +64,12 @@ int sl_filesink_open(sl_filesink *fs, sl_instance *in, sl_run *run, const char *
     fs->tmp = sl_printf("%s.sluice-tmp", fs->path);
     if (sl_state_checkpoint_each(run->state, run->pipeline->name, fs->id, run->epoch, parse_checkpoint, fs, err) < 0)
         return -1;
-    char *dir = sl_strdup(fs->path);
-    char *d = dirname(dir);
     /* create the folder of the output if needed */
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s", d);
-    for (char *p = cmd + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            mkdir(cmd, 0755);
-            *p = '/';
-        }
-    mkdir(cmd, 0755);
+    char *dir = sl_strdup(fs->path);
+    fs->dir = sl_strdup(dirname(dir));
     sl_free(dir);
+    if (sl_mkdir_p(fs->dir) < 0)
+        return sl_error_set(err, SL_EIO, "sink %s: cannot create %s: %s", fs->id, fs->dir, strerror(errno));
     if (fs->finished)
         return 0;
     if (fs->bytes > 0 && access(fs->tmp, F_OK) != 0 && access(fs->path, F_OK) == 0) {
@@ -159,6 +152,9 @@ int sl_filesink_finish(sl_filesink *fs, sl_error *err)
         return sl_error_set(err, SL_EIO, "sink %s: %s: %s", fs->id, fs->tmp, strerror(errno));
     if (rename(fs->tmp, fs->path) < 0)
         return sl_error_set(err, SL_EIO, "sink %s: rename to %s: %s", fs->id, fs->path, strerror(errno));
+    /* the rename itself durable before the checkpoint says it happened */
+    if (sl_fsync_dir(fs->dir) < 0)
+        return sl_error_set(err, SL_EIO, "sink %s: %s: %s", fs->id, fs->dir, strerror(errno));
     fs->finished = 1;
     return save_checkpoint(fs, err);
 }
@@ -185,6 +181,7 @@ void sl_filesink_close(sl_filesink *fs)
         close(fs->fd);
     sl_free(fs->path);
     sl_free(fs->tmp);
+    sl_free(fs->dir);
     sl_posmap_release(&fs->positions);
     sl_posmap_release(&fs->pending);
     sl_buf_release(&fs->out);

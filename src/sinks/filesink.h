@@ -20,7 +20,7 @@
 typedef struct sl_filesink {
     sl_run *run;
     const char *id;
-    char *path, *tmp;
+    char *path, *tmp, *dir; /* the output, its temporary file, their folder */
     int fd, finished;
     int64_t bytes;             /* durable (checkpointed) length of the temp file */
     int64_t written;           /* bytes written so far, synced or not */

@@ -75,20 +75,6 @@ static const char dlq_key_sql[] = "ALTER TABLE dlq ADD COLUMN row_key TEXT";
 static const char runs_derived_sql[] = "ALTER TABLE runs ADD COLUMN rows_derived INTEGER DEFAULT 0";
 static const char dlq_index_sql[] = "CREATE UNIQUE INDEX IF NOT EXISTS dlq_row ON dlq(pipeline, row_key)";
 
-static int mkdir_p(const char *dir)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* bytes (statedb.h) need nothing here: SQLite keeps the bytes of a TEXT
  * value as they are, valid UTF-8 or not, and TEXT keeps raw LIKE '%x%'
  * working for whoever queries the DLQ (LIKE never matches a BLOB). */
@@ -154,7 +140,7 @@ int sl_statedb_sqlite_open(const char *path, void **conn, const sl_statedb_ops *
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
-    if (mkdir_p(dirname(dir)) < 0)
+    if (sl_mkdir_p(dirname(dir)) < 0)
         return sl_error_set(err, SL_EIO, "state store: cannot create %s: %s", dir, strerror(errno));
     sqlite3 *db;
     if (sl_sqlite_open(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX) !=

@@ -112,33 +112,6 @@ static int write_all(int fd, const char *p, size_t n, off_t at)
     return 0;
 }
 
-static int sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-static int mkdir_p(const char *dir)
-{
-    char *p = sl_strdup(dir);
-    for (char *s = p + 1; *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-                sl_free(p);
-                return -1;
-            }
-            *s = '/';
-        }
-    int rc = mkdir(p, 0777) < 0 && errno != EEXIST ? -1 : 0;
-    sl_free(p);
-    return rc;
-}
-
 static char *seg_path(const char *dir, int64_t base)
 {
     return sl_printf(SPOOL_NAME_FMT, dir, (long long)base);
@@ -205,7 +178,7 @@ static int open_segments(sl_spool *sp, sl_error *err)
         bases[0] = 0;
         char *p = seg_path(sp->dir, 0);
         int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-        if (fd < 0 || sync_dir(sp->dir) < 0) {
+        if (fd < 0 || sl_fsync_dir(sp->dir) < 0) {
             sl_error_set(err, SL_EIO, "spool %s: cannot create: %s", p, strerror(errno));
             if (fd >= 0)
                 close(fd);
@@ -381,7 +354,7 @@ static int flush_roll(sl_spool *sp, int64_t base)
     sl_free(p);
     if (fd < 0)
         return flush_fail(sp, "creating a segment", base);
-    if (!sp->o.no_fsync && sync_dir(sp->dir) < 0) {
+    if (!sp->o.no_fsync && sl_fsync_dir(sp->dir) < 0) {
         close(fd);
         return flush_fail(sp, "fsync of the directory", base);
     }
@@ -484,7 +457,7 @@ static void *flusher_main(void *arg)
 int sl_spool_open(const char *dir, const sl_spool_opts *o, sl_spool **out, sl_error *err)
 {
     *out = NULL;
-    if (mkdir_p(dir) < 0)
+    if (sl_mkdir_p(dir) < 0)
         return sl_error_set(err, SL_EIO, "spool %s: cannot create the directory: %s", dir, strerror(errno));
     char *lp = sl_printf("%s/LOCK", dir);
     int lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
