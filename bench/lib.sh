@@ -6,11 +6,18 @@
 #                            untimed warm-up when RUNS > 1; prints
 #                            "NAME wall cpu rss_mb" with the medians (GNU time)
 #   measure NAME CMD         the same with $RUNS runs
-#   measure_pair A CMD_A B CMD_B
-#                            $RUNS runs of each, alternating A, B, A, B...
-#                            after one warm-up of each, so that both see the
-#                            same moments of a noisy machine; prints both
+#   measure_pair A CMD_A B CMD_B [C CMD_C ...]
+#                            $RUNS runs of each, alternating A, B, C, A, B, C...
+#                            after one warm-up of each, so that all see the
+#                            same moments of a noisy machine; prints their
 #                            lines as measure does
+#   pipelines CONTACTS EVENTS
+#                            the sluice project of the benchmarks in $WORK/p
+#                            (load, transform, events, groupby), reading
+#                            those files and writing into $WORK/out
+#   duckdb_peer              install the pinned DuckDB peer (bench/duckdb,
+#                            npm ci) when missing or when its lock changed;
+#                            set $DUCK to the command that runs its SQL
 measure_n() {
   name=$1; n=$2; cmd=$3
   [ "$n" -gt 1 ] && warm_up "$name" "$cmd"
@@ -41,18 +48,26 @@ medians() {
     END{k=int((NR+1)/2); printf "%s %.2f %.2f %.0f\n", n, w[k], c[k], m[k]}'
 }
 measure_pair() {
-  warm_up "$1" "$2"
-  warm_up "$3" "$4"
-  : > "$WORK/$1.runs"
-  : > "$WORK/$3.runs"
+  # warm-ups, then the alternating rounds over every NAME CMD pair
+  n=$#; k=1
+  while [ $k -lt "$n" ]; do
+    eval "warm_up \"\${$k}\" \"\${$((k + 1))}\""
+    eval ": > \"\$WORK/\${$k}.runs\""
+    k=$((k + 2))
+  done
   i=0
   while [ $i -lt "$RUNS" ]; do
-    i=$((i + 1))
-    run_once "$1" "$2"
-    run_once "$3" "$4"
+    i=$((i + 1)); k=1
+    while [ $k -lt "$n" ]; do
+      eval "run_once \"\${$k}\" \"\${$((k + 1))}\""
+      k=$((k + 2))
+    done
   done
-  medians "$1"
-  medians "$3"
+  k=1
+  while [ $k -lt "$n" ]; do
+    eval "medians \"\${$k}\""
+    k=$((k + 2))
+  done
 }
 
 # bench_data: the benchmark files in $DATA (default /tmp/sluice-benchdata),
@@ -72,4 +87,53 @@ build_sluice() {
   cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$root/build" -j 2 >/dev/null
   SLUICE=$root/build/sluice
+}
+
+# duckdb_peer: DuckDB (@duckdb/node-api, pinned by bench/duckdb/package-lock.json)
+# installed into bench/duckdb/node_modules with npm ci on first use, and again
+# when the lock file changed; not by CI (benchmarks are not tests)
+duckdb_peer() {
+  dd=$root/bench/duckdb
+  stamp=$(sha256sum "$dd/package-lock.json" | cut -c1-16)
+  if [ "$(cat "$dd/node_modules/.sluice-lock" 2>/dev/null)" != "$stamp" ]; then
+    (cd "$dd" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    echo "$stamp" > "$dd/node_modules/.sluice-lock"
+  fi
+  DUCK="node $dd/duck.mjs"
+}
+
+# the 14 spellings of US/CA/GB the transform keeps (sluice, Miller and DuckDB alike)
+KEEP="'US','USA','U.S.','UNITED STATES','UNITED STATES OF AMERICA','CA','CAN','CANADA','GB','UK','U.K.','UNITED KINGDOM','GREAT BRITAIN','ENGLAND'"
+pipelines() { # $1 = contacts file, $2 = events file; writes $WORK/p
+  mkdir -p "$WORK/p/pipelines" "$WORK/out"
+  echo "name: bench" > "$WORK/p/sluice.yml"
+  cat > "$WORK/p/pipelines/load.yml" <<YML
+source: {type: csv, path: $1}
+sinks: [{type: sqlite, table: contacts}]
+YML
+  cat > "$WORK/p/pipelines/transform.yml" <<YML
+source: {type: csv, path: $1, infer_types: false}
+transforms:
+  - type: derive
+    columns:
+      email: lower(trim(email, ' ' || char(9)))
+      full_name: first_name || ' ' || last_name
+  - {type: filter, where: "upper(trim(country, ' ' || char(9))) IN ($KEEP)"}
+sinks: [{type: csv, path: $WORK/out/sluice_contacts.csv}]
+YML
+  cat > "$WORK/p/pipelines/events.yml" <<YML
+source: {type: jsonl, path: $2, infer_types: false}
+transforms:
+  - {type: filter, where: "event = 'feature_used'"}
+  - {type: derive, columns: {feature: "properties ->> '\$.feature'"}}
+  - {type: select, columns: [user_id, account_id, ts, feature]}
+sinks: [{type: jsonl, path: $WORK/out/sluice_events.jsonl}]
+YML
+  # the group-by as a user writes it in sluice: the aggregate transform
+  cat > "$WORK/p/pipelines/groupby.yml" <<YML
+source: {type: csv, path: $1}
+transforms:
+  - {type: aggregate, group_by: [country], aggregates: {contacts: count}}
+sinks: [{type: csv, path: $WORK/out/sluice_groupby.csv}]
+YML
 }

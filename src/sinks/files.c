@@ -63,6 +63,11 @@ static void format_jsonl(sl_buf *out, const sl_batch *b, size_t from)
 static int format_csv(sl_instance *in, sl_buf *out, char ***header, size_t *nheader, int want_header, char delim,
                       const sl_batch *b, size_t from, sl_error *err)
 {
+    /* a batch without columns or rows (a blocking transform's, such as
+     * aggregate's before its flush) fixes no header: the first with rows
+     * or columns does */
+    if (!*header && b->ncols == 0 && from >= b->nrows)
+        return 0;
     if (!*header) {
         *header = sl_calloc(b->ncols ? b->ncols : 1, sizeof **header);
         for (size_t i = 0; i < b->ncols; i++) {
