@@ -127,7 +127,8 @@ static int is_space(int c)
  * sqlite3AtoF reads ('1.0' -> 1.0, '1e3' -> 1000.0); no digit at all is
  * the integer 0 ('abc', '', '.'). 0 with *isint and *iv or *fv; 1 when
  * only SQLite knows (more than 18 digits, 'e' without exponent digits,
- * beyond sl_vnum_decimal, a NUL before any digit). */
+ * beyond sl_vnum_decimal, a NUL before any digit). *fv is always the
+ * real sqlite3AtoF reads (what arithmetic on reals takes). */
 static int text_number(const char *p, size_t n, int *isint, int64_t *iv, double *fv)
 {
     size_t i = 0;
@@ -153,6 +154,7 @@ static int text_number(const char *p, size_t n, int *isint, int64_t *iv, double 
             return 1;
         *isint = 1;
         *iv = 0;
+        *fv = neg ? -0.0 : 0.0;
         return 0;
     }
     if (i < n && (p[i] == 'e' || p[i] == 'E')) {
@@ -174,6 +176,8 @@ static int text_number(const char *p, size_t n, int *isint, int64_t *iv, double 
             v = v * 10 + (p[k] - '0');
         *isint = 1;
         *iv = neg ? -v : v;
+        /* its real (sqlite3AtoF): '-0' is -0.0 */
+        *fv = neg ? -(double)v : (double)v;
         return 0;
     }
     double v;
@@ -211,7 +215,7 @@ static int number_of(const sl_vresult *r, size_t i, int *isint, int64_t *iv, dou
 {
     switch (r->type[i]) {
     case SQLITE_NULL: return 2;
-    case SQLITE_INTEGER: *isint = 1; *iv = r->i64[i]; return 0;
+    case SQLITE_INTEGER: *isint = 1; *iv = r->i64[i]; *fv = (double)*iv; return 0;
     case SQLITE_FLOAT: *isint = 0; *fv = r->f64[i]; return 0;
     default: return text_number(r->str[i].p, r->str[i].n, isint, iv, fv);
     }
@@ -349,7 +353,8 @@ static int arith(int op, const sl_vresult *a, const sl_vresult *b, size_t i, sl_
             return 0;
         }
     }
-    double l = ia ? (double)xa : fa, r = ib ? (double)xb : fb, v;
+    /* reals: each operand's real value (sqlite3VdbeRealValue) */
+    double l = fa, r = fb, v;
     switch (op) {
     case VO_ADD: v = l + r; break;
     case VO_SUB: v = l - r; break;
@@ -707,8 +712,6 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
                     int64_t iv = 0;
                     if (text_number(a->str[i].p, a->str[i].n, &isint, &iv, &v))
                         return 1;
-                    if (isint)
-                        v = (double)iv;
                 }
                 set_real(d, i, v < 0 ? -v : v);
             }
@@ -759,7 +762,7 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
             else if (isint && iv != INT64_MIN)
                 set_int(d, i, -iv);
             else
-                set_real(d, i, 0.0 - (isint ? (double)iv : fv));
+                set_real(d, i, 0.0 - fv);
         }
         return 0;
     case VN_NOT:

@@ -707,6 +707,16 @@ static sl_vnode *parse_eq(parser *p)
             if (!is_op(p, ")"))
                 return fail(p, n, NULL);
             next(p);
+            if (n->nkids == 1) {
+                /* x IN (): SQLite's parser makes it the constant FALSE
+                 * (TRUE for NOT IN), x unread; as such, IS takes it as
+                 * a truth test */
+                sl_vnode_free(n);
+                n = node(VN_LIT);
+                n->ltype = SQLITE_INTEGER;
+                n->li = negate;
+                n->truefalse = 1;
+            }
             a = n;
             continue;
         }
