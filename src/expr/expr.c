@@ -34,6 +34,7 @@ struct sl_expr {
     char *vsig;
     sqlite3_stmt *truth; /* SQLite's truth of a text (sl_expr_truth) */
     int64_t nnative, nsqlite; /* batches evaluated each way */
+    sl_vresult *flags_res;    /* sl_expr_eval_flags' values; NULL until used */
 };
 
 /* ---- the virtual table --------------------------------------------------- */
@@ -329,6 +330,10 @@ void sl_expr_free(sl_expr *x)
     drop_vtab(x);
     sl_vexpr_free(x->vx);
     sl_free(x->vsig);
+    if (x->flags_res) {
+        sl_vresult_release(x->flags_res);
+        sl_free(x->flags_res);
+    }
     if (x->truth)
         sqlite3_finalize(x->truth);
     sl_free(x->text);
@@ -605,6 +610,19 @@ int sl_expr_truth(sl_expr *x, const sl_vresult *r, size_t i)
     sqlite3_reset(x->truth);
     sqlite3_clear_bindings(x->truth);
     return t;
+}
+
+int sl_expr_eval_flags(sl_expr *x, sl_batch *b, uint8_t *flags, sl_error *err)
+{
+    if (!x->flags_res) {
+        x->flags_res = sl_calloc(1, sizeof *x->flags_res);
+        sl_vresult_init(x->flags_res);
+    }
+    if (sl_expr_eval_vec(x, b, x->flags_res, err) < 0)
+        return -1;
+    for (size_t r = 0; r < b->nrows; r++)
+        flags[r] = (uint8_t)sl_expr_truth(x, x->flags_res, r);
+    return 0;
 }
 
 void sl_expr_paths(const sl_expr *x, int64_t *native, int64_t *sqlite)

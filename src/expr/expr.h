@@ -89,6 +89,10 @@ int sl_expr_eval_vec(sl_expr *x, sl_batch *b, struct sl_vresult *out, sl_error *
 /* SQLite's truth of row i of a result x gave (a condition: NULL and 0
  * are false, text is its leading number): 1 or 0. */
 int sl_expr_truth(sl_expr *x, const struct sl_vresult *r, size_t i);
+/* A condition over b: flags[r] = its truth in row r (sl_expr_truth),
+ * for every row (flags holds b->nrows bytes); evaluated as
+ * sl_expr_eval_vec does, into values x keeps. 0, or -1 with err. */
+int sl_expr_eval_flags(sl_expr *x, sl_batch *b, uint8_t *flags, sl_error *err);
 /* How many batches x evaluated natively and through SQLite. */
 void sl_expr_paths(const sl_expr *x, int64_t *native, int64_t *sqlite);
 

@@ -8,7 +8,6 @@
 #include "engine/colcheck.h"
 #include "engine/run.h"
 #include "expr/expr.h"
-#include "expr/vec.h"
 #include "transforms/columns.h"
 
 typedef struct filter_opts {
@@ -25,7 +24,6 @@ typedef struct filter_state {
     sl_expr *expr;
     uint8_t *keep;
     size_t cap;
-    sl_vresult res;
 } filter_state;
 
 /* The condition compiles, and is a row expression (expr.h), before any
@@ -54,7 +52,6 @@ static int filter_open(sl_instance *in, sl_run *run, sl_error *err)
 {
     filter_state *st = sl_calloc(1, sizeof *st);
     st->expr = sl_expr_new(run->expr, ((filter_opts *)in->opts)->where);
-    sl_vresult_init(&st->res);
     in->state = st;
     return 0;
 }
@@ -65,14 +62,12 @@ static int filter_process(sl_instance *in, sl_batch *b, sl_error *err)
     if (b->nrows == 0)
         return 0;
     SL_GROW(st->keep, st->cap, b->nrows);
-    if (sl_expr_eval_vec(st->expr, b, &st->res, err) < 0) {
+    /* the selection: rows whose condition is true */
+    if (sl_expr_eval_flags(st->expr, b, st->keep, err) < 0) {
         sl_loc l = sl_options_loc(NULL, in->opts, "where");
         return sl_error_prefix(err, "%s:%d:%d: transform %s", l.file ? l.file : in->loc.file,
                                l.file ? l.line : in->loc.line, l.file ? l.col : in->loc.col, in->id);
     }
-    /* the selection: rows whose condition is true */
-    for (size_t r = 0; r < b->nrows; r++)
-        st->keep[r] = (uint8_t)sl_expr_truth(st->expr, &st->res, r);
     size_t before = b->nrows;
     sl_batch_keep(b, st->keep);
     b->nfiltered += (int64_t)(before - b->nrows);
@@ -86,7 +81,6 @@ static void filter_close(sl_instance *in)
         return;
     sl_expr_free(st->expr);
     sl_free(st->keep);
-    sl_vresult_release(&st->res);
     sl_free(st);
     in->state = NULL;
 }
