@@ -10,6 +10,7 @@
 #include "core/util.h"
 #include "db/sqlite.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct sl_expr_engine {
@@ -328,6 +329,10 @@ void sl_expr_free(sl_expr *x)
     if (!x)
         return;
     drop_vtab(x);
+    /* SLUICE_VEXPR_STATS=1: which path each expression took (benchmarks) */
+    if (!x->tail && (x->nnative || x->nsqlite) && getenv("SLUICE_VEXPR_STATS"))
+        fprintf(stderr, "sluice: expression '%s': %lld batches native, %lld through SQLite\n", x->text,
+                (long long)x->nnative, (long long)x->nsqlite);
     sl_vexpr_free(x->vx);
     sl_free(x->vsig);
     if (x->flags_res) {

@@ -619,8 +619,56 @@ static void text_function(sl_vexpr *x, int fn, const sl_vresult *a, size_t i, sl
     set_text(d, i, sl_arena_copy(ar, x->fnbuf.data ? x->fnbuf.data : "", x->fnbuf.len), x->fnbuf.len);
 }
 
+/* charFunc: the characters of the code points of row i's arguments
+ * (sqlite3_value_int64 of each; outside 0..0x10ffff is U+FFFD), as
+ * SQLite writes them. 1 when an argument is a text only SQLite reads. */
+static int char_function(const sl_vnode *nd, size_t i, sl_vresult *d, sl_arena *ar)
+{
+    unsigned char *o = sl_arena_alloc(ar, nd->nkids * 4 + 1), *z = o;
+    for (size_t k = 0; k < nd->nkids; k++) {
+        const sl_vresult *a = &nd->kids[k]->res;
+        int64_t x = 0;
+        switch (a->type[i]) {
+        case SQLITE_INTEGER: x = a->i64[i]; break;
+        case SQLITE_FLOAT: x = double_to_int64(a->f64[i]); break;
+        case SQLITE_TEXT:
+            if (text_int(a->str[i].p, a->str[i].n, &x))
+                return 1;
+            break;
+        default: x = 0;
+        }
+        if (x < 0 || x > 0x10ffff)
+            x = 0xfffd;
+        unsigned c = (unsigned)(x & 0x1fffff);
+        if (c < 0x80) {
+            *z++ = (unsigned char)(c & 0xff);
+        } else if (c < 0x800) {
+            *z++ = (unsigned char)(0xc0 + ((c >> 6) & 0x1f));
+            *z++ = (unsigned char)(0x80 + (c & 0x3f));
+        } else if (c < 0x10000) {
+            *z++ = (unsigned char)(0xe0 + ((c >> 12) & 0x0f));
+            *z++ = (unsigned char)(0x80 + ((c >> 6) & 0x3f));
+            *z++ = (unsigned char)(0x80 + (c & 0x3f));
+        } else {
+            *z++ = (unsigned char)(0xf0 + ((c >> 18) & 0x07));
+            *z++ = (unsigned char)(0x80 + ((c >> 12) & 0x3f));
+            *z++ = (unsigned char)(0x80 + ((c >> 6) & 0x3f));
+            *z++ = (unsigned char)(0x80 + (c & 0x3f));
+        }
+    }
+    *z = 0;
+    set_text(d, i, (const char *)o, (size_t)(z - o));
+    return 0;
+}
+
 static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_arena *ar)
 {
+    if (nd->fn == VF_CHAR) {
+        for (size_t i = 0; i < n; i++)
+            if (char_function(nd, i, d, ar))
+                return 1;
+        return 0;
+    }
     sl_vresult *a = &nd->kids[0]->res, *b = nd->nkids > 1 ? &nd->kids[1]->res : NULL;
     for (size_t i = 0; i < n; i++) {
         char tmp[64], tmp2[64];

@@ -325,6 +325,7 @@ static const struct {
     {"trim", VF_TRIM, 1, 2},     {"ltrim", VF_LTRIM, 1, 2},   {"rtrim", VF_RTRIM, 1, 2},
     {"substr", VF_SUBSTR, 2, 3}, {"substring", VF_SUBSTR, 2, 3}, {"instr", VF_INSTR, 2, 2},
     {"abs", VF_ABS, 1, 1},       {"sha256", VF_SHA256, 1, 1}, {"normalize_email", VF_NORMALIZE_EMAIL, 1, 1},
+    {"char", VF_CHAR, 0, 1000},
 };
 
 static sl_vnode *parse_function(parser *p, const char *name, size_t nlen)

@@ -167,8 +167,8 @@ static void gen(sl_buf *o, int depth)
         sl_buf_addf(o, "%s(", fn1[rnd(10)]), gen(o, depth - 1), sl_buf_addc(o, ')');
         break;
     case 13: {
-        static const char *const fn2[] = {"coalesce", "ifnull", "nullif", "instr", "trim", "ltrim", "rtrim"};
-        sl_buf_addf(o, "%s(", fn2[rnd(7)]), gen(o, depth - 1), sl_buf_adds(o, ", "), gen(o, depth - 1);
+        static const char *const fn2[] = {"coalesce", "ifnull", "nullif", "instr", "trim", "ltrim", "rtrim", "char"};
+        sl_buf_addf(o, "%s(", fn2[rnd(8)]), gen(o, depth - 1), sl_buf_adds(o, ", "), gen(o, depth - 1);
         sl_buf_addc(o, ')');
         break;
     }
@@ -375,7 +375,8 @@ static void test_cases(void **state)
         "TRUE + FALSE", "\"Mixed Col\" || i", "d || ' ' || ts", "f = f", "f IS NULL", "bo = TRUE",
         "1 < 2 = 1", "1 = 2 < 3", "+i", "-+0.0", "+-0.0", "1 = NOT 0", "1 + NOT 0 = 1", "NOT 1 AND 0",
         "'12abc' + 0", "'0x10' + 0", "'1.0' + 0", "'-0.0' + 0", "- '-0.0'", "'1e3' * 1", "'abc' + 0", "'.' + 0",
-        "'1.5x' + 0", "abs(' -2.5 ')", "NOT '0.0'", "ts + 0", "d - 1", "'a' || 1 + 2", "- 2 * 3", "NOT 1 = 2", "2 + 3 * 4 || 5",
+        "'1.5x' + 0", "abs(' -2.5 ')", "char()", "char(72, 105)", "char(233, 127881)", "char(-1, 1114112, 0)",
+        "char(NULL, 65.9, '66x')", "trim(t, ' ' || char(9))", "char(i)", "NOT '0.0'", "ts + 0", "d - 1", "'a' || 1 + 2", "- 2 * 3", "NOT 1 = 2", "2 + 3 * 4 || 5",
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         sl_vexpr *v = sl_vexpr_compile(cases[k], b);
