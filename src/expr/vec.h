@@ -17,17 +17,17 @@
  * exponent within +-22, 'strings', NULL, TRUE, FALSE), = == <> != < <= >
  * >= IS, IS NOT, AND OR NOT, [NOT] IN (list), IS [NOT] NULL, ISNULL,
  * NOTNULL, NOT NULL, [NOT] BETWEEN, [NOT] LIKE 'constant' [ESCAPE 'c'],
- * ||, + - * / %, unary -, CASE (both forms), coalesce, ifnull, nullif,
- * lower/upper (sluice's Unicode ones, gtm.h), trim/ltrim/rtrim, length,
- * substr/substring (integer arguments), instr, abs, sha256 and
- * normalize_email.
+ * ||, + - * / %, unary - and +, CASE (both forms), coalesce, ifnull,
+ * nullif, lower/upper (sluice's Unicode ones, gtm.h), trim/ltrim/rtrim,
+ * length, substr/substring, instr, abs, char, sha256 and normalize_email.
  *
  * Some values are left to SQLite at run time: then sl_vexpr_eval returns
- * 1 and the caller evaluates that batch with SQLite. They are: text
- * converted to a number (arithmetic, truth, abs) unless it is a plain
- * integer (spaces, sign, at most 18 digits, spaces) or, for truth, empty;
- * text with a NUL byte given to a function or LIKE; abs(INT64_MIN) (an
- * error in SQLite); substr's positions that are not integers.
+ * 1 and the caller evaluates that batch with SQLite. They are: a text
+ * taken as a number (arithmetic, truth, abs, char) that only SQLite's
+ * conversion reads exactly (more than 18 digits, an 'e' without exponent
+ * digits, more than 15 significant digits or an exponent beyond +-307 in
+ * a real); abs(INT64_MIN) (an error in SQLite); substr's positions that
+ * are not integers.
  *
  * Invalid UTF-8 is not an error anywhere: every function walks bytes
  * exactly as SQLite's does (a lead byte >= 0xc0 and the 0x80-0xbf bytes
