@@ -53,14 +53,17 @@ int sl_vnum_decimal(const char *p, size_t n, double *out)
     int64_t s = 0;
     int digits = 0, sig = 0, e = 0, d = 0;
     size_t i = 0;
+    /* past 18 digits s is no longer kept: the number is refused below */
     for (; i < n && isdigit((unsigned char)p[i]); i++, digits++) {
-        s = s * 10 + (p[i] - '0');
+        if (digits < 18)
+            s = s * 10 + (p[i] - '0');
         if (s)
             sig++;
     }
     if (i < n && p[i] == '.')
         for (i++; i < n && isdigit((unsigned char)p[i]); i++, digits++, d--) {
-            s = s * 10 + (p[i] - '0');
+            if (digits < 18)
+                s = s * 10 + (p[i] - '0');
             if (s)
                 sig++;
         }
