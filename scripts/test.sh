@@ -36,7 +36,7 @@ if [ "${FUZZ_SECONDS:-10}" -gt 0 ]; then
   echo "== fuzz (${FUZZ_SECONDS:-10}s per target, seed ${FUZZ_SEED:-1})"
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSLUICE_FUZZ=ON -DSLUICE_TESTS=OFF >/dev/null
   cmake --build build-fuzz -j "$jobs" >/dev/null
-  for t in fuzz_csv fuzz_json fuzz_json_stream fuzz_config fuzz_jinja fuzz_normalize fuzz_spool; do
+  for t in fuzz_csv fuzz_json fuzz_json_stream fuzz_config fuzz_jinja fuzz_normalize fuzz_spool fuzz_vexpr; do
     rm -rf build-fuzz/corpus/$t && mkdir -p build-fuzz/corpus/$t
     cp tests/fuzz/seeds/$t/* build-fuzz/corpus/$t/ 2>/dev/null || true
     build-fuzz/tests/fuzz/$t -seed="${FUZZ_SEED:-1}" -max_total_time="${FUZZ_SECONDS:-10}" -timeout=10 -max_len=4096 \

@@ -172,22 +172,6 @@ void sl_run_checks_free(sl_run_checks *rc)
     sl_free(rc);
 }
 
-/* SQLite's truth of a value: NULL is not true. */
-static int truthy(sqlite3_value *v)
-{
-    switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER: return sqlite3_value_int64(v) != 0;
-    case SQLITE_FLOAT: return sqlite3_value_double(v) != 0.0;
-    case SQLITE_NULL: return 0;
-    default: return atof((const char *)sqlite3_value_text(v)) != 0.0;
-    }
-}
-
-static void set_flag(void *ctx, size_t row, sqlite3_value *v)
-{
-    ((uint8_t *)ctx)[row] = (uint8_t)truthy(v);
-}
-
 static void note_columns(sl_run_checks *rc, const sl_batch *b)
 {
     for (size_t i = 0; i < b->ncols; i++) {
@@ -363,13 +347,13 @@ int sl_run_checks_batch(sl_run_checks *rc, sl_batch *b, size_t from, sl_error *e
         double t0 = now_s();
         sl_error xerr = {0};
         memset(rc->fail, 0, b->nrows);
-        if (sl_expr_eval(s->pred, b, set_flag, rc->fail, &xerr) < 0) {
+        if (sl_expr_eval_flags(s->pred, b, rc->fail, &xerr) < 0) {
             fail_check(s, xerr.msg);
             continue;
         }
         if (s->where) {
             memset(rc->sel, 0, b->nrows);
-            if (sl_expr_eval(s->where, b, set_flag, rc->sel, &xerr) < 0) {
+            if (sl_expr_eval_flags(s->where, b, rc->sel, &xerr) < 0) {
                 fail_check(s, xerr.msg);
                 continue;
             }
@@ -410,7 +394,7 @@ int sl_run_checks_batch(sl_run_checks *rc, sl_batch *b, size_t from, sl_error *e
         sl_error xerr = {0};
         if (s->where) {
             memset(rc->sel, 0, b->nrows);
-            if (sl_expr_eval(s->where, b, set_flag, rc->sel, &xerr) < 0) {
+            if (sl_expr_eval_flags(s->where, b, rc->sel, &xerr) < 0) {
                 fail_check(s, xerr.msg);
                 continue;
             }

@@ -3,12 +3,14 @@
 #include "expr/expr.h"
 #include "expr/functions.h"
 #include "expr/shape.h"
+#include "expr/vec.h"
 #include "quality/check.h"
 #include "core/mem.h"
 #include "core/sqlident.h"
 #include "core/util.h"
 #include "db/sqlite.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct sl_expr_engine {
@@ -28,6 +30,12 @@ struct sl_expr {
     sqlite3_stmt *stmt;
     char *sig;          /* column names the statement was compiled for */
     sl_batch *cur;      /* batch being evaluated (read by the vtab) */
+    /* the native plan (vec.h), for the columns and types in vsig */
+    sl_vexpr *vx;
+    char *vsig;
+    sqlite3_stmt *truth; /* SQLite's truth of a text (sl_expr_truth) */
+    int64_t nnative, nsqlite; /* batches evaluated each way */
+    sl_vresult *flags_res;    /* sl_expr_eval_flags' values; NULL until used */
 };
 
 /* ---- the virtual table --------------------------------------------------- */
@@ -321,6 +329,18 @@ void sl_expr_free(sl_expr *x)
     if (!x)
         return;
     drop_vtab(x);
+    /* SLUICE_VEXPR_STATS=1: which path each expression took (benchmarks) */
+    if (!x->tail && (x->nnative || x->nsqlite) && getenv("SLUICE_VEXPR_STATS"))
+        fprintf(stderr, "sluice: expression '%s': %lld batches native, %lld through SQLite\n", x->text,
+                (long long)x->nnative, (long long)x->nsqlite);
+    sl_vexpr_free(x->vx);
+    sl_free(x->vsig);
+    if (x->flags_res) {
+        sl_vresult_release(x->flags_res);
+        sl_free(x->flags_res);
+    }
+    if (x->truth)
+        sqlite3_finalize(x->truth);
     sl_free(x->text);
     sl_free(x->tail);
     sl_free(x);
@@ -529,6 +549,91 @@ int sl_expr_eval(sl_expr *x, sl_batch *b, void (*fn)(void *ctx, size_t row, sqli
                             x->tail ? "statement" : "expression", x->tail ? "over the batch" : x->text,
                             sqlite3_errmsg(x->e->db));
     return 0;
+}
+
+/* ---- the native path ------------------------------------------------------- */
+
+static void fill(void *ctx, size_t row, sqlite3_value *v)
+{
+    sl_vresult *out = ctx;
+    int t = sqlite3_value_type(v);
+    out->type[row] = (uint8_t)t;
+    if (t == SQLITE_INTEGER) {
+        out->i64[row] = sqlite3_value_int64(v);
+    } else if (t == SQLITE_FLOAT) {
+        out->f64[row] = sqlite3_value_double(v);
+    } else if (t != SQLITE_NULL) {
+        /* text (a blob as its bytes: the callers store text) */
+        const char *p = t == SQLITE_BLOB ? sqlite3_value_blob(v) : (const char *)sqlite3_value_text(v);
+        size_t n = (size_t)sqlite3_value_bytes(v);
+        out->str[row] = (sl_str){sl_arena_copy(&out->arena, p ? p : "", n), n};
+    }
+}
+
+int sl_expr_eval_vec(sl_expr *x, sl_batch *b, sl_vresult *out, sl_error *err)
+{
+    if (!x->tail && sl_vexpr_enabled()) {
+        sl_buf sig;
+        sl_buf_init(&sig);
+        for (size_t i = 0; i < b->ncols; i++)
+            sl_buf_addf(&sig, "%s\x1f%d%d\x1e", b->cols[i].name, (int)b->cols[i].type, sl_column_is_text(&b->cols[i]));
+        if (!x->vsig || strcmp(x->vsig, sig.data ? sig.data : "") != 0) {
+            sl_vexpr_free(x->vx);
+            sl_free(x->vsig);
+            x->vx = sl_vexpr_compile(x->text, b);
+            x->vsig = sl_buf_detach(&sig);
+            if (!x->vsig)
+                x->vsig = sl_strdup("");
+        } else {
+            sl_buf_release(&sig);
+        }
+        if (x->vx) {
+            int rc = sl_vexpr_eval(x->vx, b, out, err);
+            if (rc <= 0) {
+                x->nnative++;
+                return rc;
+            }
+        }
+    }
+    x->nsqlite++;
+    sl_arena_reset(&out->arena);
+    sl_vresult_reserve(out, b->nrows);
+    return sl_expr_eval(x, b, fill, out, err);
+}
+
+int sl_expr_truth(sl_expr *x, const sl_vresult *r, size_t i)
+{
+    int t = sl_vresult_truth(r, i);
+    if (t >= 0)
+        return t;
+    /* a text's leading number, as only SQLite's conversion knows it */
+    if (!x->truth && sqlite3_prepare_v2(x->e->db, "SELECT CASE WHEN ?1 THEN 1 ELSE 0 END", -1, &x->truth, NULL) !=
+                         SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(x->truth, 1, r->str[i].p, (int)r->str[i].n, SQLITE_STATIC);
+    t = sqlite3_step(x->truth) == SQLITE_ROW && sqlite3_column_int(x->truth, 0);
+    sqlite3_reset(x->truth);
+    sqlite3_clear_bindings(x->truth);
+    return t;
+}
+
+int sl_expr_eval_flags(sl_expr *x, sl_batch *b, uint8_t *flags, sl_error *err)
+{
+    if (!x->flags_res) {
+        x->flags_res = sl_calloc(1, sizeof *x->flags_res);
+        sl_vresult_init(x->flags_res);
+    }
+    if (sl_expr_eval_vec(x, b, x->flags_res, err) < 0)
+        return -1;
+    for (size_t r = 0; r < b->nrows; r++)
+        flags[r] = (uint8_t)sl_expr_truth(x, x->flags_res, r);
+    return 0;
+}
+
+void sl_expr_paths(const sl_expr *x, int64_t *native, int64_t *sqlite)
+{
+    *native = x->nnative;
+    *sqlite = x->nsqlite;
 }
 
 /* ---- checking a configured expression ------------------------------------ */

@@ -77,6 +77,25 @@ int sl_expr_unknown_columns(const char *text, const char *const *known, size_t n
 int sl_expr_eval(sl_expr *x, sl_batch *b, void (*fn)(void *ctx, size_t row, sqlite3_value *v),
                  void *ctx, sl_error *err);
 
+/* Evaluate over b into out (one value per row, vec.h's storage classes):
+ * through the native plan (vec.h) when the expression compiles to one for
+ * b's columns and types (the plan is kept while they stay the same) and
+ * the batch's values allow it, else through SQLite (sl_expr_eval); the
+ * results are the same either way. Env SLUICE_VEXPR=0 forces SQLite.
+ * out's text lives in out's arena or b's, until the next evaluation into
+ * out. 0, or -1 with err as sl_expr_eval. Not for statements. */
+struct sl_vresult;
+int sl_expr_eval_vec(sl_expr *x, sl_batch *b, struct sl_vresult *out, sl_error *err);
+/* SQLite's truth of row i of a result x gave (a condition: NULL and 0
+ * are false, text is its leading number): 1 or 0. */
+int sl_expr_truth(sl_expr *x, const struct sl_vresult *r, size_t i);
+/* A condition over b: flags[r] = its truth in row r (sl_expr_truth),
+ * for every row (flags holds b->nrows bytes); evaluated as
+ * sl_expr_eval_vec does, into values x keeps. 0, or -1 with err. */
+int sl_expr_eval_flags(sl_expr *x, sl_batch *b, uint8_t *flags, sl_error *err);
+/* How many batches x evaluated natively and through SQLite. */
+void sl_expr_paths(const sl_expr *x, int64_t *native, int64_t *sqlite);
+
 /* Bind a batch cell as a SQLite value (shared with the SQLite sink). */
 void sl_expr_bind_cell(sqlite3_stmt *st, int idx, const sl_column *c, size_t row);
 

@@ -14,6 +14,7 @@
 #include "engine/colcheck.h"
 #include "engine/run.h"
 #include "expr/expr.h"
+#include "expr/vec.h"
 #include "transforms/columns.h"
 #include <string.h>
 
@@ -32,13 +33,7 @@ typedef struct derive_state {
     sl_expr **exprs;
     sl_type *types;     /* per derived column; SL_T_NULL until known */
     sl_run *run;
-    /* results of the current expression */
-    int *rtype;         /* SQLITE_INTEGER, ... */
-    int64_t *ri;
-    double *rf;
-    sl_str *rs;
-    sl_batch *b;
-    sl_type keep_type;  /* the replaced column's type */
+    sl_vresult res;     /* results of the current expression (expr.h's sl_expr_eval_vec) */
 } derive_state;
 
 /* Every expression compiles, and is a row expression (expr.h), before any
@@ -81,36 +76,21 @@ static int derive_open(sl_instance *in, sl_run *run, sl_error *err)
     st->types = sl_calloc(o->columns.n, sizeof *st->types);
     for (size_t i = 0; i < o->columns.n; i++)
         st->exprs[i] = sl_expr_new(run->expr, o->columns.v[i].value);
+    sl_vresult_init(&st->res);
     in->state = st;
     return 0;
-}
-
-static void collect(void *ctx, size_t row, sqlite3_value *v)
-{
-    derive_state *st = ctx;
-    int t = sqlite3_value_type(v);
-    st->rtype[row] = t;
-    if (t == SQLITE_INTEGER) {
-        st->ri[row] = sqlite3_value_int64(v);
-    } else if (t == SQLITE_FLOAT) {
-        st->rf[row] = sqlite3_value_double(v);
-    } else if (t != SQLITE_NULL) {
-        const char *p = (const char *)sqlite3_value_text(v);
-        size_t n = (size_t)sqlite3_value_bytes(v);
-        st->rs[row].p = sl_arena_copy(&st->b->arena, p ? p : "", n);
-        st->rs[row].n = n;
-    }
 }
 
 /* Type of one result, given the type we would like to keep. */
 static sl_type result_type(derive_state *st, size_t r, sl_type want, int64_t *iv)
 {
-    switch (st->rtype[r]) {
-    case SQLITE_INTEGER: return (want == SL_T_BOOL && (st->ri[r] == 0 || st->ri[r] == 1)) ? SL_T_BOOL : SL_T_INT;
+    switch (st->res.type[r]) {
+    case SQLITE_INTEGER:
+        return (want == SL_T_BOOL && (st->res.i64[r] == 0 || st->res.i64[r] == 1)) ? SL_T_BOOL : SL_T_INT;
     case SQLITE_FLOAT: return SL_T_FLOAT;
     case SQLITE_NULL: return SL_T_NULL;
     default: {
-        const sl_str *s = &st->rs[r];
+        const sl_str *s = &st->res.str[r];
         if (want == SL_T_DATE && sl_parse_date(s->p, s->n, iv) == 0) return SL_T_DATE;
         if (want == SL_T_TIMESTAMP && sl_parse_timestamp(s->p, s->n, iv) == 0) return SL_T_TIMESTAMP;
         if (want == SL_T_DECIMAL && sl_parse_decimal(s->p, s->n) == 0) return SL_T_DECIMAL;
@@ -127,18 +107,18 @@ static int derive_process(sl_instance *in, sl_batch *b, sl_error *err)
     size_t n = b->nrows;
     if (n == 0)
         return 0;
-    st->rtype = sl_realloc(st->rtype, n * sizeof *st->rtype);
-    st->ri = sl_realloc(st->ri, n * sizeof *st->ri);
-    st->rf = sl_realloc(st->rf, n * sizeof *st->rf);
-    st->rs = sl_realloc(st->rs, n * sizeof *st->rs);
-    st->b = b;
+    const uint8_t *rtype;
+    const int64_t *ri;
+    const double *rf;
+    const sl_str *rs;
     for (size_t k = 0; k < o->columns.n; k++) {
         const char *name = o->columns.v[k].key;
         int at = sl_batch_find(b, name);
         sl_type want = st->types[k] != SL_T_NULL ? st->types[k] : at >= 0 ? b->cols[at].type : SL_T_NULL;
-        if (sl_expr_eval(st->exprs[k], b, collect, st, err) < 0)
+        if (sl_expr_eval_vec(st->exprs[k], b, &st->res, err) < 0)
             return sl_error_prefix(err, "%s:%d:%d: transform %s, column '%s'", o->columns.v[k].loc.file,
                                    o->columns.v[k].loc.line, o->columns.v[k].loc.col, in->id, name);
+        rtype = st->res.type, ri = st->res.i64, rf = st->res.f64, rs = st->res.str;
         /* the column's type: stable across batches, widened when needed */
         sl_type t = st->types[k];
         int64_t iv;
@@ -146,8 +126,8 @@ static int derive_process(sl_instance *in, sl_batch *b, sl_error *err)
             sl_type rt = result_type(st, r, want, &iv);
             sl_type w = sl_type_widen(t, rt);
             /* an int a double would round keeps its digits: decimal, not float */
-            if (w == SL_T_FLOAT && st->rtype[r] == SQLITE_INTEGER &&
-                (st->ri[r] > (INT64_C(1) << 53) || st->ri[r] < -(INT64_C(1) << 53)))
+            if (w == SL_T_FLOAT && rtype[r] == SQLITE_INTEGER &&
+                (ri[r] > (INT64_C(1) << 53) || ri[r] < -(INT64_C(1) << 53)))
                 w = SL_T_DECIMAL;
             if (t != SL_T_NULL && w != t)
                 sl_run_schema_change(st->run, name, "widened from %s to %s by derive", sl_type_name(t),
@@ -169,29 +149,30 @@ static int derive_process(sl_instance *in, sl_batch *b, sl_error *err)
         sl_column *c = &b->cols[at];
         sl_column_set_type(c, t, b->rowcap);
         for (size_t r = 0; r < n; r++) {
-            int rt = st->rtype[r];
+            int rt = rtype[r];
             c->valid[r] = rt != SQLITE_NULL;
             if (rt == SQLITE_NULL)
                 continue;
             char tmp[64];
             switch (t) {
             case SL_T_BOOL:
-            case SL_T_INT: c->i64[r] = st->ri[r]; break;
-            case SL_T_FLOAT: c->f64[r] = rt == SQLITE_INTEGER ? (double)st->ri[r] : st->rf[r]; break;
-            case SL_T_DATE: sl_parse_date(st->rs[r].p, st->rs[r].n, &c->i64[r]); break;
+            case SL_T_INT: c->i64[r] = ri[r]; break;
+            case SL_T_FLOAT: c->f64[r] = rt == SQLITE_INTEGER ? (double)ri[r] : rf[r]; break;
+            case SL_T_DATE: sl_parse_date(rs[r].p, rs[r].n, &c->i64[r]); break;
             case SL_T_TIMESTAMP:
-                if (sl_parse_timestamp(st->rs[r].p, st->rs[r].n, &c->i64[r]) < 0)
-                    sl_parse_date(st->rs[r].p, st->rs[r].n, &c->i64[r]), c->i64[r] *= 86400000000LL;
+                if (sl_parse_timestamp(rs[r].p, rs[r].n, &c->i64[r]) < 0)
+                    sl_parse_date(rs[r].p, rs[r].n, &c->i64[r]), c->i64[r] *= 86400000000LL;
                 break;
             default:
                 if (rt == SQLITE_INTEGER) {
-                    size_t len = (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)st->ri[r]);
+                    size_t len = (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)ri[r]);
                     c->str[r] = (sl_str){sl_arena_copy(&b->arena, tmp, len), len};
                 } else if (rt == SQLITE_FLOAT) {
-                    size_t len = sl_format_float(tmp, st->rf[r]);
+                    size_t len = sl_format_float(tmp, rf[r]);
                     c->str[r] = (sl_str){sl_arena_copy(&b->arena, tmp, len), len};
                 } else {
-                    c->str[r] = st->rs[r];
+                    /* the result's text lives until the next evaluation */
+                    c->str[r] = (sl_str){sl_arena_copy(&b->arena, rs[r].p, rs[r].n), rs[r].n};
                 }
             }
         }
@@ -209,10 +190,7 @@ static void derive_close(sl_instance *in)
         sl_expr_free(st->exprs[i]);
     sl_free(st->exprs);
     sl_free(st->types);
-    sl_free(st->rtype);
-    sl_free(st->ri);
-    sl_free(st->rf);
-    sl_free(st->rs);
+    sl_vresult_release(&st->res);
     sl_free(st);
     in->state = NULL;
 }

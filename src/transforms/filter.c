@@ -56,22 +56,14 @@ static int filter_open(sl_instance *in, sl_run *run, sl_error *err)
     return 0;
 }
 
-static void truth(void *ctx, size_t row, sqlite3_value *v)
-{
-    filter_state *st = ctx;
-    int t = sqlite3_value_type(v);
-    st->keep[row] = t == SQLITE_INTEGER ? sqlite3_value_int64(v) != 0
-                    : t == SQLITE_NULL  ? 0
-                                        : sqlite3_value_double(v) != 0.0;
-}
-
 static int filter_process(sl_instance *in, sl_batch *b, sl_error *err)
 {
     filter_state *st = in->state;
     if (b->nrows == 0)
         return 0;
     SL_GROW(st->keep, st->cap, b->nrows);
-    if (sl_expr_eval(st->expr, b, truth, st, err) < 0) {
+    /* the selection: rows whose condition is true */
+    if (sl_expr_eval_flags(st->expr, b, st->keep, err) < 0) {
         sl_loc l = sl_options_loc(NULL, in->opts, "where");
         return sl_error_prefix(err, "%s:%d:%d: transform %s", l.file ? l.file : in->loc.file,
                                l.file ? l.line : in->loc.line, l.file ? l.col : in->loc.col, in->id);

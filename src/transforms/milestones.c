@@ -381,15 +381,6 @@ static int ms_open(sl_instance *in, sl_run *run, sl_error *err)
 
 /* ---- processing ---------------------------------------------------------- */
 
-static void truth(void *ctx, size_t row, sqlite3_value *v)
-{
-    ms_rule *r = ctx;
-    int t = sqlite3_value_type(v);
-    r->match[row] = t == SQLITE_INTEGER ? sqlite3_value_int64(v) != 0
-                    : t == SQLITE_NULL  ? 0
-                                        : sqlite3_value_double(v) != 0.0;
-}
-
 /* The event time of row r in microseconds: 0, or -1 when NULL or no time. */
 static int cell_time(const sl_column *c, size_t r, int64_t *us)
 {
@@ -566,7 +557,7 @@ static int ms_process(sl_instance *in, sl_batch *b, sl_error *err)
     for (size_t k = 0; k < st->nrules && n > 0; k++) {
         ms_rule *r = &st->rules[k];
         SL_GROW(r->match, r->cap, n);
-        if (sl_expr_eval(r->expr, b, truth, r, err) < 0)
+        if (sl_expr_eval_flags(r->expr, b, r->match, err) < 0)
             return sl_error_prefix(err, "%s:%d:%d: transform %s, rule '%s'", r->loc.file ? r->loc.file : "?",
                                    r->loc.line, r->loc.col, in->id, r->name);
     }
