@@ -105,8 +105,16 @@ static int derive_process(sl_instance *in, sl_batch *b, sl_error *err)
     derive_opts *o = in->opts;
     derive_state *st = in->state;
     size_t n = b->nrows;
-    if (n == 0)
+    if (n == 0) {
+        /* a batch a filter emptied still has the columns: a later select
+         * or sink names them (their type is decided by rows, later) */
+        for (size_t k = 0; k < o->columns.n; k++) {
+            const char *name = o->columns.v[k].key;
+            if (sl_batch_find(b, name) < 0 && sl_transform_name_clash(b, name, -1) < 0)
+                sl_batch_add_column(b, name, strlen(name), st->types[k] != SL_T_NULL ? st->types[k] : SL_T_TEXT, 0);
+        }
         return 0;
+    }
     const uint8_t *rtype;
     const int64_t *ri;
     const double *rf;
