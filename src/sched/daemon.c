@@ -346,6 +346,17 @@ static queued_start *enqueue(pl_rt *rt, const char *by, int coalesce)
     return q;
 }
 
+/* The very last thing a run's thread does: once d->running drops, the
+ * daemon may stop and free d (shutdown_runs waits for it), so nothing of
+ * d (its lock, rt, the project reference) is touched after this. */
+static void run_thread_done(sl_daemon *d)
+{
+    pthread_mutex_lock(&d->lock);
+    d->running--;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+}
+
 typedef struct job_arg {
     sl_daemon *d;
     pl_rt *rt;
@@ -372,19 +383,18 @@ static void *job_main(void *arg)
     pthread_mutex_lock(&d->lock);
     pl_rt *rt = a->rt;
     rt->running = 0;
-    d->running--;
     rt->last_finished = now;
     snprintf(rt->last_status, sizeof rt->last_status, "%s", job.res.status);
     snprintf(rt->last_run_id, sizeof rt->last_run_id, "%s", job.res.run_id);
     if (rc == 0)
         rt->last_success = now;
-    pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->lock);
     sl_log_info("%s: %s (%s) read %lld, loaded %lld in %.2fs%s%s", rt->name, job.res.status, a->by,
                 (long long)job.res.counts.read, (long long)job.res.counts.loaded, job.res.duration_s,
                 job.res.error[0] ? ": " : "", job.res.error);
     ref_release(d, a->ref);
     sl_free(a);
+    run_thread_done(d);
     return NULL;
 }
 
@@ -486,17 +496,16 @@ static void *model_main(void *arg)
     double now = wall_now();
     pthread_mutex_lock(&d->lock);
     rt->running = 0;
-    d->running--;
     rt->last_finished = now;
     snprintf(rt->last_status, sizeof rt->last_status, "%s", status);
     snprintf(rt->last_run_id, sizeof rt->last_run_id, "%s", a->run_id);
     if (rc == 0)
         rt->last_success = now;
-    pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->lock);
     sl_log_info("model %s: %s (%s) in %.2fs%s%s", rt->name, status, a->by, now - t0, msg[0] ? ": " : "", msg);
     ref_release(d, ref);
     sl_free(a);
+    run_thread_done(d);
     return NULL;
 }
 
