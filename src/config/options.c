@@ -2,6 +2,7 @@
 #include "config/options.h"
 #include "config/yaml.h"
 #include "core/mem.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,19 +10,26 @@
 #define FIELD(opts, o, type) ((type *)((char *)(opts) + (o)->offset))
 
 /* Locations of loaded options, kept beside the struct: a small side table
- * keyed by struct address + option, so option structs stay plain C. */
+ * keyed by struct address + option, so option structs stay plain C. One
+ * table for the process, so locs_lock guards it: `sluice serve` loads a
+ * project on its scheduler thread (a reload) while a run thread frees the
+ * previous one (the last run started with it ended), and a realloc here
+ * under a compaction there wrote into freed memory. */
 typedef struct loc_entry {
     const void *opts;
     const char *name;
     sl_loc loc;
 } loc_entry;
+static pthread_mutex_t locs_lock = PTHREAD_MUTEX_INITIALIZER;
 static loc_entry *locs;
 static size_t nlocs, caplocs;
 
 static void remember_loc(const void *opts, const char *name, sl_loc loc)
 {
+    pthread_mutex_lock(&locs_lock);
     SL_GROW(locs, caplocs, nlocs + 1);
     locs[nlocs++] = (loc_entry){opts, name, loc};
+    pthread_mutex_unlock(&locs_lock);
 }
 
 const char *sl_options_string(const sl_option *table, const void *opts, const char *name)
@@ -34,11 +42,15 @@ const char *sl_options_string(const sl_option *table, const void *opts, const ch
 
 sl_loc sl_options_loc(const sl_option *table, const void *opts, const char *name)
 {
+    sl_loc found = {NULL, 0, 0};
+    pthread_mutex_lock(&locs_lock);
     for (size_t i = nlocs; i-- > 0;)
-        if (locs[i].opts == opts && strcmp(locs[i].name, name) == 0)
-            return locs[i].loc;
-    sl_loc none = {NULL, 0, 0};
-    return none;
+        if (locs[i].opts == opts && strcmp(locs[i].name, name) == 0) {
+            found = locs[i].loc;
+            break;
+        }
+    pthread_mutex_unlock(&locs_lock);
+    return found;
 }
 
 static int parse_bool_word(const char *s, int *out)
@@ -427,11 +439,13 @@ void sl_options_release(const sl_option *table, void *opts)
         }
     }
     /* forget remembered locations of this struct */
+    pthread_mutex_lock(&locs_lock);
     size_t w = 0;
     for (size_t i = 0; i < nlocs; i++)
         if (locs[i].opts != opts)
             locs[w++] = locs[i];
     nlocs = w;
+    pthread_mutex_unlock(&locs_lock);
 }
 
 static const char *type_word(const sl_option *o)

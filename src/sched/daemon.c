@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,7 +319,9 @@ static void do_reload(sl_daemon *d)
     d->reloads++;
     pthread_mutex_unlock(&d->lock);
     sl_log_info("reloaded %s: %zu pipelines", np->file, np->npipelines);
-    sl_stream_runner_reload(d->stream); /* the lanes of changed stream pipelines restart */
+    /* the lanes of changed stream pipelines restart (np stays alive: only
+     * this thread replaces d->cur) */
+    sl_stream_runner_reload(d->stream, np);
     ref_release(d, old);
 }
 
@@ -341,6 +344,17 @@ static queued_start *enqueue(pl_rt *rt, const char *by, int coalesce)
     snprintf(q->by, BY_LEN, "%s", by);
     sl_state_new_run_id(q->run_id);
     return q;
+}
+
+/* The very last thing a run's thread does: once d->running drops, the
+ * daemon may stop and free d (shutdown_runs waits for it), so nothing of
+ * d (its lock, rt, the project reference) is touched after this. */
+static void run_thread_done(sl_daemon *d)
+{
+    pthread_mutex_lock(&d->lock);
+    d->running--;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
 }
 
 typedef struct job_arg {
@@ -369,19 +383,18 @@ static void *job_main(void *arg)
     pthread_mutex_lock(&d->lock);
     pl_rt *rt = a->rt;
     rt->running = 0;
-    d->running--;
     rt->last_finished = now;
     snprintf(rt->last_status, sizeof rt->last_status, "%s", job.res.status);
     snprintf(rt->last_run_id, sizeof rt->last_run_id, "%s", job.res.run_id);
     if (rc == 0)
         rt->last_success = now;
-    pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->lock);
     sl_log_info("%s: %s (%s) read %lld, loaded %lld in %.2fs%s%s", rt->name, job.res.status, a->by,
                 (long long)job.res.counts.read, (long long)job.res.counts.loaded, job.res.duration_s,
                 job.res.error[0] ? ": " : "", job.res.error);
     ref_release(d, a->ref);
     sl_free(a);
+    run_thread_done(d);
     return NULL;
 }
 
@@ -483,17 +496,16 @@ static void *model_main(void *arg)
     double now = wall_now();
     pthread_mutex_lock(&d->lock);
     rt->running = 0;
-    d->running--;
     rt->last_finished = now;
     snprintf(rt->last_status, sizeof rt->last_status, "%s", status);
     snprintf(rt->last_run_id, sizeof rt->last_run_id, "%s", a->run_id);
     if (rc == 0)
         rt->last_success = now;
-    pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->lock);
     sl_log_info("model %s: %s (%s) in %.2fs%s%s", rt->name, status, a->by, now - t0, msg[0] ? ": " : "", msg);
     ref_release(d, ref);
     sl_free(a);
+    run_thread_done(d);
     return NULL;
 }
 
@@ -672,6 +684,17 @@ int sl_daemon_run(const sl_daemon_opts *o)
         r = (unsigned)time(NULL);
     snprintf(d->holder, sizeof d->holder, "%s:%d:%08x", host, (int)getpid(), r);
 
+    /* SIGHUP, SIGTERM and SIGINT reach this thread only, between two
+     * passes of the loop below: every thread the daemon starts (runs, their
+     * engine threads, HTTP, lanes, alerts) inherits them blocked, so a
+     * signal never lands in a run's read() or write() as EINTR (a failed
+     * run) and the flags are only looked at here. */
+    sigset_t sigs, saved;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGHUP);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, &saved);
     int rc = -1;
     sl_api_server *api = NULL;
     sl_project *p = load_project(o->project_dir, "the project has errors");
@@ -690,7 +713,7 @@ int sl_daemon_run(const sl_daemon_opts *o)
         goto out;
     }
     /* the lanes of the stream pipelines read the spools the ingest opened */
-    d->stream = sl_stream_runner_start(o->project_dir, d->ingest);
+    d->stream = sl_stream_runner_start(o->project_dir, p, d->ingest);
     adopt(d, (int64_t)time(NULL));
     api = sl_api_start(d, o->listen, &err);
     if (!api) {
@@ -699,7 +722,12 @@ int sl_daemon_run(const sl_daemon_opts *o)
     }
     sl_log_info("serving %s on http://%s (%zu pipelines, state: %s)", p->dir, o->listen, p->npipelines,
                 sl_state_kind(d->state));
-    while (!atomic_load(o->stop)) {
+    while (1) {
+        /* signals sent meanwhile are handled now (they set the flags) */
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+        if (atomic_load(o->stop))
+            break;
         if (atomic_exchange(o->reload, 0))
             do_reload(d);
         double now = wall_now();
@@ -729,15 +757,17 @@ int sl_daemon_run(const sl_daemon_opts *o)
     }
     double t0 = wall_now();
     shutdown_runs(d);
-    /* before the ingest: each lane's run ends successfully at a batch boundary */
+    /* before the ingest: each lane's run ends successfully at a batch
+     * boundary (the runner itself stays until the HTTP thread is gone: its
+     * /metrics and /api/v1/pipelines read it) */
     sl_stream_runner_stop(d->stream);
-    d->stream = NULL;
     sl_state_lease_release(d->state, "scheduler", d->holder);
     sl_log_info("stopped in %.2fs", wall_now() - t0);
     rc = 0;
 out:
     sl_stream_runner_stop(d->stream);
     sl_api_stop(api);
+    sl_stream_runner_free(d->stream);
     sl_ingest_stop(d->ingest);
     if (d->cur)
         ref_release(d, d->cur);
@@ -757,6 +787,7 @@ out:
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->cond);
     sl_free(d);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
     return rc;
 }
 

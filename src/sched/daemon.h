@@ -19,7 +19,14 @@
  * connection. SIGHUP reloads the project (an invalid one is refused and
  * the old one kept); SIGTERM/SIGINT stop scheduling, give running jobs
  * `drain` seconds, cancel the rest (their current batch rolls back, their
- * checkpoints stay put) and return 0.
+ * checkpoints stay put) and return 0. These signals are blocked in every
+ * thread the daemon starts and taken by the scheduler thread between two
+ * passes (at least once a second).
+ *
+ * Threads: a reload loads the new project on the scheduler thread while
+ * the previous one may be freed on a run thread or the HTTP thread (its
+ * last user): whatever loading and freeing touch beyond the project
+ * itself must be thread-safe (config/options.c's location table is).
  */
 #ifndef SL_DAEMON_H
 #define SL_DAEMON_H

@@ -459,12 +459,42 @@ static void *ticker_main(void *arg)
     return NULL;
 }
 
-sl_stream_runner *sl_stream_runner_start(const char *dir, sl_ingest_set *ingest)
+/* Whether p has a stream pipeline. */
+static int has_stream(const sl_project *p)
+{
+    for (size_t i = 0; p && i < p->npipelines; i++)
+        if (sl_stream_pipeline(p->pipelines[i]))
+            return 1;
+    return 0;
+}
+
+/* Start the ticker if it is not running (a stream pipeline appeared). */
+static void ticker_start(sl_stream_runner *r)
+{
+    if (r->ticking)
+        return;
+    atomic_store(&r->tstop, 0);
+    r->ticking = pthread_create(&r->ticker, NULL, ticker_main, r) == 0;
+}
+
+/* Stop the ticker (its state store connection goes with it). */
+static void ticker_stop(sl_stream_runner *r)
+{
+    if (!r->ticking)
+        return;
+    atomic_store(&r->tstop, 1);
+    pthread_join(r->ticker, NULL);
+    r->ticking = 0;
+}
+
+sl_stream_runner *sl_stream_runner_start(const char *dir, const sl_project *p, sl_ingest_set *ingest)
 {
     sl_stream_runner *r = sl_calloc(1, sizeof *r);
     r->dir = sl_strdup(dir);
     r->ingest = ingest;
     pthread_mutex_init(&r->lock, NULL);
+    if (!has_stream(p))
+        return r; /* nothing to run: no copy of the project, no ticker, no state store connection */
     r->cur = sproj_load(dir);
     if (!r->cur)
         return r;
@@ -477,7 +507,7 @@ sl_stream_runner *sl_stream_runner_start(const char *dir, sl_ingest_set *ingest)
             start_lanes(r, r->cur, r->cur->p->pipelines[i], st);
     if (st)
         sl_state_close(st);
-    r->ticking = pthread_create(&r->ticker, NULL, ticker_main, r) == 0;
+    ticker_start(r);
     return r;
 }
 
@@ -492,12 +522,21 @@ void sl_stream_runner_stop(sl_stream_runner *r)
 {
     if (!r)
         return;
-    atomic_store(&r->tstop, 1);
-    if (r->ticking)
-        pthread_join(r->ticker, NULL);
+    ticker_stop(r);
     stop_lanes(r, pick_all, NULL);
-    if (r->cur)
-        sproj_release(r, r->cur);
+    pthread_mutex_lock(&r->lock);
+    sproj *old = r->cur;
+    r->cur = NULL;
+    pthread_mutex_unlock(&r->lock);
+    if (old)
+        sproj_release(r, old);
+}
+
+void sl_stream_runner_free(sl_stream_runner *r)
+{
+    if (!r)
+        return;
+    sl_stream_runner_stop(r);
     pthread_mutex_destroy(&r->lock);
     sl_free(r->lanes);
     sl_free(r->dir);
@@ -518,8 +557,12 @@ static int pick_changed(const lane *l, void *ctx)
     return changed;
 }
 
-void sl_stream_runner_reload(sl_stream_runner *r)
+void sl_stream_runner_reload(sl_stream_runner *r, const sl_project *np)
 {
+    if (!has_stream(np)) {
+        sl_stream_runner_stop(r); /* the lanes of removed stream pipelines end; nothing else is loaded */
+        return;
+    }
     sproj *sp = sproj_load(r->dir);
     if (!sp)
         return; /* the daemon keeps the previous configuration: so do the lanes */
@@ -548,6 +591,7 @@ void sl_stream_runner_reload(sl_stream_runner *r)
     pthread_mutex_unlock(&r->lock);
     if (old)
         sproj_release(r, old);
+    ticker_start(r);
 }
 
 int sl_stream_runner_json(sl_stream_runner *r, const char *pipeline, sl_buf *out)

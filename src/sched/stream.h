@@ -15,7 +15,8 @@
  * `record_every` (one history record per window); a failed run is tried
  * again after 1 s, doubling up to 60 s, while the other lanes go on.
  *
- * Besides the lanes, one ticker thread, every second: appends a tick to
+ * Besides the lanes, one ticker thread (only while the project has a
+ * stream pipeline), every second: appends a tick to
  * each stream spool (the stream's clock: it ends micro-batches and drives
  * milestones' `inactive` rules), releases in each spool what every lane
  * has committed (the start of each lane's current run: everything before
@@ -49,16 +50,25 @@ sl_pipeline *sl_stream_lane_load(sl_project *p, const sl_pipeline *pl, size_t i,
 typedef struct sl_stream_runner sl_stream_runner;
 
 /* Start the lanes of every stream pipeline of the project in dir (loaded
- * here: the runner keeps its own copies), and the ticker. ingest gives
- * the spools (NULL: no ticks, no release). Never NULL. */
-sl_stream_runner *sl_stream_runner_start(const char *dir, sl_ingest_set *ingest);
+ * here again: the runner keeps its own copies), and the ticker. p is the
+ * caller's copy of the same project (only read here, not kept): when it
+ * has no stream pipeline the runner costs nothing (no second load, no
+ * ticker thread, no state store connection). ingest gives the spools
+ * (NULL: no ticks, no release). Never NULL. */
+sl_stream_runner *sl_stream_runner_start(const char *dir, const sl_project *p, sl_ingest_set *ingest);
 /* Stop cleanly: every lane's run ends successfully at its next batch
  * boundary (no "cancelled" record); a run still busy after 15 s (a sink
- * retrying) is cancelled. Frees the runner. */
+ * retrying) is cancelled. r stays valid (no lanes) for threads that may
+ * still call sl_stream_runner_json/_metrics (the HTTP thread) until
+ * sl_stream_runner_free. NULL: nothing. */
 void sl_stream_runner_stop(sl_stream_runner *r);
-/* After a reload: restart the lanes of the stream pipelines whose file
- * changed, start new ones, stop removed ones. */
-void sl_stream_runner_reload(sl_stream_runner *r);
+/* Stop (if not yet) and free r; no other thread may use it any more. */
+void sl_stream_runner_free(sl_stream_runner *r);
+/* After a reload, np being the caller's copy of the new project: restart
+ * the lanes of the stream pipelines whose file changed, start new ones,
+ * stop removed ones. A project without stream pipelines is not loaded a
+ * second time: every lane and the ticker stop. */
+void sl_stream_runner_reload(sl_stream_runner *r, const sl_project *np);
 /* For /api/v1/pipelines: 1 when `pipeline` is run by r, with
  * ,"mode":"continuous","lanes":[...] appended to out (each lane: name,
  * status, run_id, live counters, lag). */

@@ -20,6 +20,14 @@
 # is not compared: ASan's allocator keeps size-class regions, quarantine
 # and shadow pages resident after a busier stretch, so its RSS measures
 # concurrency peaks, not leaks (CI once saw 8.9 MB with a flat heap).
+# Reloads while runs are in flight: the warm-up ends with a burst of
+# SIGHUPs 0.2 s apart, so runs started with one project end (and free it)
+# while the next reload loads one. CI once lost the daemon that way: the
+# process-wide table of option locations (config/options.c) was appended
+# by the reload and compacted by the run thread at once; TSan showed the
+# race (tests/unit/test_config.c guards it deterministically).
+# Without stream pipelines the daemon has 3 threads when idle (scheduler,
+# HTTP, slow-client guard): no stream ticker, no second project copy.
 . "$SRC/tests/cli/lib.sh"
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
@@ -71,6 +79,12 @@ load() {
   done
   return 0
 }
+# burst: SIGHUP every 0.2 s for 3 s (reloads overlapping runs that end)
+burst() {
+  n=0
+  while [ $n -lt 15 ]; do hup; sleep 0.2; n=$((n + 1)); done
+  wait_for 10 curl -sf "$URL/healthz" && ok || fail "the daemon stopped answering after a burst of reloads"
+}
 # idle: no pipeline running or queued (the API says so)
 idle() {
   curl -sf -m 10 "$URL/api/v1/pipelines" > "$T/pl.json" &&
@@ -104,7 +118,10 @@ resume() {
 }
 
 load "$WARM"
+burst
 pause_and_sample; before=$sample
+threads=$(ls /proc/$pid/task | wc -l)
+assert_eq "threads of the idle daemon without stream pipelines" "$threads" 3
 runs0=$(q p/.sluice/state.db "SELECT count(*) FROM runs WHERE status = 'success'")
 resume
 load "$SOAK"

@@ -7,10 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "config/options.h"
 #include "config/project.h"
 #include "config/yaml.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "helpers.h"
+#include <pthread.h>
+#include <stdatomic.h>
 
 static char *interp(const char *s, sl_diags *d)
 {
@@ -174,12 +178,80 @@ static void test_directives_and_nul_refused(void **state)
     free(dir);
 }
 
+/* Option locations are one table for the process: `sluice serve` loads a
+ * project on its scheduler thread (a reload) while a run thread frees the
+ * previous one (the last run started with it ended). Two threads loading
+ * and releasing options at once: each finds the location of every option
+ * it loaded (a compaction racing an append lost entries, and a realloc
+ * under a compaction wrote into freed memory: the daemon died). */
+typedef struct loc_opts {
+    char *a, *b, *c;
+} loc_opts;
+
+static const sl_option loc_table[] = {
+    {"a", SL_OPT_STRING, NULL, 0, offsetof(loc_opts, a), NULL, "a"},
+    {"b", SL_OPT_STRING, NULL, 0, offsetof(loc_opts, b), NULL, "b"},
+    {"c", SL_OPT_STRING, NULL, 0, offsetof(loc_opts, c), NULL, "c"},
+    SL_OPT_END,
+};
+
+/* Each thread keeps LOC_LIVE structs loaded (a long table: a release's
+ * compaction takes a while), releasing the oldest to load the next. */
+enum { LOC_LIVE = 300, LOC_ROUNDS = 4000 };
+
+static void *loc_worker(void *arg)
+{
+    atomic_int *bad = arg;
+    struct fy_document *doc = fy_document_build_from_string(NULL, "a: x\nb: y\nc: z\n", FY_NT);
+    struct fy_node *root = doc ? fy_document_root(doc) : NULL;
+    loc_opts *live[LOC_LIVE] = {0};
+    for (int k = 0; root && k < LOC_ROUNDS; k++) {
+        loc_opts **slot = &live[k % LOC_LIVE];
+        if (*slot) {
+            for (int i = 0; i < 3; i++)
+                if (sl_options_loc(loc_table, *slot, loc_table[i].name).line != i + 1)
+                    atomic_fetch_add(bad, 1);
+            sl_options_release(loc_table, *slot);
+            if (sl_options_loc(loc_table, *slot, "a").line != 0) /* forgotten with the struct */
+                atomic_fetch_add(bad, 1);
+            sl_free(*slot);
+        }
+        *slot = sl_calloc(1, sizeof **slot);
+        sl_diags d;
+        sl_diags_init(&d);
+        if (sl_options_load(loc_table, *slot, root, "f.yml", NULL, "test", &d) != 0)
+            atomic_fetch_add(bad, 1);
+        sl_diags_release(&d);
+    }
+    for (int i = 0; i < LOC_LIVE; i++)
+        if (live[i]) {
+            sl_options_release(loc_table, live[i]);
+            sl_free(live[i]);
+        }
+    if (!root)
+        atomic_fetch_add(bad, 1000000);
+    fy_document_destroy(doc);
+    return NULL;
+}
+
+static void test_option_locations_across_threads(void **state)
+{
+    (void)state;
+    atomic_int bad = 0;
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, loc_worker, &bad), 0);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(atomic_load(&bad), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_interpolation), cmocka_unit_test(test_secret_redaction),
         cmocka_unit_test(test_validation_messages), cmocka_unit_test(test_yaml_syntax_and_env),
-        cmocka_unit_test(test_directives_and_nul_refused),
+        cmocka_unit_test(test_directives_and_nul_refused), cmocka_unit_test(test_option_locations_across_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
