@@ -1,6 +1,7 @@
 /* json_record.c: see json_record.h. */
 #include "formats/json_record.h"
 #include "core/mem.h"
+#include "engine/project.h"
 #include "engine/run.h"
 #include <string.h>
 
@@ -26,6 +27,28 @@ void sl_json_record_release(sl_json_record_ctx *c)
     sl_buf_release(&c->path);
     sl_buf_release(&c->extra);
     sl_names_release(&c->names);
+    sl_free(c->want);
+}
+
+void sl_json_record_project(sl_json_record_ctx *c, const struct sl_projection *proj)
+{
+    c->proj = proj && !proj->all ? proj : NULL;
+    c->nwant = 0;
+}
+
+/* Whether names entry k is a column to materialise (decided once per entry). */
+static int wanted(sl_json_record_ctx *c, size_t k)
+{
+    if (!c->proj)
+        return 1;
+    if (k >= c->nwant) {
+        size_t cap = c->names.n + 16;
+        c->want = sl_realloc(c->want, cap);
+        for (size_t i = c->nwant; i < c->names.n; i++)
+            c->want[i] = (uint8_t)sl_projection_has(c->proj, c->names.v[i].name, c->names.v[i].namelen);
+        c->nwant = c->names.n;
+    }
+    return c->want[k];
 }
 
 size_t sl_json_record_width(const sl_json_record_ctx *c)
@@ -56,9 +79,12 @@ static size_t batch_column(sl_json_record_ctx *c, sl_batch *b, size_t k)
     return i;
 }
 
+#define SKIP_MEMBER (SIZE_MAX - 1)
+
 /* The batch column of the member whose path is in c->path and whose
  * display name (flattened with its prefix) is key; SIZE_MAX when the
- * member is beyond max_columns and goes into `_extra`. */
+ * member is beyond max_columns and goes into `_extra`; SKIP_MEMBER when
+ * projection pushdown leaves it out. */
 static size_t column_for(sl_json_record_ctx *c, sl_batch *b, const char *key, size_t keylen,
                          const sl_json_record_opts *o)
 {
@@ -67,6 +93,8 @@ static size_t column_for(sl_json_record_ctx *c, sl_batch *b, const char *key, si
     if (members + 1 >= max && sl_names_find(&c->names, c->path.data, c->path.len) < 0)
         return SIZE_MAX;
     size_t k = sl_names_get(&c->names, c->path.data, c->path.len, key, keylen); /* may move names.v */
+    if (!wanted(c, k))
+        return SKIP_MEMBER;
     return batch_column(c, b, k);
 }
 
@@ -133,6 +161,13 @@ static int read_object(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t ro
         size_t col = column_for(c, b, key, keylen, o);
         if (col == SIZE_MAX) {
             if (spill(c, j, key, keylen) < 0)
+                return -1;
+            continue;
+        }
+        if (col == SKIP_MEMBER) {
+            /* validated, not copied (json.c's skip reports a bad value
+             * as the reading below would: same checks, same message) */
+            if (sl_json_skip(j) < 0)
                 return -1;
             continue;
         }

@@ -6,6 +6,7 @@
  */
 #include "core/mem.h"
 #include "engine/colcheck.h"
+#include "engine/project.h"
 #include "engine/run.h"
 #include "expr/expr.h"
 #include "transforms/columns.h"
@@ -93,6 +94,14 @@ static void filter_close(sl_instance *in)
     in->state = NULL;
 }
 
+/* pushdown (engine/project.h): what is needed after it, and every column
+ * the condition reads. */
+static int filter_needs(sl_instance *in, sl_projection *need)
+{
+    sl_projection_add_expr(need, ((filter_opts *)in->opts)->where);
+    return 0;
+}
+
 const sl_transform_plugin sl_transform_filter = {
     .version = SL_PLUGIN_VERSION,
     .name = "filter",
@@ -104,4 +113,5 @@ const sl_transform_plugin sl_transform_filter = {
     .open = filter_open,
     .process = filter_process,
     .close = filter_close,
+    .needs = filter_needs,
 };

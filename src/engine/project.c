@@ -1,0 +1,192 @@
+/*
+ * project.c: projection pushdown's analysis (see project.h): which source
+ * columns a pipeline can use, walking backward from its sinks through
+ * each transform's `needs` hook.
+ */
+#include "engine/project.h"
+#include "config/project.h"
+#include "core/mem.h"
+#include "core/types.h"
+#include "engine/route.h"
+#include "engine/run.h"
+#include "expr/expr.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void sl_projection_init(sl_projection *p)
+{
+    memset(p, 0, sizeof *p);
+}
+
+void sl_projection_clear(sl_projection *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        sl_free(p->v[i]);
+    p->n = 0;
+    p->all = 0;
+}
+
+void sl_projection_release(sl_projection *p)
+{
+    sl_projection_clear(p);
+    sl_free(p->v);
+    memset(p, 0, sizeof *p);
+}
+
+void sl_projection_set_all(sl_projection *p)
+{
+    sl_projection_clear(p);
+    p->all = 1;
+}
+
+/* ASCII case folding only, as SQLite compares names. */
+static int same_name(const char *a, size_t alen, const char *b)
+{
+    size_t blen = strlen(b);
+    return alen == blen && strncasecmp(a, b, alen) == 0;
+}
+
+int sl_projection_has(const sl_projection *p, const char *name, size_t len)
+{
+    if (!p || p->all)
+        return 1;
+    for (size_t i = 0; i < p->n; i++)
+        if (same_name(name, len, p->v[i]))
+            return 1;
+    return 0;
+}
+
+void sl_projection_add(sl_projection *p, const char *name)
+{
+    if (p->all || sl_projection_has(p, name, strlen(name)))
+        return;
+    SL_GROW(p->v, p->cap, p->n + 1);
+    p->v[p->n++] = sl_strdup(name);
+}
+
+void sl_projection_add_expr(sl_projection *p, const char *text)
+{
+    if (p->all)
+        return;
+    char **names = NULL;
+    size_t n = 0;
+    sl_error err;
+    /* against a table of no columns, every name it reads is "unknown":
+     * SQLite's own name resolution (a subquery's tables and json_each()'s
+     * columns are not the row's), double-quoted names counted as columns */
+    if (!text || sl_expr_unknown_columns(text, NULL, 0, &names, &n, &err) < 0) {
+        sl_projection_set_all(p);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sl_projection_add(p, names[i]);
+        sl_free(names[i]);
+    }
+    sl_free(names);
+    sl_projection_add(p, "rowid");
+    sl_projection_add(p, "oid");
+    sl_projection_add(p, "_rowid_");
+}
+
+/* The first reason the set became "all" (later ones are consequences). */
+static void say(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *why, size_t cap, const char *fmt, ...)
+{
+    if (!why || !cap || *why)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, cap, fmt, ap);
+    va_end(ap);
+}
+
+void sl_projection_pipeline(const sl_pipeline *pl, sl_projection *out, char *why, size_t cap)
+{
+    sl_projection_init(out);
+    if (why && cap)
+        *why = 0;
+    const char *env = getenv("SLUICE_PUSHDOWN");
+    if (env && strcmp(env, "0") == 0) {
+        sl_projection_set_all(out);
+        say(why, cap, "SLUICE_PUSHDOWN=0");
+        return;
+    }
+    /* the sinks */
+    for (size_t i = 0; i < pl->nsinks && !out->all; i++) {
+        const sl_instance *s = &pl->sinks[i];
+        const sl_sink_route *r = s->route;
+        if (!r || !r->nselect) {
+            sl_projection_set_all(out);
+            say(why, cap, "sink %s takes every column", s->id);
+            break;
+        }
+        for (size_t k = 0; k < r->nselect && !out->all; k++) {
+            size_t len = strlen(r->select[k]);
+            if (len && r->select[k][len - 1] == '*') {
+                sl_projection_set_all(out);
+                say(why, cap, "sink %s selects '%s'", s->id, r->select[k]);
+            } else {
+                sl_projection_add(out, r->select[k]);
+            }
+        }
+        if (r->where)
+            sl_projection_add_expr(out, r->where);
+        if (out->all)
+            say(why, cap, "sink %s: where: cannot be analysed", s->id);
+    }
+    if (pl->checks.n && !out->all) {
+        sl_projection_set_all(out);
+        say(why, cap, "the pipeline has checks");
+    }
+    /* the transforms, last to first */
+    for (size_t i = pl->ntransforms; i-- > 0;) {
+        sl_instance *t = &pl->transforms[i];
+        int (*needs)(sl_instance *, sl_projection *) = SL_TRANSFORM(t)->needs;
+        if (!needs) {
+            if (!out->all)
+                say(why, cap, "transform %s (%s) has no column analysis", t->id, t->type);
+            sl_projection_set_all(out);
+            continue;
+        }
+        int was_all = out->all;
+        if (needs(t, out) < 0) {
+            if (!out->all)
+                say(why, cap, "transform %s: its columns cannot be analysed", t->id);
+            sl_projection_set_all(out);
+        } else if (was_all && !out->all && why) {
+            *why = 0; /* narrowed again (a select): what came after no longer matters */
+        }
+    }
+    /* the source: declared types */
+    const sl_source_common *c = pl->source.opts;
+    if (c && !out->all) {
+        for (size_t i = 0; i < c->columns.n && !out->all; i++) {
+            sl_type t;
+            if (sl_type_parse(c->columns.v[i].value, &t) < 0 || t != SL_T_TEXT) {
+                sl_projection_set_all(out);
+                say(why, cap, "column '%s' is declared %s: a row it rejects goes whole to the DLQ",
+                    c->columns.v[i].key, c->columns.v[i].value);
+            } else {
+                sl_projection_add(out, c->columns.v[i].key);
+            }
+        }
+    }
+}
+
+void sl_projection_describe(const sl_projection *p, const char *why, sl_buf *out)
+{
+    if (p->all) {
+        sl_buf_adds(out, "all");
+        if (why && *why)
+            sl_buf_addf(out, " (%s)", why);
+        return;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        if (i)
+            sl_buf_adds(out, ", ");
+        sl_buf_adds(out, p->v[i]);
+    }
+}

@@ -1,0 +1,62 @@
+/*
+ * project.h: projection pushdown: the source columns a pipeline can
+ * possibly use, computed before a run starts, so that the file readers
+ * (csv, jsonl, json) skip the others without materialising them.
+ *
+ * The analysis walks backward from the sinks:
+ *   - a sink gets every column unless its `select:` lists them (a glob
+ *     in it: every column); its `where:` names columns;
+ *   - pipeline `checks:` look at whole rows (schema, required_columns, a
+ *     quarantined row's DLQ record): every column;
+ *   - each transform's `needs` hook (engine/component.h) turns the set
+ *     needed after it into the set needed before it; a transform without
+ *     the hook needs every column (and a `select` before it narrows the
+ *     set again);
+ *   - the source: a declared type that may reject a row needs every
+ *     column (the DLQ record of a typing reject is the whole row); the
+ *     declared names are always read.
+ * "Every column" (all = 1) is the safe answer whenever anything is in
+ * doubt. Names match without ASCII case (SQLite's name resolution), after
+ * normalize_names (the readers name every column first, then skip). The
+ * environment variable SLUICE_PUSHDOWN=0 turns pushdown off.
+ */
+#ifndef SL_ENGINE_PROJECT_H
+#define SL_ENGINE_PROJECT_H
+#include "core/util.h"
+#include <stddef.h>
+
+struct sl_pipeline;
+
+/* A set of column names, or "all". */
+typedef struct sl_projection {
+    int all;    /* 1: every column (no pushdown); v is then empty */
+    char **v;   /* the names (owned, as written), when !all */
+    size_t n, cap;
+} sl_projection;
+
+/* An empty set (nothing needed yet). */
+void sl_projection_init(sl_projection *p);
+void sl_projection_release(sl_projection *p);
+/* Make p "all" (its names are freed). */
+void sl_projection_set_all(sl_projection *p);
+/* Empty p (finite again). */
+void sl_projection_clear(sl_projection *p);
+/* Add a name (copied; nothing when p is all or holds it already). */
+void sl_projection_add(sl_projection *p, const char *name);
+/* Whether the column called name[0..len) is needed: 1 when p is NULL or
+ * all, or holds name without ASCII case. */
+int sl_projection_has(const sl_projection *p, const char *name, size_t len);
+/* Add every column an SQL expression (expr/expr.h) names, plus rowid,
+ * oid and _rowid_ (a column of that name would shadow the table's row
+ * id). An expression that cannot be analysed makes p all. */
+void sl_projection_add_expr(sl_projection *p, const char *text);
+
+/* The source columns pipeline pl can use (out is initialised here). why
+ * (cap bytes, may be NULL) says in a few words why it is every column
+ * ("transform dedupe has no column analysis", ...), else is "". */
+void sl_projection_pipeline(const struct sl_pipeline *pl, sl_projection *out, char *why, size_t cap);
+
+/* "a, b, c" or "all (why)", for logs and `sluice validate --json`. */
+void sl_projection_describe(const sl_projection *p, const char *why, sl_buf *out);
+
+#endif
