@@ -176,6 +176,33 @@ void sl_projection_pipeline(const sl_pipeline *pl, sl_projection *out, char *why
     }
 }
 
+/* The row id's names: in the set for safety (a source column of that name
+ * would shadow the row id), left out of descriptions. */
+static int is_rowid(const char *n)
+{
+    return strcasecmp(n, "rowid") == 0 || strcasecmp(n, "oid") == 0 || strcasecmp(n, "_rowid_") == 0;
+}
+
+void sl_projection_describe_json(const sl_projection *p, const char *why, sl_buf *out)
+{
+    if (p->all) {
+        sl_buf_adds(out, "{\"all\":true,\"why\":");
+        sl_buf_add_json_str(out, why ? why : "", why ? strlen(why) : 0);
+        sl_buf_adds(out, "}");
+        return;
+    }
+    sl_buf_adds(out, "{\"all\":false,\"columns\":[");
+    size_t k = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        if (is_rowid(p->v[i]))
+            continue;
+        if (k++)
+            sl_buf_addc(out, ',');
+        sl_buf_add_json_str(out, p->v[i], strlen(p->v[i]));
+    }
+    sl_buf_adds(out, "]}");
+}
+
 void sl_projection_describe(const sl_projection *p, const char *why, sl_buf *out)
 {
     if (p->all) {
@@ -184,8 +211,11 @@ void sl_projection_describe(const sl_projection *p, const char *why, sl_buf *out
             sl_buf_addf(out, " (%s)", why);
         return;
     }
+    size_t k = 0;
     for (size_t i = 0; i < p->n; i++) {
-        if (i)
+        if (is_rowid(p->v[i]))
+            continue;
+        if (k++)
             sl_buf_adds(out, ", ");
         sl_buf_adds(out, p->v[i]);
     }

@@ -56,7 +56,11 @@ void sl_projection_add_expr(sl_projection *p, const char *text);
  * ("transform dedupe has no column analysis", ...), else is "". */
 void sl_projection_pipeline(const struct sl_pipeline *pl, sl_projection *out, char *why, size_t cap);
 
-/* "a, b, c" or "all (why)", for logs and `sluice validate --json`. */
+/* "a, b, c" or "all (why)", for logs (rowid, oid and _rowid_, read
+ * for safety where an expression is, are not shown). */
 void sl_projection_describe(const sl_projection *p, const char *why, sl_buf *out);
+/* The same as JSON, for `sluice validate --json`: {"all":false,"columns":
+ * ["a","b"]} or {"all":true,"why":"..."}. */
+void sl_projection_describe_json(const sl_projection *p, const char *why, sl_buf *out);
 
 #endif

@@ -1,0 +1,157 @@
+/* test_project.c: projection pushdown's analysis (engine/project.h): the
+ * source columns a pipeline can use, through select, drop, rename,
+ * derive, filter, a transform without the hook, sinks' select/where,
+ * checks, declared types and SLUICE_PUSHDOWN=0; and the names an
+ * expression reads (subqueries, json_each, quoted names). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine/project.h"
+#include "helpers.h"
+
+/* The description of what pipeline "p" (source, transforms and sinks as
+ * YAML text) reads. Caller frees. */
+static char *reads(const char *source, const char *rest)
+{
+    char *dir = th_tmpdir();
+    th_write(dir, "sluice.yml", "name: t\n");
+    th_write(dir, "data/in.jsonl", "{\"a\": 1}\n");
+    char yml[4096];
+    snprintf(yml, sizeof yml, "source: %s\n%s", source, rest);
+    th_write(dir, "pipelines/p.yml", yml);
+    sl_project *p = th_project(dir);
+    assert_non_null(p);
+    assert_int_equal(p->npipelines, 1);
+    sl_projection proj;
+    char why[256];
+    sl_projection_pipeline(p->pipelines[0], &proj, why, sizeof why);
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_projection_describe(&proj, why, &b);
+    char *out = strdup(b.data ? b.data : "");
+    sl_buf_release(&b);
+    sl_projection_release(&proj);
+    sl_project_free(p);
+    th_rmtree(dir);
+    free(dir);
+    return out;
+}
+
+#define SRC "{type: jsonl, path: data/in.jsonl, infer_types: false}"
+#define SINK "sinks: [{type: jsonl, path: out.jsonl}]\n"
+
+static void expect(const char *source, const char *rest, const char *want)
+{
+    char *got = reads(source, rest);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s\n  read: %s\n  want: %s", rest, got, want);
+    free(got);
+}
+
+static void test_transforms(void **state)
+{
+    (void)state;
+    /* no select anywhere: the sink takes every column */
+    expect(SRC, SINK, "all (sink jsonl takes every column)");
+    expect(SRC, "transforms: [{type: filter, where: \"a > 1\"}]\n" SINK, "all (sink jsonl takes every column)");
+    /* select: exactly its columns */
+    expect(SRC, "transforms: [{type: select, columns: [b, a]}]\n" SINK, "b, a");
+    /* drop after select: nothing more */
+    expect(SRC, "transforms: [{type: select, columns: [b, a]}, {type: drop, columns: [a]}]\n" SINK, "b, a");
+    /* rename: the old name, and the new one (a source column of that name makes it collide) */
+    expect(SRC, "transforms: [{type: rename, columns: {a: x}}, {type: select, columns: [x, b]}]\n" SINK, "x, b, a");
+    /* derive: every expression's columns (also a result nobody uses), and the derived names */
+    expect(SRC,
+           "transforms:\n"
+           "  - {type: derive, columns: {f: \"lower(p ->> '$.k')\", g: \"h || 'x'\"}}\n"
+           "  - {type: select, columns: [f, id]}\n" SINK,
+           "f, id, p, g, h");
+    /* filter: its condition's columns; quoted names, a subquery's own
+     * json_each columns are not the row's, the correlated name is */
+    expect(SRC,
+           "transforms:\n"
+           "  - {type: filter, where: \"event = 'x' AND \\\"Odd Name\\\" > 1 AND (SELECT count(*) FROM json_each(tags) "
+           "WHERE value = kind) > 0\"}\n"
+           "  - {type: select, columns: [u]}\n" SINK,
+           "u, event, Odd Name, kind, tags");
+    /* names compare without case: one entry */
+    expect(SRC, "transforms: [{type: filter, where: \"A = 1\"}, {type: select, columns: [a]}]\n" SINK, "a");
+    /* a transform without the hook needs everything... */
+    expect(SRC, "transforms: [{type: cast, columns: {a: int}}, {type: select, columns: [a]}]\n" SINK,
+           "all (transform cast (cast) has no column analysis)");
+    /* ...unless a select before it narrows the set again */
+    expect(SRC, "transforms: [{type: select, columns: [a, c]}, {type: cast, columns: {a: int}}]\n" SINK, "a, c");
+}
+
+static void test_sinks_checks_source(void **state)
+{
+    (void)state;
+    /* a sink's select and where; a second sink's columns add up */
+    expect(SRC,
+           "sinks:\n"
+           "  - {type: jsonl, path: o1.jsonl, select: [a, b], where: \"c > 1\"}\n"
+           "  - {type: jsonl, path: o2.jsonl, select: [d]}\n",
+           "a, b, c, d");
+    expect(SRC, "sinks: [{type: jsonl, path: o.jsonl, select: [a]}, {type: jsonl, path: o2.jsonl}]\n",
+           "all (sink jsonl_2 takes every column)");
+    /* a glob: every column */
+    expect(SRC, "sinks: [{type: jsonl, path: o.jsonl, select: [a, 'user_*']}]\n",
+           "all (sink jsonl selects 'user_*')");
+    /* checks see whole rows */
+    expect(SRC,
+           "transforms: [{type: select, columns: [a]}]\n"
+           "checks: [{not_null: {column: a}}]\n"
+           "sinks: [{type: jsonl, path: o.jsonl, select: [a]}]\n",
+           "a");
+    expect(SRC,
+           "checks: [{not_null: {column: a}}]\n"
+           "sinks: [{type: jsonl, path: o.jsonl, select: [a]}]\n",
+           "all (the pipeline has checks)");
+    /* declared types: text is read; a type that may reject needs every column */
+    expect("{type: jsonl, path: data/in.jsonl, columns: {z: text}}",
+           "transforms: [{type: select, columns: [a]}]\n" SINK, "a, z");
+    expect("{type: jsonl, path: data/in.jsonl, columns: {z: int}}",
+           "transforms: [{type: select, columns: [a]}]\n" SINK,
+           "all (column 'z' is declared int: a row it rejects goes whole to the DLQ)");
+    /* turned off */
+    setenv("SLUICE_PUSHDOWN", "0", 1);
+    expect(SRC, "transforms: [{type: select, columns: [a]}]\n" SINK, "all (SLUICE_PUSHDOWN=0)");
+    unsetenv("SLUICE_PUSHDOWN");
+}
+
+static void test_set(void **state)
+{
+    (void)state;
+    sl_projection p;
+    sl_projection_init(&p);
+    assert_int_equal(sl_projection_has(&p, "a", 1), 0);
+    sl_projection_add(&p, "Email");
+    sl_projection_add(&p, "email");
+    assert_int_equal(p.n, 1);
+    assert_int_equal(sl_projection_has(&p, "EMAIL", 5), 1);
+    assert_int_equal(sl_projection_has(&p, "email_2", 7), 0);
+    /* a row id name is read wherever an expression is */
+    sl_projection_add_expr(&p, "x + 1");
+    assert_int_equal(sl_projection_has(&p, "x", 1), 1);
+    assert_int_equal(sl_projection_has(&p, "rowid", 5), 1);
+    /* an expression that cannot be analysed: every column */
+    sl_projection_add_expr(&p, "x +");
+    assert_int_equal(p.all, 1);
+    assert_int_equal(sl_projection_has(&p, "anything", 8), 1);
+    assert_int_equal(sl_projection_has(NULL, "anything", 8), 1);
+    sl_projection_release(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_set),
+        cmocka_unit_test(test_transforms),
+        cmocka_unit_test(test_sinks_checks_source),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
