@@ -740,6 +740,9 @@ static const sl_projection *pushdown(engine *e)
     sl_buf_init(&d);
     sl_projection_describe(&e->proj, why, &d);
     sl_log_debug("%s: source %s reads columns: %s", e->pl->name, e->pl->source.id, d.data ? d.data : "");
+    if (e->proj.fcol)
+        sl_log_debug("%s: source %s checks the filter on '%s' as it reads (filter pushdown)", e->pl->name,
+                     e->pl->source.id, e->proj.fcol);
     sl_buf_release(&d);
     return &e->proj;
 }

@@ -19,6 +19,13 @@
  * doubt. Names match without ASCII case (SQLite's name resolution), after
  * normalize_names (the readers name every column first, then skip). The
  * environment variable SLUICE_PUSHDOWN=0 turns pushdown off.
+ *
+ * Filter pushdown: a first `filter` of a simple shape (fcol below) is
+ * checked in the reader as soon as its column is read; the rest of a row
+ * that fails is validated but not materialised. The row itself stays in
+ * the batch (its filter cell holds its real value), so typing, the
+ * schema's column order and the accounting are as without pushdown: the
+ * filter transform drops it and counts it, as always.
  */
 #ifndef SL_ENGINE_PROJECT_H
 #define SL_ENGINE_PROJECT_H
@@ -32,6 +39,17 @@ typedef struct sl_projection {
     int all;    /* 1: every column (no pushdown); v is then empty */
     char **v;   /* the names (owned, as written), when !all */
     size_t n, cap;
+    /* filter pushdown: set when the pipeline's first transform is a
+     * filter `col = 'text'` or `col IN ('a', 'b', ...)` on a source with
+     * infer_types: false and col not declared (so the condition sees the
+     * raw text: SQLite compares it bytewise). NULL: none. */
+    char *fcol;        /* the column (owned) */
+    char **fval;       /* the literals (owned), nfval of them */
+    size_t *flen;
+    size_t nfval;
+    /* a filter's `needs` hook puts its condition here (not owned): the
+     * analysis looks at the first transform's */
+    const char *fwhere;
 } sl_projection;
 
 /* An empty set (nothing needed yet). */
@@ -55,6 +73,13 @@ void sl_projection_add_expr(sl_projection *p, const char *text);
  * (cap bytes, may be NULL) says in a few words why it is every column
  * ("transform dedupe has no column analysis", ...), else is "". */
 void sl_projection_pipeline(const struct sl_pipeline *pl, sl_projection *out, char *why, size_t cap);
+
+/* Parse a filter condition of the pushable shapes (above): 0 with
+ * p->fcol/fval set, -1 (p unchanged) for anything else. */
+int sl_projection_parse_filter(sl_projection *p, const char *where);
+/* With a pushed-down filter: whether a row whose filter column holds
+ * text[0..len) (valid = 0: NULL) can pass it. */
+int sl_projection_filter_match(const sl_projection *p, int valid, const char *text, size_t len);
 
 /* "a, b, c" or "all (why)", for logs (rowid, oid and _rowid_, read
  * for safety where an expression is, are not shown). */

@@ -26,6 +26,10 @@
  * (a malformed record fails exactly as before, same message and place)
  * but not copied or unescaped; its name still counts (names, suffixes,
  * max_columns and `_extra` are as without it). `_extra` is always made.
+ * With a pushed-down filter (engine/project.h), once the filter's column
+ * has a value that fails it, the row's other members are validated and
+ * named but not materialised (the row stays, for the filter transform to
+ * drop); a member repeated later that makes it pass re-reads the row.
  */
 #ifndef SL_JSON_RECORD_H
 #define SL_JSON_RECORD_H
@@ -65,8 +69,13 @@ typedef struct sl_json_record_ctx {
     /* projection pushdown (engine/project.h): the columns to materialise
      * (NULL: all); per names entry 1 = read, 0 = skip, cached */
     const struct sl_projection *proj;
-    uint8_t *want;
+    const struct sl_projection *filt; /* with a pushed-down filter, else NULL */
+    uint8_t *want;       /* bit 0: read; bit 1: the filter's column */
+    uint8_t last_want;   /* want[] of the member being read */
     size_t nwant;
+    int failing;         /* the current row fails the filter: skip its other members */
+    int skipped;         /* ... and some were skipped */
+    int nofilter;        /* re-reading a row whole */
 } sl_json_record_ctx;
 
 void sl_json_record_init(sl_json_record_ctx *c);

@@ -14,7 +14,8 @@
  * use are named (so names and their _2 suffixes are as always) but get no
  * batch column, and their fields are not copied; every field is still
  * counted and checked (a short or long row, invalid UTF-8 anywhere in the
- * record: rejected whole, as before).
+ * record: rejected whole, as before). With a pushed-down filter, a row
+ * that fails it gets only its filter cell (the filter drops it).
  */
 #include "core/mem.h"
 #include "core/names.h"
@@ -23,6 +24,7 @@
 #include "sources/files.h"
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct csv_opts {
     sl_file_opts files;
@@ -66,6 +68,7 @@ typedef struct csv_state {
     const sl_projection *proj; /* the columns to read (NULL: all) */
     size_t *col;         /* per name: its batch column, or SIZE_MAX (not read) */
     size_t ncol;         /* batch columns made */
+    size_t fcol;         /* filter pushdown: the field of the filter's column, or SIZE_MAX */
     const char *path;
     sl_buf fix;          /* replacement text for encoding_errors: replace */
 } csv_state;
@@ -96,8 +99,13 @@ static void project_names(csv_state *st)
     sl_free(st->col);
     st->col = sl_calloc(st->nnames ? st->nnames : 1, sizeof *st->col);
     st->ncol = 0;
-    for (size_t i = 0; i < st->nnames; i++)
+    st->fcol = SIZE_MAX;
+    for (size_t i = 0; i < st->nnames; i++) {
         st->col[i] = sl_projection_has(st->proj, st->names[i], strlen(st->names[i])) ? st->ncol++ : SIZE_MAX;
+        if (st->proj && st->proj->fcol && st->col[i] != SIZE_MAX && st->fcol == SIZE_MAX &&
+            strcasecmp(st->proj->fcol, st->names[i]) == 0)
+            st->fcol = i;
+    }
 }
 
 /* The batch's columns, made at its first record of the file. */
@@ -289,6 +297,17 @@ static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error 
             continue;
         }
         size_t row = sl_batch_add_row(b, r->rec_offset, r->rec_line);
+        if (st->fcol != SIZE_MAX && badf == SIZE_MAX) {
+            /* filter pushdown: a row that fails the filter gets only its
+             * filter cell (the filter transform then drops it, counted) */
+            const sl_csv_field *f = &r->fields[st->fcol];
+            int valid = !is_null(o, f);
+            if (!sl_projection_filter_match(st->proj, valid, f->p, f->n)) {
+                if (valid)
+                    sl_batch_set_text(b, st->col[st->fcol], row, f->p, f->n);
+                continue;
+            }
+        }
         for (size_t i = 0; i < r->nfields; i++) {
             const sl_csv_field *f = &r->fields[i];
             size_t c = st->col[i];

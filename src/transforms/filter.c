@@ -95,10 +95,12 @@ static void filter_close(sl_instance *in)
 }
 
 /* pushdown (engine/project.h): what is needed after it, and every column
- * the condition reads. */
+ * the condition reads; the condition, for filter pushdown into the reader
+ * when it is the first transform. */
 static int filter_needs(sl_instance *in, sl_projection *need)
 {
     sl_projection_add_expr(need, ((filter_opts *)in->opts)->where);
+    need->fwhere = ((filter_opts *)in->opts)->where;
     return 0;
 }
 
