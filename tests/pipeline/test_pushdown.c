@@ -144,12 +144,55 @@ static void test_json_extra(void **state)
          "[{type: select, columns: [id, a_b, _extra]}]", 3, 1);
 }
 
+/* Filter pushdown (a first filter on raw text): rows that fail it are not
+ * materialised, yet the output, counts, DLQ and column order are as
+ * without; a repeated member that makes a row pass re-reads it. */
+static void test_filter_pushdown(void **state)
+{
+    (void)state;
+    th_write(th_dir, "data/f.jsonl",
+             "{\"ev\": \"b\", \"late\": 1, \"u\": \"x1\"}\n"
+             "{\"u\": \"x2\", \"ev\": \"a\", \"p\": {\"k\": \"\\u00e9\"}}\n"
+             "{\"ev\": \"b\", \"u\": \"x3\", \"ev\": \"a\", \"p\": {\"k\": 3}}\n"
+             "{\"ev\": \"a\", \"u\": \"x4\", \"ev\": \"b\"}\n"
+             "{\"ev\": \"b\", \"u\": \"x5\", \"p\": {\"k\": tru}}\n"
+             "{\"ev\": null, \"u\": \"x6\"}\n"
+             "{\"ev\": 1, \"u\": \"x7\"}\n"
+             "{\"ev\": \"\\u0061\", \"u\": \"x8\", \"new\": true}\n"
+             "{\"u\": \"x9\"}\n");
+    /* the filter is pushed down (the analysis says so) */
+    th_write(th_dir, "pipelines/fj_on.yml", "source: {type: jsonl, path: data/f.jsonl, infer_types: false}\n"
+                                            "transforms: [{type: filter, where: \"ev IN ('a', '1')\"}]\n"
+                                            "sinks: [{type: jsonl, path: out/x.jsonl}]\n");
+    sl_project *p = th_project(th_dir);
+    sl_projection proj;
+    sl_projection_pipeline(p->pipelines[0], &proj, NULL, 0);
+    assert_string_equal(proj.fcol, "ev");
+    assert_int_equal(proj.nfval, 2);
+    sl_projection_release(&proj);
+    sl_project_free(p);
+    same("fj", "{type: jsonl, path: data/f.jsonl, infer_types: false}",
+         "[{type: filter, where: \"ev IN ('a', '1')\"}, {type: select, columns: [u, p, late, new]}]", 4, 1);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/out/fj_on.jsonl", th_dir);
+    char *out = slurp(path);
+    assert_non_null(strstr(out, "\"u\":\"x3\",\"p\":\"{\\\"k\\\": 3}\""));
+    assert_null(strstr(out, "x4"));
+    free(out);
+    th_write(th_dir, "data/f.csv",
+             "id,country,name\n1,US,a\n2,FR,b\n3,,c\n4,\"US\",d\n5,us,e\n6,DE,\"f \"\"q\"\"\"\n7,DE\n");
+    same("fc", "{type: csv, path: data/f.csv, infer_types: false}",
+         "[{type: filter, where: \"country IN ('US', 'DE')\"}, {type: derive, columns: {n: \"name || id\"}}, "
+         "{type: select, columns: [n, country]}]", 3, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_csv, th_setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_jsonl, th_setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_json_extra, th_setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_filter_pushdown, th_setup, th_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

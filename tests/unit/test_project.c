@@ -211,11 +211,92 @@ static void test_json_record_skip(void **state)
     sl_projection_release(&p);
 }
 
+/* Filter pushdown: the shapes it takes, and what it leaves to SQLite. */
+static void test_filter_shapes(void **state)
+{
+    (void)state;
+    struct {
+        const char *where;
+        const char *col; /* NULL: not pushed down */
+        size_t n;
+    } cases[] = {
+        {"event = 'feature_used'", "event", 1},
+        {"  'x' == kind ", "kind", 1},
+        {"country IN ('US', 'it''s', '')", "country", 3},
+        {"country in('US')", "country", 1},
+        {"event = \"x\"", NULL, 0},         /* a double-quoted text may be a column */
+        {"\"event\" = 'x'", NULL, 0},
+        {"event = 'x' AND a = 'y'", NULL, 0},
+        {"event <> 'x'", NULL, 0},
+        {"event = 5", NULL, 0},              /* a number compares by affinity */
+        {"rowid = '1'", NULL, 0},
+        {"null = 'x'", NULL, 0},             /* a keyword */
+        {"event = 'x' COLLATE NOCASE", NULL, 0},
+        {"event IN ('a', b)", NULL, 0},
+        {"event IN ('a'", NULL, 0},
+        {"lower(event) = 'x'", NULL, 0},
+        {"event = 'unterminated", NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sl_projection p;
+        sl_projection_init(&p);
+        int rc = sl_projection_parse_filter(&p, cases[i].where);
+        if (!cases[i].col) {
+            if (rc != -1 || p.fcol)
+                fail_msg("'%s' was pushed down", cases[i].where);
+        } else {
+            if (rc != 0)
+                fail_msg("'%s' was not pushed down", cases[i].where);
+            assert_string_equal(p.fcol, cases[i].col);
+            assert_int_equal(p.nfval, cases[i].n);
+        }
+        sl_projection_release(&p);
+    }
+    sl_projection p;
+    sl_projection_init(&p);
+    assert_int_equal(sl_projection_parse_filter(&p, "c IN ('it''s', '')"), 0);
+    assert_int_equal(sl_projection_filter_match(&p, 1, "it's", 4), 1);
+    assert_int_equal(sl_projection_filter_match(&p, 1, "", 0), 1);
+    assert_int_equal(sl_projection_filter_match(&p, 1, "It's", 4), 0); /* bytewise, as SQLite's BINARY */
+    assert_int_equal(sl_projection_filter_match(&p, 0, NULL, 0), 0);   /* NULL */
+    sl_projection_release(&p);
+    /* only the first transform, only on raw text, not a declared column */
+    char *d = reads(SRC, "transforms: [{type: filter, where: \"a = 'x'\"}, {type: select, columns: [b]}]\n" SINK);
+    free(d);
+    char *dir = th_tmpdir();
+    th_write(dir, "sluice.yml", "name: t\n");
+    th_write(dir, "pipelines/p1.yml", "source: " SRC "\ntransforms: [{type: filter, where: \"a = 'x'\"}]\n" SINK);
+    th_write(dir, "pipelines/p2.yml", "source: {type: jsonl, path: in.jsonl}\n"
+                                      "transforms: [{type: filter, where: \"a = 'x'\"}]\n" SINK);
+    th_write(dir, "pipelines/p3.yml", "source: " SRC "\ntransforms: [{type: select, columns: [a]}, "
+                                      "{type: filter, where: \"a = 'x'\"}]\n" SINK);
+    th_write(dir, "pipelines/p4.yml", "source: {type: jsonl, path: in.jsonl, infer_types: false, columns: {A: text}}\n"
+                                      "transforms: [{type: filter, where: \"a = 'x'\"}]\n" SINK);
+    sl_project *pr = th_project(dir);
+    const char *want[] = {"p1", "a", "p2", NULL, "p3", NULL, "p4", NULL};
+    for (size_t i = 0; i < pr->npipelines; i++) {
+        sl_projection q;
+        sl_projection_pipeline(pr->pipelines[i], &q, NULL, 0);
+        for (size_t k = 0; k < 8; k += 2)
+            if (strcmp(pr->pipelines[i]->name, want[k]) == 0) {
+                if (want[k + 1])
+                    assert_string_equal(q.fcol, want[k + 1]);
+                else
+                    assert_null(q.fcol);
+            }
+        sl_projection_release(&q);
+    }
+    sl_project_free(pr);
+    th_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set),
         cmocka_unit_test(test_json_record_skip),
+        cmocka_unit_test(test_filter_shapes),
         cmocka_unit_test(test_transforms),
         cmocka_unit_test(test_sinks_checks_source),
     };
