@@ -6,11 +6,14 @@
  * config keys, cycles...); then the column names each pipeline uses are checked
  * against the columns it can know (engine/colcheck.h: the input's header
  * or first records, through each transform): an unknown one exits 1, with
- * each at its file:line:col and the closest known name.
+ * each at its file:line:col and the closest known name. With --json, the
+ * answer also says which columns each pipeline's source will read
+ * (engine/project.h: projection pushdown).
  */
 #include "cli/cli.h"
 #include "core/util.h"
 #include "engine/colcheck.h"
+#include "engine/project.h"
 #include "models/graph.h"
 #include <stdio.h>
 #include <string.h>
@@ -64,8 +67,26 @@ int cmd_validate(sl_cli *cli, int argc, char **argv)
         return rc;
     }
     sl_diags_release(&d);
-    if (cli->json)
-        printf("{\"schema_version\":1,\"valid\":true,\"pipelines\":%zu,\"nodes\":%zu}\n", p->npipelines, nodes);
+    if (cli->json) {
+        /* what each pipeline's source will read (engine/project.h) */
+        sl_buf cr;
+        sl_buf_init(&cr);
+        for (size_t i = 0; i < p->npipelines; i++) {
+            sl_projection proj;
+            char why[256];
+            sl_projection_pipeline(p->pipelines[i], &proj, why, sizeof why);
+            sl_buf_addc(&cr, i ? ',' : '{');
+            sl_buf_add_json_str(&cr, p->pipelines[i]->name, strlen(p->pipelines[i]->name));
+            sl_buf_addc(&cr, ':');
+            sl_projection_describe_json(&proj, why, &cr);
+            sl_projection_release(&proj);
+        }
+        if (p->npipelines)
+            sl_buf_addc(&cr, '}');
+        printf("{\"schema_version\":1,\"valid\":true,\"pipelines\":%zu,\"nodes\":%zu,\"columns_read\":%s}\n",
+               p->npipelines, nodes, cr.data ? cr.data : "{}");
+        sl_buf_release(&cr);
+    }
     else if (nodes)
         fprintf(stderr, "%s: valid (%zu pipeline%s, %zu model-layer node%s)\n", p->file, p->npipelines,
                 p->npipelines == 1 ? "" : "s", nodes, nodes == 1 ? "" : "s");

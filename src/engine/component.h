@@ -42,6 +42,7 @@ typedef void (*sl_position_fn)(void *ctx, const char *key, int64_t epoch, int64_
 struct sl_project;
 struct sl_adapter; /* models/adapter.h */
 struct sl_colset; /* engine/colcheck.h */
+struct sl_projection; /* engine/project.h */
 
 typedef struct sl_source_plugin {
     int version;
@@ -92,6 +93,15 @@ typedef struct sl_transform_plugin {
      * batch it saw, so a run that resumes the epoch knows which rows its
      * state already holds. Failing fails the run. */
     int (*done)(sl_instance *in, sl_run *run, sl_error *err);
+    /* Optional, for projection pushdown (engine/project.h): need holds
+     * the columns needed after this transform (or need->all); change it
+     * to the columns needed before it: every column it reads (also one
+     * whose value it then drops: its expressions must still compile), and
+     * every column whose presence changes what it does (a name it would
+     * collide with, a replaced column whose type it keeps). Return -1 (or
+     * set need->all) when that cannot be known. A transform without it
+     * needs every column. */
+    int (*needs)(sl_instance *in, struct sl_projection *need);
 } sl_transform_plugin;
 
 /* What one sink did with the rows of a run (committed work only), or in a
@@ -186,6 +196,10 @@ struct sl_instance {
     sl_run *run;
     /* sinks: `where:` and `select:` (engine/route.h); NULL: every row and column */
     struct sl_sink_route *route;
+    /* sources: the columns the pipeline can use (engine/project.h), set by
+     * the engine before open; NULL: every column. A reader may skip the
+     * others (never their syntax checks, names or width accounting). */
+    const struct sl_projection *projection;
 };
 
 #define SL_SOURCE(in) ((const sl_source_plugin *)(in)->plugin)

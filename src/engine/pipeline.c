@@ -7,6 +7,7 @@
 #include "engine/checks.h"
 #include "engine/gate.h"
 #include "engine/progress.h"
+#include "engine/project.h"
 #include "engine/route.h"
 #include "engine/run.h"
 #include "engine/typing.h"
@@ -51,6 +52,7 @@ typedef struct engine {
     sl_run_checks *checks;       /* the pipeline's checks: NULL without (engine/checks.h) */
     pthread_mutex_t pos_lock;    /* sinks' commits (which move positions) vs the checks reading them */
     int check_failed;            /* a check stopped the run */
+    sl_projection proj;          /* the source columns the pipeline can use (engine/project.h) */
     sl_profiler *prof;           /* profile of what the profiled sink loaded (sink thread); NULL: none */
     size_t prof_sink;            /* that sink: the first SQL or file sink */
     uint8_t *skip;               /* its skipped rows in a batch */
@@ -728,6 +730,23 @@ static void finish_quality(engine *e, sl_run_result *res, const char *node, int 
 
 /* The sinks' routes: their where expressions (in the run's engine) and
  * their copies. */
+/* Projection pushdown (engine/project.h): the columns the source needs to
+ * read, logged at debug level. */
+static const sl_projection *pushdown(engine *e)
+{
+    char why[256];
+    sl_projection_pipeline(e->pl, &e->proj, why, sizeof why);
+    sl_buf d;
+    sl_buf_init(&d);
+    sl_projection_describe(&e->proj, why, &d);
+    sl_log_debug("%s: source %s reads columns: %s", e->pl->name, e->pl->source.id, d.data ? d.data : "");
+    if (e->proj.fcol)
+        sl_log_debug("%s: source %s checks the filter on '%s' as it reads (filter pushdown)", e->pl->name,
+                     e->pl->source.id, e->proj.fcol);
+    sl_buf_release(&d);
+    return &e->proj;
+}
+
 static void route_open(engine *e)
 {
     sl_pipeline *pl = e->pl;
@@ -941,6 +960,7 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
         }
     }
     pl->source.run = run;
+    pl->source.projection = pushdown(e);
     source_open = 1;
     if (SL_SOURCE(&pl->source)->open(&pl->source, run, resume_at, err) < 0) {
         sl_error_prefix(err, "source %s", pl->source.id);
@@ -1087,6 +1107,8 @@ out:
         sl_log_redact(res->report);
     }
     sl_buf_release(&run->report);
+    pl->source.projection = NULL;
+    sl_projection_release(&e->proj);
     sl_run_checks_free(e->checks); /* its expressions first: they live in the engine */
     route_close(e);
     sl_profiler_free(e->prof);

@@ -1,8 +1,10 @@
 /* json_record.c: see json_record.h. */
 #include "formats/json_record.h"
 #include "core/mem.h"
+#include "engine/project.h"
 #include "engine/run.h"
 #include <string.h>
+#include <strings.h>
 
 #define EXTRA_NAME "_extra"
 
@@ -26,6 +28,34 @@ void sl_json_record_release(sl_json_record_ctx *c)
     sl_buf_release(&c->path);
     sl_buf_release(&c->extra);
     sl_names_release(&c->names);
+    sl_free(c->want);
+}
+
+void sl_json_record_project(sl_json_record_ctx *c, const struct sl_projection *proj)
+{
+    c->proj = proj && !proj->all ? proj : NULL;
+    c->filt = proj && proj->fcol ? proj : NULL;
+    c->nwant = 0;
+}
+
+/* Whether names entry k is a column to materialise (decided once per entry). */
+static int wanted(sl_json_record_ctx *c, size_t k)
+{
+    if (!c->proj && !c->filt)
+        return 1;
+    if (k >= c->nwant) {
+        size_t cap = c->names.n + 16;
+        c->want = sl_realloc(c->want, cap);
+        for (size_t i = c->nwant; i < c->names.n; i++) {
+            const sl_name_entry *e = &c->names.v[i];
+            int f = c->filt && strlen(c->filt->fcol) == e->namelen &&
+                    strncasecmp(c->filt->fcol, e->name, e->namelen) == 0;
+            c->want[i] = (uint8_t)((sl_projection_has(c->proj, e->name, e->namelen) || f) | (f << 1));
+        }
+        c->nwant = c->names.n;
+    }
+    c->last_want = c->want[k];
+    return c->want[k] & 1;
 }
 
 size_t sl_json_record_width(const sl_json_record_ctx *c)
@@ -56,9 +86,12 @@ static size_t batch_column(sl_json_record_ctx *c, sl_batch *b, size_t k)
     return i;
 }
 
+#define SKIP_MEMBER (SIZE_MAX - 1)
+
 /* The batch column of the member whose path is in c->path and whose
  * display name (flattened with its prefix) is key; SIZE_MAX when the
- * member is beyond max_columns and goes into `_extra`. */
+ * member is beyond max_columns and goes into `_extra`; SKIP_MEMBER when
+ * projection pushdown leaves it out. */
 static size_t column_for(sl_json_record_ctx *c, sl_batch *b, const char *key, size_t keylen,
                          const sl_json_record_opts *o)
 {
@@ -67,6 +100,8 @@ static size_t column_for(sl_json_record_ctx *c, sl_batch *b, const char *key, si
     if (members + 1 >= max && sl_names_find(&c->names, c->path.data, c->path.len) < 0)
         return SIZE_MAX;
     size_t k = sl_names_get(&c->names, c->path.data, c->path.len, key, keylen); /* may move names.v */
+    if (!wanted(c, k))
+        return SKIP_MEMBER;
     return batch_column(c, b, k);
 }
 
@@ -136,6 +171,17 @@ static int read_object(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t ro
                 return -1;
             continue;
         }
+        if (col != SKIP_MEMBER && c->failing && !(c->last_want & 2) && !c->nofilter) {
+            col = SKIP_MEMBER; /* the row fails the filter: named, validated, not copied */
+            c->skipped = 1;
+        }
+        if (col == SKIP_MEMBER) {
+            /* validated, not copied (json.c's skip reports a bad value
+             * as the reading below would: same checks, same message) */
+            if (sl_json_skip(j) < 0)
+                return -1;
+            continue;
+        }
         const char *start = j->p;
         switch (k) {
         case SL_JSON_STRING: {
@@ -181,6 +227,11 @@ static int read_object(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t ro
             set_cell(b, col, row, start, (size_t)(j->p - start), SL_KIND_JSON);
             break;
         }
+        if ((c->last_want & 2) && !c->nofilter) {
+            const sl_column *fc = &b->cols[col];
+            c->failing = !sl_projection_filter_match(c->filt, fc->valid[row], fc->valid[row] ? fc->str[row].p : NULL,
+                                                     fc->valid[row] ? fc->str[row].n : 0);
+        }
     }
     return rc;
 }
@@ -209,7 +260,22 @@ int sl_json_record_read(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t r
     c->names.snake_case = o->snake_case;
     sl_buf_reset(&c->name);
     sl_buf_reset(&c->extra);
+    const char *start = j->p;
+    int depth = j->depth;
+    c->failing = c->skipped = 0;
     int rc = read_object(c, j, b, row, o, 0, 0, 1);
+    if (rc == 0 && c->skipped && !c->failing) {
+        /* a repeated member made the row pass after some were skipped:
+         * read it again, whole (rare: repeated member names) */
+        j->p = start;
+        j->depth = depth;
+        c->hint = 0;
+        sl_buf_reset(&c->name);
+        sl_buf_reset(&c->extra);
+        c->nofilter = 1;
+        rc = read_object(c, j, b, row, o, 0, 0, 1);
+        c->nofilter = 0;
+    }
     if (rc == 0)
         extra_store(c, b, row);
     return rc;

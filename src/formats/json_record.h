@@ -20,6 +20,16 @@
  * them. A path that had a column keeps it. `_extra` is named like any
  * other column (a member really called `_extra` seen first keeps the
  * name; the spill column is then `_extra_2`).
+ *
+ * Projection pushdown: with ctx->proj set (sl_json_record_project), a
+ * member whose column is not in it is skipped where it lies, validated
+ * (a malformed record fails exactly as before, same message and place)
+ * but not copied or unescaped; its name still counts (names, suffixes,
+ * max_columns and `_extra` are as without it). `_extra` is always made.
+ * With a pushed-down filter (engine/project.h), once the filter's column
+ * has a value that fails it, the row's other members are validated and
+ * named but not materialised (the row stays, for the filter transform to
+ * drop); a member repeated later that makes it pass re-reads the row.
  */
 #ifndef SL_JSON_RECORD_H
 #define SL_JSON_RECORD_H
@@ -28,6 +38,9 @@
 #include "core/batch.h"
 #include "formats/json.h"
 #include <stddef.h>
+#include <stdint.h>
+
+struct sl_projection; /* engine/project.h */
 
 /* Options of sources that read JSON records (jsonl, json, http); the
  * option struct has int flatten, int64_t max_depth, char *separator. */
@@ -53,10 +66,23 @@ typedef struct sl_json_record_ctx {
     size_t hint;         /* column expected next: rows usually share key order */
     sl_buf extra;        /* the current row's members beyond max_columns, as a JSON object */
     long extra_name;     /* the names entry of `_extra`, -1 before the first spill */
+    /* projection pushdown (engine/project.h): the columns to materialise
+     * (NULL: all); per names entry 1 = read, 0 = skip, cached */
+    const struct sl_projection *proj;
+    const struct sl_projection *filt; /* with a pushed-down filter, else NULL */
+    uint8_t *want;       /* bit 0: read; bit 1: the filter's column */
+    uint8_t last_want;   /* want[] of the member being read */
+    size_t nwant;
+    int failing;         /* the current row fails the filter: skip its other members */
+    int skipped;         /* ... and some were skipped */
+    int nofilter;        /* re-reading a row whole */
 } sl_json_record_ctx;
 
 void sl_json_record_init(sl_json_record_ctx *c);
 void sl_json_record_release(sl_json_record_ctx *c);
+/* Materialise only the columns in proj (not owned; it outlives c; NULL:
+ * every column). */
+void sl_json_record_project(sl_json_record_ctx *c, const struct sl_projection *proj);
 /* The column name of top-level member `member` (as the records spell it),
  * or NULL before a record had it. The pointer stays valid for the ctx. */
 const char *sl_json_record_column(const sl_json_record_ctx *c, const char *member);

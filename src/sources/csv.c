@@ -9,13 +9,22 @@
  * after a closing quote goes to the DLQ with its line and byte offset. A
  * quote left open over several lines to the end of the file fails the run:
  * the records it swallowed cannot be counted, let alone told apart.
+ *
+ * Projection pushdown (engine/project.h): the columns the pipeline cannot
+ * use are named (so names and their _2 suffixes are as always) but get no
+ * batch column, and their fields are not copied; every field is still
+ * counted and checked (a short or long row, invalid UTF-8 anywhere in the
+ * record: rejected whole, as before). With a pushed-down filter, a row
+ * that fails it gets only its filter cell (the filter drops it).
  */
 #include "core/mem.h"
 #include "core/names.h"
+#include "engine/project.h"
 #include "formats/csv.h"
 #include "sources/files.h"
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct csv_opts {
     sl_file_opts files;
@@ -56,6 +65,10 @@ typedef struct csv_state {
     int open;
     char **names;        /* column names of the current file */
     size_t nnames;
+    const sl_projection *proj; /* the columns to read (NULL: all) */
+    size_t *col;         /* per name: its batch column, or SIZE_MAX (not read) */
+    size_t ncol;         /* batch columns made */
+    size_t fcol;         /* filter pushdown: the field of the filter's column, or SIZE_MAX */
     const char *path;
     sl_buf fix;          /* replacement text for encoding_errors: replace */
 } csv_state;
@@ -74,8 +87,33 @@ static void free_names(csv_state *st)
     for (size_t i = 0; i < st->nnames; i++)
         sl_free(st->names[i]);
     sl_free(st->names);
+    sl_free(st->col);
     st->names = NULL;
+    st->col = NULL;
     st->nnames = 0;
+}
+
+/* Which names are read, and their batch columns (in the names' order). */
+static void project_names(csv_state *st)
+{
+    sl_free(st->col);
+    st->col = sl_calloc(st->nnames ? st->nnames : 1, sizeof *st->col);
+    st->ncol = 0;
+    st->fcol = SIZE_MAX;
+    for (size_t i = 0; i < st->nnames; i++) {
+        st->col[i] = sl_projection_has(st->proj, st->names[i], strlen(st->names[i])) ? st->ncol++ : SIZE_MAX;
+        if (st->proj && st->proj->fcol && st->col[i] != SIZE_MAX && st->fcol == SIZE_MAX &&
+            strcasecmp(st->proj->fcol, st->names[i]) == 0)
+            st->fcol = i;
+    }
+}
+
+/* The batch's columns, made at its first record of the file. */
+static void add_columns(csv_state *st, sl_batch *b)
+{
+    for (size_t i = 0; i < st->nnames; i++)
+        if (st->col[i] != SIZE_MAX)
+            sl_batch_add_column(b, st->names[i], strlen(st->names[i]), SL_T_TEXT, 1);
 }
 
 /* Column names from n source names (the header's fields, or column_names):
@@ -96,6 +134,7 @@ static void set_names(csv_state *st, const char *const *p, const size_t *len, si
     }
     st->nnames = n;
     sl_names_release(&m);
+    project_names(st);
 }
 
 /* A file wider than max_columns fails the run before any column is made
@@ -197,8 +236,7 @@ static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error 
     csv_state *st = fmt;
     csv_opts *o = st->o;
     if (b->ncols == 0 && st->nnames)
-        for (size_t i = 0; i < st->nnames; i++)
-            sl_batch_add_column(b, st->names[i], strlen(st->names[i]), SL_T_TEXT, 1);
+        add_columns(st, b);
     char why[200];
     /* wide files make shorter batches: rows x columns stay within the
      * batch's cells (core/batch.h) */
@@ -238,8 +276,8 @@ static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error 
             for (size_t i = 0; i < r->nfields; i++)
                 st->names[i] = sl_printf("column_%zu", i + 1);
             st->nnames = r->nfields;
-            for (size_t i = 0; i < st->nnames; i++)
-                sl_batch_add_column(b, st->names[i], strlen(st->names[i]), SL_T_TEXT, 1);
+            project_names(st);
+            add_columns(st, b);
         }
         if (r->nfields != st->nnames) {
             snprintf(why, sizeof why, "expected %zu fields, found %zu", st->nnames, r->nfields);
@@ -259,15 +297,27 @@ static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error 
             continue;
         }
         size_t row = sl_batch_add_row(b, r->rec_offset, r->rec_line);
+        if (st->fcol != SIZE_MAX && badf == SIZE_MAX) {
+            /* filter pushdown: a row that fails the filter gets only its
+             * filter cell (the filter transform then drops it, counted) */
+            const sl_csv_field *f = &r->fields[st->fcol];
+            int valid = !is_null(o, f);
+            if (!sl_projection_filter_match(st->proj, valid, f->p, f->n)) {
+                if (valid)
+                    sl_batch_set_text(b, st->col[st->fcol], row, f->p, f->n);
+                continue;
+            }
+        }
         for (size_t i = 0; i < r->nfields; i++) {
             const sl_csv_field *f = &r->fields[i];
-            if (is_null(o, f))
+            size_t c = st->col[i];
+            if (c == SIZE_MAX || is_null(o, f))
                 continue;
             if (badf != SIZE_MAX && sl_utf8_valid_prefix(f->p, f->n) != f->n) {
                 utf8_replace(st, f->p, f->n);
-                sl_batch_set_text(b, i, row, st->fix.data, st->fix.len);
+                sl_batch_set_text(b, c, row, st->fix.data, st->fix.len);
             } else {
-                sl_batch_set_text(b, i, row, f->p, f->n);
+                sl_batch_set_text(b, c, row, f->p, f->n);
             }
         }
     }
@@ -319,6 +369,7 @@ static int csv_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error 
 {
     csv_state *st = sl_calloc(1, sizeof *st);
     st->o = in->opts;
+    st->proj = in->projection;
     st->cfg.delimiter = opt_char(st->o->delimiter);
     st->cfg.quote = opt_char(st->o->quote);
     st->cfg.escape = opt_char(st->o->escape);

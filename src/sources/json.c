@@ -171,6 +171,7 @@ static int json_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error
                                    strcmp(st->o->files.common.normalize_names, "snake_case") == 0,
                                    sl_source_max_columns(&st->o->files.common)};
     sl_json_record_init(&st->ctx);
+    sl_json_record_project(&st->ctx, in->projection); /* engine/project.h */
     sl_buf_init(&st->doc);
     in->state = st;
     return sl_filesource_open(&st->fs, in, run, resume, &json_format, st, err);

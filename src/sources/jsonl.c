@@ -168,6 +168,7 @@ static int jsonl_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_erro
                                    strcmp(st->o->files.common.normalize_names, "snake_case") == 0,
                                    sl_source_max_columns(&st->o->files.common)};
     sl_json_record_init(&st->ctx);
+    sl_json_record_project(&st->ctx, in->projection); /* engine/project.h */
     in->state = st;
     return sl_filesource_open(&st->fs, in, run, resume, &jsonl_format, st, err);
 }

@@ -12,6 +12,7 @@
  */
 #include "core/mem.h"
 #include "engine/colcheck.h"
+#include "engine/project.h"
 #include "engine/run.h"
 #include "expr/expr.h"
 #include "expr/vec.h"
@@ -203,6 +204,21 @@ static void derive_close(sl_instance *in)
     in->state = NULL;
 }
 
+/* pushdown (engine/project.h): every column any expression reads (each is
+ * compiled and run even when its result is not used later), and each
+ * derived name: a replaced column keeps its place and, when its text
+ * still parses as it, its type; a new one may collide with a column that
+ * differs only in case. */
+static int derive_needs(sl_instance *in, sl_projection *need)
+{
+    derive_opts *o = in->opts;
+    for (size_t i = 0; i < o->columns.n; i++) {
+        sl_projection_add(need, o->columns.v[i].key);
+        sl_projection_add_expr(need, o->columns.v[i].value);
+    }
+    return 0;
+}
+
 const sl_transform_plugin sl_transform_derive = {
     .version = SL_PLUGIN_VERSION,
     .name = "derive",
@@ -214,4 +230,5 @@ const sl_transform_plugin sl_transform_derive = {
     .open = derive_open,
     .process = derive_process,
     .close = derive_close,
+    .needs = derive_needs,
 };

@@ -6,6 +6,7 @@
  */
 #include "core/mem.h"
 #include "engine/colcheck.h"
+#include "engine/project.h"
 #include "engine/run.h"
 #include "expr/expr.h"
 #include "transforms/columns.h"
@@ -85,6 +86,16 @@ static void filter_close(sl_instance *in)
     in->state = NULL;
 }
 
+/* pushdown (engine/project.h): what is needed after it, and every column
+ * the condition reads; the condition, for filter pushdown into the reader
+ * when it is the first transform. */
+static int filter_needs(sl_instance *in, sl_projection *need)
+{
+    sl_projection_add_expr(need, ((filter_opts *)in->opts)->where);
+    need->fwhere = ((filter_opts *)in->opts)->where;
+    return 0;
+}
+
 const sl_transform_plugin sl_transform_filter = {
     .version = SL_PLUGIN_VERSION,
     .name = "filter",
@@ -96,4 +107,5 @@ const sl_transform_plugin sl_transform_filter = {
     .open = filter_open,
     .process = filter_process,
     .close = filter_close,
+    .needs = filter_needs,
 };

@@ -2,6 +2,7 @@
  * rename.c: the `rename` transform: {old name: new name, ...}.
  */
 #include "engine/colcheck.h"
+#include "engine/project.h"
 #include "transforms/columns.h"
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +46,18 @@ static int rename_columns(sl_instance *in, sl_colset *c, sl_diags *d)
     return n;
 }
 
+/* pushdown: each old name (it must exist), and each new one too: a
+ * source column of that name makes the rename collide, as it must. */
+static int rename_needs(sl_instance *in, sl_projection *need)
+{
+    rename_opts *o = in->opts;
+    for (size_t i = 0; i < o->columns.n; i++) {
+        sl_projection_add(need, o->columns.v[i].key);
+        sl_projection_add(need, o->columns.v[i].value);
+    }
+    return 0;
+}
+
 const sl_transform_plugin sl_transform_rename = {
     .version = SL_PLUGIN_VERSION,
     .name = "rename",
@@ -53,4 +66,5 @@ const sl_transform_plugin sl_transform_rename = {
     .opts_size = sizeof(rename_opts),
     .process = rename_process,
     .columns = rename_columns,
+    .needs = rename_needs,
 };

@@ -4,6 +4,7 @@
  */
 #include "core/mem.h"
 #include "engine/colcheck.h"
+#include "engine/project.h"
 #include "transforms/columns.h"
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +55,26 @@ static int drop_columns(sl_instance *in, sl_colset *c, sl_diags *d)
     return 0;
 }
 
+/* pushdown: select needs exactly its columns (each must exist), whatever
+ * comes after it. */
+static int select_needs(sl_instance *in, sl_projection *need)
+{
+    select_opts *o = in->opts;
+    sl_projection_clear(need);
+    for (size_t i = 0; i < o->columns.n; i++)
+        sl_projection_add(need, o->columns.v[i]);
+    return 0;
+}
+
+/* pushdown: what is needed after a drop is needed before it (a dropped
+ * column is not needed: absent ones are ignored). */
+static int drop_needs(sl_instance *in, sl_projection *need)
+{
+    (void)in;
+    (void)need;
+    return 0;
+}
+
 static int drop_process(sl_instance *in, sl_batch *b, sl_error *err)
 {
     select_opts *o = in->opts;
@@ -73,6 +94,7 @@ const sl_transform_plugin sl_transform_select = {
     .opts_size = sizeof(select_opts),
     .process = select_process,
     .columns = select_columns,
+    .needs = select_needs,
 };
 
 const sl_transform_plugin sl_transform_drop = {
@@ -83,4 +105,5 @@ const sl_transform_plugin sl_transform_drop = {
     .opts_size = sizeof(select_opts),
     .process = drop_process,
     .columns = drop_columns,
+    .needs = drop_needs,
 };
