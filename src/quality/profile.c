@@ -24,13 +24,17 @@
  *     then every 16th (a sample of 1/16: the fail share of a 1M-row load is
  *     still measured on ~72,000 values).
  *
- * Off the pipeline's critical path: sl_profiler_add copies what it reads
- * of the batch (arrays by memcpy, the counted text values into one buffer
- * per column) and hands the copy to the profiler's own worker thread,
- * which does the work above in batch order; at most 4 copies wait (the
- * caller blocks beyond, bounding memory), and sl_profiler_result waits
- * for the worker to finish. Without a thread (pthread_create failed) the
- * batch is profiled on the caller's thread.
+ * Off the pipeline's critical path, in place: sl_profiler_add_async
+ * hands the batch itself to the profiler's own worker thread, which
+ * profiles it where it lies (no copy) in batch order and then gives it
+ * back through the caller's callback (the pipeline returns it to its
+ * pool of batches only then). At most QUEUE batches wait (the caller
+ * blocks beyond), and sl_profiler_wait / sl_profiler_result wait for the
+ * worker to finish. sl_profiler_add is for a batch the caller reuses at
+ * once (a routed sink's copy): it copies what it reads of the batch
+ * (arrays by memcpy, the counted text values into one buffer per column)
+ * and hands the copy over instead. Without a thread (pthread_create
+ * failed) the batch is profiled on the caller's thread.
  */
 #include "core/mem.h"
 #include "quality/check.h"
@@ -95,10 +99,13 @@ typedef struct snapshot {
     uint8_t *skip;           /* NULL when every row counts; else skipbuf */
     uint8_t *skipbuf;
     size_t skipcap;
+    const sl_batch *batch;   /* in place: the caller's batch (cols unused), handed back by done(ctx, batch) */
+    sl_profiler_done_fn done;
+    void *ctx;
     struct snapshot *next;   /* in the free list */
 } snapshot;
 
-#define QUEUE 4              /* snapshots waiting: bounds memory (~2 MB each) */
+#define QUEUE 4              /* batches waiting: bounds what the profiler holds (copies: ~2 MB each) */
 
 struct sl_profiler {
     int64_t rows;
@@ -143,6 +150,21 @@ static void snapshot_free(snapshot *s)
     sl_free(s);
 }
 
+/* s->skip: a copy of skip, or NULL when it skips no row (the value
+ * loops then test nothing per row). */
+static void skip_fill(snapshot *s, const uint8_t *skip, size_t n)
+{
+    s->skip = NULL;
+    size_t r = 0;
+    while (skip && r < n && !skip[r])
+        r++;
+    if (!skip || r == n)
+        return;
+    SL_GROW(s->skipbuf, s->skipcap, n);
+    memcpy(s->skipbuf, skip, n);
+    s->skip = s->skipbuf;
+}
+
 /* Copy what the profiler reads of b into s: a memcpy per array, one per
  * text value that counts (a few ns each: the hashing, comparing and
  * counting then happen on the worker, off the sink's thread). */
@@ -162,12 +184,8 @@ static void snapshot_fill(snapshot *s, const sl_batch *b, const uint8_t *skip)
     }
     s->nrows = n;
     s->ncols = ncols;
-    s->skip = NULL;
-    if (skip) {
-        SL_GROW(s->skipbuf, s->skipcap, n1);
-        memcpy(s->skipbuf, skip, n);
-        s->skip = s->skipbuf;
-    }
+    skip_fill(s, skip, n);
+    skip = s->skip;
     for (size_t i = 0; i < ncols; i++) {
         const sl_column *c = &b->cols[i];
         sl_column *d = &s->cols[i];
@@ -259,11 +277,17 @@ static void *worker_main(void *arg)
         p->busy = 1;
         pthread_cond_signal(&p->put);
         pthread_mutex_unlock(&p->mu);
-        sl_batch view = {0};
-        view.nrows = s->nrows;
-        view.ncols = s->ncols;
-        view.cols = s->cols;
-        profile_batch(p, &view, s->skip);
+        if (s->batch) {
+            profile_batch(p, s->batch, s->skip);
+            s->done(s->ctx, (sl_batch *)s->batch);
+            s->batch = NULL;
+        } else {
+            sl_batch view = {0};
+            view.nrows = s->nrows;
+            view.ncols = s->ncols;
+            view.cols = s->cols;
+            profile_batch(p, &view, s->skip);
+        }
         pthread_mutex_lock(&p->mu);
         s->next = p->spare;
         p->spare = s;
@@ -278,6 +302,8 @@ static void *worker_main(void *arg)
 /* Wait until the worker has profiled every batch handed to it. */
 static void drain(sl_profiler *p)
 {
+    if (p->started <= 0)
+        return;
     pthread_mutex_lock(&p->mu);
     while (p->count > 0 || p->busy)
         pthread_cond_wait(&p->idle, &p->mu);
@@ -633,28 +659,30 @@ static void profile_batch(sl_profiler *p, const sl_batch *b, const uint8_t *skip
     p->rows += counted_rows;
 }
 
-void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
+/* Start the worker at the first batch; 0 when there is none (profile on the caller's thread). */
+static int worker_up(sl_profiler *p)
 {
-    if (!p || !b)
-        return;
     if (!p->started) {
         if (pthread_create(&p->thread, NULL, worker_main, p) == 0)
             p->started = 1;
         else
-            p->started = -1; /* no thread: profile on the caller's */
+            p->started = -1;
     }
-    if (p->started < 0) {
-        profile_batch(p, b, skip);
-        return;
-    }
+    return p->started > 0;
+}
+
+static snapshot *snapshot_take(sl_profiler *p)
+{
     pthread_mutex_lock(&p->mu);
     snapshot *s = p->spare;
     if (s)
         p->spare = s->next;
     pthread_mutex_unlock(&p->mu);
-    if (!s)
-        s = sl_calloc(1, sizeof *s);
-    snapshot_fill(s, b, skip);
+    return s ? s : sl_calloc(1, sizeof *s);
+}
+
+static void enqueue(sl_profiler *p, snapshot *s)
+{
     pthread_mutex_lock(&p->mu);
     while (p->count == QUEUE)
         pthread_cond_wait(&p->put, &p->mu);
@@ -662,6 +690,42 @@ void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
     p->count++;
     pthread_cond_signal(&p->got);
     pthread_mutex_unlock(&p->mu);
+}
+
+void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
+{
+    if (!p || !b)
+        return;
+    if (!worker_up(p)) {
+        profile_batch(p, b, skip);
+        return;
+    }
+    snapshot *s = snapshot_take(p);
+    snapshot_fill(s, b, skip);
+    enqueue(p, s);
+}
+
+void sl_profiler_add_async(sl_profiler *p, sl_batch *b, const uint8_t *skip, sl_profiler_done_fn done, void *ctx)
+{
+    if (!p || !b || !worker_up(p)) {
+        if (p && b)
+            profile_batch(p, b, skip);
+        if (b)
+            done(ctx, b);
+        return;
+    }
+    snapshot *s = snapshot_take(p);
+    skip_fill(s, skip, b->nrows);
+    s->batch = b;
+    s->done = done;
+    s->ctx = ctx;
+    enqueue(p, s);
+}
+
+void sl_profiler_wait(sl_profiler *p)
+{
+    if (p)
+        drain(p);
 }
 
 /* Copy s (n bytes) into out[64], cut to 63 bytes at a character boundary. */
@@ -681,8 +745,7 @@ void sl_profiler_result(const sl_profiler *p, sl_profile *out)
     memset(out, 0, sizeof *out);
     if (!p)
         return;
-    if (p->started > 0)
-        drain((sl_profiler *)p); /* the worker's state only changes while batches are queued */
+    drain((sl_profiler *)p); /* the worker's state only changes while batches are queued */
     out->rows = p->rows;
     out->ncols = p->ncols;
     out->cols = p->ncols ? sl_calloc(p->ncols, sizeof *out->cols) : NULL;
