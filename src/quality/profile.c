@@ -7,7 +7,8 @@
  *
  * Costs, per batch and column (it runs on every loaded batch):
  *   - every non-null value is hashed in place (XXH3 of its 8 bytes or of
- *     its text) into the column's HyperLogLog;
+ *     its text, inlined) into the column's HyperLogLog; the per-value
+ *     loops keep their running extremes in locals;
  *   - numbers: one pass for count, sum, min and max, a second over the
  *     batch (still in cache) for the squared deviations from the batch's
  *     mean; batches are merged with Chan et al.'s update of Welford's
@@ -15,7 +16,11 @@
  *     value). stddev is the sample standard deviation (n - 1), as SQL's
  *     stddev;
  *   - text: its length in characters (UTF-8 code points, counted 8 bytes
- *     at a time) and two comparisons with the current extremes;
+ *     at a time; a text under 8 bytes is read as one word, which also
+ *     gives its 8-byte sort key) and, only when that key reaches the
+ *     current minimum or maximum, a comparison with it. Text columns are
+ *     walked a block of TEXT_BLOCK rows at a time, every column in turn,
+ *     so that the arena (row by row) comes from memory once;
  *   - format: a text column's format is inferred once, from up to 1,000
  *     non-null values of the first batch that has values: the first of
  *     email, e164, uuid, url, date, iso_country, iso_currency that more
@@ -511,20 +516,26 @@ static int64_t add_numbers(col_state *s, const sl_column *c, size_t nrows, const
 static int64_t add_times(col_state *s, const sl_column *c, size_t nrows, const uint8_t *skip)
 {
     int64_t scale = c->type == SL_T_DATE ? 86400000000LL : 1, values = 0;
+    /* the extremes in locals: the HyperLogLog's byte stores would reload s's fields at every value */
+    int64_t mn = s->has_time ? s->time_min : INT64_MAX, mx = s->has_time ? s->time_max : INT64_MIN;
+    sl_hll *h = s->hll;
+    const int64_t *v = c->i64;
     for (size_t r = 0; r < nrows; r++) {
         if (!counted(skip, r) || !c->valid[r])
             continue;
         values++;
-        sl_hll_add_inline(s->hll, XXH3_64bits(&c->i64[r], sizeof c->i64[r]));
-        int64_t us = c->i64[r] * scale;
-        if (!s->has_time || us < s->time_min)
-            s->time_min = us;
-        if (!s->has_time || us > s->time_max)
-            s->time_max = us;
-        s->has_time = 1;
+        sl_hll_add_inline(h, XXH3_64bits(&v[r], sizeof v[r]));
+        int64_t us = v[r] * scale;
+        mn = us < mn ? us : mn;
+        mx = us > mx ? us : mx;
     }
-    if (c->type != SL_T_DATE && values)
-        s->only_dates = 0;
+    if (values) {
+        s->time_min = mn;
+        s->time_max = mx;
+        s->has_time = 1;
+        if (c->type != SL_T_DATE)
+            s->only_dates = 0;
+    }
     return values;
 }
 
