@@ -470,7 +470,17 @@ static int sink_write_commit(engine *e, size_t i, sl_batch *b, size_t pre, size_
     return rc < 0 ? sl_error_prefix(err, "sink %s", s->id) : 0;
 }
 
-static int sink_batch(engine *e, sl_batch *b, sl_error *err)
+/* The profiler is done with a batch it profiled in place: back to the
+ * pool (on the profiler's thread; an aborted pool keeps it in
+ * e->batches, freed at the end). */
+static void profiled(void *ctx, sl_batch *b)
+{
+    engine *e = ctx;
+    sl_queue_push(&e->pool, b);
+}
+
+/* *held: b went to the profiler, which returns it to the pool itself. */
+static int sink_batch(engine *e, sl_batch *b, int *held, sl_error *err)
 {
     sl_pipeline *pl = e->pl;
     if (pl->on_error_fail && b->nrejects) {
@@ -532,7 +542,8 @@ static int sink_batch(engine *e, sl_batch *b, sl_error *err)
         SL_GROW(e->skip, e->skip_cap, b->nrows + 1);
         for (size_t r = 0; r < b->nrows; r++)
             e->skip[r] = r < e->from[e->prof_sink] || e->rejected[r];
-        sl_profiler_add(e->prof, b, e->skip);
+        *held = 1;
+        sl_profiler_add_async(e->prof, b, e->skip, profiled, e); /* in place: no copy */
     }
     /* the run's record follows every commit: a killed run's record keeps
      * the rows it committed (a resumed run does not count them again), to
@@ -549,15 +560,18 @@ static void *sink_main(void *arg)
     sl_error err = {0};
     sl_batch *b;
     while ((b = sl_queue_pop(&e->q2)) != NULL) {
-        if (sink_batch(e, b, &err) < 0) {
+        int held = 0;
+        if (sink_batch(e, b, &held, &err) < 0) {
             for (size_t i = 0; i < e->pl->nsinks; i++)
                 if (SL_SINK(&e->pl->sinks[i])->rollback && e->pl->sinks[i].state)
                     SL_SINK(&e->pl->sinks[i])->rollback(&e->pl->sinks[i]);
             stage_fail(e, &err);
-            sl_queue_push(&e->pool, b);
+            if (!held)
+                sl_queue_push(&e->pool, b);
             break;
         }
-        sl_queue_push(&e->pool, b);
+        if (!held)
+            sl_queue_push(&e->pool, b);
     }
     return NULL;
 }
@@ -1010,6 +1024,7 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     pthread_join(tt, NULL);
     if (!sink_joined)
         pthread_join(tk, NULL);
+    sl_profiler_wait(e->prof); /* it may still read (and hand back) batches */
     sl_progress_draw(&progress, run, 1);
     for (int i = 0; i < POOL_SIZE; i++)
         sl_batch_free(e->batches[i]);

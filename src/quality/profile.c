@@ -7,7 +7,8 @@
  *
  * Costs, per batch and column (it runs on every loaded batch):
  *   - every non-null value is hashed in place (XXH3 of its 8 bytes or of
- *     its text) into the column's HyperLogLog;
+ *     its text, inlined) into the column's HyperLogLog; the per-value
+ *     loops keep their running extremes in locals;
  *   - numbers: one pass for count, sum, min and max, a second over the
  *     batch (still in cache) for the squared deviations from the batch's
  *     mean; batches are merged with Chan et al.'s update of Welford's
@@ -15,7 +16,11 @@
  *     value). stddev is the sample standard deviation (n - 1), as SQL's
  *     stddev;
  *   - text: its length in characters (UTF-8 code points, counted 8 bytes
- *     at a time) and two comparisons with the current extremes;
+ *     at a time; a text under 8 bytes is read as one word, which also
+ *     gives its 8-byte sort key) and, only when that key reaches the
+ *     current minimum or maximum, a comparison with it. Text columns are
+ *     walked a block of TEXT_BLOCK rows at a time, every column in turn,
+ *     so that the arena (row by row) comes from memory once;
  *   - format: a text column's format is inferred once, from up to 1,000
  *     non-null values of the first batch that has values: the first of
  *     email, e164, uuid, url, date, iso_country, iso_currency that more
@@ -24,13 +29,17 @@
  *     then every 16th (a sample of 1/16: the fail share of a 1M-row load is
  *     still measured on ~72,000 values).
  *
- * Off the pipeline's critical path: sl_profiler_add copies what it reads
- * of the batch (arrays by memcpy, the counted text values into one buffer
- * per column) and hands the copy to the profiler's own worker thread,
- * which does the work above in batch order; at most 4 copies wait (the
- * caller blocks beyond, bounding memory), and sl_profiler_result waits
- * for the worker to finish. Without a thread (pthread_create failed) the
- * batch is profiled on the caller's thread.
+ * Off the pipeline's critical path, in place: sl_profiler_add_async
+ * hands the batch itself to the profiler's own worker thread, which
+ * profiles it where it lies (no copy) in batch order and then gives it
+ * back through the caller's callback (the pipeline returns it to its
+ * pool of batches only then). At most QUEUE batches wait (the caller
+ * blocks beyond), and sl_profiler_wait / sl_profiler_result wait for the
+ * worker to finish. sl_profiler_add is for a batch the caller reuses at
+ * once (a routed sink's copy): it copies what it reads of the batch
+ * (arrays by memcpy, the counted text values into one buffer per column)
+ * and hands the copy over instead. Without a thread (pthread_create
+ * failed) the batch is profiled on the caller's thread.
  */
 #include "core/mem.h"
 #include "quality/check.h"
@@ -95,10 +104,13 @@ typedef struct snapshot {
     uint8_t *skip;           /* NULL when every row counts; else skipbuf */
     uint8_t *skipbuf;
     size_t skipcap;
+    const sl_batch *batch;   /* in place: the caller's batch (cols unused), handed back by done(ctx, batch) */
+    sl_profiler_done_fn done;
+    void *ctx;
     struct snapshot *next;   /* in the free list */
 } snapshot;
 
-#define QUEUE 4              /* snapshots waiting: bounds memory (~2 MB each) */
+#define QUEUE 4              /* batches waiting: bounds what the profiler holds (copies: ~2 MB each) */
 
 struct sl_profiler {
     int64_t rows;
@@ -112,6 +124,9 @@ struct sl_profiler {
     snapshot *q[QUEUE];
     size_t head, count;
     snapshot *spare;
+    /* profile_batch's text columns: in the batch, in cols, values counted */
+    size_t text_cols[SL_PROFILE_MAX_COLUMNS], text_state[SL_PROFILE_MAX_COLUMNS];
+    int64_t text_values[SL_PROFILE_MAX_COLUMNS];
 };
 
 static void profile_batch(sl_profiler *p, const sl_batch *b, const uint8_t *skip);
@@ -143,6 +158,21 @@ static void snapshot_free(snapshot *s)
     sl_free(s);
 }
 
+/* s->skip: a copy of skip, or NULL when it skips no row (the value
+ * loops then test nothing per row). */
+static void skip_fill(snapshot *s, const uint8_t *skip, size_t n)
+{
+    s->skip = NULL;
+    size_t r = 0;
+    while (skip && r < n && !skip[r])
+        r++;
+    if (!skip || r == n)
+        return;
+    SL_GROW(s->skipbuf, s->skipcap, n);
+    memcpy(s->skipbuf, skip, n);
+    s->skip = s->skipbuf;
+}
+
 /* Copy what the profiler reads of b into s: a memcpy per array, one per
  * text value that counts (a few ns each: the hashing, comparing and
  * counting then happen on the worker, off the sink's thread). */
@@ -162,12 +192,8 @@ static void snapshot_fill(snapshot *s, const sl_batch *b, const uint8_t *skip)
     }
     s->nrows = n;
     s->ncols = ncols;
-    s->skip = NULL;
-    if (skip) {
-        SL_GROW(s->skipbuf, s->skipcap, n1);
-        memcpy(s->skipbuf, skip, n);
-        s->skip = s->skipbuf;
-    }
+    skip_fill(s, skip, n);
+    skip = s->skip;
     for (size_t i = 0; i < ncols; i++) {
         const sl_column *c = &b->cols[i];
         sl_column *d = &s->cols[i];
@@ -259,11 +285,17 @@ static void *worker_main(void *arg)
         p->busy = 1;
         pthread_cond_signal(&p->put);
         pthread_mutex_unlock(&p->mu);
-        sl_batch view = {0};
-        view.nrows = s->nrows;
-        view.ncols = s->ncols;
-        view.cols = s->cols;
-        profile_batch(p, &view, s->skip);
+        if (s->batch) {
+            profile_batch(p, s->batch, s->skip);
+            s->done(s->ctx, (sl_batch *)s->batch);
+            s->batch = NULL;
+        } else {
+            sl_batch view = {0};
+            view.nrows = s->nrows;
+            view.ncols = s->ncols;
+            view.cols = s->cols;
+            profile_batch(p, &view, s->skip);
+        }
         pthread_mutex_lock(&p->mu);
         s->next = p->spare;
         p->spare = s;
@@ -278,6 +310,8 @@ static void *worker_main(void *arg)
 /* Wait until the worker has profiled every batch handed to it. */
 static void drain(sl_profiler *p)
 {
+    if (p->started <= 0)
+        return;
     pthread_mutex_lock(&p->mu);
     while (p->count > 0 || p->busy)
         pthread_cond_wait(&p->idle, &p->mu);
@@ -417,6 +451,25 @@ static inline int counted(const uint8_t *skip, size_t r)
     return !skip || !skip[r];
 }
 
+/* A column's batch is counted: its nulls, and its type widened by the
+ * batch's when it had values. */
+static void col_done(col_state *s, sl_type t, int64_t counted_rows, int64_t valid)
+{
+    s->nulls += counted_rows - valid;
+    if (valid)
+        s->type = s->type == SL_T_NULL ? t : sl_type_widen(s->type, t);
+}
+
+/* A decimal's text as a double (cut to 63 bytes). */
+static double decimal_value(const sl_str *v)
+{
+    char tmp[64];
+    size_t k = v->n < sizeof tmp - 1 ? v->n : sizeof tmp - 1;
+    memcpy(tmp, v->p, k);
+    tmp[k] = 0;
+    return strtod(tmp, NULL);
+}
+
 static int64_t add_numbers(col_state *s, const sl_column *c, size_t nrows, const uint8_t *skip)
 {
     int is_int = sl_type_storage(c->type) == SL_STORE_I64;
@@ -463,20 +516,26 @@ static int64_t add_numbers(col_state *s, const sl_column *c, size_t nrows, const
 static int64_t add_times(col_state *s, const sl_column *c, size_t nrows, const uint8_t *skip)
 {
     int64_t scale = c->type == SL_T_DATE ? 86400000000LL : 1, values = 0;
+    /* the extremes in locals: the HyperLogLog's byte stores would reload s's fields at every value */
+    int64_t mn = s->has_time ? s->time_min : INT64_MAX, mx = s->has_time ? s->time_max : INT64_MIN;
+    sl_hll *h = s->hll;
+    const int64_t *v = c->i64;
     for (size_t r = 0; r < nrows; r++) {
         if (!counted(skip, r) || !c->valid[r])
             continue;
         values++;
-        sl_hll_add_inline(s->hll, XXH3_64bits(&c->i64[r], sizeof c->i64[r]));
-        int64_t us = c->i64[r] * scale;
-        if (!s->has_time || us < s->time_min)
-            s->time_min = us;
-        if (!s->has_time || us > s->time_max)
-            s->time_max = us;
-        s->has_time = 1;
+        sl_hll_add_inline(h, XXH3_64bits(&v[r], sizeof v[r]));
+        int64_t us = v[r] * scale;
+        mn = us < mn ? us : mn;
+        mx = us > mx ? us : mx;
     }
-    if (c->type != SL_T_DATE && values)
-        s->only_dates = 0;
+    if (values) {
+        s->time_min = mn;
+        s->time_max = mx;
+        s->has_time = 1;
+        if (c->type != SL_T_DATE)
+            s->only_dates = 0;
+    }
     return values;
 }
 
@@ -513,49 +572,126 @@ static int infer_format(col_state *s, const sl_column *c, size_t nrows, const ui
     return 1;
 }
 
-static int64_t add_text(col_state *s, const sl_column *c, size_t nrows, const uint8_t *skip)
+/* A decimal column (text): its values hashed and, as numbers, their
+ * moments and extremes (strtod of each value, twice: a rare type). */
+static int64_t add_decimals(col_state *s, const sl_column *c, size_t nrows, const uint8_t *skip)
 {
-    int lexical = c->raw || c->type == SL_T_TEXT; /* decimals and JSON: no min/max text */
-    int decimal = !c->raw && c->type == SL_T_DECIMAL;
-    if (lexical && !s->format_done)
-        s->format_done = infer_format(s, c, nrows, skip);
-    int check = lexical && s->format[0];
-    int64_t n = 0, values = 0;
+    int64_t n = 0;
     double sum = 0, mn = s->nnum ? s->min : INFINITY, mx = s->nnum ? s->max : -INFINITY;
     for (size_t r = 0; r < nrows; r++) {
         if (!counted(skip, r) || !c->valid[r])
             continue;
-        if (r + 8 < nrows) /* the arena is laid out row by row: fetch ahead of this column's walk */
-            __builtin_prefetch(c->str[r + 8].p);
-        const char *v = c->str[r].p;
-        size_t len = c->str[r].n;
-        values++;
-        sl_hll_add_inline(s->hll, XXH3_64bits(v, len));
-        if (decimal) {
-            char tmp[64];
-            size_t k = len < sizeof tmp - 1 ? len : sizeof tmp - 1;
-            memcpy(tmp, v, k);
-            tmp[k] = 0;
-            double d = strtod(tmp, NULL);
-            n++;
-            sum += d;
-            mn = d < mn ? d : mn;
-            mx = d > mx ? d : mx;
-            continue;
+        sl_hll_add_inline(s->hll, XXH3_64bits(c->str[r].p, c->str[r].n));
+        double d = decimal_value(&c->str[r]);
+        n++;
+        sum += d;
+        mn = d < mn ? d : mn;
+        mx = d > mx ? d : mx;
+    }
+    if (n == 0)
+        return 0;
+    double mean = sum / (double)n, m2 = 0;
+    for (size_t r = 0; r < nrows; r++)
+        if (counted(skip, r) && c->valid[r]) {
+            double d = decimal_value(&c->str[r]);
+            m2 += (d - mean) * (d - mean);
         }
-        int64_t chars = (int64_t)utf8_chars(v, len);
-        if (!s->has_len || chars < s->min_len)
-            s->min_len = chars;
-        if (!s->has_len || chars > s->max_len)
-            s->max_len = chars;
-        s->has_len = 1;
-        if (lexical) {
-            uint64_t key = text_key(v, len);
-            if (!s->has_text || key < s->tmin.key || (key == s->tmin.key && text_cmp(&s->tmin, v, len) > 0))
+    moments_merge(s, n, mean, m2);
+    s->min = mn;
+    s->max = mx;
+    return n;
+}
+
+/* The first min(n, 8) bytes of s as a little-endian word, zero-padded,
+ * for n < 8: two overlapping loads (or three bytes), no loop. */
+static inline uint64_t short_word(const char *s, size_t n)
+{
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        return (uint64_t)lo | (uint64_t)hi << (8 * (n - 4));
+    }
+    if (n == 0)
+        return 0;
+    return (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n >> 1] << (8 * (n >> 1)) |
+           (uint64_t)(unsigned char)s[n - 1] << (8 * (n - 1));
+}
+
+/* XXH3_64bits(v, len), the same value, with the short inputs' paths
+ * inlined into the profiler's loop (the public function is too big for
+ * the compiler to inline there, and a call per value costs ~15 % of the
+ * loop): xxhash's own internal functions (0.8), XXH_INLINE_ALL above. */
+static inline uint64_t text_hash(const char *v, size_t len)
+{
+    if (len <= 16)
+        return XXH3_len_0to16_64b((const xxh_u8 *)v, len, XXH3_kSecret, 0);
+    if (len <= 128)
+        return XXH3_len_17to128_64b((const xxh_u8 *)v, len, XXH3_kSecret, sizeof XXH3_kSecret, 0);
+    return XXH3_64bits(v, len);
+}
+
+/* A text value against the column's minimum or maximum so far (want < 0:
+ * keep the smaller): only values whose 8-byte key reaches the extreme get
+ * here; texts under 8 bytes with equal keys and lengths are equal. */
+static inline int text_beats(const text_copy *t, const char *v, size_t len, uint64_t key, int want)
+{
+    if (key != t->key)
+        return want < 0 ? key < t->key : key > t->key;
+    if (len < 8 && t->n == len)
+        return 0;
+    int c = text_cmp(t, v, len); /* > 0: t is the larger */
+    return want < 0 ? c > 0 : c < 0;
+}
+
+/* Text rows [r0, r1) (text or JSON; decimals are add_decimals'): every
+ * value hashed into the HyperLogLog, its length in characters, the text
+ * extremes, the format's sampled check. The extremes and lengths are kept
+ * in locals across the loop (the HyperLogLog's byte stores would make the
+ * compiler reload every field of s at each value). */
+static int64_t add_text(col_state *s, const sl_column *c, size_t r0, size_t r1, const uint8_t *skip)
+{
+    int lexical = c->raw || c->type == SL_T_TEXT; /* JSON: no min/max text */
+    int check = lexical && s->format[0];
+    sl_hll *h = s->hll;
+    const uint8_t *valid = c->valid;
+    const sl_str *str = c->str;
+    int64_t values = 0;
+    int64_t min_len = s->has_len ? s->min_len : INT64_MAX, max_len = s->has_len ? s->max_len : -1;
+    /* an empty column reaches both extremes at its first value */
+    uint64_t kmin = s->has_text ? s->tmin.key : UINT64_MAX, kmax = s->has_text ? s->tmax.key : 0;
+    int has_text = s->has_text;
+    for (size_t r = r0; r < r1; r++) {
+        if ((skip && skip[r]) || !valid[r])
+            continue;
+        if (r + 8 < r1) /* the arena is laid out row by row: fetch ahead of this column's walk */
+            __builtin_prefetch(str[r + 8].p);
+        const char *v = str[r].p;
+        size_t len = str[r].n;
+        values++;
+        sl_hll_add_inline(h, text_hash(v, len));
+        uint64_t key;
+        int64_t chars;
+        if (len < 8) {
+            uint64_t w = short_word(v, len);
+            key = __builtin_bswap64(w);
+            chars = (int64_t)(len - continuations(w));
+        } else {
+            key = text_key(v, len);
+            chars = (int64_t)utf8_chars(v, len);
+        }
+        min_len = chars < min_len ? chars : min_len;
+        max_len = chars > max_len ? chars : max_len;
+        if (lexical && (key <= kmin || key >= kmax)) {
+            if (!has_text || text_beats(&s->tmin, v, len, key, -1)) {
                 text_set(&s->tmin, v, len, key);
-            if (!s->has_text || key > s->tmax.key || (key == s->tmax.key && text_cmp(&s->tmax, v, len) < 0))
+                kmin = key;
+            }
+            if (!has_text || text_beats(&s->tmax, v, len, key, 1)) {
                 text_set(&s->tmax, v, len, key);
-            s->has_text = 1;
+                kmax = key;
+            }
+            has_text = 1;
         }
         if (check) {
             int64_t k = s->fmt_seen++;
@@ -565,32 +701,29 @@ static int64_t add_text(col_state *s, const sl_column *c, size_t nrows, const ui
             }
         }
     }
-    if (decimal && n) {
-        double mean = sum / (double)n, m2 = 0;
-        for (size_t r = 0; r < nrows; r++) {
-            if (!counted(skip, r) || !c->valid[r])
-                continue;
-            char tmp[64];
-            size_t k = c->str[r].n < sizeof tmp - 1 ? c->str[r].n : sizeof tmp - 1;
-            memcpy(tmp, c->str[r].p, k);
-            tmp[k] = 0;
-            double d = strtod(tmp, NULL);
-            m2 += (d - mean) * (d - mean);
-        }
-        moments_merge(s, n, mean, m2);
-        s->min = mn;
-        s->max = mx;
+    if (values) {
+        s->has_len = 1;
+        s->min_len = min_len;
+        s->max_len = max_len;
     }
+    s->has_text = has_text;
     return values;
 }
 
+/* Rows per block of text columns: a batch's text is profiled a block of
+ * rows at a time, every column in turn, so that the block's part of the
+ * arena (laid out row by row; ~30 KB for 256 rows of 12 columns) is read
+ * from memory once and then from cache, rather than once per column. */
+#define TEXT_BLOCK 256
+
 static void profile_batch(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
 {
-    size_t nrows = b->nrows;
+    size_t nrows = b->nrows, ncols = b->ncols < SL_PROFILE_MAX_COLUMNS ? b->ncols : SL_PROFILE_MAX_COLUMNS;
     int64_t counted_rows = (int64_t)nrows;
     for (size_t r = 0; skip && r < nrows; r++)
         counted_rows -= skip[r] != 0;
-    for (size_t i = 0; i < b->ncols && i < SL_PROFILE_MAX_COLUMNS; i++) {
+    size_t ntext = 0;
+    for (size_t i = 0; i < ncols; i++) {
         const sl_column *c = &b->cols[i];
         col_state *s = find_col(p, c, i);
         if (!s)
@@ -601,60 +734,72 @@ static void profile_batch(sl_profiler *p, const sl_batch *b, const uint8_t *skip
         }
         s->rows += counted_rows;
         int64_t valid = 0;
-        if (c->raw)
-            valid = add_text(s, c, nrows, skip);
-        else
-            switch (c->type) {
-            case SL_T_BOOL:
-            case SL_T_INT:
-            case SL_T_FLOAT:
-                valid = add_numbers(s, c, nrows, skip);
-                break;
-            case SL_T_DATE:
-            case SL_T_TIMESTAMP:
-                valid = add_times(s, c, nrows, skip);
-                break;
-            case SL_T_DECIMAL:
-            case SL_T_TEXT:
-            case SL_T_JSON:
-                valid = add_text(s, c, nrows, skip);
-                break;
-            default:
-                for (size_t r = 0; r < nrows; r++)
-                    valid += counted(skip, r) && c->valid[r];
-                break;
-            }
-        s->nulls += counted_rows - valid;
-        if (valid) {
-            sl_type t = c->raw ? SL_T_TEXT : c->type;
-            s->type = s->type == SL_T_NULL ? t : sl_type_widen(s->type, t);
+        sl_type t = c->raw ? SL_T_TEXT : c->type;
+        switch (t) {
+        case SL_T_BOOL:
+        case SL_T_INT:
+        case SL_T_FLOAT:
+            valid = add_numbers(s, c, nrows, skip);
+            break;
+        case SL_T_DATE:
+        case SL_T_TIMESTAMP:
+            valid = add_times(s, c, nrows, skip);
+            break;
+        case SL_T_DECIMAL:
+            valid = add_decimals(s, c, nrows, skip);
+            break;
+        case SL_T_TEXT:
+        case SL_T_JSON:
+            if (t == SL_T_TEXT && !s->format_done)
+                s->format_done = infer_format(s, c, nrows, skip);
+            p->text_cols[ntext] = i; /* below, a block at a time */
+            p->text_state[ntext++] = (size_t)(s - p->cols);
+            continue;
+        default:
+            for (size_t r = 0; r < nrows; r++)
+                valid += counted(skip, r) && c->valid[r];
+            break;
         }
+        col_done(s, t, counted_rows, valid);
+    }
+    for (size_t k = 0; k < ntext; k++)
+        p->text_values[k] = 0;
+    for (size_t r0 = 0; r0 < nrows; r0 += TEXT_BLOCK) {
+        size_t r1 = nrows - r0 < TEXT_BLOCK ? nrows : r0 + TEXT_BLOCK;
+        for (size_t k = 0; k < ntext; k++)
+            p->text_values[k] += add_text(&p->cols[p->text_state[k]], &b->cols[p->text_cols[k]], r0, r1, skip);
+    }
+    for (size_t k = 0; k < ntext; k++) {
+        const sl_column *c = &b->cols[p->text_cols[k]];
+        col_done(&p->cols[p->text_state[k]], c->raw ? SL_T_TEXT : c->type, counted_rows, p->text_values[k]);
     }
     p->rows += counted_rows;
 }
 
-void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
+/* Start the worker at the first batch; 0 when there is none (profile on the caller's thread). */
+static int worker_up(sl_profiler *p)
 {
-    if (!p || !b)
-        return;
     if (!p->started) {
         if (pthread_create(&p->thread, NULL, worker_main, p) == 0)
             p->started = 1;
         else
-            p->started = -1; /* no thread: profile on the caller's */
+            p->started = -1;
     }
-    if (p->started < 0) {
-        profile_batch(p, b, skip);
-        return;
-    }
+    return p->started > 0;
+}
+
+static snapshot *snapshot_take(sl_profiler *p)
+{
     pthread_mutex_lock(&p->mu);
     snapshot *s = p->spare;
     if (s)
         p->spare = s->next;
     pthread_mutex_unlock(&p->mu);
-    if (!s)
-        s = sl_calloc(1, sizeof *s);
-    snapshot_fill(s, b, skip);
+    return s ? s : sl_calloc(1, sizeof *s);
+}
+
+static void enqueue(sl_profiler *p, snapshot *s)
+{
     pthread_mutex_lock(&p->mu);
     while (p->count == QUEUE)
         pthread_cond_wait(&p->put, &p->mu);
@@ -662,6 +807,42 @@ void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
     p->count++;
     pthread_cond_signal(&p->got);
     pthread_mutex_unlock(&p->mu);
+}
+
+void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip)
+{
+    if (!p || !b)
+        return;
+    if (!worker_up(p)) {
+        profile_batch(p, b, skip);
+        return;
+    }
+    snapshot *s = snapshot_take(p);
+    snapshot_fill(s, b, skip);
+    enqueue(p, s);
+}
+
+void sl_profiler_add_async(sl_profiler *p, sl_batch *b, const uint8_t *skip, sl_profiler_done_fn done, void *ctx)
+{
+    if (!p || !b || !worker_up(p)) {
+        if (p && b)
+            profile_batch(p, b, skip);
+        if (b)
+            done(ctx, b);
+        return;
+    }
+    snapshot *s = snapshot_take(p);
+    skip_fill(s, skip, b->nrows);
+    s->batch = b;
+    s->done = done;
+    s->ctx = ctx;
+    enqueue(p, s);
+}
+
+void sl_profiler_wait(sl_profiler *p)
+{
+    if (p)
+        drain(p);
 }
 
 /* Copy s (n bytes) into out[64], cut to 63 bytes at a character boundary. */
@@ -681,8 +862,7 @@ void sl_profiler_result(const sl_profiler *p, sl_profile *out)
     memset(out, 0, sizeof *out);
     if (!p)
         return;
-    if (p->started > 0)
-        drain((sl_profiler *)p); /* the worker's state only changes while batches are queued */
+    drain((sl_profiler *)p); /* the worker's state only changes while batches are queued */
     out->rows = p->rows;
     out->ncols = p->ncols;
     out->cols = p->ncols ? sl_calloc(p->ncols, sizeof *out->cols) : NULL;

@@ -10,13 +10,13 @@
  * first batch's values pass; none for other columns).
  *
  * Two ways in:
- *   - a pipeline: sl_profiler_add(p, batch, skip) on each batch a sink
- *     loaded (rows flagged in skip are not counted: rejected or already
- *     committed), then sl_profiler_result. Costs must stay under 10 % of a
- *     run (bench/quality).
+ *   - a pipeline: sl_profiler_add_async(p, batch, skip, done, ctx) (in
+ *     place) or sl_profiler_add (a copy) on each batch a sink loaded (rows
+ *     flagged in skip are not counted: rejected or already committed),
+ *     then sl_profiler_result. Costs must stay under 10 % of a run
+ *     (bench/quality/profile.sh, docs/BENCHMARKS.md "Column profiles").
  *   - a model or any table: sl_profile_relation asks the warehouse (one
- *     aggregate query; distinct counted exactly with count(DISTINCT) up to
- *     10M rows, HyperLogLog beyond? no: exactly).
+ *     aggregate query; distinct counted exactly with count(DISTINCT)).
  * Profiles are stored with sl_state_profile_add (state/quality_store.h).
  */
 #ifndef SL_QUALITY_PROFILE_H
@@ -58,9 +58,20 @@ sl_profiler *sl_profiler_new(void);
  * be NULL). Columns are matched by name; a column appearing in a later
  * batch joins with its earlier rows counted as nulls. b is only read
  * during the call (its values are copied and profiled on the profiler's
- * own worker thread, off the caller's path); sl_profiler_result waits for
- * that work. Not thread-safe: one calling thread per profiler. */
+ * own worker thread, off the caller's path): for a batch the caller
+ * reuses at once. sl_profiler_result waits for that work. Not
+ * thread-safe: one calling thread per profiler. */
 void sl_profiler_add(sl_profiler *p, const sl_batch *b, const uint8_t *skip);
+/* The same without a copy: the worker profiles b in place and then calls
+ * done(ctx, b) on its own thread (the caller must neither change nor free
+ * b until then). skip is copied (b->nrows bytes) during the call. Batches
+ * are profiled, and handed back, in the order given; the call blocks
+ * while 4 wait. Without a worker thread, b is profiled and handed back
+ * during the call. */
+typedef void (*sl_profiler_done_fn)(void *ctx, sl_batch *b);
+void sl_profiler_add_async(sl_profiler *p, sl_batch *b, const uint8_t *skip, sl_profiler_done_fn done, void *ctx);
+/* Wait until every batch handed over was profiled (and handed back). */
+void sl_profiler_wait(sl_profiler *p);
 /* The profile so far (owned by the caller; sl_profile_release). */
 void sl_profiler_result(const sl_profiler *p, sl_profile *out);
 void sl_profiler_free(sl_profiler *p);
