@@ -503,19 +503,9 @@ static sl_vnode *parse_unary(parser *p)
             k->numlit = 0;
         return k;
     }
-    if (is_kw(p, "NOT")) {
-        /* NOT as an operand (a = NOT b): it takes everything that binds
-         * tighter than NOT, as in SQLite's grammar */
-        next(p);
-        if (is_kw(p, "EXISTS"))
-            return fail(p, NULL, NULL);
-        sl_vnode *k = parse_not(p);
-        if (!k)
-            return fail(p, NULL, NULL);
-        sl_vnode *n = node(VN_NOT);
-        add_kid(n, k);
-        return n;
-    }
+    if (is_kw(p, "NOT")) /* NOT as an operand (a = NOT b): it takes everything that binds
+                           * tighter than NOT, as in SQLite's grammar */
+        return parse_not(p);
     if (is_op(p, "~") || is_kw(p, "CAST") || is_kw(p, "EXISTS") || is_kw(p, "SELECT"))
         return fail(p, NULL, NULL);
     sl_vnode *n = parse_primary(p);
