@@ -3,6 +3,7 @@
 #include "core/mem.h"
 #include "core/nameidx.h"
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 /* The column name index. `stale`: columns were dropped, renamed or moved
@@ -403,6 +404,13 @@ void sl_cell_json(const sl_column *c, size_t row, sl_buf *out)
     int verbatim = c->raw ? (c->kind && c->kind[row] != SL_KIND_STRING)
                           : (c->type == SL_T_BOOL || c->type == SL_T_INT || c->type == SL_T_FLOAT ||
                              c->type == SL_T_DECIMAL || c->type == SL_T_JSON);
+    if (!c->raw && c->type == SL_T_FLOAT && !isfinite(c->f64[row])) {
+        /* JSON has no infinity or NaN: 9e999, which parsers read back
+         * as infinity (SQLite's JSON writer does the same since 3.45),
+         * and null */
+        sl_buf_adds(out, isnan(c->f64[row]) ? "null" : c->f64[row] > 0 ? "9e999" : "-9e999");
+        return;
+    }
     if (verbatim)
         sl_buf_add(out, p, n);
     else

@@ -597,6 +597,8 @@ static sl_vnode *parse_like(parser *p, sl_vnode *a, int negate)
         if (e->lsn != 1 || (unsigned char)e->ls[0] >= 0x80)
             return fail(p, n, e); /* a multi-byte escape: SQLite */
         unsigned c = (unsigned char)e->ls[0];
+        if (c == '%' || c == '_') /* the escape then loses its wildcard meaning (SQLite's likeFunc): SQLite */
+            return fail(p, n, e);
         n->esc = c;
         sl_vnode_free(e);
     }

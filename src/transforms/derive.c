@@ -33,6 +33,7 @@ static const sl_option derive_options[] = {
 typedef struct derive_state {
     sl_expr **exprs;
     sl_type *types;     /* per derived column; SL_T_NULL until known */
+    uint8_t *wide_int;  /* per derived column: an integer beyond 2^53 was seen (a double would round it) */
     sl_run *run;
     sl_vresult res;     /* results of the current expression (expr.h's sl_expr_eval_vec) */
 } derive_state;
@@ -75,6 +76,7 @@ static int derive_open(sl_instance *in, sl_run *run, sl_error *err)
     st->run = run;
     st->exprs = sl_calloc(o->columns.n, sizeof *st->exprs);
     st->types = sl_calloc(o->columns.n, sizeof *st->types);
+    st->wide_int = sl_calloc(o->columns.n, sizeof *st->wide_int);
     for (size_t i = 0; i < o->columns.n; i++)
         st->exprs[i] = sl_expr_new(run->expr, o->columns.v[i].value);
     sl_vresult_init(&st->res);
@@ -134,9 +136,11 @@ static int derive_process(sl_instance *in, sl_batch *b, sl_error *err)
         for (size_t r = 0; r < n; r++) {
             sl_type rt = result_type(st, r, want, &iv);
             sl_type w = sl_type_widen(t, rt);
-            /* an int a double would round keeps its digits: decimal, not float */
-            if (w == SL_T_FLOAT && rtype[r] == SQLITE_INTEGER &&
-                (ri[r] > (INT64_C(1) << 53) || ri[r] < -(INT64_C(1) << 53)))
+            if (rtype[r] == SQLITE_INTEGER && (ri[r] > (INT64_C(1) << 53) || ri[r] < -(INT64_C(1) << 53)))
+                st->wide_int[k] = 1;
+            /* an int a double would round keeps its digits: decimal, not
+             * float, whichever of the int and the float came first */
+            if (w == SL_T_FLOAT && st->wide_int[k])
                 w = SL_T_DECIMAL;
             if (t != SL_T_NULL && w != t)
                 sl_run_schema_change(st->run, name, "widened from %s to %s by derive", sl_type_name(t),
@@ -199,6 +203,7 @@ static void derive_close(sl_instance *in)
         sl_expr_free(st->exprs[i]);
     sl_free(st->exprs);
     sl_free(st->types);
+    sl_free(st->wide_int);
     sl_vresult_release(&st->res);
     sl_free(st);
     in->state = NULL;

@@ -103,7 +103,8 @@ static const char *const lits[] = {"0", "1", "-1", "2", "3", "10", "42", "922337
                                    "'1e3'", "'x'", "100", "7", "1e300", "'  '", "1e-300", "123.456e10"};
 static const char *const pats[] = {"'a%'", "'%b%'", "'_'", "'A_C'", "'%'", "'caf%'", "'%\xc3\xa9'", "''",
                                    "'%12%'", "'_b_'", "'abc'", "'x\\%y' ESCAPE '\\'", "'a!_b' ESCAPE '!'",
-                                   "'%O''B%'", "'1%'"};
+                                   "'%O''B%'", "'1%'", "'100%%' ESCAPE '%'", "'%' ESCAPE '%'",
+                                   "'a__' ESCAPE '_'"};
 
 static void gen(sl_buf *o, int depth);
 
@@ -392,7 +393,9 @@ static void test_cases(void **state)
     static const char *const fallback[] = {"nosuch", "\"nosuch\"", "lower(t, 1)", "coalesce(i)", "i IS TRUE",
                                            "0x10", "9223372036854775808", "x'00'", "CAST(i AS TEXT)", "t COLLATE nocase",
                                            "count(*)", "i; DROP TABLE x", "i +", "(i, f)", "1.23456789012345678",
-                                           "'a' LIKE 'b' ESCAPE 'xy'", "i IN (SELECT 1)", "t.i"};
+                                           "'a' LIKE 'b' ESCAPE 'xy'", "i IN (SELECT 1)", "t.i",
+                                           /* the escape is a wildcard, which then matches only itself */
+                                           "t LIKE '%' ESCAPE '%'", "t LIKE '_a' ESCAPE '_'"};
     for (size_t k = 0; k < sizeof fallback / sizeof fallback[0]; k++) {
         sl_vexpr *v = sl_vexpr_compile(fallback[k], b);
         if (v)
