@@ -47,6 +47,9 @@
 #include "quality/profile.h"
 #include <math.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +285,11 @@ static void snapshot_fill(snapshot *s, const sl_batch *b, const uint8_t *skip)
 static void *worker_main(void *arg)
 {
     sl_profiler *p = arg;
+    /* below the run's own threads (Linux: a thread's nice value is its
+     * own): on a busy machine the reader, transforms and sinks get the
+     * cores first and the profile takes what they leave; it cannot fall
+     * far behind, the queue holds at most QUEUE batches */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (p->count == 0 && !p->closing)
