@@ -2,11 +2,11 @@
  * vec.c: see vec.h. Evaluation a node at a time over whole columns: each
  * node's children fill their own results, then one loop over the rows
  * computes the node's. Every operation follows the SQLite 3.40 code it
- * replaces (vdbe.c's arithmetic and comparisons, func.c's functions);
+ * replaces (vdbe.c's arithmetic and comparisons, func.c's functions):
+ * the value rules are in vec_value.c, the text functions in vec_text.c.
  * tests/unit/test_vexpr.c and fuzz/fuzz_vexpr.c compare both paths.
  */
-#include "expr/vec.h"
-#include "expr/vec_node.h"
+#include "expr/vec_int.h"
 #include "core/mem.h"
 #include "core/types.h"
 #include "gtm/gtm.h"
@@ -16,521 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- results ------------------------------------------------------------- */
-
-void sl_vresult_init(sl_vresult *r)
-{
-    memset(r, 0, sizeof *r);
-    sl_arena_init(&r->arena);
-}
-
-void sl_vresult_release(sl_vresult *r)
-{
-    sl_free(r->type);
-    sl_free(r->i64);
-    sl_free(r->f64);
-    sl_free(r->str);
-    sl_arena_release(&r->arena);
-    memset(r, 0, sizeof *r);
-}
-
-void sl_vresult_reserve(sl_vresult *r, size_t n)
-{
-    if (n > r->cap) {
-        size_t cap = r->cap ? r->cap : 64;
-        while (cap < n)
-            cap *= 2;
-        r->type = sl_realloc(r->type, cap * sizeof *r->type);
-        r->i64 = sl_realloc(r->i64, cap * sizeof *r->i64);
-        r->f64 = sl_realloc(r->f64, cap * sizeof *r->f64);
-        r->str = sl_realloc(r->str, cap * sizeof *r->str);
-        r->cap = cap;
-    }
-    r->n = n;
-}
-
-int sl_vexpr_enabled(void)
-{
-    const char *v = getenv("SLUICE_VEXPR");
-    return !(v && strcmp(v, "0") == 0);
-}
-
-/* ---- values --------------------------------------------------------------- */
-
-static inline void set_null(sl_vresult *r, size_t i)
-{
-    r->type[i] = SQLITE_NULL;
-}
-
-static inline void set_int(sl_vresult *r, size_t i, int64_t v)
-{
-    r->type[i] = SQLITE_INTEGER;
-    r->i64[i] = v;
-}
-
-/* A REAL; NaN is NULL in SQLite. */
-static inline void set_real(sl_vresult *r, size_t i, double v)
-{
-    if (isnan(v)) {
-        r->type[i] = SQLITE_NULL;
-        return;
-    }
-    r->type[i] = SQLITE_FLOAT;
-    r->f64[i] = v;
-}
-
-static inline void set_text(sl_vresult *r, size_t i, const char *p, size_t n)
-{
-    r->type[i] = SQLITE_TEXT;
-    r->str[i] = (sl_str){p, n};
-}
-
-static inline void copy_value(sl_vresult *d, size_t i, const sl_vresult *s, size_t j)
-{
-    d->type[i] = s->type[j];
-    d->i64[i] = s->i64[j];
-    d->f64[i] = s->f64[j];
-    d->str[i] = s->str[j];
-}
-
-/* Row i of r as text, as sqlite3_value_text gives it: integers "%lld",
- * reals "%!.15g" (SQLite's printf). tmp holds at least 64 bytes. Not for
- * NULL. */
-static void text_of(const sl_vresult *r, size_t i, char *tmp, const char **p, size_t *n)
-{
-    switch (r->type[i]) {
-    case SQLITE_INTEGER:
-        *n = (size_t)snprintf(tmp, 64, "%lld", (long long)r->i64[i]);
-        *p = tmp;
-        break;
-    case SQLITE_FLOAT:
-        sqlite3_snprintf(64, tmp, "%!.15g", r->f64[i]);
-        *n = strlen(tmp);
-        *p = tmp;
-        break;
-    default:
-        *p = r->str[i].p;
-        *n = r->str[i].n;
-    }
-}
-
-static int is_space(int c)
-{
-    return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-/* A text as SQLite's numeric conversion takes it (vdbe.c's
- * computeNumericType, 3.40): spaces, a sign, then digits with neither
- * '.' nor an exponent is the integer of those digits whatever follows
- * ('12abc' -> 12, '0x10' -> 0); with '.' or an exponent it is the real
- * sqlite3AtoF reads ('1.0' -> 1.0, '1e3' -> 1000.0); no digit at all is
- * the integer 0 ('abc', '', '.'). 0 with *isint and *iv or *fv; 1 when
- * only SQLite knows (more than 18 digits, 'e' without exponent digits,
- * beyond sl_vnum_decimal, a NUL before any digit). *fv is always the
- * real sqlite3AtoF reads (what arithmetic on reals takes). */
-static int text_number(const char *p, size_t n, int *isint, int64_t *iv, double *fv)
-{
-    size_t i = 0;
-    while (i < n && is_space((unsigned char)p[i]))
-        i++;
-    int neg = 0;
-    if (i < n && (p[i] == '+' || p[i] == '-'))
-        neg = p[i++] == '-';
-    size_t d0 = i;
-    while (i < n && p[i] >= '0' && p[i] <= '9')
-        i++;
-    size_t nd = i - d0, frac = 0;
-    int real = 0;
-    if (i < n && p[i] == '.') {
-        size_t f0 = ++i;
-        while (i < n && p[i] >= '0' && p[i] <= '9')
-            i++;
-        frac = i - f0;
-        real = nd + frac > 0;
-    }
-    if (nd + frac == 0) {
-        if (d0 < n && p[d0] == 0)
-            return 1;
-        *isint = 1;
-        *iv = 0;
-        *fv = neg ? -0.0 : 0.0;
-        return 0;
-    }
-    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-        size_t j = i + 1;
-        if (j < n && (p[j] == '+' || p[j] == '-'))
-            j++;
-        if (!(j < n && p[j] >= '0' && p[j] <= '9'))
-            return 1;
-        while (j < n && p[j] >= '0' && p[j] <= '9')
-            j++;
-        i = j;
-        real = 1;
-    }
-    if (!real) {
-        if (nd > 18)
-            return 1;
-        int64_t v = 0;
-        for (size_t k = d0; k < d0 + nd; k++)
-            v = v * 10 + (p[k] - '0');
-        *isint = 1;
-        *iv = neg ? -v : v;
-        /* its real (sqlite3AtoF): '-0' is -0.0 */
-        *fv = neg ? -(double)v : (double)v;
-        return 0;
-    }
-    double v;
-    if (sl_vnum_decimal(p + d0, i - d0, &v) < 0)
-        return 1;
-    *isint = 0;
-    *fv = neg ? -v : v;
-    return 0;
-}
-
-/* sqlite3VdbeIntValue of a text (sqlite3Atoi64): its leading integer,
- * '1e3' -> 1, '7.9' -> 7, none -> 0. 0, or 1 past 18 digits. */
-static int text_int(const char *p, size_t n, int64_t *v)
-{
-    size_t i = 0;
-    while (i < n && is_space((unsigned char)p[i]))
-        i++;
-    int neg = 0;
-    if (i < n && (p[i] == '+' || p[i] == '-'))
-        neg = p[i++] == '-';
-    int64_t x = 0;
-    size_t d0 = i;
-    while (i < n && p[i] >= '0' && p[i] <= '9') {
-        if (i - d0 >= 18)
-            return 1;
-        x = x * 10 + (p[i++] - '0');
-    }
-    *v = neg ? -x : x;
-    return 0;
-}
-
-/* Row i as a number for arithmetic (vdbe.c's numericType): 0 with *isint
- * and *iv or *fv; 2 NULL; 1 text left to SQLite. */
-static int number_of(const sl_vresult *r, size_t i, int *isint, int64_t *iv, double *fv)
-{
-    switch (r->type[i]) {
-    case SQLITE_NULL: return 2;
-    case SQLITE_INTEGER: *isint = 1; *iv = r->i64[i]; *fv = (double)*iv; return 0;
-    case SQLITE_FLOAT: *isint = 0; *fv = r->f64[i]; return 0;
-    default: return text_number(r->str[i].p, r->str[i].n, isint, iv, fv);
-    }
-}
-
-/* SQLite's truth of row i (sqlite3VdbeBooleanValue): 1, 0, 2 for NULL,
- * -1 for text left to SQLite. Text is its leading number (sqlite3AtoF):
- * no number at all (empty, or a start that is no digit, sign or '.')
- * is 0.0, false. */
-static int truth_of(const sl_vresult *r, size_t i)
-{
-    switch (r->type[i]) {
-    case SQLITE_NULL: return 2;
-    case SQLITE_INTEGER: return r->i64[i] != 0;
-    case SQLITE_FLOAT: return r->f64[i] != 0.0;
-    default: {
-        int isint = 0;
-        int64_t v = 0;
-        double f = 0;
-        if (text_number(r->str[i].p, r->str[i].n, &isint, &v, &f))
-            return -1;
-        return isint ? v != 0 : f != 0.0;
-    }
-    }
-}
-
-int sl_vresult_truth(const sl_vresult *r, size_t i)
-{
-    int t = truth_of(r, i);
-    return t == 2 ? 0 : t;
-}
-
-/* sqlite3IntFloatCompare. */
-static int int_float_cmp(int64_t i, double r)
-{
-    if (r < -9223372036854775808.0)
-        return 1;
-    if (r >= 9223372036854775808.0)
-        return -1;
-    int64_t y = (int64_t)r;
-    if (i < y)
-        return -1;
-    if (i > y)
-        return 1;
-    double s = (double)i;
-    return s < r ? -1 : s > r ? 1 : 0;
-}
-
-/* sqlite3MemCompare with BINARY collation, neither value NULL: numbers
- * before text, text by bytes then length. */
-static int compare(const sl_vresult *a, size_t i, const sl_vresult *b, size_t j)
-{
-    int ta = a->type[i], tb = b->type[j];
-    int na = ta == SQLITE_INTEGER || ta == SQLITE_FLOAT, nb = tb == SQLITE_INTEGER || tb == SQLITE_FLOAT;
-    if (na && nb) {
-        if (ta == SQLITE_INTEGER && tb == SQLITE_INTEGER)
-            return a->i64[i] < b->i64[j] ? -1 : a->i64[i] > b->i64[j];
-        if (ta == SQLITE_FLOAT && tb == SQLITE_FLOAT)
-            return a->f64[i] < b->f64[j] ? -1 : a->f64[i] > b->f64[j];
-        if (ta == SQLITE_INTEGER)
-            return int_float_cmp(a->i64[i], b->f64[j]);
-        return -int_float_cmp(b->i64[j], a->f64[i]);
-    }
-    if (na)
-        return -1;
-    if (nb)
-        return 1;
-    const sl_str *x = &a->str[i], *y = &b->str[j];
-    size_t m = x->n < y->n ? x->n : y->n;
-    int c = m ? memcmp(x->p, y->p, m) : 0;
-    if (c)
-        return c < 0 ? -1 : 1;
-    return x->n < y->n ? -1 : x->n > y->n;
-}
-
-/* A comparison's result from compare(): 1 or 0. */
-static int cmp_holds(int op, int c)
-{
-    switch (op) {
-    case VO_EQ: case VO_IS: return c == 0;
-    case VO_NE: case VO_ISNOT: return c != 0;
-    case VO_LT: return c < 0;
-    case VO_LE: return c <= 0;
-    case VO_GT: return c > 0;
-    default: return c >= 0;
-    }
-}
-
-/* ---- arithmetic (vdbe.c OP_Add .. OP_Remainder) --------------------------- */
-
-static int64_t double_to_int64(double r)
-{
-    if (r <= (double)INT64_MIN)
-        return INT64_MIN;
-    if (r >= (double)INT64_MAX)
-        return INT64_MAX;
-    return (int64_t)r;
-}
-
-/* left op right into d[i]; 1 when a text operand is left to SQLite. */
-static int arith(int op, const sl_vresult *a, const sl_vresult *b, size_t i, sl_vresult *d)
-{
-    int ia = 0, ib = 0;
-    int64_t xa = 0, xb = 0;
-    double fa = 0, fb = 0;
-    int ra = number_of(a, i, &ia, &xa, &fa), rb = number_of(b, i, &ib, &xb, &fb);
-    if (ra == 2 || rb == 2) {
-        set_null(d, i);
-        return 0;
-    }
-    if (ra || rb)
-        return 1;
-    if (ia && ib) {
-        int64_t v;
-        switch (op) {
-        case VO_ADD: if (!__builtin_add_overflow(xa, xb, &v)) { set_int(d, i, v); return 0; } break;
-        case VO_SUB: if (!__builtin_sub_overflow(xa, xb, &v)) { set_int(d, i, v); return 0; } break;
-        case VO_MUL: if (!__builtin_mul_overflow(xa, xb, &v)) { set_int(d, i, v); return 0; } break;
-        case VO_DIV:
-            if (xb == 0) {
-                set_null(d, i);
-                return 0;
-            }
-            if (!(xb == -1 && xa == INT64_MIN)) {
-                set_int(d, i, xa / xb);
-                return 0;
-            }
-            break;
-        default:
-            if (xb == 0) {
-                set_null(d, i);
-                return 0;
-            }
-            set_int(d, i, xb == -1 ? 0 : xa % xb);
-            return 0;
-        }
-    }
-    /* reals: each operand's real value (sqlite3VdbeRealValue) */
-    double l = fa, r = fb, v;
-    switch (op) {
-    case VO_ADD: v = l + r; break;
-    case VO_SUB: v = l - r; break;
-    case VO_MUL: v = l * r; break;
-    case VO_DIV:
-        if (r == 0.0) {
-            set_null(d, i);
-            return 0;
-        }
-        v = l / r;
-        break;
-    default: {
-        /* the remainder of reals takes each operand's integer value:
-         * a text's is its leading integer, not its real ('1e3' -> 1) */
-        int64_t il = ia ? xa : double_to_int64(fa), ir = ib ? xb : double_to_int64(fb);
-        if ((a->type[i] == SQLITE_TEXT && text_int(a->str[i].p, a->str[i].n, &il)) ||
-            (b->type[i] == SQLITE_TEXT && text_int(b->str[i].p, b->str[i].n, &ir)))
-            return 1;
-        if (ir == 0) {
-            set_null(d, i);
-            return 0;
-        }
-        if (ir == -1)
-            ir = 1;
-        v = (double)(il % ir);
-    }
-    }
-    set_real(d, i, v);
-    return 0;
-}
-
-/* ---- functions (func.c) ---------------------------------------------------- */
-
-/* Characters as SQLite counts them (lengthFunc): up to the first NUL, a
- * byte >= 0xc0 and the 0x80-0xbf bytes after it are one. */
-static int64_t char_count(const char *s, size_t n)
-{
-    const unsigned char *z = (const unsigned char *)s, *end = z + n;
-    int64_t len = 0;
-    while (z < end && *z) {
-        unsigned char c = *z++;
-        if (c >= 0xc0)
-            while (z < end && (*z & 0xc0) == 0x80)
-                z++;
-        len++;
-    }
-    return len;
-}
-
-/* SQLITE_SKIP_UTF8 over text that ends at end or at a NUL. */
-static const unsigned char *skip_char(const unsigned char *z, const unsigned char *end)
-{
-    if (*z++ >= 0xc0)
-        while (z < end && (*z & 0xc0) == 0x80)
-            z++;
-    return z;
-}
-
-/* trimFunc: flags 1 left, 2 right; set NULL means the one space. */
-static void trim_text(const char *in, size_t nin, const char *set, size_t nset, int flags, const char **out,
-                      size_t *nout)
-{
-    const unsigned char *z = (const unsigned char *)in;
-    size_t n = nin;
-    const unsigned char *chars[256];
-    unsigned lens[256];
-    size_t nchar = 0;
-    unsigned char one = ' ';
-    if (!set) {
-        chars[0] = &one;
-        lens[0] = 1;
-        nchar = 1;
-    } else {
-        const unsigned char *s = (const unsigned char *)set, *end = s + nset;
-        while (s < end && *s && nchar < 256) {
-            const unsigned char *c = s;
-            s = skip_char(s, end);
-            chars[nchar] = c;
-            lens[nchar++] = (unsigned)(s - c);
-        }
-    }
-    if (nchar > 0) {
-        if (flags & 1)
-            while (n > 0) {
-                size_t i, len = 0;
-                for (i = 0; i < nchar; i++) {
-                    len = lens[i];
-                    if (len <= n && memcmp(z, chars[i], len) == 0)
-                        break;
-                }
-                if (i >= nchar)
-                    break;
-                z += len;
-                n -= len;
-            }
-        if (flags & 2)
-            while (n > 0) {
-                size_t i, len = 0;
-                for (i = 0; i < nchar; i++) {
-                    len = lens[i];
-                    if (len <= n && memcmp(z + n - len, chars[i], len) == 0)
-                        break;
-                }
-                if (i >= nchar)
-                    break;
-                n -= len;
-            }
-    }
-    *out = (const char *)z;
-    *nout = n;
-}
-
-/* substrFunc on text, p1 and p2 from sqlite3_value_int; has2: the length
- * was given. */
-static void substr_text(const char *s, size_t ns, int64_t p1, int64_t p2, int has2, const char **out, size_t *nout)
-{
-    const unsigned char *z = (const unsigned char *)s, *end = z + ns, *z2;
-    int64_t len = 0;
-    int neg2 = 0;
-    if (p1 < 0)
-        for (z2 = z; z2 < end && *z2; len++)
-            z2 = skip_char(z2, end);
-    if (has2) {
-        if (p2 < 0) {
-            p2 = -p2;
-            neg2 = 1;
-        }
-    } else {
-        p2 = 1000000000; /* SQLITE_LIMIT_LENGTH */
-    }
-    if (p1 < 0) {
-        p1 += len;
-        if (p1 < 0) {
-            p2 += p1;
-            if (p2 < 0)
-                p2 = 0;
-            p1 = 0;
-        }
-    } else if (p1 > 0) {
-        p1--;
-    } else if (p2 > 0) {
-        p2--;
-    }
-    if (neg2) {
-        p1 -= p2;
-        if (p1 < 0) {
-            p2 += p1;
-            p1 = 0;
-        }
-    }
-    while (z < end && *z && p1) {
-        z = skip_char(z, end);
-        p1--;
-    }
-    for (z2 = z; z2 < end && *z2 && p2; p2--)
-        z2 = skip_char(z2, end);
-    *out = (const char *)z;
-    *nout = (size_t)(z2 - z);
-}
-
-/* instrFunc on texts: 1-based character position of needle, 0 if none. */
-static int64_t instr_text(const char *h, size_t nh, const char *nd, size_t nn)
-{
-    int64_t at = 1;
-    if (nn == 0)
-        return 1;
-    const unsigned char *z = (const unsigned char *)h;
-    while (nn <= nh && (z[0] != (unsigned char)nd[0] || memcmp(z, nd, nn) != 0)) {
-        at++;
-        do {
-            nh--;
-            z++;
-        } while (nh > 0 && (z[0] & 0xc0) == 0x80);
-    }
-    return nn > nh ? 0 : at;
-}
 
 /* ---- evaluation ------------------------------------------------------------- */
 
@@ -594,7 +79,7 @@ static void text_function(sl_vexpr *x, int fn, const sl_vresult *a, size_t i, sl
     char tmp[64];
     const char *p;
     size_t len;
-    text_of(a, i, tmp, &p, &len);
+    sl_vec_text_of(a, i, tmp, &p, &len);
     if (fn == VF_SHA256) {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned mlen = 0;
@@ -630,9 +115,9 @@ static int char_function(const sl_vnode *nd, size_t i, sl_vresult *d, sl_arena *
         int64_t x = 0;
         switch (a->type[i]) {
         case SQLITE_INTEGER: x = a->i64[i]; break;
-        case SQLITE_FLOAT: x = double_to_int64(a->f64[i]); break;
+        case SQLITE_FLOAT: x = sl_vec_double_to_int64(a->f64[i]); break;
         case SQLITE_TEXT:
-            if (text_int(a->str[i].p, a->str[i].n, &x))
+            if (sl_vec_text_int(a->str[i].p, a->str[i].n, &x))
                 return 1;
             break;
         default: x = 0;
@@ -683,9 +168,9 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
             if (a->type[i] == SQLITE_NULL) {
                 set_null(d, i);
             } else if (a->type[i] == SQLITE_TEXT) {
-                set_int(d, i, char_count(a->str[i].p, a->str[i].n));
+                set_int(d, i, sl_vec_char_count(a->str[i].p, a->str[i].n));
             } else {
-                text_of(a, i, tmp, &p, &len);
+                sl_vec_text_of(a, i, tmp, &p, &len);
                 set_int(d, i, (int64_t)len);
             }
             break;
@@ -697,7 +182,7 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
             break;
         }
         case VF_NULLIF:
-            if (a->type[i] != SQLITE_NULL && (b->type[i] == SQLITE_NULL || compare(a, i, b, i) != 0))
+            if (a->type[i] != SQLITE_NULL && (b->type[i] == SQLITE_NULL || sl_vec_compare(a, i, b, i) != 0))
                 copy_value(d, i, a, i);
             else
                 set_null(d, i);
@@ -709,14 +194,14 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
                 set_null(d, i);
                 break;
             }
-            text_of(a, i, tmp, &p, &len);
+            sl_vec_text_of(a, i, tmp, &p, &len);
             q = NULL;
             qlen = 0;
             if (b)
-                text_of(b, i, tmp2, &q, &qlen);
+                sl_vec_text_of(b, i, tmp2, &q, &qlen);
             const char *o;
             size_t olen;
-            trim_text(p, len, q, qlen, nd->fn == VF_TRIM ? 3 : nd->fn == VF_LTRIM ? 1 : 2, &o, &olen);
+            sl_vec_trim(p, len, q, qlen, nd->fn == VF_TRIM ? 3 : nd->fn == VF_LTRIM ? 1 : 2, &o, &olen);
             set_text(d, i, o >= tmp && o <= tmp + sizeof tmp ? sl_arena_copy(ar, o, olen) : o, olen);
             break;
         }
@@ -728,10 +213,10 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
             }
             if (b->type[i] != SQLITE_INTEGER || (c && c->type[i] != SQLITE_INTEGER))
                 return 1;
-            text_of(a, i, tmp, &p, &len);
+            sl_vec_text_of(a, i, tmp, &p, &len);
             const char *o;
             size_t olen;
-            substr_text(p, len, (int)b->i64[i], c ? (int)c->i64[i] : 0, c != NULL, &o, &olen);
+            sl_vec_substr(p, len, (int)b->i64[i], c ? (int)c->i64[i] : 0, c != NULL, &o, &olen);
             set_text(d, i, o >= tmp && o <= tmp + sizeof tmp ? sl_arena_copy(ar, o, olen) : o, olen);
             break;
         }
@@ -740,9 +225,9 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
                 set_null(d, i);
                 break;
             }
-            text_of(a, i, tmp, &p, &len);
-            text_of(b, i, tmp2, &q, &qlen);
-            set_int(d, i, instr_text(p, len, q, qlen));
+            sl_vec_text_of(a, i, tmp, &p, &len);
+            sl_vec_text_of(b, i, tmp2, &q, &qlen);
+            set_int(d, i, sl_vec_instr(p, len, q, qlen));
             break;
         case VF_ABS:
             if (a->type[i] == SQLITE_NULL) {
@@ -758,7 +243,7 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
                 } else {
                     int isint = 0;
                     int64_t iv = 0;
-                    if (text_number(a->str[i].p, a->str[i].n, &isint, &iv, &v))
+                    if (sl_vec_text_number(a->str[i].p, a->str[i].n, &isint, &iv, &v))
                         return 1;
                 }
                 set_real(d, i, v < 0 ? -v : v);
@@ -802,7 +287,7 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
             int isint = 0;
             int64_t iv = 0;
             double fv = 0;
-            int r = number_of(a, i, &isint, &iv, &fv);
+            int r = sl_vec_number_of(a, i, &isint, &iv, &fv);
             if (r == 1)
                 return 1;
             if (r == 2)
@@ -815,7 +300,7 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
         return 0;
     case VN_NOT:
         for (size_t i = 0; i < n; i++) {
-            int t = truth_of(a, i);
+            int t = sl_vec_truth_of(a, i);
             if (t < 0)
                 return 1;
             if (t == 2)
@@ -827,7 +312,7 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
     case VN_AND:
     case VN_OR:
         for (size_t i = 0; i < n; i++) {
-            int l = truth_of(a, i), r = truth_of(c, i);
+            int l = sl_vec_truth_of(a, i), r = sl_vec_truth_of(c, i);
             if (l < 0 || r < 0)
                 return 1;
             if (nd->kind == VN_AND) {
@@ -851,18 +336,18 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
         for (size_t i = 0; i < n; i++) {
             int na = a->type[i] == SQLITE_NULL, nc = c->type[i] == SQLITE_NULL;
             if (nd->op == VO_IS || nd->op == VO_ISNOT) {
-                int same = na && nc ? 1 : na || nc ? 0 : compare(a, i, c, i) == 0;
+                int same = na && nc ? 1 : na || nc ? 0 : sl_vec_compare(a, i, c, i) == 0;
                 set_int(d, i, nd->op == VO_IS ? same : !same);
             } else if (na || nc) {
                 set_null(d, i);
             } else {
-                set_int(d, i, cmp_holds(nd->op, compare(a, i, c, i)));
+                set_int(d, i, sl_vec_cmp_holds(nd->op, sl_vec_compare(a, i, c, i)));
             }
         }
         return 0;
     case VN_ARITH:
         for (size_t i = 0; i < n; i++)
-            if (arith(nd->op, a, c, i, d))
+            if (sl_vec_arith(nd->op, a, c, i, d))
                 return 1;
         return 0;
     case VN_CONCAT:
@@ -874,8 +359,8 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
             char t1[64], t2[64];
             const char *p, *q;
             size_t lp, lq;
-            text_of(a, i, t1, &p, &lp);
-            text_of(c, i, t2, &q, &lq);
+            sl_vec_text_of(a, i, t1, &p, &lp);
+            sl_vec_text_of(c, i, t2, &q, &lq);
             char *o = sl_arena_alloc(ar, lp + lq + 1);
             if (lp)
                 memcpy(o, p, lp);
@@ -905,7 +390,7 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
                 if (v->type[i] == SQLITE_NULL)
                     null = 1;
                 else
-                    found = compare(a, i, v, i) == 0;
+                    found = sl_vec_compare(a, i, v, i) == 0;
             }
             if (found)
                 set_int(d, i, !nd->negate);
@@ -918,8 +403,8 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
     case VN_BETWEEN: {
         const sl_vresult *hi = &nd->kids[2]->res;
         for (size_t i = 0; i < n; i++) {
-            int ge = a->type[i] == SQLITE_NULL || c->type[i] == SQLITE_NULL ? 2 : compare(a, i, c, i) >= 0;
-            int le = a->type[i] == SQLITE_NULL || hi->type[i] == SQLITE_NULL ? 2 : compare(a, i, hi, i) <= 0;
+            int ge = a->type[i] == SQLITE_NULL || c->type[i] == SQLITE_NULL ? 2 : sl_vec_compare(a, i, c, i) >= 0;
+            int le = a->type[i] == SQLITE_NULL || hi->type[i] == SQLITE_NULL ? 2 : sl_vec_compare(a, i, hi, i) <= 0;
             int v = ge == 0 || le == 0 ? 0 : ge == 2 || le == 2 ? 2 : 1;
             if (v == 2)
                 set_null(d, i);
@@ -937,7 +422,7 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
             char tmp[64];
             const char *p;
             size_t len;
-            text_of(a, i, tmp, &p, &len);
+            sl_vec_text_of(a, i, tmp, &p, &len);
             /* LIKE reads the text up to a NUL: a NUL-terminated copy */
             x->tmp.len = 0;
             sl_buf_add(&x->tmp, p, len);
@@ -954,9 +439,9 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
                 const sl_vresult *w = &nd->kids[k]->res;
                 int hit;
                 if (nd->has_base) {
-                    hit = a->type[i] != SQLITE_NULL && w->type[i] != SQLITE_NULL && compare(a, i, w, i) == 0;
+                    hit = a->type[i] != SQLITE_NULL && w->type[i] != SQLITE_NULL && sl_vec_compare(a, i, w, i) == 0;
                 } else {
-                    int t = truth_of(w, i);
+                    int t = sl_vec_truth_of(w, i);
                     if (t < 0)
                         return 1;
                     hit = t == 1;
