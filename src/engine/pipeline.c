@@ -181,18 +181,10 @@ static uint8_t **route_mask(engine *e, const sl_batch *b, size_t **cap)
     return NULL;
 }
 
-static void take_row(void *ctx, size_t row, sqlite3_value *v)
-{
-    uint8_t *m = ctx;
-    int t = sqlite3_value_type(v);
-    m[row] = t == SQLITE_INTEGER ? sqlite3_value_int64(v) != 0
-             : t == SQLITE_NULL  ? 0
-                                 : sqlite3_value_double(v) != 0.0;
-}
-
 /* Evaluate every sink's where: on b, after the transforms, on the
- * transform thread (the expression engine's thread): the sink thread
- * reads the masks with the batch. */
+ * transform thread (the expression engine's thread; the native path
+ * when the condition has one, expr/vec.h): the sink thread reads the
+ * masks with the batch. */
 static int route_eval(engine *e, sl_batch *b, sl_error *err)
 {
     if (!e->route_expr || b->nrows == 0)
@@ -206,7 +198,7 @@ static int route_eval(engine *e, sl_batch *b, sl_error *err)
     for (size_t i = 0; i < n; i++) {
         if (!e->route_expr[i])
             continue;
-        if (sl_expr_eval(e->route_expr[i], b, take_row, *m + i * b->nrows, err) < 0) {
+        if (sl_expr_eval_flags(e->route_expr[i], b, *m + i * b->nrows, err) < 0) {
             const sl_instance *s = &e->pl->sinks[i];
             sl_loc l = s->route->where_loc;
             return sl_error_prefix(err, "%s:%d:%d: sink %s, where", l.file ? l.file : s->loc.file,
