@@ -8,7 +8,7 @@
 #include "engine/gate.h"
 #include "engine/progress.h"
 #include "engine/project.h"
-#include "engine/route.h"
+#include "engine/router.h"
 #include "engine/run.h"
 #include "engine/typing.h"
 #include "expr/expr.h"
@@ -57,20 +57,7 @@ typedef struct engine {
     size_t prof_sink;            /* that sink: the first SQL or file sink */
     uint8_t *skip;               /* its skipped rows in a batch */
     size_t skip_cap;
-    /* routing (engine/route.h): set when a sink has where: or select: */
-    int routed;
-    int all_taken;               /* some sink has no where: every row is taken */
-    sl_expr **route_expr;        /* per sink: its where (transform thread), or NULL */
-    uint8_t *mask[POOL_SIZE];    /* per pooled batch: nsinks x nrows, 1 = the sink's where takes the row */
-    size_t mask_cap[POOL_SIZE];
-    struct route_slot {          /* per sink with a route (sink thread) */
-        sl_batch *copy;          /* its rows and columns of the current batch */
-        size_t *rowmap, rowmap_cap; /* row of copy -> row of the batch */
-        size_t from;             /* the first row of copy to write */
-        int64_t rows;            /* rows given to the sink in this run (a dry run's plan) */
-    } *slots;
-    uint8_t *copy_rejected;
-    size_t copy_rejected_cap;
+    sl_router *router;           /* sinks' where: and select: (engine/router.h); NULL: none */
 } engine;
 
 /* In a dry run only the sinks that support it take part. */
@@ -169,45 +156,6 @@ static int run_transforms(engine *e, sl_batch *b, size_t from, sl_error *err)
 
 static int64_t committed_everywhere(void *ctx, const char *file);
 
-/* The where masks of pooled batch b (NULL when b is not pooled). */
-static uint8_t **route_mask(engine *e, const sl_batch *b, size_t **cap)
-{
-    for (int i = 0; i < POOL_SIZE; i++)
-        if (e->batches[i] == b) {
-            if (cap)
-                *cap = &e->mask_cap[i];
-            return &e->mask[i];
-        }
-    return NULL;
-}
-
-/* Evaluate every sink's where: on b, after the transforms, on the
- * transform thread (the expression engine's thread; the native path
- * when the condition has one, expr/vec.h): the sink thread reads the
- * masks with the batch. */
-static int route_eval(engine *e, sl_batch *b, sl_error *err)
-{
-    if (!e->route_expr || b->nrows == 0)
-        return 0;
-    size_t *cap = NULL;
-    uint8_t **m = route_mask(e, b, &cap);
-    if (!m || !cap)
-        return sl_error_set(err, SL_EINTERNAL, "routing: a batch from outside the pool");
-    size_t n = e->pl->nsinks;
-    SL_GROW(*m, *cap, n * b->nrows);
-    for (size_t i = 0; i < n; i++) {
-        if (!e->route_expr[i])
-            continue;
-        if (sl_expr_eval_flags(e->route_expr[i], b, *m + i * b->nrows, err) < 0) {
-            const sl_instance *s = &e->pl->sinks[i];
-            sl_loc l = s->route->where_loc;
-            return sl_error_prefix(err, "%s:%d:%d: sink %s, where", l.file ? l.file : s->loc.file,
-                                   l.file ? l.line : s->loc.line, l.file ? l.col : s->loc.col, s->id);
-        }
-    }
-    return 0;
-}
-
 /* The in-stream checks on b (rows the run loads: those every sink
  * committed before are not this run's). */
 static int check_batch(engine *e, sl_batch *b, sl_error *err)
@@ -239,7 +187,7 @@ static void *transform_main(void *arg)
     sl_error err = {0};
     sl_batch *b;
     while ((b = sl_queue_pop(&e->q1)) != NULL) {
-        if (run_transforms(e, b, 0, &err) < 0 || check_batch(e, b, &err) < 0 || route_eval(e, b, &err) < 0) {
+        if (run_transforms(e, b, 0, &err) < 0 || check_batch(e, b, &err) < 0 || sl_router_eval(e->router, b, &err) < 0) {
             stage_fail(e, &err);
             sl_queue_close(&e->q2);
             return NULL;
@@ -266,7 +214,7 @@ static void *transform_main(void *arg)
                 break;
             }
             if (run_transforms(e, b, i + 1, &err) < 0 || check_batch(e, b, &err) < 0 ||
-                route_eval(e, b, &err) < 0) {
+                sl_router_eval(e->router, b, &err) < 0) {
                 stage_fail(e, &err);
                 break;
             }
@@ -375,57 +323,6 @@ static void count_batch(engine *e, const sl_batch *b, int stale, size_t done, si
     atomic_store(&e->run.rows_rejected, c->rejected);
 }
 
-/* Write b's rows for sink i, which has a route: a copy of the rows its
- * where takes and the columns its select keeps (engine/route.h); its
- * rejected rows and rejects are mapped back to b. */
-static int route_write(engine *e, size_t i, sl_batch *b, sl_error *err)
-{
-    sl_instance *s = &e->pl->sinks[i];
-    struct route_slot *sl = &e->slots[i];
-    if (!sl->copy)
-        sl->copy = sl_batch_new();
-    SL_GROW(sl->rowmap, sl->rowmap_cap, b->nrows + 1);
-    const uint8_t *keep = NULL;
-    if (e->route_expr && e->route_expr[i] && b->nrows)
-        keep = *route_mask(e, b, NULL) + i * b->nrows;
-    sl_route_copy(b, keep, s->route->select, s->route->nselect, sl->copy, sl->rowmap);
-    sl_batch *c = sl->copy;
-    sl->from = 0;
-    while (sl->from < c->nrows && sl->rowmap[sl->from] < e->from[i])
-        sl->from++;
-    SL_GROW(e->copy_rejected, e->copy_rejected_cap, c->nrows + 1);
-    memset(e->copy_rejected, 0, c->nrows);
-    int rc = SL_SINK(s)->write(s, c, sl->from, e->copy_rejected, err);
-    sl->rows += (int64_t)(c->nrows - sl->from);
-    for (size_t r = 0; r < c->nrows; r++)
-        if (e->copy_rejected[r])
-            e->rejected[sl->rowmap[r]] = 1;
-    /* its rejects join the batch's (the DLQ); the strings move */
-    if (c->nrejects) {
-        SL_GROW(b->rejects, b->caprejects, b->nrejects + c->nrejects);
-        memcpy(b->rejects + b->nrejects, c->rejects, c->nrejects * sizeof *c->rejects);
-        b->nrejects += c->nrejects;
-        c->nrejects = 0;
-    }
-    return rc;
-}
-
-/* Rows of b from `done` on that no sink's where: takes (filtered). */
-static size_t routed_out_rows(engine *e, const sl_batch *b, size_t done)
-{
-    if (!e->route_expr || e->all_taken || b->nrows == 0)
-        return 0;
-    const uint8_t *m = *route_mask(e, b, NULL);
-    size_t out = 0, n = e->pl->nsinks;
-    for (size_t r = done; r < b->nrows; r++) {
-        size_t i = 0;
-        while (i < n && !m[i * b->nrows + r])
-            i++;
-        out += i == n;
-    }
-    return out;
-}
-
 /* Sink i's part of batch b: write its rows, then (the DLQ first: it is
  * idempotent, so a crash before the data commit only means the same
  * entries are offered again; then the max_rejected gate: the batch that
@@ -438,7 +335,8 @@ static int sink_write_commit(engine *e, size_t i, sl_batch *b, size_t pre, size_
     sl_pipeline *pl = e->pl;
     sl_instance *s = &pl->sinks[i];
     size_t before = b->nrejects;
-    if (s->route ? route_write(e, i, b, err) < 0 : SL_SINK(s)->write(s, b, e->from[i], e->rejected, err) < 0)
+    if (s->route ? sl_router_write(e->router, i, b, e->from[i], e->rejected, err) < 0
+                 : SL_SINK(s)->write(s, b, e->from[i], e->rejected, err) < 0)
         return sl_error_prefix(err, "sink %s", s->id);
     if (pl->on_error_fail && b->nrejects > before) {
         const sl_reject *r = &b->rejects[before];
@@ -457,7 +355,7 @@ static int sink_write_commit(engine *e, size_t i, sl_batch *b, size_t pre, size_
     if (batch_rejected && sl_gate_check(&e->gate, 0, e->counts.rejected + batch_rejected, 0, err) < 0)
         return -1;
     pthread_mutex_lock(&e->pos_lock);
-    int rc = SL_SINK(s)->commit(s, s->route ? e->slots[i].copy : b, err);
+    int rc = SL_SINK(s)->commit(s, s->route ? sl_router_slot_of(e->router, i)->copy : b, err);
     pthread_mutex_unlock(&e->pos_lock);
     return rc < 0 ? sl_error_prefix(err, "sink %s", s->id) : 0;
 }
@@ -498,10 +396,9 @@ static int sink_batch(engine *e, sl_batch *b, int *held, sl_error *err)
         e->from[i] = active(e, s) ? first_new_row(s, b) : SKIP_BATCH;
         if (!active(e, s) && s->route) {
             /* a dry run's plan: the rows its where takes */
-            const uint8_t *m =
-                e->route_expr && e->route_expr[i] && b->nrows ? *route_mask(e, b, NULL) + i * b->nrows : NULL;
+            const uint8_t *m = sl_router_keep(e->router, i, b);
             for (size_t r = 0; r < b->nrows; r++)
-                e->slots[i].rows += !m || m[r];
+                sl_router_slot_of(e->router, i)->rows += !m || m[r];
         }
         if (e->from[i] == SKIP_BATCH)
             continue;
@@ -511,7 +408,7 @@ static int sink_batch(engine *e, sl_batch *b, int *held, sl_error *err)
         if (sink_write_commit(e, i, b, pre, &dlq_done, stale, done_rejects, err) < 0)
             return -1;
     }
-    size_t routed_out = routed_out_rows(e, b, done);
+    size_t routed_out = sl_router_filtered(e->router, b, done);
     size_t sink_rejected = 0;
     for (size_t r = 0; r < b->nrows; r++)
         sink_rejected += e->rejected[r];
@@ -524,7 +421,7 @@ static int sink_batch(engine *e, sl_batch *b, int *held, sl_error *err)
     count_batch(e, b, stale, done, done_rejects, pre, sink_rejected, routed_out);
     if (e->prof && e->from[e->prof_sink] != SKIP_BATCH && pl->sinks[e->prof_sink].route) {
         /* a routed sink: what its copy held */
-        struct route_slot *sl = &e->slots[e->prof_sink];
+        const sl_router_slot *sl = sl_router_slot_of(e->router, e->prof_sink);
         SL_GROW(e->skip, e->skip_cap, sl->copy->nrows + 1);
         for (size_t r = 0; r < sl->copy->nrows; r++)
             e->skip[r] = r < sl->from || e->rejected[sl->rowmap[r]];
@@ -753,40 +650,6 @@ static const sl_projection *pushdown(engine *e)
     return &e->proj;
 }
 
-static void route_open(engine *e)
-{
-    sl_pipeline *pl = e->pl;
-    e->all_taken = 0;
-    for (size_t i = 0; i < pl->nsinks; i++) {
-        const sl_sink_route *r = pl->sinks[i].route;
-        e->routed |= r != NULL;
-        e->all_taken |= !r || !r->where;
-        if (!r || !r->where)
-            continue;
-        if (!e->route_expr)
-            e->route_expr = sl_calloc(pl->nsinks, sizeof *e->route_expr);
-        e->route_expr[i] = sl_expr_new(e->run.expr, r->where);
-    }
-    if (e->routed)
-        e->slots = sl_calloc(pl->nsinks, sizeof *e->slots);
-}
-
-static void route_close(engine *e)
-{
-    for (size_t i = 0; e->route_expr && i < e->pl->nsinks; i++)
-        sl_expr_free(e->route_expr[i]);
-    sl_free(e->route_expr);
-    for (size_t i = 0; e->slots && i < e->pl->nsinks; i++) {
-        if (e->slots[i].copy)
-            sl_batch_free(e->slots[i].copy);
-        sl_free(e->slots[i].rowmap);
-    }
-    sl_free(e->slots);
-    for (int i = 0; i < POOL_SIZE; i++)
-        sl_free(e->mask[i]);
-    sl_free(e->copy_rejected);
-}
-
 #define PLAN_INPUTS 50
 
 /* Each sink's counts into the result (before the sinks close); in a dry
@@ -822,7 +685,7 @@ static void collect_sinks(engine *e, sl_run_result *res)
         /* rows: what reaches the sink; would: what the sinks that take part
          * in a dry run would do with them (the others are not opened) */
         sl_buf_addf(&plan, ",\"dry_run\":%s,\"rows\":%lld", SL_SINK(s)->dry_run ? "true" : "false",
-                    (long long)(s->route && e->slots ? e->slots[i].rows : e->counts.loaded));
+                    (long long)(s->route && e->router ? sl_router_slot_of(e->router, i)->rows : e->counts.loaded));
         if (ran)
             sl_buf_addf(&plan,
                         ",\"would\":{\"created\":%lld,\"updated\":%lld,\"deleted\":%lld,\"unchanged\":%lld,"
@@ -928,7 +791,7 @@ int sl_pipeline_run(sl_project *proj, sl_pipeline *pl, sl_state *state, const sl
     run->expr = sl_expr_engine_new(err);
     if (!run->expr)
         goto fail;
-    route_open(e);
+    e->router = sl_router_open(pl, run->expr, e->batches, POOL_SIZE);
     node = sl_printf("pipeline.%s.%s", proj->name ? proj->name : "", pl->name);
     if (!run->dry_run && sl_run_checks_open(run, node, &e->checks, err) < 0)
         goto fail;
@@ -1117,7 +980,7 @@ out:
     pl->source.projection = NULL;
     sl_projection_release(&e->proj);
     sl_run_checks_free(e->checks); /* its expressions first: they live in the engine */
-    route_close(e);
+    sl_router_free(e->router);
     sl_profiler_free(e->prof);
     sl_free(e->skip);
     sl_free(node);

@@ -11,7 +11,8 @@
  * Like `name:`, both are taken out of a sink's mapping before its
  * plugin's option table (config/project.c) and live in the instance
  * (sl_instance.route; NULL: every row and column). The engine
- * (engine/pipeline.c) evaluates the conditions on the transform thread,
+ * (engine/router.h, called by engine/pipeline.c) evaluates the
+ * conditions on the transform thread,
  * after the transforms, and hands a sink with a route a copy of the batch
  * holding its rows and columns, with their positions (row offsets,
  * end_offset, file): the sink's write and commit see only that copy, its
