@@ -13,10 +13,14 @@
  * and last non-null value in input order). Every function but count
  * ignores nulls; over no value it gives null (count: 0).
  *
- * Blocking, bounded memory: groups live in a private temporary SQLite
- * database whose page cache is `memory_limit` bytes; past it SQLite
- * writes pages to a temporary file, so memory stays bounded whatever the
- * number of groups. Without a window every group is emitted at end of
+ * Blocking, bounded memory: groups live in a native hash table
+ * (agg_hash.h: the same results as the SQLite path, row for row) while
+ * it holds at most memory_limit / 4 bytes; past that (or for a value
+ * only SQLite can add, or with a window or count_distinct) they live in
+ * a private temporary SQLite database whose page cache is `memory_limit`
+ * bytes; past it SQLite writes pages to a temporary file, so memory stays
+ * bounded whatever the number of groups. SLUICE_AGG_NATIVE=0 turns the
+ * native table off. Without a window every group is emitted at end of
  * input (flush), in order of first appearance. With a window, each row
  * belongs to the windows [start, start + size) holding its event time
  * (tumbling: one; hopping: size / hop of them, starts on multiples of
@@ -40,8 +44,10 @@
 #include "db/sqlite.h"
 #include "engine/colcheck.h"
 #include "engine/run.h"
+#include "transforms/agg_hash.h"
 #include "transforms/columns.h"
 #include "transforms/tcell.h"
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,7 +76,17 @@ static const sl_option agg_options[] = {
     SL_OPT_END,
 };
 
-enum { F_COUNT, F_COUNT_X, F_COUNT_DISTINCT, F_SUM, F_MIN, F_MAX, F_AVG, F_FIRST, F_LAST };
+enum {
+    F_COUNT = SL_AGG_COUNT,
+    F_COUNT_X = SL_AGG_COUNT_X,
+    F_COUNT_DISTINCT = SL_AGG_COUNT_DISTINCT,
+    F_SUM = SL_AGG_SUM,
+    F_MIN = SL_AGG_MIN,
+    F_MAX = SL_AGG_MAX,
+    F_AVG = SL_AGG_AVG,
+    F_FIRST = SL_AGG_FIRST,
+    F_LAST = SL_AGG_LAST
+};
 static const char *const fnames[] = {"count", "count", "count_distinct", "sum", "min", "max", "avg", "first", "last"};
 
 typedef struct agg_fn {
@@ -89,6 +105,8 @@ typedef struct agg_window {
 typedef struct agg_state {
     sqlite3 *db;
     sqlite3_stmt *put, *distinct, *scan, *del_d, *del_g;
+    sl_agghash *hash;   /* the native group table (agg_hash.h), until it spills; NULL: SQLite */
+    int *fcols;         /* per aggregate: its column in the current batch, or -1 */
     agg_fn *fns;
     size_t nfns;
     sl_type *gtypes; /* per group_by column; SL_T_NULL until seen */
@@ -419,6 +437,63 @@ static int agg_open(sl_instance *in, sl_run *run, sl_error *err)
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "DELETE FROM g WHERE ws <= ?1", -1, &st->del_g, NULL) != SQLITE_OK)
         return db_fail(st->db, err);
+    /* the native group table: without a window or count_distinct (their
+     * rows and sets stay SQLite's), unless SLUICE_AGG_NATIVE=0 */
+    st->fcols = sl_calloc(st->nfns + 1, sizeof *st->fcols);
+    const char *env = getenv("SLUICE_AGG_NATIVE");
+    int native = !st->have_window && ng <= 64 && !(env && strcmp(env, "0") == 0);
+    for (size_t i = 0; i < st->nfns; i++)
+        native &= st->fns[i].fn != F_COUNT_DISTINCT;
+    if (native) {
+        int *fns = sl_calloc(st->nfns + 1, sizeof *fns);
+        for (size_t i = 0; i < st->nfns; i++)
+            fns[i] = st->fns[i].fn;
+        st->hash = sl_agghash_new(ng, fns, st->nfns, (size_t)(o->memory_limit / 4));
+        sl_free(fns);
+    }
+    return 0;
+}
+
+/* Move the native table's groups into the SQLite table (every row folded
+ * so far; the same rows SQLite's upsert would hold) and free it: the
+ * SQLite path from now on. at_end: the input ended (the output scan reads
+ * them), else the table reached its budget or a value SQLite must add. */
+static int spill(sl_instance *in, agg_state *st, int at_end, sl_error *err)
+{
+    agg_opts *o = in->opts;
+    if (!st->hash)
+        return 0;
+    size_t ng = o->group_by.n;
+    sl_buf sql;
+    sl_buf_init(&sql);
+    sl_buf_addf(&sql, "INSERT INTO g (k, seq, ws");
+    for (size_t j = 0; j < ng; j++)
+        sl_buf_addf(&sql, ", g%zu", j);
+    for (size_t i = 0; i < st->nfns; i++)
+        sl_buf_addf(&sql, ", a%zu, n%zu", i, i);
+    sl_buf_addf(&sql, ") VALUES (?1, ?2, ?3");
+    for (size_t k = 0; k < ng + 2 * st->nfns; k++)
+        sl_buf_addf(&sql, ", ?%zu", 4 + k);
+    sl_buf_addf(&sql, ")");
+    sqlite3_stmt *ins = NULL;
+    int rc = sqlite3_prepare_v2(st->db, sql.data, -1, &ins, NULL);
+    sl_buf_release(&sql);
+    if (rc != SQLITE_OK)
+        return db_fail(st->db, err);
+    size_t groups = sl_agghash_groups(st->hash), bytes = sl_agghash_bytes(st->hash);
+    rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sl_agghash_insert_all(st->hash, ins) == 0 ? SQLITE_OK : SQLITE_ERROR;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_finalize(ins);
+    if (rc != SQLITE_OK)
+        return db_fail(st->db, err);
+    sl_agghash_free(st->hash);
+    st->hash = NULL;
+    if (!at_end)
+        sl_log_debug("transform %s: %zu groups (%zu bytes) moved from the native table to SQLite (memory_limit / 4 "
+                     "reached, or a value only SQLite adds); continuing there", in->id, groups, bytes);
     return 0;
 }
 
@@ -593,8 +668,26 @@ static int agg_process(sl_instance *in, sl_batch *b, sl_error *err)
     int tcol = -1;
     if (st->have_window && (tcol = sl_transform_column(in, b, st->w.time, err)) < 0)
         return -1;
-    size_t nrows = b->nrows, rejects0 = b->nrejects;
-    for (size_t r = 0; r < nrows; r++) {
+    size_t nrows = b->nrows, rejects0 = b->nrejects, r0 = 0;
+    if (st->hash) {
+        if (sl_run_cancelled(in->run))
+            return sl_error_set(err, SL_EINTERNAL, "aggregate: cancelled");
+        for (size_t i = 0; i < st->nfns; i++)
+            st->fcols[i] = st->fns[i].col;
+        int64_t ws0 = 0;
+        for (; r0 < nrows; r0++) {
+            sl_buf_reset(&st->key);
+            sl_buf_add(&st->key, &ws0, sizeof ws0);
+            for (size_t j = 0; j < ng; j++)
+                sl_tcell_key(&b->cols[gcols[j]], r0, &st->key);
+            if (sl_agghash_add(st->hash, st->key.data, st->key.len, st->seq, b, gcols, st->fcols, r0) != 0)
+                break; /* the rest of the input is SQLite's */
+            st->seq++;
+        }
+        if (r0 < nrows && spill(in, st, 0, err) < 0)
+            return -1;
+    }
+    for (size_t r = r0; r < nrows; r++) {
         if (sl_run_cancelled(in->run))
             return sl_error_set(err, SL_EINTERNAL, "aggregate: cancelled");
         if (!st->have_window) {
@@ -661,6 +754,8 @@ static int agg_flush(sl_instance *in, sl_batch *b, sl_error *err)
     int ended = 0;
     agg_opts *o = in->opts;
     size_t max = sl_batch_max_rows(o->group_by.n + 2 + st->nfns, (size_t)in->run->pipeline->batch_rows);
+    if (st->hash && spill(in, st, 1, err) < 0)
+        return -1;
     if (!st->flushed && emit(in, b, INT64_MAX, max, &ended, err) < 0)
         return -1;
     st->flushed |= ended;
@@ -690,6 +785,8 @@ static void agg_close(sl_instance *in)
     sqlite3_finalize(st->del_d);
     sqlite3_finalize(st->del_g);
     sqlite3_close(st->db);
+    sl_agghash_free(st->hash);
+    sl_free(st->fcols);
     for (size_t i = 0; i < st->nfns; i++)
         sl_free(st->fns[i].arg);
     sl_free(st->fns);
