@@ -1,6 +1,8 @@
 /* test_aggregate.c: the aggregate transform through the library API: one
  * group over the whole run (ints sum to an int, dates keep their type),
- * rows without an event time dropped as late, and an empty input. */
+ * rows without an event time dropped as late, an empty input, and the
+ * native group table (agg_hash.h) against the SQLite path on generated
+ * mixed-type rows, with and without a spill. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -76,12 +78,109 @@ static void test_empty_input(void **state)
     assert_int_equal(r.counts.loaded, 0);
 }
 
+/* The next value of a fixed-seed generator (deterministic data). */
+static uint32_t lcg(uint32_t *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (*s >> 8) & 0xffffff;
+}
+
+static char *slurp(const char *dir, const char *rel)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *t = calloc(1, (size_t)n + 1);
+    assert_int_equal(fread(t, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return t;
+}
+
+/* Mixed types, NULLs, keys that are one group for SQLite's table (1, 1.0,
+ * '1') or two ('01' and 1, 'a' and 'A'), sums that overflow 64 bits,
+ * texts whose number is a prefix, in batches of 16 rows (so a column's
+ * type changes from batch to batch): the native table, the native table
+ * spilling after a few groups (memory_limit 4096: 1 KiB) and the SQLite
+ * path (SLUICE_AGG_NATIVE=0) write the same lines. */
+static void test_native_matches_sqlite(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"1", "1.0", "\"1\"", "\"01\"", "null", "\"a\"", "\"A\"", "true", "2",
+                                       "\"2.0\"", "1e3", "\"1000\"", "0", "-0.5"};
+    static const char *const vals[] = {"5", "-3", "9223372036854775807", "9223372036854775000",
+                                       "-9223372036854775808", "2.5", "1e308", "-1e308", "\"7\"", "\"12abc\"",
+                                       "\" 3\"", "\"x\"", "\"\"", "null", "true", "\"1e3\"",
+                                       "\"9223372036854775808\"", "\"0x10\"", "0.1", "\"-4.5\""};
+    static const char *const ints[] = {"1", "-7", "4611686018427387904", "9223372036854775807", "null", "42"};
+    uint32_t seed = 20261201;
+    sl_buf data;
+    sl_buf_init(&data);
+    for (int i = 0; i < 240; i++) {
+        /* the first batches one type per column, then mixed */
+        const char *k = i < 32 ? keys[lcg(&seed) % 3 == 0 ? 8 : 0] : keys[lcg(&seed) % 14];
+        const char *v = i < 16 ? "5" : i < 32 ? "2.5" : vals[lcg(&seed) % 20];
+        const char *n = ints[lcg(&seed) % 6];
+        sl_buf_addf(&data, "{\"id\": %d, \"g\": %u, \"k\": %s, \"v\": %s, \"n\": %s, \"f\": %s}\n", i,
+                    lcg(&seed) % 97, k, v, n, lcg(&seed) % 5 ? "0.25" : "null");
+    }
+    sl_buf_addc(&data, 0);
+    th_write(th_dir, "data/m.jsonl", data.data);
+    sl_buf_release(&data);
+    static const char *const groups[] = {"[k]", "[g, k]", "[]"};
+    static const char *const limits[] = {"", ", memory_limit: 4096", ""};
+    const char *aggs = "{c: count, cv: count(v), s: sum(v), lo: min(v), hi: max(v), m: avg(v), fi: first(v), "
+                       "la: last(v), sn: sum(n), mn: avg(n), lon: min(n), sf: sum(f), lok: min(k), hik: max(k)}";
+    for (int gi = 0; gi < 3; gi++) {
+        char *out[3];
+        for (int mode = 0; mode < 3; mode++) {
+            char yml[1200];
+            snprintf(yml, sizeof yml,
+                     "batch_rows: 16\n"
+                     "source: {type: jsonl, path: data/m.jsonl}\n"
+                     "transforms:\n"
+                     "  - {type: aggregate, group_by: %s, aggregates: %s%s}\n"
+                     "sinks: [{type: jsonl, path: out/m%d.jsonl}]\n",
+                     groups[gi], aggs, limits[mode], mode);
+            th_write(th_dir, "pipelines/m.yml", yml);
+            if (mode == 2)
+                setenv("SLUICE_AGG_NATIVE", "0", 1);
+            sl_run_result r = th_run_dir(th_dir, "m");
+            unsetenv("SLUICE_AGG_NATIVE");
+            assert_string_equal(r.status, "success");
+            assert_int_equal(r.counts.read, 240);
+            th_assert_accounting(&r);
+            char rel[64];
+            snprintf(rel, sizeof rel, "out/m%d.jsonl", mode);
+            out[mode] = slurp(th_dir, rel);
+        }
+        assert_string_equal(out[0], out[2]);
+        assert_string_equal(out[1], out[2]);
+        size_t lines = 0;
+        for (const char *p = out[2]; *p; p++)
+            lines += *p == '\n';
+        /* [k]: 1, 1.0, '1', true(1) are one key... at least 8 groups; [g, k]: many; []: one */
+        if (gi == 0)
+            assert_true(lines >= 8 && lines <= 14);
+        else if (gi == 1)
+            assert_true(lines > 100);
+        else
+            assert_non_null(strstr(out[2], "\"c\":240"));
+        for (int mode = 0; mode < 3; mode++)
+            free(out[mode]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_one_group, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_no_event_time_is_late, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_empty_input, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_native_matches_sqlite, setup, th_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
