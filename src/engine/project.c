@@ -305,6 +305,9 @@ void sl_projection_pipeline(const sl_pipeline *pl, sl_projection *out, char *why
             if (!out->all)
                 say(why, cap, "transform %s: its columns cannot be analysed", t->id);
             sl_projection_set_all(out);
+        } else if (!was_all && out->all) {
+            /* the hooks that do this: a row they reject goes whole to the DLQ */
+            say(why, cap, "transform %s (%s) may reject a row: its DLQ record is the whole row", t->id, t->type);
         } else if (was_all && !out->all && why) {
             *why = 0; /* narrowed again (a select): what came after no longer matters */
         }

@@ -43,6 +43,7 @@
 #include "core/mem.h"
 #include "db/sqlite.h"
 #include "engine/colcheck.h"
+#include "engine/project.h"
 #include "engine/run.h"
 #include "transforms/agg_hash.h"
 #include "transforms/columns.h"
@@ -797,6 +798,35 @@ static void agg_close(sl_instance *in)
     in->state = NULL;
 }
 
+/* pushdown (engine/project.h): a new row set: exactly the group columns,
+ * the aggregates' columns and the window's time, whatever comes after it
+ * (as select); with a window and late: reject every column (a late row's
+ * DLQ record is the whole row). */
+static int agg_needs(sl_instance *in, sl_projection *need)
+{
+    agg_opts *o = in->opts;
+    agg_window w;
+    if (o->window.n && (parse_window(&o->window, &w, NULL) != 0 || strcmp(o->late, "reject") == 0)) {
+        sl_projection_set_all(need);
+        return 0;
+    }
+    sl_projection_clear(need);
+    for (size_t j = 0; j < o->group_by.n; j++)
+        sl_projection_add(need, o->group_by.v[j]);
+    for (size_t i = 0; i < o->aggregates.n; i++) {
+        agg_fn f;
+        char why[300];
+        if (parse_fn(o->aggregates.v[i].value, &f, why, sizeof why) < 0)
+            return -1;
+        if (f.arg)
+            sl_projection_add(need, f.arg);
+        sl_free(f.arg);
+    }
+    if (o->window.n)
+        sl_projection_add(need, w.time);
+    return 0;
+}
+
 const sl_transform_plugin sl_transform_aggregate = {
     .version = SL_PLUGIN_VERSION,
     .name = "aggregate",
@@ -811,4 +841,5 @@ const sl_transform_plugin sl_transform_aggregate = {
     .flush = agg_flush,
     .close = agg_close,
     .stateful = 1,
+    .needs = agg_needs,
 };

@@ -6,6 +6,7 @@
  */
 #include "core/mem.h"
 #include "engine/colcheck.h"
+#include "engine/project.h"
 #include "formats/json.h"
 #include "transforms/columns.h"
 #include <math.h>
@@ -177,6 +178,25 @@ static int cast_process(sl_instance *in, sl_batch *b, sl_error *err)
     return 0;
 }
 
+/* pushdown (engine/project.h): each cast column (it must exist; a
+ * replaced column keeps its place). A cast that can reject needs every
+ * column: its DLQ record is the whole row. Only a cast to text, or of a
+ * column already of the type, cannot fail; the column's type is not
+ * known here, so any other target counts as one that can. */
+static int cast_needs(sl_instance *in, sl_projection *need)
+{
+    cast_opts *o = in->opts;
+    for (size_t i = 0; i < o->columns.n; i++) {
+        sl_type t;
+        if (sl_type_parse(o->columns.v[i].value, &t) < 0 || t != SL_T_TEXT) {
+            sl_projection_set_all(need);
+            return 0;
+        }
+        sl_projection_add(need, o->columns.v[i].key);
+    }
+    return 0;
+}
+
 const sl_transform_plugin sl_transform_cast = {
     .version = SL_PLUGIN_VERSION,
     .name = "cast",
@@ -186,4 +206,5 @@ const sl_transform_plugin sl_transform_cast = {
     .check = cast_check,
     .process = cast_process,
     .columns = cast_columns,
+    .needs = cast_needs,
 };

@@ -20,6 +20,7 @@
  */
 #include "core/mem.h"
 #include "engine/colcheck.h"
+#include "engine/project.h"
 #include "core/sqlident.h"
 #include "engine/run.h"
 #include "engine/typing.h"
@@ -313,6 +314,18 @@ static void dedupe_close(sl_instance *in)
     in->state = NULL;
 }
 
+/* pushdown (engine/project.h): what is needed after it, the key columns
+ * and order_by (a held row keeps only the columns read). */
+static int dedupe_needs(sl_instance *in, sl_projection *need)
+{
+    dedupe_opts *o = in->opts;
+    for (size_t i = 0; i < o->key.n; i++)
+        sl_projection_add(need, o->key.v[i]);
+    if (*o->order_by)
+        sl_projection_add(need, o->order_by);
+    return 0;
+}
+
 const sl_transform_plugin sl_transform_dedupe = {
     .version = SL_PLUGIN_VERSION,
     .name = "dedupe",
@@ -325,4 +338,5 @@ const sl_transform_plugin sl_transform_dedupe = {
     .close = dedupe_close,
     .stateful = 1,
     .columns = dedupe_columns,
+    .needs = dedupe_needs,
 };

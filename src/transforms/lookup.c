@@ -55,6 +55,7 @@
 #include "core/util.h"
 #include "db/sqlite.h"
 #include "engine/colcheck.h"
+#include "engine/project.h"
 #include "engine/run.h"
 #include "models/adapter.h"
 #include "transforms/columns.h"
@@ -596,6 +597,30 @@ static void lookup_close(sl_instance *in)
     in->state = NULL;
 }
 
+/* pushdown (engine/project.h): the row's key columns, and each added
+ * name (a source column of that name, in any case, makes the lookup
+ * fail as it must); with on_miss: reject every column (a DLQ record is
+ * the whole row). */
+static int lookup_needs(sl_instance *in, sl_projection *need)
+{
+    lookup_opts *o = in->opts;
+    if (strcmp(o->on_miss, "reject") == 0) {
+        sl_projection_set_all(need);
+        return 0;
+    }
+    for (size_t i = 0; i < o->key.n; i++)
+        sl_projection_add(need, o->key.v[i].key);
+    for (size_t i = 0; i < o->columns.n; i++) {
+        char *src = NULL, *dst = NULL;
+        if (split_column(o->columns.v[i], &src, &dst) < 0)
+            return -1;
+        sl_projection_add(need, dst);
+        sl_free(src);
+        sl_free(dst);
+    }
+    return 0;
+}
+
 const sl_transform_plugin sl_transform_lookup = {
     .version = SL_PLUGIN_VERSION,
     .name = "lookup",
@@ -607,4 +632,5 @@ const sl_transform_plugin sl_transform_lookup = {
     .open = lookup_open,
     .process = lookup_process,
     .close = lookup_close,
+    .needs = lookup_needs,
 };

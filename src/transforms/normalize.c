@@ -21,6 +21,7 @@
 #include "config/diag.h"
 #include "core/mem.h"
 #include "engine/colcheck.h"
+#include "engine/project.h"
 #include "gtm/gtm.h"
 #include "transforms/columns.h"
 #include <stdio.h>
@@ -217,6 +218,22 @@ static int normalize_process(sl_instance *in, sl_batch *b, sl_error *err)
     return rc;
 }
 
+/* pushdown (engine/project.h): each normalised column and region_column;
+ * with on_invalid: reject every column (a DLQ record is the whole row). */
+static int normalize_needs(sl_instance *in, sl_projection *need)
+{
+    normalize_opts *o = in->opts;
+    if (strcmp(o->on_invalid, "reject") == 0) {
+        sl_projection_set_all(need);
+        return 0;
+    }
+    for (size_t i = 0; i < o->columns.n; i++)
+        sl_projection_add(need, o->columns.v[i].key);
+    if (o->region_column && *o->region_column)
+        sl_projection_add(need, o->region_column);
+    return 0;
+}
+
 const sl_transform_plugin sl_transform_normalize = {
     .version = SL_PLUGIN_VERSION,
     .name = "normalize",
@@ -227,4 +244,5 @@ const sl_transform_plugin sl_transform_normalize = {
     .check = normalize_check,
     .process = normalize_process,
     .columns = normalize_columns,
+    .needs = normalize_needs,
 };

@@ -82,10 +82,48 @@ static void test_transforms(void **state)
     /* names compare without case: one entry */
     expect(SRC, "transforms: [{type: filter, where: \"A = 1\"}, {type: select, columns: [a]}]\n" SINK, "a");
     /* a transform without the hook needs everything... */
-    expect(SRC, "transforms: [{type: cast, columns: {a: int}}, {type: select, columns: [a]}]\n" SINK,
-           "all (transform cast (cast) has no column analysis)");
+    expect(SRC, "transforms: [{type: milestones, key: u, rules: [{name: m, first_time: \"a = 1\"}]}, "
+                "{type: select, columns: [a]}]\n" SINK,
+           "all (transform milestones (milestones) has no column analysis)");
     /* ...unless a select before it narrows the set again */
     expect(SRC, "transforms: [{type: select, columns: [a, c]}, {type: cast, columns: {a: int}}]\n" SINK, "a, c");
+}
+
+/* The hooks of cast, normalize, dedupe, lookup and aggregate: the columns
+ * they read, names that would collide, and every column when a row they
+ * reject (whose DLQ record is the whole row) is possible. */
+static void test_more_transforms(void **state)
+{
+    (void)state;
+    /* cast: to text cannot fail; to int may reject */
+    expect(SRC, "transforms: [{type: cast, columns: {a: text}}, {type: select, columns: [b]}]\n" SINK, "b, a");
+    expect(SRC, "transforms: [{type: cast, columns: {a: int}}, {type: select, columns: [a]}]\n" SINK,
+           "all (transform cast (cast) may reject a row: its DLQ record is the whole row)");
+    /* normalize: its columns and region_column; on_invalid: reject needs all */
+    expect(SRC, "transforms: [{type: normalize, columns: {phone: phone}, region_column: ctry}, "
+                "{type: select, columns: [id, phone]}]\n" SINK, "id, phone, ctry");
+    expect(SRC, "transforms: [{type: normalize, columns: {phone: phone}, on_invalid: reject}, "
+                "{type: select, columns: [phone]}]\n" SINK,
+           "all (transform normalize (normalize) may reject a row: its DLQ record is the whole row)");
+    /* dedupe: the key and order_by */
+    expect(SRC, "transforms: [{type: dedupe, key: [k1, k2], keep: last, order_by: ts}, "
+                "{type: select, columns: [v]}]\n" SINK, "v, k1, k2, ts");
+    /* lookup: the row's key columns and the added names (a clash); reject needs all */
+    expect(SRC, "transforms: [{type: lookup, from: acc, key: {acc_id: id}, columns: [name, plan as acc_plan]}, "
+                "{type: select, columns: [v, acc_plan]}]\n" SINK, "v, acc_plan, acc_id, name");
+    expect(SRC, "transforms: [{type: lookup, from: acc, key: {acc_id: id}, columns: [name], on_miss: reject}, "
+                "{type: select, columns: [v]}]\n" SINK,
+           "all (transform lookup (lookup) may reject a row: its DLQ record is the whole row)");
+    /* aggregate: a new row set, whatever the sink takes (as select) */
+    expect(SRC, "transforms: [{type: aggregate, group_by: [country], aggregates: {n: count, s: sum(amount), "
+                "u: count_distinct(user)}}]\n" SINK, "country, amount, user");
+    expect(SRC, "transforms: [{type: aggregate, aggregates: {n: count}, window: {time: ts, size: 1h}}]\n" SINK,
+           "ts");
+    expect(SRC, "transforms: [{type: aggregate, aggregates: {n: count}, window: {time: ts, size: 1h}, "
+                "late: reject}, {type: select, columns: [n]}]\n" SINK,
+           "all (transform aggregate (aggregate) may reject a row: its DLQ record is the whole row)");
+    /* no column at all: every row still counts */
+    expect(SRC, "transforms: [{type: aggregate, aggregates: {n: count}}]\n" SINK, "");
 }
 
 static void test_sinks_checks_source(void **state)
@@ -298,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_json_record_skip),
         cmocka_unit_test(test_filter_shapes),
         cmocka_unit_test(test_transforms),
+        cmocka_unit_test(test_more_transforms),
         cmocka_unit_test(test_sinks_checks_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
