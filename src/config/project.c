@@ -8,6 +8,7 @@
 #include "sched/dag.h"
 #include "sched/alerts.h"
 #include "sched/schedule.h"
+#include "transforms/reorder.h"
 #include <dirent.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -221,6 +222,7 @@ static void pipeline_free(sl_pipeline *pl)
     for (size_t i = 0; pl->sink_lanes && i < pl->nsinks; i++)
         sl_free(pl->sink_lanes[i]);
     sl_free(pl->sink_lanes);
+    sl_free(pl->plan_note);
     sl_free(pl->sinks);
     sl_free(pl->name);
     sl_free(pl->file);
@@ -464,6 +466,16 @@ static sl_pipeline *pipeline_load(sl_project *proj, const char *file, const char
     if (sk && pl->nsinks == 0)
         sl_diags_add(d, sl_yaml_loc(sk, file), "sinks: is empty");
     stream_keys_check(pl, root, sk, file, d);
+    if (d->n == 0) { /* a plan rewrite: filters before derives that cannot tell */
+        int opts_ok = pl->source.opts != NULL;
+        for (size_t i = 0; i < pl->ntransforms; i++)
+            opts_ok &= pl->transforms[i].opts != NULL;
+        sl_buf note;
+        sl_buf_init(&note);
+        if (opts_ok && sl_reorder_filters_first(pl, &note) > 0)
+            pl->plan_note = sl_buf_detach(&note);
+        sl_buf_release(&note);
+    }
     const sl_instance *early = pl->max_rejected_pct >= 0 ? sink_publishing_each_batch(pl) : NULL;
     if (early)
         sl_diags_add(d, pct_loc,

@@ -47,6 +47,7 @@ typedef struct sl_pipeline {
     int64_t record_every_s;    /* record_every: one run (history record) per window (default 3600) */
     int64_t max_lag_s;         /* max_lag: a lane behind by more (event time) raises an alert (default 300) */
     char **sink_lanes;         /* per sink: its `lane:` as written, or NULL (the default lane) */
+    char *plan_note;           /* the plan rewrites made at load (transforms/reorder.h), or NULL */
 } sl_pipeline;
 
 /* One table of monitors/NAME.yml: checks and monitors on any warehouse table. */

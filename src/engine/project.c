@@ -256,6 +256,7 @@ void sl_projection_pipeline(const sl_pipeline *pl, sl_projection *out, char *why
     sl_projection_init(out);
     if (why && cap)
         *why = 0;
+    out->note = pl->plan_note;
     const char *env = getenv("SLUICE_PUSHDOWN");
     if (env && strcmp(env, "0") == 0) {
         sl_projection_set_all(out);
@@ -344,11 +345,20 @@ static int is_rowid(const char *n)
     return strcasecmp(n, "rowid") == 0 || strcasecmp(n, "oid") == 0 || strcasecmp(n, "_rowid_") == 0;
 }
 
+static void add_note(const sl_projection *p, sl_buf *out)
+{
+    if (!p->note)
+        return;
+    sl_buf_adds(out, ",\"rewrites\":");
+    sl_buf_add_json_str(out, p->note, strlen(p->note));
+}
+
 void sl_projection_describe_json(const sl_projection *p, const char *why, sl_buf *out)
 {
     if (p->all) {
         sl_buf_adds(out, "{\"all\":true,\"why\":");
         sl_buf_add_json_str(out, why ? why : "", why ? strlen(why) : 0);
+        add_note(p, out);
         sl_buf_adds(out, "}");
         return;
     }
@@ -361,7 +371,9 @@ void sl_projection_describe_json(const sl_projection *p, const char *why, sl_buf
             sl_buf_addc(out, ',');
         sl_buf_add_json_str(out, p->v[i], strlen(p->v[i]));
     }
-    sl_buf_adds(out, "]}");
+    sl_buf_adds(out, "]");
+    add_note(p, out);
+    sl_buf_adds(out, "}");
 }
 
 void sl_projection_describe(const sl_projection *p, const char *why, sl_buf *out)

@@ -50,6 +50,8 @@ typedef struct sl_projection {
     /* a filter's `needs` hook puts its condition here (not owned): the
      * analysis looks at the first transform's */
     const char *fwhere;
+    /* the pipeline's plan rewrites (pl->plan_note; not owned), or NULL */
+    const char *note;
 } sl_projection;
 
 /* An empty set (nothing needed yet). */
@@ -85,7 +87,8 @@ int sl_projection_filter_match(const sl_projection *p, int valid, const char *te
  * for safety where an expression is, are not shown). */
 void sl_projection_describe(const sl_projection *p, const char *why, sl_buf *out);
 /* The same as JSON, for `sluice validate --json`: {"all":false,"columns":
- * ["a","b"]} or {"all":true,"why":"..."}. */
+ * ["a","b"]} or {"all":true,"why":"..."}, with "rewrites":"filter f before
+ * derive d" when the plan was rewritten (transforms/reorder.h). */
 void sl_projection_describe_json(const sl_projection *p, const char *why, sl_buf *out);
 
 #endif

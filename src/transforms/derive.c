@@ -113,8 +113,15 @@ static int derive_process(sl_instance *in, sl_batch *b, sl_error *err)
          * or sink names them (their type is decided by rows, later) */
         for (size_t k = 0; k < o->columns.n; k++) {
             const char *name = o->columns.v[k].key;
-            if (sl_batch_find(b, name) < 0 && sl_transform_name_clash(b, name, -1) < 0)
-                sl_batch_add_column(b, name, strlen(name), st->types[k] != SL_T_NULL ? st->types[k] : SL_T_TEXT, 0);
+            if (sl_batch_find(b, name) >= 0)
+                continue;
+            int clash = sl_transform_name_clash(b, name, -1);
+            if (clash >= 0) /* as with rows (below): a filter ahead must not hide it */
+                return sl_error_set(err, SL_ECONFIG, "%s:%d:%d: transform %s: new column '%s' would collide with "
+                                    "column '%s' (names compare without case)", o->columns.v[k].loc.file,
+                                    o->columns.v[k].loc.line, o->columns.v[k].loc.col, in->id, name,
+                                    b->cols[clash].name);
+            sl_batch_add_column(b, name, strlen(name), st->types[k] != SL_T_NULL ? st->types[k] : SL_T_TEXT, 0);
         }
         return 0;
     }
@@ -222,6 +229,13 @@ static int derive_needs(sl_instance *in, sl_projection *need)
         sl_projection_add_expr(need, o->columns.v[i].value);
     }
     return 0;
+}
+
+/* The derive's columns (transforms/reorder.c reads them). */
+const sl_kvlist *sl_derive_columns(const sl_instance *in);
+const sl_kvlist *sl_derive_columns(const sl_instance *in)
+{
+    return &((const derive_opts *)in->opts)->columns;
 }
 
 const sl_transform_plugin sl_transform_derive = {

@@ -96,6 +96,13 @@ static int filter_needs(sl_instance *in, sl_projection *need)
     return 0;
 }
 
+/* The filter's condition (transforms/reorder.c reads it). */
+const char *sl_filter_where(const sl_instance *in);
+const char *sl_filter_where(const sl_instance *in)
+{
+    return ((const filter_opts *)in->opts)->where;
+}
+
 const sl_transform_plugin sl_transform_filter = {
     .version = SL_PLUGIN_VERSION,
     .name = "filter",
