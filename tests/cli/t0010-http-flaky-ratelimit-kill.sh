@@ -94,9 +94,12 @@ i=0; lost=0; dup=0; humans=0; finished=0
 while [ $i -lt "$KILLS" ]; do
   i=$((i + 1))
   rm -rf p/warehouse.db* p/.sluice
+  # the moment of the kill, computed before the run starts (an interpreter
+  # starting between the start and the kill would move it later)
+  delay_s=$(python3 -c "import random; random.seed($i); print(random.uniform(0.2, 2.5))")
   "$SLUICE" -C p -q run kill >/dev/null 2>&1 &
   pid=$!
-  sleep "$(python3 -c "import random; random.seed($i); print(random.uniform(0.2, 2.5))")"
+  sleep "$delay_s"
   kill -9 $pid 2>/dev/null || true
   wait $pid 2>/dev/null || true
   # a run that finished before the kill has loaded everything; a new run

@@ -74,9 +74,12 @@ while [ $i -lt "$KILLS" ]; do
   ctl /_reset '{}'
   ctl /_control '{"delay": 0.002}'
   rm -rf p/.sluice
+  # the moment of the kill, computed before the run starts (an interpreter
+  # starting between the start and the kill would move it later)
+  delay_s=$(python3 -c "import random; random.seed($i); print(random.uniform(0.5, 4))")
   "$SLUICE" -C p -q run k >/dev/null 2>&1 &
   pid=$!
-  sleep "$(python3 -c "import random; random.seed($i); print(random.uniform(0.5, 4))")"
+  sleep "$delay_s"
   kill -9 $pid 2>/dev/null || true
   wait $pid 2>/dev/null || true
   "$SLUICE" -C p -q run k >/dev/null 2>"$T/err" || { humans=$((humans + 1)); cat "$T/err" >&2; }
