@@ -50,6 +50,7 @@
 #include "sinks/sqlite_retype.h"
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -509,7 +510,6 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
      * is left by then) so that the log restarts and stays small. */
     if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", err) < 0)
         return -1;
-    st->ckpt = sl_walckpt_start(sqlite3_db_filename(st->db, "main"));
     int page = 4096;
     sqlite3_stmt *ps;
     if (sqlite3_prepare_v2(st->db, "PRAGMA page_size", -1, &ps, NULL) == SQLITE_OK) {
@@ -521,6 +521,12 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
      * Not wal_autocheckpoint: its checkpoint gives up when the thread's pass
      * runs, so commit completes it (sl_walckpt_complete) */
     st->wal_limit_frames = o->wal_limit / page;
+    /* a pass every eighth of the limit: the log's fsyncs stay few, and the
+     * thread's copy keeps up with the load (docs/BENCHMARKS.md) */
+    int64_t pass_frames = st->wal_limit_frames / 8;
+    if (getenv("SLUICE_WALCKPT_PASS"))
+        pass_frames = atoll(getenv("SLUICE_WALCKPT_PASS"));
+    st->ckpt = sl_walckpt_start(sqlite3_db_filename(st->db, "main"), pass_frames);
     sqlite3_wal_hook(st->db, wal_hook, st);
     if (exec_sql(st, "CREATE TABLE IF NOT EXISTS _sluice_state (pipeline TEXT NOT NULL, sink TEXT NOT NULL,"
                      " key TEXT NOT NULL, epoch INTEGER NOT NULL, offset INTEGER NOT NULL, line INTEGER,"
@@ -735,6 +741,7 @@ static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     if (exec_sql(st, "COMMIT", err) < 0)
         return -1;
     st->in_txn = 0;
+    int frames = st->wal_frames;
     if (st->wal_frames >= st->wal_limit_frames) {
         st->wal_frames = 0;
         sl_walckpt_complete(st->ckpt, st->db);
@@ -743,7 +750,7 @@ static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     st->stale_total += st->stale;
     st->stale = 0;
     add_counts(&st->done, &st->pend);
-    sl_walckpt_kick(st->ckpt);
+    sl_walckpt_kick(st->ckpt, frames);
     if (sl_failpoint("sink.after_commit"))
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_commit", st->id);
     return 0;
