@@ -50,7 +50,6 @@
 #include "sinks/sqlite_retype.h"
 #include <sqlite3.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -523,10 +522,7 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
     st->wal_limit_frames = o->wal_limit / page;
     /* a pass every eighth of the limit: the log's fsyncs stay few, and the
      * thread's copy keeps up with the load (docs/BENCHMARKS.md) */
-    int64_t pass_frames = st->wal_limit_frames / 8;
-    if (getenv("SLUICE_WALCKPT_PASS"))
-        pass_frames = atoll(getenv("SLUICE_WALCKPT_PASS"));
-    st->ckpt = sl_walckpt_start(sqlite3_db_filename(st->db, "main"), pass_frames);
+    st->ckpt = sl_walckpt_start(sqlite3_db_filename(st->db, "main"), st->wal_limit_frames / 8);
     sqlite3_wal_hook(st->db, wal_hook, st);
     if (exec_sql(st, "CREATE TABLE IF NOT EXISTS _sluice_state (pipeline TEXT NOT NULL, sink TEXT NOT NULL,"
                      " key TEXT NOT NULL, epoch INTEGER NOT NULL, offset INTEGER NOT NULL, line INTEGER,"
