@@ -150,6 +150,17 @@ void sl_walckpt_kick(sl_walckpt *c, int frames)
     pthread_mutex_unlock(&c->lock);
 }
 
+void sl_walckpt_flush(sl_walckpt *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->pending = c->pass_frames; /* due whatever was committed since the last pass */
+    c->kicked = 1;
+    pthread_cond_signal(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
 void sl_walckpt_complete(sl_walckpt *c, sqlite3 *writer)
 {
     if (c)

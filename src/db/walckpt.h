@@ -34,6 +34,10 @@ sl_walckpt *sl_walckpt_start(const char *path, int64_t pass_frames);
  * pass_frames were committed since the last one (passes coalesce). NULL:
  * no-op. */
 void sl_walckpt_kick(sl_walckpt *c, int frames);
+/* The writer's last commit of a run is done: a pass now (not at the next
+ * pass_frames or when idle), so that the log is copied while the run
+ * records its results and stop finds little left. NULL: no-op. */
+void sl_walckpt_flush(sl_walckpt *c);
 /* The writer (its connection, outside a transaction) is past its size
  * limit: checkpoint on that connection, waiting for a pass of this thread
  * to end first rather than colliding with it (two checkpoints at once: the

@@ -833,14 +833,17 @@ static int sqlite_finish(sl_instance *in, sl_error *err)
                     "(only_if_newer)", st->pipeline, st->id, (long long)st->stale_total, st->stale_total == 1 ? "" : "s",
                     st->o->table, st->o->only_if_newer);
     if (!st->full_refresh) {
-        if (!st->in_txn)
+        if (!st->in_txn) {
+            sl_walckpt_flush(st->ckpt); /* the run's last commit is done */
             return 0;
+        }
         /* commit: run: the run's one transaction */
         if (sl_failpoint("sink.before_swap_commit"))
             return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_swap_commit", st->id);
         if (exec_sql(st, "COMMIT", err) < 0)
             return -1;
         st->in_txn = 0;
+        sl_walckpt_flush(st->ckpt);
         return 0;
     }
     sl_buf sql;
@@ -900,6 +903,8 @@ static int sqlite_finish(sl_instance *in, sl_error *err)
             rc = sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_swap_commit", st->id);
         if (rc == 0)
             rc = exec_sql(st, "COMMIT", err);
+        if (rc == 0)
+            sl_walckpt_flush(st->ckpt);
     }
     if (rc == 0)
         st->done.deleted += replaced;
