@@ -3,6 +3,7 @@
 #include "core/mem.h"
 #include "core/util.h"
 #include "db/sqlite.h"
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -14,12 +15,17 @@
 struct sl_walckpt {
     sqlite3 *db;
     int fd;             /* the database file, for writeback hints; -1 if none */
+    int walfd;          /* its log, for writeback hints; -1 until the log exists */
+    char *walpath;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     pthread_mutex_t pass_lock; /* held for a pass: the writer's checkpoint waits for it */
-    int kicked;         /* a commit since the last pass */
+    int kicked;         /* a commit since the thread last woke */
     int stop;
+    int64_t pass_frames;   /* frames committed between passes (at least 1) */
+    int64_t pending;       /* frames committed since the last pass */
+    int64_t last_frames;   /* the log's size at the last kick, in frames */
 };
 
 static void pass(sl_walckpt *c)
@@ -36,23 +42,44 @@ static void pass(sl_walckpt *c)
         sync_file_range(c->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
+/* Ask the kernel to start writing the log's new pages out (it returns at
+ * once): the pass's fsync of the log then finds them on their way, and the
+ * disk writes the log while the load runs rather than when a pass waits. */
+static void hint_wal(sl_walckpt *c)
+{
+    if (c->walfd < 0)
+        c->walfd = open(c->walpath, O_RDONLY | O_CLOEXEC);
+    if (c->walfd >= 0)
+        sync_file_range(c->walfd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 static void *walckpt_main(void *arg)
 {
     sl_walckpt *c = arg;
     pthread_mutex_lock(&c->lock);
-    while (!c->stop) {
-        if (!c->kicked) {
+    for (;;) {
+        int timed_out = 0;
+        if (!c->kicked && !c->stop) {
             struct timespec ts = sl_deadline_in(IDLE_PASS_S);
-            pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+            timed_out = pthread_cond_timedwait(&c->cond, &c->lock, &ts) == ETIMEDOUT;
         }
+        /* a commit: hint the log's writeback; a pass (its fsync of the log,
+         * its copy) once pass_frames were committed since the last one, at
+         * stop (the last pass copies what the final commits left, so that
+         * the writer's close finds little to do) or when idle */
+        int stop = c->stop, kicked = c->kicked;
+        int due = stop || timed_out || c->pending >= c->pass_frames;
         c->kicked = 0;
-        int stop = c->stop;
+        if (due)
+            c->pending = 0;
         pthread_mutex_unlock(&c->lock);
-        /* the last pass copies what the final commits left, so that the
-         * writer's close finds (almost) nothing to do */
-        pthread_mutex_lock(&c->pass_lock);
-        pass(c);
-        pthread_mutex_unlock(&c->pass_lock);
+        if (kicked)
+            hint_wal(c);
+        if (due) {
+            pthread_mutex_lock(&c->pass_lock);
+            pass(c);
+            pthread_mutex_unlock(&c->pass_lock);
+        }
         pthread_mutex_lock(&c->lock);
         if (stop)
             break;
@@ -67,6 +94,9 @@ static void walckpt_free(sl_walckpt *c)
     sqlite3_close(c->db);
     if (c->fd >= 0)
         close(c->fd);
+    if (c->walfd >= 0)
+        close(c->walfd);
+    sl_free(c->walpath);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->pass_lock);
     pthread_cond_destroy(&c->cond);
@@ -82,7 +112,7 @@ static void wake(sl_walckpt *c, int *flag)
     pthread_mutex_unlock(&c->lock);
 }
 
-sl_walckpt *sl_walckpt_start(const char *path)
+sl_walckpt *sl_walckpt_start(const char *path, int64_t pass_frames)
 {
     sqlite3 *db = NULL;
     if (sl_sqlite_open(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX) != SQLITE_OK) {
@@ -94,6 +124,9 @@ sl_walckpt *sl_walckpt_start(const char *path)
     sl_walckpt *c = sl_calloc(1, sizeof *c);
     c->db = db;
     c->fd = open(path, O_RDONLY | O_CLOEXEC);
+    c->walfd = -1;
+    c->walpath = sl_printf("%s-wal", path);
+    c->pass_frames = pass_frames > 0 ? pass_frames : 1;
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->pass_lock, NULL);
     pthread_cond_init(&c->cond, NULL);
@@ -104,10 +137,28 @@ sl_walckpt *sl_walckpt_start(const char *path)
     return c;
 }
 
-void sl_walckpt_kick(sl_walckpt *c)
+void sl_walckpt_kick(sl_walckpt *c, int frames)
 {
-    if (c)
-        wake(c, &c->kicked);
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    /* a log smaller than at the last kick restarted: all its frames are new */
+    c->pending += frames >= c->last_frames ? frames - c->last_frames : frames;
+    c->last_frames = frames;
+    c->kicked = 1;
+    pthread_cond_signal(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void sl_walckpt_flush(sl_walckpt *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->pending = c->pass_frames; /* due whatever was committed since the last pass */
+    c->kicked = 1;
+    pthread_cond_signal(&c->cond);
+    pthread_mutex_unlock(&c->lock);
 }
 
 void sl_walckpt_complete(sl_walckpt *c, sqlite3 *writer)

@@ -6,9 +6,11 @@
  * (copying the WAL back into the database file) does. Run by the writer
  * alone, checkpoints stalled a bulk load on the disk. This thread runs a
  * PASSIVE checkpoint (never blocking the writer) on its own connection
- * right after each commit the writer reports, and asks the kernel to start
- * writing the copied pages out, so the copying and most of the disk writes
- * happen beside the load. The log can only restart once it is copied
+ * each time the writer has committed a share of its size limit (each pass
+ * fsyncs the log first: a pass per commit spent most of its time waiting
+ * on those), and asks the kernel to start writing the log's new pages out
+ * at every commit and the copied pages after every pass, so the copying
+ * and the disk writes happen beside the load. The log can only restart once it is copied
  * completely at the moment a write transaction begins, which a busy writer
  * never gives this thread: past a size limit the writer completes the copy
  * itself (sl_walckpt_complete), finding little left to copy or sync, and
@@ -17,15 +19,25 @@
  */
 #ifndef SL_WALCKPT_H
 #define SL_WALCKPT_H
+#include <stdint.h>
 
 typedef struct sl_walckpt sl_walckpt;
 struct sqlite3;
 
-/* Start checkpointing the database at path; NULL if it cannot be opened
- * (the writer then keeps its own checkpoints). */
-sl_walckpt *sl_walckpt_start(const char *path);
-/* The writer committed: run a pass soon (passes coalesce). NULL: no-op. */
-void sl_walckpt_kick(sl_walckpt *c);
+/* Start checkpointing the database at path, a pass each time the writer
+ * has committed pass_frames frames (pages) since the last one (at least
+ * 1); NULL if it cannot be opened (the writer then keeps its own
+ * checkpoints). */
+sl_walckpt *sl_walckpt_start(const char *path, int64_t pass_frames);
+/* The writer committed and its log now holds `frames` frames (SQLite's wal
+ * hook): the thread hints the log's writeback at once and runs a pass once
+ * pass_frames were committed since the last one (passes coalesce). NULL:
+ * no-op. */
+void sl_walckpt_kick(sl_walckpt *c, int frames);
+/* The writer's last commit of a run is done: a pass now (not at the next
+ * pass_frames or when idle), so that the log is copied while the run
+ * records its results and stop finds little left. NULL: no-op. */
+void sl_walckpt_flush(sl_walckpt *c);
 /* The writer (its connection, outside a transaction) is past its size
  * limit: checkpoint on that connection, waiting for a pass of this thread
  * to end first rather than colliding with it (two checkpoints at once: the

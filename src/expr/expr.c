@@ -45,9 +45,17 @@ typedef struct bvtab {
     sl_expr *x;
 } bvtab;
 
+/* How xColumn hands a column's cells to SQLite, decided once per scan
+ * (bt_filter) rather than per cell: a load reads every cell of every row. */
+enum { BT_TEXT, BT_INT, BT_FLOAT, BT_DATE, BT_TIMESTAMP };
+
 typedef struct bcursor {
     sqlite3_vtab_cursor base;
     size_t row;
+    const sl_column *cols; /* the scanned batch's columns (sl_expr_eval does not change them) */
+    int ncols;
+    uint8_t *kind;         /* per column: BT_* (sqlite3_malloc'd, kindcap bytes) */
+    int kindcap;
 } bcursor;
 
 static int bt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
@@ -104,13 +112,36 @@ static int bt_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
 
 static int bt_close(sqlite3_vtab_cursor *c)
 {
+    sqlite3_free(((bcursor *)c)->kind);
     sqlite3_free(c);
     return SQLITE_OK;
 }
 
 static int bt_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxs, int argc, sqlite3_value **argv)
 {
-    ((bcursor *)cur)->row = 0;
+    bcursor *c = (bcursor *)cur;
+    const sl_batch *b = ((bvtab *)cur->pVtab)->x->cur;
+    c->row = 0;
+    c->cols = b ? b->cols : NULL;
+    c->ncols = b ? (int)b->ncols : 0;
+    if (c->ncols > c->kindcap) {
+        uint8_t *k = sqlite3_realloc(c->kind, c->ncols);
+        if (!k)
+            return SQLITE_NOMEM;
+        c->kind = k;
+        c->kindcap = c->ncols;
+    }
+    for (int i = 0; i < c->ncols; i++) {
+        const sl_column *col = &c->cols[i];
+        switch (sl_column_is_text(col) ? SL_T_TEXT : col->type) {
+        case SL_T_BOOL:
+        case SL_T_INT: c->kind[i] = BT_INT; break;
+        case SL_T_FLOAT: c->kind[i] = BT_FLOAT; break;
+        case SL_T_DATE: c->kind[i] = BT_DATE; break;
+        case SL_T_TIMESTAMP: c->kind[i] = BT_TIMESTAMP; break;
+        default: c->kind[i] = BT_TEXT; break;
+        }
+    }
     return SQLITE_OK;
 }
 
@@ -145,26 +176,29 @@ void sl_expr_bind_cell(sqlite3_stmt *st, int idx, const sl_column *c, size_t row
     }
 }
 
+/* A date or timestamp cell as ISO text (apart from bt_column, whose
+ * per-cell path then needs no buffer on its stack). */
+static __attribute__((noinline)) void bt_time_text(sqlite3_context *ctx, int kind, int64_t v)
+{
+    char tmp[64];
+    size_t n = kind == BT_DATE ? sl_format_date(tmp, v) : sl_format_timestamp(tmp, v);
+    sqlite3_result_text(ctx, tmp, (int)n, SQLITE_TRANSIENT);
+}
+
 static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
 {
-    bvtab *t = (bvtab *)cur->pVtab;
-    size_t row = ((bcursor *)cur)->row;
-    sl_batch *b = t->x->cur;
-    if ((size_t)i >= b->ncols || !b->cols[i].valid[row]) {
+    const bcursor *k = (const bcursor *)cur;
+    size_t row = k->row;
+    if (i >= k->ncols || !k->cols[i].valid[row]) {
         sqlite3_result_null(ctx);
         return SQLITE_OK;
     }
-    const sl_column *c = &b->cols[i];
-    char tmp[64];
-    switch (sl_column_is_text(c) ? SL_T_TEXT : c->type) {
-    case SL_T_BOOL:
-    case SL_T_INT: sqlite3_result_int64(ctx, c->i64[row]); break;
-    case SL_T_FLOAT: sqlite3_result_double(ctx, c->f64[row]); break;
-    case SL_T_DATE: sqlite3_result_text(ctx, tmp, (int)sl_format_date(tmp, c->i64[row]), SQLITE_TRANSIENT); break;
-    case SL_T_TIMESTAMP:
-        sqlite3_result_text(ctx, tmp, (int)sl_format_timestamp(tmp, c->i64[row]), SQLITE_TRANSIENT);
-        break;
-    default: sqlite3_result_text(ctx, c->str[row].p, (int)c->str[row].n, SQLITE_STATIC); break;
+    const sl_column *c = &k->cols[i];
+    switch (k->kind[i]) {
+    case BT_TEXT: sqlite3_result_text(ctx, c->str[row].p, (int)c->str[row].n, SQLITE_STATIC); break;
+    case BT_INT: sqlite3_result_int64(ctx, c->i64[row]); break;
+    case BT_FLOAT: sqlite3_result_double(ctx, c->f64[row]); break;
+    default: bt_time_text(ctx, k->kind[i], c->i64[row]); break;
     }
     return SQLITE_OK;
 }

@@ -509,7 +509,6 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
      * is left by then) so that the log restarts and stays small. */
     if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", err) < 0)
         return -1;
-    st->ckpt = sl_walckpt_start(sqlite3_db_filename(st->db, "main"));
     int page = 4096;
     sqlite3_stmt *ps;
     if (sqlite3_prepare_v2(st->db, "PRAGMA page_size", -1, &ps, NULL) == SQLITE_OK) {
@@ -521,6 +520,9 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
      * Not wal_autocheckpoint: its checkpoint gives up when the thread's pass
      * runs, so commit completes it (sl_walckpt_complete) */
     st->wal_limit_frames = o->wal_limit / page;
+    /* a pass every eighth of the limit: the log's fsyncs stay few, and the
+     * thread's copy keeps up with the load (docs/BENCHMARKS.md) */
+    st->ckpt = sl_walckpt_start(sqlite3_db_filename(st->db, "main"), st->wal_limit_frames / 8);
     sqlite3_wal_hook(st->db, wal_hook, st);
     if (exec_sql(st, "CREATE TABLE IF NOT EXISTS _sluice_state (pipeline TEXT NOT NULL, sink TEXT NOT NULL,"
                      " key TEXT NOT NULL, epoch INTEGER NOT NULL, offset INTEGER NOT NULL, line INTEGER,"
@@ -735,6 +737,7 @@ static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     if (exec_sql(st, "COMMIT", err) < 0)
         return -1;
     st->in_txn = 0;
+    int frames = st->wal_frames;
     if (st->wal_frames >= st->wal_limit_frames) {
         st->wal_frames = 0;
         sl_walckpt_complete(st->ckpt, st->db);
@@ -743,7 +746,7 @@ static int sqlite_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     st->stale_total += st->stale;
     st->stale = 0;
     add_counts(&st->done, &st->pend);
-    sl_walckpt_kick(st->ckpt);
+    sl_walckpt_kick(st->ckpt, frames);
     if (sl_failpoint("sink.after_commit"))
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.after_commit", st->id);
     return 0;
@@ -830,14 +833,17 @@ static int sqlite_finish(sl_instance *in, sl_error *err)
                     "(only_if_newer)", st->pipeline, st->id, (long long)st->stale_total, st->stale_total == 1 ? "" : "s",
                     st->o->table, st->o->only_if_newer);
     if (!st->full_refresh) {
-        if (!st->in_txn)
+        if (!st->in_txn) {
+            sl_walckpt_flush(st->ckpt); /* the run's last commit is done */
             return 0;
+        }
         /* commit: run: the run's one transaction */
         if (sl_failpoint("sink.before_swap_commit"))
             return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_swap_commit", st->id);
         if (exec_sql(st, "COMMIT", err) < 0)
             return -1;
         st->in_txn = 0;
+        sl_walckpt_flush(st->ckpt);
         return 0;
     }
     sl_buf sql;
@@ -897,6 +903,8 @@ static int sqlite_finish(sl_instance *in, sl_error *err)
             rc = sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_swap_commit", st->id);
         if (rc == 0)
             rc = exec_sql(st, "COMMIT", err);
+        if (rc == 0)
+            sl_walckpt_flush(st->ckpt);
     }
     if (rc == 0)
         st->done.deleted += replaced;

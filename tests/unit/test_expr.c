@@ -213,6 +213,69 @@ static void test_statement_form(void **state)
     sl_expr_engine_free(e);
 }
 
+/* The batch as a virtual table hands SQLite every kind of cell as it is
+ * stored (the SQLite sink's INSERT ... SELECT reads it so): integers and
+ * booleans as integers, floats as reals, dates and timestamps as ISO text
+ * (typed, or already rendered), text as text, a NULL cell as NULL; the
+ * kinds are decided per scan, so a later batch of other columns and types
+ * reads right too. */
+static void test_vtab_cells(void **state)
+{
+    sl_error err;
+    sl_expr_engine *e = sl_expr_engine_new(&err);
+    sqlite3 *db = sl_expr_engine_db(e);
+    assert_int_equal(sqlite3_exec(db, "CREATE TEMP TABLE out(a, b, c, d, e, f, g)", NULL, NULL, NULL), SQLITE_OK);
+    sl_batch *b = sl_batch_new();
+    size_t ci = sl_batch_add_column(b, "i", 1, SL_T_INT, 0);
+    size_t cf = sl_batch_add_column(b, "f", 1, SL_T_FLOAT, 0);
+    size_t cd = sl_batch_add_column(b, "d", 1, SL_T_DATE, 0);
+    size_t ct = sl_batch_add_column(b, "t", 1, SL_T_TIMESTAMP, 0);
+    size_t cx = sl_batch_add_column(b, "x", 1, SL_T_TEXT, 1);
+    size_t cb = sl_batch_add_column(b, "b", 1, SL_T_BOOL, 0);
+    size_t cr = sl_batch_add_column(b, "r", 1, SL_T_TIMESTAMP, 0);
+    for (int k = 0; k < 2; k++) {
+        size_t r = sl_batch_add_row(b, k, k + 1);
+        if (k == 1)
+            continue; /* the second row: every cell NULL */
+        b->cols[ci].i64[r] = -42;
+        b->cols[cf].f64[r] = 2.5;
+        b->cols[cd].i64[r] = 19000;              /* days: 2022-01-08 */
+        b->cols[ct].i64[r] = 1700000000123456LL; /* microseconds */
+        b->cols[cb].i64[r] = 1;
+        b->cols[cr].i64[r] = 0;
+        b->cols[ci].valid[r] = b->cols[cf].valid[r] = b->cols[cd].valid[r] = b->cols[ct].valid[r] = 1;
+        b->cols[cb].valid[r] = b->cols[cr].valid[r] = 1;
+        sl_batch_set_text(b, cx, r, "h\xc3\xa9", 3);
+    }
+    /* r as the sink gets it: rendered to text on the transform thread */
+    sl_batch_render_times(b);
+    b->cols[ct].rendered = 0;
+    b->cols[cd].rendered = 0;
+    sl_expr *x = sl_expr_statement_new(e, "INSERT INTO temp.out SELECT i, f, d, t, x, b, r FROM ", " WHERE true");
+    assert_int_equal(sl_expr_eval(x, b, collect, NULL, &err), 0);
+    /* a later batch: fewer columns, other types under the same names */
+    sl_batch *b2 = sl_batch_new();
+    size_t c2 = sl_batch_add_column(b2, "i", 1, SL_T_TEXT, 1);
+    sl_batch_set_text(b2, c2, sl_batch_add_row(b2, 0, 1), "7", 1);
+    sl_expr *x2 = sl_expr_statement_new(e, "INSERT INTO temp.out (a) SELECT i FROM ", " WHERE true");
+    assert_int_equal(sl_expr_eval(x2, b2, collect, NULL, &err), 0);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(quote(a) || ',' || quote(b) || ',' || quote(c) || ',' "
+                                            "|| quote(d) || ',' || quote(e) || ',' || quote(f) || ',' || quote(g) "
+                                            "|| ',' || typeof(a), ' / ') FROM (SELECT * FROM temp.out ORDER BY rowid)",
+                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0),
+                        "-42,2.5,'2022-01-08','2023-11-14T22:13:20.123456Z','h\xc3\xa9',1,'1970-01-01T00:00:00Z',"
+                        "integer / NULL,NULL,NULL,NULL,NULL,NULL,NULL,null / '7',NULL,NULL,NULL,NULL,NULL,NULL,text");
+    sqlite3_finalize(st);
+    sl_expr_free(x);
+    sl_expr_free(x2);
+    sl_batch_free(b);
+    sl_batch_free(b2);
+    sl_expr_engine_free(e);
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -269,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_one_value_per_row),
         cmocka_unit_test(test_statement_form),
         cmocka_unit_test(test_unknown_columns),
+        cmocka_unit_test(test_vtab_cells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
