@@ -588,6 +588,27 @@ static sl_vnode *parse_case(parser *p)
     return n;
 }
 
+/* Keywords SQLite's grammar takes as a name where an operand stands
+ * (parse.y's %fallback ID), so as columns: first, last, key, ... (the
+ * ones with a meaning of their own in an expression, like CAST, END,
+ * LIKE or CURRENT_TIME, are not here). */
+static int id_keyword(const char *name, size_t len)
+{
+    static const char *const words[] = {
+        "ABORT", "ACTION", "AFTER", "ALWAYS", "ANALYZE", "ASC", "ATTACH", "BEFORE", "BEGIN", "BY", "CASCADE",
+        "COLUMN", "CONFLICT", "CURRENT", "DATABASE", "DEFERRED", "DESC", "DETACH", "DO", "EACH", "EXCLUDE",
+        "EXCLUSIVE", "EXPLAIN", "FAIL", "FIRST", "FOLLOWING", "FOR", "GENERATED", "GROUPS", "IF", "IGNORE",
+        "IMMEDIATE", "INITIALLY", "INSTEAD", "KEY", "LAST", "MATERIALIZED", "NO", "NULLS", "OF", "OFFSET",
+        "OTHERS", "PARTITION", "PLAN", "PRAGMA", "PRECEDING", "QUERY", "RANGE", "RECURSIVE", "REINDEX",
+        "RELEASE", "RENAME", "REPLACE", "RESTRICT", "ROLLBACK", "ROW", "ROWS", "SAVEPOINT", "TEMP", "TEMPORARY",
+        "TIES", "TRIGGER", "UNBOUNDED", "VACUUM", "VIEW", "VIRTUAL", "WITHOUT",
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == len && strncasecmp(words[i], name, len) == 0)
+            return 1;
+    return 0;
+}
+
 static sl_vnode *parse_primary(parser *p)
 {
     if (p->fail)
@@ -641,7 +662,7 @@ static sl_vnode *parse_primary(parser *p)
         next(p);
         if (is_op(p, "("))
             return parse_function(p, name, len);
-        if (sqlite3_keyword_check(name, (int)len))
+        if (sqlite3_keyword_check(name, (int)len) && !id_keyword(name, len))
             return fail(p, NULL, NULL);
         int c = find_column(p->b, name, len);
         if (c < 0)
