@@ -9,6 +9,7 @@
 #include "expr/vec_int.h"
 #include "core/mem.h"
 #include "core/types.h"
+#include "gtm/country.h"
 #include "gtm/gtm.h"
 #include <math.h>
 #include <openssl/evp.h>
@@ -103,6 +104,7 @@ static void text_function(sl_vexpr *x, const sl_vnode *nd, const sl_vresult *a, 
     int ok = fn == VF_LOWER   ? sl_gtm_text_lower(p, len, &x->fnbuf)
              : fn == VF_UPPER ? sl_gtm_text_upper(p, len, &x->fnbuf)
                               : nd->gtm(p, len, &x->fnbuf);
+    (void)fn;
     if (!ok) {
         set_null(d, i);
         return;
@@ -150,6 +152,43 @@ static int char_function(const sl_vnode *nd, size_t i, sl_vresult *d, sl_arena *
     *z = 0;
     set_text(d, i, (const char *)o, (size_t)(z - o));
     return 0;
+}
+
+/* gtm/register_reference.c's phone functions of row i (nd->op: 0
+ * normalize_phone, 1 phone_is_valid, 2 phone_region, 3 phone_type): NULL
+ * gives NULL, a NULL region is no region, the region is read up to a NUL
+ * (as sqlite3_value_text hands it over). */
+static void phone_function(sl_vexpr *x, const sl_vnode *nd, size_t i, sl_vresult *d, sl_arena *ar)
+{
+    const sl_vresult *a = &nd->kids[0]->res, *b = nd->nkids > 1 ? &nd->kids[1]->res : NULL;
+    if (a->type[i] == SQLITE_NULL) {
+        set_null(d, i);
+        return;
+    }
+    char t1[64], t2[64];
+    const char *p, *r = NULL;
+    size_t len, rlen;
+    sl_vec_text_of(a, i, t1, &p, &len);
+    if (b && b->type[i] != SQLITE_NULL) {
+        sl_vec_text_of(b, i, t2, &r, &rlen);
+        x->tmp.len = 0;
+        sl_buf_add(&x->tmp, r, rlen);
+        sl_buf_addc(&x->tmp, 0);
+        r = x->tmp.data;
+    }
+    if (nd->op == 1) {
+        set_int(d, i, sl_gtm_phone_valid(p, len, r));
+        return;
+    }
+    x->fnbuf.len = 0;
+    int ok = nd->op == 0   ? sl_gtm_phone_normalize(p, len, r, &x->fnbuf)
+             : nd->op == 2 ? sl_gtm_phone_region(p, len, r, &x->fnbuf)
+                           : sl_gtm_phone_type(p, len, r, &x->fnbuf);
+    if (!ok) {
+        set_null(d, i);
+        return;
+    }
+    set_text(d, i, sl_arena_copy(ar, x->fnbuf.data ? x->fnbuf.data : "", x->fnbuf.len), x->fnbuf.len);
 }
 
 /* replaceFunc (func.c, 3.40) of row i: an empty pattern (or one that
@@ -320,6 +359,13 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
         case VF_GTM:
         case VF_IS_VALID_EMAIL: text_function(x, nd, a, i, d, ar); break;
         case VF_REPLACE: replace_function(nd, i, d, ar); break;
+        case VF_PHONE: phone_function(x, nd, i, d, ar); break;
+        case VF_COUNTRY:
+            /* iso-codes unreadable: SQLite's error (the batch goes there) */
+            if (a->type[i] != SQLITE_NULL && sl_gtm_ref_error(nd->op))
+                return 1;
+            text_function(x, nd, a, i, d, ar);
+            break;
         case VF_LENGTH:
             if (a->type[i] == SQLITE_NULL) {
                 set_null(d, i);

@@ -46,12 +46,12 @@ enum { VO_EQ, VO_NE, VO_LT, VO_LE, VO_GT, VO_GE, VO_IS, VO_ISNOT, VO_ADD, VO_SUB
 
 enum {
     VF_LOWER, VF_UPPER, VF_LENGTH, VF_COALESCE, VF_NULLIF, VF_TRIM, VF_LTRIM, VF_RTRIM, VF_SUBSTR, VF_INSTR,
-    VF_ABS, VF_SHA256, VF_NORMALIZE_EMAIL, VF_CHAR, VF_REPLACE, VF_GTM, VF_IS_VALID_EMAIL,
+    VF_ABS, VF_SHA256, VF_NORMALIZE_EMAIL, VF_CHAR, VF_REPLACE, VF_GTM, VF_IS_VALID_EMAIL, VF_COUNTRY, VF_PHONE,
 };
 
 typedef struct sl_vnode {
     sl_vnode_kind kind;
-    int op;            /* VN_CMP, VN_ARITH */
+    int op;            /* VN_CMP, VN_ARITH; VF_COUNTRY: 1 a currency function; VF_PHONE: which (vec.c) */
     int fn;            /* VN_FN */
     int negate;        /* VN_ISNULL, VN_IN, VN_BETWEEN, VN_LIKE */
     int has_base, has_else; /* VN_CASE */

@@ -329,23 +329,35 @@ static const struct {
     const char *name;
     int fn, min, max;
     int (*gtm)(const char *s, size_t n, sl_buf *out);
+    int op;
 } functions[] = {
-    {"lower", VF_LOWER, 1, 1, NULL},   {"upper", VF_UPPER, 1, 1, NULL},   {"length", VF_LENGTH, 1, 1, NULL},
-    {"coalesce", VF_COALESCE, 2, 1000, NULL}, {"ifnull", VF_COALESCE, 2, 2, NULL}, {"nullif", VF_NULLIF, 2, 2, NULL},
-    {"trim", VF_TRIM, 1, 2, NULL},     {"ltrim", VF_LTRIM, 1, 2, NULL},   {"rtrim", VF_RTRIM, 1, 2, NULL},
-    {"substr", VF_SUBSTR, 2, 3, NULL}, {"substring", VF_SUBSTR, 2, 3, NULL}, {"instr", VF_INSTR, 2, 2, NULL},
-    {"abs", VF_ABS, 1, 1, NULL},       {"sha256", VF_SHA256, 1, 1, NULL}, {"char", VF_CHAR, 0, 1000, NULL},
-    {"replace", VF_REPLACE, 3, 3, NULL}, {"json_extract", VF_JSON_EXTRACT, 2, 2, NULL},
+    {"lower", VF_LOWER, 1, 1, NULL, 0},   {"upper", VF_UPPER, 1, 1, NULL, 0},   {"length", VF_LENGTH, 1, 1, NULL, 0},
+    {"coalesce", VF_COALESCE, 2, 1000, NULL, 0}, {"ifnull", VF_COALESCE, 2, 2, NULL, 0}, {"nullif", VF_NULLIF, 2, 2, NULL, 0},
+    {"trim", VF_TRIM, 1, 2, NULL, 0},     {"ltrim", VF_LTRIM, 1, 2, NULL, 0},   {"rtrim", VF_RTRIM, 1, 2, NULL, 0},
+    {"substr", VF_SUBSTR, 2, 3, NULL, 0}, {"substring", VF_SUBSTR, 2, 3, NULL, 0}, {"instr", VF_INSTR, 2, 2, NULL, 0},
+    {"abs", VF_ABS, 1, 1, NULL, 0},       {"sha256", VF_SHA256, 1, 1, NULL, 0}, {"char", VF_CHAR, 0, 1000, NULL, 0},
+    {"replace", VF_REPLACE, 3, 3, NULL, 0}, {"json_extract", VF_JSON_EXTRACT, 2, 2, NULL, 0},
     /* gtm's text normalisers (gtm/register_text.c wraps the same C functions for SQLite) */
-    {"normalize_email", VF_GTM, 1, 1, sl_gtm_email_normalize},
-    {"canonical_email", VF_GTM, 1, 1, sl_gtm_email_canonical},
-    {"email_domain", VF_GTM, 1, 1, sl_gtm_email_domain},
-    {"casefold", VF_GTM, 1, 1, sl_gtm_text_casefold},
-    {"unaccent", VF_GTM, 1, 1, sl_gtm_text_unaccent},
-    {"normalize_company", VF_GTM, 1, 1, sl_gtm_company_normalize},
-    {"url_host", VF_GTM, 1, 1, sl_gtm_domain_host},
-    {"registered_domain", VF_GTM, 1, 1, sl_gtm_domain_registered},
-    {"is_valid_email", VF_IS_VALID_EMAIL, 1, 1, NULL},
+    {"normalize_email", VF_GTM, 1, 1, sl_gtm_email_normalize, 0},
+    {"canonical_email", VF_GTM, 1, 1, sl_gtm_email_canonical, 0},
+    {"email_domain", VF_GTM, 1, 1, sl_gtm_email_domain, 0},
+    {"casefold", VF_GTM, 1, 1, sl_gtm_text_casefold, 0},
+    {"unaccent", VF_GTM, 1, 1, sl_gtm_text_unaccent, 0},
+    {"normalize_company", VF_GTM, 1, 1, sl_gtm_company_normalize, 0},
+    {"url_host", VF_GTM, 1, 1, sl_gtm_domain_host, 0},
+    {"registered_domain", VF_GTM, 1, 1, sl_gtm_domain_registered, 0},
+    {"is_valid_email", VF_IS_VALID_EMAIL, 1, 1, NULL, 0},
+    /* gtm/register_reference.c's: iso-codes that cannot be read is
+     * SQLite's error there, so the batch goes to SQLite then */
+    {"country_code", VF_COUNTRY, 1, 1, sl_gtm_country_code, 0},
+    {"country_name", VF_COUNTRY, 1, 1, sl_gtm_country_name, 0},
+    {"country_alpha3", VF_COUNTRY, 1, 1, sl_gtm_country_alpha3, 0},
+    {"currency_code", VF_COUNTRY, 1, 1, sl_gtm_currency_code, 1},
+    {"currency_name", VF_COUNTRY, 1, 1, sl_gtm_currency_name, 1},
+    {"normalize_phone", VF_PHONE, 1, 2, NULL, 0},
+    {"phone_is_valid", VF_PHONE, 1, 2, NULL, 1},
+    {"phone_region", VF_PHONE, 1, 2, NULL, 2},
+    {"phone_type", VF_PHONE, 1, 2, NULL, 3},
 };
 
 /* n, a constant path for a JSON operator or json_extract: its text. */
@@ -394,6 +406,7 @@ static sl_vnode *parse_function(parser *p, const char *name, size_t nlen)
     sl_vnode *n = node(VN_FN);
     n->fn = functions[k].fn;
     n->gtm = functions[k].gtm;
+    n->op = functions[k].op;
     if (is_kw(p, "DISTINCT") || is_kw(p, "ALL") || is_op(p, "*"))
         return fail(p, n, NULL);
     if (!is_op(p, ")"))

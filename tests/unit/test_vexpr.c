@@ -44,6 +44,8 @@ static const struct {
     {"%", 1}, {"_", 1}, {"O'Brien", 7}, {"foo@Example.COM", 15}, {" Foo@Bar.com ", 13}, {"abcabc", 6},
     {"  trim  ", 8}, {"xxhixx", 6}, {"a\0b", 3}, {"42", 2}, {"  ", 2}, {"abc ", 4}, {"zz", 2}, {"-0", 2},
     {"9223372036854775807", 19}, {"1.0", 3}, {"\t5\n", 3},
+    {"+1 415 555 2671", 15}, {"FR", 2}, {"France", 6}, {"Acme Inc.", 9}, {"https://www.Example.co.uk/x", 27},
+    {"06 12 34 56 78", 14},
 };
 #define NT (sizeof texts / sizeof texts[0])
 /* JSON documents our reader reads (column js): nested, arrays, escapes
@@ -162,7 +164,8 @@ static void gen(sl_buf *o, int depth)
     static const char *const cmp[] = {"=", "==", "<>", "!=", "<", "<=", ">", ">=", "IS", "IS NOT"};
     static const char *const ar[] = {"+", "-", "*", "/", "%"};
     static const char *const fn1[] = {"lower", "upper", "length", "abs", "trim", "ltrim", "rtrim", "sha256",
-                                      "normalize_email", "LOWER"};
+                                      "normalize_email", "LOWER", "email_domain", "casefold", "unaccent",
+                                      "country_code", "normalize_phone", "normalize_company", "phone_type"};
     int k = (int)rnd(40);
     if (k >= 26 && k < 36)
         k -= 26;
@@ -202,7 +205,7 @@ static void gen(sl_buf *o, int depth)
         sl_buf_adds(o, pats[rnd(sizeof pats / sizeof pats[0])]);
         break;
     case 11: case 12:
-        sl_buf_addf(o, "%s(", fn1[rnd(10)]), gen(o, depth - 1), sl_buf_addc(o, ')');
+        sl_buf_addf(o, "%s(", fn1[rnd(sizeof fn1 / sizeof fn1[0])]), gen(o, depth - 1), sl_buf_addc(o, ')');
         break;
     case 13: {
         static const char *const fn2[] = {"coalesce", "ifnull", "nullif", "instr", "trim", "ltrim", "rtrim", "char"};
@@ -496,6 +499,10 @@ static void test_cases(void **state)
         /* gtm functions */
         "canonical_email(t)", "email_domain(t)", "casefold(t)", "unaccent(t)", "normalize_company(t)",
         "url_host(t)", "registered_domain(t)", "is_valid_email(t)", "email_domain(' Foo@Bar.COM ')",
+        "country_code(t)", "country_name('fr')", "country_alpha3('France')", "currency_code('FR')", "currency_name(t)",
+        "normalize_phone('+33 1 23 45 67 89')", "normalize_phone('01 23 45 67 89', 'FR')", "phone_is_valid(t, 'US')",
+        "phone_region('+44 20 7946 0958')", "phone_type('+44 7700 900123', NULL)", "normalize_phone(t, t)",
+        "normalize_phone(i, 'US')",
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         sl_vexpr *v = sl_vexpr_compile(cases[k], b);
