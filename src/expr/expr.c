@@ -30,9 +30,15 @@ struct sl_expr {
     sqlite3_stmt *stmt;
     char *sig;          /* column names the statement was compiled for */
     sl_batch *cur;      /* batch being evaluated (read by the vtab) */
-    /* the native plan (vec.h), for the columns and types in vsig */
+    /* the native plan (vec.h), for the columns (names, types, text or
+     * not) in vcols[0..nvcols); vplanned once a plan was tried for them */
     sl_vexpr *vx;
-    char *vsig;
+    struct vcol {
+        char *name;
+        int type, text;
+    } *vcols;
+    size_t nvcols;
+    int vplanned;
     sqlite3_stmt *truth; /* SQLite's truth of a text (sl_expr_truth) */
     int64_t nnative, nsqlite; /* batches evaluated each way */
     sl_vresult *flags_res;    /* sl_expr_eval_flags' values; NULL until used */
@@ -368,7 +374,9 @@ void sl_expr_free(sl_expr *x)
         fprintf(stderr, "sluice: expression '%s': %lld batches native, %lld through SQLite\n", x->text,
                 (long long)x->nnative, (long long)x->nsqlite);
     sl_vexpr_free(x->vx);
-    sl_free(x->vsig);
+    for (size_t i = 0; i < x->nvcols; i++)
+        sl_free(x->vcols[i].name);
+    sl_free(x->vcols);
     if (x->flags_res) {
         sl_vresult_release(x->flags_res);
         sl_free(x->flags_res);
@@ -512,17 +520,28 @@ static int prepare_expression(sl_expr *x, sl_error *err)
     return -1;
 }
 
+/* Whether sig (names each followed by 0x1f) lists b's column names: the
+ * check every evaluation makes, without building a string. */
+static int sig_matches(const char *sig, const sl_batch *b)
+{
+    for (size_t i = 0; i < b->ncols; i++) {
+        size_t n = strlen(b->cols[i].name);
+        if (strncmp(sig, b->cols[i].name, n) != 0 || sig[n] != '\x1f')
+            return 0;
+        sig += n + 1;
+    }
+    return *sig == 0;
+}
+
 static int compile(sl_expr *x, sl_batch *b, sl_error *err)
 {
+    if (x->stmt && x->sig && sig_matches(x->sig, b))
+        return 0;
     sl_buf sig;
     sl_buf_init(&sig);
     for (size_t i = 0; i < b->ncols; i++) {
         sl_buf_adds(&sig, b->cols[i].name);
         sl_buf_addc(&sig, '\x1f');
-    }
-    if (x->stmt && x->sig && strcmp(x->sig, sig.data ? sig.data : "") == 0) {
-        sl_buf_release(&sig);
-        return 0;
     }
     if (!x->tail) {
         char msg[256];
@@ -604,22 +623,40 @@ static void fill(void *ctx, size_t row, sqlite3_value *v)
     }
 }
 
+/* Whether b has the columns the native plan was tried for (a plan is
+ * kept per batch schema: checked every batch, so without allocating). */
+static int same_columns(const sl_expr *x, const sl_batch *b)
+{
+    if (!x->vplanned || x->nvcols != b->ncols)
+        return 0;
+    for (size_t i = 0; i < b->ncols; i++) {
+        const struct vcol *v = &x->vcols[i];
+        if (v->type != (int)b->cols[i].type || v->text != sl_column_is_text(&b->cols[i]) ||
+            strcmp(v->name, b->cols[i].name) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+static void keep_columns(sl_expr *x, const sl_batch *b)
+{
+    for (size_t i = 0; i < x->nvcols; i++)
+        sl_free(x->vcols[i].name);
+    x->vcols = sl_realloc(x->vcols, (b->ncols + 1) * sizeof *x->vcols);
+    for (size_t i = 0; i < b->ncols; i++)
+        x->vcols[i] = (struct vcol){sl_strdup(b->cols[i].name), (int)b->cols[i].type,
+                                    sl_column_is_text(&b->cols[i])};
+    x->nvcols = b->ncols;
+    x->vplanned = 1;
+}
+
 int sl_expr_eval_vec(sl_expr *x, sl_batch *b, sl_vresult *out, sl_error *err)
 {
     if (!x->tail && sl_vexpr_enabled()) {
-        sl_buf sig;
-        sl_buf_init(&sig);
-        for (size_t i = 0; i < b->ncols; i++)
-            sl_buf_addf(&sig, "%s\x1f%d%d\x1e", b->cols[i].name, (int)b->cols[i].type, sl_column_is_text(&b->cols[i]));
-        if (!x->vsig || strcmp(x->vsig, sig.data ? sig.data : "") != 0) {
+        if (!same_columns(x, b)) {
             sl_vexpr_free(x->vx);
-            sl_free(x->vsig);
             x->vx = sl_vexpr_compile(x->text, b);
-            x->vsig = sl_buf_detach(&sig);
-            if (!x->vsig)
-                x->vsig = sl_strdup("");
-        } else {
-            sl_buf_release(&sig);
+            keep_columns(x, b);
         }
         if (x->vx) {
             int rc = sl_vexpr_eval(x->vx, b, out, err);

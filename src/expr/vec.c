@@ -9,6 +9,7 @@
 #include "expr/vec_int.h"
 #include "core/mem.h"
 #include "core/types.h"
+#include "gtm/country.h"
 #include "gtm/gtm.h"
 #include <math.h>
 #include <openssl/evp.h>
@@ -70,8 +71,10 @@ static void eval_literal(const sl_vnode *nd, size_t n, sl_vresult *d)
 }
 
 /* A gtm normaliser or sha256 over row i's text into d (NULL stays NULL). */
-static void text_function(sl_vexpr *x, int fn, const sl_vresult *a, size_t i, sl_vresult *d, sl_arena *ar)
+static void text_function(sl_vexpr *x, const sl_vnode *nd, const sl_vresult *a, size_t i, sl_vresult *d,
+                          sl_arena *ar)
 {
+    int fn = nd->fn;
     if (a->type[i] == SQLITE_NULL) {
         set_null(d, i);
         return;
@@ -93,10 +96,15 @@ static void text_function(sl_vexpr *x, int fn, const sl_vresult *a, size_t i, sl
         set_text(d, i, hex, 2 * mlen);
         return;
     }
+    if (fn == VF_IS_VALID_EMAIL) {
+        set_int(d, i, sl_gtm_email_valid(p, len));
+        return;
+    }
     x->fnbuf.len = 0;
     int ok = fn == VF_LOWER   ? sl_gtm_text_lower(p, len, &x->fnbuf)
              : fn == VF_UPPER ? sl_gtm_text_upper(p, len, &x->fnbuf)
-                              : sl_gtm_email_normalize(p, len, &x->fnbuf);
+                              : nd->gtm(p, len, &x->fnbuf);
+    (void)fn;
     if (!ok) {
         set_null(d, i);
         return;
@@ -146,6 +154,191 @@ static int char_function(const sl_vnode *nd, size_t i, sl_vresult *d, sl_arena *
     return 0;
 }
 
+/* gtm/register_reference.c's phone functions of row i (nd->op: 0
+ * normalize_phone, 1 phone_is_valid, 2 phone_region, 3 phone_type): NULL
+ * gives NULL, a NULL region is no region, the region is read up to a NUL
+ * (as sqlite3_value_text hands it over). */
+static void phone_function(sl_vexpr *x, const sl_vnode *nd, size_t i, sl_vresult *d, sl_arena *ar)
+{
+    const sl_vresult *a = &nd->kids[0]->res, *b = nd->nkids > 1 ? &nd->kids[1]->res : NULL;
+    if (a->type[i] == SQLITE_NULL) {
+        set_null(d, i);
+        return;
+    }
+    char t1[64], t2[64];
+    const char *p, *r = NULL;
+    size_t len, rlen;
+    sl_vec_text_of(a, i, t1, &p, &len);
+    if (b && b->type[i] != SQLITE_NULL) {
+        sl_vec_text_of(b, i, t2, &r, &rlen);
+        x->tmp.len = 0;
+        sl_buf_add(&x->tmp, r, rlen);
+        sl_buf_addc(&x->tmp, 0);
+        r = x->tmp.data;
+    }
+    if (nd->op == 1) {
+        set_int(d, i, sl_gtm_phone_valid(p, len, r));
+        return;
+    }
+    x->fnbuf.len = 0;
+    int ok = nd->op == 0   ? sl_gtm_phone_normalize(p, len, r, &x->fnbuf)
+             : nd->op == 2 ? sl_gtm_phone_region(p, len, r, &x->fnbuf)
+                           : sl_gtm_phone_type(p, len, r, &x->fnbuf);
+    if (!ok) {
+        set_null(d, i);
+        return;
+    }
+    set_text(d, i, sl_arena_copy(ar, x->fnbuf.data ? x->fnbuf.data : "", x->fnbuf.len), x->fnbuf.len);
+}
+
+/* replaceFunc (func.c, 3.40) of row i: an empty pattern (or one that
+ * starts with a NUL byte) gives the first argument unchanged, its type
+ * kept; else every non-overlapping match from the left is replaced. */
+static void replace_function(const sl_vnode *nd, size_t i, sl_vresult *d, sl_arena *ar)
+{
+    const sl_vresult *a = &nd->kids[0]->res, *b = &nd->kids[1]->res, *c = &nd->kids[2]->res;
+    if (a->type[i] == SQLITE_NULL || b->type[i] == SQLITE_NULL) {
+        set_null(d, i);
+        return;
+    }
+    char t1[64], t2[64], t3[64];
+    const char *s, *pat, *rep;
+    size_t ns, np, nr;
+    sl_vec_text_of(b, i, t2, &pat, &np);
+    if (np == 0 || pat[0] == 0) {
+        copy_value(d, i, a, i);
+        return;
+    }
+    if (c->type[i] == SQLITE_NULL) {
+        set_null(d, i);
+        return;
+    }
+    sl_vec_text_of(a, i, t1, &s, &ns);
+    sl_vec_text_of(c, i, t3, &rep, &nr);
+    /* at most ns / np matches */
+    size_t cap = ns + (nr > np ? (ns / np) * (nr - np) : 0) + 1;
+    char *o = sl_arena_alloc(ar, cap);
+    size_t j = 0, k = 0;
+    for (; k + np <= ns; k++) {
+        if (s[k] != pat[0] || memcmp(s + k, pat, np) != 0) {
+            o[j++] = s[k];
+        } else {
+            memcpy(o + j, rep, nr);
+            j += nr;
+            k += np - 1;
+        }
+    }
+    memcpy(o + j, s + k, ns - k);
+    j += ns - k;
+    o[j] = 0;
+    set_text(d, i, o, j);
+}
+
+/* sqlite3Atoi64's value (3.40): spaces, a sign, the leading digits; past
+ * int64 the nearest end (CAST's text -> INTEGER). */
+static int64_t atoi64(const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r')))
+        i++;
+    int neg = 0;
+    if (i < n && (p[i] == '-' || p[i] == '+'))
+        neg = p[i++] == '-';
+    while (i < n && p[i] == '0')
+        i++;
+    size_t d0 = i;
+    uint64_t u = 0;
+    while (i < n && p[i] >= '0' && p[i] <= '9' && i - d0 < 20)
+        u = u * 10 + (uint64_t)(p[i++] - '0');
+    size_t nd = i - d0;
+    if (nd > 19 || (nd == 19 && memcmp(p + d0, "9223372036854775808", 19) >= 0)) {
+        if (nd == 19 && neg && memcmp(p + d0, "9223372036854775808", 19) == 0)
+            return INT64_MIN;
+        return neg ? INT64_MIN : INT64_MAX;
+    }
+    return neg ? -(int64_t)u : (int64_t)u;
+}
+
+/* CAST(row i of a AS nd->aff) (sqlite3VdbeMemCast, 3.40): 0, or 1 for a
+ * text only SQLite's conversion reads. NULL stays NULL; TEXT: a number's
+ * text; INTEGER: a real truncated (clamped), a text's leading integer
+ * (sqlite3Atoi64: '1e3' is 1); REAL: a text's leading number
+ * (sqlite3AtoF); NUMERIC: numbers unchanged, a text as arithmetic reads
+ * it, then a real that is an integer of at most 51 bits as that integer
+ * (sqlite3VdbeMemNumerify: '1.0' is 1, 'abc' is 0). */
+static int cast_value(const sl_vnode *nd, const sl_vresult *a, size_t i, sl_vresult *d, sl_arena *ar)
+{
+    int t = a->type[i];
+    if (t == SQLITE_NULL) {
+        set_null(d, i);
+        return 0;
+    }
+    if (nd->aff == VA_TEXT) {
+        if (t == SQLITE_TEXT) {
+            copy_value(d, i, a, i);
+        } else {
+            char tmp[64];
+            const char *p;
+            size_t n;
+            sl_vec_text_of(a, i, tmp, &p, &n);
+            set_text(d, i, sl_arena_copy(ar, p, n), n);
+        }
+        return 0;
+    }
+    if (t == SQLITE_INTEGER) {
+        if (nd->aff == VA_REAL)
+            set_real(d, i, (double)a->i64[i]);
+        else
+            set_int(d, i, a->i64[i]);
+        return 0;
+    }
+    if (t == SQLITE_FLOAT) {
+        if (nd->aff == VA_INTEGER)
+            set_int(d, i, sl_vec_double_to_int64(a->f64[i]));
+        else
+            set_real(d, i, a->f64[i]);
+        return 0;
+    }
+    const char *p = a->str[i].p;
+    size_t n = a->str[i].n;
+    if (nd->aff == VA_INTEGER) {
+        set_int(d, i, atoi64(p, n));
+        return 0;
+    }
+    int isint = 0;
+    int64_t iv = 0;
+    double fv = 0;
+    if (sl_vec_text_number(p, n, &isint, &iv, &fv))
+        return 1;
+    if (nd->aff == VA_REAL)
+        set_real(d, i, fv);
+    else if (isint)
+        set_int(d, i, iv);
+    else if (fv == 0.0)
+        set_int(d, i, 0);
+    else if (fv > -2251799813685248.0 && fv < 2251799813685248.0 && (double)(int64_t)fv == fv)
+        set_int(d, i, (int64_t)fv);
+    else
+        set_real(d, i, fv);
+    return 0;
+}
+
+/* The JSON operators of row i: 0, or 1 when only SQLite may answer. */
+static int json_value(const sl_vnode *nd, const sl_vresult *a, size_t i, sl_vresult *d, sl_arena *ar)
+{
+    if (a->type[i] == SQLITE_NULL) {
+        set_null(d, i);
+        return 0;
+    }
+    char tmp[64];
+    const char *p;
+    size_t n;
+    sl_vec_text_of(a, i, tmp, &p, &n);
+    if (a->type[i] != SQLITE_TEXT)
+        p = sl_arena_copy(ar, p, n);
+    return sl_vjson_eval(nd, p, n, d, i, ar);
+}
+
 static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_arena *ar)
 {
     if (nd->fn == VF_CHAR) {
@@ -163,7 +356,16 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
         case VF_LOWER:
         case VF_UPPER:
         case VF_SHA256:
-        case VF_NORMALIZE_EMAIL: text_function(x, nd->fn, a, i, d, ar); break;
+        case VF_GTM:
+        case VF_IS_VALID_EMAIL: text_function(x, nd, a, i, d, ar); break;
+        case VF_REPLACE: replace_function(nd, i, d, ar); break;
+        case VF_PHONE: phone_function(x, nd, i, d, ar); break;
+        case VF_COUNTRY:
+            /* iso-codes unreadable: SQLite's error (the batch goes there) */
+            if (a->type[i] != SQLITE_NULL && sl_gtm_ref_error(nd->op))
+                return 1;
+            text_function(x, nd, a, i, d, ar);
+            break;
         case VF_LENGTH:
             if (a->type[i] == SQLITE_NULL) {
                 set_null(d, i);
@@ -272,6 +474,27 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
                 set_int(d, i, -l->li);
             else
                 set_real(d, i, -l->lf);
+        }
+        return 0;
+    }
+    if (nd->kind == VN_IN && nd->set) {
+        /* constants hashed: only the left operand is evaluated */
+        sl_vnode *l = nd->kids[0];
+        int rc = eval(x, l, b, n, &l->res, ar);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < n; i++) {
+            if (l->res.type[i] == SQLITE_NULL) {
+                set_null(d, i);
+                continue;
+            }
+            int f = sl_vset_find(nd->set, &l->res, i);
+            if (f == 1)
+                set_int(d, i, !nd->negate);
+            else if (f == 2)
+                set_null(d, i);
+            else
+                set_int(d, i, nd->negate);
         }
         return 0;
     }
@@ -461,6 +684,16 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
         return 0;
     }
     case VN_FN: return eval_function(x, nd, n, d, ar);
+    case VN_CAST:
+        for (size_t i = 0; i < n; i++)
+            if (cast_value(nd, a, i, d, ar))
+                return 1;
+        return 0;
+    case VN_JSON:
+        for (size_t i = 0; i < n; i++)
+            if (json_value(nd, a, i, d, ar))
+                return 1;
+        return 0;
     default: return 1;
     }
 }

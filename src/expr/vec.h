@@ -12,14 +12,23 @@
  *
  * Supported (anything else: sl_vexpr_compile gives NULL and the caller
  * uses SQLite for that expression): column references (names without
- * case, "quoted", [bracketed], `backticked`), literals (integers up to
- * INT64_MAX, reals of at most 15 significant digits and a decimal
- * exponent within +-22, 'strings', NULL, TRUE, FALSE), = == <> != < <= >
- * >= IS, IS NOT, AND OR NOT, [NOT] IN (list), IS [NOT] NULL, ISNULL,
- * NOTNULL, NOT NULL, [NOT] BETWEEN, [NOT] LIKE 'constant' [ESCAPE 'c'],
- * ||, + - * / %, unary - and +, CASE (both forms), coalesce, ifnull,
- * nullif, lower/upper (sluice's Unicode ones, gtm.h), trim/ltrim/rtrim,
- * length, substr/substring, instr, abs, char, sha256 and normalize_email.
+ * case, "quoted", [bracketed], `backticked`; SQLite's keywords that its
+ * grammar takes as names, like first, last or key), literals (integers up
+ * to INT64_MAX, reals of at most 15 significant digits and a decimal
+ * exponent within +-307, 'strings', NULL, TRUE, FALSE), = == <> != < <= >
+ * >= IS, IS NOT, AND OR NOT, [NOT] IN (list) (a list of 6 or more
+ * constants is hashed, vec_set.c), IS [NOT] NULL, ISNULL, NOTNULL, NOT
+ * NULL, [NOT] BETWEEN, [NOT] LIKE 'constant' [ESCAPE 'c'], ||, + - * / %,
+ * unary - and +, CASE (both forms), CAST(x AS type) (the type's affinity
+ * by SQLite's rules from its name; not BLOB; a comparison where SQLite
+ * would convert an operand by a CAST's affinity stays with SQLite),
+ * coalesce, ifnull, nullif, lower/upper (sluice's Unicode ones, gtm.h),
+ * trim/ltrim/rtrim, length, substr/substring, instr, abs, char, replace,
+ * x -> 'path', x ->> 'path' (and their shorthands 'key', N, '[N]') and
+ * json_extract(x, 'path') with a constant path (vec_json.c), sha256 and
+ * gtm's text functions (normalize_email, canonical_email, email_domain,
+ * is_valid_email, casefold, unaccent, normalize_company, url_host,
+ * registered_domain).
  *
  * Some values are left to SQLite at run time: then sl_vexpr_eval returns
  * 1 and the caller evaluates that batch with SQLite. They are: a text
@@ -27,7 +36,10 @@
  * conversion reads exactly (more than 18 digits, an 'e' without exponent
  * digits, more than 15 significant digits or an exponent beyond +-307 in
  * a real); abs(INT64_MIN) (an error in SQLite); substr's positions that
- * are not integers.
+ * are not integers; a JSON text our reader (formats/json.h) refuses
+ * (malformed: SQLite's error; or only SQLite's reader takes it: invalid
+ * UTF-8, a NUL, deeper than 512 levels) and a JSON number only
+ * sqlite3AtoF reads.
  *
  * Invalid UTF-8 is not an error anywhere: every function walks bytes
  * exactly as SQLite's does (a lead byte >= 0xc0 and the 0x80-0xbf bytes

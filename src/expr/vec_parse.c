@@ -10,8 +10,10 @@
  */
 #include "expr/vec_node.h"
 #include "core/mem.h"
+#include "gtm/gtm.h"
 #include <ctype.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -279,6 +281,8 @@ void sl_vnode_free(sl_vnode *n)
         sl_vnode_free(n->kids[i]);
     sl_free(n->kids);
     sl_free(n->ls);
+    sl_free(n->steps);
+    sl_vset_free(n->set);
     sl_vresult_release(&n->res);
     sl_free(n);
 }
@@ -319,17 +323,76 @@ static int find_column(const sl_batch *b, const char *name, size_t n)
     return found;
 }
 
+enum { VF_JSON_EXTRACT = 1000 };
+
 static const struct {
     const char *name;
     int fn, min, max;
+    int (*gtm)(const char *s, size_t n, sl_buf *out);
+    int op;
 } functions[] = {
-    {"lower", VF_LOWER, 1, 1},   {"upper", VF_UPPER, 1, 1},   {"length", VF_LENGTH, 1, 1},
-    {"coalesce", VF_COALESCE, 2, 1000}, {"ifnull", VF_COALESCE, 2, 2}, {"nullif", VF_NULLIF, 2, 2},
-    {"trim", VF_TRIM, 1, 2},     {"ltrim", VF_LTRIM, 1, 2},   {"rtrim", VF_RTRIM, 1, 2},
-    {"substr", VF_SUBSTR, 2, 3}, {"substring", VF_SUBSTR, 2, 3}, {"instr", VF_INSTR, 2, 2},
-    {"abs", VF_ABS, 1, 1},       {"sha256", VF_SHA256, 1, 1}, {"normalize_email", VF_NORMALIZE_EMAIL, 1, 1},
-    {"char", VF_CHAR, 0, 1000},
+    {"lower", VF_LOWER, 1, 1, NULL, 0},   {"upper", VF_UPPER, 1, 1, NULL, 0},   {"length", VF_LENGTH, 1, 1, NULL, 0},
+    {"coalesce", VF_COALESCE, 2, 1000, NULL, 0}, {"ifnull", VF_COALESCE, 2, 2, NULL, 0}, {"nullif", VF_NULLIF, 2, 2, NULL, 0},
+    {"trim", VF_TRIM, 1, 2, NULL, 0},     {"ltrim", VF_LTRIM, 1, 2, NULL, 0},   {"rtrim", VF_RTRIM, 1, 2, NULL, 0},
+    {"substr", VF_SUBSTR, 2, 3, NULL, 0}, {"substring", VF_SUBSTR, 2, 3, NULL, 0}, {"instr", VF_INSTR, 2, 2, NULL, 0},
+    {"abs", VF_ABS, 1, 1, NULL, 0},       {"sha256", VF_SHA256, 1, 1, NULL, 0}, {"char", VF_CHAR, 0, 1000, NULL, 0},
+    {"replace", VF_REPLACE, 3, 3, NULL, 0}, {"json_extract", VF_JSON_EXTRACT, 2, 2, NULL, 0},
+    /* gtm's text normalisers (gtm/register_text.c wraps the same C functions for SQLite) */
+    {"normalize_email", VF_GTM, 1, 1, sl_gtm_email_normalize, 0},
+    {"canonical_email", VF_GTM, 1, 1, sl_gtm_email_canonical, 0},
+    {"email_domain", VF_GTM, 1, 1, sl_gtm_email_domain, 0},
+    {"casefold", VF_GTM, 1, 1, sl_gtm_text_casefold, 0},
+    {"unaccent", VF_GTM, 1, 1, sl_gtm_text_unaccent, 0},
+    {"normalize_company", VF_GTM, 1, 1, sl_gtm_company_normalize, 0},
+    {"url_host", VF_GTM, 1, 1, sl_gtm_domain_host, 0},
+    {"registered_domain", VF_GTM, 1, 1, sl_gtm_domain_registered, 0},
+    {"is_valid_email", VF_IS_VALID_EMAIL, 1, 1, NULL, 0},
+    /* gtm/register_reference.c's: iso-codes that cannot be read is
+     * SQLite's error there, so the batch goes to SQLite then */
+    {"country_code", VF_COUNTRY, 1, 1, sl_gtm_country_code, 0},
+    {"country_name", VF_COUNTRY, 1, 1, sl_gtm_country_name, 0},
+    {"country_alpha3", VF_COUNTRY, 1, 1, sl_gtm_country_alpha3, 0},
+    {"currency_code", VF_COUNTRY, 1, 1, sl_gtm_currency_code, 1},
+    {"currency_name", VF_COUNTRY, 1, 1, sl_gtm_currency_name, 1},
+    {"normalize_phone", VF_PHONE, 1, 2, NULL, 0},
+    {"phone_is_valid", VF_PHONE, 1, 2, NULL, 1},
+    {"phone_region", VF_PHONE, 1, 2, NULL, 2},
+    {"phone_type", VF_PHONE, 1, 2, NULL, 3},
 };
+
+/* n, a constant path for a JSON operator or json_extract: its text. */
+static int path_text(const sl_vnode *n, char *tmp, const char **p, size_t *len)
+{
+    if (n->kind != VN_LIT || n->truefalse)
+        return -1;
+    if (n->ltype == SQLITE_TEXT) {
+        *p = n->ls ? n->ls : "";
+        *len = n->lsn;
+        return 0;
+    }
+    if (n->ltype == SQLITE_INTEGER) {
+        *len = (size_t)snprintf(tmp, 32, "%lld", (long long)n->li);
+        *p = tmp;
+        return 0;
+    }
+    return -1;
+}
+
+/* x -> path (jtext), x ->> path (abbrev: the operators' shorthands), or
+ * json_extract(x, path). */
+static sl_vnode *json_node(parser *p, sl_vnode *x, sl_vnode *path, int jtext, int abbrev)
+{
+    char tmp[32];
+    const char *t;
+    size_t tn;
+    sl_vnode *n = node(VN_JSON);
+    n->jtext = jtext;
+    add_kid(n, x);
+    if (path_text(path, tmp, &t, &tn) < 0 || sl_vjson_compile(n, t, tn, abbrev) < 0)
+        return fail(p, n, path);
+    sl_vnode_free(path);
+    return n;
+}
 
 static sl_vnode *parse_function(parser *p, const char *name, size_t nlen)
 {
@@ -342,6 +405,8 @@ static sl_vnode *parse_function(parser *p, const char *name, size_t nlen)
     next(p); /* ( */
     sl_vnode *n = node(VN_FN);
     n->fn = functions[k].fn;
+    n->gtm = functions[k].gtm;
+    n->op = functions[k].op;
     if (is_kw(p, "DISTINCT") || is_kw(p, "ALL") || is_op(p, "*"))
         return fail(p, n, NULL);
     if (!is_op(p, ")"))
@@ -361,7 +426,138 @@ static sl_vnode *parse_function(parser *p, const char *name, size_t nlen)
     next(p);
     if (is_kw(p, "FILTER") || is_kw(p, "OVER"))
         return fail(p, n, NULL);
+    if (n->fn == VF_JSON_EXTRACT) {
+        sl_vnode *x = n->kids[0], *path = n->kids[1];
+        n->nkids = 0;
+        sl_vnode_free(n);
+        return json_node(p, x, path, 0, 0);
+    }
     return n;
+}
+
+/* sqlite3AffinityType (3.40) of a type's name as written, z[0..n):
+ * VA_*, or 0 for BLOB. */
+static int affinity_type(const char *z, size_t n)
+{
+    uint32_t h = 0;
+    int aff = VA_NUMERIC;
+#define H4(a, b, c, d) (((uint32_t)(a) << 24) + ((uint32_t)(b) << 16) + ((uint32_t)(c) << 8) + (uint32_t)(d))
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)z[i];
+        h = (h << 8) + (uint32_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        if (h == H4('c', 'h', 'a', 'r') || h == H4('c', 'l', 'o', 'b') || h == H4('t', 'e', 'x', 't')) {
+            aff = VA_TEXT;
+        } else if (h == H4('b', 'l', 'o', 'b') && (aff == VA_NUMERIC || aff == VA_REAL)) {
+            aff = 0;
+        } else if ((h == H4('r', 'e', 'a', 'l') || h == H4('f', 'l', 'o', 'a') || h == H4('d', 'o', 'u', 'b')) &&
+                   aff == VA_NUMERIC) {
+            aff = VA_REAL;
+        } else if ((h & 0x00FFFFFF) == H4(0, 'i', 'n', 't')) {
+            aff = VA_INTEGER;
+            break;
+        }
+    }
+#undef H4
+    return aff;
+}
+
+/* A signed number in a type's size: (10), (10, 2), (-1). */
+static int type_size(parser *p)
+{
+    if (is_op(p, "+") || is_op(p, "-"))
+        next(p);
+    if (p->tk != TK_INT && p->tk != TK_REAL)
+        return -1;
+    next(p);
+    return 0;
+}
+
+/* CAST ( expr AS typename [( signed [, signed] )] ): a type's name of
+ * plain words (no keyword, nothing quoted); its affinity is SQLite's
+ * from the name as written, up to the closing parenthesis of its size.
+ * BLOB affinity (a blob value) is left to SQLite. */
+static sl_vnode *parse_cast(parser *p)
+{
+    next(p); /* CAST */
+    if (!is_op(p, "("))
+        return fail(p, NULL, NULL);
+    next(p);
+    sl_vnode *e = parse_expr(p);
+    if (!e || !is_kw(p, "AS"))
+        return fail(p, e, NULL);
+    next(p);
+    const char *t0 = p->tp, *t1 = NULL;
+    while (p->tk == TK_ID) {
+        if (sqlite3_keyword_check(p->tp, (int)p->tn))
+            return fail(p, e, NULL);
+        t1 = p->tp + p->tn;
+        next(p);
+    }
+    if (!t1)
+        return fail(p, e, NULL);
+    if (is_op(p, "(")) {
+        next(p);
+        if (type_size(p) < 0)
+            return fail(p, e, NULL);
+        if (is_op(p, ",")) {
+            next(p);
+            if (type_size(p) < 0)
+                return fail(p, e, NULL);
+        }
+        if (!is_op(p, ")"))
+            return fail(p, e, NULL);
+        t1 = p->tp + p->tn;
+        next(p);
+    }
+    if (!is_op(p, ")") || p->fail)
+        return fail(p, e, NULL);
+    next(p);
+    int aff = affinity_type(t0, (size_t)(t1 - t0));
+    if (!aff)
+        return fail(p, e, NULL);
+    sl_vnode *n = node(VN_CAST);
+    n->aff = aff;
+    add_kid(n, e);
+    return n;
+}
+
+/* SQLite's affinity of an operand in a comparison (sqlite3ExprAffinity):
+ * 'B' a column (the batch's table declares no types: BLOB), 'T' or 'N'
+ * a CAST to text or to a number, 0 none. */
+static int aff_of(const sl_vnode *n)
+{
+    if (n->kind == VN_COL)
+        return 'B';
+    if (n->kind == VN_CAST)
+        return n->aff == VA_TEXT ? 'T' : 'N';
+    return 0;
+}
+
+/* Whether n's values are always of affinity aff's kind (or NULL), so
+ * that applying it changes nothing. */
+static int fits(const sl_vnode *n, int aff)
+{
+    if (n->kind == VN_LIT)
+        return n->ltype == SQLITE_NULL || (aff == 'T') == (n->ltype == SQLITE_TEXT);
+    if (n->kind == VN_NEG)
+        return aff == 'N' && n->kids[0]->kind == VN_LIT && n->kids[0]->numlit;
+    if (n->kind == VN_CAST)
+        return (aff == 'T') == (n->aff == VA_TEXT);
+    return 0;
+}
+
+/* Whether comparing a and b converts nothing (sqlite3CompareAffinity,
+ * then OP_Eq's conversions): the native comparison is then SQLite's. */
+static int cmp_plain(const sl_vnode *a, const sl_vnode *b)
+{
+    int x = aff_of(a), y = aff_of(b), aff;
+    if (x && y)
+        aff = x == 'N' || y == 'N' ? 'N' : 'B';
+    else
+        aff = x ? x : y;
+    if (!aff || aff == 'B')
+        return 1;
+    return fits(a, aff) && fits(b, aff);
 }
 
 static sl_vnode *parse_case(parser *p)
@@ -379,7 +575,7 @@ static sl_vnode *parse_case(parser *p)
     while (is_kw(p, "WHEN")) {
         next(p);
         sl_vnode *w = parse_expr(p);
-        if (!w || !is_kw(p, "THEN"))
+        if (!w || !is_kw(p, "THEN") || (n->has_base && !cmp_plain(n->kids[0], w)))
             return fail(p, n, w);
         add_kid(n, w);
         next(p);
@@ -403,6 +599,27 @@ static sl_vnode *parse_case(parser *p)
         return fail(p, n, NULL);
     next(p);
     return n;
+}
+
+/* Keywords SQLite's grammar takes as a name where an operand stands
+ * (parse.y's %fallback ID), so as columns: first, last, key, ... (the
+ * ones with a meaning of their own in an expression, like CAST, END,
+ * LIKE or CURRENT_TIME, are not here). */
+static int id_keyword(const char *name, size_t len)
+{
+    static const char *const words[] = {
+        "ABORT", "ACTION", "AFTER", "ALWAYS", "ANALYZE", "ASC", "ATTACH", "BEFORE", "BEGIN", "BY", "CASCADE",
+        "COLUMN", "CONFLICT", "CURRENT", "DATABASE", "DEFERRED", "DESC", "DETACH", "DO", "EACH", "EXCLUDE",
+        "EXCLUSIVE", "EXPLAIN", "FAIL", "FIRST", "FOLLOWING", "FOR", "GENERATED", "GROUPS", "IF", "IGNORE",
+        "IMMEDIATE", "INITIALLY", "INSTEAD", "KEY", "LAST", "MATERIALIZED", "NO", "NULLS", "OF", "OFFSET",
+        "OTHERS", "PARTITION", "PLAN", "PRAGMA", "PRECEDING", "QUERY", "RANGE", "RECURSIVE", "REINDEX",
+        "RELEASE", "RENAME", "REPLACE", "RESTRICT", "ROLLBACK", "ROW", "ROWS", "SAVEPOINT", "TEMP", "TEMPORARY",
+        "TIES", "TRIGGER", "UNBOUNDED", "VACUUM", "VIEW", "VIRTUAL", "WITHOUT",
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == len && strncasecmp(words[i], name, len) == 0)
+            return 1;
+    return 0;
 }
 
 static sl_vnode *parse_primary(parser *p)
@@ -442,6 +659,8 @@ static sl_vnode *parse_primary(parser *p)
         size_t len = p->tn;
         if (is_kw(p, "CASE"))
             return parse_case(p);
+        if (is_kw(p, "CAST"))
+            return parse_cast(p);
         if (is_kw(p, "NULL") || is_kw(p, "TRUE") || is_kw(p, "FALSE")) {
             /* TRUE and FALSE are columns when the batch has them */
             if (!is_kw(p, "NULL") && find_column(p->b, name, len) >= 0)
@@ -456,7 +675,7 @@ static sl_vnode *parse_primary(parser *p)
         next(p);
         if (is_op(p, "("))
             return parse_function(p, name, len);
-        if (sqlite3_keyword_check(name, (int)len))
+        if (sqlite3_keyword_check(name, (int)len) && !id_keyword(name, len))
             return fail(p, NULL, NULL);
         int c = find_column(p->b, name, len);
         if (c < 0)
@@ -506,22 +725,28 @@ static sl_vnode *parse_unary(parser *p)
     if (is_kw(p, "NOT")) /* NOT as an operand (a = NOT b): it takes everything that binds
                            * tighter than NOT, as in SQLite's grammar */
         return parse_not(p);
-    if (is_op(p, "~") || is_kw(p, "CAST") || is_kw(p, "EXISTS") || is_kw(p, "SELECT"))
+    if (is_op(p, "~") || is_kw(p, "EXISTS") || is_kw(p, "SELECT"))
         return fail(p, NULL, NULL);
     sl_vnode *n = parse_primary(p);
-    if (n && (is_kw(p, "COLLATE") || is_op(p, "->") || is_op(p, "->>")))
+    if (n && is_kw(p, "COLLATE"))
         return fail(p, n, NULL);
     return n;
 }
 
+/* || -> ->>: one level, from the left (parse.y: %left CONCAT PTR) */
 static sl_vnode *parse_concat(parser *p)
 {
     sl_vnode *a = parse_unary(p);
-    while (a && is_op(p, "||")) {
+    while (a && (is_op(p, "||") || is_op(p, "->") || is_op(p, "->>"))) {
+        int op = is_op(p, "||") ? 0 : is_op(p, "->") ? 1 : 2;
         next(p);
         sl_vnode *b = parse_unary(p);
         if (!b)
             return fail(p, a, NULL);
+        if (op) {
+            a = json_node(p, a, b, op == 1, 1);
+            continue;
+        }
         sl_vnode *n = node(VN_CONCAT);
         add_kid(n, a);
         add_kid(n, b);
@@ -569,6 +794,8 @@ static sl_vnode *parse_cmp(parser *p)
         sl_vnode *b = parse_add(p);
         if (!b)
             return fail(p, a, NULL);
+        if (!cmp_plain(a, b))
+            return fail(p, a, b);
         a = binary(VN_CMP, op, a, b);
     }
     return a;
@@ -615,6 +842,8 @@ static sl_vnode *parse_eq(parser *p)
             sl_vnode *b = parse_cmp(p);
             if (!b)
                 return fail(p, a, NULL);
+            if (!cmp_plain(a, b))
+                return fail(p, a, b);
             a = binary(VN_CMP, op, a, b);
             continue;
         }
@@ -636,7 +865,7 @@ static sl_vnode *parse_eq(parser *p)
             if (is_kw(p, "DISTINCT"))
                 return fail(p, a, NULL);
             sl_vnode *b = parse_cmp(p);
-            if (!b || b->truefalse)
+            if (!b || b->truefalse || !cmp_plain(a, b))
                 return fail(p, a, b); /* x IS TRUE: SQLite's truth test */
             a = binary(VN_CMP, op, a, b);
             continue;
@@ -668,8 +897,10 @@ static sl_vnode *parse_eq(parser *p)
                 return fail(p, a, lo);
             next(p);
             sl_vnode *hi = parse_cmp(p);
-            if (!hi)
+            if (!hi || !cmp_plain(a, lo) || !cmp_plain(a, hi)) {
+                sl_vnode_free(hi);
                 return fail(p, a, lo);
+            }
             sl_vnode *n = node(VN_BETWEEN);
             n->negate = negate;
             add_kid(n, a);
@@ -703,6 +934,14 @@ static sl_vnode *parse_eq(parser *p)
             if (!is_op(p, ")"))
                 return fail(p, n, NULL);
             next(p);
+            /* exprINAffinity: the left operand's affinity only */
+            int aff = aff_of(a);
+            if (aff == 'T' || aff == 'N')
+                for (size_t k = 1; k < n->nkids; k++)
+                    if (!fits(n->kids[k], aff))
+                        return fail(p, n, NULL);
+            if (n->nkids > 1)
+                n->set = sl_vset_build(n);
             if (n->nkids == 1) {
                 /* x IN (): SQLite's parser makes it the constant FALSE
                  * (TRUE for NOT IN), x unread; as such, IS takes it as

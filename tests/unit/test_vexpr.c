@@ -44,9 +44,38 @@ static const struct {
     {"%", 1}, {"_", 1}, {"O'Brien", 7}, {"foo@Example.COM", 15}, {" Foo@Bar.com ", 13}, {"abcabc", 6},
     {"  trim  ", 8}, {"xxhixx", 6}, {"a\0b", 3}, {"42", 2}, {"  ", 2}, {"abc ", 4}, {"zz", 2}, {"-0", 2},
     {"9223372036854775807", 19}, {"1.0", 3}, {"\t5\n", 3},
+    {"+1 415 555 2671", 15}, {"FR", 2}, {"France", 6}, {"Acme Inc.", 9}, {"https://www.Example.co.uk/x", 27},
+    {"06 12 34 56 78", 14},
 };
 #define NT (sizeof texts / sizeof texts[0])
+/* JSON documents our reader reads (column js): nested, arrays, escapes
+ * (\u sequences, surrogate pairs and lone surrogates, \u0000), numbers
+ * of every kind, duplicate keys, a key written with an escape */
+static const char *const jsons[] = {
+    "{\"a\":1,\"b\":\"x\",\"c\":[1,2,{\"d\":null}],\"e\":{\"f\":true,\"g\":false}}",
+    "{\"a\": 1.5, \"b\": \"caf\\u00e9\", \"a\": 2, \"c\": [ ]}",
+    "{\"feature\":\"export\",\"n\":-0,\"big\":9223372036854775807,\"bigger\":9223372036854775808,"
+    "\"neg\":-9223372036854775808,\"r\":1e3,\"s\":\"tab\\tq\\\"\\\\\\/\\b\\f\\n\\r\"}",
+    "[1, \"two\", 3.25, null, true, [ ], {}, -7, 0.1, 1E-2]",
+    "\"just a string\"",
+    "42",
+    "-0.0",
+    "null",
+    "{\"k\\u0061\":1,\"ka\":2}",
+    "{\"s\":\"\\ud83d\\ude00 \\ud800 x \\udc00 \\u00ff\\u0800 \\u0000 tail\"}",
+    " { \"a\" : { \"b\" : [ 10 , 20 , { \"c\" : \"deep\" } ] } } ",
+    "{\"feature\":\"caf\xc3\xa9 \xf0\x9f\x8e\x89\",\"a\":{\"b\":[true]},\"x.y\":3,\"\":4}",
+    "{\"a\":123456789012,\"b\":-2.5e-3,\"c\":1.0,\"d\":100000000000000000,\"e\":0}",
+    "[[1,[2,[3]]],{\"a\":[{\"b\":1}]}]",
+};
+/* and documents only SQLite reads, or no one does (column jx, mixed with
+ * the above): malformed JSON is SQLite's error */
+static const char *const badjsons[] = {
+    "", "{", "{\"a\":1,}", "[1 2]", "{'a':1}", "01", "1.", "-", "nul", "{\"a\":\"\x01\"}", "\"\xff\"",
+    "{\"a\":1} x", "\"\\x\"", "{\"r\":1e400}", "{\"a\":12345678901234567890}",
+};
 #define NROWS 48
+#define NJ (sizeof jsons / sizeof jsons[0])
 
 static uint64_t seed;
 static uint32_t rnd(uint32_t n)
@@ -67,6 +96,8 @@ static sl_batch *make_batch(void)
     size_t cs = sl_batch_add_column(b, "ts", 2, SL_T_TIMESTAMP, 0);
     size_t cm = sl_batch_add_column(b, "Mixed Col", 9, SL_T_TEXT, 0);
     size_t cj = sl_batch_add_column(b, "j", 1, SL_T_INT, 0);
+    size_t cjs = sl_batch_add_column(b, "js", 2, SL_T_TEXT, 0);
+    size_t cjx = sl_batch_add_column(b, "jx", 2, SL_T_TEXT, 0);
     for (size_t r = 0; r < NROWS; r++) {
         sl_batch_add_row(b, (int64_t)r, (int64_t)r + 1);
         for (size_t c = 0; c < b->ncols; c++) {
@@ -84,6 +115,13 @@ static sl_batch *make_batch(void)
                 col->i64[r] = (int64_t)rnd(40000) - 10000;
             else if (c == cs)
                 col->i64[r] = ((int64_t)rnd(2000000000) - 100000000) * 1000000 + rnd(1000000);
+            else if (c == cjs) {
+                const char *d = jsons[r < NJ ? r : rnd(NJ)];
+                sl_batch_set_text(b, c, r, d, strlen(d));
+            } else if (c == cjx) {
+                const char *d = rnd(3) ? jsons[rnd(NJ)] : badjsons[rnd(sizeof badjsons / sizeof badjsons[0])];
+                sl_batch_set_text(b, c, r, d, strlen(d));
+            }
             else {
                 size_t k = (c == ct && r < NT) ? r : rnd(NT);
                 sl_batch_set_text(b, c, r, texts[k].p, texts[k].n);
@@ -96,7 +134,8 @@ static sl_batch *make_batch(void)
 
 /* ---- the generator ---------------------------------------------------------- */
 
-static const char *const cols[] = {"i", "f", "bo", "t", "r", "d", "ts", "\"Mixed Col\"", "j", "I", "[t]", "`f`"};
+static const char *const cols[] = {"i", "f", "bo", "t", "r", "d", "ts", "\"Mixed Col\"", "j", "I", "[t]", "`f`",
+                                   "js"};
 static const char *const lits[] = {"0", "1", "-1", "2", "3", "10", "42", "9223372036854775807", "1.5", "2.0",
                                    "0.1", "1e3", "-0.0", "0.0", "2.5e-3", "'12'", "'abc'", "'ABC'", "''",
                                    "' 12 '", "'a'", "'caf\xc3\xa9'", "'O''Brien'", "NULL", "TRUE", "FALSE",
@@ -125,10 +164,11 @@ static void gen(sl_buf *o, int depth)
     static const char *const cmp[] = {"=", "==", "<>", "!=", "<", "<=", ">", ">=", "IS", "IS NOT"};
     static const char *const ar[] = {"+", "-", "*", "/", "%"};
     static const char *const fn1[] = {"lower", "upper", "length", "abs", "trim", "ltrim", "rtrim", "sha256",
-                                      "normalize_email", "LOWER"};
-    int k = (int)rnd(32);
-    if (k >= 22 && k < 30)
-        k -= 22;
+                                      "normalize_email", "LOWER", "email_domain", "casefold", "unaccent",
+                                      "country_code", "normalize_phone", "normalize_company", "phone_type"};
+    int k = (int)rnd(40);
+    if (k >= 26 && k < 36)
+        k -= 26;
     sl_buf_addc(o, '(');
     switch (k) {
     case 0: case 1:
@@ -165,7 +205,7 @@ static void gen(sl_buf *o, int depth)
         sl_buf_adds(o, pats[rnd(sizeof pats / sizeof pats[0])]);
         break;
     case 11: case 12:
-        sl_buf_addf(o, "%s(", fn1[rnd(10)]), gen(o, depth - 1), sl_buf_addc(o, ')');
+        sl_buf_addf(o, "%s(", fn1[rnd(sizeof fn1 / sizeof fn1[0])]), gen(o, depth - 1), sl_buf_addc(o, ')');
         break;
     case 13: {
         static const char *const fn2[] = {"coalesce", "ifnull", "nullif", "instr", "trim", "ltrim", "rtrim", "char"};
@@ -216,9 +256,63 @@ static void gen(sl_buf *o, int depth)
         }
         break;
     }
+    case 20: case 21: {
+        /* JSON: mostly the documents we read, with every kind of path */
+        static const char *const doc[] = {"js", "js", "js", "js", "jx", "t", "i", "f", "'{\"a\":[1,2]}'"};
+        static const char *const path[] = {
+            "'$'", "'$.a'", "'$.b'", "'$.c'", "'$.c[2].d'", "'$.c[0]'", "'$.e.f'", "'$.e'", "'$.\"a\"'",
+            "'$.ka'", "'$.k\\u0061'", "'$.s'", "'$.nosuch'", "'$[0]'", "'$[1]'", "'$[6]'", "'$[9]'", "'a'",
+            "'b'", "0", "1", "'[2]'", "'$.a.b[2].c'", "'$.big'", "'$.bigger'", "'$.neg'", "'$.r'", "'$.n'",
+            "'$.c['", "'$.'", "'$[#-1]'", "'x.y'", "'$.\"x.y\"'", "'$.feature'", "'$.a.b[0]'", "'$[0][1][1]'",
+            "'$[1].a[0].b'", "'$.\"\"'", "'$.d'", "'$.c'", "'$.a.b'", "'$x'", "''", "3"};
+        int form = (int)rnd(3);
+        const char *dc = doc[rnd(sizeof doc / sizeof doc[0])], *pa = path[rnd(sizeof path / sizeof path[0])];
+        if (form == 0)
+            sl_buf_addf(o, "%s -> %s", dc, pa);
+        else if (form == 1)
+            sl_buf_addf(o, "%s ->> %s", dc, pa);
+        else
+            sl_buf_addf(o, "json_extract(%s, %s)", dc, pa);
+        break;
+    }
+    case 22: case 23: {
+        static const char *const ty[] = {"INTEGER", "INT", "REAL", "TEXT", "NUMERIC", "BLOB", "VARCHAR(10)",
+                                         "DOUBLE PRECISION", "FLOAT", "DECIMAL(10, 2)", "BIGINT", "boolean",
+                                         "DATE", "TEXT(5)", "STRING", "CHARACTER VARYING(255)", "integer",
+                                         "REALBLOB", "BLOBTEXT", "FLOATING POINT", "NUMBER(-1)"};
+        sl_buf_adds(o, "CAST("), gen(o, depth - 1);
+        sl_buf_addf(o, " AS %s)", ty[rnd(sizeof ty / sizeof ty[0])]);
+        break;
+    }
+    case 24: {
+        static const char *const rp[] = {"''", "'a'", "'aa'", "'abc'", "'b'", "'1'", "' '", "'\xc3\xa9'", "NULL",
+                                         "'x%'", "2", "t"};
+        sl_buf_adds(o, "replace("), gen(o, depth - 1);
+        sl_buf_addf(o, ", %s, ", rp[rnd(sizeof rp / sizeof rp[0])]);
+        if (rnd(3))
+            sl_buf_adds(o, rp[rnd(sizeof rp / sizeof rp[0])]);
+        else
+            gen(o, depth - 1);
+        sl_buf_addc(o, ')');
+        break;
+    }
+    case 25: {
+        /* a list long enough to be hashed: mixed types, NULL, duplicates */
+        gen(o, depth - 1), sl_buf_adds(o, rnd(3) ? " IN (" : " NOT IN (");
+        int n = 6 + (int)rnd(10);
+        for (int i = 0; i < n; i++) {
+            if (i)
+                sl_buf_adds(o, ", ");
+            if (rnd(8) == 0)
+                sl_buf_adds(o, rnd(2) ? "-" : "- ");
+            sl_buf_adds(o, lits[rnd(sizeof lits / sizeof lits[0])]);
+        }
+        sl_buf_addc(o, ')');
+        break;
+    }
     default: {
         /* outside the native set: SQLite answers */
-        static const char *const other[] = {"replace(%s, 'a', 'b')", "CAST(%s AS INTEGER)", "%s GLOB 'a*'",
+        static const char *const other[] = {"json(%s)", "CAST(%s AS BLOB)", "%s GLOB 'a*'",
                                             "typeof(%s)", "+%s", "%s COLLATE NOCASE", "hex(%s)",
                                             "%s IS TRUE", "round(%s)", "\"nosuch\" || %s"};
         sl_buf b2;
@@ -378,6 +472,37 @@ static void test_cases(void **state)
         "'12abc' + 0", "'0x10' + 0", "'1.0' + 0", "'-0.0' + 0", "- '-0.0'", "'1e3' * 1", "'abc' + 0", "'.' + 0",
         "'1.5x' + 0", "abs(' -2.5 ')", "char()", "char(72, 105)", "char(233, 127881)", "char(-1, 1114112, 0)",
         "char(NULL, 65.9, '66x')", "trim(t, ' ' || char(9))", "char(i)", "NOT '0.0'", "ts + 0", "d - 1", "'a' || 1 + 2", "- 2 * 3", "NOT 1 = 2", "2 + 3 * 4 || 5",
+        /* JSON with constant paths over documents our reader reads */
+        "js ->> '$.a'", "js -> '$.a'", "json_extract(js, '$.c[2].d')", "js ->> 'feature'", "js -> 0", "js ->> '[1]'",
+        "js -> '$.c'", "js ->> '$.c'", "js ->> '$.s'", "js -> '$.s'", "js ->> '$.big'",
+        "js ->> '$.neg'", "js ->> '$.k\\u0061'", "js ->> '$.ka'", "js ->> '$.\"x.y\"'", "js ->> 'x.y'",
+        "'{\"a\": [1, {\"b\" : 2}]}' -> '$.a'", "'[1,2]' ->> 1", "i ->> '$'", "f -> '$'", "js ->> '$.a' = 1",
+        "'x' || (js ->> '$.b') || 'y'", "js ->> '$.a' ->> '$.b'", "js ->> '$.a.b[2].c'",
+        /* CAST by every affinity, SQLite's rules from the type's name */
+        "CAST(t AS INTEGER)", "CAST(substr(t, 1, 15) AS REAL)", "CAST(substr(t, 1, 15) AS NUMERIC)", "CAST(t AS TEXT)", "CAST(f AS INTEGER)",
+        "CAST(i AS REAL)", "CAST(f AS TEXT)", "CAST(i AS VARCHAR(10))", "CAST(substr(t, 1, 15) AS DOUBLE PRECISION)",
+        "CAST(substr(t, 1, 15) AS DECIMAL(10, 2))", "CAST(t AS BLOBTEXT)", "CAST('1.0' AS NUMERIC)", "CAST('1e3' AS INTEGER)",
+        "CAST('-0' AS REAL)", "CAST('' AS NUMERIC)", "CAST(' 12abc' AS NUMERIC)", "CAST('1.5x' AS NUMERIC)",
+        "CAST(1e300 AS INTEGER)", "CAST(-1e300 AS INTEGER)", "CAST(i AS INTEGER) = 5", "CAST(substr(t, 1, 15) AS REAL) > 1",
+        "CAST(t AS TEXT) = 'abc'", "CAST(t AS INTEGER) IN (1, 2, 12)", "CAST(t AS TEXT) = CAST(i AS TEXT)",
+        "CAST(f AS NUMERIC) BETWEEN 1 AND 2.5", "CAST(t AS INT) = CAST(f AS REAL)", "i = CAST(t AS TEXT)",
+        /* replace */
+        "replace(t, 'a', 'b')", "replace(t, '', 'x')", "replace(i, '', 'x')", "replace(t, 'aa', 'a')",
+        "replace('aaaa', 'aa', 'b')", "replace(t, 'a', NULL)", "replace(NULL, 'a', 'b')", "replace(t, NULL, 'b')",
+        "replace(i, 1, 2.5)", "replace(t, 'abc', '')", "replace('abcabc', 'bc', 'xyz')", "replace(f, '.', ',')",
+        "replace(t, '', NULL)", "replace('a', 'abc', 'x')",
+        /* hashed IN lists */
+        "i IN (1, 2, 3, 4, 5, 6, 7, 42)", "i NOT IN (1, 2, 3, 4, 5, 6, 7, NULL)", "f IN (0, 1, 1.5, 2.5, -2.5, 100, 7, 42)",
+        "t IN ('a', 'abc', '12', 'x', 'y', 'z', '', 'caf\xc3\xa9')", "i IN (1.0, 2.0, 3, -1, 'a', '7', NULL, 9223372036854775807)",
+        "f IN (-0.0, 0.5, 1e300, 1e-300, 5, 6, 7, 8)", "t IN (12, 1.5, 0, '0', '00', ' 12 ', '1.5', 'ABC')",
+        "i IN (-1, -42, -9223372036854775807, 1, 2, 3, 4)", "NULL IN (1, 2, 3, 4, 5, 6, 7)",
+        /* gtm functions */
+        "canonical_email(t)", "email_domain(t)", "casefold(t)", "unaccent(t)", "normalize_company(t)",
+        "url_host(t)", "registered_domain(t)", "is_valid_email(t)", "email_domain(' Foo@Bar.COM ')",
+        "country_code(t)", "country_name('fr')", "country_alpha3('France')", "currency_code('FR')", "currency_name(t)",
+        "normalize_phone('+33 1 23 45 67 89')", "normalize_phone('01 23 45 67 89', 'FR')", "phone_is_valid(t, 'US')",
+        "phone_region('+44 20 7946 0958')", "phone_type('+44 7700 900123', NULL)", "normalize_phone(t, t)",
+        "normalize_phone(i, 'US')",
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         sl_vexpr *v = sl_vexpr_compile(cases[k], b);
@@ -391,9 +516,13 @@ static void test_cases(void **state)
     }
     /* outside the set, or wrong: SQLite's (NULL here) */
     static const char *const fallback[] = {"nosuch", "\"nosuch\"", "lower(t, 1)", "coalesce(i)", "i IS TRUE",
-                                           "0x10", "9223372036854775808", "x'00'", "CAST(i AS TEXT)", "t COLLATE nocase",
+                                           "0x10", "9223372036854775808", "x'00'", "t COLLATE nocase",
                                            "count(*)", "i; DROP TABLE x", "i +", "(i, f)", "1.23456789012345678",
-                                           "'a' LIKE 'b' ESCAPE 'xy'", "i IN (SELECT 1)", "t.i",
+                                           "'a' LIKE 'b' ESCAPE 'xy'", "i IN (SELECT 1)", "t.i", "CAST(i AS BLOB)",
+                                           "js -> '$.c['", "js ->> '$[#-1]'", "json_extract(js, 'a')",
+                                           "js -> NULL", "json_extract(js, '$.a', '$.b')", "CAST(i AS TEXT) = 1",
+                                           "CAST(t AS INTEGER) = '1'", "CAST(t AS INTEGER) = i",
+                                           "CAST(t AS TEXT) IN (1, 2)", "CAST(i AS \"TEXT\")",
                                            /* the escape is a wildcard, which then matches only itself */
                                            "t LIKE '%' ESCAPE '%'", "t LIKE '_a' ESCAPE '_'"};
     for (size_t k = 0; k < sizeof fallback / sizeof fallback[0]; k++) {
