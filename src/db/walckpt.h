@@ -6,16 +6,17 @@
  * (copying the WAL back into the database file) does. Run by the writer
  * alone, checkpoints stalled a bulk load on the disk. This thread runs a
  * PASSIVE checkpoint (never blocking the writer) on its own connection
- * each time the writer has committed a share of its size limit (each pass
- * fsyncs the log first: a pass per commit spent most of its time waiting
- * on those), and asks the kernel to start writing the log's new pages out
- * at every commit and the copied pages after every pass, so the copying
- * and the disk writes happen beside the load. The log can only restart once it is copied
+ * once the writer has committed pass_frames frames since the last pass
+ * (the SQLite sink: after every commit), asks the kernel to start writing
+ * the log's new pages out at every commit (so a pass's fsync of the log
+ * finds them on their way) and the copied pages after every pass, so the
+ * copying and the disk writes happen beside the load. The log can only restart once it is copied
  * completely at the moment a write transaction begins, which a busy writer
  * never gives this thread: past a size limit the writer completes the copy
  * itself (sl_walckpt_complete), finding little left to copy or sync, and
- * its next transaction restarts the log. Stopping runs a last pass, so the
- * writer's close has little left to do.
+ * its next transaction restarts the log. The writer's last commit of a
+ * run (sl_walckpt_flush) and stopping run a last pass, so the writer's
+ * close has little left to do.
  */
 #ifndef SL_WALCKPT_H
 #define SL_WALCKPT_H

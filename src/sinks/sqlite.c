@@ -520,9 +520,11 @@ static int sqlite_open(sl_instance *in, sl_run *run, sl_error *err)
      * Not wal_autocheckpoint: its checkpoint gives up when the thread's pass
      * runs, so commit completes it (sl_walckpt_complete) */
     st->wal_limit_frames = o->wal_limit / page;
-    /* a pass every eighth of the limit: the log's fsyncs stay few, and the
-     * thread's copy keeps up with the load (docs/BENCHMARKS.md) */
-    st->ckpt = sl_walckpt_start(sqlite3_db_filename(st->db, "main"), st->wal_limit_frames / 8);
+    /* a pass after every commit: larger passes (an eighth, a sixteenth of
+     * the limit) fsynced the log less often but made the load wait longer,
+     * at wal_limit for the pass in progress and at the end for the copy
+     * left (docs/BENCHMARKS.md "CSV -> SQLite, second pass") */
+    st->ckpt = sl_walckpt_start(sqlite3_db_filename(st->db, "main"), 1);
     sqlite3_wal_hook(st->db, wal_hook, st);
     if (exec_sql(st, "CREATE TABLE IF NOT EXISTS _sluice_state (pipeline TEXT NOT NULL, sink TEXT NOT NULL,"
                      " key TEXT NOT NULL, epoch INTEGER NOT NULL, offset INTEGER NOT NULL, line INTEGER,"
