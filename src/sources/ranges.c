@@ -1,0 +1,462 @@
+/* ranges.c: see ranges.h. */
+#include "sources/ranges.h"
+#include "core/mem.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RANGE_BYTES_DEFAULT ((int64_t)2 << 20)
+#define MAX_WORKERS 8
+#define QUEUED_MAX 2 /* batches a range ahead of the one handed on may hold */
+
+typedef struct entry {
+    sl_batch *b;
+    int64_t from, from_line; /* where its fill started (line counted from the range's start) */
+    int faithful;
+} entry;
+
+enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
+
+typedef struct slot {
+    int state;
+    int64_t k;              /* the range */
+    int64_t start, stop;    /* guessed start; records starting before stop (INT64_MAX: to the end) */
+    int known;              /* start and stop set */
+    entry *q;
+    size_t qhead, qn, qcap;
+    int failed, abandoned, checked;
+    sl_error err;
+    int64_t end, end_line;  /* where the worker stopped (line counted from the range's start) */
+} slot;
+
+struct sl_ranges {
+    const sl_range_ops *ops;
+    void *fmt;
+    sl_input *in;
+    int64_t start, line, size, rbytes;
+    size_t max;
+    int nthreads;
+    pthread_t *threads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    slot *slots;
+    int nslots;
+    int64_t next_assign, emit, nranges;
+    int quit, finished;
+    sl_batch **freeb;
+    size_t nfree, capfree, made, budget;
+    /* the calling thread */
+    void *main;
+    int64_t true_start, true_line; /* of range `emit` */
+    int redo;                      /* range `emit` is being read again here */
+    int64_t redo_stop;
+    sl_input *redo_in;
+};
+
+/* One past the first '\n' at or after offset at (the file's size if none). */
+static int64_t guess(sl_ranges *rs, int64_t k)
+{
+    if (k == 0)
+        return rs->start;
+    int64_t at = rs->start + k * rs->rbytes;
+    char buf[4096];
+    while (at < rs->size) {
+        sl_error err;
+        sl_input *in = sl_input_range(rs->in, at);
+        ptrdiff_t n = sl_input_read(in, buf, sizeof buf, &err);
+        sl_input_close(in);
+        if (n <= 0)
+            break;
+        char *nl = memchr(buf, '\n', (size_t)n);
+        if (nl)
+            return at + (nl - buf) + 1;
+        at += n;
+    }
+    return rs->size;
+}
+
+static void push_free(sl_ranges *rs, sl_batch *b)
+{
+    sl_batch_clear(b);
+    SL_GROW(rs->freeb, rs->capfree, rs->nfree + 1);
+    rs->freeb[rs->nfree++] = b;
+}
+
+/* Give a slot's batches back; the slot is free again. Under the lock. */
+static void slot_release(sl_ranges *rs, slot *s)
+{
+    for (size_t i = 0; i < s->qn; i++)
+        push_free(rs, s->q[(s->qhead + i) % s->qcap].b);
+    s->qn = s->qhead = 0;
+    s->state = SLOT_FREE;
+    s->known = s->failed = s->abandoned = s->checked = 0;
+    s->k = -1;
+}
+
+static void slot_push(slot *s, entry e)
+{
+    if (s->qn == s->qcap) {
+        size_t cap = s->qcap ? s->qcap * 2 : 4;
+        entry *q = sl_calloc(cap, sizeof *q);
+        for (size_t i = 0; i < s->qn; i++)
+            q[i] = s->q[(s->qhead + i) % s->qcap];
+        sl_free(s->q);
+        s->q = q;
+        s->qcap = cap;
+        s->qhead = 0;
+    }
+    s->q[(s->qhead + s->qn) % s->qcap] = e;
+    s->qn++;
+}
+
+static entry slot_pop(slot *s)
+{
+    entry e = s->q[s->qhead];
+    s->qhead = (s->qhead + 1) % s->qcap;
+    s->qn--;
+    return e;
+}
+
+/* Read range k (its slot s) with reader w. Called and returns with the lock held. */
+static void read_range(sl_ranges *rs, void *w, slot *s, int64_t k)
+{
+    pthread_mutex_unlock(&rs->mu);
+    int64_t g0 = guess(rs, k), g1 = guess(rs, k + 1);
+    pthread_mutex_lock(&rs->mu);
+    if (k > 0 && g0 >= rs->size) { /* no such range: the one before reads to the end */
+        if (k < rs->nranges)
+            rs->nranges = k;
+        slot_release(rs, s);
+        pthread_cond_broadcast(&rs->cv);
+        return;
+    }
+    s->start = g0;
+    s->stop = g1 >= rs->size ? INT64_MAX : g1;
+    s->known = 1;
+    pthread_mutex_unlock(&rs->mu);
+    sl_input *in = sl_input_range(rs->in, g0);
+    sl_error err = {0};
+    int rc = rs->ops->begin(w, in, g0, 1, 1, &err);
+    pthread_mutex_lock(&rs->mu);
+    while (rc == 0) {
+        /* the range handed on now may always get a batch (no deadlock);
+         * the others wait for room */
+        while (!rs->quit && !s->abandoned &&
+               (s->qn >= QUEUED_MAX || (k != rs->emit && rs->nfree == 0 && rs->made >= rs->budget)))
+            pthread_cond_wait(&rs->cv, &rs->mu);
+        if (rs->quit || s->abandoned)
+            break;
+        sl_batch *b;
+        if (rs->nfree) {
+            b = rs->freeb[--rs->nfree];
+        } else {
+            b = sl_batch_new();
+            rs->made++;
+        }
+        pthread_mutex_unlock(&rs->mu);
+        entry e = {b, 0, 0, 1};
+        rs->ops->where(w, &e.from, &e.from_line);
+        int done = 0;
+        rc = rs->ops->fill(w, b, rs->max, s->stop, &done, &err);
+        if (rc == 0 && rs->ops->faithful)
+            e.faithful = rs->ops->faithful(w);
+        pthread_mutex_lock(&rs->mu);
+        if (rc < 0) {
+            push_free(rs, b);
+            break;
+        }
+        slot_push(s, e);
+        pthread_cond_broadcast(&rs->cv);
+        if (done || !e.faithful)
+            break;
+    }
+    sl_input_close(in);
+    if (rc < 0) {
+        s->failed = 1;
+        s->err = err;
+    }
+    rs->ops->where(w, &s->end, &s->end_line);
+    s->state = SLOT_DONE;
+    if (s->abandoned)
+        slot_release(rs, s);
+    pthread_cond_broadcast(&rs->cv);
+}
+
+static void *worker_main(void *arg)
+{
+    sl_ranges *rs = arg;
+    void *w = rs->ops->reader_new(rs->fmt, 0);
+    pthread_mutex_lock(&rs->mu);
+    while (!rs->quit) {
+        int64_t k = rs->next_assign;
+        slot *s = &rs->slots[k % rs->nslots];
+        if (k < rs->nranges && k < rs->emit + rs->nslots && s->state == SLOT_FREE) {
+            rs->next_assign++;
+            s->state = SLOT_BUSY;
+            s->k = k;
+            read_range(rs, w, s, k);
+            continue;
+        }
+        pthread_cond_wait(&rs->cv, &rs->mu);
+    }
+    pthread_mutex_unlock(&rs->mu);
+    rs->ops->reader_free(w);
+    return NULL;
+}
+
+sl_ranges *sl_ranges_start(const sl_range_ops *ops, void *fmt, sl_input *in, int64_t start, int64_t line,
+                           int64_t size, int nworkers, int64_t range_bytes, size_t max)
+{
+    sl_ranges *rs = sl_calloc(1, sizeof *rs);
+    rs->ops = ops;
+    rs->fmt = fmt;
+    rs->in = in;
+    rs->start = rs->true_start = start;
+    rs->line = rs->true_line = line;
+    rs->size = size;
+    rs->rbytes = range_bytes > 0 ? range_bytes : RANGE_BYTES_DEFAULT;
+    rs->max = max;
+    rs->nranges = INT64_MAX;
+    rs->nthreads = nworkers;
+    rs->nslots = nworkers + 1;
+    rs->budget = (size_t)(QUEUED_MAX * nworkers + 1);
+    rs->slots = sl_calloc((size_t)rs->nslots, sizeof *rs->slots);
+    for (int i = 0; i < rs->nslots; i++)
+        rs->slots[i].k = -1;
+    rs->main = ops->reader_new(fmt, 1);
+    pthread_mutex_init(&rs->mu, NULL);
+    pthread_cond_init(&rs->cv, NULL);
+    rs->threads = sl_calloc((size_t)nworkers, sizeof *rs->threads);
+    for (int i = 0; i < nworkers; i++)
+        if (pthread_create(&rs->threads[i], NULL, worker_main, rs) != 0) {
+            rs->nthreads = i; /* fewer threads, or none: range by range on the calling thread */
+            break;
+        }
+    return rs;
+}
+
+/* Read range `emit` again on the calling thread from (from, line). Under the lock. */
+static void redo_begin(sl_ranges *rs, int64_t from, int64_t line, int64_t stop, sl_error *err, int *rc)
+{
+    rs->redo = 1;
+    rs->redo_stop = stop;
+    rs->redo_in = sl_input_range(rs->in, from);
+    *rc = rs->ops->begin(rs->main, rs->redo_in, from, line, 0, err);
+}
+
+/* Range `emit` was handed on whole: the next one starts at (end, line). Under the lock. */
+static void advance(sl_ranges *rs, int64_t end, int64_t line, int64_t stop)
+{
+    rs->true_start = end;
+    rs->true_line = line;
+    rs->emit++;
+    if (stop == INT64_MAX || rs->emit >= rs->nranges)
+        rs->finished = 1;
+    pthread_cond_broadcast(&rs->cv);
+}
+
+/* Lines counted from a range's start -> the file's lines. */
+static void fix_batch(sl_batch *b, int64_t delta)
+{
+    for (size_t i = 0; i < b->nrows; i++)
+        b->line[i] += delta;
+    for (size_t i = 0; i < b->nrejects; i++) {
+        sl_reject *r = &b->rejects[i];
+        r->line += delta;
+        if (r->reason && strchr(r->reason, SL_LINE_MARK)) {
+            size_t cap = strlen(r->reason) + 32;
+            char *s = sl_malloc(cap);
+            memcpy(s, r->reason, strlen(r->reason) + 1);
+            sl_ranges_fix_lines(s, cap, delta);
+            sl_free(r->reason);
+            r->reason = s;
+        }
+    }
+    b->end_line += delta;
+}
+
+/* Abandon what the workers read of range `emit` (a wrong guess, or not
+ * faithful) from entry on. Under the lock. */
+static void abandon(sl_ranges *rs, slot *s)
+{
+    if (s->state == SLOT_DONE) {
+        slot_release(rs, s);
+    } else {
+        s->abandoned = 1;
+        for (size_t i = 0; i < s->qn; i++)
+            push_free(rs, s->q[(s->qhead + i) % s->qcap].b);
+        s->qn = s->qhead = 0;
+    }
+    pthread_cond_broadcast(&rs->cv);
+}
+
+int sl_ranges_next(sl_ranges *rs, sl_batch *b, size_t max, int *done, sl_error *err)
+{
+    *done = 0;
+    int rc = 0;
+    pthread_mutex_lock(&rs->mu);
+    for (;;) {
+        if (rs->finished) {
+            *done = 1;
+            pthread_mutex_unlock(&rs->mu);
+            return 0;
+        }
+        if (rs->redo) {
+            pthread_mutex_unlock(&rs->mu);
+            int d = 0;
+            rc = rs->ops->fill(rs->main, b, max, rs->redo_stop, &d, err);
+            pthread_mutex_lock(&rs->mu);
+            if (rc < 0) {
+                pthread_mutex_unlock(&rs->mu);
+                return -1;
+            }
+            if (d) {
+                int64_t end, line;
+                rs->ops->where(rs->main, &end, &line);
+                sl_input_close(rs->redo_in);
+                rs->redo_in = NULL;
+                rs->redo = 0;
+                advance(rs, end, line, rs->redo_stop);
+                *done = rs->finished;
+            }
+            pthread_mutex_unlock(&rs->mu);
+            return 0;
+        }
+        slot *s = &rs->slots[rs->emit % rs->nslots];
+        if (rs->nthreads == 0 && s->state == SLOT_FREE) {
+            /* no worker thread could start: read each range here */
+            s->state = SLOT_BUSY;
+            s->k = rs->emit;
+            rs->next_assign = rs->emit + 1;
+            slot_release(rs, s);
+            int64_t g1 = guess(rs, rs->emit + 1);
+            redo_begin(rs, rs->true_start, rs->true_line, g1 >= rs->size ? INT64_MAX : g1, err, &rc);
+            if (rc < 0) {
+                pthread_mutex_unlock(&rs->mu);
+                return -1;
+            }
+            continue;
+        }
+        if (s->k != rs->emit || !s->known || (s->qn == 0 && s->state != SLOT_DONE)) {
+            pthread_cond_wait(&rs->cv, &rs->mu);
+            continue;
+        }
+        if (!s->checked) {
+            if (s->start != rs->true_start) {
+                int64_t stop = s->stop;
+                abandon(rs, s);
+                redo_begin(rs, rs->true_start, rs->true_line, stop, err, &rc);
+                if (rc < 0)
+                    break;
+                continue;
+            }
+            s->checked = 1;
+        }
+        int64_t delta = rs->true_line - 1;
+        if (s->qn) {
+            entry e = slot_pop(s);
+            if (!e.faithful) {
+                int64_t stop = s->stop;
+                push_free(rs, e.b);
+                abandon(rs, s);
+                redo_begin(rs, e.from, e.from_line + delta, stop, err, &rc);
+                if (rc < 0)
+                    break;
+                continue;
+            }
+            fix_batch(e.b, delta);
+            sl_batch t = *b;
+            *b = *e.b;
+            *e.b = t;
+            push_free(rs, e.b);
+            pthread_cond_broadcast(&rs->cv);
+            pthread_mutex_unlock(&rs->mu);
+            return 0;
+        }
+        /* done and empty */
+        if (s->failed) {
+            *err = s->err;
+            sl_ranges_fix_lines(err->msg, sizeof err->msg, delta);
+            rc = -1;
+            break;
+        }
+        int64_t end = s->end, line = s->end_line + delta, stop = s->stop;
+        slot_release(rs, s);
+        advance(rs, end, line, stop);
+    }
+    pthread_mutex_unlock(&rs->mu);
+    return rc;
+}
+
+void sl_ranges_free(sl_ranges *rs)
+{
+    if (!rs)
+        return;
+    pthread_mutex_lock(&rs->mu);
+    rs->quit = 1;
+    pthread_cond_broadcast(&rs->cv);
+    pthread_mutex_unlock(&rs->mu);
+    for (int i = 0; i < rs->nthreads; i++)
+        pthread_join(rs->threads[i], NULL);
+    for (int i = 0; i < rs->nslots; i++) {
+        slot *s = &rs->slots[i];
+        for (size_t j = 0; j < s->qn; j++)
+            sl_batch_free(s->q[(s->qhead + j) % s->qcap].b);
+        sl_free(s->q);
+    }
+    for (size_t i = 0; i < rs->nfree; i++)
+        sl_batch_free(rs->freeb[i]);
+    if (rs->redo_in)
+        sl_input_close(rs->redo_in);
+    rs->ops->reader_free(rs->main);
+    pthread_mutex_destroy(&rs->mu);
+    pthread_cond_destroy(&rs->cv);
+    sl_free(rs->freeb);
+    sl_free(rs->slots);
+    sl_free(rs->threads);
+    sl_free(rs);
+}
+
+void sl_ranges_fix_lines(char *s, size_t cap, int64_t delta)
+{
+    char *m;
+    while ((m = strchr(s, SL_LINE_MARK)) != NULL) {
+        char *e = strchr(m + 1, SL_LINE_MARK);
+        if (!e) {
+            memmove(m, m + 1, strlen(m + 1) + 1);
+            continue;
+        }
+        char num[32];
+        snprintf(num, sizeof num, "%lld", strtoll(m + 1, NULL, 10) + (long long)delta);
+        size_t nl = strlen(num), tail = strlen(e + 1);
+        size_t at = (size_t)(m - s);
+        if (at + nl + tail + 1 > cap)
+            tail = cap > at + nl + 1 ? cap - at - nl - 1 : 0;
+        if (at + nl + 1 > cap)
+            return;
+        memmove(s + at + nl, e + 1, tail);
+        memcpy(s + at, num, nl);
+        s[at + nl + tail] = 0;
+    }
+}
+
+int sl_ranges_workers(const char *parallel, int64_t size, int64_t *range_bytes)
+{
+    const char *env = getenv("SLUICE_RANGE_BYTES");
+    *range_bytes = env && atoll(env) > 0 ? atoll(env) : RANGE_BYTES_DEFAULT;
+    if (!parallel || strcmp(parallel, "false") == 0)
+        return 0;
+    if (strcmp(parallel, "auto") == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        if (cores < 2 || size < 4 * *range_bytes)
+            return 0;
+        return cores > MAX_WORKERS ? MAX_WORKERS : (int)cores;
+    }
+    long n = atol(parallel);
+    if (n < 2 || size <= *range_bytes)
+        return 0;
+    return n > MAX_WORKERS ? MAX_WORKERS : (int)n;
+}
