@@ -394,8 +394,14 @@ static int csv_ranges_ready(void *fmt)
     return st->nnames > 0; /* the names are known: the workers only read them */
 }
 
-static const sl_range_ops csv_ranges = {csv_range_new, csv_range_free, csv_range_begin, csv_range_fill,
-                                        csv_range_where, NULL};
+static size_t csv_range_rows(void *p, size_t max)
+{
+    csv_range *w = p;
+    return sl_batch_max_rows(w->st->nnames, max);
+}
+
+static const sl_range_ops csv_ranges = {csv_range_new,   csv_range_free, csv_range_begin, csv_range_fill,
+                                        csv_range_where, NULL,           NULL,            csv_range_rows};
 
 static void csv_fmt_close(void *fmt)
 {

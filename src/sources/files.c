@@ -330,14 +330,30 @@ static void start_ranges(sl_filesource *fs, const sl_file_entry *f, const sl_bat
     int n = sl_ranges_workers(fs->opts->parallel, size - b->end_offset, &rbytes);
     if (n <= 0)
         return;
-    fs->ranges = sl_ranges_start(fs->range_ops, fs->fmt, fs->in, b->end_offset, b->end_line, size, n, rbytes,
+    fs->ranges = sl_ranges_start(fs->range_ops, fs->fmt, fs->in, b, size, n, rbytes,
                                  (size_t)fs->batch_rows);
     sl_log_debug("%s: reading %s from byte %lld in ranges of %lld bytes on %d threads", fs->run->pipeline->name,
                  f->path, (long long)b->end_offset, (long long)rbytes, n);
 }
 
+/* b is back from the pipeline (empty): the ranges' strings it pointed to are free. */
+static void release_ranges(sl_filesource *fs, const sl_batch *b)
+{
+    sl_ranges_release(fs->ranges, b);
+    size_t k = 0;
+    for (size_t i = 0; i < fs->nretired; i++) {
+        sl_ranges_release(fs->retired[i], b);
+        if (sl_ranges_idle(fs->retired[i]))
+            sl_ranges_free(fs->retired[i]);
+        else
+            fs->retired[k++] = fs->retired[i];
+    }
+    fs->nretired = k;
+}
+
 int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
 {
+    release_ranges(fs, b);
     for (;;) {
         if (sl_filesource_cancelled(fs, err))
             return -1;
@@ -412,8 +428,12 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
         }
         if (done) {
             b->file_done = 1;
-            sl_ranges_free(fs->ranges);
-            fs->ranges = NULL;
+            if (fs->ranges) {
+                sl_ranges_stop(fs->ranges); /* b and the batches before it may point to its strings */
+                SL_GROW(fs->retired, fs->capretired, fs->nretired + 1);
+                fs->retired[fs->nretired++] = fs->ranges;
+                fs->ranges = NULL;
+            }
             fs->ops->close(fs->fmt);
             sl_input_close(fs->in);
             fs->in = NULL;
@@ -444,6 +464,9 @@ void sl_filesource_close(sl_filesource *fs)
 {
     sl_ranges_free(fs->ranges);
     fs->ranges = NULL;
+    for (size_t i = 0; i < fs->nretired; i++)
+        sl_ranges_free(fs->retired[i]);
+    sl_free(fs->retired);
     if (fs->in) {
         fs->ops->close(fs->fmt);
         sl_input_close(fs->in);

@@ -108,6 +108,8 @@ typedef struct sl_filesource {
     int (*ranges_ready)(void *fmt);
     sl_ranges *ranges;    /* the open file read in ranges by several threads, or NULL */
     int ranges_tried;     /* the open file's first batch was read: ranges decided */
+    sl_ranges **retired;  /* ranges of files read to their end whose strings batches still point to */
+    size_t nretired, capretired;
 } sl_filesource;
 
 /* List files matching a path, glob or directory (sorted). */

@@ -16,6 +16,7 @@ typedef struct entry {
     sl_batch *b;
     int64_t from, from_line; /* where its fill started (line counted from the range's start) */
     int faithful;
+    size_t era;              /* ops->era of the reader after the fill */
 } entry;
 
 enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
@@ -45,7 +46,7 @@ struct sl_ranges {
     slot *slots;
     int nslots;
     int64_t next_assign, emit, nranges;
-    int quit, finished;
+    int quit, finished, stopped, quit_free;
     sl_batch **freeb;
     size_t nfree, capfree, made, budget;
     /* the calling thread */
@@ -54,6 +55,17 @@ struct sl_ranges {
     int redo;                      /* range `emit` is being read again here */
     int64_t redo_stop;
     sl_input *redo_in;
+    /* the worker batch being handed on: its next row and reject */
+    sl_batch *cur;
+    size_t cur_row, cur_rej;
+    int64_t cur_delta;
+    int cur_whole;                 /* every column of cur is known, or cur goes whole into one batch */
+    /* worker batches whose strings batches handed on still point to */
+    struct held { sl_batch *b; sl_batch *refs[2]; int nrefs; } *held;
+    size_t nheld, capheld;
+    /* column names of the batches handed on (the file's first batch's too) */
+    char **known;
+    size_t nknown, capknown;
 };
 
 /* One past the first '\n' at or after offset at (the file's size if none). */
@@ -157,12 +169,14 @@ static void read_range(sl_ranges *rs, void *w, slot *s, int64_t k)
             rs->made++;
         }
         pthread_mutex_unlock(&rs->mu);
-        entry e = {b, 0, 0, 1};
+        entry e = {b, 0, 0, 1, 0};
         rs->ops->where(w, &e.from, &e.from_line);
         int done = 0;
         rc = rs->ops->fill(w, b, rs->max, s->stop, &done, &err);
         if (rc == 0 && rs->ops->faithful)
             e.faithful = rs->ops->faithful(w);
+        if (rc == 0 && rs->ops->era)
+            e.era = rs->ops->era(w);
         pthread_mutex_lock(&rs->mu);
         if (rc < 0) {
             push_free(rs, b);
@@ -184,6 +198,8 @@ static void read_range(sl_ranges *rs, void *w, slot *s, int64_t k)
         slot_release(rs, s);
     pthread_cond_broadcast(&rs->cv);
 }
+
+static void add_known(sl_ranges *rs, const sl_batch *b);
 
 static void *worker_main(void *arg)
 {
@@ -207,10 +223,12 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-sl_ranges *sl_ranges_start(const sl_range_ops *ops, void *fmt, sl_input *in, int64_t start, int64_t line,
+sl_ranges *sl_ranges_start(const sl_range_ops *ops, void *fmt, sl_input *in, const sl_batch *first,
                            int64_t size, int nworkers, int64_t range_bytes, size_t max)
 {
     sl_ranges *rs = sl_calloc(1, sizeof *rs);
+    int64_t start = first->end_offset, line = first->end_line;
+    add_known(rs, first);
     rs->ops = ops;
     rs->fmt = fmt;
     rs->in = in;
@@ -258,24 +276,136 @@ static void advance(sl_ranges *rs, int64_t end, int64_t line, int64_t stop)
     pthread_cond_broadcast(&rs->cv);
 }
 
-/* Lines counted from a range's start -> the file's lines. */
-static void fix_batch(sl_batch *b, int64_t delta)
+/* A worker's reject at the file's lines, copied into b. */
+static void copy_reject(sl_batch *b, const sl_reject *r, int64_t delta)
 {
-    for (size_t i = 0; i < b->nrows; i++)
-        b->line[i] += delta;
-    for (size_t i = 0; i < b->nrejects; i++) {
-        sl_reject *r = &b->rejects[i];
-        r->line += delta;
-        if (r->reason && strchr(r->reason, SL_LINE_MARK)) {
-            size_t cap = strlen(r->reason) + 32;
-            char *s = sl_malloc(cap);
-            memcpy(s, r->reason, strlen(r->reason) + 1);
-            sl_ranges_fix_lines(s, cap, delta);
-            sl_free(r->reason);
-            r->reason = s;
+    char reason[512];
+    snprintf(reason, sizeof reason, "%s", r->reason ? r->reason : "");
+    sl_ranges_fix_lines(reason, sizeof reason, delta);
+    sl_batch_reject_raw(b, r->offset, r->line + delta, r->stage, reason, r->raw, r->raw ? strlen(r->raw) : 0);
+}
+
+static int is_known(const sl_ranges *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->nknown; i++)
+        if (strcmp(rs->known[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void add_known(sl_ranges *rs, const sl_batch *b)
+{
+    for (size_t i = 0; i < b->ncols; i++)
+        if (!is_known(rs, b->cols[i].name)) {
+            SL_GROW(rs->known, rs->capknown, rs->nknown + 1);
+            rs->known[rs->nknown++] = sl_strdup(b->cols[i].name);
+        }
+}
+
+static struct held *held_of(sl_ranges *rs, const sl_batch *w)
+{
+    for (size_t i = 0; i < rs->nheld; i++)
+        if (rs->held[i].b == w)
+            return &rs->held[i];
+    return NULL;
+}
+
+/* Row r of the worker batch w appended to b, its cells pointing to w's strings. */
+static void append_row(sl_batch *b, const sl_batch *w, size_t r, int64_t delta, size_t *colmap)
+{
+    size_t row = sl_batch_add_row(b, w->offset[r], w->line[r] + delta);
+    for (size_t c = 0; c < w->ncols; c++) {
+        const sl_column *from = &w->cols[c];
+        sl_column *to = &b->cols[colmap[c]];
+        to->valid[row] = from->valid[r];
+        if (from->valid[r])
+            to->str[row] = from->str[r];
+        if (from->kind)
+            to->kind[row] = from->kind[r];
+    }
+}
+
+/* Hand on rows and rejects of the current worker batch into b, in file
+ * order, until b has `rows` rows (the rejects after its last row go to the
+ * next batch, as one reader does) or the worker batch is used up. */
+static void take(sl_ranges *rs, sl_batch *b, size_t rows)
+{
+    sl_batch *w = rs->cur;
+    size_t *colmap = sl_calloc(w->ncols + 1, sizeof *colmap);
+    for (size_t c = 0; c < w->ncols; c++) {
+        const sl_column *from = &w->cols[c];
+        int at = sl_batch_find(b, from->name);
+        colmap[c] = at >= 0 ? (size_t)at : sl_batch_add_column(b, from->name, from->namelen, SL_T_TEXT, 1);
+        sl_column *to = &b->cols[colmap[c]];
+        if (from->kind && !to->kind) {
+            to->kind = sl_calloc(to->cap ? to->cap : 1, 1);
         }
     }
-    b->end_line += delta;
+    int took = 0;
+    while (b->nrows < rows && (rs->cur_row < w->nrows || rs->cur_rej < w->nrejects)) {
+        if (rs->cur_rej < w->nrejects &&
+            (rs->cur_row >= w->nrows || w->rejects[rs->cur_rej].offset < w->offset[rs->cur_row])) {
+            copy_reject(b, &w->rejects[rs->cur_rej++], rs->cur_delta);
+        } else {
+            append_row(b, w, rs->cur_row++, rs->cur_delta, colmap);
+            took = 1;
+        }
+    }
+    sl_free(colmap);
+    struct held *h = held_of(rs, w);
+    if (took && h->nrefs < 4 && (h->nrefs == 0 || h->refs[h->nrefs - 1] != b))
+        h->refs[h->nrefs++] = b;
+    else if (took && h->refs[h->nrefs - 1] != b)
+        h->nrefs = 5; /* more than it can name: kept until the end */
+    if (rs->cur_row < w->nrows || rs->cur_rej < w->nrejects) {
+        /* b is full: it ends where the next record starts */
+        int rej = rs->cur_rej < w->nrejects &&
+                  (rs->cur_row >= w->nrows || w->rejects[rs->cur_rej].offset < w->offset[rs->cur_row]);
+        b->end_offset = rej ? w->rejects[rs->cur_rej].offset : w->offset[rs->cur_row];
+        b->end_line = (rej ? w->rejects[rs->cur_rej].line : w->line[rs->cur_row]) + rs->cur_delta;
+        return;
+    }
+    b->end_offset = w->end_offset;
+    b->end_line = w->end_line + rs->cur_delta;
+    rs->cur = NULL;
+    if (h->nrefs == 0)
+        h->nrefs = -1; /* nothing points to it: free again (below) */
+}
+
+/* Drop held worker batches nothing points to any more. Under the lock. */
+static void sweep(sl_ranges *rs)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < rs->nheld; i++) {
+        struct held *h = &rs->held[i];
+        if (h->b != rs->cur && h->nrefs <= 0 && !rs->quit_free)
+            push_free(rs, h->b);
+        else if (h->b != rs->cur && h->nrefs <= 0)
+            sl_batch_free(h->b);
+        else
+            rs->held[k++] = *h;
+    }
+    rs->nheld = k;
+    pthread_cond_broadcast(&rs->cv);
+}
+
+void sl_ranges_release(sl_ranges *rs, const sl_batch *b)
+{
+    if (!rs)
+        return;
+    pthread_mutex_lock(&rs->mu);
+    for (size_t i = 0; i < rs->nheld; i++) {
+        struct held *h = &rs->held[i];
+        if (h->nrefs > 4)
+            continue;
+        int k = 0;
+        for (int j = 0; j < h->nrefs; j++)
+            if (h->refs[j] != b)
+                h->refs[k++] = h->refs[j];
+        h->nrefs = k;
+    }
+    sweep(rs);
+    pthread_mutex_unlock(&rs->mu);
 }
 
 /* Abandon what the workers read of range `emit` (a wrong guess, or not
@@ -293,26 +423,49 @@ static void abandon(sl_ranges *rs, slot *s)
     pthread_cond_broadcast(&rs->cv);
 }
 
+/* Read range `emit` again on this thread from where the current worker
+ * batch's next record starts. Under the lock. */
+static int redo_from_cur(sl_ranges *rs, int64_t stop, sl_error *err)
+{
+    sl_batch *w = rs->cur;
+    int64_t from = w->end_offset, line = w->end_line;
+    if (rs->cur_rej < w->nrejects &&
+        (rs->cur_row >= w->nrows || w->rejects[rs->cur_rej].offset < w->offset[rs->cur_row])) {
+        from = w->rejects[rs->cur_rej].offset;
+        line = w->rejects[rs->cur_rej].line;
+    } else if (rs->cur_row < w->nrows) {
+        from = w->offset[rs->cur_row];
+        line = w->line[rs->cur_row];
+    }
+    rs->cur = NULL;
+    struct held *h = held_of(rs, w);
+    if (h->nrefs == 0)
+        h->nrefs = -1;
+    int rc;
+    redo_begin(rs, from, line + rs->cur_delta, stop, err, &rc);
+    return rc;
+}
+
 int sl_ranges_next(sl_ranges *rs, sl_batch *b, size_t max, int *done, sl_error *err)
 {
     *done = 0;
     int rc = 0;
     pthread_mutex_lock(&rs->mu);
     for (;;) {
+        size_t rows = rs->ops->rows(rs->main, max);
+        if (b->nrows >= rows)
+            break;
         if (rs->finished) {
             *done = 1;
-            pthread_mutex_unlock(&rs->mu);
-            return 0;
+            break;
         }
         if (rs->redo) {
             pthread_mutex_unlock(&rs->mu);
             int d = 0;
             rc = rs->ops->fill(rs->main, b, max, rs->redo_stop, &d, err);
             pthread_mutex_lock(&rs->mu);
-            if (rc < 0) {
-                pthread_mutex_unlock(&rs->mu);
-                return -1;
-            }
+            if (rc < 0)
+                break;
             if (d) {
                 int64_t end, line;
                 rs->ops->where(rs->main, &end, &line);
@@ -320,12 +473,39 @@ int sl_ranges_next(sl_ranges *rs, sl_batch *b, size_t max, int *done, sl_error *
                 rs->redo_in = NULL;
                 rs->redo = 0;
                 advance(rs, end, line, rs->redo_stop);
-                *done = rs->finished;
             }
-            pthread_mutex_unlock(&rs->mu);
-            return 0;
+            continue;
         }
         slot *s = &rs->slots[rs->emit % rs->nslots];
+        if (rs->cur) {
+            sl_batch *w = rs->cur;
+            if (!rs->cur_whole) {
+                /* a worker batch split over two batches (or its last
+                 * rejects handed on later) must have no column the batches
+                 * before have not had: one reader would not have made it in
+                 * the first part */
+                int ok = 1;
+                for (size_t c = 0; c < w->ncols && ok; c++)
+                    ok = is_known(rs, w->cols[c].name) || sl_batch_find(b, w->cols[c].name) >= 0;
+                size_t left = w->nrows - rs->cur_row;
+                if (!ok && (rs->cur_row > 0 || b->nrows + left > rows ||
+                            (b->nrows + left == rows && w->nrejects &&
+                             w->rejects[w->nrejects - 1].offset > (w->nrows ? w->offset[w->nrows - 1] : -1)))) {
+                    int64_t stop = s->stop;
+                    abandon(rs, s);
+                    if (redo_from_cur(rs, stop, err) < 0) {
+                        rc = -1;
+                        break;
+                    }
+                    continue;
+                }
+                rs->cur_whole = 1;
+            }
+            take(rs, b, rows);
+            if (!rs->cur)
+                sweep(rs);
+            continue;
+        }
         if (rs->nthreads == 0 && s->state == SLOT_FREE) {
             /* no worker thread could start: read each range here */
             s->state = SLOT_BUSY;
@@ -334,10 +514,8 @@ int sl_ranges_next(sl_ranges *rs, sl_batch *b, size_t max, int *done, sl_error *
             slot_release(rs, s);
             int64_t g1 = guess(rs, rs->emit + 1);
             redo_begin(rs, rs->true_start, rs->true_line, g1 >= rs->size ? INT64_MAX : g1, err, &rc);
-            if (rc < 0) {
-                pthread_mutex_unlock(&rs->mu);
-                return -1;
-            }
+            if (rc < 0)
+                break;
             continue;
         }
         if (s->k != rs->emit || !s->known || (s->qn == 0 && s->state != SLOT_DONE)) {
@@ -358,7 +536,7 @@ int sl_ranges_next(sl_ranges *rs, sl_batch *b, size_t max, int *done, sl_error *
         int64_t delta = rs->true_line - 1;
         if (s->qn) {
             entry e = slot_pop(s);
-            if (!e.faithful) {
+            if (!e.faithful || (rs->ops->era && e.era != rs->ops->era(rs->main))) {
                 int64_t stop = s->stop;
                 push_free(rs, e.b);
                 abandon(rs, s);
@@ -367,14 +545,14 @@ int sl_ranges_next(sl_ranges *rs, sl_batch *b, size_t max, int *done, sl_error *
                     break;
                 continue;
             }
-            fix_batch(e.b, delta);
-            sl_batch t = *b;
-            *b = *e.b;
-            *e.b = t;
-            push_free(rs, e.b);
+            SL_GROW(rs->held, rs->capheld, rs->nheld + 1);
+            rs->held[rs->nheld++] = (struct held){e.b, {NULL}, 0};
+            rs->cur = e.b;
+            rs->cur_row = rs->cur_rej = 0;
+            rs->cur_delta = delta;
+            rs->cur_whole = 0;
             pthread_cond_broadcast(&rs->cv);
-            pthread_mutex_unlock(&rs->mu);
-            return 0;
+            continue;
         }
         /* done and empty */
         if (s->failed) {
@@ -387,13 +565,15 @@ int sl_ranges_next(sl_ranges *rs, sl_batch *b, size_t max, int *done, sl_error *
         slot_release(rs, s);
         advance(rs, end, line, stop);
     }
+    if (rc == 0)
+        add_known(rs, b);
     pthread_mutex_unlock(&rs->mu);
     return rc;
 }
 
-void sl_ranges_free(sl_ranges *rs)
+void sl_ranges_stop(sl_ranges *rs)
 {
-    if (!rs)
+    if (!rs || rs->stopped)
         return;
     pthread_mutex_lock(&rs->mu);
     rs->quit = 1;
@@ -401,19 +581,43 @@ void sl_ranges_free(sl_ranges *rs)
     pthread_mutex_unlock(&rs->mu);
     for (int i = 0; i < rs->nthreads; i++)
         pthread_join(rs->threads[i], NULL);
+    rs->stopped = 1;
+    rs->quit_free = 1;
     for (int i = 0; i < rs->nslots; i++) {
         slot *s = &rs->slots[i];
         for (size_t j = 0; j < s->qn; j++)
             sl_batch_free(s->q[(s->qhead + j) % s->qcap].b);
-        sl_free(s->q);
+        s->qn = 0;
     }
     for (size_t i = 0; i < rs->nfree; i++)
         sl_batch_free(rs->freeb[i]);
+    rs->nfree = 0;
     if (rs->redo_in)
         sl_input_close(rs->redo_in);
+    rs->redo_in = NULL;
+}
+
+int sl_ranges_idle(const sl_ranges *rs)
+{
+    return rs->nheld == 0;
+}
+
+void sl_ranges_free(sl_ranges *rs)
+{
+    if (!rs)
+        return;
+    sl_ranges_stop(rs);
+    for (size_t i = 0; i < rs->nheld; i++)
+        sl_batch_free(rs->held[i].b);
+    for (int i = 0; i < rs->nslots; i++)
+        sl_free(rs->slots[i].q);
+    for (size_t i = 0; i < rs->nknown; i++)
+        sl_free(rs->known[i]);
+    sl_free(rs->known);
     rs->ops->reader_free(rs->main);
     pthread_mutex_destroy(&rs->mu);
     pthread_cond_destroy(&rs->cv);
+    sl_free(rs->held);
     sl_free(rs->freeb);
     sl_free(rs->slots);
     sl_free(rs->threads);

@@ -49,20 +49,34 @@ typedef struct sl_range_ops {
     /* NULL, or 0 when what w read since begin may differ from what the
      * format's own reader would (read it again with the main reader). */
     int (*faithful)(void *w);
+    /* NULL, or what a batch's names depend on (jsonl: the names known): a
+     * worker's batch whose era differs from the main reader's is read again */
+    size_t (*era)(void *w);
+    /* Rows a batch of the main reader holds (sl_batch_max_rows of its width). */
+    size_t (*rows)(void *w, size_t max);
 } sl_range_ops;
 
 typedef struct sl_ranges sl_ranges;
 
 /* Start nworkers threads on the bytes of `in` (a plain file of `size`
- * bytes, not owned; it must stay open until sl_ranges_free) from `start`,
- * whose line number is `line`, in ranges of range_bytes, batches of at
- * most max rows. */
-sl_ranges *sl_ranges_start(const sl_range_ops *ops, void *fmt, sl_input *in, int64_t start, int64_t line,
+ * bytes, not owned; it must stay open until sl_ranges_stop) after the
+ * file's first batch (read by the format's own reader: it ends where the
+ * ranges start), in ranges of range_bytes, batches of at most max rows. */
+sl_ranges *sl_ranges_start(const sl_range_ops *ops, void *fmt, sl_input *in, const sl_batch *first,
                            int64_t size, int nworkers, int64_t range_bytes, size_t max);
-/* The next batch, in file order, swapped into b (b's memory goes to the
- * workers). *done at the end of the file (b may then be empty). 0, or -1
- * with err (a range's error, or the run's cancellation). */
+/* Fill b (empty) with the next batch, in file order: exactly the rows
+ * (and rejects, positions, end) one reader's batch would hold, its cells
+ * pointing to the strings of the workers' batches, which stay until b
+ * comes back (sl_ranges_release). *done at the end of the file (b may
+ * then be empty). 0, or -1 with err (a range's error, the cancellation). */
 int sl_ranges_next(sl_ranges *rs, sl_batch *b, size_t max, int *done, sl_error *err);
+/* b, handed on by sl_ranges_next before, is back (empty): the strings it
+ * pointed to may be reused. NULL rs is fine. */
+void sl_ranges_release(sl_ranges *rs, const sl_batch *b);
+/* End of the file: stop the threads; what batches still point to stays. */
+void sl_ranges_stop(sl_ranges *rs);
+/* 1 when no batch points to its strings any more (it can be freed). */
+int sl_ranges_idle(const sl_ranges *rs);
 /* Stop the threads and free everything. NULL is fine. */
 void sl_ranges_free(sl_ranges *rs);
 
