@@ -8,9 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RANGE_BYTES_DEFAULT ((int64_t)2 << 20)
+#define RANGE_BYTES_DEFAULT ((int64_t)256 << 10)
 #define MAX_WORKERS 8
+#define AUTO_MIN_BYTES ((int64_t)8 << 20) /* parallel: auto reads smaller files with one reader */
 #define QUEUED_MAX 2 /* batches a range ahead of the one handed on may hold */
+#define WORKER_SHARE 4 /* a worker's batches hold 1/WORKER_SHARE of a batch's rows */
 
 typedef struct entry {
     sl_batch *b;
@@ -61,8 +63,14 @@ struct sl_ranges {
     int64_t cur_delta;
     int cur_whole;                 /* every column of cur is known, or cur goes whole into one batch */
     /* worker batches whose strings batches handed on still point to */
-    struct held { sl_batch *b; sl_batch *refs[2]; int nrefs; } *held;
+    sl_batch *cur_refs[4];         /* batches handed on that point to cur's strings */
+    int cur_nrefs;                 /* 5: more than cur_refs names (kept to the end) */
+    /* strings (arenas) of used-up worker batches that batches handed on
+     * still point to; the batches themselves (their arrays) are reused */
+    struct held { sl_arena arena; sl_batch *refs[4]; int nrefs; } *held;
     size_t nheld, capheld;
+    sl_arena *farena;              /* arenas free again, for the workers' batches */
+    size_t nfarena, capfarena;
     /* column names of the batches handed on (the file's first batch's too) */
     char **known;
     size_t nknown, capknown;
@@ -168,11 +176,16 @@ static void read_range(sl_ranges *rs, void *w, slot *s, int64_t k)
             b = sl_batch_new();
             rs->made++;
         }
+        if (!b->arena.head && rs->nfarena) { /* its strings were kept: take freed ones */
+            sl_arena_release(&b->arena);
+            b->arena = rs->farena[--rs->nfarena];
+        }
         pthread_mutex_unlock(&rs->mu);
         entry e = {b, 0, 0, 1, 0};
         rs->ops->where(w, &e.from, &e.from_line);
         int done = 0;
-        rc = rs->ops->fill(w, b, rs->max, s->stop, &done, &err);
+        size_t max = rs->max / WORKER_SHARE ? rs->max / WORKER_SHARE : 1;
+        rc = rs->ops->fill(w, b, max, s->stop, &done, &err);
         if (rc == 0 && rs->ops->faithful)
             e.faithful = rs->ops->faithful(w);
         if (rc == 0 && rs->ops->era)
@@ -239,7 +252,7 @@ sl_ranges *sl_ranges_start(const sl_range_ops *ops, void *fmt, sl_input *in, con
     rs->max = max;
     rs->nranges = INT64_MAX;
     rs->nthreads = nworkers;
-    rs->nslots = nworkers + 1;
+    rs->nslots = nworkers;
     rs->budget = (size_t)(QUEUED_MAX * nworkers + 1);
     rs->slots = sl_calloc((size_t)rs->nslots, sizeof *rs->slots);
     for (int i = 0; i < rs->nslots; i++)
@@ -302,12 +315,23 @@ static void add_known(sl_ranges *rs, const sl_batch *b)
         }
 }
 
-static struct held *held_of(sl_ranges *rs, const sl_batch *w)
+/* The current worker batch is done with: its strings stay (held) as long
+ * as a batch handed on points to them; the batch goes back to the
+ * workers. Under the lock. */
+static void retire_cur(sl_ranges *rs)
 {
-    for (size_t i = 0; i < rs->nheld; i++)
-        if (rs->held[i].b == w)
-            return &rs->held[i];
-    return NULL;
+    sl_batch *w = rs->cur;
+    rs->cur = NULL;
+    if (rs->cur_nrefs) {
+        SL_GROW(rs->held, rs->capheld, rs->nheld + 1);
+        struct held *h = &rs->held[rs->nheld++];
+        h->arena = w->arena;
+        memcpy(h->refs, rs->cur_refs, sizeof h->refs);
+        h->nrefs = rs->cur_nrefs;
+        sl_arena_init(&w->arena);
+    }
+    push_free(rs, w);
+    rs->cur_nrefs = 0;
 }
 
 /* Row r of the worker batch w appended to b, its cells pointing to w's strings. */
@@ -352,11 +376,10 @@ static void take(sl_ranges *rs, sl_batch *b, size_t rows)
         }
     }
     sl_free(colmap);
-    struct held *h = held_of(rs, w);
-    if (took && h->nrefs < 4 && (h->nrefs == 0 || h->refs[h->nrefs - 1] != b))
-        h->refs[h->nrefs++] = b;
-    else if (took && h->refs[h->nrefs - 1] != b)
-        h->nrefs = 5; /* more than it can name: kept until the end */
+    if (took && rs->cur_nrefs < 4 && (rs->cur_nrefs == 0 || rs->cur_refs[rs->cur_nrefs - 1] != b))
+        rs->cur_refs[rs->cur_nrefs++] = b;
+    else if (took && rs->cur_nrefs <= 4 && rs->cur_refs[rs->cur_nrefs - 1] != b)
+        rs->cur_nrefs = 5; /* more than it can name: kept until the end */
     if (rs->cur_row < w->nrows || rs->cur_rej < w->nrejects) {
         /* b is full: it ends where the next record starts */
         int rej = rs->cur_rej < w->nrejects &&
@@ -367,23 +390,24 @@ static void take(sl_ranges *rs, sl_batch *b, size_t rows)
     }
     b->end_offset = w->end_offset;
     b->end_line = w->end_line + rs->cur_delta;
-    rs->cur = NULL;
-    if (h->nrefs == 0)
-        h->nrefs = -1; /* nothing points to it: free again (below) */
+    retire_cur(rs);
 }
 
-/* Drop held worker batches nothing points to any more. Under the lock. */
+/* Give back the strings nothing points to any more. Under the lock. */
 static void sweep(sl_ranges *rs)
 {
     size_t k = 0;
     for (size_t i = 0; i < rs->nheld; i++) {
         struct held *h = &rs->held[i];
-        if (h->b != rs->cur && h->nrefs <= 0 && !rs->quit_free)
-            push_free(rs, h->b);
-        else if (h->b != rs->cur && h->nrefs <= 0)
-            sl_batch_free(h->b);
-        else
+        if (h->nrefs > 0) {
             rs->held[k++] = *h;
+        } else if (rs->quit_free || rs->nfarena >= (size_t)QUEUED_MAX) {
+            sl_arena_release(&h->arena);
+        } else {
+            sl_arena_reset(&h->arena);
+            SL_GROW(rs->farena, rs->capfarena, rs->nfarena + 1);
+            rs->farena[rs->nfarena++] = h->arena;
+        }
     }
     rs->nheld = k;
     pthread_cond_broadcast(&rs->cv);
@@ -403,6 +427,13 @@ void sl_ranges_release(sl_ranges *rs, const sl_batch *b)
             if (h->refs[j] != b)
                 h->refs[k++] = h->refs[j];
         h->nrefs = k;
+    }
+    if (rs->cur_nrefs <= 4) {
+        int k = 0;
+        for (int j = 0; j < rs->cur_nrefs; j++)
+            if (rs->cur_refs[j] != b)
+                rs->cur_refs[k++] = rs->cur_refs[j];
+        rs->cur_nrefs = k;
     }
     sweep(rs);
     pthread_mutex_unlock(&rs->mu);
@@ -437,10 +468,7 @@ static int redo_from_cur(sl_ranges *rs, int64_t stop, sl_error *err)
         from = w->offset[rs->cur_row];
         line = w->line[rs->cur_row];
     }
-    rs->cur = NULL;
-    struct held *h = held_of(rs, w);
-    if (h->nrefs == 0)
-        h->nrefs = -1;
+    retire_cur(rs);
     int rc;
     redo_begin(rs, from, line + rs->cur_delta, stop, err, &rc);
     return rc;
@@ -450,6 +478,12 @@ int sl_ranges_next(sl_ranges *rs, sl_batch *b, size_t max, int *done, sl_error *
 {
     *done = 0;
     int rc = 0;
+    if (b->nrows == 0 && b->arena.used == 0) {
+        /* its strings will be the workers': the blocks it kept from
+         * earlier batches would only double the memory */
+        sl_arena_release(&b->arena);
+        sl_arena_init(&b->arena);
+    }
     pthread_mutex_lock(&rs->mu);
     for (;;) {
         size_t rows = rs->ops->rows(rs->main, max);
@@ -545,9 +579,8 @@ int sl_ranges_next(sl_ranges *rs, sl_batch *b, size_t max, int *done, sl_error *
                     break;
                 continue;
             }
-            SL_GROW(rs->held, rs->capheld, rs->nheld + 1);
-            rs->held[rs->nheld++] = (struct held){e.b, {NULL}, 0};
             rs->cur = e.b;
+            rs->cur_nrefs = 0;
             rs->cur_row = rs->cur_rej = 0;
             rs->cur_delta = delta;
             rs->cur_whole = 0;
@@ -607,8 +640,13 @@ void sl_ranges_free(sl_ranges *rs)
     if (!rs)
         return;
     sl_ranges_stop(rs);
+    if (rs->cur)
+        sl_batch_free(rs->cur);
     for (size_t i = 0; i < rs->nheld; i++)
-        sl_batch_free(rs->held[i].b);
+        sl_arena_release(&rs->held[i].arena);
+    for (size_t i = 0; i < rs->nfarena; i++)
+        sl_arena_release(&rs->farena[i]);
+    sl_free(rs->farena);
     for (int i = 0; i < rs->nslots; i++)
         sl_free(rs->slots[i].q);
     for (size_t i = 0; i < rs->nknown; i++)
@@ -655,12 +693,13 @@ int sl_ranges_workers(const char *parallel, int64_t size, int64_t *range_bytes)
         return 0;
     if (strcmp(parallel, "auto") == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        if (cores < 2 || size < 4 * *range_bytes)
+        if (cores < 2 || size < (env ? 4 * *range_bytes : AUTO_MIN_BYTES))
             return 0;
-        return cores > MAX_WORKERS ? MAX_WORKERS : (int)cores;
+        /* the calling thread hands the batches on (and types them) */
+        return cores - 1 > MAX_WORKERS ? MAX_WORKERS : (int)(cores - 1);
     }
     long n = atol(parallel);
-    if (n < 2 || size <= *range_bytes)
+    if (n < 1 || size <= *range_bytes)
         return 0;
     return n > MAX_WORKERS ? MAX_WORKERS : (int)n;
 }
