@@ -430,6 +430,8 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
             b->file_done = 1;
             if (fs->ranges) {
                 sl_ranges_stop(fs->ranges); /* b and the batches before it may point to its strings */
+                sl_log_debug("%s: %s read in ranges; %lld read again from their true start", fs->run->pipeline->name,
+                             f->path, (long long)sl_ranges_redone(fs->ranges));
                 SL_GROW(fs->retired, fs->capretired, fs->nretired + 1);
                 fs->retired[fs->nretired++] = fs->ranges;
                 fs->ranges = NULL;

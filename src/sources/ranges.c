@@ -49,6 +49,7 @@ struct sl_ranges {
     int nslots;
     int64_t next_assign, emit, nranges;
     int quit, finished, stopped, quit_free;
+    int64_t redone;                /* ranges (or their rest) read again on the calling thread */
     sl_batch **freeb;
     size_t nfree, capfree, made, budget;
     /* the calling thread */
@@ -273,6 +274,7 @@ sl_ranges *sl_ranges_start(const sl_range_ops *ops, void *fmt, sl_input *in, con
 static void redo_begin(sl_ranges *rs, int64_t from, int64_t line, int64_t stop, sl_error *err, int *rc)
 {
     rs->redo = 1;
+    rs->redone++;
     rs->redo_stop = stop;
     rs->redo_in = sl_input_range(rs->in, from);
     *rc = rs->ops->begin(rs->main, rs->redo_in, from, line, 0, err);
@@ -628,6 +630,11 @@ void sl_ranges_stop(sl_ranges *rs)
     if (rs->redo_in)
         sl_input_close(rs->redo_in);
     rs->redo_in = NULL;
+}
+
+int64_t sl_ranges_redone(const sl_ranges *rs)
+{
+    return rs->redone;
 }
 
 int sl_ranges_idle(const sl_ranges *rs)

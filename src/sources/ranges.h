@@ -75,6 +75,9 @@ int sl_ranges_next(sl_ranges *rs, sl_batch *b, size_t max, int *done, sl_error *
 void sl_ranges_release(sl_ranges *rs, const sl_batch *b);
 /* End of the file: stop the threads; what batches still point to stays. */
 void sl_ranges_stop(sl_ranges *rs);
+/* How many ranges (or rests of ranges) were read again on the calling
+ * thread (a guess inside a quoted field; jsonl: a new member). */
+int64_t sl_ranges_redone(const sl_ranges *rs);
 /* 1 when no batch points to its strings any more (it can be freed). */
 int sl_ranges_idle(const sl_ranges *rs);
 /* Stop the threads and free everything. NULL is fine. */

@@ -33,6 +33,8 @@ for case in "csv 7 23 211" "csv 50 97" "jsonl 7 23 211"; do
     for rb in "$@"; do
       one $fmt 2 $rb $br
       grep -q "in ranges of $rb bytes" "$T/run.err" || fail "$fmt $br/$rb: not read in ranges"
+      # a cut inside a quoted line break makes a wrong guess, read again (jsonl: a late member)
+      grep -q "ranges; [1-9][0-9]* read again" "$T/run.err" || fail "$fmt $br/$rb: no range read again"
       assert_eq "$fmt batch_rows $br ranges of $rb: summary" "$(cat "$T/summary.txt")" "$(cat "$T/seq_summary.txt")"
       if cmp -s "$T/out.$fmt" "$T/seq.$fmt"; then ok; else fail "$fmt batch_rows $br ranges of $rb: rows differ"; fi
       if cmp -s "$T/dlq.txt" "$T/seq_dlq.txt"; then ok; else fail "$fmt batch_rows $br ranges of $rb: rejects differ: $(diff "$T/seq_dlq.txt" "$T/dlq.txt" | head -3)"; fi
