@@ -20,6 +20,7 @@ void sl_csv_init(sl_csv_reader *r, sl_input *in, const sl_csv_config *cfg, int64
     r->buf = sl_malloc(r->cap);
     r->base = start;
     r->line = start_line > 0 ? start_line : 1;
+    r->stop_at = INT64_MAX;
     r->special[(unsigned char)cfg->delimiter] = 1;
     r->special['\n'] = 1;
     r->special['\r'] = 1;
@@ -102,6 +103,17 @@ static inline size_t scan_quoted(const char *buf, size_t j, size_t len, char q, 
 
 enum { NEED_MORE = -1 };
 
+/* A line number for a message: marked when the reader reads a range whose
+ * first line is not known yet (csv.h: mark_lines). */
+static const char *line_text(const sl_csv_reader *r, int64_t line, char out[32])
+{
+    if (r->mark_lines)
+        snprintf(out, 32, "%c%lld%c", SL_LINE_MARK, (long long)line, SL_LINE_MARK);
+    else
+        snprintf(out, 32, "%lld", (long long)line);
+    return out;
+}
+
 /* Parse one record starting at r->pos. Returns the end position, or NEED_MORE. */
 static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
 {
@@ -123,8 +135,9 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                 if (j >= len) {
                     if (!final)
                         return NEED_MORE;
-                    snprintf(r->bad, sizeof r->bad, "unterminated quoted field starting at line %lld",
-                             (long long)(r->line + *lines));
+                    char ln[32];
+                    snprintf(r->bad, sizeof r->bad, "unterminated quoted field starting at line %s",
+                             line_text(r, r->line + *lines, ln));
                     r->open_quote = 1;
                     *lines += count_lines(buf + scan, len - scan);
                     return (ptrdiff_t)len;
@@ -170,9 +183,10 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                     long long col = 1;
                     for (; ls > rec && ls[-1] != '\n' && ls[-1] != '\r'; ls--)
                         col += ((unsigned char)ls[-1] & 0xC0) != 0x80;
+                    char ln[32];
                     snprintf(r->bad, sizeof r->bad,
-                             "text after the closing quote of field %zu at line %lld, column %lld",
-                             r->nfields + 1, (long long)(r->line + *lines), col);
+                             "text after the closing quote of field %zu at line %s, column %lld",
+                             r->nfields + 1, line_text(r, r->line + *lines, ln), col);
                 }
                 k = scan_plain(r, buf, k, len);
                 if (k >= len && !final)
@@ -223,8 +237,9 @@ static int fill(sl_csv_reader *r, sl_error *err)
     }
     if (r->cap - r->len < SL_INPUT_BLOCK) {
         if (r->cap >= MAX_RECORD) {
-            return sl_error_set(err, SL_EDATA, "%s: a CSV record starting at line %lld is larger than %zu MiB "
-                                "(an unbalanced quote?)", r->path ? r->path : "input", (long long)r->line,
+            char ln[32];
+            return sl_error_set(err, SL_EDATA, "%s: a CSV record starting at line %s is larger than %zu MiB "
+                                "(an unbalanced quote?)", r->path ? r->path : "input", line_text(r, r->line, ln),
                                 MAX_RECORD >> 20);
         }
         r->cap *= 2;
@@ -269,6 +284,8 @@ int sl_csv_next(sl_csv_reader *r, sl_error *err)
             r->pos = 3;
         if (r->pos >= r->len && r->eof)
             return 0;
+        if (r->base + (int64_t)r->pos >= r->stop_at)
+            return 0; /* the next record is the next range's */
         if (r->cfg.comment && r->pos < r->len && r->buf[r->pos] == r->cfg.comment) {
             int rc = skip_line(r);
             if (rc < 0 && fill(r, err) < 0)

@@ -54,6 +54,13 @@ typedef struct sl_csv_reader {
     size_t rawlen;
     char bad[160];           /* non-empty: the record is malformed */
     int open_quote;          /* bad because a quote was still open at the end of the input */
+    /* parallel ranges (sources/ranges.h): sl_csv_next returns 0 (as at the
+     * end) once the next record would start at or after stop_at (INT64_MAX
+     * after init); with mark_lines, the line numbers in `bad` and in errors
+     * are written between SL_LINE_MARK bytes, for the range's owner to add
+     * the lines before the range once they are known */
+    int64_t stop_at;
+    int mark_lines;
     /* internal */
     sl_buf scratch;
     size_t *scratch_off;     /* per field: offset into scratch, or SIZE_MAX */

@@ -16,6 +16,7 @@ enum { IN_PLAIN, IN_GZIP, IN_ZSTD };
 
 struct sl_input {
     int fd, kind, eof;
+    int borrowed;     /* a range reader (sl_input_range): reads with pread, fd not owned, no hash */
     char *path;
     int64_t pos;      /* decompressed offset */
     int64_t raw_pos;  /* file bytes consumed (the file's read position) */
@@ -36,7 +37,7 @@ struct sl_input {
 /* Feed the hash with bytes at file offsets [at, at + n) that extend it. */
 static void hash_feed(sl_input *in, const char *buf, int64_t at, int64_t n)
 {
-    if (at <= in->hashed && at + n > in->hashed) {
+    if (in->hs && at <= in->hashed && at + n > in->hashed) {
         XXH3_128bits_update(in->hs, buf + (in->hashed - at), (size_t)(at + n - in->hashed));
         in->hashed = at + n;
     }
@@ -45,7 +46,7 @@ static void hash_feed(sl_input *in, const char *buf, int64_t at, int64_t n)
 static ptrdiff_t raw_read(sl_input *in, void *buf, size_t n, sl_error *err)
 {
     for (;;) {
-        ssize_t r = read(in->fd, buf, n);
+        ssize_t r = in->borrowed ? pread(in->fd, buf, n, in->raw_pos) : read(in->fd, buf, n);
         if (r >= 0) {
             hash_feed(in, buf, in->raw_pos, r);
             in->raw_pos += r;
@@ -198,7 +199,7 @@ static int seek_bytes(sl_input *in, int64_t offset, sl_error *err)
     if (offset == in->pos)
         return 0;
     if (in->kind == IN_PLAIN) {
-        if (lseek(in->fd, offset, SEEK_SET) < 0)
+        if (!in->borrowed && lseek(in->fd, offset, SEEK_SET) < 0)
             return sl_error_set(err, SL_EIO, "%s: seek failed: %s", in->path, strerror(errno));
         in->raw_pos = in->pos = offset;
         in->eof = 0;
@@ -330,7 +331,7 @@ void sl_input_close(sl_input *in)
         inflateEnd(&in->gz);
     if (in->zs)
         ZSTD_freeDStream(in->zs);
-    if (in->fd >= 0)
+    if (in->fd >= 0 && !in->borrowed)
         close(in->fd);
     if (in->hs)
         XXH3_freeState(in->hs);
@@ -338,6 +339,23 @@ void sl_input_close(sl_input *in)
     sl_free(in->zbuf);
     sl_free(in->path);
     sl_free(in);
+}
+
+sl_input *sl_input_range(const sl_input *of, int64_t start)
+{
+    sl_input *in = sl_calloc(1, sizeof *in);
+    in->fd = of->fd;
+    in->borrowed = 1;
+    in->kind = IN_PLAIN;
+    in->path = sl_strdup(of->path);
+    in->id = of->id;
+    in->pos = in->raw_pos = start;
+    return in;
+}
+
+int sl_input_is_plain(const sl_input *in)
+{
+    return in->kind == IN_PLAIN && !in->dec;
 }
 
 int sl_file_hash(const char *path, char out[33], sl_error *err)

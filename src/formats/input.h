@@ -32,6 +32,11 @@
  * refusing it keeps memory bounded whatever the input expands to. */
 #define SL_RECORD_MAX ((size_t)64 << 20)
 
+/* A line number counted from a range's start, in a message of a reader
+ * that does not know the lines before it yet: "\001<n>\001"; see
+ * sl_ranges_fix_lines (sources/ranges.h). */
+#define SL_LINE_MARK '\001'
+
 typedef struct sl_input sl_input;
 
 sl_input *sl_input_open(const char *path, sl_error *err);
@@ -69,6 +74,16 @@ const sl_input_identity *sl_input_identity_of(const sl_input *in);
  * how many bytes the hash covers: less than upto when the file is shorter.
  * 0, or -1 with err set (read error, or upto below the hashed length). */
 int sl_input_digest(sl_input *in, int64_t upto, char out[33], int64_t *hashed, sl_error *err);
+
+/* A second reader of the plain (uncompressed, unconverted) input `of`,
+ * starting at byte `start`: it reads the same open file with pread(), so
+ * several threads can each read a range of it (sources/ranges.h); it does
+ * not hash and does not move `of`. Close it (before `of`) with
+ * sl_input_close; the descriptor stays `of`'s. */
+sl_input *sl_input_range(const sl_input *of, int64_t start);
+/* Whether `in` is a plain file read as it is: neither compressed nor
+ * converted from another encoding (offsets are file offsets). */
+int sl_input_is_plain(const sl_input *in);
 
 /* Content hash of a file (XXH3-128, hex, 33 bytes with NUL). */
 int sl_file_hash(const char *path, char out[33], sl_error *err);

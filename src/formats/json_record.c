@@ -38,6 +38,20 @@ void sl_json_record_project(sl_json_record_ctx *c, const struct sl_projection *p
     c->nwant = 0;
 }
 
+void sl_json_record_seed(sl_json_record_ctx *dst, const sl_json_record_ctx *src)
+{
+    dst->names.snake_case = src->names.snake_case;
+    /* the same calls in the same order give the same names */
+    for (size_t i = 0; i < src->names.n; i++) {
+        const sl_name_entry *e = &src->names.v[i];
+        sl_names_get(&dst->names, e->id, e->idlen, e->source, strlen(e->source));
+    }
+    dst->extra_name = src->extra_name;
+    dst->proj = src->proj;
+    dst->filt = src->filt;
+    dst->nwant = 0;
+}
+
 /* Whether names entry k is a column to materialise (decided once per entry). */
 static int wanted(sl_json_record_ctx *c, size_t k)
 {

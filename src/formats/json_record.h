@@ -90,6 +90,10 @@ const char *sl_json_record_column(const sl_json_record_ctx *c, const char *membe
  * (j holds the error), -2 the value is not an object. */
 /* Columns the records have made so far in the run (`_extra` included):
  * what every batch will carry after typing. */
+/* Make dst (fresh from sl_json_record_init) name every member path as src
+ * does, with src's projection: a reader of another part of the same file
+ * (sources/ranges.h). dst does not share src's memory. */
+void sl_json_record_seed(sl_json_record_ctx *dst, const sl_json_record_ctx *src);
 size_t sl_json_record_width(const sl_json_record_ctx *c);
 int sl_json_record_read(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t row,
                         const sl_json_record_opts *o);

@@ -38,6 +38,7 @@ typedef struct csv_opts {
 
 static const sl_option csv_options[] = {
     SL_FILE_OPTIONS(csv_opts),
+    SL_PARALLEL_OPTION(csv_opts),
     {"delimiter", SL_OPT_STRING, ",", 0, offsetof(csv_opts, delimiter), NULL, "field separator (one character; \\t for tab)"},
     {"quote", SL_OPT_STRING, "\"", 0, offsetof(csv_opts, quote), NULL, "quote character"},
     {"escape", SL_OPT_STRING, "", 0, offsetof(csv_opts, escape), NULL,
@@ -215,25 +216,27 @@ static int is_null(const csv_opts *o, const sl_csv_field *f)
     return 0;
 }
 
-/* Replace invalid UTF-8 bytes by U+FFFD into st->fix. */
-static void utf8_replace(csv_state *st, const char *p, size_t n)
+/* Replace invalid UTF-8 bytes by U+FFFD into fix. */
+static void utf8_replace(sl_buf *fix, const char *p, size_t n)
 {
-    sl_buf_reset(&st->fix);
+    sl_buf_reset(fix);
     size_t i = 0;
     while (i < n) {
         size_t ok = sl_utf8_valid_prefix(p + i, n - i);
-        sl_buf_add(&st->fix, p + i, ok);
+        sl_buf_add(fix, p + i, ok);
         i += ok;
         if (i < n) {
-            sl_buf_add(&st->fix, "\xEF\xBF\xBD", 3);
+            sl_buf_add(fix, "\xEF\xBF\xBD", 3);
             i++;
         }
     }
 }
 
-static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error *err)
+/* Records of reader r into b (the file's reader, or a range's: then st is
+ * only read, its names known). */
+static int fill_records(csv_state *st, sl_csv_reader *r, sl_buf *fix, sl_batch *b, size_t max, int *done,
+                        sl_error *err)
 {
-    csv_state *st = fmt;
     csv_opts *o = st->o;
     if (b->ncols == 0 && st->nnames)
         add_columns(st, b);
@@ -244,14 +247,13 @@ static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error 
     while (b->nrows < rows) {
         if (sl_filesource_cancelled(&st->fs, err))
             return -1;
-        int rc = sl_csv_next(&st->r, err);
+        int rc = sl_csv_next(r, err);
         if (rc < 0)
             return -1;
         if (rc == 0) {
             *done = 1;
             break;
         }
-        sl_csv_reader *r = &st->r;
         if (r->bad[0]) {
             /* a quote open to the end of the file: over several lines, the
              * records it swallowed cannot be told apart (a stray quote, a
@@ -314,17 +316,92 @@ static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error 
             if (c == SIZE_MAX || is_null(o, f))
                 continue;
             if (badf != SIZE_MAX && sl_utf8_valid_prefix(f->p, f->n) != f->n) {
-                utf8_replace(st, f->p, f->n);
-                sl_batch_set_text(b, c, row, st->fix.data, st->fix.len);
+                utf8_replace(fix, f->p, f->n);
+                sl_batch_set_text(b, c, row, fix->data, fix->len);
             } else {
                 sl_batch_set_text(b, c, row, f->p, f->n);
             }
         }
     }
-    b->end_offset = sl_csv_offset(&st->r);
-    b->end_line = st->r.line;
+    b->end_offset = sl_csv_offset(r);
+    b->end_line = r->line;
     return 0;
 }
+
+static int csv_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error *err)
+{
+    csv_state *st = fmt;
+    return fill_records(st, &st->r, &st->fix, b, max, done, err);
+}
+
+/* ---- parallel ranges (sources/ranges.h) ---- */
+
+typedef struct csv_range {
+    csv_state *st;
+    sl_csv_reader r;
+    sl_buf fix;
+    int open;
+} csv_range;
+
+static void *csv_range_new(void *fmt, int main)
+{
+    (void)main;
+    csv_range *w = sl_calloc(1, sizeof *w);
+    w->st = fmt;
+    sl_buf_init(&w->fix);
+    return w;
+}
+
+static void csv_range_free(void *p)
+{
+    csv_range *w = p;
+    if (w->open)
+        sl_csv_release(&w->r);
+    sl_buf_release(&w->fix);
+    sl_free(w);
+}
+
+static int csv_range_begin(void *p, sl_input *in, int64_t start, int64_t line, int mark, sl_error *err)
+{
+    (void)err;
+    csv_range *w = p;
+    if (w->open)
+        sl_csv_release(&w->r);
+    sl_csv_init(&w->r, in, &w->st->cfg, start, line);
+    w->r.path = w->st->path;
+    w->r.mark_lines = mark;
+    w->open = 1;
+    return 0;
+}
+
+static int csv_range_fill(void *p, sl_batch *b, size_t max, int64_t stop, int *done, sl_error *err)
+{
+    csv_range *w = p;
+    w->r.stop_at = stop;
+    return fill_records(w->st, &w->r, &w->fix, b, max, done, err);
+}
+
+static void csv_range_where(void *p, int64_t *offset, int64_t *line)
+{
+    csv_range *w = p;
+    *offset = sl_csv_offset(&w->r);
+    *line = w->r.line;
+}
+
+static int csv_ranges_ready(void *fmt)
+{
+    const csv_state *st = fmt;
+    return st->nnames > 0; /* the names are known: the workers only read them */
+}
+
+static size_t csv_range_rows(void *p, size_t max)
+{
+    csv_range *w = p;
+    return sl_batch_max_rows(w->st->nnames, max);
+}
+
+static const sl_range_ops csv_ranges = {csv_range_new,   csv_range_free, csv_range_begin, csv_range_fill,
+                                        csv_range_where, NULL,           NULL,            csv_range_rows};
 
 static void csv_fmt_close(void *fmt)
 {
@@ -376,7 +453,11 @@ static int csv_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_error 
     st->cfg.comment = opt_char(st->o->comment);
     sl_buf_init(&st->fix);
     in->state = st;
-    return sl_filesource_open(&st->fs, in, run, resume, &csv_format, st, err);
+    if (sl_filesource_open(&st->fs, in, run, resume, &csv_format, st, err) < 0)
+        return -1;
+    st->fs.range_ops = &csv_ranges;
+    st->fs.ranges_ready = csv_ranges_ready;
+    return 0;
 }
 
 static void csv_close(sl_instance *in)

@@ -318,8 +318,42 @@ int sl_filesource_cancelled(const sl_filesource *fs, sl_error *err)
     return 1;
 }
 
+/* After the first batch of the open file: read the rest in ranges on
+ * several threads (sources/ranges.h) when the format, the input (a plain
+ * file: offsets are file offsets), the option and the machine allow. */
+static void start_ranges(sl_filesource *fs, const sl_file_entry *f, const sl_batch *b)
+{
+    fs->ranges_tried = 1;
+    int64_t size = sl_input_identity_of(fs->in)->size, rbytes;
+    if (!fs->range_ops || !sl_input_is_plain(fs->in) || !fs->ranges_ready(fs->fmt))
+        return;
+    int n = sl_ranges_workers(fs->opts->parallel, size - b->end_offset, &rbytes);
+    if (n <= 0)
+        return;
+    fs->ranges = sl_ranges_start(fs->range_ops, fs->fmt, fs->in, b, size, n, rbytes,
+                                 (size_t)fs->batch_rows);
+    sl_log_debug("%s: reading %s from byte %lld in ranges of %lld bytes on %d threads", fs->run->pipeline->name,
+                 f->path, (long long)b->end_offset, (long long)rbytes, n);
+}
+
+/* b is back from the pipeline (empty): the ranges' strings it pointed to are free. */
+static void release_ranges(sl_filesource *fs, const sl_batch *b)
+{
+    sl_ranges_release(fs->ranges, b);
+    size_t k = 0;
+    for (size_t i = 0; i < fs->nretired; i++) {
+        sl_ranges_release(fs->retired[i], b);
+        if (sl_ranges_idle(fs->retired[i]))
+            sl_ranges_free(fs->retired[i]);
+        else
+            fs->retired[k++] = fs->retired[i];
+    }
+    fs->nretired = k;
+}
+
 int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
 {
+    release_ranges(fs, b);
     for (;;) {
         if (sl_filesource_cancelled(fs, err))
             return -1;
@@ -331,6 +365,7 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
             if (!fs->in)
                 return -1;
             fs->counted = 0;
+            fs->ranges_tried = 0;
             sl_resume pos = {0, 0};
             int opened = 0;
             if (sl_input_set_encoding(fs->in, fs->opts->encoding, err) < 0 || /* encoding: */
@@ -352,17 +387,32 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
         int done = 0;
         b->file = f->key;
         b->file_index = (int)fs->cur;
-        if (fs->ops->fill(fs->fmt, b, (size_t)fs->batch_rows, &done, err) < 0)
-            return -1; /* format and input errors name the file */
-        int64_t nread = sl_input_bytes_read(fs->in);
-        b->bytes = nread - fs->counted; /* the header and the read-ahead count in the batch that read them */
-        fs->counted = nread;
+        int64_t size = sl_input_identity_of(fs->in)->size, pos;
+        if (fs->ranges) {
+            if (sl_ranges_next(fs->ranges, b, (size_t)fs->batch_rows, &done, err) < 0)
+                return -1;
+            /* bytes as one reader would count them: up to the batch's end */
+            pos = done ? size : b->end_offset;
+            b->bytes = pos > fs->counted ? pos - fs->counted : 0;
+            fs->counted = pos > fs->counted ? pos : fs->counted;
+            if (pos < sl_input_raw_pos(fs->in))
+                pos = sl_input_raw_pos(fs->in);
+        } else {
+            if (fs->ops->fill(fs->fmt, b, (size_t)fs->batch_rows, &done, err) < 0)
+                return -1; /* format and input errors name the file */
+            int64_t nread = sl_input_bytes_read(fs->in);
+            b->bytes = nread - fs->counted; /* the header and the read-ahead count in the batch that read them */
+            fs->counted = nread;
+            pos = sl_input_raw_pos(fs->in);
+            if (!done && !fs->ranges_tried)
+                start_ranges(fs, f, b);
+        }
         b->nread = (int64_t)b->nrows + (int64_t)b->nrejects;
-        if (!fs->run->dry_run && (sl_input_raw_pos(fs->in) > f->ident_at || done)) {
+        if (!fs->run->dry_run && (pos > f->ident_at || done)) {
             /* write-ahead: what the file is up to here, before its rows can commit */
             char hash[33];
-            int64_t hashed, upto = -1, size = sl_input_identity_of(fs->in)->size;
-            if (done && size > sl_input_raw_pos(fs->in))
+            int64_t hashed, upto = fs->ranges ? pos : -1;
+            if (done && size > pos)
                 upto = size; /* a reader that stopped early (a JSON document) still describes the whole file */
             if (sl_input_digest(fs->in, upto, hash, &hashed, err) < 0)
                 return -1;
@@ -378,6 +428,14 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
         }
         if (done) {
             b->file_done = 1;
+            if (fs->ranges) {
+                sl_ranges_stop(fs->ranges); /* b and the batches before it may point to its strings */
+                sl_log_debug("%s: %s read in ranges; %lld read again from their true start", fs->run->pipeline->name,
+                             f->path, (long long)sl_ranges_redone(fs->ranges));
+                SL_GROW(fs->retired, fs->capretired, fs->nretired + 1);
+                fs->retired[fs->nretired++] = fs->ranges;
+                fs->ranges = NULL;
+            }
             fs->ops->close(fs->fmt);
             sl_input_close(fs->in);
             fs->in = NULL;
@@ -406,6 +464,11 @@ int sl_filesource_done(sl_filesource *fs, sl_error *err)
 
 void sl_filesource_close(sl_filesource *fs)
 {
+    sl_ranges_free(fs->ranges);
+    fs->ranges = NULL;
+    for (size_t i = 0; i < fs->nretired; i++)
+        sl_ranges_free(fs->retired[i]);
+    sl_free(fs->retired);
     if (fs->in) {
         fs->ops->close(fs->fmt);
         sl_input_close(fs->in);
@@ -419,6 +482,13 @@ int sl_filesource_check(sl_instance *in, sl_diags *d)
 {
     sl_file_opts *o = in->opts;
     size_t before = d->n;
+    if (o->parallel && strcmp(o->parallel, "auto") != 0 && strcmp(o->parallel, "false") != 0) {
+        char *end;
+        long n = strtol(o->parallel, &end, 10);
+        if (*end || n < 1 || n > 64)
+            sl_diags_add(d, sl_options_loc(SL_SOURCE(in)->options, o, "parallel"),
+                         "parallel must be auto, false or a number of threads (1-64)");
+    }
     if (o->common.max_columns < 1 || o->common.max_columns > 100000)
         sl_diags_add(d, sl_options_loc(SL_SOURCE(in)->options, o, "max_columns"),
                      "max_columns must be between 1 and 100000");

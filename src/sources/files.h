@@ -31,6 +31,7 @@
 #include "formats/encoding.h"
 #include "formats/input.h"
 #include "sources/bookmarks.h"
+#include "sources/ranges.h"
 
 /* Every file source's option struct starts with this. */
 typedef struct sl_file_opts {
@@ -38,7 +39,16 @@ typedef struct sl_file_opts {
     char *path;
     char *incremental;       /* "none" | "new_files" */
     char *encoding;          /* formats/encoding.h: SL_ENCODINGS */
+    char *parallel;          /* "auto" | "false" | threads (SL_PARALLEL_OPTION); NULL: sequential */
 } sl_file_opts;
+
+/* The option of the sources that can read one large file on several
+ * threads (sources/ranges.h). */
+#define SL_PARALLEL_OPTION(T)                                                                      \
+    {"parallel", SL_OPT_STRING, "auto", 0, offsetof(T, files.parallel), NULL,                     \
+     "read a large plain file (uncompressed, UTF-8, 8 MB or more) in ranges parsed by several "      \
+     "threads: auto (one per core when the machine has more than one), false (one reader), or a "    \
+     "number of threads; rows, rejects, positions and order are the same either way"}
 
 #define SL_FILE_OPTIONS(T)                                                                         \
     {"path", SL_OPT_STRING, NULL, SL_OPT_REQUIRED, offsetof(T, files.path), NULL,                   \
@@ -91,6 +101,15 @@ typedef struct sl_filesource {
     int64_t counted;      /* bytes of the open input already counted in a batch */
     int64_t batch_rows;
     sl_bookmarks marks;   /* identity records */
+    /* a format that can read ranges (sources/ranges.h) sets these after
+     * sl_filesource_open: its reader of ranges, used after a file's first
+     * batch when ranges_ready(fmt) says so */
+    const sl_range_ops *range_ops;
+    int (*ranges_ready)(void *fmt);
+    sl_ranges *ranges;    /* the open file read in ranges by several threads, or NULL */
+    int ranges_tried;     /* the open file's first batch was read: ranges decided */
+    sl_ranges **retired;  /* ranges of files read to their end whose strings batches still point to */
+    size_t nretired, capretired;
 } sl_filesource;
 
 /* List files matching a path, glob or directory (sorted). */

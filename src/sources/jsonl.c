@@ -20,40 +20,57 @@ typedef struct jsonl_opts {
 
 static const sl_option jsonl_options[] = {
     SL_FILE_OPTIONS(jsonl_opts),
+    SL_PARALLEL_OPTION(jsonl_opts),
     SL_JSON_RECORD_OPTIONS(jsonl_opts),
     SL_OPT_END,
 };
 
-typedef struct jsonl_state {
-    sl_filesource fs; /* first: the shared callbacks cast in->state to it */
-    jsonl_opts *o;
-    sl_json_record_opts ro;
-    sl_json_record_ctx ctx;
+/* Lines of one input: the file's, or a range's (sources/ranges.h). */
+typedef struct jl_reader {
     sl_input *in;
     char *buf;
     size_t cap, len, pos;
     size_t seen;         /* buf[pos..seen) holds no newline */
     int64_t base, line;
     int eof;
+    int64_t stop;        /* lines starting at or after it are the next range's (INT64_MAX: none) */
+    int mark;            /* line numbers in messages marked (SL_LINE_MARK) */
+    const char *path;    /* for messages */
+} jl_reader;
+
+typedef struct jsonl_state {
+    sl_filesource fs; /* first: the shared callbacks cast in->state to it */
+    jsonl_opts *o;
+    sl_json_record_opts ro;
+    sl_json_record_ctx ctx;
+    jl_reader rd;
     char path[512];   /* for messages */
 } jsonl_state;
+
+static void reader_begin(jl_reader *rd, sl_input *in, int64_t start, int64_t line, const char *path)
+{
+    rd->in = in;
+    rd->len = rd->pos = rd->seen = 0;
+    rd->base = start;
+    rd->line = line > 0 ? line : 1;
+    rd->eof = 0;
+    rd->stop = INT64_MAX;
+    rd->mark = 0;
+    rd->path = path;
+}
 
 static int jsonl_fmt_open(void *fmt, sl_input *in, const char *path, const sl_resume *resume, sl_error *err)
 {
     jsonl_state *st = fmt;
     if (resume->offset > 0 && sl_input_seek(in, resume->offset, err) < 0)
         return -1;
-    st->in = in;
     snprintf(st->path, sizeof st->path, "%s", path ? path : "input");
-    st->len = st->pos = st->seen = 0;
-    st->base = resume->offset;
-    st->line = resume->line > 0 ? resume->line : 1;
-    st->eof = 0;
+    reader_begin(&st->rd, in, resume->offset, resume->line, st->path);
     return 0;
 }
 
 /* The next line in buf[pos..]: 1 with *p,*n (without the newline), 0 at end. */
-static int next_line(jsonl_state *st, const char **p, size_t *n, sl_error *err)
+static int next_line(jl_reader *st, const char **p, size_t *n, sl_error *err)
 {
     for (;;) {
         /* bytes before st->seen were searched already: a long line read in
@@ -81,10 +98,13 @@ static int next_line(jsonl_state *st, const char **p, size_t *n, sl_error *err)
             st->pos = 0;
         }
         if (st->cap - st->len < SL_INPUT_BLOCK) {
-            if (st->cap >= SL_RECORD_MAX) /* a line that never ends (or a decompression bomb) */
+            if (st->cap >= SL_RECORD_MAX) { /* a line that never ends (or a decompression bomb) */
+                char ln[32];
+                snprintf(ln, sizeof ln, st->mark ? "\001%lld\001" : "%lld", (long long)st->line);
                 return sl_error_set(err, SL_EDATA,
-                                    "%s: a JSON Lines record starting at line %lld is larger than %zu MiB (a line "
-                                    "that never ends?)", st->path, (long long)st->line, SL_RECORD_MAX >> 20);
+                                    "%s: a JSON Lines record starting at line %s is larger than %zu MiB (a line "
+                                    "that never ends?)", st->path, ln, SL_RECORD_MAX >> 20);
+            }
             st->cap = st->cap ? st->cap * 2 : SL_INPUT_BLOCK * 2;
             st->buf = sl_realloc(st->buf, st->cap);
         }
@@ -97,26 +117,31 @@ static int next_line(jsonl_state *st, const char **p, size_t *n, sl_error *err)
     }
 }
 
-static int jsonl_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error *err)
+/* Lines of rd into b, read with names ctx (the file's, or a range's own). */
+static int fill_lines(jsonl_state *st, jl_reader *rd, sl_json_record_ctx *ctx, sl_batch *b, size_t max, int *done,
+                      sl_error *err)
 {
-    jsonl_state *st = fmt;
     char why[300];
     /* wide records make shorter batches: rows x the run's columns stay
      * within the batch's cells (core/batch.h) */
-    while (b->nrows < sl_batch_max_rows(sl_json_record_width(&st->ctx), max)) {
+    while (b->nrows < sl_batch_max_rows(sl_json_record_width(ctx), max)) {
         if (sl_filesource_cancelled(&st->fs, err))
             return -1;
         const char *p = NULL;
         size_t n = 0;
-        int64_t off = st->base + (int64_t)st->pos, line = st->line;
-        int rc = next_line(st, &p, &n, err);
+        int64_t off = rd->base + (int64_t)rd->pos, line = rd->line;
+        if (off >= rd->stop) { /* the next range's */
+            *done = 1;
+            break;
+        }
+        int rc = next_line(rd, &p, &n, err);
         if (rc < 0)
             return -1;
         if (rc == 0) {
             *done = 1;
             break;
         }
-        st->line++;
+        rd->line++;
         size_t k = 0;
         while (k < n && (p[k] == ' ' || p[k] == '\t'))
             k++;
@@ -125,7 +150,7 @@ static int jsonl_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_erro
         sl_json j;
         sl_json_init(&j, p, n);
         size_t row = sl_batch_add_row(b, off, line);
-        int r = sl_json_record_read(&st->ctx, &j, b, row, &st->ro);
+        int r = sl_json_record_read(ctx, &j, b, row, &st->ro);
         if (r == 0) {
             sl_json_ws(&j);
             if (j.p != j.end) {
@@ -148,15 +173,111 @@ static int jsonl_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_erro
             sl_batch_reject_raw(b, off, line, "source", why, p, n);
         }
     }
-    b->end_offset = st->base + (int64_t)st->pos;
-    b->end_line = st->line;
+    b->end_offset = rd->base + (int64_t)rd->pos;
+    b->end_line = rd->line;
     return 0;
+}
+
+static int jsonl_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error *err)
+{
+    jsonl_state *st = fmt;
+    return fill_lines(st, &st->rd, &st->ctx, b, max, done, err);
 }
 
 static void jsonl_fmt_close(void *fmt)
 {
     (void)fmt;
 }
+
+/* ---- parallel ranges (sources/ranges.h) ---- */
+
+/* A range's reader. Its names start as a copy of the file reader's (taken
+ * when ranges start): a range that names a member path they lack is not
+ * faithful (the file's reader, which has seen everything before it, might
+ * name it otherwise) and is read again on the source thread with the
+ * file's names. */
+typedef struct jsonl_range {
+    jsonl_state *st;
+    jl_reader rd;
+    sl_json_record_ctx own, *ctx;
+    size_t known;        /* names in the copy */
+} jsonl_range;
+
+static void *jsonl_range_new(void *fmt, int main)
+{
+    jsonl_state *st = fmt;
+    jsonl_range *w = sl_calloc(1, sizeof *w);
+    w->st = st;
+    if (main) {
+        w->ctx = &st->ctx;
+    } else {
+        sl_json_record_init(&w->own);
+        sl_json_record_seed(&w->own, &st->ctx);
+        w->ctx = &w->own;
+        w->known = sl_json_record_width(&w->own);
+    }
+    return w;
+}
+
+static void jsonl_range_free(void *p)
+{
+    jsonl_range *w = p;
+    if (w->ctx == &w->own)
+        sl_json_record_release(&w->own);
+    sl_free(w->rd.buf);
+    sl_free(w);
+}
+
+static int jsonl_range_begin(void *p, sl_input *in, int64_t start, int64_t line, int mark, sl_error *err)
+{
+    (void)err;
+    jsonl_range *w = p;
+    reader_begin(&w->rd, in, start, line, w->st->path);
+    w->rd.mark = mark;
+    return 0;
+}
+
+static int jsonl_range_fill(void *p, sl_batch *b, size_t max, int64_t stop, int *done, sl_error *err)
+{
+    jsonl_range *w = p;
+    w->rd.stop = stop;
+    return fill_lines(w->st, &w->rd, w->ctx, b, max, done, err);
+}
+
+static void jsonl_range_where(void *p, int64_t *offset, int64_t *line)
+{
+    jsonl_range *w = p;
+    *offset = w->rd.base + (int64_t)w->rd.pos;
+    *line = w->rd.line;
+}
+
+static int jsonl_range_faithful(void *p)
+{
+    jsonl_range *w = p;
+    return w->ctx != &w->own || sl_json_record_width(&w->own) == w->known;
+}
+
+static int jsonl_ranges_ready(void *fmt)
+{
+    (void)fmt;
+    return 1;
+}
+
+static size_t jsonl_range_era(void *p)
+{
+    jsonl_range *w = p;
+    return sl_json_record_width(w->ctx);
+}
+
+static size_t jsonl_range_rows(void *p, size_t max)
+{
+    jsonl_range *w = p;
+    return sl_batch_max_rows(sl_json_record_width(w->ctx), max);
+}
+
+static const sl_range_ops jsonl_ranges = {jsonl_range_new,   jsonl_range_free,     jsonl_range_begin,
+                                          jsonl_range_fill,  jsonl_range_where,    jsonl_range_faithful,
+                                          jsonl_range_era,   jsonl_range_rows};
 
 static const sl_format_ops jsonl_format = {jsonl_fmt_open, jsonl_fmt_fill, jsonl_fmt_close};
 
@@ -170,7 +291,11 @@ static int jsonl_open(sl_instance *in, sl_run *run, sl_resume_fn resume, sl_erro
     sl_json_record_init(&st->ctx);
     sl_json_record_project(&st->ctx, in->projection); /* engine/project.h */
     in->state = st;
-    return sl_filesource_open(&st->fs, in, run, resume, &jsonl_format, st, err);
+    if (sl_filesource_open(&st->fs, in, run, resume, &jsonl_format, st, err) < 0)
+        return -1;
+    st->fs.range_ops = &jsonl_ranges;
+    st->fs.ranges_ready = jsonl_ranges_ready;
+    return 0;
 }
 
 static void jsonl_close(sl_instance *in)
@@ -180,7 +305,7 @@ static void jsonl_close(sl_instance *in)
         return;
     sl_filesource_close(&st->fs);
     sl_json_record_release(&st->ctx);
-    sl_free(st->buf);
+    sl_free(st->rd.buf);
     sl_free(st);
     in->state = NULL;
 }
