@@ -438,6 +438,11 @@ static int agg_open(sl_instance *in, sl_run *run, sl_error *err)
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "DELETE FROM g WHERE ws <= ?1", -1, &st->del_g, NULL) != SQLITE_OK)
         return db_fail(st->db, err);
+    /* one transaction for the whole run (a private database: nothing to
+     * commit to anyone); each upsert in its own was the SQLite path's
+     * main cost once the table outgrew a few pages */
+    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(st->db, err);
     /* the native group table: without a window or count_distinct (their
      * rows and sets stay SQLite's), unless SLUICE_AGG_NATIVE=0 */
     st->fcols = sl_calloc(st->nfns + 1, sizeof *st->fcols);
@@ -482,11 +487,7 @@ static int spill(sl_instance *in, agg_state *st, int at_end, sl_error *err)
     if (rc != SQLITE_OK)
         return db_fail(st->db, err);
     size_t groups = sl_agghash_groups(st->hash), bytes = sl_agghash_bytes(st->hash);
-    rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sl_agghash_insert_all(st->hash, ins) == 0 ? SQLITE_OK : SQLITE_ERROR;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    rc = sl_agghash_insert_all(st->hash, ins) == 0 ? SQLITE_OK : SQLITE_ERROR;
     sqlite3_finalize(ins);
     if (rc != SQLITE_OK)
         return db_fail(st->db, err);
