@@ -645,8 +645,12 @@ static int agg_process(sl_instance *in, sl_batch *b, sl_error *err)
     agg_state *st = in->state;
     /* blocking: input batches never carry a position (see dedupe.c) */
     b->no_position = 1;
-    if (b->nrows == 0)
+    if (b->nrows == 0) {
+        /* an empty batch (a blocking transform ahead flushing) must not hand
+         * the input's columns on: the sink would take them for the output's */
+        clear_rows_and_columns(b);
         return 0;
+    }
     size_t ng = o->group_by.n;
     int gcols[64];
     if (ng > 64)

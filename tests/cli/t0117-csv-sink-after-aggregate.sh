@@ -7,6 +7,10 @@
 # Now the header comes from the first batch with columns: the grouped
 # rows in a CSV, over several input batches, with and without a header;
 # a CSV input with no rows still gives the header, as before.
+# And a blocking transform ahead of aggregate (dedupe keep: last, which
+# hands on empty batches with the input's columns until it flushes): the
+# aggregate handed those columns on, the sink took them for its header and
+# failed ("column 1 is 'country' but the CSV header says 'id'").
 . "$SRC/tests/cli/lib.sh"
 mkdir -p p/pipelines
 echo "name: t0117" > p/sluice.yml
@@ -55,6 +59,18 @@ assert_eq "header" "$(echo "$got" | head -1)" "country,contacts,total"
 assert_eq "groups" "$(echo "$got" | tail -1)" "$want"
 assert_eq "rows without a header" "$(wc -l < out_nohead.csv | tr -d ' ')" "4"
 assert_eq "no header line" "$(grep -c '^country,' out_nohead.csv || true)" "0"
+cat > p/pipelines/chain.yml <<Y
+source: {type: csv, path: $T/in.csv}
+batch_rows: 40
+transforms:
+  - {type: dedupe, key: [score], keep: last}
+  - {type: aggregate, group_by: [country], aggregates: {n: count}}
+sinks: [{type: csv, path: $T/chain.csv}]
+Y
+assert_exit 0 "$SLUICE" -C p -q run chain
+# the last row of each score 0..6 (ids 243..249): countries of i % 4
+assert_eq "dedupe then aggregate" "$(tail -n +2 chain.csv | sort | tr '\n' ' ')" ",2 CA,2 GB,1 US,2 "
+assert_eq "its header" "$(head -1 chain.csv)" "country,n"
 assert_exit 0 "$SLUICE" -C p -q run none
 assert_eq "an input without rows still gives the header" "$(cat none.csv)" "id,country,score"
 finish
