@@ -510,19 +510,25 @@ int sl_http_run(sl_http *h, sl_http_call **calls, size_t n, sl_error *err)
         int still = 0;
         curl_multi_perform(h->multi, &still);
         CURLMsg *msg;
-        int left;
+        int left, freed = 0;
         while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
             if (msg->msg != CURLMSG_DONE)
                 continue;
             sl_http_call *c = NULL;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
             running--;
+            freed = 1;
             finish_attempt(h, c, msg->data.result);
             if (c->state == DONE)
                 done++;
         }
         if (done >= n)
             break;
+        /* A slot came free: fill it now rather than after the next socket
+         * event or the 0.2 s tick (all in flight answered in one perform
+         * used to sleep 0.2 s with ready calls waiting: ~5 waves/s). */
+        if (freed)
+            continue;
         double ms = (wake - sl_ratelimit_now()) * 1000;
         if (running == 0 && ms > 0) {
             struct timespec ts = {(time_t)(ms / 1000), (long)((ms - (double)(long)(ms / 1000) * 1000) * 1e6)};
