@@ -47,7 +47,7 @@ typedef struct sl_file_opts {
 #define SL_PARALLEL_OPTION(T)                                                                      \
     {"parallel", SL_OPT_STRING, "auto", 0, offsetof(T, files.parallel), NULL,                     \
      "read a large plain file (uncompressed, UTF-8, 8 MB or more) in ranges parsed by several "      \
-     "threads: auto (one per core when the machine has more than one), false (one reader), or a "    \
+     "threads: auto (cores - 3 threads on 4 or more cores, else one reader), false (one reader), or a "\
      "number of threads; rows, rejects, positions and order are the same either way"}
 
 #define SL_FILE_OPTIONS(T)                                                                         \

@@ -699,11 +699,16 @@ int sl_ranges_workers(const char *parallel, int64_t size, int64_t *range_bytes)
     if (!parallel || strcmp(parallel, "false") == 0)
         return 0;
     if (strcmp(parallel, "auto") == 0) {
+        /* A run already keeps three threads busy (this reader, the
+         * transforms, the sink; the profiler takes what is left): range
+         * workers only help with cores beyond those. On the 2-core VM,
+         * one worker made the JSONL filter 1.4x and the CSV transform 1.05x
+         * slower (docs/BENCHMARKS.md), so auto reads in ranges from 4 cores
+         * on (cores - 3 workers); `parallel: N` asks for N anywhere. */
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        if (cores < 2 || size < (env ? 4 * *range_bytes : AUTO_MIN_BYTES))
+        if (cores < 4 || size < (env ? 4 * *range_bytes : AUTO_MIN_BYTES))
             return 0;
-        /* the calling thread hands the batches on (and types them) */
-        return cores - 1 > MAX_WORKERS ? MAX_WORKERS : (int)(cores - 1);
+        return cores - 3 > MAX_WORKERS ? MAX_WORKERS : (int)(cores - 3);
     }
     long n = atol(parallel);
     if (n < 1 || size <= *range_bytes)
