@@ -320,6 +320,19 @@ static int db_fail(sqlite3 *db, sl_error *err)
     return sl_error_set(err, SL_EINTERNAL, "aggregate: %s", sqlite3_errmsg(db));
 }
 
+/* "INSERT INTO g (k, seq, ws, g0.., a0, n0..) VALUES (?1, ?2, ?3": the
+ * start of both statements that put groups into the table (the upsert of
+ * the SQLite path, the spill of the native table) */
+static void insert_head(sl_buf *sql, size_t ng, size_t nfns)
+{
+    sl_buf_addf(sql, "INSERT INTO g (k, seq, ws");
+    for (size_t j = 0; j < ng; j++)
+        sl_buf_addf(sql, ", g%zu", j);
+    for (size_t i = 0; i < nfns; i++)
+        sl_buf_addf(sql, ", a%zu, n%zu", i, i);
+    sl_buf_addf(sql, ") VALUES (?1, ?2, ?3");
+}
+
 static int agg_open(sl_instance *in, sl_run *run, sl_error *err)
 {
     agg_opts *o = in->opts;
@@ -370,12 +383,7 @@ static int agg_open(sl_instance *in, sl_run *run, sl_error *err)
     /* the upsert: ?1 key, ?2 seq, ?3 window start, ?4.. group values, then one value per aggregate */
     sl_buf_reset(&sql);
     size_t ng = o->group_by.n;
-    sl_buf_addf(&sql, "INSERT INTO g (k, seq, ws");
-    for (size_t j = 0; j < ng; j++)
-        sl_buf_addf(&sql, ", g%zu", j);
-    for (size_t i = 0; i < st->nfns; i++)
-        sl_buf_addf(&sql, ", a%zu, n%zu", i, i);
-    sl_buf_addf(&sql, ") VALUES (?1, ?2, ?3");
+    insert_head(&sql, ng, st->nfns);
     for (size_t j = 0; j < ng; j++)
         sl_buf_addf(&sql, ", ?%zu", 4 + j);
     for (size_t i = 0; i < st->nfns; i++) {
@@ -473,12 +481,7 @@ static int spill(sl_instance *in, agg_state *st, int at_end, sl_error *err)
     size_t ng = o->group_by.n;
     sl_buf sql;
     sl_buf_init(&sql);
-    sl_buf_addf(&sql, "INSERT INTO g (k, seq, ws");
-    for (size_t j = 0; j < ng; j++)
-        sl_buf_addf(&sql, ", g%zu", j);
-    for (size_t i = 0; i < st->nfns; i++)
-        sl_buf_addf(&sql, ", a%zu, n%zu", i, i);
-    sl_buf_addf(&sql, ") VALUES (?1, ?2, ?3");
+    insert_head(&sql, ng, st->nfns);
     for (size_t k = 0; k < ng + 2 * st->nfns; k++)
         sl_buf_addf(&sql, ", ?%zu", 4 + k);
     sl_buf_addf(&sql, ")");
