@@ -294,6 +294,11 @@ static void hex128(XXH3_state_t *st, char out[33])
     snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
 }
 
+int64_t sl_input_hashed(const sl_input *in)
+{
+    return in->hashed;
+}
+
 int sl_input_digest(sl_input *in, int64_t upto, char out[33], int64_t *hashed, sl_error *err)
 {
     if (upto < 0)

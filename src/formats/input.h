@@ -74,6 +74,9 @@ const sl_input_identity *sl_input_identity_of(const sl_input *in);
  * how many bytes the hash covers: less than upto when the file is shorter.
  * 0, or -1 with err set (read error, or upto below the hashed length). */
 int sl_input_digest(sl_input *in, int64_t upto, char out[33], int64_t *hashed, sl_error *err);
+/* How many of the file's first bytes the hash covers so far (a resumed
+ * run's identity check may have hashed past where its reading starts). */
+int64_t sl_input_hashed(const sl_input *in);
 
 /* A second reader of the plain (uncompressed, unconverted) input `of`,
  * starting at byte `start`: it reads the same open file with pread(), so

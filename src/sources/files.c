@@ -411,7 +411,11 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
         if (!fs->run->dry_run && (pos > f->ident_at || done)) {
             /* write-ahead: what the file is up to here, before its rows can commit */
             char hash[33];
-            int64_t hashed, upto = fs->ranges ? pos : -1;
+            /* ranges: the batch's end, or further where the identity check of a
+             * resumed run already hashed past it (the hash only goes forward) */
+            int64_t hashed, upto = -1;
+            if (fs->ranges)
+                upto = pos > sl_input_hashed(fs->in) ? pos : sl_input_hashed(fs->in);
             if (done && size > pos)
                 upto = size; /* a reader that stopped early (a JSON document) still describes the whole file */
             if (sl_input_digest(fs->in, upto, hash, &hashed, err) < 0)
