@@ -95,7 +95,8 @@ typedef struct agg_fn {
     int fn;
     char *arg;  /* column, or NULL (count) */
     int col;    /* in the current batch */
-    sl_type type; /* output type */
+    sl_type type;     /* output type */
+    sl_type out_type; /* this scan's: type, or float for an integer sum past 64 bits */
 } agg_fn;
 
 typedef struct agg_window {
@@ -535,7 +536,7 @@ static int put_row(agg_state *st, const agg_opts *o, sl_batch *b, const int *gco
     sl_buf_reset(&st->key);
     sl_buf_add(&st->key, &ws, sizeof ws);
     for (size_t j = 0; j < ng; j++)
-        sl_tcell_key(&b->cols[gcols[j]], r, &st->key);
+        sl_tcell_group_key(&b->cols[gcols[j]], r, &st->key);
     sqlite3_bind_blob(st->put, 1, st->key.data, (int)st->key.len, SQLITE_STATIC);
     sqlite3_bind_int64(st->put, 2, st->seq++);
     sqlite3_bind_int64(st->put, 3, ws);
@@ -551,7 +552,7 @@ static int put_row(agg_state *st, const agg_opts *o, sl_batch *b, const int *gco
         sl_tcell_bind(st->put, p, c, r);
         if (st->fns[i].fn == F_COUNT_DISTINCT && c->valid[r]) {
             sl_buf_reset(&st->vkey);
-            sl_tcell_key(c, r, &st->vkey);
+            sl_tcell_group_key(c, r, &st->vkey);
             sqlite3_bind_blob(st->distinct, 1, st->key.data, (int)st->key.len, SQLITE_STATIC);
             sqlite3_bind_int64(st->distinct, 2, (int64_t)i);
             sqlite3_bind_blob(st->distinct, 3, st->vkey.data, (int)st->vkey.len, SQLITE_STATIC);
@@ -573,6 +574,30 @@ static int emit(sl_instance *in, sl_batch *b, int64_t ws_max, size_t max, int *e
     agg_opts *o = in->opts;
     agg_state *st = in->state;
     size_t ng = o->group_by.n;
+    if (!st->scanning) {
+        sqlite3_reset(st->scan);
+        sqlite3_bind_int64(st->scan, 1, ws_max);
+        st->scanning = 1;
+        /* an integer sum that passed 64 bits is a real (SQLite's rule):
+         * its column is a float column for this scan, not a NULL */
+        for (size_t i = 0; i < st->nfns; i++) {
+            st->fns[i].out_type = st->fns[i].type;
+            if (st->fns[i].fn != F_SUM || st->fns[i].type != SL_T_INT)
+                continue;
+            char q[96];
+            snprintf(q, sizeof q, "SELECT 1 FROM g WHERE ws <= ?1 AND typeof(a%zu) = 'real' LIMIT 1", i);
+            sqlite3_stmt *s = NULL;
+            if (sqlite3_prepare_v2(st->db, q, -1, &s, NULL) != SQLITE_OK)
+                return db_fail(st->db, err);
+            sqlite3_bind_int64(s, 1, ws_max);
+            int rc = sqlite3_step(s);
+            sqlite3_finalize(s);
+            if (rc == SQLITE_ROW)
+                st->fns[i].out_type = SL_T_FLOAT;
+            else if (rc != SQLITE_DONE)
+                return db_fail(st->db, err);
+        }
+    }
     if (b->ncols == 0) {
         for (size_t j = 0; j < ng; j++) {
             sl_type t = st->gtypes[j] == SL_T_NULL ? SL_T_TEXT : st->gtypes[j];
@@ -584,14 +609,9 @@ static int emit(sl_instance *in, sl_batch *b, int64_t ws_max, size_t max, int *e
         }
         for (size_t i = 0; i < st->nfns; i++)
             sl_batch_add_column(b, o->aggregates.v[i].key, strlen(o->aggregates.v[i].key),
-                                st->fns[i].type == SL_T_NULL ? SL_T_TEXT : st->fns[i].type, 0);
+                                st->fns[i].out_type == SL_T_NULL ? SL_T_TEXT : st->fns[i].out_type, 0);
     }
     *ended = 0;
-    if (!st->scanning) {
-        sqlite3_reset(st->scan);
-        sqlite3_bind_int64(st->scan, 1, ws_max);
-        st->scanning = 1;
-    }
     size_t ncol0 = st->have_window ? ng + 2 : ng;
     while (b->nrows < max) {
         int rc = sqlite3_step(st->scan);
@@ -613,6 +633,8 @@ static int emit(sl_instance *in, sl_batch *b, int64_t ws_max, size_t max, int *e
             b->cols[ng + 1].i64[row] = ws + st->w.size;
             b->cols[ng + 1].valid[row] = 1;
         }
+        /* a value that does not fit the column stays NULL (e.g. the sum of a
+         * group whose only value was text in a column typed int: known gap) */
         for (size_t i = 0; i < st->nfns; i++)
             sl_tcell_set(b, ncol0 + i, row, st->scan, (int)(2 + ng + i));
     }
@@ -689,7 +711,7 @@ static int agg_process(sl_instance *in, sl_batch *b, sl_error *err)
             sl_buf_reset(&st->key);
             sl_buf_add(&st->key, &ws0, sizeof ws0);
             for (size_t j = 0; j < ng; j++)
-                sl_tcell_key(&b->cols[gcols[j]], r0, &st->key);
+                sl_tcell_group_key(&b->cols[gcols[j]], r0, &st->key);
             if (sl_agghash_add(st->hash, st->key.data, st->key.len, st->seq, b, gcols, st->fcols, r0) != 0)
                 break; /* the rest of the input is SQLite's */
             st->seq++;

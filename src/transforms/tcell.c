@@ -118,3 +118,12 @@ void sl_tcell_key(const sl_column *c, size_t row, sl_buf *out)
     }
     sl_tcell_key_text(p, n, out);
 }
+
+void sl_tcell_group_key(const sl_column *c, size_t row, sl_buf *out)
+{
+    if ((c->raw || c->type == SL_T_TEXT || c->type == SL_T_JSON) && c->valid[row]) {
+        frame(out, c->str[row].p, c->str[row].n);
+        return;
+    }
+    sl_tcell_key(c, row, out);
+}

@@ -34,6 +34,10 @@ int sl_tcell_set(sl_batch *b, size_t col, size_t row, sqlite3_stmt *st, int icol
 void sl_tcell_key(const sl_column *c, size_t row, sl_buf *out);
 /* The same for a value given as text (p NULL: a NULL). */
 void sl_tcell_key_text(const char *p, size_t n, sl_buf *out);
+/* The key form of a group: sl_tcell_key for numbers (1 and 1.0 are one
+ * key), but a text column's value as written ('1', '1.0' and '01' are three
+ * groups, as SQL's GROUP BY over text makes them). */
+void sl_tcell_group_key(const sl_column *c, size_t row, sl_buf *out);
 
 /* Parse text as a value of type t for sl_tcell_set's storage: *iv for
  * integer storage, *dv for float; 0 ok, -1 when it is not one. Text

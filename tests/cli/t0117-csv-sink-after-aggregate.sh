@@ -71,6 +71,31 @@ assert_exit 0 "$SLUICE" -C p -q run chain
 # the last row of each score 0..6 (ids 243..249): countries of i % 4
 assert_eq "dedupe then aggregate" "$(tail -n +2 chain.csv | sort | tr '\n' ' ')" ",2 CA,2 GB,1 US,2 "
 assert_eq "its header" "$(head -1 chain.csv)" "country,n"
+# Two aggregate faults a fresh user found (both paths: the native group
+# table and SQLite's): text keys '1', '1.0', '01', '1e0' were one or two
+# groups (the key form made whole numbers of them; SQL's GROUP BY over text
+# keeps four), and an integer sum past 64 bits came out NULL (SQLite makes
+# it a real: the column is then a float column).
+printf 'k,v\n1,9223372036854775807\n1.0,1\n01,2\n1e0,3\n1,1\n' > keys.csv
+cat > p/pipelines/keys.yml <<Y
+source: {type: csv, path: $T/keys.csv, infer_types: false}
+transforms:
+  - {type: aggregate, group_by: [k], aggregates: {n: count}}
+sinks: [{type: csv, path: $T/keys_out.csv}]
+Y
+cat > p/pipelines/big.yml <<Y
+source: {type: csv, path: $T/keys.csv}
+transforms:
+  - {type: derive, columns: {g: "'all'"}}
+  - {type: aggregate, group_by: [g], aggregates: {s: sum(v)}}
+sinks: [{type: csv, path: $T/big_out.csv}]
+Y
+for native in 1 0; do
+  SLUICE_AGG_NATIVE=$native assert_exit 0 "$SLUICE" -C p -q run keys
+  assert_eq "text keys stay apart (native=$native)" "$(tail -n +2 keys_out.csv | tr '\n' ' ')" "1,2 1.0,1 01,1 1e0,1 "
+  SLUICE_AGG_NATIVE=$native assert_exit 0 "$SLUICE" -C p -q run big
+  assert_eq "a sum past 64 bits is a real (native=$native)" "$(tail -n +2 big_out.csv)" "all,9.223372036854776e+18"
+done
 assert_exit 0 "$SLUICE" -C p -q run none
 assert_eq "an input without rows still gives the header" "$(cat none.csv)" "id,country,score"
 finish
