@@ -784,7 +784,9 @@ static int refill(sqlite_state *st, sl_error *err)
     sl_buf_init(&cols);
     sqlite3_stmt *s;
     int rc = 0;
-    if (sqlite3_prepare_v2(st->db, "SELECT s.name, s.type, f.name IS NOT NULL FROM pragma_table_info(?1) s "
+    char **rnames = NULL, **rdecls = NULL, **rold = NULL; /* columns to retype */
+    size_t nr = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT s.name, s.type, f.name IS NOT NULL, f.type FROM pragma_table_info(?1) s "
                                    "LEFT JOIN pragma_table_info(?2) f ON f.name = s.name ORDER BY s.cid",
                            -1, &s, NULL) != SQLITE_OK)
         return db_fail(st, err, "read columns");
@@ -801,11 +803,45 @@ static int refill(sqlite_state *st, sl_error *err)
             sl_run_schema_change(st->run, name, "added to table %s (%s)", st->o->table,
                                  (const char *)sqlite3_column_text(s, 1));
         }
+        else if (sl_sqlite_affinity((const char *)sqlite3_column_text(s, 1)) !=
+                 sl_sqlite_affinity((const char *)sqlite3_column_text(s, 3))) {
+            /* the old declared type would change the new values ('007' into
+             * INTEGER is 7): the column takes the staged type, as append does */
+            rnames = sl_realloc(rnames, (nr + 1) * sizeof *rnames);
+            rdecls = sl_realloc(rdecls, (nr + 1) * sizeof *rdecls);
+            rold = sl_realloc(rold, (nr + 1) * sizeof *rold);
+            rnames[nr] = sl_strdup(name);
+            rdecls[nr] = sl_strdup((const char *)sqlite3_column_text(s, 1));
+            rold[nr++] = sl_strdup((const char *)sqlite3_column_text(s, 3));
+        }
         if (cols.len)
             sl_buf_addc(&cols, ',');
         sl_sql_ident(&cols, name);
     }
     sqlite3_finalize(s);
+    if (nr) {
+        char *msg = NULL;
+        if (sl_sqlite_retype(st->db, st->o->table, (const char **)rnames, (const char **)rdecls, nr, &msg) < 0) {
+            rc = sl_error_set(err, SL_ESQL, "full_refresh: changing column types of table %s: %s", st->o->table, msg);
+            sl_free(msg);
+        }
+        for (size_t k = 0; k < nr; k++) {
+            if (rc == 0)
+                sl_run_schema_change(st->run, rnames[k], "retyped in table %s from %s to %s (table rebuilt)",
+                                     st->o->table, rold[k], rdecls[k]);
+            sl_free(rnames[k]);
+            sl_free(rdecls[k]);
+            sl_free(rold[k]);
+        }
+        sl_free(rnames);
+        sl_free(rdecls);
+        sl_free(rold);
+        if (rc < 0) {
+            sl_buf_release(&sql);
+            sl_buf_release(&cols);
+            return rc;
+        }
+    }
     sl_buf_adds(&sql, "DELETE FROM ");
     sl_sql_ident(&sql, st->o->table);
     sl_buf_adds(&sql, "; INSERT INTO ");
