@@ -9,9 +9,12 @@
  *                allowed_lateness: 10m}      (optional)
  *
  * Functions: count (rows), count(x) (non-null x), count_distinct(x) (exact,
- * by the key form of tcell.h), sum, min, max, avg, first, last (the first
- * and last non-null value in input order). Every function but count
- * ignores nulls; over no value it gives null (count: 0).
+ * by sl_tcell_group_key: numbers 1 and 1.0 are one value, texts are
+ * compared as written, as are group keys), sum (an integer sum past 64
+ * bits turns real, SQLite's rule, and its column a float column), min,
+ * max, avg, first, last (the first and last non-null value in input
+ * order). Every function but count ignores nulls; over no value it gives
+ * null (count: 0).
  *
  * Blocking, bounded memory: groups live in a native hash table
  * (agg_hash.h: the same results as the SQLite path, row for row) while
