@@ -3,12 +3,15 @@
  * parser of the part of SQLite's expression grammar that the native path
  * evaluates (vec.h), with SQLite's operator precedence (parse.y): OR, AND,
  * NOT, then = == != <> IS IN LIKE BETWEEN ISNULL NOTNULL, then < <= > >=,
- * then + -, then * / %, then ||, then unary -. Anything it does not know
- * (another operator, keyword, function, a blob or hex literal, COLLATE,
- * CAST, a name that is no column, ...) makes it give up: NULL, and the
- * expression runs through SQLite, which also reports errors.
+ * then + -, then * / %, then ||, then unary -, plus CAST, CASE, the
+ * JSON operators and the functions vec.h lists. Anything it does not know
+ * (another operator, keyword or function, a blob or hex literal, COLLATE,
+ * a name that is no column, ...) makes it give up: NULL, and the
+ * expression runs through SQLite, which also reports errors. Its tokens
+ * come from vec_lex.c.
  */
 #include "expr/vec_node.h"
+#include "expr/vec_lex.h"
 #include "core/mem.h"
 #include "gtm/gtm.h"
 #include <ctype.h>
@@ -17,247 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-enum { TK_END, TK_ID, TK_QID, TK_STR, TK_INT, TK_REAL, TK_OP };
-
-typedef struct parser {
-    const char *s;
-    size_t pos;
-    /* the current token */
-    int tk;
-    const char *tp;
-    size_t tn;
-    char *text;   /* TK_QID, TK_STR: the unquoted text (heap) */
-    size_t textn;
-    int64_t iv;
-    double rv;
-    int fail;
-    const sl_batch *b;
-} parser;
-
-static int is_space(int c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-
-static int id_char(int c)
-{
-    return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
-}
-
-/* sl_vnum_decimal (vec_node.h): the decimal at p (n bytes, digits, '.', exponent) as SQLite's
- * sqlite3AtoF (3.40) computes it: significand s and exponent e, then
- * s / 10^-e or s * 10^e in long double. Only when s has at most 15
- * significant digits (18 in all) and |e| <= 22, where that is exact up
- * to the final rounding; else -1. */
-int sl_vnum_decimal(const char *p, size_t n, double *out)
-{
-    int64_t s = 0;
-    int digits = 0, sig = 0, e = 0, d = 0;
-    size_t i = 0;
-    /* past 18 digits s is no longer kept: the number is refused below */
-    for (; i < n && isdigit((unsigned char)p[i]); i++, digits++) {
-        if (digits < 18)
-            s = s * 10 + (p[i] - '0');
-        if (s)
-            sig++;
-    }
-    if (i < n && p[i] == '.')
-        for (i++; i < n && isdigit((unsigned char)p[i]); i++, digits++, d--) {
-            if (digits < 18)
-                s = s * 10 + (p[i] - '0');
-            if (s)
-                sig++;
-        }
-    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-        int esign = 1, ev = 0, ed = 0;
-        i++;
-        if (i < n && (p[i] == '+' || p[i] == '-'))
-            esign = p[i++] == '-' ? -1 : 1;
-        for (; i < n && isdigit((unsigned char)p[i]); i++, ed++)
-            if (ev < 1000)
-                ev = ev * 10 + (p[i] - '0');
-        if (!ed)
-            return -1;
-        e = esign * ev;
-    }
-    if (i != n || digits > 18 || sig > 15)
-        return -1;
-    e += d;
-    if (e < -307 || e > 307)
-        return -1;
-    if (s == 0) {
-        *out = 0.0;
-        return 0;
-    }
-    /* sqlite3AtoF's scaling, step for step */
-    int ae = e < 0 ? -e : e;
-    long double scale = 1.0L;
-    while (ae % 22) {
-        scale *= 1.0e+1L;
-        ae -= 1;
-    }
-    while (ae > 0) {
-        scale *= 1.0e+22L;
-        ae -= 22;
-    }
-    *out = e < 0 ? (double)((long double)s / scale) : (double)((long double)s * scale);
-    return 0;
-}
-
-/* Read the next token into p. */
-static void next(parser *p)
-{
-    sl_free(p->text);
-    p->text = NULL;
-    const char *s = p->s;
-    for (;;) {
-        while (is_space((unsigned char)s[p->pos]))
-            p->pos++;
-        if (s[p->pos] == '-' && s[p->pos + 1] == '-') {
-            while (s[p->pos] && s[p->pos] != '\n')
-                p->pos++;
-            continue;
-        }
-        if (s[p->pos] == '/' && s[p->pos + 1] == '*') {
-            const char *end = strstr(s + p->pos + 2, "*/");
-            if (!end) {
-                p->fail = 1;
-                p->tk = TK_END;
-                return;
-            }
-            p->pos = (size_t)(end - s) + 2;
-            continue;
-        }
-        break;
-    }
-    size_t at = p->pos;
-    unsigned char c = (unsigned char)s[at];
-    p->tp = s + at;
-    if (!c) {
-        p->tk = TK_END;
-        p->tn = 0;
-        return;
-    }
-    if (c == '\'' || c == '"' || c == '`' || c == '[') {
-        char close = c == '[' ? ']' : (char)c;
-        sl_buf t;
-        sl_buf_init(&t);
-        size_t i = at + 1;
-        for (;;) {
-            if (!s[i]) {
-                sl_buf_release(&t);
-                p->fail = 1;
-                p->tk = TK_END;
-                return;
-            }
-            if (s[i] == close) {
-                if (close != ']' && s[i + 1] == close) {
-                    sl_buf_addc(&t, close);
-                    i += 2;
-                    continue;
-                }
-                i++;
-                break;
-            }
-            sl_buf_addc(&t, s[i++]);
-        }
-        p->textn = t.len;
-        sl_buf_addc(&t, 0);
-        p->text = sl_buf_detach(&t);
-        p->tk = c == '\'' ? TK_STR : TK_QID;
-        p->tn = i - at;
-        p->pos = i;
-        /* SQLite's "double-quoted" may be a string: only a column here */
-        if (c == '"')
-            p->tk = TK_QID;
-        return;
-    }
-    if (isdigit(c) || (c == '.' && isdigit((unsigned char)s[at + 1]))) {
-        size_t i = at;
-        int real = 0;
-        if (c == '0' && (s[at + 1] == 'x' || s[at + 1] == 'X')) {
-            p->fail = 1; /* hex literals: SQLite */
-            p->tk = TK_END;
-            return;
-        }
-        while (isdigit((unsigned char)s[i]))
-            i++;
-        if (s[i] == '.') {
-            real = 1;
-            i++;
-            while (isdigit((unsigned char)s[i]))
-                i++;
-        }
-        if (s[i] == 'e' || s[i] == 'E') {
-            size_t j = i + 1;
-            if (s[j] == '+' || s[j] == '-')
-                j++;
-            if (isdigit((unsigned char)s[j])) {
-                real = 1;
-                i = j;
-                while (isdigit((unsigned char)s[i]))
-                    i++;
-            }
-        }
-        if (id_char((unsigned char)s[i]) || s[i] == '.' || s[i] == '_') {
-            p->fail = 1; /* 1a, 1.2.3: SQLite's error */
-            p->tk = TK_END;
-            return;
-        }
-        p->tn = i - at;
-        p->pos = i;
-        if (real) {
-            p->tk = TK_REAL;
-            if (sl_vnum_decimal(s + at, i - at, &p->rv) < 0)
-                p->fail = 1;
-            return;
-        }
-        p->tk = TK_INT;
-        uint64_t v = 0;
-        for (size_t k = at; k < i; k++) {
-            if (v > ((uint64_t)INT64_MAX - (uint64_t)(s[k] - '0')) / 10) {
-                p->fail = 1; /* beyond INT64_MAX: SQLite makes it a real */
-                return;
-            }
-            v = v * 10 + (uint64_t)(s[k] - '0');
-        }
-        p->iv = (int64_t)v;
-        return;
-    }
-    if (isalpha(c) || c == '_' || c >= 0x80) {
-        size_t i = at;
-        while (id_char((unsigned char)s[i]))
-            i++;
-        p->tk = TK_ID;
-        p->tn = i - at;
-        p->pos = i;
-        return;
-    }
-    static const char *const ops[] = {"||", "->>", "->", "==", "!=", "<>", "<=", ">=", "<<", ">>", "=", "<", ">",
-                                      "+", "-", "*", "/", "%", "(", ")", ",", ".", "~", "&", "|", NULL};
-    for (int k = 0; ops[k]; k++) {
-        size_t n = strlen(ops[k]);
-        if (strncmp(s + at, ops[k], n) == 0) {
-            p->tk = TK_OP;
-            p->tn = n;
-            p->pos = at + n;
-            return;
-        }
-    }
-    p->fail = 1;
-    p->tk = TK_END;
-}
-
-static int is_op(parser *p, const char *op)
-{
-    return p->tk == TK_OP && p->tn == strlen(op) && strncmp(p->tp, op, p->tn) == 0;
-}
-
-static int is_kw(parser *p, const char *kw)
-{
-    return p->tk == TK_ID && p->tn == strlen(kw) && strncasecmp(p->tp, kw, p->tn) == 0;
-}
 
 static sl_vnode *node(sl_vnode_kind k)
 {
@@ -296,12 +58,12 @@ static sl_vnode *binary(sl_vnode_kind k, int op, sl_vnode *a, sl_vnode *b)
     return n;
 }
 
-static sl_vnode *parse_expr(parser *p);
-static sl_vnode *parse_cmp(parser *p);
-static sl_vnode *parse_not(parser *p);
+static sl_vnode *parse_expr(sl_vlex *p);
+static sl_vnode *parse_cmp(sl_vlex *p);
+static sl_vnode *parse_not(sl_vlex *p);
 
 /* Fail: free what was built. */
-static sl_vnode *fail(parser *p, sl_vnode *a, sl_vnode *b)
+static sl_vnode *fail(sl_vlex *p, sl_vnode *a, sl_vnode *b)
 {
     p->fail = 1;
     sl_vnode_free(a);
@@ -380,7 +142,7 @@ static int path_text(const sl_vnode *n, char *tmp, const char **p, size_t *len)
 
 /* x -> path (jtext), x ->> path (abbrev: the operators' shorthands), or
  * json_extract(x, path). */
-static sl_vnode *json_node(parser *p, sl_vnode *x, sl_vnode *path, int jtext, int abbrev)
+static sl_vnode *json_node(sl_vlex *p, sl_vnode *x, sl_vnode *path, int jtext, int abbrev)
 {
     char tmp[32];
     const char *t;
@@ -394,7 +156,7 @@ static sl_vnode *json_node(parser *p, sl_vnode *x, sl_vnode *path, int jtext, in
     return n;
 }
 
-static sl_vnode *parse_function(parser *p, const char *name, size_t nlen)
+static sl_vnode *parse_function(sl_vlex *p, const char *name, size_t nlen)
 {
     int k = -1;
     for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++)
@@ -402,29 +164,29 @@ static sl_vnode *parse_function(parser *p, const char *name, size_t nlen)
             k = (int)i;
     if (k < 0)
         return fail(p, NULL, NULL);
-    next(p); /* ( */
+    sl_vlex_next(p); /* ( */
     sl_vnode *n = node(VN_FN);
     n->fn = functions[k].fn;
     n->gtm = functions[k].gtm;
     n->op = functions[k].op;
-    if (is_kw(p, "DISTINCT") || is_kw(p, "ALL") || is_op(p, "*"))
+    if (sl_vlex_is_kw(p, "DISTINCT") || sl_vlex_is_kw(p, "ALL") || sl_vlex_is_op(p, "*"))
         return fail(p, n, NULL);
-    if (!is_op(p, ")"))
+    if (!sl_vlex_is_op(p, ")"))
         for (;;) {
             sl_vnode *a = parse_expr(p);
             if (!a)
                 return fail(p, n, NULL);
             add_kid(n, a);
-            if (is_op(p, ",")) {
-                next(p);
+            if (sl_vlex_is_op(p, ",")) {
+                sl_vlex_next(p);
                 continue;
             }
             break;
         }
-    if (!is_op(p, ")") || (int)n->nkids < functions[k].min || (int)n->nkids > functions[k].max)
+    if (!sl_vlex_is_op(p, ")") || (int)n->nkids < functions[k].min || (int)n->nkids > functions[k].max)
         return fail(p, n, NULL);
-    next(p);
-    if (is_kw(p, "FILTER") || is_kw(p, "OVER"))
+    sl_vlex_next(p);
+    if (sl_vlex_is_kw(p, "FILTER") || sl_vlex_is_kw(p, "OVER"))
         return fail(p, n, NULL);
     if (n->fn == VF_JSON_EXTRACT) {
         sl_vnode *x = n->kids[0], *path = n->kids[1];
@@ -462,13 +224,13 @@ static int affinity_type(const char *z, size_t n)
 }
 
 /* A signed number in a type's size: (10), (10, 2), (-1). */
-static int type_size(parser *p)
+static int type_size(sl_vlex *p)
 {
-    if (is_op(p, "+") || is_op(p, "-"))
-        next(p);
-    if (p->tk != TK_INT && p->tk != TK_REAL)
+    if (sl_vlex_is_op(p, "+") || sl_vlex_is_op(p, "-"))
+        sl_vlex_next(p);
+    if (p->tk != SL_VTK_INT && p->tk != SL_VTK_REAL)
         return -1;
-    next(p);
+    sl_vlex_next(p);
     return 0;
 }
 
@@ -476,42 +238,42 @@ static int type_size(parser *p)
  * plain words (no keyword, nothing quoted); its affinity is SQLite's
  * from the name as written, up to the closing parenthesis of its size.
  * BLOB affinity (a blob value) is left to SQLite. */
-static sl_vnode *parse_cast(parser *p)
+static sl_vnode *parse_cast(sl_vlex *p)
 {
-    next(p); /* CAST */
-    if (!is_op(p, "("))
+    sl_vlex_next(p); /* CAST */
+    if (!sl_vlex_is_op(p, "("))
         return fail(p, NULL, NULL);
-    next(p);
+    sl_vlex_next(p);
     sl_vnode *e = parse_expr(p);
-    if (!e || !is_kw(p, "AS"))
+    if (!e || !sl_vlex_is_kw(p, "AS"))
         return fail(p, e, NULL);
-    next(p);
+    sl_vlex_next(p);
     const char *t0 = p->tp, *t1 = NULL;
-    while (p->tk == TK_ID) {
+    while (p->tk == SL_VTK_ID) {
         if (sqlite3_keyword_check(p->tp, (int)p->tn))
             return fail(p, e, NULL);
         t1 = p->tp + p->tn;
-        next(p);
+        sl_vlex_next(p);
     }
     if (!t1)
         return fail(p, e, NULL);
-    if (is_op(p, "(")) {
-        next(p);
+    if (sl_vlex_is_op(p, "(")) {
+        sl_vlex_next(p);
         if (type_size(p) < 0)
             return fail(p, e, NULL);
-        if (is_op(p, ",")) {
-            next(p);
+        if (sl_vlex_is_op(p, ",")) {
+            sl_vlex_next(p);
             if (type_size(p) < 0)
                 return fail(p, e, NULL);
         }
-        if (!is_op(p, ")"))
+        if (!sl_vlex_is_op(p, ")"))
             return fail(p, e, NULL);
         t1 = p->tp + p->tn;
-        next(p);
+        sl_vlex_next(p);
     }
-    if (!is_op(p, ")") || p->fail)
+    if (!sl_vlex_is_op(p, ")") || p->fail)
         return fail(p, e, NULL);
-    next(p);
+    sl_vlex_next(p);
     int aff = affinity_type(t0, (size_t)(t1 - t0));
     if (!aff)
         return fail(p, e, NULL);
@@ -560,11 +322,11 @@ static int cmp_plain(const sl_vnode *a, const sl_vnode *b)
     return fits(a, aff) && fits(b, aff);
 }
 
-static sl_vnode *parse_case(parser *p)
+static sl_vnode *parse_case(sl_vlex *p)
 {
-    next(p); /* CASE */
+    sl_vlex_next(p); /* CASE */
     sl_vnode *n = node(VN_CASE);
-    if (!is_kw(p, "WHEN")) {
+    if (!sl_vlex_is_kw(p, "WHEN")) {
         sl_vnode *base = parse_expr(p);
         if (!base)
             return fail(p, n, NULL);
@@ -572,13 +334,13 @@ static sl_vnode *parse_case(parser *p)
         n->has_base = 1;
     }
     int pairs = 0;
-    while (is_kw(p, "WHEN")) {
-        next(p);
+    while (sl_vlex_is_kw(p, "WHEN")) {
+        sl_vlex_next(p);
         sl_vnode *w = parse_expr(p);
-        if (!w || !is_kw(p, "THEN") || (n->has_base && !cmp_plain(n->kids[0], w)))
+        if (!w || !sl_vlex_is_kw(p, "THEN") || (n->has_base && !cmp_plain(n->kids[0], w)))
             return fail(p, n, w);
         add_kid(n, w);
-        next(p);
+        sl_vlex_next(p);
         sl_vnode *t = parse_expr(p);
         if (!t)
             return fail(p, n, NULL);
@@ -587,17 +349,17 @@ static sl_vnode *parse_case(parser *p)
     }
     if (!pairs)
         return fail(p, n, NULL);
-    if (is_kw(p, "ELSE")) {
-        next(p);
+    if (sl_vlex_is_kw(p, "ELSE")) {
+        sl_vlex_next(p);
         sl_vnode *e = parse_expr(p);
         if (!e)
             return fail(p, n, NULL);
         add_kid(n, e);
         n->has_else = 1;
     }
-    if (!is_kw(p, "END"))
+    if (!sl_vlex_is_kw(p, "END"))
         return fail(p, n, NULL);
-    next(p);
+    sl_vlex_next(p);
     return n;
 }
 
@@ -622,58 +384,58 @@ static int id_keyword(const char *name, size_t len)
     return 0;
 }
 
-static sl_vnode *parse_primary(parser *p)
+static sl_vnode *parse_primary(sl_vlex *p)
 {
     if (p->fail)
         return NULL;
     sl_vnode *n = NULL;
     switch (p->tk) {
-    case TK_INT:
-    case TK_REAL:
+    case SL_VTK_INT:
+    case SL_VTK_REAL:
         n = node(VN_LIT);
         n->numlit = 1;
-        n->ltype = p->tk == TK_INT ? SQLITE_INTEGER : SQLITE_FLOAT;
+        n->ltype = p->tk == SL_VTK_INT ? SQLITE_INTEGER : SQLITE_FLOAT;
         n->li = p->iv;
         n->lf = p->rv;
-        next(p);
+        sl_vlex_next(p);
         return n;
-    case TK_STR:
+    case SL_VTK_STR:
         n = node(VN_LIT);
         n->ltype = SQLITE_TEXT;
         n->ls = p->text;
         n->lsn = p->textn;
         p->text = NULL;
-        next(p);
+        sl_vlex_next(p);
         return n;
-    case TK_QID: {
+    case SL_VTK_QID: {
         int c = find_column(p->b, p->text, p->textn);
         if (c < 0)
             return fail(p, NULL, NULL); /* SQLite: a string, a quoted keyword, or an error */
         n = node(VN_COL);
         n->col = c;
-        next(p);
+        sl_vlex_next(p);
         break;
     }
-    case TK_ID: {
+    case SL_VTK_ID: {
         const char *name = p->tp;
         size_t len = p->tn;
-        if (is_kw(p, "CASE"))
+        if (sl_vlex_is_kw(p, "CASE"))
             return parse_case(p);
-        if (is_kw(p, "CAST"))
+        if (sl_vlex_is_kw(p, "CAST"))
             return parse_cast(p);
-        if (is_kw(p, "NULL") || is_kw(p, "TRUE") || is_kw(p, "FALSE")) {
+        if (sl_vlex_is_kw(p, "NULL") || sl_vlex_is_kw(p, "TRUE") || sl_vlex_is_kw(p, "FALSE")) {
             /* TRUE and FALSE are columns when the batch has them */
-            if (!is_kw(p, "NULL") && find_column(p->b, name, len) >= 0)
+            if (!sl_vlex_is_kw(p, "NULL") && find_column(p->b, name, len) >= 0)
                 return fail(p, NULL, NULL);
             n = node(VN_LIT);
-            n->ltype = is_kw(p, "NULL") ? SQLITE_NULL : SQLITE_INTEGER;
-            n->li = is_kw(p, "TRUE");
-            n->truefalse = !is_kw(p, "NULL");
-            next(p);
+            n->ltype = sl_vlex_is_kw(p, "NULL") ? SQLITE_NULL : SQLITE_INTEGER;
+            n->li = sl_vlex_is_kw(p, "TRUE");
+            n->truefalse = !sl_vlex_is_kw(p, "NULL");
+            sl_vlex_next(p);
             return n;
         }
-        next(p);
-        if (is_op(p, "("))
+        sl_vlex_next(p);
+        if (sl_vlex_is_op(p, "("))
             return parse_function(p, name, len);
         if (sqlite3_keyword_check(name, (int)len) && !id_keyword(name, len))
             return fail(p, NULL, NULL);
@@ -684,28 +446,28 @@ static sl_vnode *parse_primary(parser *p)
         n->col = c;
         break;
     }
-    case TK_OP:
-        if (is_op(p, "(")) {
-            next(p);
+    case SL_VTK_OP:
+        if (sl_vlex_is_op(p, "(")) {
+            sl_vlex_next(p);
             n = parse_expr(p);
-            if (!n || !is_op(p, ")"))
+            if (!n || !sl_vlex_is_op(p, ")"))
                 return fail(p, n, NULL);
-            next(p);
+            sl_vlex_next(p);
             break;
         }
         return fail(p, NULL, NULL);
     default:
         return fail(p, NULL, NULL);
     }
-    if (is_op(p, "."))
+    if (sl_vlex_is_op(p, "."))
         return fail(p, n, NULL); /* table.column */
     return n;
 }
 
-static sl_vnode *parse_unary(parser *p)
+static sl_vnode *parse_unary(sl_vlex *p)
 {
-    if (is_op(p, "-")) {
-        next(p);
+    if (sl_vlex_is_op(p, "-")) {
+        sl_vlex_next(p);
         sl_vnode *k = parse_unary(p);
         if (!k)
             return fail(p, NULL, NULL);
@@ -713,33 +475,33 @@ static sl_vnode *parse_unary(parser *p)
         add_kid(n, k);
         return n;
     }
-    if (is_op(p, "+")) {
+    if (sl_vlex_is_op(p, "+")) {
         /* SQLite's unary plus gives its operand unchanged; a literal
          * under it is no longer negated as a literal: -+0.0 is 0 - 0.0 */
-        next(p);
+        sl_vlex_next(p);
         sl_vnode *k = parse_unary(p);
         if (k)
             k->numlit = 0;
         return k;
     }
-    if (is_kw(p, "NOT")) /* NOT as an operand (a = NOT b): it takes everything that binds
+    if (sl_vlex_is_kw(p, "NOT")) /* NOT as an operand (a = NOT b): it takes everything that binds
                            * tighter than NOT, as in SQLite's grammar */
         return parse_not(p);
-    if (is_op(p, "~") || is_kw(p, "EXISTS") || is_kw(p, "SELECT"))
+    if (sl_vlex_is_op(p, "~") || sl_vlex_is_kw(p, "EXISTS") || sl_vlex_is_kw(p, "SELECT"))
         return fail(p, NULL, NULL);
     sl_vnode *n = parse_primary(p);
-    if (n && is_kw(p, "COLLATE"))
+    if (n && sl_vlex_is_kw(p, "COLLATE"))
         return fail(p, n, NULL);
     return n;
 }
 
 /* || -> ->>: one level, from the left (parse.y: %left CONCAT PTR) */
-static sl_vnode *parse_concat(parser *p)
+static sl_vnode *parse_concat(sl_vlex *p)
 {
     sl_vnode *a = parse_unary(p);
-    while (a && (is_op(p, "||") || is_op(p, "->") || is_op(p, "->>"))) {
-        int op = is_op(p, "||") ? 0 : is_op(p, "->") ? 1 : 2;
-        next(p);
+    while (a && (sl_vlex_is_op(p, "||") || sl_vlex_is_op(p, "->") || sl_vlex_is_op(p, "->>"))) {
+        int op = sl_vlex_is_op(p, "||") ? 0 : sl_vlex_is_op(p, "->") ? 1 : 2;
+        sl_vlex_next(p);
         sl_vnode *b = parse_unary(p);
         if (!b)
             return fail(p, a, NULL);
@@ -755,12 +517,12 @@ static sl_vnode *parse_concat(parser *p)
     return a;
 }
 
-static sl_vnode *parse_mul(parser *p)
+static sl_vnode *parse_mul(sl_vlex *p)
 {
     sl_vnode *a = parse_concat(p);
-    while (a && (is_op(p, "*") || is_op(p, "/") || is_op(p, "%"))) {
-        int op = is_op(p, "*") ? VO_MUL : is_op(p, "/") ? VO_DIV : VO_MOD;
-        next(p);
+    while (a && (sl_vlex_is_op(p, "*") || sl_vlex_is_op(p, "/") || sl_vlex_is_op(p, "%"))) {
+        int op = sl_vlex_is_op(p, "*") ? VO_MUL : sl_vlex_is_op(p, "/") ? VO_DIV : VO_MOD;
+        sl_vlex_next(p);
         sl_vnode *b = parse_concat(p);
         if (!b)
             return fail(p, a, NULL);
@@ -769,28 +531,28 @@ static sl_vnode *parse_mul(parser *p)
     return a;
 }
 
-static sl_vnode *parse_add(parser *p)
+static sl_vnode *parse_add(sl_vlex *p)
 {
     sl_vnode *a = parse_mul(p);
-    while (a && (is_op(p, "+") || is_op(p, "-"))) {
-        int op = is_op(p, "+") ? VO_ADD : VO_SUB;
-        next(p);
+    while (a && (sl_vlex_is_op(p, "+") || sl_vlex_is_op(p, "-"))) {
+        int op = sl_vlex_is_op(p, "+") ? VO_ADD : VO_SUB;
+        sl_vlex_next(p);
         sl_vnode *b = parse_mul(p);
         if (!b)
             return fail(p, a, NULL);
         a = binary(VN_ARITH, op, a, b);
     }
-    if (a && (is_op(p, "&") || is_op(p, "|") || is_op(p, "<<") || is_op(p, ">>")))
+    if (a && (sl_vlex_is_op(p, "&") || sl_vlex_is_op(p, "|") || sl_vlex_is_op(p, "<<") || sl_vlex_is_op(p, ">>")))
         return fail(p, a, NULL);
     return a;
 }
 
-static sl_vnode *parse_cmp(parser *p)
+static sl_vnode *parse_cmp(sl_vlex *p)
 {
     sl_vnode *a = parse_add(p);
-    while (a && (is_op(p, "<") || is_op(p, "<=") || is_op(p, ">") || is_op(p, ">="))) {
-        int op = is_op(p, "<") ? VO_LT : is_op(p, "<=") ? VO_LE : is_op(p, ">") ? VO_GT : VO_GE;
-        next(p);
+    while (a && (sl_vlex_is_op(p, "<") || sl_vlex_is_op(p, "<=") || sl_vlex_is_op(p, ">") || sl_vlex_is_op(p, ">="))) {
+        int op = sl_vlex_is_op(p, "<") ? VO_LT : sl_vlex_is_op(p, "<=") ? VO_LE : sl_vlex_is_op(p, ">") ? VO_GT : VO_GE;
+        sl_vlex_next(p);
         sl_vnode *b = parse_add(p);
         if (!b)
             return fail(p, a, NULL);
@@ -802,7 +564,7 @@ static sl_vnode *parse_cmp(parser *p)
 }
 
 /* A LIKE pattern or ESCAPE: a text literal. */
-static sl_vnode *parse_like(parser *p, sl_vnode *a, int negate)
+static sl_vnode *parse_like(sl_vlex *p, sl_vnode *a, int negate)
 {
     sl_vnode *pat = parse_cmp(p);
     if (!pat || pat->kind != VN_LIT || pat->ltype != SQLITE_TEXT || memchr(pat->ls, 0, pat->lsn) ||
@@ -815,8 +577,8 @@ static sl_vnode *parse_like(parser *p, sl_vnode *a, int negate)
     pat->ls = NULL;
     sl_vnode_free(pat);
     add_kid(n, a);
-    if (is_kw(p, "ESCAPE")) {
-        next(p);
+    if (sl_vlex_is_kw(p, "ESCAPE")) {
+        sl_vlex_next(p);
         sl_vnode *e = parse_cmp(p);
         /* one character (SQLite's error otherwise) */
         if (!e || e->kind != VN_LIT || e->ltype != SQLITE_TEXT)
@@ -832,13 +594,13 @@ static sl_vnode *parse_like(parser *p, sl_vnode *a, int negate)
     return n;
 }
 
-static sl_vnode *parse_eq(parser *p)
+static sl_vnode *parse_eq(sl_vlex *p)
 {
     sl_vnode *a = parse_cmp(p);
     while (a && !p->fail) {
-        if (is_op(p, "=") || is_op(p, "==") || is_op(p, "!=") || is_op(p, "<>")) {
-            int op = is_op(p, "=") || is_op(p, "==") ? VO_EQ : VO_NE;
-            next(p);
+        if (sl_vlex_is_op(p, "=") || sl_vlex_is_op(p, "==") || sl_vlex_is_op(p, "!=") || sl_vlex_is_op(p, "<>")) {
+            int op = sl_vlex_is_op(p, "=") || sl_vlex_is_op(p, "==") ? VO_EQ : VO_NE;
+            sl_vlex_next(p);
             sl_vnode *b = parse_cmp(p);
             if (!b)
                 return fail(p, a, NULL);
@@ -847,22 +609,22 @@ static sl_vnode *parse_eq(parser *p)
             a = binary(VN_CMP, op, a, b);
             continue;
         }
-        if (is_kw(p, "ISNULL") || is_kw(p, "NOTNULL")) {
+        if (sl_vlex_is_kw(p, "ISNULL") || sl_vlex_is_kw(p, "NOTNULL")) {
             sl_vnode *n = node(VN_ISNULL);
-            n->negate = is_kw(p, "NOTNULL");
+            n->negate = sl_vlex_is_kw(p, "NOTNULL");
             add_kid(n, a);
             a = n;
-            next(p);
+            sl_vlex_next(p);
             continue;
         }
-        if (is_kw(p, "IS")) {
-            next(p);
+        if (sl_vlex_is_kw(p, "IS")) {
+            sl_vlex_next(p);
             int op = VO_IS;
-            if (is_kw(p, "NOT")) {
+            if (sl_vlex_is_kw(p, "NOT")) {
                 op = VO_ISNOT;
-                next(p);
+                sl_vlex_next(p);
             }
-            if (is_kw(p, "DISTINCT"))
+            if (sl_vlex_is_kw(p, "DISTINCT"))
                 return fail(p, a, NULL);
             sl_vnode *b = parse_cmp(p);
             if (!b || b->truefalse || !cmp_plain(a, b))
@@ -871,31 +633,31 @@ static sl_vnode *parse_eq(parser *p)
             continue;
         }
         int negate = 0;
-        if (is_kw(p, "NOT")) {
-            next(p);
+        if (sl_vlex_is_kw(p, "NOT")) {
+            sl_vlex_next(p);
             negate = 1;
-            if (is_kw(p, "NULL")) {
+            if (sl_vlex_is_kw(p, "NULL")) {
                 sl_vnode *n = node(VN_ISNULL);
                 n->negate = 1;
                 add_kid(n, a);
                 a = n;
-                next(p);
+                sl_vlex_next(p);
                 continue;
             }
-            if (!is_kw(p, "IN") && !is_kw(p, "LIKE") && !is_kw(p, "BETWEEN"))
+            if (!sl_vlex_is_kw(p, "IN") && !sl_vlex_is_kw(p, "LIKE") && !sl_vlex_is_kw(p, "BETWEEN"))
                 return fail(p, a, NULL);
         }
-        if (is_kw(p, "LIKE")) {
-            next(p);
+        if (sl_vlex_is_kw(p, "LIKE")) {
+            sl_vlex_next(p);
             a = parse_like(p, a, negate);
             continue;
         }
-        if (is_kw(p, "BETWEEN")) {
-            next(p);
+        if (sl_vlex_is_kw(p, "BETWEEN")) {
+            sl_vlex_next(p);
             sl_vnode *lo = parse_cmp(p);
-            if (!lo || !is_kw(p, "AND"))
+            if (!lo || !sl_vlex_is_kw(p, "AND"))
                 return fail(p, a, lo);
-            next(p);
+            sl_vlex_next(p);
             sl_vnode *hi = parse_cmp(p);
             if (!hi || !cmp_plain(a, lo) || !cmp_plain(a, hi)) {
                 sl_vnode_free(hi);
@@ -909,31 +671,31 @@ static sl_vnode *parse_eq(parser *p)
             a = n;
             continue;
         }
-        if (is_kw(p, "IN")) {
-            next(p);
-            if (!is_op(p, "("))
+        if (sl_vlex_is_kw(p, "IN")) {
+            sl_vlex_next(p);
+            if (!sl_vlex_is_op(p, "("))
                 return fail(p, a, NULL);
-            next(p);
-            if (is_kw(p, "SELECT") || is_kw(p, "VALUES") || is_kw(p, "WITH"))
+            sl_vlex_next(p);
+            if (sl_vlex_is_kw(p, "SELECT") || sl_vlex_is_kw(p, "VALUES") || sl_vlex_is_kw(p, "WITH"))
                 return fail(p, a, NULL);
             sl_vnode *n = node(VN_IN);
             n->negate = negate;
             add_kid(n, a);
-            if (!is_op(p, ")"))
+            if (!sl_vlex_is_op(p, ")"))
                 for (;;) {
                     sl_vnode *v = parse_expr(p);
                     if (!v)
                         return fail(p, n, NULL);
                     add_kid(n, v);
-                    if (is_op(p, ",")) {
-                        next(p);
+                    if (sl_vlex_is_op(p, ",")) {
+                        sl_vlex_next(p);
                         continue;
                     }
                     break;
                 }
-            if (!is_op(p, ")"))
+            if (!sl_vlex_is_op(p, ")"))
                 return fail(p, n, NULL);
-            next(p);
+            sl_vlex_next(p);
             /* exprINAffinity: the left operand's affinity only */
             int aff = aff_of(a);
             if (aff == 'T' || aff == 'N')
@@ -943,7 +705,7 @@ static sl_vnode *parse_eq(parser *p)
             if (n->nkids > 1)
                 n->set = sl_vset_build(n);
             if (n->nkids == 1) {
-                /* x IN (): SQLite's parser makes it the constant FALSE
+                /* x IN (): SQLite's sl_vlex makes it the constant FALSE
                  * (TRUE for NOT IN), x unread; as such, IS takes it as
                  * a truth test */
                 sl_vnode_free(n);
@@ -955,18 +717,18 @@ static sl_vnode *parse_eq(parser *p)
             a = n;
             continue;
         }
-        if (is_kw(p, "GLOB") || is_kw(p, "MATCH") || is_kw(p, "REGEXP") || is_kw(p, "COLLATE"))
+        if (sl_vlex_is_kw(p, "GLOB") || sl_vlex_is_kw(p, "MATCH") || sl_vlex_is_kw(p, "REGEXP") || sl_vlex_is_kw(p, "COLLATE"))
             return fail(p, a, NULL);
         break;
     }
     return p->fail ? fail(p, a, NULL) : a;
 }
 
-static sl_vnode *parse_not(parser *p)
+static sl_vnode *parse_not(sl_vlex *p)
 {
-    if (is_kw(p, "NOT")) {
-        next(p);
-        if (is_kw(p, "EXISTS"))
+    if (sl_vlex_is_kw(p, "NOT")) {
+        sl_vlex_next(p);
+        if (sl_vlex_is_kw(p, "EXISTS"))
             return fail(p, NULL, NULL);
         sl_vnode *k = parse_not(p);
         if (!k)
@@ -978,11 +740,11 @@ static sl_vnode *parse_not(parser *p)
     return parse_eq(p);
 }
 
-static sl_vnode *parse_and(parser *p)
+static sl_vnode *parse_and(sl_vlex *p)
 {
     sl_vnode *a = parse_not(p);
-    while (a && is_kw(p, "AND")) {
-        next(p);
+    while (a && sl_vlex_is_kw(p, "AND")) {
+        sl_vlex_next(p);
         sl_vnode *b = parse_not(p);
         if (!b)
             return fail(p, a, NULL);
@@ -991,13 +753,13 @@ static sl_vnode *parse_and(parser *p)
     return a;
 }
 
-static sl_vnode *parse_expr(parser *p)
+static sl_vnode *parse_expr(sl_vlex *p)
 {
     if (p->fail)
         return NULL;
     sl_vnode *a = parse_and(p);
-    while (a && is_kw(p, "OR")) {
-        next(p);
+    while (a && sl_vlex_is_kw(p, "OR")) {
+        sl_vlex_next(p);
         sl_vnode *b = parse_and(p);
         if (!b)
             return fail(p, a, NULL);
@@ -1010,10 +772,10 @@ static sl_vnode *parse_expr(parser *p)
 
 sl_vnode *sl_vnode_parse(const char *text, const sl_batch *b)
 {
-    parser p = {.s = text, .b = b};
-    next(&p);
+    sl_vlex p = {.s = text, .b = b};
+    sl_vlex_next(&p);
     sl_vnode *n = parse_expr(&p);
-    if (n && (p.fail || p.tk != TK_END)) {
+    if (n && (p.fail || p.tk != SL_VTK_END)) {
         sl_vnode_free(n);
         n = NULL;
     }
