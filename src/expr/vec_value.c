@@ -80,6 +80,19 @@ static int is_space(int c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/* Where the digits of a number written in text start: past leading
+ * spaces and a sign (*neg: it was '-'), as SQLite's conversions read it. */
+static size_t number_start(const char *p, size_t n, int *neg)
+{
+    size_t i = 0;
+    while (i < n && is_space((unsigned char)p[i]))
+        i++;
+    *neg = 0;
+    if (i < n && (p[i] == '+' || p[i] == '-'))
+        *neg = p[i++] == '-';
+    return i;
+}
+
 /* A text as SQLite's numeric conversion takes it (vdbe.c's
  * computeNumericType, 3.40): spaces, a sign, then digits with neither
  * '.' nor an exponent is the integer of those digits whatever follows
@@ -91,12 +104,8 @@ static int is_space(int c)
  * real sqlite3AtoF reads (what arithmetic on reals takes). */
 int sl_vec_text_number(const char *p, size_t n, int *isint, int64_t *iv, double *fv)
 {
-    size_t i = 0;
-    while (i < n && is_space((unsigned char)p[i]))
-        i++;
-    int neg = 0;
-    if (i < n && (p[i] == '+' || p[i] == '-'))
-        neg = p[i++] == '-';
+    int neg;
+    size_t i = number_start(p, n, &neg);
     size_t d0 = i;
     while (i < n && p[i] >= '0' && p[i] <= '9')
         i++;
@@ -152,12 +161,8 @@ int sl_vec_text_number(const char *p, size_t n, int *isint, int64_t *iv, double 
  * '1e3' -> 1, '7.9' -> 7, none -> 0. 0, or 1 past 18 digits. */
 int sl_vec_text_int(const char *p, size_t n, int64_t *v)
 {
-    size_t i = 0;
-    while (i < n && is_space((unsigned char)p[i]))
-        i++;
-    int neg = 0;
-    if (i < n && (p[i] == '+' || p[i] == '-'))
-        neg = p[i++] == '-';
+    int neg;
+    size_t i = number_start(p, n, &neg);
     int64_t x = 0;
     size_t d0 = i;
     while (i < n && p[i] >= '0' && p[i] <= '9') {
