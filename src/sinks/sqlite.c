@@ -199,23 +199,37 @@ static int find_column(const sqlite_state *st, const char *name)
     return -1;
 }
 
-/* Give columns[k] (k < n) the batch's type at[k]: their declared type would
- * change the batch's values (a column that widened after its table was
- * created: "02100" into INTEGER). SQLite cannot alter a type: the table is
- * rebuilt (sinks/sqlite_retype.h). */
-static int retype_columns(sqlite_state *st, const char **names, const char **decls, size_t n, sl_error *err)
+/* Rebuild table so that columns names[k] (k < n) are declared decls[k]
+ * instead of olds[k] (sinks/sqlite_retype.h: SQLite cannot alter a type),
+ * and say so as a schema change of the run. */
+static int retype_table(sqlite_state *st, const char *table, const char **names, const char **decls,
+                        const char **olds, size_t n, sl_error *err)
 {
     char *msg = NULL;
-    if (sl_sqlite_retype(st->db, st->target, names, decls, n, &msg) < 0) {
+    if (sl_sqlite_retype(st->db, table, names, decls, n, &msg) < 0) {
         sl_error_set(err, SL_ESQL, "sink %s: changing column types of table %s: %s", st->id, st->o->table, msg);
         sl_free(msg);
         return -1;
     }
     for (size_t k = 0; k < n; k++)
         sl_run_schema_change(st->run, names[k], "retyped in table %s from %s to %s (table rebuilt)", st->o->table,
-                             st->decls[find_column(st, names[k])], decls[k]);
-    load_columns(st);
+                             olds[k], decls[k]);
     return 0;
+}
+
+/* Give columns[k] (k < n) the batch's type at[k]: their declared type would
+ * change the batch's values (a column that widened after its table was
+ * created: "02100" into INTEGER). */
+static int retype_columns(sqlite_state *st, const char **names, const char **decls, size_t n, sl_error *err)
+{
+    const char **olds = sl_malloc((n ? n : 1) * sizeof *olds);
+    for (size_t k = 0; k < n; k++)
+        olds[k] = st->decls[find_column(st, names[k])];
+    int rc = retype_table(st, st->target, names, decls, olds, n, err);
+    sl_free(olds);
+    if (rc == 0)
+        load_columns(st);
+    return rc;
 }
 
 /* Create the table, or add the batch's new columns to it. */
@@ -820,15 +834,8 @@ static int refill(sqlite_state *st, sl_error *err)
     }
     sqlite3_finalize(s);
     if (nr) {
-        char *msg = NULL;
-        if (sl_sqlite_retype(st->db, st->o->table, (const char **)rnames, (const char **)rdecls, nr, &msg) < 0) {
-            rc = sl_error_set(err, SL_ESQL, "full_refresh: changing column types of table %s: %s", st->o->table, msg);
-            sl_free(msg);
-        }
+        rc = retype_table(st, st->o->table, (const char **)rnames, (const char **)rdecls, (const char **)rold, nr, err);
         for (size_t k = 0; k < nr; k++) {
-            if (rc == 0)
-                sl_run_schema_change(st->run, rnames[k], "retyped in table %s from %s to %s (table rebuilt)",
-                                     st->o->table, rold[k], rdecls[k]);
             sl_free(rnames[k]);
             sl_free(rdecls[k]);
             sl_free(rold[k]);
