@@ -23,19 +23,26 @@
 /* pg_advisory_xact_lock key of the install: "slgtm" */
 #define LOCK_KEY "115108103116109"
 
-/* Tables first (dropped and refilled on every install: they are ours). */
+/* Tables first (emptied and refilled on every install: they are ours).
+ * Emptied with DELETE, never DROP or TRUNCATE: another session's query that
+ * calls registered_domain while a newer sluice reinstalls must keep seeing
+ * the old rows until the install commits. A STABLE function reads its
+ * tables with its caller's snapshot, so behind a DROP (or TRUNCATE) it
+ * waited for the lock, then found the refilled table's rows invisible and
+ * answered as if the list were empty ('co.uk' for www.shop.example.co.uk).
+ * A later version that changes a table's shape must migrate it here. */
 static const char *const tables_sql =
     "CREATE SCHEMA IF NOT EXISTS sluice;"
     "CREATE TABLE IF NOT EXISTS sluice.functions_version (version text NOT NULL, installed_at timestamptz NOT NULL "
     "DEFAULT now());"
-    "DROP TABLE IF EXISTS sluice.public_suffixes, sluice.company_legal_forms, sluice.countries, "
-    "sluice.country_keys, sluice.currencies, sluice.currency_keys;"
-    "CREATE TABLE sluice.public_suffixes (rule text NOT NULL);"
-    "CREATE TABLE sluice.company_legal_forms (form text NOT NULL);"
-    "CREATE TABLE sluice.countries (alpha2 text PRIMARY KEY, alpha3 text, name text);"
-    "CREATE TABLE sluice.country_keys (key text PRIMARY KEY, code text NOT NULL);"
-    "CREATE TABLE sluice.currencies (alpha3 text PRIMARY KEY, name text);"
-    "CREATE TABLE sluice.currency_keys (key text PRIMARY KEY, code text NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sluice.public_suffixes (rule text NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sluice.company_legal_forms (form text NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sluice.countries (alpha2 text PRIMARY KEY, alpha3 text, name text);"
+    "CREATE TABLE IF NOT EXISTS sluice.country_keys (key text PRIMARY KEY, code text NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sluice.currencies (alpha3 text PRIMARY KEY, name text);"
+    "CREATE TABLE IF NOT EXISTS sluice.currency_keys (key text PRIMARY KEY, code text NOT NULL);"
+    "DELETE FROM sluice.public_suffixes; DELETE FROM sluice.company_legal_forms; DELETE FROM sluice.countries;"
+    "DELETE FROM sluice.country_keys; DELETE FROM sluice.currencies; DELETE FROM sluice.currency_keys;"
     /* every character of x through the map m (JSON object char -> text) */
     "CREATE OR REPLACE FUNCTION sluice._map_chars(x text, m jsonb) RETURNS text LANGUAGE sql IMMUTABLE STRICT "
     "PARALLEL SAFE AS $f$ SELECT coalesce(string_agg(coalesce(m ->> c, c), '' ORDER BY i), '') FROM "
@@ -172,7 +179,7 @@ static const char *const functions_sql =
 
 /* After the data: the match keys and the indexes. */
 static const char *const keys_sql =
-    "CREATE INDEX ON sluice.public_suffixes (rule);"
+    "CREATE INDEX IF NOT EXISTS public_suffixes_rule_idx ON sluice.public_suffixes (rule);"
     "ANALYZE sluice.public_suffixes, sluice.company_legal_forms, sluice.country_keys, sluice.currency_keys;";
 
 static int step(PGconn *c, const char *sql, sl_error *err)
