@@ -89,6 +89,7 @@ void sl_batch_clear(sl_batch *b)
         b->cols[i].name = NULL;
     }
     b->ncols = 0;
+    b->layout++;
     b->nrows = 0;
     /* columns added to this batch next are sized for its rows, not for the
      * longest batch it once held (columns keep the arrays they have) */
@@ -307,6 +308,7 @@ void sl_batch_drop_column(sl_batch *b, size_t i)
     sl_column tmp = b->cols[i];
     memmove(b->cols + i, b->cols + i + 1, (b->ncols - i - 1) * sizeof *b->cols);
     b->ncols--;
+    b->layout++;
     sl_free(tmp.name);
     tmp.name = NULL;
     b->cols[b->ncols] = tmp; /* keep its arrays for reuse */

@@ -78,6 +78,8 @@ struct sl_batch_index;
 typedef struct sl_batch {
     size_t nrows, rowcap;  /* every column's arrays hold rowcap rows; reset to 0 by sl_batch_clear */
     size_t ncols, colcap;
+    unsigned layout;       /* bumped whenever columns are removed or moved (clear, drop):
+                            * a reader caching column indices checks it */
     sl_column *cols;
     struct sl_batch_index *index; /* column name -> index; private to batch.c */
     size_t poscap;         /* rows allocated in offset and line */

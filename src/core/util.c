@@ -44,21 +44,6 @@ void sl_buf_reserve(sl_buf *b, size_t extra)
     }
 }
 
-void sl_buf_add(sl_buf *b, const void *p, size_t n)
-{
-    sl_buf_reserve(b, n);
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = 0;
-}
-
-void sl_buf_addc(sl_buf *b, char c)
-{
-    sl_buf_reserve(b, 1);
-    b->data[b->len++] = c;
-    b->data[b->len] = 0;
-}
-
 void sl_buf_adds(sl_buf *b, const char *s)
 {
     sl_buf_add(b, s, strlen(s));
@@ -108,16 +93,26 @@ void sl_buf_add_utf8_shown(sl_buf *b, const char *s, size_t n)
 
 void sl_buf_add_json_str(sl_buf *b, const char *s, size_t n)
 {
-    sl_buf_reserve(b, n + 2);
+    if (b->cap - b->len <= n + 2)
+        sl_buf_reserve(b, n + 2);
     b->data[b->len++] = '"';
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
 #ifdef __SSE2__
-        /* skip 16 bytes at a time that need no escape; control bytes are
-         * found by an unsigned "< 0x20", a signed compare with the sign
-         * bits flipped */
-        while (i + 16 <= n) {
-            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        /* skip 16 bytes at a time that need no escape (the last few
+         * through a copy padded with spaces, which need none); control
+         * bytes are found by an unsigned "< 0x20", a signed compare with
+         * the sign bits flipped */
+        while (i < n) {
+            __m128i x;
+            if (n - i >= 16) {
+                x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            } else {
+                char tail[16];
+                memset(tail, ' ', sizeof tail);
+                memcpy(tail, s + i, n - i);
+                x = _mm_loadu_si128((const __m128i *)(const void *)tail);
+            }
             __m128i flipped = _mm_xor_si128(x, _mm_set1_epi8((char)0x80));
             __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
                                                   _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),

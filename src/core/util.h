@@ -6,6 +6,7 @@
 #define SL_UTIL_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 /* A growable byte buffer, always NUL-terminated after sl_buf_* calls.
@@ -18,9 +19,25 @@ typedef struct sl_buf {
 void sl_buf_init(sl_buf *b);
 void sl_buf_release(sl_buf *b);
 void sl_buf_reset(sl_buf *b);
+/* Room for extra more bytes and the NUL (grows by doubling). */
 void sl_buf_reserve(sl_buf *b, size_t extra);
-void sl_buf_add(sl_buf *b, const void *p, size_t n);
-void sl_buf_addc(sl_buf *b, char c);
+/* Append p[0..n) / one byte. Inline: the readers and writers append a few
+ * bytes at a time, millions of times a run; growing stays out of line. */
+static inline void sl_buf_add(sl_buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len <= n) /* len + n + 1 > cap; cap >= len + 1 once allocated */
+        sl_buf_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+static inline void sl_buf_addc(sl_buf *b, char c)
+{
+    if (b->cap - b->len <= 1)
+        sl_buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = 0;
+}
 void sl_buf_adds(sl_buf *b, const char *s);
 void sl_buf_addf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append s as a JSON string literal, with quotes. A byte that is not part

@@ -9,8 +9,14 @@
 
 void sl_json_init(sl_json *j, const char *p, size_t n)
 {
+    sl_json_init_more(j, p, n, 0);
+}
+
+void sl_json_init_more(sl_json *j, const char *p, size_t n, size_t more)
+{
     j->start = j->p = p;
     j->end = p + n;
+    j->readable = j->end + more;
     j->depth = 0;
     j->escapes = 0;
     j->err_at = NULL;
@@ -24,31 +30,6 @@ static int fail(sl_json *j, const char *at, const char *msg)
         snprintf(j->err, sizeof j->err, "%s", msg);
     }
     return -1;
-}
-
-void sl_json_ws(sl_json *j)
-{
-    const char *p = j->p;
-    while (p < j->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-        p++;
-    j->p = p;
-}
-
-sl_json_kind sl_json_peek(sl_json *j)
-{
-    sl_json_ws(j);
-    if (j->p >= j->end)
-        return SL_JSON_NONE;
-    switch (*j->p) {
-    case '{': return SL_JSON_OBJECT;
-    case '[': return SL_JSON_ARRAY;
-    case '"': return SL_JSON_STRING;
-    case 't': return SL_JSON_TRUE;
-    case 'f': return SL_JSON_FALSE;
-    case 'n': return SL_JSON_NULL;
-    default:
-        return (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')) ? SL_JSON_NUMBER : SL_JSON_NONE;
-    }
 }
 
 int sl_json_number(sl_json *j, const char **out, size_t *n)
@@ -145,12 +126,13 @@ static int string_scan(sl_json *j, sl_buf *out)
     const char *seg = p;
     for (;;) {
 #ifdef __SSE2__
-        /* 16 bytes at a time; the last few through a copy padded with
-         * quotes, so a match in the padding lands at or past the end */
+        /* 16 bytes at a time, loaded in place while they are readable
+         * (sl_json_init_more), else through a copy padded with quotes; a
+         * match past the end lands at the end ("unterminated string") */
         const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
         while (p < e) {
             __m128i x;
-            if (e - p >= 16) {
+            if (j->readable - p >= 16) {
                 x = _mm_loadu_si128((const __m128i *)(const void *)p);
             } else {
                 char tail[16];
@@ -170,6 +152,8 @@ static int string_scan(sl_json *j, sl_buf *out)
             }
             p += 16;
         }
+        if (p > e) /* past the input, into what is only readable */
+            p = e;
 #else
         /* 8 plain ASCII bytes at a time, then byte by byte */
         while (e - p >= 8) {
@@ -249,12 +233,50 @@ static int string_scan(sl_json *j, sl_buf *out)
     return 0;
 }
 
+/* The common case of a string to validate, inline: one or a few 16-byte
+ * loads find its closing quote before any backslash, control byte or
+ * non-ASCII byte, and within the input. 1: done, j->p past the quote;
+ * 0: anything else, for string_scan to do from the start. */
+static inline int string_plain(sl_json *j)
+{
+#ifdef __SSE2__
+    const char *p = j->p + 1;
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+    while (j->readable - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                                 _mm_cmplt_epi8(x, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) {
+            p += __builtin_ctz(mask);
+            if (p < j->end && *p == '"') {
+                j->p = p + 1;
+                return 1;
+            }
+            return 0;
+        }
+        p += 16;
+    }
+#else
+    (void)j;
+#endif
+    return 0;
+}
+
+/* Validate the string at the cursor (a '"'), moving past it. */
+static inline int string_skip(sl_json *j)
+{
+    if (j->p < j->end && *j->p == '"' && string_plain(j))
+        return 0;
+    return string_scan(j, NULL);
+}
+
 int sl_json_string_raw(sl_json *j, const char **p, size_t *n, int *escaped)
 {
     sl_json_ws(j);
     const char *start = j->p;
     unsigned before = j->escapes;
-    if (string_scan(j, NULL) < 0)
+    if (string_skip(j) < 0)
         return -1;
     *p = start + 1;
     *n = (size_t)(j->p - start - 2);
@@ -376,39 +398,100 @@ int sl_json_element(sl_json *j, int *first)
     return 1;
 }
 
-/* Skip one value iteratively-by-recursion with the depth bound. */
+/* Skip one value: validate it and move past it, one loop over its tokens
+ * with the open containers on a bit stack (1 = object) instead of a call
+ * per member, element and name. The checks, their order and the messages
+ * are those of sl_json_member/sl_json_element/sl_json_peek, so a value is
+ * refused here where, and as, reading it would refuse it. */
 int sl_json_skip(sl_json *j)
 {
+    uint64_t open[SL_JSON_MAX_DEPTH / 64 + 1];
+    int top = 0; /* containers open in this skip */
     const char *np;
     size_t nn;
-    switch (sl_json_peek(j)) {
-    case SL_JSON_NULL: return literal(j, "null", 4);
-    case SL_JSON_TRUE: return literal(j, "true", 4);
-    case SL_JSON_FALSE: return literal(j, "false", 5);
-    case SL_JSON_NUMBER: return sl_json_number(j, &np, &nn);
-    case SL_JSON_STRING: return string_scan(j, NULL);
-    case SL_JSON_OBJECT: {
-        if (sl_json_object_begin(j) < 0)
+value:
+    sl_json_ws(j);
+    if (j->p >= j->end)
+        return fail(j, j->p, "unexpected end of input (expected a value)");
+    switch (*j->p) {
+    case '"':
+        if (string_skip(j) < 0)
             return -1;
-        int first = 1, rc;
-        while ((rc = sl_json_member(j, &first, NULL)) == 1)
-            if (sl_json_skip(j) < 0)
-                return -1;
-        return rc;
-    }
-    case SL_JSON_ARRAY: {
-        if (sl_json_array_begin(j) < 0)
+        break;
+    case 'n':
+        if (literal(j, "null", 4) < 0)
             return -1;
-        int first = 1, rc;
-        while ((rc = sl_json_element(j, &first)) == 1)
-            if (sl_json_skip(j) < 0)
-                return -1;
-        return rc;
+        break;
+    case 't':
+        if (literal(j, "true", 4) < 0)
+            return -1;
+        break;
+    case 'f':
+        if (literal(j, "false", 5) < 0)
+            return -1;
+        break;
+    case '{':
+    case '[': {
+        int obj = *j->p == '{';
+        if (++j->depth > SL_JSON_MAX_DEPTH)
+            return fail(j, j->p, "nesting deeper than 512 levels");
+        j->p++;
+        if (obj)
+            open[top / 64] |= (uint64_t)1 << (top % 64);
+        else
+            open[top / 64] &= ~((uint64_t)1 << (top % 64));
+        top++;
+        sl_json_ws(j);
+        if (j->p >= j->end)
+            return fail(j, j->p, obj ? "unexpected end of input in an object" : "unexpected end of input in an array");
+        if (*j->p == (obj ? '}' : ']')) {
+            j->p++;
+            j->depth--;
+            top--;
+            break;
+        }
+        if (obj)
+            goto name;
+        goto value;
     }
     default:
-        return fail(j, j->p, j->p >= j->end ? "unexpected end of input (expected a value)"
-                                            : "unexpected character (expected a value)");
+        if (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')) {
+            if (sl_json_number(j, &np, &nn) < 0)
+                return -1;
+            break;
+        }
+        return fail(j, j->p, "unexpected character (expected a value)");
     }
+    /* after a value: the end of its container, or the next member/element */
+    while (top > 0) {
+        int obj = (int)(open[(top - 1) / 64] >> ((top - 1) % 64) & 1);
+        sl_json_ws(j);
+        if (j->p >= j->end)
+            return fail(j, j->p, obj ? "unexpected end of input in an object" : "unexpected end of input in an array");
+        if (*j->p == (obj ? '}' : ']')) {
+            j->p++;
+            j->depth--;
+            top--;
+            continue;
+        }
+        if (*j->p != ',')
+            return fail(j, j->p, obj ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
+        j->p++;
+        sl_json_ws(j);
+        if (!obj)
+            goto value;
+    name:
+        if (j->p >= j->end || *j->p != '"')
+            return fail(j, j->p, "expected a member name (a string) in an object");
+        if (string_skip(j) < 0)
+            return -1;
+        sl_json_ws(j);
+        if (j->p >= j->end || *j->p != ':')
+            return fail(j, j->p, "expected ':' after a member name");
+        j->p++;
+        goto value;
+    }
+    return 0;
 }
 
 void sl_json_error_text(const sl_json *j, char *out, size_t cap)

@@ -25,6 +25,9 @@ typedef enum sl_json_kind {
 
 typedef struct sl_json {
     const char *start, *p, *end;
+    /* bytes up to here may be read (never used as input): lets the string
+     * scan load 16 bytes at a time near `end` without copying; >= end */
+    const char *readable;
     int depth;
     unsigned escapes;     /* backslash escapes scanned so far */
     const char *err_at;   /* set on error */
@@ -32,9 +35,40 @@ typedef struct sl_json {
 } sl_json;
 
 void sl_json_init(sl_json *j, const char *p, size_t n);
-void sl_json_ws(sl_json *j);
+/* The same over p[0..n) where p[n..n+more) may also be read (initialised
+ * memory the caller owns, for example the next lines of a buffer): the
+ * input still ends at p + n. */
+void sl_json_init_more(sl_json *j, const char *p, size_t n, size_t more);
+
+/* Skip whitespace (space, tab, CR, LF). Inline: the reader calls it before
+ * every token, and compact JSON has none, which one compare finds. */
+static inline void sl_json_ws(sl_json *j)
+{
+    const char *p = j->p;
+    if (p < j->end && (unsigned char)*p > ' ')
+        return;
+    while (p < j->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
+    j->p = p;
+}
+
 /* Kind of the value at the cursor (after whitespace), without consuming it. */
-sl_json_kind sl_json_peek(sl_json *j);
+static inline sl_json_kind sl_json_peek(sl_json *j)
+{
+    sl_json_ws(j);
+    if (j->p >= j->end)
+        return SL_JSON_NONE;
+    switch (*j->p) {
+    case '{': return SL_JSON_OBJECT;
+    case '[': return SL_JSON_ARRAY;
+    case '"': return SL_JSON_STRING;
+    case 't': return SL_JSON_TRUE;
+    case 'f': return SL_JSON_FALSE;
+    case 'n': return SL_JSON_NULL;
+    default:
+        return (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')) ? SL_JSON_NUMBER : SL_JSON_NONE;
+    }
+}
 /* Validate and skip one value. 0 ok, -1 error. */
 int sl_json_skip(sl_json *j);
 /* Read a string at the cursor into out (reset first), unescaped. */

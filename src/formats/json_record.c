@@ -29,6 +29,7 @@ void sl_json_record_release(sl_json_record_ctx *c)
     sl_buf_release(&c->extra);
     sl_names_release(&c->names);
     sl_free(c->want);
+    sl_free(c->colof);
 }
 
 void sl_json_record_project(sl_json_record_ctx *c, const struct sl_projection *proj)
@@ -78,7 +79,37 @@ size_t sl_json_record_width(const sl_json_record_ctx *c)
 }
 
 /* The batch column of names entry k (found, or added as a raw JSON column). */
+static size_t batch_column_find(sl_json_record_ctx *c, sl_batch *b, size_t k);
+
 static size_t batch_column(sl_json_record_ctx *c, sl_batch *b, size_t k)
+{
+    if (k < c->ncolof && c->colof[k] >= 0 && (size_t)c->colof[k] < b->ncols)
+        return (size_t)c->colof[k];
+    size_t col = batch_column_find(c, b, k);
+    if (k >= c->ncolof) {
+        size_t n = c->names.n + 16;
+        c->colof = sl_realloc(c->colof, n * sizeof *c->colof);
+        for (size_t i = c->ncolof; i < n; i++)
+            c->colof[i] = -1;
+        c->ncolof = n;
+    }
+    c->colof[k] = (long)col;
+    return col;
+}
+
+/* Forget the cached columns when b is another batch, a new one, or one
+ * whose columns moved. */
+static void batch_begin(sl_json_record_ctx *c, const sl_batch *b, size_t row)
+{
+    if (row == 0 || c->colof_batch != b || c->colof_layout != b->layout) {
+        for (size_t i = 0; i < c->ncolof; i++)
+            c->colof[i] = -1;
+        c->colof_batch = b;
+        c->colof_layout = b->layout;
+    }
+}
+
+static size_t batch_column_find(sl_json_record_ctx *c, sl_batch *b, size_t k)
 {
     const sl_name_entry *e = &c->names.v[k];
     const char *name = e->name;
@@ -114,6 +145,8 @@ static size_t column_for(sl_json_record_ctx *c, sl_batch *b, const char *key, si
     if (members + 1 >= max && sl_names_find(&c->names, c->path.data, c->path.len) < 0)
         return SIZE_MAX;
     size_t k = sl_names_get(&c->names, c->path.data, c->path.len, key, keylen); /* may move names.v */
+    if (c->nmember++ == 0)
+        c->first_k = k;
     if (!wanted(c, k))
         return SKIP_MEMBER;
     return batch_column(c, b, k);
@@ -271,6 +304,11 @@ int sl_json_record_read(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t r
         return -2;
     }
     c->hint = 0;
+    batch_begin(c, b, row);
+    /* records usually repeat the last one's members in order: look for
+     * its first member first (core/names.h's hint, a guess only) */
+    c->nmember = 0;
+    c->names.hint = c->first_k;
     c->names.snake_case = o->snake_case;
     sl_buf_reset(&c->name);
     sl_buf_reset(&c->extra);

@@ -64,6 +64,15 @@ typedef struct sl_json_record_ctx {
     sl_buf path;         /* the member's identity: each level's name, length first */
     sl_names names;      /* member paths -> unique column names (core/names.h) */
     size_t hint;         /* column expected next: rows usually share key order */
+    /* the batch column of each names entry in the batch being filled (-1:
+     * not looked up yet), reset at its row 0, when the batch changes or
+     * when its columns moved (sl_batch.layout) */
+    long *colof;
+    size_t ncolof;
+    const void *colof_batch;
+    unsigned colof_layout;
+    size_t first_k;      /* names entry of the last record's first member */
+    size_t nmember;      /* members named so far in this record */
     sl_buf extra;        /* the current row's members beyond max_columns, as a JSON object */
     long extra_name;     /* the names entry of `_extra`, -1 before the first spill */
     /* projection pushdown (engine/project.h): the columns to materialise

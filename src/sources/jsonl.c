@@ -148,7 +148,8 @@ static int fill_lines(jsonl_state *st, jl_reader *rd, sl_json_record_ctx *ctx, s
         if (k == n)
             continue; /* blank line */
         sl_json j;
-        sl_json_init(&j, p, n);
+        /* the buffer's next lines may be read past this one's end */
+        sl_json_init_more(&j, p, n, (size_t)(rd->buf + rd->len - (p + n)));
         size_t row = sl_batch_add_row(b, off, line);
         int r = sl_json_record_read(ctx, &j, b, row, &st->ro);
         if (r == 0) {

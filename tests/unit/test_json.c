@@ -6,9 +6,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "formats/json.h"
+#include "json_skip_oracle.h"
 
 static const char *const valid[] = {
     "{}", "[]", "0", "-0", "1.5e+10", "-1E-2", "\"\"", "true", "false", "null", " \t\r\n[1, 2 ,3]\n",
@@ -165,12 +167,117 @@ static void test_member_raw(void **state)
     sl_buf_release(&scratch);
 }
 
+/* A small deterministic generator (xorshift64*), no libc rand state. */
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return (unsigned)((rng * 2685821657736338717ULL) >> 33) % n;
+}
+
+static void gen_string(sl_buf *o)
+{
+    static const char *const parts[] = {"a", "event", "user_id", " ", "\\n", "\\\"", "\\u00e9", "\\ud83d\\ude00",
+                                        "\xc3\xa9", "\xf0\x9f\x98\x80", "0123456789abcdef", "/", "\\/"};
+    sl_buf_addc(o, '"');
+    for (unsigned i = rnd(6); i > 0; i--)
+        sl_buf_adds(o, parts[rnd(sizeof parts / sizeof *parts)]);
+    sl_buf_addc(o, '"');
+}
+
+static void gen_value(sl_buf *o, int depth)
+{
+    static const char *const ws[] = {"", "", "", " ", "\n", " \t\r\n "};
+    sl_buf_adds(o, ws[rnd(6)]);
+    unsigned k = rnd(depth > 4 ? 6 : 8);
+    switch (k) {
+    case 0: sl_buf_adds(o, "null"); break;
+    case 1: sl_buf_adds(o, rnd(2) ? "true" : "false"); break;
+    case 2: {
+        static const char *const nums[] = {"0", "-0", "12", "-1.5", "1e10", "2E-3", "123456789012345678901", "0.25"};
+        sl_buf_adds(o, nums[rnd(8)]);
+        break;
+    }
+    case 3:
+    case 4:
+    case 5: gen_string(o); break;
+    case 6: {
+        sl_buf_addc(o, '{');
+        for (unsigned i = 0, n = rnd(5); i < n; i++) {
+            if (i)
+                sl_buf_adds(o, rnd(4) ? "," : " , ");
+            gen_string(o);
+            sl_buf_adds(o, rnd(4) ? ":" : " : ");
+            gen_value(o, depth + 1);
+        }
+        sl_buf_addc(o, '}');
+        break;
+    }
+    default: {
+        sl_buf_addc(o, '[');
+        for (unsigned i = 0, n = rnd(5); i < n; i++) {
+            if (i)
+                sl_buf_addc(o, ',');
+            gen_value(o, depth + 1);
+        }
+        sl_buf_addc(o, ']');
+        break;
+    }
+    }
+    sl_buf_adds(o, ws[rnd(6)]);
+}
+
+/* sl_json_skip (one loop) against the walker-based oracle, and against
+ * itself allowed to read past the end: 30,000 generated values, most of
+ * them broken by a few byte edits, followed by bytes that must not count
+ * (quotes, braces, more JSON). Same verdict, end, depth and error. */
+static void test_skip_matches_oracle(void **state)
+{
+    (void)state;
+    static const char edits[] = "{}[]\":,\\ \t\n0123456789-+.eEtrufalsn\x01\x1f\x7f\x80\xc3\xa9\xff";
+    sl_buf doc;
+    sl_buf_init(&doc);
+    char why[512];
+    int broken = 0;
+    for (int i = 0; i < 30000; i++) {
+        sl_buf_reset(&doc);
+        gen_value(&doc, 0);
+        size_t n = doc.len;
+        for (unsigned e = rnd(4); e > 0 && n > 0; e--) {
+            size_t at = rnd((unsigned)n);
+            switch (rnd(3)) {
+            case 0: doc.data[at] = edits[rnd(sizeof edits - 1)]; break;
+            case 1: memmove(doc.data + at, doc.data + at + 1, n - at - 1); n--; break;
+            default: n = at; break; /* cut */
+            }
+        }
+        doc.len = n;
+        /* what follows the input: must never be taken for part of it */
+        static const char *const tails[] = {"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"", "}}}}]]]]", "{\"x\":1}\n{\"y\":2}",
+                                            "\\\\\\\\\\\\\\\\\\", ""};
+        const char *tail = tails[rnd(5)];
+        size_t more = strlen(tail);
+        sl_buf_add(&doc, tail, more);
+        if (oracle_compare(doc.data, n, more, why, sizeof why) != 0)
+            fail_msg("value %d (%.*s): %s", i, (int)n, doc.data, why);
+        sl_json t;
+        sl_json_init(&t, doc.data, n);
+        broken += sl_json_skip(&t) < 0;
+    }
+    /* both kinds were compared */
+    assert_true(broken > 5000 && broken < 25000);
+    sl_buf_release(&doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid), cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_deep_nesting_refused), cmocka_unit_test(test_string_unescape),
         cmocka_unit_test(test_special_at_every_offset), cmocka_unit_test(test_member_raw),
+        cmocka_unit_test(test_skip_matches_oracle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
