@@ -233,40 +233,12 @@ static int string_scan(sl_json *j, sl_buf *out)
     return 0;
 }
 
-/* The common case of a string to validate, inline: one or a few 16-byte
- * loads find its closing quote before any backslash, control byte or
- * non-ASCII byte, and within the input. 1: done, j->p past the quote;
- * 0: anything else, for string_scan to do from the start. */
-static inline int string_plain(sl_json *j)
-{
-#ifdef __SSE2__
-    const char *p = j->p + 1;
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
-    while (j->readable - p >= 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-                                 _mm_cmplt_epi8(x, space));
-        unsigned mask = (unsigned)_mm_movemask_epi8(m);
-        if (mask) {
-            p += __builtin_ctz(mask);
-            if (p < j->end && *p == '"') {
-                j->p = p + 1;
-                return 1;
-            }
-            return 0;
-        }
-        p += 16;
-    }
-#else
-    (void)j;
-#endif
-    return 0;
-}
-
 /* Validate the string at the cursor (a '"'), moving past it. */
 static inline int string_skip(sl_json *j)
 {
-    if (j->p < j->end && *j->p == '"' && string_plain(j))
+    const char *sp;
+    size_t sn;
+    if (sl_json_string_plain(j, &sp, &sn))
         return 0;
     return string_scan(j, NULL);
 }
@@ -332,8 +304,8 @@ int sl_json_member_raw(sl_json *j, int *first, sl_buf *scratch, const char **key
         return fail(j, j->p, "expected a member name (a string) in an object");
     const char *kp;
     size_t kn;
-    int escaped;
-    if (sl_json_string_raw(j, &kp, &kn, &escaped) < 0)
+    int escaped = 0;
+    if (!sl_json_string_plain(j, &kp, &kn) && sl_json_string_raw(j, &kp, &kn, &escaped) < 0)
         return -1;
     if (escaped && key) {
         /* rare: unescape into scratch */

@@ -15,6 +15,9 @@
 #include "core/util.h"
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define SL_JSON_MAX_DEPTH 512
 
@@ -50,6 +53,44 @@ static inline void sl_json_ws(sl_json *j)
     while (p < j->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
         p++;
     j->p = p;
+}
+
+/* The common case of a string, inline: at the cursor (no whitespace
+ * skipped) a '"' whose closing quote one or a few 16-byte loads find
+ * before any backslash, control byte or non-ASCII byte, within the input.
+ * 1: *p, *n the text between the quotes (nothing to unescape), the cursor
+ * past it; 0: anything else, cursor unmoved (use sl_json_string_raw). */
+static inline int sl_json_string_plain(sl_json *j, const char **sp, size_t *sn)
+{
+#ifdef __SSE2__
+    if (j->p >= j->end || *j->p != '"')
+        return 0;
+    const char *p = j->p + 1;
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+    while (j->readable - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* signed: bytes >= 0x80 are negative, so "< 0x20" finds them too */
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                                 _mm_cmplt_epi8(x, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) {
+            p += __builtin_ctz(mask);
+            if (p < j->end && *p == '"') {
+                *sp = j->p + 1;
+                *sn = (size_t)(p - *sp);
+                j->p = p + 1;
+                return 1;
+            }
+            return 0;
+        }
+        p += 16;
+    }
+#else
+    (void)j;
+    (void)sp;
+    (void)sn;
+#endif
+    return 0;
 }
 
 /* Kind of the value at the cursor (after whitespace), without consuming it. */

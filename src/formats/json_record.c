@@ -234,8 +234,8 @@ static int read_object(sl_json_record_ctx *c, sl_json *j, sl_batch *b, size_t ro
         case SL_JSON_STRING: {
             const char *sp;
             size_t sn;
-            int escaped;
-            if (sl_json_string_raw(j, &sp, &sn, &escaped) < 0)
+            int escaped = 0;
+            if (!sl_json_string_plain(j, &sp, &sn) && sl_json_string_raw(j, &sp, &sn, &escaped) < 0)
                 return -1;
             if (escaped) {
                 /* rare: unescape, then copy */
