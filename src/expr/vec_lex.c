@@ -36,15 +36,29 @@ static int id_char(int c)
  * - while e > 0: s is multiplied by 10 (e > 0, while s < INT64_MAX/10) or
  *   divided by 10 (e < 0, while s is a multiple of 10), e moving to 0;
  * - e == 0: s converted to double;
- * - |e| <= 307: scale = 10 multiplied in long double |e| % 22 times, then
- *   by 1e22 for the rest; s * scale (or s / scale) in long double,
- *   rounded once to double;
- * - 308 <= |e| <= 341: scale = 10 multiplied |e| - 308 times; s * scale
- *   (s / scale) rounded to double, then times (divided by) 1e308 in
- *   double;
+ * - |e| <= 307: scale = 10^|e| in long double by squaring (sqlite3Pow10:
+ *   r = 1, x = 10; for each bit of |e| from the lowest, r *= x when it is
+ *   set, then x *= x); s * scale (or s / scale) in long double, rounded
+ *   once to double;
+ * - 308 <= |e| <= 341: scale = 10^(|e| - 308) so; s * scale (s / scale)
+ *   rounded to double, then times (divided by) 1e308 in double;
  * - |e| >= 342: 0.0 or infinity.
  * 0, or -1 when p is not such a decimal (no digit, an 'e' without
  * exponent digits, another character): the callers never pass one. */
+/* sqlite3Pow10: 10^e (0 < e <= 307) in long double, by squaring. */
+static long double pow10_ld(int e)
+{
+    long double x = 10.0L, r = 1.0L;
+    for (;;) {
+        if (e & 1)
+            r *= x;
+        e >>= 1;
+        if (e == 0)
+            return r;
+        x *= x;
+    }
+}
+
 int sl_vnum_decimal(const char *p, size_t n, double *out)
 {
     const int64_t room = (INT64_MAX - 9) / 10;
@@ -98,22 +112,17 @@ int sl_vnum_decimal(const char *p, size_t n, double *out)
         *out = (double)s;
         return 0;
     }
-    long double scale = 1.0L;
     if (e >= 342) {
         *out = down ? 0.0 : (double)INFINITY;
         return 0;
     }
     if (e > 307) {
-        for (; e > 308; e--)
-            scale *= 1.0e+1L;
+        long double scale = e > 308 ? pow10_ld(e - 308) : 1.0L;
         double r = down ? (double)((long double)s / scale) : (double)((long double)s * scale);
         *out = down ? r / 1.0e+308 : r * 1.0e+308;
         return 0;
     }
-    for (; e % 22; e--)
-        scale *= 1.0e+1L;
-    for (; e > 0; e -= 22)
-        scale *= 1.0e+22L;
+    long double scale = pow10_ld(e);
     *out = down ? (double)((long double)s / scale) : (double)((long double)s * scale);
     return 0;
 }
