@@ -6,9 +6,15 @@
  * '1e3', '0x10'), Unicode (multi-byte, invalid UTF-8, a NUL byte) and
  * empty strings; every row must get the same storage class and value
  * from both paths (reals bitwise), and most expressions must take the
- * native path, so the test cannot pass by always falling back. Plus
- * hand-written cases of the rules most easily got wrong, and the
- * integration (sl_expr_eval_vec, SLUICE_VEXPR=0). */
+ * native path, so the test cannot pass by always falling back. The
+ * shapes include blobs (CAST(x AS BLOB) into comparisons, substr, instr,
+ * IN, CASE ...), json_extract with several paths and [#-N] steps, and
+ * numbers past 15 digits or +-307; test_numbers puts thousands of random
+ * number texts and JSON numbers (up to 80 digits, exponents around every
+ * threshold of sqlite3AtoF) through conversions that must all run
+ * natively and agree bitwise. Plus hand-written cases of the rules most
+ * easily got wrong, and the integration (sl_expr_eval_vec,
+ * SLUICE_VEXPR=0). VEXPR_SEED and VEXPR_N explore further. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
