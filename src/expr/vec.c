@@ -114,7 +114,7 @@ static void text_function(sl_vexpr *x, const sl_vnode *nd, const sl_vresult *a, 
 
 /* charFunc: the characters of the code points of row i's arguments
  * (sqlite3_value_int64 of each; outside 0..0x10ffff is U+FFFD), as
- * SQLite writes them. 1 when an argument is a text only SQLite reads. */
+ * SQLite writes them. Always 0. */
 static int char_function(const sl_vnode *nd, size_t i, sl_vresult *d, sl_arena *ar)
 {
     unsigned char *o = sl_arena_alloc(ar, nd->nkids * 4 + 1), *z = o;
@@ -125,9 +125,7 @@ static int char_function(const sl_vnode *nd, size_t i, sl_vresult *d, sl_arena *
         case SQLITE_INTEGER: x = a->i64[i]; break;
         case SQLITE_FLOAT: x = sl_vec_double_to_int64(a->f64[i]); break;
         case SQLITE_TEXT:
-            if (sl_vec_text_int(a->str[i].p, a->str[i].n, &x))
-                return 1;
-            break;
+        case SQLITE_BLOB: sl_vec_text_int(a->str[i].p, a->str[i].n, &x); break;
         default: x = 0;
         }
         if (x < 0 || x > 0x10ffff)
@@ -193,7 +191,9 @@ static void phone_function(sl_vexpr *x, const sl_vnode *nd, size_t i, sl_vresult
 
 /* replaceFunc (func.c, 3.40) of row i: an empty pattern (or one that
  * starts with a NUL byte) gives the first argument unchanged, its type
- * kept; else every non-overlapping match from the left is replaced. */
+ * kept (but a blob, which replaceFunc has read as text, comes back as
+ * that text); else every non-overlapping match from the left is
+ * replaced. */
 static void replace_function(const sl_vnode *nd, size_t i, sl_vresult *d, sl_arena *ar)
 {
     const sl_vresult *a = &nd->kids[0]->res, *b = &nd->kids[1]->res, *c = &nd->kids[2]->res;
@@ -207,6 +207,8 @@ static void replace_function(const sl_vnode *nd, size_t i, sl_vresult *d, sl_are
     sl_vec_text_of(b, i, t2, &pat, &np);
     if (np == 0 || pat[0] == 0) {
         copy_value(d, i, a, i);
+        if (a->type[i] == SQLITE_BLOB)
+            d->type[i] = SQLITE_TEXT;
         return;
     }
     if (c->type[i] == SQLITE_NULL) {
@@ -234,34 +236,12 @@ static void replace_function(const sl_vnode *nd, size_t i, sl_vresult *d, sl_are
     set_text(d, i, o, j);
 }
 
-/* sqlite3Atoi64's value (3.40): spaces, a sign, the leading digits; past
- * int64 the nearest end (CAST's text -> INTEGER). */
-static int64_t atoi64(const char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r')))
-        i++;
-    int neg = 0;
-    if (i < n && (p[i] == '-' || p[i] == '+'))
-        neg = p[i++] == '-';
-    while (i < n && p[i] == '0')
-        i++;
-    size_t d0 = i;
-    uint64_t u = 0;
-    while (i < n && p[i] >= '0' && p[i] <= '9' && i - d0 < 20)
-        u = u * 10 + (uint64_t)(p[i++] - '0');
-    size_t nd = i - d0;
-    if (nd > 19 || (nd == 19 && memcmp(p + d0, "9223372036854775808", 19) >= 0)) {
-        if (nd == 19 && neg && memcmp(p + d0, "9223372036854775808", 19) == 0)
-            return INT64_MIN;
-        return neg ? INT64_MIN : INT64_MAX;
-    }
-    return neg ? -(int64_t)u : (int64_t)u;
-}
-
 /* CAST(row i of a AS nd->aff) (sqlite3VdbeMemCast, 3.40): 0, or 1 for a
- * text only SQLite's conversion reads. NULL stays NULL; TEXT: a number's
- * text; INTEGER: a real truncated (clamped), a text's leading integer
+ * text only SQLite's conversion reads. NULL stays NULL; BLOB: the value's
+ * text as bytes (a number's text, a text's bytes), typeof() 'blob' for
+ * every class but NULL; TEXT: a number's text, a blob's bytes as text;
+ * a blob is taken as a number as a text is; INTEGER: a real truncated
+ * (clamped), a text's leading integer
  * (sqlite3Atoi64: '1e3' is 1); REAL: a text's leading number
  * (sqlite3AtoF); NUMERIC: numbers unchanged, a text as arithmetic reads
  * it, then a real that is an integer of at most 51 bits as that integer
@@ -271,6 +251,18 @@ static int cast_value(const sl_vnode *nd, const sl_vresult *a, size_t i, sl_vres
     int t = a->type[i];
     if (t == SQLITE_NULL) {
         set_null(d, i);
+        return 0;
+    }
+    if (nd->aff == VA_BLOB) {
+        if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
+            set_blob(d, i, a->str[i].p, a->str[i].n);
+        } else {
+            char tmp[64];
+            const char *p;
+            size_t n;
+            sl_vec_text_of(a, i, tmp, &p, &n);
+            set_blob(d, i, sl_arena_copy(ar, p, n), n);
+        }
         return 0;
     }
     if (nd->aff == VA_TEXT) {
@@ -302,7 +294,9 @@ static int cast_value(const sl_vnode *nd, const sl_vresult *a, size_t i, sl_vres
     const char *p = a->str[i].p;
     size_t n = a->str[i].n;
     if (nd->aff == VA_INTEGER) {
-        set_int(d, i, atoi64(p, n));
+        int64_t v = 0;
+        sl_vec_text_int(p, n, &v);
+        set_int(d, i, v);
         return 0;
     }
     int isint = 0;
@@ -367,6 +361,7 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
             text_function(x, nd, a, i, d, ar);
             break;
         case VF_LENGTH:
+            /* a blob's: its bytes */
             if (a->type[i] == SQLITE_NULL) {
                 set_null(d, i);
             } else if (a->type[i] == SQLITE_TEXT) {
@@ -415,11 +410,20 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
             }
             if (b->type[i] != SQLITE_INTEGER || (c && c->type[i] != SQLITE_INTEGER))
                 return 1;
+            int blob = a->type[i] == SQLITE_BLOB;
+            if (blob && a->str[i].n == 0) {
+                set_null(d, i); /* sqlite3_value_blob of an empty blob is NULL */
+                break;
+            }
             sl_vec_text_of(a, i, tmp, &p, &len);
             const char *o;
             size_t olen;
-            sl_vec_substr(p, len, (int)b->i64[i], c ? (int)c->i64[i] : 0, c != NULL, &o, &olen);
-            set_text(d, i, o >= tmp && o <= tmp + sizeof tmp ? sl_arena_copy(ar, o, olen) : o, olen);
+            sl_vec_substr(p, len, (int)b->i64[i], c ? (int)c->i64[i] : 0, c != NULL, blob, &o, &olen);
+            o = o >= tmp && o <= tmp + sizeof tmp ? sl_arena_copy(ar, o, olen) : o;
+            if (blob)
+                set_blob(d, i, o, olen);
+            else
+                set_text(d, i, o, olen);
             break;
         }
         case VF_INSTR:
@@ -429,7 +433,7 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
             }
             sl_vec_text_of(a, i, tmp, &p, &len);
             sl_vec_text_of(b, i, tmp2, &q, &qlen);
-            set_int(d, i, sl_vec_instr(p, len, q, qlen));
+            set_int(d, i, sl_vec_instr(p, len, q, qlen, a->type[i] == SQLITE_BLOB && b->type[i] == SQLITE_BLOB));
             break;
         case VF_ABS:
             if (a->type[i] == SQLITE_NULL) {
@@ -454,6 +458,17 @@ static int eval_function(sl_vexpr *x, sl_vnode *nd, size_t n, sl_vresult *d, sl_
         }
     }
     return 0;
+}
+
+/* Whether the SQLite linked was built with SQLITE_LIKE_DOESNT_MATCH_BLOBS
+ * (Debian's is): then LIKE of a blob is false, else it reads the blob as
+ * text. */
+static int like_skips_blobs(void)
+{
+    static int known = -1;
+    if (known < 0)
+        known = sqlite3_compileoption_used("LIKE_DOESNT_MATCH_BLOBS") != 0;
+    return known;
 }
 
 static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresult *d, sl_arena *ar)
@@ -640,6 +655,10 @@ static int eval(sl_vexpr *x, sl_vnode *nd, const sl_batch *b, size_t n, sl_vresu
         for (size_t i = 0; i < n; i++) {
             if (a->type[i] == SQLITE_NULL) {
                 set_null(d, i);
+                continue;
+            }
+            if (a->type[i] == SQLITE_BLOB && like_skips_blobs()) {
+                set_int(d, i, nd->negate); /* likeFunc: a blob matches nothing */
                 continue;
             }
             char tmp[64];

@@ -40,6 +40,13 @@ static inline void set_text(sl_vresult *r, size_t i, const char *p, size_t n)
     r->str[i] = (sl_str){p, n};
 }
 
+/* A BLOB (CAST(x AS BLOB) and what keeps its class: substr, CASE...). */
+static inline void set_blob(sl_vresult *r, size_t i, const char *p, size_t n)
+{
+    r->type[i] = SQLITE_BLOB;
+    r->str[i] = (sl_str){p, n};
+}
+
 static inline void copy_value(sl_vresult *d, size_t i, const sl_vresult *s, size_t j)
 {
     d->type[i] = s->type[j];
@@ -63,7 +70,8 @@ int sl_vec_arith(int op, const sl_vresult *a, const sl_vresult *b, size_t i, sl_
 int64_t sl_vec_char_count(const char *s, size_t n);
 void sl_vec_trim(const char *in, size_t nin, const char *set, size_t nset, int flags, const char **out,
                  size_t *nout);
-void sl_vec_substr(const char *s, size_t ns, int64_t p1, int64_t p2, int has2, const char **out, size_t *nout);
-int64_t sl_vec_instr(const char *h, size_t nh, const char *nd, size_t nn);
+void sl_vec_substr(const char *s, size_t ns, int64_t p1, int64_t p2, int has2, int bytes, const char **out,
+                   size_t *nout);
+int64_t sl_vec_instr(const char *h, size_t nh, const char *nd, size_t nn, int bytes);
 
 #endif

@@ -1,8 +1,10 @@
 /*
- * vec_json.c: json_extract(x, 'path'), x -> 'path' and x ->> 'path' with
- * a constant path for the native expression path (vec.h), following
- * SQLite 3.40's json1 (json.c: jsonLookupStep, jsonReturn,
- * jsonRenderNode). The document is read with sluice's JSON reader
+ * vec_json.c: json_extract(x, 'path', ...), x -> 'path' and x ->> 'path'
+ * with constant paths for the native expression path (vec.h), following
+ * SQLite 3.40's json1 (json.c: jsonExtractFunc, jsonLookupStep,
+ * jsonReturn, jsonRenderNode). Paths take .key, ."key", [N], [#] and
+ * [#-N] steps (# is the array's length, looked up by counting its
+ * elements first). The document is read with sluice's JSON reader
  * (formats/json.h), which accepts a subset of what SQLite's does (RFC
  * 8259, UTF-8 checked, 512 levels): a text it refuses sends the batch to
  * SQLite, which gives its answer or its "malformed JSON" error. The whole
@@ -11,6 +13,7 @@
 #include "expr/vec_int.h"
 #include "core/mem.h"
 #include "formats/json.h"
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- the path ---------------------------------------------------------------- */
@@ -70,6 +73,22 @@ int sl_vjson_compile(sl_vnode *nd, const char *text, size_t n, int abbrev)
                 s.keyn = k - i;
                 i = k;
             }
+        } else if (z[i] == '[' && z[i + 1] == '#') {
+            /* [#] or [#-N] (anything else after # is SQLite's path
+             * error, on an array) */
+            size_t k = i + 2;
+            uint32_t v = 0;
+            if (z[k] == '-' && z[k + 1] >= '0' && z[k + 1] <= '9')
+                for (k++; z[k] >= '0' && z[k] <= '9'; k++) {
+                    if (k - i > 11)
+                        goto bad; /* SQLite's u32 would wrap */
+                    v = v * 10 + (uint32_t)(z[k] - '0');
+                }
+            if (z[k] != ']')
+                goto bad;
+            s.index = v;
+            s.from_end = 1;
+            i = k + 1;
         } else if (z[i] == '[') {
             size_t k = i + 1;
             uint32_t v = 0;
@@ -80,7 +99,7 @@ int sl_vjson_compile(sl_vnode *nd, const char *text, size_t n, int abbrev)
                 k++;
             }
             if (k == i + 1 || z[k] != ']')
-                goto bad; /* no digits, or $[#-N]: SQLite */
+                goto bad; /* no digits: SQLite's error */
             s.index = v;
             i = k + 1;
         } else {
@@ -92,16 +111,24 @@ int sl_vjson_compile(sl_vnode *nd, const char *text, size_t n, int abbrev)
         }
         st[ns++] = s;
     }
-    sl_free(nd->ls);
-    nd->ls = z;
-    nd->lsn = strlen(z);
-    nd->steps = st;
-    nd->nsteps = ns;
+    nd->paths = sl_realloc(nd->paths, (nd->npaths + 1) * sizeof *nd->paths);
+    nd->paths[nd->npaths++] = (sl_vjpath){z, st, ns};
     return 0;
 bad:
     sl_free(st);
     sl_free(z);
     return -1;
+}
+
+void sl_vjson_free(sl_vnode *nd)
+{
+    for (size_t k = 0; k < nd->npaths; k++) {
+        sl_free(nd->paths[k].text);
+        sl_free(nd->paths[k].steps);
+    }
+    sl_free(nd->paths);
+    nd->paths = NULL;
+    nd->npaths = 0;
 }
 
 /* ---- the lookup ---------------------------------------------------------------- */
@@ -159,12 +186,32 @@ static int walk(sl_json *j, const sl_vjstep *st, size_t left, const char **vs, c
         }
     }
     if (!st->key && k == SL_JSON_ARRAY) {
+        uint32_t want = st->index;
+        int first = 1, rc;
+        if (st->from_end) {
+            /* [#-N]: the array's length first (the array validated) */
+            sl_json at_array = *j;
+            uint32_t count = 0;
+            if (sl_json_array_begin(j) < 0)
+                return -1;
+            while ((rc = sl_json_element(j, &first)) == 1) {
+                if (sl_json_skip(j) < 0)
+                    return -1;
+                count++;
+            }
+            if (rc < 0)
+                return -1;
+            if (st->index == 0 || st->index > count)
+                return 0; /* past the last, or before the first: not found */
+            want = count - st->index;
+            *j = at_array;
+            first = 1;
+        }
         if (sl_json_array_begin(j) < 0)
             return -1;
-        int first = 1, rc;
         uint32_t at = 0;
         while ((rc = sl_json_element(j, &first)) == 1) {
-            if (at++ == st->index) {
+            if (at++ == want) {
                 if (walk(j, st + 1, left - 1, vs, ve) < 0)
                     return -1;
             } else if (sl_json_skip(j) < 0) {
@@ -183,11 +230,11 @@ static int is_ws(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* jsonRenderNode: an object or array without the whitespace between its
- * tokens (strings and numbers as written). */
-static void render(const char *s, const char *e, sl_vresult *d, size_t i, sl_arena *ar)
+/* jsonRenderNode into z (room for e - s bytes): a value without the
+ * whitespace between its tokens (strings and numbers as written). The
+ * end of what was written. */
+static char *render_to(char *z, const char *s, const char *e)
 {
-    char *o = sl_arena_alloc(ar, (size_t)(e - s) + 1), *z = o;
     int str = 0;
     for (const char *p = s; p < e; p++) {
         char c = *p;
@@ -202,6 +249,12 @@ static void render(const char *s, const char *e, sl_vresult *d, size_t i, sl_are
             str = c == '"';
         }
     }
+    return z;
+}
+
+static void render(const char *s, const char *e, sl_vresult *d, size_t i, sl_arena *ar)
+{
+    char *o = sl_arena_alloc(ar, (size_t)(e - s) + 1), *z = render_to(o, s, e);
     *z = 0;
     set_text(d, i, o, (size_t)(z - o));
 }
@@ -277,9 +330,13 @@ static void string_value(const char *z, int n, sl_vresult *d, size_t r, sl_arena
     set_text(d, r, o, (size_t)j);
 }
 
-/* jsonReturn's JSON_INT and JSON_REAL: 0, or 1 for a real only
- * sqlite3AtoF reads. */
-static int number_value(const char *s, const char *e, sl_vresult *d, size_t r)
+/* jsonReturn's JSON_INT and JSON_REAL. A real (or an integer past
+ * int64) is the double nearest its decimal value, correctly rounded, as
+ * the C library's strtod gives it: SQLite 3.40.1's json1 converts with
+ * strtod, not with sqlite3AtoF as CAST and arithmetic do (they differ:
+ * '[1e126]' ->> 0 is 1e+126, CAST('1e126' AS REAL) 1.0000000000000001e+126).
+ * Always 0. */
+static int number_value(const char *s, const char *e, sl_vresult *d, size_t r, sl_arena *ar)
 {
     int neg = *s == '-';
     const char *z = s + neg;
@@ -307,22 +364,64 @@ static int number_value(const char *s, const char *e, sl_vresult *d, size_t r)
         return 0;
     }
 as_real:;
-    double v;
-    if (sl_vnum_decimal(s + neg, (size_t)(e - s - neg), &v) < 0)
-        return 1;
-    set_real(d, r, neg ? -v : v);
+    /* a NUL-terminated copy: the number may end the text */
+    char tmp[64];
+    size_t len = (size_t)(e - s);
+    const char *num = len < sizeof tmp ? memcpy(tmp, s, len) : sl_arena_copy(ar, s, len);
+    if (len < sizeof tmp)
+        tmp[len] = 0;
+    set_real(d, r, strtod(num, NULL));
+    return 0;
+}
+
+/* The value of path pa in doc[0..n): [*vs, *ve), *vs NULL when not
+ * found. 0, or -1 when the document is malformed (for our reader). */
+static int lookup(const sl_vjpath *pa, const char *doc, size_t n, const char **vs, const char **ve)
+{
+    sl_json j;
+    sl_json_init(&j, doc, n);
+    *vs = *ve = NULL;
+    if (walk(&j, pa->steps, pa->nsteps, vs, ve) < 0)
+        return -1;
+    sl_json_ws(&j);
+    return j.p == j.end ? 0 : -1;
+}
+
+/* jsonExtractFunc with several paths: [v1,v2,...], each value rendered
+ * as JSON (jsonRenderNode), null when not found. */
+static int extract_array(const sl_vnode *nd, const char *doc, size_t n, sl_vresult *d, size_t i, sl_arena *ar)
+{
+    const char *(*span)[2] = sl_arena_alloc(ar, nd->npaths * sizeof *span);
+    size_t len = 2;
+    for (size_t k = 0; k < nd->npaths; k++) {
+        if (lookup(&nd->paths[k], doc, n, &span[k][0], &span[k][1]) < 0)
+            return 1;
+        len += 1 + (span[k][0] ? (size_t)(span[k][1] - span[k][0]) : 4);
+    }
+    char *o = sl_arena_alloc(ar, len + 1), *z = o;
+    *z++ = '[';
+    for (size_t k = 0; k < nd->npaths; k++) {
+        if (k)
+            *z++ = ',';
+        if (span[k][0]) {
+            z = render_to(z, span[k][0], span[k][1]);
+        } else {
+            memcpy(z, "null", 4);
+            z += 4;
+        }
+    }
+    *z++ = ']';
+    *z = 0;
+    set_text(d, i, o, (size_t)(z - o));
     return 0;
 }
 
 int sl_vjson_eval(const sl_vnode *nd, const char *doc, size_t n, sl_vresult *d, size_t i, sl_arena *ar)
 {
-    sl_json j;
-    sl_json_init(&j, doc, n);
-    const char *vs = NULL, *ve = NULL;
-    if (walk(&j, nd->steps, nd->nsteps, &vs, &ve) < 0)
-        return 1;
-    sl_json_ws(&j);
-    if (j.p != j.end)
+    if (nd->npaths > 1)
+        return extract_array(nd, doc, n, d, i, ar);
+    const char *vs, *ve;
+    if (lookup(&nd->paths[0], doc, n, &vs, &ve) < 0)
         return 1;
     if (!vs) {
         set_null(d, i);
@@ -350,7 +449,7 @@ int sl_vjson_eval(const sl_vnode *nd, const char *doc, size_t n, sl_vresult *d, 
     default:
         if (nd->jtext)
             break;
-        return number_value(vs, ve, d, i);
+        return number_value(vs, ve, d, i, ar);
     }
     /* ->: a scalar's JSON text as written */
     set_text(d, i, vs, (size_t)(ve - vs));

@@ -1,9 +1,12 @@
 /* vec_lex.c: the native expression tokenizer (vec_lex.h), and
- * sl_vnum_decimal (vec_node.h), the conversion of its real literals. */
+ * sl_vnum_decimal (vec_node.h), SQLite's decimal-to-double conversion
+ * (sqlite3AtoF): of real literals here, of texts taken as numbers in
+ * vec_value.c (JSON numbers are not converted so: vec_json.c). */
 #include "expr/vec_lex.h"
 #include "expr/vec_node.h"
 #include "core/mem.h"
 #include <ctype.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,63 +23,107 @@ static int id_char(int c)
     return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
-/* sl_vnum_decimal (vec_node.h): the decimal at p (n bytes, digits, '.', exponent) as SQLite's
- * sqlite3AtoF (3.40) computes it: significand s and exponent e, then
- * s / 10^-e or s * 10^e in long double. Only when s has at most 15
- * significant digits (18 in all) and |e| <= 22, where that is exact up
- * to the final rounding; else -1. */
+/* sl_vnum_decimal (vec_node.h): the decimal at p (n bytes: digits, '.',
+ * an exponent) as SQLite 3.40's sqlite3AtoF computes it, for any number
+ * of digits and any exponent. Its documented behaviour, reproduced here
+ * operation for operation so that the double is the same to the bit:
+ * - the significand s is an int64 that takes digits while it is below
+ *   (INT64_MAX - 9) / 10: later digits of the integer part only raise
+ *   the exponent, later fraction digits are dropped (truncation, not
+ *   rounding);
+ * - the exponent's digits saturate at 10000; e = exponent - the number of
+ *   fraction digits kept;
+ * - while e > 0: s is multiplied by 10 (e > 0, while s < INT64_MAX/10) or
+ *   divided by 10 (e < 0, while s is a multiple of 10), e moving to 0;
+ * - e == 0: s converted to double;
+ * - |e| <= 307: scale = 10^|e| in long double by squaring (sqlite3Pow10:
+ *   r = 1, x = 10; for each bit of |e| from the lowest, r *= x when it is
+ *   set, then x *= x); s * scale (or s / scale) in long double, rounded
+ *   once to double;
+ * - 308 <= |e| <= 341: scale = 10^(|e| - 308) so; s * scale (s / scale)
+ *   rounded to double, then times (divided by) 1e308 in double;
+ * - |e| >= 342: 0.0 or infinity.
+ * 0, or -1 when p is not such a decimal (no digit, an 'e' without
+ * exponent digits, another character): the callers never pass one. */
+/* sqlite3Pow10: 10^e (0 < e <= 307) in long double, by squaring. */
+static long double pow10_ld(int e)
+{
+    long double x = 10.0L, r = 1.0L;
+    for (;;) {
+        if (e & 1)
+            r *= x;
+        e >>= 1;
+        if (e == 0)
+            return r;
+        x *= x;
+    }
+}
+
 int sl_vnum_decimal(const char *p, size_t n, double *out)
 {
+    const int64_t room = (INT64_MAX - 9) / 10;
     int64_t s = 0;
-    int digits = 0, sig = 0, e = 0, d = 0;
+    int shift = 0, ndigits = 0;
     size_t i = 0;
-    /* past 18 digits s is no longer kept: the number is refused below */
-    for (; i < n && isdigit((unsigned char)p[i]); i++, digits++) {
-        if (digits < 18)
-            s = s * 10 + (p[i] - '0');
-        if (s)
-            sig++;
+    while (i < n && isdigit((unsigned char)p[i])) {
+        s = s * 10 + (p[i++] - '0');
+        ndigits++;
+        if (s >= room)
+            for (; i < n && isdigit((unsigned char)p[i]); i++)
+                shift++;
     }
     if (i < n && p[i] == '.')
-        for (i++; i < n && isdigit((unsigned char)p[i]); i++, digits++, d--) {
-            if (digits < 18)
+        for (i++; i < n && isdigit((unsigned char)p[i]); i++)
+            if (s < room) {
                 s = s * 10 + (p[i] - '0');
-            if (s)
-                sig++;
-        }
+                shift--;
+                ndigits++;
+            }
+    int e = 0;
     if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-        int esign = 1, ev = 0, ed = 0;
+        int esign = 1, ed = 0;
         i++;
         if (i < n && (p[i] == '+' || p[i] == '-'))
             esign = p[i++] == '-' ? -1 : 1;
         for (; i < n && isdigit((unsigned char)p[i]); i++, ed++)
-            if (ev < 1000)
-                ev = ev * 10 + (p[i] - '0');
+            e = e < 10000 ? e * 10 + (p[i] - '0') : 10000;
         if (!ed)
             return -1;
-        e = esign * ev;
+        e *= esign;
     }
-    if (i != n || digits > 18 || sig > 15)
+    if (i != n || ndigits == 0)
         return -1;
-    e += d;
-    if (e < -307 || e > 307)
-        return -1;
+    e += shift;
+    int down = e < 0;
+    if (down)
+        e = -e;
     if (s == 0) {
         *out = 0.0;
         return 0;
     }
-    /* sqlite3AtoF's scaling, step for step */
-    int ae = e < 0 ? -e : e;
-    long double scale = 1.0L;
-    while (ae % 22) {
-        scale *= 1.0e+1L;
-        ae -= 1;
+    for (; e > 0; e--) {
+        if (!down && s >= INT64_MAX / 10)
+            break;
+        if (down && s % 10 != 0)
+            break;
+        s = down ? s / 10 : s * 10;
     }
-    while (ae > 0) {
-        scale *= 1.0e+22L;
-        ae -= 22;
+    if (e == 0) {
+        *out = (double)s;
+        return 0;
     }
-    *out = e < 0 ? (double)((long double)s / scale) : (double)((long double)s * scale);
+    if (e >= 342) {
+        *out = down ? 0.0 : (double)INFINITY;
+        return 0;
+    }
+    if (e > 307) {
+        long double scale = e > 308 ? pow10_ld(e - 308) : 1.0L;
+        double r = down ? (double)((long double)s / scale) : (double)((long double)s * scale);
+        *out = down ? r / 1.0e+308 : r * 1.0e+308;
+        return 0;
+    }
+    long double scale = pow10_ld(e);
+    *out = down ? (double)((long double)s / scale) : (double)((long double)s * scale);
     return 0;
 }
 

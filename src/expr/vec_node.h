@@ -24,20 +24,30 @@ typedef enum {
     VN_CASE,    /* has_base: kids[0] is CASE's operand; then WHEN/THEN pairs; has_else: last kid */
     VN_FN,      /* fn, kids = arguments */
     VN_CAST,    /* CAST(kids[0] AS a type of affinity aff: VA_*) */
-    VN_JSON,    /* kids[0] -> path (jtext), ->> path or json_extract(kids[0], path): steps */
+    VN_JSON,    /* kids[0] -> path (jtext), ->> path or json_extract(kids[0], path, ...): paths */
 } sl_vnode_kind;
 
 /* CAST's affinities (sqlite3AffinityType of the type's name) */
-enum { VA_TEXT = 1, VA_NUMERIC, VA_INTEGER, VA_REAL };
+enum { VA_TEXT = 1, VA_NUMERIC, VA_INTEGER, VA_REAL, VA_BLOB };
 
 /* One step of a constant JSON path: .key (the key as the path writes it,
  * compared with a member's name as its JSON text writes it, escapes and
- * all, as SQLite 3.40 does) or [index]. */
+ * all, as SQLite 3.40 does), [index] or [#-index] (from_end: counted
+ * back from the array's length; [#] is [#-0], past the last element). */
 typedef struct sl_vjstep {
     const char *key; /* NULL for an index */
     size_t keyn;
     uint32_t index;
+    int from_end;
 } sl_vjstep;
+
+/* A constant JSON path: its text (heap, NUL-terminated) and its steps
+ * (pointing into the text). */
+typedef struct sl_vjpath {
+    char *text;
+    sl_vjstep *steps;
+    size_t nsteps;
+} sl_vjpath;
 
 /* A hashed set of constant IN-list values (vec_set.c). */
 typedef struct sl_vset sl_vset;
@@ -66,8 +76,8 @@ typedef struct sl_vnode {
     unsigned esc;      /* VN_LIKE: the escape character, 0 for none */
     int aff;           /* VN_CAST: VA_* */
     int jtext;         /* VN_JSON: 1 for ->, the JSON text of the value; 0 its SQL value */
-    sl_vjstep *steps;  /* VN_JSON: the path (into ls, the path's text) */
-    size_t nsteps;
+    sl_vjpath *paths;  /* VN_JSON: the paths (more than one: json_extract's array of values) */
+    size_t npaths;
     int (*gtm)(const char *s, size_t n, sl_buf *out); /* VF_GTM: gtm.h's normaliser */
     sl_vset *set;      /* VN_IN: the list's values hashed when all are constants (else NULL) */
     struct sl_vnode **kids;
@@ -90,14 +100,16 @@ struct sl_vexpr {
 int sl_vnum_decimal(const char *p, size_t n, double *out);
 
 /* vec_json.c: compile the constant path text[0..n) of -> / ->> (abbrev:
- * SQLite's shorthands 'key', 'N', '[N]') or json_extract into nd->ls and
- * nd->steps: 0, or -1 when SQLite could raise a path error for it (or it
- * uses $[#...]): the expression then goes to SQLite. */
+ * SQLite's shorthands 'key', 'N', '[N]') or one of json_extract's, added
+ * to nd->paths: 0, or -1 when SQLite could raise a path error for it
+ * (the expression then goes to SQLite). */
 int sl_vjson_compile(sl_vnode *nd, const char *text, size_t n, int abbrev);
+void sl_vjson_free(sl_vnode *nd);
 /* Row i of nd over the JSON text doc[0..n) into d: 0, or 1 when only
  * SQLite may answer (JSON our reader refuses: malformed, which is
- * SQLite's error too, or what only SQLite's reader accepts; a number only
- * sqlite3AtoF reads). */
+ * SQLite's error too, or what only SQLite's reader accepts). One path:
+ * the value (-> its JSON text); several (json_extract): a JSON array of
+ * the values' JSON texts, null for a path that finds nothing. */
 int sl_vjson_eval(const sl_vnode *nd, const char *doc, size_t n, sl_vresult *d, size_t i, sl_arena *ar);
 
 /* vec_set.c: the set of nd's constant IN-list values (kids[1..]), or

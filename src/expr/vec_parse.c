@@ -43,7 +43,7 @@ void sl_vnode_free(sl_vnode *n)
         sl_vnode_free(n->kids[i]);
     sl_free(n->kids);
     sl_free(n->ls);
-    sl_free(n->steps);
+    sl_vjson_free(n);
     sl_vset_free(n->set);
     sl_vresult_release(&n->res);
     sl_free(n);
@@ -98,7 +98,7 @@ static const struct {
     {"trim", VF_TRIM, 1, 2, NULL, 0},     {"ltrim", VF_LTRIM, 1, 2, NULL, 0},   {"rtrim", VF_RTRIM, 1, 2, NULL, 0},
     {"substr", VF_SUBSTR, 2, 3, NULL, 0}, {"substring", VF_SUBSTR, 2, 3, NULL, 0}, {"instr", VF_INSTR, 2, 2, NULL, 0},
     {"abs", VF_ABS, 1, 1, NULL, 0},       {"sha256", VF_SHA256, 1, 1, NULL, 0}, {"char", VF_CHAR, 0, 1000, NULL, 0},
-    {"replace", VF_REPLACE, 3, 3, NULL, 0}, {"json_extract", VF_JSON_EXTRACT, 2, 2, NULL, 0},
+    {"replace", VF_REPLACE, 3, 3, NULL, 0}, {"json_extract", VF_JSON_EXTRACT, 2, 100, NULL, 0},
     /* gtm's text normalisers (gtm/register_text.c wraps the same C functions for SQLite) */
     {"normalize_email", VF_GTM, 1, 1, sl_gtm_email_normalize, 0},
     {"canonical_email", VF_GTM, 1, 1, sl_gtm_email_canonical, 0},
@@ -141,19 +141,22 @@ static int path_text(const sl_vnode *n, char *tmp, const char **p, size_t *len)
 }
 
 /* x -> path (jtext), x ->> path (abbrev: the operators' shorthands), or
- * json_extract(x, path). */
-static sl_vnode *json_node(sl_vlex *p, sl_vnode *x, sl_vnode *path, int jtext, int abbrev)
+ * json_extract(x, path, ...): paths[0..npaths), each freed. */
+static sl_vnode *json_node(sl_vlex *p, sl_vnode *x, sl_vnode **paths, size_t npaths, int jtext, int abbrev)
 {
-    char tmp[32];
-    const char *t;
-    size_t tn;
     sl_vnode *n = node(VN_JSON);
     n->jtext = jtext;
     add_kid(n, x);
-    if (path_text(path, tmp, &t, &tn) < 0 || sl_vjson_compile(n, t, tn, abbrev) < 0)
-        return fail(p, n, path);
-    sl_vnode_free(path);
-    return n;
+    int ok = 1;
+    for (size_t k = 0; k < npaths; k++) {
+        char tmp[32];
+        const char *t;
+        size_t tn;
+        if (ok && (path_text(paths[k], tmp, &t, &tn) < 0 || sl_vjson_compile(n, t, tn, abbrev) < 0))
+            ok = 0;
+        sl_vnode_free(paths[k]);
+    }
+    return ok ? n : fail(p, n, NULL);
 }
 
 static sl_vnode *parse_function(sl_vlex *p, const char *name, size_t nlen)
@@ -189,16 +192,21 @@ static sl_vnode *parse_function(sl_vlex *p, const char *name, size_t nlen)
     if (sl_vlex_is_kw(p, "FILTER") || sl_vlex_is_kw(p, "OVER"))
         return fail(p, n, NULL);
     if (n->fn == VF_JSON_EXTRACT) {
-        sl_vnode *x = n->kids[0], *path = n->kids[1];
+        sl_vnode *x = n->kids[0], **kids = n->kids;
+        size_t nk = n->nkids;
+        n->kids = NULL;
         n->nkids = 0;
         sl_vnode_free(n);
-        return json_node(p, x, path, 0, 0);
+        sl_vnode *j = json_node(p, x, kids + 1, nk - 1, 0, 0);
+        sl_free(kids);
+        return j;
     }
     return n;
 }
 
-/* sqlite3AffinityType (3.40) of a type's name as written, z[0..n):
- * VA_*, or 0 for BLOB. */
+/* sqlite3AffinityType (3.40) of a type's name as written, z[0..n): VA_*
+ * (no name at all is NUMERIC, as CAST(x AS) is in SQLite; a column
+ * declared without a type would be BLOB, which CAST never is then). */
 static int affinity_type(const char *z, size_t n)
 {
     uint32_t h = 0;
@@ -210,7 +218,7 @@ static int affinity_type(const char *z, size_t n)
         if (h == H4('c', 'h', 'a', 'r') || h == H4('c', 'l', 'o', 'b') || h == H4('t', 'e', 'x', 't')) {
             aff = VA_TEXT;
         } else if (h == H4('b', 'l', 'o', 'b') && (aff == VA_NUMERIC || aff == VA_REAL)) {
-            aff = 0;
+            aff = VA_BLOB;
         } else if ((h == H4('r', 'e', 'a', 'l') || h == H4('f', 'l', 'o', 'a') || h == H4('d', 'o', 'u', 'b')) &&
                    aff == VA_NUMERIC) {
             aff = VA_REAL;
@@ -234,10 +242,10 @@ static int type_size(sl_vlex *p)
     return 0;
 }
 
-/* CAST ( expr AS typename [( signed [, signed] )] ): a type's name of
- * plain words (no keyword, nothing quoted); its affinity is SQLite's
- * from the name as written, up to the closing parenthesis of its size.
- * BLOB affinity (a blob value) is left to SQLite. */
+/* CAST ( expr AS [typename [( signed [, signed] )]] ): a type's name of
+ * plain words (no keyword, nothing quoted), or none; its affinity is
+ * SQLite's from the name as written, up to the closing parenthesis of
+ * its size (BLOB: the value's bytes as a blob). */
 static sl_vnode *parse_cast(sl_vlex *p)
 {
     sl_vlex_next(p); /* CAST */
@@ -255,9 +263,11 @@ static sl_vnode *parse_cast(sl_vlex *p)
         t1 = p->tp + p->tn;
         sl_vlex_next(p);
     }
-    if (!t1)
-        return fail(p, e, NULL);
-    if (sl_vlex_is_op(p, "(")) {
+    if (!t1) {
+        if (!sl_vlex_is_op(p, ")"))
+            return fail(p, e, NULL);
+        t1 = t0; /* CAST(x AS): no name */
+    } else if (sl_vlex_is_op(p, "(")) {
         sl_vlex_next(p);
         if (type_size(p) < 0)
             return fail(p, e, NULL);
@@ -275,8 +285,6 @@ static sl_vnode *parse_cast(sl_vlex *p)
         return fail(p, e, NULL);
     sl_vlex_next(p);
     int aff = affinity_type(t0, (size_t)(t1 - t0));
-    if (!aff)
-        return fail(p, e, NULL);
     sl_vnode *n = node(VN_CAST);
     n->aff = aff;
     add_kid(n, e);
@@ -284,19 +292,21 @@ static sl_vnode *parse_cast(sl_vlex *p)
 }
 
 /* SQLite's affinity of an operand in a comparison (sqlite3ExprAffinity):
- * 'B' a column (the batch's table declares no types: BLOB), 'T' or 'N'
- * a CAST to text or to a number, 0 none. */
+ * 'B' a column (the batch's table declares no types: BLOB) or a CAST to
+ * BLOB, 'T' or 'N' a CAST to text or to a number, 0 none. */
 static int aff_of(const sl_vnode *n)
 {
     if (n->kind == VN_COL)
         return 'B';
     if (n->kind == VN_CAST)
-        return n->aff == VA_TEXT ? 'T' : 'N';
+        return n->aff == VA_BLOB ? 'B' : n->aff == VA_TEXT ? 'T' : 'N';
     return 0;
 }
 
 /* Whether n's values are always of affinity aff's kind (or NULL), so
- * that applying it changes nothing. */
+ * that applying it changes nothing (a comparison's affinity converts
+ * neither a blob nor a number to a number, nor a text or a blob to
+ * text). */
 static int fits(const sl_vnode *n, int aff)
 {
     if (n->kind == VN_LIT)
@@ -304,7 +314,7 @@ static int fits(const sl_vnode *n, int aff)
     if (n->kind == VN_NEG)
         return aff == 'N' && n->kids[0]->kind == VN_LIT && n->kids[0]->numlit;
     if (n->kind == VN_CAST)
-        return (aff == 'T') == (n->aff == VA_TEXT);
+        return n->aff == VA_BLOB || (aff == 'T') == (n->aff == VA_TEXT);
     return 0;
 }
 
@@ -506,7 +516,7 @@ static sl_vnode *parse_concat(sl_vlex *p)
         if (!b)
             return fail(p, a, NULL);
         if (op) {
-            a = json_node(p, a, b, op == 1, 1);
+            a = json_node(p, a, &b, 1, op == 1, 1);
             continue;
         }
         sl_vnode *n = node(VN_CONCAT);

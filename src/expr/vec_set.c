@@ -129,6 +129,7 @@ int sl_vset_find(const sl_vset *s, const sl_vresult *a, size_t i)
     switch (a->type[i]) {
     case SQLITE_INTEGER: number_key(&e, 1, a->i64[i], 0); break;
     case SQLITE_FLOAT: number_key(&e, 0, 0, a->f64[i]); break;
+    case SQLITE_BLOB: return s->has_null ? 2 : 0; /* the list's constants hold no blob */
     default:
         e.kind = K_TEXT;
         e.p = a->str[i].p ? a->str[i].p : "";

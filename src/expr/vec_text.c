@@ -1,7 +1,8 @@
 /*
  * vec_text.c: SQLite's text functions for the native expression path
  * (vec.h), on bytes as func.c walks them (3.40): length in characters,
- * trim with a character set, substr in characters, instr.
+ * trim with a character set, substr and instr in characters (in bytes
+ * on blobs).
  */
 #include "expr/vec_int.h"
 #include "core/mem.h"
@@ -92,14 +93,18 @@ void sl_vec_trim(const char *in, size_t nin, const char *set, size_t nset, int f
     *nout = n;
 }
 
-/* substrFunc on text, p1 and p2 from sqlite3_value_int; has2: the length
- * was given. */
-void sl_vec_substr(const char *s, size_t ns, int64_t p1, int64_t p2, int has2, const char **out, size_t *nout)
+/* substrFunc, p1 and p2 from sqlite3_value_int; has2: the length was
+ * given. On text (bytes 0) positions count characters up to a NUL; on a
+ * blob (bytes 1) they count bytes, the whole blob. */
+void sl_vec_substr(const char *s, size_t ns, int64_t p1, int64_t p2, int has2, int bytes, const char **out,
+                   size_t *nout)
 {
     const unsigned char *z = (const unsigned char *)s, *end = z + ns, *z2;
     int64_t len = 0;
     int neg2 = 0;
-    if (p1 < 0)
+    if (bytes)
+        len = (int64_t)ns;
+    else if (p1 < 0)
         for (z2 = z; z2 < end && *z2; len++)
             z2 = skip_char(z2, end);
     if (has2) {
@@ -130,6 +135,16 @@ void sl_vec_substr(const char *s, size_t ns, int64_t p1, int64_t p2, int has2, c
             p1 = 0;
         }
     }
+    if (bytes) {
+        if (p1 + p2 > len) {
+            p2 = len - p1;
+            if (p2 < 0)
+                p2 = 0;
+        }
+        *out = p1 < len ? s + p1 : s + len;
+        *nout = (size_t)p2;
+        return;
+    }
     while (z < end && *z && p1) {
         z = skip_char(z, end);
         p1--;
@@ -140,8 +155,9 @@ void sl_vec_substr(const char *s, size_t ns, int64_t p1, int64_t p2, int has2, c
     *nout = (size_t)(z2 - z);
 }
 
-/* instrFunc on texts: 1-based character position of needle, 0 if none. */
-int64_t sl_vec_instr(const char *h, size_t nh, const char *nd, size_t nn)
+/* instrFunc: 1-based position of needle, 0 if none: in characters, or in
+ * bytes (bytes 1: both arguments are blobs). */
+int64_t sl_vec_instr(const char *h, size_t nh, const char *nd, size_t nn, int bytes)
 {
     int64_t at = 1;
     if (nn == 0)
@@ -152,7 +168,7 @@ int64_t sl_vec_instr(const char *h, size_t nh, const char *nd, size_t nn)
         do {
             nh--;
             z++;
-        } while (nh > 0 && (z[0] & 0xc0) == 0x80);
+        } while (!bytes && nh > 0 && (z[0] & 0xc0) == 0x80);
     }
     return nn > nh ? 0 : at;
 }

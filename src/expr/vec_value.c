@@ -93,15 +93,35 @@ static size_t number_start(const char *p, size_t n, int *neg)
     return i;
 }
 
+/* sqlite3Atoi64's reading (3.40) of the digits p[0..n) after a sign:
+ * leading zeros skipped; 0 with *u when the value fits an int64 (or is
+ * 2^63 and neg: *u is then 2^63), 1 past it (more than 19 significant
+ * digits, or 19 from 2^63 up). */
+static int digits_int(const char *p, size_t n, int neg, uint64_t *u)
+{
+    size_t k = 0;
+    while (k < n && p[k] == '0')
+        k++;
+    if (n - k > 19)
+        return 1;
+    uint64_t v = 0;
+    for (; k < n; k++)
+        v = v * 10 + (uint64_t)(p[k] - '0');
+    *u = v;
+    return v > (uint64_t)INT64_MAX + (neg ? 1u : 0u);
+}
+
 /* A text as SQLite's numeric conversion takes it (vdbe.c's
  * computeNumericType, 3.40): spaces, a sign, then digits with neither
  * '.' nor an exponent is the integer of those digits whatever follows
- * ('12abc' -> 12, '0x10' -> 0); with '.' or an exponent it is the real
- * sqlite3AtoF reads ('1.0' -> 1.0, '1e3' -> 1000.0); no digit at all is
- * the integer 0 ('abc', '', '.'). 0 with *isint and *iv or *fv; 1 when
- * only SQLite knows (more than 18 digits, 'e' without exponent digits,
- * beyond sl_vnum_decimal, a NUL before any digit). *fv is always the
- * real sqlite3AtoF reads (what arithmetic on reals takes). */
+ * ('12abc' -> 12, '0x10' -> 0) when it fits an int64 (leading zeros do
+ * not count), else the real sqlite3AtoF reads; with '.' or an exponent
+ * it is the real sqlite3AtoF reads ('1.0' -> 1.0, '1e3' -> 1000.0,
+ * '1e400' -> Inf, any number of digits: sl_vnum_decimal); no digit at
+ * all is the integer 0 ('abc', '', '.'). 0 with *isint and *iv or *fv;
+ * 1 when only SQLite knows ('e' without exponent digits, a NUL before
+ * any digit). *fv is always the real sqlite3AtoF reads (what arithmetic
+ * on reals takes). */
 int sl_vec_text_number(const char *p, size_t n, int *isint, int64_t *iv, double *fv)
 {
     int neg;
@@ -137,19 +157,28 @@ int sl_vec_text_number(const char *p, size_t n, int *isint, int64_t *iv, double 
         i = j;
         real = 1;
     }
+    double v;
     if (!real) {
-        if (nd > 18)
-            return 1;
-        int64_t v = 0;
-        for (size_t k = d0; k < d0 + nd; k++)
-            v = v * 10 + (p[k] - '0');
+        uint64_t u = 0;
+        if (nd <= 18) {
+            for (size_t k = d0; k < d0 + nd; k++)
+                u = u * 10 + (uint64_t)(p[k] - '0');
+            v = (double)u; /* sqlite3AtoF's, exactly */
+        } else {
+            (void)sl_vnum_decimal(p + d0, nd, &v);
+            if (digits_int(p + d0, nd, neg, &u)) {
+                /* past int64: a real (sqlite3Atoi64 reports the overflow) */
+                *isint = 0;
+                *fv = neg ? -v : v;
+                return 0;
+            }
+        }
         *isint = 1;
-        *iv = neg ? -v : v;
+        *iv = neg ? (int64_t)(0 - u) : (int64_t)u;
         /* its real (sqlite3AtoF): '-0' is -0.0 */
-        *fv = neg ? -(double)v : (double)v;
+        *fv = neg ? -v : v;
         return 0;
     }
-    double v;
     if (sl_vnum_decimal(p + d0, i - d0, &v) < 0)
         return 1;
     *isint = 0;
@@ -158,19 +187,20 @@ int sl_vec_text_number(const char *p, size_t n, int *isint, int64_t *iv, double 
 }
 
 /* sqlite3VdbeIntValue of a text (sqlite3Atoi64): its leading integer,
- * '1e3' -> 1, '7.9' -> 7, none -> 0. 0, or 1 past 18 digits. */
+ * '1e3' -> 1, '7.9' -> 7, none -> 0; past int64 the nearest end
+ * (INT64_MAX or INT64_MIN). Always 0 (every text is read here). */
 int sl_vec_text_int(const char *p, size_t n, int64_t *v)
 {
     int neg;
     size_t i = number_start(p, n, &neg);
-    int64_t x = 0;
     size_t d0 = i;
-    while (i < n && p[i] >= '0' && p[i] <= '9') {
-        if (i - d0 >= 18)
-            return 1;
-        x = x * 10 + (p[i++] - '0');
-    }
-    *v = neg ? -x : x;
+    while (i < n && p[i] >= '0' && p[i] <= '9')
+        i++;
+    uint64_t u = 0;
+    if (digits_int(p + d0, i - d0, neg, &u))
+        *v = neg ? INT64_MIN : INT64_MAX;
+    else
+        *v = neg ? (int64_t)(0 - u) : (int64_t)u;
     return 0;
 }
 
@@ -230,7 +260,8 @@ static int int_float_cmp(int64_t i, double r)
 }
 
 /* sqlite3MemCompare with BINARY collation, neither value NULL: numbers
- * before text, text by bytes then length. */
+ * before text, text before blobs; texts (and blobs) by bytes then
+ * length. */
 int sl_vec_compare(const sl_vresult *a, size_t i, const sl_vresult *b, size_t j)
 {
     int ta = a->type[i], tb = b->type[j];
@@ -248,6 +279,8 @@ int sl_vec_compare(const sl_vresult *a, size_t i, const sl_vresult *b, size_t j)
         return -1;
     if (nb)
         return 1;
+    if (ta != tb)
+        return ta == SQLITE_TEXT ? -1 : 1;
     const sl_str *x = &a->str[i], *y = &b->str[j];
     size_t m = x->n < y->n ? x->n : y->n;
     int c = m ? memcmp(x->p, y->p, m) : 0;
@@ -333,11 +366,13 @@ int sl_vec_arith(int op, const sl_vresult *a, const sl_vresult *b, size_t i, sl_
         break;
     default: {
         /* the remainder of reals takes each operand's integer value:
-         * a text's is its leading integer, not its real ('1e3' -> 1) */
+         * a text's (or blob's) is its leading integer, not its real
+         * ('1e3' -> 1) */
         int64_t il = ia ? xa : sl_vec_double_to_int64(fa), ir = ib ? xb : sl_vec_double_to_int64(fb);
-        if ((a->type[i] == SQLITE_TEXT && sl_vec_text_int(a->str[i].p, a->str[i].n, &il)) ||
-            (b->type[i] == SQLITE_TEXT && sl_vec_text_int(b->str[i].p, b->str[i].n, &ir)))
-            return 1;
+        if (a->type[i] == SQLITE_TEXT || a->type[i] == SQLITE_BLOB)
+            sl_vec_text_int(a->str[i].p, a->str[i].n, &il);
+        if (b->type[i] == SQLITE_TEXT || b->type[i] == SQLITE_BLOB)
+            sl_vec_text_int(b->str[i].p, b->str[i].n, &ir);
         if (ir == 0) {
             set_null(d, i);
             return 0;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # t0122: the native expression path's JSON operators (->, ->>,
-# json_extract with constant paths), CAST, replace(), hashed IN lists and
+# json_extract with constant paths, several of them, [#-N]), CAST (to BLOB
+# too), long numbers, replace(), hashed IN lists and
 # gtm's functions give what SQLite gives, end to end: the same JSONL ->
 # CSV pipeline run with SLUICE_VEXPR=0 (SQLite only) and by default
 # writes byte-identical files, every expression native
@@ -33,6 +34,10 @@ transforms:
       dotted: replace(replace(amount, '.', ','), '', 'x')
       eu: code IN ('FR', 'DE', 'IT', 'ES', 'NL', 'BE', 'AT', NULL)
       co: normalize_company('Acme, Inc.')
+      several: json_extract(p, '$.feature', '$.n', '$.nosuch')
+      last_tag: p ->> '$.tags[#-1]'
+      amt_blob: substr(CAST(amount AS BLOB), 2)
+      big: CAST('99e291' AS REAL) = 99e291 AND json_extract('[1e126]', '$[0]') <> 1e126
 sinks: [{type: csv, path: out.csv}]
 YML
 SLUICE_VEXPR=0 "$SLUICE" -C p -q run x > "$T/run0" 2>&1 || fail "run with SLUICE_VEXPR=0: $(cat "$T/run0")"
@@ -41,8 +46,8 @@ rm -rf p/.sluice
 SLUICE_VEXPR_STATS=1 "$SLUICE" -C p -q run x > "$T/run1" 2>&1 || fail "native run: $(cat "$T/run1")"
 if cmp -s "$T/sqlite.csv" p/out.csv; then ok; else
   fail "native and SQLite outputs differ: $(diff "$T/sqlite.csv" p/out.csv | head -6)"; fi
-assert_eq "expressions through SQLite" "$(grep -c ', 0 through SQLite' "$T/run1")" "12"
-assert_eq "batches natively" "$(grep -c ': 1 batches native' "$T/run1")" "12"
+assert_eq "expressions through SQLite" "$(grep -c ', 0 through SQLite' "$T/run1")" "16"
+assert_eq "batches natively" "$(grep -c ': 1 batches native' "$T/run1")" "16"
 # the output's cells, one "row name<TAB>value" a line (one python3 start)
 python3 -c "import csv; [print(f'{i} {k}\t{v}') for i, r in enumerate(csv.DictReader(open('p/out.csv'))) for k, v in r.items()]" > "$T/cells"
 col() { grep "^$1 $2	" "$T/cells" | cut -f2-; }
@@ -63,6 +68,11 @@ assert_eq "replace" "$(col 0 dotted)" "12,50"
 assert_eq "hashed IN: FR" "$(col 1 eu)" "1"
 assert_eq "hashed IN: 'de' (BINARY) not found, the list holds NULL: NULL" "$(col 3 eu)" ""
 assert_eq "hashed IN: NULL" "$(col 2 eu)" ""
+assert_eq "json_extract with several paths: a JSON array" "$(col 0 several)" '["export",3,null]'
+assert_eq "[#-1]: the last element" "$(col 0 last_tag)" "b"
+assert_eq "[#-1] of an empty array: NULL" "$(col 1 last_tag)" ""
+assert_eq "substr of a blob, in bytes" "$(col 0 amt_blob)" "2.50"
+assert_eq "numbers as SQLite reads them (a JSON real is strtod's, a literal sqlite3AtoF's)" "$(col 0 big)" "1"
 # malformed JSON: SQLite's error, natively too (the batch goes to SQLite)
 printf '%s\n' '{"id":9,"event":"feature_used","p":"{\"feature\":","amount":"1","code":"US"}' >> p/in.jsonl
 rm -rf p/.sluice p/out.csv

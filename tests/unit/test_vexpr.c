@@ -6,9 +6,15 @@
  * '1e3', '0x10'), Unicode (multi-byte, invalid UTF-8, a NUL byte) and
  * empty strings; every row must get the same storage class and value
  * from both paths (reals bitwise), and most expressions must take the
- * native path, so the test cannot pass by always falling back. Plus
- * hand-written cases of the rules most easily got wrong, and the
- * integration (sl_expr_eval_vec, SLUICE_VEXPR=0). */
+ * native path, so the test cannot pass by always falling back. The
+ * shapes include blobs (CAST(x AS BLOB) into comparisons, substr, instr,
+ * IN, CASE ...), json_extract with several paths and [#-N] steps, and
+ * numbers past 15 digits or +-307; test_numbers puts thousands of random
+ * number texts and JSON numbers (up to 80 digits, exponents around every
+ * threshold of sqlite3AtoF) through conversions that must all run
+ * natively and agree bitwise. Plus hand-written cases of the rules most
+ * easily got wrong, and the integration (sl_expr_eval_vec,
+ * SLUICE_VEXPR=0). VEXPR_SEED and VEXPR_N explore further. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,6 +52,12 @@ static const struct {
     {"9223372036854775807", 19}, {"1.0", 3}, {"\t5\n", 3},
     {"+1 415 555 2671", 15}, {"FR", 2}, {"France", 6}, {"Acme Inc.", 9}, {"https://www.Example.co.uk/x", 27},
     {"06 12 34 56 78", 14},
+    /* numbers only sqlite3AtoF / sqlite3Atoi64 read exactly: many digits,
+     * extreme exponents, past int64 */
+    {"12345678901234567890", 20}, {"-9223372036854775808", 20}, {"9223372036854775808", 19},
+    {"1.00000000000000000001", 22}, {" 1e-320 ", 8}, {"1e400", 5}, {"-1E-400x", 8},
+    {"0000000000000000000000012", 25}, {"123456789012345678901234567890e-20", 34},
+    {"2.2250738585072011e-308", 23}, {"1.7976931348623158e308", 22}, {"4.9406564584124654e-324", 23},
 };
 #define NT (sizeof texts / sizeof texts[0])
 /* JSON documents our reader reads (column js): nested, arrays, escapes
@@ -67,9 +79,13 @@ static const char *const jsons[] = {
     "{\"feature\":\"caf\xc3\xa9 \xf0\x9f\x8e\x89\",\"a\":{\"b\":[true]},\"x.y\":3,\"\":4}",
     "{\"a\":123456789012,\"b\":-2.5e-3,\"c\":1.0,\"d\":100000000000000000,\"e\":0}",
     "[[1,[2,[3]]],{\"a\":[{\"b\":1}]}]",
+    /* numbers past 15 significant digits, past int64, past +-307 */
+    "{\"a\":[12345678901234567890,1.2345678901234567890123,-98765432109876543210.5],\"b\":1e-320,"
+    "\"c\":1.5e308,\"d\":0.1000000000000000055511151231257827,\"e\":-9223372036854775809,\"f\":1e-400}",
 };
 /* and documents only SQLite reads, or no one does (column jx, mixed with
- * the above): malformed JSON is SQLite's error */
+ * the above): malformed JSON is SQLite's error; the last two are read
+ * natively now (numbers converted as sqlite3AtoF does) */
 static const char *const badjsons[] = {
     "", "{", "{\"a\":1,}", "[1 2]", "{'a':1}", "01", "1.", "-", "nul", "{\"a\":\"\x01\"}", "\"\xff\"",
     "{\"a\":1} x", "\"\\x\"", "{\"r\":1e400}", "{\"a\":12345678901234567890}",
@@ -139,7 +155,9 @@ static const char *const cols[] = {"i", "f", "bo", "t", "r", "d", "ts", "\"Mixed
 static const char *const lits[] = {"0", "1", "-1", "2", "3", "10", "42", "9223372036854775807", "1.5", "2.0",
                                    "0.1", "1e3", "-0.0", "0.0", "2.5e-3", "'12'", "'abc'", "'ABC'", "''",
                                    "' 12 '", "'a'", "'caf\xc3\xa9'", "'O''Brien'", "NULL", "TRUE", "FALSE",
-                                   "'1e3'", "'x'", "100", "7", "1e300", "'  '", "1e-300", "123.456e10"};
+                                   "'1e3'", "'x'", "100", "7", "1e300", "'  '", "1e-300", "123.456e10",
+                                   "1.2345678901234567890123", "1e400", "4.9406564584124654e-324",
+                                   "123456789012345678901234567890.5", "'12345678901234567890'", "2e-310"};
 static const char *const pats[] = {"'a%'", "'%b%'", "'_'", "'A_C'", "'%'", "'caf%'", "'%\xc3\xa9'", "''",
                                    "'%12%'", "'_b_'", "'abc'", "'x\\%y' ESCAPE '\\'", "'a!_b' ESCAPE '!'",
                                    "'%O''B%'", "'1%'", "'100%%' ESCAPE '%'", "'%' ESCAPE '%'",
@@ -264,22 +282,33 @@ static void gen(sl_buf *o, int depth)
             "'$.ka'", "'$.k\\u0061'", "'$.s'", "'$.nosuch'", "'$[0]'", "'$[1]'", "'$[6]'", "'$[9]'", "'a'",
             "'b'", "0", "1", "'[2]'", "'$.a.b[2].c'", "'$.big'", "'$.bigger'", "'$.neg'", "'$.r'", "'$.n'",
             "'$.c['", "'$.'", "'$[#-1]'", "'x.y'", "'$.\"x.y\"'", "'$.feature'", "'$.a.b[0]'", "'$[0][1][1]'",
-            "'$[1].a[0].b'", "'$.\"\"'", "'$.d'", "'$.c'", "'$.a.b'", "'$x'", "''", "3"};
-        int form = (int)rnd(3);
+            "'$[1].a[0].b'", "'$.\"\"'", "'$.d'", "'$.c'", "'$.a.b'", "'$x'", "''", "3",
+            /* counted from the end; malformed ones are SQLite's path error */
+            "'$[#]'", "'$[#-2]'", "'$[#-0]'", "'$[#-10]'", "'$.c[#-1]'", "'$.c[#-1].d'", "'[#-1]'",
+            "'$[#-1][#-1]'", "'$.a.b[#-1].c'", "'$.a[#-3]'", "'$[#x]'", "'$[#-]'", "'$[#-1'"};
+        int form = (int)rnd(4);
         const char *dc = doc[rnd(sizeof doc / sizeof doc[0])], *pa = path[rnd(sizeof path / sizeof path[0])];
-        if (form == 0)
+        if (form == 0) {
             sl_buf_addf(o, "%s -> %s", dc, pa);
-        else if (form == 1)
+        } else if (form == 1) {
             sl_buf_addf(o, "%s ->> %s", dc, pa);
-        else
+        } else if (form == 2) {
             sl_buf_addf(o, "json_extract(%s, %s)", dc, pa);
+        } else {
+            /* several paths: a JSON array of the values */
+            sl_buf_addf(o, "json_extract(%s, %s", dc, pa);
+            for (int m = 1 + (int)rnd(3); m > 0; m--)
+                sl_buf_addf(o, ", %s", path[rnd(sizeof path / sizeof path[0])]);
+            sl_buf_addc(o, ')');
+        }
         break;
     }
     case 22: case 23: {
         static const char *const ty[] = {"INTEGER", "INT", "REAL", "TEXT", "NUMERIC", "BLOB", "VARCHAR(10)",
                                          "DOUBLE PRECISION", "FLOAT", "DECIMAL(10, 2)", "BIGINT", "boolean",
                                          "DATE", "TEXT(5)", "STRING", "CHARACTER VARYING(255)", "integer",
-                                         "REALBLOB", "BLOBTEXT", "FLOATING POINT", "NUMBER(-1)"};
+                                         "REALBLOB", "BLOBTEXT", "FLOATING POINT", "NUMBER(-1)", "BLOB", "",
+                                         "blob", "BLOB(10)", "BLOBINT", "LONGBLOB"};
         sl_buf_adds(o, "CAST("), gen(o, depth - 1);
         sl_buf_addf(o, " AS %s)", ty[rnd(sizeof ty / sizeof ty[0])]);
         break;
@@ -310,9 +339,47 @@ static void gen(sl_buf *o, int depth)
         sl_buf_addc(o, ')');
         break;
     }
+    case 36: {
+        /* blobs (CAST(x AS BLOB)) where SQLite treats them apart from
+         * text: comparisons, substr and instr in bytes, replace, IN */
+        static const char *const pos[] = {"1", "2", "0", "-1", "-3", "5", "100", "i"};
+        sl_buf bl;
+        sl_buf_init(&bl);
+        sl_buf_adds(&bl, "CAST("), gen(&bl, depth - 1), sl_buf_adds(&bl, " AS BLOB)");
+        switch (rnd(10)) {
+        case 0: sl_buf_addf(o, "%s %s ", bl.data, cmp[rnd(10)]), gen(o, depth - 1); break;
+        case 1:
+            sl_buf_addf(o, "%s %s CAST(", bl.data, cmp[rnd(10)]), gen(o, depth - 1);
+            sl_buf_adds(o, rnd(2) ? " AS BLOB)" : " AS TEXT)");
+            break;
+        case 2:
+            sl_buf_addf(o, "%s IN %s", bl.data,
+                        rnd(2) ? "('a', 'abc', 12, NULL)" : "('a', 'abc', 12, 1.5, '', ' 12 ', 'x')");
+            break;
+        case 3:
+            sl_buf_addf(o, "substr(%s, %s", bl.data, pos[rnd(8)]);
+            if (rnd(2))
+                sl_buf_addf(o, ", %s", pos[rnd(8)]);
+            sl_buf_addc(o, ')');
+            break;
+        case 4:
+            sl_buf_addf(o, "instr(%s, ", bl.data);
+            if (rnd(2))
+                sl_buf_adds(o, "CAST("), gen(o, depth - 1), sl_buf_adds(o, " AS BLOB))");
+            else
+                gen(o, depth - 1), sl_buf_addc(o, ')');
+            break;
+        case 5: sl_buf_addf(o, "replace(%s, %s, 'x')", bl.data, rnd(2) ? "''" : "'a'"); break;
+        case 6: sl_buf_addf(o, "CASE %s WHEN 'a' THEN 1 WHEN %s THEN 2 END", bl.data, bl.data); break;
+        case 7: sl_buf_addf(o, "coalesce(%s, 1) || nullif(%s, 'a')", bl.data, bl.data); break;
+        default: sl_buf_addf(o, "%s(%s)", fn1[rnd(sizeof fn1 / sizeof fn1[0])], bl.data); break;
+        }
+        sl_buf_release(&bl);
+        break;
+    }
     default: {
         /* outside the native set: SQLite answers */
-        static const char *const other[] = {"json(%s)", "CAST(%s AS BLOB)", "%s GLOB 'a*'",
+        static const char *const other[] = {"json(%s)", "quote(%s)", "%s GLOB 'a*'",
                                             "typeof(%s)", "+%s", "%s COLLATE NOCASE", "hex(%s)",
                                             "%s IS TRUE", "round(%s)", "\"nosuch\" || %s"};
         sl_buf b2;
@@ -449,6 +516,13 @@ static void test_cases(void **state)
     sl_error err;
     sl_expr_engine *e = sl_expr_engine_new(&err);
     static const char *const cases[] = {
+        /* sqlite3AtoF scales by 10^e computed by squaring (sqlite3Pow10):
+         * natively the scale was built by 10s and 1e22s, another rounding */
+        "CAST('99e291' AS REAL)", "99e291", "'885957e-252' + 0", "CAST(' 49e296' AS NUMERIC)",
+        /* a JSON real is SQLite's json1's strtod (correctly rounded), not
+         * sqlite3AtoF: natively these were AtoF's (1.0000000000000001e+126) */
+        "json_extract('[1e126]', '$[0]')", "'[7e289, 430048e-50]' ->> 0", "'[7e289, 430048e-50]' ->> 1",
+        "'{\"x\":1.3669537909e-270}' ->> 'x'", "CAST('1e126' AS REAL)",
         "9223372036854775807 + 1", "-9223372036854775807 - 2", "i * 2", "i / 0", "i % 0", "i % -1",
         "(-9223372036854775807 - 1) / -1", "1 / 2", "1.0 / 2", "5 % 2.5", "-0.0", "- -0.0", "-(0.0)",
         "0.0 * -1", "1e300 * 1e10", "1e300 * 1e10 - 1e300 * 1e10", "1e300 || ''", "1e-300 || ''", "123.456e10 || ''", "' 12 ' + 1", "'12' * '3'", "1 = 1.0",
@@ -503,6 +577,49 @@ static void test_cases(void **state)
         "normalize_phone('+33 1 23 45 67 89')", "normalize_phone('01 23 45 67 89', 'FR')", "phone_is_valid(t, 'US')",
         "phone_region('+44 20 7946 0958')", "phone_type('+44 7700 900123', NULL)", "normalize_phone(t, t)",
         "normalize_phone(i, 'US')",
+        /* CAST(x AS BLOB): typeof() 'blob' for every class but NULL; blobs
+         * sort after texts, substr and instr count bytes */
+        "CAST(i AS BLOB)", "CAST(f AS BLOB)", "CAST(t AS BLOB)", "CAST(NULL AS BLOB)", "CAST(1e300 AS BLOB)",
+        "CAST(-0.0 AS BLOB)", "CAST(t AS REALBLOB)", "CAST(i AS blob(10))", "CAST(t AS)", "CAST('1.0' AS)",
+        "CAST(t AS BLOB) = t", "CAST(t AS BLOB) > t", "CAST(t AS BLOB) = CAST(t AS BLOB)", "CAST(i AS BLOB) = i",
+        "CAST('a' AS BLOB) > 'zzz'", "CAST('ab' AS BLOB) > CAST('a' AS BLOB)", "CAST('' AS BLOB) > ''",
+        "CAST(t AS BLOB) = CAST(t AS INTEGER)", "CAST(t AS BLOB) = CAST(t AS TEXT)",
+        "substr(CAST('h\xc3\xa9llo' AS BLOB), 2, 2)", "substr(CAST(t AS BLOB), -2)", "substr(CAST('' AS BLOB), 1)",
+        "substr(CAST('abc' AS BLOB), 5)", "substr(CAST(t AS BLOB), 0, 2)", "substr(CAST(t AS BLOB), 2, -1)",
+        "instr(CAST('h\xc3\xa9llo' AS BLOB), CAST('l' AS BLOB))", "instr(CAST('h\xc3\xa9llo' AS BLOB), 'l')",
+        "instr(CAST(t AS BLOB), CAST('' AS BLOB))", "instr(CAST('' AS BLOB), CAST('a' AS BLOB))",
+        "length(CAST(t AS BLOB))", "lower(CAST(t AS BLOB))", "trim(CAST(t AS BLOB))", "CAST(t AS BLOB) || 'x'",
+        "char(CAST('65' AS BLOB))", "abs(CAST('-3' AS BLOB))", "CAST('12' AS BLOB) + 1", "CAST(t AS BLOB) % 7",
+        "replace(CAST(t AS BLOB), '', 'x')", "replace(CAST(t AS BLOB), 'a', 'x')", "nullif(CAST(t AS BLOB), 'a')",
+        "coalesce(CAST(t AS BLOB), 1)", "CAST(t AS BLOB) IN ('a', 'abc', 12, 1.5, '', ' 12 ', 'x')",
+        "CAST(t AS BLOB) IN ('a', NULL)", "CAST(t AS BLOB) LIKE 'a%'", "CAST(t AS BLOB) BETWEEN 'a' AND 'b'",
+        "CASE CAST(t AS BLOB) WHEN 'a' THEN 1 ELSE 2 END", "CAST(CAST(t AS BLOB) AS TEXT)",
+        "CAST(CAST(t AS BLOB) AS NUMERIC)", "CAST(CAST(t AS BLOB) AS INTEGER)", "CAST(CAST(t AS BLOB) AS REAL)",
+        "CAST(js AS BLOB) ->> '$.a'", "json_extract(CAST(js AS BLOB), '$.c')", "NOT CAST(t AS BLOB)",
+        "sha256(CAST(t AS BLOB))", "normalize_email(CAST(t AS BLOB))",
+        /* json_extract with several paths: a JSON array of JSON texts */
+        "json_extract(js, '$.a', '$.b')", "json_extract(js, '$.c', '$.nosuch', '$.e.f', '$.s', '$')",
+        "json_extract('{\"a\":1,\"b\":\"x\\u00e9\",\"c\":[1, 2 ,{\"d\":null}],\"e\":1E-2}', '$.a', '$.b', '$.c', "
+        "'$.nosuch', '$.e', '$.c[2].d', '$')", "json_extract(NULL, '$.a', '$.b')", "json_extract(js, '$[0]', '$[#-1]')",
+        /* [#] and [#-N] */
+        "js ->> '$[#-1]'", "js -> '$[#-1]'", "js ->> '$[#]'", "js ->> '$[#-0]'", "js ->> '$[#-10]'",
+        "js ->> '$.c[#-1].d'", "js -> '$.c[#-2]'", "js ->> '[#-1]'", "'[1,[2,3]]' ->> '$[#-1][#-2]'",
+        "json_extract('[1,2,3]', '$[#-3]')", "json_extract('[1,2,3]', '$[#-4]')", "json_extract('{\"a\":1}', '$[#-1]')",
+        "json_extract('[]', '$[#-1]', '$[#]')",
+        /* numbers of any digits and exponent, as sqlite3AtoF reads them */
+        "1.2345678901234567890123", "1.2345678901234567890123 || ''", "1e400", "-1e400", "1e-400", "2e-310",
+        "4.9406564584124654e-324", "1.7976931348623158e308", "123456789012345678901234567890.5",
+        "0.1000000000000000055511151231257827", "'12345678901234567890' + 0", "'9223372036854775807' + 0",
+        "'9223372036854775808' + 0", "'-9223372036854775808' + 0", "'-9223372036854775809' + 0",
+        "'12345678901234567890abc' + 0", "'0000000000000000000000012' + 0", "'99999999999999999999999' % 7",
+        "abs('12345678901234567890123')", "char('1234567890123456789012')", "CAST('1e400' AS REAL)",
+        "CAST('12345678901234567890' AS NUMERIC)", "CAST('9223372036854775807.0' AS NUMERIC)",
+        "CAST('123456789012345678901234567890' AS INTEGER)", "CAST(' 1e-320 ' AS REAL)", "'1e-400' + 0",
+        "CAST('1.00000000000000000001' AS REAL) = 1", "CAST(t AS REAL)", "CAST(t AS NUMERIC)", "t + 0", "t * 1.0",
+        "json_extract('[12345678901234567890, 1.2345678901234567890123, 1e-320, 1.5e308]', '$[0]')",
+        "json_extract('[12345678901234567890, 1.2345678901234567890123, 1e-320, 1.5e308]', '$[1]')",
+        "json_extract('[12345678901234567890, 1.2345678901234567890123, 1e-320, 1.5e308]', '$[2]')",
+        "json_extract('[12345678901234567890, -98765432109876543210.5]', '$[#-1]')",
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         sl_vexpr *v = sl_vexpr_compile(cases[k], b);
@@ -517,10 +634,12 @@ static void test_cases(void **state)
     /* outside the set, or wrong: SQLite's (NULL here) */
     static const char *const fallback[] = {"nosuch", "\"nosuch\"", "lower(t, 1)", "coalesce(i)", "i IS TRUE",
                                            "0x10", "9223372036854775808", "x'00'", "t COLLATE nocase",
-                                           "count(*)", "i; DROP TABLE x", "i +", "(i, f)", "1.23456789012345678",
-                                           "'a' LIKE 'b' ESCAPE 'xy'", "i IN (SELECT 1)", "t.i", "CAST(i AS BLOB)",
-                                           "js -> '$.c['", "js ->> '$[#-1]'", "json_extract(js, 'a')",
-                                           "js -> NULL", "json_extract(js, '$.a', '$.b')", "CAST(i AS TEXT) = 1",
+                                           "count(*)", "i; DROP TABLE x", "i +", "(i, f)",
+                                           "'a' LIKE 'b' ESCAPE 'xy'", "i IN (SELECT 1)", "t.i", "CAST(i AS 'BLOB')",
+                                           "js -> '$.c['", "js ->> '$[#x]'", "js ->> '$[#-]'", "js ->> '$[#+1]'",
+                                           "js ->> '$[#-1'", "js ->> '$[#-12345678901]'", "json_extract(js, 'a')",
+                                           "js -> NULL", "json_extract(js, '$.a', 'b')", "json_extract(js, '$.a', t)",
+                                           "CAST(i AS TEXT) = 1",
                                            "CAST(t AS INTEGER) = '1'", "CAST(t AS INTEGER) = i",
                                            "CAST(t AS TEXT) IN (1, 2)", "CAST(i AS \"TEXT\")",
                                            /* the escape is a wildcard, which then matches only itself */
@@ -532,6 +651,123 @@ static void test_cases(void **state)
     }
     sl_expr_engine_free(e);
     sl_batch_free(b);
+}
+
+/* Random decimal digits into o: n of them, the first not 0 when lead. */
+static void digits(sl_buf *o, int n, int lead)
+{
+    for (int k = 0; k < n; k++) {
+        int d = (int)rnd(10);
+        if (rnd(4) == 0)
+            d = rnd(2) ? 9 : 0; /* runs of 9s and 0s: carries, truncation */
+        if (k == 0 && lead && d == 0)
+            d = 1 + (int)rnd(9);
+        sl_buf_addc(o, (char)('0' + d));
+    }
+}
+
+/* A random number as text (json: as JSON writes it), of up to 40 digits
+ * on each side of the point and exponents around every threshold of
+ * sqlite3AtoF (+-22, +-307/308, +-342, saturation). */
+static void number_text(sl_buf *o, int json)
+{
+    static const int exps[] = {0, 1, 5, 15, 22, 23, 44, 290, 300, 307, 308, 309, 320, 330, 341, 342, 343,
+                               400, 9999, 12345};
+    if (!json && rnd(4) == 0)
+        sl_buf_adds(o, rnd(2) ? " " : "\t");
+    if (rnd(3) == 0)
+        sl_buf_addc(o, '-');
+    else if (!json && rnd(6) == 0)
+        sl_buf_addc(o, '+');
+    int ni = (int)rnd(4) == 0 ? (int)rnd(41) : 1 + (int)rnd(20), nf = rnd(2) ? (int)rnd(41) : 0;
+    if (json && ni == 0)
+        ni = 1;
+    if (json && rnd(4) == 0) {
+        sl_buf_addc(o, '0');
+    } else {
+        if (!json && rnd(5) == 0)
+            sl_buf_adds(o, "000");
+        digits(o, ni, json);
+    }
+    if (nf || (!json && ni == 0)) {
+        sl_buf_addc(o, '.');
+        digits(o, nf ? nf : 1, 0);
+    }
+    if (rnd(2)) {
+        sl_buf_addc(o, rnd(2) ? 'e' : 'E');
+        if (rnd(2))
+            sl_buf_addc(o, rnd(2) ? '-' : '+');
+        sl_buf_addf(o, "%d", exps[rnd(sizeof exps / sizeof exps[0])] + (int)rnd(3));
+    }
+    if (!json && rnd(5) == 0)
+        sl_buf_adds(o, rnd(2) ? " " : "x");
+}
+
+/* Texts and JSON numbers of any digits and exponent: every one converted
+ * natively (no batch left to SQLite), bitwise as SQLite converts it
+ * (sqlite3AtoF, sqlite3Atoi64); the real literals of the expressions
+ * themselves too. */
+static void test_numbers(void **state)
+{
+    (void)state;
+    seed = getenv("VEXPR_SEED") ? strtoull(getenv("VEXPR_SEED"), NULL, 10) : 20261201;
+    int batches = getenv("VEXPR_N") ? atoi(getenv("VEXPR_N")) / 100 + 1 : 20;
+    sl_error err;
+    sl_expr_engine *e = sl_expr_engine_new(&err);
+    assert_non_null(e);
+    static const char *const exprs[] = {"CAST(t AS REAL)", "t + 0", "t * 1.0", "CAST(t AS NUMERIC)", "t % 7",
+                                        "abs(t)", "-t", "CAST(t AS INTEGER)", "t = 1e308", "NOT t",
+                                        "json_extract(js, '$[0]')", "js ->> 0", "json_extract(js, '$[0]') + 0",
+                                        "char(t)"};
+    int rows = 0;
+    for (int k = 0; k < batches; k++) {
+        sl_batch *b = sl_batch_new();
+        sl_batch_add_column(b, "t", 1, SL_T_TEXT, 0);
+        sl_batch_add_column(b, "js", 2, SL_T_TEXT, 0);
+        for (size_t r = 0; r < 500; r++) {
+            sl_buf t, j;
+            sl_buf_init(&t);
+            sl_buf_init(&j);
+            number_text(&t, 0);
+            sl_buf_addc(&j, '[');
+            number_text(&j, 1);
+            sl_buf_addc(&j, ']');
+            sl_batch_add_row(b, (int64_t)r, (int64_t)r + 1);
+            sl_batch_set_text(b, 0, r, t.data, t.len);
+            sl_batch_set_text(b, 1, r, j.data, j.len);
+            b->cols[0].valid[r] = b->cols[1].valid[r] = 1;
+            sl_buf_release(&t);
+            sl_buf_release(&j);
+        }
+        rows += (int)b->nrows;
+        for (size_t x = 0; x < sizeof exprs / sizeof exprs[0]; x++) {
+            tally t = {0};
+            differ(e, exprs[x], b, &t);
+            if (t.native != 1)
+                fail_msg("left to SQLite: %s", exprs[x]);
+        }
+        /* literals: one expression per number, over a one-row batch */
+        for (int l = 0; l < 25; l++) {
+            sl_buf o;
+            sl_buf_init(&o);
+            sl_buf_adds(&o, "(");
+            number_text(&o, 1);
+            sl_buf_adds(&o, rnd(2) ? ") + 0" : ") || ''");
+            tally t = {0};
+            differ(e, o.data, b, &t);
+            if (!strchr(o.data, '.') && !strchr(o.data, 'e') && !strchr(o.data, 'E')) {
+                sl_buf_release(&o);
+                continue; /* an integer literal past int64 stays with SQLite */
+            }
+            if (t.native != 1)
+                fail_msg("left to SQLite: %s", o.data);
+            sl_buf_release(&o);
+        }
+        sl_batch_free(b);
+    }
+    printf("numbers: %d texts and JSON numbers, each through %zu expressions, and %d literals\n", rows,
+           sizeof exprs / sizeof exprs[0], batches * 25);
+    sl_expr_engine_free(e);
 }
 
 /* sl_expr_eval_vec: native by default, SQLite under SLUICE_VEXPR=0, the
@@ -601,6 +837,7 @@ int main(void)
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_integration),
         cmocka_unit_test(test_differential),
+        cmocka_unit_test(test_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
