@@ -315,12 +315,22 @@ void sl_batch_drop_column(sl_batch *b, size_t i)
     b->index->stale = 1;
 }
 
+void sl_batch_unadd_row(sl_batch *b, size_t row, size_t ncols)
+{
+    b->nrows--;
+    for (size_t c = 0; c < b->ncols; c++)
+        b->cols[c].valid[row] = 0;
+    while (b->ncols > ncols)
+        sl_batch_drop_column(b, b->ncols - 1);
+}
+
 void sl_batch_rename_column(sl_batch *b, size_t i, const char *name)
 {
     sl_free(b->cols[i].name);
     b->cols[i].name = sl_strdup(name);
     b->cols[i].namelen = strlen(name);
     b->index->stale = 1;
+    b->layout++;
 }
 
 static sl_reject *reject_add(sl_batch *b, int64_t offset, int64_t line, const char *stage,

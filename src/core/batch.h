@@ -143,6 +143,11 @@ static inline int sl_column_is_text(const sl_column *c) { return c->raw || c->re
 /* Store text in a cell, copying it into the batch arena. */
 void sl_batch_set_text(sl_batch *b, size_t col, size_t row, const char *p, size_t n);
 
+/* Take back row `row`, the last one, that its source could not read
+ * whole (a record it rejects): its cells are cleared and the columns
+ * added since it began (index ncols and after, which only it had) are
+ * dropped, so a rejected record adds no column. */
+void sl_batch_unadd_row(sl_batch *b, size_t row, size_t ncols);
 /* Keep only rows whose keep[row] is non-zero, preserving order. */
 void sl_batch_keep(sl_batch *b, const uint8_t *keep);
 /* Remove column i. */

@@ -48,6 +48,7 @@ void sl_projection_release(sl_projection *p)
     filter_release(p);
     sl_projection_clear(p);
     sl_free(p->v);
+    sl_free(p->written);
     memset(p, 0, sizeof *p);
 }
 
@@ -64,22 +65,48 @@ static int same_name(const char *a, size_t alen, const char *b)
     return alen == blen && strncasecmp(a, b, alen) == 0;
 }
 
+/* The index of name in p's names, or -1. */
+static long find(const sl_projection *p, const char *name, size_t len)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (same_name(name, len, p->v[i]))
+            return (long)i;
+    return -1;
+}
+
 int sl_projection_has(const sl_projection *p, const char *name, size_t len)
 {
     if (!p || p->all)
         return 1;
-    for (size_t i = 0; i < p->n; i++)
-        if (same_name(name, len, p->v[i]))
-            return 1;
-    return 0;
+    return find(p, name, len) >= 0;
+}
+
+/* Add name (written: 1, only a name a transform writes) or change its mark. */
+static void add(sl_projection *p, const char *name, uint8_t written)
+{
+    if (p->all)
+        return;
+    long k = find(p, name, strlen(name));
+    if (k >= 0) {
+        p->written[k] = written;
+        return;
+    }
+    size_t cap = p->cap;
+    SL_GROW(p->v, p->cap, p->n + 1);
+    if (p->cap != cap || !p->written)
+        p->written = sl_realloc(p->written, p->cap);
+    p->written[p->n] = written;
+    p->v[p->n++] = sl_strdup(name);
 }
 
 void sl_projection_add(sl_projection *p, const char *name)
 {
-    if (p->all || sl_projection_has(p, name, strlen(name)))
-        return;
-    SL_GROW(p->v, p->cap, p->n + 1);
-    p->v[p->n++] = sl_strdup(name);
+    add(p, name, 0);
+}
+
+void sl_projection_add_written(sl_projection *p, const char *name)
+{
+    add(p, name, 1);
 }
 
 void sl_projection_add_expr(sl_projection *p, const char *text)
@@ -363,15 +390,20 @@ void sl_projection_describe_json(const sl_projection *p, const char *why, sl_buf
         return;
     }
     sl_buf_adds(out, "{\"all\":false,\"columns\":[");
-    size_t k = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        if (is_rowid(p->v[i]))
-            continue;
-        if (k++)
-            sl_buf_addc(out, ',');
-        sl_buf_add_json_str(out, p->v[i], strlen(p->v[i]));
+    for (int w = 0; w < 2; w++) {
+        size_t k = 0;
+        for (size_t i = 0; i < p->n; i++) {
+            if (is_rowid(p->v[i]) || p->written[i] != w)
+                continue;
+            if (w && !k)
+                sl_buf_adds(out, ",\"written\":[");
+            if (k++)
+                sl_buf_addc(out, ',');
+            sl_buf_add_json_str(out, p->v[i], strlen(p->v[i]));
+        }
+        if (!w || k)
+            sl_buf_adds(out, "]");
     }
-    sl_buf_adds(out, "]");
     add_note(p, out);
     sl_buf_adds(out, "}");
 }
@@ -384,12 +416,20 @@ void sl_projection_describe(const sl_projection *p, const char *why, sl_buf *out
             sl_buf_addf(out, " (%s)", why);
         return;
     }
-    size_t k = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        if (is_rowid(p->v[i]))
-            continue;
-        if (k++)
-            sl_buf_adds(out, ", ");
-        sl_buf_adds(out, p->v[i]);
+    size_t shown = 0;
+    for (int w = 0; w < 2; w++) {
+        size_t k = 0;
+        for (size_t i = 0; i < p->n; i++) {
+            if (is_rowid(p->v[i]) || p->written[i] != w)
+                continue;
+            if (w && !k)
+                sl_buf_adds(out, shown ? "; if the source has them (transforms write them): "
+                                       : "if the source has them (transforms write them): ");
+            else if (k)
+                sl_buf_adds(out, ", ");
+            k++;
+            shown++;
+            sl_buf_adds(out, p->v[i]);
+        }
     }
 }

@@ -31,6 +31,7 @@
 #define SL_ENGINE_PROJECT_H
 #include "core/util.h"
 #include <stddef.h>
+#include <stdint.h>
 
 struct sl_pipeline;
 
@@ -38,6 +39,10 @@ struct sl_pipeline;
 typedef struct sl_projection {
     int all;    /* 1: every column (no pushdown); v is then empty */
     char **v;   /* the names (owned, as written), when !all */
+    /* per name: 1 = only a name a transform writes (sl_projection_add_written):
+     * read where the source has it, for its place and type (or a clash), but
+     * no stage reads its values */
+    uint8_t *written;
     size_t n, cap;
     /* filter pushdown: set when the pipeline's first transform is a
      * filter `col = 'text'` or `col IN ('a', 'b', ...)` on a source with
@@ -63,6 +68,14 @@ void sl_projection_set_all(sl_projection *p);
 void sl_projection_clear(sl_projection *p);
 /* Add a name (copied; nothing when p is all or holds it already). */
 void sl_projection_add(sl_projection *p, const char *name);
+/* A transform writes the column called name (a derived column, a
+ * rename's new name, a lookup's added one): what the stages after it need
+ * of it comes from the transform, not from the source. It stays in the
+ * set (a source column of that name keeps its place and type, or makes
+ * the transform fail, as without pushdown) but is described apart from
+ * the columns read, until a stage before the transform reads it
+ * (sl_projection_add). Hooks call it before adding what they read. */
+void sl_projection_add_written(sl_projection *p, const char *name);
 /* Whether the column called name[0..len) is needed: 1 when p is NULL or
  * all, or holds name without ASCII case. */
 int sl_projection_has(const sl_projection *p, const char *name, size_t len);
@@ -84,11 +97,15 @@ int sl_projection_parse_filter(sl_projection *p, const char *where);
 int sl_projection_filter_match(const sl_projection *p, int valid, const char *text, size_t len);
 
 /* "a, b, c" or "all (why)", for logs (rowid, oid and _rowid_, read
- * for safety where an expression is, are not shown). */
+ * for safety where an expression is, are not shown): the source columns
+ * whose values the pipeline reads, then, when there are any, the names
+ * only a transform writes: "a, b; if the source has them (transforms
+ * write them): f, g". */
 void sl_projection_describe(const sl_projection *p, const char *why, sl_buf *out);
 /* The same as JSON, for `sluice validate --json`: {"all":false,"columns":
- * ["a","b"]} or {"all":true,"why":"..."}, with "rewrites":"filter f before
- * derive d" when the plan was rewritten (transforms/reorder.h). */
+ * ["a","b"]} (with "written":["f"] when a transform writes names) or
+ * {"all":true,"why":"..."}, with "rewrites":"filter f before derive d"
+ * when the plan was rewritten (transforms/reorder.h). */
 void sl_projection_describe_json(const sl_projection *p, const char *why, sl_buf *out);
 
 #endif

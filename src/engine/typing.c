@@ -257,6 +257,19 @@ static void mark_bad(sl_typing *t, size_t r, const sl_column *c, sl_type type)
                           s->p, sl_type_name(type));
 }
 
+/* The type column c, not in the schema yet, is declared (by `columns:`,
+ * or a database source's own type): 1 with *out, else 0. */
+static int new_declared(const sl_typing *t, const sl_column *c, sl_type *out)
+{
+    if (declared_type(t, c->name, out))
+        return 1;
+    if (c->raw && c->type != SL_T_TEXT && c->type != SL_T_NULL) {
+        *out = c->type; /* a database source knows the column's type */
+        return 1;
+    }
+    return 0;
+}
+
 int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
 {
     int infer = t->common ? t->common->infer_types : 1;
@@ -275,81 +288,118 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
     if (check_width(t, b, run, err) < 0)
         return -1;
 
-    /* 1. decide each column's type */
-    for (size_t i = 0; i < b->ncols; i++) {
-        if (cancelled(run, err))
-            return -1;
-        sl_column *c = &b->cols[i];
-        sl_typing_col *sc = schema_find(t, c->name);
-        if (!sc) {
-            sl_type dt = SL_T_TEXT;
-            int declared = declared_type(t, c->name, &dt) != NULL;
-            if (!declared && c->raw && c->type != SL_T_TEXT && c->type != SL_T_NULL) {
-                /* a database source knows the column's type */
-                dt = c->type;
-                declared = 1;
-            }
-            if (!declared && infer) {
-                dt = SL_T_NULL;
-                int64_t iv;
-                double dv;
-                for (size_t r = 0; r < b->nrows; r++)
-                    if (c->valid[r])
-                        dt = sl_type_widen(dt, cell_type(c, r, &iv, &dv));
-                if (dt == SL_T_NULL)
-                    dt = SL_T_TEXT;
-            }
-            sc = schema_add(t, c->name, dt, declared);
-            /* a column first met in a later batch is no change of any
-             * destination (sinks record what they add to a table, once);
-             * recorded here it came back on every run of the same input */
-            if (t->batches > 0 && run)
-                sl_log_debug("%s: column '%s' (%s) first appears in batch %d of the run", run->pipeline->name,
-                             c->name, sl_type_name(dt), t->batches + 1);
-        }
-    }
+    /* per batch column: its schema entry's index (-1 while new; an index,
+     * as schema_add moves the entries), and a new column's declared type
+     * (SL_T_NULL: none) */
+    long *sc = sl_calloc(b->ncols ? b->ncols : 1, sizeof *sc);
+    sl_type *dt = sl_calloc(b->ncols ? b->ncols : 1, sizeof *dt);
+    int rc = -1;
 
-    /* 2. convert; widen inferred columns, reject rows failing declared ones */
+    /* 1. declared columns (known or new): a value that does not convert
+     * rejects its row. Rows rejected here decide nothing below. */
     for (size_t i = 0; i < b->ncols; i++) {
         if (cancelled(run, err))
-            return -1;
+            goto out;
         sl_column *c = &b->cols[i];
-        sl_typing_col *sc = schema_find(t, c->name);
-        int st = sl_type_storage(sc->type);
+        sc[i] = sl_nameidx_find(&t->by_name, c->name, strlen(c->name), schema_name, t);
+        dt[i] = SL_T_NULL;
+        sl_type ty = SL_T_TEXT;
+        if (sc[i] >= 0 ? !t->cols[sc[i]].declared : !new_declared(t, c, &ty))
+            continue;
+        if (sc[i] < 0)
+            dt[i] = ty;
+        else
+            ty = t->cols[sc[i]].type;
+        int st = sl_type_storage(ty);
         if (st == SL_STORE_I64 && !c->i64)
             c->i64 = sl_malloc(c->cap * sizeof *c->i64);
         if (st == SL_STORE_F64 && !c->f64)
             c->f64 = sl_malloc(c->cap * sizeof *c->f64);
-        int text = sc->type == SL_T_TEXT;
+        for (size_t r = 0; r < b->nrows; r++)
+            if (c->valid[r] && convert_cell(c, r, ty, &b->arena) < 0)
+                mark_bad(t, r, c, ty);
+    }
+
+    /* 2. new columns join the schema: a declared one with its type, an
+     * inferred one with the type of its values in rows that load. A
+     * column of JSON records (its cells have kinds) whose only values are
+     * in rejected rows does not: a rejected record adds nothing to the
+     * destination (it is dropped from this batch below; the DLQ record
+     * keeps it). A column without any value (a member that is null) joins
+     * as before. */
+    for (size_t i = 0; i < b->ncols; i++) {
+        sl_column *c = &b->cols[i];
+        if (sc[i] >= 0)
+            continue;
+        int good = 0, rejected = 0;
+        sl_type ty = dt[i];
+        int64_t iv;
+        double dv;
+        for (size_t r = 0; r < b->nrows; r++) {
+            if (!c->valid[r])
+                continue;
+            if (t->bad[r]) {
+                rejected = 1;
+                continue;
+            }
+            good = 1;
+            if (dt[i] == SL_T_NULL && infer)
+                ty = sl_type_widen(ty, cell_type(c, r, &iv, &dv));
+        }
+        if (c->kind && rejected && !good)
+            continue;
+        if (ty == SL_T_NULL)
+            ty = SL_T_TEXT;
+        schema_add(t, c->name, ty, dt[i] != SL_T_NULL);
+        sc[i] = (long)t->n - 1;
+        /* a column first met in a later batch is no change of any
+         * destination (sinks record what they add to a table, once);
+         * recorded here it came back on every run of the same input */
+        if (t->batches > 0 && run)
+            sl_log_debug("%s: column '%s' (%s) first appears in batch %d of the run", run->pipeline->name, c->name,
+                         sl_type_name(ty), t->batches + 1);
+    }
+
+    /* 3. convert inferred columns, widening them to hold the values of
+     * rows that load (a rejected row's values widen nothing) */
+    for (size_t i = 0; i < b->ncols; i++) {
+        if (cancelled(run, err))
+            goto out;
+        sl_column *c = &b->cols[i];
+        if (sc[i] < 0 || t->cols[sc[i]].declared)
+            continue;
+        sl_typing_col *s = &t->cols[sc[i]];
+        int st = sl_type_storage(s->type);
+        if (st == SL_STORE_I64 && !c->i64)
+            c->i64 = sl_malloc(c->cap * sizeof *c->i64);
+        if (st == SL_STORE_F64 && !c->f64)
+            c->f64 = sl_malloc(c->cap * sizeof *c->f64);
+        int text = s->type == SL_T_TEXT;
         for (size_t r = 0; r < b->nrows; r++) {
             /* the cells were written a whole batch ago and are out of the
              * cache: ask for the ones a few rows ahead while this one parses */
             if (!text && r + 8 < b->nrows && c->valid[r + 8])
                 __builtin_prefetch(c->str[r + 8].p);
-            if (!c->valid[r])
+            if (!c->valid[r] || t->bad[r])
                 continue;
-            if (sc->declared) {
-                if (convert_cell(c, r, sc->type, &b->arena) < 0)
-                    mark_bad(t, r, c, sc->type);
-                continue;
-            }
-            if (store_exact(c, r, sc->type) == 0)
+            if (store_exact(c, r, s->type) == 0)
                 continue;
             /* widen to a type that holds this value too, and start this column over */
             int64_t iv;
             double dv;
-            sl_type ct = cell_type(c, r, &iv, &dv), wider = sl_type_widen(sc->type, ct);
-            if (wider == sc->type) /* a float column meets an int or float a double rounds */
-                wider = sc->type == SL_T_FLOAT && (ct == SL_T_INT || ct == SL_T_FLOAT) ? SL_T_DECIMAL : SL_T_TEXT;
+            sl_type ct = cell_type(c, r, &iv, &dv), wider = sl_type_widen(s->type, ct);
+            if (wider == s->type) /* a float column meets an int or float a double rounds */
+                wider = s->type == SL_T_FLOAT && (ct == SL_T_INT || ct == SL_T_FLOAT) ? SL_T_DECIMAL : SL_T_TEXT;
             sl_run_schema_change(run, c->name, "widened from %s to %s (value at line %lld)",
-                                 sl_type_name(sc->type), sl_type_name(wider), (long long)b->line[r]);
-            sc->type = wider;
+                                 sl_type_name(s->type), sl_type_name(wider), (long long)b->line[r]);
+            s->type = wider;
             i--; /* redo column i with the wider type */
             break;
         }
     }
 
-    /* 3. rejects (while cells are still raw, so the DLQ gets the input text) */
+    /* 4. rejects (while cells are still raw, so the DLQ gets the input
+     * text, every member included) */
     size_t nbad = 0;
     for (size_t r = 0; r < b->nrows; r++)
         if (t->bad[r]) {
@@ -357,7 +407,14 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
             nbad++;
         }
 
-    /* 4. switch columns to their types; add missing schema columns; order */
+    /* 5. drop the columns that did not join; switch columns to their
+     * types; add missing schema columns; order */
+    for (size_t i = b->ncols; i-- > 0;)
+        if (sc[i] < 0) {
+            sl_batch_drop_column(b, i);
+            sl_free(b->cols[b->ncols].kind); /* the dropped slot: no kinds for a typed column reusing it */
+            b->cols[b->ncols].kind = NULL;
+        }
     for (size_t i = 0; i < b->ncols; i++) {
         sl_column *c = &b->cols[i];
         c->raw = 0;
@@ -381,6 +438,9 @@ int sl_typing_apply(sl_typing *t, sl_batch *b, sl_run *run, sl_error *err)
         sl_batch_keep(b, t->bad);
     }
     t->batches++;
-    (void)err;
-    return 0;
+    rc = 0;
+out:
+    sl_free(sc);
+    sl_free(dt);
+    return rc;
 }

@@ -10,6 +10,16 @@
  * not fit a *declared* type rejects its row with the reason. Columns keep
  * first-seen order; a column missing from a batch is null there.
  *
+ * A rejected row adds nothing to the schema: declared columns are
+ * converted first (deciding which rows are rejected), then a new column
+ * of JSON records (its cells have kinds) joins only if a row that loads
+ * has a value in it (or no row has one: a member that is null), and
+ * inferred types are inferred and widened from the rows that load only.
+ * A column that does not join is dropped from the batch after the DLQ
+ * records (which keep every member) are taken. Rows a filter drops
+ * later are valid records: their columns join (docs/ARCHITECTURE.md,
+ * decision 35).
+ *
  * Width: the schema holds at most the source's `max_columns` (default
  * SL_MAX_COLUMNS_DEFAULT): a batch that would take it beyond fails the run
  * with an error naming the limit (the file sources refuse such a file

@@ -523,11 +523,11 @@ static int take_record(void *ud, const char *p, size_t n, int64_t index, char *w
         return 0; /* a resumed run: the sinks have it */
     sl_json j;
     sl_json_init(&j, p, n);
-    size_t row = sl_batch_add_row(b, 0, 0);
+    size_t row = sl_batch_add_row(b, 0, 0), ncols = b->ncols;
     int rc = sl_json_record_read(&st->ctx, &j, b, row, &st->ro);
     if (rc < 0) {
         /* not an object: reject this record, keep the page */
-        b->nrows--;
+        sl_batch_unadd_row(b, row, ncols);
         char url[512], reason[700];
         shown_url(rd->r, url, sizeof url);
         snprintf(reason, sizeof reason, "%s: record %lld of the page is not a JSON object", url, (long long)index + 1);

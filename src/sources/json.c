@@ -139,12 +139,10 @@ static int json_fmt_fill(void *fmt, sl_batch *b, size_t max, int *done, sl_error
             continue;
         }
         line = line_of(st, at); /* counted incrementally from the last element */
-        size_t row = sl_batch_add_row(b, off, line);
+        size_t row = sl_batch_add_row(b, off, line), ncols = b->ncols;
         int r = sl_json_record_read(&st->ctx, &st->j, b, row, &st->ro);
         if (r != 0) {
-            b->nrows--;
-            for (size_t c = 0; c < b->ncols; c++)
-                b->cols[c].valid[row] = 0;
+            sl_batch_unadd_row(b, row, ncols);
             sl_batch_reject_raw(b, off, line, "source", "array element is not a JSON object", at,
                                 (size_t)(st->j.p - at));
         }

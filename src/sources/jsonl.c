@@ -150,7 +150,7 @@ static int fill_lines(jsonl_state *st, jl_reader *rd, sl_json_record_ctx *ctx, s
         sl_json j;
         /* the buffer's next lines may be read past this one's end */
         sl_json_init_more(&j, p, n, (size_t)(rd->buf + rd->len - (p + n)));
-        size_t row = sl_batch_add_row(b, off, line);
+        size_t row = sl_batch_add_row(b, off, line), ncols = b->ncols;
         int r = sl_json_record_read(ctx, &j, b, row, &st->ro);
         if (r == 0) {
             sl_json_ws(&j);
@@ -168,9 +168,7 @@ static int fill_lines(jsonl_state *st, jl_reader *rd, sl_json_record_ctx *ctx, s
             snprintf(why, sizeof why, "invalid JSON: %s", msg);
         }
         if (r != 0) {
-            b->nrows--; /* drop the half-filled row */
-            for (size_t c = 0; c < b->ncols; c++)
-                b->cols[c].valid[row] = 0;
+            sl_batch_unadd_row(b, row, ncols); /* the half-filled row, and the columns only it made */
             sl_batch_reject_raw(b, off, line, "source", why, p, n);
         }
     }

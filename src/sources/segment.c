@@ -206,7 +206,7 @@ static int seg_row(void *ctx, const sl_spool_rec *rec, int64_t line, sl_batch *b
     seg_src *st = ctx;
     if (rec->kind != SL_SPOOL_EVENT)
         return 0;
-    size_t row = sl_batch_add_row(b, rec->offset, line);
+    size_t row = sl_batch_add_row(b, rec->offset, line), ncols = b->ncols;
     if (b->nrows == 1) /* uuid_ts: when the batch was read, as Segment's load time */
         sl_segment_time_format(st->uuid_ts, sl_now_us());
     sl_json j;
@@ -285,9 +285,7 @@ end:
             sl_json_error_text(&j, msg, sizeof msg);
             snprintf(why, sizeof why, "invalid spooled message: %s", msg);
         }
-        b->nrows--;
-        for (size_t c = 0; c < b->ncols; c++)
-            b->cols[c].valid[row] = 0;
+        sl_batch_unadd_row(b, row, ncols);
         sl_batch_reject_raw(b, rec->offset, line, "source", why, rec->data, rec->len);
         return 0;
     }

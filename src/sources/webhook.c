@@ -90,7 +90,7 @@ static int webhook_row(void *ctx, const sl_spool_rec *rec, int64_t line, sl_batc
     webhook_state *st = ctx;
     sl_json j;
     sl_json_init(&j, rec->data, rec->len);
-    size_t row = sl_batch_add_row(b, rec->offset, line);
+    size_t row = sl_batch_add_row(b, rec->offset, line), ncols = b->ncols;
     int r = sl_json_record_read(&st->ctx, &j, b, row, &st->ro);
     if (r == 0) {
         sl_json_ws(&j);
@@ -108,9 +108,7 @@ static int webhook_row(void *ctx, const sl_spool_rec *rec, int64_t line, sl_batc
             sl_json_error_text(&j, msg, sizeof msg);
             snprintf(why, sizeof why, "invalid JSON: %s", msg);
         }
-        b->nrows--;
-        for (size_t c = 0; c < b->ncols; c++)
-            b->cols[c].valid[row] = 0;
+        sl_batch_unadd_row(b, row, ncols);
         sl_batch_reject_raw(b, rec->offset, line, "source", why, rec->data, rec->len);
         return 0;
     }

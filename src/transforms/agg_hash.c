@@ -234,8 +234,9 @@ static void grow_slots(sl_agghash *h)
 }
 
 /* The initial value of aggregate i's a and n (the INSERT's VALUES) for
- * argument x. */
-static void initial(int fn, const hv *x, hv *a, hv *n)
+ * argument x: 0, or 1 when only SQLite can compute it. A sum's (and
+ * avg's) text is taken as its number, `x + 0`, as the INSERT does. */
+static int initial(int fn, const hv *x, hv *a, hv *n)
 {
     hv null = {.t = SQLITE_NULL};
     *n = null;
@@ -243,11 +244,18 @@ static void initial(int fn, const hv *x, hv *a, hv *n)
     case SL_AGG_COUNT: *a = int_value(1); break;
     case SL_AGG_COUNT_X: *a = int_value(x->t != SQLITE_NULL); break;
     case SL_AGG_AVG:
+    case SL_AGG_SUM:
+        if (fn == SL_AGG_AVG)
+            *n = int_value(x->t != SQLITE_NULL);
+        if (x->t == SQLITE_TEXT) {
+            hv zero = int_value(0);
+            return add(x, &zero, a);
+        }
         *a = *x;
-        *n = int_value(x->t != SQLITE_NULL);
         break;
     default: *a = *x; break;
     }
+    return 0;
 }
 
 int sl_agghash_add(sl_agghash *h, const void *key, size_t klen, int64_t seq, const sl_batch *b, const int *gcols,
@@ -270,7 +278,8 @@ int sl_agghash_add(sl_agghash *h, const void *key, size_t klen, int64_t seq, con
         hv x = {.t = SQLITE_NULL};
         if (fcols[i] >= 0)
             cell(&b->cols[fcols[i]], r, &x);
-        initial(h->fns[i], &x, &ea[i], &en[i]);
+        if (initial(h->fns[i], &x, &ea[i], &en[i]))
+            goto out;
     }
     if (!g) {
         size_t size = sizeof *g + h->nv * sizeof(hv) + klen, cost = size + sizeof(hgroup *);

@@ -9,9 +9,10 @@
  * sl_tcell_bind would bind it (int, real, text; NULL also for a NaN and
  * for a text without bytes pointer, as SQLite binds them), and each
  * aggregate follows the upsert's SQL: count adds 1, count(x) adds x IS
- * NOT NULL, sum and avg's sum keep the first non-null value and then add
- * with SQLite's `+` (expr/vec_value.c: integers until one overflows,
- * then reals; a text's leading number), min and max compare with
+ * NOT NULL, sum and avg's sum keep the first non-null value (a text as
+ * its number, `x + 0`) and then add with SQLite's `+`
+ * (expr/vec_value.c: integers until one overflows, then reals; a text's
+ * leading number, else 0), min and max compare with
  * SQLite's order (numbers before text, text by bytes), first and last
  * are coalesce(). Whatever only SQLite can decide (a text whose number
  * only SQLite's conversion knows), and any row past the memory budget,

@@ -11,7 +11,9 @@
  * Functions: count (rows), count(x) (non-null x), count_distinct(x) (exact,
  * by sl_tcell_group_key: numbers 1 and 1.0 are one value, texts are
  * compared as written, as are group keys), sum (an integer sum past 64
- * bits turns real, SQLite's rule, and its column a float column), min,
+ * bits turns real, SQLite's rule, and its column a float column; a text
+ * counts as its leading number, else 0, as SQLite's sum() and `+` take
+ * it: a group whose values were all text sums to 0, never to NULL), min,
  * max, avg, first, last (the first and last non-null value in input
  * order). Every function but count ignores nulls; over no value it gives
  * null (count: 0).
@@ -396,7 +398,17 @@ static int agg_open(sl_instance *in, sl_run *run, sl_error *err)
         case F_COUNT: sl_buf_addf(&sql, ", 1, NULL"); break;
         case F_COUNT_X: sl_buf_addf(&sql, ", ?%zu IS NOT NULL, NULL", p); break;
         case F_COUNT_DISTINCT: sl_buf_addf(&sql, ", NULL, NULL"); break;
-        case F_AVG: sl_buf_addf(&sql, ", ?%zu, ?%zu IS NOT NULL", p, p); break;
+        /* a sum starts from its first value as a number (SQLite's `+ 0`:
+         * a text's leading number, else 0), as SQLite's sum() takes it: a
+         * group whose values were all text sums to 0, not to that text */
+        case F_AVG:
+        case F_SUM:
+            sl_buf_addf(&sql, ", CASE WHEN typeof(?%zu) = 'text' THEN ?%zu + 0 ELSE ?%zu END", p, p, p);
+            if (st->fns[i].fn == F_AVG)
+                sl_buf_addf(&sql, ", ?%zu IS NOT NULL", p);
+            else
+                sl_buf_adds(&sql, ", NULL");
+            break;
         default: sl_buf_addf(&sql, ", ?%zu, NULL", p); break;
         }
     }
@@ -636,8 +648,8 @@ static int emit(sl_instance *in, sl_batch *b, int64_t ws_max, size_t max, int *e
             b->cols[ng + 1].i64[row] = ws + st->w.size;
             b->cols[ng + 1].valid[row] = 1;
         }
-        /* a value that does not fit the column stays NULL (e.g. the sum of a
-         * group whose only value was text in a column typed int: known gap) */
+        /* a sum is a number (its texts were added as numbers), so it fits
+         * its int or float column */
         for (size_t i = 0; i < st->nfns; i++)
             sl_tcell_set(b, ncol0 + i, row, st->scan, (int)(2 + ng + i));
     }

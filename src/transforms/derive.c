@@ -218,14 +218,15 @@ static void derive_close(sl_instance *in)
 
 /* pushdown (engine/project.h): every column any expression reads (each is
  * compiled and run even when its result is not used later), and each
- * derived name: a replaced column keeps its place and, when its text
- * still parses as it, its type; a new one may collide with a column that
- * differs only in case. */
+ * derived name as a name it writes: a replaced column keeps its place
+ * and, when its text still parses as it, its type; a new one may collide
+ * with a column that differs only in case. Last to first: an expression
+ * reads the columns derived before it, not the source's. */
 static int derive_needs(sl_instance *in, sl_projection *need)
 {
     derive_opts *o = in->opts;
-    for (size_t i = 0; i < o->columns.n; i++) {
-        sl_projection_add(need, o->columns.v[i].key);
+    for (size_t i = o->columns.n; i-- > 0;) {
+        sl_projection_add_written(need, o->columns.v[i].key);
         sl_projection_add_expr(need, o->columns.v[i].value);
     }
     return 0;

@@ -598,9 +598,9 @@ static void lookup_close(sl_instance *in)
 }
 
 /* pushdown (engine/project.h): the row's key columns, and each added
- * name (a source column of that name, in any case, makes the lookup
- * fail as it must); with on_miss: reject every column (a DLQ record is
- * the whole row). */
+ * name as a name it writes (a source column of that name, in any case,
+ * makes the lookup fail as it must); with on_miss: reject every column
+ * (a DLQ record is the whole row). */
 static int lookup_needs(sl_instance *in, sl_projection *need)
 {
     lookup_opts *o = in->opts;
@@ -608,16 +608,16 @@ static int lookup_needs(sl_instance *in, sl_projection *need)
         sl_projection_set_all(need);
         return 0;
     }
-    for (size_t i = 0; i < o->key.n; i++)
-        sl_projection_add(need, o->key.v[i].key);
     for (size_t i = 0; i < o->columns.n; i++) {
         char *src = NULL, *dst = NULL;
         if (split_column(o->columns.v[i], &src, &dst) < 0)
             return -1;
-        sl_projection_add(need, dst);
+        sl_projection_add_written(need, dst);
         sl_free(src);
         sl_free(dst);
     }
+    for (size_t i = 0; i < o->key.n; i++)
+        sl_projection_add(need, o->key.v[i].key);
     return 0;
 }
 

@@ -58,6 +58,7 @@
 #include "core/mem.h"
 #include "core/nameidx.h"
 #include "engine/colcheck.h"
+#include "engine/project.h"
 #include "engine/run.h"
 #include "expr/expr.h"
 #include "state/keyed.h"
@@ -252,6 +253,9 @@ static int ms_check(sl_instance *in, sl_diags *d)
     return parse_rules(in->opts, NULL, NULL, d) < 0 ? 1 : 0;
 }
 
+/* A rule's settings that hold a condition (at most one is set). */
+static const char *const conds[] = {"first_time", "first_time.when", "count.when", "inactive.when"};
+
 /* validate: key, time and the columns the conditions name are there. */
 static int ms_columns(sl_instance *in, sl_colset *c, sl_diags *d)
 {
@@ -264,8 +268,7 @@ static int ms_columns(sl_instance *in, sl_colset *c, sl_diags *d)
     n += sl_colset_require(c, o->time, sl_colcheck_loc(sl_options_loc(ms_options, o, "time"), in), what, d);
     for (size_t i = 0; i < o->rules.n; i++) {
         const sl_kvlist *m = &o->rules.v[i];
-        static const char *const conds[] = {"first_time", "first_time.when", "count.when", "inactive.when"};
-        for (size_t k = 0; k < 4; k++) {
+        for (size_t k = 0; k < sizeof conds / sizeof *conds; k++) {
             const sl_kv *kv = sl_kvlist_get(m, conds[k]);
             if (!kv)
                 continue;
@@ -689,6 +692,28 @@ static void ms_close(sl_instance *in)
     in->state = NULL;
 }
 
+/* pushdown (engine/project.h): what is needed after it, the key and the
+ * time, every column a rule's condition reads, and milestone and
+ * milestone_at (a source column of either name is used as it is, or
+ * fails the run: its presence changes what happens). A milestone row
+ * copies its trigger's columns: those the later stages need are in the
+ * set already; the others no one reads. It rejects no row. */
+static int ms_needs(sl_instance *in, sl_projection *need)
+{
+    ms_opts *o = in->opts;
+    sl_projection_add(need, o->key);
+    sl_projection_add(need, o->time);
+    sl_projection_add(need, "milestone");
+    sl_projection_add(need, "milestone_at");
+    for (size_t i = 0; i < o->rules.n; i++)
+        for (size_t k = 0; k < sizeof conds / sizeof *conds; k++) {
+            const sl_kv *kv = sl_kvlist_get(&o->rules.v[i], conds[k]);
+            if (kv)
+                sl_projection_add_expr(need, kv->value);
+        }
+    return 0;
+}
+
 const sl_transform_plugin sl_transform_milestones = {
     .version = SL_PLUGIN_VERSION,
     .name = "milestones",
@@ -702,4 +727,5 @@ const sl_transform_plugin sl_transform_milestones = {
     .close = ms_close,
     .stateful = 1,
     .done = ms_done,
+    .needs = ms_needs,
 };

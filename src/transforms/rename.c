@@ -46,15 +46,16 @@ static int rename_columns(sl_instance *in, sl_colset *c, sl_diags *d)
     return n;
 }
 
-/* pushdown: each old name (it must exist), and each new one too: a
- * source column of that name makes the rename collide, as it must. */
+/* pushdown: each old name (it must exist), and each new one too, as a
+ * name it writes: a source column of that name makes the rename collide,
+ * as it must. */
 static int rename_needs(sl_instance *in, sl_projection *need)
 {
     rename_opts *o = in->opts;
-    for (size_t i = 0; i < o->columns.n; i++) {
+    for (size_t i = 0; i < o->columns.n; i++)
+        sl_projection_add_written(need, o->columns.v[i].value);
+    for (size_t i = 0; i < o->columns.n; i++)
         sl_projection_add(need, o->columns.v[i].key);
-        sl_projection_add(need, o->columns.v[i].value);
-    }
     return 0;
 }
 

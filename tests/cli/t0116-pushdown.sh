@@ -48,8 +48,8 @@ YML
 
 # 1. what each source reads
 assert_exit 0 "$SLUICE" -C p validate --json
-assert_contains "validate: events" '"events":{"all":false,"columns":["user_id","ts","feature","properties","event"]}' "$T/out"
-assert_contains "validate: contacts" '"contacts":{"all":false,"columns":["id","mail","country","email_2"]}' "$T/out"
+assert_contains "validate: events" '"events":{"all":false,"columns":["user_id","ts","properties","event"],"written":["feature"]}' "$T/out"
+assert_contains "validate: contacts" '"contacts":{"all":false,"columns":["id","country","email_2"],"written":["mail"]}' "$T/out"
 assert_contains "validate: all" '"all":{"all":true,"why":"sink csv takes every column"}' "$T/out"
 
 # 2. the same with and without pushdown
@@ -61,7 +61,7 @@ for on in 1 0; do
   cp o/contacts.csv "$T/contacts_$on.csv"
   q p/.sluice/state.db "select pipeline, stage, line, \"offset\", reason, hex(raw) from dlq order by pipeline, line" > "$T/dlq_$on"
 done
-assert_contains "debug log" "events: source jsonl reads columns: user_id, ts, feature, properties, event" "$T/run_ev_1"
+assert_contains "debug log" "events: source jsonl reads columns: user_id, ts, properties, event; if the source has them (transforms write them): feature" "$T/run_ev_1"
 assert_contains "debug log off" "events: source jsonl reads columns: all (SLUICE_PUSHDOWN=0)" "$T/run_ev_0"
 assert_eq "events rows" "$(cmp "$T/events_1.jsonl" "$T/events_0.jsonl" && wc -l < "$T/events_1.jsonl")" "40"
 assert_eq "contacts rows" "$(cmp "$T/contacts_1.csv" "$T/contacts_0.csv" && wc -l < "$T/contacts_1.csv")" "41"

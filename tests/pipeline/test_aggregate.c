@@ -2,7 +2,8 @@
  * group over the whole run (ints sum to an int, dates keep their type),
  * rows without an event time dropped as late, an empty input, and the
  * native group table (agg_hash.h) against the SQLite path on generated
- * mixed-type rows, with and without a spill. */
+ * mixed-type rows, with and without a spill, and groups whose only values
+ * are text (they sum to numbers, not NULL). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,6 +175,51 @@ static void test_native_matches_sqlite(void **state)
     }
 }
 
+/* A group whose only values are text (the sum's input column turned text
+ * in a later batch): its sum and avg are numbers, as SQLite's sum() and
+ * `+` take a text (its leading number, else 0), never NULL; the native
+ * table and the SQLite path agree. (Before: the group's sum was its first
+ * text, which no number column holds: NULL.) */
+static void test_text_only_group_sums(void **state)
+{
+    (void)state;
+    th_write(th_dir, "data/t.jsonl",
+             "{\"g\": \"a\", \"v\": 5}\n{\"g\": \"a\", \"v\": 7}\n"
+             "{\"g\": \"b\", \"v\": \"x\"}\n{\"g\": \"c\", \"v\": \"12abc\"}\n"
+             "{\"g\": \"c\", \"v\": \"y\"}\n{\"g\": \"d\", \"v\": \"x\"}\n"
+             "{\"g\": \"d\", \"v\": null}\n");
+    char *out[2];
+    for (int mode = 0; mode < 2; mode++) {
+        char yml[600];
+        snprintf(yml, sizeof yml,
+                 "batch_rows: 2\n"
+                 "source: {type: jsonl, path: data/t.jsonl}\n"
+                 "transforms:\n"
+                 "  - {type: aggregate, group_by: [g], aggregates: {s: sum(v), m: avg(v)}}\n"
+                 "sinks: [{type: sqlite, table: t%d}]\n",
+                 mode);
+        th_write(th_dir, "pipelines/t.yml", yml);
+        if (mode == 1)
+            setenv("SLUICE_AGG_NATIVE", "0", 1);
+        sl_run_result r = th_run_dir(th_dir, "t");
+        unsetenv("SLUICE_AGG_NATIVE");
+        assert_string_equal(r.status, "success");
+        assert_int_equal(r.counts.read, 7);
+        assert_int_equal(r.counts.loaded, 4);
+        th_assert_accounting(&r);
+        char sql[300];
+        snprintf(sql, sizeof sql,
+                 "SELECT group_concat(g || ':' || quote(s) || ':' || quote(m), ' ') FROM (SELECT * FROM t%d "
+                 "ORDER BY g)",
+                 mode);
+        out[mode] = th_sql_text(th_db, sql);
+    }
+    assert_string_equal(out[0], "a:12.0:6.0 b:0.0:0.0 c:12.0:6.0 d:0.0:0.0");
+    assert_string_equal(out[0], out[1]);
+    free(out[0]);
+    free(out[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +227,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_event_time_is_late, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_empty_input, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_native_matches_sqlite, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_text_only_group_sums, setup, th_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,6 +113,32 @@ static void test_batch_keep_and_rejects(void **state)
     sl_batch_free(b);
 }
 
+/* A record its source rejects half read (sl_batch_unadd_row): its row is
+ * taken back with its cells, and the columns only it made are dropped
+ * (a rejected record adds no column); the next row starts clean. */
+static void test_batch_unadd_row(void **state)
+{
+    (void)state;
+    sl_batch *b = sl_batch_new();
+    size_t a = sl_batch_add_column(b, "a", 1, SL_T_TEXT, 1);
+    size_t r = sl_batch_add_row(b, 0, 1);
+    sl_batch_set_text(b, a, r, "x", 1);
+    r = sl_batch_add_row(b, 10, 2);
+    size_t ncols = b->ncols;
+    sl_batch_set_text(b, a, r, "y", 1);
+    size_t junk = sl_batch_add_column(b, "junk", 4, SL_T_TEXT, 1);
+    sl_batch_set_text(b, junk, r, "j", 1);
+    sl_batch_unadd_row(b, r, ncols);
+    assert_int_equal(b->nrows, 1);
+    assert_int_equal(b->ncols, 1);
+    assert_int_equal(sl_batch_find(b, "junk"), -1);
+    assert_string_equal(b->cols[a].str[0].p, "x");
+    r = sl_batch_add_row(b, 20, 3);
+    assert_int_equal(r, 1);
+    assert_int_equal(b->cols[a].valid[r], 0);
+    sl_batch_free(b);
+}
+
 /* Rows a transform adds (milestones): inserted in position order, marked,
  * counted in nderived (read + derived = rows + filtered + rejects), the
  * marks follow rows through sl_batch_keep and a cleared batch forgets them. */
@@ -319,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_edit_distance), cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_duration), cmocka_unit_test(test_sql_ident),
         cmocka_unit_test(test_batch_keep_and_rejects), cmocka_unit_test(test_batch_derived_rows),
+        cmocka_unit_test(test_batch_unadd_row),
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_render_times),
         cmocka_unit_test(test_json_str_escape),

@@ -63,14 +63,31 @@ static void test_transforms(void **state)
     expect(SRC, "transforms: [{type: select, columns: [b, a]}]\n" SINK, "b, a");
     /* drop after select: nothing more */
     expect(SRC, "transforms: [{type: select, columns: [b, a]}, {type: drop, columns: [a]}]\n" SINK, "b, a");
-    /* rename: the old name, and the new one (a source column of that name makes it collide) */
-    expect(SRC, "transforms: [{type: rename, columns: {a: x}}, {type: select, columns: [x, b]}]\n" SINK, "x, b, a");
-    /* derive: every expression's columns (also a result nobody uses), and the derived names */
+    /* rename: the old name, and the new one apart, as a name it writes (a
+     * source column of that name makes it collide) */
+    expect(SRC, "transforms: [{type: rename, columns: {a: x}}, {type: select, columns: [x, b]}]\n" SINK,
+           "b, a; if the source has them (transforms write them): x");
+    /* derive: every expression's columns (also a result nobody uses), and
+     * the derived names apart (not source columns it reads; read only
+     * where the source has them, for their place and type) */
     expect(SRC,
            "transforms:\n"
            "  - {type: derive, columns: {f: \"lower(p ->> '$.k')\", g: \"h || 'x'\"}}\n"
            "  - {type: select, columns: [f, id]}\n" SINK,
-           "f, id, p, g, h");
+           "id, h, p; if the source has them (transforms write them): f, g");
+    /* ...an expression reads what a derive before it wrote, not the
+     * source's; a stage before it that reads a derived name reads it */
+    expect(SRC,
+           "transforms:\n"
+           "  - {type: derive, columns: {f: \"b + 1\", b: \"2\"}}\n"
+           "  - {type: select, columns: [f, b]}\n" SINK,
+           "b; if the source has them (transforms write them): f");
+    expect(SRC,
+           "transforms:\n"
+           "  - {type: filter, where: \"f > 0\"}\n"
+           "  - {type: derive, columns: {f: \"x\"}}\n"
+           "  - {type: select, columns: [f]}\n" SINK,
+           "f, x");
     /* filter: its condition's columns; quoted names, a subquery's own
      * json_each columns are not the row's, the correlated name is */
     expect(SRC,
@@ -81,10 +98,15 @@ static void test_transforms(void **state)
            "u, event, Odd Name, kind, tags");
     /* names compare without case: one entry */
     expect(SRC, "transforms: [{type: filter, where: \"A = 1\"}, {type: select, columns: [a]}]\n" SINK, "a");
-    /* a transform without the hook needs everything... */
-    expect(SRC, "transforms: [{type: milestones, key: u, rules: [{name: m, first_time: \"a = 1\"}]}, "
-                "{type: select, columns: [a]}]\n" SINK,
-           "all (transform milestones (milestones) has no column analysis)");
+    /* milestones: key, time, the conditions' columns, and its two output
+     * names (a source column of either is used, or fails the run) */
+    expect(SRC, "transforms: [{type: milestones, key: u, rules: [{name: m, first_time: \"a = 1\"}, "
+                "{name: n, count: {when: \"b > 2\", at_least: 2, within: 1d}}]}, "
+                "{type: select, columns: [c]}]\n" SINK,
+           "c, u, received_at, milestone, milestone_at, a, b");
+    /* a transform that may reject needs everything... */
+    expect(SRC, "transforms: [{type: cast, columns: {a: int}}, {type: select, columns: [a]}]\n" SINK,
+           "all (transform cast (cast) may reject a row: its DLQ record is the whole row)");
     /* ...unless a select before it narrows the set again */
     expect(SRC, "transforms: [{type: select, columns: [a, c]}, {type: cast, columns: {a: int}}]\n" SINK, "a, c");
 }
@@ -110,7 +132,8 @@ static void test_more_transforms(void **state)
                 "{type: select, columns: [v]}]\n" SINK, "v, k1, k2, ts");
     /* lookup: the row's key columns and the added names (a clash); reject needs all */
     expect(SRC, "transforms: [{type: lookup, from: acc, key: {acc_id: id}, columns: [name, plan as acc_plan]}, "
-                "{type: select, columns: [v, acc_plan]}]\n" SINK, "v, acc_plan, acc_id, name");
+                "{type: select, columns: [v, acc_plan]}]\n" SINK,
+           "v, acc_id; if the source has them (transforms write them): acc_plan, name");
     expect(SRC, "transforms: [{type: lookup, from: acc, key: {acc_id: id}, columns: [name], on_miss: reject}, "
                 "{type: select, columns: [v]}]\n" SINK,
            "all (transform lookup (lookup) may reject a row: its DLQ record is the whole row)");
