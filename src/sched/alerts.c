@@ -348,7 +348,7 @@ void sl_alerter_send(sl_alerter *al, const sl_alert_event *ev)
         q->ev.details = ev->details ? sl_strdup(ev->details) : NULL;
         al->n++;
     }
-    pthread_cond_signal(&al->cond);
+    pthread_cond_broadcast(&al->cond); /* the sender, not stop's wait on the same condition */
     pthread_mutex_unlock(&al->lock);
 }
 

@@ -85,7 +85,9 @@ static int endpoint_of(const sl_pipeline *pl, endpoint_paths *e)
         return 1;
     }
     const char *prefix = opt_str(src, "path_prefix", &e->loc);
-    e->seg_prefix = sl_printf("%s/v1/", prefix ? prefix : "");
+    if (!prefix)
+        return 0; /* neither a webhook nor a Segment API: its paths are not known here */
+    e->seg_prefix = sl_printf("%s/v1/", prefix);
     e->pat = (path_pattern){e->seg_prefix, 1};
     return 1;
 }
