@@ -8,7 +8,8 @@
 # not hold the run's exit: `sluice run` waits at most 30 s for alerts
 # (docs/SCHEDULING.md), then cuts that delivery short, logged (it used to
 # wait for the delivery's every attempt: hours here; `timeout 300` turns
-# that into a failure instead of a hung test).
+# that into a failure instead of a hung test; KILL: sluice takes TERM as "stop
+# gracefully", which waits for the alerts again).
 . "$SRC/tests/cli/lib.sh"
 rpid=
 trap '[ -n "$rpid" ] && kill $rpid 2>/dev/null; rm -rf "$T"' EXIT
@@ -35,7 +36,7 @@ sinks: [{type: sqlite, table: orders}]
 YML
 printf 'id,email\n1,\n2,b@x.io\n' > p/orders.csv
 
-assert_exit 0 timeout 300 "$SLUICE" -C p run orders
+assert_exit 0 timeout -s KILL 300 "$SLUICE" -C p run orders
 assert_contains "incident opened" "incident opened: check|pipeline.gtm.orders|not_null_email" "$T/err"
 assert_contains "hook delivered" "alert channel hook: check_failure alert for pipeline.gtm.orders delivered" "$T/err"
 assert_contains "slack delivered" "alert channel slack: check_failure alert for pipeline.gtm.orders delivered" "$T/err"
