@@ -37,7 +37,8 @@ const char sl_cmd_run_details[] =
     "                     hashes are rewritten as rows are sent). Destination: records updated, none deleted.\n"
     "  --dry-run          read and transform, write and send nothing; http sinks say what they would send\n"
     "                     (with --json: a plan per pipeline: source inputs, transforms, sinks' counts and\n"
-    "                     first requests).\n"
+    "                     first requests). Checks (checks:) are not evaluated, as nothing is loaded: the\n"
+    "                     run says so (the plan: \"checks\": {\"count\": N, \"evaluated\": false}).\n"
     "  --allow-deletes    mirror sinks may delete more than max_deletes in this run.\n"
     "  --with-upstream, --with-downstream  also run the named pipelines' after: neighbours.\n"
     "\n"
@@ -55,6 +56,24 @@ static void on_signal(int sig)
 {
     (void)sig;
     atomic_store(&cancel_flag, 1);
+}
+
+/* A dry run evaluates no check (it loads nothing: docs/quality/pipelines.md):
+ * say so, naming them, so that a clean dry run is not read as passing checks. */
+static void dry_run_checks(const sl_pipeline *pl)
+{
+    sl_buf names;
+    sl_buf_init(&names);
+    for (size_t i = 0; i < pl->checks.n && i < 10; i++) {
+        const char *n = pl->checks.v[i].name ? pl->checks.v[i].name : "?";
+        sl_buf_adds(&names, i ? ", " : "");
+        sl_buf_adds(&names, n);
+    }
+    if (pl->checks.n > 10)
+        sl_buf_addf(&names, " and %zu more", pl->checks.n - 10);
+    fprintf(stderr, "%s: %zu check%s not evaluated in a dry run (nothing is loaded): %s\n", pl->name, pl->checks.n,
+            pl->checks.n == 1 ? "" : "s", names.data ? names.data : "");
+    sl_buf_release(&names);
 }
 
 static void result_json(sl_buf *b, const char *pipeline, const sl_run_result *r)
@@ -263,6 +282,8 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
                 if (opts.dry_run)
                     printf("%s (dry run, nothing sent or written):\n%s", rp->name,
                            r.report[0] ? r.report : "  no sink here reports a dry run (only http sinks do)\n");
+                if (opts.dry_run && rp->checks.n)
+                    dry_run_checks(rp);
                 if (r.counts.rejected && strcmp(r.status, "success") == 0)
                     fprintf(stderr, "%s: %lld rejected rows are in the dead-letter queue: sluice dlq list --pipeline %s\n",
                             rp->name, (long long)r.counts.rejected, rp->name);

@@ -8,6 +8,7 @@
 #include "sched/dag.h"
 #include "sched/alerts.h"
 #include "sched/schedule.h"
+#include "stream/ingest.h"
 #include "transforms/reorder.h"
 #include <dirent.h>
 #include <limits.h>
@@ -795,10 +796,12 @@ int sl_project_load_flags(const char *dir, int flags, sl_project **out, sl_diags
         sl_diags dag;
         sl_diags_init(&dag);
         sl_dag_check(p, &dag);
+        sl_ingest_check_paths(p, &dag);
         keep_as_skipped(p, &dag, 0);
         sl_diags_release(&dag);
     } else if (d->n == before) {
         sl_dag_check(p, d);
+        sl_ingest_check_paths(p, d);
     }
     if (d->n != before) {
         sl_diags_sort(d);

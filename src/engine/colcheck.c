@@ -267,6 +267,8 @@ static int check_sinks(const sl_pipeline *pl, const sl_colset *c, sl_diags *d)
                     n += sl_colset_require(cs, v, sl_colcheck_loc(sl_options_loc(o, s->opts, "only_if_newer"), s), what, d);
             }
         }
+        if (SL_SINK(s)->columns)
+            n += SL_SINK(s)->columns((sl_instance *)s, cs, d);
         sl_colset_release(&mine);
     }
     return n;

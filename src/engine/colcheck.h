@@ -44,7 +44,8 @@ sl_loc sl_colcheck_loc(sl_loc loc, const sl_instance *in);
 
 /* Check one pipeline: sample its input (file sources only), then run
  * every transform's `columns` hook in order, then check the sinks' key
- * columns (`key`, `only_if_newer`). Returns the diagnostics added. */
+ * columns (`key`, `only_if_newer`) and what their own `columns` hook
+ * names (a trigger's {{ column }} templates). Returns the diagnostics added. */
 int sl_colcheck_pipeline(sl_pipeline *pl, sl_diags *d);
 
 #endif

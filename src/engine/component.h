@@ -180,6 +180,11 @@ typedef struct sl_sink_plugin {
      * epoch) so that readers keep the previous data and the next run loads
      * the epoch again from its start. Called instead of finish. */
     int (*discard)(sl_instance *in, sl_error *err);
+    /* Optional, for `sluice validate` (engine/colcheck.h): require the
+     * columns its own options name (a trigger's {{ column }} templates) in
+     * cols, the columns the sink gets (known or not), adding diagnostics
+     * at their file:line:col. Returns the number added. */
+    int (*columns)(sl_instance *in, const struct sl_colset *cols, sl_diags *d);
 } sl_sink_plugin;
 
 typedef enum { SL_KIND_SOURCE, SL_KIND_TRANSFORM, SL_KIND_SINK } sl_kind;

@@ -719,7 +719,10 @@ static void collect_sinks(engine *e, sl_run_result *res)
             sl_buf_add_json_str(&doc, pl->transforms[i].type, strlen(pl->transforms[i].type));
             sl_buf_addc(&doc, '}');
         }
-        sl_buf_addf(&doc, "],\"full_refresh\":%s,\"sinks\":[", e->run.full_refresh ? "true" : "false");
+        /* a dry run loads nothing, so no check of the pipeline runs: the
+         * plan says how many there are and that they were not evaluated */
+        sl_buf_addf(&doc, "],\"full_refresh\":%s,\"checks\":{\"count\":%zu,\"evaluated\":false},\"sinks\":[",
+                    e->run.full_refresh ? "true" : "false", pl->checks.n);
         if (doc.len + plan.len + 3 < sizeof res->plan) {
             sl_buf_add(&doc, plan.data ? plan.data : "", plan.len);
             sl_buf_adds(&doc, "]}");

@@ -2,7 +2,8 @@
  * channel type (Slack text, sluice's JSON event, PagerDuty Events v2, an
  * RFC 5322 e-mail) and its delivery, over the http client (net/http.h:
  * retries with backoff and full jitter, Retry-After honoured) or SMTP
- * (net/smtp.h) with the channel's attempts. */
+ * (net/smtp.h) with the channel's attempts and the same backoff; either
+ * given up soon after a cancel flag is set (the alerter's stop deadline). */
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/redact.h"
@@ -11,6 +12,8 @@
 #include "net/smtp.h"
 #include "sched/alerts.h"
 #include <curl/curl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -256,11 +259,16 @@ static void format_pagerduty(const sl_alert_channel *c, const char *project, con
 
 /* ---- delivery ----------------------------------------------------------------- */
 
-static int deliver_http(const sl_alert_channel *c, const char *body, char *why, size_t len)
+/* The http client's backoff (net/http.h), also between SMTP attempts. */
+#define BACKOFF_BASE 1.0
+#define BACKOFF_CAP 30.0
+
+static int deliver_http(const sl_alert_channel *c, const char *body, _Atomic int *cancel, char *why, size_t len)
 {
     sl_http h;
     sl_http_opts o = {
-        .attempts = (int)c->attempts, .base = 1, .cap = 30, .timeout = (double)c->timeout, .concurrency = 1,
+        .attempts = (int)c->attempts, .base = BACKOFF_BASE, .cap = BACKOFF_CAP, .timeout = (double)c->timeout,
+        .concurrency = 1, .cancel = cancel,
         /* the answer is only logged: its start is enough, however much the receiver sends */
         .max_body = SL_HTTP_ERROR_BODY, .truncate_body = 1};
     sl_error err = {0};
@@ -317,8 +325,28 @@ static void mail_message(const sl_alerts *a, const sl_alert_channel *c, const ch
     sl_buf_release(&body);
 }
 
+/* Wait before attempt `tried` + 1 as the http client does (full jitter
+ * under base * 2^(tried-1), capped), in steps of 0.1 s: -1 as soon as
+ * *cancel is set. */
+static int backoff_wait(int tried, unsigned *seed, _Atomic int *cancel)
+{
+    double ceiling = BACKOFF_BASE * (double)(1u << (tried - 1 > 10 ? 10 : tried - 1));
+    if (ceiling > BACKOFF_CAP)
+        ceiling = BACKOFF_CAP;
+    double until = sl_mono_s() + ceiling * (rand_r(seed) % 10000) / 10000.0;
+    for (;;) {
+        if (cancel && atomic_load(cancel))
+            return -1;
+        double left = until - sl_mono_s();
+        if (left <= 0)
+            return 0;
+        struct timespec ts = {0, (long)((left < 0.1 ? left : 0.1) * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
-                         char *why, size_t len)
+                         _Atomic int *cancel, char *why, size_t len)
 {
     char head[300], from[300], id[300], host[128] = "localhost";
     sl_buf body;
@@ -333,9 +361,12 @@ static int deliver_email(const sl_alerts *a, const sl_alert_channel *c, const ch
     sl_smtp_server srv = {.url = c->url, .starttls = c->starttls, .ca_file = c->ca_file, .username = c->username,
                           .password = c->password, .timeout_s = (long)c->timeout};
     int rc = -1;
+    unsigned seed = (unsigned)sl_now_us() ^ (unsigned)getpid();
     for (int attempt = 1; attempt <= c->attempts && rc < 0; attempt++) {
-        if (attempt > 1)
-            sleep((unsigned)(1u << (attempt - 2 > 4 ? 4 : attempt - 2)));
+        if (attempt > 1 && backoff_wait(attempt - 1, &seed, cancel) < 0) {
+            snprintf(why, len, "interrupted");
+            break;
+        }
         long reply = 0;
         rc = sl_smtp_send(&srv, &m, &reply, why, len);
         if (rc < 0 && sl_smtp_permanent(reply))
@@ -358,8 +389,14 @@ void sl_alert_format(const sl_alerts *a, const sl_alert_channel *c, const char *
         format_webhook(a, project, ev, out);
 }
 
-int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *given,
+int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
                      char *why, size_t len)
+{
+    return sl_alert_deliver_until(a, c, project, ev, NULL, why, len);
+}
+
+int sl_alert_deliver_until(const sl_alerts *a, const sl_alert_channel *c, const char *project,
+                           const sl_alert_event *given, _Atomic int *cancel, char *why, size_t len)
 {
     why[0] = 0;
     /* what the event says (a run's error, the summary table) may hold a
@@ -374,7 +411,7 @@ int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *
     red.details = given->details ? sl_redact_dup(given->details, strlen(given->details)) : NULL;
     int rc;
     if (strcmp(c->type, "email") == 0) {
-        rc = deliver_email(a, c, project, ev, why, len);
+        rc = deliver_email(a, c, project, ev, cancel, why, len);
     } else {
         sl_buf body;
         sl_buf_init(&body);
@@ -384,7 +421,7 @@ int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *
             body.len = sl_redact_span(body.data, body.len);
             body.data[body.len] = 0;
         }
-        rc = deliver_http(c, body.data, why, len);
+        rc = deliver_http(c, body.data, cancel, why, len);
         sl_buf_release(&body);
     }
     sl_free(red.summary);

@@ -8,6 +8,7 @@
 #include "core/types.h"
 #include "state/quality_store.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,11 @@ struct sl_alerter {
     double deadline; /* when stopping: give up after this (mono) */
     int64_t *sent, *failed;
     int given_up;
+    /* set by stop when its deadline passes: the delivery in progress gives
+     * up (its HTTP transfer or backoff wait within ~0.2 s; an SMTP attempt
+     * within its timeout), so that exiting is never held past the wait */
+    _Atomic int cancel;
+    int exited; /* the thread is done (stop's timed wait) */
 };
 
 static void *alerter_main(void *arg)
@@ -260,18 +266,21 @@ static void *alerter_main(void *arg)
         pthread_mutex_unlock(&al->lock);
         const sl_alert_channel *c = &al->a->ch[item.channel];
         char why[512];
-        int rc = sl_alert_deliver(al->a, c, al->project, &item.ev, why, sizeof why);
+        int rc = sl_alert_deliver_until(al->a, c, al->project, &item.ev, &al->cancel, why, sizeof why);
         const char *about = item.ev.node[0] ? item.ev.node : item.ev.pipeline[0] ? item.ev.pipeline : al->project;
         const char *what = item.ev.resolved ? " recovery" : "";
+        int cut = rc < 0 && atomic_load(&al->cancel);
         if (rc < 0)
             sl_log_warn("alert channel %s: %s%s alert for %s not delivered: %s", c->name,
-                        sl_alert_kind_name(item.ev.kind), what, about, why);
+                        sl_alert_kind_name(item.ev.kind), what, about,
+                        cut ? "given up: the wait for alerts at exit is over" : why);
         else
             sl_log_info("alert channel %s: %s%s alert for %s delivered", c->name, sl_alert_kind_name(item.ev.kind),
                         what, about);
         sl_alert_event_release(&item.ev);
         pthread_mutex_lock(&al->lock);
         (rc < 0 ? al->failed : al->sent)[item.channel]++;
+        al->given_up += cut;
     }
     /* what is left when the deadline passed */
     while (al->n) {
@@ -280,6 +289,8 @@ static void *alerter_main(void *arg)
         al->n--;
         al->given_up++;
     }
+    al->exited = 1;
+    pthread_cond_broadcast(&al->cond);
     pthread_mutex_unlock(&al->lock);
     return NULL;
 }
@@ -337,7 +348,7 @@ void sl_alerter_send(sl_alerter *al, const sl_alert_event *ev)
         q->ev.details = ev->details ? sl_strdup(ev->details) : NULL;
         al->n++;
     }
-    pthread_cond_signal(&al->cond);
+    pthread_cond_broadcast(&al->cond); /* the sender, not stop's wait on the same condition */
     pthread_mutex_unlock(&al->lock);
 }
 
@@ -348,7 +359,23 @@ int sl_alerter_stop(sl_alerter *al, double wait_s)
     pthread_mutex_lock(&al->lock);
     al->stopping = 1;
     al->deadline = sl_mono_s() + wait_s;
-    pthread_cond_signal(&al->cond);
+    pthread_cond_broadcast(&al->cond);
+    /* wait for the queue to drain, at most wait_s; then cut the delivery
+     * in progress short (its retries would otherwise hold the exit for
+     * attempts x timeout) */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)wait_s;
+    until.tv_nsec += (long)((wait_s - (double)(time_t)wait_s) * 1e9);
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    while (!al->exited)
+        if (pthread_cond_timedwait(&al->cond, &al->lock, &until) != 0)
+            break;
+    if (!al->exited)
+        atomic_store(&al->cancel, 1);
     pthread_mutex_unlock(&al->lock);
     pthread_join(al->thread, NULL);
     int lost = al->given_up;

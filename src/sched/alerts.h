@@ -123,6 +123,11 @@ void sl_alert_format(const sl_alerts *a, const sl_alert_channel *c, const char *
  * 0 = delivered; -1 with why. */
 int sl_alert_deliver(const sl_alerts *a, const sl_alert_channel *c, const char *project, const sl_alert_event *ev,
                      char *why, size_t len);
+/* The same, given up (-1) soon after *cancel becomes non-zero (NULL:
+ * never): an HTTP transfer or a wait between attempts within ~0.2 s, an
+ * SMTP attempt within its timeout. */
+int sl_alert_deliver_until(const sl_alerts *a, const sl_alert_channel *c, const char *project,
+                           const sl_alert_event *ev, _Atomic int *cancel, char *why, size_t len);
 
 /* The background sender. start returns NULL when no channel is set. */
 typedef struct sl_alerter sl_alerter;
@@ -130,8 +135,11 @@ sl_alerter *sl_alerter_start(const sl_alerts *a, const char *project);
 /* Queue ev for every channel that takes its kind and pipeline (copied;
  * never blocks: a full queue drops the oldest message, logged). */
 void sl_alerter_send(sl_alerter *al, const sl_alert_event *ev);
-/* Deliver what is queued within wait_s seconds, then stop. Returns the
- * number of messages given up. */
+/* Deliver what is queued within wait_s seconds, then stop: past wait_s
+ * the delivery in progress is cut short (its retries too) and the rest of
+ * the queue dropped, each logged, so that stopping never takes much
+ * longer than wait_s whatever the channels do. Returns the number of
+ * messages given up. */
 int sl_alerter_stop(sl_alerter *al, double wait_s);
 /* Delivered / failed counts per channel, for /metrics (i < a->n). */
 void sl_alerter_counts(sl_alerter *al, size_t i, int64_t *sent, int64_t *failed);

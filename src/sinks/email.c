@@ -62,6 +62,9 @@ typedef struct email_state {
     int shown;
 } email_state;
 
+/* The options that are {{ column }} templates (sinks/template.h). */
+static const char *const email_templates[] = {"to", "subject", "body", "headers", NULL};
+
 static int email_check(sl_instance *in, sl_diags *d)
 {
     email_opts *o = in->opts;
@@ -79,6 +82,7 @@ static int email_check(sl_instance *in, sl_diags *d)
         sl_diags_add(d, sl_options_loc(email_options, o, "attempts"), "attempts: must be at least 1");
         n++;
     }
+    n += sl_template_check_options(in, email_templates, NULL, d);
     return n;
 }
 
@@ -260,6 +264,12 @@ static void email_close(sl_instance *in)
     in->state = NULL;
 }
 
+/* validate: the columns its templates name must reach the sink. */
+static int email_columns(sl_instance *in, const struct sl_colset *cols, sl_diags *d)
+{
+    return sl_template_check_options(in, email_templates, cols, d);
+}
+
 const sl_sink_plugin sl_sink_email = {
     .version = SL_PLUGIN_VERSION,
     .name = "email",
@@ -273,5 +283,6 @@ const sl_sink_plugin sl_sink_email = {
     .commit = email_commit,
     .close = email_close,
     .dry_run = 1,
+    .columns = email_columns,
     .counts = email_counts,
 };

@@ -49,31 +49,23 @@
  * Positions and sync records are written to the state store in one
  * transaction per batch, after the batch's requests were answered; a crash
  * between the two repeats those requests with the same idempotency keys.
+ *
+ * This file is the connector itself (options, checks, what each row needs,
+ * the dry run's plan, mirror's deletes, counts); the rest is in
+ * http_keys.c (the sync records in memory, pending ones), http_payload.c
+ * (a row's key, payload and URL) and http_send.c (requests, batches,
+ * answers), sharing http_sink.h.
  */
 #include "core/failpoint.h"
 #include "core/log.h"
 #include "core/redact.h"
 #include "core/mem.h"
-#include "engine/run.h"
-#include "formats/json_path.h"
-#include "net/api.h"
 #include "net/urltpl.h"
-#include "sinks/maxdeletes.h"
-#include "sinks/posmap.h"
+#include "sinks/http_sink.h"
 #include "sinks/sinkkey.h"
-#include "sinks/template.h"
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
-
-typedef struct hsink_opts {
-    sl_api_opts api;
-    sl_strlist key;
-    char *mode, *path, *create_method, *update_path, *update_method, *delete_path, *delete_method;
-    char *body, *batch_path, *batch_body, *results_path, *id_path, *idempotency_header, *max_deletes;
-    int64_t batch_size;
-    sl_kvlist headers;
-} hsink_opts;
 
 static const sl_option hsink_options[] = {
     SL_API_OPTIONS(hsink_opts, api),
@@ -111,540 +103,6 @@ static const sl_option hsink_options[] = {
      "header that carries each request's idempotency key (empty: none)"},
     SL_OPT_END,
 };
-
-enum { OP_NONE, OP_CREATE, OP_UPDATE, OP_DELETE };
-
-/* What the state store knows of one key. */
-typedef struct entry {
-    char *key, *hash, *dest_id;
-    int synced;
-    int64_t seen_epoch;
-    int seen;                  /* a row of this run has the key: mirror keeps its record */
-} entry;
-
-typedef struct hsink_state {
-    hsink_opts *o;
-    sl_run *run;
-    const char *id, *pipeline;
-    sl_api api;
-    int mode;                  /* 0 create, 1 update, 2 upsert, 3 mirror */
-    sl_maxdeletes max_deletes; /* mirror's guard */
-    /* key -> entry, open addressing */
-    entry *tab;
-    size_t cap, n;
-    /* this batch's results, committed with the position */
-    sl_sync_record *pend;
-    char **pend_strs;
-    size_t npend, cappend, nstrs, capstrs;
-    sl_posmap committed;         /* positions committed in this epoch */
-    int64_t sent, unchanged, failed;
-    int64_t done[4];           /* by OP_*: records created, updated, deleted (sl_sink_counts) */
-    sl_buf requests;           /* --dry-run: the first requests, a JSON array's elements */
-    int64_t splits;            /* batch requests refused whole, sent again as halves */
-    /* --dry-run */
-    int64_t would[4];          /* by OP_*: creates, updates, deletes */
-    int shown;                 /* payloads shown in the report */
-} hsink_state;
-
-/* ---- the key map ---------------------------------------------------------- */
-
-static entry *lookup(hsink_state *st, const char *key, int add)
-{
-    if (add && (st->n + 1) * 2 > st->cap) {
-        size_t ncap = st->cap ? st->cap * 2 : 1024;
-        entry *nt = sl_calloc(ncap, sizeof *nt);
-        for (size_t i = 0; i < st->cap; i++) {
-            if (!st->tab[i].key)
-                continue;
-            size_t h = XXH3_64bits(st->tab[i].key, strlen(st->tab[i].key)) & (ncap - 1);
-            while (nt[h].key)
-                h = (h + 1) & (ncap - 1);
-            nt[h] = st->tab[i];
-        }
-        sl_free(st->tab);
-        st->tab = nt;
-        st->cap = ncap;
-    }
-    if (!st->cap)
-        return NULL;
-    size_t h = XXH3_64bits(key, strlen(key)) & (st->cap - 1);
-    while (st->tab[h].key) {
-        if (strcmp(st->tab[h].key, key) == 0)
-            return &st->tab[h];
-        h = (h + 1) & (st->cap - 1);
-    }
-    if (!add)
-        return NULL;
-    st->tab[h].key = sl_strdup(key);
-    st->n++;
-    return &st->tab[h];
-}
-
-static void set_str(char **dst, const char *v)
-{
-    sl_free(*dst);
-    *dst = v ? sl_strdup(v) : NULL;
-}
-
-static void load_fn(void *ctx, const sl_sync_record *r)
-{
-    hsink_state *st = ctx;
-    entry *e = lookup(st, r->key, 1);
-    set_str(&e->hash, r->hash);
-    set_str(&e->dest_id, r->dest_id);
-    e->synced = strcmp(r->status, "synced") == 0;
-    e->seen_epoch = r->seen_epoch;
-}
-
-/* ---- templates ------------------------------------------------------------ */
-
-/* {{ name }} in a body besides the columns (sinks/template.h):
- * {{ dest_id }} the destination's id (the key until a create returned
- * one), {{ key }} the row's key (unless a column is named key). */
-typedef struct body_vars {
-    const sl_batch *b;
-    const char *key, *dest_id;
-} body_vars;
-
-static int body_var(void *ctx, const char *name, size_t n, int json, sl_buf *out)
-{
-    body_vars *v = ctx;
-    (void)json;
-    if (n == 7 && memcmp(name, "dest_id", 7) == 0) {
-        const char *id = v->dest_id ? v->dest_id : v->key;
-        sl_buf_add_json_str(out, id, strlen(id));
-        return 1;
-    }
-    if (n == 3 && memcmp(name, "key", 3) == 0 && sl_batch_find(v->b, "key") < 0) {
-        sl_buf_add_json_str(out, v->key, strlen(v->key));
-        return 1;
-    }
-    return 0;
-}
-
-/* Expand {{ name }} in the JSON template tpl for row. */
-static void render(sl_buf *out, const char *tpl, const sl_batch *b, size_t row, const char *key,
-                   const char *dest_id)
-{
-    body_vars v = {b, key, dest_id};
-    sl_template_render(out, tpl, b, row, 1, body_var, &v);
-}
-
-/* What a URL template sees of one row (b NULL: a delete, which has only
- * {{ dest_id }} and {{ key }}). */
-typedef struct url_row {
-    const sl_batch *b;
-    size_t row;
-    const char *key, *dest_id;
-    char tmp[64];
-} url_row;
-
-/* sl_urltpl_value_fn: the row's text of {{ name }}; net/urltpl.h encodes it. */
-static int url_value(void *ctx, const char *name, size_t n, const char **v, size_t *len)
-{
-    url_row *u = ctx;
-    if (n == 7 && memcmp(name, "dest_id", 7) == 0) {
-        *v = u->dest_id ? u->dest_id : u->key;
-        *len = strlen(*v);
-        return 1;
-    }
-    if (n == 3 && memcmp(name, "key", 3) == 0 && (!u->b || sl_batch_find(u->b, "key") < 0)) {
-        *v = u->key;
-        *len = strlen(u->key);
-        return 1;
-    }
-    if (!u->b)
-        return 0;
-    for (size_t i = 0; i < u->b->ncols; i++) {
-        const sl_column *c = &u->b->cols[i];
-        if (c->namelen == n && memcmp(c->name, name, n) == 0)
-            return sl_cell_text(c, u->row, u->tmp, v, len) ? 1 : 0;
-    }
-    return 0;
-}
-
-/* The row's key: its key columns' text joined by \x1f; kc holds their
- * indexes in the batch (-1: not there), looked up once per batch. */
-static char *row_key(const hsink_state *st, const sl_batch *b, const int *kc, size_t row)
-{
-    sl_buf k;
-    sl_buf_init(&k);
-    for (size_t i = 0; i < st->o->key.n; i++) {
-        if (i)
-            sl_buf_addc(&k, '\x1f');
-        char tmp[64];
-        const char *p;
-        size_t n;
-        if (kc[i] >= 0 && sl_cell_text(&b->cols[kc[i]], row, tmp, &p, &n))
-            sl_buf_add(&k, p, n);
-    }
-    return k.data ? sl_buf_detach(&k) : sl_strdup("");
-}
-
-/* ---- requests ------------------------------------------------------------- */
-
-/* One record to send (or delete), with what it needs after the answer. */
-typedef struct work {
-    size_t row;                /* batch row; (size_t)-1 for deletes */
-    int op;
-    char *key, *hash, *payload, *url;
-    char *dest_id;             /* known before sending, or from the answer */
-    int ok, gone;              /* gone: a delete found nothing to delete */
-    char why[600];
-} work;
-
-static void work_free(work *w, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        sl_free(w[i].key);
-        sl_free(w[i].hash);
-        sl_free(w[i].payload);
-        sl_free(w[i].url);
-        sl_free(w[i].dest_id);
-    }
-    sl_free(w);
-}
-
-/* base URL + path, its {{ templates }} from the row, each value one URL
- * component (net/urltpl.h: a key or an id the API returned cannot change
- * the path, the query or the host); for deletes (b NULL) {{ dest_id }} and
- * {{ key }} only (hsink_check refuses others there). NULL when a value in
- * the path is empty or null, with why (cap bytes) saying which. */
-static char *url_for(hsink_state *st, const char *path, const sl_batch *b, size_t row, const char *key,
-                     const char *dest_id, char *why, size_t cap)
-{
-    sl_buf u;
-    sl_buf_init(&u);
-    sl_buf_adds(&u, st->o->api.url);
-    if (u.len && u.data[u.len - 1] == '/' && path[0] == '/')
-        u.len--;
-    url_row r = {b, row, key, dest_id, {0}};
-    if (sl_urltpl_expand(&u, path, url_value, &r, why, cap) < 0) {
-        sl_buf_release(&u);
-        return NULL;
-    }
-    sl_api_auth_query(&st->api, &u);
-    return sl_buf_detach(&u);
-}
-
-static struct curl_slist *headers(hsink_state *st, const char *idem)
-{
-    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
-    h = curl_slist_append(h, "Content-Type: application/json");
-    for (size_t i = 0; i < st->o->headers.n; i++) {
-        char *line = sl_printf("%s: %s", st->o->headers.v[i].key, st->o->headers.v[i].value);
-        h = curl_slist_append(h, line);
-        sl_free(line);
-    }
-    if (idem && *st->o->idempotency_header) {
-        char *line = sl_printf("%s: %s", st->o->idempotency_header, idem);
-        h = curl_slist_append(h, line);
-        sl_free(line);
-    }
-    return sl_api_auth_header(&st->api, h);
-}
-
-/* The same request (sink, key, payload, operation) always has the same key. */
-static char *idempotency_key(hsink_state *st, const char *what)
-{
-    XXH3_state_t *x = XXH3_createState();
-    XXH3_64bits_reset(x);
-    XXH3_64bits_update(x, st->pipeline, strlen(st->pipeline) + 1);
-    XXH3_64bits_update(x, st->id, strlen(st->id) + 1);
-    XXH3_64bits_update(x, what, strlen(what));
-    char *k = sl_printf("sluice-%016llx", (unsigned long long)XXH3_64bits_digest(x));
-    XXH3_freeState(x);
-    return k;
-}
-
-static void answer_text(const sl_http_call *c, char *out, size_t cap)
-{
-    char began[301]; /* the answer's start, redacted before it is cut (an echoed secret) */
-    sl_redact_cut(began, sizeof began, c->body_out.data ? c->body_out.data : "", c->body_out.len);
-    snprintf(out, cap, "%s%s%s", c->error[0] ? c->error : "failed", c->body_out.len ? ": " : "", began);
-}
-
-typedef struct req {
-    sl_http_call call;
-    char *body;
-    size_t first, count;       /* work items [first, first + count) */
-} req;
-
-/* A request's headers; its idempotency key covers every record it carries
- * (key, payload hash, operation), so the same request has the same key. */
-static struct curl_slist *req_headers(hsink_state *st, const work *w, const req *r)
-{
-    sl_buf idem;
-    sl_buf_init(&idem);
-    for (size_t k = 0; k < r->count; k++) {
-        const work *x = &w[r->first + k];
-        sl_buf_addf(&idem, "%s\x1f%s\x1f%d\x1e", x->key, x->hash ? x->hash : "", x->op);
-    }
-    char *ik = idempotency_key(st, idem.data);
-    struct curl_slist *h = headers(st, ik);
-    sl_free(ik);
-    sl_buf_release(&idem);
-    return h;
-}
-
-/* Whether an answer with no body (204 No Content, or an empty 200) came
- * back: a success with nothing to read (no id, no per-record results). */
-static int answer_blank(const sl_buf *body)
-{
-    for (size_t i = 0; i < body->len; i++)
-        if (body->data[i] != ' ' && body->data[i] != '\t' && body->data[i] != '\r' && body->data[i] != '\n')
-            return 0;
-    return 1;
-}
-
-/* The sink's validator of 2xx answers (sl_http_opts.validate): no body at
- * all is a success (DELETE and PATCH answered 204, an empty 200); a body is
- * one JSON document, or the answer was cut and is asked again. */
-static int answer_usable(const sl_buf *body, char *why, size_t cap)
-{
-    return answer_blank(body) ? 0 : sl_json_path_validate_body(body, why, cap);
-}
-
-/* Whether a batch request refused as a whole with this status may hold
- * good records beside the bad ones, so that halves of it are worth sending:
- * a 4xx about the content (400, 409, 413, 422, ...), not one about the
- * credentials, the route or the rate (401, 403, 404, 405, 407, 429), which
- * every part would meet again. */
-static int refused_for_content(long s)
-{
-    return s >= 400 && s < 500 && s != 401 && s != 403 && s != 404 && s != 405 && s != 407 && s != 429;
-}
-
-/* Fill r's request for the work items [r->first, r->first + r->count):
- * the batch body of their payloads (batched), or the one item's request. */
-static void req_build(hsink_state *st, work *w, req *r, int batched, const char *batch_url)
-{
-    r->call.headers = req_headers(st, w, r);
-    if (batched) {
-        sl_buf arr, body;
-        sl_buf_init(&arr);
-        sl_buf_init(&body);
-        sl_buf_addc(&arr, '[');
-        for (size_t k = 0; k < r->count; k++) {
-            if (k)
-                sl_buf_addc(&arr, ',');
-            sl_buf_adds(&arr, w[r->first + k].payload);
-        }
-        sl_buf_addc(&arr, ']');
-        const char *t = st->o->batch_body, *at = strstr(t, "{{");
-        const char *end = at ? strstr(at, "}}") : NULL;
-        if (at && end) {
-            sl_buf_add(&body, t, (size_t)(at - t));
-            sl_buf_adds(&body, arr.data);
-            sl_buf_adds(&body, end + 2);
-        } else {
-            sl_buf_adds(&body, arr.data);
-        }
-        sl_buf_release(&arr);
-        r->body = sl_buf_detach(&body);
-        r->call.url = batch_url;
-        r->call.method = "POST";
-    } else {
-        work *x = &w[r->first];
-        r->body = x->payload ? sl_strdup(x->payload) : NULL;
-        r->call.url = x->url;
-        r->call.method = x->op == OP_CREATE   ? st->o->create_method
-                         : x->op == OP_UPDATE ? st->o->update_method
-                                              : st->o->delete_method;
-    }
-    r->call.body = r->body;
-    r->call.body_len = r->body ? strlen(r->body) : 0;
-}
-
-static void req_release(req *r)
-{
-    curl_slist_free_all(r->call.headers);
-    sl_buf_release(&r->call.body_out);
-    sl_free(r->call.link_next);
-    sl_free(r->body);
-}
-
-/* Run the n requests together; with oauth2, those a stale token made the
- * API answer 401 once more with a new token. -1 only when the client fails. */
-static int req_run(hsink_state *st, work *w, req *rs, size_t n, sl_error *err)
-{
-    sl_http_call **calls = sl_calloc(n + 1, sizeof *calls);
-    for (size_t i = 0; i < n; i++)
-        calls[i] = &rs[i].call;
-    int rc = sl_http_run(&st->api.http, calls, n, err);
-    if (rc == 0 && sl_api_is_oauth2(&st->api)) {
-        size_t again = 0;
-        for (size_t i = 0; i < n; i++)
-            if (rs[i].call.status == 401)
-                calls[again++] = &rs[i].call;
-        if (again && (rc = sl_api_refresh(&st->api, 1, err)) == 0) {
-            for (size_t i = 0; i < again; i++) {
-                curl_slist_free_all(calls[i]->headers);
-                calls[i]->headers = req_headers(st, w, (const req *)calls[i]); /* call is req's first member */
-            }
-            rc = sl_http_run(&st->api.http, calls, again, err);
-        }
-    }
-    sl_free(calls);
-    return rc;
-}
-
-/* A batch answer's per-record result k (results_path), mapped to x. */
-static void batch_result(hsink_state *st, const sl_http_call *c, size_t k, work *x)
-{
-    sl_json j;
-    int found = sl_json_path_at(&j, c->body_out.data, c->body_out.len, st->o->results_path) == 0 &&
-                sl_json_peek(&j) == SL_JSON_ARRAY;
-    const char *elem = NULL;
-    size_t elen = 0;
-    if (found) {
-        int first = 1;
-        size_t idx = 0;
-        sl_json_array_begin(&j);
-        while (sl_json_element(&j, &first) == 1) {
-            const char *at = j.p;
-            if (sl_json_skip(&j) < 0)
-                break;
-            if (idx++ == k) {
-                elem = at;
-                elen = (size_t)(j.p - at);
-                break;
-            }
-        }
-    }
-    if (!elem) {
-        snprintf(x->why, sizeof x->why, "the batch answer has no result for this record");
-        return;
-    }
-    char *e = sl_strndup(elem, elen);
-    char *errtxt = sl_json_path_text(e, elen, "error");
-    if (errtxt || strstr(e, "\"error\"")) {
-        char says[401];
-        snprintf(x->why, sizeof x->why, "HTTP %ld, the batch answer says: %s", c->status,
-                 sl_redact_cut(says, sizeof says, e, elen));
-    } else {
-        x->ok = 1;
-        char *id = sl_json_path_text(e, elen, st->o->id_path);
-        if (id) {
-            sl_free(x->dest_id);
-            x->dest_id = id;
-        }
-    }
-    sl_free(errtxt);
-    sl_free(e);
-}
-
-/* Map request r's answer to its work items: ok, dest_id, why. */
-static void req_answer(hsink_state *st, work *w, const req *r, int batched)
-{
-    const sl_http_call *c = &r->call;
-    int blank = answer_blank(&c->body_out);
-    for (size_t k = 0; k < r->count; k++) {
-        work *x = &w[r->first + k];
-        if (x->op == OP_DELETE && c->status == 404) {
-            x->ok = x->gone = 1; /* already gone: nothing left to delete */
-            continue;
-        }
-        if (!c->ok) {
-            answer_text(c, x->why, sizeof x->why);
-            continue;
-        }
-        if (batched && *st->o->results_path && !blank) {
-            batch_result(st, c, k, x);
-            continue;
-        }
-        /* a 2xx: with no body (204, an empty 200) there is no id to keep */
-        x->ok = 1;
-        if (x->op == OP_CREATE && !batched && !blank) {
-            char *id = sl_json_path_text(c->body_out.data, c->body_out.len, st->o->id_path);
-            if (id) {
-                sl_free(x->dest_id);
-                x->dest_id = id;
-            }
-        }
-    }
-}
-
-/* Send the work (one request per item, or batches); fill ok, dest_id, why.
- * A batch the API refuses as a whole for its content (one bad record fails
- * the request, as several CRMs' batch endpoints do) is sent again as two
- * halves, down to single records, so that the good records are delivered
- * and only the bad ones fail, each with the API's answer. */
-static int send_all(hsink_state *st, work *w, size_t nw, int batched, sl_error *err)
-{
-    if (nw == 0)
-        return 0;
-    if (sl_api_refresh(&st->api, 0, err) < 0)
-        return -1;
-    size_t bs = batched && st->o->batch_size > 1 ? (size_t)st->o->batch_size : 1;
-    batched = bs > 1;
-    size_t nreq = (nw + bs - 1) / bs;
-    req *rs = sl_calloc(nreq, sizeof *rs);
-    for (size_t i = 0; i < nreq; i++) {
-        rs[i].first = i * bs;
-        rs[i].count = rs[i].first + bs <= nw ? bs : nw - rs[i].first;
-    }
-    char *batch_url = batched ? url_for(st, st->o->batch_path, NULL, 0, "", NULL, NULL, 0) : NULL; /* no templates */
-    int rc = 0;
-    while (nreq) {
-        for (size_t i = 0; i < nreq; i++)
-            req_build(st, w, &rs[i], batched, batch_url);
-        rc = req_run(st, w, rs, nreq, err);
-        /* the halves of the batches refused whole are the next round */
-        req *next = sl_calloc(2 * nreq, sizeof *next);
-        size_t nnext = 0;
-        for (size_t i = 0; i < nreq; i++) {
-            req *r = &rs[i];
-            if (rc == 0 && batched && r->count > 1 && refused_for_content(r->call.status)) {
-                size_t half = r->count / 2;
-                sl_log_debug("%s: a batch of %zu records refused whole (HTTP %ld): sent again as %zu and %zu",
-                             st->id, r->count, r->call.status, half, r->count - half);
-                next[nnext].first = r->first;
-                next[nnext++].count = half;
-                next[nnext].first = r->first + half;
-                next[nnext++].count = r->count - half;
-                st->splits++;
-            } else if (rc == 0) {
-                req_answer(st, w, r, batched);
-            }
-            req_release(r);
-        }
-        sl_free(rs);
-        rs = next;
-        nreq = nnext;
-    }
-    sl_free(rs);
-    sl_free(batch_url);
-    return rc;
-}
-
-/* ---- pending sync records --------------------------------------------------- */
-
-static const char *keep_str(hsink_state *st, const char *v)
-{
-    if (!v)
-        return NULL;
-    SL_GROW(st->pend_strs, st->capstrs, st->nstrs + 1);
-    return st->pend_strs[st->nstrs++] = sl_strdup(v);
-}
-
-static void pend(hsink_state *st, const char *key, const char *hash, const char *dest_id, const char *status)
-{
-    SL_GROW(st->pend, st->cappend, st->npend + 1);
-    sl_sync_record *r = &st->pend[st->npend++];
-    r->key = keep_str(st, key);
-    r->hash = keep_str(st, hash);
-    r->dest_id = keep_str(st, dest_id);
-    r->status = status;
-    r->seen_epoch = st->run->epoch;
-}
-
-static void pend_clear(hsink_state *st)
-{
-    for (size_t i = 0; i < st->nstrs; i++)
-        sl_free(st->pend_strs[i]);
-    st->nstrs = st->npend = 0;
-}
 
 /* ---- plugin --------------------------------------------------------------- */
 
@@ -718,10 +176,10 @@ static int hsink_open(sl_instance *in, sl_run *run, sl_error *err)
     if (sl_maxdeletes_parse(&st->max_deletes, o->max_deletes, why, sizeof why) < 0)
         return sl_error_set(err, SL_ECONFIG, "%s", why);
     if (sl_state_checkpoint_each(run->state, st->pipeline, st->id, run->epoch, parse_pos, st, err) < 0 ||
-        sl_state_sync_load(run->state, st->pipeline, st->id, load_fn, st, err) < 0 ||
+        sl_state_sync_load(run->state, st->pipeline, st->id, sl_hsink_load_record, st, err) < 0 ||
         sl_api_open(&st->api, &o->api, run, in->id, err) < 0)
         return -1;
-    st->api.http.o.validate = answer_usable; /* a 204 or an empty 200 is a success here */
+    st->api.http.o.validate = sl_hsink_answer_usable; /* a 204 or an empty 200 is a success here */
     return 0;
 }
 
@@ -758,7 +216,7 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
     hsink_state *st = in->state;
     if (sl_failpoint("sink.before_data"))
         return sl_error_set(err, SL_EIO, "sink %s: failpoint sink.before_data", st->id);
-    work *w = sl_calloc(b->nrows + 1, sizeof *w);
+    hsink_work *w = sl_calloc(b->nrows + 1, sizeof *w);
     size_t nw = 0;
     int *kc = sl_calloc(st->o->key.n + 1, sizeof *kc);
     for (size_t i = 0; i < st->o->key.n; i++)
@@ -772,11 +230,11 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
     for (size_t r = from; r < b->nrows; r++) {
         if (rejected[r])
             continue;
-        char *key = row_key(st, b, kc, r);
-        entry *e = lookup(st, key, 0);
+        char *key = sl_hsink_row_key(st, b, kc, r);
+        hsink_entry *e = sl_hsink_lookup(st, key, 0);
         sl_buf_reset(&payload);
         /* the hash covers the record's content, not the id it is sent with */
-        render(&payload, st->o->body, b, r, key, has_id ? "" : NULL);
+        sl_hsink_render(&payload, st->o->body, b, r, key, has_id ? "" : NULL);
         char hash[20];
         snprintf(hash, sizeof hash, "%016llx", (unsigned long long)XXH3_64bits(payload.data, payload.len));
         int op = OP_NONE;
@@ -794,13 +252,13 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
             if (e)
                 e->seen = 1;
             if (st->mode == 3 && e && e->seen_epoch != st->run->epoch)
-                pend(st, key, e->hash, e->dest_id, "synced"); /* seen this run: mirror keeps it */
+                sl_hsink_pend(st, key, e->hash, e->dest_id, "synced"); /* seen this run: mirror keeps it */
             sl_free(key);
             continue;
         }
         const char *dest_id = e ? e->dest_id : NULL;
         char why[600];
-        char *url = url_for(st, batched ? st->o->batch_path : op == OP_CREATE ? st->o->path : st->o->update_path,
+        char *url = sl_hsink_url(st, batched ? st->o->batch_path : op == OP_CREATE ? st->o->path : st->o->update_path,
                             b, r, key, dest_id, why, sizeof why);
         if (!url) {
             /* an empty id or value in the path would address another
@@ -812,11 +270,11 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
             rejected[r] = 1;
             sl_batch_reject_row(b, r, st->id, reason);
             st->failed++;
-            pend(st, key, NULL, dest_id, "failed"); /* no hash: tried again next run */
+            sl_hsink_pend(st, key, NULL, dest_id, "failed"); /* no hash: tried again next run */
             sl_free(key);
             continue;
         }
-        work *x = &w[nw++];
+        hsink_work *x = &w[nw++];
         x->row = r;
         x->op = op;
         x->key = key;
@@ -824,7 +282,7 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
         x->dest_id = dest_id ? sl_strdup(dest_id) : NULL;
         if (has_id) {
             sl_buf_reset(&payload);
-            render(&payload, st->o->body, b, r, key, x->dest_id);
+            sl_hsink_render(&payload, st->o->body, b, r, key, x->dest_id);
         }
         x->payload = sl_strdup(payload.data ? payload.data : "{}");
         x->url = url;
@@ -843,14 +301,14 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
                 sl_buf_addf(&st->run->report, "  %s: %s %s %s\n", st->id,
                             w[i].op == OP_CREATE ? st->o->create_method : st->o->update_method, w[i].url, w[i].payload);
             }
-            pend(st, w[i].key, w[i].hash, w[i].dest_id, "synced");
+            sl_hsink_pend(st, w[i].key, w[i].hash, w[i].dest_id, "synced");
         }
-        work_free(w, nw);
+        sl_hsink_work_free(w, nw);
         return 0;
     }
-    int rc = send_all(st, w, nw, 1, err);
+    int rc = sl_hsink_send(st, w, nw, 1, err);
     for (size_t i = 0; rc == 0 && i < nw; i++) {
-        work *x = &w[i];
+        hsink_work *x = &w[i];
         if (x->ok) {
             st->sent++;
             st->done[x->op]++;
@@ -858,7 +316,7 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
              * key is its id, and its next change is an update, not a create */
             if (x->op == OP_CREATE && !x->dest_id)
                 x->dest_id = sl_strdup(x->key);
-            pend(st, x->key, x->hash, x->dest_id, "synced");
+            sl_hsink_pend(st, x->key, x->hash, x->dest_id, "synced");
             continue;
         }
         st->failed++;
@@ -871,9 +329,9 @@ static int hsink_write(sl_instance *in, sl_batch *b, size_t from, uint8_t *rejec
         rejected[x->row] = 1;
         sl_batch_reject_row(b, x->row, st->id, why);
         /* no hash: the row is sent again next run */
-        pend(st, x->key, NULL, x->dest_id, "failed");
+        sl_hsink_pend(st, x->key, NULL, x->dest_id, "failed");
     }
-    work_free(w, nw);
+    sl_hsink_work_free(w, nw);
     if (rc < 0)
         return -1;
     if (sl_failpoint("sink.after_data"))
@@ -899,14 +357,14 @@ static int hsink_commit(sl_instance *in, const sl_batch *b, sl_error *err)
     /* the map follows what is now committed */
     for (size_t i = 0; i < st->npend; i++) {
         const sl_sync_record *r = &st->pend[i];
-        entry *e = lookup(st, r->key, 1);
-        set_str(&e->hash, r->hash);
-        set_str(&e->dest_id, r->dest_id);
+        hsink_entry *e = sl_hsink_lookup(st, r->key, 1);
+        sl_hsink_set_str(&e->hash, r->hash);
+        sl_hsink_set_str(&e->dest_id, r->dest_id);
         e->synced = strcmp(r->status, "synced") == 0;
         e->seen_epoch = r->seen_epoch;
         e->seen = 1; /* pending records are this run's rows */
     }
-    pend_clear(st);
+    sl_hsink_pend_clear(st);
     if (pos)
         sl_posmap_put(&st->committed, b->file, b->end_offset, b->end_line);
     if (sl_failpoint("sink.after_commit"))
@@ -918,7 +376,7 @@ static void hsink_rollback(sl_instance *in)
 {
     hsink_state *st = in->state;
     if (st)
-        pend_clear(st);
+        sl_hsink_pend_clear(st);
 }
 
 /* mirror: delete the destination records whose key no row of this run had
@@ -928,19 +386,19 @@ static int hsink_finish(sl_instance *in, sl_error *err)
     hsink_state *st = in->state;
     if (st->mode == 3) {
         size_t nw = 0;
-        work *w = sl_calloc(st->n + 1, sizeof *w);
+        hsink_work *w = sl_calloc(st->n + 1, sizeof *w);
         const char *path = *st->o->delete_path ? st->o->delete_path : st->o->update_path;
         for (size_t i = 0; i < st->cap; i++) {
-            entry *e = &st->tab[i];
+            hsink_entry *e = &st->tab[i];
             if (!e->key || e->seen)
                 continue;
-            work *x = &w[nw++];
+            hsink_work *x = &w[nw++];
             x->row = (size_t)-1;
             x->op = OP_DELETE;
             x->key = sl_strdup(e->key);
             x->dest_id = e->dest_id ? sl_strdup(e->dest_id) : NULL;
             char why[600];
-            x->url = url_for(st, path, NULL, 0, e->key, e->dest_id, why, sizeof why);
+            x->url = sl_hsink_url(st, path, NULL, 0, e->key, e->dest_id, why, sizeof why);
             if (!x->url) {
                 /* an empty id: the delete would go to the collection */
                 sl_log_error("%s: %s %s: %s (kept)", st->id, st->o->delete_method, path, why);
@@ -960,7 +418,7 @@ static int hsink_finish(sl_instance *in, sl_error *err)
             } else if (st->run->allow_deletes) {
                 sl_log_warn("%s: %s; deleting them (--allow-deletes)", st->id, what);
             } else {
-                work_free(w, nw);
+                sl_hsink_work_free(w, nw);
                 return sl_error_set(err, SL_EDATA,
                                     "%s; nothing was deleted. A source that suddenly matches fewer rows would delete "
                                     "their records: check the source; if the records really left it, run once with "
@@ -977,7 +435,7 @@ static int hsink_finish(sl_instance *in, sl_error *err)
             }
             nsend = 0;
         }
-        int rc = send_all(st, w, nsend, 0, err);
+        int rc = sl_hsink_send(st, w, nsend, 0, err);
         const char **gone = sl_calloc(nw + 1, sizeof *gone);
         size_t ngone = 0, nfailed = 0;
         for (size_t i = 0; rc == 0 && i < nsend; i++) {
@@ -998,7 +456,7 @@ static int hsink_finish(sl_instance *in, sl_error *err)
         if (rc == 0 && nsend)
             sl_log_info("%s: mirror: %zu records deleted, %zu deletes failed", st->id, ngone, nfailed);
         sl_free(gone);
-        work_free(w, nw);
+        sl_hsink_work_free(w, nw);
         if (rc < 0)
             return -1;
     }
@@ -1039,7 +497,7 @@ static void hsink_close(sl_instance *in)
         sl_free(st->tab[i].dest_id);
     }
     sl_free(st->tab);
-    pend_clear(st);
+    sl_hsink_pend_clear(st);
     sl_free(st->pend);
     sl_free(st->pend_strs);
     sl_posmap_release(&st->committed);

@@ -46,6 +46,9 @@ typedef struct slack_state {
     int shown;
 } slack_state;
 
+/* The options that are {{ column }} templates (sinks/template.h). */
+static const char *const slack_templates[] = {"text", "blocks", NULL};
+
 static int slack_check(sl_instance *in, sl_diags *d)
 {
     slack_opts *o = in->opts;
@@ -63,6 +66,7 @@ static int slack_check(sl_instance *in, sl_diags *d)
         sl_diags_add(d, sl_options_loc(slack_options, o, "attempts"), "attempts: must be at least 1");
         n++;
     }
+    n += sl_template_check_options(in, slack_templates, NULL, d);
     return n;
 }
 
@@ -190,6 +194,12 @@ static void slack_close(sl_instance *in)
     in->state = NULL;
 }
 
+/* validate: the columns its templates name must reach the sink. */
+static int slack_columns(sl_instance *in, const struct sl_colset *cols, sl_diags *d)
+{
+    return sl_template_check_options(in, slack_templates, cols, d);
+}
+
 const sl_sink_plugin sl_sink_slack = {
     .version = SL_PLUGIN_VERSION,
     .name = "slack",
@@ -203,5 +213,6 @@ const sl_sink_plugin sl_sink_slack = {
     .commit = slack_commit,
     .close = slack_close,
     .dry_run = 1,
+    .columns = slack_columns,
     .counts = slack_counts,
 };

@@ -16,6 +16,9 @@
 #define SL_TEMPLATE_H
 #include "core/batch.h"
 #include "core/util.h"
+#include "engine/component.h"
+
+struct sl_colset; /* engine/colcheck.h */
 
 /* Answer {{ name }} (name[0..n)) into out and return 1, or return 0 for
  * the column of that name. json: the template is JSON (the value goes in
@@ -28,5 +31,21 @@ void sl_template_render(sl_buf *out, const char *tpl, const sl_batch *b, size_t 
 
 /* The column names tpl refers to, one call of fn each, for validate. */
 void sl_template_names(const char *tpl, void (*fn)(void *ctx, const char *name, size_t n), void *ctx);
+
+/* Whether tpl is a template the renderer reads as its author meant, for
+ * the sinks' checks at load: 0, or -1 with why (at most len bytes, e.g.
+ * "'{{' at character 7 is never closed by '}}'"): a '{{' without its
+ * '}}' (the renderer would send it as it is), an empty {{ }} (it names no
+ * column), a '{{' inside a {{ }} (a tag left unclosed before another).
+ * Characters count from 1. */
+int sl_template_check(const char *tpl, char *why, size_t len);
+
+/* Check each template option `names` of a sink (NULL-terminated; SL_OPT_STRING
+ * or, for headers, SL_OPT_MAP values) with sl_template_check, and, when
+ * cols is given, the columns they name against it (engine/colcheck.h); a
+ * diagnostic per problem at the option's file:line:col, prefixed with the
+ * sink's id. Returns the number added. */
+int sl_template_check_options(const sl_instance *in, const char *const *names, const struct sl_colset *cols,
+                              sl_diags *d);
 
 #endif

@@ -93,6 +93,11 @@ typedef struct sl_ingest_set sl_ingest_set;
  * empty set). Fails on a spool another process holds (SL_EBUSY), two
  * endpoints on one path, or a listen: address that cannot be bound. */
 int sl_ingest_start(sl_project *p, sl_ingest_set **out, sl_error *err);
+/* At load (config/project.c): a diagnostic at the source's `path:` (or
+ * `path_prefix:`) for each endpoint that takes a path another endpoint on
+ * its listener takes, or (a Segment API) one of serve's own (/api/v1/...)
+ * (ingest_paths.c). Returns the number added. */
+int sl_ingest_check_paths(const sl_project *p, sl_diags *d);
 void sl_ingest_stop(sl_ingest_set *s);
 /* The spool of a stream pipeline, NULL when it has none. */
 sl_spool *sl_ingest_spool(sl_ingest_set *s, const char *pipeline);

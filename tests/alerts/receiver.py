@@ -10,9 +10,11 @@ Ports go to DIR/http.port and DIR/smtp.port once both listen.
 
 Faults: a request to a path containing "/fail-N-CODE/" is answered CODE for
 the first N requests to that path (with Retry-After: 1 on 429), then 200
-"ok" like Slack. Everything else gets 200 "ok". SMTP: RCPT TO an address
+"ok" like Slack. A request to a path containing "/hang/" is recorded
+(code 0) and never answered: a receiver that is down without refusing
+connections. Everything else gets 200 "ok". SMTP: RCPT TO an address
 that starts with "reject" is refused for good (550)."""
-import base64, http.server, json, os, socketserver, ssl, sys, threading
+import base64, http.server, json, os, socketserver, ssl, sys, threading, time
 
 out = sys.argv[1]
 lock = threading.Lock()
@@ -29,6 +31,10 @@ class Http(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
         parts = self.path.split("/")
+        if "hang" in parts:
+            record("http.jsonl", {"path": self.path, "code": 0, "headers": {}, "body": body})
+            time.sleep(3600)  # the client gives up first; the thread is a daemon
+            return
         code = 200
         for p in parts:
             if p.startswith("fail-"):
