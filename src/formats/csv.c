@@ -128,8 +128,10 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
     for (;;) {
         size_t start = i;
         if (i < len && buf[i] == q && q) {
-            /* [seg, scan) is field text not yet copied; scanning goes on at scan */
-            size_t seg = ++i, scan = seg, soff = SIZE_MAX;
+            /* [seg, scan) is field text not yet copied; scanning goes on at
+             * scan; a field nobody reads (r->skip) is never copied */
+            size_t seg = ++i, scan = seg, soff = SIZE_MAX, open = seg;
+            int skip = r->nfields < r->nskip && r->skip[r->nfields];
             for (;;) {
                 size_t j = scan_quoted(buf, scan, len, q, esc);
                 if (j >= len) {
@@ -151,11 +153,13 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                         scan = j + 1;
                         continue;
                     }
-                    if (soff == SIZE_MAX)
-                        soff = r->scratch.len;
-                    sl_buf_add(&r->scratch, buf + seg, j - seg);
-                    if (j + 1 < len)
-                        sl_buf_addc(&r->scratch, buf[j + 1]);
+                    if (!skip) {
+                        if (soff == SIZE_MAX)
+                            soff = r->scratch.len;
+                        sl_buf_add(&r->scratch, buf + seg, j - seg);
+                        if (j + 1 < len)
+                            sl_buf_addc(&r->scratch, buf[j + 1]);
+                    }
                     seg = scan = i = j + 2 <= len ? j + 2 : len;
                     continue;
                 }
@@ -163,9 +167,11 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                 if (j + 1 >= len && !final)
                     return NEED_MORE;
                 if (j + 1 < len && buf[j + 1] == q) {
-                    if (soff == SIZE_MAX)
-                        soff = r->scratch.len;
-                    sl_buf_add(&r->scratch, buf + seg, j + 1 - seg);
+                    if (!skip) {
+                        if (soff == SIZE_MAX)
+                            soff = r->scratch.len;
+                        sl_buf_add(&r->scratch, buf + seg, j + 1 - seg);
+                    }
                     seg = scan = i = j + 2;
                     continue;
                 }
@@ -191,7 +197,9 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                 k = scan_plain(r, buf, k, len);
                 if (k >= len && !final)
                     return NEED_MORE;
-                if (soff != SIZE_MAX) {
+                if (skip) {
+                    add_field(r, buf + open, j - open, 1, SIZE_MAX);
+                } else if (soff != SIZE_MAX) {
                     sl_buf_add(&r->scratch, buf + seg, j - seg);
                     add_field(r, NULL, r->scratch.len - soff, 1, soff);
                 } else {
