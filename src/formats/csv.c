@@ -27,6 +27,24 @@ void sl_csv_init(sl_csv_reader *r, sl_input *in, const sl_csv_config *cfg, int64
     sl_buf_init(&r->scratch);
 }
 
+void sl_csv_restart(sl_csv_reader *r, sl_input *in, int64_t start, int64_t start_line)
+{
+    r->in = in;
+    r->len = r->pos = 0;
+    r->eof = 0;
+    r->base = start;
+    r->line = start_line > 0 ? start_line : 1;
+    r->stop_at = INT64_MAX;
+    r->nfields = 0;
+    r->rec_offset = r->rec_line = 0;
+    r->raw = NULL;
+    r->rawlen = 0;
+    r->bad[0] = 0;
+    r->open_quote = 0;
+    r->tail = 0;
+    sl_buf_reset(&r->scratch);
+}
+
 void sl_csv_release(sl_csv_reader *r)
 {
     sl_free(r->buf);
@@ -253,7 +271,8 @@ static int fill(sl_csv_reader *r, sl_error *err)
         r->cap *= 2;
         r->buf = sl_realloc(r->buf, r->cap);
     }
-    ptrdiff_t n = sl_input_read(r->in, r->buf + r->len, r->cap - r->len, err);
+    size_t want = sl_input_range_want(r->base + (int64_t)r->len, r->stop_at, r->cap - r->len, &r->tail);
+    ptrdiff_t n = sl_input_read(r->in, r->buf + r->len, want, err);
     if (n < 0)
         return -1;
     if (n == 0)

@@ -75,6 +75,7 @@ typedef struct sl_csv_reader {
     sl_buf scratch;
     size_t *scratch_off;     /* per field: offset into scratch, or SIZE_MAX */
     size_t capscratch_off;
+    size_t tail;             /* reads past stop_at so far (sl_input_range_want) */
 } sl_csv_reader;
 
 /* Start reading `in` (not owned) at stream offset start (already skipped to
@@ -82,6 +83,9 @@ typedef struct sl_csv_reader {
 void sl_csv_init(sl_csv_reader *r, sl_input *in, const sl_csv_config *cfg, int64_t start,
                  int64_t start_line);
 void sl_csv_release(sl_csv_reader *r);
+/* Start again on `in` at (start, start_line) as sl_csv_init does, keeping
+ * the buffers, path, mark_lines and skip (a range reader, per range). */
+void sl_csv_restart(sl_csv_reader *r, sl_input *in, int64_t start, int64_t start_line);
 /* 1 when fields of cfg's dialect may be skipped without unescaping (the
  * quote and the escape are ASCII, so raw and unescaped text are alike
  * valid or invalid UTF-8). */

@@ -388,9 +388,10 @@ static int csv_range_begin(void *p, sl_input *in, int64_t start, int64_t line, i
 {
     (void)err;
     csv_range *w = p;
-    if (w->open)
-        sl_csv_release(&w->r);
-    sl_csv_init(&w->r, in, &w->st->cfg, start, line);
+    if (w->open) /* its buffers are kept from range to range */
+        sl_csv_restart(&w->r, in, start, line);
+    else
+        sl_csv_init(&w->r, in, &w->st->cfg, start, line);
     w->r.path = w->st->path;
     w->r.mark_lines = mark;
     set_skip(w->st, &w->r);
