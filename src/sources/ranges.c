@@ -270,8 +270,8 @@ sl_ranges *sl_ranges_start(const sl_range_ops *ops, void *fmt, sl_input *in, con
     rs->line = rs->true_line = line;
     rs->size = size;
     rs->rbytes = range_bytes > 0 ? range_bytes : RANGE_BYTES_DEFAULT;
-    if (rs->rbytes < (size - start) / MAX_RANGES) /* tiny ranges cost more than they share out */
-        rs->rbytes = (size - start) / MAX_RANGES;
+    if (rs->rbytes < (size - start + MAX_RANGES - 1) / MAX_RANGES) /* tiny ranges cost more than they share out */
+        rs->rbytes = (size - start + MAX_RANGES - 1) / MAX_RANGES;
     for (int i = 0; i < GUESSES; i++)
         rs->gk[i] = -1;
     rs->max = max;
@@ -675,6 +675,13 @@ void sl_ranges_stop(sl_ranges *rs)
 int64_t sl_ranges_redone(const sl_ranges *rs)
 {
     return rs->redone;
+}
+
+void sl_ranges_counts(const sl_ranges *rs, int64_t *ranges, int *workers, int64_t *range_bytes)
+{
+    *ranges = rs->read;
+    *workers = rs->nthreads;
+    *range_bytes = rs->rbytes;
 }
 
 int sl_ranges_idle(const sl_ranges *rs)

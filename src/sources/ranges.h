@@ -86,6 +86,10 @@ void sl_ranges_stop(sl_ranges *rs);
 /* How many ranges (or rests of ranges) were read again on the calling
  * thread (a guess inside a quoted field; jsonl: a new member). */
 int64_t sl_ranges_redone(const sl_ranges *rs);
+/* How the file was read: ranges handed on so far, worker threads, and the
+ * range size in bytes (SLUICE_RANGE_BYTES or the default, made larger for
+ * files that would have more than 4096 ranges). */
+void sl_ranges_counts(const sl_ranges *rs, int64_t *ranges, int *workers, int64_t *range_bytes);
 /* 1 when no batch points to its strings any more (it can be freed). */
 int sl_ranges_idle(const sl_ranges *rs);
 /* Stop the threads and free everything. NULL is fine. */
