@@ -85,11 +85,11 @@ static void result_json(sl_buf *b, const char *pipeline, const sl_run_result *r)
     sl_buf_addf(b,
                 ",\"status\":\"%s\",\"resumed\":%s,\"rows_read\":%lld,\"rows_loaded\":%lld,"
                 "\"rows_filtered\":%lld,\"rows_rejected\":%lld,\"rows_derived\":%lld,\"rows_stale\":%lld,\"bytes_read\":%lld,"
-                "\"duration_s\":%.3f,\"error\":",
+                "\"ranges\":%lld,\"range_workers\":%lld,\"duration_s\":%.3f,\"error\":",
                 r->status, r->resumed ? "true" : "false", (long long)r->counts.read, (long long)r->counts.loaded,
                 (long long)r->counts.filtered, (long long)r->counts.rejected, (long long)r->counts.derived,
-                (long long)r->stale, (long long)r->counts.bytes,
-                r->duration_s);
+                (long long)r->stale, (long long)r->counts.bytes, (long long)r->counts.ranges,
+                (long long)r->counts.range_workers, r->duration_s);
     if (r->error[0])
         sl_buf_add_json_str(b, r->error, strlen(r->error));
     else

@@ -80,3 +80,11 @@ char *sl_arena_copy(sl_arena *a, const char *s, size_t n)
     p[n] = 0;
     return p;
 }
+
+size_t sl_arena_size(const sl_arena *a)
+{
+    size_t n = 0;
+    for (const sl_arena_block *b = a->head; b; b = b->next)
+        n += b->size;
+    return n;
+}

@@ -24,5 +24,7 @@ void sl_arena_reset(sl_arena *a);
 void *sl_arena_alloc(sl_arena *a, size_t n);
 /* Copy n bytes and add a NUL (not counted in n). */
 char *sl_arena_copy(sl_arena *a, const char *s, size_t n);
+/* Bytes of the blocks the arena holds (used or kept for reuse). */
+size_t sl_arena_size(const sl_arena *a);
 
 #endif

@@ -968,6 +968,8 @@ out:
     finish_quality(e, res, node, rc);
     collect_sinks(e, res);
     close_all(e, nsinks, ntransforms, source_open);
+    e->counts.ranges = atomic_load(&run->ranges);
+    e->counts.range_workers = atomic_load(&run->range_workers);
     res->counts = e->counts;
     res->stale = atomic_load(&run->rows_stale);
     res->duration_s = sl_mono_s() - t0;

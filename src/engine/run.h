@@ -30,6 +30,9 @@ struct sl_run {
     /* rows upsert sinks with only_if_newer did not apply (the stored row of
      * their key was as new or newer), summed over sinks; part of rows_loaded */
     _Atomic int64_t rows_stale;
+    /* files read in parallel ranges (sources/ranges.h): ranges handed on,
+     * summed, and the most worker threads one file had (sl_run_counts) */
+    _Atomic int64_t ranges, range_workers;
     int64_t total_bytes;    /* -1 if unknown */
     _Atomic int cancel;
     struct sl_expr_engine *expr; /* SQL expressions; used by the transform thread only */     /* set on SIGINT/SIGTERM or a stage error */

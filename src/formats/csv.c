@@ -27,6 +27,24 @@ void sl_csv_init(sl_csv_reader *r, sl_input *in, const sl_csv_config *cfg, int64
     sl_buf_init(&r->scratch);
 }
 
+void sl_csv_restart(sl_csv_reader *r, sl_input *in, int64_t start, int64_t start_line)
+{
+    r->in = in;
+    r->len = r->pos = 0;
+    r->eof = 0;
+    r->base = start;
+    r->line = start_line > 0 ? start_line : 1;
+    r->stop_at = INT64_MAX;
+    r->nfields = 0;
+    r->rec_offset = r->rec_line = 0;
+    r->raw = NULL;
+    r->rawlen = 0;
+    r->bad[0] = 0;
+    r->open_quote = 0;
+    r->tail = 0;
+    sl_buf_reset(&r->scratch);
+}
+
 void sl_csv_release(sl_csv_reader *r)
 {
     sl_free(r->buf);
@@ -128,8 +146,10 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
     for (;;) {
         size_t start = i;
         if (i < len && buf[i] == q && q) {
-            /* [seg, scan) is field text not yet copied; scanning goes on at scan */
-            size_t seg = ++i, scan = seg, soff = SIZE_MAX;
+            /* [seg, scan) is field text not yet copied; scanning goes on at
+             * scan; a field nobody reads (r->skip) is never copied */
+            size_t seg = ++i, scan = seg, soff = SIZE_MAX, open = seg;
+            int skip = r->nfields < r->nskip && r->skip[r->nfields];
             for (;;) {
                 size_t j = scan_quoted(buf, scan, len, q, esc);
                 if (j >= len) {
@@ -151,11 +171,13 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                         scan = j + 1;
                         continue;
                     }
-                    if (soff == SIZE_MAX)
-                        soff = r->scratch.len;
-                    sl_buf_add(&r->scratch, buf + seg, j - seg);
-                    if (j + 1 < len)
-                        sl_buf_addc(&r->scratch, buf[j + 1]);
+                    if (!skip) {
+                        if (soff == SIZE_MAX)
+                            soff = r->scratch.len;
+                        sl_buf_add(&r->scratch, buf + seg, j - seg);
+                        if (j + 1 < len)
+                            sl_buf_addc(&r->scratch, buf[j + 1]);
+                    }
                     seg = scan = i = j + 2 <= len ? j + 2 : len;
                     continue;
                 }
@@ -163,9 +185,11 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                 if (j + 1 >= len && !final)
                     return NEED_MORE;
                 if (j + 1 < len && buf[j + 1] == q) {
-                    if (soff == SIZE_MAX)
-                        soff = r->scratch.len;
-                    sl_buf_add(&r->scratch, buf + seg, j + 1 - seg);
+                    if (!skip) {
+                        if (soff == SIZE_MAX)
+                            soff = r->scratch.len;
+                        sl_buf_add(&r->scratch, buf + seg, j + 1 - seg);
+                    }
                     seg = scan = i = j + 2;
                     continue;
                 }
@@ -191,7 +215,9 @@ static ptrdiff_t parse_record(sl_csv_reader *r, int final, int64_t *lines)
                 k = scan_plain(r, buf, k, len);
                 if (k >= len && !final)
                     return NEED_MORE;
-                if (soff != SIZE_MAX) {
+                if (skip) {
+                    add_field(r, buf + open, j - open, 1, SIZE_MAX);
+                } else if (soff != SIZE_MAX) {
                     sl_buf_add(&r->scratch, buf + seg, j - seg);
                     add_field(r, NULL, r->scratch.len - soff, 1, soff);
                 } else {
@@ -245,7 +271,8 @@ static int fill(sl_csv_reader *r, sl_error *err)
         r->cap *= 2;
         r->buf = sl_realloc(r->buf, r->cap);
     }
-    ptrdiff_t n = sl_input_read(r->in, r->buf + r->len, r->cap - r->len, err);
+    size_t want = sl_input_range_want(r->base + (int64_t)r->len, r->stop_at, r->cap - r->len, &r->tail);
+    ptrdiff_t n = sl_input_read(r->in, r->buf + r->len, want, err);
     if (n < 0)
         return -1;
     if (n == 0)

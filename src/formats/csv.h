@@ -61,10 +61,21 @@ typedef struct sl_csv_reader {
      * the lines before the range once they are known */
     int64_t stop_at;
     int mark_lines;
+    /* projection pushdown: NULL, or per field index below nskip, nonzero
+     * when nobody reads that field. A quoted field skipped so is scanned
+     * and checked as any other (its end, its lines, text after its closing
+     * quote) but not unescaped: its p and n are the raw text between its
+     * quotes (doubled quotes and escapes as they are in the file), which
+     * is valid UTF-8 exactly when the unescaped text is (quote and escape
+     * ASCII; sl_csv_init's callers set skip only then: sl_csv_can_skip).
+     * Not owned; set after sl_csv_init. */
+    const unsigned char *skip;
+    size_t nskip;
     /* internal */
     sl_buf scratch;
     size_t *scratch_off;     /* per field: offset into scratch, or SIZE_MAX */
     size_t capscratch_off;
+    size_t tail;             /* reads past stop_at so far (sl_input_range_want) */
 } sl_csv_reader;
 
 /* Start reading `in` (not owned) at stream offset start (already skipped to
@@ -72,6 +83,16 @@ typedef struct sl_csv_reader {
 void sl_csv_init(sl_csv_reader *r, sl_input *in, const sl_csv_config *cfg, int64_t start,
                  int64_t start_line);
 void sl_csv_release(sl_csv_reader *r);
+/* Start again on `in` at (start, start_line) as sl_csv_init does, keeping
+ * the buffers, path, mark_lines and skip (a range reader, per range). */
+void sl_csv_restart(sl_csv_reader *r, sl_input *in, int64_t start, int64_t start_line);
+/* 1 when fields of cfg's dialect may be skipped without unescaping (the
+ * quote and the escape are ASCII, so raw and unescaped text are alike
+ * valid or invalid UTF-8). */
+static inline int sl_csv_can_skip(const sl_csv_config *cfg)
+{
+    return (unsigned char)cfg->quote < 0x80 && (unsigned char)cfg->escape < 0x80;
+}
 /* 1: a record is in r->fields; 0: end of input; -1: I/O error. */
 int sl_csv_next(sl_csv_reader *r, sl_error *err);
 /* Stream offset just past the last record returned. */

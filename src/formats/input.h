@@ -39,6 +39,29 @@
 
 typedef struct sl_input sl_input;
 
+/* How many bytes a reader of a range (sources/ranges.h) asks for, with
+ * `room` bytes free in its buffer, the next byte to read at stream offset
+ * `at`, its records ending with the first one that starts at or after
+ * `stop` (INT64_MAX: no range, the whole room). Up to stop plus 4 KiB for
+ * the record that crosses it, then twice as much each time that record is
+ * longer (*tail: 0 at the range's start, kept by the reader): a range
+ * reads about its own bytes, not a buffer's worth past them, and a long
+ * last record is still read in a few growing pieces, not rescanned per
+ * 4 KiB. */
+static inline size_t sl_input_range_want(int64_t at, int64_t stop, size_t room, size_t *tail)
+{
+    if (stop == INT64_MAX)
+        return room;
+    size_t want;
+    if (at < stop) {
+        want = (uint64_t)(stop - at) > room ? room : (size_t)(stop - at) + 4096;
+    } else {
+        *tail = *tail ? *tail * 2 : 4096;
+        want = *tail;
+    }
+    return want < room ? want : room;
+}
+
 sl_input *sl_input_open(const char *path, sl_error *err);
 /* Read up to n bytes; returns bytes read, 0 at end, -1 on error. */
 ptrdiff_t sl_input_read(sl_input *in, char *buf, size_t n, sl_error *err);

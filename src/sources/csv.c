@@ -12,7 +12,8 @@
  *
  * Projection pushdown (engine/project.h): the columns the pipeline cannot
  * use are named (so names and their _2 suffixes are as always) but get no
- * batch column, and their fields are not copied; every field is still
+ * batch column, and their fields are not copied (quoted ones not even
+ * unescaped: formats/csv.h, skip); every field is still
  * counted and checked (a short or long row, invalid UTF-8 anywhere in the
  * record: rejected whole, as before). With a pushed-down filter, a row
  * that fails it gets only its filter cell (the filter drops it).
@@ -70,6 +71,7 @@ typedef struct csv_state {
     size_t *col;         /* per name: its batch column, or SIZE_MAX (not read) */
     size_t ncol;         /* batch columns made */
     size_t fcol;         /* filter pushdown: the field of the filter's column, or SIZE_MAX */
+    unsigned char *skip; /* per name: 1 if not read (the readers' skip: quoted fields not unescaped), or NULL */
     const char *path;
     sl_buf fix;          /* replacement text for encoding_errors: replace */
 } csv_state;
@@ -89,16 +91,29 @@ static void free_names(csv_state *st)
         sl_free(st->names[i]);
     sl_free(st->names);
     sl_free(st->col);
+    sl_free(st->skip);
     st->names = NULL;
     st->col = NULL;
+    st->skip = NULL;
+    st->r.skip = NULL;
+    st->r.nskip = 0;
     st->nnames = 0;
+}
+
+/* A reader of the current file skips the fields nobody reads (csv.h: skip). */
+static void set_skip(const csv_state *st, sl_csv_reader *r)
+{
+    r->skip = st->skip;
+    r->nskip = st->skip ? st->nnames : 0;
 }
 
 /* Which names are read, and their batch columns (in the names' order). */
 static void project_names(csv_state *st)
 {
     sl_free(st->col);
+    sl_free(st->skip);
     st->col = sl_calloc(st->nnames ? st->nnames : 1, sizeof *st->col);
+    st->skip = NULL;
     st->ncol = 0;
     st->fcol = SIZE_MAX;
     for (size_t i = 0; i < st->nnames; i++) {
@@ -106,7 +121,14 @@ static void project_names(csv_state *st)
         if (st->proj && st->proj->fcol && st->col[i] != SIZE_MAX && st->fcol == SIZE_MAX &&
             strcasecmp(st->proj->fcol, st->names[i]) == 0)
             st->fcol = i;
+        if (st->col[i] == SIZE_MAX && sl_csv_can_skip(&st->cfg)) {
+            if (!st->skip)
+                st->skip = sl_calloc(st->nnames, 1);
+            st->skip[i] = 1;
+        }
     }
+    if (st->open)
+        set_skip(st, &st->r);
 }
 
 /* The batch's columns, made at its first record of the file. */
@@ -201,6 +223,7 @@ static int csv_fmt_open(void *fmt, sl_input *in, const char *path, const sl_resu
         sl_csv_init(&st->r, in, &st->cfg, resume->offset, resume->line);
         st->r.path = path;
     }
+    set_skip(st, &st->r);
     return 0;
 }
 
@@ -365,11 +388,13 @@ static int csv_range_begin(void *p, sl_input *in, int64_t start, int64_t line, i
 {
     (void)err;
     csv_range *w = p;
-    if (w->open)
-        sl_csv_release(&w->r);
-    sl_csv_init(&w->r, in, &w->st->cfg, start, line);
+    if (w->open) /* its buffers are kept from range to range */
+        sl_csv_restart(&w->r, in, start, line);
+    else
+        sl_csv_init(&w->r, in, &w->st->cfg, start, line);
     w->r.path = w->st->path;
     w->r.mark_lines = mark;
+    set_skip(w->st, &w->r);
     w->open = 1;
     return 0;
 }

@@ -332,8 +332,22 @@ static void start_ranges(sl_filesource *fs, const sl_file_entry *f, const sl_bat
         return;
     fs->ranges = sl_ranges_start(fs->range_ops, fs->fmt, fs->in, b, size, n, rbytes,
                                  (size_t)fs->batch_rows);
+    int64_t nr;
+    sl_ranges_counts(fs->ranges, &nr, &n, &rbytes); /* the range size in effect, the threads that started */
     sl_log_debug("%s: reading %s from byte %lld in ranges of %lld bytes on %d threads", fs->run->pipeline->name,
                  f->path, (long long)b->end_offset, (long long)rbytes, n);
+}
+
+/* The file read in ranges is done with (read, or the run ends): the run
+ * says how its source read (engine/run.h: ranges, range_workers). */
+static void count_ranges(sl_filesource *fs, const sl_ranges *rs)
+{
+    int64_t n, rbytes;
+    int workers;
+    sl_ranges_counts(rs, &n, &workers, &rbytes);
+    atomic_fetch_add(&fs->run->ranges, n);
+    if (workers > atomic_load(&fs->run->range_workers))
+        atomic_store(&fs->run->range_workers, workers);
 }
 
 /* b is back from the pipeline (empty): the ranges' strings it pointed to are free. */
@@ -434,6 +448,7 @@ int sl_filesource_next(sl_filesource *fs, sl_batch *b, sl_error *err)
             b->file_done = 1;
             if (fs->ranges) {
                 sl_ranges_stop(fs->ranges); /* b and the batches before it may point to its strings */
+                count_ranges(fs, fs->ranges);
                 sl_log_debug("%s: %s read in ranges; %lld read again from their true start", fs->run->pipeline->name,
                              f->path, (long long)sl_ranges_redone(fs->ranges));
                 SL_GROW(fs->retired, fs->capretired, fs->nretired + 1);
@@ -468,6 +483,8 @@ int sl_filesource_done(sl_filesource *fs, sl_error *err)
 
 void sl_filesource_close(sl_filesource *fs)
 {
+    if (fs->ranges && fs->run) /* a run that ended inside a file read in ranges */
+        count_ranges(fs, fs->ranges);
     sl_ranges_free(fs->ranges);
     fs->ranges = NULL;
     for (size_t i = 0; i < fs->nretired; i++)

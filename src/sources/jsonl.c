@@ -34,6 +34,7 @@ typedef struct jl_reader {
     int64_t base, line;
     int eof;
     int64_t stop;        /* lines starting at or after it are the next range's (INT64_MAX: none) */
+    size_t tail;         /* reads past stop so far (sl_input_range_want) */
     int mark;            /* line numbers in messages marked (SL_LINE_MARK) */
     const char *path;    /* for messages */
 } jl_reader;
@@ -55,6 +56,7 @@ static void reader_begin(jl_reader *rd, sl_input *in, int64_t start, int64_t lin
     rd->line = line > 0 ? line : 1;
     rd->eof = 0;
     rd->stop = INT64_MAX;
+    rd->tail = 0;
     rd->mark = 0;
     rd->path = path;
 }
@@ -108,7 +110,8 @@ static int next_line(jl_reader *st, const char **p, size_t *n, sl_error *err)
             st->cap = st->cap ? st->cap * 2 : SL_INPUT_BLOCK * 2;
             st->buf = sl_realloc(st->buf, st->cap);
         }
-        ptrdiff_t r = sl_input_read(st->in, st->buf + st->len, st->cap - st->len, err);
+        size_t want = sl_input_range_want(st->base + (int64_t)st->len, st->stop, st->cap - st->len, &st->tail);
+        ptrdiff_t r = sl_input_read(st->in, st->buf + st->len, want, err);
         if (r < 0)
             return -1;
         if (r == 0)

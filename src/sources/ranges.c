@@ -13,6 +13,14 @@
 #define AUTO_MIN_BYTES ((int64_t)8 << 20) /* parallel: auto reads smaller files with one reader */
 #define QUEUED_MAX 2 /* batches a range ahead of the one handed on may hold */
 #define WORKER_SHARE 4 /* a worker's batches hold 1/WORKER_SHARE of a batch's rows */
+#define MAX_RANGES 4096 /* a file is cut into at most this many ranges (ranges.h) */
+#define GUESSES 64      /* guesses remembered (range k's end is range k + 1's start) */
+
+/* The batches handed on that point to a worker batch's strings. */
+typedef struct refs {
+    const sl_batch **v;
+    size_t n, cap;
+} refs;
 
 typedef struct entry {
     sl_batch *b;
@@ -50,6 +58,8 @@ struct sl_ranges {
     int64_t next_assign, emit, nranges;
     int quit, finished, stopped, quit_free;
     int64_t redone;                /* ranges (or their rest) read again on the calling thread */
+    int64_t read;                  /* ranges handed on */
+    int64_t gk[GUESSES], gv[GUESSES]; /* guess(gk[i]) = gv[i]; gk -1: none */
     sl_batch **freeb;
     size_t nfree, capfree, made, budget;
     /* the calling thread */
@@ -63,12 +73,11 @@ struct sl_ranges {
     size_t cur_row, cur_rej;
     int64_t cur_delta;
     int cur_whole;                 /* every column of cur is known, or cur goes whole into one batch */
-    /* worker batches whose strings batches handed on still point to */
-    sl_batch *cur_refs[4];         /* batches handed on that point to cur's strings */
-    int cur_nrefs;                 /* 5: more than cur_refs names (kept to the end) */
+    int cur_copy;                  /* cur's strings are copied, not pointed to (see take) */
+    refs cur_refs;                 /* batches handed on that point to cur's strings */
     /* strings (arenas) of used-up worker batches that batches handed on
      * still point to; the batches themselves (their arrays) are reused */
-    struct held { sl_arena arena; sl_batch *refs[4]; int nrefs; } *held;
+    struct held { sl_arena arena; refs refs; } *held;
     size_t nheld, capheld;
     sl_arena *farena;              /* arenas free again, for the workers' batches */
     size_t nfarena, capfarena;
@@ -77,26 +86,39 @@ struct sl_ranges {
     size_t nknown, capknown;
 };
 
-/* One past the first '\n' at or after offset at (the file's size if none). */
+/* One past the first '\n' at or after range k's nominal offset (the
+ * file's size if none). Called with the lock held, which it lets go while
+ * it reads: each guess is read once (the range before asks for it as its
+ * stop), in pieces of 512 bytes growing to 4 KiB, not a block per range. */
 static int64_t guess(sl_ranges *rs, int64_t k)
 {
     if (k == 0)
         return rs->start;
-    int64_t at = rs->start + k * rs->rbytes;
+    if (rs->gk[k % GUESSES] == k)
+        return rs->gv[k % GUESSES];
+    pthread_mutex_unlock(&rs->mu);
+    int64_t at = rs->start + k * rs->rbytes, g = rs->size;
     char buf[4096];
+    size_t want = 512;
+    sl_input *in = sl_input_range(rs->in, at);
     while (at < rs->size) {
         sl_error err;
-        sl_input *in = sl_input_range(rs->in, at);
-        ptrdiff_t n = sl_input_read(in, buf, sizeof buf, &err);
-        sl_input_close(in);
+        ptrdiff_t n = sl_input_read(in, buf, want, &err);
         if (n <= 0)
             break;
         char *nl = memchr(buf, '\n', (size_t)n);
-        if (nl)
-            return at + (nl - buf) + 1;
+        if (nl) {
+            g = at + (nl - buf) + 1;
+            break;
+        }
         at += n;
+        want = sizeof buf;
     }
-    return rs->size;
+    sl_input_close(in);
+    pthread_mutex_lock(&rs->mu);
+    rs->gk[k % GUESSES] = k;
+    rs->gv[k % GUESSES] = g;
+    return g;
 }
 
 static void push_free(sl_ranges *rs, sl_batch *b)
@@ -144,9 +166,7 @@ static entry slot_pop(slot *s)
 /* Read range k (its slot s) with reader w. Called and returns with the lock held. */
 static void read_range(sl_ranges *rs, void *w, slot *s, int64_t k)
 {
-    pthread_mutex_unlock(&rs->mu);
     int64_t g0 = guess(rs, k), g1 = guess(rs, k + 1);
-    pthread_mutex_lock(&rs->mu);
     if (k > 0 && g0 >= rs->size) { /* no such range: the one before reads to the end */
         if (k < rs->nranges)
             rs->nranges = k;
@@ -250,6 +270,10 @@ sl_ranges *sl_ranges_start(const sl_range_ops *ops, void *fmt, sl_input *in, con
     rs->line = rs->true_line = line;
     rs->size = size;
     rs->rbytes = range_bytes > 0 ? range_bytes : RANGE_BYTES_DEFAULT;
+    if (rs->rbytes < (size - start + MAX_RANGES - 1) / MAX_RANGES) /* tiny ranges cost more than they share out */
+        rs->rbytes = (size - start + MAX_RANGES - 1) / MAX_RANGES;
+    for (int i = 0; i < GUESSES; i++)
+        rs->gk[i] = -1;
     rs->max = max;
     rs->nranges = INT64_MAX;
     rs->nthreads = nworkers;
@@ -286,6 +310,7 @@ static void advance(sl_ranges *rs, int64_t end, int64_t line, int64_t stop)
     rs->true_start = end;
     rs->true_line = line;
     rs->emit++;
+    rs->read++;
     if (stop == INT64_MAX || rs->emit >= rs->nranges)
         rs->finished = 1;
     pthread_cond_broadcast(&rs->cv);
@@ -324,27 +349,51 @@ static void retire_cur(sl_ranges *rs)
 {
     sl_batch *w = rs->cur;
     rs->cur = NULL;
-    if (rs->cur_nrefs) {
+    if (rs->cur_refs.n) {
         SL_GROW(rs->held, rs->capheld, rs->nheld + 1);
         struct held *h = &rs->held[rs->nheld++];
         h->arena = w->arena;
-        memcpy(h->refs, rs->cur_refs, sizeof h->refs);
-        h->nrefs = rs->cur_nrefs;
+        h->refs = rs->cur_refs;
+        memset(&rs->cur_refs, 0, sizeof rs->cur_refs);
         sl_arena_init(&w->arena);
     }
     push_free(rs, w);
-    rs->cur_nrefs = 0;
 }
 
-/* Row r of the worker batch w appended to b, its cells pointing to w's strings. */
-static void append_row(sl_batch *b, const sl_batch *w, size_t r, int64_t delta, size_t *colmap)
+/* b out of a list of batches pointing to strings. */
+static void refs_drop(refs *r, const sl_batch *b)
+{
+    size_t k = 0;
+    for (size_t j = 0; j < r->n; j++)
+        if (r->v[j] != b)
+            r->v[k++] = r->v[j];
+    r->n = k;
+}
+
+/* Whether the strings of worker batch w are copied into the batches handed
+ * on rather than pointed to: when they fill less than a quarter of the
+ * blocks its arena holds (a small range's batch: a few rows in a 64 KiB
+ * block). Pointing keeps the blocks as long as a batch handed on lives,
+ * and a batch made of thousands of tiny ranges' rows would keep thousands
+ * of blocks (a 3 MB file in ranges of 1 byte grew to 311 MB); copied, what
+ * the batches hold is at most 4 times the strings they point to. */
+static int copy_strings(const sl_batch *w)
+{
+    return w->arena.used * 4 < sl_arena_size(&w->arena);
+}
+
+/* Row r of the worker batch w appended to b, its cells pointing to w's
+ * strings (copy: to copies of them in b's arena). */
+static void append_row(sl_batch *b, const sl_batch *w, size_t r, int64_t delta, size_t *colmap, int copy)
 {
     size_t row = sl_batch_add_row(b, w->offset[r], w->line[r] + delta);
     for (size_t c = 0; c < w->ncols; c++) {
         const sl_column *from = &w->cols[c];
         sl_column *to = &b->cols[colmap[c]];
         to->valid[row] = from->valid[r];
-        if (from->valid[r])
+        if (from->valid[r] && copy)
+            sl_batch_set_text(b, colmap[c], row, from->str[r].p, from->str[r].n);
+        else if (from->valid[r])
             to->str[row] = from->str[r];
         if (from->kind)
             to->kind[row] = from->kind[r];
@@ -373,15 +422,16 @@ static void take(sl_ranges *rs, sl_batch *b, size_t rows)
             (rs->cur_row >= w->nrows || w->rejects[rs->cur_rej].offset < w->offset[rs->cur_row])) {
             copy_reject(b, &w->rejects[rs->cur_rej++], rs->cur_delta);
         } else {
-            append_row(b, w, rs->cur_row++, rs->cur_delta, colmap);
+            append_row(b, w, rs->cur_row++, rs->cur_delta, colmap, rs->cur_copy);
             took = 1;
         }
     }
     sl_free(colmap);
-    if (took && rs->cur_nrefs < 4 && (rs->cur_nrefs == 0 || rs->cur_refs[rs->cur_nrefs - 1] != b))
-        rs->cur_refs[rs->cur_nrefs++] = b;
-    else if (took && rs->cur_nrefs <= 4 && rs->cur_refs[rs->cur_nrefs - 1] != b)
-        rs->cur_nrefs = 5; /* more than it can name: kept until the end */
+    refs *rf = &rs->cur_refs;
+    if (took && !rs->cur_copy && (rf->n == 0 || rf->v[rf->n - 1] != b)) {
+        SL_GROW(rf->v, rf->cap, rf->n + 1);
+        rf->v[rf->n++] = b;
+    }
     if (rs->cur_row < w->nrows || rs->cur_rej < w->nrejects) {
         /* b is full: it ends where the next record starts */
         int rej = rs->cur_rej < w->nrejects &&
@@ -401,9 +451,12 @@ static void sweep(sl_ranges *rs)
     size_t k = 0;
     for (size_t i = 0; i < rs->nheld; i++) {
         struct held *h = &rs->held[i];
-        if (h->nrefs > 0) {
+        if (h->refs.n > 0) {
             rs->held[k++] = *h;
-        } else if (rs->quit_free || rs->nfarena >= (size_t)QUEUED_MAX) {
+            continue;
+        }
+        sl_free(h->refs.v);
+        if (rs->quit_free || rs->nfarena >= (size_t)QUEUED_MAX) {
             sl_arena_release(&h->arena);
         } else {
             sl_arena_reset(&h->arena);
@@ -420,23 +473,9 @@ void sl_ranges_release(sl_ranges *rs, const sl_batch *b)
     if (!rs)
         return;
     pthread_mutex_lock(&rs->mu);
-    for (size_t i = 0; i < rs->nheld; i++) {
-        struct held *h = &rs->held[i];
-        if (h->nrefs > 4)
-            continue;
-        int k = 0;
-        for (int j = 0; j < h->nrefs; j++)
-            if (h->refs[j] != b)
-                h->refs[k++] = h->refs[j];
-        h->nrefs = k;
-    }
-    if (rs->cur_nrefs <= 4) {
-        int k = 0;
-        for (int j = 0; j < rs->cur_nrefs; j++)
-            if (rs->cur_refs[j] != b)
-                rs->cur_refs[k++] = rs->cur_refs[j];
-        rs->cur_nrefs = k;
-    }
+    for (size_t i = 0; i < rs->nheld; i++)
+        refs_drop(&rs->held[i].refs, b);
+    refs_drop(&rs->cur_refs, b);
     sweep(rs);
     pthread_mutex_unlock(&rs->mu);
 }
@@ -582,7 +621,8 @@ int sl_ranges_next(sl_ranges *rs, sl_batch *b, size_t max, int *done, sl_error *
                 continue;
             }
             rs->cur = e.b;
-            rs->cur_nrefs = 0;
+            rs->cur_refs.n = 0;
+            rs->cur_copy = copy_strings(e.b);
             rs->cur_row = rs->cur_rej = 0;
             rs->cur_delta = delta;
             rs->cur_whole = 0;
@@ -637,6 +677,13 @@ int64_t sl_ranges_redone(const sl_ranges *rs)
     return rs->redone;
 }
 
+void sl_ranges_counts(const sl_ranges *rs, int64_t *ranges, int *workers, int64_t *range_bytes)
+{
+    *ranges = rs->read;
+    *workers = rs->nthreads;
+    *range_bytes = rs->rbytes;
+}
+
 int sl_ranges_idle(const sl_ranges *rs)
 {
     return rs->nheld == 0;
@@ -649,8 +696,11 @@ void sl_ranges_free(sl_ranges *rs)
     sl_ranges_stop(rs);
     if (rs->cur)
         sl_batch_free(rs->cur);
-    for (size_t i = 0; i < rs->nheld; i++)
+    for (size_t i = 0; i < rs->nheld; i++) {
         sl_arena_release(&rs->held[i].arena);
+        sl_free(rs->held[i].refs.v);
+    }
+    sl_free(rs->cur_refs.v);
     for (size_t i = 0; i < rs->nfarena; i++)
         sl_arena_release(&rs->farena[i]);
     sl_free(rs->farena);

@@ -21,7 +21,15 @@
  * Errors of a range (a record too large, an unterminated quote to the end)
  * are reported when the range is handed on and found right, so a guess
  * that cut a quoted field never fails a run. Memory: at most
- * workers + 1 ranges in flight and about 2 batches per range waiting.
+ * workers + 1 ranges in flight and about 2 batches per range waiting; a
+ * batch handed on points to the strings of the workers' batches, except
+ * that strings filling less than a quarter of their batch's blocks (a
+ * small range's few rows) are copied into it, so what batches in flight
+ * keep alive is at most 4 times their strings whatever the range size.
+ * A file is cut into at most 4096 ranges (smaller ranges are made larger:
+ * each costs a guess, a handing on and a reader's start), and a range's
+ * reader reads about its own bytes (formats/input.h,
+ * sl_input_range_want), not a buffer's worth past them.
  */
 #ifndef SL_RANGES_H
 #define SL_RANGES_H
@@ -78,6 +86,10 @@ void sl_ranges_stop(sl_ranges *rs);
 /* How many ranges (or rests of ranges) were read again on the calling
  * thread (a guess inside a quoted field; jsonl: a new member). */
 int64_t sl_ranges_redone(const sl_ranges *rs);
+/* How the file was read: ranges handed on so far, worker threads, and the
+ * range size in bytes (SLUICE_RANGE_BYTES or the default, made larger for
+ * files that would have more than 4096 ranges). */
+void sl_ranges_counts(const sl_ranges *rs, int64_t *ranges, int *workers, int64_t *range_bytes);
 /* 1 when no batch points to its strings any more (it can be freed). */
 int sl_ranges_idle(const sl_ranges *rs);
 /* Stop the threads and free everything. NULL is fine. */

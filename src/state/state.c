@@ -77,7 +77,7 @@ const char *sl_state_kind(const sl_state *s)
  * are stored as they are, since they must come back unchanged.
  * --------------------------------------------------------------------------- */
 
-#define MAXP 12
+#define MAXP 16 /* the most parameters of one statement (run_end has 13) */
 
 typedef struct params {
     const char *v[MAXP];
@@ -315,9 +315,9 @@ int sl_state_run_end(sl_state *s, const char *run_id, const char *pipeline, cons
     if (rc == 0)
         rc = EXEC(s, err, "UPDATE runs SET status = $1, error = $2, finished_at = $3, duration_s = $4, "
                           "rows_read = $5, rows_loaded = $6, rows_filtered = $7, rows_rejected = $8, "
-                          "bytes_read = $9, rows_derived = $10 WHERE run_id = $11",
-                  "susdiiiiiis", status, error, now, dur, c->read, c->loaded, c->filtered, c->rejected, c->bytes,
-                  c->derived, run_id);
+                          "bytes_read = $9, rows_derived = $10, ranges = $11, range_workers = $12 WHERE run_id = $13",
+                  "susdiiiiiiiis", status, error, now, dur, c->read, c->loaded, c->filtered, c->rejected, c->bytes,
+                  c->derived, c->ranges, c->range_workers, run_id);
     if (rc == 0 && strcmp(status, "success") == 0)
         rc = EXEC(s, err, "UPDATE epochs SET open_epoch = NULL WHERE pipeline = $1", "s", pipeline);
     if (rc == 0)
@@ -719,10 +719,11 @@ int sl_state_run_log(sl_state *s, const char *run_id, const char *trigger, const
 
 #define RUN_COLUMNS                                                                                    \
     "r.run_id, r.pipeline, r.status, r.resumed, r.started_at, r.finished_at, r.duration_s, r.rows_read,"  \
-    " r.rows_loaded, r.rows_filtered, r.rows_rejected, r.bytes_read, r.error, r.rows_derived"
+    " r.rows_loaded, r.rows_filtered, r.rows_rejected, r.bytes_read, r.error, r.rows_derived, r.ranges,"            \
+    " r.range_workers"
 #define RUN_SPEC                                                                                       \
     "run_id:s,pipeline:s,status:s,resumed:b,started_at:s,finished_at:s,duration_s:n,rows_read:n,"        \
-    "rows_loaded:n,rows_filtered:n,rows_rejected:n,bytes_read:n,error:s,rows_derived:n"
+    "rows_loaded:n,rows_filtered:n,rows_rejected:n,bytes_read:n,error:s,rows_derived:n,ranges:n,range_workers:n"
 
 int sl_state_run_json(sl_state *s, const char *run_id, sl_buf *out, int *found, sl_error *err)
 {

@@ -30,6 +30,10 @@ typedef struct sl_project sl_project;
 typedef struct sl_run_counts {
     int64_t read, loaded, filtered, rejected, bytes;
     int64_t derived;
+    /* how the source read: ranges handed on by its files read in parallel
+     * ranges (sources/ranges.h), summed over files, and the most worker
+     * threads one of them had; 0 and 0 when one reader read everything */
+    int64_t ranges, range_workers;
 } sl_run_counts;
 
 int sl_state_open(const char *path, sl_state **out, sl_error *err);

@@ -21,6 +21,8 @@ static const char schema_sql[] =
     "  rows_read bigint DEFAULT 0, rows_loaded bigint DEFAULT 0, rows_filtered bigint DEFAULT 0,"
     "  rows_rejected bigint DEFAULT 0, bytes_read bigint DEFAULT 0, error text);"
     "ALTER TABLE runs ADD COLUMN IF NOT EXISTS rows_derived bigint DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS ranges bigint DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS range_workers bigint DEFAULT 0;"
     "CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, seq);"
     "CREATE TABLE IF NOT EXISTS epochs (pipeline text PRIMARY KEY, open_epoch bigint);"
     "CREATE TABLE IF NOT EXISTS dlq ("

@@ -17,7 +17,8 @@ static const char schema_sql[] =
     "  epoch INTEGER NOT NULL, status TEXT NOT NULL, resumed INTEGER NOT NULL DEFAULT 0,"
     "  started_at TEXT NOT NULL, finished_at TEXT, duration_s REAL,"
     "  rows_read INTEGER DEFAULT 0, rows_loaded INTEGER DEFAULT 0, rows_filtered INTEGER DEFAULT 0,"
-    "  rows_rejected INTEGER DEFAULT 0, bytes_read INTEGER DEFAULT 0, error TEXT, rows_derived INTEGER DEFAULT 0);"
+    "  rows_rejected INTEGER DEFAULT 0, bytes_read INTEGER DEFAULT 0, error TEXT, rows_derived INTEGER DEFAULT 0,"
+    "  ranges INTEGER DEFAULT 0, range_workers INTEGER DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, seq);"
     "CREATE TABLE IF NOT EXISTS epochs (pipeline TEXT PRIMARY KEY, open_epoch INTEGER);"
     "CREATE TABLE IF NOT EXISTS dlq ("
@@ -74,6 +75,9 @@ static const char schema_sql[] =
 static const char dlq_key_sql[] = "ALTER TABLE dlq ADD COLUMN row_key TEXT";
 /* A store made before runs counted derived rows (rows a transform adds). */
 static const char runs_derived_sql[] = "ALTER TABLE runs ADD COLUMN rows_derived INTEGER DEFAULT 0";
+/* A store made before runs said how their source read (parallel ranges). */
+static const char runs_ranges_sql[] = "ALTER TABLE runs ADD COLUMN ranges INTEGER DEFAULT 0;"
+                                      "ALTER TABLE runs ADD COLUMN range_workers INTEGER DEFAULT 0";
 static const char dlq_index_sql[] = "CREATE UNIQUE INDEX IF NOT EXISTS dlq_row ON dlq(pipeline, row_key)";
 
 /* bytes (statedb.h) need nothing here: SQLite keeps the bytes of a TEXT
@@ -151,7 +155,7 @@ int sl_statedb_sqlite_open(const char *path, void **conn, const sl_statedb_ops *
         return -1;
     }
     sqlite3_busy_timeout(db, 10000);
-    int has_key = 0, has_derived = 0;
+    int has_key = 0, has_derived = 0, has_ranges = 0;
     /* the page cache is bounded at 1 MiB (SQLite's default is 2 MB): a
      * daemon's heap grows with it as the store grows, up to that bound,
      * and the soak test (t0052) tells the two apart from a leak */
@@ -163,6 +167,9 @@ int sl_statedb_sqlite_open(const char *path, void **conn, const sl_statedb_ops *
         lite_run(db, "SELECT 1 FROM pragma_table_info('runs') WHERE name = 'rows_derived'", 0, NULL, 0, count_fn,
                  &has_derived, err) < 0 ||
         (!has_derived && lite_run(db, runs_derived_sql, 0, NULL, 0, NULL, NULL, err) < 0) ||
+        lite_run(db, "SELECT 1 FROM pragma_table_info('runs') WHERE name = 'ranges'", 0, NULL, 0, count_fn,
+                 &has_ranges, err) < 0 ||
+        (!has_ranges && lite_run(db, runs_ranges_sql, 0, NULL, 0, NULL, NULL, err) < 0) ||
         lite_run(db, dlq_index_sql, 0, NULL, 0, NULL, NULL, err) < 0) {
         sl_error_prefix(err, "%s", path);
         sqlite3_close(db);

@@ -230,7 +230,7 @@ static void cc_history(void)
     char run_id[40] = "";
     int64_t epoch;
     int resumed;
-    sl_run_counts counts = {10, 10, 0, 0, 0, 0};
+    sl_run_counts counts = {10, 10, 0, 0, 0, 0, 0, 0};
     if (sl_state_run_begin(cc_st, "load_people", 0, run_id, &epoch, &resumed, &err) < 0 ||
         sl_state_run_end(cc_st, run_id, "load_people", "success", NULL, &counts, &err) < 0)
         fail_msg("%s", err.msg);

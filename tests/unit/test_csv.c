@@ -310,6 +310,73 @@ static void test_record_across_blocks(void **state)
     free(t);
 }
 
+/* A range's reader (stop_at, issue #16) reads about its own bytes: up to
+ * the stop plus 4 KiB, then growing pieces for a record that crosses it
+ * (sl_input_range_want), not a whole buffer from the range's start (every
+ * range read 256 KiB: ranges of 4 KiB read a file 48 times over). A
+ * 300 KiB quoted record across the stop is still read whole, the record
+ * after it is the next range's, and the reader ends where one reader has
+ * the next record. */
+static sl_input *range_file(const char *text, size_t n, char *path)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, n), (ssize_t)n);
+    close(fd);
+    sl_error err;
+    sl_input *in = sl_input_open(path, &err);
+    assert_non_null(in);
+    return in;
+}
+
+static void test_range_reads_its_bytes(void **state)
+{
+    (void)state;
+    size_t big = 300 * 1024, rest = 1024 * 1024;
+    char *t = malloc(big + rest + 64);
+    size_t n = (size_t)sprintf(t, "a,b\n1,x\n2,\"");
+    for (size_t i = 0; i < big; i++)
+        t[n++] = (i % 1000 == 999) ? '\n' : 'y';
+    size_t second = n + 2; /* the record after the long one (after its quote and line end) */
+    n += (size_t)sprintf(t + n, "\"\n3,z\n");
+    for (size_t i = 0; i < rest; i++) /* more file after the range: not to be read */
+        t[n++] = (i % 50 == 49) ? '\n' : 'w';
+    sl_error err;
+    /* short records: the range [0, 6) reads its bytes and 4 KiB */
+    char p1[] = "/tmp/sluice-csv-XXXXXX";
+    sl_input *in = range_file(t, n, p1);
+    sl_csv_reader r;
+    sl_csv_init(&r, in, &STD, 0, 1);
+    r.stop_at = 6;
+    assert_int_equal(sl_csv_next(&r, &err), 1);
+    assert_int_equal(sl_csv_next(&r, &err), 1);
+    assert_int_equal(r.rec_offset, 4);
+    assert_int_equal(sl_csv_next(&r, &err), 0);
+    assert_int_equal(sl_csv_offset(&r), 8);
+    assert_true(sl_input_bytes_read(in) <= 6 + 4096);
+    sl_csv_release(&r);
+    sl_input_close(in);
+    unlink(p1);
+    /* a long record across the stop */
+    char p2[] = "/tmp/sluice-csv-XXXXXX";
+    in = range_file(t, n, p2);
+    sl_csv_init(&r, in, &STD, 0, 1);
+    r.stop_at = 10; /* inside "2,..." : records starting before it are the range's */
+    assert_int_equal(sl_csv_next(&r, &err), 1);
+    assert_int_equal(sl_csv_next(&r, &err), 1);
+    assert_int_equal(sl_csv_next(&r, &err), 1);
+    assert_int_equal(r.rec_offset, 8);
+    assert_int_equal(r.fields[1].n, big);
+    assert_int_equal(sl_csv_next(&r, &err), 0); /* "3,z" starts past the stop */
+    assert_int_equal(sl_csv_offset(&r), (int64_t)second);
+    assert_int_equal(r.line, 3 + (long long)(big / 1000) + 1);
+    assert_true(sl_input_bytes_read(in) < (int64_t)(2 * second + 8192)); /* not the 1 MiB after it */
+    sl_csv_release(&r);
+    sl_input_close(in);
+    unlink(p2);
+    free(t);
+}
+
 /* Random records written by sl_csv_write_field (random delimiters, line
  * ends, field lengths and contents, so that delimiters, quotes and line
  * breaks fall on every position of the reader's 16-byte scans) read back
@@ -425,7 +492,7 @@ int main(void)
         cmocka_unit_test(test_unterminated_quote), cmocka_unit_test(test_escape_char),
         cmocka_unit_test(test_text_after_closing_quote),
         cmocka_unit_test(test_escape_escapes_only_quote_and_itself), cmocka_unit_test(test_record_across_blocks),
-        cmocka_unit_test(test_comment_lines),
+        cmocka_unit_test(test_comment_lines), cmocka_unit_test(test_range_reads_its_bytes),
         cmocka_unit_test(test_write_field), cmocka_unit_test(test_random_roundtrip),
         cmocka_unit_test(test_escape_long), cmocka_unit_test(test_input_digest),
     };
