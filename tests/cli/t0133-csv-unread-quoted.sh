@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0125: the CSV reader skips the quoted fields of columns nobody reads
+# t0133: the CSV reader skips the quoted fields of columns nobody reads
 # without unescaping them (formats/csv.h: skip), and still checks them as
 # before: a run that reads every column (SLUICE_PUSHDOWN=0) and one that
 # reads two of four give the same rows, the same counts and the same

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0126: memory stays bounded whatever the range size. A file of a few MB
+# t0134: memory stays bounded whatever the range size. A file of a few MB
 # read in ranges of 1 byte (SLUICE_RANGE_BYTES) gives what one reader
 # gives, byte for byte, with a peak RSS close to one reader's. It grew to
 # 143 MB in ranges of 64 bytes and past 300 MB in ranges of 1 byte (every
