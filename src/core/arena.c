@@ -36,9 +36,9 @@ void sl_arena_reset(sl_arena *a)
     a->used = 0;
 }
 
-void *sl_arena_alloc(sl_arena *a, size_t n)
+void *sl_arena_alloc_block(sl_arena *a, size_t n)
 {
-    n = (n + 7) & ~(size_t)7;
+    /* n is rounded already (sl_arena_alloc) */
     while ((size_t)(a->end - a->p) < n) {
         sl_arena_block *next = a->cur ? a->cur->next : a->head;
         if (next && next->size >= n) {
@@ -73,13 +73,6 @@ void *sl_arena_alloc(sl_arena *a, size_t n)
     return r;
 }
 
-char *sl_arena_copy(sl_arena *a, const char *s, size_t n)
-{
-    char *p = sl_arena_alloc(a, n + 1);
-    memcpy(p, s, n);
-    p[n] = 0;
-    return p;
-}
 
 size_t sl_arena_size(const sl_arena *a)
 {
