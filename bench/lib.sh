@@ -38,6 +38,10 @@ warm_up() {
 # one timed run of CMD appended to $WORK/NAME.runs
 run_once() {
   name=$1; cmd=$2; t=$(mktemp)
+  # the previous run's dirty pages written out first, untimed: otherwise a
+  # run pays for the writeback of whatever ran before it (the VM's disk
+  # made CSV -> SQLite runs vary 0.95-1.3 s in a row without it)
+  sync
   /usr/bin/time -f '%e %U %S %M' -o "$t" sh -c "$cmd" >/dev/null 2>"$WORK/$name.err" ||
     { echo "bench: '$name' failed: $(tail -3 "$WORK/$name.err")" >&2; exit 1; }
   cat "$t" >> "$WORK/$name.runs"
