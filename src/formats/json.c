@@ -378,7 +378,8 @@ int sl_json_element(sl_json *j, int *first)
 int sl_json_skip(sl_json *j)
 {
     uint64_t open[SL_JSON_MAX_DEPTH / 64 + 1];
-    int top = 0; /* containers open in this skip */
+    int top = 0;    /* containers open in this skip */
+    int opened = 0; /* the innermost one was just opened */
     const char *np;
     size_t nn;
 value:
@@ -413,18 +414,8 @@ value:
         else
             open[top / 64] &= ~((uint64_t)1 << (top % 64));
         top++;
-        sl_json_ws(j);
-        if (j->p >= j->end)
-            return fail(j, j->p, obj ? "unexpected end of input in an object" : "unexpected end of input in an array");
-        if (*j->p == (obj ? '}' : ']')) {
-            j->p++;
-            j->depth--;
-            top--;
-            break;
-        }
-        if (obj)
-            goto name;
-        goto value;
+        opened = 1; /* its first member or element: no ',' before it */
+        break;
     }
     default:
         if (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')) {
@@ -434,7 +425,8 @@ value:
         }
         return fail(j, j->p, "unexpected character (expected a value)");
     }
-    /* after a value: the end of its container, or the next member/element */
+    /* after a value or an opening bracket: the end of the container, or its
+     * next member or element */
     while (top > 0) {
         int obj = (int)(open[(top - 1) / 64] >> ((top - 1) % 64) & 1);
         sl_json_ws(j);
@@ -444,15 +436,18 @@ value:
             j->p++;
             j->depth--;
             top--;
+            opened = 0;
             continue;
         }
-        if (*j->p != ',')
-            return fail(j, j->p, obj ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
-        j->p++;
-        sl_json_ws(j);
+        if (!opened) {
+            if (*j->p != ',')
+                return fail(j, j->p, obj ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
+            j->p++;
+            sl_json_ws(j);
+        }
+        opened = 0;
         if (!obj)
             goto value;
-    name:
         if (j->p >= j->end || *j->p != '"')
             return fail(j, j->p, "expected a member name (a string) in an object");
         if (string_skip(j) < 0)
