@@ -14,8 +14,15 @@
 
 struct sl_walckpt {
     sqlite3 *db;
-    int fd;             /* the database file, for writeback hints; -1 if none */
-    int walfd;          /* its log, for writeback hints; -1 until the log exists */
+    /* The log, for writeback hints; -1 until the log exists. Never the
+     * database file itself: closing any descriptor of a file drops every
+     * POSIX lock the process holds on it, SQLite's own connections' shared
+     * locks included, and another process then takes the database for
+     * unused: its last connection's close checkpointed and deleted the
+     * log under `sluice serve`'s other runs (disk I/O errors, then a
+     * malformed database). SQLite locks the database file and the -shm,
+     * never the log. */
+    int walfd;
     char *walpath;
     pthread_t thread;
     pthread_mutex_t lock;
@@ -33,13 +40,6 @@ static void pass(sl_walckpt *c)
     int nlog = 0, ncopied = 0;
     /* PASSIVE copies what no reader needs and never waits for the writer */
     sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog, &ncopied);
-    /* Start writing the copied pages to disk now. A checkpoint only syncs
-     * the database file when it reaches the end of the log, which it seldom
-     * does beside a busy writer: without this the pages would pile up in the
-     * page cache and the writer's next full checkpoint (or its close) would
-     * wait for all of them at once. */
-    if (c->fd >= 0 && ncopied > 0)
-        sync_file_range(c->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
 /* Ask the kernel to start writing the log's new pages out (it returns at
@@ -92,8 +92,6 @@ static void *walckpt_main(void *arg)
 static void walckpt_free(sl_walckpt *c)
 {
     sqlite3_close(c->db);
-    if (c->fd >= 0)
-        close(c->fd);
     if (c->walfd >= 0)
         close(c->walfd);
     sl_free(c->walpath);
@@ -123,7 +121,6 @@ sl_walckpt *sl_walckpt_start(const char *path, int64_t pass_frames)
     sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
     sl_walckpt *c = sl_calloc(1, sizeof *c);
     c->db = db;
-    c->fd = open(path, O_RDONLY | O_CLOEXEC);
     c->walfd = -1;
     c->walpath = sl_printf("%s-wal", path);
     c->pass_frames = pass_frames > 0 ? pass_frames : 1;

@@ -9,8 +9,9 @@
  * once the writer has committed pass_frames frames since the last pass
  * (the SQLite sink: after every commit), asks the kernel to start writing
  * the log's new pages out at every commit (so a pass's fsync of the log
- * finds them on their way) and the copied pages after every pass, so the
- * copying and the disk writes happen beside the load. The log can only restart once it is copied
+ * finds them on their way), so the copying and the log's disk writes
+ * happen beside the load. It never opens the database file itself (see
+ * walckpt.c: closing it would drop the process's SQLite locks). The log can only restart once it is copied
  * completely at the moment a write transaction begins, which a busy writer
  * never gives this thread: past a size limit the writer completes the copy
  * itself (sl_walckpt_complete), finding little left to copy or sync, and
