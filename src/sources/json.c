@@ -92,9 +92,11 @@ static int json_fmt_open(void *fmt, sl_input *in, const char *path, const sl_res
     st->resume_offset = resume->offset;
     st->in_array = 0;
     char msg[200];
-    if (sl_json_validate(st->doc.data ? st->doc.data : "", st->doc.len, msg, sizeof msg) < 0)
+    /* a UTF-8 byte order mark is not part of the document (offsets stay the file's) */
+    size_t bom = st->doc.len >= 3 && memcmp(st->doc.data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    if (sl_json_validate(st->doc.data ? st->doc.data + bom : "", st->doc.len - bom, msg, sizeof msg) < 0)
         return sl_error_set(err, SL_EDATA, "%s: invalid JSON document, no row of it can be loaded: %s", path, msg);
-    sl_json_init(&st->j, st->doc.data, st->doc.len);
+    sl_json_init(&st->j, st->doc.data + bom, st->doc.len - bom);
     if (find_records(st) < 0)
         return sl_error_set(err, SL_EDATA, "%s: %s", path,
                             *st->o->records_path ? "records_path does not lead to an array in this document"

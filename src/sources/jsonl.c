@@ -145,6 +145,10 @@ static int fill_lines(jsonl_state *st, jl_reader *rd, sl_json_record_ctx *ctx, s
             break;
         }
         rd->line++;
+        if (off == 0 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+            p += 3; /* a UTF-8 byte order mark (Windows tools write one), as the CSV reader skips it */
+            n -= 3;
+        }
         size_t k = 0;
         while (k < n && (p[k] == ' ' || p[k] == '\t'))
             k++;
