@@ -60,9 +60,11 @@
 #include "core/log.h"
 #include "core/redact.h"
 #include "core/mem.h"
+#include "engine/colcheck.h"
 #include "net/urltpl.h"
 #include "sinks/http_sink.h"
 #include "sinks/sinkkey.h"
+#include "sinks/template.h"
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -106,32 +108,38 @@ static const sl_option hsink_options[] = {
 
 /* ---- plugin --------------------------------------------------------------- */
 
+/* The options that are {{ }} templates: their syntax is checked at load
+ * (sinks/template.h), as the email and slack sinks' are; their names are
+ * columns, dest_id, key or records, so no column check. */
+static const char *const hsink_templates[] = {"path", "update_path", "delete_path", "body", "batch_body", NULL};
+
 static int hsink_check(sl_instance *in, sl_diags *d)
 {
     hsink_opts *o = in->opts;
     int n = sl_api_check(&o->api, hsink_options, o, d);
+    n += sl_template_check_options(in, hsink_templates, NULL, d);
     int batched = o->batch_size > 1;
     if (strcmp(o->mode, "create") != 0 && !*o->update_path && !batched) {
-        sl_diags_add(d, sl_options_loc(hsink_options, o, "mode"), "mode %s needs update_path: (/contacts/{{ dest_id }})",
+        sl_diags_add(d, sl_colcheck_loc(sl_options_loc(hsink_options, o, "mode"), in), "mode %s needs update_path: (/contacts/{{ dest_id }})",
                      o->mode);
         n++;
     }
     if (strcmp(o->mode, "update") != 0 && !*o->path && !batched) {
-        sl_diags_add(d, sl_options_loc(hsink_options, o, "mode"), "mode %s needs path: (where records are created)",
+        sl_diags_add(d, sl_colcheck_loc(sl_options_loc(hsink_options, o, "mode"), in), "mode %s needs path: (where records are created)",
                      o->mode);
         n++;
     }
     if (batched && !*o->batch_path) {
-        sl_diags_add(d, sl_options_loc(hsink_options, o, "batch_size"), "batch_size > 1 needs batch_path:");
+        sl_diags_add(d, sl_colcheck_loc(sl_options_loc(hsink_options, o, "batch_size"), in), "batch_size > 1 needs batch_path:");
         n++;
     }
     if (strcmp(o->mode, "mirror") == 0 && !*o->delete_path && !*o->update_path) {
-        sl_diags_add(d, sl_options_loc(hsink_options, o, "mode"), "mode mirror needs delete_path: (/contacts/{{ dest_id }})");
+        sl_diags_add(d, sl_colcheck_loc(sl_options_loc(hsink_options, o, "mode"), in), "mode mirror needs delete_path: (/contacts/{{ dest_id }})");
         n++;
     }
     /* a batch request and a delete have no row to fill other templates from */
     if (batched && sl_urltpl_has_templates(o->batch_path, NULL)) {
-        sl_diags_add(d, sl_options_loc(hsink_options, o, "batch_path"),
+        sl_diags_add(d, sl_colcheck_loc(sl_options_loc(hsink_options, o, "batch_path"), in),
                      "batch_path is one URL for the records of many rows: it cannot use {{ }} templates");
         n++;
     }
@@ -147,7 +155,7 @@ static int hsink_check(sl_instance *in, sl_diags *d)
     sl_maxdeletes md;
     char why[200];
     if (sl_maxdeletes_parse(&md, o->max_deletes, why, sizeof why) < 0) {
-        sl_diags_add(d, sl_options_loc(hsink_options, o, "max_deletes"), "%s", why);
+        sl_diags_add(d, sl_colcheck_loc(sl_options_loc(hsink_options, o, "max_deletes"), in), "%s", why);
         n++;
     }
     return n;
