@@ -5,6 +5,8 @@
  * C side does for every character (whatever the database's locale).
  */
 #include "gtm/pg_install.h"
+#include "core/mem.h"
+#include "gtm/text_int.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,29 +106,28 @@ void sl_gtm_pg_charmap(int (*fn)(const char *s, size_t n, sl_buf *out), sl_gtm_c
     sl_buf_release(&out);
 }
 
-/* utf8proc_map of s with flags, each resulting code point through keep:
- * 1 keep, 0 drop, else the character written instead. */
-static int map_keep(const char *s, size_t n, int flags, int32_t (*keep)(int32_t c), sl_buf *out)
+/* s decomposed with flags as the C functions do it (gtm/text_int.h's
+ * sl_gtm_decompose: with accents, the letters with a stroke or bar that
+ * Unicode does not decompose are folded too, as company.c's are), each
+ * resulting code point through keep: 1 keep, 0 drop, else the character
+ * written instead. */
+static int map_keep(const char *s, size_t n, int flags, int accents, int32_t (*keep)(int32_t c), sl_buf *out)
 {
     sl_buf_reset(out);
-    utf8proc_uint8_t *m = NULL;
-    utf8proc_ssize_t mn = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &m,
-                                       (utf8proc_option_t)(flags | UTF8PROC_STABLE));
-    if (mn < 0)
+    int32_t buf[64], *cps = buf, *heap = NULL;
+    long k = sl_gtm_decompose(s, n, flags, accents, buf, sizeof buf / sizeof *buf, &cps, &heap);
+    if (k < 0)
         return 0;
-    for (utf8proc_ssize_t i = 0; i < mn;) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t k = utf8proc_iterate(m + i, mn - i, &c);
-        if (k <= 0)
-            break;
-        int32_t r = keep(c);
-        if (r == 1)
-            sl_buf_add(out, m + i, (size_t)k);
-        else if (r > 1)
+    for (long i = 0; i < k; i++) {
+        int32_t r = keep(cps[i]);
+        if (r == 1) {
+            utf8proc_uint8_t e[4];
+            sl_buf_add(out, e, (size_t)utf8proc_encode_char(cps[i], e));
+        } else if (r > 1) {
             sl_buf_addc(out, (char)r);
-        i += k;
+        }
     }
-    free(m);
+    sl_free(heap);
     sl_buf_add(out, "", 0);
     return 1;
 }
@@ -150,8 +151,8 @@ static int32_t company_keep(int32_t c)
 
 int sl_gtm_pg_company_char(const char *s, size_t n, sl_buf *out)
 {
-    return map_keep(s, n, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK, company_keep,
-                    out);
+    return map_keep(s, n, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK, 1,
+                    company_keep, out);
 }
 
 /* country.c's key characters: letters, digits, currency symbols. */
@@ -164,7 +165,7 @@ static int32_t ref_keep(int32_t c)
 
 int sl_gtm_pg_ref_char(const char *s, size_t n, sl_buf *out)
 {
-    return map_keep(s, n, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK, ref_keep,
+    return map_keep(s, n, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK, 0, ref_keep,
                     out);
 }
 

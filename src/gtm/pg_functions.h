@@ -26,7 +26,7 @@
 #define SL_GTM_PG_SCHEMA "sluice"
 /* The installed version (sluice.functions_version.version): a new value
  * makes the next open replace every function and table. */
-#define SL_GTM_PG_VERSION "gtm-1"
+#define SL_GTM_PG_VERSION "gtm-2"
 
 /* Make sure the current version is installed on c's database: a cheap
  * read of the marker when it is, else one transaction under an advisory

@@ -27,6 +27,8 @@ cases = [
     "Acme, Inc.", "ACME Inc", "The Boring Company", "Foo GmbH & Co. KG", "Bar S.p.A.", "McDonald's Corp.",
     "Société Générale S.A.", "Company", "Baz Sp. z o.o.", "AT&T Inc.", "Acme Co., Ltd.", "Incognito Labs",
     "ＡＣＭＥ ｉｎｃ", "Müller-Lüdenscheidt AG", "L.L.C.", "S.A. Foo S.A.",
+    # letters with a stroke or bar that Unicode does not decompose (a fresh user found them apart)
+    "Łódź Sp. z o.o.", "Øresund A/S", "Đuro Đaković d.d.", "Æbelø ApS", "Ħamrun Ltd", "ŦEST ŧ",
     # hosts and URLs
     "https://www.shop.example.co.uk/x", "HTTPS://user@Shop.Example.co.uk:8443/x?y#z", "foo.github.io", "co.uk",
     "localhost", "192.168.0.1", "[::1]:80", "www.ck", "a.b.kawasaki.jp", "city.kawasaki.jp", "jane@Acme.io",
