@@ -114,7 +114,8 @@ static void result_json(sl_buf *b, const char *pipeline, const sl_run_result *r)
     sl_buf_adds(b, ",\"checks\":");
     sl_buf_adds(b, r->checks[0] ? r->checks : "[]");
     if (strcmp(r->run_id, "dry-run") == 0) {
-        sl_buf_adds(b, ",\"plan\":");
+        /* nothing was loaded: rows_loaded counts the rows that would be */
+        sl_buf_adds(b, ",\"dry_run\":true,\"plan\":");
         sl_buf_adds(b, r->plan[0] ? r->plan : "null");
     }
     sl_buf_addc(b, '}');
@@ -261,9 +262,10 @@ int cmd_run(sl_cli *cli, int argc, char **argv)
                 if (r.counts.derived)
                     snprintf(derived, sizeof derived, ", derived %lld", (long long)r.counts.derived);
                 fprintf(stderr,
-                        "%s: %s%s%s%s%s  read %lld%s, loaded %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
+                        "%s: %s%s%s%s%s  read %lld%s, %s %lld, filtered %lld, rejected %lld in %.2fs (run %.8s%s)\n",
                         rp->name, c0, r.status, c1, r.resumed ? " (resumed)" : "",
                         r.full_refresh && !opts.dry_run ? " (full refresh)" : "", (long long)r.counts.read, derived,
+                        opts.dry_run ? "would load" : "loaded",
                         (long long)r.counts.loaded, (long long)r.counts.filtered, (long long)r.counts.rejected,
                         r.duration_s, r.run_id, job.attempts > 1 ? ", after retries" : "");
                 if (r.error[0])

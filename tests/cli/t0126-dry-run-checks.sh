@@ -21,12 +21,15 @@ printf 'source: {type: csv, path: data/in.csv}\nsinks: [{type: sqlite, table: pl
 assert_exit 0 "$SLUICE" -C p run orders plain --dry-run
 assert_contains "said" "orders: 2 checks not evaluated in a dry run (nothing is loaded): not_null_email, row_count" "$T/err"
 if grep -q "plain: .*not evaluated" "$T/err"; then fail "a pipeline without checks named"; else ok; fi
+# nothing was loaded: the summary says what would be (it said "loaded 2")
+assert_contains "would load" "plain: success  read 2, would load 2, filtered 0, rejected 0" "$T/err"
 assert_exit 0 "$SLUICE" -C p --json run orders --dry-run
 python3 - "$T/out" <<'PY' && ok || fail "plan: $(cat "$T/out")"
 import json, sys
 r = json.load(open(sys.argv[1]))["runs"][0]
 assert r["run_id"] == "dry-run", r
 assert r["plan"]["checks"] == {"count": 2, "evaluated": False}, r["plan"]
+assert r["dry_run"] is True, r
 PY
 # nothing recorded for them
 assert_exit 0 "$SLUICE" -C p --json history --incidents
