@@ -245,8 +245,7 @@ static int initial(int fn, const hv *x, hv *a, hv *n)
     case SL_AGG_COUNT_X: *a = int_value(x->t != SQLITE_NULL); break;
     case SL_AGG_AVG:
     case SL_AGG_SUM:
-        if (fn == SL_AGG_AVG)
-            *n = int_value(x->t != SQLITE_NULL);
+        *n = int_value(x->t != SQLITE_NULL); /* the values summed */
         if (x->t == SQLITE_TEXT) {
             hv zero = int_value(0);
             return add(x, &zero, a);
@@ -333,15 +332,16 @@ int sl_agghash_add(sl_agghash *h, const void *key, size_t klen, int64_t seq, con
                 goto out;
             break;
         case SL_AGG_AVG:
+        case SL_AGG_SUM:
             if (add(n, &en[i], &nn))
                 goto out;
-            __attribute__((fallthrough));
-        case SL_AGG_SUM:
             if (x->t == SQLITE_NULL)
                 break;
-            if (a->t == SQLITE_NULL)
+            /* a NULL sum of values summed before is a NaN (inf + -inf),
+             * which stays: SQLite's sum() gives NULL, not a new start */
+            if (a->t == SQLITE_NULL && !(n->t == SQLITE_INTEGER && n->u.i > 0))
                 na = *x;
-            else if (add(a, x, &na))
+            else if (a->t != SQLITE_NULL && add(a, x, &na))
                 goto out;
             break;
         case SL_AGG_MIN:
@@ -378,7 +378,7 @@ int sl_agghash_add(sl_agghash *h, const void *key, size_t klen, int64_t seq, con
             ; /* unchanged text */
         else
             store(h, a, &ea[i]);
-        if (h->fns[i] == SL_AGG_AVG)
+        if (h->fns[i] == SL_AGG_AVG || h->fns[i] == SL_AGG_SUM)
             *n = en[i]; /* an integer */
     }
     rc = 0;

@@ -404,10 +404,7 @@ static int agg_open(sl_instance *in, sl_run *run, sl_error *err)
         case F_AVG:
         case F_SUM:
             sl_buf_addf(&sql, ", CASE WHEN typeof(?%zu) = 'text' THEN ?%zu + 0 ELSE ?%zu END", p, p, p);
-            if (st->fns[i].fn == F_AVG)
-                sl_buf_addf(&sql, ", ?%zu IS NOT NULL", p);
-            else
-                sl_buf_adds(&sql, ", NULL");
+            sl_buf_addf(&sql, ", ?%zu IS NOT NULL", p); /* n: the values summed */
             break;
         default: sl_buf_addf(&sql, ", ?%zu, NULL", p); break;
         }
@@ -418,13 +415,15 @@ static int agg_open(sl_instance *in, sl_run *run, sl_error *err)
         case F_COUNT:
         case F_COUNT_X: sl_buf_addf(&sql, ", a%zu = a%zu + excluded.a%zu", i, i, i); break;
         case F_COUNT_DISTINCT: break;
-        case F_AVG:
-            sl_buf_addf(&sql, ", n%zu = n%zu + excluded.n%zu", i, i, i);
-            /* a is the sum */
-            __attribute__((fallthrough));
+        case F_AVG: /* a is the sum */
         case F_SUM:
-            sl_buf_addf(&sql, ", a%zu = CASE WHEN excluded.a%zu IS NULL THEN a%zu WHEN a%zu IS NULL THEN "
-                              "excluded.a%zu ELSE a%zu + excluded.a%zu END", i, i, i, i, i, i, i);
+            /* a NULL sum of values summed before (n > 0) is a NaN (inf +
+             * -inf): it stays NULL, as SQLite's sum() ends NULL; the SET's
+             * right-hand sides see the row before the update */
+            sl_buf_addf(&sql, ", n%zu = n%zu + excluded.n%zu", i, i, i);
+            sl_buf_addf(&sql, ", a%zu = CASE WHEN excluded.a%zu IS NULL THEN a%zu WHEN a%zu IS NULL AND n%zu > 0 "
+                              "THEN NULL WHEN a%zu IS NULL THEN excluded.a%zu ELSE a%zu + excluded.a%zu END",
+                        i, i, i, i, i, i, i, i, i);
             break;
         case F_MIN:
         case F_MAX:

@@ -220,6 +220,48 @@ static void test_text_only_group_sums(void **state)
     free(out[1]);
 }
 
+/* A sum that meets inf + -inf is NaN, which SQLite's sum() and avg()
+ * end as NULL: it stayed NULL for one row, then the next value started
+ * the sum again (5.0, avg 1.667) on both paths. A fresh user found it. */
+static void test_nan_sum_stays_null(void **state)
+{
+    (void)state;
+    th_write(th_dir, "data/n.jsonl",
+             "{\"g\": \"a\", \"v\": \"1e400\"}\n{\"g\": \"a\", \"v\": \"-1e400\"}\n"
+             "{\"g\": \"a\", \"v\": \"5\"}\n{\"g\": \"a\", \"v\": null}\n"
+             "{\"g\": \"b\", \"v\": \"1e400\"}\n{\"g\": \"b\", \"v\": \"2\"}\n"
+             "{\"g\": \"c\", \"v\": null}\n{\"g\": \"c\", \"v\": \"3\"}\n");
+    char *out[2];
+    for (int mode = 0; mode < 2; mode++) {
+        char yml[600];
+        snprintf(yml, sizeof yml,
+                 "batch_rows: 2\n"
+                 "source: {type: jsonl, path: data/n.jsonl}\n"
+                 "transforms:\n"
+                 "  - {type: aggregate, group_by: [g], aggregates: {s: sum(v), m: avg(v), c: count(v)}}\n"
+                 "sinks: [{type: sqlite, table: n%d}]\n",
+                 mode);
+        th_write(th_dir, "pipelines/n.yml", yml);
+        if (mode == 1)
+            setenv("SLUICE_AGG_NATIVE", "0", 1);
+        sl_run_result r = th_run_dir(th_dir, "n");
+        unsetenv("SLUICE_AGG_NATIVE");
+        assert_string_equal(r.status, "success");
+        th_assert_accounting(&r);
+        char sql[300];
+        snprintf(sql, sizeof sql,
+                 "SELECT group_concat(g || ':' || quote(s) || ':' || quote(m) || ':' || c, ' ') FROM (SELECT * FROM "
+                 "n%d ORDER BY g)",
+                 mode);
+        out[mode] = th_sql_text(th_db, sql);
+    }
+    /* sqlite3: SELECT g, sum(v), avg(v), count(v) over the same texts */
+    assert_string_equal(out[0], "a:NULL:NULL:3 b:Inf:Inf:2 c:3.0:3.0:1");
+    assert_string_equal(out[0], out[1]);
+    free(out[0]);
+    free(out[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +270,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_input, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_native_matches_sqlite, setup, th_teardown),
         cmocka_unit_test_setup_teardown(test_text_only_group_sums, setup, th_teardown),
+        cmocka_unit_test_setup_teardown(test_nan_sum_stays_null, setup, th_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
