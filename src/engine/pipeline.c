@@ -6,6 +6,7 @@
 #include "core/queue.h"
 #include "engine/checks.h"
 #include "engine/gate.h"
+#include "engine/plan.h"
 #include "engine/progress.h"
 #include "engine/project.h"
 #include "engine/router.h"
@@ -650,10 +651,8 @@ static const sl_projection *pushdown(engine *e)
     return &e->proj;
 }
 
-#define PLAN_INPUTS 50
-
 /* Each sink's counts into the result (before the sinks close); in a dry
- * run also the plan (pipeline.h). */
+ * run also the plan (engine/plan.h). */
 static void collect_sinks(engine *e, sl_run_result *res)
 {
     sl_pipeline *pl = e->pl;
@@ -675,65 +674,14 @@ static void collect_sinks(engine *e, sl_run_result *res)
             rs->ran = ran;
             rs->c = c;
         }
-        if (!e->run.dry_run)
-            continue;
-        sl_buf_adds(&plan, i ? "," : "");
-        sl_buf_adds(&plan, "{\"id\":");
-        sl_buf_add_json_str(&plan, s->id, strlen(s->id));
-        sl_buf_adds(&plan, ",\"type\":");
-        sl_buf_add_json_str(&plan, s->type, strlen(s->type));
-        /* rows: what reaches the sink; would: what the sinks that take part
-         * in a dry run would do with them (the others are not opened) */
-        sl_buf_addf(&plan, ",\"dry_run\":%s,\"rows\":%lld", SL_SINK(s)->dry_run ? "true" : "false",
-                    (long long)(s->route && e->router ? sl_router_slot_of(e->router, i)->rows : e->counts.loaded));
-        if (ran)
-            sl_buf_addf(&plan,
-                        ",\"would\":{\"created\":%lld,\"updated\":%lld,\"deleted\":%lld,\"unchanged\":%lld,"
-                        "\"failed\":%lld},\"requests\":%s}",
-                        (long long)c.created, (long long)c.updated, (long long)c.deleted, (long long)c.unchanged,
-                        (long long)c.failed, req.len ? req.data : "[]");
-        else
-            sl_buf_adds(&plan, ",\"would\":null,\"requests\":[]}");
+        if (e->run.dry_run)
+            sl_plan_add_sink(&plan, i, s,
+                             s->route && e->router ? sl_router_slot_of(e->router, i)->rows : e->counts.loaded, ran, &c,
+                             &req);
     }
-    if (e->run.dry_run) {
-        /* the whole plan: the first PLAN_INPUTS inputs (inputs_total says
-         * how many), then the sinks, left out whole ("truncated") when they
-         * would not fit in the result */
-        sl_buf doc;
-        sl_buf_init(&doc);
-        sl_buf_adds(&doc, "{\"source\":{\"id\":");
-        sl_buf_add_json_str(&doc, pl->source.id, strlen(pl->source.id));
-        sl_buf_adds(&doc, ",\"type\":");
-        sl_buf_add_json_str(&doc, pl->source.type, strlen(pl->source.type));
-        sl_buf_adds(&doc, ",\"inputs\":[");
-        for (size_t i = 0; i < e->ninputs && i < PLAN_INPUTS; i++) {
-            sl_buf_adds(&doc, i ? ",{\"input\":" : "{\"input\":");
-            sl_buf_add_json_str(&doc, e->inputs[i], strlen(e->inputs[i]));
-            sl_buf_addf(&doc, ",\"rows\":%lld}", (long long)e->input_rows[i]);
-        }
-        sl_buf_addf(&doc, "],\"inputs_total\":%zu},\"transforms\":[", e->ninputs);
-        for (size_t i = 0; i < pl->ntransforms; i++) {
-            sl_buf_adds(&doc, i ? ",{\"id\":" : "{\"id\":");
-            sl_buf_add_json_str(&doc, pl->transforms[i].id, strlen(pl->transforms[i].id));
-            sl_buf_adds(&doc, ",\"type\":");
-            sl_buf_add_json_str(&doc, pl->transforms[i].type, strlen(pl->transforms[i].type));
-            sl_buf_addc(&doc, '}');
-        }
-        /* a dry run loads nothing, so no check of the pipeline runs: the
-         * plan says how many there are and that they were not evaluated */
-        sl_buf_addf(&doc, "],\"full_refresh\":%s,\"checks\":{\"count\":%zu,\"evaluated\":false},\"sinks\":[",
-                    e->run.full_refresh ? "true" : "false", pl->checks.n);
-        if (doc.len + plan.len + 3 < sizeof res->plan) {
-            sl_buf_add(&doc, plan.data ? plan.data : "", plan.len);
-            sl_buf_adds(&doc, "]}");
-        } else {
-            sl_buf_adds(&doc, "],\"truncated\":true}");
-        }
-        if (doc.len < sizeof res->plan)
-            memcpy(res->plan, doc.data, doc.len + 1);
-        sl_log_redact(res->plan);
-        sl_buf_release(&doc);
-    }
+    if (e->run.dry_run)
+        sl_plan_render(pl, e->inputs, e->input_rows, e->ninputs, e->run.full_refresh, &plan, res->plan,
+                       sizeof res->plan);
     sl_buf_release(&plan);
     sl_buf_release(&req);
 }
