@@ -129,21 +129,16 @@ static int string_scan(sl_json *j, sl_buf *out)
         /* 16 bytes at a time, loaded in place while they are readable
          * (sl_json_init_more), else through a copy padded with quotes; a
          * match past the end lands at the end ("unterminated string") */
-        const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
         while (p < e) {
-            __m128i x;
+            unsigned mask;
             if (j->readable - p >= 16) {
-                x = _mm_loadu_si128((const __m128i *)(const void *)p);
+                mask = sl_json_special16(p);
             } else {
                 char tail[16];
                 memset(tail, '"', sizeof tail);
                 memcpy(tail, p, (size_t)(e - p));
-                x = _mm_loadu_si128((const __m128i *)(const void *)tail);
+                mask = sl_json_special16(tail);
             }
-            /* signed: bytes >= 0x80 are negative, so "< 0x20" also finds them */
-            __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-                                     _mm_cmplt_epi8(x, space));
-            unsigned mask = (unsigned)_mm_movemask_epi8(m);
             if (mask) {
                 p += __builtin_ctz(mask);
                 if (p > e)

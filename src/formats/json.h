@@ -55,6 +55,19 @@ static inline void sl_json_ws(sl_json *j)
     j->p = p;
 }
 
+#ifdef __SSE2__
+/* The bytes of the 16 at p a string scan must stop at, as a bit mask: a
+ * quote, a backslash, a control byte, or any byte >= 0x80 (signed: those
+ * are negative, so "< 0x20" finds them too). */
+static inline unsigned sl_json_special16(const char *p)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                             _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 /* The common case of a string, inline: at the cursor (no whitespace
  * skipped) a '"' whose closing quote one or a few 16-byte loads find
  * before any backslash, control byte or non-ASCII byte, within the input.
@@ -66,13 +79,8 @@ static inline int sl_json_string_plain(sl_json *j, const char **sp, size_t *sn)
     if (j->p >= j->end || *j->p != '"')
         return 0;
     const char *p = j->p + 1;
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
     while (j->readable - p >= 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-        /* signed: bytes >= 0x80 are negative, so "< 0x20" finds them too */
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-                                 _mm_cmplt_epi8(x, space));
-        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        unsigned mask = sl_json_special16(p);
         if (mask) {
             p += __builtin_ctz(mask);
             if (p < j->end && *p == '"') {
