@@ -11,7 +11,8 @@
  * the installer commit only once the reader has either finished or is
  * waiting on a lock (pg_stat_activity says which). CI caught the fault this
  * guards as a flaky pipeline/test_adapter_stream_pg while cli/t0100 forced a
- * reinstall beside it.
+ * reinstall beside it. It runs in a database of its own, so that no other
+ * test's install can come between its steps.
  */
 #include "gtm/pg_functions.h"
 #include "helpers.h"
@@ -27,9 +28,17 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+/* The test's own database: other tests running beside it open adapters,
+ * which install the functions whenever the marker is stale, and one doing
+ * so between this test's marking and its lock would leave its installer
+ * nothing to do (the test would wait in vain). NULL: the server's. */
+static char dbname[64];
+
 static PGconn *conn(void)
 {
-    PGconn *c = PQconnectdb(th_pg_url());
+    const char *const keys[] = {"dbname", "dbname", NULL};
+    const char *const vals[] = {th_pg_url(), dbname[0] ? dbname : NULL, NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(c) != CONNECTION_OK)
         fail_msg("connect: %s", PQerrorMessage(c));
     return c;
@@ -107,7 +116,16 @@ static const char *const others = "SELECT sluice.country_code('Deutschland') || 
 static void test_reinstall_beside_a_reader(void **state)
 {
     (void)state;
+    snprintf(dbname, sizeof dbname, "sluice_gtm_install_%ld", (long)getpid());
+    char sql[160];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
+    th_pg_exec(sql);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
+    th_pg_exec(sql);
     PGconn *installer = conn(), *reader = conn(), *locker = conn(), *mon = conn();
+    char *db = text(mon, "SELECT current_database()");
+    assert_string_equal(db, dbname);
+    free(db);
     sl_error err;
     assert_int_equal(sl_gtm_pg_install(installer, &err), 0);
     char *before = text(reader, probe);
@@ -166,6 +184,9 @@ static void test_reinstall_beside_a_reader(void **state)
     PQfinish(reader);
     PQfinish(locker);
     PQfinish(mon);
+    snprintf(sql, sizeof sql, "DROP DATABASE %s", dbname);
+    dbname[0] = 0;
+    th_pg_exec(sql);
 }
 
 int main(void)
